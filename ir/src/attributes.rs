@@ -1,0 +1,229 @@
+//! Builtin attributes, including locations (which are attributes in MLIR too).
+
+use crate::affine::AffineMap;
+use crate::context::Ident;
+use crate::types::{Type, TypeKind};
+use crate::Context;
+
+/// An interned attribute.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Attribute(pub(crate) u32);
+
+/// An attribute that is a location (`loc(...)`).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Location(pub Attribute);
+
+/// A named attribute of an operation or a dictionary.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct NamedAttr {
+    pub name: Ident,
+    pub value: Attribute,
+}
+
+/// One scalar of a `dense<...>` literal. Floats are stored as `f64` bits, already rounded to the
+/// element type, so equal constants intern to the same attribute.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum DenseValue {
+    Int(i128),
+    Float(u64),
+    Complex(Box<(DenseValue, DenseValue)>),
+    Str(String),
+}
+
+/// The values of a `dense<...>` attribute, row-major.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum DenseElements {
+    Splat(DenseValue),
+    Values(Vec<DenseValue>),
+}
+
+/// The values of an `array<T: ...>` attribute.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum DenseArrayValues {
+    Int(Vec<i64>),
+    Float(Vec<u64>),
+}
+
+/// The structure of a location.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum LocKind {
+    Unknown,
+    File { file: Ident, line: u32, col: u32 },
+    Name { name: String, child: Option<Attribute> },
+    CallSite { callee: Attribute, caller: Attribute },
+    Fused { locs: Vec<Attribute>, metadata: Option<Attribute> },
+    /// `loc(#name)` read before `#name` was defined (mlir-opt prints location aliases last);
+    /// the parser resolves these when the file is read.
+    Deferred(String),
+}
+
+/// The structure of an attribute.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum AttrKind {
+    Unit,
+    /// An integer of integer or index type; `i1` integers are MLIR's `BoolAttr` (`true`/`false`).
+    /// The value is kept sign-extended from the type's width.
+    Integer { value: i128, ty: Type },
+    /// A float of float type, as `f64` bits after rounding to the type.
+    Float { bits: u64, ty: Type },
+    String { value: String, ty: Option<Type> },
+    Array(Vec<Attribute>),
+    /// Entries sorted by name, as MLIR keeps them.
+    Dictionary(Vec<NamedAttr>),
+    Type(Type),
+    SymbolRef { root: String, nested: Vec<String> },
+    DenseElements { ty: Type, elements: DenseElements },
+    DenseResource { ty: Type, handle: String },
+    DenseArray { element: Type, values: DenseArrayValues },
+    AffineMap(AffineMap),
+    Strided { strides: Vec<i64>, offset: i64 },
+    Location(LocKind),
+    /// `#dialect.mnemonic<body>`, kept as the text after `#`.
+    Opaque { dialect: String, text: String },
+}
+
+impl Context {
+    pub fn unit_attr(&self) -> Attribute {
+        self.common.unit
+    }
+    /// An integer attribute, wrapped to the width of `ty` (or kept whole for `index`).
+    pub fn integer_attr(&self, value: i128, ty: Type) -> Attribute {
+        let value = match self.type_kind(ty) {
+            // i1 is MLIR's bool: keep it 0 or 1 rather than sign-extended.
+            TypeKind::Integer { width: 1, .. } => value & 1,
+            TypeKind::Integer { width, .. } => wrap_signed(value, *width),
+            _ => value,
+        };
+        self.intern_attr(AttrKind::Integer { value, ty })
+    }
+    pub fn i64_attr(&self, value: i64) -> Attribute {
+        self.integer_attr(value as i128, self.i64_type())
+    }
+    pub fn bool_attr(&self, value: bool) -> Attribute {
+        self.integer_attr(value as i128, self.i1())
+    }
+    /// A float attribute; the value is rounded to the precision of `ty`.
+    pub fn float_attr(&self, value: f64, ty: Type) -> Attribute {
+        let rounded = match self.type_kind(ty) {
+            TypeKind::Float(kind) => crate::float::round_to(value, *kind),
+            _ => value,
+        };
+        self.intern_attr(AttrKind::Float { bits: rounded.to_bits(), ty })
+    }
+    pub fn string_attr(&self, value: &str) -> Attribute {
+        self.intern_attr(AttrKind::String { value: value.to_string(), ty: None })
+    }
+    pub fn type_attr(&self, ty: Type) -> Attribute {
+        self.intern_attr(AttrKind::Type(ty))
+    }
+    pub fn array_attr(&self, items: Vec<Attribute>) -> Attribute {
+        self.intern_attr(AttrKind::Array(items))
+    }
+    pub fn symbol_ref_attr(&self, root: &str) -> Attribute {
+        self.intern_attr(AttrKind::SymbolRef { root: root.to_string(), nested: Vec::new() })
+    }
+    /// A dictionary; entries are sorted by name and later duplicates replace earlier ones.
+    pub fn dictionary_attr(&self, mut entries: Vec<NamedAttr>) -> Attribute {
+        entries.sort_by(|a, b| self.ident_str(a.name).cmp(self.ident_str(b.name)));
+        entries.dedup_by(|later, earlier| {
+            let same = later.name == earlier.name;
+            if same {
+                earlier.value = later.value;
+            }
+            same
+        });
+        self.intern_attr(AttrKind::Dictionary(entries))
+    }
+    pub fn unknown_loc(&self) -> Location {
+        Location(self.intern_attr(AttrKind::Location(LocKind::Unknown)))
+    }
+    pub fn file_loc(&self, file: &str, line: u32, col: u32) -> Location {
+        Location(self.intern_attr(AttrKind::Location(LocKind::File { file: self.ident(file), line, col })))
+    }
+
+    /// The value of an integer (or bool) attribute.
+    pub fn attr_as_int(&self, a: Attribute) -> Option<i128> {
+        match self.attr_kind(a) {
+            AttrKind::Integer { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+    /// The value of a float attribute.
+    pub fn attr_as_f64(&self, a: Attribute) -> Option<f64> {
+        match self.attr_kind(a) {
+            AttrKind::Float { bits, .. } => Some(f64::from_bits(*bits)),
+            _ => None,
+        }
+    }
+    /// The text of a string attribute.
+    pub fn attr_as_str(&self, a: Attribute) -> Option<&str> {
+        match self.attr_kind(a) {
+            AttrKind::String { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+    /// The type carried by a type attribute.
+    pub fn attr_as_type(&self, a: Attribute) -> Option<Type> {
+        match self.attr_kind(a) {
+            AttrKind::Type(t) => Some(*t),
+            _ => None,
+        }
+    }
+    /// The type of a typed attribute (integer, float, dense, string with a type).
+    pub fn attr_type(&self, a: Attribute) -> Option<Type> {
+        match self.attr_kind(a) {
+            AttrKind::Integer { ty, .. }
+            | AttrKind::Float { ty, .. }
+            | AttrKind::DenseElements { ty, .. }
+            | AttrKind::DenseResource { ty, .. } => Some(*ty),
+            AttrKind::String { ty, .. } => *ty,
+            _ => None,
+        }
+    }
+    /// The first (root) name of a symbol reference.
+    pub fn attr_as_symbol(&self, a: Attribute) -> Option<&str> {
+        match self.attr_kind(a) {
+            AttrKind::SymbolRef { root, nested } if nested.is_empty() => Some(root),
+            _ => None,
+        }
+    }
+    /// Looks an entry up in a dictionary attribute.
+    pub fn dict_get(&self, dict: Attribute, name: &str) -> Option<Attribute> {
+        match self.attr_kind(dict) {
+            AttrKind::Dictionary(entries) => {
+                entries.iter().find(|e| self.ident_str(e.name) == name).map(|e| e.value)
+            }
+            _ => None,
+        }
+    }
+
+    /// The file, line and column of a location, looking through names, call sites and fusions.
+    pub fn loc_file_line_col(&self, loc: Location) -> Option<(&str, u32, u32)> {
+        match self.attr_kind(loc.0) {
+            AttrKind::Location(LocKind::File { file, line, col }) => Some((self.ident_str(*file), *line, *col)),
+            AttrKind::Location(LocKind::Name { child: Some(c), .. }) => self.loc_file_line_col(Location(*c)),
+            AttrKind::Location(LocKind::CallSite { caller, .. }) => self.loc_file_line_col(Location(*caller)),
+            AttrKind::Location(LocKind::Fused { locs, .. }) => {
+                locs.iter().find_map(|l| self.loc_file_line_col(Location(*l)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Sign-extends the low `width` bits of `value`.
+pub fn wrap_signed(value: i128, width: u32) -> i128 {
+    if width == 0 || width >= 128 {
+        return value;
+    }
+    let shift = 128 - width;
+    (value << shift) >> shift
+}
+
+/// The low `width` bits of `value` read as unsigned.
+pub fn as_unsigned(value: i128, width: u32) -> u128 {
+    if width >= 128 {
+        return value as u128;
+    }
+    (value as u128) & ((1u128 << width) - 1)
+}

@@ -1,0 +1,45 @@
+//! # strata-ir
+//!
+//! The core of Strata: an MLIR-compatible IR in Rust.
+//!
+//! - [`Context`]: interned types, attributes and identifiers, and the dialect registry;
+//!   shared by reference across threads.
+//! - [`Ir`]: the arena of operations, blocks, regions and values (ids, use lists, insertion,
+//!   erasure, cloning, replace-all-uses); [`Builder`] creates ops at an insertion point.
+//! - [`parse_source`] reads MLIR text (pest grammar in `mlir.pest`), [`print_module`] writes it
+//!   in custom or generic form, [`verify`] checks it.
+//! - [`dialect`]: how a dialect declares ops, with constraints, traits, verifiers, folders and
+//!   declarative assembly formats ([`format`]).
+//!
+//! See the `tutorial` module of the `strata-dialects` crate for writing a dialect.
+
+mod affine;
+mod arena;
+mod attributes;
+mod builder;
+mod context;
+mod diagnostic;
+mod entities;
+pub mod dialect;
+pub mod float;
+pub mod format;
+pub mod parser;
+pub mod printer;
+mod store;
+mod types;
+mod verifier;
+mod walk;
+
+pub use affine::{AffineExpr, AffineMap};
+pub use attributes::{as_unsigned, wrap_signed, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location, NamedAttr};
+pub use builder::Builder;
+pub use context::{Context, Ident};
+pub use diagnostic::{DiagResult, Diagnostic, DiagnosticRenderer, Severity};
+pub use dialect::{attr_constraints, constraints, Dialect, FoldResult, OpDef, OpView, Trait};
+pub use entities::{Block, BlockId, OpId, Operation, Region, RegionId, Use, Value, ValueData, ValueDef};
+pub use parser::{parse_source, Module, ParseError, ParseOptions};
+pub use printer::{print_module, print_op, PrintOptions};
+pub use store::{Extracted, InsertPoint, Ir, IrMapping, OpState};
+pub use types::{FloatKind, Signedness, Type, TypeKind, DYNAMIC};
+pub use verifier::verify;
+pub use walk::{WalkControl, WalkOrder};

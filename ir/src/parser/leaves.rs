@@ -1,0 +1,633 @@
+//! Builds interned types, attributes and locations from pest's parse trees.
+
+use pest::iterators::Pair;
+use rustc_hash::FxHashMap;
+
+use super::lexer::Rule;
+use super::ParseError;
+use crate::affine::{AffineExpr, AffineMap};
+use crate::attributes::{AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, NamedAttr};
+use crate::types::{FloatKind, Signedness, Type, TypeKind, DYNAMIC};
+use crate::Context;
+
+/// The widest integer type MLIR accepts.
+const MAX_INT_WIDTH: u32 = 16_777_215;
+
+pub(crate) struct LeafBuilder<'a> {
+    pub ctx: &'a Context,
+    pub attr_aliases: &'a FxHashMap<String, Attribute>,
+    pub type_aliases: &'a FxHashMap<String, Type>,
+}
+
+fn err<T>(pair: &Pair<'_, Rule>, message: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError::new(pair.as_span().start(), message.into()))
+}
+
+/// Decodes the escapes of an MLIR string literal (quotes included in `text`).
+pub(crate) fn unescape(text: &str) -> String {
+    let body = &text[1..text.len() - 1];
+    let mut out = Vec::with_capacity(body.len());
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 1 < bytes.len() {
+            let c = bytes[i + 1];
+            match c {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'"' | b'\\' => out.push(c),
+                _ if i + 2 < bytes.len() && c.is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() => {
+                    out.push(u8::from_str_radix(&body[i + 1..i + 3], 16).unwrap_or(b'?'));
+                    i += 1;
+                }
+                _ => out.push(c),
+            }
+            i += 2;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl LeafBuilder<'_> {
+    // ------------------------------------------------------------------ types
+    pub fn type_(&self, pair: Pair<'_, Rule>) -> Result<Type, ParseError> {
+        debug_assert_eq!(pair.as_rule(), Rule::r#type);
+        self.type_inner(pair.into_inner().next().expect("type has one child"))
+    }
+
+    fn type_list(&self, pair: Pair<'_, Rule>) -> Result<Vec<Type>, ParseError> {
+        pair.into_inner().map(|p| self.type_(p)).collect()
+    }
+
+    fn type_inner(&self, pair: Pair<'_, Rule>) -> Result<Type, ParseError> {
+        let ctx = self.ctx;
+        let text = pair.as_str();
+        Ok(match pair.as_rule() {
+            Rule::int_type => {
+                let (signedness, digits) = if let Some(d) = text.strip_prefix("si") {
+                    (Signedness::Signed, d)
+                } else if let Some(d) = text.strip_prefix("ui") {
+                    (Signedness::Unsigned, d)
+                } else {
+                    (Signedness::Signless, &text[1..])
+                };
+                let width: u32 = match digits.parse() {
+                    Ok(w) if w <= MAX_INT_WIDTH => w,
+                    _ => return err(&pair, format!("integer bitwidth is limited to {MAX_INT_WIDTH} bits")),
+                };
+                ctx.intern_type(TypeKind::Integer { width, signedness })
+            }
+            Rule::float_type => ctx.float_type(FloatKind::from_keyword(text).expect("grammar")),
+            Rule::index_type => ctx.index_type(),
+            Rule::none_type => ctx.none_type(),
+            Rule::complex_type => {
+                let inner = pair.into_inner().next().unwrap();
+                let elem = self.type_(inner.clone())?;
+                if !(ctx.is_float(elem) || ctx.is_integer(elem)) {
+                    return err(&inner, "invalid element type for complex");
+                }
+                ctx.intern_type(TypeKind::Complex(elem))
+            }
+            Rule::tuple_type => ctx.intern_type(TypeKind::Tuple(self.type_list(pair)?)),
+            Rule::function_type => {
+                let mut it = pair.into_inner();
+                let inputs = self.type_list(it.next().unwrap())?;
+                let results_pair = it.next().unwrap().into_inner().next().unwrap();
+                let results = if results_pair.as_rule() == Rule::type_list {
+                    self.type_list(results_pair)?
+                } else {
+                    vec![self.type_inner(results_pair)?]
+                };
+                ctx.function_type(inputs, results)
+            }
+            Rule::ranked_tensor => {
+                let mut it = pair.into_inner();
+                let shape = self.shape(it.next().unwrap())?;
+                let elem_pair = it.next().unwrap();
+                let element = self.shaped_element(elem_pair, "tensor")?;
+                let encoding = it.next().map(|p| self.attr(p)).transpose()?;
+                ctx.intern_type(TypeKind::RankedTensor { shape, element, encoding })
+            }
+            Rule::unranked_tensor => {
+                let element = self.shaped_element(pair.into_inner().next().unwrap(), "tensor")?;
+                ctx.intern_type(TypeKind::UnrankedTensor { element })
+            }
+            Rule::memref_type => {
+                let mut it = pair.into_inner();
+                let shape = self.shape(it.next().unwrap())?;
+                let element = self.shaped_element(it.next().unwrap(), "memref")?;
+                let attrs: Vec<(Pair<'_, Rule>, Attribute)> =
+                    it.map(|p| self.attr(p.clone()).map(|a| (p, a))).collect::<Result<_, _>>()?;
+                let (layout, memory_space) = match attrs.as_slice() {
+                    [] => (None, None),
+                    [(_, a)] if self.is_layout(*a) => (Some(*a), None),
+                    [(_, a)] => (None, Some(*a)),
+                    [(p, l), (_, m)] => {
+                        if !self.is_layout(*l) {
+                            return err(p, "expected a memref layout (affine map or strided)");
+                        }
+                        (Some(*l), Some(*m))
+                    }
+                    _ => unreachable!("grammar allows two attributes"),
+                };
+                ctx.intern_type(TypeKind::MemRef { shape, element, layout, memory_space })
+            }
+            Rule::unranked_memref => {
+                let mut it = pair.into_inner();
+                let element = self.shaped_element(it.next().unwrap(), "memref")?;
+                let memory_space = it.next().map(|p| self.attr(p)).transpose()?;
+                ctx.intern_type(TypeKind::UnrankedMemRef { element, memory_space })
+            }
+            Rule::vector_type => {
+                let mut it = pair.into_inner();
+                let (mut shape, mut scalable) = (Vec::new(), Vec::new());
+                for d in it.next().unwrap().into_inner() {
+                    let (n, is_scalable) = match d.as_rule() {
+                        Rule::scalable_dim => (d.clone().into_inner().next().unwrap().as_str(), true),
+                        _ => (d.as_str(), false),
+                    };
+                    match n.parse::<i64>() {
+                        Ok(v) if v > 0 => shape.push(v),
+                        _ => return err(&d, "vector types must have positive constant sizes"),
+                    }
+                    scalable.push(is_scalable);
+                }
+                let elem_pair = it.next().unwrap();
+                let element = self.type_(elem_pair.clone())?;
+                if !(ctx.is_integer(element) || ctx.is_index(element) || ctx.is_float(element)) {
+                    return err(&elem_pair, "vector elements must be int/index/float type");
+                }
+                ctx.intern_type(TypeKind::Vector { shape, scalable, element })
+            }
+            Rule::bang_type => {
+                let name = &text[1..];
+                if !name.contains(['.', '<']) {
+                    match self.type_aliases.get(name) {
+                        Some(t) => *t,
+                        None => return err(&pair, format!("undefined symbol alias id '{name}'")),
+                    }
+                } else {
+                    let dialect = name.split(['.', '<']).next().unwrap_or_default().to_string();
+                    ctx.intern_type(TypeKind::Opaque { dialect, body: name.to_string() })
+                }
+            }
+            r => unreachable!("not a type rule: {r:?}"),
+        })
+    }
+
+    fn shaped_element(&self, pair: Pair<'_, Rule>, what: &str) -> Result<Type, ParseError> {
+        let t = self.type_(pair.clone())?;
+        match self.ctx.type_kind(t) {
+            TypeKind::Function { .. } | TypeKind::None | TypeKind::Tuple(_) if what == "memref" => {
+                err(&pair, format!("invalid {what} element type"))
+            }
+            TypeKind::Function { .. } | TypeKind::None => err(&pair, format!("invalid {what} element type")),
+            _ => Ok(t),
+        }
+    }
+
+    fn shape(&self, pair: Pair<'_, Rule>) -> Result<Vec<i64>, ParseError> {
+        pair.into_inner()
+            .map(|d| match d.as_str() {
+                "?" => Ok(DYNAMIC),
+                n => n.parse::<i64>().or_else(|_| err(&d, "dimension size out of range")),
+            })
+            .collect()
+    }
+
+    fn is_layout(&self, a: Attribute) -> bool {
+        matches!(self.ctx.attr_kind(a), AttrKind::AffineMap(_) | AttrKind::Strided { .. })
+    }
+
+    // ------------------------------------------------------------------ attributes
+    pub fn attr(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        debug_assert!(matches!(pair.as_rule(), Rule::attribute | Rule::elem_attr));
+        self.attr_inner(pair.into_inner().next().expect("attribute has one child"))
+    }
+
+    pub fn attr_inner(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        let ctx = self.ctx;
+        Ok(match pair.as_rule() {
+            Rule::typed_number => {
+                let mut it = pair.into_inner();
+                let number = it.next().unwrap();
+                let ty = it.next().map(|p| self.type_(p)).transpose()?;
+                self.number(&number, ty)?
+            }
+            Rule::bool_lit => ctx.bool_attr(pair.as_str() == "true"),
+            Rule::unit_lit => ctx.unit_attr(),
+            Rule::string_attr => {
+                let mut it = pair.into_inner();
+                let value = unescape(it.next().unwrap().as_str());
+                let ty = it.next().map(|p| self.type_(p)).transpose()?;
+                ctx.intern_attr(AttrKind::String { value, ty })
+            }
+            Rule::array_attr => {
+                let items = pair.into_inner().map(|p| self.attr(p)).collect::<Result<_, _>>()?;
+                ctx.array_attr(items)
+            }
+            Rule::dict_attr => {
+                let mut entries = Vec::new();
+                for entry in pair.into_inner() {
+                    let mut it = entry.into_inner();
+                    let key = it.next().unwrap();
+                    let name = if key.as_rule() == Rule::string { unescape(key.as_str()) } else { key.as_str().to_string() };
+                    let value = match it.next() {
+                        Some(v) => self.attr(v)?,
+                        None => ctx.unit_attr(),
+                    };
+                    entries.push(NamedAttr { name: ctx.ident(&name), value });
+                }
+                ctx.dictionary_attr(entries)
+            }
+            Rule::symbol_ref => {
+                let mut names = pair.into_inner().map(|p| {
+                    let n = &p.as_str()[1..];
+                    if n.starts_with('"') { unescape(n) } else { n.to_string() }
+                });
+                let root = names.next().unwrap();
+                ctx.intern_attr(AttrKind::SymbolRef { root, nested: names.collect() })
+            }
+            Rule::hash_attr => {
+                let name = &pair.as_str()[1..];
+                if !name.contains(['.', '<']) {
+                    match self.attr_aliases.get(name) {
+                        Some(a) => *a,
+                        None => return err(&pair, format!("undefined symbol alias id '{name}'")),
+                    }
+                } else {
+                    let dialect = name.split(['.', '<']).next().unwrap_or_default().to_string();
+                    ctx.intern_attr(AttrKind::Opaque { dialect, text: name.to_string() })
+                }
+            }
+            Rule::loc_attr => self.location(pair.into_inner().next().unwrap())?,
+            Rule::r#type => ctx.type_attr(self.type_(pair)?),
+            Rule::dense_attr => self.dense(pair)?,
+            Rule::dense_resource_attr => {
+                let mut it = pair.clone().into_inner();
+                let handle = it.next().unwrap().as_str().to_string();
+                let Some(ty) = it.next().map(|p| self.type_(p)).transpose()? else {
+                    return err(&pair, "expected ':' and a shaped type after dense_resource");
+                };
+                ctx.intern_attr(AttrKind::DenseResource { ty, handle })
+            }
+            Rule::dense_array_attr => self.dense_array(pair)?,
+            Rule::strided_attr => {
+                let mut strides = Vec::new();
+                let mut offset = 0;
+                let has_offset = pair.as_str().contains("offset");
+                let items: Vec<_> = pair.into_inner().collect();
+                let n = items.len();
+                for (i, p) in items.into_iter().enumerate() {
+                    let v = match p.as_str() {
+                        "?" => DYNAMIC,
+                        s => s.parse().or_else(|_| err(&p, "stride out of range"))?,
+                    };
+                    if has_offset && i == n - 1 {
+                        offset = v;
+                    } else {
+                        strides.push(v);
+                    }
+                }
+                ctx.intern_attr(AttrKind::Strided { strides, offset })
+            }
+            Rule::affine_map_attr => ctx.intern_attr(AttrKind::AffineMap(self.affine_map(pair)?)),
+            r => unreachable!("not an attribute rule: {r:?}"),
+        })
+    }
+
+    /// An integer or float literal, typed by `ty` (i64 / f64 when absent).
+    fn number(&self, number: &Pair<'_, Rule>, ty: Option<Type>) -> Result<Attribute, ParseError> {
+        let ctx = self.ctx;
+        let text = number.as_str();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, text),
+        };
+        let is_float_lit = digits.contains('.');
+        let ty = ty.unwrap_or(if is_float_lit { ctx.f64_type() } else { ctx.i64_type() });
+        match ctx.type_kind(ty) {
+            TypeKind::Float(kind) => {
+                if let Some(hex) = digits.strip_prefix("0x") {
+                    if negative {
+                        return err(number, "hexadecimal float literal should not have a leading minus");
+                    }
+                    let bits = u128::from_str_radix(hex, 16).or_else(|_| err(number, "hexadecimal float constant out of range"))?;
+                    let Some(v) = crate::float::from_bits(bits, *kind) else {
+                        return err(number, "hexadecimal float constant out of range for type");
+                    };
+                    return Ok(ctx.intern_attr(AttrKind::Float { bits: v.to_bits(), ty }));
+                }
+                if !is_float_lit {
+                    return err(number, "unexpected decimal integer literal for a floating point value (add a trailing dot to make it a float)");
+                }
+                let v: f64 = text.parse().or_else(|_| err(number, "invalid float literal"))?;
+                Ok(ctx.float_attr(v, ty))
+            }
+            TypeKind::Integer { width, signedness } => {
+                if is_float_lit {
+                    return err(number, "floating point value not valid for specified type");
+                }
+                let magnitude = parse_uint(digits).ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range".into()))?;
+                let value = checked_int(magnitude, negative, *width, *signedness)
+                    .ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into()))?;
+                Ok(ctx.integer_attr(value, ty))
+            }
+            TypeKind::Index => {
+                if is_float_lit {
+                    return err(number, "floating point value not valid for specified type");
+                }
+                let magnitude = parse_uint(digits).filter(|m| *m <= i64::MAX as u128 + negative as u128);
+                let m = magnitude.ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into()))?;
+                Ok(ctx.integer_attr(if negative { -(m as i128) } else { m as i128 }, ty))
+            }
+            _ => err(number, "invalid type for number literal: expected an integer, index or float type"),
+        }
+    }
+
+    fn dense(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        let ctx = self.ctx;
+        let whole = pair.clone();
+        let mut body = None;
+        let mut ty = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::r#type => ty = Some(self.type_(p)?),
+                _ => body = Some(p),
+            }
+        }
+        let Some(ty) = ty else { return err(&whole, "expected ':' and a shaped type after dense literal") };
+        let (shape, element) = match ctx.type_kind(ty) {
+            TypeKind::RankedTensor { shape, element, .. } | TypeKind::Vector { shape, element, .. } => (shape.clone(), *element),
+            _ => return err(&whole, "elements literal must be a static shaped type"),
+        };
+        if shape.contains(&DYNAMIC) {
+            return err(&whole, "elements literal type must have static shape");
+        }
+        let count: i64 = shape.iter().product();
+        let Some(body) = body else {
+            if count != 0 {
+                return err(&whole, format!("parsed zero elements, but type ('{}') expected at least 1", ctx.type_to_string(ty)));
+            }
+            return Ok(ctx.intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Values(Vec::new()) }));
+        };
+        let elements = match body.as_rule() {
+            Rule::string => self.dense_hex(&body, element, count as usize)?,
+            Rule::dense_scalar => DenseElements::Splat(self.dense_scalar(body, element)?),
+            Rule::dense_list => {
+                let mut flat = Vec::new();
+                let mut found_shape = Vec::new();
+                self.dense_list(body.clone(), element, 0, &mut found_shape, &mut flat)?;
+                if found_shape != shape {
+                    let show = |s: &[i64]| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+                    return err(&body, format!("inferred shape of elements literal ([{}]) does not match type ([{}])", show(&found_shape), show(&shape)));
+                }
+                DenseElements::Values(flat)
+            }
+            _ => unreachable!(),
+        };
+        Ok(ctx.intern_attr(AttrKind::DenseElements { ty, elements }))
+    }
+
+    fn dense_list(&self, pair: Pair<'_, Rule>, element: Type, depth: usize, shape: &mut Vec<i64>, out: &mut Vec<DenseValue>) -> Result<(), ParseError> {
+        let items: Vec<_> = pair.clone().into_inner().collect();
+        if shape.len() == depth {
+            shape.push(items.len() as i64);
+        } else if shape[depth] != items.len() as i64 {
+            return err(&pair, "tensor literal is invalid; ranks are not consistent between elements");
+        }
+        for item in items {
+            match item.as_rule() {
+                Rule::dense_list => self.dense_list(item, element, depth + 1, shape, out)?,
+                _ => {
+                    if shape.len() != depth + 1 {
+                        return err(&item, "tensor literal is invalid; ranks are not consistent between elements");
+                    }
+                    out.push(self.dense_scalar(item, element)?)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn dense_scalar(&self, pair: Pair<'_, Rule>, element: Type) -> Result<DenseValue, ParseError> {
+        let ctx = self.ctx;
+        let inner = pair.into_inner().next().unwrap();
+        match (inner.as_rule(), ctx.type_kind(element)) {
+            (Rule::dense_complex, TypeKind::Complex(e)) => {
+                let mut it = inner.into_inner();
+                let re = self.dense_scalar(it.next().unwrap(), *e)?;
+                let im = self.dense_scalar(it.next().unwrap(), *e)?;
+                Ok(DenseValue::Complex(Box::new((re, im))))
+            }
+            (Rule::dense_complex, _) => err(&inner, "complex literal for a non-complex element type"),
+            (Rule::bool_lit, TypeKind::Integer { width: 1, .. }) => Ok(DenseValue::Int((inner.as_str() == "true") as i128)),
+            (Rule::bool_lit, _) => err(&inner, "boolean literal is only valid for i1 elements"),
+            (Rule::number, TypeKind::Float(_)) if !inner.as_str().contains(['.', 'x']) => {
+                let v: f64 = inner.as_str().parse().or_else(|_| err(&inner, "invalid float literal"))?;
+                Ok(DenseValue::Float(self.ctx.attr_as_f64(ctx.float_attr(v, element)).unwrap().to_bits()))
+            }
+            (Rule::number, _) => match ctx.attr_kind(self.number(&inner, Some(element))?) {
+                AttrKind::Integer { value, .. } => Ok(DenseValue::Int(*value)),
+                AttrKind::Float { bits, .. } => Ok(DenseValue::Float(*bits)),
+                _ => unreachable!(),
+            },
+            _ => err(&inner, "invalid dense element"),
+        }
+    }
+
+    /// `dense<"0x...">`: little-endian raw element data; one element's worth is a splat.
+    fn dense_hex(&self, pair: &Pair<'_, Rule>, element: Type, count: usize) -> Result<DenseElements, ParseError> {
+        let ctx = self.ctx;
+        let text = unescape(pair.as_str());
+        let Some(hex) = text.strip_prefix("0x") else { return err(pair, "expected hex-encoded string starting with '0x'") };
+        if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return err(pair, "invalid hex string");
+        }
+        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let Some(bits) = ctx.int_or_float_width(element) else { return err(pair, "hex dense literals need an integer or float element type") };
+        let size = (bits as usize).div_ceil(8);
+        let decode = |chunk: &[u8]| -> DenseValue {
+            let mut raw = 0u128;
+            for (i, b) in chunk.iter().enumerate() {
+                raw |= (*b as u128) << (8 * i);
+            }
+            match ctx.type_kind(element) {
+                TypeKind::Float(kind) => DenseValue::Float(crate::float::from_bits(raw, *kind).unwrap_or(f64::NAN).to_bits()),
+                _ => DenseValue::Int(crate::attributes::wrap_signed(raw as i128, bits)),
+            }
+        };
+        if bytes.len() == size {
+            return Ok(DenseElements::Splat(decode(&bytes)));
+        }
+        if bytes.len() != size * count {
+            return err(pair, format!("elements hex data size is invalid for provided type: {} bytes for {count} elements of {size} bytes", bytes.len()));
+        }
+        Ok(DenseElements::Values(bytes.chunks(size).map(decode).collect()))
+    }
+
+    fn dense_array(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        let ctx = self.ctx;
+        let mut it = pair.into_inner();
+        let type_pair = it.next().unwrap();
+        let element = self.type_(type_pair.clone())?;
+        let values = match ctx.type_kind(element) {
+            TypeKind::Integer { width: 1 | 8 | 16 | 32 | 64, .. } => DenseArrayValues::Int(
+                it.map(|p| match p.as_rule() {
+                    Rule::bool_lit => Ok((p.as_str() == "true") as i64),
+                    _ => ctx.attr_as_int(self.number(&p, Some(element))?).map(|v| v as i64).ok_or_else(|| ParseError::new(p.as_span().start(), "expected integer".into())),
+                })
+                .collect::<Result<_, _>>()?,
+            ),
+            TypeKind::Float(FloatKind::F32 | FloatKind::F64) => DenseArrayValues::Float(
+                it.map(|p| {
+                    let v: f64 = p.as_str().parse().or_else(|_| err(&p, "expected float"))?;
+                    Ok(crate::float::round_to(v, if ctx.int_or_float_width(element) == Some(32) { FloatKind::F32 } else { FloatKind::F64 }).to_bits())
+                })
+                .collect::<Result<_, _>>()?,
+            ),
+            _ => return err(&type_pair, "expected integer or float type of width 1, 8, 16, 32 or 64 for a dense array"),
+        };
+        Ok(ctx.intern_attr(AttrKind::DenseArray { element, values }))
+    }
+
+    fn affine_map(&self, pair: Pair<'_, Rule>) -> Result<AffineMap, ParseError> {
+        let mut dims: Vec<String> = Vec::new();
+        let mut syms: Vec<String> = Vec::new();
+        let mut results = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::affine_dims => dims = p.into_inner().map(|d| d.as_str().to_string()).collect(),
+                Rule::affine_syms => syms = p.into_inner().map(|d| d.as_str().to_string()).collect(),
+                Rule::affine_expr => results.push(self.affine_expr(p, &dims, &syms)?),
+                _ => unreachable!(),
+            }
+        }
+        Ok(AffineMap { num_dims: dims.len() as u32, num_symbols: syms.len() as u32, results })
+    }
+
+    fn affine_expr(&self, pair: Pair<'_, Rule>, dims: &[String], syms: &[String]) -> Result<AffineExpr, ParseError> {
+        match pair.as_rule() {
+            Rule::affine_expr | Rule::affine_term => {
+                let mut it = pair.into_inner();
+                let mut acc = self.affine_expr(it.next().unwrap(), dims, syms)?;
+                while let Some(op) = it.next() {
+                    let rhs = self.affine_expr(it.next().unwrap(), dims, syms)?;
+                    let (a, b) = (Box::new(acc), Box::new(rhs));
+                    acc = match op.as_str() {
+                        "+" => AffineExpr::Add(a, b),
+                        "-" => AffineExpr::Add(a, Box::new(AffineExpr::Mul(b, Box::new(AffineExpr::Const(-1))))),
+                        "*" => AffineExpr::Mul(a, b),
+                        "mod" => AffineExpr::Mod(a, b),
+                        "floordiv" => AffineExpr::FloorDiv(a, b),
+                        _ => AffineExpr::CeilDiv(a, b),
+                    };
+                }
+                Ok(acc)
+            }
+            Rule::affine_unary => {
+                let mut it = pair.into_inner();
+                let first = it.next().unwrap();
+                if first.as_rule() == Rule::neg {
+                    let e = self.affine_expr(it.next().unwrap(), dims, syms)?;
+                    return Ok(match e {
+                        AffineExpr::Const(c) => AffineExpr::Const(-c),
+                        e => AffineExpr::Mul(Box::new(e), Box::new(AffineExpr::Const(-1))),
+                    });
+                }
+                self.affine_expr(first, dims, syms)
+            }
+            Rule::dec_int => pair.as_str().parse().map(AffineExpr::Const).or_else(|_| err(&pair, "affine constant out of range")),
+            Rule::bare_id => {
+                let n = pair.as_str();
+                if let Some(i) = dims.iter().position(|d| d == n) {
+                    Ok(AffineExpr::Dim(i as u32))
+                } else if let Some(i) = syms.iter().position(|s| s == n) {
+                    Ok(AffineExpr::Symbol(i as u32))
+                } else {
+                    err(&pair, format!("use of undeclared identifier '{n}' in affine expression"))
+                }
+            }
+            r => unreachable!("affine rule {r:?}"),
+        }
+    }
+
+    // ------------------------------------------------------------------ locations
+    pub fn location(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        let ctx = self.ctx;
+        let kind = match pair.as_rule() {
+            Rule::loc_unknown => LocKind::Unknown,
+            Rule::loc_file => {
+                let mut it = pair.into_inner();
+                let file = unescape(it.next().unwrap().as_str());
+                let mut num = || {
+                    let p = it.next().unwrap();
+                    p.as_str().parse::<u32>().or_else(|_| err(&p, "line or column out of range"))
+                };
+                let (line, col) = (num()?, num()?);
+                LocKind::File { file: ctx.ident(&file), line, col }
+            }
+            Rule::loc_name => {
+                let mut it = pair.into_inner();
+                let name = unescape(it.next().unwrap().as_str());
+                let child = it.next().map(|p| self.location(p)).transpose()?;
+                LocKind::Name { name, child }
+            }
+            Rule::loc_callsite => {
+                let mut it = pair.into_inner();
+                let callee = self.location(it.next().unwrap())?;
+                let caller = self.location(it.next().unwrap())?;
+                LocKind::CallSite { callee, caller }
+            }
+            Rule::loc_fused => {
+                let mut metadata = None;
+                let mut locs = Vec::new();
+                for p in pair.into_inner() {
+                    if p.as_rule() == Rule::attribute {
+                        metadata = Some(self.attr(p)?);
+                    } else {
+                        locs.push(self.location(p)?);
+                    }
+                }
+                LocKind::Fused { locs, metadata }
+            }
+            Rule::loc_alias => {
+                let name = &pair.as_str()[1..];
+                return match self.attr_aliases.get(name) {
+                    Some(a) if matches!(ctx.attr_kind(*a), AttrKind::Location(_)) => Ok(*a),
+                    Some(_) => err(&pair, format!("expected location, but '#{name}' is not a location alias")),
+                    None => Ok(ctx.intern_attr(AttrKind::Location(LocKind::Deferred(name.to_string())))),
+                };
+            }
+            r => unreachable!("location rule {r:?}"),
+        };
+        Ok(ctx.intern_attr(AttrKind::Location(kind)))
+    }
+}
+
+fn parse_uint(digits: &str) -> Option<u128> {
+    match digits.strip_prefix("0x") {
+        Some(hex) => u128::from_str_radix(hex, 16).ok(),
+        None => digits.parse().ok(),
+    }
+}
+
+/// The value of a literal in an integer type, if it fits (signless types accept the signed and
+/// the unsigned range, as MLIR does).
+fn checked_int(magnitude: u128, negative: bool, width: u32, signedness: Signedness) -> Option<i128> {
+    if width == 0 {
+        return (magnitude == 0).then_some(0);
+    }
+    let w = width.min(127);
+    let unsigned_max: u128 = if width >= 128 { u128::MAX } else { (1u128 << w) - 1 };
+    let signed_min_mag: u128 = 1u128 << (w - 1);
+    match (negative, signedness) {
+        (true, Signedness::Unsigned) => (magnitude == 0).then_some(0),
+        (true, _) => (magnitude <= signed_min_mag).then(|| -(magnitude as i128)),
+        (false, Signedness::Signed) => (magnitude < signed_min_mag).then_some(magnitude as i128),
+        (false, _) => (magnitude <= unsigned_max).then(|| crate::attributes::wrap_signed(magnitude as i128, width)),
+    }
+}

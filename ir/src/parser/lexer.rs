@@ -1,0 +1,300 @@
+//! The pest-driven lexer: turns source text into a stream of elements whose types, attributes
+//! and locations are already built and interned.
+//!
+//! pest is called on bounded chunks (`chunk` in `mlir.pest`), so the token queue it builds never
+//! holds more than a few thousand elements however large the file is.
+
+use std::collections::VecDeque;
+
+use pest::iterators::{Pair, Pairs};
+use pest::Parser as _;
+use rustc_hash::FxHashMap;
+
+use super::leaves::LeafBuilder;
+use crate::Context;
+use super::ParseError;
+use crate::attributes::Attribute;
+use crate::types::Type;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "mlir.pest"]
+pub(crate) struct MlirGrammar;
+
+/// What a token is. Its text is `src[start..end]`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Tok {
+    /// `%name` or `%name#N`.
+    Value { result: Option<u32> },
+    /// `^name`.
+    Block,
+    Attr(Attribute),
+    /// `#name` where no alias `name` is defined (yet).
+    AttrAliasName,
+    Type(Type),
+    /// `!name` where no alias `name` is defined (yet).
+    TypeAliasName,
+    Loc(Attribute),
+    BareId,
+    Punct,
+    /// A `{-# ... #-}` section: (group, owner, key, value) entries.
+    Resources(Vec<[String; 4]>),
+    Eof,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Token {
+    pub kind: Tok,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Deeper bracket nesting than this is refused before pest sees it (pest recurses per level).
+pub const MAX_NESTING: usize = 50_000;
+
+pub(crate) struct Lexer<'s> {
+    pub src: &'s str,
+    pos: usize,
+    pairs: Option<Pairs<'s, Rule>>,
+    chunk_base: usize,
+    buffer: VecDeque<Token>,
+    pub attr_aliases: FxHashMap<String, Attribute>,
+    pub type_aliases: FxHashMap<String, Type>,
+    /// Stack needed by pest for the deepest nesting of this source.
+    pest_stack: usize,
+}
+
+impl<'s> Lexer<'s> {
+    pub fn new(src: &'s str) -> Result<Self, ParseError> {
+        let (depth, at) = max_nesting(src);
+        if depth > MAX_NESTING {
+            return Err(ParseError::new(at, format!("brackets nested deeper than {MAX_NESTING} levels")));
+        }
+        Ok(Lexer {
+            src,
+            pos: 0,
+            pairs: None,
+            chunk_base: 0,
+            buffer: VecDeque::new(),
+            attr_aliases: FxHashMap::default(),
+            type_aliases: FxHashMap::default(),
+            pest_stack: 256 * 1024 + depth * 24 * 1024,
+        })
+    }
+
+    pub fn text(&self, t: &Token) -> &'s str {
+        &self.src[t.start..t.end]
+    }
+
+    /// The `k`-th token ahead (0 = next).
+    pub fn peek(&mut self, k: usize, ctx: &Context) -> Result<&Token, ParseError> {
+        while self.buffer.len() <= k {
+            let t = self.lex_one(ctx)?;
+            self.buffer.push_back(t);
+        }
+        Ok(&self.buffer[k])
+    }
+
+    pub fn next(&mut self, ctx: &Context) -> Result<Token, ParseError> {
+        self.peek(0, ctx)?;
+        Ok(self.buffer.pop_front().expect("peeked"))
+    }
+
+    /// Drops buffered tokens so that alias definitions made since are seen by the next tokens.
+    /// Only called right after an alias definition, when the buffer holds unconverted names.
+    pub fn relex_buffer(&mut self) {
+        if let Some(first) = self.buffer.front() {
+            self.pos = first.start;
+            self.pairs = None;
+            self.buffer.clear();
+        }
+    }
+
+    fn lex_one(&mut self, ctx: &Context) -> Result<Token, ParseError> {
+        loop {
+            if let Some(pair) = self.pairs.as_mut().and_then(|p| p.next()) {
+                return self.convert(pair, ctx);
+            }
+            self.pairs = None;
+            let rest = &self.src[self.pos..];
+            let stack = self.pest_stack;
+            let parsed = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::chunk, rest));
+            let mut chunk = parsed.map_err(|e| self.pest_error(e))?;
+            let chunk = chunk.next().expect("chunk rule always yields a pair");
+            let consumed = chunk.as_span().end();
+            let inner = chunk.into_inner();
+            self.chunk_base = self.pos;
+            let base = self.pos;
+            self.pos += consumed;
+            if inner.len() == 0 {
+                if rest[consumed..].is_empty() {
+                    return Ok(Token { kind: Tok::Eof, start: self.src.len(), end: self.src.len() });
+                }
+                return Err(self.element_error(base + consumed));
+            }
+            self.pairs = Some(inner);
+        }
+    }
+
+    fn convert(&self, pair: Pair<'s, Rule>, ctx: &Context) -> Result<Token, ParseError> {
+        let leaves = &LeafBuilder { ctx, attr_aliases: &self.attr_aliases, type_aliases: &self.type_aliases };
+        let span = pair.as_span();
+        let (start, end) = (self.chunk_base + span.start(), self.chunk_base + span.end());
+        let kind = match pair.as_rule() {
+            Rule::value_use => {
+                let result = pair.into_inner().nth(1).map(|p| p.as_str().parse().unwrap_or(u32::MAX));
+                Tok::Value { result }
+            }
+            Rule::block_id => Tok::Block,
+            Rule::bare_id => Tok::BareId,
+            Rule::punct => Tok::Punct,
+            Rule::loc_attr => Tok::Loc(self.build(leaves, |b| b.location(pair.into_inner().next().unwrap()))?),
+            Rule::elem_attr => {
+                let inner = pair.into_inner().next().expect("elem_attr has one child");
+                if inner.as_rule() == Rule::hash_attr && is_alias_name(inner.as_str()) {
+                    match self.attr_aliases.get(&inner.as_str()[1..]) {
+                        Some(a) => Tok::Attr(*a),
+                        None => Tok::AttrAliasName,
+                    }
+                } else {
+                    Tok::Attr(self.build(leaves, |b| b.attr_inner(inner))?)
+                }
+            }
+            Rule::r#type => {
+                let text = pair.as_str();
+                if text.starts_with('!') && is_alias_name(text) && !self.type_aliases.contains_key(&text[1..]) {
+                    Tok::TypeAliasName
+                } else {
+                    Tok::Type(self.build(leaves, |b| b.type_(pair))?)
+                }
+            }
+            Rule::resource_section => Tok::Resources(resource_entries(pair)),
+            r => unreachable!("lexer produced {r:?}"),
+        };
+        Ok(Token { kind, start, end })
+    }
+
+    fn build<T>(&self, leaves: &LeafBuilder, f: impl FnOnce(&LeafBuilder) -> Result<T, ParseError>) -> Result<T, ParseError> {
+        let stack = self.pest_stack;
+        stacker::maybe_grow(stack, stack * 2, || f(leaves)).map_err(|mut e| {
+            e.offset += self.chunk_base;
+            e
+        })
+    }
+
+    /// Re-parses a single element at `at` to get pest's account of what was expected.
+    fn element_error(&self, at: usize) -> ParseError {
+        let rest = &self.src[at..];
+        let stack = self.pest_stack;
+        match stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::chunk_one, rest)) {
+            Err(e) => {
+                let mut err = self.pest_error(e);
+                err.offset += at;
+                err
+            }
+            Ok(_) => ParseError::new(at, "unexpected token".into()),
+        }
+    }
+
+    fn pest_error(&self, e: pest::error::Error<Rule>) -> ParseError {
+        let offset = match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+        let message = match &e.variant {
+            pest::error::ErrorVariant::ParsingError { positives, .. } if !positives.is_empty() => {
+                let mut names: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
+                names.sort();
+                names.dedup();
+                format!("expected {}", join_alternatives(&names))
+            }
+            pest::error::ErrorVariant::CustomError { message } => message.clone(),
+            _ => "unexpected character".to_string(),
+        };
+        ParseError::new(offset, message)
+    }
+}
+
+fn is_alias_name(text: &str) -> bool {
+    !text[1..].contains(['.', '<'])
+}
+
+fn resource_entries(pair: Pair<'_, Rule>) -> Vec<[String; 4]> {
+    let mut out = Vec::new();
+    for group in pair.into_inner() {
+        let mut g = group.into_inner();
+        let group_name = g.next().unwrap().as_str().to_string();
+        for owner in g {
+            let mut o = owner.into_inner();
+            let owner_name = o.next().unwrap().as_str().to_string();
+            for entry in o {
+                let mut e = entry.into_inner();
+                let key = e.next().unwrap().as_str().to_string();
+                let value = e.next().map(|v| v.as_str().to_string()).unwrap_or_default();
+                out.push([group_name.clone(), owner_name.clone(), key, value]);
+            }
+        }
+    }
+    out
+}
+
+/// How a grammar rule reads in "expected ..." messages.
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::r#type => "type",
+        Rule::attribute | Rule::elem_attr => "attribute",
+        Rule::dec_int | Rule::number | Rule::hex_int => "integer",
+        Rule::float_lit => "float",
+        Rule::string => "string",
+        Rule::bare_id | Rule::sigil_name => "identifier",
+        Rule::value_use => "SSA value",
+        Rule::block_id => "block label",
+        Rule::dim | Rule::shape => "dimension",
+        Rule::affine_expr => "affine expression",
+        Rule::stride => "stride",
+        Rule::dense_scalar | Rule::dense_list => "dense element",
+        Rule::punct => "punctuation",
+        _ => "valid syntax",
+    }
+}
+
+fn join_alternatives(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The deepest nesting of `( [ { <` outside strings and comments, and where it occurs.
+fn max_nesting(src: &str) -> (usize, usize) {
+    let bytes = src.as_bytes();
+    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' | b'<' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    at = i;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'>' if i == 0 || bytes[i - 1] != b'-' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    (max, at)
+}

@@ -1,0 +1,1076 @@
+//! The parser: pest elements (see `mlir.pest`) grouped into operations, blocks and regions.
+//!
+//! The generic op form is read here; custom forms are read by the op's declarative
+//! [`Format`](crate::format::Format) or its hand-written hook, both through the public
+//! [`OpParser`] API, which is all a dialect outside this crate needs.
+
+mod leaves;
+mod lexer;
+
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+
+pub(crate) use leaves::unescape;
+use lexer::{Lexer, Tok, Token};
+
+use crate::attributes::{AttrKind, Attribute, LocKind, Location, NamedAttr};
+use crate::diagnostic::Diagnostic;
+use crate::dialect::{OpDef, Trait};
+use crate::entities::{BlockId, OpId, Value, ValueDef};
+use crate::store::{InsertPoint, Ir, OpState};
+use crate::types::{Type, TypeKind};
+use crate::Context;
+
+/// A syntax error at a byte offset of the source.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    pub(crate) fn new(offset: usize, message: String) -> Self {
+        ParseError { offset, message }
+    }
+}
+
+/// How to read a file.
+#[derive(Clone, Debug)]
+pub struct ParseOptions {
+    /// Accept ops of dialects that are not registered (`--allow-unregistered-dialect`).
+    pub allow_unregistered: bool,
+    /// Wrap top-level ops in a `builtin.module` unless the file is one already.
+    pub implicit_module: bool,
+    /// The line number of the first line of `src` (for `--split-input-file` pieces).
+    pub first_line: u32,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions { allow_unregistered: false, implicit_module: true, first_line: 1 }
+    }
+}
+
+/// A parsed file: the IR, its top-level op, and the resources it carried.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub ir: Ir,
+    pub root: OpId,
+    /// `{-# ... #-}` entries: (group, owner, key, value text).
+    pub resources: Vec<[String; 4]>,
+}
+
+/// Parses MLIR text. `file` names the source in locations.
+///
+/// ```
+/// use strata_ir::{Context, parse_source, ParseOptions};
+/// let ctx = Context::new();
+/// let m = parse_source(&ctx, "x.mlir", "\"test.op\"() : () -> ()", &ParseOptions { allow_unregistered: true, ..Default::default() }).unwrap();
+/// assert_eq!(m.ir.num_ops(), 2); // the implicit module and test.op
+/// ```
+pub fn parse_source(ctx: &Context, file: &str, src: &str, opts: &ParseOptions) -> Result<Module, Diagnostic> {
+    let lines = LineIndex::new(src, opts.first_line);
+    let file_id = ctx.ident(file);
+    let mk_diag = |e: ParseError| {
+        let (line, col) = lines.line_col(e.offset);
+        Diagnostic::error(Location(ctx.intern_attr(AttrKind::Location(LocKind::File { file: file_id, line, col }))), e.message)
+    };
+    let lex = Lexer::new(src).map_err(mk_diag)?;
+    let mut p = OpParser {
+        ctx,
+        lex,
+        ir: Ir::new(),
+        file: file_id,
+        lines: &lines,
+        opts,
+        scopes: Vec::new(),
+        labels: Vec::new(),
+        default_dialects: Vec::new(),
+        resources: Vec::new(),
+        pending: None,
+        diag: None,
+    };
+    let result = p.parse_top_level();
+    match result {
+        Ok(root) => Ok(Module { ir: p.ir, root, resources: p.resources }),
+        Err(e) => Err(p.diag.take().unwrap_or_else(|| mk_diag(e))),
+    }
+}
+
+/// Byte offset to 1-based line and column.
+struct LineIndex {
+    starts: Vec<usize>,
+    first_line: u32,
+}
+
+impl LineIndex {
+    fn new(src: &str, first_line: u32) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts, first_line }
+    }
+    fn line_col(&self, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|s| *s <= offset) - 1;
+        (line as u32 + self.first_line, (offset - self.starts[line]) as u32 + 1)
+    }
+}
+
+/// An operand named in the text, not yet tied to a value (its type may come later).
+#[derive(Clone, Copy, Debug)]
+pub struct UnresolvedOperand<'s> {
+    pub name: &'s str,
+    pub index: u32,
+    pub offset: usize,
+}
+
+/// A block argument as written: `%name: type {attrs} loc(...)`.
+#[derive(Clone, Debug)]
+pub struct ArgumentDef<'s> {
+    pub name: &'s str,
+    pub offset: usize,
+    pub ty: Type,
+    pub attrs: Vec<NamedAttr>,
+    pub loc: Option<Location>,
+}
+
+/// The op a custom parser is building.
+#[derive(Debug, Default)]
+pub struct PendingOp {
+    pub operands: Vec<Value>,
+    pub result_types: Vec<Type>,
+    pub attrs: Vec<NamedAttr>,
+    pub properties: Option<Attribute>,
+    pub successors: Vec<BlockId>,
+    /// The blocks of each region, in order.
+    pub regions: Vec<Vec<BlockId>>,
+}
+
+struct Definition<'s> {
+    values: SmallVec<[Value; 1]>,
+    offset: usize,
+    _name: &'s str,
+}
+
+/// Names visible in one isolated-from-above scope.
+#[derive(Default)]
+struct ValueScope<'s> {
+    defs: FxHashMap<&'s str, Definition<'s>>,
+    forward: FxHashMap<(&'s str, u32), (Value, usize)>,
+    /// Names defined in each open region, dropped when the region closes.
+    region_defs: Vec<Vec<&'s str>>,
+}
+
+struct Label {
+    block: BlockId,
+    defined: bool,
+    first_use: usize,
+}
+
+/// Reads operations; custom parsers use its public methods.
+pub struct OpParser<'c, 's> {
+    ctx: &'c Context,
+    lex: Lexer<'s>,
+    /// The IR under construction.
+    pub ir: Ir,
+    file: crate::context::Ident,
+    lines: &'s LineIndex,
+    opts: &'s ParseOptions,
+    scopes: Vec<ValueScope<'s>>,
+    labels: Vec<FxHashMap<&'s str, Label>>,
+    default_dialects: Vec<Option<&'static str>>,
+    resources: Vec<[String; 4]>,
+    pending: Option<PendingOp>,
+    /// A fully formed diagnostic (with notes) that replaces the plain error.
+    diag: Option<Diagnostic>,
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+impl<'c, 's> OpParser<'c, 's> {
+    pub fn ctx(&self) -> &'c Context {
+        self.ctx
+    }
+
+    /// The op being built by a custom parser.
+    pub fn pending(&mut self) -> &mut PendingOp {
+        self.pending.as_mut().expect("pending() is only valid inside a custom parser")
+    }
+
+    // ------------------------------------------------------------------ tokens
+    fn peek(&mut self) -> PResult<&Token> {
+        self.lex.peek(0, self.ctx)
+    }
+    fn peek_at(&mut self, k: usize) -> PResult<&Token> {
+        self.lex.peek(k, self.ctx)
+    }
+    fn next(&mut self) -> PResult<Token> {
+        self.lex.next(self.ctx)
+    }
+    fn text(&self, t: &Token) -> &'s str {
+        self.lex.text(t)
+    }
+    /// Byte offset of the next token.
+    pub fn offset(&mut self) -> PResult<usize> {
+        Ok(self.peek()?.start)
+    }
+
+    /// An error at the next token.
+    pub fn error_here<T>(&mut self, message: impl Into<String>) -> PResult<T> {
+        let at = self.offset()?;
+        Err(ParseError::new(at, message.into()))
+    }
+
+    /// The location of a byte offset.
+    pub fn loc_at(&self, offset: usize) -> Location {
+        let (line, col) = self.lines.line_col(offset);
+        Location(self.ctx.intern_attr(AttrKind::Location(LocKind::File { file: self.file, line, col })))
+    }
+
+    fn describe_next(&mut self) -> PResult<String> {
+        let t = self.peek()?.clone();
+        Ok(match t.kind {
+            Tok::Eof => "end of file".into(),
+            _ => format!("'{}'", self.text(&t)),
+        })
+    }
+
+    /// Whether the next token is the punctuation `p`.
+    pub fn peek_punct(&mut self, p: &str) -> PResult<bool> {
+        let t = self.peek()?.clone();
+        Ok(t.kind == Tok::Punct && self.text(&t) == p)
+    }
+
+    /// Consumes punctuation `p` if it is next.
+    pub fn parse_optional_punct(&mut self, p: &str) -> PResult<bool> {
+        if self.peek_punct(p)? {
+            self.next()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Consumes punctuation `p` or fails with "expected 'p'".
+    pub fn expect_punct(&mut self, p: &str) -> PResult<()> {
+        if self.parse_optional_punct(p)? {
+            return Ok(());
+        }
+        let found = self.describe_next()?;
+        self.error_here(format!("expected '{p}', found {found}"))
+    }
+
+    /// The next token's text if it is a keyword (a bare identifier, or a type keyword).
+    pub fn peek_keyword(&mut self) -> PResult<Option<&'s str>> {
+        let t = self.peek()?.clone();
+        let text = self.text(&t);
+        Ok(match t.kind {
+            Tok::BareId => Some(text),
+            Tok::Type(_) if text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => Some(text),
+            _ => None,
+        })
+    }
+
+    /// Consumes keyword `kw` if it is next.
+    pub fn parse_optional_keyword(&mut self, kw: &str) -> PResult<bool> {
+        if self.peek_keyword()? == Some(kw) {
+            self.next()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    pub fn expect_keyword(&mut self, kw: &str) -> PResult<()> {
+        if self.parse_optional_keyword(kw)? {
+            return Ok(());
+        }
+        let found = self.describe_next()?;
+        self.error_here(format!("expected '{kw}', found {found}"))
+    }
+
+    /// Consumes any keyword.
+    pub fn parse_keyword(&mut self) -> PResult<&'s str> {
+        match self.peek_keyword()? {
+            Some(k) => {
+                self.next()?;
+                Ok(k)
+            }
+            None => {
+                let found = self.describe_next()?;
+                self.error_here(format!("expected keyword, found {found}"))
+            }
+        }
+    }
+
+    /// The raw text of a balanced `<...>` group (for dialect attributes in stripped form).
+    pub fn parse_angle_body(&mut self) -> PResult<&'s str> {
+        let start = self.offset()?;
+        self.expect_punct("<")?;
+        let mut depth = 1;
+        let mut end;
+        loop {
+            let t = self.next()?;
+            end = t.end;
+            match (&t.kind, self.text(&t)) {
+                (Tok::Eof, _) => return Err(ParseError::new(start, "unbalanced '<'".into())),
+                (Tok::Punct, "<") => depth += 1,
+                (Tok::Punct, ">") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(&self.lex.src[start..end])
+    }
+
+    // ------------------------------------------------------------------ values
+    /// Whether an SSA value name is next.
+    pub fn peek_value(&mut self) -> PResult<bool> {
+        Ok(matches!(self.peek()?.kind, Tok::Value { .. }))
+    }
+
+    /// `%name` or `%name#N`.
+    pub fn parse_operand(&mut self) -> PResult<UnresolvedOperand<'s>> {
+        let t = self.peek()?.clone();
+        let Tok::Value { result } = t.kind else {
+            let found = self.describe_next()?;
+            return self.error_here(format!("expected SSA operand, found {found}"));
+        };
+        self.next()?;
+        let text = self.text(&t);
+        let name = &text[1..text.find('#').unwrap_or(text.len())];
+        Ok(UnresolvedOperand { name, index: result.unwrap_or(0), offset: t.start })
+    }
+
+    /// A comma-separated list of operands, possibly empty.
+    pub fn parse_operand_list(&mut self) -> PResult<Vec<UnresolvedOperand<'s>>> {
+        let mut list = Vec::new();
+        if !self.peek_value()? {
+            return Ok(list);
+        }
+        loop {
+            list.push(self.parse_operand()?);
+            if !self.parse_optional_punct(",")? {
+                return Ok(list);
+            }
+        }
+    }
+
+    fn scope(&mut self) -> &mut ValueScope<'s> {
+        self.scopes.last_mut().expect("value scope")
+    }
+
+    /// The value an operand names, given the type the op expects for it. A name not yet
+    /// defined becomes a forward reference, checked when it is defined.
+    pub fn resolve_operand(&mut self, u: &UnresolvedOperand<'s>, ty: Type) -> PResult<Value> {
+        let ctx = self.ctx;
+        let found = self.scope().defs.get(u.name).map(|d| d.values.clone());
+        let v = match found {
+            Some(values) => match values.get(u.index as usize) {
+                Some(v) => *v,
+                None => return Err(ParseError::new(u.offset, format!("reference to invalid result number: %{}#{}", u.name, u.index))),
+            },
+            None => {
+                if let Some((v, _)) = self.scope().forward.get(&(u.name, u.index)) {
+                    *v
+                } else {
+                    let v = self.ir.create_placeholder(ty);
+                    self.scope().forward.insert((u.name, u.index), (v, u.offset));
+                    v
+                }
+            }
+        };
+        let actual = self.ir.value_type(v);
+        if actual != ty {
+            return Err(ParseError::new(
+                u.offset,
+                format!(
+                    "use of value '%{}' expects different type than prior uses: '{}' vs '{}'",
+                    u.name,
+                    ctx.type_to_string(ty),
+                    ctx.type_to_string(actual)
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// The type of an operand if its name is already defined (no forward reference).
+    pub fn defined_operand_type(&mut self, u: &UnresolvedOperand<'s>) -> Option<Type> {
+        let v = self.scope().defs.get(u.name).and_then(|d| d.values.get(u.index as usize).copied())?;
+        Some(self.ir.value_type(v))
+    }
+
+    fn define_values(&mut self, name: &'s str, offset: usize, values: &[Value]) -> PResult<()> {
+        if let Some(prev_offset) = self.scope().defs.get(name).map(|d| d.offset) {
+            let prev_loc = self.loc_at(prev_offset);
+            let here = self.loc_at(offset);
+            self.diag = Some(Diagnostic::error(here, format!("redefinition of SSA value '%{name}'")).with_note(prev_loc, "previously defined here"));
+            return Err(ParseError::new(offset, format!("redefinition of SSA value '%{name}'")));
+        }
+        for (i, &v) in values.iter().enumerate() {
+            if let Some((placeholder, use_at)) = self.scope().forward.remove(&(name, i as u32)) {
+                let (want, have) = (self.ir.value_type(placeholder), self.ir.value_type(v));
+                if want != have {
+                    let msg = format!(
+                        "definition of SSA value '%{name}#{i}' has type '{}'",
+                        self.ctx.type_to_string(have)
+                    );
+                    let note = format!("previously used here with type '{}'", self.ctx.type_to_string(want));
+                    self.diag = Some(Diagnostic::error(self.loc_at(offset), msg.clone()).with_note(self.loc_at(use_at), note));
+                    return Err(ParseError::new(offset, msg));
+                }
+                self.ir.replace_all_uses(placeholder, v);
+                self.ir.erase_placeholder(placeholder);
+            }
+        }
+        let scope = self.scope();
+        scope.defs.insert(name, Definition { values: values.iter().copied().collect(), offset, _name: name });
+        if let Some(defs) = scope.region_defs.last_mut() {
+            defs.push(name);
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ types and attributes
+    /// Whether a type is next.
+    pub fn peek_type(&mut self) -> PResult<bool> {
+        Ok(matches!(self.peek()?.kind, Tok::Type(_) | Tok::TypeAliasName))
+    }
+
+    pub fn parse_type(&mut self) -> PResult<Type> {
+        let t = self.peek()?.clone();
+        match t.kind {
+            Tok::Type(ty) => {
+                self.next()?;
+                Ok(ty)
+            }
+            Tok::TypeAliasName => self.error_here(format!("undefined symbol alias id '{}'", &self.text(&t)[1..])),
+            _ => {
+                let found = self.describe_next()?;
+                self.error_here(format!("expected type, found {found}"))
+            }
+        }
+    }
+
+    /// A function type `(inputs) -> results`.
+    pub fn parse_function_type(&mut self) -> PResult<(Vec<Type>, Vec<Type>)> {
+        let at = self.offset()?;
+        let t = self.parse_type()?;
+        match self.ctx.type_kind(t) {
+            TypeKind::Function { inputs, results } => Ok((inputs.clone(), results.clone())),
+            _ => Err(ParseError::new(at, "expected function type".into())),
+        }
+    }
+
+    /// One or more comma-separated types.
+    pub fn parse_type_list(&mut self) -> PResult<Vec<Type>> {
+        let mut list = vec![self.parse_type()?];
+        while self.peek_punct(",")? && matches!(self.peek_at(1)?.kind, Tok::Type(_) | Tok::TypeAliasName) {
+            self.next()?;
+            list.push(self.parse_type()?);
+        }
+        Ok(list)
+    }
+
+    /// Any attribute, including the forms that are ambiguous among an op's elements
+    /// (`{...}` dictionaries, `true`, types).
+    pub fn parse_attribute(&mut self) -> PResult<Attribute> {
+        let ctx = self.ctx;
+        let t = self.peek()?.clone();
+        let text = self.text(&t);
+        let attr = match t.kind {
+            Tok::Attr(a) | Tok::Loc(a) => a,
+            Tok::Type(ty) => ctx.type_attr(ty),
+            Tok::BareId if text == "true" || text == "false" => ctx.bool_attr(text == "true"),
+            Tok::BareId if text == "unit" => ctx.unit_attr(),
+            Tok::Punct if text == "{" => return self.parse_dictionary().map(|entries| ctx.dictionary_attr(entries)),
+            Tok::AttrAliasName | Tok::TypeAliasName => {
+                return self.error_here(format!("undefined symbol alias id '{}'", &text[1..]));
+            }
+            _ => {
+                let found = self.describe_next()?;
+                return self.error_here(format!("expected attribute value, found {found}"));
+            }
+        };
+        self.next()?;
+        Ok(attr)
+    }
+
+    /// `{name = value, unit_name, "quoted" = value}`.
+    pub fn parse_dictionary(&mut self) -> PResult<Vec<NamedAttr>> {
+        self.expect_punct("{")?;
+        let mut entries: Vec<NamedAttr> = Vec::new();
+        if self.parse_optional_punct("}")? {
+            return Ok(entries);
+        }
+        loop {
+            let t = self.peek()?.clone();
+            let name = match &t.kind {
+                Tok::BareId | Tok::Type(_) => self.text(&t).to_string(),
+                Tok::Attr(a) => match self.ctx.attr_kind(*a) {
+                    AttrKind::String { value, ty: None } => value.clone(),
+                    _ => return self.error_here("expected attribute name"),
+                },
+                _ => return self.error_here("expected attribute name"),
+            };
+            if name.is_empty() {
+                return self.error_here("expected valid attribute name");
+            }
+            self.next()?;
+            let name_id = self.ctx.ident(&name);
+            if entries.iter().any(|e| e.name == name_id) {
+                return Err(ParseError::new(t.start, format!("duplicate key '{name}' in dictionary attribute")));
+            }
+            let value = if self.parse_optional_punct("=")? { self.parse_attribute()? } else { self.ctx.unit_attr() };
+            entries.push(NamedAttr { name: name_id, value });
+            if self.parse_optional_punct("}")? {
+                return Ok(entries);
+            }
+            self.expect_punct(",")?;
+        }
+    }
+
+    /// An attribute dictionary if one is next.
+    pub fn parse_optional_attr_dict(&mut self, into: &mut Vec<NamedAttr>) -> PResult<()> {
+        if self.peek_punct("{")? {
+            let at = self.offset()?;
+            for e in self.parse_dictionary()? {
+                if into.iter().any(|x| x.name == e.name) {
+                    let name = self.ctx.ident_str(e.name).to_string();
+                    return Err(ParseError::new(at, format!("attribute '{name}' occurs more than once in the attribute list")));
+                }
+                into.push(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// `@name`.
+    pub fn parse_symbol_name(&mut self) -> PResult<String> {
+        let t = self.peek()?.clone();
+        if let Tok::Attr(a) = t.kind {
+            if let Some(s) = self.ctx.attr_as_symbol(a) {
+                let s = s.to_string();
+                self.next()?;
+                return Ok(s);
+            }
+        }
+        let found = self.describe_next()?;
+        self.error_here(format!("expected symbol name, found {found}"))
+    }
+
+    /// A string literal if one is next.
+    pub fn parse_optional_string(&mut self) -> PResult<Option<String>> {
+        let t = self.peek()?.clone();
+        if let Tok::Attr(a) = t.kind {
+            if let AttrKind::String { value, ty: None } = self.ctx.attr_kind(a) {
+                let v = value.clone();
+                self.next()?;
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A trailing `loc(...)`, if present.
+    pub fn parse_optional_location(&mut self) -> PResult<Option<Location>> {
+        if let Tok::Loc(a) = self.peek()?.kind {
+            self.next()?;
+            return Ok(Some(Location(a)));
+        }
+        Ok(None)
+    }
+
+    // ------------------------------------------------------------------ blocks and regions
+    /// `%name : type` followed by optional `{attrs}` and `loc(...)`.
+    pub fn parse_argument(&mut self, with_attrs: bool) -> PResult<ArgumentDef<'s>> {
+        let u = self.parse_operand()?;
+        if u.index != 0 || self.lex.src[u.offset..].starts_with(&format!("%{}#", u.name)) {
+            return Err(ParseError::new(u.offset, "expected argument name without result number".into()));
+        }
+        self.expect_punct(":")?;
+        let ty = self.parse_type()?;
+        let mut attrs = Vec::new();
+        if with_attrs {
+            self.parse_optional_attr_dict(&mut attrs)?;
+        }
+        let loc = self.parse_optional_location()?;
+        Ok(ArgumentDef { name: u.name, offset: u.offset, ty, attrs, loc })
+    }
+
+    /// A successor `^bb` (the block is created if it is a forward reference).
+    pub fn parse_successor(&mut self) -> PResult<BlockId> {
+        let t = self.peek()?.clone();
+        if t.kind != Tok::Block {
+            let found = self.describe_next()?;
+            return self.error_here(format!("expected block name, found {found}"));
+        }
+        self.next()?;
+        let name = self.text(&t);
+        let Some(labels) = self.labels.last_mut() else {
+            return Err(ParseError::new(t.start, "block reference outside of a region".into()));
+        };
+        if let Some(l) = labels.get(name) {
+            return Ok(l.block);
+        }
+        let block = self.ir.create_block(&[]);
+        self.labels.last_mut().unwrap().insert(name, Label { block, defined: false, first_use: t.start });
+        Ok(block)
+    }
+
+    /// Whether a block name is next.
+    pub fn peek_successor(&mut self) -> PResult<bool> {
+        Ok(self.peek()?.kind == Tok::Block)
+    }
+
+    /// Whether a region (`{`) is next.
+    pub fn peek_region(&mut self) -> PResult<bool> {
+        self.peek_punct("{")
+    }
+
+    /// A region. `entry_args`, when given, become the entry block's arguments (as in a
+    /// function signature). `isolated` starts a fresh value scope.
+    pub fn parse_region(&mut self, entry_args: Option<&[ArgumentDef<'s>]>, isolated: bool) -> PResult<Vec<BlockId>> {
+        stacker::maybe_grow(128 * 1024, 8 * 1024 * 1024, || self.parse_region_inner(entry_args, isolated))
+    }
+
+    fn parse_region_inner(&mut self, entry_args: Option<&[ArgumentDef<'s>]>, isolated: bool) -> PResult<Vec<BlockId>> {
+        let open = self.offset()?;
+        self.expect_punct("{")?;
+        if isolated {
+            self.scopes.push(ValueScope::default());
+        }
+        self.scope().region_defs.push(Vec::new());
+        self.labels.push(FxHashMap::default());
+        let mut blocks = Vec::new();
+        if let Some(args) = entry_args {
+            let b = self.ir.create_block(&[]);
+            self.define_block_args(b, args)?;
+            blocks.push(b);
+        }
+        loop {
+            let t = self.peek()?.clone();
+            match t.kind {
+                Tok::Punct if self.text(&t) == "}" => break,
+                Tok::Eof => return Err(ParseError::new(open, "expected '}' to close this region".into())),
+                Tok::Block => {
+                    if entry_args.is_some() && blocks.len() == 1 && self.ir.block(blocks[0]).first_op().is_none() {
+                        return self.error_here("invalid block name in region with named arguments");
+                    }
+                    let b = self.parse_block_label()?;
+                    blocks.push(b);
+                }
+                _ => {
+                    if blocks.is_empty() {
+                        blocks.push(self.ir.create_block(&[]));
+                    }
+                    let block = *blocks.last().unwrap();
+                    self.parse_operation(block)?;
+                }
+            }
+        }
+        self.next()?;
+        let labels = self.labels.pop().unwrap();
+        if let Some(l) = labels.values().filter(|l| !l.defined).min_by_key(|l| l.first_use) {
+            return Err(ParseError::new(l.first_use, "reference to an undefined block".into()));
+        }
+        let names = self.scope().region_defs.pop().unwrap();
+        for n in names {
+            self.scope().defs.remove(n);
+        }
+        if isolated {
+            self.close_isolated_scope()?;
+        }
+        Ok(blocks)
+    }
+
+    fn close_isolated_scope(&mut self) -> PResult<()> {
+        let scope = self.scopes.pop().unwrap();
+        if let Some(((name, index), (_, at))) = scope.forward.iter().min_by_key(|(_, (_, at))| *at) {
+            let shown = if *index == 0 { format!("%{name}") } else { format!("%{name}#{index}") };
+            return Err(ParseError::new(*at, format!("use of undeclared SSA value name '{shown}'")));
+        }
+        Ok(())
+    }
+
+    fn define_block_args(&mut self, block: BlockId, args: &[ArgumentDef<'s>]) -> PResult<()> {
+        for a in args {
+            let v = self.ir.add_block_arg(block, a.ty, a.loc);
+            self.define_values(a.name, a.offset, &[v])?;
+        }
+        Ok(())
+    }
+
+    /// `^name(%a: t, ...):` — returns the block, creating it or taking a forward-referenced one.
+    fn parse_block_label(&mut self) -> PResult<BlockId> {
+        let t = self.next()?;
+        let name = self.text(&t);
+        let labels = self.labels.last_mut().unwrap();
+        let block = match labels.get_mut(name) {
+            Some(l) if l.defined => return Err(ParseError::new(t.start, format!("redefinition of block '{name}'"))),
+            Some(l) => {
+                l.defined = true;
+                l.block
+            }
+            None => {
+                let b = self.ir.create_block(&[]);
+                labels.insert(name, Label { block: b, defined: true, first_use: t.start });
+                b
+            }
+        };
+        if self.parse_optional_punct("(")? {
+            if !self.parse_optional_punct(")")? {
+                let mut args = Vec::new();
+                loop {
+                    args.push(self.parse_argument(false)?);
+                    if self.parse_optional_punct(")")? {
+                        break;
+                    }
+                    self.expect_punct(",")?;
+                }
+                self.define_block_args(block, &args)?;
+            }
+        }
+        self.expect_punct(":")?;
+        Ok(block)
+    }
+
+    // ------------------------------------------------------------------ operations
+    fn parse_top_level(&mut self) -> PResult<OpId> {
+        self.scopes.push(ValueScope::default());
+        self.scope().region_defs.push(Vec::new());
+        self.labels.push(FxHashMap::default());
+        let top = self.ir.create_block(&[]);
+        loop {
+            let t = self.peek()?.clone();
+            match t.kind {
+                Tok::Eof => break,
+                Tok::AttrAliasName | Tok::TypeAliasName if self.peek_at(1).map(|n| n.kind == Tok::Punct)? => {
+                    self.parse_alias_definition()?;
+                }
+                Tok::Attr(_) | Tok::Type(_) if self.text(&t).starts_with(['#', '!']) && {
+                    let n = self.peek_at(1)?.clone();
+                    self.text(&n) == "="
+                } =>
+                {
+                    return self.error_here(format!("redefinition of symbol alias id '{}'", &self.text(&t)[1..]));
+                }
+                Tok::Resources(ref entries) => {
+                    self.resources.extend(entries.iter().cloned());
+                    self.next()?;
+                }
+                _ => self.parse_operation(top)?,
+            }
+        }
+        self.close_isolated_scope()?;
+        self.resolve_deferred_locations()?;
+        let ops: Vec<OpId> = self.ir.block_ops(top).collect();
+        let module_name = self.ctx.ident("builtin.module");
+        if !self.opts.implicit_module {
+            return match ops.as_slice() {
+                [op] => {
+                    self.ir.detach_op(*op);
+                    Ok(*op)
+                }
+                _ => Err(ParseError::new(0, "source must contain a single top-level operation if the implicit module is disabled".into())),
+            };
+        }
+        if let [op] = ops.as_slice() {
+            if self.ir.op(*op).name() == module_name {
+                self.ir.detach_op(*op);
+                return Ok(*op);
+            }
+        }
+        let loc = self.loc_at(0);
+        let module = self.ir.create_op(OpState::new(self.ctx, "builtin.module", loc).regions(1));
+        let region = self.ir.op(module).regions()[0];
+        self.ir.append_block(region, top);
+        Ok(module)
+    }
+
+    fn parse_alias_definition(&mut self) -> PResult<()> {
+        let t = self.next()?;
+        let name = &self.text(&t)[1..];
+        self.expect_punct("=")?;
+        if t.kind == Tok::AttrAliasName {
+            let a = self.parse_attribute()?;
+            self.lex.attr_aliases.insert(name.to_string(), a);
+        } else {
+            let ty = self.parse_type()?;
+            self.lex.type_aliases.insert(name.to_string(), ty);
+        }
+        self.lex.relex_buffer();
+        Ok(())
+    }
+
+    fn resolve_deferred_locations(&mut self) -> PResult<()> {
+        let ctx = self.ctx;
+        let ops: Vec<OpId> = crate::walk::walk_ops_in_ir(&self.ir);
+        for op in ops {
+            let loc = self.ir.op(op).loc();
+            if let AttrKind::Location(LocKind::Deferred(name)) = ctx.attr_kind(loc.0) {
+                match self.lex.attr_aliases.get(name) {
+                    Some(a) if matches!(ctx.attr_kind(*a), AttrKind::Location(_)) => self.ir.set_loc(op, Location(*a)),
+                    _ => return Err(ParseError::new(self.lex.src.len(), format!("undefined location alias '#{name}'"))),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses one operation (with its results) and appends it to `block`.
+    fn parse_operation(&mut self, block: BlockId) -> PResult<()> {
+        let start = self.offset()?;
+        let mut defs: Vec<(&'s str, usize, usize)> = Vec::new();
+        if self.peek_value()? {
+            loop {
+                let u = self.parse_operand()?;
+                if self.lex.src[u.offset..].starts_with(&format!("%{}#", u.name)) {
+                    return Err(ParseError::new(u.offset, "expected result name without '#N'".into()));
+                }
+                let mut count = 1;
+                if self.parse_optional_punct(":")? {
+                    let at = self.offset()?;
+                    let n = self.parse_attribute()?;
+                    count = match self.ctx.attr_as_int(n) {
+                        Some(c) if c > 0 => c as usize,
+                        _ => return Err(ParseError::new(at, "expected positive result group size".into())),
+                    };
+                }
+                defs.push((u.name, count, u.offset));
+                if !self.parse_optional_punct(",")? {
+                    break;
+                }
+            }
+            self.expect_punct("=")?;
+        }
+        let t = self.peek()?.clone();
+        let op = match t.kind {
+            Tok::Attr(a) if matches!(self.ctx.attr_kind(a), AttrKind::String { ty: None, .. }) => self.parse_generic_op(start)?,
+            Tok::BareId => self.parse_custom_op(start)?,
+            _ => {
+                let found = self.describe_next()?;
+                return self.error_here(format!("expected operation name in quotes, found {found}"));
+            }
+        };
+        self.ir.insert_op(op, InsertPoint::BlockEnd(block));
+        let results = self.ir.op(op).results().to_vec();
+        let wanted: usize = defs.iter().map(|d| d.1).sum();
+        if !defs.is_empty() && wanted != results.len() {
+            return Err(ParseError::new(
+                start,
+                format!("operation defines {} results but was provided {wanted} to bind", results.len()),
+            ));
+        }
+        let mut next = 0;
+        for (name, count, offset) in defs {
+            self.define_values(name, offset, &results[next..next + count])?;
+            next += count;
+        }
+        Ok(())
+    }
+
+    fn check_registered(&mut self, name: &str, at: usize) -> PResult<Option<std::sync::Arc<OpDef>>> {
+        if let Some(def) = self.ctx.op_def_by_name(name) {
+            return Ok(Some(def.clone()));
+        }
+        let dialect = name.split_once('.').map_or("", |(d, _)| d);
+        if self.ctx.is_dialect_registered(dialect) {
+            return Err(ParseError::new(
+                at,
+                format!("unregistered operation '{name}' found in dialect ('{dialect}') that does not allow unknown operations"),
+            ));
+        }
+        if !self.opts.allow_unregistered {
+            return Err(ParseError::new(
+                at,
+                format!("operation being parsed with an unregistered dialect '{dialect}' ('{name}'); pass --allow-unregistered-dialect to allow it"),
+            ));
+        }
+        Ok(None)
+    }
+
+    fn parse_generic_op(&mut self, start: usize) -> PResult<OpId> {
+        let name_tok = self.next()?;
+        let name = unescape(self.text(&name_tok));
+        let def = self.check_registered(&name, name_tok.start)?;
+        self.expect_punct("(")?;
+        let mut operands = Vec::new();
+        if !self.peek_punct(")")? {
+            operands = self.parse_operand_list()?;
+        }
+        self.expect_punct(")")?;
+        let mut successors = Vec::new();
+        if self.parse_optional_punct("[")? {
+            loop {
+                successors.push(self.parse_successor()?);
+                if self.parse_optional_punct("]")? {
+                    break;
+                }
+                self.expect_punct(",")?;
+            }
+        }
+        let mut properties = None;
+        if self.parse_optional_punct("<")? {
+            properties = Some(self.parse_attribute()?);
+            self.expect_punct(">")?;
+        }
+        let mut regions = Vec::new();
+        if self.peek_punct("(")? {
+            self.next()?;
+            self.push_default_dialect(def.as_deref());
+            let isolated = def.as_ref().is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
+            loop {
+                regions.push(self.parse_region(None, isolated)?);
+                if self.parse_optional_punct(")")? {
+                    break;
+                }
+                self.expect_punct(",")?;
+            }
+            self.default_dialects.pop();
+        }
+        let mut attrs = Vec::new();
+        self.parse_optional_attr_dict(&mut attrs)?;
+        self.expect_punct(":")?;
+        let fn_at = self.offset()?;
+        let (inputs, results) = self.parse_function_type()?;
+        if inputs.len() != operands.len() {
+            return Err(ParseError::new(fn_at, format!("expected {} operand type(s) but had {}", operands.len(), inputs.len())));
+        }
+        let values = operands.iter().zip(&inputs).map(|(u, t)| self.resolve_operand(u, *t)).collect::<PResult<Vec<_>>>()?;
+        if let (Some(_), Some(p)) = (&def, properties) {
+            // A registered op's properties are its inherent attributes.
+            match self.ctx.attr_kind(p) {
+                AttrKind::Dictionary(entries) => attrs.extend(entries.iter().copied()),
+                _ => return Err(ParseError::new(fn_at, "expected a dictionary of properties".into())),
+            }
+            properties = None;
+        }
+        let loc = match self.parse_optional_location()? {
+            Some(l) => l,
+            None => self.loc_at(start),
+        };
+        let state = OpState {
+            name: self.ctx.ident(&name),
+            operands: values,
+            result_types: results,
+            attrs,
+            properties,
+            successors,
+            num_regions: regions.len(),
+            loc,
+        };
+        Ok(self.finish_op(state, regions))
+    }
+
+    fn push_default_dialect(&mut self, def: Option<&OpDef>) {
+        let inherited = self.default_dialects.last().copied().flatten();
+        self.default_dialects.push(def.and_then(|d| d.default_dialect).or(inherited));
+    }
+
+    fn finish_op(&mut self, state: OpState, regions: Vec<Vec<BlockId>>) -> OpId {
+        let op = self.ir.create_op(state);
+        for (i, blocks) in regions.into_iter().enumerate() {
+            let r = self.ir.op(op).regions()[i];
+            for b in blocks {
+                self.ir.append_block(r, b);
+            }
+        }
+        op
+    }
+
+    fn resolve_custom_name(&self, written: &str) -> Option<std::sync::Arc<OpDef>> {
+        if written.contains('.') {
+            if let Some(d) = self.ctx.op_def_by_name(written) {
+                return Some(d.clone());
+            }
+        }
+        if let Some(Some(dialect)) = self.default_dialects.last() {
+            if let Some(d) = self.ctx.op_def_by_name(&format!("{dialect}.{written}")) {
+                return Some(d.clone());
+            }
+        }
+        self.ctx.op_def_by_name(&format!("builtin.{written}")).cloned()
+    }
+
+    fn parse_custom_op(&mut self, start: usize) -> PResult<OpId> {
+        let name_tok = self.next()?;
+        let written = self.text(&name_tok);
+        let Some(def) = self.resolve_custom_name(written) else {
+            return Err(ParseError::new(name_tok.start, format!("custom op '{written}' is unknown")));
+        };
+        if !def.has_custom_syntax() {
+            return Err(ParseError::new(name_tok.start, format!("op '{}' has no custom assembly form; write it in generic form", def.name)));
+        }
+        let saved = self.pending.replace(PendingOp::default());
+        self.push_default_dialect(Some(&def));
+        let parsed = match (&def.format, def.custom_parse) {
+            (_, Some(hook)) => hook(self),
+            (Some(format), None) => format.clone().parse(self, &def),
+            (None, None) => unreachable!("has_custom_syntax"),
+        };
+        self.default_dialects.pop();
+        let pending = std::mem::replace(&mut self.pending, saved).expect("pending op");
+        parsed?;
+        let loc = match self.parse_optional_location()? {
+            Some(l) => l,
+            None => self.loc_at(start),
+        };
+        let state = OpState {
+            name: self.ctx.ident(def.name),
+            operands: pending.operands,
+            result_types: pending.result_types,
+            attrs: pending.attrs,
+            properties: pending.properties,
+            successors: pending.successors,
+            num_regions: pending.regions.len(),
+            loc,
+        };
+        Ok(self.finish_op(state, pending.regions))
+    }
+
+    /// Whether value names defined in this region can see the enclosing ones (for hooks).
+    pub fn is_isolated(def: &OpDef) -> bool {
+        def.has_trait(Trait::IsolatedFromAbove)
+    }
+}
+
+impl ValueDef {
+    /// Whether the value is a parser placeholder.
+    pub fn is_placeholder(self) -> bool {
+        matches!(self, ValueDef::Placeholder)
+    }
+}
+
+impl Context {
+    /// Parses a lone type (`tensor<4xf32>`); aliases are not available.
+    pub fn parse_type(&self, text: &str) -> Result<Type, ParseError> {
+        use pest::Parser as _;
+        let empty_a = FxHashMap::default();
+        let empty_t = FxHashMap::default();
+        let b = leaves::LeafBuilder { ctx: self, attr_aliases: &empty_a, type_aliases: &empty_t };
+        let mut pairs = lexer::MlirGrammar::parse(lexer::Rule::type_only, text).map_err(|e| ParseError::new(pest_offset(&e), "invalid type".into()))?;
+        let ty = pairs.next().unwrap().into_inner().next().unwrap();
+        b.type_(ty)
+    }
+
+    /// Parses a lone attribute (`dense<1.0> : tensor<2xf32>`); aliases are not available.
+    pub fn parse_attribute(&self, text: &str) -> Result<Attribute, ParseError> {
+        use pest::Parser as _;
+        let empty_a = FxHashMap::default();
+        let empty_t = FxHashMap::default();
+        let b = leaves::LeafBuilder { ctx: self, attr_aliases: &empty_a, type_aliases: &empty_t };
+        let mut pairs = lexer::MlirGrammar::parse(lexer::Rule::attribute_only, text).map_err(|e| ParseError::new(pest_offset(&e), "invalid attribute".into()))?;
+        let a = pairs.next().unwrap().into_inner().next().unwrap();
+        b.attr(a)
+    }
+}
+
+fn pest_offset(e: &pest::error::Error<lexer::Rule>) -> usize {
+    match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+}

@@ -1,0 +1,985 @@
+//! The printer: MLIR text in custom or generic form, with value names, aliases for
+//! affine maps and long repeated dialect types/attributes, and optional locations.
+
+use std::fmt::{self, Write};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::attributes::{as_unsigned, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location};
+use crate::dialect::Trait;
+use crate::entities::{BlockId, OpId, RegionId, Value};
+use crate::parser::Module;
+use crate::store::Ir;
+use crate::types::{Signedness, Type, TypeKind, DYNAMIC};
+use crate::Context;
+
+/// Printing choices, named after mlir-opt's flags.
+#[derive(Clone, Debug, Default)]
+pub struct PrintOptions {
+    /// `--mlir-print-op-generic`.
+    pub generic: bool,
+    /// `--mlir-print-debuginfo`.
+    pub debug_info: bool,
+}
+
+/// Opaque dialect types and attributes longer than this, used at least twice, get an alias.
+const ALIAS_MIN_LEN: usize = 32;
+
+/// Prints a whole module: alias definitions, the top-level op, and the resource section.
+pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> String {
+    let aliases = Aliases::collect(ctx, &module.ir, module.root);
+    let mut out = String::new();
+    aliases.write_definitions(ctx, &mut out);
+    let mut p = OpPrinter::new(ctx, &module.ir, opts, &aliases, &mut out);
+    p.names.name_isolated(ctx, &module.ir, module.root);
+    let _ = p.print_op(module.root);
+    out.push('\n');
+    if !module.resources.is_empty() {
+        write_resources(&module.resources, &mut out);
+    }
+    out
+}
+
+/// Prints one op (and what is nested in it) without aliases.
+pub fn print_op(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String {
+    let aliases = Aliases::default();
+    let mut out = String::new();
+    let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
+    p.names.name_isolated(ctx, ir, op);
+    let _ = p.print_op(op);
+    out
+}
+
+fn write_resources(entries: &[[String; 4]], out: &mut String) {
+    out.push_str("\n{-#\n");
+    let mut groups: Vec<&str> = entries.iter().map(|e| e[0].as_str()).collect();
+    groups.dedup();
+    for (gi, g) in groups.iter().enumerate() {
+        let _ = writeln!(out, "  {g}: {{");
+        let mut owners: Vec<&str> = entries.iter().filter(|e| e[0] == *g).map(|e| e[1].as_str()).collect();
+        owners.dedup();
+        for (oi, o) in owners.iter().enumerate() {
+            let _ = writeln!(out, "    {o}: {{");
+            let items: Vec<&[String; 4]> = entries.iter().filter(|e| e[0] == *g && e[1] == *o).collect();
+            for (ii, e) in items.iter().enumerate() {
+                let _ = writeln!(out, "      {}: {}{}", e[2], e[3], if ii + 1 < items.len() { "," } else { "" });
+            }
+            let _ = writeln!(out, "    }}{}", if oi + 1 < owners.len() { "," } else { "" });
+        }
+        let _ = writeln!(out, "  }}{}", if gi + 1 < groups.len() { "," } else { "" });
+    }
+    out.push_str("#-}\n");
+}
+
+// ---------------------------------------------------------------------- aliases
+/// Alias names chosen for attributes and types.
+#[derive(Default)]
+pub struct Aliases {
+    attrs: Vec<(Attribute, String)>,
+    types: Vec<(Type, String)>,
+    attr_names: FxHashMap<Attribute, String>,
+    type_names: FxHashMap<Type, String>,
+}
+
+impl Aliases {
+    fn collect(ctx: &Context, ir: &Ir, root: OpId) -> Self {
+        let mut counter = AliasCounter::default();
+        for op in ir.collect_ops(root) {
+            let o = ir.op(op);
+            for a in o.attrs() {
+                counter.attr(ctx, a.value);
+            }
+            if let Some(p) = o.properties() {
+                counter.attr(ctx, p);
+            }
+            for v in o.results() {
+                counter.ty(ctx, ir.value_type(*v));
+            }
+            for &v in o.operands() {
+                counter.ty(ctx, ir.value_type(v));
+            }
+            for &r in o.regions() {
+                for &b in ir.region(r).blocks() {
+                    for &a in ir.block(b).args() {
+                        counter.ty(ctx, ir.value_type(a));
+                    }
+                }
+            }
+        }
+        let mut aliases = Aliases::default();
+        let mut used: FxHashSet<String> = FxHashSet::default();
+        let mut unique = |base: &str| {
+            let mut name = base.to_string();
+            let mut n = 0;
+            while used.contains(&name) {
+                n += 1;
+                name = format!("{base}{n}");
+            }
+            used.insert(name.clone());
+            name
+        };
+        for (a, count) in counter.attr_order.iter().map(|a| (*a, counter.attr_counts[a])) {
+            let base = match ctx.attr_kind(a) {
+                AttrKind::AffineMap(_) => "map".to_string(),
+                AttrKind::Opaque { text, .. } if count >= 2 && text.len() > ALIAS_MIN_LEN => alias_base(text),
+                _ => continue,
+            };
+            let name = unique(&base);
+            aliases.attr_names.insert(a, name.clone());
+            aliases.attrs.push((a, name));
+        }
+        for (t, count) in counter.type_order.iter().map(|t| (*t, counter.type_counts[t])) {
+            if let TypeKind::Opaque { body, .. } = ctx.type_kind(t) {
+                if count >= 2 && body.len() > ALIAS_MIN_LEN {
+                    let name = unique(&alias_base(body));
+                    aliases.type_names.insert(t, name.clone());
+                    aliases.types.push((t, name));
+                }
+            }
+        }
+        aliases
+    }
+
+    fn write_definitions(&self, ctx: &Context, out: &mut String) {
+        let none = Aliases::default();
+        for (a, name) in &self.attrs {
+            let _ = writeln!(out, "#{name} = {}", AttrDisplay { ctx, attr: *a, aliases: &none });
+        }
+        for (t, name) in &self.types {
+            let _ = writeln!(out, "!{name} = {}", TypeDisplay { ctx, ty: *t, aliases: &none });
+        }
+    }
+}
+
+/// `dialect.mnemonic<...>` → `dialect_mnemonic`.
+fn alias_base(text: &str) -> String {
+    let head: String = text.chars().take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '_').collect();
+    head.replace('.', "_")
+}
+
+#[derive(Default)]
+struct AliasCounter {
+    attr_counts: FxHashMap<Attribute, usize>,
+    attr_order: Vec<Attribute>,
+    type_counts: FxHashMap<Type, usize>,
+    type_order: Vec<Type>,
+}
+
+impl AliasCounter {
+    fn attr(&mut self, ctx: &Context, a: Attribute) {
+        let c = self.attr_counts.entry(a).or_insert(0);
+        *c += 1;
+        if *c > 1 {
+            return;
+        }
+        self.attr_order.push(a);
+        match ctx.attr_kind(a) {
+            AttrKind::Array(items) => items.iter().for_each(|i| self.attr(ctx, *i)),
+            AttrKind::Dictionary(entries) => entries.iter().for_each(|e| self.attr(ctx, e.value)),
+            AttrKind::Type(t) => self.ty(ctx, *t),
+            _ => {}
+        }
+    }
+    fn ty(&mut self, ctx: &Context, t: Type) {
+        let c = self.type_counts.entry(t).or_insert(0);
+        *c += 1;
+        if *c > 1 {
+            return;
+        }
+        self.type_order.push(t);
+        match ctx.type_kind(t) {
+            TypeKind::Function { inputs, results } => inputs.iter().chain(results).for_each(|t| self.ty(ctx, *t)),
+            TypeKind::Tuple(items) => items.iter().for_each(|t| self.ty(ctx, *t)),
+            TypeKind::MemRef { layout, .. } => {
+                if let Some(l) = layout {
+                    self.attr(ctx, *l)
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------- value names
+/// SSA names: `%argN` for entry block arguments, numbers or op-chosen names otherwise;
+/// numbering restarts in every isolated-from-above op, as in MLIR.
+#[derive(Default)]
+struct Names {
+    values: FxHashMap<Value, String>,
+    blocks: FxHashMap<BlockId, String>,
+}
+
+impl Names {
+    fn name_isolated(&mut self, ctx: &Context, ir: &Ir, root: OpId) {
+        let mut scopes = vec![(root, 0usize, 0usize, FxHashSet::default())];
+        self.name_scope(ctx, ir, root, &mut scopes);
+    }
+
+    fn name_scope(&mut self, ctx: &Context, ir: &Ir, root: OpId, _: &mut Vec<(OpId, usize, usize, FxHashSet<String>)>) {
+        // Iterative over the op tree; each isolated op gets fresh counters.
+        struct Counters {
+            next_value: usize,
+            next_arg: usize,
+            used: FxHashSet<String>,
+        }
+        let mut stack: Vec<(OpId, bool)> = vec![(root, true)];
+        let mut counters: Vec<Counters> = Vec::new();
+        let mut pops: Vec<usize> = Vec::new();
+        let mut work: Vec<Work> = vec![Work::Op(root)];
+        let _ = &mut stack;
+        enum Work {
+            Op(OpId),
+            PopScope,
+        }
+        counters.push(Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() });
+        let _ = &mut pops;
+        while let Some(w) = work.pop() {
+            let op = match w {
+                Work::PopScope => {
+                    counters.pop();
+                    continue;
+                }
+                Work::Op(op) => op,
+            };
+            let o = ir.op(op);
+            let c = counters.last_mut().unwrap();
+            // Results.
+            if !o.results().is_empty() {
+                let chosen = ctx.op_def(o.name()).and_then(|d| d.result_name).and_then(|f| f(ctx, ir, op));
+                let name = match chosen {
+                    Some(base) => {
+                        let mut name = base.clone();
+                        let mut k = 0;
+                        while c.used.contains(&name) {
+                            name = format!("{base}_{k}");
+                            k += 1;
+                        }
+                        name
+                    }
+                    None => {
+                        let n = c.next_value.to_string();
+                        c.next_value += 1;
+                        n
+                    }
+                };
+                c.used.insert(name.clone());
+                if o.results().len() == 1 {
+                    self.values.insert(o.results()[0], name);
+                } else {
+                    for (i, r) in o.results().iter().enumerate() {
+                        self.values.insert(*r, format!("{name}#{i}"));
+                    }
+                }
+            }
+            let isolated = op != root && ctx.op_def(o.name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
+            if isolated {
+                counters.push(Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() });
+            }
+            let c = counters.last_mut().unwrap();
+            // Block arguments and labels, then nested ops (pushed in reverse for order).
+            let mut nested = Vec::new();
+            for &r in o.regions() {
+                for (bi, &b) in ir.region(r).blocks().iter().enumerate() {
+                    self.blocks.insert(b, format!("bb{bi}"));
+                    for &a in ir.block(b).args() {
+                        let name = if bi == 0 {
+                            let n = format!("arg{}", c.next_arg);
+                            c.next_arg += 1;
+                            n
+                        } else {
+                            let n = c.next_value.to_string();
+                            c.next_value += 1;
+                            n
+                        };
+                        self.values.insert(a, name);
+                    }
+                    nested.extend(ir.block_ops(b));
+                }
+            }
+            if isolated {
+                work.push(Work::PopScope);
+            }
+            work.extend(nested.into_iter().rev().map(Work::Op));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------- op printer
+/// Prints operations; custom printers use its public methods.
+pub struct OpPrinter<'c, 'o> {
+    pub ctx: &'c Context,
+    pub ir: &'c Ir,
+    opts: &'c PrintOptions,
+    aliases: &'c Aliases,
+    out: &'o mut String,
+    names: Names,
+    indent: usize,
+    default_dialects: Vec<Option<&'static str>>,
+}
+
+impl<'c, 'o> OpPrinter<'c, 'o> {
+    fn new(ctx: &'c Context, ir: &'c Ir, opts: &'c PrintOptions, aliases: &'c Aliases, out: &'o mut String) -> Self {
+        OpPrinter { ctx, ir, opts, aliases, out, names: Names::default(), indent: 0, default_dialects: Vec::new() }
+    }
+
+    pub fn write(&mut self, s: &str) -> fmt::Result {
+        self.out.push_str(s);
+        Ok(())
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        for _ in 0..self.indent {
+            self.out.push(' ');
+        }
+    }
+
+    /// `%name` of a value (`%<<UNKNOWN>>` for one defined outside what is printed).
+    pub fn print_value(&mut self, v: Value) -> fmt::Result {
+        match self.names.values.get(&v) {
+            Some(n) => write!(self.out, "%{n}"),
+            None => self.write("%<<UNKNOWN SSA VALUE>>"),
+        }
+    }
+
+    pub fn print_value_list(&mut self, values: &[Value]) -> fmt::Result {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.write(", ")?;
+            }
+            self.print_value(*v)?;
+        }
+        Ok(())
+    }
+
+    pub fn print_type(&mut self, t: Type) -> fmt::Result {
+        write!(self.out, "{}", TypeDisplay { ctx: self.ctx, ty: t, aliases: self.aliases })
+    }
+
+    pub fn print_type_list(&mut self, types: &[Type]) -> fmt::Result {
+        for (i, t) in types.iter().enumerate() {
+            if i > 0 {
+                self.write(", ")?;
+            }
+            self.print_type(*t)?;
+        }
+        Ok(())
+    }
+
+    /// Results of a function type: a lone non-function type bare, otherwise parenthesized.
+    pub fn print_function_results(&mut self, results: &[Type]) -> fmt::Result {
+        match results {
+            [t] if !matches!(self.ctx.type_kind(*t), TypeKind::Function { .. }) => self.print_type(*t),
+            _ => {
+                self.write("(")?;
+                self.print_type_list(results)?;
+                self.write(")")
+            }
+        }
+    }
+
+    pub fn print_attr(&mut self, a: Attribute) -> fmt::Result {
+        write!(self.out, "{}", AttrDisplay { ctx: self.ctx, attr: a, aliases: self.aliases })
+    }
+
+    pub fn print_block_ref(&mut self, b: BlockId) -> fmt::Result {
+        match self.names.blocks.get(&b) {
+            Some(n) => write!(self.out, "^{n}"),
+            None => self.write("^INVALIDBLOCK"),
+        }
+    }
+
+    /// ` {a = 1, b}` without the names in `elided`; with `keyword`, ` attributes {...}`.
+    pub fn print_attr_dict(&mut self, op: OpId, elided: &[&str], keyword: bool) -> fmt::Result {
+        let ctx = self.ctx;
+        let attrs: Vec<_> = self.ir.op(op).attrs().iter().filter(|a| !elided.contains(&ctx.ident_str(a.name))).copied().collect();
+        if attrs.is_empty() {
+            return Ok(());
+        }
+        self.write(if keyword { " attributes {" } else { " {" })?;
+        self.print_named_attrs(&attrs)?;
+        self.write("}")
+    }
+
+    fn print_named_attrs(&mut self, attrs: &[crate::NamedAttr]) -> fmt::Result {
+        for (i, a) in attrs.iter().enumerate() {
+            if i > 0 {
+                self.write(", ")?;
+            }
+            write_attr_name(self.out, self.ctx.ident_str(a.name));
+            if !matches!(self.ctx.attr_kind(a.value), AttrKind::Unit) {
+                self.write(" = ")?;
+                self.print_attr(a.value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints one operation with its results and trailing location.
+    pub fn print_op(&mut self, op: OpId) -> fmt::Result {
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.print_op_inner(op))
+    }
+
+    fn print_op_inner(&mut self, op: OpId) -> fmt::Result {
+        let ctx = self.ctx;
+        let o = self.ir.op(op);
+        let results = o.results();
+        if !results.is_empty() {
+            let first = self.names.values.get(&results[0]).cloned().unwrap_or_default();
+            let base = first.split('#').next().unwrap_or_default().to_string();
+            write!(self.out, "%{base}")?;
+            if results.len() > 1 {
+                write!(self.out, ":{}", results.len())?;
+            }
+            self.write(" = ")?;
+        }
+        let def = ctx.op_def(o.name()).cloned();
+        match def {
+            Some(def) if !self.opts.generic && def.has_custom_syntax() => {
+                let full = def.name;
+                let shown = match (self.default_dialects.last().copied().flatten(), full.split_once('.')) {
+                    (_, Some(("builtin", short))) => short,
+                    (Some(d), Some((dialect, short))) if d == dialect => short,
+                    _ => full,
+                };
+                self.write(shown)?;
+                self.default_dialects.push(def.default_dialect.or(self.default_dialects.last().copied().flatten()));
+                let r = match (&def.custom_print, &def.format) {
+                    (Some(hook), _) => hook(self, op),
+                    (None, Some(format)) => format.print(self, op, &def),
+                    (None, None) => unreachable!(),
+                };
+                self.default_dialects.pop();
+                r?;
+            }
+            _ => self.print_generic(op)?,
+        }
+        self.print_trailing_loc(self.ir.op(op).loc())
+    }
+
+    fn print_trailing_loc(&mut self, loc: Location) -> fmt::Result {
+        if self.opts.debug_info {
+            self.write(" ")?;
+            write!(self.out, "{}", LocDisplay { ctx: self.ctx, loc: loc.0, aliases: self.aliases, wrapped: true })?;
+        }
+        Ok(())
+    }
+
+    fn print_generic(&mut self, op: OpId) -> fmt::Result {
+        let ctx = self.ctx;
+        let o = self.ir.op(op);
+        write!(self.out, "\"{}\"(", escape(ctx.ident_str(o.name())))?;
+        let operands = o.operands().to_vec();
+        self.print_value_list(&operands)?;
+        self.write(")")?;
+        let o = self.ir.op(op);
+        if !o.successors().is_empty() {
+            self.write("[")?;
+            for (i, s) in o.successors().to_vec().into_iter().enumerate() {
+                if i > 0 {
+                    self.write(", ")?;
+                }
+                self.print_block_ref(s)?;
+            }
+            self.write("]")?;
+        }
+        let def = ctx.op_def(o.name()).cloned();
+        let (inherent, discardable): (Vec<_>, Vec<_>) = match &def {
+            Some(d) => o.attrs().iter().partition(|a| d.is_inherent_attr(ctx.ident_str(a.name))),
+            None => (Vec::new(), o.attrs().iter().collect()),
+        };
+        if !inherent.is_empty() {
+            self.write(" <{")?;
+            let inherent: Vec<_> = inherent.into_iter().copied().collect();
+            self.print_named_attrs(&inherent)?;
+            self.write("}>")?;
+        } else if let Some(p) = self.ir.op(op).properties() {
+            self.write(" <")?;
+            self.print_attr(p)?;
+            self.write(">")?;
+        }
+        let regions = self.ir.op(op).regions().to_vec();
+        if !regions.is_empty() {
+            self.default_dialects.push(def.as_ref().and_then(|d| d.default_dialect).or(self.default_dialects.last().copied().flatten()));
+            self.write(" (")?;
+            for (i, r) in regions.into_iter().enumerate() {
+                if i > 0 {
+                    self.write(", ")?;
+                }
+                self.print_region(r, true)?;
+            }
+            self.write(")")?;
+            self.default_dialects.pop();
+        }
+        if !discardable.is_empty() {
+            self.write(" {")?;
+            let d: Vec<_> = discardable.into_iter().copied().collect();
+            self.print_named_attrs(&d)?;
+            self.write("}")?;
+        }
+        let o = self.ir.op(op);
+        let inputs: Vec<Type> = o.operands().iter().map(|v| self.ir.value_type(*v)).collect();
+        let results: Vec<Type> = o.results().iter().map(|v| self.ir.value_type(*v)).collect();
+        self.write(" : (")?;
+        self.print_type_list(&inputs)?;
+        self.write(") -> ")?;
+        self.print_function_results(&results)
+    }
+
+    /// Prints a region. With `print_entry_args` false, the entry block's label and arguments
+    /// are left out (the op printed them, as a function signature does).
+    pub fn print_region(&mut self, r: RegionId, print_entry_args: bool) -> fmt::Result {
+        let blocks = self.ir.region(r).blocks().to_vec();
+        self.write("{")?;
+        self.indent += 2;
+        for (i, &b) in blocks.iter().enumerate() {
+            let show_label = i > 0 || (print_entry_args && !self.ir.block(b).args().is_empty());
+            if show_label {
+                self.indent -= 2;
+                self.newline();
+                self.indent += 2;
+                self.print_block_ref(b)?;
+                let args = self.ir.block(b).args().to_vec();
+                if !args.is_empty() {
+                    self.write("(")?;
+                    for (k, a) in args.into_iter().enumerate() {
+                        if k > 0 {
+                            self.write(", ")?;
+                        }
+                        self.print_value(a)?;
+                        self.write(": ")?;
+                        self.print_type(self.ir.value_type(a))?;
+                        if let (true, Some(l)) = (self.opts.debug_info, self.ir.value(a).loc()) {
+                            self.print_trailing_loc(l)?;
+                        }
+                    }
+                    self.write(")")?;
+                }
+                self.write(":")?;
+            }
+            let ops: Vec<OpId> = self.ir.block_ops(b).collect();
+            for o in ops {
+                self.newline();
+                self.print_op(o)?;
+            }
+        }
+        self.indent -= 2;
+        self.newline();
+        self.write("}")
+    }
+
+    /// The printed name of a value, for custom printers (`%arg0`).
+    pub fn value_name(&self, v: Value) -> String {
+        self.names.values.get(&v).map(|n| format!("%{n}")).unwrap_or_default()
+    }
+
+    /// Whether locations are printed.
+    pub fn debug_info(&self) -> bool {
+        self.opts.debug_info
+    }
+
+    /// Prints ` loc(...)` for a block argument when locations are printed.
+    pub fn print_optional_arg_loc(&mut self, v: Value) -> fmt::Result {
+        if let (true, Some(l)) = (self.opts.debug_info, self.ir.value(v).loc()) {
+            return self.print_trailing_loc(l);
+        }
+        Ok(())
+    }
+
+    /// Prints `{a = 1, ...}` for a list of named attributes (nothing when empty).
+    pub fn print_attr_list(&mut self, attrs: &[crate::NamedAttr]) -> fmt::Result {
+        if attrs.is_empty() {
+            return Ok(());
+        }
+        self.write("{")?;
+        self.print_named_attrs(attrs)?;
+        self.write("}")
+    }
+}
+
+/// Writes an attribute name, quoting it when it is not a bare identifier.
+fn write_attr_name(out: &mut String, name: &str) {
+    let bare = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_$.".contains(c));
+    if bare {
+        out.push_str(name);
+    } else {
+        let _ = write!(out, "\"{}\"", escape(name));
+    }
+}
+
+/// Escapes a string for an MLIR string literal.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\{b:02X}");
+            }
+        }
+    }
+    // Non-ASCII UTF-8 sequences are written as hex escapes byte by byte, as MLIR does.
+    out
+}
+
+// ---------------------------------------------------------------------- types and attributes
+struct TypeDisplay<'a> {
+    ctx: &'a Context,
+    ty: Type,
+    aliases: &'a Aliases,
+}
+
+impl fmt::Display for TypeDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ctx = self.ctx;
+        if let Some(name) = self.aliases.type_names.get(&self.ty) {
+            return write!(f, "!{name}");
+        }
+        let t = |ty: Type| TypeDisplay { ctx, ty, aliases: self.aliases };
+        let a = |attr: Attribute| AttrDisplay { ctx, attr, aliases: self.aliases };
+        let list = |f: &mut fmt::Formatter<'_>, items: &[Type]| -> fmt::Result {
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{}", t(*x))?;
+            }
+            Ok(())
+        };
+        let dims = |f: &mut fmt::Formatter<'_>, shape: &[i64]| -> fmt::Result {
+            for d in shape {
+                if *d == DYNAMIC {
+                    f.write_str("?x")?;
+                } else {
+                    write!(f, "{d}x")?;
+                }
+            }
+            Ok(())
+        };
+        match ctx.type_kind(self.ty) {
+            TypeKind::Integer { width, signedness } => {
+                let p = match signedness {
+                    Signedness::Signless => "i",
+                    Signedness::Signed => "si",
+                    Signedness::Unsigned => "ui",
+                };
+                write!(f, "{p}{width}")
+            }
+            TypeKind::Index => f.write_str("index"),
+            TypeKind::Float(k) => f.write_str(k.keyword()),
+            TypeKind::None => f.write_str("none"),
+            TypeKind::Complex(e) => write!(f, "complex<{}>", t(*e)),
+            TypeKind::Tuple(items) => {
+                f.write_str("tuple<")?;
+                list(f, items)?;
+                f.write_str(">")
+            }
+            TypeKind::Function { inputs, results } => {
+                f.write_str("(")?;
+                list(f, inputs)?;
+                f.write_str(") -> ")?;
+                match results.as_slice() {
+                    [r] if !matches!(ctx.type_kind(*r), TypeKind::Function { .. }) => write!(f, "{}", t(*r)),
+                    _ => {
+                        f.write_str("(")?;
+                        list(f, results)?;
+                        f.write_str(")")
+                    }
+                }
+            }
+            TypeKind::RankedTensor { shape, element, encoding } => {
+                f.write_str("tensor<")?;
+                dims(f, shape)?;
+                write!(f, "{}", t(*element))?;
+                if let Some(e) = encoding {
+                    write!(f, ", {}", a(*e))?;
+                }
+                f.write_str(">")
+            }
+            TypeKind::UnrankedTensor { element } => write!(f, "tensor<*x{}>", t(*element)),
+            TypeKind::MemRef { shape, element, layout, memory_space } => {
+                f.write_str("memref<")?;
+                dims(f, shape)?;
+                write!(f, "{}", t(*element))?;
+                if let Some(l) = layout {
+                    write!(f, ", {}", a(*l))?;
+                }
+                if let Some(m) = memory_space {
+                    write!(f, ", {}", a(*m))?;
+                }
+                f.write_str(">")
+            }
+            TypeKind::UnrankedMemRef { element, memory_space } => {
+                write!(f, "memref<*x{}", t(*element))?;
+                if let Some(m) = memory_space {
+                    write!(f, ", {}", a(*m))?;
+                }
+                f.write_str(">")
+            }
+            TypeKind::Vector { shape, scalable, element } => {
+                f.write_str("vector<")?;
+                for (d, s) in shape.iter().zip(scalable) {
+                    if *s {
+                        write!(f, "[{d}]x")?;
+                    } else {
+                        write!(f, "{d}x")?;
+                    }
+                }
+                write!(f, "{}>", t(*element))
+            }
+            TypeKind::Opaque { body, .. } => write!(f, "!{body}"),
+        }
+    }
+}
+
+struct AttrDisplay<'a> {
+    ctx: &'a Context,
+    attr: Attribute,
+    aliases: &'a Aliases,
+}
+
+impl AttrDisplay<'_> {
+    fn scalar(&self, f: &mut fmt::Formatter<'_>, v: &DenseValue, element: Type) -> fmt::Result {
+        let ctx = self.ctx;
+        match v {
+            DenseValue::Int(i) => match ctx.type_kind(element) {
+                TypeKind::Integer { width: 1, .. } => f.write_str(if *i != 0 { "true" } else { "false" }),
+                TypeKind::Integer { width, signedness: Signedness::Unsigned } => write!(f, "{}", as_unsigned(*i, *width)),
+                _ => write!(f, "{i}"),
+            },
+            DenseValue::Float(bits) => match ctx.type_kind(element) {
+                TypeKind::Float(k) => f.write_str(&crate::float::format(f64::from_bits(*bits), *k)),
+                _ => f.write_str(&crate::float::format(f64::from_bits(*bits), crate::types::FloatKind::F64)),
+            },
+            DenseValue::Complex(parts) => {
+                let inner = match ctx.type_kind(element) {
+                    TypeKind::Complex(e) => *e,
+                    _ => element,
+                };
+                f.write_str("(")?;
+                self.scalar(f, &parts.0, inner)?;
+                f.write_str(",")?;
+                self.scalar(f, &parts.1, inner)?;
+                f.write_str(")")
+            }
+            DenseValue::Str(s) => write!(f, "\"{}\"", escape(s)),
+        }
+    }
+
+    fn nested(&self, f: &mut fmt::Formatter<'_>, values: &[DenseValue], shape: &[i64], element: Type) -> fmt::Result {
+        match shape {
+            [] => self.scalar(f, &values[0], element),
+            [n, rest @ ..] => {
+                let stride: i64 = rest.iter().product();
+                f.write_str("[")?;
+                for i in 0..*n {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    let s = (i * stride) as usize;
+                    self.nested(f, &values[s..s + stride as usize], rest, element)?;
+                }
+                f.write_str("]")
+            }
+        }
+    }
+}
+
+impl fmt::Display for AttrDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ctx = self.ctx;
+        if let Some(name) = self.aliases.attr_names.get(&self.attr) {
+            return write!(f, "#{name}");
+        }
+        let t = |ty: Type| TypeDisplay { ctx, ty, aliases: self.aliases };
+        let a = |attr: Attribute| AttrDisplay { ctx, attr, aliases: self.aliases };
+        match ctx.attr_kind(self.attr) {
+            AttrKind::Unit => f.write_str("unit"),
+            AttrKind::Integer { value, ty } => match ctx.type_kind(*ty) {
+                TypeKind::Integer { width: 1, signedness: Signedness::Signless } => f.write_str(if *value != 0 { "true" } else { "false" }),
+                TypeKind::Integer { width, signedness: Signedness::Unsigned } => write!(f, "{} : {}", as_unsigned(*value, *width), t(*ty)),
+                _ => write!(f, "{value} : {}", t(*ty)),
+            },
+            AttrKind::Float { bits, ty } => {
+                let kind = match ctx.type_kind(*ty) {
+                    TypeKind::Float(k) => *k,
+                    _ => crate::types::FloatKind::F64,
+                };
+                write!(f, "{} : {}", crate::float::format(f64::from_bits(*bits), kind), t(*ty))
+            }
+            AttrKind::String { value, ty } => {
+                write!(f, "\"{}\"", escape(value))?;
+                if let Some(ty) = ty {
+                    write!(f, " : {}", t(*ty))?;
+                }
+                Ok(())
+            }
+            AttrKind::Array(items) => {
+                f.write_str("[")?;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", a(*x))?;
+                }
+                f.write_str("]")
+            }
+            AttrKind::Dictionary(entries) => {
+                f.write_str("{")?;
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    let mut name = String::new();
+                    write_attr_name(&mut name, ctx.ident_str(e.name));
+                    f.write_str(&name)?;
+                    if !matches!(ctx.attr_kind(e.value), AttrKind::Unit) {
+                        write!(f, " = {}", a(e.value))?;
+                    }
+                }
+                f.write_str("}")
+            }
+            AttrKind::Type(ty) => write!(f, "{}", t(*ty)),
+            AttrKind::SymbolRef { root, nested } => {
+                write_symbol(f, root)?;
+                for n in nested {
+                    f.write_str("::")?;
+                    write_symbol(f, n)?;
+                }
+                Ok(())
+            }
+            AttrKind::DenseElements { ty, elements } => {
+                let element = ctx.element_type_or_self(*ty);
+                f.write_str("dense<")?;
+                match elements {
+                    DenseElements::Splat(v) => self.scalar(f, v, element)?,
+                    DenseElements::Values(values) if values.is_empty() => {}
+                    DenseElements::Values(values) => self.nested(f, values, ctx.shape(*ty).unwrap_or(&[]), element)?,
+                }
+                write!(f, "> : {}", t(*ty))
+            }
+            AttrKind::DenseResource { ty, handle } => write!(f, "dense_resource<{handle}> : {}", t(*ty)),
+            AttrKind::DenseArray { element, values } => {
+                write!(f, "array<{}", t(*element))?;
+                let n = match values {
+                    DenseArrayValues::Int(v) => v.len(),
+                    DenseArrayValues::Float(v) => v.len(),
+                };
+                if n > 0 {
+                    f.write_str(": ")?;
+                }
+                match values {
+                    DenseArrayValues::Int(v) => {
+                        let is_bool = ctx.int_or_float_width(*element) == Some(1);
+                        let items: Vec<String> = v.iter().map(|x| if is_bool { (*x != 0).to_string() } else { x.to_string() }).collect();
+                        f.write_str(&items.join(", "))?;
+                    }
+                    DenseArrayValues::Float(v) => {
+                        let kind = match ctx.type_kind(*element) {
+                            TypeKind::Float(k) => *k,
+                            _ => crate::types::FloatKind::F64,
+                        };
+                        let items: Vec<String> = v.iter().map(|b| crate::float::format(f64::from_bits(*b), kind)).collect();
+                        f.write_str(&items.join(", "))?;
+                    }
+                }
+                f.write_str(">")
+            }
+            AttrKind::AffineMap(m) => write!(f, "affine_map<{m}>"),
+            AttrKind::Strided { strides, offset } => {
+                let show = |v: i64| if v == DYNAMIC { "?".to_string() } else { v.to_string() };
+                let s: Vec<String> = strides.iter().map(|v| show(*v)).collect();
+                write!(f, "strided<[{}]", s.join(", "))?;
+                if *offset != 0 {
+                    write!(f, ", offset: {}", show(*offset))?;
+                }
+                f.write_str(">")
+            }
+            AttrKind::Location(_) => write!(f, "{}", LocDisplay { ctx, loc: self.attr, aliases: self.aliases, wrapped: true }),
+            AttrKind::Opaque { text, .. } => write!(f, "#{text}"),
+        }
+    }
+}
+
+fn write_symbol(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+    let bare = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || "_$.-".contains(c) || c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_$.-".contains(c))
+        && !(name.starts_with(|c: char| c.is_ascii_digit()) && !name.chars().all(|c| c.is_ascii_digit()));
+    if bare {
+        write!(f, "@{name}")
+    } else {
+        write!(f, "@\"{}\"", escape(name))
+    }
+}
+
+struct LocDisplay<'a> {
+    ctx: &'a Context,
+    loc: Attribute,
+    aliases: &'a Aliases,
+    wrapped: bool,
+}
+
+impl fmt::Display for LocDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ctx = self.ctx;
+        let inner = |loc: Attribute| LocDisplay { ctx, loc, aliases: self.aliases, wrapped: false };
+        if self.wrapped {
+            f.write_str("loc(")?;
+        }
+        match ctx.attr_kind(self.loc) {
+            AttrKind::Location(kind) => match kind {
+                LocKind::Unknown => f.write_str("unknown")?,
+                LocKind::File { file, line, col } => write!(f, "\"{}\":{line}:{col}", escape(ctx.ident_str(*file)))?,
+                LocKind::Name { name, child } => {
+                    write!(f, "\"{}\"", escape(name))?;
+                    if let Some(c) = child {
+                        write!(f, "({})", inner(*c))?;
+                    }
+                }
+                LocKind::CallSite { callee, caller } => write!(f, "callsite({} at {})", inner(*callee), inner(*caller))?,
+                LocKind::Fused { locs, metadata } => {
+                    f.write_str("fused")?;
+                    if let Some(m) = metadata {
+                        write!(f, "<{}>", AttrDisplay { ctx, attr: *m, aliases: self.aliases })?;
+                    }
+                    f.write_str("[")?;
+                    for (i, l) in locs.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{}", inner(*l))?;
+                    }
+                    f.write_str("]")?;
+                }
+                LocKind::Deferred(name) => write!(f, "#{name}")?,
+            },
+            _ => f.write_str("unknown")?,
+        }
+        if self.wrapped {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// `loc(...)` text of a location.
+pub fn loc_to_string(ctx: &Context, loc: Location) -> String {
+    LocDisplay { ctx, loc: loc.0, aliases: &Aliases::default(), wrapped: true }.to_string()
+}
+
+impl Context {
+    /// The text of a type.
+    pub fn type_to_string(&self, t: Type) -> String {
+        TypeDisplay { ctx: self, ty: t, aliases: &Aliases::default() }.to_string()
+    }
+    /// The text of an attribute.
+    pub fn attr_to_string(&self, a: Attribute) -> String {
+        AttrDisplay { ctx: self, attr: a, aliases: &Aliases::default() }.to_string()
+    }
+}

@@ -1,0 +1,216 @@
+//! Builtin types.
+//!
+//! Types are interned in the [`Context`]; a [`Type`] is a 32-bit handle compared by identity.
+//! Types from dialects without a registered type parser are kept as [`TypeKind::Opaque`]
+//! (`!dialect.mnemonic<body>`), which prints back exactly as it was read.
+
+use crate::attributes::Attribute;
+use crate::Context;
+
+/// An interned type.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Type(pub(crate) u32);
+
+/// The size of a dynamic dimension (`?`), as MLIR's `ShapedType::kDynamic`.
+pub const DYNAMIC: i64 = i64::MIN;
+
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Signedness {
+    Signless,
+    Signed,
+    Unsigned,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum FloatKind {
+    BF16,
+    F16,
+    TF32,
+    F32,
+    F64,
+    F80,
+    F128,
+}
+
+impl FloatKind {
+    pub fn width(self) -> u32 {
+        match self {
+            FloatKind::BF16 | FloatKind::F16 => 16,
+            FloatKind::TF32 => 19,
+            FloatKind::F32 => 32,
+            FloatKind::F64 => 64,
+            FloatKind::F80 => 80,
+            FloatKind::F128 => 128,
+        }
+    }
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            FloatKind::BF16 => "bf16",
+            FloatKind::F16 => "f16",
+            FloatKind::TF32 => "tf32",
+            FloatKind::F32 => "f32",
+            FloatKind::F64 => "f64",
+            FloatKind::F80 => "f80",
+            FloatKind::F128 => "f128",
+        }
+    }
+
+    pub fn from_keyword(s: &str) -> Option<FloatKind> {
+        Some(match s {
+            "bf16" => FloatKind::BF16,
+            "f16" => FloatKind::F16,
+            "tf32" => FloatKind::TF32,
+            "f32" => FloatKind::F32,
+            "f64" => FloatKind::F64,
+            "f80" => FloatKind::F80,
+            "f128" => FloatKind::F128,
+            _ => return None,
+        })
+    }
+}
+
+/// The structure of a type.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum TypeKind {
+    Integer { width: u32, signedness: Signedness },
+    Index,
+    Float(FloatKind),
+    None,
+    Complex(Type),
+    Tuple(Vec<Type>),
+    Function { inputs: Vec<Type>, results: Vec<Type> },
+    /// `tensor<4x?xf32, #encoding>`; dynamic dimensions are [`DYNAMIC`].
+    RankedTensor { shape: Vec<i64>, element: Type, encoding: Option<Attribute> },
+    UnrankedTensor { element: Type },
+    /// `memref<4x?xf32, layout, memory_space>`.
+    MemRef { shape: Vec<i64>, element: Type, layout: Option<Attribute>, memory_space: Option<Attribute> },
+    UnrankedMemRef { element: Type, memory_space: Option<Attribute> },
+    /// `vector<[4]x8xf32>`: `scalable[i]` marks a scalable dimension.
+    Vector { shape: Vec<i64>, scalable: Vec<bool>, element: Type },
+    /// `!dialect.mnemonic<body>` or `!dialect<body>`, kept as text.
+    Opaque { dialect: String, body: String },
+}
+
+impl Context {
+    pub fn integer_type(&self, width: u32) -> Type {
+        match width {
+            1 => self.common.i1,
+            64 => self.common.i64,
+            _ => self.intern_type(TypeKind::Integer { width, signedness: Signedness::Signless }),
+        }
+    }
+    pub fn i1(&self) -> Type {
+        self.common.i1
+    }
+    pub fn i64_type(&self) -> Type {
+        self.common.i64
+    }
+    pub fn index_type(&self) -> Type {
+        self.common.index
+    }
+    pub fn float_type(&self, kind: FloatKind) -> Type {
+        match kind {
+            FloatKind::F64 => self.common.f64,
+            _ => self.intern_type(TypeKind::Float(kind)),
+        }
+    }
+    pub fn f64_type(&self) -> Type {
+        self.common.f64
+    }
+    pub fn f32_type(&self) -> Type {
+        self.float_type(FloatKind::F32)
+    }
+    pub fn none_type(&self) -> Type {
+        self.intern_type(TypeKind::None)
+    }
+    pub fn function_type(&self, inputs: Vec<Type>, results: Vec<Type>) -> Type {
+        self.intern_type(TypeKind::Function { inputs, results })
+    }
+    pub fn tensor_type(&self, shape: Vec<i64>, element: Type) -> Type {
+        self.intern_type(TypeKind::RankedTensor { shape, element, encoding: None })
+    }
+    pub fn vector_type(&self, shape: Vec<i64>, element: Type) -> Type {
+        let scalable = vec![false; shape.len()];
+        self.intern_type(TypeKind::Vector { shape, scalable, element })
+    }
+
+    /// Width in bits of an integer or float type.
+    pub fn int_or_float_width(&self, t: Type) -> Option<u32> {
+        match self.type_kind(t) {
+            TypeKind::Integer { width, .. } => Some(*width),
+            TypeKind::Float(k) => Some(k.width()),
+            _ => None,
+        }
+    }
+
+    pub fn is_integer(&self, t: Type) -> bool {
+        matches!(self.type_kind(t), TypeKind::Integer { .. })
+    }
+    pub fn is_signless_integer(&self, t: Type) -> bool {
+        matches!(self.type_kind(t), TypeKind::Integer { signedness: Signedness::Signless, .. })
+    }
+    pub fn is_index(&self, t: Type) -> bool {
+        matches!(self.type_kind(t), TypeKind::Index)
+    }
+    pub fn is_float(&self, t: Type) -> bool {
+        matches!(self.type_kind(t), TypeKind::Float(_))
+    }
+
+    /// The element type of a shaped type (tensor, memref, vector), or the type itself.
+    pub fn element_type_or_self(&self, t: Type) -> Type {
+        self.element_type(t).unwrap_or(t)
+    }
+
+    /// The element type of a shaped type.
+    pub fn element_type(&self, t: Type) -> Option<Type> {
+        match self.type_kind(t) {
+            TypeKind::RankedTensor { element, .. }
+            | TypeKind::UnrankedTensor { element }
+            | TypeKind::MemRef { element, .. }
+            | TypeKind::UnrankedMemRef { element, .. }
+            | TypeKind::Vector { element, .. } => Some(*element),
+            _ => None,
+        }
+    }
+
+    /// The shape of a ranked shaped type.
+    pub fn shape(&self, t: Type) -> Option<&[i64]> {
+        match self.type_kind(t) {
+            TypeKind::RankedTensor { shape, .. } | TypeKind::MemRef { shape, .. } | TypeKind::Vector { shape, .. } => {
+                Some(shape)
+            }
+            _ => None,
+        }
+    }
+
+    /// `t` with its element type replaced (`tensor<4xf32>` → `tensor<4xi1>`), or `element` for
+    /// a scalar `t`. Used by ops such as `arith.cmpi` whose result mirrors the operand's shape.
+    pub fn with_element_type(&self, t: Type, element: Type) -> Type {
+        let kind = match self.type_kind(t).clone() {
+            TypeKind::RankedTensor { shape, encoding, .. } => TypeKind::RankedTensor { shape, element, encoding },
+            TypeKind::UnrankedTensor { .. } => TypeKind::UnrankedTensor { element },
+            TypeKind::Vector { shape, scalable, .. } => TypeKind::Vector { shape, scalable, element },
+            TypeKind::MemRef { shape, layout, memory_space, .. } => {
+                TypeKind::MemRef { shape, element, layout, memory_space }
+            }
+            TypeKind::UnrankedMemRef { memory_space, .. } => TypeKind::UnrankedMemRef { element, memory_space },
+            _ => return element,
+        };
+        self.intern_type(kind)
+    }
+
+    /// Whether two types have the same shape (both scalars, or shaped with equal shapes and kind).
+    pub fn same_shape(&self, a: Type, b: Type) -> bool {
+        use TypeKind::*;
+        match (self.type_kind(a), self.type_kind(b)) {
+            (RankedTensor { shape: x, .. }, RankedTensor { shape: y, .. }) => x == y,
+            (Vector { shape: x, scalable: sx, .. }, Vector { shape: y, scalable: sy, .. }) => x == y && sx == sy,
+            (UnrankedTensor { .. }, UnrankedTensor { .. }) => true,
+            (x, y) => self.element_type(a).is_none() && self.element_type(b).is_none() && {
+                let _ = (x, y);
+                true
+            },
+        }
+    }
+}

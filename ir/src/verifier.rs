@@ -1,0 +1,497 @@
+//! The verifier: structural rules (dominance, terminators, successors, symbols) and each
+//! registered op's declared constraints, traits and own verifier.
+
+use rustc_hash::FxHashMap;
+
+use crate::attributes::AttrKind;
+use crate::diagnostic::Diagnostic;
+use crate::dialect::{Arity, OpDef, OpView, Trait};
+use crate::entities::{BlockId, OpId, RegionId, Value, ValueDef};
+use crate::store::Ir;
+use crate::walk::{WalkControl, WalkOrder};
+use crate::Context;
+
+/// Verifies `root` and everything nested in it; returns the first failure.
+///
+/// ```
+/// # use strata_ir::*;
+/// let ctx = Context::new();
+/// let src = "\"t.use\"(%x) : (i32) -> ()\n%x = \"t.def\"() : () -> i32";
+/// let m = parse_source(&ctx, "t.mlir", src, &ParseOptions { allow_unregistered: true, ..Default::default() }).unwrap();
+/// let err = verify(&ctx, &m.ir, m.root).unwrap_err();
+/// assert!(err.message.contains("does not dominate"));
+/// ```
+pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
+    let mut v = Verifier { ctx, ir, positions: FxHashMap::default(), doms: FxHashMap::default() };
+    v.number_ops(root);
+    let mut result = Ok(());
+    ir.walk(root, WalkOrder::PreOrder, &mut |op| match v.verify_op(op) {
+        Ok(()) => WalkControl::Advance,
+        Err(d) => {
+            result = Err(d);
+            WalkControl::Interrupt
+        }
+    });
+    result
+}
+
+struct Verifier<'a> {
+    ctx: &'a Context,
+    ir: &'a Ir,
+    positions: FxHashMap<OpId, u32>,
+    doms: FxHashMap<RegionId, DomTree>,
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+impl<'a> Verifier<'a> {
+    fn number_ops(&mut self, root: OpId) {
+        let ir = self.ir;
+        ir.walk(root, WalkOrder::PreOrder, &mut |op| {
+            for &r in ir.op(op).regions() {
+                for &b in ir.region(r).blocks() {
+                    for (i, o) in ir.block_ops(b).enumerate() {
+                        self.positions.insert(o, i as u32);
+                    }
+                }
+            }
+            WalkControl::Advance
+        });
+    }
+
+    fn op_error(&self, op: OpId, message: impl std::fmt::Display) -> Diagnostic {
+        let name = self.ctx.ident_str(self.ir.op(op).name());
+        Diagnostic::error(self.ir.op(op).loc(), format!("'{name}' op {message}"))
+    }
+
+    fn verify_op(&mut self, op: OpId) -> Result<(), Diagnostic> {
+        let ctx = self.ctx;
+        let ir = self.ir;
+        let o = ir.op(op);
+        for (i, &v) in o.operands().iter().enumerate() {
+            if ir.value(v).def().is_placeholder() {
+                return Err(self.op_error(op, format!("operand #{i} is an unresolved forward reference")));
+            }
+        }
+        let def = ctx.op_def(o.name()).cloned();
+        if let Some(def) = &def {
+            self.verify_declared(op, def)?;
+        }
+        let graph = def.as_ref().is_some_and(|d| d.has_trait(Trait::GraphRegions));
+        let needs_terminator = def.as_ref().is_some_and(|d| !d.has_trait(Trait::NoTerminator) && !graph);
+        for &r in o.regions() {
+            self.verify_region(op, r, needs_terminator, graph, def.as_deref())?;
+        }
+        if !self.in_graph_region(op) {
+            self.verify_dominance(op)?;
+        }
+        if let Some(def) = &def {
+            if let Some(f) = def.verify {
+                f(&OpView { ctx, ir, op, def })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn in_graph_region(&self, op: OpId) -> bool {
+        self.ir.parent_op(op).and_then(|p| self.ctx.op_def(self.ir.op(p).name())).is_some_and(|d| d.has_trait(Trait::GraphRegions))
+    }
+
+    fn verify_declared(&mut self, op: OpId, def: &OpDef) -> Result<(), Diagnostic> {
+        let ctx = self.ctx;
+        let ir = self.ir;
+        let o = ir.op(op);
+        // Counts.
+        let count_check = |specs: &[crate::dialect::ArgSpec], n: usize, what: &str| -> Result<(), Diagnostic> {
+            let fixed = specs.iter().filter(|s| s.arity == Arity::One).count();
+            let variadic = specs.iter().any(|s| s.arity != Arity::One);
+            if (!variadic && n != fixed) || (variadic && n < fixed) {
+                let expect = if variadic { format!("at least {}", plural(fixed, what)) } else { plural(fixed, what) };
+                return Err(self.op_error(op, format!("expected {expect}, but found {n}")));
+            }
+            Ok(())
+        };
+        if !def.has_trait(Trait::AttrSizedOperandSegments) {
+            count_check(&def.operands, o.operands().len(), "operand")?;
+        } else {
+            let ranges = def.operand_group_ranges(ctx, ir, op);
+            let total: usize = ranges.iter().map(|r| r.len()).sum();
+            if ranges.len() != def.operands.len() || total != o.operands().len() {
+                return Err(self.op_error(op, "operand count does not match the 'operandSegmentSizes' property"));
+            }
+        }
+        count_check(&def.results, o.results().len(), "result")?;
+        if o.regions().len() != def.regions.len() {
+            return Err(self.op_error(op, format!("requires {}", plural(def.regions.len(), "region"))));
+        }
+        let fixed_succ = def.successors.iter().filter(|s| s.arity == Arity::One).count();
+        let var_succ = def.successors.iter().any(|s| s.arity != Arity::One);
+        if (!var_succ && o.successors().len() != fixed_succ) || o.successors().len() < fixed_succ {
+            return Err(self.op_error(op, format!("requires {}", plural(fixed_succ, "successor"))));
+        }
+        // Type constraints.
+        for (spec, range) in def.operands.iter().zip(def.operand_group_ranges(ctx, ir, op)) {
+            for i in range {
+                let t = ir.value_type(o.operands()[i]);
+                if !(spec.constraint.check)(ctx, t) {
+                    return Err(self.op_error(op, format!("operand #{i} must be {}, but got '{}'", spec.constraint.description, ctx.type_to_string(t))));
+                }
+            }
+        }
+        for (spec, range) in def.results.iter().zip(def.result_group_ranges(o.results().len())) {
+            for i in range {
+                let t = ir.value_type(o.results()[i]);
+                if !(spec.constraint.check)(ctx, t) {
+                    return Err(self.op_error(op, format!("result #{i} must be {}, but got '{}'", spec.constraint.description, ctx.type_to_string(t))));
+                }
+            }
+        }
+        // Attributes.
+        for spec in &def.attributes {
+            match o.attr(ctx.ident(spec.name)) {
+                None if !spec.optional => return Err(self.op_error(op, format!("requires attribute '{}'", spec.name))),
+                Some(a) if !(spec.constraint.check)(ctx, a) => {
+                    return Err(self.op_error(op, format!("attribute '{}' failed to satisfy constraint: {}", spec.name, spec.constraint.description)));
+                }
+                _ => {}
+            }
+        }
+        // Traits.
+        let operand_types: Vec<_> = o.operands().iter().map(|v| ir.value_type(*v)).collect();
+        let result_types: Vec<_> = o.results().iter().map(|v| ir.value_type(*v)).collect();
+        if def.has_trait(Trait::SameOperandsAndResultType) {
+            let all: Vec<_> = operand_types.iter().chain(&result_types).collect();
+            if all.windows(2).any(|w| w[0] != w[1]) {
+                return Err(self.op_error(op, "requires the same type for all operands and results"));
+            }
+        }
+        if def.has_trait(Trait::SameTypeOperands) && operand_types.windows(2).any(|w| w[0] != w[1]) {
+            return Err(self.op_error(op, "requires all operands to have the same type"));
+        }
+        if def.has_trait(Trait::SameOperandsAndResultShape) {
+            let all: Vec<_> = operand_types.iter().chain(&result_types).collect();
+            if all.windows(2).any(|w| !ctx.same_shape(*w[0], *w[1])) {
+                return Err(self.op_error(op, "requires the same shape for all operands and results"));
+            }
+        }
+        for names in &def.type_equalities {
+            let view = OpView { ctx, ir, op, def };
+            let types: Vec<_> = names
+                .iter()
+                .filter_map(|n| {
+                    if def.operands.iter().any(|s| s.name == *n) {
+                        view.operand_group(n).first().map(|v| ir.value_type(*v))
+                    } else {
+                        let i = def.results.iter().position(|s| s.name == *n)?;
+                        let r = def.result_group_ranges(o.results().len())[i].clone();
+                        o.results()[r].first().map(|v| ir.value_type(*v))
+                    }
+                })
+                .collect();
+            if types.windows(2).any(|w| w[0] != w[1]) {
+                return Err(self.op_error(op, format!("failed to verify that all of {{{}}} have same type", names.join(", "))));
+            }
+        }
+        if def.has_trait(Trait::Terminator) {
+            if let Some(b) = o.parent_block() {
+                if ir.block(b).last_op() != Some(op) {
+                    return Err(self.op_error(op, "must be the last operation in the parent block"));
+                }
+            }
+        }
+        if !def.parents.is_empty() {
+            let parent = ir.parent_op(op).map(|p| ctx.ident_str(ir.op(p).name()));
+            if !parent.is_some_and(|p| def.parents.contains(&p)) {
+                let list: Vec<String> = def.parents.iter().map(|p| format!("'{p}'")).collect();
+                return Err(self.op_error(op, format!("expects parent op {}", if list.len() == 1 { list[0].clone() } else { format!("to be one of {}", list.join(", ")) })));
+            }
+        }
+        if def.has_trait(Trait::SymbolTable) {
+            self.verify_symbol_table(op)?;
+        }
+        for (i, &s) in o.successors().iter().enumerate() {
+            if ir.block(s).parent_region() != o.parent_block().and_then(|b| ir.block(b).parent_region()) {
+                return Err(self.op_error(op, format!("reference to block defined in another region (successor #{i})")));
+            }
+            if let Some(f) = def.successor_operands {
+                let range = f(ctx, ir, op, i);
+                let passed = &o.operands()[range];
+                let args = ir.block(s).args();
+                if passed.len() != args.len() {
+                    return Err(self.op_error(op, format!("branch has {} operands for successor #{i}, but target block has {}", passed.len(), args.len())));
+                }
+                for (j, (v, a)) in passed.iter().zip(args).enumerate() {
+                    if ir.value_type(*v) != ir.value_type(*a) {
+                        return Err(self.op_error(
+                            op,
+                            format!(
+                                "type mismatch for bb argument #{j} of successor #{i}: '{}' vs '{}'",
+                                ctx.type_to_string(ir.value_type(*v)),
+                                ctx.type_to_string(ir.value_type(*a))
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn verify_symbol_table(&self, op: OpId) -> Result<(), Diagnostic> {
+        let ctx = self.ctx;
+        let ir = self.ir;
+        let sym_name = ctx.ident("sym_name");
+        let mut seen: FxHashMap<&str, OpId> = FxHashMap::default();
+        for &r in ir.op(op).regions() {
+            for &b in ir.region(r).blocks() {
+                for child in ir.block_ops(b) {
+                    let Some(name) = ir.op(child).attr(sym_name).and_then(|a| ctx.attr_as_str(a)) else { continue };
+                    if let Some(prev) = seen.insert(name, child) {
+                        return Err(Diagnostic::error(ir.op(child).loc(), format!("redefinition of symbol named '{name}'"))
+                            .with_note(ir.op(prev).loc(), "see existing symbol definition here"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn verify_region(&mut self, op: OpId, r: RegionId, needs_terminator: bool, graph: bool, def: Option<&OpDef>) -> Result<(), Diagnostic> {
+        let ctx = self.ctx;
+        let ir = self.ir;
+        let blocks = ir.region(r).blocks();
+        let index = ir.op(op).regions().iter().position(|x| *x == r).unwrap_or(0);
+        if let Some(spec) = def.and_then(|d| d.regions.get(index)) {
+            if (spec.single_block || def.unwrap().has_trait(Trait::SingleBlock)) && blocks.len() > 1 {
+                return Err(self.op_error(op, format!("expects region #{index} to have 0 or 1 blocks")));
+            }
+        }
+        if graph && blocks.len() > 1 {
+            return Err(self.op_error(op, format!("expects graph region #{index} to have 0 or 1 blocks")));
+        }
+        for (bi, &b) in blocks.iter().enumerate() {
+            if bi > 0 && self.has_no_predecessor_allowed(b) {
+                // Entry block: no predecessors allowed.
+            }
+            if needs_terminator {
+                match ir.block(b).last_op() {
+                    None => {
+                        let loc = ir.op(op).loc();
+                        let name = ctx.ident_str(ir.op(op).name());
+                        return Err(Diagnostic::error(loc, format!("'{name}' op empty block: expect at least a terminator")));
+                    }
+                    Some(last) => {
+                        let last_def = ctx.op_def(ir.op(last).name());
+                        if last_def.is_some_and(|d| !d.has_trait(Trait::Terminator)) {
+                            let last_name = ctx.ident_str(ir.op(last).name());
+                            return Err(self.op_error(op, format!("block with no terminator, has '{last_name}'")).with_note(ir.op(last).loc(), "the last operation of the block is here"));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(&entry) = blocks.first() {
+            for &b in blocks {
+                for o in ir.block_ops(b) {
+                    if ir.op(o).successors().contains(&entry) {
+                        return Err(self.op_error(o, "entry block of region may not have predecessors"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn has_no_predecessor_allowed(&self, _b: BlockId) -> bool {
+        false
+    }
+
+    /// Every operand's definition must dominate this use.
+    fn verify_dominance(&mut self, op: OpId) -> Result<(), Diagnostic> {
+        let ir = self.ir;
+        let operands = ir.op(op).operands().to_vec();
+        for (i, v) in operands.into_iter().enumerate() {
+            if let Err(why) = self.dominates(v, op) {
+                let def_loc = match ir.value(v).def() {
+                    ValueDef::Result { op: d, .. } => ir.op(d).loc(),
+                    ValueDef::BlockArg { block, .. } => ir.block_parent_op(block).map_or(ir.op(op).loc(), |p| ir.op(p).loc()),
+                    ValueDef::Placeholder => ir.op(op).loc(),
+                };
+                return Err(match why {
+                    DomFailure::Isolated(iso) => self
+                        .op_error(iso, "using value defined outside the region")
+                        .with_note(ir.op(op).loc(), format!("operand #{i} of this op is defined outside")),
+                    DomFailure::NotDominating => self.op_error(op, format!("operand #{i} does not dominate this use")).with_note(def_loc, "operand defined here"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn dominates(&mut self, v: Value, user: OpId) -> Result<(), DomFailure> {
+        let ir = self.ir;
+        let ctx = self.ctx;
+        let Some(def_block) = ir.value_block(v) else { return Err(DomFailure::NotDominating) };
+        let def_region = ir.block(def_block).parent_region();
+        // Walk up from the user to the op that sits in the definition's region.
+        let mut at = user;
+        loop {
+            let block = ir.op(at).parent_block();
+            let region = block.and_then(|b| ir.block(b).parent_region());
+            if region.is_some() && region == def_region {
+                break;
+            }
+            let Some(parent) = ir.parent_op(at) else { return Err(DomFailure::NotDominating) };
+            if ctx.op_def(ir.op(parent).name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove)) {
+                return Err(DomFailure::Isolated(parent));
+            }
+            at = parent;
+        }
+        let parent = ir.block_parent_op(def_block);
+        if parent.and_then(|p| ctx.op_def(ir.op(p).name())).is_some_and(|d| d.has_trait(Trait::GraphRegions)) {
+            return Ok(());
+        }
+        let use_block = ir.op(at).parent_block().unwrap();
+        match ir.value(v).def() {
+            ValueDef::BlockArg { .. } if use_block == def_block => Ok(()),
+            ValueDef::Result { op: d, .. } if use_block == def_block => {
+                if d != at && self.positions.get(&d) < self.positions.get(&at) {
+                    Ok(())
+                } else {
+                    Err(DomFailure::NotDominating)
+                }
+            }
+            _ => {
+                let region = def_region.unwrap();
+                let tree = self.doms.entry(region).or_insert_with(|| DomTree::compute(ir, region));
+                if tree.dominates(def_block, use_block) {
+                    Ok(())
+                } else {
+                    Err(DomFailure::NotDominating)
+                }
+            }
+        }
+    }
+}
+
+enum DomFailure {
+    NotDominating,
+    /// The use is inside this isolated-from-above op and the definition outside it.
+    Isolated(OpId),
+}
+
+/// Immediate dominators of the blocks of one region (Cooper, Harvey and Kennedy's algorithm).
+struct DomTree {
+    index: FxHashMap<BlockId, usize>,
+    /// Immediate dominator by reverse-post-order number; `None` for unreachable blocks.
+    idom: Vec<Option<usize>>,
+    rpo: FxHashMap<BlockId, usize>,
+}
+
+impl DomTree {
+    fn compute(ir: &Ir, region: RegionId) -> Self {
+        let blocks = ir.region(region).blocks();
+        let index: FxHashMap<BlockId, usize> = blocks.iter().enumerate().map(|(i, b)| (*b, i)).collect();
+        let succs: Vec<Vec<usize>> = blocks
+            .iter()
+            .map(|b| {
+                ir.block(*b).last_op().map_or(Vec::new(), |t| ir.op(t).successors().iter().filter_map(|s| index.get(s).copied()).collect())
+            })
+            .collect();
+        // Reverse post-order from the entry, iteratively.
+        let n = blocks.len();
+        let mut order = Vec::new();
+        let mut seen = vec![false; n];
+        if n > 0 {
+            let mut stack = vec![(0usize, 0usize)];
+            seen[0] = true;
+            while let Some((b, i)) = stack.pop() {
+                if i < succs[b].len() {
+                    stack.push((b, i + 1));
+                    let s = succs[b][i];
+                    if !seen[s] {
+                        seen[s] = true;
+                        stack.push((s, 0));
+                    }
+                } else {
+                    order.push(b);
+                }
+            }
+        }
+        order.reverse();
+        let rpo_num: FxHashMap<usize, usize> = order.iter().enumerate().map(|(i, b)| (*b, i)).collect();
+        let mut preds = vec![Vec::new(); n];
+        for (b, ss) in succs.iter().enumerate() {
+            for &s in ss {
+                preds[s].push(b);
+            }
+        }
+        let mut idom: Vec<Option<usize>> = vec![None; order.len()];
+        if !order.is_empty() {
+            idom[0] = Some(0);
+        }
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, &b) in order.iter().enumerate().skip(1) {
+                let mut new: Option<usize> = None;
+                for p in &preds[b] {
+                    let Some(&pn) = rpo_num.get(p) else { continue };
+                    if idom[pn].is_none() {
+                        continue;
+                    }
+                    new = Some(match new {
+                        None => pn,
+                        Some(mut a) => {
+                            let mut c = pn;
+                            while a != c {
+                                while a > c {
+                                    a = idom[a].unwrap();
+                                }
+                                while c > a {
+                                    c = idom[c].unwrap();
+                                }
+                            }
+                            a
+                        }
+                    });
+                }
+                if new != idom[i] {
+                    idom[i] = new;
+                    changed = true;
+                }
+            }
+        }
+        let rpo = blocks.iter().enumerate().filter_map(|(i, b)| rpo_num.get(&i).map(|r| (*b, *r))).collect();
+        DomTree { index, idom, rpo }
+    }
+
+    fn dominates(&self, a: BlockId, b: BlockId) -> bool {
+        let _ = &self.index;
+        let (Some(&ra), Some(&rb)) = (self.rpo.get(&a), self.rpo.get(&b)) else {
+            // Uses in unreachable blocks are not checked, as in MLIR.
+            return !self.rpo.contains_key(&b);
+        };
+        let mut x = rb;
+        loop {
+            if x == ra {
+                return true;
+            }
+            match self.idom[x] {
+                Some(p) if p != x => x = p,
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// Whether an attribute is a dense elements attribute (used by constant folders).
+pub fn is_dense(ctx: &Context, a: crate::Attribute) -> bool {
+    matches!(ctx.attr_kind(a), AttrKind::DenseElements { .. })
+}
