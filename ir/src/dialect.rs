@@ -126,6 +126,8 @@ pub enum AttrSyntax {
     Stripped(&'static str),
     /// A unit attribute whose presence is its value: an optional group's anchor.
     Unit,
+    /// A string attribute written as a symbol (`@name`), as `sym_name` is.
+    SymbolName,
 }
 
 /// A named predicate on attributes.
@@ -569,7 +571,7 @@ pub mod attr_constraints {
         check: |c, a| matches!(c.attr_kind(a), AttrKind::String { .. }),
         syntax: AttrSyntax::Full,
     };
-    pub const SYMBOL_NAME: AttrConstraint = STRING;
+    pub const SYMBOL_NAME: AttrConstraint = AttrConstraint { syntax: AttrSyntax::SymbolName, ..STRING };
     pub const FLAT_SYMBOL_REF: AttrConstraint = AttrConstraint {
         description: "flat symbol reference attribute",
         check: |c, a| c.attr_as_symbol(a).is_some(),

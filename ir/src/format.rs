@@ -513,6 +513,13 @@ fn print_attr_with_syntax(p: &mut OpPrinter<'_, '_>, a: Attribute, syntax: AttrS
             }
             _ => p.print_attr(a),
         },
+        AttrSyntax::SymbolName => match ctx.attr_as_str(a) {
+            Some(name) => {
+                let sym = ctx.symbol_ref_attr(name);
+                p.print_attr(sym)
+            }
+            None => p.print_attr(a),
+        },
         AttrSyntax::Full => p.print_attr(a),
     }
 }
@@ -522,6 +529,10 @@ fn parse_attr_with_syntax(p: &mut OpParser<'_, '_>, syntax: AttrSyntax, at: usiz
     Ok(match syntax {
         AttrSyntax::Unit => ctx.unit_attr(),
         AttrSyntax::Full => p.parse_attribute()?,
+        AttrSyntax::SymbolName => {
+            let name = p.parse_symbol_name()?;
+            ctx.string_attr(&name)
+        }
         AttrSyntax::IntEnum(cases) => {
             let kw = p.parse_keyword()?;
             match cases.iter().position(|c| *c == kw) {
@@ -546,6 +557,7 @@ fn optional_present(first: &Elem, p: &mut OpParser<'_, '_>, def: &OpDef) -> Resu
         Elem::Attr(i) => match def.attributes[*i].constraint.syntax {
             AttrSyntax::Stripped(_) => p.peek_punct("<")?,
             AttrSyntax::IntEnum(cases) => p.peek_keyword()?.is_some_and(|k| cases.contains(&k)),
+            AttrSyntax::SymbolName => p.peek_symbol()?,
             _ => !p.peek_punct(":")? && !p.peek_punct("{")? && !p.peek_value()?,
         },
         Elem::Region(_) | Elem::Regions => p.peek_region()?,

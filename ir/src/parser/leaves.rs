@@ -116,7 +116,7 @@ impl LeafBuilder<'_> {
                 ctx.intern_type(TypeKind::UnrankedTensor { element })
             }
             Rule::memref_type => {
-                let mut it = pair.into_inner();
+                let mut it = pair.clone().into_inner();
                 let shape = self.shape(it.next().unwrap())?;
                 let element = self.shaped_element(it.next().unwrap(), "memref")?;
                 let attrs: Vec<(Pair<'_, Rule>, Attribute)> =
@@ -133,6 +133,16 @@ impl LeafBuilder<'_> {
                     }
                     _ => unreachable!("grammar allows two attributes"),
                 };
+                if let Some(l) = layout {
+                    let expected = match ctx.attr_kind(l) {
+                        AttrKind::AffineMap(m) => m.num_dims as usize,
+                        AttrKind::Strided { strides, .. } => strides.len(),
+                        _ => shape.len(),
+                    };
+                    if expected != shape.len() {
+                        return err(&pair, format!("memref layout mismatch between rank and layout: {} != {expected}", shape.len()));
+                    }
+                }
                 ctx.intern_type(TypeKind::MemRef { shape, element, layout, memory_space })
             }
             Rule::unranked_memref => {

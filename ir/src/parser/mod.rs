@@ -29,7 +29,7 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    pub(crate) fn new(offset: usize, message: String) -> Self {
+    pub fn new(offset: usize, message: String) -> Self {
         ParseError { offset, message }
     }
 }
@@ -561,6 +561,14 @@ impl<'c, 's> OpParser<'c, 's> {
         self.error_here(format!("expected symbol name, found {found}"))
     }
 
+    /// Whether a symbol reference (`@name`) is next.
+    pub fn peek_symbol(&mut self) -> PResult<bool> {
+        Ok(match self.peek()?.kind {
+            Tok::Attr(a) => matches!(self.ctx.attr_kind(a), AttrKind::SymbolRef { .. }),
+            _ => false,
+        })
+    }
+
     /// A string literal if one is next.
     pub fn parse_optional_string(&mut self) -> PResult<Option<String>> {
         let t = self.peek()?.clone();
@@ -971,9 +979,14 @@ impl<'c, 's> OpParser<'c, 's> {
     }
 
     fn finish_op(&mut self, state: OpState, regions: Vec<Vec<BlockId>>) -> OpId {
+        // Ops like `builtin.module` always own one block, even when written `{}`.
+        let needs_block = self.ctx.op_def(state.name).is_some_and(|d| d.has_trait(Trait::SingleBlock) && d.has_trait(Trait::NoTerminator));
         let op = self.ir.create_op(state);
-        for (i, blocks) in regions.into_iter().enumerate() {
+        for (i, mut blocks) in regions.into_iter().enumerate() {
             let r = self.ir.op(op).regions()[i];
+            if blocks.is_empty() && needs_block {
+                blocks.push(self.ir.create_block(&[]));
+            }
             for b in blocks {
                 self.ir.append_block(r, b);
             }

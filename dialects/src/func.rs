@@ -1,0 +1,405 @@
+//! `func`: functions, calls and returns.
+
+use std::fmt;
+
+use strata_ir::dialect::{attr_constraints as ac, constraints as tc, Dialect, OpDef, OpView, Trait};
+use strata_ir::parser::{ArgumentDef, OpParser, ParseError};
+use strata_ir::printer::OpPrinter;
+use strata_ir::{AttrKind, Attribute, Context, Diagnostic, Ir, NamedAttr, OpId, Type, TypeKind};
+
+pub struct Func;
+
+impl Dialect for Func {
+    fn name(&self) -> &'static str {
+        "func"
+    }
+    fn description(&self) -> &'static str {
+        "functions, calls and returns"
+    }
+    fn operations(&self) -> Vec<OpDef> {
+        vec![
+            OpDef::new("func.func")
+                .summary("a function: a symbol with a signature and an optional body")
+                .traits(&[Trait::IsolatedFromAbove, Trait::Symbol])
+                .attr("sym_name", ac::SYMBOL_NAME)
+                .attr("function_type", ac::FUNCTION_TYPE)
+                .optional_attr("sym_visibility", ac::STRING)
+                .optional_attr("arg_attrs", ac::DICT_ARRAY)
+                .optional_attr("res_attrs", ac::DICT_ARRAY)
+                .optional_attr("no_inline", ac::UNIT)
+                .region("body", false)
+                .default_dialect("func")
+                .custom_syntax(parse_func, print_func)
+                .verifier(verify_func),
+            OpDef::new("func.return")
+                .summary("returns from a function")
+                .traits(&[Trait::Pure, Trait::Terminator, Trait::ReturnLike])
+                .variadic_operand("operands", tc::ANY)
+                .parent("func.func")
+                .format("attr-dict ($operands^ `:` type($operands))?")
+                .verifier(verify_return),
+            OpDef::new("func.call")
+                .summary("calls a function by symbol")
+                .variadic_operand("operands", tc::ANY)
+                .variadic_result("results", tc::ANY)
+                .attr("callee", ac::FLAT_SYMBOL_REF)
+                .optional_attr("arg_attrs", ac::DICT_ARRAY)
+                .optional_attr("res_attrs", ac::DICT_ARRAY)
+                .optional_attr("no_inline", ac::UNIT)
+                .format("$callee `(` $operands `)` attr-dict `:` functional-type($operands, results)")
+                .verifier(verify_call),
+            OpDef::new("func.call_indirect")
+                .summary("calls a function value")
+                .operand("callee", tc::ANY)
+                .variadic_operand("callee_operands", tc::ANY)
+                .variadic_result("results", tc::ANY)
+                .optional_attr("arg_attrs", ac::DICT_ARRAY)
+                .optional_attr("res_attrs", ac::DICT_ARRAY)
+                .custom_syntax(parse_call_indirect, print_call_indirect)
+                .verifier(verify_call_indirect),
+            OpDef::new("func.constant")
+                .summary("a function value from a symbol")
+                .traits(&[Trait::Pure, Trait::ConstantLike])
+                .attr("value", ac::FLAT_SYMBOL_REF)
+                .result("result", tc::ANY)
+                .format("attr-dict $value `:` type(results)"),
+        ]
+    }
+}
+
+/// The signature of a `func.func`.
+pub fn function_type(ctx: &Context, ir: &Ir, op: OpId) -> Option<(Vec<Type>, Vec<Type>)> {
+    let t = ir.op(op).attr(ctx.ident("function_type")).and_then(|a| ctx.attr_as_type(a))?;
+    match ctx.type_kind(t) {
+        TypeKind::Function { inputs, results } => Some((inputs.clone(), results.clone())),
+        _ => None,
+    }
+}
+
+fn sym_name(ctx: &Context, ir: &Ir, op: OpId) -> String {
+    ir.op(op).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("").to_string()
+}
+
+fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
+    let ctx = p.ctx();
+    let mut attrs = Vec::new();
+    let named = |n: &str, v: Attribute| NamedAttr { name: ctx.ident(n), value: v };
+    for vis in ["private", "public", "nested"] {
+        if p.parse_optional_keyword(vis)? {
+            attrs.push(named("sym_visibility", ctx.string_attr(vis)));
+        }
+    }
+    let name = p.parse_symbol_name()?;
+    attrs.push(named("sym_name", ctx.string_attr(&name)));
+    let mut args: Vec<ArgumentDef<'_>> = Vec::new();
+    let mut inputs = Vec::new();
+    let mut arg_attrs: Vec<Vec<NamedAttr>> = Vec::new();
+    let mut results = Vec::new();
+    let mut res_attrs: Vec<Vec<NamedAttr>> = Vec::new();
+    if p.peek_type()? {
+        // `(i32) -> i32` read as one function type.
+        let (ins, outs) = p.parse_function_type()?;
+        arg_attrs = vec![Vec::new(); ins.len()];
+        res_attrs = vec![Vec::new(); outs.len()];
+        inputs = ins;
+        results = outs;
+    } else {
+        p.expect_punct("(")?;
+        if !p.parse_optional_punct(")")? {
+            loop {
+                if p.peek_value()? {
+                    if !inputs.is_empty() && args.is_empty() {
+                        return p.error_here("expected a type: mixing named and unnamed arguments");
+                    }
+                    let a = p.parse_argument(true)?;
+                    inputs.push(a.ty);
+                    arg_attrs.push(a.attrs.clone());
+                    args.push(a);
+                } else {
+                    if !args.is_empty() {
+                        return p.error_here("expected SSA identifier: mixing named and unnamed arguments");
+                    }
+                    inputs.push(p.parse_type()?);
+                    let mut a = Vec::new();
+                    p.parse_optional_attr_dict(&mut a)?;
+                    arg_attrs.push(a);
+                    p.parse_optional_location()?;
+                }
+                if p.parse_optional_punct(")")? {
+                    break;
+                }
+                p.expect_punct(",")?;
+            }
+        }
+        if p.parse_optional_punct("->")? {
+            if p.parse_optional_punct("(")? {
+                if !p.parse_optional_punct(")")? {
+                    loop {
+                        results.push(p.parse_type()?);
+                        let mut a = Vec::new();
+                        p.parse_optional_attr_dict(&mut a)?;
+                        res_attrs.push(a);
+                        if p.parse_optional_punct(")")? {
+                            break;
+                        }
+                        p.expect_punct(",")?;
+                    }
+                }
+            } else {
+                results.push(p.parse_type()?);
+                res_attrs.push(Vec::new());
+            }
+        }
+    }
+    if p.parse_optional_keyword("attributes")? {
+        p.parse_optional_attr_dict(&mut attrs)?;
+    }
+    let dicts = |lists: &[Vec<NamedAttr>]| {
+        let items = lists.iter().map(|l| ctx.dictionary_attr(l.clone())).collect();
+        ctx.array_attr(items)
+    };
+    if arg_attrs.iter().any(|a| !a.is_empty()) {
+        attrs.push(named("arg_attrs", dicts(&arg_attrs)));
+    }
+    if res_attrs.iter().any(|a| !a.is_empty()) {
+        attrs.push(named("res_attrs", dicts(&res_attrs)));
+    }
+    attrs.push(named("function_type", ctx.type_attr(ctx.function_type(inputs.clone(), results))));
+    let mut region = Vec::new();
+    if p.peek_region()? {
+        if args.is_empty() && !inputs.is_empty() {
+            return p.error_here("expected named arguments for a function with a body");
+        }
+        region = p.parse_region(Some(&args), true)?;
+    }
+    let pending = p.pending();
+    pending.attrs = attrs;
+    pending.regions = vec![region];
+    Ok(())
+}
+
+fn print_func(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
+    let ctx = p.ctx;
+    let ir = p.ir;
+    let o = ir.op(op);
+    if let Some(v) = o.attr(ctx.ident("sym_visibility")).and_then(|a| ctx.attr_as_str(a)) {
+        p.write(" ")?;
+        p.write(v)?;
+    }
+    p.write(" ")?;
+    p.print_attr(ctx.symbol_ref_attr(&sym_name(ctx, ir, op)))?;
+    let (inputs, results) = function_type(ctx, ir, op).unwrap_or_default();
+    let dict_list = |name: &str, n: usize| -> Vec<Vec<NamedAttr>> {
+        match o.attr(ctx.ident(name)).map(|a| ctx.attr_kind(a)) {
+            Some(AttrKind::Array(items)) => items
+                .iter()
+                .map(|d| match ctx.attr_kind(*d) {
+                    AttrKind::Dictionary(e) => e.clone(),
+                    _ => Vec::new(),
+                })
+                .chain(std::iter::repeat(Vec::new()))
+                .take(n)
+                .collect(),
+            _ => vec![Vec::new(); n],
+        }
+    };
+    let arg_attrs = dict_list("arg_attrs", inputs.len());
+    let res_attrs = dict_list("res_attrs", results.len());
+    let body = o.regions()[0];
+    let entry = ir.region(body).entry();
+    p.write("(")?;
+    for (i, t) in inputs.iter().enumerate() {
+        if i > 0 {
+            p.write(", ")?;
+        }
+        let arg = entry.and_then(|b| ir.block(b).args().get(i).copied());
+        if let Some(a) = arg {
+            let name = p.value_name(a);
+            p.write(&name)?;
+            p.write(": ")?;
+        }
+        p.print_type(*t)?;
+        if !arg_attrs[i].is_empty() {
+            p.write(" ")?;
+            p.print_attr_list(&arg_attrs[i])?;
+        }
+        if let Some(a) = arg {
+            p.print_optional_arg_loc(a)?;
+        }
+    }
+    p.write(")")?;
+    if !results.is_empty() {
+        p.write(" -> ")?;
+        let bare = results.len() == 1 && res_attrs[0].is_empty() && !matches!(ctx.type_kind(results[0]), TypeKind::Function { .. });
+        if bare {
+            p.print_type(results[0])?;
+        } else {
+            p.write("(")?;
+            for (i, t) in results.iter().enumerate() {
+                if i > 0 {
+                    p.write(", ")?;
+                }
+                p.print_type(*t)?;
+                if !res_attrs[i].is_empty() {
+                    p.write(" ")?;
+                    p.print_attr_list(&res_attrs[i])?;
+                }
+            }
+            p.write(")")?;
+        }
+    }
+    p.print_attr_dict(op, &["sym_name", "function_type", "sym_visibility", "arg_attrs", "res_attrs"], true)?;
+    if entry.is_some() {
+        p.write(" ")?;
+        p.print_region(body, false)?;
+    }
+    Ok(())
+}
+
+fn verify_func(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir, op) = (v.ctx, v.ir, v.op);
+    let Some((inputs, _)) = function_type(ctx, ir, op) else { return Err(v.error("requires a 'function_type' of function type")) };
+    let body = ir.op(op).regions()[0];
+    if let Some(entry) = ir.region(body).entry() {
+        let args = ir.block(entry).args();
+        if args.len() != inputs.len() {
+            return Err(v.error(format!("entry block must have {} arguments to match function signature", inputs.len())));
+        }
+        for (i, (a, t)) in args.iter().zip(&inputs).enumerate() {
+            if ir.value_type(*a) != *t {
+                return Err(v.error(format!(
+                    "type of entry block argument #{i}('{}') must match the type of the corresponding argument in function signature('{}')",
+                    ctx.type_to_string(ir.value_type(*a)),
+                    ctx.type_to_string(*t)
+                )));
+            }
+        }
+    } else if v.attr("sym_visibility").and_then(|a| ctx.attr_as_str(a)) != Some("private") {
+        return Err(v.error("symbol declaration cannot have public visibility"));
+    }
+    Ok(())
+}
+
+fn verify_return(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let Some(func) = ir.parent_op(v.op) else { return Ok(()) };
+    let Some((_, results)) = function_type(ctx, ir, func) else { return Ok(()) };
+    let name = sym_name(ctx, ir, func);
+    let operands = v.operands();
+    if operands.len() != results.len() {
+        return Err(v.error(format!("has {} operands, but enclosing function (@{name}) returns {}", operands.len(), results.len())));
+    }
+    for (i, (o, r)) in operands.iter().zip(&results).enumerate() {
+        let t = ir.value_type(*o);
+        if t != *r {
+            return Err(v.error(format!(
+                "type of return operand {i} ('{}') doesn't match function result type ('{}') in function @{name}",
+                ctx.type_to_string(t),
+                ctx.type_to_string(*r)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Finds a `func.func` by name in the nearest enclosing symbol table.
+fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<OpId> {
+    let mut scope = ir.parent_op(from);
+    while let Some(s) = scope {
+        if ctx.op_def(ir.op(s).name()).is_some_and(|d| d.has_trait(Trait::SymbolTable)) {
+            for &r in ir.op(s).regions() {
+                for &b in ir.region(r).blocks() {
+                    for o in ir.block_ops(b) {
+                        if ctx.ident_str(ir.op(o).name()) == "func.func" && sym_name(ctx, ir, o) == name {
+                            return Some(o);
+                        }
+                    }
+                }
+            }
+            return None;
+        }
+        scope = ir.parent_op(s);
+    }
+    None
+}
+
+fn verify_call(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let Some(callee) = v.attr("callee").and_then(|a| ctx.attr_as_symbol(a).map(str::to_string)) else { return Ok(()) };
+    let Some(f) = lookup_function(ctx, ir, v.op, &callee) else {
+        return Err(v.error(format!("'{callee}' does not reference a valid function")));
+    };
+    let (inputs, results) = function_type(ctx, ir, f).unwrap_or_default();
+    let operand_types: Vec<Type> = v.operands().iter().map(|o| ir.value_type(*o)).collect();
+    let result_types: Vec<Type> = v.results().iter().map(|o| ir.value_type(*o)).collect();
+    if operand_types.len() != inputs.len() {
+        return Err(v.error("incorrect number of operands for callee"));
+    }
+    for (i, (a, b)) in operand_types.iter().zip(&inputs).enumerate() {
+        if a != b {
+            return Err(v.error(format!("operand type mismatch: expected operand type '{}', but provided '{}' for operand number {i}", ctx.type_to_string(*b), ctx.type_to_string(*a))));
+        }
+    }
+    if result_types.len() != results.len() {
+        return Err(v.error("incorrect number of results for callee"));
+    }
+    for (i, (a, b)) in result_types.iter().zip(&results).enumerate() {
+        if a != b {
+            return Err(v.error(format!("result type mismatch at index {i}: expected '{}', but found '{}'", ctx.type_to_string(*b), ctx.type_to_string(*a))));
+        }
+    }
+    Ok(())
+}
+
+fn parse_call_indirect(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
+    let callee = p.parse_operand()?;
+    p.expect_punct("(")?;
+    let args = p.parse_operand_list()?;
+    p.expect_punct(")")?;
+    let mut attrs = Vec::new();
+    p.parse_optional_attr_dict(&mut attrs)?;
+    p.expect_punct(":")?;
+    let at = p.offset()?;
+    let fn_type = p.parse_type()?;
+    let TypeKind::Function { inputs, results } = p.ctx().type_kind(fn_type).clone() else {
+        return Err(ParseError { offset: at, message: "expected function type".into() });
+    };
+    if inputs.len() != args.len() {
+        return Err(ParseError { offset: at, message: format!("{} operands present, but expected {}", args.len(), inputs.len()) });
+    }
+    let mut operands = vec![p.resolve_operand(&callee, fn_type)?];
+    for (a, t) in args.iter().zip(&inputs) {
+        operands.push(p.resolve_operand(a, *t)?);
+    }
+    let pending = p.pending();
+    pending.operands = operands;
+    pending.result_types = results;
+    pending.attrs = attrs;
+    Ok(())
+}
+
+fn print_call_indirect(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
+    let ir = p.ir;
+    let operands = ir.op(op).operands().to_vec();
+    p.write(" ")?;
+    p.print_value(operands[0])?;
+    p.write("(")?;
+    p.print_value_list(&operands[1..])?;
+    p.write(")")?;
+    p.print_attr_dict(op, &[], false)?;
+    p.write(" : ")?;
+    p.print_type(ir.value_type(operands[0]))
+}
+
+fn verify_call_indirect(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let TypeKind::Function { inputs, results } = ctx.type_kind(v.operand_type(0)) else {
+        return Err(v.error("callee must have function type"));
+    };
+    let args: Vec<Type> = v.operands()[1..].iter().map(|o| ir.value_type(*o)).collect();
+    let res: Vec<Type> = v.results().iter().map(|o| ir.value_type(*o)).collect();
+    if &args != inputs || &res != results {
+        return Err(v.error("operand or result types do not match the callee's function type"));
+    }
+    Ok(())
+}

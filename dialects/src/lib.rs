@@ -1,0 +1,29 @@
+//! Strata's dialects. Each module defines one dialect with the public API of `strata-ir`
+//! only; nothing here is privileged, so a dialect in another crate is written the same way
+//! (see [`tutorial`]).
+//!
+//! ```
+//! let mut ctx = strata_ir::Context::new();
+//! strata_dialects::register_all(&mut ctx);
+//! assert!(ctx.op_def_by_name("arith.addi").is_some());
+//! ```
+
+pub mod arith;
+pub mod builtin;
+pub mod cf;
+mod fold_util;
+pub mod func;
+pub mod math;
+pub mod tutorial;
+
+use strata_ir::Context;
+
+/// Registers builtin, func, arith, math and cf.
+pub fn register_all(ctx: &mut Context) {
+    // Our own definitions are tested; failing here would be a bug in this crate.
+    ctx.register_dialect(builtin::Builtin).expect("builtin dialect definition");
+    ctx.register_dialect(func::Func).expect("func dialect definition");
+    ctx.register_dialect(arith::Arith).expect("arith dialect definition");
+    ctx.register_dialect(math::Math).expect("math dialect definition");
+    ctx.register_dialect(cf::ControlFlow).expect("cf dialect definition");
+}
