@@ -437,13 +437,16 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         match def {
             Some(def) if !self.opts.generic && def.has_custom_syntax() => {
                 let full = def.name;
-                let shown = match (self.default_dialects.last().copied().flatten(), full.split_once('.')) {
-                    (_, Some(("builtin", short))) => short,
+                // As in MLIR, the prefix is left out only for ops of the default dialect, which
+                // is `builtin` until an op such as `func.func` names another.
+                let default = self.default_dialects.last().copied().unwrap_or(Some("builtin"));
+                let shown = match (default, full.split_once('.')) {
                     (Some(d), Some((dialect, short))) if d == dialect => short,
                     _ => full,
                 };
                 self.write(shown)?;
-                self.default_dialects.push(def.default_dialect.or(self.default_dialects.last().copied().flatten()));
+                let inherited = self.default_dialects.last().copied().unwrap_or(Some("builtin"));
+                self.default_dialects.push(def.default_dialect.or(inherited));
                 let r = match (&def.custom_print, &def.format) {
                     (Some(hook), _) => hook(self, op),
                     (None, Some(format)) => format.print(self, op, &def),
@@ -500,13 +503,14 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         }
         let regions = self.ir.op(op).regions().to_vec();
         if !regions.is_empty() {
-            self.default_dialects.push(def.as_ref().and_then(|d| d.default_dialect).or(self.default_dialects.last().copied().flatten()));
+            let inherited = self.default_dialects.last().copied().unwrap_or(Some("builtin"));
+            self.default_dialects.push(def.as_ref().and_then(|d| d.default_dialect).or(inherited));
             self.write(" (")?;
             for (i, r) in regions.into_iter().enumerate() {
                 if i > 0 {
                     self.write(", ")?;
                 }
-                self.print_region(r, true)?;
+                self.print_region_impl(r, true, true)?;
             }
             self.write(")")?;
             self.default_dialects.pop();
@@ -529,11 +533,18 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     /// Prints a region. With `print_entry_args` false, the entry block's label and arguments
     /// are left out (the op printed them, as a function signature does).
     pub fn print_region(&mut self, r: RegionId, print_entry_args: bool) -> fmt::Result {
+        self.print_region_impl(r, print_entry_args, false)
+    }
+
+    /// `print_empty_block` labels an empty entry block (`^bb0:`) so that it survives a
+    /// reparse, as the generic form needs.
+    fn print_region_impl(&mut self, r: RegionId, print_entry_args: bool, print_empty_block: bool) -> fmt::Result {
         let blocks = self.ir.region(r).blocks().to_vec();
         self.write("{")?;
         self.indent += 2;
         for (i, &b) in blocks.iter().enumerate() {
-            let show_label = i > 0 || (print_entry_args && !self.ir.block(b).args().is_empty());
+            let empty = self.ir.block(b).first_op().is_none();
+            let show_label = i > 0 || (print_entry_args && !self.ir.block(b).args().is_empty()) || (print_empty_block && empty);
             if show_label {
                 self.indent -= 2;
                 self.newline();
