@@ -150,13 +150,15 @@ impl<'s> Lexer<'s> {
             Rule::loc_attr => Tok::Loc(self.build(leaves, |b| b.location(pair.into_inner().next().unwrap()))?),
             Rule::elem_attr => {
                 let inner = pair.into_inner().next().expect("elem_attr has one child");
+                let end = self.chunk_base + exact_end(self.src, self.chunk_base, &inner);
                 if inner.as_rule() == Rule::hash_attr && is_alias_name(inner.as_str()) {
                     match self.attr_aliases.get(&inner.as_str()[1..]) {
                         Some(a) => Tok::Attr(*a),
                         None => Tok::AttrAliasName,
                     }
                 } else {
-                    Tok::Attr(self.build(leaves, |b| b.attr_inner(inner))?)
+                    let a = self.build(leaves, |b| b.attr_inner(inner))?;
+                    return Ok(Token { kind: Tok::Attr(a), start, end });
                 }
             }
             Rule::r#type => {
@@ -179,6 +181,21 @@ impl<'s> Lexer<'s> {
             e.offset += self.chunk_base;
             e
         })
+    }
+
+    /// Why the attribute starting at `at` did not lex as one (a `[` or `{` that opened a
+    /// malformed attribute).
+    pub fn attribute_error(&self, at: usize) -> ParseError {
+        let stack = self.pest_stack;
+        match stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::attribute, &self.src[at..])) {
+            Err(e) => {
+                let mut err = self.pest_error(e);
+                err.offset += at;
+                err.message = format!("malformed attribute: {}", err.message);
+                err
+            }
+            Ok(_) => ParseError::new(at, "expected attribute value".into()),
+        }
     }
 
     /// Re-parses a single element at `at` to get pest's account of what was expected.
@@ -211,6 +228,38 @@ impl<'s> Lexer<'s> {
             _ => "unexpected character".to_string(),
         };
         ParseError::new(offset, message)
+    }
+}
+
+/// The end of an attribute without the whitespace pest skipped while looking for an optional
+/// `: type` that was not there.
+fn exact_end(src: &str, base: usize, pair: &Pair<'_, Rule>) -> usize {
+    let last_inner_end = pair.clone().into_inner().map(|p| p.as_span().end()).max();
+    match pair.as_rule() {
+        Rule::typed_number | Rule::string_attr => last_inner_end.unwrap_or(pair.as_span().end()),
+        Rule::dense_attr | Rule::dense_resource_attr => {
+            let last = pair.clone().into_inner().last();
+            if last.as_ref().is_some_and(|p| p.as_rule() == Rule::r#type) {
+                return last.unwrap().as_span().end();
+            }
+            // Find the closing '>' after the body, past whitespace and comments.
+            let from = last_inner_end.unwrap_or(pair.as_span().start() + pair.as_str().find('<').unwrap_or(0) + 1);
+            let bytes = src.as_bytes();
+            let mut i = base + from;
+            while i < base + pair.as_span().end() {
+                match bytes[i] {
+                    b'>' => return i + 1 - base,
+                    b'/' => {
+                        while i < bytes.len() && bytes[i] != b'\n' {
+                            i += 1;
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            pair.as_span().end()
+        }
+        _ => pair.as_span().end(),
     }
 }
 

@@ -446,6 +446,27 @@ impl<'c, 's> OpParser<'c, 's> {
                 self.next()?;
                 Ok(ty)
             }
+            // A function type pest could not read whole: read it piece by piece to say where.
+            Tok::Punct if self.text(&t) == "(" => {
+                self.next()?;
+                let mut inputs = Vec::new();
+                if !self.parse_optional_punct(")")? {
+                    inputs = self.parse_type_list()?;
+                    self.expect_punct(")")?;
+                }
+                self.expect_punct("->")?;
+                let results = if self.parse_optional_punct("(")? {
+                    let mut r = Vec::new();
+                    if !self.parse_optional_punct(")")? {
+                        r = self.parse_type_list()?;
+                        self.expect_punct(")")?;
+                    }
+                    r
+                } else {
+                    vec![self.parse_type()?]
+                };
+                Ok(self.ctx.function_type(inputs, results))
+            }
             Tok::TypeAliasName => self.error_here(format!("undefined symbol alias id '{}'", &self.text(&t)[1..])),
             _ => {
                 let found = self.describe_next()?;
@@ -489,6 +510,7 @@ impl<'c, 's> OpParser<'c, 's> {
             Tok::AttrAliasName | Tok::TypeAliasName => {
                 return self.error_here(format!("undefined symbol alias id '{}'", &text[1..]));
             }
+            Tok::Punct if text == "[" => return Err(self.lex.attribute_error(t.start)),
             _ => {
                 let found = self.describe_next()?;
                 return self.error_here(format!("expected attribute value, found {found}"));
@@ -645,6 +667,8 @@ impl<'c, 's> OpParser<'c, 's> {
     }
 
     fn parse_region_inner(&mut self, entry_args: Option<&[ArgumentDef<'s>]>, isolated: bool) -> PResult<Vec<BlockId>> {
+        // As in MLIR, an empty argument list is the same as none: the body may label its entry.
+        let entry_args = entry_args.filter(|a| !a.is_empty());
         let open = self.offset()?;
         self.expect_punct("{")?;
         if isolated {

@@ -1,0 +1,143 @@
+// Terminators, successors, blocks, symbols and op constraints.
+// RUN: strata-opt --split-input-file --verify-diagnostics %s
+
+// expected-error@+1 {{'func.func' op empty block: expect at least a terminator}}
+func.func @empty() {
+^bb0:
+}
+
+// -----
+
+// expected-error@+1 {{block with no terminator, has 'arith.addi'}}
+func.func @no_terminator(%a: i32) {
+  // expected-note@+1 {{the last operation of the block is here}}
+  %0 = arith.addi %a, %a : i32
+}
+
+// -----
+
+func.func @terminator_not_last(%a: i32) {
+  // expected-error@+1 {{'cf.br' op must be the last operation in the parent block}}
+  cf.br ^bb1
+  return
+^bb1:
+  return
+}
+
+// -----
+
+func.func @branch_arity(%a: i32) {
+  // expected-error@+1 {{branch has 0 operands for successor #0, but target block has 1}}
+  cf.br ^bb1
+^bb1(%x: i32):
+  return
+}
+
+// -----
+
+func.func @branch_types(%a: i32) {
+  // expected-error@+1 {{type mismatch for bb argument #0 of successor #0: 'i32' vs 'f32'}}
+  cf.br ^bb1(%a : i32)
+^bb1(%x: f32):
+  return
+}
+
+// -----
+
+func.func @undefined_block() {
+  // expected-error@+1 {{reference to an undefined block}}
+  cf.br ^nowhere
+}
+
+// -----
+
+// expected-note@+1 {{see existing symbol definition here}}
+func.func @dup() {
+  return
+}
+// expected-error@+1 {{redefinition of symbol named 'dup'}}
+func.func @dup() {
+  return
+}
+
+// -----
+
+func.func @bad_operand_type(%a: f32) {
+  // expected-error@+1 {{'arith.addi' op operand #0 must be signless-integer-like}}
+  %0 = "arith.addi"(%a, %a) : (f32, f32) -> f32
+  return
+}
+
+// -----
+
+func.func @same_type(%a: i32, %b: i64) {
+  // expected-error@+1 {{'arith.addi' op requires the same type for all operands and results}}
+  %0 = "arith.addi"(%a, %b) : (i32, i64) -> i32
+  return
+}
+
+// -----
+
+func.func @missing_attr() {
+  // expected-error@+1 {{'arith.constant' op requires attribute 'value'}}
+  %0 = "arith.constant"() : () -> i32
+  return
+}
+
+// -----
+
+func.func @constant_type() {
+  // expected-error@+1 {{'arith.constant' op value type 'i64' must match return type: 'i32'}}
+  %0 = "arith.constant"() {value = 1 : i64} : () -> i32
+  return
+}
+
+// -----
+
+func.func @return_types(%a: i64) -> i32 {
+  // expected-error@+1 {{type of return operand 0 ('i64') doesn't match function result type ('i32') in function @return_types}}
+  return %a : i64
+}
+
+// -----
+
+func.func @call_unknown() {
+  // expected-error@+1 {{'nope' does not reference a valid function}}
+  func.call @nope() : () -> ()
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'func.return' op expects parent op 'func.func'}}
+"func.return"() : () -> ()
+
+// -----
+
+func.func @cast_widths(%a: i64) {
+  // expected-error@+1 {{'arith.extsi' op operand type 'i64' and result type 'i32' are cast incompatible}}
+  %0 = arith.extsi %a : i64 to i32
+  return
+}
+
+// -----
+
+func.func @predicate() {
+  %a = arith.constant 1 : i32
+  // expected-error@+1 {{expected one of [eq, ne, slt, sle, sgt, sge, ult, ule, ugt, uge], found 'less'}}
+  %0 = arith.cmpi less, %a, %a : i32
+  return
+}
+
+// -----
+
+// expected-error@+1 {{operation being parsed with an unregistered dialect 'xt'}}
+"xt.op"() : () -> ()
+
+// -----
+
+func.func @entry_pred() {
+^bb0:
+  // expected-error@+1 {{entry block of region may not have predecessors}}
+  cf.br ^bb0
+}

@@ -1,0 +1,68 @@
+// Undefined, redefined and mistyped values; dominance; result counts.
+// RUN: strata-opt --split-input-file --verify-diagnostics %s
+
+func.func @undefined() {
+  // expected-error@+1 {{use of undeclared SSA value name '%nope'}}
+  %0 = arith.addi %nope, %nope : i32
+  return
+}
+
+// -----
+
+func.func @redefined(%a: i32) {
+  // expected-note@+1 {{previously defined here}}
+  %0 = arith.addi %a, %a : i32
+  // expected-error@+1 {{redefinition of SSA value '%0'}}
+  %0 = arith.addi %a, %a : i32
+  return
+}
+
+// -----
+
+func.func @mismatch(%a: i32) {
+  // expected-error@+1 {{use of value '%a' expects different type than prior uses: 'i64' vs 'i32'}}
+  %0 = arith.addi %a, %a : i64
+  return
+}
+
+// -----
+
+func.func @not_dominating(%c: i1) -> i32 {
+  cf.cond_br %c, ^bb1, ^bb2
+^bb1:
+  // expected-note@+1 {{operand defined here}}
+  %x = arith.constant 1 : i32
+  cf.br ^bb2
+^bb2:
+  // expected-error@+1 {{operand #0 does not dominate this use}}
+  return %x : i32
+}
+
+// -----
+
+func.func @result_count() {
+  // expected-error@+1 {{operation defines 1 results but was provided 2 to bind}}
+  %a, %b = arith.constant 1 : i32
+  return
+}
+
+// -----
+
+func.func @isolated(%a: i32) {
+  func.func @inner() {
+    // Names do not cross an isolated-from-above op, so this reads as undeclared, as in MLIR.
+    // expected-error@+1 {{use of undeclared SSA value name '%a'}}
+    %0 = arith.addi %a, %a : i32
+    return
+  }
+  return
+}
+
+// -----
+
+func.func @bad_result_number() {
+  %0:2 = "arith.addui_extended"(%0#0, %0#0) : (i32, i32) -> (i32, i1)
+  // expected-error@+1 {{reference to invalid result number: %0#5}}
+  %1 = arith.addi %0#5, %0#5 : i32
+  return
+}

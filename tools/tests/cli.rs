@@ -1,0 +1,130 @@
+//! strata-opt as a user meets it: flags, exit statuses, diagnostics, bad input.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn invalid_corpus_matches_expected_diagnostics() {
+    for file in testdata("invalid") {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut args = vec!["--split-input-file", "--verify-diagnostics"];
+        if text.contains("allow-unregistered-dialect") {
+            args.push("--allow-unregistered-dialect");
+        }
+        let path = file.to_str().unwrap();
+        args.push(path);
+        let out = strata_opt(&args, None);
+        assert!(out.status.success(), "{path}:\n{}", String::from_utf8_lossy(&out.stderr));
+        // The same pieces without --verify-diagnostics fail cleanly.
+        let plain = strata_opt(&args.iter().filter(|a| **a != "--verify-diagnostics").copied().collect::<Vec<_>>(), None);
+        assert_clean_failure(&plain, path);
+    }
+}
+
+#[test]
+fn verify_diagnostics_reports_misses_and_surprises() {
+    let src = "// expected-error@+1 {{this is not the message}}\n\"xt.op\"() : () -> %x\n";
+    let out = strata_opt(&["--verify-diagnostics", "--allow-unregistered-dialect", "-"], Some(src.as_bytes()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("unexpected error: expected type, found '%x'"), "{stderr}");
+    assert!(stderr.contains("expected error \"this is not the message\" was not produced"), "{stderr}");
+}
+
+#[test]
+fn errors_are_located_with_the_source_line() {
+    let src = "func.func @f(%a: i32) -> i32 {\n  %0 = arith.addi %a, %b : i32\n  return %0 : i32\n}\n";
+    let out = strata_opt(&["-"], Some(src.as_bytes()));
+    assert_clean_failure(&out, "undeclared value");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("<stdin>:2:23: error: use of undeclared SSA value name '%b'\n  %0 = arith.addi %a, %b : i32\n                      ^"), "{stderr}");
+}
+
+#[test]
+fn unregistered_ops_need_the_flag() {
+    let src = b"\"xt.op\"() : () -> ()\n";
+    assert_clean_failure(&strata_opt(&["-"], Some(src)), "unregistered op");
+    let ok = strata_opt(&["--allow-unregistered-dialect", "-"], Some(src));
+    assert!(ok.status.success());
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "module {\n  \"xt.op\"() : () -> ()\n}\n");
+}
+
+#[test]
+fn binary_garbage_is_an_error_not_a_crash() {
+    let mut bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    assert_clean_failure(&strata_opt(&["-"], Some(&bytes)), "random bytes");
+    bytes.retain(|b| b.is_ascii());
+    assert_clean_failure(&strata_opt(&["--allow-unregistered-dialect", "-"], Some(&bytes)), "random ASCII");
+    assert_clean_failure(&strata_opt(&["-"], Some(b"\x00\x01\x02")), "control bytes");
+    assert_clean_failure(&strata_opt(&["/nonexistent/file.mlir"], None), "missing file");
+}
+
+#[test]
+fn ten_thousand_nested_regions_parse_verify_and_print() {
+    let depth = 10_000;
+    let mut src = String::new();
+    for _ in 0..depth {
+        src.push_str("\"xt.nest\"() ({\n");
+    }
+    src.push_str("\"xt.leaf\"() : () -> ()\n");
+    for _ in 0..depth {
+        src.push_str("}) : () -> ()\n");
+    }
+    let out = strata_opt(&["--allow-unregistered-dialect", "-"], Some(src.as_bytes()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches("xt.nest").count(), depth);
+    // Unbalanced at that depth: an error, not a stack overflow.
+    let cut = &src[..src.len() / 2];
+    assert_clean_failure(&strata_opt(&["--allow-unregistered-dialect", "-"], Some(cut.as_bytes())), "unbalanced deep nesting");
+    // Nesting past the limit is refused with a message.
+    let deep: String = "[".repeat(60_000);
+    assert_clean_failure(&strata_opt(&["--allow-unregistered-dialect", "-"], Some(format!("\"xt.a\"() {{a = {deep}}} : () -> ()").as_bytes())), "60k brackets");
+}
+
+#[test]
+fn split_input_file_keeps_pieces_apart() {
+    let src = "\"xt.a\"() : () -> ()\n// -----\n\"xt.b\"() : () -> ()\n";
+    let out = strata_opt(&["--allow-unregistered-dialect", "--split-input-file", "-"], Some(src.as_bytes()));
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "module {\n  \"xt.a\"() : () -> ()\n}\n// -----\nmodule {\n  \"xt.b\"() : () -> ()\n}\n");
+    // Line numbers stay those of the whole file.
+    let bad = "\"xt.a\"() : () -> ()\n// -----\n\"xt.b\"() : () -> %x\n";
+    let out = strata_opt(&["--allow-unregistered-dialect", "--split-input-file", "-"], Some(bad.as_bytes()));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("<stdin>:3:"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn output_file_generic_form_and_debuginfo() {
+    let dir = std::env::temp_dir().join(format!("strata-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_path = dir.join("out.mlir");
+    let src = b"func.func @f(%a: i32) -> i32 {\n  return %a : i32\n}\n";
+    let out = strata_opt(&["--mlir-print-op-generic", "-o", out_path.to_str().unwrap(), "-"], Some(src));
+    assert!(out.status.success());
+    let generic = std::fs::read_to_string(&out_path).unwrap();
+    assert!(generic.contains("\"func.return\"(%arg0) : (i32) -> ()"), "{generic}");
+    let dbg = strata_opt(&["--mlir-print-debuginfo", "-"], Some(src));
+    let text = String::from_utf8_lossy(&dbg.stdout);
+    assert!(text.contains("return %arg0 : i32 loc(\"<stdin>\":2:3)"), "{text}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn no_implicit_module_needs_a_single_top_level_op() {
+    let two = b"\"xt.a\"() : () -> ()\n\"xt.b\"() : () -> ()\n";
+    assert_clean_failure(&strata_opt(&["--no-implicit-module", "--allow-unregistered-dialect", "-"], Some(two)), "two top-level ops");
+    let one = strata_opt(&["--no-implicit-module", "--allow-unregistered-dialect", "-"], Some(b"\"xt.a\"() : () -> ()\n"));
+    assert!(one.status.success());
+    assert_eq!(String::from_utf8_lossy(&one.stdout), "\"xt.a\"() : () -> ()\n");
+}
+
+#[test]
+fn bad_flags_exit_with_status_two_or_one_and_help_works() {
+    let out = strata_opt(&["--no-such-flag"], None);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let help = strata_opt(&["--help"], None);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--allow-unregistered-dialect"));
+}
