@@ -402,6 +402,9 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     }
 
     fn print_named_attrs(&mut self, attrs: &[crate::NamedAttr]) -> fmt::Result {
+        // Sorted by name, as MLIR's dictionaries are.
+        let mut attrs = attrs.to_vec();
+        attrs.sort_by(|a, b| self.ctx.ident_str(a.name).cmp(self.ctx.ident_str(b.name)));
         for (i, a) in attrs.iter().enumerate() {
             if i > 0 {
                 self.write(", ")?;
@@ -721,14 +724,14 @@ impl fmt::Display for TypeDisplay<'_> {
                     write!(f, ", {}", a(*l))?;
                 }
                 if let Some(m) = memory_space {
-                    write!(f, ", {}", a(*m))?;
+                    write!(f, ", {}", MemorySpace(ctx, a(*m)))?;
                 }
                 f.write_str(">")
             }
             TypeKind::UnrankedMemRef { element, memory_space } => {
                 write!(f, "memref<*x{}", t(*element))?;
                 if let Some(m) = memory_space {
-                    write!(f, ", {}", a(*m))?;
+                    write!(f, ", {}", MemorySpace(ctx, a(*m)))?;
                 }
                 f.write_str(">")
             }
@@ -744,6 +747,18 @@ impl fmt::Display for TypeDisplay<'_> {
                 write!(f, "{}>", t(*element))
             }
             TypeKind::Opaque { body, .. } => write!(f, "!{body}"),
+        }
+    }
+}
+
+/// A memref memory space: an `i64` integer prints without its type, as in MLIR.
+struct MemorySpace<'a>(&'a Context, AttrDisplay<'a>);
+
+impl fmt::Display for MemorySpace<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.attr_kind(self.1.attr) {
+            AttrKind::Integer { value, ty } if *ty == self.0.i64_type() => write!(f, "{value}"),
+            _ => write!(f, "{}", self.1),
         }
     }
 }
