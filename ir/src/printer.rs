@@ -86,7 +86,10 @@ impl Aliases {
         let mut counter = AliasCounter::default();
         for op in ir.collect_ops(root) {
             let o = ir.op(op);
-            for a in o.attrs() {
+            // In name order, so alias numbering does not depend on interning order.
+            let mut attrs = o.attrs().to_vec();
+            attrs.sort_by(|a, b| ctx.ident_str(a.name).cmp(ctx.ident_str(b.name)));
+            for a in attrs {
                 counter.attr(ctx, a.value);
             }
             if let Some(p) = o.properties() {
