@@ -157,7 +157,7 @@ impl Context {
         }
         let dialect: Arc<dyn Dialect> = Arc::new(dialect);
         for def in dialect.operations() {
-            let def = def.finish()?;
+            let def = def.finish(self)?;
             debug_assert!(
                 def.name.starts_with(&format!("{name}.")),
                 "op {} registered by dialect {name}",

@@ -246,6 +246,8 @@ pub struct InferInput<'a> {
 #[derive(Clone)]
 pub struct OpDef {
     pub name: &'static str,
+    /// `name`, interned when the dialect is registered.
+    pub ident: crate::Ident,
     pub summary: &'static str,
     pub traits: Traits,
     pub operands: Vec<ArgSpec>,
@@ -289,6 +291,7 @@ impl OpDef {
     pub fn new(name: &'static str) -> Self {
         OpDef {
             name,
+            ident: crate::Ident(u32::MAX),
             summary: "",
             traits: Traits::default(),
             operands: Vec::new(),
@@ -419,7 +422,8 @@ impl OpDef {
     }
 
     /// Compiles the assembly format; called by `Context::register_dialect`.
-    pub(crate) fn finish(mut self) -> Result<OpDef, DefinitionError> {
+    pub(crate) fn finish(mut self, ctx: &crate::Context) -> Result<OpDef, DefinitionError> {
+        self.ident = ctx.ident(self.name);
         if let Some(src) = self.format_src {
             let format = Format::compile(src, &self).map_err(|message| DefinitionError { op: self.name.into(), message })?;
             self.format = Some(format);

@@ -58,6 +58,15 @@ impl LeafBuilder<'_> {
         self.type_inner(pair.into_inner().next().expect("type has one child"))
     }
 
+    /// A `type` pair or one of its alternatives met directly among an op's elements.
+    pub fn type_or_inner(&self, pair: Pair<'_, Rule>) -> Result<Type, ParseError> {
+        if pair.as_rule() == Rule::r#type {
+            self.type_(pair)
+        } else {
+            self.type_inner(pair)
+        }
+    }
+
     fn type_list(&self, pair: Pair<'_, Rule>) -> Result<Vec<Type>, ParseError> {
         pair.into_inner().map(|p| self.type_(p)).collect()
     }
@@ -214,7 +223,7 @@ impl LeafBuilder<'_> {
 
     // ------------------------------------------------------------------ attributes
     pub fn attr(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
-        debug_assert!(matches!(pair.as_rule(), Rule::attribute | Rule::elem_attr));
+        debug_assert_eq!(pair.as_rule(), Rule::attribute);
         self.attr_inner(pair.into_inner().next().expect("attribute has one child"))
     }
 

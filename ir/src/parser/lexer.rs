@@ -48,6 +48,12 @@ pub(crate) struct Token {
     pub end: usize,
 }
 
+/// Stack needs at or below this are met by any thread's stack without checking.
+const SHALLOW_STACK: usize = 256 * 1024 + 64 * 24 * 1024;
+
+/// Bytes of source (rounded up to a line break) that one pest call sees.
+const WINDOW: usize = 16 * 1024;
+
 /// Deeper bracket nesting than this is refused before pest sees it (pest recurses per level).
 pub const MAX_NESTING: usize = 50_000;
 
@@ -56,6 +62,10 @@ pub(crate) struct Lexer<'s> {
     pos: usize,
     pairs: Option<Pairs<'s, Rule>>,
     chunk_base: usize,
+    /// Elements of `pairs` still to hand out.
+    remaining: usize,
+    /// Where the next chunk starts.
+    resume_at: usize,
     buffer: VecDeque<Token>,
     pub attr_aliases: FxHashMap<String, Attribute>,
     pub type_aliases: FxHashMap<String, Type>,
@@ -74,6 +84,8 @@ impl<'s> Lexer<'s> {
             pos: 0,
             pairs: None,
             chunk_base: 0,
+            remaining: 0,
+            resume_at: 0,
             buffer: VecDeque::new(),
             attr_aliases: FxHashMap::default(),
             type_aliases: FxHashMap::default(),
@@ -103,35 +115,70 @@ impl<'s> Lexer<'s> {
     /// Only called right after an alias definition, when the buffer holds unconverted names.
     pub fn relex_buffer(&mut self) {
         if let Some(first) = self.buffer.front() {
-            self.pos = first.start;
+            self.resume_at = first.start;
             self.pairs = None;
+            self.remaining = 0;
             self.buffer.clear();
         }
     }
 
     fn lex_one(&mut self, ctx: &Context) -> Result<Token, ParseError> {
         loop {
-            if let Some(pair) = self.pairs.as_mut().and_then(|p| p.next()) {
-                return self.convert(pair, ctx);
+            if self.remaining > 0 {
+                if let Some(pair) = self.pairs.as_mut().and_then(|p| p.next()) {
+                    self.remaining -= 1;
+                    return self.convert(pair, ctx);
+                }
             }
             self.pairs = None;
-            let rest = &self.src[self.pos..];
+            self.pos = self.resume_at;
+            self.lex_chunk()?;
+            if self.pairs.is_none() {
+                return Ok(Token { kind: Tok::Eof, start: self.src.len(), end: self.src.len() });
+            }
+        }
+    }
+
+    /// Lexes the next chunk. pest sees a window of the source ending at a line break (it
+    /// indexes the lines of all it is given), and the window's last element is left for the
+    /// next chunk in case the window cut it short.
+    fn lex_chunk(&mut self) -> Result<(), ParseError> {
+        let mut window = WINDOW;
+        loop {
+            let end = match self.src[self.pos..].char_indices().skip(window).find(|(_, c)| *c == '\n') {
+                Some((i, _)) => self.pos + i + 1,
+                None => self.src.len(),
+            };
+            let at_eof = end == self.src.len();
+            let rest = &self.src[self.pos..end];
             let stack = self.pest_stack;
             let parsed = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::chunk, rest));
             let mut chunk = parsed.map_err(|e| self.pest_error(e))?;
             let chunk = chunk.next().expect("chunk rule always yields a pair");
             let consumed = chunk.as_span().end();
             let inner = chunk.into_inner();
-            self.chunk_base = self.pos;
-            let base = self.pos;
-            self.pos += consumed;
-            if inner.len() == 0 {
-                if rest[consumed..].is_empty() {
-                    return Ok(Token { kind: Tok::Eof, start: self.src.len(), end: self.src.len() });
+            let n = inner.len();
+            let keep = if at_eof { n } else { n.saturating_sub(1) };
+            if keep == 0 {
+                if at_eof {
+                    if rest[consumed..].is_empty() {
+                        return Ok(());
+                    }
+                    return Err(self.element_error(self.pos + consumed));
                 }
-                return Err(self.element_error(base + consumed));
+                // One element (or a failure) filled the window: look further.
+                window *= 4;
+                continue;
             }
+            self.resume_at = if keep == n {
+                self.pos + consumed
+            } else {
+                self.pos + inner.clone().nth(keep).expect("kept fewer than lexed").as_span().start()
+            };
+            self.chunk_base = self.pos;
+            self.remaining = keep;
             self.pairs = Some(inner);
+            return Ok(());
         }
     }
 
@@ -146,28 +193,20 @@ impl<'s> Lexer<'s> {
             }
             Rule::block_id => Tok::Block,
             Rule::bare_id => Tok::BareId,
-            Rule::punct => Tok::Punct,
+            Rule::punct | Rule::simple_punct => Tok::Punct,
             Rule::loc_attr => Tok::Loc(self.build(leaves, |b| b.location(pair.into_inner().next().unwrap()))?),
-            Rule::elem_attr => {
-                let inner = pair.into_inner().next().expect("elem_attr has one child");
-                let end = self.chunk_base + exact_end(self.src, self.chunk_base, &inner);
-                if inner.as_rule() == Rule::hash_attr && is_alias_name(inner.as_str()) {
-                    match self.attr_aliases.get(&inner.as_str()[1..]) {
-                        Some(a) => Tok::Attr(*a),
-                        None => Tok::AttrAliasName,
-                    }
-                } else {
-                    let a = self.build(leaves, |b| b.attr_inner(inner))?;
-                    return Ok(Token { kind: Tok::Attr(a), start, end });
-                }
+            Rule::hash_attr if is_alias_name(pair.as_str()) => match self.attr_aliases.get(&pair.as_str()[1..]) {
+                Some(a) => Tok::Attr(*a),
+                None => Tok::AttrAliasName,
+            },
+            Rule::typed_number | Rule::string_attr | Rule::dense_attr | Rule::dense_resource_attr | Rule::dense_array_attr | Rule::affine_map_attr | Rule::strided_attr | Rule::array_attr | Rule::symbol_ref | Rule::hash_attr => {
+                let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
+                let a = self.build(leaves, |b| b.attr_inner(pair))?;
+                return Ok(Token { kind: Tok::Attr(a), start, end });
             }
-            Rule::r#type => {
-                let text = pair.as_str();
-                if text.starts_with('!') && is_alias_name(text) && !self.type_aliases.contains_key(&text[1..]) {
-                    Tok::TypeAliasName
-                } else {
-                    Tok::Type(self.build(leaves, |b| b.type_(pair))?)
-                }
+            Rule::bang_type if is_alias_name(pair.as_str()) && !self.type_aliases.contains_key(&pair.as_str()[1..]) => Tok::TypeAliasName,
+            Rule::r#type | Rule::int_type | Rule::float_type | Rule::index_type | Rule::none_type | Rule::bang_type | Rule::function_type => {
+                Tok::Type(self.build(leaves, |b| b.type_or_inner(pair))?)
             }
             Rule::resource_section => Tok::Resources(resource_entries(pair)),
             r => unreachable!("lexer produced {r:?}"),
@@ -177,7 +216,9 @@ impl<'s> Lexer<'s> {
 
     fn build<T>(&self, leaves: &LeafBuilder, f: impl FnOnce(&LeafBuilder) -> Result<T, ParseError>) -> Result<T, ParseError> {
         let stack = self.pest_stack;
-        stacker::maybe_grow(stack, stack * 2, || f(leaves)).map_err(|mut e| {
+        // Checking the stack costs more than building a shallow leaf; only deep input needs it.
+        let result = if stack > SHALLOW_STACK { stacker::maybe_grow(stack, stack * 2, || f(leaves)) } else { f(leaves) };
+        result.map_err(|mut e| {
             e.offset += self.chunk_base;
             e
         })
@@ -290,7 +331,7 @@ fn resource_entries(pair: Pair<'_, Rule>) -> Vec<[String; 4]> {
 fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::r#type => "type",
-        Rule::attribute | Rule::elem_attr => "attribute",
+        Rule::attribute | Rule::typed_number | Rule::array_attr => "attribute",
         Rule::dec_int | Rule::number | Rule::hex_int => "integer",
         Rule::float_lit => "float",
         Rule::string => "string",

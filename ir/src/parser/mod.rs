@@ -88,6 +88,7 @@ pub fn parse_source(ctx: &Context, file: &str, src: &str, opts: &ParseOptions) -
         default_dialects: Vec::new(),
         resources: Vec::new(),
         pending: None,
+        custom_names: FxHashMap::default(),
         diag: None,
     };
     let result = p.parse_top_level();
@@ -180,6 +181,8 @@ pub struct OpParser<'c, 's> {
     default_dialects: Vec<Option<&'static str>>,
     resources: Vec<[String; 4]>,
     pending: Option<PendingOp>,
+    /// Op names as written, resolved against the default dialect in force.
+    custom_names: FxHashMap<(&'s str, Option<&'static str>), Option<std::sync::Arc<OpDef>>>,
     /// A fully formed diagnostic (with notes) that replaces the plain error.
     diag: Option<Diagnostic>,
 }
@@ -1018,7 +1021,17 @@ impl<'c, 's> OpParser<'c, 's> {
         op
     }
 
-    fn resolve_custom_name(&self, written: &str) -> Option<std::sync::Arc<OpDef>> {
+    fn resolve_custom_name(&mut self, written: &'s str) -> Option<std::sync::Arc<OpDef>> {
+        let default = self.default_dialects.last().copied().flatten();
+        if let Some(d) = self.custom_names.get(&(written, default)) {
+            return d.clone();
+        }
+        let found = self.lookup_custom_name(written);
+        self.custom_names.insert((written, default), found.clone());
+        found
+    }
+
+    fn lookup_custom_name(&self, written: &str) -> Option<std::sync::Arc<OpDef>> {
         if written.contains('.') {
             if let Some(d) = self.ctx.op_def_by_name(written) {
                 return Some(d.clone());
@@ -1056,7 +1069,7 @@ impl<'c, 's> OpParser<'c, 's> {
             None => self.loc_at(start),
         };
         let state = OpState {
-            name: self.ctx.ident(def.name),
+            name: def.ident,
             operands: pending.operands,
             result_types: pending.result_types,
             attrs: pending.attrs,
