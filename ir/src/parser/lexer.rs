@@ -57,6 +57,12 @@ const WINDOW: usize = 16 * 1024;
 /// Deeper bracket nesting than this is refused before pest sees it (pest recurses per level).
 pub const MAX_NESTING: usize = 50_000;
 
+#[derive(Default)]
+struct LeafCache<'s> {
+    types: FxHashMap<&'s str, Type>,
+    attrs: FxHashMap<&'s str, Attribute>,
+}
+
 pub(crate) struct Lexer<'s> {
     pub src: &'s str,
     pos: usize,
@@ -69,6 +75,9 @@ pub(crate) struct Lexer<'s> {
     buffer: VecDeque<Token>,
     pub attr_aliases: FxHashMap<String, Attribute>,
     pub type_aliases: FxHashMap<String, Type>,
+    /// Types and attributes already built, by their text. Aliases cannot be redefined, so the
+    /// same text always means the same thing within one file.
+    leaf_cache: std::cell::RefCell<LeafCache<'s>>,
     /// Stack needed by pest for the deepest nesting of this source.
     pest_stack: usize,
 }
@@ -90,6 +99,7 @@ impl<'s> Lexer<'s> {
             attr_aliases: FxHashMap::default(),
             type_aliases: FxHashMap::default(),
             pest_stack: 256 * 1024 + depth * 24 * 1024,
+            leaf_cache: Default::default(),
         })
     }
 
@@ -201,12 +211,27 @@ impl<'s> Lexer<'s> {
             },
             Rule::typed_number | Rule::string_attr | Rule::dense_attr | Rule::dense_resource_attr | Rule::dense_array_attr | Rule::affine_map_attr | Rule::strided_attr | Rule::array_attr | Rule::symbol_ref | Rule::hash_attr => {
                 let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
-                let a = self.build(leaves, |b| b.attr_inner(pair))?;
+                let text = &self.src[start..end];
+                let a = match self.leaf_cache.borrow().attrs.get(text) {
+                    Some(a) => *a,
+                    None => self.build(leaves, |b| b.attr_inner(pair))?,
+                };
+                self.leaf_cache.borrow_mut().attrs.insert(text, a);
                 return Ok(Token { kind: Tok::Attr(a), start, end });
             }
             Rule::bang_type if is_alias_name(pair.as_str()) && !self.type_aliases.contains_key(&pair.as_str()[1..]) => Tok::TypeAliasName,
             Rule::r#type | Rule::int_type | Rule::float_type | Rule::index_type | Rule::none_type | Rule::bang_type | Rule::function_type => {
-                Tok::Type(self.build(leaves, |b| b.type_or_inner(pair))?)
+                let text = pair.as_str();
+                let cached = self.leaf_cache.borrow().types.get(text).copied();
+                let t = match cached {
+                    Some(t) => t,
+                    None => {
+                        let t = self.build(leaves, |b| b.type_or_inner(pair))?;
+                        self.leaf_cache.borrow_mut().types.insert(text, t);
+                        t
+                    }
+                };
+                Tok::Type(t)
             }
             Rule::resource_section => Tok::Resources(resource_entries(pair)),
             r => unreachable!("lexer produced {r:?}"),

@@ -89,6 +89,7 @@ pub fn parse_source(ctx: &Context, file: &str, src: &str, opts: &ParseOptions) -
         resources: Vec::new(),
         pending: None,
         custom_names: FxHashMap::default(),
+        generic_names: FxHashMap::default(),
         diag: None,
     };
     let result = p.parse_top_level();
@@ -181,6 +182,8 @@ pub struct OpParser<'c, 's> {
     default_dialects: Vec<Option<&'static str>>,
     resources: Vec<[String; 4]>,
     pending: Option<PendingOp>,
+    /// Generic op names as written (quoted), interned and looked up.
+    generic_names: FxHashMap<&'s str, (crate::Ident, Option<std::sync::Arc<OpDef>>)>,
     /// Op names as written, resolved against the default dialect in force.
     custom_names: FxHashMap<(&'s str, Option<&'static str>), Option<std::sync::Arc<OpDef>>>,
     /// A fully formed diagnostic (with notes) that replaces the plain error.
@@ -929,8 +932,15 @@ impl<'c, 's> OpParser<'c, 's> {
 
     fn parse_generic_op(&mut self, start: usize) -> PResult<OpId> {
         let name_tok = self.next()?;
-        let name = unescape(self.text(&name_tok));
-        let def = self.check_registered(&name, name_tok.start)?;
+        let (name, def) = match self.generic_names.get(self.text(&name_tok)) {
+            Some(known) => known.clone(),
+            None => {
+                let name = self.ctx.ident(&unescape(self.text(&name_tok)));
+                let def = self.check_registered(self.ctx.ident_str(name), name_tok.start)?;
+                self.generic_names.insert(self.text(&name_tok), (name, def.clone()));
+                (name, def)
+            }
+        };
         self.expect_punct("(")?;
         let mut operands = Vec::new();
         if !self.peek_punct(")")? {
@@ -988,7 +998,7 @@ impl<'c, 's> OpParser<'c, 's> {
             None => self.loc_at(start),
         };
         let state = OpState {
-            name: self.ctx.ident(&name),
+            name,
             operands: values,
             result_types: results,
             attrs,
