@@ -128,6 +128,9 @@ pub enum AttrSyntax {
     Unit,
     /// A string attribute written as a symbol (`@name`), as `sym_name` is.
     SymbolName,
+    /// A signless integer of this width written without its type (`2` for `2 : i64`), as MLIR
+    /// writes attributes whose type the op fixes.
+    IntOfWidth(u32),
 }
 
 /// A named predicate on attributes.
@@ -617,7 +620,12 @@ pub mod attr_constraints {
     pub const I64: AttrConstraint = AttrConstraint {
         description: "64-bit signless integer attribute",
         check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { ty, .. } if *ty == c.i64_type()),
-        syntax: AttrSyntax::Full,
+        syntax: AttrSyntax::IntOfWidth(64),
+    };
+    pub const I32: AttrConstraint = AttrConstraint {
+        description: "32-bit signless integer attribute",
+        check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { ty, .. } if *ty == c.integer_type(32)),
+        syntax: AttrSyntax::IntOfWidth(32),
     };
     pub const INTEGER: AttrConstraint = AttrConstraint {
         description: "integer attribute",

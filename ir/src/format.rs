@@ -245,7 +245,7 @@ impl Format {
     // ------------------------------------------------------------------ printing
     /// Prints the op's operands, attributes, regions and types after its name.
     pub fn print(&self, p: &mut OpPrinter<'_, '_>, op: OpId, def: &OpDef) -> fmt::Result {
-        let mut st = SpaceState { should_emit_space: true, last_was_punct: true };
+        let mut st = SpaceState { should_emit_space: true, last_was_punct: false };
         self.print_elems(&self.elems, p, op, def, &mut st)
     }
 
@@ -285,6 +285,8 @@ impl Format {
                 }
                 return Ok(());
             }
+            // A unit attribute is its group's keyword; it prints nothing itself.
+            Elem::Attr(i) if def.attributes[*i].constraint.syntax == AttrSyntax::Unit => return Ok(()),
             _ => {
                 if st.should_emit_space {
                     p.write(" ")?;
@@ -520,6 +522,10 @@ fn print_attr_with_syntax(p: &mut OpPrinter<'_, '_>, a: Attribute, syntax: AttrS
             }
             None => p.print_attr(a),
         },
+        AttrSyntax::IntOfWidth(_) => match ctx.attr_as_int(a) {
+            Some(v) => p.write(&v.to_string()),
+            None => p.print_attr(a),
+        },
         AttrSyntax::Full => p.print_attr(a),
     }
 }
@@ -532,6 +538,10 @@ fn parse_attr_with_syntax(p: &mut OpParser<'_, '_>, syntax: AttrSyntax, at: usiz
         AttrSyntax::SymbolName => {
             let name = p.parse_symbol_name()?;
             ctx.string_attr(&name)
+        }
+        AttrSyntax::IntOfWidth(width) => {
+            let v = p.parse_integer()?;
+            ctx.integer_attr(v, ctx.integer_type(width))
         }
         AttrSyntax::IntEnum(cases) => {
             let kw = p.parse_keyword()?;
@@ -558,6 +568,7 @@ fn optional_present(first: &Elem, p: &mut OpParser<'_, '_>, def: &OpDef) -> Resu
             AttrSyntax::Stripped(_) => p.peek_punct("<")?,
             AttrSyntax::IntEnum(cases) => p.peek_keyword()?.is_some_and(|k| cases.contains(&k)),
             AttrSyntax::SymbolName => p.peek_symbol()?,
+            AttrSyntax::IntOfWidth(_) => p.peek_integer()?,
             _ => !p.peek_punct(":")? && !p.peek_punct("{")? && !p.peek_value()?,
         },
         Elem::Region(_) | Elem::Regions => p.peek_region()?,

@@ -213,40 +213,45 @@ struct Names {
 }
 
 impl Names {
+    /// Names everything under `root` in textual order.
     fn name_isolated(&mut self, ctx: &Context, ir: &Ir, root: OpId) {
-        let mut scopes = vec![(root, 0usize, 0usize, FxHashSet::default())];
-        self.name_scope(ctx, ir, root, &mut scopes);
-    }
-
-    fn name_scope(&mut self, ctx: &Context, ir: &Ir, root: OpId, _: &mut Vec<(OpId, usize, usize, FxHashSet<String>)>) {
-        // Iterative over the op tree; each isolated op gets fresh counters.
         struct Counters {
             next_value: usize,
             next_arg: usize,
             used: FxHashSet<String>,
         }
-        let mut stack: Vec<(OpId, bool)> = vec![(root, true)];
-        let mut counters: Vec<Counters> = Vec::new();
-        let mut pops: Vec<usize> = Vec::new();
-        let mut work: Vec<Work> = vec![Work::Op(root)];
-        let _ = &mut stack;
         enum Work {
             Op(OpId),
+            /// Arguments of the block at this index of its region.
+            Args(BlockId, usize),
             PopScope,
         }
-        counters.push(Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() });
-        let _ = &mut pops;
+        let mut counters = vec![Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() }];
+        let mut work = vec![Work::Op(root)];
         while let Some(w) = work.pop() {
             let op = match w {
                 Work::PopScope => {
                     counters.pop();
                     continue;
                 }
+                Work::Args(b, index) => {
+                    let c = counters.last_mut().unwrap();
+                    for &a in ir.block(b).args() {
+                        let name = if index == 0 {
+                            c.next_arg += 1;
+                            format!("arg{}", c.next_arg - 1)
+                        } else {
+                            c.next_value += 1;
+                            (c.next_value - 1).to_string()
+                        };
+                        self.values.insert(a, name);
+                    }
+                    continue;
+                }
                 Work::Op(op) => op,
             };
             let o = ir.op(op);
             let c = counters.last_mut().unwrap();
-            // Results.
             if !o.results().is_empty() {
                 let chosen = ctx.op_def(o.name()).and_then(|d| d.result_name).and_then(|f| f(ctx, ir, op));
                 let name = match chosen {
@@ -260,9 +265,8 @@ impl Names {
                         name
                     }
                     None => {
-                        let n = c.next_value.to_string();
                         c.next_value += 1;
-                        n
+                        (c.next_value - 1).to_string()
                     }
                 };
                 c.used.insert(name.clone());
@@ -274,35 +278,21 @@ impl Names {
                     }
                 }
             }
+            // Numbering restarts inside every isolated-from-above op, as in MLIR.
             let isolated = op != root && ctx.op_def(o.name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
             if isolated {
                 counters.push(Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() });
+                work.push(Work::PopScope);
             }
-            let c = counters.last_mut().unwrap();
-            // Block arguments and labels, then nested ops (pushed in reverse for order).
             let mut nested = Vec::new();
             for &r in o.regions() {
                 for (bi, &b) in ir.region(r).blocks().iter().enumerate() {
                     self.blocks.insert(b, format!("bb{bi}"));
-                    for &a in ir.block(b).args() {
-                        let name = if bi == 0 {
-                            let n = format!("arg{}", c.next_arg);
-                            c.next_arg += 1;
-                            n
-                        } else {
-                            let n = c.next_value.to_string();
-                            c.next_value += 1;
-                            n
-                        };
-                        self.values.insert(a, name);
-                    }
-                    nested.extend(ir.block_ops(b));
+                    nested.push(Work::Args(b, bi));
+                    nested.extend(ir.block_ops(b).map(Work::Op));
                 }
             }
-            if isolated {
-                work.push(Work::PopScope);
-            }
-            work.extend(nested.into_iter().rev().map(Work::Op));
+            work.extend(nested.into_iter().rev());
         }
     }
 }

@@ -318,6 +318,11 @@ impl LeafBuilder<'_> {
         })
     }
 
+    /// A `number` pair with its default type (i64 or f64).
+    pub fn attr_inner_untyped_number(&self, number: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        self.number(&number, None)
+    }
+
     /// An integer or float literal, typed by `ty` (i64 / f64 when absent).
     fn number(&self, number: &Pair<'_, Rule>, ty: Option<Type>) -> Result<Attribute, ParseError> {
         let ctx = self.ctx;

@@ -78,6 +78,10 @@ pub(crate) struct Lexer<'s> {
     /// Types and attributes already built, by their text. Aliases cannot be redefined, so the
     /// same text always means the same thing within one file.
     leaf_cache: std::cell::RefCell<LeafCache<'s>>,
+    /// Where to lex again after a typed literal was split.
+    split_at: std::cell::Cell<Option<usize>>,
+    /// Why typed literals that were split did not build, by their start offset.
+    pub failed_typed: std::cell::RefCell<FxHashMap<usize, ParseError>>,
     /// Stack needed by pest for the deepest nesting of this source.
     pest_stack: usize,
 }
@@ -100,6 +104,8 @@ impl<'s> Lexer<'s> {
             type_aliases: FxHashMap::default(),
             pest_stack: 256 * 1024 + depth * 24 * 1024,
             leaf_cache: Default::default(),
+            split_at: Default::default(),
+            failed_typed: Default::default(),
         })
     }
 
@@ -123,6 +129,14 @@ impl<'s> Lexer<'s> {
 
     /// Drops buffered tokens so that alias definitions made since are seen by the next tokens.
     /// Only called right after an alias definition, when the buffer holds unconverted names.
+    /// Lexes again from `offset`, dropping everything buffered (to split a token).
+    pub fn relex_from(&mut self, offset: usize) {
+        self.resume_at = offset;
+        self.pairs = None;
+        self.remaining = 0;
+        self.buffer.clear();
+    }
+
     pub fn relex_buffer(&mut self) {
         if let Some(first) = self.buffer.front() {
             self.resume_at = first.start;
@@ -137,7 +151,13 @@ impl<'s> Lexer<'s> {
             if self.remaining > 0 {
                 if let Some(pair) = self.pairs.as_mut().and_then(|p| p.next()) {
                     self.remaining -= 1;
-                    return self.convert(pair, ctx);
+                    let token = self.convert(pair, ctx)?;
+                    if let Some(at) = self.split_at.take() {
+                        self.resume_at = at;
+                        self.pairs = None;
+                        self.remaining = 0;
+                    }
+                    return Ok(token);
                 }
             }
             self.pairs = None;
@@ -212,9 +232,23 @@ impl<'s> Lexer<'s> {
             Rule::typed_number | Rule::string_attr | Rule::dense_attr | Rule::dense_resource_attr | Rule::dense_array_attr | Rule::affine_map_attr | Rule::strided_attr | Rule::array_attr | Rule::symbol_ref | Rule::hash_attr => {
                 let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
                 let text = &self.src[start..end];
-                let a = match self.leaf_cache.borrow().attrs.get(text) {
-                    Some(a) => *a,
-                    None => self.build(leaves, |b| b.attr_inner(pair))?,
+                let cached = self.leaf_cache.borrow().attrs.get(text).copied();
+                let a = match cached {
+                    Some(a) => a,
+                    None => match self.build(leaves, |b| b.attr_inner(pair.clone())) {
+                        Ok(a) => a,
+                        // `2 : tensor<4xf32>` may be a literal followed by an op's own `: type`:
+                        // hand out the literal alone and keep the error for an attribute reader.
+                        Err(e) if pair.as_rule() == Rule::typed_number => {
+                            let number = pair.into_inner().next().expect("typed_number has a number");
+                            let number_end = self.chunk_base + number.as_span().end();
+                            let a = self.build(leaves, |b| b.attr_inner_untyped_number(number))?;
+                            self.split_at.set(Some(number_end));
+                            self.failed_typed.borrow_mut().insert(start, e);
+                            return Ok(Token { kind: Tok::Attr(a), start, end: number_end });
+                        }
+                        Err(e) => return Err(e),
+                    },
                 };
                 self.leaf_cache.borrow_mut().attrs.insert(text, a);
                 return Ok(Token { kind: Tok::Attr(a), start, end });

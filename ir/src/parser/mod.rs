@@ -507,6 +507,9 @@ impl<'c, 's> OpParser<'c, 's> {
         let ctx = self.ctx;
         let t = self.peek()?.clone();
         let text = self.text(&t);
+        if let Some(e) = self.lex.failed_typed.borrow().get(&t.start) {
+            return Err(e.clone());
+        }
         let attr = match t.kind {
             Tok::Attr(a) | Tok::Loc(a) => a,
             Tok::Type(ty) => ctx.type_attr(ty),
@@ -573,6 +576,37 @@ impl<'c, 's> OpParser<'c, 's> {
             }
         }
         Ok(())
+    }
+
+    /// Whether an integer literal is next.
+    pub fn peek_integer(&mut self) -> PResult<bool> {
+        let t = self.peek()?.clone();
+        Ok(matches!(t.kind, Tok::Attr(_)) && self.text(&t).trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit()) && !self.text(&t).contains(['.', '"']))
+    }
+
+    /// An integer literal without a type. A literal the lexer read together with a following
+    /// `: type` is split, and the type is left for what comes next.
+    pub fn parse_integer(&mut self) -> PResult<i128> {
+        if !self.peek_integer()? {
+            let found = self.describe_next()?;
+            return self.error_here(format!("expected integer, found {found}"));
+        }
+        let t = self.next()?;
+        let text = self.text(&t);
+        let literal_len = text.find(|c: char| !(c.is_ascii_hexdigit() || c == '-' || c == 'x')).unwrap_or(text.len());
+        let literal = &text[..literal_len];
+        if literal_len < text.len() {
+            self.lex.relex_from(t.start + literal_len);
+        }
+        let (negative, digits) = literal.strip_prefix('-').map_or((false, literal), |d| (true, d));
+        let magnitude = match digits.strip_prefix("0x") {
+            Some(h) => i128::from_str_radix(h, 16),
+            None => digits.parse::<i128>(),
+        };
+        match magnitude {
+            Ok(m) => Ok(if negative { -m } else { m }),
+            Err(_) => Err(ParseError::new(t.start, "integer literal out of range".into())),
+        }
     }
 
     /// `@name`.
