@@ -506,9 +506,11 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
     if let strata_ir::ValueDef::Result { op, .. } = v.ir.value(v.operands()[0]).def() {
         let inner = ctx.ident_str(v.ir.op(op).name());
         let round_trip = matches!((inner, name), ("arith.index_cast", "arith.index_cast") | ("arith.index_castui", "arith.index_castui") | ("arith.bitcast", "arith.bitcast"));
-        let origin = v.ir.op(op).operand(0);
-        if round_trip && v.ir.value_type(origin) == dst {
-            return Some(vec![FoldResult::Value(origin)]);
+        if round_trip {
+            let origin = v.ir.op(op).operand(0);
+            if v.ir.value_type(origin) == dst {
+                return Some(vec![FoldResult::Value(origin)]);
+            }
         }
     }
     let (es, ed) = (ctx.element_type_or_self(src), ctx.element_type_or_self(dst));

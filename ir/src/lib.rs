@@ -22,6 +22,7 @@ mod diagnostic;
 mod entities;
 pub mod dialect;
 pub mod float;
+pub mod fold;
 pub mod format;
 pub mod parser;
 pub mod printer;

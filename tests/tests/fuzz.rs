@@ -1,0 +1,127 @@
+//! Bounded fuzzing of the parser, verifier and printer (the unbounded version is the
+//! cargo-fuzz target in `fuzz/`). Inputs are corpus files mutated at random (folders run too) and soups of
+//! MLIR tokens. Whatever the input: no panic; and whatever parses and verifies prints to text
+//! that parses, verifies and prints the same again.
+
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use strata_ir::{parse_source, print_module, verify, Context, ParseOptions, PrintOptions};
+
+static CONTEXT: LazyLock<Context> = LazyLock::new(|| {
+    let mut ctx = Context::new();
+    strata_dialects::register_all(&mut ctx);
+    ctx
+});
+static CORPUS: LazyLock<Vec<String>> = LazyLock::new(corpus);
+
+fn corpus() -> Vec<String> {
+    let mut texts = Vec::new();
+    for sub in ["ir", "invalid"] {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(sub);
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        texts.extend(files.iter().map(|f| std::fs::read_to_string(f).unwrap()));
+    }
+    texts
+}
+
+const OPTS: ParseOptions = ParseOptions { allow_unregistered: true, implicit_module: true, first_line: 1 };
+
+/// Runs the whole front end on `text`; checks the round-trip property when it is valid.
+fn check(ctx: &Context, text: &str) {
+    let Ok(m) = parse_source(ctx, "fuzz.mlir", text, &OPTS) else { return };
+    if verify(ctx, &m.ir, m.root).is_err() {
+        return;
+    }
+    // Folders run on whatever verifies.
+    for op in m.ir.collect_ops(m.root) {
+        let _ = strata_ir::fold::try_fold(ctx, &m.ir, op);
+    }
+    for opts in [PrintOptions::default(), PrintOptions { generic: true, debug_info: true }] {
+        let printed = print_module(ctx, &m, &opts);
+        let again = parse_source(ctx, "again.mlir", &printed, &OPTS).unwrap_or_else(|d| panic!("printed text does not parse: {}\n--- input\n{text}\n--- printed\n{printed}", d.message));
+        verify(ctx, &again.ir, again.root).unwrap_or_else(|d| panic!("printed text does not verify: {}\n{printed}", d.message));
+        assert_eq!(print_module(ctx, &again, &opts), printed, "unstable print of\n{text}");
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Delete(usize, usize),
+    Insert(usize, String),
+    Duplicate(usize, usize),
+    Truncate(usize),
+    FlipByte(usize, u8),
+}
+
+const FRAGMENTS: &[&str] = &[
+    "%0", "%x#1", "^bb1", "(", ")", "{", "}", "[", "]", "<", ">", ",", ":", "=", "->", "i32", "f32", "index", "tensor<", "memref<?x", "vector<[4]x",
+    "dense<", "array<i64: 1>", "affine_map<(d0) -> (d0)>", "\"", "\\", "@f", "#map", "!t", "loc(", "-", "0x", "1.5", "true", "{-#", "#-}", "// -----\n", "\n",
+    "arith.addi", "func.func", "return", "cf.br", "\"xt.op\"()", ": () -> ()", "^bb0(%a: i32):", "%r:2 = ", "<{", "}>",
+];
+
+fn mutation(len: usize) -> impl Strategy<Value = Mutation> {
+    let at = 0..=len;
+    prop_oneof![
+        (at.clone(), 1..16usize).prop_map(|(a, n)| Mutation::Delete(a, n)),
+        (at.clone(), prop::sample::select(FRAGMENTS)).prop_map(|(a, f)| Mutation::Insert(a, f.to_string())),
+        (at.clone(), 1..64usize).prop_map(|(a, n)| Mutation::Duplicate(a, n)),
+        at.clone().prop_map(Mutation::Truncate),
+        (at, any::<u8>()).prop_map(|(a, b)| Mutation::FlipByte(a, b)),
+    ]
+}
+
+fn apply(text: &str, muts: &[Mutation]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for m in muts {
+        let len = bytes.len();
+        match m {
+            Mutation::Delete(a, n) => {
+                let a = (*a).min(len);
+                bytes.drain(a..(a + n).min(len));
+            }
+            Mutation::Insert(a, s) => {
+                let a = (*a).min(len);
+                bytes.splice(a..a, s.bytes());
+            }
+            Mutation::Duplicate(a, n) => {
+                let a = (*a).min(len);
+                let piece: Vec<u8> = bytes[a..(a + n).min(len)].to_vec();
+                bytes.splice(a..a, piece);
+            }
+            Mutation::Truncate(a) => bytes.truncate(*a),
+            Mutation::FlipByte(a, b) => {
+                if *a < len {
+                    bytes[*a] = *b;
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_corpus_never_panics(file in any::<prop::sample::Index>(), muts in prop::collection::vec(mutation(4000), 1..6)) {
+        let text = &CORPUS[file.index(CORPUS.len())];
+        check(&CONTEXT, &apply(text, &muts));
+    }
+
+    #[test]
+    fn token_soup_never_panics(pieces in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60)) {
+        check(&CONTEXT, &pieces.join(" "));
+    }
+}
+
+#[test]
+fn the_whole_corpus_satisfies_the_property() {
+    for text in CORPUS.iter() {
+        for piece in text.split("// -----") {
+            check(&CONTEXT, piece);
+        }
+    }
+}
