@@ -3,10 +3,15 @@
 
 use std::fmt;
 
-use strata_ir::dialect::{constraints as tc, AttrConstraint, AttrSyntax, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint};
+use strata_ir::dialect::{
+    constraints as tc, AttrConstraint, AttrSyntax, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint,
+};
 use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{as_unsigned, wrap_signed, AttrKind, Attribute, Context, Diagnostic, FoldResult, Ir, OpId, Signedness, Type, TypeKind};
+use strata_ir::{
+    as_unsigned, wrap_signed, AttrKind, Attribute, Context, Diagnostic, FoldResult, Ir, OpId, Signedness, Type,
+    TypeKind,
+};
 
 use crate::fold_util::{decode, int_width, is_splat_of, map1, map2, Scalar};
 
@@ -15,7 +20,9 @@ pub struct Arith;
 /// `arith.cmpi` predicates, in value order.
 pub const CMPI_PREDICATES: &[&str] = &["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"];
 /// `arith.cmpf` predicates, in value order.
-pub const CMPF_PREDICATES: &[&str] = &["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une", "uno", "true"];
+pub const CMPF_PREDICATES: &[&str] = &[
+    "false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule", "une", "uno", "true",
+];
 
 /// `#arith.fastmath<...>`, written `fastmath<...>` in custom forms.
 pub const FASTMATH: AttrConstraint = AttrConstraint {
@@ -41,7 +48,15 @@ const CMPF_PREDICATE: AttrConstraint = AttrConstraint {
 };
 const TYPED_CONSTANT: AttrConstraint = AttrConstraint {
     description: "an integer, float or dense elements attribute",
-    check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { .. } | AttrKind::Float { .. } | AttrKind::DenseElements { .. } | AttrKind::DenseResource { .. }),
+    check: |c, a| {
+        matches!(
+            c.attr_kind(a),
+            AttrKind::Integer { .. }
+                | AttrKind::Float { .. }
+                | AttrKind::DenseElements { .. }
+                | AttrKind::DenseResource { .. }
+        )
+    },
     syntax: AttrSyntax::Full,
 };
 
@@ -59,7 +74,9 @@ fn int_binary(name: &'static str, summary: &'static str, overflow: bool, commuta
         d = d.traits(&[Trait::Commutative]);
     }
     if overflow {
-        d = d.optional_attr("overflowFlags", OVERFLOW).format("$lhs `,` $rhs (`overflow` `` $overflowFlags^)? attr-dict `:` type($result)");
+        d = d
+            .optional_attr("overflowFlags", OVERFLOW)
+            .format("$lhs `,` $rhs (`overflow` `` $overflowFlags^)? attr-dict `:` type($result)");
     } else {
         d = d.format("$lhs `,` $rhs attr-dict `:` type($result)");
     }
@@ -125,7 +142,9 @@ fn int_semantics(name: &str) -> Option<IntFn> {
         "arith.xori" => |a, b, _| Some(a ^ b),
         "arith.shli" => |a, b, w| (as_unsigned(b, w) < w as u128).then(|| a << as_unsigned(b, w)),
         "arith.shrsi" => |a, b, w| (as_unsigned(b, w) < w as u128).then(|| a >> as_unsigned(b, w)),
-        "arith.shrui" => |a, b, w| (as_unsigned(b, w) < w as u128).then(|| (as_unsigned(a, w) >> as_unsigned(b, w)) as i128),
+        "arith.shrui" => {
+            |a, b, w| (as_unsigned(b, w) < w as u128).then(|| (as_unsigned(a, w) >> as_unsigned(b, w)) as i128)
+        }
         "arith.maxsi" => |a, b, _| Some(a.max(b)),
         "arith.minsi" => |a, b, _| Some(a.min(b)),
         "arith.maxui" => |a, b, w| Some(if as_unsigned(a, w) >= as_unsigned(b, w) { a } else { b }),
@@ -141,8 +160,32 @@ fn float_semantics(name: &str) -> Option<FloatFn> {
         "arith.mulf" => |a, b| a * b,
         "arith.divf" => |a, b| a / b,
         "arith.remf" => |a, b| a % b,
-        "arith.maximumf" => |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else if a == b { if a.is_sign_negative() { b } else { a } } else { a.max(b) },
-        "arith.minimumf" => |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else if a == b { if a.is_sign_negative() { a } else { b } } else { a.min(b) },
+        "arith.maximumf" => |a, b| {
+            if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else if a == b {
+                if a.is_sign_negative() {
+                    b
+                } else {
+                    a
+                }
+            } else {
+                a.max(b)
+            }
+        },
+        "arith.minimumf" => |a, b| {
+            if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else if a == b {
+                if a.is_sign_negative() {
+                    a
+                } else {
+                    b
+                }
+            } else {
+                a.min(b)
+            }
+        },
         "arith.maxnumf" => f64::max,
         "arith.minnumf" => f64::min,
         _ => return None,
@@ -259,21 +302,17 @@ impl Dialect for Arith {
                 .custom_syntax(parse_select, print_select)
                 .folder(fold_select),
         );
-        for (name, summary) in [
-            ("arith.addui_extended", "unsigned addition returning the sum and an overflow bit"),
-        ] {
-            ops.push(
-                OpDef::new(name)
-                    .summary(summary)
-                    .traits(&[Trait::Pure, Trait::Commutative, Trait::Elementwise])
-                    .operand("lhs", tc::SIGNLESS_INTEGER_LIKE)
-                    .operand("rhs", tc::SIGNLESS_INTEGER_LIKE)
-                    .result("sum", tc::SIGNLESS_INTEGER_LIKE)
-                    .result("overflow", tc::BOOL_LIKE)
-                    .all_types_match(&["lhs", "rhs", "sum"])
-                    .format("$lhs `,` $rhs attr-dict `:` type($sum) `,` type($overflow)"),
-            );
-        }
+        ops.push(
+            OpDef::new("arith.addui_extended")
+                .summary("unsigned addition returning the sum and an overflow bit")
+                .traits(&[Trait::Pure, Trait::Commutative, Trait::Elementwise])
+                .operand("lhs", tc::SIGNLESS_INTEGER_LIKE)
+                .operand("rhs", tc::SIGNLESS_INTEGER_LIKE)
+                .result("sum", tc::SIGNLESS_INTEGER_LIKE)
+                .result("overflow", tc::BOOL_LIKE)
+                .all_types_match(&["lhs", "rhs", "sum"])
+                .format("$lhs `,` $rhs attr-dict `:` type($sum) `,` type($overflow)"),
+        );
         for (name, summary) in [
             ("arith.mulsi_extended", "signed multiplication returning the low and high halves"),
             ("arith.mului_extended", "unsigned multiplication returning the low and high halves"),
@@ -301,9 +340,24 @@ impl Dialect for Arith {
             ("arith.uitofp", "unsigned integer to float", int_like, tc::FLOAT_LIKE),
             ("arith.fptosi", "float to signed integer", tc::FLOAT_LIKE, int_like),
             ("arith.fptoui", "float to unsigned integer", tc::FLOAT_LIKE, int_like),
-            ("arith.index_cast", "index to integer or back, sign-extending", tc::SIGNLESS_INTEGER_LIKE, tc::SIGNLESS_INTEGER_LIKE),
-            ("arith.index_castui", "index to integer or back, zero-extending", tc::SIGNLESS_INTEGER_LIKE, tc::SIGNLESS_INTEGER_LIKE),
-            ("arith.bitcast", "reinterprets the bits of a value of equal width", tc::SIGNLESS_INT_OR_FLOAT_LIKE, tc::SIGNLESS_INT_OR_FLOAT_LIKE),
+            (
+                "arith.index_cast",
+                "index to integer or back, sign-extending",
+                tc::SIGNLESS_INTEGER_LIKE,
+                tc::SIGNLESS_INTEGER_LIKE,
+            ),
+            (
+                "arith.index_castui",
+                "index to integer or back, zero-extending",
+                tc::SIGNLESS_INTEGER_LIKE,
+                tc::SIGNLESS_INTEGER_LIKE,
+            ),
+            (
+                "arith.bitcast",
+                "reinterprets the bits of a value of equal width",
+                tc::SIGNLESS_INT_OR_FLOAT_LIKE,
+                tc::SIGNLESS_INT_OR_FLOAT_LIKE,
+            ),
         ] {
             ops.push(cast(name, summary, from, to));
         }
@@ -369,7 +423,11 @@ fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
         _ => true,
     };
     if !ok {
-        return Err(v.error(format!("operand type '{}' and result type '{}' are cast incompatible", ctx.type_to_string(src), ctx.type_to_string(dst))));
+        return Err(v.error(format!(
+            "operand type '{}' and result type '{}' are cast incompatible",
+            ctx.type_to_string(src),
+            ctx.type_to_string(dst)
+        )));
     }
     Ok(())
 }
@@ -383,13 +441,21 @@ fn fold_int_binary(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult
     let zero_like = |a: Attribute| map1(ctx, a, v.result_type(0), |_, _| Some(Scalar::Int(0)));
     // Identities that need one constant, or none.
     match name {
-        "arith.addi" | "arith.subi" | "arith.ori" | "arith.xori" | "arith.shli" | "arith.shrsi" | "arith.shrui" if is_splat_of(ctx, c[1], 0.0) => return same(),
-        "arith.addi" | "arith.ori" | "arith.xori" if is_splat_of(ctx, c[0], 0.0) => return Some(vec![FoldResult::Value(y)]),
+        "arith.addi" | "arith.subi" | "arith.ori" | "arith.xori" | "arith.shli" | "arith.shrsi" | "arith.shrui"
+            if is_splat_of(ctx, c[1], 0.0) =>
+        {
+            return same()
+        }
+        "arith.addi" | "arith.ori" | "arith.xori" if is_splat_of(ctx, c[0], 0.0) => {
+            return Some(vec![FoldResult::Value(y)])
+        }
         "arith.muli" | "arith.divsi" | "arith.divui" if is_splat_of(ctx, c[1], 1.0) => return same(),
         "arith.muli" if is_splat_of(ctx, c[0], 1.0) => return Some(vec![FoldResult::Value(y)]),
         "arith.muli" | "arith.andi" if is_splat_of(ctx, c[1], 0.0) => return zero_like(c[1]?),
         "arith.andi" if is_splat_of(ctx, c[1], -1.0) => return same(),
-        "arith.andi" | "arith.ori" | "arith.maxsi" | "arith.minsi" | "arith.maxui" | "arith.minui" if x == y => return same(),
+        "arith.andi" | "arith.ori" | "arith.maxsi" | "arith.minsi" | "arith.maxui" | "arith.minui" if x == y => {
+            return same()
+        }
         "arith.subi" | "arith.xori" if x == y => {
             let zero = crate::fold_util::encode(ctx, v.result_type(0), vec![Scalar::Int(0)], true)?;
             return Some(vec![FoldResult::Attr(zero)]);
@@ -477,7 +543,9 @@ fn fold_cmpi(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
         let a = crate::fold_util::encode(ctx, v.result_type(0), vec![Scalar::Int(r as i128)], true)?;
         return Some(vec![FoldResult::Attr(a)]);
     }
-    map2(ctx, c[0]?, c[1]?, v.result_type(0), |a, b, k| Some(Scalar::Int(cmpi(pred, a.int()?, b.int()?, int_width(ctx, k.elem)) as i128)))
+    map2(ctx, c[0]?, c[1]?, v.result_type(0), |a, b, k| {
+        Some(Scalar::Int(cmpi(pred, a.int()?, b.int()?, int_width(ctx, k.elem)) as i128))
+    })
 }
 
 fn fold_cmpf(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
@@ -505,7 +573,12 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
     // A cast of a cast back to the original type is the original value.
     if let strata_ir::ValueDef::Result { op, .. } = v.ir.value(v.operands()[0]).def() {
         let inner = ctx.ident_str(v.ir.op(op).name());
-        let round_trip = matches!((inner, name), ("arith.index_cast", "arith.index_cast") | ("arith.index_castui", "arith.index_castui") | ("arith.bitcast", "arith.bitcast"));
+        let round_trip = matches!(
+            (inner, name),
+            ("arith.index_cast", "arith.index_cast")
+                | ("arith.index_castui", "arith.index_castui")
+                | ("arith.bitcast", "arith.bitcast")
+        );
         if round_trip {
             let origin = v.ir.op(op).operand(0);
             if v.ir.value_type(origin) == dst {
@@ -530,7 +603,11 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
             "arith.fptosi" | "arith.fptoui" => {
                 let f = s.float()?.trunc();
                 let unsigned = name == "arith.fptoui";
-                let (lo, hi) = if unsigned { (0.0, 2f64.powi(wd as i32)) } else { (-(2f64.powi(wd as i32 - 1)), 2f64.powi(wd as i32 - 1)) };
+                let (lo, hi) = if unsigned {
+                    (0.0, 2f64.powi(wd as i32))
+                } else {
+                    (-(2f64.powi(wd as i32 - 1)), 2f64.powi(wd as i32 - 1))
+                };
                 if !(f >= lo && f < hi) {
                     return None;
                 }
@@ -538,7 +615,9 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
             }
             "arith.bitcast" => match (s, fkind(ed)) {
                 (Scalar::Int(i), Some(k)) => Scalar::Float(strata_ir::float::from_bits(as_unsigned(i, ws), k)?),
-                (Scalar::Float(f), None) => Scalar::Int(wrap_signed(strata_ir::float::to_bits(f, fkind(es)?) as i128, wd)),
+                (Scalar::Float(f), None) => {
+                    Scalar::Int(wrap_signed(strata_ir::float::to_bits(f, fkind(es)?) as i128, wd))
+                }
                 (s, _) => s,
             },
             _ => return None,
@@ -583,4 +662,3 @@ fn print_select(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
         p.print_type(ir.value_type(ops[1]))
     }
 }
-

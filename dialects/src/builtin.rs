@@ -15,7 +15,13 @@ impl Dialect for Builtin {
         vec![
             OpDef::new("builtin.module")
                 .summary("a top-level container of operations")
-                .traits(&[Trait::IsolatedFromAbove, Trait::SymbolTable, Trait::NoTerminator, Trait::SingleBlock, Trait::GraphRegions])
+                .traits(&[
+                    Trait::IsolatedFromAbove,
+                    Trait::SymbolTable,
+                    Trait::NoTerminator,
+                    Trait::SingleBlock,
+                    Trait::GraphRegions,
+                ])
                 .optional_attr("sym_name", ac::SYMBOL_NAME)
                 .optional_attr("sym_visibility", ac::STRING)
                 .region("bodyRegion", true)

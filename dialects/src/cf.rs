@@ -6,7 +6,10 @@ use std::ops::Range;
 use strata_ir::dialect::{attr_constraints as ac, constraints as tc, Dialect, OpDef, OpView, Trait};
 use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{AttrKind, Attribute, Context, DenseArrayValues, DenseElements, DenseValue, Diagnostic, FoldResult, Ir, NamedAttr, OpId, TypeKind};
+use strata_ir::{
+    AttrKind, Attribute, Context, DenseArrayValues, DenseElements, DenseValue, Diagnostic, FoldResult, Ir, NamedAttr,
+    OpId, TypeKind,
+};
 
 pub struct ControlFlow;
 
@@ -71,7 +74,9 @@ fn fold_assert(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
 
 fn case_segments(ctx: &Context, ir: &Ir, op: OpId) -> Vec<usize> {
     match ir.op(op).attr(ctx.ident("case_operand_segments")).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. }) => v.iter().map(|x| (*x).max(0) as usize).collect(),
+        Some(AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. }) => {
+            v.iter().map(|x| (*x).max(0) as usize).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -88,8 +93,12 @@ fn switch_successor_operands(ctx: &Context, ir: &Ir, op: OpId, i: usize) -> Rang
 
 fn case_values(ctx: &Context, ir: &Ir, op: OpId) -> Vec<i128> {
     match ir.op(op).attr(ctx.ident("case_values")).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::DenseElements { elements: DenseElements::Values(v), .. }) => v.iter().filter_map(|x| if let DenseValue::Int(i) = x { Some(*i) } else { None }).collect(),
-        Some(AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Int(i)), ty }) => vec![*i; ctx.shape(*ty).map_or(0, |s| s.iter().product::<i64>() as usize)],
+        Some(AttrKind::DenseElements { elements: DenseElements::Values(v), .. }) => {
+            v.iter().filter_map(|x| if let DenseValue::Int(i) = x { Some(*i) } else { None }).collect()
+        }
+        Some(AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Int(i)), ty }) => {
+            vec![*i; ctx.shape(*ty).map_or(0, |s| s.iter().product::<i64>() as usize)]
+        }
         _ => Vec::new(),
     }
 }
@@ -97,7 +106,10 @@ fn case_values(ctx: &Context, ir: &Ir, op: OpId) -> Vec<i128> {
 fn verify_switch(v: &OpView) -> Result<(), Diagnostic> {
     let n_cases = v.ir.op(v.op).successors().len() - 1;
     if case_values(v.ctx, v.ir, v.op).len() != n_cases {
-        return Err(v.error(format!("number of case values ({}) and case destinations ({n_cases}) should match", case_values(v.ctx, v.ir, v.op).len())));
+        return Err(v.error(format!(
+            "number of case values ({}) and case destinations ({n_cases}) should match",
+            case_values(v.ctx, v.ir, v.op).len()
+        )));
     }
     if case_segments(v.ctx, v.ir, v.op).len() != n_cases {
         return Err(v.error("'case_operand_segments' must have one entry per case"));
@@ -116,7 +128,7 @@ fn parse_switch(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     p.expect_keyword("default")?;
     p.expect_punct(":")?;
     let mut successors = vec![p.parse_successor()?];
-    let mut dest_operands = |p: &mut OpParser<'_, '_>| -> Result<Vec<strata_ir::Value>, ParseError> {
+    let dest_operands = |p: &mut OpParser<'_, '_>| -> Result<Vec<strata_ir::Value>, ParseError> {
         let mut values = Vec::new();
         if p.parse_optional_punct("(")? {
             let names = p.parse_operand_list()?;
@@ -140,7 +152,9 @@ fn parse_switch(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
         let negative = p.parse_optional_punct("-")?;
         let at = p.offset()?;
         let v = p.parse_attribute()?;
-        let Some(mut n) = ctx.attr_as_int(v) else { return Err(ParseError::new(at, "expected integer case value".into())) };
+        let Some(mut n) = ctx.attr_as_int(v) else {
+            return Err(ParseError::new(at, "expected integer case value".into()));
+        };
         if negative {
             n = -n;
         }
@@ -157,12 +171,21 @@ fn parse_switch(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     let named = |n: &str, a: Attribute| NamedAttr { name: ctx.ident(n), value: a };
     if !values.is_empty() {
         let vt = ctx.vector_type(vec![values.len() as i64], flag_ty);
-        attrs.push(named("case_values", ctx.intern_attr(AttrKind::DenseElements { ty: vt, elements: DenseElements::Values(values) })));
+        attrs.push(named(
+            "case_values",
+            ctx.intern_attr(AttrKind::DenseElements { ty: vt, elements: DenseElements::Values(values) }),
+        ));
     }
     let i32t = ctx.integer_type(32);
-    attrs.push(named("case_operand_segments", ctx.intern_attr(AttrKind::DenseArray { element: i32t, values: DenseArrayValues::Int(segments) })));
+    attrs.push(named(
+        "case_operand_segments",
+        ctx.intern_attr(AttrKind::DenseArray { element: i32t, values: DenseArrayValues::Int(segments) }),
+    ));
     let sizes = vec![1, default_operands.len() as i64, case_operands.len() as i64];
-    attrs.push(named("operandSegmentSizes", ctx.intern_attr(AttrKind::DenseArray { element: i32t, values: DenseArrayValues::Int(sizes) })));
+    attrs.push(named(
+        "operandSegmentSizes",
+        ctx.intern_attr(AttrKind::DenseArray { element: i32t, values: DenseArrayValues::Int(sizes) }),
+    ));
     let mut operands = vec![p.resolve_operand(&flag, flag_ty)?];
     operands.extend(default_operands);
     operands.extend(case_operands);
@@ -183,7 +206,10 @@ fn print_switch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     p.print_type(ir.value_type(flag))?;
     p.write(", [")?;
     let values = case_values(ctx, ir, op);
-    let unsigned = matches!(ctx.type_kind(ir.value_type(flag)), TypeKind::Integer { signedness: strata_ir::Signedness::Unsigned, .. });
+    let unsigned = matches!(
+        ctx.type_kind(ir.value_type(flag)),
+        TypeKind::Integer { signedness: strata_ir::Signedness::Unsigned, .. }
+    );
     let succ = o.successors().to_vec();
     for (i, s) in succ.into_iter().enumerate() {
         p.write(if i == 0 { "\n  " } else { ",\n  " })?;

@@ -38,12 +38,16 @@ pub(crate) fn decode(ctx: &Context, a: Attribute) -> Option<Consts> {
     };
     match ctx.attr_kind(a) {
         AttrKind::Integer { value, ty } => Some(Consts { elem: *ty, values: vec![Scalar::Int(*value)], splat: true }),
-        AttrKind::Float { bits, ty } => Some(Consts { elem: *ty, values: vec![Scalar::Float(f64::from_bits(*bits))], splat: true }),
+        AttrKind::Float { bits, ty } => {
+            Some(Consts { elem: *ty, values: vec![Scalar::Float(f64::from_bits(*bits))], splat: true })
+        }
         AttrKind::DenseElements { ty, elements } => {
             let elem = ctx.element_type(*ty)?;
             match elements {
                 DenseElements::Splat(v) => Some(Consts { elem, values: vec![one(v)?], splat: true }),
-                DenseElements::Values(vs) => Some(Consts { elem, values: vs.iter().map(one).collect::<Option<_>>()?, splat: false }),
+                DenseElements::Values(vs) => {
+                    Some(Consts { elem, values: vs.iter().map(one).collect::<Option<_>>()?, splat: false })
+                }
             }
         }
         _ => None,
@@ -61,7 +65,10 @@ pub(crate) fn encode(ctx: &Context, ty: Type, values: Vec<Scalar>, splat: bool) 
     if ctx.element_type(ty).is_none() {
         return scalar(*values.first()?);
     }
-    if matches!(ctx.type_kind(ty), TypeKind::MemRef { .. } | TypeKind::UnrankedMemRef { .. } | TypeKind::UnrankedTensor { .. }) {
+    if matches!(
+        ctx.type_kind(ty),
+        TypeKind::MemRef { .. } | TypeKind::UnrankedMemRef { .. } | TypeKind::UnrankedTensor { .. }
+    ) {
         return None;
     }
     if ctx.shape(ty)?.contains(&strata_ir::DYNAMIC) {
@@ -92,14 +99,25 @@ pub(crate) fn int_width(ctx: &Context, elem: Type) -> u32 {
 }
 
 /// Element-wise fold of one constant operand.
-pub(crate) fn map1(ctx: &Context, a: Attribute, result_ty: Type, f: impl Fn(Scalar, &Consts) -> Option<Scalar>) -> Option<Vec<FoldResult>> {
+pub(crate) fn map1(
+    ctx: &Context,
+    a: Attribute,
+    result_ty: Type,
+    f: impl Fn(Scalar, &Consts) -> Option<Scalar>,
+) -> Option<Vec<FoldResult>> {
     let c = decode(ctx, a)?;
     let values = c.values.iter().map(|v| f(*v, &c)).collect::<Option<Vec<_>>>()?;
     encode(ctx, result_ty, values, c.splat).map(|a| vec![FoldResult::Attr(a)])
 }
 
 /// Element-wise fold of two constant operands of the same shape.
-pub(crate) fn map2(ctx: &Context, a: Attribute, b: Attribute, result_ty: Type, f: impl Fn(Scalar, Scalar, &Consts) -> Option<Scalar>) -> Option<Vec<FoldResult>> {
+pub(crate) fn map2(
+    ctx: &Context,
+    a: Attribute,
+    b: Attribute,
+    result_ty: Type,
+    f: impl Fn(Scalar, Scalar, &Consts) -> Option<Scalar>,
+) -> Option<Vec<FoldResult>> {
     let (x, y) = (decode(ctx, a)?, decode(ctx, b)?);
     let n = x.values.len().max(y.values.len());
     let get = |c: &Consts, i: usize| if c.splat { c.values[0] } else { c.values[i] };

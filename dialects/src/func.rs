@@ -230,7 +230,9 @@ fn print_func(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     p.write(")")?;
     if !results.is_empty() {
         p.write(" -> ")?;
-        let bare = results.len() == 1 && res_attrs[0].is_empty() && !matches!(ctx.type_kind(results[0]), TypeKind::Function { .. });
+        let bare = results.len() == 1
+            && res_attrs[0].is_empty()
+            && !matches!(ctx.type_kind(results[0]), TypeKind::Function { .. });
         if bare {
             p.print_type(results[0])?;
         } else {
@@ -258,12 +260,16 @@ fn print_func(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
 
 fn verify_func(v: &OpView) -> Result<(), Diagnostic> {
     let (ctx, ir, op) = (v.ctx, v.ir, v.op);
-    let Some((inputs, _)) = function_type(ctx, ir, op) else { return Err(v.error("requires a 'function_type' of function type")) };
+    let Some((inputs, _)) = function_type(ctx, ir, op) else {
+        return Err(v.error("requires a 'function_type' of function type"));
+    };
     let body = ir.op(op).regions()[0];
     if let Some(entry) = ir.region(body).entry() {
         let args = ir.block(entry).args();
         if args.len() != inputs.len() {
-            return Err(v.error(format!("entry block must have {} arguments to match function signature", inputs.len())));
+            return Err(
+                v.error(format!("entry block must have {} arguments to match function signature", inputs.len()))
+            );
         }
         for (i, (a, t)) in args.iter().zip(&inputs).enumerate() {
             if ir.value_type(*a) != *t {
@@ -287,7 +293,11 @@ fn verify_return(v: &OpView) -> Result<(), Diagnostic> {
     let name = sym_name(ctx, ir, func);
     let operands = v.operands();
     if operands.len() != results.len() {
-        return Err(v.error(format!("has {} operands, but enclosing function (@{name}) returns {}", operands.len(), results.len())));
+        return Err(v.error(format!(
+            "has {} operands, but enclosing function (@{name}) returns {}",
+            operands.len(),
+            results.len()
+        )));
     }
     for (i, (o, r)) in operands.iter().zip(&results).enumerate() {
         let t = ir.value_type(*o);
@@ -337,7 +347,11 @@ fn verify_call(v: &OpView) -> Result<(), Diagnostic> {
     }
     for (i, (a, b)) in operand_types.iter().zip(&inputs).enumerate() {
         if a != b {
-            return Err(v.error(format!("operand type mismatch: expected operand type '{}', but provided '{}' for operand number {i}", ctx.type_to_string(*b), ctx.type_to_string(*a))));
+            return Err(v.error(format!(
+                "operand type mismatch: expected operand type '{}', but provided '{}' for operand number {i}",
+                ctx.type_to_string(*b),
+                ctx.type_to_string(*a)
+            )));
         }
     }
     if result_types.len() != results.len() {
@@ -345,7 +359,11 @@ fn verify_call(v: &OpView) -> Result<(), Diagnostic> {
     }
     for (i, (a, b)) in result_types.iter().zip(&results).enumerate() {
         if a != b {
-            return Err(v.error(format!("result type mismatch at index {i}: expected '{}', but found '{}'", ctx.type_to_string(*b), ctx.type_to_string(*a))));
+            return Err(v.error(format!(
+                "result type mismatch at index {i}: expected '{}', but found '{}'",
+                ctx.type_to_string(*b),
+                ctx.type_to_string(*a)
+            )));
         }
     }
     Ok(())
@@ -365,7 +383,10 @@ fn parse_call_indirect(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
         return Err(ParseError { offset: at, message: "expected function type".into() });
     };
     if inputs.len() != args.len() {
-        return Err(ParseError { offset: at, message: format!("{} operands present, but expected {}", args.len(), inputs.len()) });
+        return Err(ParseError {
+            offset: at,
+            message: format!("{} operands present, but expected {}", args.len(), inputs.len()),
+        });
     }
     let mut operands = vec![p.resolve_operand(&callee, fn_type)?];
     for (a, t) in args.iter().zip(&inputs) {

@@ -17,7 +17,8 @@ fn fold_binary(ctx: &Context, op: &str, ty: &str, a: &str, b: &str) -> Option<Fo
     let src = format!(
         "func.func @f() -> {ty} {{\n  %a = arith.constant {a} : {ty}\n  %b = arith.constant {b} : {ty}\n  %r = {op} %a, %b : {ty}\n  return %r : {ty}\n}}\n"
     );
-    let m = parse_source(ctx, "f.mlir", &src, &ParseOptions::default()).unwrap_or_else(|d| panic!("{}\n{src}", d.message));
+    let m =
+        parse_source(ctx, "f.mlir", &src, &ParseOptions::default()).unwrap_or_else(|d| panic!("{}\n{src}", d.message));
     verify(ctx, &m.ir, m.root).unwrap();
     let op = m.ir.collect_ops(m.root).into_iter().find(|o| ctx.ident_str(m.ir.op(*o).name()) == op).unwrap();
     fold::try_fold(ctx, &m.ir, op).map(|mut r| r.remove(0))
@@ -43,7 +44,9 @@ macro_rules! int_reference {
             "arith.divui" => ua.checked_div(ub).map(|x| x as $t),
             "arith.remsi" => a.checked_rem(b),
             "arith.remui" => ua.checked_rem(ub).map(|x| x as $t),
-            "arith.floordivsi" => a.checked_div(b).map(|q| if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q }),
+            "arith.floordivsi" => {
+                a.checked_div(b).map(|q| if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q })
+            }
             "arith.ceildivsi" => a.checked_div(b).map(|q| if (a % b != 0) && ((a < 0) == (b < 0)) { q + 1 } else { q }),
             "arith.ceildivui" => ua.checked_div(ub).map(|q| (if ua % ub != 0 { q + 1 } else { q }) as $t),
             "arith.andi" => Some(a & b),
@@ -63,8 +66,26 @@ macro_rules! int_reference {
 }
 
 const INT_OPS: &[&str] = &[
-    "arith.addi", "arith.subi", "arith.muli", "arith.divsi", "arith.divui", "arith.remsi", "arith.remui", "arith.floordivsi", "arith.ceildivsi", "arith.ceildivui",
-    "arith.andi", "arith.ori", "arith.xori", "arith.shli", "arith.shrsi", "arith.shrui", "arith.maxsi", "arith.minsi", "arith.maxui", "arith.minui",
+    "arith.addi",
+    "arith.subi",
+    "arith.muli",
+    "arith.divsi",
+    "arith.divui",
+    "arith.remsi",
+    "arith.remui",
+    "arith.floordivsi",
+    "arith.ceildivsi",
+    "arith.ceildivui",
+    "arith.andi",
+    "arith.ori",
+    "arith.xori",
+    "arith.shli",
+    "arith.shrsi",
+    "arith.shrui",
+    "arith.maxsi",
+    "arith.minsi",
+    "arith.maxui",
+    "arith.minui",
 ];
 
 proptest! {
@@ -142,8 +163,14 @@ fn identities_fold_to_an_operand() {
     ];
     for (src, name) in cases {
         let m = parse_source(&ctx, "i.mlir", src, &ParseOptions::default()).unwrap();
-        let op = m.ir.collect_ops(m.root).into_iter().filter(|o| ctx.ident_str(m.ir.op(*o).name()) == name).last().unwrap();
-        let arg0 = m.ir.block(m.ir.region(m.ir.op(m.ir.collect_ops(m.root)[1]).regions()[0]).entry().unwrap()).args().last().copied().unwrap();
+        let op =
+            m.ir.collect_ops(m.root).into_iter().filter(|o| ctx.ident_str(m.ir.op(*o).name()) == name).last().unwrap();
+        let arg0 =
+            m.ir.block(m.ir.region(m.ir.op(m.ir.collect_ops(m.root)[1]).regions()[0]).entry().unwrap())
+                .args()
+                .last()
+                .copied()
+                .unwrap();
         assert_eq!(fold::try_fold(&ctx, &m.ir, op), Some(vec![FoldResult::Value(arg0)]), "{name}");
     }
 }
@@ -154,7 +181,9 @@ fn splat_and_dense_constants_fold_elementwise() {
     let src = "func.func @f() -> tensor<3xi32> {\n  %a = arith.constant dense<[1, 2, 3]> : tensor<3xi32>\n  %b = arith.constant dense<10> : tensor<3xi32>\n  %r = arith.muli %a, %b : tensor<3xi32>\n  return %r : tensor<3xi32>\n}\n";
     let m = parse_source(&ctx, "d.mlir", src, &ParseOptions::default()).unwrap();
     let op = m.ir.collect_ops(m.root).into_iter().find(|o| ctx.ident_str(m.ir.op(*o).name()) == "arith.muli").unwrap();
-    let Some([FoldResult::Attr(a)]) = fold::try_fold(&ctx, &m.ir, op).as_deref().map(|r| [r[0].clone()]) else { panic!("no fold") };
+    let Some([FoldResult::Attr(a)]) = fold::try_fold(&ctx, &m.ir, op).as_deref().map(|r| [r[0].clone()]) else {
+        panic!("no fold")
+    };
     assert_eq!(ctx.attr_to_string(a), "dense<[10, 20, 30]> : tensor<3xi32>");
 }
 
@@ -173,7 +202,10 @@ fn casts_and_math_fold() {
     assert_eq!(one("%a = arith.constant -1 : i8\n%r = arith.extsi %a : i8 to i32", "arith.extsi"), "-1 : i32");
     assert_eq!(one("%a = arith.constant 300 : i32\n%r = arith.trunci %a : i32 to i8", "arith.trunci"), "44 : i8");
     assert_eq!(one("%a = arith.constant -2.7 : f32\n%r = arith.fptosi %a : f32 to i32", "arith.fptosi"), "-2 : i32");
-    assert_eq!(one("%a = arith.constant 1.0 : f32\n%r = arith.bitcast %a : f32 to i32", "arith.bitcast"), "1065353216 : i32");
+    assert_eq!(
+        one("%a = arith.constant 1.0 : f32\n%r = arith.bitcast %a : f32 to i32", "arith.bitcast"),
+        "1065353216 : i32"
+    );
     assert_eq!(one("%a = arith.constant 4.0 : f32\n%r = math.sqrt %a : f32", "math.sqrt"), "2.000000e+00 : f32");
     assert_eq!(one("%a = arith.constant 8 : i32\n%r = math.ctlz %a : i32", "math.ctlz"), "28 : i32");
 }

@@ -131,7 +131,6 @@ impl fmt::Display for AffineMap {
 #[cfg(test)]
 mod tests {
     use super::AffineExpr::*;
-    use super::*;
 
     #[test]
     fn prints_with_minimal_parentheses() {

@@ -86,10 +86,6 @@ impl<I: ArenaId, T> Arena<I, T> {
         self.live
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.live == 0
-    }
-
     /// Live ids in slot order.
     pub fn ids(&self) -> impl Iterator<Item = I> + '_ {
         self.slots.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(i, _)| I::from_index(i))

@@ -48,10 +48,23 @@ pub enum DenseArrayValues {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum LocKind {
     Unknown,
-    File { file: Ident, line: u32, col: u32 },
-    Name { name: String, child: Option<Attribute> },
-    CallSite { callee: Attribute, caller: Attribute },
-    Fused { locs: Vec<Attribute>, metadata: Option<Attribute> },
+    File {
+        file: Ident,
+        line: u32,
+        col: u32,
+    },
+    Name {
+        name: String,
+        child: Option<Attribute>,
+    },
+    CallSite {
+        callee: Attribute,
+        caller: Attribute,
+    },
+    Fused {
+        locs: Vec<Attribute>,
+        metadata: Option<Attribute>,
+    },
     /// `loc(#name)` read before `#name` was defined (mlir-opt prints location aliases last);
     /// the parser resolves these when the file is read.
     Deferred(String),
@@ -63,23 +76,50 @@ pub enum AttrKind {
     Unit,
     /// An integer of integer or index type; `i1` integers are MLIR's `BoolAttr` (`true`/`false`).
     /// The value is kept sign-extended from the type's width.
-    Integer { value: i128, ty: Type },
+    Integer {
+        value: i128,
+        ty: Type,
+    },
     /// A float of float type, as `f64` bits after rounding to the type.
-    Float { bits: u64, ty: Type },
-    String { value: String, ty: Option<Type> },
+    Float {
+        bits: u64,
+        ty: Type,
+    },
+    String {
+        value: String,
+        ty: Option<Type>,
+    },
     Array(Vec<Attribute>),
     /// Entries sorted by name, as MLIR keeps them.
     Dictionary(Vec<NamedAttr>),
     Type(Type),
-    SymbolRef { root: String, nested: Vec<String> },
-    DenseElements { ty: Type, elements: DenseElements },
-    DenseResource { ty: Type, handle: String },
-    DenseArray { element: Type, values: DenseArrayValues },
+    SymbolRef {
+        root: String,
+        nested: Vec<String>,
+    },
+    DenseElements {
+        ty: Type,
+        elements: DenseElements,
+    },
+    DenseResource {
+        ty: Type,
+        handle: String,
+    },
+    DenseArray {
+        element: Type,
+        values: DenseArrayValues,
+    },
     AffineMap(AffineMap),
-    Strided { strides: Vec<i64>, offset: i64 },
+    Strided {
+        strides: Vec<i64>,
+        offset: i64,
+    },
     Location(LocKind),
     /// `#dialect.mnemonic<body>`, kept as the text after `#`.
-    Opaque { dialect: String, text: String },
+    Opaque {
+        dialect: String,
+        text: String,
+    },
 }
 
 impl Context {
@@ -190,9 +230,7 @@ impl Context {
     /// Looks an entry up in a dictionary attribute.
     pub fn dict_get(&self, dict: Attribute, name: &str) -> Option<Attribute> {
         match self.attr_kind(dict) {
-            AttrKind::Dictionary(entries) => {
-                entries.iter().find(|e| self.ident_str(e.name) == name).map(|e| e.value)
-            }
+            AttrKind::Dictionary(entries) => entries.iter().find(|e| self.ident_str(e.name) == name).map(|e| e.value),
             _ => None,
         }
     }

@@ -158,11 +158,7 @@ impl Context {
         let dialect: Arc<dyn Dialect> = Arc::new(dialect);
         for def in dialect.operations() {
             let def = def.finish(self)?;
-            debug_assert!(
-                def.name.starts_with(&format!("{name}.")),
-                "op {} registered by dialect {name}",
-                def.name
-            );
+            debug_assert!(def.name.starts_with(&format!("{name}.")), "op {} registered by dialect {name}", def.name);
             let id = self.ident(def.name);
             self.ops.insert(id, Arc::new(def));
         }
@@ -213,9 +209,8 @@ mod tests {
     fn interning_is_stable_under_concurrency() {
         let ctx = Context::new();
         let ids: Vec<Vec<Ident>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..4)
-                .map(|_| s.spawn(|| (0..500).map(|i| ctx.ident(&format!("name{i}"))).collect()))
-                .collect();
+            let handles: Vec<_> =
+                (0..4).map(|_| s.spawn(|| (0..500).map(|i| ctx.ident(&format!("name{i}"))).collect())).collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(ids.windows(2).all(|w| w[0] == w[1]));

@@ -91,15 +91,19 @@ impl DiagnosticRenderer {
                 let _ = writeln!(out, "{file}:{line}:{col}: {}: {}", diag.severity.as_str(), diag.message);
                 if let Some(text) = self.sources.get(file).and_then(|s| s.lines().nth(line as usize - 1)) {
                     let caret_at: usize = text.chars().take(col.saturating_sub(1) as usize).map(char::len_utf8).sum();
-                    let pad: String = text[..caret_at.min(text.len())]
-                        .chars()
-                        .map(|c| if c == '\t' { '\t' } else { ' ' })
-                        .collect();
+                    let pad: String =
+                        text[..caret_at.min(text.len())].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                     let _ = writeln!(out, "{text}\n{pad}^");
                 }
             }
             None => {
-                let _ = writeln!(out, "{}: {}: {}", crate::printer::loc_to_string(ctx, diag.loc), diag.severity.as_str(), diag.message);
+                let _ = writeln!(
+                    out,
+                    "{}: {}: {}",
+                    crate::printer::loc_to_string(ctx, diag.loc),
+                    diag.severity.as_str(),
+                    diag.message
+                );
             }
         }
     }

@@ -428,7 +428,8 @@ impl OpDef {
     pub(crate) fn finish(mut self, ctx: &crate::Context) -> Result<OpDef, DefinitionError> {
         self.ident = ctx.ident(self.name);
         if let Some(src) = self.format_src {
-            let format = Format::compile(src, &self).map_err(|message| DefinitionError { op: self.name.into(), message })?;
+            let format =
+                Format::compile(src, &self).map_err(|message| DefinitionError { op: self.name.into(), message })?;
             self.format = Some(format);
         }
         Ok(self)
@@ -514,7 +515,9 @@ pub mod constraints {
     };
     pub const BOOL_LIKE: TypeConstraint = TypeConstraint {
         description: "bool-like (i1, or a vector or tensor of i1)",
-        check: |c, t| matches!(c.type_kind(elem(c, t)), TypeKind::Integer { width: 1, signedness: Signedness::Signless }),
+        check: |c, t| {
+            matches!(c.type_kind(elem(c, t)), TypeKind::Integer { width: 1, signedness: Signedness::Signless })
+        },
     };
     pub const INDEX: TypeConstraint = TypeConstraint { description: "index", check: |c, t| c.is_index(t) };
     pub const SIGNLESS_INTEGER: TypeConstraint =
@@ -567,7 +570,8 @@ pub mod attr_constraints {
     use super::{AttrConstraint, AttrSyntax};
     use crate::attributes::AttrKind;
 
-    pub const ANY: AttrConstraint = AttrConstraint { description: "any attribute", check: |_, _| true, syntax: AttrSyntax::Full };
+    pub const ANY: AttrConstraint =
+        AttrConstraint { description: "any attribute", check: |_, _| true, syntax: AttrSyntax::Full };
     pub const TYPED: AttrConstraint = AttrConstraint {
         description: "typed attribute",
         check: |c, a| c.attr_type(a).is_some(),

@@ -14,7 +14,11 @@ pub fn constant_operands(ctx: &Context, ir: &Ir, op: OpId) -> Vec<Option<Attribu
         .operands()
         .iter()
         .map(|v| match ir.value(*v).def() {
-            ValueDef::Result { op: d, .. } if ctx.op_def(ir.op(d).name()).is_some_and(|def| def.has_trait(Trait::ConstantLike)) => ir.op(d).attr(value),
+            ValueDef::Result { op: d, .. }
+                if ctx.op_def(ir.op(d).name()).is_some_and(|def| def.has_trait(Trait::ConstantLike)) =>
+            {
+                ir.op(d).attr(value)
+            }
             _ => None,
         })
         .collect()

@@ -249,14 +249,28 @@ impl Format {
         self.print_elems(&self.elems, p, op, def, &mut st)
     }
 
-    fn print_elems(&self, elems: &[Elem], p: &mut OpPrinter<'_, '_>, op: OpId, def: &OpDef, st: &mut SpaceState) -> fmt::Result {
+    fn print_elems(
+        &self,
+        elems: &[Elem],
+        p: &mut OpPrinter<'_, '_>,
+        op: OpId,
+        def: &OpDef,
+        st: &mut SpaceState,
+    ) -> fmt::Result {
         for e in elems {
             self.print_elem(e, p, op, def, st)?;
         }
         Ok(())
     }
 
-    fn print_elem(&self, e: &Elem, p: &mut OpPrinter<'_, '_>, op: OpId, def: &OpDef, st: &mut SpaceState) -> fmt::Result {
+    fn print_elem(
+        &self,
+        e: &Elem,
+        p: &mut OpPrinter<'_, '_>,
+        op: OpId,
+        def: &OpDef,
+        st: &mut SpaceState,
+    ) -> fmt::Result {
         let ctx = p.ctx;
         let ir = p.ir;
         match e {
@@ -390,14 +404,26 @@ impl Format {
         st.resolve(p, def, start)
     }
 
-    fn parse_elems<'s>(&self, elems: &[Elem], p: &mut OpParser<'_, 's>, def: &OpDef, st: &mut ParsedParts<'s>) -> Result<(), ParseError> {
+    fn parse_elems<'s>(
+        &self,
+        elems: &[Elem],
+        p: &mut OpParser<'_, 's>,
+        def: &OpDef,
+        st: &mut ParsedParts<'s>,
+    ) -> Result<(), ParseError> {
         for e in elems {
             self.parse_elem(e, p, def, st)?;
         }
         Ok(())
     }
 
-    fn parse_elem<'s>(&self, e: &Elem, p: &mut OpParser<'_, 's>, def: &OpDef, st: &mut ParsedParts<'s>) -> Result<(), ParseError> {
+    fn parse_elem<'s>(
+        &self,
+        e: &Elem,
+        p: &mut OpParser<'_, 's>,
+        def: &OpDef,
+        st: &mut ParsedParts<'s>,
+    ) -> Result<(), ParseError> {
         match e {
             Elem::Literal(s) if s.is_empty() => {}
             Elem::Literal(s) if is_punct_literal(s) => p.expect_punct(s)?,
@@ -547,7 +573,9 @@ fn parse_attr_with_syntax(p: &mut OpParser<'_, '_>, syntax: AttrSyntax, at: usiz
             let kw = p.parse_keyword()?;
             match cases.iter().position(|c| *c == kw) {
                 Some(i) => ctx.i64_attr(i as i64),
-                None => return Err(ParseError::new(at, format!("expected one of [{}], found '{kw}'", cases.join(", ")))),
+                None => {
+                    return Err(ParseError::new(at, format!("expected one of [{}], found '{kw}'", cases.join(", "))))
+                }
             }
         }
         AttrSyntax::Stripped(prefix) => {
@@ -625,7 +653,10 @@ impl<'s> ParsedParts<'s> {
         if let Some(all) = self.all_operand_types.take() {
             let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
             if all.len() != sizes.iter().sum::<usize>() {
-                return Err(ParseError::new(start, format!("{} operands present, but expected {}", sizes.iter().sum::<usize>(), all.len())));
+                return Err(ParseError::new(
+                    start,
+                    format!("{} operands present, but expected {}", sizes.iter().sum::<usize>(), all.len()),
+                ));
             }
             let mut it = all.into_iter();
             for (i, n) in sizes.into_iter().enumerate() {
@@ -646,7 +677,11 @@ impl<'s> ParsedParts<'s> {
                 names
                     .iter()
                     .filter_map(|n| {
-                        def.operands.iter().position(|o| o.name == *n).map(TypeRef::Operand).or_else(|| def.results.iter().position(|o| o.name == *n).map(TypeRef::Result))
+                        def.operands
+                            .iter()
+                            .position(|o| o.name == *n)
+                            .map(TypeRef::Operand)
+                            .or_else(|| def.results.iter().position(|o| o.name == *n).map(TypeRef::Result))
                     })
                     .collect()
             })
@@ -668,8 +703,12 @@ impl<'s> ParsedParts<'s> {
             let Some(t) = known else { continue };
             for r in set {
                 match r {
-                    TypeRef::Operand(i) if self.operand_types[*i].is_none() => self.operand_types[*i] = Some(vec![t; groups[*i].len()]),
-                    TypeRef::Result(i) if self.result_types[*i].is_none() && def.results[*i].arity == Arity::One => self.result_types[*i] = Some(vec![t]),
+                    TypeRef::Operand(i) if self.operand_types[*i].is_none() => {
+                        self.operand_types[*i] = Some(vec![t; groups[*i].len()])
+                    }
+                    TypeRef::Result(i) if self.result_types[*i].is_none() && def.results[*i].arity == Arity::One => {
+                        self.result_types[*i] = Some(vec![t])
+                    }
                     _ => {}
                 }
             }
@@ -692,7 +731,10 @@ impl<'s> ParsedParts<'s> {
         for (i, g) in groups.iter().enumerate() {
             let types = self.operand_types[i].as_ref().unwrap();
             if types.len() != g.len() {
-                return Err(ParseError::new(start, format!("{} operands present, but expected {}", g.len(), types.len())));
+                return Err(ParseError::new(
+                    start,
+                    format!("{} operands present, but expected {}", g.len(), types.len()),
+                ));
             }
             for (u, t) in g.iter().zip(types) {
                 operands.push(p.resolve_operand(u, *t)?);
@@ -707,7 +749,8 @@ impl<'s> ParsedParts<'s> {
                     let attrs = self.attrs.clone();
                     let lookup = |name: &str| attrs.iter().find(|a| ctx.ident_str(a.name) == name).map(|a| a.value);
                     let input = crate::dialect::InferInput { operand_types: &operand_types, attr: &lookup };
-                    result_types = infer(ctx, &input).map_err(|m| ParseError::new(start, format!("'{}' op {m}", def.name)))?;
+                    result_types =
+                        infer(ctx, &input).map_err(|m| ParseError::new(start, format!("'{}' op {m}", def.name)))?;
                 }
                 None => return Err(ParseError::new(start, format!("cannot infer the result types of '{}'", def.name))),
             }
@@ -718,7 +761,10 @@ impl<'s> ParsedParts<'s> {
         }
         if def.has_trait(Trait::AttrSizedOperandSegments) {
             let sizes: Vec<i64> = groups.iter().map(|g| g.len() as i64).collect();
-            let seg = ctx.intern_attr(AttrKind::DenseArray { element: ctx.integer_type(32), values: crate::attributes::DenseArrayValues::Int(sizes) });
+            let seg = ctx.intern_attr(AttrKind::DenseArray {
+                element: ctx.integer_type(32),
+                values: crate::attributes::DenseArrayValues::Int(sizes),
+            });
             self.attrs.push(NamedAttr { name: ctx.ident("operandSegmentSizes"), value: seg });
         }
         let pending = p.pending();

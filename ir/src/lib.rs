@@ -19,8 +19,8 @@ mod attributes;
 mod builder;
 mod context;
 mod diagnostic;
-mod entities;
 pub mod dialect;
+mod entities;
 pub mod float;
 pub mod fold;
 pub mod format;
@@ -32,7 +32,10 @@ mod verifier;
 mod walk;
 
 pub use affine::{AffineExpr, AffineMap};
-pub use attributes::{as_unsigned, wrap_signed, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location, NamedAttr};
+pub use attributes::{
+    as_unsigned, wrap_signed, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location,
+    NamedAttr,
+};
 pub use builder::Builder;
 pub use context::{Context, Ident};
 pub use diagnostic::{DiagResult, Diagnostic, DiagnosticRenderer, Severity};

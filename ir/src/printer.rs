@@ -5,7 +5,9 @@ use std::fmt::{self, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::attributes::{as_unsigned, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location};
+use crate::attributes::{
+    as_unsigned, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location,
+};
 use crate::dialect::Trait;
 use crate::entities::{BlockId, OpId, RegionId, Value};
 use crate::parser::Module;
@@ -193,11 +195,7 @@ impl AliasCounter {
         match ctx.type_kind(t) {
             TypeKind::Function { inputs, results } => inputs.iter().chain(results).for_each(|t| self.ty(ctx, *t)),
             TypeKind::Tuple(items) => items.iter().for_each(|t| self.ty(ctx, *t)),
-            TypeKind::MemRef { layout, .. } => {
-                if let Some(l) = layout {
-                    self.attr(ctx, *l)
-                }
-            }
+            TypeKind::MemRef { layout: Some(l), .. } => self.attr(ctx, *l),
             _ => {}
         }
     }
@@ -385,7 +383,8 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     /// ` {a = 1, b}` without the names in `elided`; with `keyword`, ` attributes {...}`.
     pub fn print_attr_dict(&mut self, op: OpId, elided: &[&str], keyword: bool) -> fmt::Result {
         let ctx = self.ctx;
-        let attrs: Vec<_> = self.ir.op(op).attrs().iter().filter(|a| !elided.contains(&ctx.ident_str(a.name))).copied().collect();
+        let attrs: Vec<_> =
+            self.ir.op(op).attrs().iter().filter(|a| !elided.contains(&ctx.ident_str(a.name))).copied().collect();
         if attrs.is_empty() {
             return Ok(());
         }
@@ -540,7 +539,8 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         self.indent += 2;
         for (i, &b) in blocks.iter().enumerate() {
             let empty = self.ir.block(b).first_op().is_none();
-            let show_label = i > 0 || (print_entry_args && !self.ir.block(b).args().is_empty()) || (print_empty_block && empty);
+            let show_label =
+                i > 0 || (print_entry_args && !self.ir.block(b).args().is_empty()) || (print_empty_block && empty);
             if show_label {
                 self.indent -= 2;
                 self.newline();
@@ -768,7 +768,9 @@ impl AttrDisplay<'_> {
         match v {
             DenseValue::Int(i) => match ctx.type_kind(element) {
                 TypeKind::Integer { width: 1, .. } => f.write_str(if *i != 0 { "true" } else { "false" }),
-                TypeKind::Integer { width, signedness: Signedness::Unsigned } => write!(f, "{}", as_unsigned(*i, *width)),
+                TypeKind::Integer { width, signedness: Signedness::Unsigned } => {
+                    write!(f, "{}", as_unsigned(*i, *width))
+                }
                 _ => write!(f, "{i}"),
             },
             DenseValue::Float(bits) => match ctx.type_kind(element) {
@@ -820,8 +822,12 @@ impl fmt::Display for AttrDisplay<'_> {
         match ctx.attr_kind(self.attr) {
             AttrKind::Unit => f.write_str("unit"),
             AttrKind::Integer { value, ty } => match ctx.type_kind(*ty) {
-                TypeKind::Integer { width: 1, signedness: Signedness::Signless } => f.write_str(if *value != 0 { "true" } else { "false" }),
-                TypeKind::Integer { width, signedness: Signedness::Unsigned } => write!(f, "{} : {}", as_unsigned(*value, *width), t(*ty)),
+                TypeKind::Integer { width: 1, signedness: Signedness::Signless } => {
+                    f.write_str(if *value != 0 { "true" } else { "false" })
+                }
+                TypeKind::Integer { width, signedness: Signedness::Unsigned } => {
+                    write!(f, "{} : {}", as_unsigned(*value, *width), t(*ty))
+                }
                 _ => write!(f, "{value} : {}", t(*ty)),
             },
             AttrKind::Float { bits, ty } => {
@@ -895,7 +901,8 @@ impl fmt::Display for AttrDisplay<'_> {
                 match values {
                     DenseArrayValues::Int(v) => {
                         let is_bool = ctx.int_or_float_width(*element) == Some(1);
-                        let items: Vec<String> = v.iter().map(|x| if is_bool { (*x != 0).to_string() } else { x.to_string() }).collect();
+                        let items: Vec<String> =
+                            v.iter().map(|x| if is_bool { (*x != 0).to_string() } else { x.to_string() }).collect();
                         f.write_str(&items.join(", "))?;
                     }
                     DenseArrayValues::Float(v) => {
@@ -903,7 +910,8 @@ impl fmt::Display for AttrDisplay<'_> {
                             TypeKind::Float(k) => *k,
                             _ => crate::types::FloatKind::F64,
                         };
-                        let items: Vec<String> = v.iter().map(|b| crate::float::format(f64::from_bits(*b), kind)).collect();
+                        let items: Vec<String> =
+                            v.iter().map(|b| crate::float::format(f64::from_bits(*b), kind)).collect();
                         f.write_str(&items.join(", "))?;
                     }
                 }
@@ -919,17 +927,20 @@ impl fmt::Display for AttrDisplay<'_> {
                 }
                 f.write_str(">")
             }
-            AttrKind::Location(_) => write!(f, "{}", LocDisplay { ctx, loc: self.attr, aliases: self.aliases, wrapped: true }),
+            AttrKind::Location(_) => {
+                write!(f, "{}", LocDisplay { ctx, loc: self.attr, aliases: self.aliases, wrapped: true })
+            }
             AttrKind::Opaque { text, .. } => write!(f, "#{text}"),
         }
     }
 }
 
 fn write_symbol(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
-    let bare = !name.is_empty()
-        && name.starts_with(|c: char| c.is_ascii_alphabetic() || "_$.-".contains(c) || c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_$.-".contains(c))
-        && !(name.starts_with(|c: char| c.is_ascii_digit()) && !name.chars().all(|c| c.is_ascii_digit()));
+    // MLIR's suffix-id: digits only, or a letter or `_$.-` followed by those and digits.
+    let digits = !name.is_empty() && name.chars().all(|c| c.is_ascii_digit());
+    let word = name.starts_with(|c: char| c.is_ascii_alphabetic() || "_$.-".contains(c))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_$.-".contains(c));
+    let bare = digits || word;
     if bare {
         write!(f, "@{name}")
     } else {
@@ -961,7 +972,9 @@ impl fmt::Display for LocDisplay<'_> {
                         write!(f, "({})", inner(*c))?;
                     }
                 }
-                LocKind::CallSite { callee, caller } => write!(f, "callsite({} at {})", inner(*callee), inner(*caller))?,
+                LocKind::CallSite { callee, caller } => {
+                    write!(f, "callsite({} at {})", inner(*callee), inner(*caller))?
+                }
                 LocKind::Fused { locs, metadata } => {
                     f.write_str("fused")?;
                     if let Some(m) = metadata {

@@ -221,7 +221,8 @@ impl Ir {
     /// Appends an argument to a block.
     pub fn add_block_arg(&mut self, block: BlockId, ty: Type, loc: Option<Location>) -> Value {
         let index = self.blocks[block].args.len() as u32;
-        let v = self.values.alloc(ValueData { ty, def: ValueDef::BlockArg { block, index }, uses: SmallVec::new(), loc });
+        let v =
+            self.values.alloc(ValueData { ty, def: ValueDef::BlockArg { block, index }, uses: SmallVec::new(), loc });
         self.blocks[block].args.push(v);
         v
     }
@@ -256,8 +257,12 @@ impl Ir {
         let (block, prev, next) = match at {
             InsertPoint::BlockEnd(b) => (b, self.blocks[b].last, None),
             InsertPoint::BlockStart(b) => (b, None, self.blocks[b].first),
-            InsertPoint::Before(o) => (self.ops[o].parent.expect("insert before a detached op"), self.ops[o].prev, Some(o)),
-            InsertPoint::After(o) => (self.ops[o].parent.expect("insert after a detached op"), Some(o), self.ops[o].next),
+            InsertPoint::Before(o) => {
+                (self.ops[o].parent.expect("insert before a detached op"), self.ops[o].prev, Some(o))
+            }
+            InsertPoint::After(o) => {
+                (self.ops[o].parent.expect("insert after a detached op"), Some(o), self.ops[o].next)
+            }
         };
         let data = &mut self.ops[op];
         data.parent = Some(block);

@@ -73,23 +73,50 @@ impl FloatKind {
 /// The structure of a type.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum TypeKind {
-    Integer { width: u32, signedness: Signedness },
+    Integer {
+        width: u32,
+        signedness: Signedness,
+    },
     Index,
     Float(FloatKind),
     None,
     Complex(Type),
     Tuple(Vec<Type>),
-    Function { inputs: Vec<Type>, results: Vec<Type> },
+    Function {
+        inputs: Vec<Type>,
+        results: Vec<Type>,
+    },
     /// `tensor<4x?xf32, #encoding>`; dynamic dimensions are [`DYNAMIC`].
-    RankedTensor { shape: Vec<i64>, element: Type, encoding: Option<Attribute> },
-    UnrankedTensor { element: Type },
+    RankedTensor {
+        shape: Vec<i64>,
+        element: Type,
+        encoding: Option<Attribute>,
+    },
+    UnrankedTensor {
+        element: Type,
+    },
     /// `memref<4x?xf32, layout, memory_space>`.
-    MemRef { shape: Vec<i64>, element: Type, layout: Option<Attribute>, memory_space: Option<Attribute> },
-    UnrankedMemRef { element: Type, memory_space: Option<Attribute> },
+    MemRef {
+        shape: Vec<i64>,
+        element: Type,
+        layout: Option<Attribute>,
+        memory_space: Option<Attribute>,
+    },
+    UnrankedMemRef {
+        element: Type,
+        memory_space: Option<Attribute>,
+    },
     /// `vector<[4]x8xf32>`: `scalable[i]` marks a scalable dimension.
-    Vector { shape: Vec<i64>, scalable: Vec<bool>, element: Type },
+    Vector {
+        shape: Vec<i64>,
+        scalable: Vec<bool>,
+        element: Type,
+    },
     /// `!dialect.mnemonic<body>` or `!dialect<body>`, kept as text.
-    Opaque { dialect: String, body: String },
+    Opaque {
+        dialect: String,
+        body: String,
+    },
 }
 
 impl Context {
@@ -207,10 +234,12 @@ impl Context {
             (RankedTensor { shape: x, .. }, RankedTensor { shape: y, .. }) => x == y,
             (Vector { shape: x, scalable: sx, .. }, Vector { shape: y, scalable: sy, .. }) => x == y && sx == sy,
             (UnrankedTensor { .. }, UnrankedTensor { .. }) => true,
-            (x, y) => self.element_type(a).is_none() && self.element_type(b).is_none() && {
-                let _ = (x, y);
-                true
-            },
+            (x, y) => {
+                self.element_type(a).is_none() && self.element_type(b).is_none() && {
+                    let _ = (x, y);
+                    true
+                }
+            }
         }
     }
 }

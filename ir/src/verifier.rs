@@ -3,7 +3,6 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::attributes::AttrKind;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::{Arity, OpDef, OpView, Trait};
 use crate::entities::{BlockId, OpId, RegionId, Value, ValueDef};
@@ -100,7 +99,10 @@ impl<'a> Verifier<'a> {
     }
 
     fn in_graph_region(&self, op: OpId) -> bool {
-        self.ir.parent_op(op).and_then(|p| self.ctx.op_def(self.ir.op(p).name())).is_some_and(|d| d.has_trait(Trait::GraphRegions))
+        self.ir
+            .parent_op(op)
+            .and_then(|p| self.ctx.op_def(self.ir.op(p).name()))
+            .is_some_and(|d| d.has_trait(Trait::GraphRegions))
     }
 
     fn verify_declared(&mut self, op: OpId, def: &OpDef) -> Result<(), Diagnostic> {
@@ -140,7 +142,14 @@ impl<'a> Verifier<'a> {
             for i in range {
                 let t = ir.value_type(o.operands()[i]);
                 if !(spec.constraint.check)(ctx, t) {
-                    return Err(self.op_error(op, format!("operand #{i} must be {}, but got '{}'", spec.constraint.description, ctx.type_to_string(t))));
+                    return Err(self.op_error(
+                        op,
+                        format!(
+                            "operand #{i} must be {}, but got '{}'",
+                            spec.constraint.description,
+                            ctx.type_to_string(t)
+                        ),
+                    ));
                 }
             }
         }
@@ -148,7 +157,14 @@ impl<'a> Verifier<'a> {
             for i in range {
                 let t = ir.value_type(o.results()[i]);
                 if !(spec.constraint.check)(ctx, t) {
-                    return Err(self.op_error(op, format!("result #{i} must be {}, but got '{}'", spec.constraint.description, ctx.type_to_string(t))));
+                    return Err(self.op_error(
+                        op,
+                        format!(
+                            "result #{i} must be {}, but got '{}'",
+                            spec.constraint.description,
+                            ctx.type_to_string(t)
+                        ),
+                    ));
                 }
             }
         }
@@ -157,7 +173,13 @@ impl<'a> Verifier<'a> {
             match o.attr(ctx.ident(spec.name)) {
                 None if !spec.optional => return Err(self.op_error(op, format!("requires attribute '{}'", spec.name))),
                 Some(a) if !(spec.constraint.check)(ctx, a) => {
-                    return Err(self.op_error(op, format!("attribute '{}' failed to satisfy constraint: {}", spec.name, spec.constraint.description)));
+                    return Err(self.op_error(
+                        op,
+                        format!(
+                            "attribute '{}' failed to satisfy constraint: {}",
+                            spec.name, spec.constraint.description
+                        ),
+                    ));
                 }
                 _ => {}
             }
@@ -195,7 +217,9 @@ impl<'a> Verifier<'a> {
                 })
                 .collect();
             if types.windows(2).any(|w| w[0] != w[1]) {
-                return Err(self.op_error(op, format!("failed to verify that all of {{{}}} have same type", names.join(", "))));
+                return Err(
+                    self.op_error(op, format!("failed to verify that all of {{{}}} have same type", names.join(", ")))
+                );
             }
         }
         if def.has_trait(Trait::Terminator) {
@@ -209,7 +233,13 @@ impl<'a> Verifier<'a> {
             let parent = ir.parent_op(op).map(|p| ctx.ident_str(ir.op(p).name()));
             if !parent.is_some_and(|p| def.parents.contains(&p)) {
                 let list: Vec<String> = def.parents.iter().map(|p| format!("'{p}'")).collect();
-                return Err(self.op_error(op, format!("expects parent op {}", if list.len() == 1 { list[0].clone() } else { format!("to be one of {}", list.join(", ")) })));
+                return Err(self.op_error(
+                    op,
+                    format!(
+                        "expects parent op {}",
+                        if list.len() == 1 { list[0].clone() } else { format!("to be one of {}", list.join(", ")) }
+                    ),
+                ));
             }
         }
         if def.has_trait(Trait::SymbolTable) {
@@ -224,7 +254,14 @@ impl<'a> Verifier<'a> {
                 let passed = &o.operands()[range];
                 let args = ir.block(s).args();
                 if passed.len() != args.len() {
-                    return Err(self.op_error(op, format!("branch has {} operands for successor #{i}, but target block has {}", passed.len(), args.len())));
+                    return Err(self.op_error(
+                        op,
+                        format!(
+                            "branch has {} operands for successor #{i}, but target block has {}",
+                            passed.len(),
+                            args.len()
+                        ),
+                    ));
                 }
                 for (j, (v, a)) in passed.iter().zip(args).enumerate() {
                     if ir.value_type(*v) != ir.value_type(*a) {
@@ -253,8 +290,11 @@ impl<'a> Verifier<'a> {
                 for child in ir.block_ops(b) {
                     let Some(name) = ir.op(child).attr(sym_name).and_then(|a| ctx.attr_as_str(a)) else { continue };
                     if let Some(prev) = seen.insert(name, child) {
-                        return Err(Diagnostic::error(ir.op(child).loc(), format!("redefinition of symbol named '{name}'"))
-                            .with_note(ir.op(prev).loc(), "see existing symbol definition here"));
+                        return Err(Diagnostic::error(
+                            ir.op(child).loc(),
+                            format!("redefinition of symbol named '{name}'"),
+                        )
+                        .with_note(ir.op(prev).loc(), "see existing symbol definition here"));
                     }
                 }
             }
@@ -262,7 +302,14 @@ impl<'a> Verifier<'a> {
         Ok(())
     }
 
-    fn verify_region(&mut self, op: OpId, r: RegionId, needs_terminator: bool, graph: bool, def: Option<&OpDef>) -> Result<(), Diagnostic> {
+    fn verify_region(
+        &mut self,
+        op: OpId,
+        r: RegionId,
+        needs_terminator: bool,
+        graph: bool,
+        def: Option<&OpDef>,
+    ) -> Result<(), Diagnostic> {
         let ctx = self.ctx;
         let ir = self.ir;
         let blocks = ir.region(r).blocks();
@@ -284,13 +331,18 @@ impl<'a> Verifier<'a> {
                     None => {
                         let loc = ir.op(op).loc();
                         let name = ctx.ident_str(ir.op(op).name());
-                        return Err(Diagnostic::error(loc, format!("'{name}' op empty block: expect at least a terminator")));
+                        return Err(Diagnostic::error(
+                            loc,
+                            format!("'{name}' op empty block: expect at least a terminator"),
+                        ));
                     }
                     Some(last) => {
                         let last_def = ctx.op_def(ir.op(last).name());
                         if last_def.is_some_and(|d| !d.has_trait(Trait::Terminator)) {
                             let last_name = ctx.ident_str(ir.op(last).name());
-                            return Err(self.op_error(op, format!("block with no terminator, has '{last_name}'")).with_note(ir.op(last).loc(), "the last operation of the block is here"));
+                            return Err(self
+                                .op_error(op, format!("block with no terminator, has '{last_name}'"))
+                                .with_note(ir.op(last).loc(), "the last operation of the block is here"));
                         }
                     }
                 }
@@ -320,14 +372,18 @@ impl<'a> Verifier<'a> {
             if let Err(why) = self.dominates(v, op) {
                 let def_loc = match ir.value(v).def() {
                     ValueDef::Result { op: d, .. } => ir.op(d).loc(),
-                    ValueDef::BlockArg { block, .. } => ir.block_parent_op(block).map_or(ir.op(op).loc(), |p| ir.op(p).loc()),
+                    ValueDef::BlockArg { block, .. } => {
+                        ir.block_parent_op(block).map_or(ir.op(op).loc(), |p| ir.op(p).loc())
+                    }
                     ValueDef::Placeholder => ir.op(op).loc(),
                 };
                 return Err(match why {
                     DomFailure::Isolated(iso) => self
                         .op_error(iso, "using value defined outside the region")
                         .with_note(ir.op(op).loc(), format!("operand #{i} of this op is defined outside")),
-                    DomFailure::NotDominating => self.op_error(op, format!("operand #{i} does not dominate this use")).with_note(def_loc, "operand defined here"),
+                    DomFailure::NotDominating => self
+                        .op_error(op, format!("operand #{i} does not dominate this use"))
+                        .with_note(def_loc, "operand defined here"),
                 });
             }
         }
@@ -401,7 +457,9 @@ impl DomTree {
         let succs: Vec<Vec<usize>> = blocks
             .iter()
             .map(|b| {
-                ir.block(*b).last_op().map_or(Vec::new(), |t| ir.op(t).successors().iter().filter_map(|s| index.get(s).copied()).collect())
+                ir.block(*b).last_op().map_or(Vec::new(), |t| {
+                    ir.op(t).successors().iter().filter_map(|s| index.get(s).copied()).collect()
+                })
             })
             .collect();
         // Reverse post-order from the entry, iteratively.
@@ -489,9 +547,4 @@ impl DomTree {
             }
         }
     }
-}
-
-/// Whether an attribute is a dense elements attribute (used by constant folders).
-pub fn is_dense(ctx: &Context, a: crate::Attribute) -> bool {
-    matches!(ctx.attr_kind(a), AttrKind::DenseElements { .. })
 }

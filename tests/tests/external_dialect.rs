@@ -12,7 +12,11 @@ use strata_ir::*;
 
 struct Shapes;
 
-const SCALE: AttrConstraint = AttrConstraint { description: "a positive i64 scale", check: |c, a| c.attr_as_int(a).is_some_and(|v| v > 0), syntax: AttrSyntax::IntOfWidth(64) };
+const SCALE: AttrConstraint = AttrConstraint {
+    description: "a positive i64 scale",
+    check: |c, a| c.attr_as_int(a).is_some_and(|v| v > 0),
+    syntax: AttrSyntax::IntOfWidth(64),
+};
 
 impl Dialect for Shapes {
     fn name(&self) -> &'static str {
@@ -38,18 +42,27 @@ impl Dialect for Shapes {
                 .variadic_operand("inputs", constraints::ANY)
                 .result("output", constraints::ANY)
                 .format("`(` $inputs `)` attr-dict `:` functional-type($inputs, $output)")
-                .verifier(|v: &OpView| if v.operands().is_empty() { Err(v.error("needs at least one input")) } else { Ok(()) }),
+                .verifier(
+                    |v: &OpView| {
+                        if v.operands().is_empty() {
+                            Err(v.error("needs at least one input"))
+                        } else {
+                            Ok(())
+                        }
+                    },
+                ),
             OpDef::new("shp.rank")
                 .summary("the rank of a tensor, as an index")
                 .operand("input", constraints::ANY)
                 .result("rank", constraints::INDEX)
                 .format("$input attr-dict `:` type($input)")
                 .infer_types(|ctx, _| Ok(vec![ctx.index_type()])),
-            OpDef::new("shp.loop")
-                .summary("a region that yields")
-                .region("body", true)
-                .format("$body attr-dict"),
-            OpDef::new("shp.yield").summary("ends a loop body").traits(&[Trait::Terminator]).parent("shp.loop").format("attr-dict"),
+            OpDef::new("shp.loop").summary("a region that yields").region("body", true).format("$body attr-dict"),
+            OpDef::new("shp.yield")
+                .summary("ends a loop body")
+                .traits(&[Trait::Terminator])
+                .parent("shp.loop")
+                .format("attr-dict"),
             OpDef::new("shp.jump")
                 .summary("a branch with a custom syntax")
                 .traits(&[Trait::Terminator, Trait::Branch])
@@ -126,7 +139,10 @@ fn parses_verifies_and_round_trips() {
     assert!(custom.contains("%3 = shp.rank %2 : tensor<8xf32>"), "{custom}");
     assert!(custom.contains("shp.jump to ^bb1 with %arg1 : i32"), "{custom}");
     let generic = print_module(&ctx, &m, &PrintOptions { generic: true, ..Default::default() });
-    assert!(generic.contains("\"shp.scale\"(%0) <{exact, factor = 1 : i64}> : (tensor<4xf32>) -> tensor<4xf32>"), "{generic}");
+    assert!(
+        generic.contains("\"shp.scale\"(%0) <{exact, factor = 1 : i64}> : (tensor<4xf32>) -> tensor<4xf32>"),
+        "{generic}"
+    );
     for text in [&custom, &generic] {
         let again = parse_source(&ctx, "again.mlir", text, &ParseOptions::default()).unwrap();
         assert_eq!(print_module(&ctx, &again, &PrintOptions::default()), custom);
@@ -141,11 +157,20 @@ fn declared_constraints_and_verifier_reject_bad_ops() {
         let err = m.and_then(|m| verify(&ctx, &m.ir, m.root)).unwrap_err();
         assert!(err.message.contains(message), "{src}: got '{}', wanted '{message}'", err.message);
     };
-    check("func.func @f(%x: i32) {\n  %0 = \"shp.scale\"(%x) {factor = 2} : (i32) -> i32\n  return\n}", "operand #0 must be floating-point-like");
-    check("func.func @f(%x: f32) {\n  %0 = shp.scale %x by 0 : f32\n  return\n}", "attribute 'factor' failed to satisfy constraint: a positive i64 scale");
+    check(
+        "func.func @f(%x: i32) {\n  %0 = \"shp.scale\"(%x) {factor = 2} : (i32) -> i32\n  return\n}",
+        "operand #0 must be floating-point-like",
+    );
+    check(
+        "func.func @f(%x: f32) {\n  %0 = shp.scale %x by 0 : f32\n  return\n}",
+        "attribute 'factor' failed to satisfy constraint: a positive i64 scale",
+    );
     check("func.func @f() {\n  %0 = \"shp.concat\"() : () -> i32\n  return\n}", "needs at least one input");
     check("\"shp.yield\"() : () -> ()", "expects parent op 'shp.loop'");
-    check("func.func @f() {\n  shp.jump to ^bb1\n^bb1(%a: i32):\n  return\n}", "branch has 0 operands for successor #0, but target block has 1");
+    check(
+        "func.func @f() {\n  shp.jump to ^bb1\n^bb1(%a: i32):\n  return\n}",
+        "branch has 0 operands for successor #0, but target block has 1",
+    );
 }
 
 #[test]

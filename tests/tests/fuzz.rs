@@ -41,8 +41,11 @@ fn check(ctx: &Context, text: &str) {
     }
     for opts in [PrintOptions::default(), PrintOptions { generic: true, debug_info: true }] {
         let printed = print_module(ctx, &m, &opts);
-        let again = parse_source(ctx, "again.mlir", &printed, &OPTS).unwrap_or_else(|d| panic!("printed text does not parse: {}\n--- input\n{text}\n--- printed\n{printed}", d.message));
-        verify(ctx, &again.ir, again.root).unwrap_or_else(|d| panic!("printed text does not verify: {}\n{printed}", d.message));
+        let again = parse_source(ctx, "again.mlir", &printed, &OPTS).unwrap_or_else(|d| {
+            panic!("printed text does not parse: {}\n--- input\n{text}\n--- printed\n{printed}", d.message)
+        });
+        verify(ctx, &again.ir, again.root)
+            .unwrap_or_else(|d| panic!("printed text does not verify: {}\n{printed}", d.message));
         assert_eq!(print_module(ctx, &again, &opts), printed, "unstable print of\n{text}");
     }
 }
@@ -57,9 +60,54 @@ enum Mutation {
 }
 
 const FRAGMENTS: &[&str] = &[
-    "%0", "%x#1", "^bb1", "(", ")", "{", "}", "[", "]", "<", ">", ",", ":", "=", "->", "i32", "f32", "index", "tensor<", "memref<?x", "vector<[4]x",
-    "dense<", "array<i64: 1>", "affine_map<(d0) -> (d0)>", "\"", "\\", "@f", "#map", "!t", "loc(", "-", "0x", "1.5", "true", "{-#", "#-}", "// -----\n", "\n",
-    "arith.addi", "func.func", "return", "cf.br", "\"xt.op\"()", ": () -> ()", "^bb0(%a: i32):", "%r:2 = ", "<{", "}>",
+    "%0",
+    "%x#1",
+    "^bb1",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "<",
+    ">",
+    ",",
+    ":",
+    "=",
+    "->",
+    "i32",
+    "f32",
+    "index",
+    "tensor<",
+    "memref<?x",
+    "vector<[4]x",
+    "dense<",
+    "array<i64: 1>",
+    "affine_map<(d0) -> (d0)>",
+    "\"",
+    "\\",
+    "@f",
+    "#map",
+    "!t",
+    "loc(",
+    "-",
+    "0x",
+    "1.5",
+    "true",
+    "{-#",
+    "#-}",
+    "// -----\n",
+    "\n",
+    "arith.addi",
+    "func.func",
+    "return",
+    "cf.br",
+    "\"xt.op\"()",
+    ": () -> ()",
+    "^bb0(%a: i32):",
+    "%r:2 = ",
+    "<{",
+    "}>",
 ];
 
 fn mutation(len: usize) -> impl Strategy<Value = Mutation> {

@@ -42,7 +42,8 @@ fn builder_use_lists_and_replace_all_uses() {
 #[test]
 fn set_operand_moves_and_clone_remaps() {
     let ctx = context();
-    let mut m = parse(&ctx, "func.func @f(%a: i32, %b: i32) -> i32 {\n  %0 = arith.addi %a, %b : i32\n  return %0 : i32\n}\n");
+    let mut m =
+        parse(&ctx, "func.func @f(%a: i32, %b: i32) -> i32 {\n  %0 = arith.addi %a, %b : i32\n  return %0 : i32\n}\n");
     let add = find(&ctx, &m, "arith.addi")[0];
     let (a, b) = (m.ir.op(add).operand(0), m.ir.op(add).operand(1));
     m.ir.set_operand(add, 1, a);
@@ -59,7 +60,10 @@ fn set_operand_moves_and_clone_remaps() {
     assert_ne!(m.ir.op(add_copy).operand(0), a);
     assert_eq!(m.ir.op(add_copy).operand(0), mapping.lookup(a));
     let text = print_module(&ctx, &m, &PrintOptions::default());
-    assert!(text.contains("func.func @g(%arg0: i32, %arg1: i32) -> i32 {\n    %0 = arith.addi %arg0, %arg0 : i32"), "{text}");
+    assert!(
+        text.contains("func.func @g(%arg0: i32, %arg1: i32) -> i32 {\n    %0 = arith.addi %arg0, %arg0 : i32"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -105,7 +109,11 @@ fn walk_orders_and_interrupt() {
     let mut seen = 0;
     let r = m.ir.walk(m.root, WalkOrder::PreOrder, &mut |_| {
         seen += 1;
-        if seen == 2 { WalkControl::Interrupt } else { WalkControl::Advance }
+        if seen == 2 {
+            WalkControl::Interrupt
+        } else {
+            WalkControl::Advance
+        }
     });
     assert_eq!((r, seen), (WalkControl::Interrupt, 2));
 }

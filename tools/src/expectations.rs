@@ -48,7 +48,9 @@ pub fn parse_expectations(src: &str, first_line: u32) -> Result<Vec<Expectation>
                     "above" => this_line - 1,
                     "below" => this_line + 1,
                     s if s.starts_with('+') || s.starts_with('-') => {
-                        let n: i64 = s.parse().map_err(|_| format!("line {this_line}: invalid offset '{s}' in expected-* directive"))?;
+                        let n: i64 = s
+                            .parse()
+                            .map_err(|_| format!("line {this_line}: invalid offset '{s}' in expected-* directive"))?;
                         (this_line as i64 + n) as u32
                     }
                     s => return Err(format!("line {this_line}: invalid location '{s}' in expected-* directive")),
@@ -85,17 +87,29 @@ pub fn check(ctx: &Context, file: &str, diags: &[Diagnostic], expected: &mut [Ex
     let flat = diags.iter().flat_map(|d| std::iter::once(d).chain(d.notes.iter()));
     for d in flat {
         let line = ctx.loc_file_line_col(d.loc).map(|(_, l, _)| l);
-        let hit = expected.iter_mut().find(|e| !e.matched && e.severity == d.severity && Some(e.line) == line && d.message.contains(&e.text));
+        let hit = expected
+            .iter_mut()
+            .find(|e| !e.matched && e.severity == d.severity && Some(e.line) == line && d.message.contains(&e.text));
         match hit {
             Some(e) => e.matched = true,
             None => {
-                let (f, l, c) = ctx.loc_file_line_col(d.loc).map(|(f, l, c)| (f.to_string(), l, c)).unwrap_or((file.to_string(), 0, 0));
+                let (f, l, c) = ctx.loc_file_line_col(d.loc).map(|(f, l, c)| (f.to_string(), l, c)).unwrap_or((
+                    file.to_string(),
+                    0,
+                    0,
+                ));
                 problems.push(format!("{f}:{l}:{c}: error: unexpected {}: {}", d.severity.as_str(), d.message));
             }
         }
     }
     for e in expected.iter().filter(|e| !e.matched) {
-        problems.push(format!("{file}:{}:{}: error: expected {} \"{}\" was not produced", e.comment_line, e.column, e.severity.as_str(), e.text));
+        problems.push(format!(
+            "{file}:{}:{}: error: expected {} \"{}\" was not produced",
+            e.comment_line,
+            e.column,
+            e.severity.as_str(),
+            e.text
+        ));
     }
     problems
 }

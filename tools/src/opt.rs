@@ -13,7 +13,9 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use strata_ir::{parse_source, print_module, verify, Context, Diagnostic, DiagnosticRenderer, ParseOptions, PrintOptions};
+use strata_ir::{
+    parse_source, print_module, verify, Context, Diagnostic, DiagnosticRenderer, ParseOptions, PrintOptions,
+};
 
 use crate::expectations::{check, parse_expectations};
 
@@ -74,7 +76,10 @@ fn split(src: &str, enabled: bool) -> Vec<Chunk<'_>> {
 }
 
 /// Parses the arguments and runs; `register` adds the dialects the tool knows.
-pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, register: impl FnOnce(&mut Context)) -> ExitCode {
+pub fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    register: impl FnOnce(&mut Context),
+) -> ExitCode {
     let args = match OptArgs::try_parse_from(args) {
         Ok(a) => a,
         Err(e) => {
@@ -126,12 +131,17 @@ fn process(ctx: &Context, args: &OptArgs) -> ExitCode {
     };
     let mut renderer = DiagnosticRenderer::new();
     renderer.add_source(file, &src);
-    let parse_opts = |first_line| ParseOptions { allow_unregistered: args.allow_unregistered_dialect, implicit_module: !args.no_implicit_module, first_line };
+    let parse_opts = |first_line| ParseOptions {
+        allow_unregistered: args.allow_unregistered_dialect,
+        implicit_module: !args.no_implicit_module,
+        first_line,
+    };
     let print_opts = PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo };
     let mut outputs = Vec::new();
     let mut failed = false;
     for chunk in split(&src, args.split_input_file) {
-        let result = parse_source(ctx, file, chunk.text, &parse_opts(chunk.first_line)).and_then(|m| verify(ctx, &m.ir, m.root).map(|_| m));
+        let result = parse_source(ctx, file, chunk.text, &parse_opts(chunk.first_line))
+            .and_then(|m| verify(ctx, &m.ir, m.root).map(|_| m));
         let diags: Vec<Diagnostic> = match &result {
             Ok(m) => {
                 outputs.push(print_module(ctx, m, &print_opts));

@@ -17,7 +17,8 @@ fn invalid_corpus_matches_expected_diagnostics() {
         let out = strata_opt(&args, None);
         assert!(out.status.success(), "{path}:\n{}", String::from_utf8_lossy(&out.stderr));
         // The same pieces without --verify-diagnostics fail cleanly.
-        let plain = strata_opt(&args.iter().filter(|a| **a != "--verify-diagnostics").copied().collect::<Vec<_>>(), None);
+        let plain =
+            strata_opt(&args.iter().filter(|a| **a != "--verify-diagnostics").copied().collect::<Vec<_>>(), None);
         assert_clean_failure(&plain, path);
     }
 }
@@ -76,10 +77,19 @@ fn ten_thousand_nested_regions_parse_verify_and_print() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).matches("xt.nest").count(), depth);
     // Unbalanced at that depth: an error, not a stack overflow.
     let cut = &src[..src.len() / 2];
-    assert_clean_failure(&strata_opt(&["--allow-unregistered-dialect", "-"], Some(cut.as_bytes())), "unbalanced deep nesting");
+    assert_clean_failure(
+        &strata_opt(&["--allow-unregistered-dialect", "-"], Some(cut.as_bytes())),
+        "unbalanced deep nesting",
+    );
     // Nesting past the limit is refused with a message.
     let deep: String = "[".repeat(60_000);
-    assert_clean_failure(&strata_opt(&["--allow-unregistered-dialect", "-"], Some(format!("\"xt.a\"() {{a = {deep}}} : () -> ()").as_bytes())), "60k brackets");
+    assert_clean_failure(
+        &strata_opt(
+            &["--allow-unregistered-dialect", "-"],
+            Some(format!("\"xt.a\"() {{a = {deep}}} : () -> ()").as_bytes()),
+        ),
+        "60k brackets",
+    );
 }
 
 #[test]
@@ -87,7 +97,10 @@ fn split_input_file_keeps_pieces_apart() {
     let src = "\"xt.a\"() : () -> ()\n// -----\n\"xt.b\"() : () -> ()\n";
     let out = strata_opt(&["--allow-unregistered-dialect", "--split-input-file", "-"], Some(src.as_bytes()));
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "module {\n  \"xt.a\"() : () -> ()\n}\n// -----\nmodule {\n  \"xt.b\"() : () -> ()\n}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "module {\n  \"xt.a\"() : () -> ()\n}\n// -----\nmodule {\n  \"xt.b\"() : () -> ()\n}\n"
+    );
     // Line numbers stay those of the whole file.
     let bad = "\"xt.a\"() : () -> ()\n// -----\n\"xt.b\"() : () -> %x\n";
     let out = strata_opt(&["--allow-unregistered-dialect", "--split-input-file", "-"], Some(bad.as_bytes()));
@@ -113,8 +126,12 @@ fn output_file_generic_form_and_debuginfo() {
 #[test]
 fn no_implicit_module_needs_a_single_top_level_op() {
     let two = b"\"xt.a\"() : () -> ()\n\"xt.b\"() : () -> ()\n";
-    assert_clean_failure(&strata_opt(&["--no-implicit-module", "--allow-unregistered-dialect", "-"], Some(two)), "two top-level ops");
-    let one = strata_opt(&["--no-implicit-module", "--allow-unregistered-dialect", "-"], Some(b"\"xt.a\"() : () -> ()\n"));
+    assert_clean_failure(
+        &strata_opt(&["--no-implicit-module", "--allow-unregistered-dialect", "-"], Some(two)),
+        "two top-level ops",
+    );
+    let one =
+        strata_opt(&["--no-implicit-module", "--allow-unregistered-dialect", "-"], Some(b"\"xt.a\"() : () -> ()\n"));
     assert!(one.status.success());
     assert_eq!(String::from_utf8_lossy(&one.stdout), "\"xt.a\"() : () -> ()\n");
 }

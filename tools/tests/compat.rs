@@ -10,7 +10,14 @@ use common::*;
 
 fn run(tool: &Path, args: &[&str], input: &[u8]) -> Result<String, String> {
     use std::io::Write;
-    let mut child = Command::new(tool).args(args).arg("-").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(tool)
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     if out.status.success() {
@@ -31,19 +38,23 @@ fn corpus_agrees_with_mlir_opt_22() {
     for file in files {
         let name = file.display();
         let src = std::fs::read(&file).unwrap();
-        let reference = run(&mlir, &generic, &src).unwrap_or_else(|e| panic!("{name}: mlir-opt rejects the input:\n{e}"));
+        let reference =
+            run(&mlir, &generic, &src).unwrap_or_else(|e| panic!("{name}: mlir-opt rejects the input:\n{e}"));
         // Our generic form, normalised by mlir-opt, is mlir-opt's own.
         let ours_generic = run(ours, &generic, &src).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let normalised = run(&mlir, &generic, ours_generic.as_bytes()).unwrap_or_else(|e| panic!("{name}: mlir-opt rejects our generic output:\n{e}\n{ours_generic}"));
+        let normalised = run(&mlir, &generic, ours_generic.as_bytes())
+            .unwrap_or_else(|e| panic!("{name}: mlir-opt rejects our generic output:\n{e}\n{ours_generic}"));
         assert_eq!(normalised, reference, "{name}: generic forms differ");
         // Our custom form parses in mlir-opt to the same IR.
         let ours_custom = run(ours, &flags, &src).unwrap();
-        let normalised = run(&mlir, &generic, ours_custom.as_bytes()).unwrap_or_else(|e| panic!("{name}: mlir-opt rejects our custom output:\n{e}\n{ours_custom}"));
+        let normalised = run(&mlir, &generic, ours_custom.as_bytes())
+            .unwrap_or_else(|e| panic!("{name}: mlir-opt rejects our custom output:\n{e}\n{ours_custom}"));
         assert_eq!(normalised, reference, "{name}: custom form differs");
         // mlir-opt's generic and custom outputs parse here, to the same IR.
         for form in [&generic[..], &flags[..]] {
             let theirs = run(&mlir, form, &src).unwrap();
-            let back = run(ours, &generic, theirs.as_bytes()).unwrap_or_else(|e| panic!("{name}: we reject mlir-opt's output ({form:?}):\n{e}"));
+            let back = run(ours, &generic, theirs.as_bytes())
+                .unwrap_or_else(|e| panic!("{name}: we reject mlir-opt's output ({form:?}):\n{e}"));
             let normalised = run(&mlir, &generic, back.as_bytes()).unwrap();
             assert_eq!(normalised, reference, "{name}: mlir-opt's {form:?} output read back differently");
         }
@@ -57,10 +68,24 @@ fn debuginfo_output_of_mlir_opt_parses_here() {
     for file in testdata("ir") {
         let src = std::fs::read(&file).unwrap();
         let with_locs = run(&mlir, &["--allow-unregistered-dialect", "--mlir-print-debuginfo"], &src).unwrap();
-        let back = run(ours, &["--allow-unregistered-dialect", "--mlir-print-debuginfo", "--mlir-print-op-generic"], with_locs.as_bytes());
+        let back = run(
+            ours,
+            &["--allow-unregistered-dialect", "--mlir-print-debuginfo", "--mlir-print-op-generic"],
+            with_locs.as_bytes(),
+        );
         let back = back.unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let a = run(&mlir, &["--allow-unregistered-dialect", "--mlir-print-debuginfo", "--mlir-print-op-generic"], with_locs.as_bytes()).unwrap();
-        let b = run(&mlir, &["--allow-unregistered-dialect", "--mlir-print-debuginfo", "--mlir-print-op-generic"], back.as_bytes()).unwrap();
+        let a = run(
+            &mlir,
+            &["--allow-unregistered-dialect", "--mlir-print-debuginfo", "--mlir-print-op-generic"],
+            with_locs.as_bytes(),
+        )
+        .unwrap();
+        let b = run(
+            &mlir,
+            &["--allow-unregistered-dialect", "--mlir-print-debuginfo", "--mlir-print-op-generic"],
+            back.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(a, b, "{}: locations differ after a trip through strata-opt", file.display());
     }
 }

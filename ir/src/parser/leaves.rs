@@ -149,7 +149,10 @@ impl LeafBuilder<'_> {
                         _ => shape.len(),
                     };
                     if expected != shape.len() {
-                        return err(&pair, format!("memref layout mismatch between rank and layout: {} != {expected}", shape.len()));
+                        return err(
+                            &pair,
+                            format!("memref layout mismatch between rank and layout: {} != {expected}", shape.len()),
+                        );
                     }
                 }
                 ctx.intern_type(TypeKind::MemRef { shape, element, layout, memory_space })
@@ -253,7 +256,8 @@ impl LeafBuilder<'_> {
                 for entry in pair.into_inner() {
                     let mut it = entry.into_inner();
                     let key = it.next().unwrap();
-                    let name = if key.as_rule() == Rule::string { unescape(key.as_str()) } else { key.as_str().to_string() };
+                    let name =
+                        if key.as_rule() == Rule::string { unescape(key.as_str()) } else { key.as_str().to_string() };
                     let value = match it.next() {
                         Some(v) => self.attr(v)?,
                         None => ctx.unit_attr(),
@@ -265,7 +269,11 @@ impl LeafBuilder<'_> {
             Rule::symbol_ref => {
                 let mut names = pair.into_inner().map(|p| {
                     let n = &p.as_str()[1..];
-                    if n.starts_with('"') { unescape(n) } else { n.to_string() }
+                    if n.starts_with('"') {
+                        unescape(n)
+                    } else {
+                        n.to_string()
+                    }
                 });
                 let root = names.next().unwrap();
                 ctx.intern_attr(AttrKind::SymbolRef { root, nested: names.collect() })
@@ -339,7 +347,8 @@ impl LeafBuilder<'_> {
                     if negative {
                         return err(number, "hexadecimal float literal should not have a leading minus");
                     }
-                    let bits = u128::from_str_radix(hex, 16).or_else(|_| err(number, "hexadecimal float constant out of range"))?;
+                    let bits = u128::from_str_radix(hex, 16)
+                        .or_else(|_| err(number, "hexadecimal float constant out of range"))?;
                     let Some(v) = crate::float::from_bits(bits, *kind) else {
                         return err(number, "hexadecimal float constant out of range for type");
                     };
@@ -355,9 +364,11 @@ impl LeafBuilder<'_> {
                 if is_float_lit {
                     return err(number, "floating point value not valid for specified type");
                 }
-                let magnitude = parse_uint(digits).ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range".into()))?;
-                let value = checked_int(magnitude, negative, *width, *signedness)
-                    .ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into()))?;
+                let magnitude = parse_uint(digits)
+                    .ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range".into()))?;
+                let value = checked_int(magnitude, negative, *width, *signedness).ok_or_else(|| {
+                    ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into())
+                })?;
                 Ok(ctx.integer_attr(value, ty))
             }
             TypeKind::Index => {
@@ -365,7 +376,9 @@ impl LeafBuilder<'_> {
                     return err(number, "floating point value not valid for specified type");
                 }
                 let magnitude = parse_uint(digits).filter(|m| *m <= i64::MAX as u128 + negative as u128);
-                let m = magnitude.ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into()))?;
+                let m = magnitude.ok_or_else(|| {
+                    ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into())
+                })?;
                 Ok(ctx.integer_attr(if negative { -(m as i128) } else { m as i128 }, ty))
             }
             _ => err(number, "invalid type for number literal: expected an integer, index or float type"),
@@ -385,7 +398,9 @@ impl LeafBuilder<'_> {
         }
         let Some(ty) = ty else { return err(&whole, "expected ':' and a shaped type after dense literal") };
         let (shape, element) = match ctx.type_kind(ty) {
-            TypeKind::RankedTensor { shape, element, .. } | TypeKind::Vector { shape, element, .. } => (shape.clone(), *element),
+            TypeKind::RankedTensor { shape, element, .. } | TypeKind::Vector { shape, element, .. } => {
+                (shape.clone(), *element)
+            }
             _ => return err(&whole, "elements literal must be a static shaped type"),
         };
         if shape.contains(&DYNAMIC) {
@@ -394,7 +409,10 @@ impl LeafBuilder<'_> {
         let count: i64 = shape.iter().product();
         let Some(body) = body else {
             if count != 0 {
-                return err(&whole, format!("parsed zero elements, but type ('{}') expected at least 1", ctx.type_to_string(ty)));
+                return err(
+                    &whole,
+                    format!("parsed zero elements, but type ('{}') expected at least 1", ctx.type_to_string(ty)),
+                );
             }
             return Ok(ctx.intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Values(Vec::new()) }));
         };
@@ -407,7 +425,14 @@ impl LeafBuilder<'_> {
                 self.dense_list(body.clone(), element, 0, &mut found_shape, &mut flat)?;
                 if found_shape != shape {
                     let show = |s: &[i64]| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
-                    return err(&body, format!("inferred shape of elements literal ([{}]) does not match type ([{}])", show(&found_shape), show(&shape)));
+                    return err(
+                        &body,
+                        format!(
+                            "inferred shape of elements literal ([{}]) does not match type ([{}])",
+                            show(&found_shape),
+                            show(&shape)
+                        ),
+                    );
                 }
                 DenseElements::Values(flat)
             }
@@ -416,7 +441,14 @@ impl LeafBuilder<'_> {
         Ok(ctx.intern_attr(AttrKind::DenseElements { ty, elements }))
     }
 
-    fn dense_list(&self, pair: Pair<'_, Rule>, element: Type, depth: usize, shape: &mut Vec<i64>, out: &mut Vec<DenseValue>) -> Result<(), ParseError> {
+    fn dense_list(
+        &self,
+        pair: Pair<'_, Rule>,
+        element: Type,
+        depth: usize,
+        shape: &mut Vec<i64>,
+        out: &mut Vec<DenseValue>,
+    ) -> Result<(), ParseError> {
         let items: Vec<_> = pair.clone().into_inner().collect();
         if shape.len() == depth {
             shape.push(items.len() as i64);
@@ -448,7 +480,9 @@ impl LeafBuilder<'_> {
                 Ok(DenseValue::Complex(Box::new((re, im))))
             }
             (Rule::dense_complex, _) => err(&inner, "complex literal for a non-complex element type"),
-            (Rule::bool_lit, TypeKind::Integer { width: 1, .. }) => Ok(DenseValue::Int((inner.as_str() == "true") as i128)),
+            (Rule::bool_lit, TypeKind::Integer { width: 1, .. }) => {
+                Ok(DenseValue::Int((inner.as_str() == "true") as i128))
+            }
             (Rule::bool_lit, _) => err(&inner, "boolean literal is only valid for i1 elements"),
             (Rule::number, TypeKind::Float(_)) if !inner.as_str().contains(['.', 'x']) => {
                 let v: f64 = inner.as_str().parse().or_else(|_| err(&inner, "invalid float literal"))?;
@@ -467,12 +501,17 @@ impl LeafBuilder<'_> {
     fn dense_hex(&self, pair: &Pair<'_, Rule>, element: Type, count: usize) -> Result<DenseElements, ParseError> {
         let ctx = self.ctx;
         let text = unescape(pair.as_str());
-        let Some(hex) = text.strip_prefix("0x") else { return err(pair, "expected hex-encoded string starting with '0x'") };
+        let Some(hex) = text.strip_prefix("0x") else {
+            return err(pair, "expected hex-encoded string starting with '0x'");
+        };
         if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return err(pair, "invalid hex string");
         }
-        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
-        let Some(bits) = ctx.int_or_float_width(element) else { return err(pair, "hex dense literals need an integer or float element type") };
+        let bytes: Vec<u8> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let Some(bits) = ctx.int_or_float_width(element) else {
+            return err(pair, "hex dense literals need an integer or float element type");
+        };
         let size = (bits as usize).div_ceil(8);
         let decode = |chunk: &[u8]| -> DenseValue {
             let mut raw = 0u128;
@@ -480,7 +519,9 @@ impl LeafBuilder<'_> {
                 raw |= (*b as u128) << (8 * i);
             }
             match ctx.type_kind(element) {
-                TypeKind::Float(kind) => DenseValue::Float(crate::float::from_bits(raw, *kind).unwrap_or(f64::NAN).to_bits()),
+                TypeKind::Float(kind) => {
+                    DenseValue::Float(crate::float::from_bits(raw, *kind).unwrap_or(f64::NAN).to_bits())
+                }
                 _ => DenseValue::Int(crate::attributes::wrap_signed(raw as i128, bits)),
             }
         };
@@ -502,18 +543,27 @@ impl LeafBuilder<'_> {
             TypeKind::Integer { width: 1 | 8 | 16 | 32 | 64, .. } => DenseArrayValues::Int(
                 it.map(|p| match p.as_rule() {
                     Rule::bool_lit => Ok((p.as_str() == "true") as i64),
-                    _ => ctx.attr_as_int(self.number(&p, Some(element))?).map(|v| v as i64).ok_or_else(|| ParseError::new(p.as_span().start(), "expected integer".into())),
+                    _ => ctx
+                        .attr_as_int(self.number(&p, Some(element))?)
+                        .map(|v| v as i64)
+                        .ok_or_else(|| ParseError::new(p.as_span().start(), "expected integer".into())),
                 })
                 .collect::<Result<_, _>>()?,
             ),
             TypeKind::Float(FloatKind::F32 | FloatKind::F64) => DenseArrayValues::Float(
                 it.map(|p| {
                     let v: f64 = p.as_str().parse().or_else(|_| err(&p, "expected float"))?;
-                    Ok(crate::float::round_to(v, if ctx.int_or_float_width(element) == Some(32) { FloatKind::F32 } else { FloatKind::F64 }).to_bits())
+                    Ok(crate::float::round_to(
+                        v,
+                        if ctx.int_or_float_width(element) == Some(32) { FloatKind::F32 } else { FloatKind::F64 },
+                    )
+                    .to_bits())
                 })
                 .collect::<Result<_, _>>()?,
             ),
-            _ => return err(&type_pair, "expected integer or float type of width 1, 8, 16, 32 or 64 for a dense array"),
+            _ => {
+                return err(&type_pair, "expected integer or float type of width 1, 8, 16, 32 or 64 for a dense array")
+            }
         };
         Ok(ctx.intern_attr(AttrKind::DenseArray { element, values }))
     }
@@ -564,7 +614,9 @@ impl LeafBuilder<'_> {
                 }
                 self.affine_expr(first, dims, syms)
             }
-            Rule::dec_int => pair.as_str().parse().map(AffineExpr::Const).or_else(|_| err(&pair, "affine constant out of range")),
+            Rule::dec_int => {
+                pair.as_str().parse().map(AffineExpr::Const).or_else(|_| err(&pair, "affine constant out of range"))
+            }
             Rule::bare_id => {
                 let n = pair.as_str();
                 if let Some(i) = dims.iter().position(|d| d == n) {

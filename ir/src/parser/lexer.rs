@@ -11,10 +11,10 @@ use pest::Parser as _;
 use rustc_hash::FxHashMap;
 
 use super::leaves::LeafBuilder;
-use crate::Context;
 use super::ParseError;
 use crate::attributes::Attribute;
 use crate::types::Type;
+use crate::Context;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "mlir.pest"]
@@ -24,7 +24,9 @@ pub(crate) struct MlirGrammar;
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Tok {
     /// `%name` or `%name#N`.
-    Value { result: Option<u32> },
+    Value {
+        result: Option<u32>,
+    },
     /// `^name`.
     Block,
     Attr(Attribute),
@@ -229,7 +231,16 @@ impl<'s> Lexer<'s> {
                 Some(a) => Tok::Attr(*a),
                 None => Tok::AttrAliasName,
             },
-            Rule::typed_number | Rule::string_attr | Rule::dense_attr | Rule::dense_resource_attr | Rule::dense_array_attr | Rule::affine_map_attr | Rule::strided_attr | Rule::array_attr | Rule::symbol_ref | Rule::hash_attr => {
+            Rule::typed_number
+            | Rule::string_attr
+            | Rule::dense_attr
+            | Rule::dense_resource_attr
+            | Rule::dense_array_attr
+            | Rule::affine_map_attr
+            | Rule::strided_attr
+            | Rule::array_attr
+            | Rule::symbol_ref
+            | Rule::hash_attr => {
                 let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
                 let text = &self.src[start..end];
                 let cached = self.leaf_cache.borrow().attrs.get(text).copied();
@@ -253,8 +264,16 @@ impl<'s> Lexer<'s> {
                 self.leaf_cache.borrow_mut().attrs.insert(text, a);
                 return Ok(Token { kind: Tok::Attr(a), start, end });
             }
-            Rule::bang_type if is_alias_name(pair.as_str()) && !self.type_aliases.contains_key(&pair.as_str()[1..]) => Tok::TypeAliasName,
-            Rule::r#type | Rule::int_type | Rule::float_type | Rule::index_type | Rule::none_type | Rule::bang_type | Rule::function_type => {
+            Rule::bang_type if is_alias_name(pair.as_str()) && !self.type_aliases.contains_key(&pair.as_str()[1..]) => {
+                Tok::TypeAliasName
+            }
+            Rule::r#type
+            | Rule::int_type
+            | Rule::float_type
+            | Rule::index_type
+            | Rule::none_type
+            | Rule::bang_type
+            | Rule::function_type => {
                 let text = pair.as_str();
                 let cached = self.leaf_cache.borrow().types.get(text).copied();
                 let t = match cached {
@@ -273,10 +292,15 @@ impl<'s> Lexer<'s> {
         Ok(Token { kind, start, end })
     }
 
-    fn build<T>(&self, leaves: &LeafBuilder, f: impl FnOnce(&LeafBuilder) -> Result<T, ParseError>) -> Result<T, ParseError> {
+    fn build<T>(
+        &self,
+        leaves: &LeafBuilder,
+        f: impl FnOnce(&LeafBuilder) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
         let stack = self.pest_stack;
         // Checking the stack costs more than building a shallow leaf; only deep input needs it.
-        let result = if stack > SHALLOW_STACK { stacker::maybe_grow(stack, stack * 2, || f(leaves)) } else { f(leaves) };
+        let result =
+            if stack > SHALLOW_STACK { stacker::maybe_grow(stack, stack * 2, || f(leaves)) } else { f(leaves) };
         result.map_err(|mut e| {
             e.offset += self.chunk_base;
             e

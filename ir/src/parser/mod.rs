@@ -73,7 +73,10 @@ pub fn parse_source(ctx: &Context, file: &str, src: &str, opts: &ParseOptions) -
     let file_id = ctx.ident(file);
     let mk_diag = |e: ParseError| {
         let (line, col) = lines.line_col(e.offset);
-        Diagnostic::error(Location(ctx.intern_attr(AttrKind::Location(LocKind::File { file: file_id, line, col }))), e.message)
+        Diagnostic::error(
+            Location(ctx.intern_attr(AttrKind::Location(LocKind::File { file: file_id, line, col }))),
+            e.message,
+        )
     };
     let lex = Lexer::new(src).map_err(mk_diag)?;
     let mut p = OpParser {
@@ -375,7 +378,12 @@ impl<'c, 's> OpParser<'c, 's> {
         let v = match found {
             Some(values) => match values.get(u.index as usize) {
                 Some(v) => *v,
-                None => return Err(ParseError::new(u.offset, format!("reference to invalid result number: %{}#{}", u.name, u.index))),
+                None => {
+                    return Err(ParseError::new(
+                        u.offset,
+                        format!("reference to invalid result number: %{}#{}", u.name, u.index),
+                    ))
+                }
             },
             None => {
                 if let Some((v, _)) = self.scope().forward.get(&(u.name, u.index)) {
@@ -412,19 +420,21 @@ impl<'c, 's> OpParser<'c, 's> {
         if let Some(prev_offset) = self.scope().defs.get(name).map(|d| d.offset) {
             let prev_loc = self.loc_at(prev_offset);
             let here = self.loc_at(offset);
-            self.diag = Some(Diagnostic::error(here, format!("redefinition of SSA value '%{name}'")).with_note(prev_loc, "previously defined here"));
+            self.diag = Some(
+                Diagnostic::error(here, format!("redefinition of SSA value '%{name}'"))
+                    .with_note(prev_loc, "previously defined here"),
+            );
             return Err(ParseError::new(offset, format!("redefinition of SSA value '%{name}'")));
         }
         for (i, &v) in values.iter().enumerate() {
             if let Some((placeholder, use_at)) = self.scope().forward.remove(&(name, i as u32)) {
                 let (want, have) = (self.ir.value_type(placeholder), self.ir.value_type(v));
                 if want != have {
-                    let msg = format!(
-                        "definition of SSA value '%{name}#{i}' has type '{}'",
-                        self.ctx.type_to_string(have)
-                    );
+                    let msg =
+                        format!("definition of SSA value '%{name}#{i}' has type '{}'", self.ctx.type_to_string(have));
                     let note = format!("previously used here with type '{}'", self.ctx.type_to_string(want));
-                    self.diag = Some(Diagnostic::error(self.loc_at(offset), msg.clone()).with_note(self.loc_at(use_at), note));
+                    self.diag =
+                        Some(Diagnostic::error(self.loc_at(offset), msg.clone()).with_note(self.loc_at(use_at), note));
                     return Err(ParseError::new(offset, msg));
                 }
                 self.ir.replace_all_uses(placeholder, v);
@@ -570,7 +580,10 @@ impl<'c, 's> OpParser<'c, 's> {
             for e in self.parse_dictionary()? {
                 if into.iter().any(|x| x.name == e.name) {
                     let name = self.ctx.ident_str(e.name).to_string();
-                    return Err(ParseError::new(at, format!("attribute '{name}' occurs more than once in the attribute list")));
+                    return Err(ParseError::new(
+                        at,
+                        format!("attribute '{name}' occurs more than once in the attribute list"),
+                    ));
                 }
                 into.push(e);
             }
@@ -581,7 +594,9 @@ impl<'c, 's> OpParser<'c, 's> {
     /// Whether an integer literal is next.
     pub fn peek_integer(&mut self) -> PResult<bool> {
         let t = self.peek()?.clone();
-        Ok(matches!(t.kind, Tok::Attr(_)) && self.text(&t).trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit()) && !self.text(&t).contains(['.', '"']))
+        Ok(matches!(t.kind, Tok::Attr(_))
+            && self.text(&t).trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit())
+            && !self.text(&t).contains(['.', '"']))
     }
 
     /// An integer literal without a type. A literal the lexer read together with a following
@@ -792,8 +807,8 @@ impl<'c, 's> OpParser<'c, 's> {
                 b
             }
         };
-        if self.parse_optional_punct("(")? {
-            if !self.parse_optional_punct(")")? {
+        if self.parse_optional_punct("(")? && !self.parse_optional_punct(")")? {
+            {
                 let mut args = Vec::new();
                 loop {
                     args.push(self.parse_argument(false)?);
@@ -822,10 +837,11 @@ impl<'c, 's> OpParser<'c, 's> {
                 Tok::AttrAliasName | Tok::TypeAliasName if self.peek_at(1).map(|n| n.kind == Tok::Punct)? => {
                     self.parse_alias_definition()?;
                 }
-                Tok::Attr(_) | Tok::Type(_) if self.text(&t).starts_with(['#', '!']) && {
-                    let n = self.peek_at(1)?.clone();
-                    self.text(&n) == "="
-                } =>
+                Tok::Attr(_) | Tok::Type(_)
+                    if self.text(&t).starts_with(['#', '!']) && {
+                        let n = self.peek_at(1)?.clone();
+                        self.text(&n) == "="
+                    } =>
                 {
                     return self.error_here(format!("redefinition of symbol alias id '{}'", &self.text(&t)[1..]));
                 }
@@ -846,7 +862,10 @@ impl<'c, 's> OpParser<'c, 's> {
                     self.ir.detach_op(*op);
                     Ok(*op)
                 }
-                _ => Err(ParseError::new(0, "source must contain a single top-level operation if the implicit module is disabled".into())),
+                _ => Err(ParseError::new(
+                    0,
+                    "source must contain a single top-level operation if the implicit module is disabled".into(),
+                )),
             };
         }
         if let [op] = ops.as_slice() {
@@ -885,7 +904,9 @@ impl<'c, 's> OpParser<'c, 's> {
             if let AttrKind::Location(LocKind::Deferred(name)) = ctx.attr_kind(loc.0) {
                 match self.lex.attr_aliases.get(name) {
                     Some(a) if matches!(ctx.attr_kind(*a), AttrKind::Location(_)) => self.ir.set_loc(op, Location(*a)),
-                    _ => return Err(ParseError::new(self.lex.src.len(), format!("undefined location alias '#{name}'"))),
+                    _ => {
+                        return Err(ParseError::new(self.lex.src.len(), format!("undefined location alias '#{name}'")))
+                    }
                 }
             }
         }
@@ -920,7 +941,9 @@ impl<'c, 's> OpParser<'c, 's> {
         }
         let t = self.peek()?.clone();
         let op = match t.kind {
-            Tok::Attr(a) if matches!(self.ctx.attr_kind(a), AttrKind::String { ty: None, .. }) => self.parse_generic_op(start)?,
+            Tok::Attr(a) if matches!(self.ctx.attr_kind(a), AttrKind::String { ty: None, .. }) => {
+                self.parse_generic_op(start)?
+            }
             Tok::BareId => self.parse_custom_op(start)?,
             _ => {
                 let found = self.describe_next()?;
@@ -1016,9 +1039,13 @@ impl<'c, 's> OpParser<'c, 's> {
         let fn_at = self.offset()?;
         let (inputs, results) = self.parse_function_type()?;
         if inputs.len() != operands.len() {
-            return Err(ParseError::new(fn_at, format!("expected {} operand type(s) but had {}", operands.len(), inputs.len())));
+            return Err(ParseError::new(
+                fn_at,
+                format!("expected {} operand type(s) but had {}", operands.len(), inputs.len()),
+            ));
         }
-        let values = operands.iter().zip(&inputs).map(|(u, t)| self.resolve_operand(u, *t)).collect::<PResult<Vec<_>>>()?;
+        let values =
+            operands.iter().zip(&inputs).map(|(u, t)| self.resolve_operand(u, *t)).collect::<PResult<Vec<_>>>()?;
         if let (Some(_), Some(p)) = (&def, properties) {
             // A registered op's properties are its inherent attributes.
             match self.ctx.attr_kind(p) {
@@ -1051,7 +1078,10 @@ impl<'c, 's> OpParser<'c, 's> {
 
     fn finish_op(&mut self, state: OpState, regions: Vec<Vec<BlockId>>) -> OpId {
         // Ops like `builtin.module` always own one block, even when written `{}`.
-        let needs_block = self.ctx.op_def(state.name).is_some_and(|d| d.has_trait(Trait::SingleBlock) && d.has_trait(Trait::NoTerminator));
+        let needs_block = self
+            .ctx
+            .op_def(state.name)
+            .is_some_and(|d| d.has_trait(Trait::SingleBlock) && d.has_trait(Trait::NoTerminator));
         let op = self.ir.create_op(state);
         for (i, mut blocks) in regions.into_iter().enumerate() {
             let r = self.ir.op(op).regions()[i];
@@ -1096,7 +1126,10 @@ impl<'c, 's> OpParser<'c, 's> {
             return Err(ParseError::new(name_tok.start, format!("custom op '{written}' is unknown")));
         };
         if !def.has_custom_syntax() {
-            return Err(ParseError::new(name_tok.start, format!("op '{}' has no custom assembly form; write it in generic form", def.name)));
+            return Err(ParseError::new(
+                name_tok.start,
+                format!("op '{}' has no custom assembly form; write it in generic form", def.name),
+            ));
         }
         let saved = self.pending.replace(PendingOp::default());
         self.push_default_dialect(Some(&def));
@@ -1145,7 +1178,8 @@ impl Context {
         let empty_a = FxHashMap::default();
         let empty_t = FxHashMap::default();
         let b = leaves::LeafBuilder { ctx: self, attr_aliases: &empty_a, type_aliases: &empty_t };
-        let mut pairs = lexer::MlirGrammar::parse(lexer::Rule::type_only, text).map_err(|e| ParseError::new(pest_offset(&e), "invalid type".into()))?;
+        let mut pairs = lexer::MlirGrammar::parse(lexer::Rule::type_only, text)
+            .map_err(|e| ParseError::new(pest_offset(&e), "invalid type".into()))?;
         let ty = pairs.next().unwrap().into_inner().next().unwrap();
         b.type_(ty)
     }
@@ -1156,7 +1190,8 @@ impl Context {
         let empty_a = FxHashMap::default();
         let empty_t = FxHashMap::default();
         let b = leaves::LeafBuilder { ctx: self, attr_aliases: &empty_a, type_aliases: &empty_t };
-        let mut pairs = lexer::MlirGrammar::parse(lexer::Rule::attribute_only, text).map_err(|e| ParseError::new(pest_offset(&e), "invalid attribute".into()))?;
+        let mut pairs = lexer::MlirGrammar::parse(lexer::Rule::attribute_only, text)
+            .map_err(|e| ParseError::new(pest_offset(&e), "invalid attribute".into()))?;
         let a = pairs.next().unwrap().into_inner().next().unwrap();
         b.attr(a)
     }

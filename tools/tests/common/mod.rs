@@ -1,5 +1,8 @@
 //! Helpers shared by the command-line tests.
 
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -21,7 +24,10 @@ pub fn testdata(sub: &str) -> Vec<PathBuf> {
 /// Runs strata-opt with `args`, feeding `stdin` when given.
 pub fn strata_opt(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata-opt"));
-    cmd.args(args).stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn strata-opt");
     if let Some(input) = stdin {
         child.stdin.take().unwrap().write_all(input).unwrap();
