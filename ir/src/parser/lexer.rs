@@ -225,7 +225,7 @@ impl<'s> Lexer<'s> {
             }
             Rule::block_id => Tok::Block,
             Rule::bare_id => Tok::BareId,
-            Rule::punct | Rule::simple_punct => Tok::Punct,
+            Rule::punct | Rule::simple_punct | Rule::open_paren => Tok::Punct,
             Rule::loc_attr => Tok::Loc(self.build(leaves, |b| b.location(pair.into_inner().next().unwrap()))?),
             Rule::hash_attr if is_alias_name(pair.as_str()) => match self.attr_aliases.get(&pair.as_str()[1..]) {
                 Some(a) => Tok::Attr(*a),
