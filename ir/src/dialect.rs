@@ -428,8 +428,8 @@ impl OpDef {
     pub(crate) fn finish(mut self, ctx: &crate::Context) -> Result<OpDef, DefinitionError> {
         self.ident = ctx.ident(self.name);
         if let Some(src) = self.format_src {
-            let format =
-                Format::compile(src, &self).map_err(|message| DefinitionError { op: self.name.into(), message })?;
+            let format = Format::compile(src, &self, ctx)
+                .map_err(|message| DefinitionError { op: self.name.into(), message })?;
             self.format = Some(format);
         }
         Ok(self)

@@ -45,6 +45,10 @@ pub struct Format {
     elems: Vec<Elem>,
     /// Attributes the format prints itself; `attr-dict` leaves them out.
     bound_attrs: Vec<&'static str>,
+    /// The interned name of each declared attribute.
+    attr_names: Vec<crate::Ident>,
+    /// Operand and result groups that share one type (from traits and `all_types_match`).
+    equal_sets: Vec<Vec<TypeRef>>,
 }
 
 // ---------------------------------------------------------------------- compiling
@@ -227,7 +231,7 @@ impl Compiler<'_> {
 
 impl Format {
     /// Compiles a format string against the op it describes.
-    pub fn compile(src: &str, def: &OpDef) -> Result<Format, String> {
+    pub fn compile(src: &str, def: &OpDef, ctx: &crate::Context) -> Result<Format, String> {
         let mut c = Compiler { toks: tokenize(src)?, pos: 0, def, bound_attrs: Vec::new() };
         let (elems, _) = c.elems(false)?;
         if !contains(&elems, &|e| matches!(e, Elem::AttrDict { .. })) {
@@ -239,7 +243,8 @@ impl Format {
                 return Err(format!("operand '{}' does not appear in the format", o.name));
             }
         }
-        Ok(Format { elems, bound_attrs: c.bound_attrs })
+        let attr_names = def.attributes.iter().map(|a| ctx.ident(a.name)).collect();
+        Ok(Format { elems, bound_attrs: c.bound_attrs, attr_names, equal_sets: equal_sets(def) })
     }
 
     // ------------------------------------------------------------------ printing
@@ -401,7 +406,7 @@ impl Format {
         let start = p.offset()?;
         let mut st = ParsedParts::new(def);
         self.parse_elems(&self.elems, p, def, &mut st)?;
-        st.resolve(p, def, start)
+        st.resolve(p, def, self, start)
     }
 
     fn parse_elems<'s>(
@@ -439,7 +444,7 @@ impl Format {
                 let spec = &def.attributes[*i];
                 let at = p.offset()?;
                 let a = parse_attr_with_syntax(p, spec.constraint.syntax, at)?;
-                st.attrs.push(NamedAttr { name: p.ctx().ident(spec.name), value: a });
+                st.attrs.push(NamedAttr { name: self.attr_names[*i], value: a });
             }
             Elem::Region(i) => {
                 let isolated = def.has_trait(Trait::IsolatedFromAbove);
@@ -643,7 +648,13 @@ impl<'s> ParsedParts<'s> {
         }
     }
 
-    fn resolve(mut self, p: &mut OpParser<'_, 's>, def: &OpDef, start: usize) -> Result<(), ParseError> {
+    fn resolve(
+        mut self,
+        p: &mut OpParser<'_, 's>,
+        def: &OpDef,
+        format: &Format,
+        start: usize,
+    ) -> Result<(), ParseError> {
         let ctx = p.ctx();
         // Operand groups, from `operands` when the format used it.
         let groups: Vec<Vec<UnresolvedOperand<'s>>> = match self.all_operands.take() {
@@ -670,31 +681,8 @@ impl<'s> ParsedParts<'s> {
             }
         }
         // Types the traits imply.
-        let mut equal_sets: Vec<Vec<TypeRef>> = def
-            .type_equalities
-            .iter()
-            .map(|names| {
-                names
-                    .iter()
-                    .filter_map(|n| {
-                        def.operands
-                            .iter()
-                            .position(|o| o.name == *n)
-                            .map(TypeRef::Operand)
-                            .or_else(|| def.results.iter().position(|o| o.name == *n).map(TypeRef::Result))
-                    })
-                    .collect()
-            })
-            .collect();
-        if def.has_trait(Trait::SameOperandsAndResultType) {
-            let mut set: Vec<TypeRef> = (0..def.operands.len()).map(TypeRef::Operand).collect();
-            set.extend((0..def.results.len()).map(TypeRef::Result));
-            equal_sets.push(set);
-        }
-        if def.has_trait(Trait::SameTypeOperands) {
-            equal_sets.push((0..def.operands.len()).map(TypeRef::Operand).collect());
-        }
-        for set in &equal_sets {
+        let equal_sets = &format.equal_sets;
+        for set in equal_sets {
             let known = set.iter().find_map(|r| match r {
                 TypeRef::Operand(i) => self.operand_types[*i].as_ref().and_then(|t| t.first().copied()),
                 TypeRef::Result(i) => self.result_types[*i].as_ref().and_then(|t| t.first().copied()),
@@ -775,6 +763,35 @@ impl<'s> ParsedParts<'s> {
         pending.successors = std::mem::take(&mut self.successors);
         Ok(())
     }
+}
+
+/// The groups of operands and results an op's traits and declarations say share one type.
+fn equal_sets(def: &OpDef) -> Vec<Vec<TypeRef>> {
+    let mut sets: Vec<Vec<TypeRef>> = def
+        .type_equalities
+        .iter()
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| {
+                    def.operands
+                        .iter()
+                        .position(|o| o.name == *n)
+                        .map(TypeRef::Operand)
+                        .or_else(|| def.results.iter().position(|o| o.name == *n).map(TypeRef::Result))
+                })
+                .collect()
+        })
+        .collect();
+    if def.has_trait(Trait::SameOperandsAndResultType) {
+        let mut set: Vec<TypeRef> = (0..def.operands.len()).map(TypeRef::Operand).collect();
+        set.extend((0..def.results.len()).map(TypeRef::Result));
+        sets.push(set);
+    }
+    if def.has_trait(Trait::SameTypeOperands) {
+        sets.push((0..def.operands.len()).map(TypeRef::Operand).collect());
+    }
+    sets
 }
 
 /// Distributes a flat list over groups: fixed groups take one, the variadic group the rest.
