@@ -153,6 +153,22 @@ fn int_semantics(name: &str) -> Option<IntFn> {
     })
 }
 
+/// IEEE 754-2019 `maximum`: NaN if either is NaN, and +0 above -0.
+fn ieee_maximum(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == b {
+        // Equal values differ at most in the sign of zero.
+        if a.is_sign_negative() {
+            b
+        } else {
+            a
+        }
+    } else {
+        a.max(b)
+    }
+}
+
 fn float_semantics(name: &str) -> Option<FloatFn> {
     Some(match name {
         "arith.addf" => |a, b| a + b,
@@ -160,32 +176,8 @@ fn float_semantics(name: &str) -> Option<FloatFn> {
         "arith.mulf" => |a, b| a * b,
         "arith.divf" => |a, b| a / b,
         "arith.remf" => |a, b| a % b,
-        "arith.maximumf" => |a, b| {
-            if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else if a == b {
-                if a.is_sign_negative() {
-                    b
-                } else {
-                    a
-                }
-            } else {
-                a.max(b)
-            }
-        },
-        "arith.minimumf" => |a, b| {
-            if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else if a == b {
-                if a.is_sign_negative() {
-                    a
-                } else {
-                    b
-                }
-            } else {
-                a.min(b)
-            }
-        },
+        "arith.maximumf" => ieee_maximum,
+        "arith.minimumf" => |a, b| -ieee_maximum(-a, -b),
         "arith.maxnumf" => f64::max,
         "arith.minnumf" => f64::min,
         _ => return None,

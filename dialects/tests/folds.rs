@@ -209,3 +209,19 @@ fn casts_and_math_fold() {
     assert_eq!(one("%a = arith.constant 4.0 : f32\n%r = math.sqrt %a : f32", "math.sqrt"), "2.000000e+00 : f32");
     assert_eq!(one("%a = arith.constant 8 : i32\n%r = math.ctlz %a : i32", "math.ctlz"), "28 : i32");
 }
+
+#[test]
+fn maximumf_and_minimumf_order_signed_zeros_and_propagate_nan() {
+    let ctx = context();
+    let fold_f = |op: &str, a: &str, b: &str| match fold_binary(&ctx, op, "f32", a, b) {
+        Some(FoldResult::Attr(r)) => ctx.attr_as_f64(r).unwrap(),
+        other => panic!("{op}: {other:?}"),
+    };
+    let (pz, nz) = ("0x00000000", "0x80000000");
+    assert!(fold_f("arith.maximumf", nz, pz).is_sign_positive() && fold_f("arith.maximumf", pz, nz).is_sign_positive());
+    assert!(fold_f("arith.minimumf", nz, pz).is_sign_negative() && fold_f("arith.minimumf", pz, nz).is_sign_negative());
+    assert!(fold_f("arith.maximumf", "0x7FC00000", "1.0").is_nan());
+    assert!(fold_f("arith.minimumf", "1.0", "0x7FC00000").is_nan());
+    assert_eq!(fold_f("arith.maximumf", "-3.0", "2.0"), 2.0);
+    assert_eq!(fold_f("arith.minimumf", "-3.0", "2.0"), -3.0);
+}
