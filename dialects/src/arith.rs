@@ -362,8 +362,8 @@ fn constant_name(ctx: &Context, ir: &Ir, op: OpId) -> Option<String> {
     Some(match ctx.attr_kind(v) {
         AttrKind::Integer { value, ty } => match ctx.type_kind(*ty) {
             TypeKind::Integer { width: 1, .. } => if *value != 0 { "true" } else { "false" }.to_string(),
-            TypeKind::Index => format!("c{}", value).replace('-', "_"),
-            _ => format!("c{}_{}", value, ctx.type_to_string(*ty)).replace('-', "_"),
+            TypeKind::Index => format!("c{value}"),
+            _ => format!("c{value}_{}", ctx.type_to_string(*ty)),
         },
         _ => "cst".to_string(),
     })

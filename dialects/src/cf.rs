@@ -212,7 +212,10 @@ fn print_switch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     );
     let succ = o.successors().to_vec();
     for (i, s) in succ.into_iter().enumerate() {
-        p.write(if i == 0 { "\n  " } else { ",\n  " })?;
+        if i > 0 {
+            p.write(",")?;
+        }
+        p.print_newline(2)?;
         if i == 0 {
             p.write("default")?;
         } else {
@@ -232,6 +235,7 @@ fn print_switch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
             p.write(")")?;
         }
     }
-    p.write("\n]")?;
+    p.print_newline(0)?;
+    p.write("]")?;
     p.print_attr_dict(op, &["case_values", "case_operand_segments", "operandSegmentSizes"], false)
 }

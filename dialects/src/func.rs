@@ -62,7 +62,9 @@ impl Dialect for Func {
                 .traits(&[Trait::Pure, Trait::ConstantLike])
                 .attr("value", ac::FLAT_SYMBOL_REF)
                 .result("result", tc::ANY)
-                .format("attr-dict $value `:` type(results)"),
+                .format("attr-dict $value `:` type(results)")
+                // MLIR names function values `%f`.
+                .result_name(|_, _, _| Some("f".to_string())),
         ]
     }
 }

@@ -325,6 +325,16 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         }
     }
 
+    /// Starts a new line at the current indentation plus `extra` spaces (for custom printers
+    /// that spread an op over several lines).
+    pub fn print_newline(&mut self, extra: usize) -> fmt::Result {
+        self.newline();
+        for _ in 0..extra {
+            self.out.push(' ');
+        }
+        Ok(())
+    }
+
     /// `%name` of a value (`%<<UNKNOWN>>` for one defined outside what is printed).
     pub fn print_value(&mut self, v: Value) -> fmt::Result {
         match self.names.values.get(&v) {
