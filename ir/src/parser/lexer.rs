@@ -220,7 +220,7 @@ impl<'s> Lexer<'s> {
         let (start, end) = (self.chunk_base + span.start(), self.chunk_base + span.end());
         let kind = match pair.as_rule() {
             Rule::value_use => {
-                let result = pair.into_inner().nth(1).map(|p| p.as_str().parse().unwrap_or(u32::MAX));
+                let result = pair.as_str().split_once('#').map(|(_, n)| n.parse().unwrap_or(u32::MAX));
                 Tok::Value { result }
             }
             Rule::block_id => Tok::Block,

@@ -352,6 +352,11 @@ impl<'c, 's> OpParser<'c, 's> {
         Ok(UnresolvedOperand { name, index: result.unwrap_or(0), offset: t.start })
     }
 
+    /// Whether the operand was written with a result number (`%x#0`).
+    fn has_result_number(&self, u: &UnresolvedOperand<'s>) -> bool {
+        self.lex.src.as_bytes().get(u.offset + 1 + u.name.len()) == Some(&b'#')
+    }
+
     /// A comma-separated list of operands, possibly empty.
     pub fn parse_operand_list(&mut self) -> PResult<Vec<UnresolvedOperand<'s>>> {
         let mut list = Vec::new();
@@ -672,7 +677,7 @@ impl<'c, 's> OpParser<'c, 's> {
     /// `%name : type` followed by optional `{attrs}` and `loc(...)`.
     pub fn parse_argument(&mut self, with_attrs: bool) -> PResult<ArgumentDef<'s>> {
         let u = self.parse_operand()?;
-        if u.index != 0 || self.lex.src[u.offset..].starts_with(&format!("%{}#", u.name)) {
+        if u.index != 0 || self.has_result_number(&u) {
             return Err(ParseError::new(u.offset, "expected argument name without result number".into()));
         }
         self.expect_punct(":")?;
@@ -920,7 +925,7 @@ impl<'c, 's> OpParser<'c, 's> {
         if self.peek_value()? {
             loop {
                 let u = self.parse_operand()?;
-                if self.lex.src[u.offset..].starts_with(&format!("%{}#", u.name)) {
+                if self.has_result_number(&u) {
                     return Err(ParseError::new(u.offset, "expected result name without '#N'".into()));
                 }
                 let mut count = 1;
