@@ -1042,7 +1042,12 @@ impl<'c, 's> OpParser<'c, 's> {
         self.parse_optional_attr_dict(&mut attrs)?;
         self.expect_punct(":")?;
         let fn_at = self.offset()?;
-        let (inputs, results) = self.parse_function_type()?;
+        let fn_type = self.parse_type()?;
+        // Borrowed from the context, which outlives this parser: no copy per op.
+        let ctx = self.ctx;
+        let TypeKind::Function { inputs, results } = ctx.type_kind(fn_type) else {
+            return Err(ParseError::new(fn_at, "expected function type".into()));
+        };
         if inputs.len() != operands.len() {
             return Err(ParseError::new(
                 fn_at,
@@ -1050,7 +1055,7 @@ impl<'c, 's> OpParser<'c, 's> {
             ));
         }
         let values =
-            operands.iter().zip(&inputs).map(|(u, t)| self.resolve_operand(u, *t)).collect::<PResult<Vec<_>>>()?;
+            operands.iter().zip(inputs.iter()).map(|(u, t)| self.resolve_operand(u, *t)).collect::<PResult<Vec<_>>>()?;
         if let (Some(_), Some(p)) = (&def, properties) {
             // A registered op's properties are its inherent attributes.
             match self.ctx.attr_kind(p) {
@@ -1066,7 +1071,7 @@ impl<'c, 's> OpParser<'c, 's> {
         let state = OpState {
             name,
             operands: values,
-            result_types: results,
+            result_types: results.clone(),
             attrs,
             properties,
             successors,
@@ -1140,7 +1145,7 @@ impl<'c, 's> OpParser<'c, 's> {
         self.push_default_dialect(Some(&def));
         let parsed = match (&def.format, def.custom_parse) {
             (_, Some(hook)) => hook(self),
-            (Some(format), None) => format.clone().parse(self, &def),
+            (Some(format), None) => format.parse(self, &def),
             (None, None) => unreachable!("has_custom_syntax"),
         };
         self.default_dialects.pop();
