@@ -8,26 +8,40 @@
 //!
 //! ```
 //! use strata_ir::dialect::*;
-//! use strata_ir::{Context, constraints};
+//! use strata_ir::{attr_constraints, constraints, parse_source, print_module, verify, Context, ParseOptions, PrintOptions};
 //!
 //! struct Toy;
 //! impl Dialect for Toy {
 //!     fn name(&self) -> &'static str { "toy" }
 //!     fn operations(&self) -> Vec<OpDef> {
-//!         vec![OpDef::new("toy.add")
-//!             .summary("adds two values of the same type")
-//!             .traits(&[Trait::Pure, Trait::Commutative, Trait::SameOperandsAndResultType])
-//!             .operand("lhs", constraints::ANY)
-//!             .operand("rhs", constraints::ANY)
-//!             .result("result", constraints::ANY)
-//!             .format("$lhs `,` $rhs attr-dict `:` type($result)")]
+//!         vec![
+//!             OpDef::new("toy.constant")
+//!                 .traits(&[Trait::ConstantLike])
+//!                 .attr("value", attr_constraints::TYPED)
+//!                 .result("result", constraints::ANY)
+//!                 .format("attr-dict $value")
+//!                 .infer_types(|ctx, input| {
+//!                     let value = (input.attr)("value").ok_or("needs a value")?;
+//!                     Ok(vec![ctx.attr_type(value).ok_or("value needs a type")?])
+//!                 }),
+//!             OpDef::new("toy.add")
+//!                 .summary("adds two values of the same type")
+//!                 .traits(&[Trait::Pure, Trait::Commutative, Trait::SameOperandsAndResultType])
+//!                 .operand("lhs", constraints::ANY)
+//!                 .operand("rhs", constraints::ANY)
+//!                 .result("result", constraints::ANY)
+//!                 .format("$lhs `,` $rhs attr-dict `:` type($result)"),
+//!         ]
 //!     }
 //! }
 //!
 //! let mut ctx = Context::new();
 //! ctx.register_dialect(Toy).unwrap();
-//! let m = strata_ir::parse_source(&ctx, "func.func", "%0 = \"test.x\"() : () -> i32\n%1 = toy.add %0, %0 : i32", &Default::default());
-//! # let _ = m;
+//! let src = "%0 = toy.constant 1 : i32\n%1 = toy.add %0, %0 : i32\n";
+//! let m = parse_source(&ctx, "toy.mlir", src, &ParseOptions::default()).unwrap();
+//! verify(&ctx, &m.ir, m.root).unwrap();
+//! let text = print_module(&ctx, &m, &PrintOptions::default());
+//! assert!(text.contains("%1 = toy.add %0, %0 : i32"), "{text}");
 //! ```
 
 use std::fmt;

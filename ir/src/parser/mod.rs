@@ -1054,8 +1054,11 @@ impl<'c, 's> OpParser<'c, 's> {
                 format!("expected {} operand type(s) but had {}", operands.len(), inputs.len()),
             ));
         }
-        let values =
-            operands.iter().zip(inputs.iter()).map(|(u, t)| self.resolve_operand(u, *t)).collect::<PResult<Vec<_>>>()?;
+        let values = operands
+            .iter()
+            .zip(inputs.iter())
+            .map(|(u, t)| self.resolve_operand(u, *t))
+            .collect::<PResult<Vec<_>>>()?;
         if let (Some(_), Some(p)) = (&def, properties) {
             // A registered op's properties are its inherent attributes.
             match self.ctx.attr_kind(p) {
