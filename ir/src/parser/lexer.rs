@@ -39,7 +39,7 @@ pub(crate) enum Tok {
     BareId,
     Punct,
     /// A `{-# ... #-}` section: (group, owner, key, value) entries.
-    Resources(Box<Vec<[String; 4]>>),
+    Resources(Box<[[String; 4]]>),
     Eof,
 }
 
@@ -286,7 +286,7 @@ impl<'s> Lexer<'s> {
                 };
                 Tok::Type(t)
             }
-            Rule::resource_section => Tok::Resources(Box::new(resource_entries(pair))),
+            Rule::resource_section => Tok::Resources(resource_entries(pair).into_boxed_slice()),
             r => unreachable!("lexer produced {r:?}"),
         };
         Ok(Token { kind, start, end })
