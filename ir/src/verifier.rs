@@ -322,10 +322,7 @@ impl<'a> Verifier<'a> {
         if graph && blocks.len() > 1 {
             return Err(self.op_error(op, format!("expects graph region #{index} to have 0 or 1 blocks")));
         }
-        for (bi, &b) in blocks.iter().enumerate() {
-            if bi > 0 && self.has_no_predecessor_allowed(b) {
-                // Entry block: no predecessors allowed.
-            }
+        for &b in blocks {
             if needs_terminator {
                 match ir.block(b).last_op() {
                     None => {
@@ -358,10 +355,6 @@ impl<'a> Verifier<'a> {
             }
         }
         Ok(())
-    }
-
-    fn has_no_predecessor_allowed(&self, _b: BlockId) -> bool {
-        false
     }
 
     /// Every operand's definition must dominate this use.

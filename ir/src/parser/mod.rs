@@ -1170,11 +1170,6 @@ impl<'c, 's> OpParser<'c, 's> {
         };
         Ok(self.finish_op(state, pending.regions))
     }
-
-    /// Whether value names defined in this region can see the enclosing ones (for hooks).
-    pub fn is_isolated(def: &OpDef) -> bool {
-        def.has_trait(Trait::IsolatedFromAbove)
-    }
 }
 
 impl ValueDef {
