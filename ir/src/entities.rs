@@ -46,6 +46,13 @@ pub enum ValueDef {
     Placeholder,
 }
 
+impl ValueDef {
+    /// Whether the value is a parser placeholder.
+    pub fn is_placeholder(self) -> bool {
+        matches!(self, ValueDef::Placeholder)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ValueData {
     pub(crate) ty: Type,

@@ -422,10 +422,6 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
 
     /// Prints one operation with its results and trailing location.
     pub fn print_op(&mut self, op: OpId) -> fmt::Result {
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.print_op_inner(op))
-    }
-
-    fn print_op_inner(&mut self, op: OpId) -> fmt::Result {
         let ctx = self.ctx;
         let o = self.ir.op(op);
         let results = o.results();
@@ -544,6 +540,13 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     /// `print_empty_block` labels an empty entry block (`^bb0:`) so that it survives a
     /// reparse, as the generic form needs.
     fn print_region_impl(&mut self, r: RegionId, print_entry_args: bool, print_empty_block: bool) -> fmt::Result {
+        // Regions are where printing recurses; grow the stack here rather than once per op.
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
+            self.print_region_body(r, print_entry_args, print_empty_block)
+        })
+    }
+
+    fn print_region_body(&mut self, r: RegionId, print_entry_args: bool, print_empty_block: bool) -> fmt::Result {
         let blocks = self.ir.region(r).blocks().to_vec();
         self.write("{")?;
         self.indent += 2;

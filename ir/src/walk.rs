@@ -76,7 +76,3 @@ impl Ir {
         self.op_ids().collect()
     }
 }
-
-pub(crate) fn walk_ops_in_ir(ir: &Ir) -> Vec<OpId> {
-    ir.all_ops()
-}

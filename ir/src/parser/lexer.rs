@@ -141,10 +141,7 @@ impl<'s> Lexer<'s> {
 
     pub fn relex_buffer(&mut self) {
         if let Some(first) = self.buffer.front() {
-            self.resume_at = first.start;
-            self.pairs = None;
-            self.remaining = 0;
-            self.buffer.clear();
+            self.relex_from(first.start);
         }
     }
 

@@ -19,7 +19,7 @@ use lexer::{Lexer, Tok, Token};
 use crate::attributes::{AttrKind, Attribute, LocKind, Location, NamedAttr};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::OpDef;
-use crate::entities::{BlockId, OpId, Value, ValueDef};
+use crate::entities::{BlockId, OpId, Value};
 use crate::store::Ir;
 use crate::types::{Type, TypeKind};
 use crate::Context;
@@ -674,12 +674,5 @@ impl<'c, 's> OpParser<'c, 's> {
             return Ok(Some(Location(a)));
         }
         Ok(None)
-    }
-}
-
-impl ValueDef {
-    /// Whether the value is a parser placeholder.
-    pub fn is_placeholder(self) -> bool {
-        matches!(self, ValueDef::Placeholder)
     }
 }

@@ -85,7 +85,7 @@ impl<'s> OpParser<'_, 's> {
 
     pub(super) fn resolve_deferred_locations(&mut self) -> PResult<()> {
         let ctx = self.ctx;
-        let ops: Vec<OpId> = crate::walk::walk_ops_in_ir(&self.ir);
+        let ops: Vec<OpId> = self.ir.all_ops();
         for op in ops {
             let loc = self.ir.op(op).loc();
             if let AttrKind::Location(LocKind::Deferred(name)) = ctx.attr_kind(loc.0) {
