@@ -443,12 +443,28 @@ impl Ir {
     /// Clones `op` (with its regions) into this `Ir`, detached. Operands are remapped through
     /// `mapping`, which receives the results and blocks of the copy.
     pub fn clone_op(&mut self, op: OpId, mapping: &mut IrMapping) -> OpId {
-        let s = self.ops[op].clone();
+        self.copy_op(None, op, mapping)
+    }
+
+    /// Copies `op` of another `Ir` (with its regions) into this one, detached.
+    pub fn copy_op_from(&mut self, src: &Ir, op: OpId, mapping: &mut IrMapping) -> OpId {
+        self.copy_op(Some(src), op, mapping)
+    }
+
+    /// What a copy reads: another `Ir`, or this one when cloning. Each read is a short borrow
+    /// that ends before the copy writes.
+    fn source<'a>(&'a self, src: Option<&'a Ir>) -> &'a Ir {
+        src.unwrap_or(self)
+    }
+
+    fn copy_op(&mut self, src: Option<&Ir>, op: OpId, mapping: &mut IrMapping) -> OpId {
+        let s = self.source(src).ops[op].clone();
+        let result_types = s.results.iter().map(|r| self.source(src).values[*r].ty).collect();
         let new = self.create_op(OpState {
             name: s.name,
             operands: s.operands.iter().map(|v| mapping.lookup(*v)).collect(),
-            result_types: s.results.iter().map(|r| self.values[*r].ty).collect(),
-            attrs: s.attrs.clone(),
+            result_types,
+            attrs: s.attrs,
             properties: s.properties,
             successors: s.successors.iter().map(|b| mapping.blocks.get(b).copied().unwrap_or(*b)).collect(),
             num_regions: s.regions.len(),
@@ -459,73 +475,34 @@ impl Ir {
         }
         for (i, &r) in s.regions.iter().enumerate() {
             let dst = self.ops[new].regions[i];
-            let blocks = self.regions[r].blocks.clone();
-            for &b in &blocks {
-                let nb = self.blocks.alloc(Block::default());
-                for a in self.blocks[b].args.clone() {
-                    let na = self.add_block_arg(nb, self.values[a].ty, self.values[a].loc);
-                    mapping.values.insert(a, na);
-                }
-                mapping.blocks.insert(b, nb);
-                self.append_block(dst, nb);
-            }
-            for &b in &blocks {
-                let nb = mapping.blocks[&b];
-                let ops: Vec<OpId> = self.block_ops(b).collect();
-                for o in ops {
-                    let c = self.clone_op(o, mapping);
-                    self.insert_op(c, InsertPoint::BlockEnd(nb));
-                }
-            }
-        }
-        self.remap_successors(new, mapping);
-        new
-    }
-
-    /// Copies `op` of another `Ir` (with its regions) into this one, detached.
-    pub fn copy_op_from(&mut self, src: &Ir, op: OpId, mapping: &mut IrMapping) -> OpId {
-        let s = src.op(op);
-        let operands: Vec<Value> = s.operands.iter().map(|v| mapping.lookup(*v)).collect();
-        let successors = s.successors.iter().map(|b| mapping.blocks.get(b).copied().unwrap_or(*b)).collect();
-        let result_types = s.results.iter().map(|r| src.value_type(*r)).collect();
-        let new = self.create_op(OpState {
-            name: s.name,
-            operands,
-            result_types,
-            attrs: s.attrs.clone(),
-            properties: s.properties,
-            successors,
-            num_regions: s.regions.len(),
-            loc: s.loc,
-        });
-        for (a, b) in s.results.iter().zip(self.ops[new].results.clone()) {
-            mapping.values.insert(*a, b);
-        }
-        for (i, &r) in s.regions.iter().enumerate() {
-            let dst_region = self.ops[new].regions[i];
-            self.copy_region_from(src, r, dst_region, mapping);
+            self.copy_region(src, r, dst, mapping);
         }
         new
     }
 
-    /// Appends copies of the blocks of region `r` of `src` to `dst_region`.
-    fn copy_region_from(&mut self, src: &Ir, r: RegionId, dst_region: RegionId, mapping: &mut IrMapping) {
-        // Create all blocks first so branches to later blocks can be remapped.
+    /// Appends copies of the blocks of region `r` of the source to `dst_region`.
+    fn copy_region(&mut self, src: Option<&Ir>, r: RegionId, dst_region: RegionId, mapping: &mut IrMapping) {
         let first_new = self.regions[dst_region].blocks.len();
-        for &b in &src.regions[r].blocks {
+        let blocks = self.source(src).regions[r].blocks.clone();
+        // Create all blocks first so branches to later blocks can be remapped.
+        for &b in &blocks {
             let nb = self.blocks.alloc(Block::default());
-            for &a in &src.blocks[b].args {
-                let na = self.add_block_arg(nb, src.value_type(a), src.values[a].loc);
+            let args: Vec<(Value, Type, Option<Location>)> = {
+                let from = self.source(src);
+                from.blocks[b].args.iter().map(|a| (*a, from.values[*a].ty, from.values[*a].loc)).collect()
+            };
+            for (a, ty, loc) in args {
+                let na = self.add_block_arg(nb, ty, loc);
                 mapping.values.insert(a, na);
             }
             mapping.blocks.insert(b, nb);
             self.append_block(dst_region, nb);
         }
-        for &b in &src.regions[r].blocks {
+        for &b in &blocks {
             let nb = mapping.blocks[&b];
-            let ops: Vec<OpId> = src.block_ops(b).collect();
+            let ops: Vec<OpId> = self.source(src).block_ops(b).collect();
             for o in ops {
-                let c = self.copy_op_from(src, o, mapping);
+                let c = self.copy_op(src, o, mapping);
                 self.insert_op(c, InsertPoint::BlockEnd(nb));
             }
         }
@@ -571,7 +548,7 @@ impl Ir {
         let regions = s.regions.clone();
         for (i, &r) in regions.iter().enumerate() {
             let dst = piece.ops[root].regions[i];
-            piece.copy_region_from(self, r, dst, &mut mapping);
+            piece.copy_region(Some(self), r, dst, &mut mapping);
             self.clear_region(r);
         }
         Extracted { ir: piece, root, shell: op }
@@ -584,7 +561,7 @@ impl Ir {
         let mut mapping = IrMapping::default();
         let regions = self.ops[shell].regions.clone();
         for (i, &r) in regions.iter().enumerate() {
-            self.copy_region_from(src, src.ops[piece.root].regions[i], r, &mut mapping);
+            self.copy_region(Some(src), src.ops[piece.root].regions[i], r, &mut mapping);
         }
         self.ops[shell].attrs = src.ops[piece.root].attrs.clone();
         self.ops[shell].properties = src.ops[piece.root].properties;
