@@ -166,6 +166,11 @@ impl Context {
         Ok(())
     }
 
+    /// A registered dialect by namespace.
+    pub fn dialect(&self, name: &str) -> Option<&Arc<dyn Dialect>> {
+        self.dialects.get(name)
+    }
+
     /// The definition of a registered operation.
     pub fn op_def(&self, name: Ident) -> Option<&Arc<OpDef>> {
         self.ops.get(&name)

@@ -46,14 +46,16 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
-use crate::attributes::{AttrKind, Attribute};
+use crate::attributes::{AttrKind, Attribute, Location};
+use crate::rewrite::RewritePattern;
+use crate::store::{Ir, OpState};
 use crate::diagnostic::Diagnostic;
 use crate::entities::{OpId, Value};
 use crate::format::Format;
 use crate::parser::OpParser;
 use crate::printer::OpPrinter;
-use crate::store::Ir;
 use crate::types::Type;
 use crate::Context;
 
@@ -66,6 +68,11 @@ pub trait Dialect: Send + Sync {
     /// One line for `--help` listings.
     fn description(&self) -> &'static str {
         ""
+    }
+    /// An op producing constant `value` of type `ty`, for folding (`arith.constant`);
+    /// `None` if the dialect cannot build one.
+    fn materialize_constant(&self, _ctx: &Context, _value: Attribute, _ty: Type, _loc: Location) -> Option<OpState> {
+        None
     }
 }
 
@@ -287,6 +294,8 @@ pub struct OpDef {
     pub custom_print: Option<CustomPrintFn>,
     format_src: Option<&'static str>,
     pub format: Option<Format>,
+    /// Patterns `canonicalize` applies to this op besides its folder.
+    pub canonicalization: Vec<Arc<dyn RewritePattern>>,
 }
 
 impl fmt::Debug for OpDef {
@@ -328,7 +337,13 @@ impl OpDef {
             custom_print: None,
             format_src: None,
             format: None,
+            canonicalization: Vec::new(),
         }
+    }
+    /// Adds a canonicalization pattern rooted at this op.
+    pub fn canonicalization(mut self, pattern: impl RewritePattern + 'static) -> Self {
+        self.canonicalization.push(Arc::new(pattern));
+        self
     }
     pub fn summary(mut self, s: &'static str) -> Self {
         self.summary = s;

@@ -118,6 +118,9 @@ impl Ir {
     pub fn value_type(&self, v: Value) -> Type {
         self.values[v].ty
     }
+    pub fn contains_region(&self, id: RegionId) -> bool {
+        self.regions.contains(id)
+    }
     pub fn contains_op(&self, id: OpId) -> bool {
         self.ops.contains(id)
     }
@@ -405,6 +408,15 @@ impl Ir {
                     }
                 }
             }
+        }
+    }
+
+    /// Drops the operand uses of every op in `block` (nested ones included), so a set of
+    /// blocks that use each other's values can be erased one by one.
+    pub fn drop_block_uses(&mut self, block: BlockId) {
+        let ops: Vec<OpId> = self.block_ops(block).collect();
+        for o in ops {
+            self.drop_operand_uses_tree(o);
         }
     }
 

@@ -4,8 +4,9 @@
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::dominance::DominanceInfo;
 use crate::dialect::{Arity, OpDef, OpView, Trait};
-use crate::entities::{BlockId, OpId, RegionId, Value, ValueDef};
+use crate::entities::{OpId, RegionId, Value, ValueDef};
 use crate::store::Ir;
 use crate::walk::{WalkControl, WalkOrder};
 use crate::Context;
@@ -38,7 +39,7 @@ struct Verifier<'a> {
     ctx: &'a Context,
     ir: &'a Ir,
     positions: FxHashMap<OpId, u32>,
-    doms: FxHashMap<RegionId, DomTree>,
+    doms: FxHashMap<RegionId, DominanceInfo>,
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -418,7 +419,7 @@ impl<'a> Verifier<'a> {
             }
             _ => {
                 let region = def_region.unwrap();
-                let tree = self.doms.entry(region).or_insert_with(|| DomTree::compute(ir, region));
+                let tree = self.doms.entry(region).or_insert_with(|| DominanceInfo::compute(ir, region));
                 if tree.dominates(def_block, use_block) {
                     Ok(())
                 } else {
@@ -433,111 +434,4 @@ enum DomFailure {
     NotDominating,
     /// The use is inside this isolated-from-above op and the definition outside it.
     Isolated(OpId),
-}
-
-/// Immediate dominators of the blocks of one region (Cooper, Harvey and Kennedy's algorithm).
-struct DomTree {
-    index: FxHashMap<BlockId, usize>,
-    /// Immediate dominator by reverse-post-order number; `None` for unreachable blocks.
-    idom: Vec<Option<usize>>,
-    rpo: FxHashMap<BlockId, usize>,
-}
-
-impl DomTree {
-    fn compute(ir: &Ir, region: RegionId) -> Self {
-        let blocks = ir.region(region).blocks();
-        let index: FxHashMap<BlockId, usize> = blocks.iter().enumerate().map(|(i, b)| (*b, i)).collect();
-        let succs: Vec<Vec<usize>> = blocks
-            .iter()
-            .map(|b| {
-                ir.block(*b).last_op().map_or(Vec::new(), |t| {
-                    ir.op(t).successors().iter().filter_map(|s| index.get(s).copied()).collect()
-                })
-            })
-            .collect();
-        // Reverse post-order from the entry, iteratively.
-        let n = blocks.len();
-        let mut order = Vec::new();
-        let mut seen = vec![false; n];
-        if n > 0 {
-            let mut stack = vec![(0usize, 0usize)];
-            seen[0] = true;
-            while let Some((b, i)) = stack.pop() {
-                if i < succs[b].len() {
-                    stack.push((b, i + 1));
-                    let s = succs[b][i];
-                    if !seen[s] {
-                        seen[s] = true;
-                        stack.push((s, 0));
-                    }
-                } else {
-                    order.push(b);
-                }
-            }
-        }
-        order.reverse();
-        let rpo_num: FxHashMap<usize, usize> = order.iter().enumerate().map(|(i, b)| (*b, i)).collect();
-        let mut preds = vec![Vec::new(); n];
-        for (b, ss) in succs.iter().enumerate() {
-            for &s in ss {
-                preds[s].push(b);
-            }
-        }
-        let mut idom: Vec<Option<usize>> = vec![None; order.len()];
-        if !order.is_empty() {
-            idom[0] = Some(0);
-        }
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (i, &b) in order.iter().enumerate().skip(1) {
-                let mut new: Option<usize> = None;
-                for p in &preds[b] {
-                    let Some(&pn) = rpo_num.get(p) else { continue };
-                    if idom[pn].is_none() {
-                        continue;
-                    }
-                    new = Some(match new {
-                        None => pn,
-                        Some(mut a) => {
-                            let mut c = pn;
-                            while a != c {
-                                while a > c {
-                                    a = idom[a].unwrap();
-                                }
-                                while c > a {
-                                    c = idom[c].unwrap();
-                                }
-                            }
-                            a
-                        }
-                    });
-                }
-                if new != idom[i] {
-                    idom[i] = new;
-                    changed = true;
-                }
-            }
-        }
-        let rpo = blocks.iter().enumerate().filter_map(|(i, b)| rpo_num.get(&i).map(|r| (*b, *r))).collect();
-        DomTree { index, idom, rpo }
-    }
-
-    fn dominates(&self, a: BlockId, b: BlockId) -> bool {
-        let _ = &self.index;
-        let (Some(&ra), Some(&rb)) = (self.rpo.get(&a), self.rpo.get(&b)) else {
-            // Uses in unreachable blocks are not checked, as in MLIR.
-            return !self.rpo.contains_key(&b);
-        };
-        let mut x = rb;
-        loop {
-            if x == ra {
-                return true;
-            }
-            match self.idom[x] {
-                Some(p) if p != x => x = p,
-                _ => return false,
-            }
-        }
-    }
 }

@@ -1,0 +1,110 @@
+//! Runtime plugins: shared libraries that add passes or dialects through a versioned C-ABI
+//! entry point, in the manner of MLIR's `mlirGetPassPluginInfo`.
+//!
+//! A plugin crate (`crate-type = ["cdylib"]`) declares its entry point with a macro:
+//!
+//! ```ignore
+//! strata_ir::pass_plugin!("my-passes", "0.1", |registry| {
+//!     registry.register(my_pass_info()).unwrap();
+//! });
+//! ```
+//!
+//! The host checks [`PLUGIN_API_VERSION`] and the build id (strata version and `rustc -V`)
+//! before calling anything else: Rust types cross the boundary, so both sides must come
+//! from the same toolchain and strata version.
+
+use std::ffi::c_char;
+
+use super::PassRegistry;
+use crate::Context;
+
+/// Version of the plugin entry-point layout; bumped when [`PassPluginInfo`] or
+/// [`DialectPluginInfo`] change.
+pub const PLUGIN_API_VERSION: u32 = 1;
+
+/// Strata version and compiler, NUL-terminated, as this copy of strata-ir was built.
+pub const BUILD_ID: &str = concat!("strata ", env!("CARGO_PKG_VERSION"), ", ", env!("STRATA_RUSTC_VERSION"), "\0");
+
+/// Symbol a pass plugin exports.
+pub const PASS_PLUGIN_ENTRY: &str = "strataGetPassPluginInfo";
+/// Symbol a dialect plugin exports.
+pub const DIALECT_PLUGIN_ENTRY: &str = "strataGetDialectPluginInfo";
+
+/// What `strataGetPassPluginInfo` returns.
+#[repr(C)]
+pub struct PassPluginInfo {
+    pub api_version: u32,
+    /// NUL-terminated [`BUILD_ID`] of the plugin's build.
+    pub build_id: *const c_char,
+    pub plugin_name: *const c_char,
+    pub plugin_version: *const c_char,
+    /// Adds the plugin's passes; returns false if registration failed (a name clash).
+    pub register: unsafe extern "C" fn(*mut PassRegistry) -> bool,
+}
+
+/// What `strataGetDialectPluginInfo` returns.
+#[repr(C)]
+pub struct DialectPluginInfo {
+    pub api_version: u32,
+    pub build_id: *const c_char,
+    pub plugin_name: *const c_char,
+    pub plugin_version: *const c_char,
+    /// Adds the plugin's dialects; returns false if registration failed.
+    pub register: unsafe extern "C" fn(*mut Context) -> bool,
+}
+
+/// Calls a plugin's registration function, turning a panic or an error into `false`.
+pub fn call_register<T>(target: &mut T, f: fn(&mut T) -> Result<(), String>) -> bool {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(target))) {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            eprintln!("error: plugin registration failed: {e}");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
+/// Declares a pass plugin's entry point. `$register` is a `fn(&mut PassRegistry) -> Result<(), String>`.
+#[macro_export]
+macro_rules! pass_plugin {
+    ($name:literal, $version:literal, $register:expr) => {
+        #[no_mangle]
+        pub extern "C" fn strataGetPassPluginInfo() -> $crate::pass::plugin::PassPluginInfo {
+            unsafe extern "C" fn register(registry: *mut $crate::pass::PassRegistry) -> bool {
+                let f: fn(&mut $crate::pass::PassRegistry) -> Result<(), String> = $register;
+                // SAFETY: the host passes a valid, exclusive registry pointer.
+                $crate::pass::plugin::call_register(unsafe { &mut *registry }, f)
+            }
+            $crate::pass::plugin::PassPluginInfo {
+                api_version: $crate::pass::plugin::PLUGIN_API_VERSION,
+                build_id: $crate::pass::plugin::BUILD_ID.as_ptr().cast(),
+                plugin_name: concat!($name, "\0").as_ptr().cast(),
+                plugin_version: concat!($version, "\0").as_ptr().cast(),
+                register,
+            }
+        }
+    };
+}
+
+/// Declares a dialect plugin's entry point. `$register` is a `fn(&mut Context) -> Result<(), String>`.
+#[macro_export]
+macro_rules! dialect_plugin {
+    ($name:literal, $version:literal, $register:expr) => {
+        #[no_mangle]
+        pub extern "C" fn strataGetDialectPluginInfo() -> $crate::pass::plugin::DialectPluginInfo {
+            unsafe extern "C" fn register(ctx: *mut $crate::Context) -> bool {
+                let f: fn(&mut $crate::Context) -> Result<(), String> = $register;
+                // SAFETY: the host passes a valid, exclusive context pointer.
+                $crate::pass::plugin::call_register(unsafe { &mut *ctx }, f)
+            }
+            $crate::pass::plugin::DialectPluginInfo {
+                api_version: $crate::pass::plugin::PLUGIN_API_VERSION,
+                build_id: $crate::pass::plugin::BUILD_ID.as_ptr().cast(),
+                plugin_name: concat!($name, "\0").as_ptr().cast(),
+                plugin_version: concat!($version, "\0").as_ptr().cast(),
+                register,
+            }
+        }
+    };
+}
