@@ -8,7 +8,7 @@ use strata_ir::dialect::{
 };
 use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{
+use strata_ir::{Location, OpState, 
     as_unsigned, wrap_signed, AttrKind, Attribute, Context, Diagnostic, FoldResult, Ir, OpId, Signedness, Type,
     TypeKind,
 };
@@ -187,6 +187,9 @@ fn float_semantics(name: &str) -> Option<FloatFn> {
 impl Dialect for Arith {
     fn name(&self) -> &'static str {
         "arith"
+    }
+    fn materialize_constant(&self, ctx: &Context, value: Attribute, ty: Type, loc: Location) -> Option<OpState> {
+        constant_state(ctx, value, ty, loc)
     }
     fn description(&self) -> &'static str {
         "integer and floating-point arithmetic"
@@ -653,4 +656,14 @@ fn print_select(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
         p.write(", ")?;
         p.print_type(ir.value_type(ops[1]))
     }
+}
+
+/// An `arith.constant` of `value` (an integer, float or dense attribute of type `ty`).
+pub fn constant_state(ctx: &Context, value: Attribute, ty: Type, loc: Location) -> Option<OpState> {
+    let typed = match ctx.attr_kind(value) {
+        AttrKind::Integer { ty: t, .. } | AttrKind::Float { ty: t, .. } => *t == ty,
+        AttrKind::DenseElements { ty: t, .. } => *t == ty,
+        _ => false,
+    };
+    typed.then(|| OpState::new(ctx, "arith.constant", loc).attr(ctx, "value", value).results(&[ty]))
 }

@@ -6,9 +6,10 @@ use std::ops::Range;
 use strata_ir::dialect::{attr_constraints as ac, constraints as tc, Dialect, OpDef, OpView, Trait};
 use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
+use strata_ir::rewrite::{PatternRewriter, RewritePattern};
 use strata_ir::{
-    AttrKind, Attribute, Context, DenseArrayValues, DenseElements, DenseValue, Diagnostic, FoldResult, Ir, NamedAttr,
-    OpId, TypeKind,
+    AttrKind, Attribute, BlockId, Context, DenseArrayValues, DenseElements, DenseValue, Diagnostic, FoldResult, Ir,
+    NamedAttr, OpId, OpState, TypeKind, Value,
 };
 
 pub struct ControlFlow;
@@ -33,7 +34,8 @@ impl Dialect for ControlFlow {
                 .variadic_operand("destOperands", tc::ANY)
                 .successor("dest")
                 .successor_operands(|_, ir, op, _| 0..ir.op(op).operands().len())
-                .format("$dest (`(` $destOperands^ `:` type($destOperands) `)`)? attr-dict"),
+                .format("$dest (`(` $destOperands^ `:` type($destOperands) `)`)? attr-dict")
+                .canonicalization(MergeIntoSinglePredecessor),
             OpDef::new("cf.cond_br")
                 .summary("conditional branch")
                 .traits(&[Trait::Pure, Trait::Terminator, Trait::Branch, Trait::AttrSizedOperandSegments])
@@ -43,7 +45,9 @@ impl Dialect for ControlFlow {
                 .successor("trueDest")
                 .successor("falseDest")
                 .successor_operands(|ctx, ir, op, i| group(ctx, ir, op, i + 1))
-                .format("$condition `,` $trueDest (`(` $trueDestOperands^ `:` type($trueDestOperands) `)`)? `,` $falseDest (`(` $falseDestOperands^ `:` type($falseDestOperands) `)`)? attr-dict"),
+                .format("$condition `,` $trueDest (`(` $trueDestOperands^ `:` type($trueDestOperands) `)`)? `,` $falseDest (`(` $falseDestOperands^ `:` type($falseDestOperands) `)`)? attr-dict")
+                .canonicalization(CondBrOnConstant)
+                .canonicalization(CondBrToSameDest),
             OpDef::new("cf.switch")
                 .summary("multi-way branch on an integer")
                 .traits(&[Trait::Pure, Trait::Terminator, Trait::Branch, Trait::AttrSizedOperandSegments])
@@ -64,6 +68,94 @@ impl Dialect for ControlFlow {
                 .format("$arg `,` $msg attr-dict")
                 .folder(fold_assert),
         ]
+    }
+}
+
+/// `cf.br ^bb(args)` to a block only it reaches: the block's ops move into the branch's block.
+struct MergeIntoSinglePredecessor;
+
+/// How many terminator successor slots in `block`'s region name `block`.
+fn predecessor_count(ir: &Ir, block: BlockId) -> usize {
+    let Some(region) = ir.block(block).parent_region() else { return 0 };
+    ir.region(region)
+        .blocks()
+        .iter()
+        .filter_map(|b| ir.block(*b).last_op())
+        .map(|t| ir.op(t).successors().iter().filter(|s| **s == block).count())
+        .sum()
+}
+
+impl RewritePattern for MergeIntoSinglePredecessor {
+    fn root(&self) -> Option<&str> {
+        Some("cf.br")
+    }
+    fn name(&self) -> &str {
+        "SimplifyBrToBlockWithSinglePred"
+    }
+    fn match_and_rewrite(&self, op: OpId, rw: &mut PatternRewriter<'_>) -> bool {
+        let ir = rw.ir();
+        let dest = ir.op(op).successors()[0];
+        let Some(here) = ir.op(op).parent_block() else { return false };
+        let region = ir.block(dest).parent_region();
+        if dest == here || region.and_then(|r| ir.region(r).entry()) == Some(dest) || predecessor_count(ir, dest) != 1 {
+            return false;
+        }
+        let args = ir.op(op).operands().to_vec();
+        rw.erase_op(op);
+        rw.merge_blocks(dest, here, &args);
+        true
+    }
+}
+
+fn replace_with_br(rw: &mut PatternRewriter<'_>, op: OpId, dest: BlockId, operands: &[Value]) {
+    let state = OpState::new(rw.ctx, "cf.br", rw.loc(op)).operands(operands).successors(&[dest]);
+    rw.set_insertion_point_before(op);
+    rw.create(state);
+    rw.erase_op(op);
+}
+
+/// `cf.cond_br` on a constant condition is a `cf.br`.
+struct CondBrOnConstant;
+
+impl RewritePattern for CondBrOnConstant {
+    fn root(&self) -> Option<&str> {
+        Some("cf.cond_br")
+    }
+    fn name(&self) -> &str {
+        "SimplifyConstCondBranchPred"
+    }
+    fn match_and_rewrite(&self, op: OpId, rw: &mut PatternRewriter<'_>) -> bool {
+        let Some(c) = rw.constant_int(rw.ir().op(op).operand(0)) else { return false };
+        let taken = if c != 0 { 0 } else { 1 };
+        let dest = rw.ir().op(op).successors()[taken];
+        let range = group(rw.ctx, rw.ir(), op, taken + 1);
+        let operands = rw.ir().op(op).operands()[range].to_vec();
+        replace_with_br(rw, op, dest, &operands);
+        true
+    }
+}
+
+/// `cf.cond_br %c, ^bb(args), ^bb(args)` is a `cf.br`.
+struct CondBrToSameDest;
+
+impl RewritePattern for CondBrToSameDest {
+    fn root(&self) -> Option<&str> {
+        Some("cf.cond_br")
+    }
+    fn name(&self) -> &str {
+        "SimplifyCondBranchIdenticalSuccessors"
+    }
+    fn match_and_rewrite(&self, op: OpId, rw: &mut PatternRewriter<'_>) -> bool {
+        let ir = rw.ir();
+        let succ = ir.op(op).successors();
+        let (t, f) = (group(rw.ctx, ir, op, 1), group(rw.ctx, ir, op, 2));
+        let operands = ir.op(op).operands();
+        if succ[0] != succ[1] || operands[t.clone()] != operands[f] {
+            return false;
+        }
+        let (dest, args) = (succ[0], operands[t].to_vec());
+        replace_with_br(rw, op, dest, &args);
+        true
     }
 }
 

@@ -314,8 +314,10 @@ fn verify_return(v: &OpView) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Finds a `func.func` by name in the nearest enclosing symbol table.
-fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<OpId> {
+/// Finds a `func.func` by name in the nearest enclosing symbol table: `None` without one
+/// (a function verified on its own, as a pass on one function does), `Some(None)` when the
+/// table lacks it.
+fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<Option<OpId>> {
     let mut scope = ir.parent_op(from);
     while let Some(s) = scope {
         if ctx.op_def(ir.op(s).name()).is_some_and(|d| d.has_trait(Trait::SymbolTable)) {
@@ -323,12 +325,12 @@ fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<OpI
                 for &b in ir.region(r).blocks() {
                     for o in ir.block_ops(b) {
                         if ctx.ident_str(ir.op(o).name()) == "func.func" && sym_name(ctx, ir, o) == name {
-                            return Some(o);
+                            return Some(Some(o));
                         }
                     }
                 }
             }
-            return None;
+            return Some(None);
         }
         scope = ir.parent_op(s);
     }
@@ -338,8 +340,10 @@ fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<OpI
 fn verify_call(v: &OpView) -> Result<(), Diagnostic> {
     let (ctx, ir) = (v.ctx, v.ir);
     let Some(callee) = v.attr("callee").and_then(|a| ctx.attr_as_symbol(a).map(str::to_string)) else { return Ok(()) };
-    let Some(f) = lookup_function(ctx, ir, v.op, &callee) else {
-        return Err(v.error(format!("'{callee}' does not reference a valid function")));
+    let f = match lookup_function(ctx, ir, v.op, &callee) {
+        None => return Ok(()),
+        Some(None) => return Err(v.error(format!("'{callee}' does not reference a valid function"))),
+        Some(Some(f)) => f,
     };
     let (inputs, results) = function_type(ctx, ir, f).unwrap_or_default();
     let operand_types: Vec<Type> = v.operands().iter().map(|o| ir.value_type(*o)).collect();

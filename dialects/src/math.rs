@@ -116,6 +116,15 @@ impl Dialect for Math {
     fn name(&self) -> &'static str {
         "math"
     }
+    fn materialize_constant(
+        &self,
+        ctx: &strata_ir::Context,
+        value: strata_ir::Attribute,
+        ty: strata_ir::Type,
+        loc: strata_ir::Location,
+    ) -> Option<strata_ir::OpState> {
+        crate::arith::constant_state(ctx, value, ty, loc)
+    }
     fn description(&self) -> &'static str {
         "elementary mathematical functions"
     }

@@ -253,6 +253,14 @@ impl Ir {
         self.regions[region].blocks.insert(index, block);
     }
 
+    /// Takes a block out of its region, keeping its ops; insert it again with
+    /// [`Ir::insert_block`].
+    pub fn detach_block(&mut self, block: BlockId) {
+        if let Some(region) = self.blocks[block].parent.take() {
+            self.regions[region].blocks.retain(|b| *b != block);
+        }
+    }
+
     // ------------------------------------------------------------------ linking
     /// Links a detached operation at an insertion point.
     pub fn insert_op(&mut self, op: OpId, at: InsertPoint) {

@@ -1,27 +1,39 @@
-//! The `strata-opt` driver: read, verify and print MLIR, with mlir-opt's flag names.
+//! The `strata-opt` driver: read, verify, transform and print MLIR, with mlir-opt's flag names.
 //!
-//! A tool with extra dialects calls [`run`] with its own registration function:
+//! A tool with its own dialects and passes calls [`run`] with a registration function:
 //!
 //! ```no_run
 //! fn main() -> std::process::ExitCode {
-//!     strata_tools::opt::run(std::env::args_os(), |ctx| strata_dialects::register_all(ctx))
+//!     strata_tools::opt::run(std::env::args_os(), |ctx, passes| {
+//!         strata_dialects::register_all(ctx);
+//!         strata_passes::register_all(passes);
+//!     })
 //! }
 //! ```
+//!
+//! Passes are given as `--pass-pipeline='builtin.module(func.func(cse))'` or as flags of their
+//! own (`--canonicalize --cse='...'`), which nest implicitly where a pass is restricted to an op.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
+use strata_ir::pass::{
+    install_quiet_panic_hook, Anchor, IrPrinting, OpPassManager, PassFilter, PassManager, PassRegistry, TimingFormat,
+};
 use strata_ir::{
     parse_source, print_module, verify, Context, Diagnostic, DiagnosticRenderer, ParseOptions, PrintOptions,
 };
 
 use crate::expectations::{check, parse_expectations};
+use crate::plugins::{load_dialect_plugin, load_pass_plugin};
 
 /// Command line of `strata-opt` (mlir-opt's flag names).
 #[derive(Parser, Debug)]
-#[command(name = "strata-opt", version, about = "Reads, verifies and prints MLIR: Strata's mlir-opt")]
+#[command(name = "strata-opt", version, about = "Reads, verifies, transforms and prints MLIR: Strata's mlir-opt")]
 pub struct OptArgs {
     /// Input file (`-` for standard input).
     #[arg(default_value = "-")]
@@ -47,6 +59,69 @@ pub struct OptArgs {
     /// Do not wrap the input in an implicit `builtin.module`.
     #[arg(long = "no-implicit-module")]
     pub no_implicit_module: bool,
+    /// The pass pipeline to run, e.g. `builtin.module(func.func(canonicalize,cse))`.
+    #[arg(long = "pass-pipeline", short = 'p', value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+    /// Print the pipeline that would run (every option written out) and stop before reading input.
+    #[arg(long = "dump-pass-pipeline")]
+    pub dump_pass_pipeline: bool,
+    /// List every registered pass and pipeline with its options.
+    #[arg(long = "list-passes")]
+    pub list_passes: bool,
+    /// Verify the IR after each pass.
+    #[arg(long = "verify-each", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub verify_each: bool,
+    /// Run nested pipelines on one thread.
+    #[arg(long = "mlir-disable-threading")]
+    pub disable_threading: bool,
+    /// Report how long each pass took.
+    #[arg(long = "mlir-timing")]
+    pub timing: bool,
+    /// `tree` (nested as the pipeline) or `list` (per pass, slowest first).
+    #[arg(long = "mlir-timing-display", default_value = "tree", value_parser = ["tree", "list"])]
+    pub timing_display: String,
+    /// Format of reports: `text` or `json`.
+    #[arg(long = "mlir-output-format", default_value = "text", value_parser = ["text", "json"])]
+    pub output_format: String,
+    /// Report the statistics each pass kept.
+    #[arg(long = "mlir-pass-statistics")]
+    pub statistics: bool,
+    /// `pipeline` (nested) or `list` (summed by pass).
+    #[arg(long = "mlir-pass-statistics-display", default_value = "pipeline", value_parser = ["pipeline", "list"])]
+    pub statistics_display: String,
+    /// Print the IR before these passes (comma-separated names).
+    #[arg(long = "mlir-print-ir-before", value_delimiter = ',', value_name = "PASSES")]
+    pub print_ir_before: Vec<String>,
+    /// Print the IR after these passes (comma-separated names).
+    #[arg(long = "mlir-print-ir-after", value_delimiter = ',', value_name = "PASSES")]
+    pub print_ir_after: Vec<String>,
+    /// Print the IR before every pass.
+    #[arg(long = "mlir-print-ir-before-all")]
+    pub print_ir_before_all: bool,
+    /// Print the IR after every pass.
+    #[arg(long = "mlir-print-ir-after-all")]
+    pub print_ir_after_all: bool,
+    /// With the -after flags: print only when the pass changed the IR.
+    #[arg(long = "mlir-print-ir-after-change")]
+    pub print_ir_after_change: bool,
+    /// Print the IR after a pass that failed.
+    #[arg(long = "mlir-print-ir-after-failure")]
+    pub print_ir_after_failure: bool,
+    /// Write each IR dump to its own file under DIR (one folder per op, numbered files).
+    #[arg(long = "mlir-print-ir-tree-dir", value_name = "DIR")]
+    pub print_ir_tree_dir: Option<String>,
+    /// On a failing or crashing pass, write the input IR and the pipeline to FILE.
+    #[arg(long = "mlir-pass-pipeline-crash-reproducer", value_name = "FILE")]
+    pub crash_reproducer: Option<String>,
+    /// Run the pipeline recorded in the input (a crash reproducer).
+    #[arg(long = "run-reproducer")]
+    pub run_reproducer: bool,
+    /// Load a pass plugin (a shared library exporting `strataGetPassPluginInfo`).
+    #[arg(long = "load-pass-plugin", value_name = "PATH")]
+    pub pass_plugins: Vec<String>,
+    /// Load a dialect plugin (a shared library exporting `strataGetDialectPluginInfo`).
+    #[arg(long = "load-dialect-plugin", value_name = "PATH")]
+    pub dialect_plugins: Vec<String>,
 }
 
 /// A piece of the input and the line it starts on.
@@ -75,27 +150,139 @@ fn split(src: &str, enabled: bool) -> Vec<Chunk<'_>> {
     chunks
 }
 
-/// Parses the arguments and runs; `register` adds the dialects the tool knows.
+/// Values of `--flag=value` or `--flag value` for `flag`, scanned before the full parse
+/// (plugins must be loaded before pass flags can be recognised).
+fn scan_values(args: &[OsString], flag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let long = format!("--{flag}");
+    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(a) = it.next() {
+        if let Some(v) = a.strip_prefix(&format!("{long}=")) {
+            out.push(v.to_string());
+        } else if a == long {
+            if let Some(v) = it.next() {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Takes pass flags (`--cse`, `--canonicalize=max-iterations=3`) out of `args`, in order, as
+/// pipeline text.
+fn take_pass_flags(args: Vec<OsString>, registry: &PassRegistry) -> (Vec<OsString>, Vec<String>) {
+    let mut rest = Vec::new();
+    let mut passes = Vec::new();
+    for (i, a) in args.into_iter().enumerate() {
+        let s = a.to_string_lossy();
+        if i > 0 {
+            if let Some(flag) = s.strip_prefix("--") {
+                let (name, opts) = match flag.split_once('=') {
+                    Some((n, o)) => (n, Some(o)),
+                    None => (flag, None),
+                };
+                if registry.contains(name) {
+                    passes.push(match opts {
+                        Some(o) => format!("{name}{{{o}}}"),
+                        None => name.to_string(),
+                    });
+                    continue;
+                }
+            }
+        }
+        rest.push(a);
+    }
+    (rest, passes)
+}
+
+fn list_passes(registry: &PassRegistry) -> String {
+    let mut out = String::from("Passes:\n");
+    for p in registry.passes() {
+        let anchor = p.anchor.map(|a| format!(" (on '{a}')")).unwrap_or_default();
+        out.push_str(&format!("  --{:<28} - {}{anchor}\n", p.name, p.summary));
+        for o in &p.options {
+            out.push_str(&format!("      {:<26} - {} [{}]\n", format!("{}=<{}>", o.name, o.kind), o.description, o.kind));
+        }
+    }
+    out.push_str("Pass pipelines:\n");
+    for p in registry.pipelines() {
+        out.push_str(&format!("  --{:<28} - {} ({})\n", p.name, p.summary, p.text));
+    }
+    out
+}
+
+/// Parses the arguments and runs; `register` adds the dialects and passes the tool knows.
 pub fn run(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
-    register: impl FnOnce(&mut Context),
+    register: impl FnOnce(&mut Context, &mut PassRegistry),
 ) -> ExitCode {
-    let args = match OptArgs::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let mut ctx = Context::new();
+    let mut registry = PassRegistry::new();
+    register(&mut ctx, &mut registry);
+    for path in scan_values(&args, "load-dialect-plugin") {
+        if let Err(e) = load_dialect_plugin(&path, &mut ctx) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    for path in scan_values(&args, "load-pass-plugin") {
+        if let Err(e) = load_pass_plugin(&path, &mut registry) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let (args, pass_flags) = take_pass_flags(args, &registry);
+    let command = OptArgs::command().after_help(list_passes(&registry));
+    let args = match command.try_get_matches_from(args).and_then(|m| OptArgs::from_arg_matches(&m)) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
         }
     };
-    let mut ctx = Context::new();
-    register(&mut ctx);
+    if args.list_passes {
+        print!("{}", list_passes(&registry));
+        return ExitCode::SUCCESS;
+    }
+    let pm = match build_pipeline(&args, &pass_flags, &registry) {
+        Ok(pm) => pm,
+        Err(message) => {
+            eprint!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.dump_pass_pipeline {
+        eprintln!("Pass Manager with {} passes:", pm.num_passes());
+        eprintln!("{}", pm.to_text(true));
+        if args.input == "-" {
+            return ExitCode::SUCCESS;
+        }
+    }
+    install_quiet_panic_hook();
     // Deeply nested input recurses; a large stack keeps that inside our nesting limits.
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || process(&ctx, &args));
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || process(&ctx, &args, &registry, pm));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => {
             eprintln!("strata-opt: internal error");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_pipeline(args: &OptArgs, pass_flags: &[String], registry: &PassRegistry) -> Result<OpPassManager, String> {
+    let root_anchor = if args.no_implicit_module { Anchor::Any } else { Anchor::Op("builtin.module".into()) };
+    match (&args.pass_pipeline, pass_flags.is_empty()) {
+        (Some(_), false) => Err("error: give passes either as --pass-pipeline or as pass flags, not both\n".into()),
+        (Some(text), true) => registry.parse_pipeline(text).map_err(|e| e.render(text)),
+        (None, _) => {
+            let mut pm = OpPassManager::new(root_anchor);
+            let text = pass_flags.join(",");
+            registry.add_to(&mut pm, &text, true).map_err(|e| e.render(&text))?;
+            Ok(pm)
         }
     }
 }
@@ -110,7 +297,47 @@ fn read_input(path: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-fn process(ctx: &Context, args: &OptArgs) -> ExitCode {
+/// The pipeline a reproducer recorded (`external_resources: { mlir_reproducer: { pipeline } }`).
+fn reproducer_pipeline(resources: &[[String; 4]]) -> Option<String> {
+    let entry = resources
+        .iter()
+        .find(|[group, owner, key, _]| group == "external_resources" && owner == "mlir_reproducer" && key == "pipeline")?;
+    let v = entry[3].trim();
+    let v = v.strip_prefix('"')?.strip_suffix('"')?;
+    Some(v.replace("\\\"", "\"").replace("\\\\", "\\"))
+}
+
+fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> PassManager {
+    let mut pm = PassManager::new(root);
+    pm.verify_each = args.verify_each;
+    pm.threading = !args.disable_threading;
+    pm.crash_reproducer = args.crash_reproducer.as_ref().map(Into::into);
+    let filter = |all: bool, names: &[String]| {
+        if all {
+            PassFilter::All
+        } else if names.is_empty() {
+            PassFilter::None
+        } else {
+            PassFilter::Names(names.to_vec())
+        }
+    };
+    let printing = IrPrinting {
+        before: filter(args.print_ir_before_all, &args.print_ir_before),
+        after: filter(args.print_ir_after_all || (args.print_ir_after_change && args.print_ir_after.is_empty()), &args.print_ir_after),
+        only_on_change: args.print_ir_after_change,
+        after_failure: args.print_ir_after_failure,
+        tree_dir: args.print_ir_tree_dir.as_ref().map(Into::into),
+        print: PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo },
+        ..IrPrinting::default()
+    };
+    if printing.before != PassFilter::None || printing.after != PassFilter::None || printing.after_failure {
+        pm.add_instrumentation(Arc::new(printing));
+    }
+    pm
+}
+
+fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassManager) -> ExitCode {
+    let started = Instant::now();
     let bytes = match read_input(&args.input) {
         Ok(b) => b,
         Err(e) => {
@@ -137,18 +364,50 @@ fn process(ctx: &Context, args: &OptArgs) -> ExitCode {
         first_line,
     };
     let print_opts = PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo };
+    let mut pm = make_pass_manager(args, root);
+    let (mut parse_time, mut output_time) = (0.0, 0.0);
     let mut outputs = Vec::new();
     let mut failed = false;
     for chunk in split(&src, args.split_input_file) {
-        let result = parse_source(ctx, file, chunk.text, &parse_opts(chunk.first_line))
+        let t = Instant::now();
+        let parsed = parse_source(ctx, file, chunk.text, &parse_opts(chunk.first_line))
             .and_then(|m| verify(ctx, &m.ir, m.root).map(|_| m));
-        let diags: Vec<Diagnostic> = match &result {
-            Ok(m) => {
-                outputs.push(print_module(ctx, m, &print_opts));
-                Vec::new()
+        parse_time += t.elapsed().as_secs_f64();
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        match parsed {
+            Ok(mut m) => {
+                if args.run_reproducer {
+                    match reproducer_pipeline(&m.resources) {
+                        Some(text) => match registry.parse_pipeline(&text) {
+                            Ok(root) => pm = make_pass_manager(args, root),
+                            Err(e) => {
+                                eprint!("{}", e.render(&text));
+                                return ExitCode::FAILURE;
+                            }
+                        },
+                        None => {
+                            eprintln!("{file}: error: --run-reproducer: the input holds no reproducer pipeline");
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                    m.resources.retain(|[group, ..]| group != "external_resources");
+                }
+                match pm.run(ctx, &mut m.ir, m.root) {
+                    Ok(()) => {
+                        let t = Instant::now();
+                        outputs.push(print_module(ctx, &m, &print_opts));
+                        output_time += t.elapsed().as_secs_f64();
+                    }
+                    Err(f) => {
+                        if let Some(path) = &args.crash_reproducer {
+                            eprintln!("note: pipeline crash reproducer written to {path}");
+                        }
+                        diags.push(f.diagnostic);
+                    }
+                }
             }
-            Err(d) => vec![d.clone()],
-        };
+            Err(d) => diags.push(d),
+        }
         if args.verify_diagnostics {
             let mut expected = match parse_expectations(chunk.text, chunk.first_line) {
                 Ok(e) => e,
@@ -168,14 +427,28 @@ fn process(ctx: &Context, args: &OptArgs) -> ExitCode {
         }
     }
     let text = outputs.join("// -----\n");
+    let t = Instant::now();
     let written = if args.output == "-" {
         std::io::stdout().write_all(text.as_bytes())
     } else {
         std::fs::write(&args.output, text.as_bytes())
     };
+    output_time += t.elapsed().as_secs_f64();
     if let Err(e) = written {
         eprintln!("error: {}: {e}", args.output);
         return ExitCode::FAILURE;
+    }
+    if args.timing {
+        let format = match (args.output_format.as_str(), args.timing_display.as_str()) {
+            ("json", _) => TimingFormat::Json,
+            (_, "list") => TimingFormat::List,
+            _ => TimingFormat::Tree,
+        };
+        let total = started.elapsed().as_secs_f64();
+        eprint!("{}", pm.timing_report(format, &[("Parser", parse_time)], &[("Output", output_time)], total));
+    }
+    if args.statistics {
+        eprint!("{}", pm.statistics_report_as(args.statistics_display == "list"));
     }
     if failed {
         ExitCode::FAILURE

@@ -78,6 +78,13 @@ pub struct IrPrinting {
     /// Write each dump to its own file under this directory instead of the log.
     pub tree_dir: Option<PathBuf>,
     pub print: PrintOptions,
+    /// Bookkeeping between hooks; start it at `Default::default()`.
+    pub state: DumpState,
+}
+
+/// What [`IrPrinting`] remembers between hooks.
+#[derive(Default)]
+pub struct DumpState {
     /// Fingerprint before the pass, per thread (a thread runs one pass at a time).
     fingerprints: Mutex<HashMap<ThreadId, u64>>,
     /// Dumps written per op path, to number the files.
@@ -98,7 +105,7 @@ impl IrPrinting {
             }
             Some(dir) => {
                 let n = {
-                    let mut counters = self.counters.lock().unwrap();
+                    let mut counters = self.state.counters.lock().unwrap();
                     let c = counters.entry(event.scope.to_vec()).or_insert(0);
                     *c += 1;
                     *c - 1
@@ -140,7 +147,7 @@ impl PassInstrumentation for IrPrinting {
         }
         if self.only_on_change && self.after.matches(name) {
             let f = fingerprint(&self.text(event));
-            self.fingerprints.lock().unwrap().insert(std::thread::current().id(), f);
+            self.state.fingerprints.lock().unwrap().insert(std::thread::current().id(), f);
         }
     }
 
@@ -150,7 +157,7 @@ impl PassInstrumentation for IrPrinting {
         }
         let text = self.text(event);
         if self.only_on_change {
-            let before = self.fingerprints.lock().unwrap().remove(&std::thread::current().id());
+            let before = self.state.fingerprints.lock().unwrap().remove(&std::thread::current().id());
             if before == Some(fingerprint(&text)) {
                 return;
             }

@@ -90,6 +90,17 @@ impl OpPassManager {
         &self.anchor
     }
 
+    /// The number of passes at every depth.
+    pub fn num_passes(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|e| match e {
+                Entry::Pass(_) => 1,
+                Entry::Nested(n) => n.num_passes(),
+            })
+            .sum()
+    }
+
     /// Whether the manager holds no passes at any depth.
     pub fn is_empty(&self) -> bool {
         self.entries.iter().all(|e| matches!(e, Entry::Nested(n) if n.is_empty()))

@@ -48,7 +48,7 @@ mod report;
 
 pub use analysis::{Analysis, AnalysisManager, Preserved};
 pub use context::PassContext;
-pub use instrument::{IrPrinting, PassEvent, PassFilter, PassInstrumentation};
+pub use instrument::{DumpState, IrPrinting, PassEvent, PassFilter, PassInstrumentation};
 pub use manager::{Anchor, OpPassManager, PassFailure, PassManager};
 pub use options::{OptionKind, OptionSpec, OptionValue, PassOptions};
 pub use pipeline::PipelineError;

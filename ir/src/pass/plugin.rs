@@ -53,6 +53,30 @@ pub struct DialectPluginInfo {
     pub register: unsafe extern "C" fn(*mut Context) -> bool,
 }
 
+/// Registers a plugin's passes with every pass wrapped so that a panic inside it is caught
+/// on the plugin's side. (A plugin carries its own copy of the Rust runtime; a panic
+/// unwinding out of it into the host would abort the process.) Called by [`pass_plugin!`].
+pub fn register_plugin_passes(registry: &mut PassRegistry, f: fn(&mut PassRegistry) -> Result<(), String>) -> bool {
+    super::install_quiet_panic_hook();
+    let mut local = PassRegistry::new();
+    if !call_register(&mut local, f) {
+        return false;
+    }
+    for info in local.passes() {
+        if let Err(e) = registry.register(info.clone().catching_panics()) {
+            eprintln!("error: plugin registration failed: {e}");
+            return false;
+        }
+    }
+    for p in local.pipelines() {
+        if let Err(e) = registry.register_pipeline(p.name, p.summary, &p.text) {
+            eprintln!("error: plugin registration failed: {e}");
+            return false;
+        }
+    }
+    true
+}
+
 /// Calls a plugin's registration function, turning a panic or an error into `false`.
 pub fn call_register<T>(target: &mut T, f: fn(&mut T) -> Result<(), String>) -> bool {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(target))) {
@@ -74,7 +98,7 @@ macro_rules! pass_plugin {
             unsafe extern "C" fn register(registry: *mut $crate::pass::PassRegistry) -> bool {
                 let f: fn(&mut $crate::pass::PassRegistry) -> Result<(), String> = $register;
                 // SAFETY: the host passes a valid, exclusive registry pointer.
-                $crate::pass::plugin::call_register(unsafe { &mut *registry }, f)
+                $crate::pass::plugin::register_plugin_passes(unsafe { &mut *registry }, f)
             }
             $crate::pass::plugin::PassPluginInfo {
                 api_version: $crate::pass::plugin::PLUGIN_API_VERSION,

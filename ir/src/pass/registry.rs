@@ -61,6 +61,19 @@ impl PassInfo {
         self.statistics.push((name, description));
         self
     }
+    /// The same pass, with panics in its factory and its runs turned into errors where they
+    /// happen (what runtime plugins need: a panic must not unwind across the library edge).
+    pub fn catching_panics(mut self) -> Self {
+        let factory = self.factory.clone();
+        let name = self.name;
+        self.factory = Arc::new(move |o, r| {
+            let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| factory(o, r)))
+                .map_err(|p| format!("crashed while being built: {}", super::report::panic_message(p.as_ref())))??;
+            Ok(Box::new(CatchPanics { name, pass }) as Box<dyn Pass>)
+        });
+        self
+    }
+
     /// Builds the pass with `options`.
     pub fn create(&self, options: &PassOptions, registry: &PassRegistry) -> Result<Box<dyn Pass>, String> {
         (self.factory)(options, registry)
@@ -211,5 +224,20 @@ impl PassRegistry {
         }
         let pass = info.create(&values, self).map_err(|m| PipelineError::new(offset, format!("pass '{name}': {m}")))?;
         Ok(PassSlot::new(info.clone(), values, pass))
+    }
+}
+
+struct CatchPanics {
+    name: &'static str,
+    pass: Box<dyn Pass>,
+}
+
+impl Pass for CatchPanics {
+    fn run(&self, cx: &mut super::PassContext<'_>) -> Result<(), crate::Diagnostic> {
+        let loc = cx.ir.op(cx.op).loc();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.pass.run(cx))).unwrap_or_else(|p| {
+            let message = super::report::panic_message(p.as_ref());
+            Err(crate::Diagnostic::error(loc, format!("pass '{}' crashed: {message}", self.name)))
+        })
     }
 }

@@ -260,8 +260,17 @@ fn unique_constant(ctx: &Context, ir: &mut Ir, op: OpId, wl: &mut Worklist) -> b
 /// Folds `op`: constant results become (hoisted, shared) constants, value results replace
 /// the op's uses.
 fn fold_op(ctx: &Context, ir: &mut Ir, op: OpId, wl: &mut Worklist) -> bool {
+    if move_constants_right(ctx, ir, op) {
+        wl.push(op);
+        return true;
+    }
     let Some(results) = try_fold(ctx, ir, op) else { return false };
-    if results.is_empty() || results.len() != ir.op(op).results().len() {
+    if results.is_empty() && ir.op(op).results().is_empty() {
+        // An op without results folded to nothing is a no-op (`cf.assert` on `true`).
+        PatternRewriter::new(ctx, ir, wl).erase_op(op);
+        return true;
+    }
+    if results.len() != ir.op(op).results().len() {
         return false;
     }
     let own = ir.op(op).results().to_vec();
@@ -297,6 +306,23 @@ fn fold_op(ctx: &Context, ir: &mut Ir, op: OpId, wl: &mut Worklist) -> bool {
         }
     }
     PatternRewriter::new(ctx, ir, wl).replace_op(op, &values);
+    true
+}
+
+/// Puts the constant operands of a commutative op last (stable), so folders and patterns
+/// need only look there.
+fn move_constants_right(ctx: &Context, ir: &mut Ir, op: OpId) -> bool {
+    if !ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::Commutative)) {
+        return false;
+    }
+    let operands = ir.op(op).operands().to_vec();
+    let is_const = |v: &Value| super::rewriter::constant_value(ctx, ir, *v).is_some();
+    let (mut vars, consts): (Vec<Value>, Vec<Value>) = operands.iter().partition(|v| !is_const(v));
+    vars.extend(consts);
+    if vars == operands {
+        return false;
+    }
+    ir.set_operands(op, &vars);
     true
 }
 

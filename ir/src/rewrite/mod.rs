@@ -31,7 +31,8 @@ mod pattern;
 mod rewriter;
 
 pub use conversion::{
-    apply_full_conversion, apply_partial_conversion, ConversionPattern, ConversionTarget, Legality, TypeConverter,
+    apply_full_conversion, apply_partial_conversion, ConversionPattern, ConversionRewriter, ConversionTarget, Legality,
+    TypeConverter,
 };
 pub use greedy::{apply_patterns_greedily, is_trivially_dead, GreedyConfig, GreedyOutcome, RegionSimplify};
 pub use pattern::{FrozenPatterns, RewritePattern};

@@ -1,5 +1,8 @@
-//! `strata-opt`: reads, verifies and prints MLIR (see `strata_tools::opt`).
+//! `strata-opt`: reads, verifies, transforms and prints MLIR (see `strata_tools::opt`).
 
 fn main() -> std::process::ExitCode {
-    strata_tools::opt::run(std::env::args_os(), strata_dialects::register_all)
+    strata_tools::opt::run(std::env::args_os(), |ctx, passes| {
+        strata_dialects::register_all(ctx);
+        strata_passes::register_all(passes);
+    })
 }
