@@ -218,7 +218,12 @@ impl Dialect for Arith {
             ("arith.minsi", "signed minimum", false, true),
             ("arith.minui", "unsigned minimum", false, true),
         ] {
-            ops.push(int_binary(name, summary, overflow, comm));
+            let op = int_binary(name, summary, overflow, comm);
+            ops.push(match name {
+                "arith.addi" => op.canonicalization(ReassociateConstants { op: "arith.addi" }),
+                "arith.muli" => op.canonicalization(ReassociateConstants { op: "arith.muli" }),
+                _ => op,
+            });
         }
         for (name, summary, comm) in [
             ("arith.addf", "floating-point addition", true),
@@ -666,4 +671,45 @@ pub fn constant_state(ctx: &Context, value: Attribute, ty: Type, loc: Location) 
         _ => false,
     };
     typed.then(|| OpState::new(ctx, "arith.constant", loc).attr(ctx, "value", value).results(&[ty]))
+}
+
+/// `(x op c1) op c2` to `x op (c1 op c2)` for `addi` and `muli` on scalar integers, as MLIR's
+/// `AddIAddConstant` and `MulIMulIConstant`. Overflow flags are dropped: the inner op's
+/// may not hold for the combined constant.
+struct ReassociateConstants {
+    op: &'static str,
+}
+
+impl strata_ir::rewrite::RewritePattern for ReassociateConstants {
+    fn root(&self) -> Option<&str> {
+        Some(self.op)
+    }
+    fn name(&self) -> &str {
+        if self.op == "arith.addi" {
+            "AddIAddConstant"
+        } else {
+            "MulIMulIConstant"
+        }
+    }
+    fn match_and_rewrite(&self, op: OpId, rw: &mut strata_ir::rewrite::PatternRewriter<'_>) -> bool {
+        let (ctx, ir) = (rw.ctx, rw.ir());
+        let ty = ir.value_type(ir.op(op).result(0));
+        let TypeKind::Integer { width, .. } = *ctx.type_kind(ty) else { return false };
+        let Some(c2) = rw.constant_int(ir.op(op).operand(1)) else { return false };
+        let strata_ir::ValueDef::Result { op: inner, .. } = ir.value(ir.op(op).operand(0)).def() else { return false };
+        if ctx.ident_str(ir.op(inner).name()) != self.op {
+            return false;
+        }
+        let Some(c1) = rw.constant_int(ir.op(inner).operand(1)) else { return false };
+        let x = ir.op(inner).operand(0);
+        let combined = if self.op == "arith.addi" { c1.wrapping_add(c2) } else { c1.wrapping_mul(c2) };
+        let value = ctx.integer_attr(wrap_signed(combined, width), ty);
+        rw.set_insertion_point_before(op);
+        let c = rw.op("arith.constant", &[], &[ty], &[("value", value)]);
+        let c = rw.ir().op(c).result(0);
+        let new = rw.op(self.op, &[x, c], &[ty], &[]);
+        let v = rw.ir().op(new).result(0);
+        rw.replace_op(op, &[v]);
+        true
+    }
 }

@@ -502,9 +502,9 @@ impl Ir {
 
     /// Appends copies of the blocks of region `r` of the source to `dst_region`.
     fn copy_region(&mut self, src: Option<&Ir>, r: RegionId, dst_region: RegionId, mapping: &mut IrMapping) {
-        let first_new = self.regions[dst_region].blocks.len();
         let blocks = self.source(src).regions[r].blocks.clone();
-        // Create all blocks first so branches to later blocks can be remapped.
+        // Create all blocks first, so a branch to a later block finds its copy in `mapping`
+        // (remapping afterwards would be wrong: source and copy ids may collide).
         for &b in &blocks {
             let nb = self.blocks.alloc(Block::default());
             let args: Vec<(Value, Type, Option<Location>)> = {
@@ -524,26 +524,6 @@ impl Ir {
             for o in ops {
                 let c = self.copy_op(src, o, mapping);
                 self.insert_op(c, InsertPoint::BlockEnd(nb));
-            }
-        }
-        // Ops copied before the blocks they branch to existed; remap their successors now.
-        let new_blocks: Vec<BlockId> = self.regions[dst_region].blocks[first_new..].to_vec();
-        for nb in new_blocks {
-            let ops: Vec<OpId> = self.block_ops(nb).collect();
-            for o in ops {
-                self.remap_successors(o, mapping);
-            }
-        }
-    }
-
-    fn remap_successors(&mut self, op: OpId, mapping: &IrMapping) {
-        let mut tree = Vec::new();
-        self.collect_tree(op, &mut tree);
-        for o in tree {
-            for s in self.ops[o].successors.iter_mut() {
-                if let Some(n) = mapping.blocks.get(s) {
-                    *s = *n;
-                }
             }
         }
     }
