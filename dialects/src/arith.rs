@@ -8,9 +8,9 @@ use strata_ir::dialect::{
 };
 use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{Location, OpState, 
-    as_unsigned, wrap_signed, AttrKind, Attribute, Context, Diagnostic, FoldResult, Ir, OpId, Signedness, Type,
-    TypeKind,
+use strata_ir::{
+    as_unsigned, wrap_signed, AttrKind, Attribute, Context, Diagnostic, FoldResult, Ir, Location, OpId, OpState,
+    Signedness, Type, TypeKind,
 };
 
 use crate::fold_util::{decode, int_width, is_splat_of, map1, map2, Scalar};

@@ -49,13 +49,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::attributes::{AttrKind, Attribute, Location};
-use crate::rewrite::RewritePattern;
-use crate::store::{Ir, OpState};
 use crate::diagnostic::Diagnostic;
 use crate::entities::{OpId, Value};
 use crate::format::Format;
 use crate::parser::OpParser;
 use crate::printer::OpPrinter;
+use crate::rewrite::RewritePattern;
+use crate::store::{Ir, OpState};
 use crate::types::Type;
 use crate::Context;
 

@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::dominance::DominanceInfo;
 use crate::dialect::{Arity, OpDef, OpView, Trait};
+use crate::dominance::DominanceInfo;
 use crate::entities::{OpId, RegionId, Value, ValueDef};
 use crate::store::Ir;
 use crate::walk::{WalkControl, WalkOrder};

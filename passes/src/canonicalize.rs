@@ -16,7 +16,11 @@ pub fn info() -> PassInfo {
             "normal",
             "Perform control flow optimizations to the region tree",
         ))
-        .option(OptionSpec::int("max-iterations", 10, "Max. iterations between applying patterns / simplifying regions"))
+        .option(OptionSpec::int(
+            "max-iterations",
+            10,
+            "Max. iterations between applying patterns / simplifying regions",
+        ))
         .option(OptionSpec::int("max-num-rewrites", -1, "Max. number of pattern rewrites within an iteration"))
         .option(OptionSpec::bool(
             "test-convergence",

@@ -4,15 +4,16 @@
 
 use rustc_hash::FxHashMap;
 use strata_ir::pass::{OpPassManager, OptionSpec, Pass, PassContext, PassInfo};
-use strata_ir::{BlockId, Context, Diagnostic, InsertPoint, Ir, IrMapping, OpId, OpState, Value, WalkControl, WalkOrder};
+use strata_ir::{
+    BlockId, Context, Diagnostic, InsertPoint, Ir, IrMapping, OpId, OpState, Value, WalkControl, WalkOrder,
+};
 
 use crate::symbols::{is_private, is_symbol_table, refs_of_op, symbol_name, symbols_of};
 
 pub fn info() -> PassInfo {
     PassInfo::new("inline", "Inliner", "Inline function calls", |o, registry| {
         let text = o.str("default-pipeline");
-        let pipeline =
-            if text.is_empty() { None } else { Some(registry.parse_pipeline(text).map_err(|e| e.message)?) };
+        let pipeline = if text.is_empty() { None } else { Some(registry.parse_pipeline(text).map_err(|e| e.message)?) };
         Ok(Box::new(Inline { pipeline, max_iterations: o.int("max-iterations").max(1) as usize }))
     })
     .option(OptionSpec::string(
@@ -161,7 +162,7 @@ fn inline_call(ctx: &Context, ir: &mut Ir, call: OpId, callee: OpId) {
             let Some(t) = ir.block(b).last_op() else { continue };
             if ctx.ident_str(ir.op(t).name()) == "func.return" {
                 let state =
-                    OpState::new(ctx, "cf.br", ir.op(t).loc()).operands(&ir.op(t).operands().to_vec()).successors(&[cont]);
+                    OpState::new(ctx, "cf.br", ir.op(t).loc()).operands(ir.op(t).operands()).successors(&[cont]);
                 let br = ir.create_op(state);
                 ir.insert_op(br, InsertPoint::Before(t));
                 ir.erase_op(t);
@@ -183,14 +184,19 @@ impl Pass for Inline {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
         let (ctx, root) = (cx.ctx, cx.op);
         if !is_symbol_table(ctx, cx.ir, root) {
-            return Err(Diagnostic::error(cx.ir.op(root).loc(), "inline must run on a symbol table (such as 'builtin.module')"));
+            return Err(Diagnostic::error(
+                cx.ir.op(root).loc(),
+                "inline must run on a symbol table (such as 'builtin.module')",
+            ));
         }
         let funcs: FxHashMap<String, OpId> =
             symbols_of(ctx, cx.ir, root).into_iter().filter(|(_, o)| is_func(ctx, cx.ir, *o)).collect();
         let mut nodes: Vec<OpId> = funcs.values().copied().collect();
         nodes.sort_unstable_by_key(|o| symbol_name(ctx, cx.ir, *o).map(str::to_string));
-        let edges: FxHashMap<OpId, Vec<OpId>> =
-            nodes.iter().map(|f| (*f, calls_in(ctx, cx.ir, *f, &funcs).into_iter().map(|(_, t)| t).collect())).collect();
+        let edges: FxHashMap<OpId, Vec<OpId>> = nodes
+            .iter()
+            .map(|f| (*f, calls_in(ctx, cx.ir, *f, &funcs).into_iter().map(|(_, t)| t).collect()))
+            .collect();
         let components = sccs(&nodes, &edges);
         let component_of: FxHashMap<OpId, usize> =
             components.iter().enumerate().flat_map(|(i, c)| c.iter().map(move |f| (*f, i))).collect();

@@ -201,7 +201,12 @@ fn list_passes(registry: &PassRegistry) -> String {
         let anchor = p.anchor.map(|a| format!(" (on '{a}')")).unwrap_or_default();
         out.push_str(&format!("  --{:<28} - {}{anchor}\n", p.name, p.summary));
         for o in &p.options {
-            out.push_str(&format!("      {:<26} - {} [{}]\n", format!("{}=<{}>", o.name, o.kind), o.description, o.kind));
+            out.push_str(&format!(
+                "      {:<26} - {} [{}]\n",
+                format!("{}=<{}>", o.name, o.kind),
+                o.description,
+                o.kind
+            ));
         }
     }
     out.push_str("Pass pipelines:\n");
@@ -261,9 +266,7 @@ pub fn run(
     }
     install_quiet_panic_hook();
     // Deeply nested input recurses; a large stack keeps that inside our nesting limits.
-    let worker = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || process(&ctx, &args, &registry, pm));
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || process(&ctx, &args, &registry, pm));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => {
@@ -299,9 +302,9 @@ fn read_input(path: &str) -> Result<Vec<u8>, String> {
 
 /// The pipeline a reproducer recorded (`external_resources: { mlir_reproducer: { pipeline } }`).
 fn reproducer_pipeline(resources: &[[String; 4]]) -> Option<String> {
-    let entry = resources
-        .iter()
-        .find(|[group, owner, key, _]| group == "external_resources" && owner == "mlir_reproducer" && key == "pipeline")?;
+    let entry = resources.iter().find(|[group, owner, key, _]| {
+        group == "external_resources" && owner == "mlir_reproducer" && key == "pipeline"
+    })?;
     let v = entry[3].trim();
     let v = v.strip_prefix('"')?.strip_suffix('"')?;
     Some(v.replace("\\\"", "\"").replace("\\\\", "\\"))
@@ -323,7 +326,10 @@ fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> PassManager {
     };
     let printing = IrPrinting {
         before: filter(args.print_ir_before_all, &args.print_ir_before),
-        after: filter(args.print_ir_after_all || (args.print_ir_after_change && args.print_ir_after.is_empty()), &args.print_ir_after),
+        after: filter(
+            args.print_ir_after_all || (args.print_ir_after_change && args.print_ir_after.is_empty()),
+            &args.print_ir_after,
+        ),
         only_on_change: args.print_ir_after_change,
         after_failure: args.print_ir_after_failure,
         tree_dir: args.print_ir_tree_dir.as_ref().map(Into::into),

@@ -43,7 +43,12 @@ fn open(path: &str) -> Result<Library, PluginError> {
 
 fn check(path: &str, api: u32, build: *const c_char, name: &str) -> Result<(), PluginError> {
     if api != PLUGIN_API_VERSION {
-        return Err(PluginError::ApiVersion { path: path.into(), name: name.into(), found: api, expected: PLUGIN_API_VERSION });
+        return Err(PluginError::ApiVersion {
+            path: path.into(),
+            name: name.into(),
+            found: api,
+            expected: PLUGIN_API_VERSION,
+        });
     }
     let found = text(build);
     let expected = BUILD_ID.trim_end_matches('\0');
@@ -57,9 +62,8 @@ fn check(path: &str, api: u32, build: *const c_char, name: &str) -> Result<(), P
 pub fn load_pass_plugin(path: &str, registry: &mut PassRegistry) -> Result<(), PluginError> {
     let lib = open(path)?;
     // SAFETY: the symbol's type is the documented entry-point signature.
-    let entry = unsafe { lib.get::<extern "C" fn() -> PassPluginInfo>(PASS_PLUGIN_ENTRY.as_bytes()) }.map_err(|_| {
-        PluginError::NoEntryPoint { path: path.into(), kind: "pass", entry: PASS_PLUGIN_ENTRY }
-    })?;
+    let entry = unsafe { lib.get::<extern "C" fn() -> PassPluginInfo>(PASS_PLUGIN_ENTRY.as_bytes()) }
+        .map_err(|_| PluginError::NoEntryPoint { path: path.into(), kind: "pass", entry: PASS_PLUGIN_ENTRY })?;
     let info = entry();
     let name = text(info.plugin_name);
     check(path, info.api_version, info.build_id, &name)?;
@@ -75,9 +79,8 @@ pub fn load_pass_plugin(path: &str, registry: &mut PassRegistry) -> Result<(), P
 pub fn load_dialect_plugin(path: &str, ctx: &mut Context) -> Result<(), PluginError> {
     let lib = open(path)?;
     // SAFETY: the symbol's type is the documented entry-point signature.
-    let entry = unsafe { lib.get::<extern "C" fn() -> DialectPluginInfo>(DIALECT_PLUGIN_ENTRY.as_bytes()) }.map_err(
-        |_| PluginError::NoEntryPoint { path: path.into(), kind: "dialect", entry: DIALECT_PLUGIN_ENTRY },
-    )?;
+    let entry = unsafe { lib.get::<extern "C" fn() -> DialectPluginInfo>(DIALECT_PLUGIN_ENTRY.as_bytes()) }
+        .map_err(|_| PluginError::NoEntryPoint { path: path.into(), kind: "dialect", entry: DIALECT_PLUGIN_ENTRY })?;
     let info = entry();
     let name = text(info.plugin_name);
     check(path, info.api_version, info.build_id, &name)?;

@@ -73,7 +73,8 @@ fn every_run_line_in_testdata_passes() {
                 .replace("%S", &dir.display().to_string())
                 .replace("%t", &t.display().to_string())
                 .replace('\u{0}', "%");
-            let out = Command::new("bash").arg("-o").arg("pipefail").arg("-c").arg(&cmd).env("PATH", &path).output().unwrap();
+            let out =
+                Command::new("bash").arg("-o").arg("pipefail").arg("-c").arg(&cmd).env("PATH", &path).output().unwrap();
             if !out.status.success() {
                 failures.push(format!(
                     "{}: RUN line {} failed:\n  {cmd}\n{}{}",

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use strata_ir::dialect::{constraints as tc, Dialect, OpDef, Trait};
 use strata_ir::pass::{Pass, PassContext, PassInfo};
-use strata_ir::rewrite::{apply_full_conversion, ConversionPattern, ConversionRewriter, ConversionTarget, TypeConverter};
+use strata_ir::rewrite::{
+    apply_full_conversion, ConversionPattern, ConversionRewriter, ConversionTarget, TypeConverter,
+};
 use strata_ir::{Diagnostic, OpId, Value};
 
 /// `toy.double %x : i32` is `2 * x`.

@@ -111,10 +111,10 @@ impl IrPrinting {
                     *c - 1
                 };
                 let mut path = dir.clone();
-                path.extend(event.scope.iter().map(sanitize));
+                path.extend(event.scope.iter().map(|s| sanitize(s)));
                 let file = path.join(format!("{n}_{}.mlir", event.pass.name));
-                let written = std::fs::create_dir_all(&path)
-                    .and_then(|_| std::fs::write(&file, format!("{header}{text}\n")));
+                let written =
+                    std::fs::create_dir_all(&path).and_then(|_| std::fs::write(&file, format!("{header}{text}\n")));
                 if let Err(e) = written {
                     log.push_str(&format!("error: could not write IR dump {}: {e}\n", file.display()));
                 }
@@ -128,7 +128,7 @@ impl IrPrinting {
 }
 
 /// Symbol names may hold characters a file name cannot.
-fn sanitize(s: &String) -> String {
+fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c == '/' || c == '\\' || c == '\0' { '_' } else { c }).collect()
 }
 

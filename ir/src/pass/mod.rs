@@ -69,10 +69,5 @@ pub trait Pass: Send + Sync {
 /// The candidate closest to `name` by edit distance, if close enough to be a likely typo.
 pub fn nearest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (name.len() / 3).max(2);
-    candidates
-        .iter()
-        .map(|c| (strsim::levenshtein(name, c), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+    candidates.iter().map(|c| (strsim::levenshtein(name, c), *c)).filter(|(d, _)| *d <= limit).min().map(|(_, c)| c)
 }

@@ -77,12 +77,22 @@ impl OptionSpec {
     pub fn string(name: &'static str, default: &str, description: &'static str) -> Self {
         OptionSpec { name, kind: OptionKind::String, default: OptionValue::String(default.into()), description }
     }
-    pub fn choice(name: &'static str, words: &'static [&'static str], default: &str, description: &'static str) -> Self {
+    pub fn choice(
+        name: &'static str,
+        words: &'static [&'static str],
+        default: &str,
+        description: &'static str,
+    ) -> Self {
         OptionSpec { name, kind: OptionKind::Enum(words), default: OptionValue::Enum(default.into()), description }
     }
     /// A list of `element` values, empty by default.
     pub fn list(name: &'static str, element: OptionKind, description: &'static str) -> Self {
-        OptionSpec { name, kind: OptionKind::List(Box::new(element)), default: OptionValue::List(Vec::new()), description }
+        OptionSpec {
+            name,
+            kind: OptionKind::List(Box::new(element)),
+            default: OptionValue::List(Vec::new()),
+            description,
+        }
     }
     /// A nested group of options, each at its default.
     pub fn group(name: &'static str, fields: Vec<OptionSpec>, description: &'static str) -> Self {
@@ -187,11 +197,15 @@ fn parse_value(kind: &OptionKind, text: &str) -> Result<OptionValue, String> {
             "false" | "0" => OptionValue::Bool(false),
             _ => return Err(format!("expected 'true' or 'false', found '{text}'")),
         },
-        OptionKind::Int => OptionValue::Int(unquoted.parse().map_err(|_| format!("expected an integer, found '{text}'"))?),
-        OptionKind::UInt => OptionValue::UInt(
-            unquoted.parse().map_err(|_| format!("expected a non-negative integer, found '{text}'"))?,
-        ),
-        OptionKind::Float => OptionValue::Float(unquoted.parse().map_err(|_| format!("expected a number, found '{text}'"))?),
+        OptionKind::Int => {
+            OptionValue::Int(unquoted.parse().map_err(|_| format!("expected an integer, found '{text}'"))?)
+        }
+        OptionKind::UInt => {
+            OptionValue::UInt(unquoted.parse().map_err(|_| format!("expected a non-negative integer, found '{text}'"))?)
+        }
+        OptionKind::Float => {
+            OptionValue::Float(unquoted.parse().map_err(|_| format!("expected a number, found '{text}'"))?)
+        }
         OptionKind::String => OptionValue::String(unquoted),
         OptionKind::Enum(words) => {
             if !words.contains(&unquoted.as_str()) {
@@ -258,8 +272,11 @@ pub(crate) fn split_entries(body: &str) -> Result<Vec<(&str, Option<&str>)>, Str
     Ok(entry_spans(body)?.into_iter().map(|(_, k, v)| (k, v)).collect())
 }
 
+/// An option entry: its byte offset in the group body, its key, and its value if written.
+pub(crate) type OptionEntry<'a> = (usize, &'a str, Option<&'a str>);
+
 /// Like [`split_entries`], with the byte offset of each entry in `body`.
-pub(crate) fn entry_spans(body: &str) -> Result<Vec<(usize, &str, Option<&str>)>, String> {
+pub(crate) fn entry_spans(body: &str) -> Result<Vec<OptionEntry<'_>>, String> {
     let bytes = body.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -204,7 +204,12 @@ impl PassRegistry {
         Ok(())
     }
 
-    fn instantiate(&self, name: &str, offset: usize, options: Option<(usize, &str)>) -> Result<PassSlot, PipelineError> {
+    fn instantiate(
+        &self,
+        name: &str,
+        offset: usize,
+        options: Option<(usize, &str)>,
+    ) -> Result<PassSlot, PipelineError> {
         let Some(info) = self.passes.get(name) else {
             let names: Vec<&str> = self.passes.keys().chain(self.pipelines.keys()).copied().collect();
             let hint = match nearest(name, &names) {

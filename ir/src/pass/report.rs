@@ -8,6 +8,11 @@ use std::sync::atomic::Ordering;
 
 use super::manager::{Entry, OpPassManager, PassManager};
 
+/// A statistic: name, value, description.
+type StatRow = (&'static str, u64, &'static str);
+/// A pass's display name and its statistics.
+type PassStats = (String, Vec<StatRow>);
+
 /// How `--mlir-timing` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimingFormat {
@@ -42,7 +47,12 @@ fn rows(pm: &OpPassManager, scale: Option<f64>) -> Vec<TimingRow> {
         .map(|e| match e {
             Entry::Pass(slot) => {
                 let user = secs(slot.time_ns.load(Ordering::Relaxed));
-                TimingRow { name: slot.info.display.to_string(), user, wall: user * scale.unwrap_or(1.0), children: Vec::new() }
+                TimingRow {
+                    name: slot.info.display.to_string(),
+                    user,
+                    wall: user * scale.unwrap_or(1.0),
+                    children: Vec::new(),
+                }
             }
             Entry::Nested(n) => {
                 let user = secs(n.user_ns.load(Ordering::Relaxed));
@@ -51,7 +61,12 @@ fn rows(pm: &OpPassManager, scale: Option<f64>) -> Vec<TimingRow> {
                     Some(s) => user * s,
                 };
                 let inner = if user > 0.0 { wall / user } else { 0.0 };
-                TimingRow { name: format!("'{}' Pipeline", n.anchor.name()), user, wall, children: rows(n, Some(inner)) }
+                TimingRow {
+                    name: format!("'{}' Pipeline", n.anchor.name()),
+                    user,
+                    wall,
+                    children: rows(n, Some(inner)),
+                }
             }
         })
         .collect()
@@ -60,13 +75,31 @@ fn rows(pm: &OpPassManager, scale: Option<f64>) -> Vec<TimingRow> {
 impl PassManager {
     /// The timing report of the runs so far. `extra` rows (parsing, output) come first and
     /// last as mlir-opt shows them; `total` is the whole tool's elapsed time in seconds.
-    pub fn timing_report(&self, format: TimingFormat, before: &[(&str, f64)], after: &[(&str, f64)], total: f64) -> String {
-        let mut all: Vec<TimingRow> =
-            before.iter().map(|(n, t)| TimingRow { name: n.to_string(), user: *t, wall: *t, children: Vec::new() }).collect();
+    pub fn timing_report(
+        &self,
+        format: TimingFormat,
+        before: &[(&str, f64)],
+        after: &[(&str, f64)],
+        total: f64,
+    ) -> String {
+        let mut all: Vec<TimingRow> = before
+            .iter()
+            .map(|(n, t)| TimingRow { name: n.to_string(), user: *t, wall: *t, children: Vec::new() })
+            .collect();
         all.extend(rows(&self.root, None));
-        all.extend(after.iter().map(|(n, t)| TimingRow { name: n.to_string(), user: *t, wall: *t, children: Vec::new() }));
+        all.extend(after.iter().map(|(n, t)| TimingRow {
+            name: n.to_string(),
+            user: *t,
+            wall: *t,
+            children: Vec::new(),
+        }));
         let accounted: f64 = all.iter().map(|r| r.wall).sum();
-        all.push(TimingRow { name: "Rest".into(), user: (total - accounted).max(0.0), wall: (total - accounted).max(0.0), children: Vec::new() });
+        all.push(TimingRow {
+            name: "Rest".into(),
+            user: (total - accounted).max(0.0),
+            wall: (total - accounted).max(0.0),
+            children: Vec::new(),
+        });
         let threads = self.threading;
         match format {
             TimingFormat::Tree => text_report(&all, total, threads, false),
@@ -80,7 +113,12 @@ impl PassManager {
                                     f.user += r.user;
                                     f.wall += r.wall;
                                 }
-                                None => flat.push(TimingRow { name: r.name.clone(), user: r.user, wall: r.wall, children: Vec::new() }),
+                                None => flat.push(TimingRow {
+                                    name: r.name.clone(),
+                                    user: r.user,
+                                    wall: r.wall,
+                                    children: Vec::new(),
+                                }),
                             }
                         } else {
                             collect(&r.children, flat);
@@ -94,7 +132,10 @@ impl PassManager {
             TimingFormat::Json => {
                 let mut out = String::from("[\n");
                 json_rows(&mut out, &all, total, 1);
-                let _ = write!(out, ",\n  {{\"name\": \"Total\", \"wall\": {{\"duration\": {total:.6}, \"percentage\": 100.0}}}}\n]\n");
+                let _ = write!(
+                    out,
+                    ",\n  {{\"name\": \"Total\", \"wall\": {{\"duration\": {total:.6}, \"percentage\": 100.0}}}}\n]\n"
+                );
                 out
             }
         }
@@ -109,8 +150,8 @@ impl PassManager {
     pub fn statistics_report_as(&self, list: bool) -> String {
         let mut out = banner("Pass statistics report");
         if list {
-            let mut merged: Vec<(String, Vec<(&'static str, u64, &'static str)>)> = Vec::new();
-            fn collect(pm: &OpPassManager, merged: &mut Vec<(String, Vec<(&'static str, u64, &'static str)>)>) {
+            let mut merged: Vec<PassStats> = Vec::new();
+            fn collect(pm: &OpPassManager, merged: &mut Vec<PassStats>) {
                 for e in &pm.entries {
                     match e {
                         Entry::Pass(slot) => {
@@ -149,7 +190,8 @@ impl PassManager {
                             let rows: Vec<_> = stats
                                 .iter()
                                 .map(|(name, v)| {
-                                    let desc = slot.info.statistics.iter().find(|(n, _)| n == name).map_or("", |(_, d)| *d);
+                                    let desc =
+                                        slot.info.statistics.iter().find(|(n, _)| n == name).map_or("", |(_, d)| *d);
                                     (*name, *v, desc)
                                 })
                                 .collect();
@@ -168,7 +210,7 @@ impl PassManager {
     }
 }
 
-fn write_stats(out: &mut String, stats: &[(&'static str, u64, &'static str)], depth: usize) {
+fn write_stats(out: &mut String, stats: &[StatRow], depth: usize) {
     let width = stats.iter().map(|(_, v, _)| v.to_string().len()).max().unwrap_or(0);
     for (name, v, desc) in stats {
         let _ = writeln!(out, "{}(S) {v:>width$} {name} - {desc}", "  ".repeat(depth));
@@ -190,7 +232,15 @@ fn text_report(rows: &[TimingRow], total: f64, threads: bool, flat: bool) -> Str
         let _ = writeln!(out, "  ----Wall Time----  ----Name----");
     }
     let pct = |t: f64| if total > 0.0 { 100.0 * t / total } else { 0.0 };
-    fn walk(out: &mut String, rows: &[TimingRow], depth: usize, threads: bool, pct: &dyn Fn(f64) -> f64, user_total: f64, flat: bool) {
+    fn walk(
+        out: &mut String,
+        rows: &[TimingRow],
+        depth: usize,
+        threads: bool,
+        pct: &dyn Fn(f64) -> f64,
+        user_total: f64,
+        flat: bool,
+    ) {
         for r in rows {
             if threads {
                 let up = if user_total > 0.0 { 100.0 * r.user / user_total } else { 0.0 };

@@ -167,7 +167,13 @@ impl ConversionRewriter<'_, '_> {
     pub fn convert_type(&self, ty: Type) -> Type {
         self.types.convert_type(self.rewriter.ctx, ty)
     }
-    pub fn op(&mut self, name: &str, operands: &[Value], result_types: &[Type], attrs: &[(&str, crate::Attribute)]) -> OpId {
+    pub fn op(
+        &mut self,
+        name: &str,
+        operands: &[Value],
+        result_types: &[Type],
+        attrs: &[(&str, crate::Attribute)],
+    ) -> OpId {
         self.rewriter.op(name, operands, result_types, attrs)
     }
     pub fn create(&mut self, state: OpState) -> OpId {

@@ -131,6 +131,10 @@ pub fn apply_patterns_greedily(
                 }
             }
         }
+        // Patterns that keep rewriting each other's output would never empty the worklist;
+        // a generous budget per sweep ends such a sweep (the run then does not converge).
+        let budget = 64 * ops.len() as u64 + 1024;
+        let rewrites_before = outcome.rewrites + outcome.folds + outcome.erased;
         // The list pops from the back: reverse so the first op is visited first.
         wl.list.clear();
         wl.queued.clear();
@@ -138,12 +142,17 @@ pub fn apply_patterns_greedily(
             wl.push(o);
         }
         let mut changed = false;
+        let mut limit_hit = false;
         while let Some(op) = wl.list.pop() {
             wl.queued.remove(&op);
             if !ir.contains_op(op) || ir.op(op).parent_block().is_none() {
                 continue;
             }
             if config.max_rewrites >= 0 && outcome.rewrites as i64 >= config.max_rewrites {
+                limit_hit = true;
+                break;
+            }
+            if outcome.rewrites + outcome.folds + outcome.erased - rewrites_before > budget {
                 break;
             }
             if process(ctx, ir, op, patterns, config, &mut wl, &mut outcome) {
@@ -152,6 +161,10 @@ pub fn apply_patterns_greedily(
         }
         if config.region_simplify != RegionSimplify::Disabled && erase_unreachable_blocks(ir, scope) {
             changed = true;
+        }
+        if limit_hit {
+            outcome.changed |= changed;
+            break;
         }
         if changed {
             outcome.changed = true;

@@ -192,7 +192,9 @@ impl<'a> PatternRewriter<'a> {
 /// The `value` attribute of `v`'s defining op if that op is constant-like.
 pub(crate) fn constant_value(ctx: &Context, ir: &Ir, v: Value) -> Option<Attribute> {
     match ir.value(v).def() {
-        ValueDef::Result { op, .. } if ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::ConstantLike)) => {
+        ValueDef::Result { op, .. }
+            if ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::ConstantLike)) =>
+        {
             ir.op(op).attr(ctx.ident("value"))
         }
         _ => None,

@@ -204,7 +204,12 @@ fn check_variables(rule: &RewriteRule) -> Result<(), RulesError> {
             _ => {}
         }
     }
-    fn check(b: &Build, values: &[String], attrs: &[String], missing: &dyn Fn(&str, &str) -> RulesError) -> Result<(), RulesError> {
+    fn check(
+        b: &Build,
+        values: &[String],
+        attrs: &[String],
+        missing: &dyn Fn(&str, &str) -> RulesError,
+    ) -> Result<(), RulesError> {
         match b {
             Build::Var(v) if !values.contains(v) => Err(missing(v, "value")),
             Build::Var(_) => Ok(()),

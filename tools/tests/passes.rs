@@ -1,0 +1,185 @@
+//! The pass manager through strata-opt: threads, plugins, reproducers, errors.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{assert_clean_failure, require_all, strata_opt};
+
+/// A module of `n` functions, each with several blocks, repeated values to CSE and constants
+/// to fold.
+fn many_functions(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        let _ = write!(
+            s,
+            "func.func @f{i}(%c: i1, %a: i32) -> i32 {{\n  %k = arith.constant {i} : i32\n  %k2 = arith.constant 2 : i32\n  \
+             %m = arith.muli %k, %k2 : i32\n  %x = arith.addi %a, %m : i32\n  %y = arith.addi %a, %m : i32\n  \
+             cf.cond_br %c, ^bb1, ^bb2\n^bb1:\n  %p = arith.muli %x, %y : i32\n  cf.br ^bb3(%p : i32)\n^bb2:\n  \
+             %q = arith.subi %x, %y : i32\n  cf.br ^bb3(%q : i32)\n^bb3(%r: i32):\n  return %r : i32\n}}\n"
+        );
+    }
+    s
+}
+
+#[test]
+fn threads_change_nothing_on_a_thousand_functions() {
+    let input = many_functions(1000);
+    let pipeline = "--pass-pipeline=builtin.module(func.func(canonicalize,cse),symbol-dce)";
+    let threaded = strata_opt(&[pipeline, "--mlir-print-debuginfo"], Some(input.as_bytes()));
+    let single = strata_opt(&[pipeline, "--mlir-print-debuginfo", "--mlir-disable-threading"], Some(input.as_bytes()));
+    assert!(threaded.status.success(), "{}", String::from_utf8_lossy(&threaded.stderr));
+    assert!(single.status.success(), "{}", String::from_utf8_lossy(&single.stderr));
+    assert!(threaded.stdout == single.stdout, "output differs with and without threads");
+    let text = String::from_utf8_lossy(&threaded.stdout);
+    // The passes did their work: k * 2 folded, and x + m == y + m shared after CSE.
+    assert_eq!(text.matches("func.func @f").count(), 1000);
+    // (In @f0, m is 0 and the addition folds away.)
+    assert_eq!(text.matches("arith.addi").count(), 999, "one addition per function after CSE");
+    assert!(text.contains("arith.constant 1998 : i32"), "999 * 2 should have folded");
+}
+
+#[test]
+fn pipeline_errors_are_clean_failures() {
+    for (pipeline, expected) in [
+        ("builtin.module(func.func(canonicalise))", "did you mean 'canonicalize'?"),
+        ("builtin.module(func.func(cse)", "expected ')' to close"),
+        ("builtin.module(cse))", "unexpected ')'"),
+        ("builtin.module(canonicalize{max-iterations=ten})", "expected an integer, found 'ten'"),
+        ("builtin.module(canonicalize{top-down=maybe})", "expected 'true' or 'false'"),
+        ("builtin.module(cse{unknown=1})", "this pass takes no options"),
+        ("builtin.module(,)", "expected a pass name"),
+        ("builtin.module(inline{default-pipeline=nonsense})", "unknown pass or pipeline 'nonsense'"),
+        ("", "expected"),
+    ] {
+        let out = strata_opt(&["--pass-pipeline", pipeline], Some(b"func.func @f() { return }"));
+        if pipeline.is_empty() {
+            // An empty pipeline runs nothing, as in mlir-opt.
+            assert!(out.status.success());
+            continue;
+        }
+        assert_clean_failure(&out, pipeline);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{pipeline}: {stderr}");
+        assert!(stderr.contains(&format!("  {pipeline}\n")), "{pipeline}: the pipeline is not shown: {stderr}");
+        assert!(stderr.lines().any(|l| l.trim() == "^"), "{pipeline}: no caret: {stderr}");
+    }
+}
+
+fn plugin_path() -> PathBuf {
+    // Build the example plugin with the cargo running these tests (cached after the first time).
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "strata-example-plugin"])
+        .current_dir(common::repo_root())
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "building the example plugin failed");
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_strata-opt"));
+    exe.parent().unwrap().join(format!(
+        "{}strata_example_plugin{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ))
+}
+
+#[test]
+fn the_example_plugin_adds_a_dialect_and_passes() {
+    let lib = plugin_path();
+    let lib = lib.to_str().unwrap();
+    let input = b"func.func @f(%x: i32) -> i32 {\n  %y = plug.id %x : i32\n  return %y : i32\n}\n";
+    let out = strata_opt(
+        &[
+            &format!("--load-dialect-plugin={lib}"),
+            &format!("--load-pass-plugin={lib}"),
+            "--pass-pipeline=builtin.module(func.func(plugin-erase-plug-ids,plugin-tag-ops{tag=seen}))",
+        ],
+        Some(input),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("return {seen} %arg0 : i32"), "{stdout}");
+    // Plugin passes are flags too, and listed.
+    let listed = strata_opt(&["--load-pass-plugin", lib, "--list-passes"], None);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("--plugin-tag-ops"));
+    // Without the dialect plugin its op is unknown.
+    let out = strata_opt(&[&format!("--load-pass-plugin={lib}")], Some(input));
+    assert_clean_failure(&out, "plugin dialect not loaded");
+}
+
+#[test]
+fn a_panicking_plugin_pass_is_reported_and_reproducible() {
+    let lib = plugin_path();
+    let lib = lib.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("strata-repro-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let repro = dir.join("repro.mlir");
+    let out = strata_opt(
+        &[
+            "--load-pass-plugin",
+            lib,
+            "--pass-pipeline=builtin.module(func.func(cse),plugin-crash)",
+            &format!("--mlir-pass-pipeline-crash-reproducer={}", repro.display()),
+        ],
+        Some(b"func.func @f(%x: i32) -> i32 {\n  return %x : i32\n}\n"),
+    );
+    assert_clean_failure(&out, "plugin-crash");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass 'plugin-crash' crashed: plugin-crash was asked to crash"), "{stderr}");
+    let text = std::fs::read_to_string(&repro).unwrap();
+    assert!(text.contains("pipeline: \"builtin.module(func.func(cse), plugin-crash)\""), "{text}");
+    let replay = strata_opt(&["--load-pass-plugin", lib, repro.to_str().unwrap(), "--run-reproducer"], None);
+    assert_clean_failure(&replay, "replay");
+    assert!(String::from_utf8_lossy(&replay.stderr).contains("plugin-crash was asked to crash"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn missing_and_foreign_plugins_are_refused() {
+    let out = strata_opt(&["--load-pass-plugin=/nonexistent/libnothing.so"], Some(b""));
+    assert_clean_failure(&out, "missing plugin");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not load plugin '/nonexistent/libnothing.so'"));
+
+    // Shared libraries built from C: one without the entry point, one for another API
+    // version, one claiming another toolchain.
+    let Some(cc) = ["cc", "gcc"].into_iter().find(|c| Command::new(c).arg("--version").output().is_ok()) else {
+        assert!(!require_all(), "STRATA_REQUIRE_ALL=1 but no C compiler was found");
+        eprintln!("SKIPPED: no C compiler to build mismatched plugins");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("strata-plugins-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let build = |name: &str, body: &str| -> PathBuf {
+        let src = dir.join(format!("{name}.c"));
+        let lib = dir.join(format!("lib{name}.so"));
+        std::fs::write(&src, body).unwrap();
+        let ok = Command::new(cc).arg("-shared").arg("-fPIC").arg("-o").arg(&lib).arg(&src).status().unwrap();
+        assert!(ok.success(), "cc failed on {name}");
+        lib
+    };
+    let info = |api: u32, build_id: &str| {
+        format!(
+            "#include <stdint.h>\n#include <stdbool.h>\n\
+             typedef struct {{ uint32_t api; const char* build; const char* name; const char* version; bool (*reg)(void*); }} Info;\n\
+             static bool reg(void* r) {{ (void)r; return true; }}\n\
+             Info strataGetPassPluginInfo(void) {{ Info i = {{ {api}, \"{build_id}\", \"foreign\", \"1\", reg }}; return i; }}\n"
+        )
+    };
+    let no_entry = build("noentry", "int unrelated(void) { return 0; }\n");
+    let wrong_api = build("wrongapi", &info(999, "whatever"));
+    let wrong_build =
+        build("wrongbuild", &info(strata_ir::pass::plugin::PLUGIN_API_VERSION, "strata 0.0.0, rustc 1.0.0"));
+    for (lib, expected) in [
+        (&no_entry, "is not a Strata pass plugin: it does not export 'strataGetPassPluginInfo'"),
+        (&wrong_api, "was built for plugin API version 999, but this tool supports version"),
+        (&wrong_build, "was built with strata 0.0.0, rustc 1.0.0, but this tool was built with strata"),
+    ] {
+        let out = strata_opt(&[&format!("--load-pass-plugin={}", lib.display())], Some(b""));
+        assert_clean_failure(&out, expected);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
