@@ -11,5 +11,5 @@ fn main() {
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|| "unknown rustc".into());
     println!("cargo:rustc-env=STRATA_RUSTC_VERSION={version}");
-    println!("cargo:rerun-if-env-changed=RUSTC");
+    println!("cargo:rerun-if-changed=build.rs");
 }

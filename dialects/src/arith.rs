@@ -462,11 +462,74 @@ fn fold_int_binary(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult
         }
         _ => {}
     }
+    if let Some(r) = fold_through_producer(v, name, x, y) {
+        return Some(vec![FoldResult::Value(r)]);
+    }
     let f = int_semantics(name)?;
     map2(ctx, c[0]?, c[1]?, v.result_type(0), |a, b, k| {
         let w = int_width(ctx, k.elem);
         f(a.int()?, b.int()?, w).map(Scalar::Int)
     })
+}
+
+/// The operands of `value`'s defining op when that op is `name`.
+fn producer(v: &OpView, value: strata_ir::Value, name: &str) -> Option<(strata_ir::Value, strata_ir::Value)> {
+    match v.ir.value(value).def() {
+        strata_ir::ValueDef::Result { op, .. } if v.ctx.ident_str(v.ir.op(op).name()) == name => {
+            let o = v.ir.op(op);
+            (o.operands().len() == 2).then(|| (o.operand(0), o.operand(1)))
+        }
+        _ => None,
+    }
+}
+
+/// Folds that look one op up, as MLIR's: `(a - b) + b = a`, `b + (a - b) = a`,
+/// `(a + b) - b = a`, `(a + b) - a = b`, `(x ^ a) ^ a = x` (either side, either order) and
+/// `a & (a & b) = a & b`.
+fn fold_through_producer(v: &OpView, name: &str, x: strata_ir::Value, y: strata_ir::Value) -> Option<strata_ir::Value> {
+    match name {
+        "arith.addi" => {
+            if let Some((a, b)) = producer(v, x, "arith.subi") {
+                if b == y {
+                    return Some(a);
+                }
+            }
+            let (a, b) = producer(v, y, "arith.subi")?;
+            (b == x).then_some(a)
+        }
+        "arith.subi" => {
+            let (a, b) = producer(v, x, "arith.addi")?;
+            if y == b {
+                Some(a)
+            } else {
+                (y == a).then_some(b)
+            }
+        }
+        "arith.xori" => {
+            for (inner, other) in [(x, y), (y, x)] {
+                if let Some((p, q)) = producer(v, inner, "arith.xori") {
+                    if q == other {
+                        return Some(p);
+                    }
+                    if p == other {
+                        return Some(q);
+                    }
+                }
+            }
+            None
+        }
+        "arith.andi" => {
+            for (inner, other) in [(x, y), (y, x)] {
+                if let Some((p, q)) = producer(v, inner, "arith.andi") {
+                    if other == p || other == q {
+                        return Some(inner);
+                    }
+                }
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 fn fold_float_binary(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
