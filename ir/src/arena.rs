@@ -60,6 +60,10 @@ impl<I: ArenaId, T> Default for Arena<I, T> {
 }
 
 impl<I: ArenaId, T> Arena<I, T> {
+    pub fn reserve(&mut self, n: usize) {
+        self.slots.reserve(n);
+    }
+
     pub fn alloc(&mut self, value: T) -> I {
         self.live += 1;
         if let Some(index) = self.free.pop() {

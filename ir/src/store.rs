@@ -532,7 +532,24 @@ impl Ir {
     /// `op` in place with empty regions. The piece's root is a copy of `op` without operands
     /// or results; its attributes travel too, so a pass may change them.
     pub fn extract(&mut self, op: OpId) -> Extracted {
+        let piece = self.copy_out(op);
+        self.clear_regions(op);
+        piece
+    }
+
+    /// Copies the regions of `op` into a new `Ir`, leaving this one untouched: the first half
+    /// of [`Ir::extract`], which threads can do side by side; [`Ir::clear_regions`] is the
+    /// second.
+    pub fn copy_out(&self, op: OpId) -> Extracted {
         let mut piece = Ir::new();
+        // Sizing the arenas and the mapping up front halves the cost of a large copy.
+        let mut tree = Vec::new();
+        self.collect_tree(op, &mut tree);
+        let values: usize = tree.iter().map(|o| self.ops[*o].results.len() + 1).sum();
+        piece.ops.reserve(tree.len());
+        piece.values.reserve(values);
+        let mut mapping = IrMapping::default();
+        mapping.values.reserve(values);
         let s = &self.ops[op];
         let root = piece.create_op(OpState {
             name: s.name,
@@ -544,14 +561,48 @@ impl Ir {
             num_regions: s.regions.len(),
             loc: s.loc,
         });
-        let mut mapping = IrMapping::default();
-        let regions = s.regions.clone();
-        for (i, &r) in regions.iter().enumerate() {
+        for (i, &r) in s.regions.iter().enumerate() {
             let dst = piece.ops[root].regions[i];
             piece.copy_region(Some(self), r, dst, &mut mapping);
-            self.clear_region(r);
         }
         Extracted { ir: piece, root, shell: op }
+    }
+
+    /// Erases every block of every region of `op`.
+    pub fn clear_regions(&mut self, op: OpId) {
+        for r in self.ops[op].regions.clone() {
+            self.clear_region(r);
+        }
+    }
+
+    /// [`Ir::clear_regions`] for an op isolated from above: no value defined outside its
+    /// regions is used inside, so everything inside goes without use-list upkeep.
+    pub fn clear_isolated_regions(&mut self, op: OpId) {
+        let mut ops = Vec::new();
+        for r in self.ops[op].regions.clone() {
+            for b in std::mem::take(&mut self.regions[r].blocks) {
+                let block_ops: Vec<OpId> = self.block_ops(b).collect();
+                for o in block_ops {
+                    self.collect_tree(o, &mut ops);
+                }
+                for a in self.blocks.remove(b).args {
+                    self.values.remove(a);
+                }
+            }
+        }
+        for o in ops {
+            let data = self.ops.remove(o);
+            for r in data.results {
+                self.values.remove(r);
+            }
+            for region in data.regions {
+                for block in self.regions.remove(region).blocks {
+                    for a in self.blocks.remove(block).args {
+                        self.values.remove(a);
+                    }
+                }
+            }
+        }
     }
 
     /// Moves the regions of an [`Extracted`] piece back into the op they came from.

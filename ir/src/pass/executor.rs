@@ -133,7 +133,12 @@ impl Executor<'_> {
         };
         let result = if self.threading && children.len() > 1 {
             let scopes: Vec<Vec<String>> = children.iter().map(|c| child_scope(ir, *c)).collect();
-            let pieces: Vec<Extracted> = children.iter().map(|c| ir.extract(*c)).collect();
+            // Copy out on the threads; only the clearing needs the IR to itself.
+            let shared: &Ir = ir;
+            let pieces: Vec<Extracted> = children.par_iter().map(|c| shared.copy_out(*c)).collect();
+            for c in &children {
+                ir.clear_isolated_regions(*c);
+            }
             let done: Vec<(Extracted, String, Result<(), PassFailure>)> = pieces
                 .into_par_iter()
                 .zip(scopes.into_par_iter())
