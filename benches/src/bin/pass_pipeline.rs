@@ -76,7 +76,8 @@ fn main() {
         let ours = time(args.runs, || run(&args.strata_opt, &file, &with_out)).0.as_secs_f64();
         let theirs = time(args.runs, || run(&peer, &file, &with_out)).0.as_secs_f64();
         let timed: Vec<&str> = with_out.iter().copied().chain(["--mlir-timing"]).collect();
-        let mut ours_p: Vec<f64> = (0..args.runs).map(|_| pipeline_seconds(&run(&args.strata_opt, &file, &timed).1)).collect();
+        let mut ours_p: Vec<f64> =
+            (0..args.runs).map(|_| pipeline_seconds(&run(&args.strata_opt, &file, &timed).1)).collect();
         let mut theirs_p: Vec<f64> = (0..args.runs).map(|_| pipeline_seconds(&run(&peer, &file, &timed).1)).collect();
         ours_p.sort_by(f64::total_cmp);
         theirs_p.sort_by(f64::total_cmp);
