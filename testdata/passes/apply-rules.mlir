@@ -10,8 +10,8 @@
 // CHECK-NEXT:    %[[D:.*]] = arith.addi %arg0, %arg0 : i32
 // CHECK-NEXT:    %[[C:.*]] = arith.constant 0 : i32
 // CHECK-NEXT:    %[[M:.*]] = arith.muli %arg2, %[[C2]] : i16
-// CHECK-NEXT:    return %[[D]], %[[C]], %arg1, %[[M]]
-func.func @rules(%a: i32, %f: f32, %h: i16) -> (i32, i32, f32, i16) {
+// CHECK-NEXT:    return %[[D]], %[[C]], %arg1, %[[M]], %arg0
+func.func @rules(%a: i32, %f: f32, %h: i16) -> (i32, i32, f32, i16, i32) {
   %c0 = arith.constant 0 : i32
   %c2 = arith.constant 2 : i32
   %c2h = arith.constant 2 : i16
@@ -21,5 +21,7 @@ func.func @rules(%a: i32, %f: f32, %h: i16) -> (i32, i32, f32, i16) {
   %n = arith.negf %f : f32
   %nn = arith.negf %n : f32
   %m = arith.muli %h, %c2h : i16
-  return %y, %z, %nn, %m : i32, i32, f32, i16
+  %c1 = arith.constant 1 : i32
+  %one = arith.muli %a, %c1 : i32
+  return %y, %z, %nn, %m, %one : i32, i32, f32, i16, i32
 }

@@ -297,3 +297,51 @@ fn dialect_conversion_converts_types_and_bridges_with_casts() {
     let err = apply_partial_conversion(&ctx, &mut m.ir, m.root, &target, &patterns, &types).unwrap_err();
     assert!(err.message.contains("explicitly marked illegal"));
 }
+
+struct Panics;
+impl Pass for Panics {
+    fn run(&self, _: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        panic!("boom")
+    }
+}
+
+#[test]
+fn a_panicking_pass_fails_the_run_instead_of_the_process() {
+    let mut r = PassRegistry::new();
+    r.register(PassInfo::new("panics", "Panics", "", |_, _| Ok(Box::new(Panics)))).unwrap();
+    let ctx = context();
+    let src: String = (0..8).map(|i| format!("func.func @f{i}() {{ return }}\n")).collect();
+    for pipeline in ["builtin.module(panics)", "builtin.module(func.func(panics))"] {
+        let mut m = parse(&ctx, &src);
+        let pm = PassManager::new(r.parse_pipeline(pipeline).unwrap());
+        let failure = pm.run(&ctx, &mut m.ir, m.root).unwrap_err();
+        assert!(failure.crashed && failure.pass == "panics");
+        assert!(failure.diagnostic.message.contains("pass 'panics' crashed: boom"), "{}", failure.diagnostic.message);
+    }
+}
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Pipeline text from the characters pipelines are made of never panics the parser.
+        #[test]
+        fn pipeline_text_never_panics(text in "[a-z.(){}=, '\"0-9_-]{0,60}") {
+            let mut r = super::registry_with_options();
+            strata_passes::register_all(&mut r);
+            if let Err(e) = r.parse_pipeline(&text) {
+                prop_assert!(e.offset <= text.len());
+                let _ = e.render(&text);
+            }
+        }
+
+        /// Rules text, likewise.
+        #[test]
+        fn rules_text_never_panics(text in "(rule [a-z]{1,3}( \\(benefit = [0-9]\\))?: )?[a-z.$(){}=,:|;_ 0-9>-]{0,60}") {
+            let ctx = super::context();
+            let _ = strata_passes::rules::parse_rules(&ctx, &text);
+        }
+    }
+}
