@@ -58,36 +58,57 @@ fn check(path: &str, api: u32, build: *const c_char, name: &str) -> Result<(), P
     Ok(())
 }
 
-/// Loads a pass plugin and lets it register its passes. The library stays loaded.
-pub fn load_pass_plugin(path: &str, registry: &mut PassRegistry) -> Result<(), PluginError> {
+/// What both kinds of entry point report.
+trait EntryInfo {
+    fn header(&self) -> (u32, *const c_char, *const c_char);
+}
+
+impl EntryInfo for PassPluginInfo {
+    fn header(&self) -> (u32, *const c_char, *const c_char) {
+        (self.api_version, self.build_id, self.plugin_name)
+    }
+}
+
+impl EntryInfo for DialectPluginInfo {
+    fn header(&self) -> (u32, *const c_char, *const c_char) {
+        (self.api_version, self.build_id, self.plugin_name)
+    }
+}
+
+/// Opens `path`, calls its `entry` and checks what it reports; then `register` runs with the
+/// info and the library stays loaded.
+fn load<I: EntryInfo>(
+    path: &str,
+    kind: &'static str,
+    entry: &'static str,
+    register: impl FnOnce(&I) -> bool,
+) -> Result<(), PluginError> {
     let lib = open(path)?;
     // SAFETY: the symbol's type is the documented entry-point signature.
-    let entry = unsafe { lib.get::<extern "C" fn() -> PassPluginInfo>(PASS_PLUGIN_ENTRY.as_bytes()) }
-        .map_err(|_| PluginError::NoEntryPoint { path: path.into(), kind: "pass", entry: PASS_PLUGIN_ENTRY })?;
-    let info = entry();
-    let name = text(info.plugin_name);
-    check(path, info.api_version, info.build_id, &name)?;
-    // SAFETY: the plugin was built by the same toolchain against the same strata version.
-    if !unsafe { (info.register)(registry) } {
+    let get = unsafe { lib.get::<extern "C" fn() -> I>(entry.as_bytes()) }.map_err(|_| PluginError::NoEntryPoint {
+        path: path.into(),
+        kind,
+        entry,
+    })?;
+    let info = get();
+    let (api, build, name) = info.header();
+    let name = text(name);
+    check(path, api, build, &name)?;
+    if !register(&info) {
         return Err(PluginError::Register { path: path.into(), name });
     }
     std::mem::forget(lib);
     Ok(())
 }
 
+/// Loads a pass plugin and lets it register its passes. The library stays loaded.
+pub fn load_pass_plugin(path: &str, registry: &mut PassRegistry) -> Result<(), PluginError> {
+    // SAFETY: the plugin was built by the same toolchain against the same strata version.
+    load(path, "pass", PASS_PLUGIN_ENTRY, |info: &PassPluginInfo| unsafe { (info.register)(registry) })
+}
+
 /// Loads a dialect plugin and lets it register its dialects. The library stays loaded.
 pub fn load_dialect_plugin(path: &str, ctx: &mut Context) -> Result<(), PluginError> {
-    let lib = open(path)?;
-    // SAFETY: the symbol's type is the documented entry-point signature.
-    let entry = unsafe { lib.get::<extern "C" fn() -> DialectPluginInfo>(DIALECT_PLUGIN_ENTRY.as_bytes()) }
-        .map_err(|_| PluginError::NoEntryPoint { path: path.into(), kind: "dialect", entry: DIALECT_PLUGIN_ENTRY })?;
-    let info = entry();
-    let name = text(info.plugin_name);
-    check(path, info.api_version, info.build_id, &name)?;
     // SAFETY: as for pass plugins.
-    if !unsafe { (info.register)(ctx) } {
-        return Err(PluginError::Register { path: path.into(), name });
-    }
-    std::mem::forget(lib);
-    Ok(())
+    load(path, "dialect", DIALECT_PLUGIN_ENTRY, |info: &DialectPluginInfo| unsafe { (info.register)(ctx) })
 }
