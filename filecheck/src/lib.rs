@@ -11,6 +11,7 @@
 //! ```
 
 mod checkfile;
+pub mod cli;
 mod options;
 mod pattern;
 mod report;

@@ -464,6 +464,10 @@ impl Pattern {
                 Piece::NumUse { expr, format } => match self.eval(expr, vars) {
                     Ok((v, implied)) => {
                         let f = format.or(implied).unwrap_or_default();
+                        // An unsigned format cannot show a negative value.
+                        if v < 0 && f.spec != 'd' {
+                            return Err(MatchError::Overflow);
+                        }
                         r.push_str(&fancy_regex::escape(&f.render(v)));
                     }
                     Err(MatchError::Undefined(u)) => undefined.extend(u),

@@ -21,22 +21,24 @@ fn newlines(s: &str) -> usize {
 }
 
 impl<'a> Matcher<'a> {
-    fn find(&mut self, d: &Directive, start: usize, end: usize) -> Option<Found> {
+    /// The first match of `d` in `[start, end)`; `Err` when the pattern cannot be tried
+    /// (an undefined variable, a value its format cannot show), which fails the run.
+    fn find(&mut self, d: &Directive, start: usize, end: usize) -> Result<Option<Found>, ()> {
         let text = &self.input[start..end];
         match d.pattern.find(text, &self.vars, self.opts.ignore_case, self.opts.strict_whitespace) {
             Ok(Some(mut f)) => {
                 f.start += start;
                 f.end += start;
-                Some(f)
+                Ok(Some(f))
             }
-            Ok(None) => None,
+            Ok(None) => Ok(None),
             Err(MatchError::Undefined(names)) => {
                 self.report.undefined(d, start, &names);
-                None
+                Err(())
             }
             Err(MatchError::Overflow) => {
-                self.report.error_at(d, "unable to represent numeric value".into());
-                None
+                self.report.error_at(d, "unable to substitute variable or numeric expression: overflow error".into());
+                Err(())
             }
         }
     }
@@ -53,9 +55,13 @@ impl<'a> Matcher<'a> {
     /// `-NOT`s must not match in `[start, end)`; true when one does (a failure).
     fn check_not(&mut self, nots: &[&Directive], start: usize, end: usize) -> bool {
         for d in nots {
-            if let Some(f) = self.find(d, start, end) {
-                self.report.excluded_found(d, f.start, f.end);
-                return true;
+            match self.find(d, start, end) {
+                Ok(Some(f)) => {
+                    self.report.excluded_found(d, f.start, f.end);
+                    return true;
+                }
+                Ok(None) => {}
+                Err(()) => return true,
             }
         }
         false
@@ -74,7 +80,7 @@ impl<'a> Matcher<'a> {
             }
             let mut from = group_start;
             loop {
-                let Some(f) = self.find(d, from, end) else {
+                let Some(f) = self.find(d, from, end).ok()? else {
                     self.report.not_found(d, from, end, &self.vars);
                     return None;
                 };
@@ -131,7 +137,7 @@ impl<'a> Matcher<'a> {
         let mut at = from;
         let mut first = None;
         for _ in 0..count {
-            let Some(f) = self.find(d, at, end) else {
+            let Some(f) = self.find(d, at, end).ok()? else {
                 self.report.not_found(d, at, end, &self.vars);
                 return None;
             };

@@ -2,5 +2,6 @@
 //! driver with its own dialects and passes registered.
 
 pub mod expectations;
+pub mod lit;
 pub mod opt;
 pub mod plugins;

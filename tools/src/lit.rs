@@ -1,0 +1,292 @@
+//! `strata-lit`: a lit-style test runner.
+//!
+//! A test is a file with `RUN:` lines (continued with a trailing `\`), run by `bash -o
+//! pipefail`, after substitutions: `%s` (the file), `%S` and `%p` (its folder), `%t` (a path
+//! private to the test), `%T` (a folder private to the test), `%%` (`%`), and one per tool
+//! (`strata-opt`, `FileCheck`/`filecheck`, `not`, ...). `REQUIRES:`, `UNSUPPORTED:` and
+//! `XFAIL:` take comma-separated features (`!feature` negates; `XFAIL: *` always); features
+//! are detected: `qemu-aarch64`, `ptxas`, `cuda`, `mlir`.
+//!
+//! Results: PASS, FAIL, UNSUPPORTED (skipped), XFAIL (failed as expected), XPASS (passed
+//! though expected to fail: a failure). Under `STRATA_REQUIRE_ALL=1` a test skipped for a
+//! missing feature is a failure.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rayon::prelude::*;
+
+/// How a test ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Unsupported,
+    Xfail,
+    Xpass,
+}
+
+impl Verdict {
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Xpass)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Unsupported => "UNSUPPORTED",
+            Verdict::Xfail => "XFAIL",
+            Verdict::Xpass => "XPASS",
+        }
+    }
+}
+
+/// The outcome of one test file.
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    pub path: PathBuf,
+    pub verdict: Verdict,
+    /// Why: the failing command and its output, or the missing features.
+    pub detail: String,
+}
+
+/// What the runner needs: tools by name, features, where temporary files go.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Tool name in RUN lines → the command that replaces it.
+    pub tools: BTreeMap<String, String>,
+    pub features: Vec<String>,
+    pub suffixes: Vec<String>,
+    pub temp_dir: PathBuf,
+    /// Skips for missing features count as failures.
+    pub require_all: bool,
+}
+
+/// The features this machine has.
+pub fn detect_features() -> Vec<String> {
+    let works = |cmd: &str, arg: &str| Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success());
+    let mut f = Vec::new();
+    if works("qemu-aarch64", "--version") {
+        f.push("qemu-aarch64".to_string());
+    }
+    if works("ptxas", "--version") || Path::new("/usr/local/cuda/bin/ptxas").exists() {
+        f.push("ptxas".to_string());
+    }
+    if works("nvidia-smi", "-L") {
+        f.push("cuda".to_string());
+    }
+    if works("mlir-opt-22", "--version") {
+        f.push("mlir".to_string());
+    }
+    f
+}
+
+/// The test files under `paths` with one of `suffixes`, sorted.
+pub fn discover(paths: &[PathBuf], suffixes: &[String]) -> Vec<PathBuf> {
+    fn walk(p: &Path, suffixes: &[String], out: &mut Vec<PathBuf>) {
+        if p.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(p) {
+                for e in entries.flatten() {
+                    walk(&e.path(), suffixes, out);
+                }
+            }
+        } else if suffixes.iter().any(|s| p.to_string_lossy().ends_with(s.as_str())) {
+            out.push(p.to_path_buf());
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        walk(p, suffixes, &mut out);
+    }
+    out.sort();
+    out
+}
+
+/// The directives of a test file.
+#[derive(Default, Debug)]
+struct Directives {
+    run: Vec<String>,
+    requires: Vec<String>,
+    unsupported: Vec<String>,
+    xfail: Vec<String>,
+}
+
+fn parse_directives(text: &str) -> Directives {
+    let mut d = Directives::default();
+    let mut pending = String::new();
+    for line in text.lines() {
+        for (key, list) in [("REQUIRES:", 0), ("UNSUPPORTED:", 1), ("XFAIL:", 2)] {
+            if let Some(at) = line.find(key) {
+                let items = line[at + key.len()..].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+                match list {
+                    0 => d.requires.extend(items),
+                    1 => d.unsupported.extend(items),
+                    _ => d.xfail.extend(items),
+                }
+            }
+        }
+        let Some(at) = line.find("RUN:") else { continue };
+        let cmd = line[at + 4..].trim();
+        match cmd.strip_suffix('\\') {
+            Some(head) => {
+                pending.push_str(head);
+                pending.push(' ');
+            }
+            None => {
+                pending.push_str(cmd);
+                d.run.push(std::mem::take(&mut pending));
+            }
+        }
+    }
+    d
+}
+
+fn has(features: &[String], item: &str) -> bool {
+    match item.strip_prefix('!') {
+        Some(f) => !features.iter().any(|x| x == f.trim()),
+        None => item == "*" || features.iter().any(|x| x == item),
+    }
+}
+
+/// Replaces `%s`, `%S`, `%p`, `%t`, `%T`, `%%` and tool names (whole words) in `cmd`.
+pub fn substitute(cmd: &str, file: &Path, temp: &Path, tools: &BTreeMap<String, String>) -> String {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut out = String::new();
+    let mut chars = cmd.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some('s') => out.push_str(&file.display().to_string()),
+            Some('S') | Some('p') => out.push_str(&dir.display().to_string()),
+            Some('t') => out.push_str(&temp.join("tmp").display().to_string()),
+            Some('T') => out.push_str(&temp.display().to_string()),
+            Some('%') => out.push('%'),
+            _ => {
+                out.push('%');
+                continue;
+            }
+        }
+        chars.next();
+    }
+    // Tools: whole words at a command position or anywhere a word can stand.
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/';
+    let mut result = String::new();
+    let mut word = String::new();
+    for c in out.chars().chain(std::iter::once('\0')) {
+        if is_word(c) {
+            word.push(c);
+            continue;
+        }
+        match tools.get(word.as_str()) {
+            Some(replacement) => result.push_str(replacement),
+            None => result.push_str(&word),
+        }
+        word.clear();
+        if c != '\0' {
+            result.push(c);
+        }
+    }
+    result
+}
+
+/// Shell functions every RUN line may use: `not` (succeeds when the command fails without
+/// crashing; `not --crash` when it crashes).
+const PRELUDE: &str = r#"not() {
+  if [ "$1" = "--crash" ]; then shift; "$@"; s=$?; [ $s -ge 128 ]; return; fi
+  "$@"; s=$?; [ $s -ne 0 ] && [ $s -lt 128 ]
+}
+"#;
+
+/// Runs one test file.
+pub fn run_test(path: &Path, config: &Config, index: usize) -> TestResult {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return TestResult { path: path.into(), verdict: Verdict::Fail, detail: format!("cannot read: {e}") },
+    };
+    let d = parse_directives(&text);
+    let missing: Vec<&String> = d.requires.iter().filter(|r| !has(&config.features, r)).collect();
+    let excluded: Vec<&String> = d.unsupported.iter().filter(|u| has(&config.features, u)).collect();
+    if !missing.is_empty() || !excluded.is_empty() {
+        let why = if missing.is_empty() {
+            format!("unsupported with: {}", excluded.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+        } else {
+            format!("missing features: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        let verdict = if config.require_all && !missing.is_empty() { Verdict::Fail } else { Verdict::Unsupported };
+        let detail =
+            if verdict == Verdict::Fail { format!("{why} (STRATA_REQUIRE_ALL=1 forbids skipping)") } else { why };
+        return TestResult { path: path.into(), verdict, detail };
+    }
+    if d.run.is_empty() {
+        return TestResult { path: path.into(), verdict: Verdict::Fail, detail: "no RUN lines".into() };
+    }
+    let expect_fail = d.xfail.iter().any(|x| has(&config.features, x));
+    let temp = config.temp_dir.join(format!("{index}-{}", path.file_name().unwrap_or_default().to_string_lossy()));
+    let _ = std::fs::remove_dir_all(&temp);
+    let _ = std::fs::create_dir_all(&temp);
+    let mut failure = None;
+    for (i, line) in d.run.iter().enumerate() {
+        let cmd = substitute(line, path, &temp, &config.tools);
+        let out = Command::new("bash").arg("-o").arg("pipefail").arg("-c").arg(format!("{PRELUDE}{cmd}")).output();
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                failure = Some(format!("RUN line {}: cannot start bash: {e}", i + 1));
+                break;
+            }
+        };
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let mut detail = format!(
+                "RUN line {} failed (exit {}):\n  {cmd}\n--- stdout\n{}--- stderr\n{stderr}",
+                i + 1,
+                out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+                String::from_utf8_lossy(&out.stdout),
+            );
+            if out.status.code() == Some(127) {
+                let tool = stderr
+                    .lines()
+                    .find_map(|l| l.strip_suffix(": command not found"))
+                    .and_then(|l| l.rsplit(": ").next())
+                    .unwrap_or("a command");
+                detail.push_str(&format!(
+                    "error: tool '{tool}' not found: put it on PATH or name it with --tool {tool}=PATH\n"
+                ));
+            }
+            failure = Some(detail);
+            break;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&temp);
+    let (verdict, detail) = match (failure, expect_fail) {
+        (None, false) => (Verdict::Pass, String::new()),
+        (None, true) => (Verdict::Xpass, "expected to fail (XFAIL) but passed".into()),
+        (Some(f), false) => (Verdict::Fail, f),
+        (Some(f), true) => (Verdict::Xfail, f),
+    };
+    TestResult { path: path.into(), verdict, detail }
+}
+
+/// Runs every test in parallel; results in file order.
+pub fn run_all(files: &[PathBuf], config: &Config) -> Vec<TestResult> {
+    files.par_iter().enumerate().map(|(i, f)| run_test(f, config, i)).collect()
+}
+
+/// `N passed, N failed, ...`.
+pub fn summary(results: &[TestResult]) -> String {
+    let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
+    let mut s = format!("{} passed, {} failed", count(Verdict::Pass), count(Verdict::Fail) + count(Verdict::Xpass));
+    for (v, what) in [(Verdict::Unsupported, "skipped (unsupported)"), (Verdict::Xfail, "expected failures")] {
+        if count(v) > 0 {
+            s.push_str(&format!(", {} {what}", count(v)));
+        }
+    }
+    if count(Verdict::Xpass) > 0 {
+        s.push_str(&format!(" ({} unexpectedly passed)", count(Verdict::Xpass)));
+    }
+    s
+}

@@ -1,0 +1,5 @@
+// RUN: strata-opt %s | FileCheck %s
+// CHECK: func.func @wrong
+func.func @f() {
+  return
+}

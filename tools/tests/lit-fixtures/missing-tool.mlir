@@ -1,0 +1,1 @@
+// RUN: no-such-tool-anywhere %s
