@@ -160,7 +160,7 @@ pub fn read(text: &str, opts: &Options) -> Result<(Vec<CheckString>, Vec<String>
         .implicit_check_not
         .iter()
         .map(|p| {
-            let pattern = Pattern::parse(p, 0, false, false).map_err(|e| CheckFileError {
+            let pattern = Pattern::parse(p, 0, false, false, &Default::default()).map_err(|e| CheckFileError {
                 line: 0,
                 column: 0,
                 message: format!("bad --implicit-check-not pattern '{p}': {}", e.message),
@@ -169,6 +169,12 @@ pub fn read(text: &str, opts: &Options) -> Result<(Vec<CheckString>, Vec<String>
         })
         .collect::<Result<_, _>>()?;
     let mut pending: Vec<Directive> = implicit.clone();
+    let mut known_numeric: std::collections::HashSet<String> = opts
+        .numeric_defines
+        .iter()
+        .filter_map(|d| d.split('=').next())
+        .map(|lhs| lhs.rsplit(',').next().unwrap_or(lhs).trim().to_string())
+        .collect();
     let bytes = text.as_bytes();
     let mut pos = 0;
     while pos < text.len() {
@@ -232,12 +238,13 @@ pub fn read(text: &str, opts: &Options) -> Result<(Vec<CheckString>, Vec<String>
                 let pattern = if kind == Kind::Empty {
                     Pattern::empty(line)
                 } else {
-                    Pattern::parse(body, line, literal, full_line).map_err(|e| CheckFileError {
+                    Pattern::parse(body, line, literal, full_line, &known_numeric).map_err(|e| CheckFileError {
                         line: pline,
                         column: pcol + e.offset,
                         message: e.message,
                     })?
                 };
+                known_numeric.extend(pattern.numeric_definitions());
                 if kind == Kind::Label && pattern.has_variables() {
                     return Err(CheckFileError {
                         line,

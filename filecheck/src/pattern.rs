@@ -231,8 +231,17 @@ fn parse_expr(text: &str, at: usize) -> Result<NumExpr, PatternError> {
 }
 
 impl Pattern {
-    /// Parses pattern text (already trimmed). `literal` takes it as fixed text.
-    pub fn parse(text: &str, line: usize, literal: bool, full_line: bool) -> Result<Pattern, PatternError> {
+    /// Parses pattern text (already trimmed). `literal` takes it as fixed text. `known_numeric`
+    /// names the numeric variables defined by earlier directives (or `-D#`): as in LLVM, a use
+    /// of one of those on the line that redefines it takes its earlier value, while a use of a
+    /// variable first defined on this very line is an error.
+    pub fn parse(
+        text: &str,
+        line: usize,
+        literal: bool,
+        full_line: bool,
+        known_numeric: &std::collections::HashSet<String>,
+    ) -> Result<Pattern, PatternError> {
         let mut pieces = Vec::new();
         if literal {
             // As LLVM: a literal pattern is fixed text, even under --match-full-lines.
@@ -266,7 +275,7 @@ impl Pattern {
                     if let Piece::NumUse { expr, .. } = &p {
                         for (_, t) in &expr.terms {
                             if let Term::Var(n) = t {
-                                if defined_here.contains(n) {
+                                if defined_here.contains(n) && !known_numeric.contains(n) {
                                     let at = i + 2 + inner.find(n.as_str()).unwrap_or(0);
                                     return err(
                                         at,
@@ -325,6 +334,17 @@ impl Pattern {
     /// The pattern of `CHECK-EMPTY`: a newline ending an empty line.
     pub fn empty(line: usize) -> Pattern {
         Pattern { pieces: Vec::new(), line, full_line: false, empty_line: true }
+    }
+
+    /// Names of the numeric variables this pattern defines.
+    pub fn numeric_definitions(&self) -> Vec<String> {
+        self.pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::NumDef { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn has_variables(&self) -> bool {

@@ -123,6 +123,8 @@ fn numeric_variables_and_line() {
     assert_eq!(status("CHECK: [[#N:]] a\nCHECK: [[#N+1]] b\n", "41 a\n41 b\n"), 1);
     assert_eq!(status("CHECK: [[#%x,H:]]\nCHECK: [[#H+1]]\n", "ff\n100\n"), 0);
     assert_eq!(status("CHECK: [[#N:]] [[#N]]\n", "1 1\n"), 2);
+    // Redefined on a line that also uses it: the use takes the earlier value.
+    assert_eq!(status("CHECK: [[#N:]] a\nCHECK: [[#N:]] [[#N+1]]\n", "1 a\n5 2\n"), 0);
     assert_eq!(status("CHECK: line [[@LINE]]\nCHECK: line [[#@LINE-1]]\n", "line 1\nline 1\n"), 0);
     let o = with(|o| o.numeric_defines.push("%x,N=10".into()));
     assert_eq!(fc("CHECK: [[#N]]\n", "a\n", &o).status, 0);
