@@ -253,6 +253,23 @@ impl Ir {
         self.regions[region].blocks.insert(index, block);
     }
 
+    /// Moves the ops of `block` to `at` (in order), replacing the block's arguments with
+    /// `args`, and erases the block. Returns the moved ops.
+    pub fn inline_block(&mut self, block: BlockId, at: InsertPoint, args: &[Value]) -> Vec<OpId> {
+        let params = self.blocks[block].args.clone();
+        for (p, a) in params.into_iter().zip(args) {
+            self.replace_all_uses(p, *a);
+        }
+        let ops: Vec<OpId> = self.block_ops(block).collect();
+        let mut cursor = at;
+        for &o in &ops {
+            self.move_op(o, cursor);
+            cursor = InsertPoint::After(o);
+        }
+        self.erase_block(block);
+        ops
+    }
+
     /// Takes a block out of its region, keeping its ops; insert it again with
     /// [`Ir::insert_block`].
     pub fn detach_block(&mut self, block: BlockId) {

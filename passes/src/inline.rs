@@ -4,9 +4,7 @@
 
 use rustc_hash::FxHashMap;
 use strata_ir::pass::{OpPassManager, OptionSpec, Pass, PassContext, PassInfo};
-use strata_ir::{
-    BlockId, Context, Diagnostic, InsertPoint, Ir, IrMapping, OpId, OpState, Value, WalkControl, WalkOrder,
-};
+use strata_ir::{BlockId, Context, Diagnostic, InsertPoint, Ir, IrMapping, OpId, OpState, WalkControl, WalkOrder};
 
 use crate::symbols::{is_private, is_symbol_table, refs_of_op, symbol_name, symbols_of};
 
@@ -123,11 +121,7 @@ fn inline_call(ctx: &Context, ir: &mut Ir, call: OpId, callee: OpId) {
     if blocks.len() == 1 {
         let body = blocks[0];
         let ret = ir.block(body).last_op().expect("function body ends in a terminator");
-        replace_args(ir, body, &args);
-        let ops: Vec<OpId> = ir.block_ops(body).collect();
-        for o in ops {
-            ir.move_op(o, InsertPoint::Before(call));
-        }
+        ir.inline_block(body, InsertPoint::Before(call), &args);
         let returned = ir.op(ret).operands().to_vec();
         for (r, v) in results.iter().zip(returned) {
             ir.replace_all_uses(*r, v);
@@ -152,11 +146,7 @@ fn inline_call(ctx: &Context, ir: &mut Ir, call: OpId, callee: OpId) {
             ir.detach_block(b);
             ir.insert_block(caller_region, position + k, b);
         }
-        replace_args(ir, blocks[0], &args);
-        let entry_ops: Vec<OpId> = ir.block_ops(blocks[0]).collect();
-        for o in entry_ops {
-            ir.move_op(o, InsertPoint::Before(call));
-        }
+        ir.inline_block(blocks[0], InsertPoint::Before(call), &args);
         let moved: Vec<BlockId> = std::iter::once(call_block).chain(blocks[1..].iter().copied()).collect();
         for b in moved {
             let Some(t) = ir.block(b).last_op() else { continue };
@@ -171,13 +161,6 @@ fn inline_call(ctx: &Context, ir: &mut Ir, call: OpId, callee: OpId) {
     }
     ir.erase_op(call);
     ir.erase_op(copy);
-}
-
-fn replace_args(ir: &mut Ir, block: BlockId, args: &[Value]) {
-    let params = ir.block(block).args().to_vec();
-    for (p, a) in params.into_iter().zip(args) {
-        ir.replace_all_uses(p, *a);
-    }
 }
 
 impl Pass for Inline {

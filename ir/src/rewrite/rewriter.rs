@@ -147,31 +147,21 @@ impl<'a> PatternRewriter<'a> {
     /// Moves the ops of `block` before `before`, replacing the block's arguments with
     /// `args`, and erases the block.
     pub fn inline_block_before(&mut self, block: BlockId, before: OpId, args: &[Value]) {
-        let params = self.ir.block(block).args().to_vec();
-        for (p, a) in params.into_iter().zip(args) {
-            self.replace_all_uses(p, *a);
-        }
-        let ops: Vec<OpId> = self.ir.block_ops(block).collect();
-        for o in ops {
-            self.ir.move_op(o, InsertPoint::Before(before));
-            self.listener.op_modified(o);
-        }
-        self.ir.erase_block(block);
+        self.inline_block(block, InsertPoint::Before(before), args);
     }
 
     /// Moves the ops of `src` to the end of `dest`, replacing `src`'s arguments with `args`,
     /// and erases `src`.
     pub fn merge_blocks(&mut self, src: BlockId, dest: BlockId, args: &[Value]) {
-        let params = self.ir.block(src).args().to_vec();
-        for (p, a) in params.into_iter().zip(args) {
-            self.replace_all_uses(p, *a);
-        }
-        let ops: Vec<OpId> = self.ir.block_ops(src).collect();
-        for o in ops {
-            self.ir.move_op(o, InsertPoint::BlockEnd(dest));
+        self.inline_block(src, InsertPoint::BlockEnd(dest), args);
+    }
+
+    fn inline_block(&mut self, block: BlockId, at: InsertPoint, args: &[Value]) {
+        let users: Vec<OpId> =
+            self.ir.block(block).args().iter().flat_map(|p| self.ir.value(*p).uses().iter().map(|u| u.op)).collect();
+        for o in self.ir.inline_block(block, at, args).into_iter().chain(users) {
             self.listener.op_modified(o);
         }
-        self.ir.erase_block(src);
     }
 
     /// The integer value of `v` if a constant-like op defines it.
