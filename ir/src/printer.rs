@@ -863,7 +863,14 @@ impl fmt::Display for AttrDisplay<'_> {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{}", a(*x))?;
+                    // Inside arrays MLIR leaves out the default types, i64 and f64.
+                    match ctx.attr_kind(*x) {
+                        AttrKind::Integer { value, ty } if *ty == ctx.i64_type() => write!(f, "{value}")?,
+                        AttrKind::Float { bits, ty } if *ty == ctx.f64_type() => {
+                            f.write_str(&crate::float::format(f64::from_bits(*bits), crate::types::FloatKind::F64))?
+                        }
+                        _ => write!(f, "{}", a(*x))?,
+                    }
                 }
                 f.write_str("]")
             }
