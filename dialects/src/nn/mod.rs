@@ -1,0 +1,545 @@
+//! `nn`: the tensor graph dialect. Ops keep their attributes in generic form as an interface
+//! (tests outside the project write graphs that way):
+//!
+//! ```text
+//! %y = "nn.conv2d"(%x, %w, %b) {strides = [1, 1], padding = [1, 1, 1, 1], dilations = [1, 1],
+//!        groups = 1 : i64, layout = "NCHW"} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>,
+//!        tensor<4xf32>) -> tensor<1x4x8x8xf32>
+//! ```
+//!
+//! Every op infers its result types from its operands and attributes ([`shape`]); the
+//! verifier checks the written types against them and says which operand and dimension
+//! disagree.
+
+pub mod shape;
+
+use strata_ir::dialect::{attr_constraints as ac, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint};
+use strata_ir::{AttrKind, Attribute, Context, DenseArrayValues, Diagnostic, Type, TypeKind};
+
+use shape::{Conv2d, ConvAlgorithm, Layout, Pool2d, ShapeError};
+
+pub struct Nn;
+
+/// A ranked tensor.
+pub const TENSOR: TypeConstraint = TypeConstraint {
+    description: "ranked tensor",
+    check: |c, t| matches!(c.type_kind(t), TypeKind::RankedTensor { .. }),
+};
+/// A ranked tensor of floats.
+pub const FLOAT_TENSOR: TypeConstraint = TypeConstraint {
+    description: "ranked tensor of floating-point values",
+    check: |c, t| matches!(c.type_kind(t), TypeKind::RankedTensor { element, .. } if c.is_float(*element)),
+};
+
+/// Integers of an array attribute (`[1, 2]` or `array<i64: 1, 2>`).
+pub fn ints(ctx: &Context, a: Attribute) -> Option<Vec<i64>> {
+    match ctx.attr_kind(a) {
+        AttrKind::Array(items) => items.iter().map(|i| ctx.attr_as_int(*i).map(|v| v as i64)).collect(),
+        AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. } => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// Reads op attributes by name, with the errors a verifier reports.
+struct Attrs<'a> {
+    ctx: &'a Context,
+    get: &'a dyn Fn(&str) -> Option<Attribute>,
+}
+
+impl Attrs<'_> {
+    fn ints(&self, name: &str, len: usize, default: &[i64]) -> Result<Vec<i64>, ShapeError> {
+        match (self.get)(name) {
+            None => Ok(default.to_vec()),
+            Some(a) => match ints(self.ctx, a) {
+                Some(v) if v.len() == len || len == 0 => Ok(v),
+                _ => Err(ShapeError {
+                    operand: None,
+                    message: format!("attribute '{name}' must be an array of {len} integers"),
+                }),
+            },
+        }
+    }
+    fn int(&self, name: &str, default: i64) -> Result<i64, ShapeError> {
+        match (self.get)(name) {
+            None => Ok(default),
+            Some(a) => self
+                .ctx
+                .attr_as_int(a)
+                .map(|v| v as i64)
+                .ok_or_else(|| ShapeError { operand: None, message: format!("attribute '{name}' must be an integer") }),
+        }
+    }
+    fn layout(&self, name: &str) -> Result<Layout, ShapeError> {
+        match (self.get)(name) {
+            None => Ok(Layout::Nchw),
+            Some(a) => self.ctx.attr_as_str(a).and_then(Layout::parse).ok_or_else(|| ShapeError {
+                operand: None,
+                message: format!("attribute '{name}' must be one of \"NCHW\", \"NHWC\", \"NCHW4c\", \"NCHW8c\""),
+            }),
+        }
+    }
+    fn conv(&self) -> Result<Conv2d, ShapeError> {
+        let s = self.ints("strides", 2, &[1, 1])?;
+        let p = self.ints("padding", 4, &[0, 0, 0, 0])?;
+        let d = self.ints("dilations", 2, &[1, 1])?;
+        if let Some(a) = (self.get)("algorithm") {
+            if self.ctx.attr_as_str(a).and_then(ConvAlgorithm::parse).is_none() {
+                let names: Vec<&str> = ConvAlgorithm::ALL.iter().map(|a| a.name()).collect();
+                return Err(ShapeError {
+                    operand: None,
+                    message: format!("attribute 'algorithm' must be one of {}", names.join(", ")),
+                });
+            }
+        }
+        Ok(Conv2d {
+            strides: [s[0], s[1]],
+            padding: [p[0], p[1], p[2], p[3]],
+            dilations: [d[0], d[1]],
+            groups: self.int("groups", 1)?,
+            layout: self.layout("layout")?,
+        })
+    }
+    fn pool(&self) -> Result<Pool2d, ShapeError> {
+        let k = self.ints("kernel", 2, &[])?;
+        if k.len() != 2 {
+            return Err(ShapeError { operand: None, message: "attribute 'kernel' (2 integers) is required".into() });
+        }
+        let s = self.ints("strides", 2, &[1, 1])?;
+        let p = self.ints("padding", 4, &[0, 0, 0, 0])?;
+        Ok(Pool2d {
+            kernel: [k[0], k[1]],
+            strides: [s[0], s[1]],
+            padding: [p[0], p[1], p[2], p[3]],
+            layout: self.layout("layout")?,
+        })
+    }
+}
+
+fn shape_of(ctx: &Context, t: Type) -> Vec<i64> {
+    ctx.shape(t).map(<[i64]>::to_vec).unwrap_or_default()
+}
+
+/// The element type all tensor operands share (operand 0's).
+fn element(ctx: &Context, types: &[Type]) -> Result<Type, ShapeError> {
+    let e = ctx.element_type_or_self(types[0]);
+    for (i, t) in types.iter().enumerate().skip(1) {
+        if ctx.element_type_or_self(*t) != e {
+            return Err(ShapeError {
+                operand: Some((i, "operand")),
+                message: format!(
+                    "element type {} differs from operand #0's {}",
+                    ctx.type_to_string(ctx.element_type_or_self(*t)),
+                    ctx.type_to_string(e)
+                ),
+            });
+        }
+    }
+    Ok(e)
+}
+
+type Inferred = Result<Vec<Type>, ShapeError>;
+
+fn tensor(ctx: &Context, shape: Vec<i64>, e: Type) -> Inferred {
+    Ok(vec![ctx.tensor_type(shape, e)])
+}
+
+fn to_string(r: Inferred) -> Result<Vec<Type>, String> {
+    r.map_err(|e| e.to_string())
+}
+
+fn attrs<'a>(ctx: &'a Context, input: &'a InferInput<'a>) -> Attrs<'a> {
+    Attrs { ctx, get: input.attr }
+}
+
+fn infer_broadcast(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        tensor(ctx, shape::broadcast(&shape_of(ctx, i.operand_types[0]), &shape_of(ctx, i.operand_types[1]))?, e)
+    })())
+}
+
+fn infer_same(_: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    Ok(vec![i.operand_types[0]])
+}
+
+fn infer_conv(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        let c = attrs(ctx, i).conv()?;
+        let shapes: Vec<Vec<i64>> = i.operand_types.iter().map(|t| shape_of(ctx, *t)).collect();
+        tensor(ctx, c.output(&shapes[0], &shapes[1], shapes.get(2).map(Vec::as_slice))?, e)
+    })())
+}
+
+fn infer_matmul(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        tensor(ctx, shape::matmul(&shape_of(ctx, i.operand_types[0]), &shape_of(ctx, i.operand_types[1]))?, e)
+    })())
+}
+
+fn infer_pool(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        tensor(ctx, attrs(ctx, i).pool()?.output(&shape_of(ctx, i.operand_types[0]))?, e)
+    })())
+}
+
+fn infer_global_pool(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        let s = shape_of(ctx, i.operand_types[0]);
+        if s.len() != 4 {
+            return Err(ShapeError {
+                operand: Some((0, "input")),
+                message: format!("an NCHW input has rank 4, not {}", s.len()),
+            });
+        }
+        tensor(ctx, vec![s[0], s[1], 1, 1], e)
+    })())
+}
+
+fn infer_reshape(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let s = attrs(ctx, i).ints("shape", 0, &[])?;
+        tensor(
+            ctx,
+            shape::reshape(&shape_of(ctx, i.operand_types[0]), &s)?,
+            ctx.element_type_or_self(i.operand_types[0]),
+        )
+    })())
+}
+
+fn infer_transpose(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let p = attrs(ctx, i).ints("perm", 0, &[])?;
+        tensor(
+            ctx,
+            shape::transpose(&shape_of(ctx, i.operand_types[0]), &p)?,
+            ctx.element_type_or_self(i.operand_types[0]),
+        )
+    })())
+}
+
+fn infer_concat(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        let shapes: Vec<Vec<i64>> = i.operand_types.iter().map(|t| shape_of(ctx, *t)).collect();
+        let refs: Vec<&[i64]> = shapes.iter().map(Vec::as_slice).collect();
+        tensor(ctx, shape::concat(&refs, attrs(ctx, i).int("axis", 0)?)?, e)
+    })())
+}
+
+fn infer_split(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let a = attrs(ctx, i);
+        let e = ctx.element_type_or_self(i.operand_types[0]);
+        let outs = shape::split(&shape_of(ctx, i.operand_types[0]), a.int("axis", 0)?, &a.ints("sizes", 0, &[])?)?;
+        Ok(outs.into_iter().map(|s| ctx.tensor_type(s, e)).collect())
+    })())
+}
+
+fn infer_pad(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let p = attrs(ctx, i).ints("pads", 0, &[])?;
+        tensor(ctx, shape::pad(&shape_of(ctx, i.operand_types[0]), &p)?, ctx.element_type_or_self(i.operand_types[0]))
+    })())
+}
+
+fn infer_relayout(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let a = attrs(ctx, i);
+        let (from, to) = (a.layout("from")?, a.layout("to")?);
+        tensor(
+            ctx,
+            shape::relayout(&shape_of(ctx, i.operand_types[0]), from, to)?,
+            ctx.element_type_or_self(i.operand_types[0]),
+        )
+    })())
+}
+
+/// Per-channel operands of batch_norm and the normalized dims of layer_norm.
+fn infer_batch_norm(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        element(ctx, i.operand_types)?;
+        let x = shape_of(ctx, i.operand_types[0]);
+        if x.len() < 2 {
+            return Err(ShapeError {
+                operand: Some((0, "x")),
+                message: "batch_norm needs rank 2 or more (N, C, ...)".into(),
+            });
+        }
+        for (k, name) in ["scale", "bias", "mean", "var"].into_iter().enumerate() {
+            let s = shape_of(ctx, i.operand_types[k + 1]);
+            if s != [x[1]] {
+                return Err(ShapeError {
+                    operand: Some((k + 1, name)),
+                    message: format!(
+                        "shape [{}] should be [{}], one value per channel (dimension 1 of x)",
+                        shape::join(&s),
+                        x[1]
+                    ),
+                });
+            }
+        }
+        Ok(vec![i.operand_types[0]])
+    })())
+}
+
+fn infer_layer_norm(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        element(ctx, i.operand_types)?;
+        let x = shape_of(ctx, i.operand_types[0]);
+        let a = shape::axis(attrs(ctx, i).int("axis", -1)?, x.len())?;
+        for (k, name) in ["scale", "bias"].into_iter().enumerate() {
+            let s = shape_of(ctx, i.operand_types[k + 1]);
+            if s != x[a..] {
+                return Err(ShapeError {
+                    operand: Some((k + 1, name)),
+                    message: format!(
+                        "shape [{}] should be [{}], the normalized dimensions of x",
+                        shape::join(&s),
+                        shape::join(&x[a..])
+                    ),
+                });
+            }
+        }
+        Ok(vec![i.operand_types[0]])
+    })())
+}
+
+fn infer_softmax(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        shape::axis(attrs(ctx, i).int("axis", -1)?, shape_of(ctx, i.operand_types[0]).len())?;
+        Ok(vec![i.operand_types[0]])
+    })())
+}
+
+fn infer_constant(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    let v = (i.attr)("value").ok_or("attribute 'value' is required")?;
+    ctx.attr_type(v).map(|t| vec![t]).ok_or_else(|| "attribute 'value' must be a typed (dense) attribute".to_string())
+}
+
+/// Checks the written result types against the inferred ones.
+fn verify_inferred(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let Some(infer) = v.def.infer else { return Ok(()) };
+    let types: Vec<Type> = v.operands().iter().map(|o| ir.value_type(*o)).collect();
+    let get = |name: &str| v.attr(name);
+    let inferred = infer(ctx, &InferInput { operand_types: &types, attr: &get }).map_err(|m| v.error(m))?;
+    let results: Vec<Type> = v.results().iter().map(|r| ir.value_type(*r)).collect();
+    if results.len() != inferred.len() {
+        return Err(v.error(format!(
+            "has {} results, but its operands and attributes give {}",
+            results.len(),
+            inferred.len()
+        )));
+    }
+    for (k, (r, t)) in results.iter().zip(&inferred).enumerate() {
+        if r != t {
+            return Err(v.error(format!(
+                "result #{k} has type {}, but its operands and attributes give {}",
+                ctx.type_to_string(*r),
+                ctx.type_to_string(*t)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn op(name: &'static str, summary: &'static str) -> OpDef {
+    OpDef::new(name).summary(summary).traits(&[Trait::Pure]).verifier(verify_inferred)
+}
+
+const FLOAT_ATTR: strata_ir::dialect::AttrConstraint = ac::FLOAT;
+
+impl Dialect for Nn {
+    fn name(&self) -> &'static str {
+        "nn"
+    }
+    fn description(&self) -> &'static str {
+        "tensor graphs for deep learning: convolutions, matmuls, elementwise ops, norms, pooling"
+    }
+    fn operations(&self) -> Vec<OpDef> {
+        let mut ops = Vec::new();
+        for (name, summary) in [
+            ("nn.add", "elementwise sum with numpy broadcasting"),
+            ("nn.sub", "elementwise difference with numpy broadcasting"),
+            ("nn.mul", "elementwise product with numpy broadcasting"),
+            ("nn.div", "elementwise quotient with numpy broadcasting"),
+            ("nn.max", "elementwise maximum with numpy broadcasting"),
+            ("nn.min", "elementwise minimum with numpy broadcasting"),
+            ("nn.pow", "elementwise power with numpy broadcasting"),
+        ] {
+            let mut d = op(name, summary)
+                .traits(&[Trait::Elementwise])
+                .operand("lhs", TENSOR)
+                .operand("rhs", TENSOR)
+                .result("result", TENSOR)
+                .infer_types(infer_broadcast);
+            if matches!(name, "nn.add" | "nn.mul" | "nn.max" | "nn.min") {
+                d = d.traits(&[Trait::Commutative]);
+            }
+            ops.push(d);
+        }
+        for (name, summary) in [
+            ("nn.relu", "max(x, 0)"),
+            ("nn.relu6", "min(max(x, 0), 6)"),
+            ("nn.sigmoid", "1 / (1 + exp(-x))"),
+            ("nn.tanh", "hyperbolic tangent"),
+            ("nn.gelu", "x * (1 + erf(x / sqrt 2)) / 2"),
+            ("nn.silu", "x * sigmoid(x)"),
+            ("nn.exp", "e^x"),
+            ("nn.log", "natural logarithm"),
+            ("nn.sqrt", "square root"),
+            ("nn.rsqrt", "1 / sqrt(x)"),
+            ("nn.abs", "absolute value"),
+            ("nn.neg", "-x"),
+        ] {
+            ops.push(
+                op(name, summary)
+                    .traits(&[Trait::Elementwise, Trait::SameOperandsAndResultType])
+                    .operand("input", FLOAT_TENSOR)
+                    .result("result", FLOAT_TENSOR)
+                    .infer_types(infer_same),
+            );
+        }
+        ops.push(
+            op("nn.leaky_relu", "x if x > 0 else alpha * x")
+                .traits(&[Trait::Elementwise, Trait::SameOperandsAndResultType])
+                .operand("input", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .optional_attr("alpha", FLOAT_ATTR)
+                .infer_types(infer_same),
+        );
+        ops.push(
+            op("nn.clip", "min(max(x, min), max)")
+                .traits(&[Trait::Elementwise, Trait::SameOperandsAndResultType])
+                .operand("input", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .attr("min", FLOAT_ATTR)
+                .attr("max", FLOAT_ATTR)
+                .infer_types(infer_same),
+        );
+        ops.push(
+            op("nn.conv2d", "2-D convolution (weight OIHW), optional bias; groups, dilation, layouts")
+                .operand("input", FLOAT_TENSOR)
+                .operand("weight", FLOAT_TENSOR)
+                .optional_operand("bias", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .optional_attr("strides", ac::ARRAY)
+                .optional_attr("padding", ac::ARRAY)
+                .optional_attr("dilations", ac::ARRAY)
+                .optional_attr("groups", ac::I64)
+                .optional_attr("layout", ac::STRING)
+                .optional_attr("algorithm", ac::STRING)
+                .infer_types(infer_conv),
+        );
+        ops.push(
+            op("nn.matmul", "matrix product, batched with broadcast batch dimensions")
+                .operand("lhs", TENSOR)
+                .operand("rhs", TENSOR)
+                .result("result", TENSOR)
+                .infer_types(infer_matmul),
+        );
+        ops.push(
+            op("nn.batch_norm", "inference batch normalization: (x - mean) / sqrt(var + epsilon) * scale + bias")
+                .operand("x", FLOAT_TENSOR)
+                .operand("scale", FLOAT_TENSOR)
+                .operand("bias", FLOAT_TENSOR)
+                .operand("mean", FLOAT_TENSOR)
+                .operand("var", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .optional_attr("epsilon", FLOAT_ATTR)
+                .infer_types(infer_batch_norm),
+        );
+        ops.push(
+            op("nn.layer_norm", "normalization over the dimensions from axis on, then scale and bias")
+                .operand("x", FLOAT_TENSOR)
+                .operand("scale", FLOAT_TENSOR)
+                .operand("bias", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .optional_attr("axis", ac::I64)
+                .optional_attr("epsilon", FLOAT_ATTR)
+                .infer_types(infer_layer_norm),
+        );
+        ops.push(
+            op("nn.softmax", "softmax along an axis")
+                .operand("input", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .optional_attr("axis", ac::I64)
+                .infer_types(infer_softmax),
+        );
+        for (name, summary) in [("nn.max_pool2d", "2-D max pooling"), ("nn.avg_pool2d", "2-D average pooling")] {
+            ops.push(
+                op(name, summary)
+                    .operand("input", FLOAT_TENSOR)
+                    .result("result", FLOAT_TENSOR)
+                    .attr("kernel", ac::ARRAY)
+                    .optional_attr("strides", ac::ARRAY)
+                    .optional_attr("padding", ac::ARRAY)
+                    .optional_attr("layout", ac::STRING)
+                    .infer_types(infer_pool),
+            );
+        }
+        ops.push(
+            op("nn.global_avg_pool2d", "mean over H and W (NCHW)")
+                .operand("input", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .infer_types(infer_global_pool),
+        );
+        ops.push(
+            op("nn.reshape", "same elements, new shape (one dimension may be -1)")
+                .operand("input", TENSOR)
+                .result("result", TENSOR)
+                .attr("shape", ac::ARRAY)
+                .infer_types(infer_reshape),
+        );
+        ops.push(
+            op("nn.transpose", "permutes dimensions")
+                .operand("input", TENSOR)
+                .result("result", TENSOR)
+                .attr("perm", ac::ARRAY)
+                .infer_types(infer_transpose),
+        );
+        ops.push(
+            op("nn.concat", "joins tensors along an axis")
+                .variadic_operand("inputs", TENSOR)
+                .result("result", TENSOR)
+                .attr("axis", ac::I64)
+                .infer_types(infer_concat),
+        );
+        ops.push(
+            op("nn.split", "cuts a tensor along an axis into pieces of the given sizes")
+                .operand("input", TENSOR)
+                .variadic_result("results", TENSOR)
+                .attr("axis", ac::I64)
+                .attr("sizes", ac::ARRAY)
+                .infer_types(infer_split),
+        );
+        ops.push(
+            op("nn.pad", "pads with a constant: pads = all befores, then all afters")
+                .operand("input", TENSOR)
+                .result("result", TENSOR)
+                .attr("pads", ac::ARRAY)
+                .optional_attr("value", FLOAT_ATTR)
+                .infer_types(infer_pad),
+        );
+        ops.push(
+            op("nn.relayout", "the same tensor in another layout")
+                .operand("input", TENSOR)
+                .result("result", TENSOR)
+                .attr("from", ac::STRING)
+                .attr("to", ac::STRING)
+                .infer_types(infer_relayout),
+        );
+        ops.push(
+            op("nn.constant", "a constant tensor")
+                .traits(&[Trait::ConstantLike])
+                .result("result", TENSOR)
+                .attr("value", ac::ANY)
+                .infer_types(infer_constant),
+        );
+        ops
+    }
+}

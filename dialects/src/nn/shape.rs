@@ -1,0 +1,481 @@
+//! Shape functions of the `nn` ops: pure functions on shapes and attributes, shared by the
+//! verifiers, type inference and the optimizer. Errors say which operand and which dimension.
+
+use std::fmt;
+
+/// Where a conv or pool keeps channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layout {
+    Nchw,
+    Nhwc,
+    /// `NCHW4c` (MegEngine's NCHW44): `[N, C/4, H, W, 4]`.
+    Nchw4c,
+    /// `NCHW8c` (NCHW88): `[N, C/8, H, W, 8]`.
+    Nchw8c,
+}
+
+impl Layout {
+    pub const ALL: [Layout; 4] = [Layout::Nchw, Layout::Nhwc, Layout::Nchw4c, Layout::Nchw8c];
+
+    pub fn parse(s: &str) -> Option<Layout> {
+        Some(match s {
+            "NCHW" => Layout::Nchw,
+            "NHWC" => Layout::Nhwc,
+            "NCHW4c" => Layout::Nchw4c,
+            "NCHW8c" => Layout::Nchw8c,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Nchw => "NCHW",
+            Layout::Nhwc => "NHWC",
+            Layout::Nchw4c => "NCHW4c",
+            Layout::Nchw8c => "NCHW8c",
+        }
+    }
+    /// Channels per block for blocked layouts.
+    pub fn block(self) -> Option<i64> {
+        match self {
+            Layout::Nchw4c => Some(4),
+            Layout::Nchw8c => Some(8),
+            _ => None,
+        }
+    }
+    pub fn rank(self) -> usize {
+        if self.block().is_some() {
+            5
+        } else {
+            4
+        }
+    }
+
+    /// (N, C, H, W) of a shape in this layout.
+    pub fn nchw(self, s: &[i64]) -> (i64, i64, i64, i64) {
+        match self {
+            Layout::Nchw => (s[0], s[1], s[2], s[3]),
+            Layout::Nhwc => (s[0], s[3], s[1], s[2]),
+            Layout::Nchw4c | Layout::Nchw8c => (s[0], s[1] * s[4], s[2], s[3]),
+        }
+    }
+
+    /// The shape in this layout of an (N, C, H, W) tensor.
+    pub fn shape(self, n: i64, c: i64, h: i64, w: i64) -> Vec<i64> {
+        match self {
+            Layout::Nchw => vec![n, c, h, w],
+            Layout::Nhwc => vec![n, h, w, c],
+            Layout::Nchw4c | Layout::Nchw8c => {
+                let b = self.block().unwrap();
+                vec![n, c / b, h, w, b]
+            }
+        }
+    }
+}
+
+impl fmt::Display for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a convolution is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConvAlgorithm {
+    Direct,
+    Im2colGemm,
+    /// Winograd F(2×2, 3×3).
+    Winograd2x3,
+    /// Winograd F(4×4, 3×3).
+    Winograd4x3,
+    Fft,
+    ImplicitGemm,
+}
+
+impl ConvAlgorithm {
+    pub const ALL: [ConvAlgorithm; 6] = [
+        ConvAlgorithm::Direct,
+        ConvAlgorithm::Im2colGemm,
+        ConvAlgorithm::Winograd2x3,
+        ConvAlgorithm::Winograd4x3,
+        ConvAlgorithm::Fft,
+        ConvAlgorithm::ImplicitGemm,
+    ];
+    pub fn parse(s: &str) -> Option<ConvAlgorithm> {
+        ConvAlgorithm::ALL.into_iter().find(|a| a.name() == s)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            ConvAlgorithm::Direct => "direct",
+            ConvAlgorithm::Im2colGemm => "im2col_gemm",
+            ConvAlgorithm::Winograd2x3 => "winograd_f2x3",
+            ConvAlgorithm::Winograd4x3 => "winograd_f4x3",
+            ConvAlgorithm::Fft => "fft",
+            ConvAlgorithm::ImplicitGemm => "implicit_gemm",
+        }
+    }
+}
+
+/// A shape error: which operand (by index and name) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    pub operand: Option<(usize, &'static str)>,
+    pub message: String,
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.operand {
+            Some((i, name)) => write!(f, "operand #{i} ({name}): {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+fn operand_err<T>(i: usize, name: &'static str, message: impl Into<String>) -> Result<T, ShapeError> {
+    Err(ShapeError { operand: Some((i, name)), message: message.into() })
+}
+
+fn err<T>(message: impl Into<String>) -> Result<T, ShapeError> {
+    Err(ShapeError { operand: None, message: message.into() })
+}
+
+/// Numpy broadcasting of two shapes.
+///
+/// ```
+/// use strata_dialects::nn::shape::broadcast;
+/// assert_eq!(broadcast(&[8, 1, 6], &[7, 1]).unwrap(), vec![8, 7, 6]);
+/// assert!(broadcast(&[3], &[4]).is_err());
+/// ```
+pub fn broadcast(a: &[i64], b: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        let x = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
+        let y = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
+        out[i] = match (x, y) {
+            _ if x == y => x,
+            (1, _) => y,
+            (_, 1) => x,
+            _ => return err(format!(
+                "shapes [{}] and [{}] do not broadcast: dimension {i} of the result is {x} in one and {y} in the other",
+                join(a),
+                join(b)
+            )),
+        };
+    }
+    Ok(out)
+}
+
+pub fn join(s: &[i64]) -> String {
+    s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x")
+}
+
+/// Convolution attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conv2d {
+    pub strides: [i64; 2],
+    /// top, left, bottom, right
+    pub padding: [i64; 4],
+    pub dilations: [i64; 2],
+    pub groups: i64,
+    pub layout: Layout,
+}
+
+impl Default for Conv2d {
+    fn default() -> Self {
+        Conv2d { strides: [1, 1], padding: [0; 4], dilations: [1, 1], groups: 1, layout: Layout::Nchw }
+    }
+}
+
+/// One spatial output size: `(in + pads - dilation*(k-1) - 1) / stride + 1`.
+fn window_out(size: i64, pad: i64, k: i64, stride: i64, dilation: i64) -> i64 {
+    (size + pad - dilation * (k - 1) - 1).div_euclid(stride) + 1
+}
+
+impl Conv2d {
+    /// Output shape of a convolution of `input` (in `self.layout`) with OIHW `weight` and an
+    /// optional bias of `[O]`.
+    ///
+    /// ```
+    /// use strata_dialects::nn::shape::Conv2d;
+    /// let c = Conv2d { strides: [2, 2], padding: [3, 3, 3, 3], ..Conv2d::default() };
+    /// assert_eq!(c.output(&[1, 3, 224, 224], &[64, 3, 7, 7], None).unwrap(), vec![1, 64, 112, 112]);
+    /// ```
+    pub fn output(&self, input: &[i64], weight: &[i64], bias: Option<&[i64]>) -> Result<Vec<i64>, ShapeError> {
+        let l = self.layout;
+        if input.len() != l.rank() {
+            return operand_err(
+                0,
+                "input",
+                format!("a {l} input has rank {}, not {} ([{}])", l.rank(), input.len(), join(input)),
+            );
+        }
+        if weight.len() != 4 {
+            return operand_err(
+                1,
+                "weight",
+                format!("the weight is OIHW, rank 4, not {} ([{}])", weight.len(), join(weight)),
+            );
+        }
+        if let Some(b) = l.block() {
+            if input[4] != b {
+                return operand_err(0, "input", format!("the last dimension of a {l} input is {b}, not {}", input[4]));
+            }
+        }
+        if self.groups < 1 {
+            return err(format!("groups must be at least 1, not {}", self.groups));
+        }
+        for (what, v) in [("strides", self.strides), ("dilations", self.dilations)] {
+            if v.iter().any(|x| *x < 1) {
+                return err(format!("{what} must be positive, not [{}, {}]", v[0], v[1]));
+            }
+        }
+        if self.padding.iter().any(|p| *p < 0) {
+            return err("padding must not be negative");
+        }
+        let (n, c, h, w) = l.nchw(input);
+        let (o, i, kh, kw) = (weight[0], weight[1], weight[2], weight[3]);
+        if c % self.groups != 0 {
+            return operand_err(0, "input", format!("{c} input channels do not divide into {} groups", self.groups));
+        }
+        if o % self.groups != 0 {
+            return operand_err(
+                1,
+                "weight",
+                format!("{o} output channels (dimension 0) do not divide into {} groups", self.groups),
+            );
+        }
+        if i != c / self.groups {
+            return operand_err(
+                1,
+                "weight",
+                format!(
+                    "dimension 1 is {i}, but the input has {c} channels in {} groups: {} per group",
+                    self.groups,
+                    c / self.groups
+                ),
+            );
+        }
+        if let Some(bias) = bias {
+            if bias != [o] {
+                return operand_err(
+                    2,
+                    "bias",
+                    format!("the bias has shape [{}], not [{o}] (one per output channel)", join(bias)),
+                );
+            }
+        }
+        let oh = window_out(h, self.padding[0] + self.padding[2], kh, self.strides[0], self.dilations[0]);
+        let ow = window_out(w, self.padding[1] + self.padding[3], kw, self.strides[1], self.dilations[1]);
+        if oh < 1 || ow < 1 {
+            return err(format!("the {kh}x{kw} kernel (dilated) does not fit the padded {h}x{w} input"));
+        }
+        if let Some(b) = l.block() {
+            if o % b != 0 {
+                return operand_err(
+                    1,
+                    "weight",
+                    format!("{o} output channels are not a multiple of the {l} block {b}"),
+                );
+            }
+        }
+        Ok(l.shape(n, o, oh, ow))
+    }
+}
+
+/// Pooling attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pool2d {
+    pub kernel: [i64; 2],
+    pub strides: [i64; 2],
+    pub padding: [i64; 4],
+    pub layout: Layout,
+}
+
+impl Pool2d {
+    pub fn output(&self, input: &[i64]) -> Result<Vec<i64>, ShapeError> {
+        let l = self.layout;
+        if input.len() != l.rank() {
+            return operand_err(0, "input", format!("a {l} input has rank {}, not {}", l.rank(), input.len()));
+        }
+        if self.kernel.iter().chain(&self.strides).any(|x| *x < 1) {
+            return err("kernel and strides must be positive");
+        }
+        let (n, c, h, w) = l.nchw(input);
+        let oh = window_out(h, self.padding[0] + self.padding[2], self.kernel[0], self.strides[0], 1);
+        let ow = window_out(w, self.padding[1] + self.padding[3], self.kernel[1], self.strides[1], 1);
+        if oh < 1 || ow < 1 {
+            return err(format!(
+                "the {}x{} window does not fit the padded {h}x{w} input",
+                self.kernel[0], self.kernel[1]
+            ));
+        }
+        Ok(l.shape(n, c, oh, ow))
+    }
+}
+
+/// `[.., M, K] x [.., K, N] -> [.., M, N]`, batch dimensions broadcast.
+pub fn matmul(a: &[i64], b: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    if a.len() < 2 {
+        return operand_err(0, "lhs", format!("matmul needs rank 2 or more, not {}", a.len()));
+    }
+    if b.len() < 2 {
+        return operand_err(1, "rhs", format!("matmul needs rank 2 or more, not {}", b.len()));
+    }
+    let (m, k) = (a[a.len() - 2], a[a.len() - 1]);
+    let (k2, n) = (b[b.len() - 2], b[b.len() - 1]);
+    if k != k2 {
+        return operand_err(1, "rhs", format!("dimension {} (K) is {k2}, but the lhs has K = {k}", b.len() - 2));
+    }
+    let mut out = broadcast(&a[..a.len() - 2], &b[..b.len() - 2])?;
+    out.extend([m, n]);
+    Ok(out)
+}
+
+/// Normalizes a possibly negative axis.
+pub fn axis(axis: i64, rank: usize) -> Result<usize, ShapeError> {
+    let r = rank as i64;
+    if axis < -r || axis >= r {
+        return err(format!("axis {axis} is out of range for rank {rank}"));
+    }
+    Ok(axis.rem_euclid(r.max(1)) as usize)
+}
+
+pub fn transpose(input: &[i64], perm: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    let mut seen = vec![false; input.len()];
+    if perm.len() != input.len() {
+        return err(format!("perm has {} entries for a rank-{} input", perm.len(), input.len()));
+    }
+    for &p in perm {
+        if p < 0 || p as usize >= input.len() || seen[p as usize] {
+            return err(format!("perm [{}] is not a permutation of 0..{}", join(perm), input.len()));
+        }
+        seen[p as usize] = true;
+    }
+    Ok(perm.iter().map(|p| input[*p as usize]).collect())
+}
+
+pub fn reshape(input: &[i64], shape: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    let total: i64 = input.iter().product();
+    let inferred = shape.iter().filter(|d| **d == -1).count();
+    if inferred > 1 || shape.iter().any(|d| *d < -1 || *d == 0) {
+        return err(format!("shape [{}] may hold positive sizes and at most one -1", join(shape)));
+    }
+    let known: i64 = shape.iter().filter(|d| **d != -1).product();
+    let out: Vec<i64> = if inferred == 1 {
+        if known == 0 || total % known != 0 {
+            return err(format!("cannot reshape {total} elements into [{}]", join(shape)));
+        }
+        shape.iter().map(|d| if *d == -1 { total / known } else { *d }).collect()
+    } else {
+        shape.to_vec()
+    };
+    if out.iter().product::<i64>() != total {
+        return err(format!("cannot reshape [{}] ({total} elements) into [{}]", join(input), join(&out)));
+    }
+    Ok(out)
+}
+
+pub fn concat(inputs: &[&[i64]], axis_attr: i64) -> Result<Vec<i64>, ShapeError> {
+    let Some(first) = inputs.first() else { return err("concat needs at least one input") };
+    let a = axis(axis_attr, first.len())?;
+    let mut out = first.to_vec();
+    for (i, s) in inputs.iter().enumerate().skip(1) {
+        if s.len() != first.len() {
+            return operand_err(
+                i,
+                "inputs",
+                format!("rank {} differs from the first input's {}", s.len(), first.len()),
+            );
+        }
+        for d in 0..s.len() {
+            if d != a && s[d] != first[d] {
+                return operand_err(
+                    i,
+                    "inputs",
+                    format!("dimension {d} is {}, but the first input's is {}", s[d], first[d]),
+                );
+            }
+        }
+        out[a] += s[a];
+    }
+    Ok(out)
+}
+
+pub fn split(input: &[i64], axis_attr: i64, sizes: &[i64]) -> Result<Vec<Vec<i64>>, ShapeError> {
+    let a = axis(axis_attr, input.len())?;
+    if sizes.iter().sum::<i64>() != input[a] || sizes.iter().any(|s| *s < 1) {
+        return err(format!("sizes [{}] do not add up to dimension {a} ({})", join(sizes), input[a]));
+    }
+    Ok(sizes
+        .iter()
+        .map(|s| {
+            let mut o = input.to_vec();
+            o[a] = *s;
+            o
+        })
+        .collect())
+}
+
+pub fn pad(input: &[i64], pads: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    if pads.len() != 2 * input.len() {
+        return err(format!(
+            "pads has {} entries; a rank-{} input needs {} (all befores, then all afters)",
+            pads.len(),
+            input.len(),
+            2 * input.len()
+        ));
+    }
+    let r = input.len();
+    let out: Vec<i64> = (0..r).map(|i| input[i] + pads[i] + pads[r + i]).collect();
+    if out.iter().any(|d| *d < 1) {
+        return err("padding removes a whole dimension");
+    }
+    Ok(out)
+}
+
+/// `relayout` of an NCHW-family tensor between layouts.
+pub fn relayout(input: &[i64], from: Layout, to: Layout) -> Result<Vec<i64>, ShapeError> {
+    if input.len() != from.rank() {
+        return operand_err(0, "input", format!("a {from} tensor has rank {}, not {}", from.rank(), input.len()));
+    }
+    let (n, c, h, w) = from.nchw(input);
+    if let Some(b) = to.block() {
+        if c % b != 0 {
+            return err(format!("{c} channels are not a multiple of the {to} block {b}"));
+        }
+    }
+    Ok(to.shape(n, c, h, w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conv_shapes() {
+        let c = Conv2d::default();
+        assert_eq!(c.output(&[1, 8, 5, 5], &[4, 8, 3, 3], Some(&[4])).unwrap(), vec![1, 4, 3, 3]);
+        let dw = Conv2d { groups: 8, padding: [1; 4], ..Conv2d::default() };
+        assert_eq!(dw.output(&[2, 8, 5, 5], &[8, 1, 3, 3], None).unwrap(), vec![2, 8, 5, 5]);
+        let e = c.output(&[1, 8, 5, 5], &[4, 3, 3, 3], None).unwrap_err();
+        assert_eq!(e.operand, Some((1, "weight")));
+        let nhwc = Conv2d { layout: Layout::Nhwc, dilations: [2, 2], ..Conv2d::default() };
+        assert_eq!(nhwc.output(&[1, 9, 9, 3], &[6, 3, 3, 3], None).unwrap(), vec![1, 5, 5, 6]);
+        let blocked = Conv2d { layout: Layout::Nchw4c, ..Conv2d::default() };
+        assert_eq!(blocked.output(&[1, 2, 6, 6, 4], &[8, 8, 3, 3], None).unwrap(), vec![1, 2, 4, 4, 4]);
+    }
+
+    #[test]
+    fn other_shapes() {
+        assert_eq!(matmul(&[2, 1, 3, 4], &[5, 4, 6]).unwrap(), vec![2, 5, 3, 6]);
+        assert!(matmul(&[3, 4], &[5, 6]).is_err());
+        assert_eq!(reshape(&[2, 3, 4], &[6, -1]).unwrap(), vec![6, 4]);
+        assert_eq!(transpose(&[2, 3, 4], &[2, 0, 1]).unwrap(), vec![4, 2, 3]);
+        assert_eq!(concat(&[&[1, 2], &[1, 3]], -1).unwrap(), vec![1, 5]);
+        assert_eq!(split(&[4, 6], 1, &[2, 4]).unwrap(), vec![vec![4, 2], vec![4, 4]]);
+        assert_eq!(relayout(&[1, 8, 2, 2], Layout::Nchw, Layout::Nchw8c).unwrap(), vec![1, 1, 2, 2, 8]);
+        let p = Pool2d { kernel: [3, 3], strides: [2, 2], padding: [1; 4], layout: Layout::Nchw };
+        assert_eq!(p.output(&[1, 64, 112, 112]).unwrap(), vec![1, 64, 56, 56]);
+    }
+}
