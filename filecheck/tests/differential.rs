@@ -1,5 +1,6 @@
 //! Differential testing against LLVM's FileCheck: generated check files, inputs and options
-//! (every directive, variables, numeric expressions, regexes, the options), run through both;
+//! (every directive, variables, numeric expressions, regexes, comments, the options), run
+//! through both;
 //! the exit statuses must agree on every case.
 //!
 //! `STRATA_FILECHECK_CASES` (default 1500) and `STRATA_FILECHECK_SEED` (default fixed) choose
@@ -143,6 +144,13 @@ fn gen_case(rng: &mut Rng) -> Case {
     flag!(8, "--strict-whitespace", strict_whitespace);
     flag!(10, "--ignore-case", ignore_case);
     flag!(10, "--enable-var-scope", enable_var_scope);
+    let comment = if rng.chance(10) {
+        args.push("--comment-prefixes=NOTE,COM".into());
+        opts.comment_prefixes = vec!["NOTE".into(), "COM".into()];
+        "NOTE"
+    } else {
+        "COM"
+    };
     if rng.chance(8) {
         let w = rng.pick(&["qux", "baz", "nothere"]).to_string();
         args.push(format!("--implicit-check-not={w}"));
@@ -176,7 +184,9 @@ fn gen_case(rng: &mut Rng) -> Case {
     for _ in 0..n {
         let prefix = *rng.pick(&prefixes);
         if rng.chance(6) {
-            let _ = writeln!(check, "// COM: {prefix}: ignored {}", rng.below(9));
+            // A comment (or, with --comment-prefixes, a line that is no longer one).
+            let c = if rng.chance(70) { comment } else { "COM" };
+            let _ = writeln!(check, "// {c}: {prefix}: ignored {}", rng.below(9));
             continue;
         }
         let target =

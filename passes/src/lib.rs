@@ -20,6 +20,7 @@ pub mod inline;
 pub mod rules;
 pub mod symbol_dce;
 mod symbols;
+pub mod tutorial;
 
 use strata_ir::pass::PassRegistry;
 
