@@ -16,6 +16,7 @@
 pub mod canonicalize;
 pub mod cse;
 pub mod dce;
+pub mod egraph;
 pub mod inline;
 pub mod rules;
 pub mod symbol_dce;
@@ -26,7 +27,15 @@ use strata_ir::pass::PassRegistry;
 
 /// Registers the standard passes and the named pipeline `simplify` (`canonicalize,cse`).
 pub fn register_all(registry: &mut PassRegistry) {
-    for info in [canonicalize::info(), cse::info(), dce::info(), symbol_dce::info(), inline::info(), rules::info()] {
+    for info in [
+        canonicalize::info(),
+        cse::info(),
+        dce::info(),
+        symbol_dce::info(),
+        inline::info(),
+        rules::info(),
+        egraph::info(),
+    ] {
         // A tool registering the standard passes twice keeps the first registration.
         let _ = registry.register(info);
     }

@@ -156,11 +156,13 @@ pub fn broadcast(a: &[i64], b: &[i64]) -> Result<Vec<i64>, ShapeError> {
             _ if x == y => x,
             (1, _) => y,
             (_, 1) => x,
-            _ => return err(format!(
+            _ => {
+                return err(format!(
                 "shapes [{}] and [{}] do not broadcast: dimension {i} of the result is {x} in one and {y} in the other",
                 join(a),
                 join(b)
-            )),
+            ))
+            }
         };
     }
     Ok(out)
