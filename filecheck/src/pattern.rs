@@ -156,7 +156,7 @@ fn check_regex(r: &str, at: usize) -> Result<(), PatternError> {
     }
 }
 
-fn parse_num_block(body: &str, at: usize, line: usize) -> Result<Piece, PatternError> {
+fn parse_num_block(body: &str, at: usize) -> Result<Piece, PatternError> {
     let mut rest = body.trim();
     let mut format = None;
     if let Some(f) = rest.strip_prefix('%') {
@@ -189,7 +189,6 @@ fn parse_num_block(body: &str, at: usize, line: usize) -> Result<Piece, PatternE
         }
         return Ok(Piece::NumDef { name: name.to_string(), format: format.unwrap_or_default() });
     }
-    let _ = line;
     let expr = parse_expr(rest, at)?;
     Ok(Piece::NumUse { expr, format })
 }
@@ -271,7 +270,7 @@ impl Pattern {
                 };
                 let inner = &body[..end];
                 if let Some(num) = inner.strip_prefix('#') {
-                    let p = parse_num_block(num, i, line)?;
+                    let p = parse_num_block(num, i)?;
                     if let Piece::NumUse { expr, .. } = &p {
                         for (_, t) in &expr.terms {
                             if let Term::Var(n) = t {

@@ -3,7 +3,6 @@
 use std::fmt::Write;
 
 use crate::checkfile::{Directive, Kind};
-use crate::pattern::Vars;
 
 /// A mark on the input for the dump: `^~~` for a match, `X~~` for a failure.
 struct Mark {
@@ -75,7 +74,7 @@ impl<'a> Report<'a> {
         self.marks.push(Mark { start, end, label: Self::label(d), failed: false });
     }
 
-    pub fn not_found(&mut self, d: &Directive, from: usize, end: usize, vars: &Vars) {
+    pub fn not_found(&mut self, d: &Directive, from: usize, end: usize) {
         self.trail.push((d.pattern.describe(), None));
         self.at_check(d, "error", &format!("{}: expected string not found in input", d.name()));
         self.at_input(from, "note", "scanning from here");
@@ -94,7 +93,6 @@ impl<'a> Report<'a> {
         if let Some((_, offset)) = best {
             self.at_input(offset, "note", "possible intended match here");
         }
-        let _ = vars;
         self.marks.push(Mark { start: from, end, label: Self::label(d), failed: true });
     }
 

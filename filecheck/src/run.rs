@@ -81,7 +81,7 @@ impl<'a> Matcher<'a> {
             let mut from = group_start;
             loop {
                 let Some(f) = self.find(d, from, end).ok()? else {
-                    self.report.not_found(d, from, end, &self.vars);
+                    self.report.not_found(d, from, end);
                     return None;
                 };
                 let (s, e) = (f.start, f.end);
@@ -138,7 +138,7 @@ impl<'a> Matcher<'a> {
         let mut first = None;
         for _ in 0..count {
             let Some(f) = self.find(d, at, end).ok()? else {
-                self.report.not_found(d, at, end, &self.vars);
+                self.report.not_found(d, at, end);
                 return None;
             };
             self.define(&f);
