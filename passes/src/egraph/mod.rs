@@ -5,12 +5,13 @@
 
 pub mod analysis;
 pub mod convert;
+pub mod extract;
 pub mod language;
 pub mod rules;
 
 use std::time::Duration;
 
-use egg::{CostFunction, Extractor, Id, Language, Runner};
+use egg::{CostFunction, Id, Language, Runner};
 use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
 use strata_ir::Diagnostic;
 
@@ -97,8 +98,8 @@ impl Pass for EGraphOpt {
             .with_time_limit(self.time_limit)
             .run(&rules::simplification());
         let egraph = runner.egraph;
-        let extractor = Extractor::new(&egraph, BytesWritten { egraph: &egraph });
-        let choose = |id: Id| extractor.find_best_node(id).clone();
+        let extractor = extract::DagExtractor::new(&egraph, &graph.roots);
+        let choose = |id: Id| extractor.node(&egraph, id);
         let optimized = convert::Graph { egraph: egraph.clone(), ..graph };
         let after = tree_bytes(&egraph, &optimized.roots, &choose);
         convert::write(cx.ctx, cx.ir, &optimized, &choose);
