@@ -142,7 +142,7 @@ impl DagExtractor {
                 if colour.get(&child) == Some(&false) {
                     return u64::MAX;
                 }
-                if colour.get(&child).is_none() {
+                if !colour.contains_key(&child) {
                     stack.push((child, false));
                 }
             }
