@@ -20,13 +20,21 @@ use language::Node;
 
 pub fn info() -> PassInfo {
     PassInfo::new("egraph-opt", "EGraphOpt", "Optimize nn graphs by equality saturation", |o, _| {
+        let mut extra = Vec::new();
+        let file = o.str("rules-file");
+        if !file.is_empty() {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read rules file '{file}': {e}"))?;
+            extra = rules::parse_rules(&text).map_err(|e| format!("{file}: {e}"))?;
+        }
         Ok(Box::new(EGraphOpt {
+            extra,
             node_limit: o.int("node-limit").max(1) as usize,
             iter_limit: o.int("iter-limit").max(1) as usize,
             time_limit: Duration::from_millis(o.int("time-limit-ms").max(1) as u64),
         }))
     })
     .anchor("func.func")
+    .option(OptionSpec::string("rules-file", "", "More rules, one per line: name: (lhs) => (rhs)"))
     .option(OptionSpec::int("node-limit", 20_000, "Stop saturating at this many e-nodes"))
     .option(OptionSpec::int("iter-limit", 30, "Stop saturating after this many iterations"))
     .option(OptionSpec::int("time-limit-ms", 1000, "Stop saturating after this long"))
@@ -38,6 +46,8 @@ pub fn info() -> PassInfo {
 }
 
 pub struct EGraphOpt {
+    /// Rules from `rules-file`, applied with the built-in ones.
+    extra: Vec<egg::Rewrite<Node, analysis::NnAnalysis>>,
     node_limit: usize,
     iter_limit: usize,
     time_limit: Duration,
@@ -96,7 +106,7 @@ impl Pass for EGraphOpt {
             .with_node_limit(self.node_limit)
             .with_iter_limit(self.iter_limit)
             .with_time_limit(self.time_limit)
-            .run(&rules::simplification());
+            .run(rules::simplification().iter().chain(&self.extra));
         let egraph = runner.egraph;
         let extractor = extract::DagExtractor::new(&egraph, &graph.roots);
         let choose = |id: Id| extractor.node(&egraph, id);

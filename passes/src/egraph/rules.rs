@@ -26,6 +26,31 @@ fn same_shape(x: &'static str) -> impl Fn(&mut NnGraph, Id, &Subst) -> bool {
     }
 }
 
+/// Rules from text, one per line in the built-in syntax: `name: (lhs pattern) => (rhs pattern)`;
+/// `#` starts a comment. Errors name the line.
+///
+/// ```
+/// let rules = strata_passes::egraph::rules::parse_rules("relu-relu: (nn.relu (nn.relu ?x)) => (nn.relu ?x)\n").unwrap();
+/// assert_eq!(rules.len(), 1);
+/// assert!(strata_passes::egraph::rules::parse_rules("broken (nn.relu ?x)").is_err());
+/// ```
+pub fn parse_rules(text: &str) -> Result<Vec<Rewrite<Node, NnAnalysis>>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let n = i + 1;
+        let (name, rule) = line.split_once(':').ok_or(format!("line {n}: expected 'name: lhs => rhs'"))?;
+        let (lhs, rhs) = rule.split_once("=>").ok_or(format!("line {n}: expected '=>' between the patterns"))?;
+        let lhs: egg::Pattern<Node> = lhs.trim().parse().map_err(|e| format!("line {n}: bad pattern: {e}"))?;
+        let rhs: egg::Pattern<Node> = rhs.trim().parse().map_err(|e| format!("line {n}: bad pattern: {e}"))?;
+        out.push(Rewrite::new(name.trim(), lhs, rhs).map_err(|e| format!("line {n}: {e}"))?);
+    }
+    Ok(out)
+}
+
 pub fn simplification() -> Vec<Rewrite<Node, NnAnalysis>> {
     vec![
         rw!("relu-idempotent"; "(nn.relu (nn.relu ?x))" => "(nn.relu ?x)"),
