@@ -550,13 +550,13 @@ impl Ir {
     /// or results; its attributes travel too, so a pass may change them.
     pub fn extract(&mut self, op: OpId) -> Extracted {
         let piece = self.copy_out(op);
-        self.clear_regions(op);
+        self.clear_isolated_regions(op);
         piece
     }
 
     /// Copies the regions of `op` into a new `Ir`, leaving this one untouched: the first half
-    /// of [`Ir::extract`], which threads can do side by side; [`Ir::clear_regions`] is the
-    /// second.
+    /// of [`Ir::extract`], which threads can do side by side; [`Ir::clear_isolated_regions`]
+    /// is the second.
     pub fn copy_out(&self, op: OpId) -> Extracted {
         let mut piece = Ir::new();
         // Sizing the arenas and the mapping up front halves the cost of a large copy.
@@ -585,15 +585,8 @@ impl Ir {
         Extracted { ir: piece, root, shell: op }
     }
 
-    /// Erases every block of every region of `op`.
-    pub fn clear_regions(&mut self, op: OpId) {
-        for r in self.ops[op].regions.clone() {
-            self.clear_region(r);
-        }
-    }
-
-    /// [`Ir::clear_regions`] for an op isolated from above: no value defined outside its
-    /// regions is used inside, so everything inside goes without use-list upkeep.
+    /// Erases every block of every region of `op`, which must be isolated from above: no value
+    /// defined outside its regions is used inside, so everything goes without use-list upkeep.
     pub fn clear_isolated_regions(&mut self, op: OpId) {
         let mut ops = Vec::new();
         for r in self.ops[op].regions.clone() {

@@ -57,7 +57,6 @@ pub struct Config {
     /// Tool name in RUN lines → the command that replaces it.
     pub tools: BTreeMap<String, String>,
     pub features: Vec<String>,
-    pub suffixes: Vec<String>,
     pub temp_dir: PathBuf,
     /// Skips for missing features count as failures.
     pub require_all: bool,

@@ -74,11 +74,39 @@ pub fn is_trivially_dead(ctx: &Context, ir: &Ir, op: OpId) -> bool {
     })
 }
 
+/// A constant by what it is: value, type and the op that makes it.
+type ConstKey = (Attribute, Type, crate::Ident);
+
+/// Constants created or hoisted by folding, by (block, key), and the way back from the op, so
+/// an erased constant is forgotten without a search.
+#[derive(Default)]
+struct HoistedConstants {
+    by_key: FxHashMap<(BlockId, ConstKey), OpId>,
+    by_op: FxHashMap<OpId, (BlockId, ConstKey)>,
+}
+
+impl HoistedConstants {
+    fn get(&self, block: BlockId, key: ConstKey) -> Option<OpId> {
+        self.by_key.get(&(block, key)).copied()
+    }
+    fn insert(&mut self, block: BlockId, key: ConstKey, op: OpId) {
+        self.by_key.insert((block, key), op);
+        self.by_op.insert(op, (block, key));
+    }
+    fn forget(&mut self, op: OpId) {
+        if let Some(k) = self.by_op.remove(&op) {
+            self.by_key.remove(&k);
+        }
+    }
+    fn contains(&self, op: OpId) -> bool {
+        self.by_op.contains_key(&op)
+    }
+}
+
 struct Worklist {
     list: Vec<OpId>,
     queued: FxHashSet<OpId>,
-    /// Constants created or hoisted by folding, per block, in order: (value, type) → op.
-    constants: FxHashMap<BlockId, FxHashMap<(Attribute, Type, crate::Ident), OpId>>,
+    constants: HoistedConstants,
 }
 
 impl Worklist {
@@ -98,9 +126,7 @@ impl RewriteListener for Worklist {
     }
     fn op_erased(&mut self, op: OpId) {
         self.queued.remove(&op);
-        for map in self.constants.values_mut() {
-            map.retain(|_, o| *o != op);
-        }
+        self.constants.forget(op);
     }
 }
 
@@ -114,7 +140,7 @@ pub fn apply_patterns_greedily(
     config: &GreedyConfig,
 ) -> GreedyOutcome {
     let mut outcome = GreedyOutcome::default();
-    let mut wl = Worklist { list: Vec::new(), queued: FxHashSet::default(), constants: FxHashMap::default() };
+    let mut wl = Worklist { list: Vec::new(), queued: FxHashSet::default(), constants: HoistedConstants::default() };
     loop {
         if config.max_iterations >= 0 && outcome.iterations as i64 >= config.max_iterations {
             break;
@@ -225,10 +251,10 @@ fn constant_block(ctx: &Context, ir: &Ir, op: OpId) -> Option<BlockId> {
 }
 
 /// Where the next hoisted constant of `block` goes: after the constants hoisted so far.
-fn hoist_point(ir: &Ir, block: BlockId, known: &FxHashMap<(Attribute, Type, crate::Ident), OpId>) -> InsertPoint {
+fn hoist_point(ir: &Ir, block: BlockId, known: &HoistedConstants) -> InsertPoint {
     let mut last = None;
     for o in ir.block_ops(block) {
-        if known.values().any(|k| *k == o) {
+        if known.contains(o) {
             last = Some(o);
         } else {
             break;
@@ -248,8 +274,7 @@ fn unique_constant(ctx: &Context, ir: &mut Ir, op: OpId, wl: &mut Worklist) -> b
         return false;
     }
     let key = (value, ir.value_type(ir.op(op).result(0)), ir.op(op).name());
-    let known = wl.constants.entry(block).or_default();
-    if let Some(&existing) = known.get(&key) {
+    if let Some(existing) = wl.constants.get(block, key) {
         if existing == op {
             return false;
         }
@@ -257,8 +282,8 @@ fn unique_constant(ctx: &Context, ir: &mut Ir, op: OpId, wl: &mut Worklist) -> b
         PatternRewriter::new(ctx, ir, wl).replace_op(op, &[v]);
         return true;
     }
-    let at = hoist_point(ir, block, known);
-    known.insert(key, op);
+    let at = hoist_point(ir, block, &wl.constants);
+    wl.constants.insert(block, key, op);
     let already_there = match at {
         InsertPoint::After(l) => ir.op(l).next() == Some(op),
         _ => ir.block(block).first_op() == Some(op),
@@ -305,15 +330,14 @@ fn fold_op(ctx: &Context, ir: &mut Ir, op: OpId, wl: &mut Worklist) -> bool {
                     return false;
                 };
                 let key = (*a, ty, state.name);
-                let known = wl.constants.entry(block).or_default();
-                if let Some(&c) = known.get(&key) {
+                if let Some(c) = wl.constants.get(block, key) {
                     values.push(ir.op(c).result(0));
                     continue;
                 }
-                let at = hoist_point(ir, block, known);
+                let at = hoist_point(ir, block, &wl.constants);
                 let c = ir.create_op(state);
                 ir.insert_op(c, at);
-                wl.constants.entry(block).or_default().insert(key, c);
+                wl.constants.insert(block, key, c);
                 values.push(ir.op(c).result(0));
             }
         }

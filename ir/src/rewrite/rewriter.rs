@@ -17,9 +17,6 @@ pub trait RewriteListener {
     fn op_erased(&mut self, _op: OpId) {}
 }
 
-struct NoListener;
-impl RewriteListener for NoListener {}
-
 /// Creates, replaces and erases ops, telling its listener.
 pub struct PatternRewriter<'a> {
     pub ctx: &'a Context,
@@ -30,13 +27,6 @@ pub struct PatternRewriter<'a> {
 
 impl<'a> PatternRewriter<'a> {
     pub fn new(ctx: &'a Context, ir: &'a mut Ir, listener: &'a mut dyn RewriteListener) -> Self {
-        PatternRewriter { ctx, ir, at: None, listener }
-    }
-
-    /// A rewriter nobody listens to, for one-off rewrites outside a driver.
-    pub fn unobserved(ctx: &'a Context, ir: &'a mut Ir) -> Self {
-        // A zero-sized listener can be leaked for free.
-        let listener: &'a mut NoListener = Box::leak(Box::new(NoListener));
         PatternRewriter { ctx, ir, at: None, listener }
     }
 

@@ -67,7 +67,6 @@ fn main() -> ExitCode {
     let config = strata_tools::lit::Config {
         tools,
         features,
-        suffixes: args.suffixes.clone(),
         temp_dir: std::env::temp_dir().join(format!("strata-lit-{}", std::process::id())),
         require_all: std::env::var("STRATA_REQUIRE_ALL").is_ok_and(|v| v == "1"),
     };
