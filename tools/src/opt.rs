@@ -169,8 +169,8 @@ fn scan_values(args: &[OsString], flag: &str) -> Vec<String> {
 }
 
 /// Takes pass flags (`--cse`, `--canonicalize=max-iterations=3`) out of `args`, in order, as
-/// pipeline text.
-fn take_pass_flags(args: Vec<OsString>, registry: &PassRegistry) -> (Vec<OsString>, Vec<String>) {
+/// pipeline text, and applies option flags (`--egraph-stats`) to the registry's defaults.
+fn take_pass_flags(args: Vec<OsString>, registry: &mut PassRegistry) -> Result<(Vec<OsString>, Vec<String>), String> {
     let mut rest = Vec::new();
     let mut passes = Vec::new();
     for (i, a) in args.into_iter().enumerate() {
@@ -188,11 +188,15 @@ fn take_pass_flags(args: Vec<OsString>, registry: &PassRegistry) -> (Vec<OsStrin
                     });
                     continue;
                 }
+                if let Some((pass, option)) = registry.flag(name) {
+                    registry.set_option_default(pass, option, opts).map_err(|e| format!("--{name}: {e}"))?;
+                    continue;
+                }
             }
         }
         rest.push(a);
     }
-    (rest, passes)
+    Ok((rest, passes))
 }
 
 fn list_passes(registry: &PassRegistry) -> String {
@@ -237,7 +241,13 @@ pub fn run(
             return ExitCode::FAILURE;
         }
     }
-    let (args, pass_flags) = take_pass_flags(args, &registry);
+    let (args, pass_flags) = match take_pass_flags(args, &mut registry) {
+        Ok(taken) => taken,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let command = OptArgs::command().after_help(list_passes(&registry));
     let args = match command.try_get_matches_from(args).and_then(|m| OptArgs::from_arg_matches(&m)) {
         Ok(a) => a,

@@ -115,7 +115,14 @@ impl Attrs<'_> {
     }
 }
 
-fn shape_of(ctx: &Context, t: Type) -> Vec<i64> {
+/// The convolution an op's attributes describe (`strides`, `padding`, `dilations`, `groups`,
+/// `layout`, `algorithm`), with `nn.conv2d`'s defaults; shared with `kernel.conv2d`.
+pub fn conv_attrs(ctx: &Context, get: &dyn Fn(&str) -> Option<Attribute>) -> Result<Conv2d, ShapeError> {
+    Attrs { ctx, get }.conv()
+}
+
+/// The shape of a ranked tensor type (empty for anything else).
+pub fn shape_of(ctx: &Context, t: Type) -> Vec<i64> {
     ctx.shape(t).map(<[i64]>::to_vec).unwrap_or_default()
 }
 

@@ -27,6 +27,8 @@ pub struct PassInfo {
     pub anchor: Option<&'static str>,
     pub options: Vec<OptionSpec>,
     pub statistics: Vec<(&'static str, &'static str)>,
+    /// Tool flags (`egraph-stats`) that set an option (`print-stats`) for every instance.
+    pub flags: Vec<(&'static str, &'static str)>,
     factory: PassFactory,
 }
 
@@ -44,6 +46,7 @@ impl PassInfo {
             anchor: None,
             options: Vec::new(),
             statistics: Vec::new(),
+            flags: Vec::new(),
             factory: Arc::new(factory),
         }
     }
@@ -54,6 +57,12 @@ impl PassInfo {
     }
     pub fn option(mut self, spec: OptionSpec) -> Self {
         self.options.push(spec);
+        self
+    }
+    /// A tool flag `--FLAG[=VALUE]` that sets `option` in every instance of the pass that does
+    /// not set it itself (as `--egraph-stats` does for `egraph-opt{print-stats}`).
+    pub fn flag(mut self, flag: &'static str, option: &'static str) -> Self {
+        self.flags.push((flag, option));
         self
     }
     /// Declares a statistic, so reports list it even when it stays 0.
@@ -98,6 +107,23 @@ pub struct PassRegistry {
 impl PassRegistry {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The pass and option a tool flag sets (see [`PassInfo::flag`]).
+    pub fn flag(&self, flag: &str) -> Option<(&'static str, &'static str)> {
+        self.passes.values().find_map(|p| p.flags.iter().find(|(f, _)| *f == flag).map(|(_, o)| (p.name, *o)))
+    }
+
+    /// Changes the default of `option` of `pass` (what instances that do not set it get).
+    pub fn set_option_default(&mut self, pass: &str, option: &str, text: Option<&str>) -> Result<(), String> {
+        let info = self.passes.get_mut(pass).ok_or_else(|| format!("unknown pass '{pass}'"))?;
+        let mut values = crate::pass::PassOptions::defaults(&info.options);
+        values.set(&info.options, option, text)?;
+        let value = values.get(option).cloned().ok_or_else(|| format!("unknown option '{option}'"))?;
+        if let Some(spec) = info.options.iter_mut().find(|s| s.name == option) {
+            spec.default = value;
+        }
+        Ok(())
     }
 
     /// Adds a pass; a name already taken is an error.

@@ -10,7 +10,14 @@ use super::language::{IntList, Node};
 /// The analysis data of an e-class.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Data {
-    Tensor { shape: Vec<i64>, elem: Symbol },
+    /// A tensor; `constant` when it depends on constants only (and can be computed at
+    /// compile time); `depth` the fewest ops between it and the graph's leaves, over all its
+    /// nodes. Fusion only builds kernels whose operands are shallower than their class, so a
+    /// cyclic e-graph (`x = neg(neg(x))`) cannot be unrolled into ever larger kernels.
+    Tensor { shape: Vec<i64>, elem: Symbol, constant: bool, depth: u32 },
+    /// A kernel's scalar body: how many inputs it reads (highest `arg` + 1), its operation
+    /// count, and floating-point operations per element.
+    Body { arity: usize, ops: usize, flops: f64 },
     Int(i64),
     Ints(Vec<i64>),
     Word(Symbol),
@@ -18,6 +25,18 @@ pub enum Data {
 }
 
 impl Data {
+    pub fn depth(&self) -> u32 {
+        match self {
+            Data::Tensor { depth, .. } => *depth,
+            _ => 0,
+        }
+    }
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Data::Tensor { constant: true, .. })
+    }
+    pub fn elements(&self) -> f64 {
+        self.shape().map_or(0.0, |s| s.iter().product::<i64>() as f64)
+    }
     pub fn shape(&self) -> Option<&[i64]> {
         match self {
             Data::Tensor { shape, .. } => Some(shape),
@@ -27,7 +46,7 @@ impl Data {
     /// Bytes of the tensor (4 per element unless the element type says otherwise).
     pub fn bytes(&self) -> u64 {
         match self {
-            Data::Tensor { shape, elem } => {
+            Data::Tensor { shape, elem, .. } => {
                 let per = match elem.as_str() {
                     "f64" | "i64" => 8,
                     "f16" | "bf16" | "i16" => 2,
@@ -62,6 +81,65 @@ fn int(g: &NnGraph, id: Id) -> Result<i64, String> {
         other => Err(format!("expected an integer, found {other:?}")),
     }
 }
+/// The convolution described by the first five children of a conv node.
+fn conv2d(g: &NnGraph, c: &[Id]) -> Result<Conv2d, String> {
+    let (st, pd, dl) = (ints(g, c[0])?, ints(g, c[1])?, ints(g, c[2])?);
+    if st.len() != 2 || pd.len() != 4 || dl.len() != 2 {
+        return Err("bad conv attributes".into());
+    }
+    Ok(Conv2d {
+        strides: [st[0], st[1]],
+        padding: [pd[0], pd[1], pd[2], pd[3]],
+        dilations: [dl[0], dl[1]],
+        groups: int(g, c[3])?,
+        layout: layout(g, c[4])?,
+    })
+}
+
+/// Checks an epilogue: its body reads at most the result and the extras, which broadcast to
+/// the result.
+fn epilogue(g: &NnGraph, body: Id, extras: &[Id], result: &[i64]) -> Result<(), String> {
+    match g[body].data {
+        Data::Body { arity, .. } if arity <= extras.len() + 1 => {}
+        _ => return Err("an epilogue reads the result and the extras".into()),
+    }
+    for e in extras {
+        let (x, _) = tensor(g, *e)?;
+        if shape::broadcast(&x, result).ok().as_deref() != Some(result) {
+            return Err(format!("an extra of shape {x:?} does not broadcast to the result {result:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The data of a scalar node: its arity and cost summed over its children.
+fn scalar(g: &NnGraph, name: &str, c: &[Id]) -> Data {
+    if name == "arg" {
+        return match g[c[0]].data {
+            Data::Int(i) if i >= 0 => Data::Body { arity: i as usize + 1, ops: 0, flops: 0.0 },
+            _ => Data::Invalid("(arg i) takes an index".into()),
+        };
+    }
+    let Some(&(_, attrs, operands, flops)) = super::language::elementwise(name) else {
+        return Data::Invalid(format!("unknown scalar op {name}"));
+    };
+    if c.len() != attrs + operands {
+        return Data::Invalid(format!("{name} takes {} children", attrs + operands));
+    }
+    let (mut arity, mut ops, mut total) = (0, 1, flops);
+    for k in &c[attrs..] {
+        match g[*k].data {
+            Data::Body { arity: a, ops: o, flops: f } => {
+                arity = arity.max(a);
+                ops += o;
+                total += f;
+            }
+            _ => return Data::Invalid(format!("{name} takes scalar operands")),
+        }
+    }
+    Data::Body { arity, ops, flops: total }
+}
+
 fn layout(g: &NnGraph, id: Id) -> Result<Layout, String> {
     match &g[id].data {
         Data::Word(w) => Layout::parse(w.as_str()).ok_or_else(|| format!("unknown layout {w}")),
@@ -70,7 +148,7 @@ fn layout(g: &NnGraph, id: Id) -> Result<Layout, String> {
 }
 fn tensor(g: &NnGraph, id: Id) -> Result<(Vec<i64>, Symbol), String> {
     match &g[id].data {
-        Data::Tensor { shape, elem } => Ok((shape.clone(), *elem)),
+        Data::Tensor { shape, elem, .. } => Ok((shape.clone(), *elem)),
         other => Err(format!("expected a tensor, found {other:?}")),
     }
 }
@@ -79,7 +157,10 @@ fn tensor(g: &NnGraph, id: Id) -> Result<(Vec<i64>, Symbol), String> {
 fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
     let s = |e: shape::ShapeError| e.to_string();
     let operand = |i: usize| tensor(g, c[i]);
-    let out = |shape: Vec<i64>, elem: Symbol| Ok(Data::Tensor { shape, elem });
+    let constant = c.iter().all(|k| !matches!(g[*k].data, Data::Tensor { constant: false, .. }));
+    // Constants are computed at compile time: leaves, as far as run time goes.
+    let depth = if constant { 0 } else { 1 + c.iter().map(|k| g[*k].data.depth()).max().unwrap_or(0) };
+    let out = |shape: Vec<i64>, elem: Symbol| Ok(Data::Tensor { shape, elem, constant, depth });
     match name {
         "nn.add" | "nn.sub" | "nn.mul" | "nn.div" | "nn.max" | "nn.min" | "nn.pow" => {
             let ((a, e), (b, _)) = (operand(0)?, operand(1)?);
@@ -96,21 +177,41 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
             out(a, e)
         }
         "nn.conv2d" => {
-            let (st, pd, dl) = (ints(g, c[0])?, ints(g, c[1])?, ints(g, c[2])?);
-            if st.len() != 2 || pd.len() != 4 || dl.len() != 2 {
-                return Err("bad conv attributes".into());
-            }
-            let conv = Conv2d {
-                strides: [st[0], st[1]],
-                padding: [pd[0], pd[1], pd[2], pd[3]],
-                dilations: [dl[0], dl[1]],
-                groups: int(g, c[3])?,
-                layout: layout(g, c[4])?,
-            };
+            let conv = conv2d(g, c)?;
             let (x, e) = operand(6)?;
             let (w, _) = operand(7)?;
             let b = if c.len() > 8 { Some(operand(8)?.0) } else { None };
             out(conv.output(&x, &w, b.as_deref()).map_err(s)?, e)
+        }
+        "kernel.conv2d" => {
+            let conv = conv2d(g, c)?;
+            let nbias = int(g, c[6])? as usize;
+            let (x, e) = operand(8)?;
+            let (w, _) = operand(9)?;
+            let b = if nbias == 1 { Some(operand(10)?.0) } else { None };
+            let shape = conv.output(&x, &w, b.as_deref()).map_err(s)?;
+            epilogue(g, c[7], &c[10 + nbias..], &shape)?;
+            out(shape, e)
+        }
+        "kernel.matmul" => {
+            let ((a, e), (b, _)) = (operand(1)?, operand(2)?);
+            let shape = shape::matmul(&a, &b).map_err(s)?;
+            epilogue(g, c[0], &c[3..], &shape)?;
+            out(shape, e)
+        }
+        "kernel.elementwise" => {
+            let mut shape = Vec::new();
+            for k in &c[1..] {
+                shape = shape::broadcast(&shape, &tensor(g, *k)?.0).map_err(s)?;
+            }
+            let arity = match g[c[0]].data {
+                Data::Body { arity, .. } => arity,
+                _ => return Err("a kernel's first child is its body".into()),
+            };
+            if arity > c.len() - 1 {
+                return Err(format!("the body reads {arity} inputs, the kernel has {}", c.len() - 1));
+            }
+            out(shape, tensor(g, c[1])?.1)
         }
         "nn.max_pool2d" | "nn.avg_pool2d" => {
             let (k, st, pd) = (ints(g, c[0])?, ints(g, c[1])?, ints(g, c[2])?);
@@ -175,11 +276,19 @@ impl Analysis<Node> for NnAnalysis {
                 match egraph[c[0]].data {
                     Data::Int(i) if (i as usize) < table.len() => {
                         let (shape, elem) = table[i as usize].clone();
-                        Data::Tensor { shape, elem }
+                        Data::Tensor { shape, elem, constant: s.as_str() == "const", depth: 0 }
                     }
                     _ => Data::Invalid(format!("no {s} with that index")),
                 }
             }
+            Node::Op(s, c) if s.as_str() == "fill" => match (&egraph[c[1]].data, &egraph[c[0]].data) {
+                (Data::Ints(shape), Data::Word(value)) => {
+                    let elem = value.as_str().rsplit(':').next().unwrap_or("f32").trim();
+                    Data::Tensor { shape: shape.clone(), elem: Symbol::from(elem), constant: true, depth: 0 }
+                }
+                _ => Data::Invalid("(fill value [shape])".into()),
+            },
+            Node::Op(s, c) if s.as_str() == "arg" || s.as_str().starts_with("s.") => scalar(egraph, s.as_str(), c),
             Node::Op(s, c) => infer(egraph, s.as_str(), c).unwrap_or_else(Data::Invalid),
         }
     }
@@ -194,6 +303,21 @@ impl Analysis<Node> for NnAnalysis {
                 DidMerge(true, false)
             }
             (_, Data::Invalid(_)) => DidMerge(false, true),
+            // A class is constant if any of its nodes computes it from constants alone, and as
+            // shallow as its shallowest node.
+            (Data::Tensor { constant: a, depth: da, .. }, Data::Tensor { constant: b, depth: db, .. })
+                if a != b || da != db =>
+            {
+                let constant = *a || *b;
+                let depth = if constant { 0 } else { (*da).min(*db) };
+                let to_changed = constant != *a || depth != *da;
+                let from_changed = constant != *b || depth != *db;
+                if let Data::Tensor { constant: c, depth: d, .. } = x {
+                    *c = constant;
+                    *d = depth;
+                }
+                DidMerge(to_changed, from_changed)
+            }
             _ => DidMerge(false, false),
         });
         *to = a.unwrap();

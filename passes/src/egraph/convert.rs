@@ -3,7 +3,10 @@
 
 use egg::{Id, Symbol};
 use rustc_hash::FxHashMap;
-use strata_ir::{AttrKind, Attribute, Builder, Context, InsertPoint, Ir, OpId, Type, Value};
+use strata_ir::{
+    AttrKind, Attribute, Builder, Context, DenseArrayValues, DenseElements, DenseValue, InsertPoint, Ir, OpId, OpState, Type,
+    Value,
+};
 
 use super::analysis::{Data, NnAnalysis, NnGraph};
 use super::language::{signature, IntList, Node};
@@ -148,45 +151,208 @@ fn build(
         Data::Int(i) => i as usize,
         _ => unreachable!("input and const hold an index"),
     };
+    let (shape, elem) = match &g.egraph[class].data {
+        Data::Tensor { shape, elem, .. } => (shape.clone(), *elem),
+        other => unreachable!("a value class holds a tensor, not {other:?}"),
+    };
+    let elem = ctx.parse_type(elem.as_str()).expect("element types print and parse");
+    let ty = ctx.tensor_type(shape, elem);
     let value = match name.as_str() {
         "input" => args[index(children[0])],
-        "const" => {
-            let original = g.constants[index(children[0])];
-            // Reuse the constant where it is (it stays defined before every use we build).
-            ir.op(original).result(0)
+        // Reuse the constant where it is (it stays defined before every use we build).
+        "const" => ir.op(g.constants[index(children[0])]).result(0),
+        "fill" => {
+            let value = word_float(g, children[0]).unwrap_or(0.0);
+            let dense = ctx.intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Splat(float(ctx, value, elem)) });
+            Builder::new(ctx, ir, InsertPoint::Before(g.terminator)).value("nn.constant", &[], ty, &[("value", dense)])
         }
         op => {
-            let sig = signature(op).unwrap_or(&[]);
-            let mut attrs: Vec<(&str, Attribute)> = Vec::new();
-            for (k, (attr, _)) in sig.iter().enumerate() {
-                let c = g.egraph.find(children[k]);
-                let a = match &g.egraph[c].data {
-                    Data::Int(i) => ctx.i64_attr(*i),
-                    Data::Ints(v) => ctx.array_attr(v.iter().map(|i| ctx.i64_attr(*i)).collect()),
-                    Data::Word(w) if *attr == "algorithm" && w.as_str() == "any" => continue,
-                    Data::Word(w) if matches!(*attr, "layout" | "algorithm" | "from" | "to") => {
-                        ctx.string_attr(w.as_str())
-                    }
-                    Data::Word(w) => match ctx.parse_attribute(w.as_str()) {
-                        Ok(a) => a,
-                        Err(_) => continue,
-                    },
-                    _ => continue,
-                };
-                attrs.push((attr, a));
-            }
-            let operands: Vec<Value> =
-                children[sig.len()..].iter().map(|c| build(ctx, ir, g, choose, *c, built, args)).collect();
-            let (shape, elem) = match &g.egraph[class].data {
-                Data::Tensor { shape, elem } => (shape.clone(), *elem),
-                other => unreachable!("a value class holds a tensor, not {other:?}"),
+            let (attr_names, rest): (&[(&str, &str)], &[Id]) = match op {
+                "kernel.conv2d" => (signature("nn.conv2d").unwrap_or(&[]), &children[6..]),
+                _ => {
+                    let sig = signature(op).unwrap_or(&[]);
+                    (sig, &children[sig.len()..])
+                }
             };
-            let elem = ctx.parse_type(elem.as_str()).expect("element types print and parse");
-            let ty = ctx.tensor_type(shape, elem);
+            let mut attrs = attributes(ctx, g, attr_names, children);
+            // Kernels: the body first, then the tensors.
+            let (body, tensors) = match op {
+                "kernel.conv2d" => {
+                    let nbias = index(rest[0]);
+                    let tensors = &rest[2..];
+                    let segments = [1, 1, nbias as i64, tensors.len() as i64 - 2 - nbias as i64];
+                    let i32t = ctx.integer_type(32);
+                    let seg = ctx.intern_attr(AttrKind::DenseArray { element: i32t, values: DenseArrayValues::Int(segments.to_vec()) });
+                    attrs.push(("operandSegmentSizes", seg));
+                    (Some((rest[1], 2 + nbias)), tensors)
+                }
+                "kernel.matmul" => (Some((rest[0], 2)), &rest[1..]),
+                "kernel.elementwise" => (Some((rest[0], 0)), &rest[1..]),
+                _ => (None, rest),
+            };
+            let operands: Vec<Value> = tensors.iter().map(|c| build(ctx, ir, g, choose, *c, built, args)).collect();
             let mut b = Builder::new(ctx, ir, InsertPoint::Before(g.terminator));
-            b.value(op, &operands, ty, &attrs)
+            match body {
+                None => b.value(op, &operands, ty, &attrs),
+                Some((body, skip)) => {
+                    let mut state = OpState::new(ctx, op, ctx.unknown_loc()).operands(&operands).results(&[ty]).regions(1);
+                    for (n, a) in &attrs {
+                        state = state.attr(ctx, n, *a);
+                    }
+                    let kernel = b.insert(state);
+                    // Body arguments: one scalar per input; epilogues take the accumulator first.
+                    let mut arg_types = Vec::new();
+                    if skip > 0 {
+                        arg_types.push(elem);
+                    }
+                    arg_types.extend(operands[skip..].iter().map(|v| ctx.element_type_or_self(ir.value_type(*v))));
+                    let block = ir.create_block(&arg_types);
+                    let region = ir.op(kernel).regions()[0];
+                    ir.append_block(region, block);
+                    let block_args = ir.block(block).args().to_vec();
+                    let mut scalars = ScalarBuilder { ctx, g, elem, args: block_args, built: FxHashMap::default() };
+                    let mut b = Builder::at_end(ctx, ir, block);
+                    let result = scalars.emit(&mut b, body);
+                    b.op("kernel.yield", &[result], &[], &[]);
+                    ir.op(kernel).result(0)
+                }
+            }
         }
     };
     built.insert(class, value);
     value
+}
+
+/// The attributes `names` of a node from its leading children; `algorithm = any` is left out.
+fn attributes<'a>(ctx: &Context, g: &Graph, names: &[(&'a str, &str)], children: &[Id]) -> Vec<(&'a str, Attribute)> {
+    let mut attrs = Vec::new();
+    for (k, (attr, _)) in names.iter().enumerate() {
+        let c = g.egraph.find(children[k]);
+        let a = match &g.egraph[c].data {
+            Data::Int(i) => ctx.i64_attr(*i),
+            Data::Ints(v) => ctx.array_attr(v.iter().map(|i| ctx.i64_attr(*i)).collect()),
+            Data::Word(w) if *attr == "algorithm" && w.as_str() == "any" => continue,
+            Data::Word(w) if matches!(*attr, "layout" | "algorithm" | "from" | "to") => ctx.string_attr(w.as_str()),
+            Data::Word(w) => match ctx.parse_attribute(w.as_str()) {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        attrs.push((*attr, a));
+    }
+    attrs
+}
+
+/// The number a word attribute (`1.000000e-05 : f32`) holds.
+fn word_float(g: &Graph, id: Id) -> Option<f64> {
+    match &g.egraph[g.egraph.find(id)].data {
+        Data::Word(w) => w.as_str().split(':').next()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A float element of type `elem`, rounded as the IR stores it.
+fn float(ctx: &Context, value: f64, elem: Type) -> DenseValue {
+    let rounded = if ctx.type_to_string(elem) == "f64" { value } else { value as f32 as f64 };
+    DenseValue::Float(rounded.to_bits())
+}
+
+/// Emits a kernel's scalar body as `arith` and `math` ops.
+struct ScalarBuilder<'a> {
+    ctx: &'a Context,
+    g: &'a Graph,
+    elem: Type,
+    args: Vec<Value>,
+    built: FxHashMap<Id, Value>,
+}
+
+impl ScalarBuilder<'_> {
+    fn constant(&self, b: &mut Builder, value: f64) -> Value {
+        let attr = self.ctx.float_attr(value, self.elem);
+        b.value("arith.constant", &[], self.elem, &[("value", attr)])
+    }
+
+    fn emit(&mut self, b: &mut Builder, class: Id) -> Value {
+        let class = self.g.egraph.find(class);
+        if let Some(v) = self.built.get(&class) {
+            return *v;
+        }
+        let node = self.g.egraph[class].nodes[0].clone();
+        let Node::Op(name, children) = &node else { unreachable!("a body holds scalar nodes") };
+        let name = name.as_str();
+        let value = if name == "arg" {
+            match self.g.egraph[children[0]].data {
+                Data::Int(i) => self.args[i as usize],
+                _ => unreachable!("(arg i) holds an index"),
+            }
+        } else {
+            let attrs = crate::egraph::language::elementwise(name).map_or(0, |e| e.1);
+            let params: Vec<f64> = children[..attrs].iter().map(|c| word_float(self.g, *c).unwrap_or(0.0)).collect();
+            let xs: Vec<Value> = children[attrs..].iter().map(|c| self.emit(b, *c)).collect();
+            self.op(b, name, &params, &xs)
+        };
+        self.built.insert(class, value);
+        value
+    }
+
+    fn op(&mut self, b: &mut Builder, name: &str, p: &[f64], x: &[Value]) -> Value {
+        let t = self.elem;
+        let bin = |b: &mut Builder, op: &str, l: Value, r: Value| b.value(op, &[l, r], t, &[]);
+        let un = |b: &mut Builder, op: &str, v: Value| b.value(op, &[v], t, &[]);
+        match name {
+            "s.add" => bin(b, "arith.addf", x[0], x[1]),
+            "s.sub" => bin(b, "arith.subf", x[0], x[1]),
+            "s.mul" => bin(b, "arith.mulf", x[0], x[1]),
+            "s.div" => bin(b, "arith.divf", x[0], x[1]),
+            "s.max" => bin(b, "arith.maximumf", x[0], x[1]),
+            "s.min" => bin(b, "arith.minimumf", x[0], x[1]),
+            "s.pow" => bin(b, "math.powf", x[0], x[1]),
+            "s.relu" => {
+                let zero = self.constant(b, 0.0);
+                bin(b, "arith.maximumf", x[0], zero)
+            }
+            "s.relu6" | "s.clip" => {
+                let (lo, hi) = if name == "s.relu6" { (0.0, 6.0) } else { (p[0], p[1]) };
+                let (lo, hi) = (self.constant(b, lo), self.constant(b, hi));
+                let m = bin(b, "arith.maximumf", x[0], lo);
+                bin(b, "arith.minimumf", m, hi)
+            }
+            "s.leaky_relu" => {
+                let (zero, alpha) = (self.constant(b, 0.0), self.constant(b, p[0]));
+                let ogt = self.ctx.i64_attr(2);
+                let positive = b.value("arith.cmpf", &[x[0], zero], self.ctx.integer_type(1), &[("predicate", ogt)]);
+                let scaled = bin(b, "arith.mulf", x[0], alpha);
+                b.value("arith.select", &[positive, x[0], scaled], t, &[])
+            }
+            "s.sigmoid" | "s.silu" => {
+                let one = self.constant(b, 1.0);
+                let n = un(b, "arith.negf", x[0]);
+                let e = un(b, "math.exp", n);
+                let d = bin(b, "arith.addf", one, e);
+                let s = bin(b, "arith.divf", one, d);
+                if name == "s.silu" {
+                    bin(b, "arith.mulf", x[0], s)
+                } else {
+                    s
+                }
+            }
+            "s.gelu" => {
+                let (half, one, r2) = (self.constant(b, 0.5), self.constant(b, 1.0), self.constant(b, std::f64::consts::FRAC_1_SQRT_2));
+                let scaled = bin(b, "arith.mulf", x[0], r2);
+                let e = un(b, "math.erf", scaled);
+                let sum = bin(b, "arith.addf", one, e);
+                let h = bin(b, "arith.mulf", x[0], half);
+                bin(b, "arith.mulf", h, sum)
+            }
+            "s.tanh" => un(b, "math.tanh", x[0]),
+            "s.exp" => un(b, "math.exp", x[0]),
+            "s.log" => un(b, "math.log", x[0]),
+            "s.sqrt" => un(b, "math.sqrt", x[0]),
+            "s.rsqrt" => un(b, "math.rsqrt", x[0]),
+            "s.abs" => un(b, "math.absf", x[0]),
+            "s.neg" => un(b, "arith.negf", x[0]),
+            other => unreachable!("no scalar form for {other}"),
+        }
+    }
 }

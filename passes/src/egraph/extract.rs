@@ -14,25 +14,22 @@ use super::language::Node;
 /// The chosen node of each class, with the classes its sub-graph uses and their own costs.
 struct Choice {
     node: Node,
-    uses: FxHashMap<Id, u64>,
-    total: u64,
+    uses: FxHashMap<Id, f64>,
+    total: f64,
 }
 
-/// Bytes an op writes; inputs, constants and attributes are free.
-pub fn own_cost(g: &NnGraph, class: Id, node: &Node) -> u64 {
-    match node.op_name() {
-        Some(n) if n != "input" && n != "const" => g[class].data.bytes().max(1),
-        _ => 0,
-    }
-}
+/// The cost of a node alone (not its children), given its class.
+pub type OwnCost<'a> = &'a dyn Fn(Id, &Node) -> f64;
 
-pub struct DagExtractor {
+pub struct DagExtractor<'a> {
     chosen: FxHashMap<Id, Node>,
+    own: OwnCost<'a>,
 }
 
-impl DagExtractor {
+impl<'a> DagExtractor<'a> {
     /// Greedy DAG extraction, then improved against the whole graph that `roots` need.
-    pub fn new(g: &NnGraph, roots: &[Id]) -> Self {
+    /// Nodes of infinite cost are never chosen.
+    pub fn new(g: &NnGraph, roots: &[Id], own: OwnCost<'a>) -> Self {
         let mut choices: FxHashMap<Id, Choice> = FxHashMap::default();
         let mut changed = true;
         while changed {
@@ -43,7 +40,11 @@ impl DagExtractor {
                     if children.iter().any(|c| !choices.contains_key(c)) {
                         continue;
                     }
-                    let mut uses: FxHashMap<Id, u64> = FxHashMap::default();
+                    let cost = own(class.id, node);
+                    if !cost.is_finite() {
+                        continue;
+                    }
+                    let mut uses: FxHashMap<Id, f64> = FxHashMap::default();
                     for c in &children {
                         for (k, v) in &choices[c].uses {
                             uses.insert(*k, *v);
@@ -52,8 +53,8 @@ impl DagExtractor {
                     if uses.contains_key(&class.id) {
                         continue; // a cycle through this class
                     }
-                    uses.insert(class.id, own_cost(g, class.id, node));
-                    let total: u64 = uses.values().sum();
+                    uses.insert(class.id, cost);
+                    let total: f64 = uses.values().sum();
                     if choices.get(&class.id).is_none_or(|old| total < old.total) {
                         choices.insert(class.id, Choice { node: node.clone(), uses, total });
                         changed = true;
@@ -61,7 +62,7 @@ impl DagExtractor {
                 }
             }
         }
-        let mut x = DagExtractor { chosen: choices.into_iter().map(|(k, c)| (k, c.node)).collect() };
+        let mut x = DagExtractor { chosen: choices.into_iter().map(|(k, c)| (k, c.node)).collect(), own };
         x.refine(g, roots);
         x
     }
@@ -116,12 +117,22 @@ impl DagExtractor {
         self.chosen[&g.find(class)].clone()
     }
 
-    /// The cost of everything `roots` need, each class once; `u64::MAX` if the choices form a
+    /// Given choices, to price them.
+    pub fn fixed(chosen: FxHashMap<Id, Node>, own: OwnCost<'a>) -> Self {
+        DagExtractor { chosen, own }
+    }
+
+    /// Whether every root has a chosen node (an extraction exists).
+    pub fn covers(&self, g: &NnGraph, roots: &[Id]) -> bool {
+        roots.iter().all(|r| self.chosen.contains_key(&g.find(*r)))
+    }
+
+    /// The cost of everything `roots` need, each class once; infinite if the choices form a
     /// cycle.
-    pub fn cost(&self, g: &NnGraph, roots: &[Id]) -> u64 {
+    pub fn cost(&self, g: &NnGraph, roots: &[Id]) -> f64 {
         // Depth-first with colours: grey on the path, black when done.
         let mut colour: FxHashMap<Id, bool> = FxHashMap::default();
-        let mut total = 0u64;
+        let mut total = 0.0;
         let mut stack: Vec<(Id, bool)> = roots.iter().map(|r| (g.find(*r), false)).collect();
         while let Some((c, done)) = stack.pop() {
             if done {
@@ -130,17 +141,17 @@ impl DagExtractor {
             }
             match colour.get(&c) {
                 Some(true) => continue,
-                Some(false) => return u64::MAX,
+                Some(false) => return f64::INFINITY,
                 None => {}
             }
-            let Some(n) = self.chosen.get(&c) else { return u64::MAX };
+            let Some(n) = self.chosen.get(&c) else { return f64::INFINITY };
             colour.insert(c, false);
-            total = total.saturating_add(own_cost(g, c, n));
+            total += (self.own)(c, n);
             stack.push((c, true));
             for child in n.children() {
                 let child = g.find(*child);
                 if colour.get(&child) == Some(&false) {
-                    return u64::MAX;
+                    return f64::INFINITY;
                 }
                 if !colour.contains_key(&child) {
                     stack.push((child, false));
@@ -153,11 +164,28 @@ impl DagExtractor {
 
 #[cfg(test)]
 mod tests {
-    use egg::{Extractor, Symbol};
+    use egg::{CostFunction, Extractor, Symbol};
 
     use super::*;
     use crate::egraph::analysis::NnAnalysis;
-    use crate::egraph::BytesWritten;
+
+    /// Bytes each op writes: inputs are free.
+    fn bytes(g: &NnGraph, class: Id, node: &Node) -> f64 {
+        match node.op_name() {
+            Some(n) if n != "input" => g[class].data.bytes() as f64,
+            _ => 0.0,
+        }
+    }
+
+    /// The same cost summed over the tree, as egg's own extractor sees it.
+    struct TreeBytes<'a>(&'a NnGraph);
+    impl CostFunction<Node> for TreeBytes<'_> {
+        type Cost = f64;
+        fn cost<C: FnMut(Id) -> f64>(&mut self, enode: &Node, mut costs: C) -> f64 {
+            let class = self.0.lookup(enode.clone()).unwrap();
+            enode.fold(bytes(self.0, class, enode), |sum, id| sum + costs(id))
+        }
+    }
 
     /// A residual block where B can be `gap(a)` (a is needed anyway) or `gap(abs(x))` (cheaper
     /// as a tree, dearer once a is paid for): tree and DAG extraction disagree.
@@ -176,15 +204,16 @@ mod tests {
         g.union(p, q);
         let root = g.add(Node::op("nn.add", vec![a, p]));
         g.rebuild();
-        let tree = Extractor::new(&g, BytesWritten { egraph: &g });
+        let tree = Extractor::new(&g, TreeBytes(&g));
         let tree_choice = tree.find_best_node(p).clone();
-        let dag = DagExtractor::new(&g, &[root]);
+        let own = |c: Id, n: &Node| bytes(&g, c, n);
+        let dag = DagExtractor::new(&g, &[root], &own);
         let dag_choice = dag.node(&g, p);
         // The tree picks gap(abs(x)); the DAG picks gap(a).
         assert_eq!(tree_choice.children(), &[g.find(ab)]);
         assert_eq!(dag_choice.children(), &[g.find(a)]);
         // exp, sigmoid, relu, add: 4 x 4000 bytes; gap: 40.
-        assert_eq!(dag.cost(&g, &[root]), 4 * 4000 + 40);
+        assert_eq!(dag.cost(&g, &[root]), (4 * 4000 + 40) as f64);
         // The chosen graph is acyclic: walking choices from the root terminates without revisiting.
         let mut stack = vec![(g.find(root), vec![g.find(root)])];
         while let Some((c, path)) = stack.pop() {

@@ -3,7 +3,18 @@
 //! An op is `(nn.name attr... operand...)`: its attributes come first, in the fixed order of
 //! [`signature`], as leaf nodes (so rules can match and bind them), then its tensor operands.
 //! Leaves: integers, integer lists `[1,2]`, words (`NCHW`, `direct`, float texts), and
-//! `(input i)` / `(const i)` for the graph's arguments and constants.
+//! `(input i)` / `(const i)` for the graph's arguments and constants, `(fill value [shape])` for
+//! a splat constant a rule made.
+//!
+//! Kernels (the `kernel` dialect) carry their scalar body as a child class built of scalar
+//! nodes: `(s.add (arg 0) (s.relu (arg 1)))`, where `s.NAME` is the scalar form of `nn.NAME`
+//! (same attributes first) and `(arg i)` the kernel's i-th input:
+//!
+//! - `(kernel.elementwise BODY in...)`
+//! - `(kernel.conv2d strides padding dilations groups layout algorithm NBIAS EPILOGUE x w [b] extra...)`
+//! - `(kernel.matmul EPILOGUE a b extra...)`
+//!
+//! In an epilogue, `(arg 0)` is the convolution's or matmul's element and `(arg k)` extra k-1.
 
 use std::fmt;
 use std::str::FromStr;
@@ -110,4 +121,41 @@ pub fn signature(op: &str) -> Option<&'static [(&'static str, &'static str)]> {
         | "nn.global_avg_pool2d" => &[],
         _ => return None,
     })
+}
+
+/// The elementwise `nn` ops: name, number of attributes, number of tensor operands, and
+/// floating-point operations per element (transcendentals count as their usual polynomial).
+pub const ELEMENTWISE: &[(&str, usize, usize, f64)] = &[
+    ("nn.add", 0, 2, 1.0),
+    ("nn.sub", 0, 2, 1.0),
+    ("nn.mul", 0, 2, 1.0),
+    ("nn.div", 0, 2, 4.0),
+    ("nn.max", 0, 2, 1.0),
+    ("nn.min", 0, 2, 1.0),
+    ("nn.pow", 0, 2, 30.0),
+    ("nn.relu", 0, 1, 1.0),
+    ("nn.relu6", 0, 1, 2.0),
+    ("nn.leaky_relu", 1, 1, 2.0),
+    ("nn.sigmoid", 0, 1, 16.0),
+    ("nn.tanh", 0, 1, 16.0),
+    ("nn.gelu", 0, 1, 24.0),
+    ("nn.silu", 0, 1, 18.0),
+    ("nn.exp", 0, 1, 14.0),
+    ("nn.log", 0, 1, 14.0),
+    ("nn.sqrt", 0, 1, 4.0),
+    ("nn.rsqrt", 0, 1, 5.0),
+    ("nn.abs", 0, 1, 1.0),
+    ("nn.neg", 0, 1, 1.0),
+    ("nn.clip", 2, 1, 2.0),
+];
+
+/// The `ELEMENTWISE` entry of an op (`nn.relu`) or of its scalar form (`s.relu`).
+pub fn elementwise(name: &str) -> Option<&'static (&'static str, usize, usize, f64)> {
+    let base = name.strip_prefix("s.").map_or(name.to_string(), |b| format!("nn.{b}"));
+    ELEMENTWISE.iter().find(|e| e.0 == base)
+}
+
+/// The scalar form of an elementwise op: `nn.relu` -> `s.relu`.
+pub fn scalar_name(op: &str) -> String {
+    format!("s.{}", op.trim_start_matches("nn."))
 }

@@ -1,0 +1,241 @@
+//! What a graph costs: estimated seconds per kernel, from a [`CostProvider`].
+//!
+//! The e-graph asks for the cost of each node as a [`Work`] item (a convolution with its
+//! algorithm and layout, a matmul, or a streaming kernel with its bytes and flops). The
+//! [`Analytical`] provider answers with a roofline per target; a measuring provider
+//! ("Fast-Run", profiling each candidate on the target and caching the result) implements the
+//! same trait.
+//!
+//! ```
+//! use strata_passes::egraph::cost::{Analytical, CostProvider, Target, Work};
+//! let host = Analytical::new(Target::X86_64);
+//! // Streaming 64 MB costs about 64 MB over the memory bandwidth.
+//! let t = host.seconds(&Work::Streaming { bytes_read: 32e6, bytes_written: 32e6, flops: 8e6 });
+//! assert!(t > 1e-3 && t < 1e-2);
+//! ```
+
+use strata_dialects::nn::shape::{Conv2d, ConvAlgorithm, Layout};
+
+/// Where the code will run: fixes the candidate layouts and algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    X86_64,
+    Aarch64,
+    Gpu,
+}
+
+impl Target {
+    pub fn parse(s: &str) -> Option<Target> {
+        Some(match s {
+            "x86-64" | "x86_64" | "host" => Target::X86_64,
+            "aarch64" => Target::Aarch64,
+            "gpu" | "cuda" => Target::Gpu,
+            _ => return None,
+        })
+    }
+
+    /// The layouts a convolution may take on this target.
+    pub fn layouts(self) -> &'static [Layout] {
+        match self {
+            Target::X86_64 => &[Layout::Nchw, Layout::Nhwc, Layout::Nchw8c],
+            Target::Aarch64 => &[Layout::Nchw, Layout::Nchw4c],
+            Target::Gpu => &[Layout::Nchw, Layout::Nhwc],
+        }
+    }
+
+    /// The algorithms this target implements.
+    pub fn algorithms(self) -> &'static [ConvAlgorithm] {
+        use ConvAlgorithm::*;
+        match self {
+            Target::X86_64 | Target::Aarch64 => &[Direct, Im2colGemm, Winograd2x3, Winograd4x3, Fft],
+            Target::Gpu => &[Direct, ImplicitGemm, Winograd2x3, Winograd4x3, Fft],
+        }
+    }
+}
+
+/// A convolution to cost: its attributes (layout included), algorithm, sizes, and what its
+/// epilogue adds.
+#[derive(Clone, Debug)]
+pub struct ConvProblem {
+    pub conv: Conv2d,
+    pub algorithm: ConvAlgorithm,
+    /// N, C, H, W of the input.
+    pub input: [i64; 4],
+    /// O, I, KH, KW of the weight.
+    pub weight: [i64; 4],
+    /// N, O, OH, OW of the output.
+    pub output: [i64; 4],
+    /// Flops per output element in the epilogue (bias included).
+    pub epilogue_flops: f64,
+    /// Bytes the epilogue reads besides the convolution's own operands.
+    pub extra_bytes: f64,
+}
+
+/// One kernel's work.
+#[derive(Clone, Debug)]
+pub enum Work {
+    Conv(ConvProblem),
+    Matmul { batch: f64, m: f64, n: f64, k: f64, epilogue_flops: f64, extra_bytes: f64 },
+    /// Reads and writes memory once, computing `flops` on the way (elementwise, pooling,
+    /// norms, relayouts, copies).
+    Streaming { bytes_read: f64, bytes_written: f64, flops: f64 },
+}
+
+/// Estimates how long a kernel runs, in seconds.
+pub trait CostProvider: Send + Sync {
+    fn target(&self) -> Target;
+    fn seconds(&self, work: &Work) -> f64;
+}
+
+/// Whether `algorithm` can compute `conv` with a `weight` of OIHW sizes: Winograd only for
+/// 3×3, stride 1, dilation 1, one group; FFT for kernels of 5×5 and larger at stride 1.
+pub fn applicable(algorithm: ConvAlgorithm, conv: &Conv2d, weight: [i64; 4]) -> bool {
+    let unit = conv.strides == [1, 1] && conv.dilations == [1, 1];
+    match algorithm {
+        ConvAlgorithm::Direct | ConvAlgorithm::Im2colGemm | ConvAlgorithm::ImplicitGemm => true,
+        ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 => {
+            unit && conv.groups == 1 && weight[2] == 3 && weight[3] == 3
+        }
+        ConvAlgorithm::Fft => unit && conv.groups == 1 && weight[2] >= 5 && weight[3] >= 5,
+    }
+}
+
+/// A roofline per target: `max(flops / (peak × efficiency), bytes / bandwidth)` plus a fixed
+/// cost per kernel launch. Efficiencies say how close each algorithm and layout gets to the
+/// vector peak (blocked layouts vectorize over channels; NCHW direct convolution does not).
+pub struct Analytical {
+    target: Target,
+    /// Flops per second, all cores.
+    peak: f64,
+    /// Bytes per second to memory.
+    bandwidth: f64,
+    /// Seconds per kernel launched (thread-pool dispatch, GPU launch).
+    launch: f64,
+}
+
+impl Analytical {
+    /// Figures measured on the machines we run on (see `shared/DESIGN.md`): two x86-64 cores
+    /// at about 38 GFLOP/s each with 128-bit FMA and 25 GB/s; an AArch64 pair of NEON cores; an
+    /// H100.
+    pub fn new(target: Target) -> Self {
+        let (peak, bandwidth, launch) = match target {
+            Target::X86_64 => (76e9, 25e9, 3e-6),
+            Target::Aarch64 => (32e9, 10e9, 3e-6),
+            Target::Gpu => (50e12, 2.5e12, 4e-6),
+        };
+        Analytical { target, peak, bandwidth, launch }
+    }
+
+    fn conv_efficiency(&self, algorithm: ConvAlgorithm, layout: Layout) -> f64 {
+        use ConvAlgorithm::*;
+        use Layout::*;
+        match (self.target, algorithm, layout) {
+            (Target::X86_64, Direct, Nchw8c) | (Target::Aarch64, Direct, Nchw4c) => 0.7,
+            (Target::X86_64, Direct, Nchw4c) => 0.5,
+            (_, Direct, Nhwc) => 0.4,
+            (_, Direct, _) => 0.2,
+            (_, Im2colGemm, Nchw | Nhwc) => 0.8,
+            (_, Im2colGemm, _) => 0.7,
+            (Target::Gpu, ImplicitGemm, Nhwc) => 0.75,
+            (_, ImplicitGemm, _) => 0.4,
+            (Target::X86_64, Winograd2x3 | Winograd4x3, Nchw8c) | (Target::Aarch64, Winograd2x3 | Winograd4x3, Nchw4c) => 0.6,
+            (_, Winograd2x3 | Winograd4x3, _) => 0.45,
+            (_, Fft, _) => 0.35,
+        }
+    }
+
+    fn conv_seconds(&self, p: &ConvProblem) -> f64 {
+        let [n, c, h, w] = p.input.map(|x| x as f64);
+        let [o, i, kh, kw] = p.weight.map(|x| x as f64);
+        let [_, _, oh, ow] = p.output.map(|x| x as f64);
+        let out = n * o * oh * ow;
+        let direct_flops = 2.0 * out * i * kh * kw;
+        let base_bytes = 4.0 * (n * c * h * w + o * i * kh * kw + out) + p.extra_bytes;
+        let (flops, scratch) = match p.algorithm {
+            ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0),
+            ConvAlgorithm::Im2colGemm => {
+                let pointwise = kh == 1.0 && kw == 1.0 && p.conv.strides == [1, 1] && p.conv.padding == [0; 4];
+                // The column matrix is written once and read once.
+                let columns = if pointwise { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
+                (direct_flops, columns)
+            }
+            ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 => {
+                let m = if p.algorithm == ConvAlgorithm::Winograd2x3 { 2.0 } else { 4.0 };
+                let t = m + 2.0;
+                let tiles = n * (oh / m).ceil() * (ow / m).ceil();
+                let multiply = 2.0 * tiles * t * t * c * o;
+                // Input and output transforms; weights are transformed once, at compile time.
+                let transforms = tiles * (c * 2.0 * t * t * t + o * 2.0 * t * t * m);
+                (multiply + transforms, 2.0 * 4.0 * tiles * t * t * (c + o))
+            }
+            ConvAlgorithm::Fft => {
+                let (hp, wp) = ((h + kh - 1.0).log2().ceil().exp2(), (w + kw - 1.0).log2().ceil().exp2());
+                let bins = hp * wp / 2.0 + hp;
+                let transforms = 5.0 * n * (c + o) * hp * wp * (hp * wp).log2();
+                let multiply = 8.0 * n * c * o * bins;
+                (transforms + multiply, 2.0 * 8.0 * bins * n * (c + o))
+            }
+        };
+        let efficiency = self.conv_efficiency(p.algorithm, p.conv.layout);
+        let compute = (flops / efficiency + out * p.epilogue_flops) / self.peak;
+        compute.max((base_bytes + scratch) / self.bandwidth) + self.launch
+    }
+}
+
+impl CostProvider for Analytical {
+    fn target(&self) -> Target {
+        self.target
+    }
+
+    fn seconds(&self, work: &Work) -> f64 {
+        match work {
+            Work::Conv(p) => self.conv_seconds(p),
+            Work::Matmul { batch, m, n, k, epilogue_flops, extra_bytes } => {
+                let efficiency = if self.target == Target::Gpu { 0.7 } else { 0.8 };
+                let compute = (2.0 * batch * m * n * k / efficiency + batch * m * n * epilogue_flops) / self.peak;
+                let bytes = 4.0 * batch * (m * k + k * n + m * n) + extra_bytes;
+                compute.max(bytes / self.bandwidth) + self.launch
+            }
+            // Scalar code in a streaming kernel runs at about a quarter of the FMA peak.
+            Work::Streaming { bytes_read, bytes_written, flops } => {
+                (flops * 4.0 / self.peak).max((bytes_read + bytes_written) / self.bandwidth) + self.launch
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resnet_conv(algorithm: ConvAlgorithm, layout: Layout) -> f64 {
+        let conv = Conv2d { padding: [1; 4], layout, ..Conv2d::default() };
+        let p = ConvProblem {
+            conv,
+            algorithm,
+            input: [1, 64, 56, 56],
+            weight: [64, 64, 3, 3],
+            output: [1, 64, 56, 56],
+            epilogue_flops: 0.0,
+            extra_bytes: 0.0,
+        };
+        Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
+    }
+
+    #[test]
+    fn winograd_beats_direct_on_3x3_and_blocked_beats_nchw() {
+        let direct = resnet_conv(ConvAlgorithm::Direct, Layout::Nchw);
+        assert!(resnet_conv(ConvAlgorithm::Winograd2x3, Layout::Nchw) < direct);
+        assert!(resnet_conv(ConvAlgorithm::Direct, Layout::Nchw8c) < direct);
+        assert!(resnet_conv(ConvAlgorithm::Winograd4x3, Layout::Nchw8c) < resnet_conv(ConvAlgorithm::Winograd2x3, Layout::Nchw8c));
+    }
+
+    #[test]
+    fn algorithm_rules() {
+        let c = Conv2d::default();
+        assert!(applicable(ConvAlgorithm::Winograd2x3, &c, [8, 8, 3, 3]));
+        assert!(!applicable(ConvAlgorithm::Winograd2x3, &Conv2d { strides: [2, 2], ..c.clone() }, [8, 8, 3, 3]));
+        assert!(!applicable(ConvAlgorithm::Fft, &c, [8, 8, 3, 3]));
+        assert!(applicable(ConvAlgorithm::Fft, &c, [8, 8, 7, 7]));
+    }
+}

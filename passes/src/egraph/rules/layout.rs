@@ -1,0 +1,101 @@
+//! Layout propagation: each convolution and pool may run in any of the target's layouts,
+//! wrapped in `relayout`s; relayouts move through elementwise ops and cancel in pairs, so a
+//! chain of ops can stay in one layout end to end. `relayout` is an explicit node with its own
+//! cost, and the extractor picks the layouts of the whole graph at once.
+
+use egg::{rewrite as rw, Id, Pattern, Rewrite, Subst, Var};
+use strata_dialects::nn::shape::Layout;
+
+use super::super::analysis::{Data, NnAnalysis, NnGraph};
+use super::super::cost::Target;
+use super::super::language::{Node, ELEMENTWISE};
+
+/// The channels of NCHW tensor `x` (and the output channels of weight `w`, if given) fit
+/// `layout`'s block.
+fn fits(layout: Layout, x: &'static str, w: Option<&'static str>) -> impl Fn(&mut NnGraph, Id, &Subst) -> bool {
+    let xv: Var = x.parse().unwrap();
+    let wv: Option<Var> = w.map(|w| w.parse().unwrap());
+    move |g, _, s| {
+        let channels = |d: &Data, i: usize| d.shape().filter(|s| s.len() == 4).map(|s| s[i]);
+        let Some(c) = channels(&g[s[xv]].data, 1) else { return false };
+        let o = match wv {
+            Some(w) => match channels(&g[s[w]].data, 0) {
+                Some(o) => o,
+                None => return false,
+            },
+            None => c,
+        };
+        layout.block().is_none_or(|b| c % b == 0 && o % b == 0)
+    }
+}
+
+fn same_shapes(a: &'static str, b: &'static str) -> impl Fn(&mut NnGraph, Id, &Subst) -> bool {
+    let (a, b): (Var, Var) = (a.parse().unwrap(), b.parse().unwrap());
+    move |g, _, s| g[s[a]].data.shape().is_some() && g[s[a]].data.shape() == g[s[b]].data.shape()
+}
+
+fn rule(name: String, lhs: &str, rhs: &str) -> Rewrite<Node, NnAnalysis> {
+    let (l, r): (Pattern<Node>, Pattern<Node>) = (lhs.parse().unwrap(), rhs.parse().unwrap());
+    Rewrite::new(name, l, r).unwrap()
+}
+
+fn conditional(
+    name: String,
+    lhs: &str,
+    rhs: &str,
+    condition: impl Fn(&mut NnGraph, Id, &Subst) -> bool + Send + Sync + 'static,
+) -> Rewrite<Node, NnAnalysis> {
+    let (l, r): (Pattern<Node>, Pattern<Node>) = (lhs.parse().unwrap(), rhs.parse().unwrap());
+    Rewrite::new(name, l, egg::ConditionalApplier { condition, applier: r }).unwrap()
+}
+
+pub fn rules(target: Target) -> Vec<Rewrite<Node, NnAnalysis>> {
+    let mut rules = vec![
+        rw!("relayout-pair"; "(nn.relayout ?b ?c (nn.relayout ?a ?b ?x))" => "(nn.relayout ?a ?c ?x)"),
+        rw!("relayout-identity"; "(nn.relayout ?a ?a ?x)" => "?x"),
+    ];
+    for &layout in target.layouts() {
+        if layout == Layout::Nchw {
+            continue;
+        }
+        let l = layout.name();
+        for (suffix, operands) in [("", "?x ?w"), ("-bias", "?x ?w ?b")] {
+            let weight_and_bias = operands.trim_start_matches("?x ");
+            rules.push(conditional(
+                format!("conv-{l}{suffix}"),
+                &format!("(nn.conv2d ?st ?pd ?dl ?g NCHW ?alg {operands})"),
+                &format!("(nn.relayout {l} NCHW (nn.conv2d ?st ?pd ?dl ?g {l} ?alg (nn.relayout NCHW {l} ?x) {weight_and_bias}))"),
+                fits(layout, "?x", Some("?w")),
+            ));
+        }
+        for pool in ["nn.max_pool2d", "nn.avg_pool2d"] {
+            let short = pool.trim_start_matches("nn.");
+            rules.push(conditional(
+                format!("{short}-{l}"),
+                &format!("({pool} ?k ?st ?pd NCHW ?x)"),
+                &format!("(nn.relayout {l} NCHW ({pool} ?k ?st ?pd {l} (nn.relayout NCHW {l} ?x)))"),
+                fits(layout, "?x", None),
+            ));
+        }
+    }
+    for &(name, attrs, operands, _) in ELEMENTWISE {
+        let short = name.trim_start_matches("nn.");
+        let p: Vec<String> = (0..attrs).map(|i| format!("?p{i}")).collect();
+        let p = p.join(" ");
+        if operands == 1 {
+            rules.push(rule(
+                format!("relayout-through-{short}"),
+                &format!("(nn.relayout ?f ?t ({name} {p} ?x))"),
+                &format!("({name} {p} (nn.relayout ?f ?t ?x))"),
+            ));
+        } else {
+            rules.push(conditional(
+                format!("relayout-through-{short}"),
+                &format!("(nn.relayout ?f ?t ({name} ?a ?b))"),
+                &format!("({name} (nn.relayout ?f ?t ?a) (nn.relayout ?f ?t ?b))"),
+                same_shapes("?a", "?b"),
+            ));
+        }
+    }
+    rules
+}

@@ -1,0 +1,243 @@
+//! Runs a function of `nn` and `kernel` ops (one block, graph level) on tensors.
+
+use rustc_hash::FxHashMap;
+use strata_dialects::nn::{self as nn_dialect, shape::Layout, shape::Pool2d};
+use strata_ir::{AttrKind, Context, DenseElements, DenseValue, Ir, OpId, Type, Value};
+
+use crate::nn;
+use crate::scalar::Program;
+use crate::tensor::{broadcast_offsets, Elem, Tensor};
+use crate::RuntimeError;
+
+/// The shape and element type of a ranked tensor type.
+pub fn tensor_type(ctx: &Context, t: Type) -> Option<(Vec<usize>, Elem)> {
+    let shape = ctx.shape(t)?.iter().map(|d| usize::try_from(*d).ok()).collect::<Option<Vec<_>>>()?;
+    Some((shape, Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(t)))?))
+}
+
+/// The value of a `dense<...>` attribute of type `ty`.
+pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
+    let AttrKind::DenseElements { ty, elements } = ctx.attr_kind(attr) else { return None };
+    let (shape, elem) = tensor_type(ctx, *ty)?;
+    let scalar = |v: &DenseValue| match v {
+        DenseValue::Float(bits) => Some(f64::from_bits(*bits)),
+        DenseValue::Int(i) => Some(*i as f64),
+        _ => None,
+    };
+    let n: usize = shape.iter().product();
+    let data = match elements {
+        DenseElements::Splat(v) => vec![scalar(v)?; n],
+        DenseElements::Values(vs) => vs.iter().map(scalar).collect::<Option<Vec<_>>>()?,
+    };
+    (data.len() == n).then_some(Tensor { shape, elem, data })
+}
+
+/// Runs `func` (a `func.func` with one block) on `inputs`.
+///
+/// ```
+/// use strata_runtime::{run_function, Elem, Tensor};
+/// let mut ctx = strata_ir::Context::new();
+/// strata_dialects::register_all(&mut ctx);
+/// let src = r#"func.func @f(%x: tensor<3xf32>) -> tensor<3xf32> {
+///   %y = "nn.relu"(%x) : (tensor<3xf32>) -> tensor<3xf32>
+///   return %y : tensor<3xf32>
+/// }"#;
+/// let m = strata_ir::parse_source(&ctx, "f.mlir", src, &Default::default()).unwrap();
+/// let func = m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap();
+/// let x = Tensor::from_fn(&[3], Elem::F32, |i| i as f64 - 1.0);
+/// let y = run_function(&ctx, &m.ir, func, vec![x]).unwrap();
+/// assert_eq!(y[0].data, vec![0.0, 0.0, 1.0]);
+/// ```
+pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, RuntimeError> {
+    let region = *ir.op(func).regions().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
+    let [block] = ir.region(region).blocks() else {
+        return Err(unsupported(ctx, ir, func, "the graph interpreter runs single-block functions"));
+    };
+    let args = ir.block(*block).args();
+    if inputs.len() != args.len() {
+        return Err(RuntimeError::BadInput {
+            index: inputs.len().min(args.len()),
+            message: format!("the function takes {} inputs, {} were given", args.len(), inputs.len()),
+        });
+    }
+    let mut env: FxHashMap<Value, Tensor> = FxHashMap::default();
+    for (i, (a, t)) in args.iter().zip(inputs).enumerate() {
+        let want = tensor_type(ctx, ir.value_type(*a));
+        if want.as_ref() != Some(&(t.shape.clone(), t.elem)) {
+            return Err(RuntimeError::BadInput {
+                index: i,
+                message: format!(
+                    "expected {}, got tensor<{}x{}>",
+                    ctx.type_to_string(ir.value_type(*a)),
+                    t.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"),
+                    t.elem
+                ),
+            });
+        }
+        env.insert(*a, t);
+    }
+    for op in ir.block_ops(*block) {
+        let name = ctx.ident_str(ir.op(op).name());
+        if name == "func.return" {
+            return ir.op(op).operands().iter().map(|v| Ok(env[v].clone())).collect();
+        }
+        let operands: Vec<&Tensor> = ir.op(op).operands().iter().map(|v| &env[v]).collect();
+        let results = eval_op(ctx, ir, op, &operands)?;
+        for (r, t) in ir.op(op).results().iter().zip(results) {
+            env.insert(*r, t);
+        }
+    }
+    Err(unsupported(ctx, ir, func, "the body does not end in func.return"))
+}
+
+fn unsupported(ctx: &Context, ir: &Ir, op: OpId, message: &str) -> RuntimeError {
+    RuntimeError::Unsupported { op: ctx.ident_str(ir.op(op).name()).to_string(), message: message.to_string() }
+}
+
+/// Reads an op's attributes.
+struct Attrs<'a> {
+    ctx: &'a Context,
+    ir: &'a Ir,
+    op: OpId,
+}
+
+impl Attrs<'_> {
+    fn get(&self, name: &str) -> Option<strata_ir::Attribute> {
+        self.ir.op(self.op).attr(self.ctx.ident(name))
+    }
+    fn float(&self, name: &str, default: f64) -> f64 {
+        self.get(name).and_then(|a| self.ctx.attr_as_f64(a)).unwrap_or(default)
+    }
+    fn int(&self, name: &str, default: i64) -> i64 {
+        self.get(name).and_then(|a| self.ctx.attr_as_int(a)).map_or(default, |v| v as i64)
+    }
+    fn ints(&self, name: &str) -> Vec<i64> {
+        self.get(name).and_then(|a| nn_dialect::ints(self.ctx, a)).unwrap_or_default()
+    }
+    fn layout(&self, name: &str) -> Layout {
+        self.get(name).and_then(|a| self.ctx.attr_as_str(a)).and_then(Layout::parse).unwrap_or(Layout::Nchw)
+    }
+}
+
+fn axis(a: i64, rank: usize) -> usize {
+    if a < 0 {
+        (a + rank as i64) as usize
+    } else {
+        a as usize
+    }
+}
+
+/// Evaluates one op on its operand tensors.
+pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Tensor>, RuntimeError> {
+    let name = ctx.ident_str(ir.op(op).name());
+    let at = Attrs { ctx, ir, op };
+    let result_types: Vec<(Vec<usize>, Elem)> = ir
+        .op(op)
+        .results()
+        .iter()
+        .map(|r| tensor_type(ctx, ir.value_type(*r)).ok_or_else(|| unsupported(ctx, ir, op, "results must be static tensors")))
+        .collect::<Result<_, _>>()?;
+    let (out, elem) = result_types.first().cloned().unwrap_or_default_pair();
+    let one = |t: Tensor| Ok(vec![t]);
+    if let Some(f) = nn::binary(name) {
+        return one(nn::map_broadcast(&x[..2], &out, elem, &mut |a| f(a[0], a[1])));
+    }
+    let params = [at.float(if name == "nn.clip" { "min" } else { "alpha" }, if name == "nn.clip" { 0.0 } else { 0.01 }), at.float("max", 6.0)];
+    if let Some(f) = nn::unary(name, &params) {
+        return one(nn::map_broadcast(&x[..1], &out, elem, &mut |a| f(a[0])));
+    }
+    match name {
+        "nn.constant" => {
+            let v = at.get("value").and_then(|a| dense(ctx, a)).ok_or_else(|| unsupported(ctx, ir, op, "only dense<...> constants run"))?;
+            one(v)
+        }
+        "nn.conv2d" | "kernel.conv2d" => {
+            let conv = nn_dialect::conv_attrs(ctx, &|n| at.get(n)).map_err(|e| unsupported(ctx, ir, op, &e.to_string()))?;
+            let groups = strata_ir::OpDef::operand_group_ranges;
+            let def = ctx.op_def_by_name(name).ok_or_else(|| unsupported(ctx, ir, op, "unregistered"))?;
+            let ranges = groups(def, ctx, ir, op);
+            let bias = if name == "nn.conv2d" { x.get(2).copied() } else { ranges[2].clone().next().map(|i| x[i]) };
+            let y = nn::conv2d(x[0], x[1], bias, &conv);
+            if name == "nn.conv2d" {
+                return one(y);
+            }
+            one(epilogue(ctx, ir, op, y, &ranges[3].clone().map(|i| x[i]).collect::<Vec<_>>())?)
+        }
+        "nn.matmul" => one(nn::matmul(x[0], x[1], &out)),
+        "kernel.matmul" => {
+            let y = nn::matmul(x[0], x[1], &out);
+            one(epilogue(ctx, ir, op, y, &x[2..])?)
+        }
+        "kernel.elementwise" => {
+            let program = body(ctx, ir, op)?;
+            let mut regs = Vec::new();
+            one(nn::map_broadcast(x, &out, elem, &mut |a| program.run(a, &mut regs)))
+        }
+        "nn.batch_norm" => one(nn::batch_norm(x[0], [x[1], x[2], x[3], x[4]], at.float("epsilon", 1e-5))),
+        "nn.layer_norm" => {
+            let a = axis(at.int("axis", -1), x[0].shape.len());
+            one(nn::layer_norm(x[0], x[1], x[2], a, at.float("epsilon", 1e-5)))
+        }
+        "nn.softmax" => one(nn::softmax(x[0], axis(at.int("axis", -1), x[0].shape.len()))),
+        "nn.max_pool2d" | "nn.avg_pool2d" => {
+            let (k, s, p) = (at.ints("kernel"), at.ints("strides"), at.ints("padding"));
+            let pool = Pool2d {
+                kernel: [k[0], k[1]],
+                strides: if s.len() == 2 { [s[0], s[1]] } else { [1, 1] },
+                padding: if p.len() == 4 { [p[0], p[1], p[2], p[3]] } else { [0; 4] },
+                layout: at.layout("layout"),
+            };
+            one(nn::pool2d(x[0], &pool, name == "nn.max_pool2d"))
+        }
+        "nn.global_avg_pool2d" => one(nn::global_avg_pool2d(x[0])),
+        "nn.reshape" => one(x[0].clone().reshaped(&out)),
+        "nn.transpose" => {
+            let perm: Vec<usize> = at.ints("perm").iter().map(|p| *p as usize).collect();
+            one(nn::transpose(x[0], &perm))
+        }
+        "nn.concat" => one(nn::concat(x, axis(at.int("axis", 0), out.len()), &out)),
+        "nn.split" => {
+            let shapes: Vec<Vec<usize>> = result_types.iter().map(|(s, _)| s.clone()).collect();
+            Ok(nn::split(x[0], axis(at.int("axis", 0), x[0].shape.len()), &shapes))
+        }
+        "nn.pad" => {
+            let before: Vec<usize> = at.ints("pads")[..x[0].shape.len()].iter().map(|p| *p as usize).collect();
+            one(nn::pad(x[0], &before, &out, at.float("value", 0.0)))
+        }
+        "nn.relayout" => one(nn::from_nchw(&nn::to_nchw(x[0], at.layout("from")), at.layout("to"))),
+        _ => Err(unsupported(ctx, ir, op, "the interpreter does not run this op")),
+    }
+}
+
+trait OrDefaultPair {
+    fn unwrap_or_default_pair(self) -> (Vec<usize>, Elem);
+}
+impl OrDefaultPair for Option<(Vec<usize>, Elem)> {
+    fn unwrap_or_default_pair(self) -> (Vec<usize>, Elem) {
+        self.unwrap_or((Vec::new(), Elem::F32))
+    }
+}
+
+fn body(ctx: &Context, ir: &Ir, op: OpId) -> Result<Program, RuntimeError> {
+    let region = *ir.op(op).regions().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
+    let block = *ir.region(region).blocks().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
+    Program::compile(ctx, ir, block, op)
+}
+
+/// Applies a kernel's epilogue to `acc`, with `extras` broadcast to it.
+fn epilogue(ctx: &Context, ir: &Ir, op: OpId, acc: Tensor, extras: &[&Tensor]) -> Result<Tensor, RuntimeError> {
+    let program = body(ctx, ir, op)?;
+    let offsets: Vec<Vec<usize>> = extras.iter().map(|e| broadcast_offsets(&e.shape, &acc.shape)).collect();
+    let mut regs = Vec::new();
+    let mut args = vec![0.0; extras.len() + 1];
+    let data = (0..acc.len())
+        .map(|i| {
+            args[0] = acc.data[i];
+            for (k, e) in extras.iter().enumerate() {
+                args[k + 1] = e.data[offsets[k][i]];
+            }
+            acc.elem.round(program.run(&args, &mut regs))
+        })
+        .collect();
+    Ok(Tensor { data, ..acc })
+}

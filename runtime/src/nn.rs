@@ -1,0 +1,321 @@
+//! The `nn` ops on tensors: the documented semantics (ONNX's where ONNX defines the op).
+//! Convolutions and pools work in NCHW; other layouts are converted on the way in and out.
+
+use strata_dialects::nn::shape::{Conv2d, Layout, Pool2d};
+
+use crate::tensor::{broadcast_offsets, Elem, Tensor};
+
+/// The scalar function of an elementwise op, with its float parameters (`alpha`, `min`, `max`).
+pub fn unary(name: &str, p: &[f64]) -> Option<Box<dyn Fn(f64) -> f64>> {
+    Some(match name {
+        "nn.relu" => Box::new(|x: f64| if x.is_nan() { x } else { x.max(0.0) }),
+        "nn.relu6" => Box::new(|x: f64| if x.is_nan() { x } else { x.clamp(0.0, 6.0) }),
+        "nn.leaky_relu" => {
+            let a = p[0];
+            Box::new(move |x: f64| if x > 0.0 { x } else { a * x })
+        }
+        "nn.clip" => {
+            let (lo, hi) = (p[0], p[1]);
+            Box::new(move |x: f64| if x.is_nan() { x } else { x.max(lo).min(hi) })
+        }
+        "nn.sigmoid" => Box::new(|x: f64| 1.0 / (1.0 + (-x).exp())),
+        "nn.tanh" => Box::new(f64::tanh),
+        "nn.gelu" => Box::new(|x: f64| 0.5 * x * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2))),
+        "nn.silu" => Box::new(|x: f64| x / (1.0 + (-x).exp())),
+        "nn.exp" => Box::new(f64::exp),
+        "nn.log" => Box::new(f64::ln),
+        "nn.sqrt" => Box::new(f64::sqrt),
+        "nn.rsqrt" => Box::new(|x: f64| 1.0 / x.sqrt()),
+        "nn.abs" => Box::new(f64::abs),
+        "nn.neg" => Box::new(|x: f64| -x),
+        _ => return None,
+    })
+}
+
+pub fn binary(name: &str) -> Option<fn(f64, f64) -> f64> {
+    Some(match name {
+        "nn.add" => |a, b| a + b,
+        "nn.sub" => |a, b| a - b,
+        "nn.mul" => |a, b| a * b,
+        "nn.div" => |a, b| a / b,
+        "nn.max" => crate::scalar::maximum,
+        "nn.min" => |a, b| -crate::scalar::maximum(-a, -b),
+        "nn.pow" => f64::powf,
+        _ => return None,
+    })
+}
+
+/// `f` over inputs broadcast to `out`.
+pub fn map_broadcast(inputs: &[&Tensor], out: &[usize], elem: Elem, f: &mut dyn FnMut(&[f64]) -> f64) -> Tensor {
+    let offsets: Vec<Vec<usize>> = inputs.iter().map(|t| broadcast_offsets(&t.shape, out)).collect();
+    let n: usize = out.iter().product();
+    let mut args = vec![0.0; inputs.len()];
+    let mut data = Vec::with_capacity(n);
+    for i in 0..n {
+        for (k, t) in inputs.iter().enumerate() {
+            args[k] = t.data[offsets[k][i]];
+        }
+        data.push(elem.round(f(&args)));
+    }
+    Tensor { shape: out.to_vec(), elem, data }
+}
+
+/// Permutes dimensions: output dimension i is input dimension `perm[i]`.
+pub fn transpose(x: &Tensor, perm: &[usize]) -> Tensor {
+    let out: Vec<usize> = perm.iter().map(|p| x.shape[*p]).collect();
+    let in_strides = Tensor::strides(&x.shape);
+    let strides: Vec<usize> = perm.iter().map(|p| in_strides[*p]).collect();
+    let n = x.len();
+    let mut data = Vec::with_capacity(n);
+    let mut index = vec![0usize; out.len()];
+    for _ in 0..n {
+        data.push(x.data[index.iter().zip(&strides).map(|(i, s)| i * s).sum::<usize>()]);
+        for d in (0..out.len()).rev() {
+            index[d] += 1;
+            if index[d] < out[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    Tensor { shape: out, elem: x.elem, data }
+}
+
+/// A tensor in `from` layout as NCHW.
+pub fn to_nchw(x: &Tensor, from: Layout) -> Tensor {
+    match from {
+        Layout::Nchw => x.clone(),
+        Layout::Nhwc => transpose(x, &[0, 3, 1, 2]),
+        Layout::Nchw4c | Layout::Nchw8c => {
+            // [N, C/b, H, W, b] -> [N, C/b, b, H, W] -> [N, C, H, W]
+            let t = transpose(x, &[0, 1, 4, 2, 3]);
+            let s = &x.shape;
+            t.reshaped(&[s[0], s[1] * s[4], s[2], s[3]])
+        }
+    }
+}
+
+/// An NCHW tensor in layout `to`.
+pub fn from_nchw(x: &Tensor, to: Layout) -> Tensor {
+    match to {
+        Layout::Nchw => x.clone(),
+        Layout::Nhwc => transpose(x, &[0, 2, 3, 1]),
+        Layout::Nchw4c | Layout::Nchw8c => {
+            let b = to.block().unwrap_or(1) as usize;
+            let s = &x.shape;
+            let split = x.clone().reshaped(&[s[0], s[1] / b, b, s[2], s[3]]);
+            transpose(&split, &[0, 1, 3, 4, 2])
+        }
+    }
+}
+
+/// Direct convolution in NCHW with OIHW weights, accumulating in f64.
+pub fn conv2d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, c: &Conv2d) -> Tensor {
+    let x = to_nchw(x, c.layout);
+    let (n, ch, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    let (o, i, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
+    let [sh, sw] = c.strides.map(|v| v as usize);
+    let [dh, dw] = c.dilations.map(|v| v as usize);
+    let [pt, pl, pb, pr] = c.padding.map(|v| v as usize);
+    let oh = (h + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+    let ow = (wd + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+    let per_group = o / c.groups as usize;
+    let mut out = vec![0.0; n * o * oh * ow];
+    for b in 0..n {
+        for oc in 0..o {
+            let g = oc / per_group;
+            let base = bias.map_or(0.0, |t| t.data[oc]);
+            for y in 0..oh {
+                for xo in 0..ow {
+                    let mut acc = base;
+                    for ic in 0..i {
+                        let cin = g * i + ic;
+                        debug_assert!(cin < ch);
+                        for ky in 0..kh {
+                            let iy = (y * sh + ky * dh) as isize - pt as isize;
+                            if iy < 0 || iy >= h as isize {
+                                continue;
+                            }
+                            for kx in 0..kw {
+                                let ix = (xo * sw + kx * dw) as isize - pl as isize;
+                                if ix < 0 || ix >= wd as isize {
+                                    continue;
+                                }
+                                let xv = x.data[((b * ch + cin) * h + iy as usize) * wd + ix as usize];
+                                acc += xv * w.data[((oc * i + ic) * kh + ky) * kw + kx];
+                            }
+                        }
+                    }
+                    out[((b * o + oc) * oh + y) * ow + xo] = x.elem.round(acc);
+                }
+            }
+        }
+    }
+    from_nchw(&Tensor { shape: vec![n, o, oh, ow], elem: x.elem, data: out }, c.layout)
+}
+
+/// Max or average pooling; averages count only the elements inside the input (ONNX's
+/// `count_include_pad = 0`).
+pub fn pool2d(x: &Tensor, p: &Pool2d, max: bool) -> Tensor {
+    let x = to_nchw(x, p.layout);
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    let [kh, kw] = p.kernel.map(|v| v as usize);
+    let [sh, sw] = p.strides.map(|v| v as usize);
+    let [pt, pl, pb, pr] = p.padding.map(|v| v as usize);
+    let oh = (h + pt + pb - kh) / sh + 1;
+    let ow = (w + pl + pr - kw) / sw + 1;
+    let mut out = Vec::with_capacity(n * c * oh * ow);
+    for plane in 0..n * c {
+        for y in 0..oh {
+            for xo in 0..ow {
+                let (mut acc, mut count) = (if max { f64::NEG_INFINITY } else { 0.0 }, 0usize);
+                for ky in 0..kh {
+                    let iy = (y * sh + ky) as isize - pt as isize;
+                    for kx in 0..kw {
+                        let ix = (xo * sw + kx) as isize - pl as isize;
+                        if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                            continue;
+                        }
+                        let v = x.data[(plane * h + iy as usize) * w + ix as usize];
+                        acc = if max { crate::scalar::maximum(acc, v) } else { acc + v };
+                        count += 1;
+                    }
+                }
+                out.push(x.elem.round(if max { acc } else { acc / count.max(1) as f64 }));
+            }
+        }
+    }
+    from_nchw(&Tensor { shape: vec![n, c, oh, ow], elem: x.elem, data: out }, p.layout)
+}
+
+/// Matrix product over the last two dimensions, batch dimensions broadcast.
+pub fn matmul(a: &Tensor, b: &Tensor, out_shape: &[usize]) -> Tensor {
+    let (ra, rb) = (a.shape.len(), b.shape.len());
+    let (m, k, n) = (a.shape[ra - 2], a.shape[ra - 1], b.shape[rb - 1]);
+    let batch = &out_shape[..out_shape.len() - 2];
+    let ba = broadcast_offsets(&a.shape[..ra - 2], batch);
+    let bb = broadcast_offsets(&b.shape[..rb - 2], batch);
+    let mut data = Vec::with_capacity(out_shape.iter().product());
+    for (oa, ob) in ba.iter().zip(&bb) {
+        let (pa, pb) = (oa * m * k, ob * k * n);
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = 0.0;
+                for l in 0..k {
+                    acc += a.data[pa + i * k + l] * b.data[pb + l * n + j];
+                }
+                data.push(a.elem.round(acc));
+            }
+        }
+    }
+    Tensor { shape: out_shape.to_vec(), elem: a.elem, data }
+}
+
+/// Inference batch norm over channel dimension 1.
+pub fn batch_norm(x: &Tensor, p: [&Tensor; 4], eps: f64) -> Tensor {
+    let [scale, bias, mean, var] = p;
+    let c = x.shape[1];
+    let inner: usize = x.shape[2..].iter().product();
+    let data = x
+        .data
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let ch = (i / inner) % c;
+            x.elem.round((v - mean.data[ch]) / (var.data[ch] + eps).sqrt() * scale.data[ch] + bias.data[ch])
+        })
+        .collect();
+    Tensor { shape: x.shape.clone(), elem: x.elem, data }
+}
+
+/// Normalizes over the dimensions from `axis` on; `scale` and `bias` broadcast to them.
+pub fn layer_norm(x: &Tensor, scale: &Tensor, bias: &Tensor, axis: usize, eps: f64) -> Tensor {
+    let inner_shape = &x.shape[axis..];
+    let inner: usize = inner_shape.iter().product();
+    let (so, bo) = (broadcast_offsets(&scale.shape, inner_shape), broadcast_offsets(&bias.shape, inner_shape));
+    let mut data = Vec::with_capacity(x.len());
+    for row in x.data.chunks(inner.max(1)) {
+        let mean = row.iter().sum::<f64>() / inner as f64;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / inner as f64;
+        let r = 1.0 / (var + eps).sqrt();
+        for (j, v) in row.iter().enumerate() {
+            data.push(x.elem.round((v - mean) * r * scale.data[so[j]] + bias.data[bo[j]]));
+        }
+    }
+    Tensor { shape: x.shape.clone(), elem: x.elem, data }
+}
+
+pub fn softmax(x: &Tensor, axis: usize) -> Tensor {
+    let d = x.shape[axis];
+    let inner: usize = x.shape[axis + 1..].iter().product();
+    let outer: usize = x.shape[..axis].iter().product();
+    let mut data = vec![0.0; x.len()];
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |k: usize| (o * d + k) * inner + i;
+            let max = (0..d).map(|k| x.data[at(k)]).fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = (0..d).map(|k| (x.data[at(k)] - max).exp()).sum();
+            for k in 0..d {
+                data[at(k)] = x.elem.round((x.data[at(k)] - max).exp() / sum);
+            }
+        }
+    }
+    Tensor { shape: x.shape.clone(), elem: x.elem, data }
+}
+
+pub fn global_avg_pool2d(x: &Tensor) -> Tensor {
+    let (n, c) = (x.shape[0], x.shape[1]);
+    let hw: usize = x.shape[2..].iter().product();
+    let data = x.data.chunks(hw.max(1)).map(|p| x.elem.round(p.iter().sum::<f64>() / hw as f64)).collect();
+    Tensor { shape: vec![n, c, 1, 1], elem: x.elem, data }
+}
+
+/// Copies `x` into a larger tensor at `before` offsets, `value` elsewhere.
+pub fn pad(x: &Tensor, before: &[usize], out: &[usize], value: f64) -> Tensor {
+    let mut t = Tensor::filled(out, x.elem, value);
+    let strides = Tensor::strides(out);
+    let mut index = vec![0usize; x.shape.len()];
+    for v in &x.data {
+        let off: usize = index.iter().zip(before).zip(&strides).map(|((i, b), s)| (i + b) * s).sum();
+        t.data[off] = *v;
+        for d in (0..index.len()).rev() {
+            index[d] += 1;
+            if index[d] < x.shape[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    t
+}
+
+/// Joins tensors along `axis`.
+pub fn concat(xs: &[&Tensor], axis: usize, out: &[usize]) -> Tensor {
+    let outer: usize = out[..axis].iter().product();
+    let mut data = Vec::with_capacity(out.iter().product());
+    for o in 0..outer {
+        for x in xs {
+            let chunk: usize = x.shape[axis..].iter().product();
+            data.extend_from_slice(&x.data[o * chunk..(o + 1) * chunk]);
+        }
+    }
+    Tensor { shape: out.to_vec(), elem: xs[0].elem, data }
+}
+
+/// Cuts `x` along `axis` into pieces of the given shapes.
+pub fn split(x: &Tensor, axis: usize, outs: &[Vec<usize>]) -> Vec<Tensor> {
+    let outer: usize = x.shape[..axis].iter().product();
+    let row: usize = x.shape[axis..].iter().product();
+    let mut start = 0;
+    outs.iter()
+        .map(|shape| {
+            let chunk: usize = shape[axis..].iter().product();
+            let mut data = Vec::with_capacity(outer * chunk);
+            for o in 0..outer {
+                data.extend_from_slice(&x.data[o * row + start..o * row + start + chunk]);
+            }
+            start += chunk;
+            Tensor { shape: shape.clone(), elem: x.elem, data }
+        })
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! `egraph-opt` keeps what a graph computes: random DAGs of `nn` ops with random shapes and
+//! random constants, run by the reference interpreter before and after, on random inputs,
+//! for every target (so every layout and fusion the rules can pick is exercised).
+//!
+//! Tolerance: |after - before| <= 1e-4 * (1 + max |before|) per output. Rewrites change f32
+//! rounding only: batch norm folded into weights rounds `w * scale / sqrt(var + eps)` once
+//! instead of after the convolution, and fused bodies are re-associated. Each changes a result
+//! by a few ulps of the largest intermediate (sums of up to 400 products here), well inside
+//! 1e-4 of the output's scale; a wrong rewrite is off by O(1).
+
+use proptest::prelude::*;
+use strata_dialects::nn::shape::{self, Conv2d, Pool2d};
+use strata_ir::pass::{PassManager, PassRegistry};
+use strata_ir::{parse_source, Context, Ir, OpId, ParseOptions};
+use strata_runtime::{run_function, Elem, Tensor};
+
+/// A deterministic stream of choices (the seed comes from proptest, so failures shrink to a
+/// seed and replay).
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+fn ty(s: &[i64]) -> String {
+    let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+    format!("tensor<{}xf32>", dims.join("x"))
+}
+
+/// `dense<...>` of random values in `lo ± scale`, nested as the shape says.
+fn dense(c: &mut Choices, s: &[i64], lo: f64, scale: f64) -> String {
+    fn nest(c: &mut Choices, s: &[i64], lo: f64, scale: f64) -> String {
+        match s.split_first() {
+            None => format!("{:e}", lo + scale * c.unit()),
+            Some((d, rest)) => {
+                let items: Vec<String> = (0..*d).map(|_| nest(c, rest, lo, scale)).collect();
+                format!("[{}]", items.join(", "))
+            }
+        }
+    }
+    format!("dense<{}> : {}", nest(c, s, lo, scale), ty(s))
+}
+
+/// A random function of 3 to 12 ops over NCHW tensors.
+fn random_graph(c: &mut Choices) -> String {
+    let n = 1;
+    let ch = *c.pick(&[4i64, 8, 16]);
+    let hw = 3 + c.below(6) as i64;
+    let input = vec![n, ch, hw, hw];
+    let mut body = String::new();
+    let mut values: Vec<(String, Vec<i64>)> = vec![("%arg0".into(), input.clone()), ("%arg1".into(), input.clone())];
+    let mut k = 0;
+    let fresh = |k: &mut usize| {
+        *k += 1;
+        format!("%v{k}")
+    };
+    let ops = 3 + c.below(10);
+    for _ in 0..ops {
+        let (x, xs) = values[c.below(values.len())].clone();
+        let four = xs.len() == 4;
+        let choice = c.below(10);
+        let v = fresh(&mut k);
+        let out = match choice {
+            0 | 1 => {
+                let op = c.pick(&["nn.relu", "nn.sigmoid", "nn.tanh", "nn.neg", "nn.abs", "nn.gelu", "nn.silu", "nn.relu6"]);
+                body += &format!("  {v} = \"{op}\"({x}) : ({}) -> {}\n", ty(&xs), ty(&xs));
+                xs
+            }
+            2 => {
+                let (op, attrs) = *c.pick(&[
+                    ("nn.leaky_relu", "{alpha = 0.1 : f32}"),
+                    ("nn.clip", "{min = -0.5 : f32, max = 0.5 : f32}"),
+                ]);
+                body += &format!("  {v} = \"{op}\"({x}) {attrs} : ({}) -> {}\n", ty(&xs), ty(&xs));
+                xs
+            }
+            3 | 4 => {
+                let op = c.pick(&["nn.add", "nn.sub", "nn.mul", "nn.max", "nn.min"]);
+                let same: Vec<(String, Vec<i64>)> = values.iter().filter(|(_, s)| *s == xs).cloned().collect();
+                let (y, ys) = if four && c.below(3) == 0 {
+                    let cs = vec![xs[1], 1, 1];
+                    let cv = fresh(&mut k);
+                    body += &format!("  {cv} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &cs, 0.0, 1.0), ty(&cs));
+                    (cv, cs)
+                } else {
+                    same[c.below(same.len())].clone()
+                };
+                let os = shape::broadcast(&xs, &ys).unwrap();
+                body += &format!("  {v} = \"{op}\"({x}, {y}) : ({}, {}) -> {}\n", ty(&xs), ty(&ys), ty(&os));
+                os
+            }
+            5 | 6 if four => {
+                let kernel = *c.pick(&[1i64, 3, 5]);
+                let stride = *c.pick(&[1i64, 1, 2]);
+                let pad = if c.below(2) == 0 { kernel / 2 } else { 0 };
+                let depthwise = c.below(4) == 0;
+                let o = if depthwise { xs[1] } else { *c.pick(&[4i64, 8, 16]) };
+                let groups = if depthwise { xs[1] } else { 1 };
+                let conv = Conv2d { strides: [stride, stride], padding: [pad; 4], groups, ..Conv2d::default() };
+                let ws = vec![o, xs[1] / groups, kernel, kernel];
+                let Ok(os) = conv.output(&xs, &ws, None) else {
+                    body += &format!("  {v} = \"nn.relu\"({x}) : ({}) -> {}\n", ty(&xs), ty(&xs));
+                    values.push((v, xs));
+                    continue;
+                };
+                let w = fresh(&mut k);
+                let fan_in = (ws[1] * kernel * kernel) as f64;
+                body += &format!("  {w} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &ws, 0.0, 1.0 / fan_in.sqrt()), ty(&ws));
+                let mut operands = format!("{x}, {w}");
+                let mut types = format!("{}, {}", ty(&xs), ty(&ws));
+                if c.below(2) == 0 {
+                    let b = fresh(&mut k);
+                    body += &format!("  {b} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &[o], 0.0, 0.5), ty(&[o]));
+                    operands += &format!(", {b}");
+                    types += &format!(", {}", ty(&[o]));
+                }
+                body += &format!(
+                    "  {v} = \"nn.conv2d\"({operands}) {{strides = [{stride}, {stride}], padding = [{pad}, {pad}, {pad}, {pad}], groups = {groups} : i64}} : ({types}) -> {}\n",
+                    ty(&os)
+                );
+                // Often followed by batch norm, which the optimizer folds into the weights.
+                if c.below(2) == 0 {
+                    let params: Vec<String> = (0..4)
+                        .map(|i| {
+                            let p = fresh(&mut k);
+                            let (lo, scale) = if i == 3 { (1.0, 0.5) } else { (0.0, 1.0) };
+                            body += &format!("  {p} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &[o], lo, scale), ty(&[o]));
+                            p
+                        })
+                        .collect();
+                    let bn = fresh(&mut k);
+                    let t = ty(&[o]);
+                    body += &format!(
+                        "  {bn} = \"nn.batch_norm\"({v}, {}) {{epsilon = 1.0e-5 : f32}} : ({}, {t}, {t}, {t}, {t}) -> {}\n",
+                        params.join(", "),
+                        ty(&os),
+                        ty(&os)
+                    );
+                    values.push((v, os.clone()));
+                    values.push((bn, os));
+                    continue;
+                }
+                os
+            }
+            7 if four => {
+                let op = c.pick(&["nn.max_pool2d", "nn.avg_pool2d"]);
+                let pool = Pool2d { kernel: [2, 2], strides: [2, 2], padding: [0; 4], layout: shape::Layout::Nchw };
+                match pool.output(&xs) {
+                    Ok(os) => {
+                        body += &format!("  {v} = \"{op}\"({x}) {{kernel = [2, 2], strides = [2, 2]}} : ({}) -> {}\n", ty(&xs), ty(&os));
+                        os
+                    }
+                    Err(_) => {
+                        body += &format!("  {v} = \"nn.exp\"({x}) : ({}) -> {}\n", ty(&xs), ty(&xs));
+                        xs
+                    }
+                }
+            }
+            8 if four => {
+                // A transpose pair that cancels, or a reshape round trip.
+                let t = fresh(&mut k);
+                let ts = vec![xs[0], xs[2], xs[3], xs[1]];
+                body += &format!("  {t} = \"nn.transpose\"({x}) {{perm = [0, 2, 3, 1]}} : ({}) -> {}\n", ty(&xs), ty(&ts));
+                body += &format!("  {v} = \"nn.transpose\"({t}) {{perm = [0, 3, 1, 2]}} : ({}) -> {}\n", ty(&ts), ty(&xs));
+                xs
+            }
+            _ => {
+                let flat = vec![xs.iter().product::<i64>()];
+                let r = fresh(&mut k);
+                body += &format!("  {r} = \"nn.reshape\"({x}) {{shape = [-1]}} : ({}) -> {}\n", ty(&xs), ty(&flat));
+                body += &format!("  {v} = \"nn.reshape\"({r}) {{shape = [{}]}} : ({}) -> {}\n",
+                    xs.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "), ty(&flat), ty(&xs));
+                xs
+            }
+        };
+        values.push((v, out));
+    }
+    // Return the last value and, sometimes, an intermediate one (a shared value).
+    let mut results = vec![values.last().unwrap().clone()];
+    if c.below(2) == 0 && values.len() > 3 {
+        results.push(values[2 + c.below(values.len() - 2)].clone());
+    }
+    let names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
+    let types: Vec<String> = results.iter().map(|(_, s)| ty(s)).collect();
+    format!(
+        "func.func @g(%arg0: {t}, %arg1: {t}) -> ({}) {{\n{body}  return {} : {}\n}}\n",
+        types.join(", "),
+        names.join(", "),
+        types.join(", "),
+        t = ty(&input)
+    )
+}
+
+fn first_func(ir: &Ir, root: OpId) -> OpId {
+    ir.block_ops(ir.region(ir.op(root).regions()[0]).blocks()[0]).next().unwrap()
+}
+
+fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (Vec<Tensor>, String) {
+    let mut m = parse_source(ctx, "g.mlir", src, &ParseOptions::default()).unwrap_or_else(|e| panic!("{e:?}\n{src}"));
+    if let Some(p) = pipeline {
+        let mut r = PassRegistry::new();
+        strata_passes::register_all(&mut r);
+        let pm = PassManager::new(r.parse_pipeline(p).unwrap());
+        pm.run(ctx, &mut m.ir, m.root).unwrap_or_else(|e| panic!("{e:?}\n{src}"));
+    }
+    let printed = strata_ir::print_module(ctx, &m, &Default::default());
+    let out = run_function(ctx, &m.ir, first_func(&m.ir, m.root), inputs.to_vec()).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    (out, printed)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 240, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn optimized_graphs_compute_what_the_originals_do(seed in any::<u64>()) {
+        let mut ctx = Context::new();
+        strata_dialects::register_all(&mut ctx);
+        let mut c = Choices(seed);
+        let src = random_graph(&mut c);
+        let hw = {
+            let m = parse_source(&ctx, "g.mlir", &src, &ParseOptions::default()).unwrap();
+            let f = first_func(&m.ir, m.root);
+            let arg = m.ir.block(m.ir.region(m.ir.op(f).regions()[0]).blocks()[0]).args()[0];
+            strata_runtime::interp::tensor_type(&ctx, m.ir.value_type(arg)).unwrap().0
+        };
+        let inputs: Vec<Tensor> = (0..2)
+            .map(|_| {
+                let values: Vec<f64> = (0..hw.iter().product::<usize>()).map(|_| c.unit()).collect();
+                Tensor::from_fn(&hw, Elem::F32, |i| values[i])
+            })
+            .collect();
+        let (before, _) = run(&ctx, &src, None, &inputs);
+        let target = *c.pick(&["x86-64", "aarch64", "gpu"]);
+        let pipeline = format!("builtin.module(func.func(egraph-opt{{target={target}}}))");
+        let (after, printed) = run(&ctx, &src, Some(&pipeline), &inputs);
+        prop_assert_eq!(before.len(), after.len());
+        for (b, a) in before.iter().zip(&after) {
+            prop_assert_eq!(&b.shape, &a.shape);
+            let scale = 1.0 + b.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (i, (x, y)) in b.data.iter().zip(&a.data).enumerate() {
+                prop_assert!((x - y).abs() <= 1e-4 * scale, "element {} differs: {} before, {} after\n{}\n{}", i, x, y, src, printed);
+            }
+        }
+    }
+}
