@@ -5,7 +5,7 @@
 
 // CHECK-LABEL: func.func @f
 // CHECK-NEXT:    return %arg0
-// BUILTIN:       "nn.exp"
+// BUILTIN:       math.exp
 // MISSING:       cannot read rules file
 func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
   %l = "nn.log"(%x) : (tensor<4xf32>) -> tensor<4xf32>

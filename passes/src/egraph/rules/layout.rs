@@ -82,19 +82,20 @@ pub fn rules(target: Target) -> Vec<Rewrite<Node, NnAnalysis>> {
         let short = name.trim_start_matches("nn.");
         let p: Vec<String> = (0..attrs).map(|i| format!("?p{i}")).collect();
         let p = p.join(" ");
+        // Both directions: into an op (to meet a relayout coming the other way and cancel)
+        // and out of it (so the op can join the kernel before the relayout).
         if operands == 1 {
-            rules.push(rule(
-                format!("relayout-through-{short}"),
-                &format!("(nn.relayout ?f ?t ({name} {p} ?x))"),
-                &format!("({name} {p} (nn.relayout ?f ?t ?x))"),
-            ));
+            let (outside, inside) =
+                (format!("(nn.relayout ?f ?t ({name} {p} ?x))"), format!("({name} {p} (nn.relayout ?f ?t ?x))"));
+            rules.push(rule(format!("relayout-into-{short}"), &outside, &inside));
+            rules.push(rule(format!("relayout-out-of-{short}"), &inside, &outside));
         } else {
-            rules.push(conditional(
-                format!("relayout-through-{short}"),
-                &format!("(nn.relayout ?f ?t ({name} ?a ?b))"),
-                &format!("({name} (nn.relayout ?f ?t ?a) (nn.relayout ?f ?t ?b))"),
-                same_shapes("?a", "?b"),
-            ));
+            let (outside, inside) = (
+                format!("(nn.relayout ?f ?t ({name} ?a ?b))"),
+                format!("({name} (nn.relayout ?f ?t ?a) (nn.relayout ?f ?t ?b))"),
+            );
+            rules.push(conditional(format!("relayout-into-{short}"), &outside, &inside, same_shapes("?a", "?b")));
+            rules.push(conditional(format!("relayout-out-of-{short}"), &inside, &outside, same_shapes("?a", "?b")));
         }
     }
     rules

@@ -1,0 +1,49 @@
+// Convolution algorithm selection: Winograd only for 3x3 stride 1, FFT only for large kernels,
+// implicit GEMM only on the GPU; an algorithm written in the input is kept.
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=algorithm}))' | FileCheck %s
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=algorithm target=gpu}))' | FileCheck %s --check-prefix=GPU
+
+// CHECK-LABEL: func.func @three_by_three
+// CHECK:         algorithm = "winograd_f4x3"
+// GPU-LABEL: func.func @three_by_three
+// GPU:         algorithm = "winograd_f4x3"
+func.func @three_by_three(%x: tensor<1x64x56x56xf32>, %w: tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32> {
+  %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1]} : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32>
+  return %c : tensor<1x64x56x56xf32>
+}
+
+// Stride 2: no Winograd.
+// CHECK-LABEL: func.func @strided
+// CHECK-NOT:     winograd
+// CHECK:         algorithm = "im2col_gemm"
+// GPU-LABEL: func.func @strided
+// GPU:         algorithm = "implicit_gemm"
+func.func @strided(%x: tensor<1x64x56x56xf32>, %w: tensor<128x64x3x3xf32>) -> tensor<1x128x28x28xf32> {
+  %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x64x56x56xf32>, tensor<128x64x3x3xf32>) -> tensor<1x128x28x28xf32>
+  return %c : tensor<1x128x28x28xf32>
+}
+
+// An 11x11 kernel at stride 1 over many channels: FFT.
+// CHECK-LABEL: func.func @large_kernel
+// CHECK:         algorithm = "fft"
+func.func @large_kernel(%x: tensor<1x64x64x64xf32>, %w: tensor<64x64x11x11xf32>) -> tensor<1x64x64x64xf32> {
+  %c = "nn.conv2d"(%x, %w) {padding = [5, 5, 5, 5]} : (tensor<1x64x64x64xf32>, tensor<64x64x11x11xf32>) -> tensor<1x64x64x64xf32>
+  return %c : tensor<1x64x64x64xf32>
+}
+
+// Depthwise 3x3: one group per channel, no Winograd; the chosen algorithm is written.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT:     winograd
+// CHECK:         algorithm = "{{direct|im2col_gemm}}"
+func.func @depthwise(%x: tensor<1x32x56x56xf32>, %w: tensor<32x1x3x3xf32>) -> tensor<1x32x56x56xf32> {
+  %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1], groups = 32 : i64} : (tensor<1x32x56x56xf32>, tensor<32x1x3x3xf32>) -> tensor<1x32x56x56xf32>
+  return %c : tensor<1x32x56x56xf32>
+}
+
+// A fixed algorithm stays.
+// CHECK-LABEL: func.func @fixed
+// CHECK:         algorithm = "direct"
+func.func @fixed(%x: tensor<1x64x56x56xf32>, %w: tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32> {
+  %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1], algorithm = "direct"} : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32>
+  return %c : tensor<1x64x56x56xf32>
+}

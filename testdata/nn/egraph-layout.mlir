@@ -1,0 +1,56 @@
+// Layout propagation: each target's layouts are candidates for every convolution and pool;
+// relayouts move through elementwise ops and cancel, and extraction picks the layouts of the
+// whole graph at once. The first convolution has 3 input channels, which no blocked layout
+// fits, so it stays NCHW; the 64-channel stretch runs blocked between two relayouts.
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=x86-64}))' | FileCheck %s --check-prefix=X86
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=aarch64}))' | FileCheck %s --check-prefix=ARM
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}))' | FileCheck %s --check-prefix=GPU
+// Without the layout family nothing changes layout.
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=simplify,fusion,algorithm}))' | FileCheck %s --check-prefix=NONE
+
+// X86-LABEL: func.func @chain
+// X86:         "kernel.conv2d"(%arg0, %arg1) {{.*}}layout = "NCHW"
+// X86:         "nn.relayout"({{.*}}from = "NCHW", to = "NCHW8c"
+// X86:         "kernel.conv2d"({{.*}}layout = "NCHW8c"
+// X86:         "nn.max_pool2d"({{.*}}layout = "NCHW8c"
+// X86:         "nn.relayout"({{.*}}from = "NCHW8c", to = "NCHW"
+// X86-NOT:     "nn.relayout"
+// X86:         "nn.global_avg_pool2d"
+// ARM-LABEL: func.func @chain
+// ARM:         "nn.relayout"({{.*}}from = "NCHW", to = "NCHW4c"
+// ARM:         "kernel.conv2d"({{.*}}layout = "NCHW4c"
+// ARM:         "nn.max_pool2d"({{.*}}layout = "NCHW4c"
+// ARM:         "nn.relayout"({{.*}}from = "NCHW4c", to = "NCHW"
+// ARM-NOT:     "nn.relayout"
+// NONE-LABEL: func.func @chain
+// NONE-NOT:    relayout
+// NONE-NOT:    NCHW8c
+func.func @chain(%x: tensor<1x3x56x56xf32>, %w0: tensor<64x3x3x3xf32>, %w1: tensor<64x64x3x3xf32>, %w2: tensor<64x64x3x3xf32>) -> tensor<1x64x1x1xf32> {
+  %c0 = "nn.conv2d"(%x, %w0) {padding = [1, 1, 1, 1]} : (tensor<1x3x56x56xf32>, tensor<64x3x3x3xf32>) -> tensor<1x64x56x56xf32>
+  %r0 = "nn.relu"(%c0) : (tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  %c1 = "nn.conv2d"(%r0, %w1) {padding = [1, 1, 1, 1]} : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x56x56xf32>
+  %r1 = "nn.relu"(%c1) : (tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  %p = "nn.max_pool2d"(%r1) {kernel = [2, 2], strides = [2, 2]} : (tensor<1x64x56x56xf32>) -> tensor<1x64x28x28xf32>
+  %c2 = "nn.conv2d"(%p, %w2) {padding = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x64x28x28xf32>, tensor<64x64x3x3xf32>) -> tensor<1x64x14x14xf32>
+  %a = "nn.add"(%c2, %c2) : (tensor<1x64x14x14xf32>, tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+  %g = "nn.global_avg_pool2d"(%a) : (tensor<1x64x14x14xf32>) -> tensor<1x64x1x1xf32>
+  return %g : tensor<1x64x1x1xf32>
+}
+
+// On the GPU, wide convolutions at batch 32 run as implicit GEMM in NHWC; both relus join the
+// epilogues, inside the one pair of relayouts.
+// GPU-LABEL: func.func @gpu
+// GPU-NEXT:    "nn.relayout"(%arg0) <{from = "NCHW", to = "NHWC"}>
+// GPU-NEXT:    "kernel.conv2d"({{.*}}algorithm = "implicit_gemm"{{.*}}layout = "NHWC"
+// GPU:           arith.maximumf
+// GPU:         "kernel.conv2d"({{.*}}algorithm = "implicit_gemm"{{.*}}layout = "NHWC"
+// GPU:           arith.maximumf
+// GPU:         "nn.relayout"({{.*}}from = "NHWC", to = "NCHW"
+// GPU-NEXT:    return
+func.func @gpu(%x: tensor<32x256x28x28xf32>, %w1: tensor<256x256x3x3xf32>, %w2: tensor<256x256x3x3xf32>) -> tensor<32x256x7x7xf32> {
+  %c1 = "nn.conv2d"(%x, %w1) {padding = [1, 1, 1, 1], strides = [2, 2]} : (tensor<32x256x28x28xf32>, tensor<256x256x3x3xf32>) -> tensor<32x256x14x14xf32>
+  %r1 = "nn.relu"(%c1) : (tensor<32x256x14x14xf32>) -> tensor<32x256x14x14xf32>
+  %c2 = "nn.conv2d"(%r1, %w2) {padding = [1, 1, 1, 1], strides = [2, 2]} : (tensor<32x256x14x14xf32>, tensor<256x256x3x3xf32>) -> tensor<32x256x7x7xf32>
+  %r2 = "nn.relu"(%c2) : (tensor<32x256x7x7xf32>) -> tensor<32x256x7x7xf32>
+  return %r2 : tensor<32x256x7x7xf32>
+}
