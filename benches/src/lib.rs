@@ -1,5 +1,7 @@
 //! Shared pieces of Strata's benchmarks: generated inputs and timing.
 
+pub mod models;
+
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 

@@ -46,6 +46,14 @@ pub fn fold_constants(ctx: &Context, ir: &mut Ir, block: BlockId) -> usize {
         if producers.is_empty() || !producers.iter().all(|p| is_constant(ctx, ir, *p)) {
             continue;
         }
+        if let Some(value) = splat_result(ctx, ir, op, &producers) {
+            let ty = ir.value_type(ir.op(op).result(0));
+            let elem = Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(ty))).unwrap_or(Elem::F32);
+            let one = Tensor { shape: vec![1], elem, data: vec![elem.round(value)] };
+            replace(ctx, ir, op, &one, ty, &producers);
+            folded += 1;
+            continue;
+        }
         let values: Option<Vec<Tensor>> = producers
             .iter()
             .map(|p| ir.op(*p).attr(ctx.ident("value")).and_then(|a| dense(ctx, a)))
@@ -54,18 +62,58 @@ pub fn fold_constants(ctx: &Context, ir: &mut Ir, block: BlockId) -> usize {
         let refs: Vec<&Tensor> = values.iter().collect();
         let Ok(mut result) = eval_op(ctx, ir, op, &refs) else { continue };
         let ty = ir.value_type(ir.op(op).result(0));
-        let attr = dense_attr(ctx, &result.remove(0), ty);
-        let mut b = Builder::new(ctx, ir, InsertPoint::Before(op));
-        let c = b.value("nn.constant", &[], ty, &[("value", attr)]);
-        let old = ir.op(op).result(0);
-        ir.replace_all_uses(old, c);
-        ir.erase_op(op);
+        replace(ctx, ir, op, &result.remove(0), ty, &producers);
         folded += 1;
-        for p in producers {
-            if ir.contains_op(p) && ir.op(p).results().iter().all(|r| ir.value(*r).uses().is_empty()) {
-                ir.erase_op(p);
-            }
-        }
     }
     folded
+}
+
+/// Replaces `op` by a constant holding `value`, and erases producers left unused.
+fn replace(ctx: &Context, ir: &mut Ir, op: OpId, value: &Tensor, ty: strata_ir::Type, producers: &[OpId]) {
+    let attr = dense_attr(ctx, value, ty);
+    let mut b = Builder::new(ctx, ir, InsertPoint::Before(op));
+    let c = b.value("nn.constant", &[], ty, &[("value", attr)]);
+    let old = ir.op(op).result(0);
+    ir.replace_all_uses(old, c);
+    ir.erase_op(op);
+    for p in producers {
+        if ir.contains_op(*p) && ir.op(*p).results().iter().all(|r| ir.value(*r).uses().is_empty()) {
+            ir.erase_op(*p);
+        }
+    }
+}
+
+/// The single value of an elementwise op, reshape or relayout whose operands are all splat
+/// constants (computed once instead of per element, which matters for large weights).
+fn splat_result(ctx: &Context, ir: &Ir, op: OpId, producers: &[OpId]) -> Option<f64> {
+    let values: Vec<f64> = producers
+        .iter()
+        .map(|p| {
+            let a = ir.op(*p).attr(ctx.ident("value"))?;
+            match ctx.attr_kind(a) {
+                AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Float(bits)), .. } => Some(f64::from_bits(*bits)),
+                AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Int(i)), .. } => Some(*i as f64),
+                _ => None,
+            }
+        })
+        .collect::<Option<_>>()?;
+    let name = ctx.ident_str(ir.op(op).name());
+    let float = |n: &str, d: f64| ir.op(op).attr(ctx.ident(n)).and_then(|a| ctx.attr_as_f64(a)).unwrap_or(d);
+    if let Some(f) = crate::nn::binary(name) {
+        return Some(f(values[0], values[1]));
+    }
+    let params = if name == "nn.clip" { [float("min", 0.0), float("max", 6.0)] } else { [float("alpha", 0.01), 0.0] };
+    if let Some(f) = crate::nn::unary(name, &params) {
+        return Some(f(values[0]));
+    }
+    match name {
+        "nn.reshape" | "nn.transpose" | "nn.relayout" => Some(values[0]),
+        "kernel.elementwise" => {
+            let region = *ir.op(op).regions().first()?;
+            let block = *ir.region(region).blocks().first()?;
+            let program = crate::scalar::Program::compile(ctx, ir, block, op).ok()?;
+            Some(program.run(&values, &mut Vec::new()))
+        }
+        _ => None,
+    }
 }

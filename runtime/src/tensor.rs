@@ -82,7 +82,7 @@ pub struct Tensor {
 
 impl Tensor {
     /// A tensor whose i-th element (row-major) is `f(i)`, rounded to `elem`.
-    pub fn from_fn(shape: &[usize], elem: Elem, f: impl Fn(usize) -> f64) -> Tensor {
+    pub fn from_fn(shape: &[usize], elem: Elem, mut f: impl FnMut(usize) -> f64) -> Tensor {
         let n = shape.iter().product();
         Tensor { shape: shape.to_vec(), elem, data: (0..n).map(|i| elem.round(f(i))).collect() }
     }

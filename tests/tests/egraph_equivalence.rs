@@ -47,7 +47,7 @@ fn ty(s: &[i64]) -> String {
 fn dense(c: &mut Choices, s: &[i64], lo: f64, scale: f64) -> String {
     fn nest(c: &mut Choices, s: &[i64], lo: f64, scale: f64) -> String {
         match s.split_first() {
-            None => format!("{:e}", lo + scale * c.unit()),
+            None => format!("{:.7e}", lo + scale * c.unit()),
             Some((d, rest)) => {
                 let items: Vec<String> = (0..*d).map(|_| nest(c, rest, lo, scale)).collect();
                 format!("[{}]", items.join(", "))

@@ -3,23 +3,47 @@
 //! Greedy over cost *sets* (as extraction-gym's "faster greedy DAG"): each class keeps its
 //! best node with the set of classes that node's whole sub-graph needs, and its cost is the sum
 //! over that set, so shared classes count once. A node whose sub-graph contains its own class
-//! would be a cycle and is never chosen.
+//! would be a cycle and is never chosen. Classes are revisited only when a child's choice
+//! changed (a worklist over parents). The greedy choice is then refined against the cost of
+//! the whole graph the roots need.
 
 use egg::{Id, Language};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::analysis::NnGraph;
 use super::language::Node;
 
-/// The chosen node of each class, with the classes its sub-graph uses and their own costs.
-struct Choice {
-    node: Node,
-    uses: FxHashMap<Id, f64>,
-    total: f64,
-}
-
 /// The cost of a node alone (not its children), given its class.
 pub type OwnCost<'a> = &'a dyn Fn(Id, &Node) -> f64;
+
+/// Classes a sub-graph needs, sorted by id, with their own costs.
+type CostSet = Vec<(Id, f64)>;
+
+/// The union of sorted sets (a class in both keeps one cost: they agree).
+fn union(a: &[(Id, f64)], b: &[(Id, f64)]) -> CostSet {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
 
 pub struct DagExtractor<'a> {
     chosen: FxHashMap<Id, Node>,
@@ -30,91 +54,91 @@ impl<'a> DagExtractor<'a> {
     /// Greedy DAG extraction, then improved against the whole graph that `roots` need.
     /// Nodes of infinite cost are never chosen.
     pub fn new(g: &NnGraph, roots: &[Id], own: OwnCost<'a>) -> Self {
-        let mut choices: FxHashMap<Id, Choice> = FxHashMap::default();
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for class in g.classes() {
-                for node in &class.nodes {
-                    let children: Vec<Id> = node.children().iter().map(|c| g.find(*c)).collect();
-                    if children.iter().any(|c| !choices.contains_key(c)) {
-                        continue;
-                    }
-                    let cost = own(class.id, node);
-                    if !cost.is_finite() {
-                        continue;
-                    }
-                    let mut uses: FxHashMap<Id, f64> = FxHashMap::default();
-                    for c in &children {
-                        for (k, v) in &choices[c].uses {
-                            uses.insert(*k, *v);
-                        }
-                    }
-                    if uses.contains_key(&class.id) {
-                        continue; // a cycle through this class
-                    }
-                    uses.insert(class.id, cost);
-                    let total: f64 = uses.values().sum();
-                    if choices.get(&class.id).is_none_or(|old| total < old.total) {
-                        choices.insert(class.id, Choice { node: node.clone(), uses, total });
-                        changed = true;
+        // Each node's own cost, once.
+        let costs: FxHashMap<Id, Vec<f64>> =
+            g.classes().map(|c| (c.id, c.nodes.iter().map(|n| own(c.id, n)).collect())).collect();
+        let mut best: FxHashMap<Id, (usize, CostSet, f64)> = FxHashMap::default();
+        // First in, first out: leaves, then what they feed, close to a topological order.
+        let mut work: std::collections::VecDeque<Id> =
+            g.classes().filter(|c| c.nodes.iter().any(|n| n.is_leaf())).map(|c| c.id).collect();
+        let mut queued: FxHashSet<Id> = work.iter().copied().collect();
+        while let Some(class) = work.pop_front() {
+            queued.remove(&class);
+            let mut improved = false;
+            for (k, node) in g[class].nodes.iter().enumerate() {
+                let cost = costs[&class][k];
+                if !cost.is_finite() {
+                    continue;
+                }
+                let Some(sets) = node.children().iter().map(|c| best.get(&g.find(*c)).map(|b| &b.1)).collect::<Option<Vec<_>>>()
+                else {
+                    continue;
+                };
+                let mut uses: CostSet = Vec::new();
+                for set in sets {
+                    uses = union(&uses, set);
+                }
+                if uses.binary_search_by_key(&class, |e| e.0).is_ok() {
+                    continue; // a cycle through this class
+                }
+                uses = union(&uses, &[(class, cost)]);
+                let total: f64 = uses.iter().map(|e| e.1).sum();
+                if best.get(&class).is_none_or(|b| total < b.2) {
+                    best.insert(class, (k, uses, total));
+                    improved = true;
+                }
+            }
+            if improved {
+                for parent in g[class].parents() {
+                    let parent = g.find(parent);
+                    if queued.insert(parent) {
+                        work.push_back(parent);
                     }
                 }
             }
         }
-        let mut x = DagExtractor { chosen: choices.into_iter().map(|(k, c)| (k, c.node)).collect(), own };
-        x.refine(g, roots);
+        let chosen = best.into_iter().map(|(c, (k, _, _))| (c, g[c].nodes[k].clone())).collect();
+        let mut x = DagExtractor { chosen, own };
+        x.refine(g, roots, &costs);
         x
     }
 
     /// Greedy choices are best for each class alone; a value the rest of the graph needs anyway
     /// can make another node cheaper in context. Try every alternative of every needed class
     /// against the whole graph's cost and keep improvements, until none is left.
-    fn refine(&mut self, g: &NnGraph, roots: &[Id]) {
-        let mut best = self.cost(g, roots);
+    fn refine(&mut self, g: &NnGraph, roots: &[Id], costs: &FxHashMap<Id, Vec<f64>>) {
+        let index: FxHashMap<Id, usize> = FxHashMap::default();
+        let mut choice: FxHashMap<Id, usize> = index;
+        for (c, n) in &self.chosen {
+            if let Some(k) = g[*c].nodes.iter().position(|m| m == n) {
+                choice.insert(*c, k);
+            }
+        }
+        let mut best = whole_cost(g, roots, &choice, costs);
         let mut improved = true;
         let mut rounds = 0;
         while improved && rounds < 8 {
             improved = false;
             rounds += 1;
-            let needed = self.reachable(g, roots);
-            for class in needed {
-                let current = self.chosen[&class].clone();
-                for node in &g[class].nodes {
-                    if *node == current || node.children().iter().any(|c| !self.chosen.contains_key(&g.find(*c))) {
+            for class in reachable(g, roots, &choice) {
+                let current = choice[&class];
+                for k in 0..g[class].nodes.len() {
+                    let node = &g[class].nodes[k];
+                    if k == current || !costs[&class][k].is_finite() || node.children().iter().any(|c| !choice.contains_key(&g.find(*c))) {
                         continue;
                     }
-                    self.chosen.insert(class, node.clone());
-                    let cost = self.cost(g, roots);
+                    choice.insert(class, k);
+                    let cost = whole_cost(g, roots, &choice, costs);
                     if cost < best {
                         best = cost;
                         improved = true;
                         break;
                     }
-                    self.chosen.insert(class, current.clone());
+                    choice.insert(class, current);
                 }
             }
         }
-    }
-
-    fn reachable(&self, g: &NnGraph, roots: &[Id]) -> Vec<Id> {
-        let mut seen = rustc_hash::FxHashSet::default();
-        let mut order = Vec::new();
-        let mut stack: Vec<Id> = roots.iter().map(|r| g.find(*r)).collect();
-        while let Some(c) = stack.pop() {
-            if seen.insert(c) {
-                order.push(c);
-                if let Some(n) = self.chosen.get(&c) {
-                    stack.extend(n.children().iter().map(|x| g.find(*x)));
-                }
-            }
-        }
-        order
-    }
-
-    /// The chosen node of `class`.
-    pub fn node(&self, g: &NnGraph, class: Id) -> Node {
-        self.chosen[&g.find(class)].clone()
+        self.chosen = choice.into_iter().map(|(c, k)| (c, g[c].nodes[k].clone())).collect();
     }
 
     /// Given choices, to price them.
@@ -127,39 +151,74 @@ impl<'a> DagExtractor<'a> {
         roots.iter().all(|r| self.chosen.contains_key(&g.find(*r)))
     }
 
+    /// The chosen node of `class`.
+    pub fn node(&self, g: &NnGraph, class: Id) -> Node {
+        self.chosen[&g.find(class)].clone()
+    }
+
     /// The cost of everything `roots` need, each class once; infinite if the choices form a
     /// cycle.
     pub fn cost(&self, g: &NnGraph, roots: &[Id]) -> f64 {
-        // Depth-first with colours: grey on the path, black when done.
-        let mut colour: FxHashMap<Id, bool> = FxHashMap::default();
-        let mut total = 0.0;
-        let mut stack: Vec<(Id, bool)> = roots.iter().map(|r| (g.find(*r), false)).collect();
-        while let Some((c, done)) = stack.pop() {
-            if done {
-                colour.insert(c, true);
-                continue;
-            }
-            match colour.get(&c) {
-                Some(true) => continue,
-                Some(false) => return f64::INFINITY,
-                None => {}
-            }
-            let Some(n) = self.chosen.get(&c) else { return f64::INFINITY };
-            colour.insert(c, false);
-            total += (self.own)(c, n);
-            stack.push((c, true));
-            for child in n.children() {
-                let child = g.find(*child);
-                if colour.get(&child) == Some(&false) {
-                    return f64::INFINITY;
-                }
-                if !colour.contains_key(&child) {
-                    stack.push((child, false));
-                }
+        let choice: FxHashMap<Id, usize> = self
+            .chosen
+            .iter()
+            .filter_map(|(c, n)| g[*c].nodes.iter().position(|m| m == n).map(|k| (*c, k)))
+            .collect();
+        let costs: FxHashMap<Id, Vec<f64>> = choice
+            .keys()
+            .map(|c| (*c, g[*c].nodes.iter().map(|n| (self.own)(*c, n)).collect()))
+            .collect();
+        whole_cost(g, roots, &choice, &costs)
+    }
+}
+
+/// The classes the chosen nodes reach from `roots`.
+fn reachable(g: &NnGraph, roots: &[Id], choice: &FxHashMap<Id, usize>) -> Vec<Id> {
+    let mut seen = FxHashSet::default();
+    let mut order = Vec::new();
+    let mut stack: Vec<Id> = roots.iter().map(|r| g.find(*r)).collect();
+    while let Some(c) = stack.pop() {
+        if seen.insert(c) {
+            order.push(c);
+            if let Some(k) = choice.get(&c) {
+                stack.extend(g[c].nodes[*k].children().iter().map(|x| g.find(*x)));
             }
         }
-        total
     }
+    order
+}
+
+/// The cost of everything `roots` need under `choice`, each class once; infinite if the
+/// choices form a cycle or leave a class without a node.
+fn whole_cost(g: &NnGraph, roots: &[Id], choice: &FxHashMap<Id, usize>, costs: &FxHashMap<Id, Vec<f64>>) -> f64 {
+    // Depth-first with colours: grey (false) on the path, black (true) when done.
+    let mut colour: FxHashMap<Id, bool> = FxHashMap::default();
+    let mut total = 0.0;
+    let mut stack: Vec<(Id, bool)> = roots.iter().map(|r| (g.find(*r), false)).collect();
+    while let Some((c, done)) = stack.pop() {
+        if done {
+            colour.insert(c, true);
+            continue;
+        }
+        match colour.get(&c) {
+            Some(true) => continue,
+            Some(false) => return f64::INFINITY,
+            None => {}
+        }
+        let Some(&k) = choice.get(&c) else { return f64::INFINITY };
+        colour.insert(c, false);
+        total += costs[&c][k];
+        stack.push((c, true));
+        for child in g[c].nodes[k].children() {
+            let child = g.find(*child);
+            match colour.get(&child) {
+                Some(false) => return f64::INFINITY,
+                Some(true) => {}
+                None => stack.push((child, false)),
+            }
+        }
+    }
+    total
 }
 
 #[cfg(test)]

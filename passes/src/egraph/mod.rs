@@ -92,6 +92,36 @@ pub struct EGraphOpt {
 }
 
 impl EGraphOpt {
+    /// The optimizer for `target` with every built-in rule and the default limits (as the
+    /// pass runs without options).
+    ///
+    /// ```
+    /// use strata_passes::egraph::{cost::Target, EGraphOpt};
+    /// let mut ctx = strata_ir::Context::new();
+    /// strata_dialects::register_all(&mut ctx);
+    /// let src = r#"func.func @f(%x: tensor<8xf32>) -> tensor<8xf32> {
+    ///   %a = "nn.relu"(%x) : (tensor<8xf32>) -> tensor<8xf32>
+    ///   %b = "nn.relu"(%a) : (tensor<8xf32>) -> tensor<8xf32>
+    ///   return %b : tensor<8xf32>
+    /// }"#;
+    /// let mut m = strata_ir::parse_source(&ctx, "f.mlir", src, &Default::default()).unwrap();
+    /// let func = m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap();
+    /// let report = EGraphOpt::new(Target::X86_64).optimize(&ctx, &mut m.ir, func).unwrap().unwrap();
+    /// assert!(report.cost_after < report.cost_before);
+    /// ```
+    pub fn new(target: Target) -> Self {
+        EGraphOpt {
+            extra: Vec::new(),
+            families: Vec::new(),
+            target,
+            node_limit: 50_000,
+            iter_limit: 30,
+            time_limit: Duration::from_millis(1000),
+            print_stats: false,
+            dot_file: String::new(),
+        }
+    }
+
     fn rules(&self) -> Vec<egg::Rewrite<Node, analysis::NnAnalysis>> {
         let on = |f: &str| self.families.is_empty() || self.families.iter().any(|x| x == f);
         let mut all = Vec::new();
@@ -122,18 +152,38 @@ fn stop_reason(r: &Option<StopReason>) -> String {
     }
 }
 
-impl Pass for EGraphOpt {
-    fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+/// What one run of the optimizer did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub e_nodes: usize,
+    pub e_classes: usize,
+    pub iterations: usize,
+    pub stop_reason: String,
+    /// Time spent saturating, and in all (reading, saturating, extracting, writing, folding).
+    pub saturation: Duration,
+    pub extraction: Duration,
+    /// Time spent folding constant sub-graphs with the interpreter.
+    pub folding: Duration,
+    pub total: Duration,
+    /// Estimated run time of the graph, in seconds, before and after.
+    pub cost_before: f64,
+    pub cost_after: f64,
+    pub folded: usize,
+    /// The rules that applied most, with their counts.
+    pub top_rules: Vec<(String, usize)>,
+}
+
+impl EGraphOpt {
+    /// Optimizes the body of `func` in place; `None` when the body is not a graph the e-graph
+    /// models (ops outside `nn`, several blocks), which is left as it is.
+    pub fn optimize(&self, ctx: &strata_ir::Context, ir: &mut strata_ir::Ir, func: strata_ir::OpId) -> Result<Option<Report>, Diagnostic> {
         let start = Instant::now();
-        let Some(graph) = convert::read(cx.ctx, cx.ir, cx.op) else {
-            cx.preserve_all();
-            return Ok(());
-        };
+        let Some(graph) = convert::read(ctx, ir, func) else { return Ok(None) };
         let provider = Analytical::new(self.target);
         // The original graph: each class's first node, as read.
         let original: rustc_hash::FxHashMap<Id, Node> =
             graph.egraph.classes().filter_map(|c| c.nodes.first().map(|n| (c.id, n.clone()))).collect();
-        let before = {
+        let cost_before = {
             let price = model::NodeCost { egraph: &graph.egraph, provider: &provider };
             let own = |c: Id, n: &Node| price.cost(c, n);
             extract::DagExtractor::fixed(original, &own).cost(&graph.egraph, &graph.roots)
@@ -145,56 +195,85 @@ impl Pass for EGraphOpt {
             .with_iter_limit(self.iter_limit)
             .with_time_limit(self.time_limit)
             .run(rules.iter().chain(&self.extra));
-        let saturate = start.elapsed();
+        let saturation = start.elapsed();
         let egraph = runner.egraph;
         let price = model::NodeCost { egraph: &egraph, provider: &provider as &dyn CostProvider };
         let own = |c: Id, n: &Node| price.cost(c, n);
+        let extract_start = Instant::now();
         let extractor = extract::DagExtractor::new(&egraph, &graph.roots, &own);
+        let extraction = extract_start.elapsed();
         if !extractor.covers(&egraph, &graph.roots) {
-            return Err(Diagnostic::error(cx.ir.op(cx.op).loc(), "egraph-opt found no acyclic graph to extract"));
+            return Err(Diagnostic::error(ir.op(func).loc(), "egraph-opt found no acyclic graph to extract"));
         }
-        let after = extractor.cost(&egraph, &graph.roots);
+        let cost_after = extractor.cost(&egraph, &graph.roots);
         let choose = |id: Id| extractor.node(&egraph, id);
         let optimized = convert::Graph { egraph: egraph.clone(), ..graph };
         if !self.dot_file.is_empty() {
             let text = dot::render(&optimized, &choose, &own);
-            std::fs::write(&self.dot_file, text).map_err(|e| {
-                Diagnostic::error(cx.ir.op(cx.op).loc(), format!("cannot write '{}': {e}", self.dot_file))
-            })?;
+            std::fs::write(&self.dot_file, text)
+                .map_err(|e| Diagnostic::error(ir.op(func).loc(), format!("cannot write '{}': {e}", self.dot_file)))?;
         }
-        convert::write(cx.ctx, cx.ir, &optimized, &choose);
-        let folded = strata_runtime::fold::fold_constants(cx.ctx, cx.ir, optimized.block);
+        convert::write(ctx, ir, &optimized, &choose);
+        let fold_start = Instant::now();
+        let folded = strata_runtime::fold::fold_constants(ctx, ir, optimized.block);
+        let folding = fold_start.elapsed();
+        let mut applied: rustc_hash::FxHashMap<egg::Symbol, usize> = Default::default();
+        for it in &runner.iterations {
+            for (rule, n) in &it.applied {
+                *applied.entry(*rule).or_default() += n;
+            }
+        }
+        let mut top_rules: Vec<(String, usize)> = applied.into_iter().map(|(r, n)| (r.to_string(), n)).collect();
+        top_rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top_rules.truncate(6);
+        Ok(Some(Report {
+            e_nodes: egraph.total_number_of_nodes(),
+            e_classes: egraph.number_of_classes(),
+            iterations: runner.iterations.len(),
+            stop_reason: stop_reason(&runner.stop_reason),
+            saturation,
+            extraction,
+            folding,
+            total: start.elapsed(),
+            cost_before,
+            cost_after,
+            folded,
+            top_rules,
+        }))
+    }
+}
+
+impl Pass for EGraphOpt {
+    fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        let Some(r) = self.optimize(cx.ctx, cx.ir, cx.op)? else {
+            cx.preserve_all();
+            return Ok(());
+        };
         if self.print_stats {
             let name = cx.ir.op(cx.op).attr(cx.ctx.ident("sym_name")).and_then(|a| cx.ctx.attr_as_str(a)).unwrap_or("?");
             eprintln!(
-                "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
-                egraph.total_number_of_nodes(),
-                egraph.number_of_classes(),
-                runner.iterations.len(),
-                stop_reason(&runner.stop_reason),
-                saturate.as_secs_f64() * 1e3,
-                start.elapsed().as_secs_f64() * 1e3,
-                before * 1e3,
-                after * 1e3,
-                before / after.max(f64::MIN_POSITIVE),
+                "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, extraction {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
+                r.e_nodes,
+                r.e_classes,
+                r.iterations,
+                r.stop_reason,
+                r.saturation.as_secs_f64() * 1e3,
+                r.extraction.as_secs_f64() * 1e3,
+                r.folding.as_secs_f64() * 1e3,
+                r.total.as_secs_f64() * 1e3,
+                r.cost_before * 1e3,
+                r.cost_after * 1e3,
+                r.cost_before / r.cost_after.max(f64::MIN_POSITIVE),
             );
-            let mut applied: rustc_hash::FxHashMap<egg::Symbol, usize> = Default::default();
-            for it in &runner.iterations {
-                for (rule, n) in &it.applied {
-                    *applied.entry(*rule).or_default() += n;
-                }
-            }
-            let mut top: Vec<_> = applied.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
-            let top: Vec<String> = top.iter().take(6).map(|(r, n)| format!("{r} {n}")).collect();
+            let top: Vec<String> = r.top_rules.iter().map(|(rule, n)| format!("{rule} {n}")).collect();
             eprintln!("  rules applied most: {}", top.join(", "));
         }
-        cx.add_stat("e-nodes", egraph.total_number_of_nodes() as u64);
-        cx.add_stat("e-classes", egraph.number_of_classes() as u64);
-        cx.add_stat("iterations", runner.iterations.len() as u64);
-        cx.add_stat("folded", folded as u64);
-        cx.add_stat("cost-before-ns", (before * 1e9).round() as u64);
-        cx.add_stat("cost-after-ns", (after * 1e9).round() as u64);
+        cx.add_stat("e-nodes", r.e_nodes as u64);
+        cx.add_stat("e-classes", r.e_classes as u64);
+        cx.add_stat("iterations", r.iterations as u64);
+        cx.add_stat("folded", r.folded as u64);
+        cx.add_stat("cost-before-ns", (r.cost_before * 1e9).round() as u64);
+        cx.add_stat("cost-after-ns", (r.cost_after * 1e9).round() as u64);
         Ok(())
     }
 }
