@@ -4,12 +4,16 @@
 // RUN: FileCheck %s --check-prefix=DOT --input-file=%t.dot
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{iter-limit=1 print-stats=true}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=LIMIT
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{node-limit=10 print-stats=true}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=NODES
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{extraction=ilp print-stats=true}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=ILP
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{extraction=ilp ilp-max-nodes=5 print-stats=true}))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=ILPBIG
 // RUN: not strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=riscv}))' 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=fusion,magic}))' 2>&1 | FileCheck %s --check-prefix=FAMILY
 // RUN: not strata-opt %s --egraph-opt --egraph-dot=%t.missing/dir/x.dot 2>&1 | FileCheck %s --check-prefix=DOTERR
 
 // STATS: egraph-opt @f: {{[0-9]+}} e-nodes, {{[0-9]+}} e-classes, {{[0-9]+}} iterations, stopped: saturated; saturation {{.*}} ms, total {{.*}} ms; cost {{.*}} ms -> {{.*}} ms ({{.*}}x)
 // STATS-NEXT: rules applied most: {{.*}}fuse-epilogue
+// ILP: extraction (ilp)
+// ILPBIG: extraction (greedy-dag ({{[0-9]+}} e-nodes is over the ILP limit of 5))
 // LIMIT: stopped: iteration limit (1)
 // NODES: stopped: node limit
 // TARGET: bad value for option 'target'

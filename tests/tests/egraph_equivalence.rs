@@ -1,6 +1,8 @@
 //! `egraph-opt` keeps what a graph computes: random DAGs of `nn` ops with random shapes and
 //! random constants, run by the reference interpreter before and after, on random inputs,
-//! for every target (so every layout and fusion the rules can pick is exercised).
+//! for every target (so every layout and fusion the rules can pick is exercised), extracted
+//! greedily or by the ILP. The pass refuses to write a cyclic extraction, so this also checks
+//! that every extraction is acyclic.
 //!
 //! Tolerance: |after - before| <= 1e-4 * (1 + max |before|) per output. Rewrites change f32
 //! rounding only: batch norm folded into weights rounds `w * scale / sqrt(var + eps)` once
@@ -247,7 +249,9 @@ proptest! {
             .collect();
         let (before, _) = run(&ctx, &src, None, &inputs);
         let target = *c.pick(&["x86-64", "aarch64", "gpu"]);
-        let pipeline = format!("builtin.module(func.func(egraph-opt{{target={target}}}))");
+        // A third of the graphs are extracted by the ILP (exact, with a time limit).
+        let extraction = if c.below(3) == 0 { "ilp ilp-time-limit-ms=300" } else { "greedy-dag" };
+        let pipeline = format!("builtin.module(func.func(egraph-opt{{target={target} extraction={extraction}}}))");
         let (after, printed) = run(&ctx, &src, Some(&pipeline), &inputs);
         prop_assert_eq!(before.len(), after.len());
         for (b, a) in before.iter().zip(&after) {

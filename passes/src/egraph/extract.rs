@@ -172,6 +172,18 @@ impl<'a> DagExtractor<'a> {
     }
 }
 
+impl DagExtractor<'_> {
+    /// The classes the chosen nodes reach from `roots`.
+    pub fn reachable(&self, g: &NnGraph, roots: &[Id]) -> rustc_hash::FxHashSet<Id> {
+        let choice: FxHashMap<Id, usize> = self
+            .chosen
+            .iter()
+            .filter_map(|(c, n)| g[*c].nodes.iter().position(|m| m == n).map(|k| (*c, k)))
+            .collect();
+        reachable(g, roots, &choice).into_iter().collect()
+    }
+}
+
 /// The classes the chosen nodes reach from `roots`.
 fn reachable(g: &NnGraph, roots: &[Id], choice: &FxHashMap<Id, usize>) -> Vec<Id> {
     let mut seen = FxHashSet::default();

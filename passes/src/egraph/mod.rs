@@ -15,6 +15,7 @@ pub mod convert;
 pub mod cost;
 pub mod dot;
 pub mod extract;
+pub mod ilp;
 pub mod language;
 pub mod model;
 pub mod rules;
@@ -30,6 +31,7 @@ use language::Node;
 
 const TARGETS: &[&str] = &["x86-64", "aarch64", "gpu"];
 const FAMILIES: &[&str] = &["simplify", "fusion", "layout", "algorithm"];
+const EXTRACTIONS: &[&str] = &["greedy-dag", "ilp"];
 
 pub fn info() -> PassInfo {
     PassInfo::new("egraph-opt", "EGraphOpt", "Optimize nn graphs by equality saturation: fusion, layouts, algorithms", |o, _| {
@@ -53,6 +55,9 @@ pub fn info() -> PassInfo {
             time_limit: Duration::from_millis(o.int("time-limit-ms").max(1) as u64),
             print_stats: o.bool("print-stats"),
             dot_file: o.str("dot-file").to_string(),
+            ilp: o.str("extraction") == "ilp",
+            ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
+            ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
         }))
     })
     .anchor("func.func")
@@ -66,6 +71,14 @@ pub fn info() -> PassInfo {
     .option(OptionSpec::int("node-limit", 50_000, "Stop saturating at this many e-nodes"))
     .option(OptionSpec::int("iter-limit", 30, "Stop saturating after this many iterations"))
     .option(OptionSpec::int("time-limit-ms", 1000, "Stop saturating after this long"))
+    .option(OptionSpec::choice(
+        "extraction",
+        EXTRACTIONS,
+        "greedy-dag",
+        "greedy-dag (fast, paying shared values once), or ilp (exact, for small graphs; greedy beyond ilp-max-nodes)",
+    ))
+    .option(OptionSpec::int("ilp-max-nodes", 600, "Largest e-graph (tensor e-nodes) the ILP extraction takes on"))
+    .option(OptionSpec::int("ilp-time-limit-ms", 2000, "Time limit of the ILP solver"))
     .option(OptionSpec::bool("print-stats", false, "Print e-graph sizes, stop reason, time and costs to stderr"))
     .option(OptionSpec::string("dot-file", "", "Write the chosen graph as Graphviz to this file"))
     .flag("egraph-stats", "print-stats")
@@ -89,6 +102,9 @@ pub struct EGraphOpt {
     time_limit: Duration,
     print_stats: bool,
     dot_file: String,
+    ilp: bool,
+    ilp_max_nodes: usize,
+    ilp_time_limit: Duration,
 }
 
 impl EGraphOpt {
@@ -119,7 +135,18 @@ impl EGraphOpt {
             time_limit: Duration::from_millis(1000),
             print_stats: false,
             dot_file: String::new(),
+            ilp: false,
+            ilp_max_nodes: 600,
+            ilp_time_limit: Duration::from_millis(2000),
         }
+    }
+
+    /// The same optimizer extracting with the ILP (see [`ilp`]) where the graph is small enough.
+    pub fn with_ilp(mut self, max_nodes: usize, time_limit: Duration) -> Self {
+        self.ilp = true;
+        self.ilp_max_nodes = max_nodes;
+        self.ilp_time_limit = time_limit;
+        self
     }
 
     fn rules(&self) -> Vec<egg::Rewrite<Node, analysis::NnAnalysis>> {
@@ -169,6 +196,8 @@ pub struct Report {
     pub cost_before: f64,
     pub cost_after: f64,
     pub folded: usize,
+    /// How the graph was extracted: `greedy-dag`, `ilp`, or why the ILP was not used.
+    pub extraction_method: String,
     /// The rules that applied most, with their counts.
     pub top_rules: Vec<(String, usize)>,
 }
@@ -200,12 +229,27 @@ impl EGraphOpt {
         let price = model::NodeCost { egraph: &egraph, provider: &provider as &dyn CostProvider };
         let own = |c: Id, n: &Node| price.cost(c, n);
         let extract_start = Instant::now();
-        let extractor = extract::DagExtractor::new(&egraph, &graph.roots, &own);
+        let greedy = extract::DagExtractor::new(&egraph, &graph.roots, &own);
+        let (extractor, extraction_method) = if self.ilp {
+            match ilp::extract(&egraph, &graph.roots, &own, &greedy, self.ilp_max_nodes, self.ilp_time_limit) {
+                Ok(x) if x.covers(&egraph, &graph.roots) && x.cost(&egraph, &graph.roots) <= greedy.cost(&egraph, &graph.roots) => {
+                    (x, "ilp".to_string())
+                }
+                Ok(_) => (greedy, "greedy-dag (the ILP found nothing better)".to_string()),
+                Err(e) => (greedy, format!("greedy-dag ({e})")),
+            }
+        } else {
+            (greedy, "greedy-dag".to_string())
+        };
         let extraction = extract_start.elapsed();
         if !extractor.covers(&egraph, &graph.roots) {
             return Err(Diagnostic::error(ir.op(func).loc(), "egraph-opt found no acyclic graph to extract"));
         }
+        // Every extraction is checked: a cycle (or a missing class) prices at infinity.
         let cost_after = extractor.cost(&egraph, &graph.roots);
+        if !cost_after.is_finite() {
+            return Err(Diagnostic::error(ir.op(func).loc(), "egraph-opt extracted a cyclic graph (a bug)"));
+        }
         let choose = |id: Id| extractor.node(&egraph, id);
         let optimized = convert::Graph { egraph: egraph.clone(), ..graph };
         if !self.dot_file.is_empty() {
@@ -238,6 +282,7 @@ impl EGraphOpt {
             cost_before,
             cost_after,
             folded,
+            extraction_method,
             top_rules,
         }))
     }
@@ -252,12 +297,13 @@ impl Pass for EGraphOpt {
         if self.print_stats {
             let name = cx.ir.op(cx.op).attr(cx.ctx.ident("sym_name")).and_then(|a| cx.ctx.attr_as_str(a)).unwrap_or("?");
             eprintln!(
-                "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, extraction {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
+                "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, extraction ({}) {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
                 r.e_nodes,
                 r.e_classes,
                 r.iterations,
                 r.stop_reason,
                 r.saturation.as_secs_f64() * 1e3,
+                r.extraction_method,
                 r.extraction.as_secs_f64() * 1e3,
                 r.folding.as_secs_f64() * 1e3,
                 r.total.as_secs_f64() * 1e3,
