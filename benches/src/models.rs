@@ -61,7 +61,8 @@ impl Graph {
     }
 
     fn conv(&mut self, x: &V, out_channels: i64, kernel: i64, stride: i64, pad: i64) -> V {
-        let w = self.constant(vec![out_channels, x.1[1], kernel, kernel], 1.0 / ((x.1[1] * kernel * kernel) as f64).sqrt());
+        let w =
+            self.constant(vec![out_channels, x.1[1], kernel, kernel], 1.0 / ((x.1[1] * kernel * kernel) as f64).sqrt());
         let conv = Conv2d { strides: [stride, stride], padding: [pad; 4], ..Conv2d::default() };
         let out = conv.output(&x.1, &w.1, None).expect("a well-formed network");
         let attrs = format!("strides = {}, padding = {}", list(&[stride; 2]), list(&[pad; 4]));

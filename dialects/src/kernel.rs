@@ -54,7 +54,12 @@ fn verify_body(v: &OpView, what: &str, args: &[Type], result: Type) -> Result<()
 }
 
 /// Every extra operand broadcasts to `result` (numpy rules, without growing it).
-fn verify_broadcasts(v: &OpView, operands: &[strata_ir::Value], first_index: usize, result: &[i64]) -> Result<(), Diagnostic> {
+fn verify_broadcasts(
+    v: &OpView,
+    operands: &[strata_ir::Value],
+    first_index: usize,
+    result: &[i64],
+) -> Result<(), Diagnostic> {
     for (k, o) in operands.iter().enumerate() {
         let s = nn::shape_of(v.ctx, v.ir.value_type(*o));
         if shape::broadcast(&s, result).ok().as_deref() != Some(result) {
@@ -90,10 +95,19 @@ fn verify_elementwise(v: &OpView) -> Result<(), Diagnostic> {
     verify_body(v, "body", &elements(v, v.operands()), result_elem)
 }
 
-fn verify_epilogue(v: &OpView, computed: Vec<i64>, extras: &[strata_ir::Value], first_extra: usize) -> Result<(), Diagnostic> {
+fn verify_epilogue(
+    v: &OpView,
+    computed: Vec<i64>,
+    extras: &[strata_ir::Value],
+    first_extra: usize,
+) -> Result<(), Diagnostic> {
     let result = nn::shape_of(v.ctx, v.result_type(0));
     if computed != result {
-        return Err(v.error(format!("the result is [{}], but the operands give [{}]", shape::join(&result), shape::join(&computed))));
+        return Err(v.error(format!(
+            "the result is [{}], but the operands give [{}]",
+            shape::join(&result),
+            shape::join(&computed)
+        )));
     }
     verify_broadcasts(v, extras, first_extra, &result)?;
     let elem = v.ctx.element_type_or_self(v.result_type(0));

@@ -30,7 +30,10 @@ pub fn fold_constants(ctx: &Context, ir: &mut Ir, block: BlockId) -> usize {
     let ops: Vec<OpId> = ir.block_ops(block).collect();
     for op in ops {
         let name = ctx.ident_str(ir.op(op).name());
-        if !(name.starts_with("nn.") || name.starts_with("kernel.")) || name == "nn.constant" || ir.op(op).results().len() != 1 {
+        if !(name.starts_with("nn.") || name.starts_with("kernel."))
+            || name == "nn.constant"
+            || ir.op(op).results().len() != 1
+        {
             continue;
         }
         let producers: Option<Vec<OpId>> = ir
@@ -54,10 +57,8 @@ pub fn fold_constants(ctx: &Context, ir: &mut Ir, block: BlockId) -> usize {
             folded += 1;
             continue;
         }
-        let values: Option<Vec<Tensor>> = producers
-            .iter()
-            .map(|p| ir.op(*p).attr(ctx.ident("value")).and_then(|a| dense(ctx, a)))
-            .collect();
+        let values: Option<Vec<Tensor>> =
+            producers.iter().map(|p| ir.op(*p).attr(ctx.ident("value")).and_then(|a| dense(ctx, a))).collect();
         let Some(values) = values else { continue };
         let refs: Vec<&Tensor> = values.iter().collect();
         let Ok(mut result) = eval_op(ctx, ir, op, &refs) else { continue };
@@ -91,7 +92,9 @@ fn splat_result(ctx: &Context, ir: &Ir, op: OpId, producers: &[OpId]) -> Option<
         .map(|p| {
             let a = ir.op(*p).attr(ctx.ident("value"))?;
             match ctx.attr_kind(a) {
-                AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Float(bits)), .. } => Some(f64::from_bits(*bits)),
+                AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Float(bits)), .. } => {
+                    Some(f64::from_bits(*bits))
+                }
                 AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Int(i)), .. } => Some(*i as f64),
                 _ => None,
             }

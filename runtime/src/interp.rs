@@ -49,7 +49,8 @@ pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
 /// assert_eq!(y[0].data, vec![0.0, 0.0, 1.0]);
 /// ```
 pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, RuntimeError> {
-    let region = *ir.op(func).regions().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
+    let region =
+        *ir.op(func).regions().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
     let [block] = ir.region(region).blocks() else {
         return Err(unsupported(ctx, ir, func, "the graph interpreter runs single-block functions"));
     };
@@ -135,24 +136,34 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
         .op(op)
         .results()
         .iter()
-        .map(|r| tensor_type(ctx, ir.value_type(*r)).ok_or_else(|| unsupported(ctx, ir, op, "results must be static tensors")))
+        .map(|r| {
+            tensor_type(ctx, ir.value_type(*r))
+                .ok_or_else(|| unsupported(ctx, ir, op, "results must be static tensors"))
+        })
         .collect::<Result<_, _>>()?;
     let (out, elem) = result_types.first().cloned().unwrap_or_default_pair();
     let one = |t: Tensor| Ok(vec![t]);
     if let Some(f) = nn::binary(name) {
         return one(nn::map_broadcast(&x[..2], &out, elem, &mut |a| f(a[0], a[1])));
     }
-    let params = [at.float(if name == "nn.clip" { "min" } else { "alpha" }, if name == "nn.clip" { 0.0 } else { 0.01 }), at.float("max", 6.0)];
+    let params = [
+        at.float(if name == "nn.clip" { "min" } else { "alpha" }, if name == "nn.clip" { 0.0 } else { 0.01 }),
+        at.float("max", 6.0),
+    ];
     if let Some(f) = nn::unary(name, &params) {
         return one(nn::map_broadcast(&x[..1], &out, elem, &mut |a| f(a[0])));
     }
     match name {
         "nn.constant" => {
-            let v = at.get("value").and_then(|a| dense(ctx, a)).ok_or_else(|| unsupported(ctx, ir, op, "only dense<...> constants run"))?;
+            let v = at
+                .get("value")
+                .and_then(|a| dense(ctx, a))
+                .ok_or_else(|| unsupported(ctx, ir, op, "only dense<...> constants run"))?;
             one(v)
         }
         "nn.conv2d" | "kernel.conv2d" => {
-            let conv = nn_dialect::conv_attrs(ctx, &|n| at.get(n)).map_err(|e| unsupported(ctx, ir, op, &e.to_string()))?;
+            let conv =
+                nn_dialect::conv_attrs(ctx, &|n| at.get(n)).map_err(|e| unsupported(ctx, ir, op, &e.to_string()))?;
             let groups = strata_ir::OpDef::operand_group_ranges;
             let def = ctx.op_def_by_name(name).ok_or_else(|| unsupported(ctx, ir, op, "unregistered"))?;
             let ranges = groups(def, ctx, ir, op);
@@ -220,7 +231,8 @@ impl OrDefaultPair for Option<(Vec<usize>, Elem)> {
 
 fn body(ctx: &Context, ir: &Ir, op: OpId) -> Result<Program, RuntimeError> {
     let region = *ir.op(op).regions().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
-    let block = *ir.region(region).blocks().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
+    let block =
+        *ir.region(region).blocks().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
     Program::compile(ctx, ir, block, op)
 }
 

@@ -52,8 +52,8 @@ pub fn map_broadcast(inputs: &[&Tensor], out: &[usize], elem: Elem, f: &mut dyn 
     let mut args = vec![0.0; inputs.len()];
     let mut data = Vec::with_capacity(n);
     for i in 0..n {
-        for (k, t) in inputs.iter().enumerate() {
-            args[k] = t.data[offsets[k][i]];
+        for ((arg, t), off) in args.iter_mut().zip(inputs).zip(&offsets) {
+            *arg = t.data[off[i]];
         }
         data.push(elem.round(f(&args)));
     }

@@ -52,7 +52,8 @@ fn elem_of(ctx: &Context, ir: &Ir, v: Value) -> Elem {
 impl Program {
     /// Compiles the single block `block`, which ends in `kernel.yield` of one value.
     pub fn compile(ctx: &Context, ir: &Ir, block: BlockId, owner: OpId) -> Result<Program, RuntimeError> {
-        let err = |m: String| RuntimeError::Unsupported { op: ctx.ident_str(ir.op(owner).name()).to_string(), message: m };
+        let err =
+            |m: String| RuntimeError::Unsupported { op: ctx.ident_str(ir.op(owner).name()).to_string(), message: m };
         let mut regs: FxHashMap<Value, usize> = FxHashMap::default();
         let args = ir.block(block).args();
         for (i, a) in args.iter().enumerate() {
@@ -64,7 +65,10 @@ impl Program {
             let o = ir.op(op);
             let name = ctx.ident_str(o.name());
             let operand = |k: usize| -> Result<usize, RuntimeError> {
-                o.operands().get(k).and_then(|v| regs.get(v).copied()).ok_or_else(|| err(format!("{name}: operand {k} is not defined in the body")))
+                o.operands()
+                    .get(k)
+                    .and_then(|v| regs.get(v).copied())
+                    .ok_or_else(|| err(format!("{name}: operand {k} is not defined in the body")))
             };
             if name == "kernel.yield" {
                 result = Some(operand(0)?);

@@ -80,7 +80,8 @@ fn random_graph(c: &mut Choices) -> String {
         let v = fresh(&mut k);
         let out = match choice {
             0 | 1 => {
-                let op = c.pick(&["nn.relu", "nn.sigmoid", "nn.tanh", "nn.neg", "nn.abs", "nn.gelu", "nn.silu", "nn.relu6"]);
+                let op =
+                    c.pick(&["nn.relu", "nn.sigmoid", "nn.tanh", "nn.neg", "nn.abs", "nn.gelu", "nn.silu", "nn.relu6"]);
                 body += &format!("  {v} = \"{op}\"({x}) : ({}) -> {}\n", ty(&xs), ty(&xs));
                 xs
             }
@@ -98,7 +99,11 @@ fn random_graph(c: &mut Choices) -> String {
                 let (y, ys) = if four && c.below(3) == 0 {
                     let cs = vec![xs[1], 1, 1];
                     let cv = fresh(&mut k);
-                    body += &format!("  {cv} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &cs, 0.0, 1.0), ty(&cs));
+                    body += &format!(
+                        "  {cv} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                        dense(c, &cs, 0.0, 1.0),
+                        ty(&cs)
+                    );
                     (cv, cs)
                 } else {
                     same[c.below(same.len())].clone()
@@ -123,12 +128,20 @@ fn random_graph(c: &mut Choices) -> String {
                 };
                 let w = fresh(&mut k);
                 let fan_in = (ws[1] * kernel * kernel) as f64;
-                body += &format!("  {w} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &ws, 0.0, 1.0 / fan_in.sqrt()), ty(&ws));
+                body += &format!(
+                    "  {w} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                    dense(c, &ws, 0.0, 1.0 / fan_in.sqrt()),
+                    ty(&ws)
+                );
                 let mut operands = format!("{x}, {w}");
                 let mut types = format!("{}, {}", ty(&xs), ty(&ws));
                 if c.below(2) == 0 {
                     let b = fresh(&mut k);
-                    body += &format!("  {b} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &[o], 0.0, 0.5), ty(&[o]));
+                    body += &format!(
+                        "  {b} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                        dense(c, &[o], 0.0, 0.5),
+                        ty(&[o])
+                    );
                     operands += &format!(", {b}");
                     types += &format!(", {}", ty(&[o]));
                 }
@@ -142,7 +155,11 @@ fn random_graph(c: &mut Choices) -> String {
                         .map(|i| {
                             let p = fresh(&mut k);
                             let (lo, scale) = if i == 3 { (1.0, 0.5) } else { (0.0, 1.0) };
-                            body += &format!("  {p} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &[o], lo, scale), ty(&[o]));
+                            body += &format!(
+                                "  {p} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                                dense(c, &[o], lo, scale),
+                                ty(&[o])
+                            );
                             p
                         })
                         .collect();
@@ -165,7 +182,11 @@ fn random_graph(c: &mut Choices) -> String {
                 let pool = Pool2d { kernel: [2, 2], strides: [2, 2], padding: [0; 4], layout: shape::Layout::Nchw };
                 match pool.output(&xs) {
                     Ok(os) => {
-                        body += &format!("  {v} = \"{op}\"({x}) {{kernel = [2, 2], strides = [2, 2]}} : ({}) -> {}\n", ty(&xs), ty(&os));
+                        body += &format!(
+                            "  {v} = \"{op}\"({x}) {{kernel = [2, 2], strides = [2, 2]}} : ({}) -> {}\n",
+                            ty(&xs),
+                            ty(&os)
+                        );
                         os
                     }
                     Err(_) => {
@@ -178,16 +199,22 @@ fn random_graph(c: &mut Choices) -> String {
                 // A transpose pair that cancels, or a reshape round trip.
                 let t = fresh(&mut k);
                 let ts = vec![xs[0], xs[2], xs[3], xs[1]];
-                body += &format!("  {t} = \"nn.transpose\"({x}) {{perm = [0, 2, 3, 1]}} : ({}) -> {}\n", ty(&xs), ty(&ts));
-                body += &format!("  {v} = \"nn.transpose\"({t}) {{perm = [0, 3, 1, 2]}} : ({}) -> {}\n", ty(&ts), ty(&xs));
+                body +=
+                    &format!("  {t} = \"nn.transpose\"({x}) {{perm = [0, 2, 3, 1]}} : ({}) -> {}\n", ty(&xs), ty(&ts));
+                body +=
+                    &format!("  {v} = \"nn.transpose\"({t}) {{perm = [0, 3, 1, 2]}} : ({}) -> {}\n", ty(&ts), ty(&xs));
                 xs
             }
             _ => {
                 let flat = vec![xs.iter().product::<i64>()];
                 let r = fresh(&mut k);
                 body += &format!("  {r} = \"nn.reshape\"({x}) {{shape = [-1]}} : ({}) -> {}\n", ty(&xs), ty(&flat));
-                body += &format!("  {v} = \"nn.reshape\"({r}) {{shape = [{}]}} : ({}) -> {}\n",
-                    xs.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "), ty(&flat), ty(&xs));
+                body += &format!(
+                    "  {v} = \"nn.reshape\"({r}) {{shape = [{}]}} : ({}) -> {}\n",
+                    xs.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+                    ty(&flat),
+                    ty(&xs)
+                );
                 xs
             }
         };
@@ -222,7 +249,8 @@ fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (
         pm.run(ctx, &mut m.ir, m.root).unwrap_or_else(|e| panic!("{e:?}\n{src}"));
     }
     let printed = strata_ir::print_module(ctx, &m, &Default::default());
-    let out = run_function(ctx, &m.ir, first_func(&m.ir, m.root), inputs.to_vec()).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    let out = run_function(ctx, &m.ir, first_func(&m.ir, m.root), inputs.to_vec())
+        .unwrap_or_else(|e| panic!("{e}\n{printed}"));
     (out, printed)
 }
 

@@ -110,7 +110,12 @@ fn resnet18_optimized_runs_like_the_original() {
     let text = strata_benches::models::resnet_at(18, 32);
     let before = parse_source(&ctx, "resnet18-32.mlir", &text, &ParseOptions::default()).unwrap();
     for target in ["x86-64", "aarch64", "gpu"] {
-        let after = optimize(&ctx, &text, "resnet18-32.mlir", &format!("builtin.module(func.func(egraph-opt{{target={target}}}))"));
+        let after = optimize(
+            &ctx,
+            &text,
+            "resnet18-32.mlir",
+            &format!("builtin.module(func.func(egraph-opt{{target={target}}}))"),
+        );
         same_results(&ctx, &before, &after, 7);
     }
 }

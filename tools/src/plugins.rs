@@ -4,7 +4,8 @@ use std::ffi::{c_char, CStr};
 
 use libloading::Library;
 use strata_ir::pass::plugin::{
-    DialectPluginInfo, PassPluginInfo, BUILD_ID, DIALECT_PLUGIN_ENTRY, PASS_PLUGIN_ENTRY, PLUGIN_API_VERSION,
+    DialectPluginInfo, PassPluginInfo, BUILD_ID, DIALECT_PLUGIN_ENTRY, LAYOUT_FINGERPRINT, PASS_PLUGIN_ENTRY,
+    PLUGIN_API_VERSION,
 };
 use strata_ir::pass::PassRegistry;
 use strata_ir::Context;
@@ -24,6 +25,10 @@ pub enum PluginError {
         "plugin '{name}' ({path}) was built with {found}, but this tool was built with {expected}; Rust has no stable ABI, so rebuild the plugin with the same toolchain and strata version"
     )]
     Toolchain { path: String, name: String, found: String, expected: String },
+    #[error(
+        "plugin '{name}' ({path}) shares strata's types with other layouts than this tool (fingerprint {found:#x}, expected {expected:#x}): a dependency was built with other features; build the plugin and the tool in one cargo build of the same workspace"
+    )]
+    Layout { path: String, name: String, found: u64, expected: u64 },
     #[error("plugin '{name}' ({path}) failed to register")]
     Register { path: String, name: String },
 }
@@ -41,7 +46,7 @@ fn open(path: &str) -> Result<Library, PluginError> {
     unsafe { Library::new(path) }.map_err(|e| PluginError::Load { path: path.into(), reason: e.to_string() })
 }
 
-fn check(path: &str, api: u32, build: *const c_char, name: &str) -> Result<(), PluginError> {
+fn check(path: &str, api: u32, build: *const c_char, layout: u64, name: &str) -> Result<(), PluginError> {
     if api != PLUGIN_API_VERSION {
         return Err(PluginError::ApiVersion {
             path: path.into(),
@@ -55,23 +60,32 @@ fn check(path: &str, api: u32, build: *const c_char, name: &str) -> Result<(), P
     if found != expected {
         return Err(PluginError::Toolchain { path: path.into(), name: name.into(), found, expected: expected.into() });
     }
+    if layout != LAYOUT_FINGERPRINT {
+        return Err(PluginError::Layout {
+            path: path.into(),
+            name: name.into(),
+            found: layout,
+            expected: LAYOUT_FINGERPRINT,
+        });
+    }
     Ok(())
 }
 
 /// What both kinds of entry point report.
 trait EntryInfo {
-    fn header(&self) -> (u32, *const c_char, *const c_char);
+    /// API version, build id, layout fingerprint, name.
+    fn header(&self) -> (u32, *const c_char, u64, *const c_char);
 }
 
 impl EntryInfo for PassPluginInfo {
-    fn header(&self) -> (u32, *const c_char, *const c_char) {
-        (self.api_version, self.build_id, self.plugin_name)
+    fn header(&self) -> (u32, *const c_char, u64, *const c_char) {
+        (self.api_version, self.build_id, self.layout, self.plugin_name)
     }
 }
 
 impl EntryInfo for DialectPluginInfo {
-    fn header(&self) -> (u32, *const c_char, *const c_char) {
-        (self.api_version, self.build_id, self.plugin_name)
+    fn header(&self) -> (u32, *const c_char, u64, *const c_char) {
+        (self.api_version, self.build_id, self.layout, self.plugin_name)
     }
 }
 
@@ -91,9 +105,9 @@ fn load<I: EntryInfo>(
         entry,
     })?;
     let info = get();
-    let (api, build, name) = info.header();
+    let (api, build, layout, name) = info.header();
     let name = text(name);
-    check(path, api, build, &name)?;
+    check(path, api, build, layout, &name)?;
     if !register(&info) {
         return Err(PluginError::Register { path: path.into(), name });
     }

@@ -143,7 +143,7 @@ fn missing_and_foreign_plugins_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not load plugin '/nonexistent/libnothing.so'"));
 
     // Shared libraries built from C: one without the entry point, one for another API
-    // version, one claiming another toolchain.
+    // version, one claiming another toolchain, one whose shared types have other layouts.
     let Some(cc) = ["cc", "gcc"].into_iter().find(|c| Command::new(c).arg("--version").output().is_ok()) else {
         assert!(!require_all(), "STRATA_REQUIRE_ALL=1 but no C compiler was found");
         eprintln!("SKIPPED: no C compiler to build mismatched plugins");
@@ -159,22 +159,25 @@ fn missing_and_foreign_plugins_are_refused() {
         assert!(ok.success(), "cc failed on {name}");
         lib
     };
-    let info = |api: u32, build_id: &str| {
+    let info = |api: u32, build_id: &str, layout: u64| {
         format!(
             "#include <stdint.h>\n#include <stdbool.h>\n\
-             typedef struct {{ uint32_t api; const char* build; const char* name; const char* version; bool (*reg)(void*); }} Info;\n\
+             typedef struct {{ uint32_t api; const char* build; const char* name; const char* version; bool (*reg)(void*); uint64_t layout; }} Info;\n\
              static bool reg(void* r) {{ (void)r; return true; }}\n\
-             Info strataGetPassPluginInfo(void) {{ Info i = {{ {api}, \"{build_id}\", \"foreign\", \"1\", reg }}; return i; }}\n"
+             Info strataGetPassPluginInfo(void) {{ Info i = {{ {api}, \"{build_id}\", \"foreign\", \"1\", reg, {layout}ull }}; return i; }}\n"
         )
     };
+    use strata_ir::pass::plugin::{BUILD_ID, LAYOUT_FINGERPRINT, PLUGIN_API_VERSION};
     let no_entry = build("noentry", "int unrelated(void) { return 0; }\n");
-    let wrong_api = build("wrongapi", &info(999, "whatever"));
-    let wrong_build =
-        build("wrongbuild", &info(strata_ir::pass::plugin::PLUGIN_API_VERSION, "strata 0.0.0, rustc 1.0.0"));
+    let wrong_api = build("wrongapi", &info(999, "whatever", 0));
+    let wrong_build = build("wrongbuild", &info(PLUGIN_API_VERSION, "strata 0.0.0, rustc 1.0.0", LAYOUT_FINGERPRINT));
+    let wrong_layout =
+        build("wronglayout", &info(PLUGIN_API_VERSION, BUILD_ID.trim_end_matches('\0'), LAYOUT_FINGERPRINT ^ 1));
     for (lib, expected) in [
         (&no_entry, "is not a Strata pass plugin: it does not export 'strataGetPassPluginInfo'"),
         (&wrong_api, "was built for plugin API version 999, but this tool supports version"),
         (&wrong_build, "was built with strata 0.0.0, rustc 1.0.0, but this tool was built with strata"),
+        (&wrong_layout, "shares strata's types with other layouts than this tool"),
     ] {
         let out = strata_opt(&[&format!("--load-pass-plugin={}", lib.display())], Some(b""));
         assert_clean_failure(&out, expected);

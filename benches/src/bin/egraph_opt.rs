@@ -29,9 +29,23 @@ fn main() {
     println!("egraph-opt, target {}, median of {} runs (goal: under 1 s each)", args.target, args.runs);
     println!(
         "{:<10} {:>6} {:>9} {:>9} {:>6} {:<12} {:>10} {:>10} {:>10} {:>10} {:>11} {:>11} {:>7}",
-        "model", "ops", "e-nodes", "e-classes", "iters", "stop", "saturate", "extract", "fold", "total", "cost before", "cost after", "ratio"
+        "model",
+        "ops",
+        "e-nodes",
+        "e-classes",
+        "iters",
+        "stop",
+        "saturate",
+        "extract",
+        "fold",
+        "total",
+        "cost before",
+        "cost after",
+        "ratio"
     );
-    for (name, text) in [("resnet18", models::resnet(18)), ("resnet50", models::resnet(50)), ("bert-base", models::bert_base())] {
+    for (name, text) in
+        [("resnet18", models::resnet(18)), ("resnet50", models::resnet(50)), ("bert-base", models::bert_base())]
+    {
         let mut times: Vec<Duration> = Vec::new();
         let mut last = None;
         let mut ops = 0;

@@ -67,7 +67,7 @@ impl PassSlot {
 }
 
 pub(super) enum Entry {
-    Pass(PassSlot),
+    Pass(Box<PassSlot>),
     Nested(OpPassManager),
 }
 
@@ -147,7 +147,7 @@ impl OpPassManager {
                 return n.add_slot(slot, implicit_nesting);
             }
         }
-        self.entries.push(Entry::Pass(slot));
+        self.entries.push(Entry::Pass(Box::new(slot)));
         Ok(())
     }
 

@@ -9,9 +9,12 @@
 //! });
 //! ```
 //!
-//! The host checks [`PLUGIN_API_VERSION`] and the build id (strata version and `rustc -V`)
-//! before calling anything else: Rust types cross the boundary, so both sides must come
-//! from the same toolchain and strata version.
+//! The host checks [`PLUGIN_API_VERSION`], the build id (strata version and `rustc -V`) and a
+//! fingerprint of the layouts of the types that cross the boundary ([`LAYOUT_FINGERPRINT`])
+//! before calling anything else: Rust types cross the boundary, so both sides must come from
+//! the same toolchain and strata version, and their shared dependencies must be built with the
+//! same features (cargo unifies features per build, so a plugin built alone can get other
+//! layouts than the tool it is loaded into).
 
 use std::ffi::c_char;
 
@@ -20,10 +23,38 @@ use crate::Context;
 
 /// Version of the plugin entry-point layout; bumped when [`PassPluginInfo`] or
 /// [`DialectPluginInfo`] change.
-pub const PLUGIN_API_VERSION: u32 = 1;
+pub const PLUGIN_API_VERSION: u32 = 2;
 
 /// Strata version and compiler, NUL-terminated, as this copy of strata-ir was built.
 pub const BUILD_ID: &str = concat!("strata ", env!("CARGO_PKG_VERSION"), ", ", env!("STRATA_RUSTC_VERSION"), "\0");
+
+/// Sizes and alignments of the types a plugin shares with its host, folded into one number.
+pub const LAYOUT_FINGERPRINT: u64 = {
+    use std::mem::{align_of, size_of};
+    let parts = [
+        size_of::<Context>(),
+        align_of::<Context>(),
+        size_of::<crate::Ir>(),
+        size_of::<crate::Operation>(),
+        size_of::<crate::Block>(),
+        size_of::<crate::ValueData>(),
+        size_of::<crate::OpDef>(),
+        size_of::<PassRegistry>(),
+        size_of::<super::PassInfo>(),
+        size_of::<super::PassContext<'static>>(),
+        size_of::<crate::Diagnostic>(),
+        size_of::<smallvec::SmallVec<[u32; 4]>>(),
+    ];
+    // FNV-1a over the numbers.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < parts.len() {
+        h ^= parts[i] as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
+};
 
 /// Symbol a pass plugin exports.
 pub const PASS_PLUGIN_ENTRY: &str = "strataGetPassPluginInfo";
@@ -40,6 +71,8 @@ pub struct PassPluginInfo {
     pub plugin_version: *const c_char,
     /// Adds the plugin's passes; returns false if registration failed (a name clash).
     pub register: unsafe extern "C" fn(*mut PassRegistry) -> bool,
+    /// [`LAYOUT_FINGERPRINT`] of the plugin's build.
+    pub layout: u64,
 }
 
 /// What `strataGetDialectPluginInfo` returns.
@@ -51,6 +84,8 @@ pub struct DialectPluginInfo {
     pub plugin_version: *const c_char,
     /// Adds the plugin's dialects; returns false if registration failed.
     pub register: unsafe extern "C" fn(*mut Context) -> bool,
+    /// [`LAYOUT_FINGERPRINT`] of the plugin's build.
+    pub layout: u64,
 }
 
 /// Registers a plugin's passes with every pass wrapped so that a panic inside it is caught
@@ -106,6 +141,7 @@ macro_rules! pass_plugin {
                 plugin_name: concat!($name, "\0").as_ptr().cast(),
                 plugin_version: concat!($version, "\0").as_ptr().cast(),
                 register,
+                layout: $crate::pass::plugin::LAYOUT_FINGERPRINT,
             }
         }
     };
@@ -128,6 +164,7 @@ macro_rules! dialect_plugin {
                 plugin_name: concat!($name, "\0").as_ptr().cast(),
                 plugin_version: concat!($version, "\0").as_ptr().cast(),
                 register,
+                layout: $crate::pass::plugin::LAYOUT_FINGERPRINT,
             }
         }
     };

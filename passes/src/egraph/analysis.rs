@@ -14,10 +14,24 @@ pub enum Data {
     /// compile time); `depth` the fewest ops between it and the graph's leaves, over all its
     /// nodes. Fusion only builds kernels whose operands are shallower than their class, so a
     /// cyclic e-graph (`x = neg(neg(x))`) cannot be unrolled into ever larger kernels.
-    Tensor { shape: Vec<i64>, elem: Symbol, constant: bool, depth: u32 },
+    ///
+    /// `layout` is what the tensor's 4-D (or blocked 5-D) dimensions mean where an op fixes
+    /// it: a convolution or pool's `layout`, a relayout's `to`, carried through elementwise
+    /// ops; `None` where nothing says (graph inputs are NCHW by convention).
+    Tensor {
+        shape: Vec<i64>,
+        elem: Symbol,
+        constant: bool,
+        depth: u32,
+        layout: Option<Layout>,
+    },
     /// A kernel's scalar body: how many inputs it reads (highest `arg` + 1), its operation
     /// count, and floating-point operations per element.
-    Body { arity: usize, ops: usize, flops: f64 },
+    Body {
+        arity: usize,
+        ops: usize,
+        flops: f64,
+    },
     Int(i64),
     Ints(Vec<i64>),
     Word(Symbol),
@@ -25,6 +39,12 @@ pub enum Data {
 }
 
 impl Data {
+    pub fn layout(&self) -> Option<Layout> {
+        match self {
+            Data::Tensor { layout, .. } => *layout,
+            _ => None,
+        }
+    }
     pub fn depth(&self) -> u32 {
         match self {
             Data::Tensor { depth, .. } => *depth,
@@ -140,6 +160,23 @@ fn scalar(g: &NnGraph, name: &str, c: &[Id]) -> Data {
     Data::Body { arity, ops, flops: total }
 }
 
+/// The layout an op's result is in: fixed by convolutions, pools and relayouts; carried by
+/// elementwise ops from a same-shaped operand.
+fn produced_layout(g: &NnGraph, name: &str, c: &[Id]) -> Option<Layout> {
+    let word = |i: usize| match c.get(i).map(|k| &g[*k].data) {
+        Some(Data::Word(w)) => Layout::parse(w.as_str()),
+        _ => None,
+    };
+    match name {
+        "nn.conv2d" | "kernel.conv2d" => word(4),
+        "nn.max_pool2d" | "nn.avg_pool2d" => word(3),
+        "nn.relayout" => word(1),
+        "kernel.elementwise" => c[1..].iter().find_map(|k| g[*k].data.layout()),
+        _ if super::language::elementwise(name).is_some() => c.iter().find_map(|k| g[*k].data.layout()),
+        _ => None,
+    }
+}
+
 fn layout(g: &NnGraph, id: Id) -> Result<Layout, String> {
     match &g[id].data {
         Data::Word(w) => Layout::parse(w.as_str()).ok_or_else(|| format!("unknown layout {w}")),
@@ -160,7 +197,8 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
     let constant = c.iter().all(|k| !matches!(g[*k].data, Data::Tensor { constant: false, .. }));
     // Constants are computed at compile time: leaves, as far as run time goes.
     let depth = if constant { 0 } else { 1 + c.iter().map(|k| g[*k].data.depth()).max().unwrap_or(0) };
-    let out = |shape: Vec<i64>, elem: Symbol| Ok(Data::Tensor { shape, elem, constant, depth });
+    let produced = produced_layout(g, name, c);
+    let out = |shape: Vec<i64>, elem: Symbol| Ok(Data::Tensor { shape, elem, constant, depth, layout: produced });
     match name {
         "nn.add" | "nn.sub" | "nn.mul" | "nn.div" | "nn.max" | "nn.min" | "nn.pow" => {
             let ((a, e), (b, _)) = (operand(0)?, operand(1)?);
@@ -276,7 +314,7 @@ impl Analysis<Node> for NnAnalysis {
                 match egraph[c[0]].data {
                     Data::Int(i) if (i as usize) < table.len() => {
                         let (shape, elem) = table[i as usize].clone();
-                        Data::Tensor { shape, elem, constant: s.as_str() == "const", depth: 0 }
+                        Data::Tensor { shape, elem, constant: s.as_str() == "const", depth: 0, layout: None }
                     }
                     _ => Data::Invalid(format!("no {s} with that index")),
                 }
@@ -284,7 +322,13 @@ impl Analysis<Node> for NnAnalysis {
             Node::Op(s, c) if s.as_str() == "fill" => match (&egraph[c[1]].data, &egraph[c[0]].data) {
                 (Data::Ints(shape), Data::Word(value)) => {
                     let elem = value.as_str().rsplit(':').next().unwrap_or("f32").trim();
-                    Data::Tensor { shape: shape.clone(), elem: Symbol::from(elem), constant: true, depth: 0 }
+                    Data::Tensor {
+                        shape: shape.clone(),
+                        elem: Symbol::from(elem),
+                        constant: true,
+                        depth: 0,
+                        layout: None,
+                    }
                 }
                 _ => Data::Invalid("(fill value [shape])".into()),
             },
@@ -303,18 +347,21 @@ impl Analysis<Node> for NnAnalysis {
                 DidMerge(true, false)
             }
             (_, Data::Invalid(_)) => DidMerge(false, true),
-            // A class is constant if any of its nodes computes it from constants alone, and as
-            // shallow as its shallowest node.
-            (Data::Tensor { constant: a, depth: da, .. }, Data::Tensor { constant: b, depth: db, .. })
-                if a != b || da != db =>
-            {
+            // A class is constant if any of its nodes computes it from constants alone, as
+            // shallow as its shallowest node, and in the layout any node knows.
+            (
+                Data::Tensor { constant: a, depth: da, layout: la, .. },
+                Data::Tensor { constant: b, depth: db, layout: lb, .. },
+            ) if a != b || da != db || la != lb => {
                 let constant = *a || *b;
                 let depth = if constant { 0 } else { (*da).min(*db) };
-                let to_changed = constant != *a || depth != *da;
-                let from_changed = constant != *b || depth != *db;
-                if let Data::Tensor { constant: c, depth: d, .. } = x {
+                let layout = la.or(*lb);
+                let to_changed = constant != *a || depth != *da || layout != *la;
+                let from_changed = constant != *b || depth != *db || layout != *lb;
+                if let Data::Tensor { constant: c, depth: d, layout: l, .. } = x {
                     *c = constant;
                     *d = depth;
+                    *l = layout;
                 }
                 DidMerge(to_changed, from_changed)
             }

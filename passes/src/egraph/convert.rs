@@ -4,8 +4,8 @@
 use egg::{Id, Symbol};
 use rustc_hash::FxHashMap;
 use strata_ir::{
-    AttrKind, Attribute, Builder, Context, DenseArrayValues, DenseElements, DenseValue, InsertPoint, Ir, OpId, OpState, Type,
-    Value,
+    AttrKind, Attribute, Builder, Context, DenseArrayValues, DenseElements, DenseValue, InsertPoint, Ir, OpId, OpState,
+    Type, Value,
 };
 
 use super::analysis::{Data, NnAnalysis, NnGraph};
@@ -163,7 +163,8 @@ fn build(
         "const" => ir.op(g.constants[index(children[0])]).result(0),
         "fill" => {
             let value = word_float(g, children[0]).unwrap_or(0.0);
-            let dense = ctx.intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Splat(float(ctx, value, elem)) });
+            let dense = ctx
+                .intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Splat(float(ctx, value, elem)) });
             Builder::new(ctx, ir, InsertPoint::Before(g.terminator)).value("nn.constant", &[], ty, &[("value", dense)])
         }
         op => {
@@ -182,7 +183,10 @@ fn build(
                     let tensors = &rest[2..];
                     let segments = [1, 1, nbias as i64, tensors.len() as i64 - 2 - nbias as i64];
                     let i32t = ctx.integer_type(32);
-                    let seg = ctx.intern_attr(AttrKind::DenseArray { element: i32t, values: DenseArrayValues::Int(segments.to_vec()) });
+                    let seg = ctx.intern_attr(AttrKind::DenseArray {
+                        element: i32t,
+                        values: DenseArrayValues::Int(segments.to_vec()),
+                    });
                     attrs.push(("operandSegmentSizes", seg));
                     (Some((rest[1], 2 + nbias)), tensors)
                 }
@@ -195,7 +199,8 @@ fn build(
             match body {
                 None => b.value(op, &operands, ty, &attrs),
                 Some((body, skip)) => {
-                    let mut state = OpState::new(ctx, op, ctx.unknown_loc()).operands(&operands).results(&[ty]).regions(1);
+                    let mut state =
+                        OpState::new(ctx, op, ctx.unknown_loc()).operands(&operands).results(&[ty]).regions(1);
                     for (n, a) in &attrs {
                         state = state.attr(ctx, n, *a);
                     }
@@ -338,7 +343,8 @@ impl ScalarBuilder<'_> {
                 }
             }
             "s.gelu" => {
-                let (half, one, r2) = (self.constant(b, 0.5), self.constant(b, 1.0), self.constant(b, std::f64::consts::FRAC_1_SQRT_2));
+                let (half, one, r2) =
+                    (self.constant(b, 0.5), self.constant(b, 1.0), self.constant(b, std::f64::consts::FRAC_1_SQRT_2));
                 let scaled = bin(b, "arith.mulf", x[0], r2);
                 let e = un(b, "math.erf", scaled);
                 let sum = bin(b, "arith.addf", one, e);

@@ -75,10 +75,21 @@ pub struct ConvProblem {
 #[derive(Clone, Debug)]
 pub enum Work {
     Conv(ConvProblem),
-    Matmul { batch: f64, m: f64, n: f64, k: f64, epilogue_flops: f64, extra_bytes: f64 },
+    Matmul {
+        batch: f64,
+        m: f64,
+        n: f64,
+        k: f64,
+        epilogue_flops: f64,
+        extra_bytes: f64,
+    },
     /// Reads and writes memory once, computing `flops` on the way (elementwise, pooling,
     /// norms, relayouts, copies).
-    Streaming { bytes_read: f64, bytes_written: f64, flops: f64 },
+    Streaming {
+        bytes_read: f64,
+        bytes_written: f64,
+        flops: f64,
+    },
 }
 
 /// Estimates how long a kernel runs, in seconds.
@@ -138,7 +149,8 @@ impl Analytical {
             (_, Im2colGemm, _) => 0.7,
             (Target::Gpu, ImplicitGemm, Nhwc) => 0.75,
             (_, ImplicitGemm, _) => 0.4,
-            (Target::X86_64, Winograd2x3 | Winograd4x3, Nchw8c) | (Target::Aarch64, Winograd2x3 | Winograd4x3, Nchw4c) => 0.6,
+            (Target::X86_64, Winograd2x3 | Winograd4x3, Nchw8c)
+            | (Target::Aarch64, Winograd2x3 | Winograd4x3, Nchw4c) => 0.6,
             (_, Winograd2x3 | Winograd4x3, _) => 0.45,
             (_, Fft, _) => 0.35,
         }
@@ -227,7 +239,10 @@ mod tests {
         let direct = resnet_conv(ConvAlgorithm::Direct, Layout::Nchw);
         assert!(resnet_conv(ConvAlgorithm::Winograd2x3, Layout::Nchw) < direct);
         assert!(resnet_conv(ConvAlgorithm::Direct, Layout::Nchw8c) < direct);
-        assert!(resnet_conv(ConvAlgorithm::Winograd4x3, Layout::Nchw8c) < resnet_conv(ConvAlgorithm::Winograd2x3, Layout::Nchw8c));
+        assert!(
+            resnet_conv(ConvAlgorithm::Winograd4x3, Layout::Nchw8c)
+                < resnet_conv(ConvAlgorithm::Winograd2x3, Layout::Nchw8c)
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::language::Node;
 /// Fill colours: kernels by kind, convolutions and pools by layout.
 fn colour(name: &str, layout: Option<&str>) -> &'static str {
     match (name, layout) {
+        ("kernel.elementwise", Some("NCHW8c" | "NCHW4c" | "NHWC")) => "lightsteelblue",
         ("kernel.elementwise", _) => "lightblue",
         ("kernel.conv2d" | "kernel.matmul", _) => "orange",
         ("nn.relayout", _) => "pink",
@@ -30,7 +31,7 @@ fn colour(name: &str, layout: Option<&str>) -> &'static str {
 pub fn render(g: &Graph, choose: &dyn Fn(Id) -> Node, own: OwnCost) -> String {
     let eg = &g.egraph;
     let mut out = String::from("digraph egraph_opt {\n  node [shape=box, style=filled, fontname=\"monospace\"];\n");
-    let _ = writeln!(out, "  legend [label=\"blue: fused elementwise\\norange: conv/matmul + epilogue\\npink: relayout\\ngreen NHWC, khaki NCHW8c, cyan NCHW4c\", fillcolor=white, shape=note];");
+    let _ = writeln!(out, "  legend [label=\"blue: fused elementwise (steel: in a non-NCHW layout)\\norange: conv/matmul + epilogue\\npink: relayout\\ngreen NHWC, khaki NCHW8c, cyan NCHW4c\", fillcolor=white, shape=note];");
     let mut seen = FxHashSet::default();
     let mut stack: Vec<Id> = g.roots.iter().map(|r| eg.find(*r)).collect();
     while let Some(c) = stack.pop() {
@@ -40,11 +41,10 @@ pub fn render(g: &Graph, choose: &dyn Fn(Id) -> Node, own: OwnCost) -> String {
         let node = choose(c);
         let name = node.op_name().unwrap_or("?");
         let mut label = name.to_string();
-        let mut layout = None;
+        let layout = eg[c].data.layout().map(|l| l.name());
         for child in node.children() {
             match &eg[*child].data {
                 Data::Word(w) if matches!(w.as_str(), "NCHW" | "NHWC" | "NCHW4c" | "NCHW8c") => {
-                    layout = Some(w.as_str());
                     let _ = write!(label, " {w}");
                 }
                 Data::Word(w) if name.ends_with("conv2d") => {
@@ -74,7 +74,11 @@ pub fn render(g: &Graph, choose: &dyn Fn(Id) -> Node, own: OwnCost) -> String {
         }
     }
     for (i, r) in g.roots.iter().enumerate() {
-        let _ = writeln!(out, "  out{i} [label=\"return #{i}\", shape=oval, fillcolor=white];\n  c{} -> out{i};", eg.find(*r));
+        let _ = writeln!(
+            out,
+            "  out{i} [label=\"return #{i}\", shape=oval, fillcolor=white];\n  c{} -> out{i};",
+            eg.find(*r)
+        );
     }
     out.push_str("}\n");
     out

@@ -70,7 +70,8 @@ impl<'a> DagExtractor<'a> {
                 if !cost.is_finite() {
                     continue;
                 }
-                let Some(sets) = node.children().iter().map(|c| best.get(&g.find(*c)).map(|b| &b.1)).collect::<Option<Vec<_>>>()
+                let Some(sets) =
+                    node.children().iter().map(|c| best.get(&g.find(*c)).map(|b| &b.1)).collect::<Option<Vec<_>>>()
                 else {
                     continue;
                 };
@@ -124,7 +125,10 @@ impl<'a> DagExtractor<'a> {
                 let current = choice[&class];
                 for k in 0..g[class].nodes.len() {
                     let node = &g[class].nodes[k];
-                    if k == current || !costs[&class][k].is_finite() || node.children().iter().any(|c| !choice.contains_key(&g.find(*c))) {
+                    if k == current
+                        || !costs[&class][k].is_finite()
+                        || node.children().iter().any(|c| !choice.contains_key(&g.find(*c)))
+                    {
                         continue;
                     }
                     choice.insert(class, k);
@@ -159,15 +163,10 @@ impl<'a> DagExtractor<'a> {
     /// The cost of everything `roots` need, each class once; infinite if the choices form a
     /// cycle.
     pub fn cost(&self, g: &NnGraph, roots: &[Id]) -> f64 {
-        let choice: FxHashMap<Id, usize> = self
-            .chosen
-            .iter()
-            .filter_map(|(c, n)| g[*c].nodes.iter().position(|m| m == n).map(|k| (*c, k)))
-            .collect();
-        let costs: FxHashMap<Id, Vec<f64>> = choice
-            .keys()
-            .map(|c| (*c, g[*c].nodes.iter().map(|n| (self.own)(*c, n)).collect()))
-            .collect();
+        let choice: FxHashMap<Id, usize> =
+            self.chosen.iter().filter_map(|(c, n)| g[*c].nodes.iter().position(|m| m == n).map(|k| (*c, k))).collect();
+        let costs: FxHashMap<Id, Vec<f64>> =
+            choice.keys().map(|c| (*c, g[*c].nodes.iter().map(|n| (self.own)(*c, n)).collect())).collect();
         whole_cost(g, roots, &choice, &costs)
     }
 }
@@ -175,11 +174,8 @@ impl<'a> DagExtractor<'a> {
 impl DagExtractor<'_> {
     /// The classes the chosen nodes reach from `roots`.
     pub fn reachable(&self, g: &NnGraph, roots: &[Id]) -> rustc_hash::FxHashSet<Id> {
-        let choice: FxHashMap<Id, usize> = self
-            .chosen
-            .iter()
-            .filter_map(|(c, n)| g[*c].nodes.iter().position(|m| m == n).map(|k| (*c, k)))
-            .collect();
+        let choice: FxHashMap<Id, usize> =
+            self.chosen.iter().filter_map(|(c, n)| g[*c].nodes.iter().position(|m| m == n).map(|k| (*c, k))).collect();
         reachable(g, roots, &choice).into_iter().collect()
     }
 }

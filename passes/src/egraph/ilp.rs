@@ -8,7 +8,10 @@
 use std::time::Duration;
 
 use egg::{Id, Language};
-use good_lp::{microlp, variable, Expression, ProblemVariables, Solution, SolverModel, Variable, WithInitialSolution, WithTimeLimit};
+use good_lp::{
+    microlp, variable, Expression, ProblemVariables, Solution, SolverModel, Variable, WithInitialSolution,
+    WithTimeLimit,
+};
 use rustc_hash::FxHashMap;
 
 use super::analysis::NnGraph;
@@ -91,8 +94,11 @@ pub fn extract<'a>(
         .with_time_limit(time_limit.as_secs_f64())
         .solve()
         .map_err(|e| IlpError::Solver(e.to_string()))?;
-    let mut chosen: FxHashMap<Id, Node> =
-        g.classes().filter(|c| c.data.shape().is_none()).filter_map(|c| c.nodes.first().map(|n| (c.id, n.clone()))).collect();
+    let mut chosen: FxHashMap<Id, Node> = g
+        .classes()
+        .filter(|c| c.data.shape().is_none())
+        .filter_map(|c| c.nodes.first().map(|n| (c.id, n.clone())))
+        .collect();
     for (c, k, v, _) in &picks {
         if solution.value(*v) > 0.5 {
             chosen.insert(*c, g[*c].nodes[*k].clone());

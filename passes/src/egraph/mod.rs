@@ -34,32 +34,38 @@ const FAMILIES: &[&str] = &["simplify", "fusion", "layout", "algorithm"];
 const EXTRACTIONS: &[&str] = &["greedy-dag", "ilp"];
 
 pub fn info() -> PassInfo {
-    PassInfo::new("egraph-opt", "EGraphOpt", "Optimize nn graphs by equality saturation: fusion, layouts, algorithms", |o, _| {
-        let mut extra = Vec::new();
-        let file = o.str("rules-file");
-        if !file.is_empty() {
-            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read rules file '{file}': {e}"))?;
-            extra = rules::parse_rules(&text).map_err(|e| format!("{file}: {e}"))?;
-        }
-        let families = o.strings("rules");
-        if let Some(bad) = families.iter().find(|f| !FAMILIES.contains(&f.as_str())) {
-            return Err(format!("unknown rule family '{bad}'; families are: {}", FAMILIES.join(", ")));
-        }
-        let target = Target::parse(o.str("target")).ok_or("unknown target")?;
-        Ok(Box::new(EGraphOpt {
-            extra,
-            families,
-            target,
-            node_limit: o.int("node-limit").max(1) as usize,
-            iter_limit: o.int("iter-limit").max(1) as usize,
-            time_limit: Duration::from_millis(o.int("time-limit-ms").max(1) as u64),
-            print_stats: o.bool("print-stats"),
-            dot_file: o.str("dot-file").to_string(),
-            ilp: o.str("extraction") == "ilp",
-            ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
-            ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
-        }))
-    })
+    PassInfo::new(
+        "egraph-opt",
+        "EGraphOpt",
+        "Optimize nn graphs by equality saturation: fusion, layouts, algorithms",
+        |o, _| {
+            let mut extra = Vec::new();
+            let file = o.str("rules-file");
+            if !file.is_empty() {
+                let text =
+                    std::fs::read_to_string(file).map_err(|e| format!("cannot read rules file '{file}': {e}"))?;
+                extra = rules::parse_rules(&text).map_err(|e| format!("{file}: {e}"))?;
+            }
+            let families = o.strings("rules");
+            if let Some(bad) = families.iter().find(|f| !FAMILIES.contains(&f.as_str())) {
+                return Err(format!("unknown rule family '{bad}'; families are: {}", FAMILIES.join(", ")));
+            }
+            let target = Target::parse(o.str("target")).ok_or("unknown target")?;
+            Ok(Box::new(EGraphOpt {
+                extra,
+                families,
+                target,
+                node_limit: o.int("node-limit").max(1) as usize,
+                iter_limit: o.int("iter-limit").max(1) as usize,
+                time_limit: Duration::from_millis(o.int("time-limit-ms").max(1) as u64),
+                print_stats: o.bool("print-stats"),
+                dot_file: o.str("dot-file").to_string(),
+                ilp: o.str("extraction") == "ilp",
+                ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
+                ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
+            }))
+        },
+    )
     .anchor("func.func")
     .option(OptionSpec::choice("target", TARGETS, "x86-64", "The target whose layouts, algorithms and costs apply"))
     .option(OptionSpec::list(
@@ -205,7 +211,12 @@ pub struct Report {
 impl EGraphOpt {
     /// Optimizes the body of `func` in place; `None` when the body is not a graph the e-graph
     /// models (ops outside `nn`, several blocks), which is left as it is.
-    pub fn optimize(&self, ctx: &strata_ir::Context, ir: &mut strata_ir::Ir, func: strata_ir::OpId) -> Result<Option<Report>, Diagnostic> {
+    pub fn optimize(
+        &self,
+        ctx: &strata_ir::Context,
+        ir: &mut strata_ir::Ir,
+        func: strata_ir::OpId,
+    ) -> Result<Option<Report>, Diagnostic> {
         let start = Instant::now();
         let Some(graph) = convert::read(ctx, ir, func) else { return Ok(None) };
         let provider = Analytical::new(self.target);
@@ -232,7 +243,10 @@ impl EGraphOpt {
         let greedy = extract::DagExtractor::new(&egraph, &graph.roots, &own);
         let (extractor, extraction_method) = if self.ilp {
             match ilp::extract(&egraph, &graph.roots, &own, &greedy, self.ilp_max_nodes, self.ilp_time_limit) {
-                Ok(x) if x.covers(&egraph, &graph.roots) && x.cost(&egraph, &graph.roots) <= greedy.cost(&egraph, &graph.roots) => {
+                Ok(x)
+                    if x.covers(&egraph, &graph.roots)
+                        && x.cost(&egraph, &graph.roots) <= greedy.cost(&egraph, &graph.roots) =>
+                {
                     (x, "ilp".to_string())
                 }
                 Ok(_) => (greedy, "greedy-dag (the ILP found nothing better)".to_string()),
@@ -295,7 +309,8 @@ impl Pass for EGraphOpt {
             return Ok(());
         };
         if self.print_stats {
-            let name = cx.ir.op(cx.op).attr(cx.ctx.ident("sym_name")).and_then(|a| cx.ctx.attr_as_str(a)).unwrap_or("?");
+            let name =
+                cx.ir.op(cx.op).attr(cx.ctx.ident("sym_name")).and_then(|a| cx.ctx.attr_as_str(a)).unwrap_or("?");
             eprintln!(
                 "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, extraction ({}) {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
                 r.e_nodes,

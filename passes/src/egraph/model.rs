@@ -38,7 +38,8 @@ impl NodeCost<'_> {
             None => 0.0,
         };
         // At equal cost, a convolution whose algorithm is chosen ranks before one left `any`.
-        let undecided = name.ends_with("conv2d") && matches!(&g[node.children()[5]].data, Data::Word(w) if w.as_str() == "any");
+        let undecided =
+            name.ends_with("conv2d") && matches!(&g[node.children()[5]].data, Data::Word(w) if w.as_str() == "any");
         if undecided {
             seconds * (1.0 + 1e-9)
         } else {

@@ -14,7 +14,8 @@ fn allows(algorithm: ConvAlgorithm) -> impl Fn(&mut NnGraph, Id, &Subst) -> bool
     let vars: Vec<Var> = ["?st", "?pd", "?dl", "?g", "?l", "?w"].iter().map(|v| v.parse().unwrap()).collect();
     move |g, _, s| {
         let d = |i: usize| &g[s[vars[i]]].data;
-        let (Data::Ints(st), Data::Ints(pd), Data::Ints(dl), Data::Int(groups), Data::Word(l)) = (d(0), d(1), d(2), d(3), d(4))
+        let (Data::Ints(st), Data::Ints(pd), Data::Ints(dl), Data::Int(groups), Data::Word(l)) =
+            (d(0), d(1), d(2), d(3), d(4))
         else {
             return false;
         };

@@ -30,7 +30,9 @@ pub fn rules() -> Vec<Rewrite<Node, NnAnalysis>> {
         let (lhs, rhs): (Pattern<Node>, Pattern<Node>) = (lhs.parse().unwrap(), rhs.parse().unwrap());
         rules.push(Rewrite::new(format!("kernel-{}", name.trim_start_matches("nn.")), lhs, rhs).unwrap());
     }
-    rules.push(Rewrite::new("fuse-elementwise", Fusible { into_epilogue: false }, Fuse { into_epilogue: false }).unwrap());
+    rules.push(
+        Rewrite::new("fuse-elementwise", Fusible { into_epilogue: false }, Fuse { into_epilogue: false }).unwrap(),
+    );
     rules.push(Rewrite::new("fuse-epilogue", Fusible { into_epilogue: true }, Fuse { into_epilogue: true }).unwrap());
     rules
 }
@@ -110,7 +112,14 @@ struct Fuse {
 }
 
 impl egg::Applier<Node, NnAnalysis> for Fuse {
-    fn apply_one(&self, g: &mut NnGraph, eclass: Id, _: &Subst, _: Option<&egg::PatternAst<Node>>, _: Symbol) -> Vec<Id> {
+    fn apply_one(
+        &self,
+        g: &mut NnGraph,
+        eclass: Id,
+        _: &Subst,
+        _: Option<&egg::PatternAst<Node>>,
+        _: Symbol,
+    ) -> Vec<Id> {
         let mut changed = Vec::new();
         for (consumer, producer_class, producer) in candidates(g, eclass, self.into_epilogue) {
             let fused = if self.into_epilogue {
@@ -258,4 +267,3 @@ fn epilogue(g: &mut NnGraph, consumer: &Node, p: Id, producer: &Node) -> Option<
     };
     Some(g.add(Node::op(kernel, children)))
 }
-

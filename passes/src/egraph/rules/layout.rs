@@ -16,6 +16,10 @@ fn fits(layout: Layout, x: &'static str, w: Option<&'static str>) -> impl Fn(&mu
     let xv: Var = x.parse().unwrap();
     let wv: Option<Var> = w.map(|w| w.parse().unwrap());
     move |g, _, s| {
+        // Only NCHW tensors (or tensors no op has put in another layout) enter a layout.
+        if g[s[xv]].data.layout().is_some_and(|l| l != Layout::Nchw) {
+            return false;
+        }
         let channels = |d: &Data, i: usize| d.shape().filter(|s| s.len() == 4).map(|s| s[i]);
         let Some(c) = channels(&g[s[xv]].data, 1) else { return false };
         let o = match wv {

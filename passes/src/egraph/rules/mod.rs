@@ -67,4 +67,3 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rewrite<Node, NnAnalysis>>, String>
     }
     Ok(out)
 }
-

@@ -76,7 +76,8 @@ pub fn rules() -> Vec<Rewrite<Node, NnAnalysis>> {
             parse("(nn.batch_norm ?eps ?x ?s ?bi ?m ?v)"),
             egg::ConditionalApplier {
                 condition: move |g: &mut NnGraph, id: Id, s: &Subst| {
-                    constants(&["?s", "?bi", "?m", "?v"])(g, id, s) && on("?x", |d| d.shape().is_some_and(|s| s.len() == 4))(g, id, s)
+                    constants(&["?s", "?bi", "?m", "?v"])(g, id, s)
+                        && on("?x", |d| d.shape().is_some_and(|s| s.len() == 4))(g, id, s)
                 },
                 applier: parse(&scale_shift),
             },
