@@ -319,3 +319,73 @@ pub fn split(x: &Tensor, axis: usize, outs: &[Vec<usize>]) -> Vec<Tensor> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(shape: &[usize]) -> Tensor {
+        Tensor::from_fn(shape, Elem::F32, |i| (i as f64 * 0.37).sin())
+    }
+
+    #[test]
+    fn relayouts_round_trip() {
+        let x = ramp(&[2, 8, 3, 5]);
+        for l in Layout::ALL {
+            let there = from_nchw(&x, l);
+            assert_eq!(to_nchw(&there, l), x, "{l}");
+        }
+        // NCHW8c keeps channel c at block c / 8, lane c % 8.
+        let b = from_nchw(&x, Layout::Nchw8c);
+        assert_eq!(b.shape, vec![2, 1, 3, 5, 8]);
+        assert_eq!(b.at(&[1, 0, 2, 4, 5]), x.at(&[1, 5, 2, 4]));
+    }
+
+    #[test]
+    fn convolution_in_every_layout_agrees() {
+        let x = ramp(&[1, 8, 6, 7]);
+        let w = Tensor::from_fn(&[8, 4, 3, 3], Elem::F32, |i| (i as f64 * 0.11).cos());
+        let b = ramp(&[8]);
+        let base = Conv2d { strides: [2, 1], padding: [1, 0, 1, 2], dilations: [1, 2], groups: 2, ..Conv2d::default() };
+        let want = conv2d(&x, &w, Some(&b), &base);
+        for l in Layout::ALL {
+            let c = Conv2d { layout: l, ..base.clone() };
+            let got = to_nchw(&conv2d(&from_nchw(&x, l), &w, Some(&b), &c), l);
+            assert_eq!(got, want, "{l}");
+        }
+        // One output element by hand: group 0, output (0, 0), channel 1.
+        let mut acc = b.data[1];
+        for ic in 0..4 {
+            for ky in 0..3 {
+                for kx in 0..3 {
+                    let (iy, ix) = (ky as isize - 1, (kx * 2) as isize);
+                    if iy >= 0 && iy < 6 && ix < 7 {
+                        acc += x.at(&[0, ic, iy as usize, ix as usize]) * w.at(&[1, ic, ky, kx]);
+                    }
+                }
+            }
+        }
+        assert!((want.at(&[0, 1, 0, 0]) - acc).abs() < 1e-6);
+    }
+
+    #[test]
+    fn average_pool_counts_only_the_input() {
+        let x = Tensor::filled(&[1, 1, 2, 2], Elem::F32, 1.0);
+        let p = Pool2d { kernel: [2, 2], strides: [1, 1], padding: [1, 1, 1, 1], layout: Layout::Nchw };
+        assert!(pool2d(&x, &p, false).data.iter().all(|v| *v == 1.0));
+        assert_eq!(pool2d(&x, &p, true).data.len(), 9);
+    }
+
+    #[test]
+    fn softmax_rows_sum_to_one_and_matmul_broadcasts_batches() {
+        let s = softmax(&ramp(&[3, 4]), 1);
+        for row in s.data.chunks(4) {
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-6);
+        }
+        let a = ramp(&[2, 1, 3, 4]);
+        let b = ramp(&[5, 4, 2]);
+        let c = matmul(&a, &b, &[2, 5, 3, 2]);
+        let want: f64 = (0..4).map(|k| a.at(&[1, 0, 2, k]) * b.at(&[3, k, 1])).sum();
+        assert!((c.at(&[1, 3, 2, 1]) - want).abs() < 1e-6);
+    }
+}

@@ -1,12 +1,15 @@
 //! Bounded fuzzing of the parser, verifier and printer (the unbounded version is the
 //! cargo-fuzz target in `fuzz/`). Inputs are corpus files mutated at random (folders run too) and soups of
 //! MLIR tokens. Whatever the input: no panic; and whatever parses and verifies prints to text
-//! that parses, verifies and prints the same again.
+//! that parses, verifies and prints the same again. `nn` graphs that verify also go through
+//! `egraph-opt` (which must leave verifying IR), and mutated rule files through its rules
+//! parser.
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
+use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{parse_source, print_module, verify, Context, ParseOptions, PrintOptions};
 
 static CONTEXT: LazyLock<Context> = LazyLock::new(|| {
@@ -18,7 +21,7 @@ static CORPUS: LazyLock<Vec<String>> = LazyLock::new(corpus);
 
 fn corpus() -> Vec<String> {
     let mut texts = Vec::new();
-    for sub in ["ir", "invalid"] {
+    for sub in ["ir", "invalid", "nn", "kernel"] {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(sub);
         let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
@@ -39,6 +42,9 @@ fn check(ctx: &Context, text: &str) {
     for op in m.ir.collect_ops(m.root) {
         let _ = strata_ir::fold::try_fold(ctx, &m.ir, op);
     }
+    if text.contains("\"nn.") {
+        optimize(ctx, text);
+    }
     for opts in [PrintOptions::default(), PrintOptions { generic: true, debug_info: true }] {
         let printed = print_module(ctx, &m, &opts);
         let again = parse_source(ctx, "again.mlir", &printed, &OPTS).unwrap_or_else(|d| {
@@ -47,6 +53,18 @@ fn check(ctx: &Context, text: &str) {
         verify(ctx, &again.ir, again.root)
             .unwrap_or_else(|d| panic!("printed text does not verify: {}\n{printed}", d.message));
         assert_eq!(print_module(ctx, &again, &opts), printed, "unstable print of\n{text}");
+    }
+}
+
+/// `egraph-opt` on a graph that verifies: no panic, and what it writes verifies.
+fn optimize(ctx: &Context, text: &str) {
+    let Ok(mut m) = parse_source(ctx, "fuzz.mlir", text, &OPTS) else { return };
+    let mut r = PassRegistry::new();
+    strata_passes::register_all(&mut r);
+    let pm = PassManager::new(r.parse_pipeline("builtin.module(func.func(egraph-opt{node-limit=2000}))").unwrap());
+    if pm.run(ctx, &mut m.ir, m.root).is_ok() {
+        verify(ctx, &m.ir, m.root)
+            .unwrap_or_else(|d| panic!("egraph-opt wrote IR that does not verify: {}\n{text}", d.message));
     }
 }
 
@@ -110,6 +128,10 @@ const FRAGMENTS: &[&str] = &[
     "}>",
 ];
 
+/// A rules file for the egraph rules parser to chew on.
+const RULES: &str = "# user rules\nexp-log: (nn.exp (nn.log ?x)) => ?x\nrelu-twice: (nn.relu (nn.relu ?x)) => (nn.relu ?x)\n\
+                     t: (nn.transpose [1,0] (nn.transpose [1,0] ?x)) => ?x\nc: (nn.conv2d ?a ?b ?c ?d NCHW any ?x ?w) => (nn.conv2d ?a ?b ?c ?d NCHW direct ?x ?w)\n";
+
 fn mutation(len: usize) -> impl Strategy<Value = Mutation> {
     let at = 0..=len;
     prop_oneof![
@@ -157,6 +179,12 @@ proptest! {
     fn mutated_corpus_never_panics(file in any::<prop::sample::Index>(), muts in prop::collection::vec(mutation(4000), 1..6)) {
         let text = &CORPUS[file.index(CORPUS.len())];
         check(&CONTEXT, &apply(text, &muts));
+    }
+
+    #[test]
+    fn mutated_rule_files_never_panic(muts in prop::collection::vec(mutation(600), 1..6)) {
+        let text = apply(RULES, &muts);
+        let _ = strata_passes::egraph::rules::parse_rules(&text);
     }
 
     #[test]
