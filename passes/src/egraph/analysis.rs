@@ -321,7 +321,8 @@ impl Analysis<Node> for NnAnalysis {
             }
             Node::Op(s, c) if s.as_str() == "fill" => match (&egraph[c[1]].data, &egraph[c[0]].data) {
                 (Data::Ints(shape), Data::Word(value)) => {
-                    let elem = value.as_str().rsplit(':').next().unwrap_or("f32").trim();
+                    // `1.0 : f16` names its type; a bare number is f32.
+                    let elem = value.as_str().split_once(':').map_or("f32", |(_, t)| t.trim());
                     Data::Tensor {
                         shape: shape.clone(),
                         elem: Symbol::from(elem),

@@ -19,6 +19,7 @@ pub mod ilp;
 pub mod language;
 pub mod model;
 pub mod rules;
+pub mod tutorial;
 
 use std::time::{Duration, Instant};
 
@@ -63,6 +64,7 @@ pub fn info() -> PassInfo {
                 ilp: o.str("extraction") == "ilp",
                 ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
                 ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
+                provider: None,
             }))
         },
     )
@@ -111,6 +113,8 @@ pub struct EGraphOpt {
     ilp: bool,
     ilp_max_nodes: usize,
     ilp_time_limit: Duration,
+    /// Prices kernels; `None` is the analytical model of `target`.
+    provider: Option<std::sync::Arc<dyn CostProvider>>,
 }
 
 impl EGraphOpt {
@@ -144,7 +148,21 @@ impl EGraphOpt {
             ilp: false,
             ilp_max_nodes: 600,
             ilp_time_limit: Duration::from_millis(2000),
+            provider: None,
         }
+    }
+
+    /// The same optimizer pricing kernels with `provider` (a measured "Fast-Run" table, say)
+    /// instead of the analytical model; the layouts and algorithms tried are still `target`'s.
+    pub fn with_cost_provider(mut self, provider: std::sync::Arc<dyn CostProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The same optimizer with more rules (from [`rules::parse_rules`] or written in Rust).
+    pub fn with_rules(mut self, rules: Vec<egg::Rewrite<Node, analysis::NnAnalysis>>) -> Self {
+        self.extra.extend(rules);
+        self
     }
 
     /// The same optimizer extracting with the ILP (see [`ilp`]) where the graph is small enough.
@@ -219,12 +237,15 @@ impl EGraphOpt {
     ) -> Result<Option<Report>, Diagnostic> {
         let start = Instant::now();
         let Some(graph) = convert::read(ctx, ir, func) else { return Ok(None) };
-        let provider = Analytical::new(self.target);
+        let provider: &dyn CostProvider = match &self.provider {
+            Some(p) => p.as_ref(),
+            None => &Analytical::new(self.target),
+        };
         // The original graph: each class's first node, as read.
         let original: rustc_hash::FxHashMap<Id, Node> =
             graph.egraph.classes().filter_map(|c| c.nodes.first().map(|n| (c.id, n.clone()))).collect();
         let cost_before = {
-            let price = model::NodeCost { egraph: &graph.egraph, provider: &provider };
+            let price = model::NodeCost { egraph: &graph.egraph, provider };
             let own = |c: Id, n: &Node| price.cost(c, n);
             extract::DagExtractor::fixed(original, &own).cost(&graph.egraph, &graph.roots)
         };
@@ -237,17 +258,20 @@ impl EGraphOpt {
             .run(rules.iter().chain(&self.extra));
         let saturation = start.elapsed();
         let egraph = runner.egraph;
-        let price = model::NodeCost { egraph: &egraph, provider: &provider as &dyn CostProvider };
+        let price = model::NodeCost { egraph: &egraph, provider };
         let own = |c: Id, n: &Node| price.cost(c, n);
         let extract_start = Instant::now();
         let greedy = extract::DagExtractor::new(&egraph, &graph.roots, &own);
         let (extractor, extraction_method) = if self.ilp {
+            let ilp_start = Instant::now();
             match ilp::extract(&egraph, &graph.roots, &own, &greedy, self.ilp_max_nodes, self.ilp_time_limit) {
                 Ok(x)
                     if x.covers(&egraph, &graph.roots)
                         && x.cost(&egraph, &graph.roots) <= greedy.cost(&egraph, &graph.roots) =>
                 {
-                    (x, "ilp".to_string())
+                    // At the time limit the solver returns its best so far, not a proof.
+                    let limited = ilp_start.elapsed() >= self.ilp_time_limit;
+                    (x, if limited { "ilp, time limit: best found" } else { "ilp" }.to_string())
                 }
                 Ok(_) => (greedy, "greedy-dag (the ILP found nothing better)".to_string()),
                 Err(e) => (greedy, format!("greedy-dag ({e})")),
