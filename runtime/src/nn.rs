@@ -359,7 +359,7 @@ mod tests {
             for ky in 0..3 {
                 for kx in 0..3 {
                     let (iy, ix) = (ky as isize - 1, (kx * 2) as isize);
-                    if iy >= 0 && iy < 6 && ix < 7 {
+                    if (0..6).contains(&iy) && ix < 7 {
                         acc += x.at(&[0, ic, iy as usize, ix as usize]) * w.at(&[1, ic, ky, kx]);
                     }
                 }
