@@ -20,7 +20,7 @@
 //!   added) and one scalar per extra operand (broadcast to the result), and yields the result.
 //! - `kernel.matmul(lhs, rhs, extras...)`: `nn.matmul` with an epilogue of the same form.
 
-use strata_ir::dialect::{attr_constraints as ac, constraints, Dialect, OpDef, OpView, Trait};
+use strata_ir::dialect::{constraints, Dialect, OpDef, OpView, Trait};
 use strata_ir::{Diagnostic, Type};
 
 use crate::nn::{self, shape, FLOAT_TENSOR, TENSOR};
@@ -154,22 +154,18 @@ impl Dialect for Kernel {
                 .result("result", TENSOR)
                 .region("body", true)
                 .verifier(verify_elementwise),
-            OpDef::new("kernel.conv2d")
-                .summary("nn.conv2d whose result goes through a scalar epilogue before it is stored")
-                .traits(&[Trait::Pure, Trait::IsolatedFromAbove, Trait::AttrSizedOperandSegments])
-                .operand("input", FLOAT_TENSOR)
-                .operand("weight", FLOAT_TENSOR)
-                .optional_operand("bias", FLOAT_TENSOR)
-                .variadic_operand("extras", TENSOR)
-                .result("result", FLOAT_TENSOR)
-                .optional_attr("strides", ac::ARRAY)
-                .optional_attr("padding", ac::ARRAY)
-                .optional_attr("dilations", ac::ARRAY)
-                .optional_attr("groups", ac::I64)
-                .optional_attr("layout", ac::STRING)
-                .optional_attr("algorithm", ac::STRING)
-                .region("epilogue", true)
-                .verifier(verify_conv),
+            nn::conv_attributes(
+                OpDef::new("kernel.conv2d")
+                    .summary("nn.conv2d whose result goes through a scalar epilogue before it is stored")
+                    .traits(&[Trait::Pure, Trait::IsolatedFromAbove, Trait::AttrSizedOperandSegments])
+                    .operand("input", FLOAT_TENSOR)
+                    .operand("weight", FLOAT_TENSOR)
+                    .optional_operand("bias", FLOAT_TENSOR)
+                    .variadic_operand("extras", TENSOR)
+                    .result("result", FLOAT_TENSOR),
+            )
+            .region("epilogue", true)
+            .verifier(verify_conv),
             OpDef::new("kernel.matmul")
                 .summary("nn.matmul whose result goes through a scalar epilogue before it is stored")
                 .traits(&[Trait::Pure, Trait::IsolatedFromAbove])

@@ -115,6 +115,17 @@ impl Attrs<'_> {
     }
 }
 
+/// Declares a convolution's attributes (`strides`, `padding`, `dilations`, `groups`, `layout`,
+/// `algorithm`, all optional), as `nn.conv2d` and `kernel.conv2d` take them.
+pub fn conv_attributes(def: OpDef) -> OpDef {
+    def.optional_attr("strides", ac::ARRAY)
+        .optional_attr("padding", ac::ARRAY)
+        .optional_attr("dilations", ac::ARRAY)
+        .optional_attr("groups", ac::I64)
+        .optional_attr("layout", ac::STRING)
+        .optional_attr("algorithm", ac::STRING)
+}
+
 /// The convolution an op's attributes describe (`strides`, `padding`, `dilations`, `groups`,
 /// `layout`, `algorithm`), with `nn.conv2d`'s defaults; shared with `kernel.conv2d`.
 pub fn conv_attrs(ctx: &Context, get: &dyn Fn(&str) -> Option<Attribute>) -> Result<Conv2d, ShapeError> {
@@ -429,18 +440,14 @@ impl Dialect for Nn {
                 .infer_types(infer_same),
         );
         ops.push(
-            op("nn.conv2d", "2-D convolution (weight OIHW), optional bias; groups, dilation, layouts")
-                .operand("input", FLOAT_TENSOR)
-                .operand("weight", FLOAT_TENSOR)
-                .optional_operand("bias", FLOAT_TENSOR)
-                .result("result", FLOAT_TENSOR)
-                .optional_attr("strides", ac::ARRAY)
-                .optional_attr("padding", ac::ARRAY)
-                .optional_attr("dilations", ac::ARRAY)
-                .optional_attr("groups", ac::I64)
-                .optional_attr("layout", ac::STRING)
-                .optional_attr("algorithm", ac::STRING)
-                .infer_types(infer_conv),
+            conv_attributes(
+                op("nn.conv2d", "2-D convolution (weight OIHW), optional bias; groups, dilation, layouts")
+                    .operand("input", FLOAT_TENSOR)
+                    .operand("weight", FLOAT_TENSOR)
+                    .optional_operand("bias", FLOAT_TENSOR)
+                    .result("result", FLOAT_TENSOR),
+            )
+            .infer_types(infer_conv),
         );
         ops.push(
             op("nn.matmul", "matrix product, batched with broadcast batch dimensions")
