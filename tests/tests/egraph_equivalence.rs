@@ -76,7 +76,7 @@ fn random_graph(c: &mut Choices) -> String {
     for _ in 0..ops {
         let (x, xs) = values[c.below(values.len())].clone();
         let four = xs.len() == 4;
-        let choice = c.below(10);
+        let choice = c.below(12);
         let v = fresh(&mut k);
         let out = match choice {
             0 | 1 => {
@@ -204,6 +204,115 @@ fn random_graph(c: &mut Choices) -> String {
                 body +=
                     &format!("  {v} = \"nn.transpose\"({t}) {{perm = [0, 3, 1, 2]}} : ({}) -> {}\n", ty(&ts), ty(&xs));
                 xs
+            }
+            10 => {
+                // A dense layer on the tensor seen as rows: matmul with a constant, a bias, and
+                // sometimes softmax or layer norm on the rows.
+                let cols = *xs.last().unwrap();
+                let rows: i64 = xs.iter().product::<i64>() / cols;
+                let flat = fresh(&mut k);
+                let m = vec![rows, cols];
+                body += &format!(
+                    "  {flat} = \"nn.reshape\"({x}) {{shape = [{rows}, {cols}]}} : ({}) -> {}\n",
+                    ty(&xs),
+                    ty(&m)
+                );
+                let n = *c.pick(&[4i64, 8, 12]);
+                let (w, b, mm) = (fresh(&mut k), fresh(&mut k), fresh(&mut k));
+                let (ws, os) = (vec![cols, n], vec![rows, n]);
+                body +=
+                    &format!("  {w} = \"nn.constant\"() {{value = {}}} : () -> {}\n", dense(c, &ws, 0.0, 0.5), ty(&ws));
+                body += &format!(
+                    "  {b} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                    dense(c, &[n], 0.0, 0.5),
+                    ty(&[n])
+                );
+                body += &format!("  {mm} = \"nn.matmul\"({flat}, {w}) : ({}, {}) -> {}\n", ty(&m), ty(&ws), ty(&os));
+                let biased = fresh(&mut k);
+                body += &format!("  {biased} = \"nn.add\"({mm}, {b}) : ({}, {}) -> {}\n", ty(&os), ty(&[n]), ty(&os));
+                match c.below(3) {
+                    0 => {
+                        body += &format!(
+                            "  {v} = \"nn.softmax\"({biased}) {{axis = -1 : i64}} : ({}) -> {}\n",
+                            ty(&os),
+                            ty(&os)
+                        )
+                    }
+                    1 => {
+                        let (g, h) = (fresh(&mut k), fresh(&mut k));
+                        body += &format!(
+                            "  {g} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                            dense(c, &[n], 1.0, 0.5),
+                            ty(&[n])
+                        );
+                        body += &format!(
+                            "  {h} = \"nn.constant\"() {{value = {}}} : () -> {}\n",
+                            dense(c, &[n], 0.0, 0.5),
+                            ty(&[n])
+                        );
+                        body += &format!(
+                            "  {v} = \"nn.layer_norm\"({biased}, {g}, {h}) {{axis = -1 : i64, epsilon = 1.0e-05 : f32}} : ({}, {}, {}) -> {}\n",
+                            ty(&os),
+                            ty(&[n]),
+                            ty(&[n]),
+                            ty(&os)
+                        );
+                    }
+                    _ => body += &format!("  {v} = \"nn.gelu\"({biased}) : ({}) -> {}\n", ty(&os), ty(&os)),
+                }
+                os
+            }
+            11 => {
+                // Concatenate with itself along the last axis, split and join again, or pad.
+                let last = xs.len() - 1;
+                let how = c.below(3);
+                if how == 2 && xs[last] >= 2 {
+                    let first = 1 + c.below(xs[last] as usize - 1) as i64;
+                    let (mut a, mut b) = (xs.clone(), xs.clone());
+                    a[last] = first;
+                    b[last] -= first;
+                    let (pa, pb) = (fresh(&mut k), fresh(&mut k));
+                    body += &format!(
+                        "  {pa}, {pb} = \"nn.split\"({x}) {{axis = {last} : i64, sizes = [{first}, {}]}} : ({}) -> ({}, {})\n",
+                        b[last],
+                        ty(&xs),
+                        ty(&a),
+                        ty(&b)
+                    );
+                    let r = fresh(&mut k);
+                    body += &format!("  {r} = \"nn.relu\"({pb}) : ({}) -> {}\n", ty(&b), ty(&b));
+                    body += &format!(
+                        "  {v} = \"nn.concat\"({pa}, {r}) {{axis = {last} : i64}} : ({}, {}) -> {}\n",
+                        ty(&a),
+                        ty(&b),
+                        ty(&xs)
+                    );
+                    xs
+                } else if how == 0 {
+                    let mut os = xs.clone();
+                    os[last] *= 2;
+                    body += &format!(
+                        "  {v} = \"nn.concat\"({x}, {x}) {{axis = {last} : i64}} : ({}, {}) -> {}\n",
+                        ty(&xs),
+                        ty(&xs),
+                        ty(&os)
+                    );
+                    os
+                } else {
+                    let mut pads = vec![0i64; 2 * xs.len()];
+                    pads[last] = 1;
+                    pads[xs.len() + last] = 2;
+                    let mut os = xs.clone();
+                    os[last] += 3;
+                    let list: Vec<String> = pads.iter().map(|p| p.to_string()).collect();
+                    body += &format!(
+                        "  {v} = \"nn.pad\"({x}) {{pads = [{}], value = 0.5 : f32}} : ({}) -> {}\n",
+                        list.join(", "),
+                        ty(&xs),
+                        ty(&os)
+                    );
+                    os
+                }
             }
             _ => {
                 let flat = vec![xs.iter().product::<i64>()];

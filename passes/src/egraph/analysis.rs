@@ -289,6 +289,12 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
             let refs: Vec<&[i64]> = shapes.iter().map(|(x, _)| x.as_slice()).collect();
             out(shape::concat(&refs, int(g, c[0])?).map_err(s)?, shapes[0].1)
         }
+        "nn.split.part" => {
+            let (x, e) = operand(3)?;
+            let k = int(g, c[0])? as usize;
+            let parts = shape::split(&x, int(g, c[1])?, &ints(g, c[2])?).map_err(s)?;
+            out(parts.get(k).cloned().ok_or("no such part")?, e)
+        }
         "nn.pad" => {
             let (x, e) = operand(2)?;
             out(shape::pad(&x, &ints(g, c[0])?).map_err(s)?, e)

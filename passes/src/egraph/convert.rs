@@ -9,6 +9,8 @@ use strata_ir::{
 };
 
 use super::analysis::{Data, NnAnalysis, NnGraph};
+use strata_dialects::nn::shape;
+
 use super::language::{signature, IntList, Node};
 
 /// A function body read into an e-graph.
@@ -81,6 +83,21 @@ pub fn read(ctx: &Context, ir: &Ir, func: OpId) -> Option<Graph> {
             terminator = Some(op);
             continue;
         }
+        if name == "nn.split" {
+            // One node per result: `(nn.split.part k axis sizes x)`.
+            let x = *ids.get(o.operands().first()?)?;
+            let axis = egraph.add(o.attr(ctx.ident("axis")).map_or(Node::Int(0), |a| attr_node(ctx, a)));
+            let sizes = egraph.add(attr_node(ctx, o.attr(ctx.ident("sizes"))?));
+            for (k, r) in o.results().iter().enumerate() {
+                let index = egraph.add(Node::Int(k as i64));
+                let part = egraph.add(Node::op("nn.split.part", vec![index, axis, sizes, x]));
+                if let Data::Invalid(_) = egraph[part].data {
+                    return None;
+                }
+                ids.insert(*r, part);
+            }
+            continue;
+        }
         if o.results().len() != 1 {
             return None;
         }
@@ -114,10 +131,17 @@ pub fn read(ctx: &Context, ir: &Ir, func: OpId) -> Option<Graph> {
     Some(Graph { egraph, roots, constants, block, terminator })
 }
 
+/// What has been written: a value per class, and each split op by (axis, sizes, input).
+#[derive(Default)]
+struct Built {
+    values: FxHashMap<Id, Value>,
+    splits: FxHashMap<(Id, Id, Id), OpId>,
+}
+
 /// Builds the chosen node of each class needed by the roots before the terminator, points
 /// the terminator at them, and erases what became dead.
 pub fn write(ctx: &Context, ir: &mut Ir, g: &Graph, choose: &dyn Fn(Id) -> Node) {
-    let mut built: FxHashMap<Id, Value> = FxHashMap::default();
+    let mut built = Built::default();
     let old: Vec<OpId> = ir.block_ops(g.block).filter(|o| *o != g.terminator).collect();
     let args = ir.block(g.block).args().to_vec();
     let mut new_roots = Vec::new();
@@ -138,11 +162,11 @@ fn build(
     g: &Graph,
     choose: &dyn Fn(Id) -> Node,
     class: Id,
-    built: &mut FxHashMap<Id, Value>,
+    built: &mut Built,
     args: &[Value],
 ) -> Value {
     let class = g.egraph.find(class);
-    if let Some(v) = built.get(&class) {
+    if let Some(v) = built.values.get(&class) {
         return *v;
     }
     let node = choose(class);
@@ -161,6 +185,30 @@ fn build(
         "input" => args[index(children[0])],
         // Reuse the constant where it is (it stays defined before every use we build).
         "const" => ir.op(g.constants[index(children[0])]).result(0),
+        "nn.split.part" => {
+            // All parts of one split come from one op, built with the first part needed.
+            let key = (g.egraph.find(children[1]), g.egraph.find(children[2]), g.egraph.find(children[3]));
+            let op = match built.splits.get(&key) {
+                Some(op) => *op,
+                None => {
+                    let x = build(ctx, ir, g, choose, children[3], built, args);
+                    let (axis, sizes) = (&g.egraph[key.0].data, &g.egraph[key.1].data);
+                    let (Data::Int(axis), Data::Ints(sizes)) = (axis, sizes) else { unreachable!("split attributes") };
+                    let parts = shape::split(&g.egraph[key.2].data.shape().unwrap_or(&[]).to_vec(), *axis, sizes)
+                        .expect("a valid split class");
+                    let types: Vec<Type> = parts.into_iter().map(|p| ctx.tensor_type(p, elem)).collect();
+                    let attrs = [
+                        ("axis", ctx.i64_attr(*axis)),
+                        ("sizes", ctx.array_attr(sizes.iter().map(|i| ctx.i64_attr(*i)).collect())),
+                    ];
+                    let op =
+                        Builder::new(ctx, ir, InsertPoint::Before(g.terminator)).op("nn.split", &[x], &types, &attrs);
+                    built.splits.insert(key, op);
+                    op
+                }
+            };
+            ir.op(op).result(index(children[0]))
+        }
         "fill" => {
             let value = word_float(g, children[0]).unwrap_or(0.0);
             let dense = ctx
@@ -224,7 +272,7 @@ fn build(
             }
         }
     };
-    built.insert(class, value);
+    built.values.insert(class, value);
     value
 }
 

@@ -71,6 +71,11 @@ impl NodeCost<'_> {
                 let batch = s[..s.len() - 2].iter().product::<i64>() as f64;
                 Work::Matmul { batch, m, n, k, epilogue_flops: epilogue, extra_bytes: extras }
             }
+            // A part of a split reads only its own share of the input.
+            "nn.split.part" => {
+                let part = out.bytes() as f64;
+                Work::Streaming { bytes_read: part, bytes_written: part, flops: 0.0 }
+            }
             "nn.relayout" => {
                 // A strided gather: about half the bandwidth of a copy.
                 let moved = 2.0 * out.bytes() as f64;

@@ -53,6 +53,12 @@ pub fn rules() -> Vec<Rewrite<Node, NnAnalysis>> {
         rw!("reshape-reshape"; "(nn.reshape ?s2 (nn.reshape ?s1 ?x))" => "(nn.reshape ?s2 ?x)"),
         rw!("reshape-noop"; "(nn.reshape ?s ?x)" => "?x" if same_shape("?x")),
         rw!("transpose-identity"; "(nn.transpose ?p ?x)" => "?x" if on("?p", identity_perm)),
+        // Joining all the parts of a split, in order, gives back its input (a cycle in the
+        // e-graph: x = concat(split(x)); extraction filters it).
+        rw!("concat-split-2"; "(nn.concat ?a (nn.split.part 0 ?a ?s ?x) (nn.split.part 1 ?a ?s ?x))" => "?x"
+            if on("?s", |d| matches!(d, Data::Ints(v) if v.len() == 2))),
+        rw!("concat-split-3"; "(nn.concat ?a (nn.split.part 0 ?a ?s ?x) (nn.split.part 1 ?a ?s ?x) (nn.split.part 2 ?a ?s ?x))" => "?x"
+            if on("?s", |d| matches!(d, Data::Ints(v) if v.len() == 3))),
         Rewrite::new(
             "batch-norm-into-conv",
             parse(bn_conv),
