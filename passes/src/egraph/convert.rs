@@ -194,7 +194,7 @@ fn build(
                     let x = build(ctx, ir, g, choose, children[3], built, args);
                     let (axis, sizes) = (&g.egraph[key.0].data, &g.egraph[key.1].data);
                     let (Data::Int(axis), Data::Ints(sizes)) = (axis, sizes) else { unreachable!("split attributes") };
-                    let parts = shape::split(&g.egraph[key.2].data.shape().unwrap_or(&[]).to_vec(), *axis, sizes)
+                    let parts = shape::split(g.egraph[key.2].data.shape().unwrap_or(&[]), *axis, sizes)
                         .expect("a valid split class");
                     let types: Vec<Type> = parts.into_iter().map(|p| ctx.tensor_type(p, elem)).collect();
                     let attrs = [
