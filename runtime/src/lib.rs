@@ -6,6 +6,7 @@
 pub mod fold;
 pub mod interp;
 pub mod nn;
+pub mod npy;
 pub mod scalar;
 pub mod tensor;
 

@@ -5,3 +5,4 @@ pub mod expectations;
 pub mod lit;
 pub mod opt;
 pub mod plugins;
+pub mod run;

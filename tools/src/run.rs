@@ -1,0 +1,344 @@
+//! `strata-run`: compile (apply a pass pipeline) and execute a function on real inputs.
+//!
+//! ```text
+//! strata-run FILE --entry NAME [--input X.npy]... [--random-inputs SEED] [--output-dir DIR]
+//!            [--target interp] [--pass-pipeline P] [--verify-each-pass]
+//!            [--compare REF.npy]... [--rtol R] [--atol A] [--benchmark N]
+//! ```
+//!
+//! Outputs go to `DIR/output0.npy`, `output1.npy`, …; inputs drawn with `--random-inputs` go to
+//! `DIR/input0.npy`, … so a run can be replayed with `--input`. Bad input (wrong count, shape
+//! or element type) is an error naming the argument, with exit status 1.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use clap::Parser;
+use strata_ir::pass::{PassEvent, PassInstrumentation, PassManager, PassRegistry};
+use strata_ir::{parse_source, verify, Context, DiagnosticRenderer, Ir, OpId, ParseOptions};
+use strata_runtime::interp::tensor_type;
+use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
+
+#[derive(Parser, Debug)]
+#[command(name = "strata-run", about = "Compile and execute a function on real inputs")]
+pub struct RunArgs {
+    /// The IR file.
+    pub file: String,
+    /// The function to run.
+    #[arg(long)]
+    pub entry: String,
+    /// An input, in argument order (`.npy`).
+    #[arg(long = "input", value_name = "X.npy")]
+    pub inputs: Vec<PathBuf>,
+    /// Draw every input at random from this seed (uniform in [-1, 1), integers in [-8, 8]).
+    #[arg(long = "random-inputs", value_name = "SEED")]
+    pub random_inputs: Option<u64>,
+    /// Where outputs (and drawn inputs) are written.
+    #[arg(long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// interp (the reference interpreter); host, aarch64 and cuda come with the code generators.
+    #[arg(long, default_value = "interp")]
+    pub target: String,
+    /// A pass pipeline to apply first, e.g. `builtin.module(func.func(egraph-opt))`.
+    #[arg(long = "pass-pipeline", value_name = "PIPELINE")]
+    pub pass_pipeline: Option<String>,
+    /// Run the entry after every pass of the pipeline and name the first pass that changes a
+    /// result beyond the tolerance.
+    #[arg(long = "verify-each-pass")]
+    pub verify_each_pass: bool,
+    /// Expected outputs, in output order.
+    #[arg(long = "compare", value_name = "REF.npy")]
+    pub compare: Vec<PathBuf>,
+    /// Relative tolerance of --compare and --verify-each-pass.
+    #[arg(long, default_value_t = 1e-5)]
+    pub rtol: f64,
+    /// Absolute tolerance of --compare and --verify-each-pass.
+    #[arg(long, default_value_t = 1e-6)]
+    pub atol: f64,
+    /// Run this many times (after one warm-up run) and print timings.
+    #[arg(long, value_name = "N")]
+    pub benchmark: Option<usize>,
+}
+
+/// Runs `strata-run` with `args` (the first is the program name).
+pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
+    let args = match RunArgs::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
+    let mut ctx = Context::new();
+    strata_dialects::register_all(&mut ctx);
+    match run(&ctx, &args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprint!("{message}");
+            if !message.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A deterministic stream of values for `--random-inputs` (splitmix64).
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn value(&mut self, elem: Elem) -> f64 {
+        let unit = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        match elem {
+            Elem::Int(1) => (unit < 0.5) as u8 as f64,
+            Elem::Int(_) => (unit * 17.0).floor() - 8.0,
+            _ => unit * 2.0 - 1.0,
+        }
+    }
+}
+
+fn find_entry(ctx: &Context, ir: &Ir, root: OpId, name: &str) -> Result<OpId, String> {
+    let mut names = Vec::new();
+    for op in ir.collect_ops(root) {
+        if ctx.ident_str(ir.op(op).name()) != "func.func" {
+            continue;
+        }
+        let sym = ir.op(op).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("");
+        if sym == name {
+            return Ok(op);
+        }
+        names.push(format!("@{sym}"));
+    }
+    Err(format!("error: no function @{name}; the file defines {}", if names.is_empty() { "none".into() } else { names.join(", ") }))
+}
+
+fn entry_args(ctx: &Context, ir: &Ir, func: OpId) -> Vec<(String, Option<(Vec<usize>, Elem)>)> {
+    let region = ir.op(func).regions()[0];
+    let Some(block) = ir.region(region).blocks().first() else { return Vec::new() };
+    ir.block(*block)
+        .args()
+        .iter()
+        .map(|a| {
+            let t = ir.value_type(*a);
+            (ctx.type_to_string(t), tensor_type(ctx, t))
+        })
+        .collect()
+}
+
+fn describe(t: &Tensor) -> String {
+    let dims: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
+    if dims.is_empty() {
+        format!("tensor<{}>", t.elem)
+    } else {
+        format!("tensor<{}x{}>", dims.join("x"), t.elem)
+    }
+}
+
+/// The entry's inputs: read from files, or drawn (and written for replay).
+fn inputs(args: &RunArgs, params: &[(String, Option<(Vec<usize>, Elem)>)]) -> Result<Vec<Tensor>, String> {
+    if let Some(seed) = args.random_inputs {
+        if !args.inputs.is_empty() {
+            return Err("error: --input and --random-inputs exclude each other".into());
+        }
+        let mut draw = Draw(seed);
+        let mut out = Vec::new();
+        for (i, (ty, t)) in params.iter().enumerate() {
+            let Some((shape, elem)) = t else {
+                return Err(format!("error: argument #{i} has type {ty}; random inputs are drawn for static tensors only"));
+            };
+            let t = Tensor::from_fn(shape, *elem, |_| draw.value(*elem));
+            if let Some(dir) = &args.output_dir {
+                npy::write(&dir.join(format!("input{i}.npy")), &t).map_err(|e| format!("error: {e}"))?;
+            }
+            out.push(t);
+        }
+        return Ok(out);
+    }
+    if args.inputs.len() != params.len() {
+        return Err(format!(
+            "error: @{} takes {} input{}, but {} --input {} given",
+            args.entry,
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            args.inputs.len(),
+            if args.inputs.len() == 1 { "was" } else { "were" }
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, (path, (ty, want))) in args.inputs.iter().zip(params).enumerate() {
+        let t = npy::read(path).map_err(|e| format!("error: input #{i}: {e}"))?;
+        if want.as_ref() != Some(&(t.shape.clone(), t.elem)) {
+            return Err(format!("error: input #{i} ({}): @{} expects {ty}, the file holds {}", path.display(), args.entry, describe(&t)));
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// How two tensors differ beyond `atol + rtol * |expected|`; `None` when they agree.
+pub fn mismatch(got: &Tensor, want: &Tensor, rtol: f64, atol: f64) -> Option<String> {
+    if got.shape != want.shape {
+        return Some(format!("shape {} instead of {}", describe(got), describe(want)));
+    }
+    let mut bad = 0;
+    let mut worst: Option<(usize, f64)> = None;
+    for (i, (g, w)) in got.data.iter().zip(&want.data).enumerate() {
+        let err = (g - w).abs();
+        let ok = err <= atol + rtol * w.abs() || (g.is_nan() && w.is_nan()) || g == w;
+        if !ok {
+            bad += 1;
+            let excess = if err.is_nan() { f64::INFINITY } else { err / (atol + rtol * w.abs()) };
+            if worst.is_none_or(|(_, e)| excess > e) {
+                worst = Some((i, excess));
+            }
+        }
+    }
+    let (i, _) = worst?;
+    let strides = Tensor::strides(&got.shape);
+    let index: Vec<String> = strides.iter().zip(&got.shape).map(|(s, d)| ((i / s) % d).to_string()).collect();
+    Some(format!(
+        "{bad} of {} elements differ beyond rtol={rtol:e} atol={atol:e}; worst at [{}]: {} instead of {}",
+        got.len(),
+        index.join(", "),
+        got.data[i],
+        want.data[i]
+    ))
+}
+
+/// Runs the entry after every pass and keeps the first pass that changed a result.
+struct TranslationValidation {
+    entry: String,
+    inputs: Vec<Tensor>,
+    reference: Vec<Tensor>,
+    rtol: f64,
+    atol: f64,
+    first_failure: Mutex<Option<String>>,
+}
+
+impl PassInstrumentation for TranslationValidation {
+    fn after_pass(&self, event: &PassEvent<'_>, _: &mut String) {
+        if self.first_failure.lock().unwrap().is_some() {
+            return;
+        }
+        let Ok(func) = find_entry(event.ctx, event.ir, event.op, &self.entry) else { return };
+        let verdict = match run_function(event.ctx, event.ir, func, self.inputs.clone()) {
+            Err(e) => Some(format!("after pass '{}' the entry no longer runs: {e}", event.pass.name)),
+            Ok(outputs) => outputs.iter().zip(&self.reference).enumerate().find_map(|(i, (got, want))| {
+                mismatch(got, want, self.rtol, self.atol)
+                    .map(|m| format!("pass '{}' changed output #{i}: {m}", event.pass.name))
+            }),
+        };
+        if verdict.is_some() {
+            *self.first_failure.lock().unwrap() = verdict;
+        }
+    }
+}
+
+fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
+    if args.target != "interp" {
+        return Err(match args.target.as_str() {
+            "host" | "aarch64" | "cuda" => format!(
+                "error: target '{}' is not available yet: it comes with its code generator; use --target interp",
+                args.target
+            ),
+            other => format!("error: unknown target '{other}'; targets are interp, host, aarch64, cuda"),
+        });
+    }
+    let src = std::fs::read_to_string(&args.file).map_err(|e| format!("error: {}: {e}", args.file))?;
+    let mut renderer = DiagnosticRenderer::new();
+    renderer.add_source(&args.file, &src);
+    let mut m = parse_source(ctx, &args.file, &src, &ParseOptions::default())
+        .and_then(|m| verify(ctx, &m.ir, m.root).map(|_| m))
+        .map_err(|d| renderer.render(ctx, &d))?;
+    let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("error: {}: {e}", dir.display()))?;
+    }
+    let params = entry_args(ctx, &m.ir, entry);
+    let inputs = inputs(args, &params)?;
+    let interpret = |ir: &Ir, func: OpId| {
+        run_function(ctx, ir, func, inputs.clone()).map_err(|e| match e {
+            RuntimeError::BadInput { index, message } => format!("error: input #{index}: {message}"),
+            other => format!("error: @{}: {other}", args.entry),
+        })
+    };
+    if let Some(pipeline) = &args.pass_pipeline {
+        let mut registry = PassRegistry::new();
+        strata_passes::register_all(&mut registry);
+        let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
+        let mut pm = PassManager::new(root);
+        let validation = if args.verify_each_pass {
+            let reference = interpret(&m.ir, entry)?;
+            let v = Arc::new(TranslationValidation {
+                entry: args.entry.clone(),
+                inputs: inputs.clone(),
+                reference,
+                rtol: args.rtol,
+                atol: args.atol,
+                first_failure: Mutex::new(None),
+            });
+            pm.add_instrumentation(v.clone());
+            Some(v)
+        } else {
+            None
+        };
+        pm.run(ctx, &mut m.ir, m.root).map_err(|f| renderer.render(ctx, &f.diagnostic))?;
+        if let Some(v) = validation {
+            if let Some(failure) = v.first_failure.lock().unwrap().take() {
+                return Err(format!("error: {failure}"));
+            }
+            eprintln!("verify-each-pass: every pass kept the results within rtol={:e} atol={:e}", args.rtol, args.atol);
+        }
+    }
+    let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
+    let outputs = interpret(&m.ir, entry)?;
+    for (i, t) in outputs.iter().enumerate() {
+        match &args.output_dir {
+            Some(dir) => {
+                let path = dir.join(format!("output{i}.npy"));
+                npy::write(&path, t).map_err(|e| format!("error: {e}"))?;
+                println!("output #{i}: {} -> {}", describe(t), path.display());
+            }
+            None => println!("output #{i}: {}", describe(t)),
+        }
+    }
+    if !args.compare.is_empty() {
+        if args.compare.len() != outputs.len() {
+            return Err(format!("error: {} --compare files for {} outputs", args.compare.len(), outputs.len()));
+        }
+        for (i, (path, got)) in args.compare.iter().zip(&outputs).enumerate() {
+            let want = npy::read(Path::new(path)).map_err(|e| format!("error: --compare: {e}"))?;
+            if let Some(m) = mismatch(got, &want, args.rtol, args.atol) {
+                return Err(format!("error: output #{i} differs from {}: {m}", path.display()));
+            }
+        }
+        println!("compare: all {} outputs match within rtol={:e} atol={:e}", outputs.len(), args.rtol, args.atol);
+    }
+    if let Some(n) = args.benchmark {
+        let n = n.max(1);
+        interpret(&m.ir, entry)?;
+        let mut times: Vec<f64> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            interpret(&m.ir, entry)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "benchmark: median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs",
+            times[n / 2],
+            times[0],
+            times[n - 1]
+        );
+    }
+    Ok(())
+}
