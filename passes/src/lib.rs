@@ -18,6 +18,7 @@ pub mod cse;
 pub mod dce;
 pub mod egraph;
 pub mod inline;
+pub mod memory_plan;
 pub mod rules;
 pub mod symbol_dce;
 mod symbols;
@@ -35,6 +36,7 @@ pub fn register_all(registry: &mut PassRegistry) {
         inline::info(),
         rules::info(),
         egraph::info(),
+        memory_plan::info(),
     ] {
         // A tool registering the standard passes twice keeps the first registration.
         let _ = registry.register(info);

@@ -45,13 +45,20 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
         (TypeChar::Float, 2) => {
             (Elem::F16, file.into_vec::<half::f16>().map_err(io)?.into_iter().map(|v| v.to_f64()).collect())
         }
-        (TypeChar::Int, 8) => (Elem::Int(64), file.into_vec::<i64>().map_err(io)?.into_iter().map(|v| v as f64).collect()),
+        (TypeChar::Int, 8) => {
+            (Elem::Int(64), file.into_vec::<i64>().map_err(io)?.into_iter().map(|v| v as f64).collect())
+        }
         (TypeChar::Int, 4) => (Elem::Int(32), file.into_vec::<i32>().map_err(io)?.into_iter().map(f64::from).collect()),
         (TypeChar::Int, 2) => (Elem::Int(16), file.into_vec::<i16>().map_err(io)?.into_iter().map(f64::from).collect()),
         (TypeChar::Int, 1) => (Elem::Int(8), file.into_vec::<i8>().map_err(io)?.into_iter().map(f64::from).collect()),
-        (TypeChar::Bool, 1) => (Elem::Int(1), file.into_vec::<bool>().map_err(io)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Bool, 1) => {
+            (Elem::Int(1), file.into_vec::<bool>().map_err(io)?.into_iter().map(f64::from).collect())
+        }
         (c, s) => {
-            return Err(NpyError::Unsupported { path: name, message: format!("element type {c:?} of {s} bytes is not supported") })
+            return Err(NpyError::Unsupported {
+                path: name,
+                message: format!("element type {c:?} of {s} bytes is not supported"),
+            })
         }
     };
     Ok(Tensor { shape, elem, data })
@@ -65,7 +72,8 @@ pub fn write(path: &Path, t: &Tensor) -> Result<(), NpyError> {
     let shape: Vec<u64> = t.shape.iter().map(|d| *d as u64).collect();
     macro_rules! put {
         ($ty:ty, $conv:expr) => {{
-            let mut w = npyz::WriteOptions::<$ty>::new().default_dtype().shape(&shape).writer(out).begin_nd().map_err(io)?;
+            let mut w =
+                npyz::WriteOptions::<$ty>::new().default_dtype().shape(&shape).writer(out).begin_nd().map_err(io)?;
             w.extend(t.data.iter().map($conv)).map_err(io)?;
             w.finish().map_err(io)
         }};

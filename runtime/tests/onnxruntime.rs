@@ -114,7 +114,8 @@ impl Case {
 
     /// The `nn` function.
     fn ir(&self) -> String {
-        let shapes: Vec<Vec<i64>> = self.inputs.iter().map(|(_, t)| t.shape.iter().map(|d| *d as i64).collect()).collect();
+        let shapes: Vec<Vec<i64>> =
+            self.inputs.iter().map(|(_, t)| t.shape.iter().map(|d| *d as i64).collect()).collect();
         let args: Vec<String> = shapes.iter().enumerate().map(|(i, s)| format!("%a{i}: {}", ty(s))).collect();
         let operands: Vec<String> = (0..shapes.len()).map(|i| format!("%a{i}")).collect();
         let in_types: Vec<String> = shapes.iter().map(|s| ty(s)).collect();
@@ -137,8 +138,15 @@ impl Case {
     }
 }
 
-const BINARY: &[(&str, &str)] =
-    &[("nn.add", "Add"), ("nn.sub", "Sub"), ("nn.mul", "Mul"), ("nn.div", "Div"), ("nn.max", "Max"), ("nn.min", "Min"), ("nn.pow", "Pow")];
+const BINARY: &[(&str, &str)] = &[
+    ("nn.add", "Add"),
+    ("nn.sub", "Sub"),
+    ("nn.mul", "Mul"),
+    ("nn.div", "Div"),
+    ("nn.max", "Max"),
+    ("nn.min", "Min"),
+    ("nn.pow", "Pow"),
+];
 
 /// A shape and another that broadcasts with it (leading dimensions dropped, some set to 1).
 fn broadcast_pair(r: &mut Rng) -> (Vec<i64>, Vec<i64>) {
@@ -183,7 +191,20 @@ fn binary_cases(r: &mut Rng, out: &mut Vec<Case>) {
 
 fn unary_cases(r: &mut Rng, out: &mut Vec<Case>) {
     let ops: &[&str] = &[
-        "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "exp", "log", "sqrt", "rsqrt", "abs", "neg", "clip",
+        "relu",
+        "relu6",
+        "leaky_relu",
+        "sigmoid",
+        "tanh",
+        "gelu",
+        "silu",
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "abs",
+        "neg",
+        "clip",
     ];
     for name in ops {
         for k in 0..4 {
@@ -198,7 +219,9 @@ fn unary_cases(r: &mut Rng, out: &mut Vec<Case>) {
             c.input("x", r.tensor(&s, lo, hi)).result(s);
             match *name {
                 "relu" => c.node("Relu", &["x"], &["out0"], json!({})),
-                "relu6" => c.floats("lo", &[0.0]).floats("hi", &[6.0]).node("Clip", &["x", "lo", "hi"], &["out0"], json!({})),
+                "relu6" => {
+                    c.floats("lo", &[0.0]).floats("hi", &[6.0]).node("Clip", &["x", "lo", "hi"], &["out0"], json!({}))
+                }
                 "leaky_relu" => {
                     let alpha = (r.uniform(0.01, 0.5) as f32) as f64;
                     c.attrs = format!("alpha = {alpha:.8e} : f32");
@@ -343,23 +366,43 @@ fn pool_cases(r: &mut Rng, out: &mut Vec<Case>) {
             kernel,
             strides: [r.range(1, 3), r.range(1, 3)],
             // ONNX wants padding below the kernel size.
-            padding: [r.range(0, kernel[0] - 1), r.range(0, kernel[1] - 1), r.range(0, kernel[0] - 1), r.range(0, kernel[1] - 1)],
+            padding: [
+                r.range(0, kernel[0] - 1),
+                r.range(0, kernel[1] - 1),
+                r.range(0, kernel[0] - 1),
+                r.range(0, kernel[1] - 1),
+            ],
             layout: Layout::Nchw,
         };
         let x = vec![r.range(1, 2), r.range(1, 4), r.range(2, 8), r.range(2, 8)];
         let Ok(y) = pool.output(&x) else { continue };
         let op = if max { "nn.max_pool2d" } else { "nn.avg_pool2d" };
         let mut c = Case::new(format!("{}-{k}", &op[3..]), op);
-        c.attrs = format!("kernel = {}, strides = {}, padding = {}", list(&pool.kernel), list(&pool.strides), list(&pool.padding));
+        c.attrs = format!(
+            "kernel = {}, strides = {}, padding = {}",
+            list(&pool.kernel),
+            list(&pool.strides),
+            list(&pool.padding)
+        );
         let attrs = json!({"kernel_shape": pool.kernel, "strides": pool.strides, "pads": pool.padding});
-        c.input("x", r.tensor(&x, -2.0, 2.0)).result(y).node(if max { "MaxPool" } else { "AveragePool" }, &["x"], &["out0"], attrs);
+        c.input("x", r.tensor(&x, -2.0, 2.0)).result(y).node(
+            if max { "MaxPool" } else { "AveragePool" },
+            &["x"],
+            &["out0"],
+            attrs,
+        );
         out.push(c);
         k += 1;
     }
     for k in 0..3 {
         let x = vec![r.range(1, 2), r.range(1, 5), r.range(1, 7), r.range(1, 7)];
         let mut c = Case::new(format!("global_avg_pool2d-{k}"), "nn.global_avg_pool2d");
-        c.input("x", r.tensor(&x, -2.0, 2.0)).result(vec![x[0], x[1], 1, 1]).node("GlobalAveragePool", &["x"], &["out0"], json!({}));
+        c.input("x", r.tensor(&x, -2.0, 2.0)).result(vec![x[0], x[1], 1, 1]).node(
+            "GlobalAveragePool",
+            &["x"],
+            &["out0"],
+            json!({}),
+        );
         out.push(c);
     }
 }
@@ -372,7 +415,12 @@ fn data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
         let shape = shape::reshape(&x, &to).unwrap();
         let mut c = Case::new(format!("reshape-{k}"), "nn.reshape");
         c.attrs = format!("shape = {}", list(&to));
-        c.input("x", r.tensor(&x, -1.0, 1.0)).result(shape).ints("shape", &to).node("Reshape", &["x", "shape"], &["out0"], json!({}));
+        c.input("x", r.tensor(&x, -1.0, 1.0)).result(shape).ints("shape", &to).node(
+            "Reshape",
+            &["x", "shape"],
+            &["out0"],
+            json!({}),
+        );
         out.push(c);
     }
     for k in 0..6 {
@@ -384,7 +432,12 @@ fn data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
         }
         let mut c = Case::new(format!("transpose-{k}"), "nn.transpose");
         c.attrs = format!("perm = {}", list(&perm));
-        c.input("x", r.tensor(&x, -1.0, 1.0)).result(shape::transpose(&x, &perm).unwrap()).node("Transpose", &["x"], &["out0"], json!({"perm": perm}));
+        c.input("x", r.tensor(&x, -1.0, 1.0)).result(shape::transpose(&x, &perm).unwrap()).node(
+            "Transpose",
+            &["x"],
+            &["out0"],
+            json!({"perm": perm}),
+        );
         out.push(c);
     }
     for k in 0..6 {
@@ -397,7 +450,12 @@ fn data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
         let o = shape::concat(&[&x, &y], axis).unwrap();
         let mut c = Case::new(format!("concat-{k}"), "nn.concat");
         c.attrs = format!("axis = {axis} : i64");
-        c.input("x", r.tensor(&x, -1.0, 1.0)).input("y", r.tensor(&y, -1.0, 1.0)).result(o).node("Concat", &["x", "y"], &["out0"], json!({"axis": axis}));
+        c.input("x", r.tensor(&x, -1.0, 1.0)).input("y", r.tensor(&y, -1.0, 1.0)).result(o).node(
+            "Concat",
+            &["x", "y"],
+            &["out0"],
+            json!({"axis": axis}),
+        );
         out.push(c);
     }
     for k in 0..6 {
@@ -424,14 +482,22 @@ fn data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
         let value = (r.uniform(-1.0, 1.0) as f32) as f64;
         let mut c = Case::new(format!("pad-{k}"), "nn.pad");
         c.attrs = format!("pads = {}, value = {value:.8e} : f32", list(&pads));
-        c.input("x", r.tensor(&x, -1.0, 1.0)).result(shape::pad(&x, &pads).unwrap()).ints("pads", &pads).floats("value", &[value]);
+        c.input("x", r.tensor(&x, -1.0, 1.0))
+            .result(shape::pad(&x, &pads).unwrap())
+            .ints("pads", &pads)
+            .floats("value", &[value]);
         c.node("Pad", &["x", "pads", "value"], &["out0"], json!({"mode": "constant"}));
         out.push(c);
     }
     // Relayouts, as the transposes and reshapes that define them.
-    for (k, (from, to)) in [(Layout::Nchw, Layout::Nhwc), (Layout::Nhwc, Layout::Nchw), (Layout::Nchw, Layout::Nchw8c), (Layout::Nchw4c, Layout::Nchw)]
-        .into_iter()
-        .enumerate()
+    for (k, (from, to)) in [
+        (Layout::Nchw, Layout::Nhwc),
+        (Layout::Nhwc, Layout::Nchw),
+        (Layout::Nchw, Layout::Nchw8c),
+        (Layout::Nchw4c, Layout::Nchw),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let (n, ch, h, w) = (2, 8, r.range(1, 4), r.range(1, 4));
         let x = from.shape(n, ch, h, w);
@@ -456,10 +522,7 @@ fn data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
 }
 
 fn have_onnxruntime() -> bool {
-    Command::new("python3")
-        .args(["-c", "import onnxruntime, onnx, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("python3").args(["-c", "import onnxruntime, onnx, numpy"]).output().is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -507,7 +570,8 @@ fn every_nn_op_matches_onnxruntime() {
     let mut failures = Vec::new();
     for c in &cases {
         let text = c.ir();
-        let m = parse_source(&ctx, &c.name, &text, &ParseOptions::default()).unwrap_or_else(|e| panic!("{}: {e:?}\n{text}", c.name));
+        let m = parse_source(&ctx, &c.name, &text, &ParseOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e:?}\n{text}", c.name));
         strata_ir::verify(&ctx, &m.ir, m.root).unwrap_or_else(|e| panic!("{}: {}\n{text}", c.name, e.message));
         let func = m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap();
         let inputs: Vec<Tensor> = c.inputs.iter().map(|(_, t)| t.clone()).collect();
@@ -518,7 +582,8 @@ fn every_nn_op_matches_onnxruntime() {
             let scale = want.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             for (j, (a, b)) in got[i].data.iter().zip(&want.data).enumerate() {
                 if (a - b).abs() > 1e-5 * b.abs() + 1e-6 * scale {
-                    failures.push(format!("{} output #{i} element {j}: interpreter {a}, onnxruntime {b}\n{text}", c.name));
+                    failures
+                        .push(format!("{} output #{i} element {j}: interpreter {a}, onnxruntime {b}\n{text}", c.name));
                     break;
                 }
             }

@@ -132,3 +132,23 @@ fn transformer_block() {
     snapshot("transformer-block-after", &printed);
     same_results(&ctx, &before, &after, 11);
 }
+
+/// The static memory plan of ResNet-18 (224x224), as exported and after egraph-opt: the arena
+/// is at most 1.2x the most bytes live at once (the goal), and far below allocating
+/// every tensor separately.
+#[test]
+fn resnet18_memory_plan_is_within_1_2x_of_the_live_peak() {
+    let ctx = context();
+    let text = strata_benches::models::resnet(18);
+    for pipeline in ["builtin.module(func.func(plan-memory))", "builtin.module(func.func(egraph-opt,plan-memory))"] {
+        let m = optimize(&ctx, &text, "resnet18.mlir", pipeline);
+        let plan = strata_passes::memory_plan::plan(&ctx, &m.ir, first_func(&m)).unwrap();
+        let ratio = plan.arena_bytes as f64 / plan.lower_bound_bytes as f64;
+        eprintln!(
+            "{pipeline}: arena {} bytes, live peak {} bytes ({ratio:.3}x), all tensors {} bytes, {} in place",
+            plan.arena_bytes, plan.lower_bound_bytes, plan.unshared_bytes, plan.in_place
+        );
+        assert!(ratio <= 1.2, "{pipeline}: arena {} is {ratio:.3}x the live peak", plan.arena_bytes);
+        assert!(plan.arena_bytes * 2 < plan.unshared_bytes);
+    }
+}

@@ -118,7 +118,10 @@ fn find_entry(ctx: &Context, ir: &Ir, root: OpId, name: &str) -> Result<OpId, St
         }
         names.push(format!("@{sym}"));
     }
-    Err(format!("error: no function @{name}; the file defines {}", if names.is_empty() { "none".into() } else { names.join(", ") }))
+    Err(format!(
+        "error: no function @{name}; the file defines {}",
+        if names.is_empty() { "none".into() } else { names.join(", ") }
+    ))
 }
 
 fn entry_args(ctx: &Context, ir: &Ir, func: OpId) -> Vec<(String, Option<(Vec<usize>, Elem)>)> {
@@ -153,7 +156,9 @@ fn inputs(args: &RunArgs, params: &[(String, Option<(Vec<usize>, Elem)>)]) -> Re
         let mut out = Vec::new();
         for (i, (ty, t)) in params.iter().enumerate() {
             let Some((shape, elem)) = t else {
-                return Err(format!("error: argument #{i} has type {ty}; random inputs are drawn for static tensors only"));
+                return Err(format!(
+                    "error: argument #{i} has type {ty}; random inputs are drawn for static tensors only"
+                ));
             };
             let t = Tensor::from_fn(shape, *elem, |_| draw.value(*elem));
             if let Some(dir) = &args.output_dir {
@@ -177,7 +182,12 @@ fn inputs(args: &RunArgs, params: &[(String, Option<(Vec<usize>, Elem)>)]) -> Re
     for (i, (path, (ty, want))) in args.inputs.iter().zip(params).enumerate() {
         let t = npy::read(path).map_err(|e| format!("error: input #{i}: {e}"))?;
         if want.as_ref() != Some(&(t.shape.clone(), t.elem)) {
-            return Err(format!("error: input #{i} ({}): @{} expects {ty}, the file holds {}", path.display(), args.entry, describe(&t)));
+            return Err(format!(
+                "error: input #{i} ({}): @{} expects {ty}, the file holds {}",
+                path.display(),
+                args.entry,
+                describe(&t)
+            ));
         }
         out.push(t);
     }
