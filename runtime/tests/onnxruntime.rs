@@ -178,8 +178,6 @@ fn binary_cases(r: &mut Rng, out: &mut Vec<Case>) {
                 let t = r.tensor(&b, 0.5, 2.0);
                 let signs: Vec<f64> = (0..t.len()).map(|_| if r.below(2) == 0 { -1.0 } else { 1.0 }).collect();
                 Tensor::from_fn(&t.shape.clone(), Elem::F32, |i| t.data[i] * signs[i])
-            } else if *op == "nn.pow" {
-                r.tensor(&b, -2.0, 2.0)
             } else {
                 r.tensor(&b, -2.0, 2.0)
             };

@@ -124,7 +124,10 @@ fn find_entry(ctx: &Context, ir: &Ir, root: OpId, name: &str) -> Result<OpId, St
     ))
 }
 
-fn entry_args(ctx: &Context, ir: &Ir, func: OpId) -> Vec<(String, Option<(Vec<usize>, Elem)>)> {
+/// An argument's type as written, and its shape and element type when it is a static tensor.
+type Param = (String, Option<(Vec<usize>, Elem)>);
+
+fn entry_args(ctx: &Context, ir: &Ir, func: OpId) -> Vec<Param> {
     let region = ir.op(func).regions()[0];
     let Some(block) = ir.region(region).blocks().first() else { return Vec::new() };
     ir.block(*block)
@@ -147,7 +150,7 @@ fn describe(t: &Tensor) -> String {
 }
 
 /// The entry's inputs: read from files, or drawn (and written for replay).
-fn inputs(args: &RunArgs, params: &[(String, Option<(Vec<usize>, Elem)>)]) -> Result<Vec<Tensor>, String> {
+fn inputs(args: &RunArgs, params: &[Param]) -> Result<Vec<Tensor>, String> {
     if let Some(seed) = args.random_inputs {
         if !args.inputs.is_empty() {
             return Err("error: --input and --random-inputs exclude each other".into());
