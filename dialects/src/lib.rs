@@ -15,12 +15,14 @@ mod fold_util;
 pub mod func;
 pub mod kernel;
 pub mod math;
+pub mod memref;
 pub mod nn;
+pub mod scf;
 pub mod tutorial;
 
 use strata_ir::Context;
 
-/// Registers builtin, func, arith, math, cf, nn and kernel.
+/// Registers builtin, func, arith, math, cf, scf, memref, nn and kernel.
 pub fn register_all(ctx: &mut Context) {
     // Our own definitions are tested; failing here would be a bug in this crate.
     ctx.register_dialect(builtin::Builtin).expect("builtin dialect definition");
@@ -28,6 +30,8 @@ pub fn register_all(ctx: &mut Context) {
     ctx.register_dialect(arith::Arith).expect("arith dialect definition");
     ctx.register_dialect(math::Math).expect("math dialect definition");
     ctx.register_dialect(cf::ControlFlow).expect("cf dialect definition");
+    ctx.register_dialect(scf::Scf).expect("scf dialect definition");
+    ctx.register_dialect(memref::MemRef).expect("memref dialect definition");
     ctx.register_dialect(nn::Nn).expect("nn dialect definition");
     ctx.register_dialect(kernel::Kernel).expect("kernel dialect definition");
 }

@@ -129,6 +129,20 @@ impl<'s> Lexer<'s> {
         Ok(self.buffer.pop_front().expect("peeked"))
     }
 
+    /// Where punctuation `[` is expected, an empty array attribute `[]` (as in
+    /// `memref.view %a[%o][]`) is the brackets of an empty list: split it into `[` and `]`.
+    pub fn split_empty_brackets(&mut self, ctx: &Context) -> Result<(), ParseError> {
+        let t = self.peek(0, ctx)?;
+        let (is_attr, start, end) = (matches!(t.kind, Tok::Attr(_)), t.start, t.end);
+        let text = &self.src[start..end];
+        if is_attr && text.starts_with('[') && text[1..].trim_start() == "]" {
+            self.buffer.pop_front();
+            self.buffer.push_front(Token { kind: Tok::Punct, start: end - 1, end });
+            self.buffer.push_front(Token { kind: Tok::Punct, start, end: start + 1 });
+        }
+        Ok(())
+    }
+
     /// Drops buffered tokens so that alias definitions made since are seen by the next tokens.
     /// Only called right after an alias definition, when the buffer holds unconverted names.
     /// Lexes again from `offset`, dropping everything buffered (to split a token).

@@ -248,6 +248,9 @@ impl<'c, 's> OpParser<'c, 's> {
 
     /// Whether the next token is the punctuation `p`.
     pub fn peek_punct(&mut self, p: &str) -> PResult<bool> {
+        if p == "[" {
+            self.lex.split_empty_brackets(self.ctx)?;
+        }
         let t = self.peek()?.clone();
         Ok(t.kind == Tok::Punct && self.text(&t) == p)
     }

@@ -1,0 +1,118 @@
+//! `memref`: buffers and their elements, in MLIR's forms (static shapes for now).
+//!
+//! ```text
+//! %a = memref.alloc() : memref<4x8xf32>
+//! %x = memref.load %a[%i, %j] : memref<4x8xf32>
+//! memref.store %x, %a[%i, %j] : memref<4x8xf32>
+//! %v = memref.view %arena[%offset][] : memref<4096xi8> to memref<4x8xf32>
+//! memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32>
+//! memref.dealloc %a : memref<4x8xf32>
+//! ```
+
+use strata_ir::dialect::{constraints as tc, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint};
+use strata_ir::{Context, Diagnostic, Type, TypeKind};
+
+pub struct MemRef;
+
+/// A ranked memref.
+pub const MEMREF: TypeConstraint =
+    TypeConstraint { description: "ranked memref", check: |c, t| matches!(c.type_kind(t), TypeKind::MemRef { .. }) };
+
+fn infer_load(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    match i.operand_types.first().map(|t| ctx.type_kind(*t)) {
+        Some(TypeKind::MemRef { element, .. }) => Ok(vec![*element]),
+        _ => Err("operand #0 must be a memref".into()),
+    }
+}
+
+/// As many indices as the memref has dimensions.
+fn verify_indices(v: &OpView, memref: usize) -> Result<(), Diagnostic> {
+    let rank = v.ctx.shape(v.operand_type(memref)).map_or(0, |s| s.len());
+    let indices = v.operands().len() - memref - 1;
+    if indices != rank {
+        return Err(v.error(format!("needs {rank} indices for a rank-{rank} memref, not {indices}")));
+    }
+    Ok(())
+}
+
+fn verify_store(v: &OpView) -> Result<(), Diagnostic> {
+    verify_indices(v, 1)?;
+    let elem = v.ctx.element_type_or_self(v.operand_type(1));
+    if v.operand_type(0) != elem {
+        return Err(v.error(format!(
+            "stores a {} into a memref of {}",
+            v.ctx.type_to_string(v.operand_type(0)),
+            v.ctx.type_to_string(elem)
+        )));
+    }
+    Ok(())
+}
+
+fn verify_view(v: &OpView) -> Result<(), Diagnostic> {
+    let source = v.operand_type(0);
+    let is_byte_buffer = v.ctx.shape(source).is_some_and(|s| s.len() == 1)
+        && v.ctx.type_to_string(v.ctx.element_type_or_self(source)) == "i8";
+    if !is_byte_buffer {
+        return Err(v.error("the source must be a 1-D memref of i8 (an arena)"));
+    }
+    Ok(())
+}
+
+fn verify_copy(v: &OpView) -> Result<(), Diagnostic> {
+    let (a, b) = (v.operand_type(0), v.operand_type(1));
+    if v.ctx.shape(a) != v.ctx.shape(b) || v.ctx.element_type_or_self(a) != v.ctx.element_type_or_self(b) {
+        return Err(v.error("source and target must have the same shape and element type"));
+    }
+    Ok(())
+}
+
+impl Dialect for MemRef {
+    fn name(&self) -> &'static str {
+        "memref"
+    }
+    fn description(&self) -> &'static str {
+        "buffers: allocation, element access, views into an arena, copies"
+    }
+    fn operations(&self) -> Vec<OpDef> {
+        vec![
+            OpDef::new("memref.alloc")
+                .summary("a new buffer")
+                .result("memref", MEMREF)
+                .format("`(` `)` attr-dict `:` type($memref)"),
+            OpDef::new("memref.dealloc")
+                .summary("frees a buffer")
+                .operand("memref", MEMREF)
+                .format("$memref attr-dict `:` type($memref)"),
+            OpDef::new("memref.load")
+                .summary("reads one element")
+                .operand("memref", MEMREF)
+                .variadic_operand("indices", tc::INDEX)
+                .result("result", tc::ANY)
+                .infer_types(infer_load)
+                .verifier(|v| verify_indices(v, 0))
+                .format("$memref `[` $indices `]` attr-dict `:` type($memref)"),
+            OpDef::new("memref.store")
+                .summary("writes one element")
+                .operand("value", tc::ANY)
+                .operand("memref", MEMREF)
+                .variadic_operand("indices", tc::INDEX)
+                .verifier(verify_store)
+                .format("$value `,` $memref `[` $indices `]` attr-dict `:` type($value) `,` type($memref)"),
+            OpDef::new("memref.view")
+                .summary("a typed buffer at a byte offset of an i8 arena")
+                .traits(&[Trait::Pure])
+                .operand("source", MEMREF)
+                .operand("byte_shift", tc::INDEX)
+                .variadic_operand("sizes", tc::INDEX)
+                .result("result", MEMREF)
+                .verifier(verify_view)
+                .format("$source `[` $byte_shift `]` `[` $sizes `]` attr-dict `:` type($source) `to` type($result)"),
+            OpDef::new("memref.copy")
+                .summary("copies every element")
+                .operand("source", MEMREF)
+                .operand("target", MEMREF)
+                .verifier(verify_copy)
+                .format("$source `,` $target attr-dict `:` type($source) `to` type($target)"),
+        ]
+    }
+}
