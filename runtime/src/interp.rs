@@ -1,8 +1,7 @@
 //! Runs a function of `nn` and `kernel` ops (one block, graph level) on tensors.
 
-use rustc_hash::FxHashMap;
 use strata_dialects::nn::{self as nn_dialect, shape::Layout, shape::Pool2d};
-use strata_ir::{AttrKind, Context, DenseElements, DenseValue, Ir, OpId, Type, Value};
+use strata_ir::{AttrKind, Context, DenseElements, DenseValue, Ir, OpId, Type};
 
 use crate::nn;
 use crate::scalar::Program;
@@ -51,44 +50,61 @@ pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
 pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, RuntimeError> {
     let region =
         *ir.op(func).regions().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
-    let [block] = ir.region(region).blocks() else {
-        return Err(unsupported(ctx, ir, func, "the graph interpreter runs single-block functions"));
-    };
-    let args = ir.block(*block).args();
+    let block =
+        *ir.region(region).blocks().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
+    let args = ir.block(block).args();
     if inputs.len() != args.len() {
         return Err(RuntimeError::BadInput {
             index: inputs.len().min(args.len()),
             message: format!("the function takes {} inputs, {} were given", args.len(), inputs.len()),
         });
     }
-    let mut env: FxHashMap<Value, Tensor> = FxHashMap::default();
+    let mut values = Vec::with_capacity(inputs.len());
     for (i, (a, t)) in args.iter().zip(inputs).enumerate() {
-        let want = tensor_type(ctx, ir.value_type(*a));
+        let ty = ir.value_type(*a);
+        let want = tensor_type(ctx, ty).or_else(|| {
+            // A scalar argument takes a rank-0 tensor.
+            Elem::parse(&ctx.type_to_string(ty)).or(ctx.is_index(ty).then_some(Elem::Int(64))).map(|e| (Vec::new(), e))
+        });
         if want.as_ref() != Some(&(t.shape.clone(), t.elem)) {
             return Err(RuntimeError::BadInput {
                 index: i,
                 message: format!(
                     "expected {}, got tensor<{}x{}>",
-                    ctx.type_to_string(ir.value_type(*a)),
+                    ctx.type_to_string(ty),
                     t.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"),
                     t.elem
                 ),
             });
         }
-        env.insert(*a, t);
+        values.push(crate::exec::to_runtime(ctx, ty, t));
     }
-    for op in ir.block_ops(*block) {
-        let name = ctx.ident_str(ir.op(op).name());
-        if name == "func.return" {
-            return ir.op(op).operands().iter().map(|v| Ok(env[v].clone())).collect();
-        }
-        let operands: Vec<&Tensor> = ir.op(op).operands().iter().map(|v| &env[v]).collect();
-        let results = eval_op(ctx, ir, op, &operands)?;
-        for (r, t) in ir.op(op).results().iter().zip(results) {
-            env.insert(*r, t);
-        }
+    // Calls resolve against the outermost op around the function.
+    let mut root = func;
+    while let Some(p) = ir.parent_op(root) {
+        root = p;
     }
-    Err(unsupported(ctx, ir, func, "the body does not end in func.return"))
+    let mut machine = crate::exec::Machine::new(ctx, ir, root);
+    let results = machine.call(func, values)?;
+    let result_types: Vec<Type> = match ctx.attr_kind(
+        ir.op(func).attr(ctx.ident("function_type")).ok_or_else(|| unsupported(ctx, ir, func, "no function_type"))?,
+    ) {
+        AttrKind::Type(t) => match ctx.type_kind(*t) {
+            strata_ir::TypeKind::Function { results, .. } => results.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let elem = result_types.get(i).map_or(Elem::F64, |t| {
+                Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(*t))).unwrap_or(Elem::F64)
+            });
+            crate::exec::to_tensor(v, elem).map_err(|m| unsupported(ctx, ir, func, &m))
+        })
+        .collect()
 }
 
 fn unsupported(ctx: &Context, ir: &Ir, op: OpId, message: &str) -> RuntimeError {

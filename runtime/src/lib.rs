@@ -3,6 +3,7 @@
 //! optimization and lowering is checked against it. [`fold`] uses it to fold constant
 //! sub-graphs at compile time.
 
+pub mod exec;
 pub mod fold;
 pub mod interp;
 pub mod nn;
