@@ -9,6 +9,7 @@
 //! ```
 
 pub mod arith;
+pub mod bufferization;
 pub mod builtin;
 pub mod cf;
 mod fold_util;
@@ -22,7 +23,7 @@ pub mod tutorial;
 
 use strata_ir::Context;
 
-/// Registers builtin, func, arith, math, cf, scf, memref, nn and kernel.
+/// Registers builtin, func, arith, math, cf, scf, memref, bufferization, nn and kernel.
 pub fn register_all(ctx: &mut Context) {
     // Our own definitions are tested; failing here would be a bug in this crate.
     ctx.register_dialect(builtin::Builtin).expect("builtin dialect definition");
@@ -32,6 +33,7 @@ pub fn register_all(ctx: &mut Context) {
     ctx.register_dialect(cf::ControlFlow).expect("cf dialect definition");
     ctx.register_dialect(scf::Scf).expect("scf dialect definition");
     ctx.register_dialect(memref::MemRef).expect("memref dialect definition");
+    ctx.register_dialect(bufferization::Bufferization).expect("bufferization dialect definition");
     ctx.register_dialect(nn::Nn).expect("nn dialect definition");
     ctx.register_dialect(kernel::Kernel).expect("kernel dialect definition");
 }

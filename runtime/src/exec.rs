@@ -156,6 +156,8 @@ enum Step {
     Call(OpId),
     /// `nn` and `kernel` ops on tensors.
     Graph,
+    ToBuffer,
+    ToTensor,
 }
 
 /// How a block ended.
@@ -259,6 +261,8 @@ impl<'a> Machine<'a> {
                     }
                 }
                 "memref.dealloc" => Step::Dealloc,
+                "bufferization.to_buffer" => Step::ToBuffer,
+                "bufferization.to_tensor" => Step::ToTensor,
                 "memref.copy" => Step::Copy,
                 "scf.for" => Step::For,
                 "scf.parallel" => Step::Parallel(o.operands().len() / 3),
@@ -443,6 +447,17 @@ impl<'a> Machine<'a> {
                     for (r, v) in o.results().iter().zip(results) {
                         self.set(*r, v);
                     }
+                }
+                Step::ToBuffer => {
+                    let m = match self.get(operands[0]) {
+                        RtValue::Tensor(t) => MemRef::from_tensor(t),
+                        _ => return Err(self.err(op, "expected a tensor")),
+                    };
+                    self.set(o.result(0), RtValue::MemRef(m));
+                }
+                Step::ToTensor => {
+                    let t = self.memref(op, operands[0])?.to_tensor().map_err(|e| self.err(op, e))?;
+                    self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
                 }
                 Step::Graph => {
                     let tensors: Vec<Rc<Tensor>> = operands

@@ -354,6 +354,7 @@ fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (
     if let Some(p) = pipeline {
         let mut r = PassRegistry::new();
         strata_passes::register_all(&mut r);
+        strata_lowering::register_all(&mut r);
         let pm = PassManager::new(r.parse_pipeline(p).unwrap());
         pm.run(ctx, &mut m.ir, m.root).unwrap_or_else(|e| panic!("{e:?}\n{src}"));
     }
@@ -361,6 +362,32 @@ fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (
     let out = run_function(ctx, &m.ir, first_func(&m.ir, m.root), inputs.to_vec())
         .unwrap_or_else(|e| panic!("{e}\n{printed}"));
     (out, printed)
+}
+
+/// Random inputs for the graph's two arguments.
+fn inputs_for(ctx: &Context, src: &str, c: &mut Choices) -> Vec<Tensor> {
+    let m = parse_source(ctx, "g.mlir", src, &ParseOptions::default()).unwrap();
+    let f = first_func(&m.ir, m.root);
+    let arg = m.ir.block(m.ir.region(m.ir.op(f).regions()[0]).blocks()[0]).args()[0];
+    let shape = strata_runtime::interp::tensor_type(ctx, m.ir.value_type(arg)).unwrap().0;
+    (0..2)
+        .map(|_| {
+            let values: Vec<f64> = (0..shape.iter().product::<usize>()).map(|_| c.unit()).collect();
+            Tensor::from_fn(&shape, Elem::F32, |i| values[i])
+        })
+        .collect()
+}
+
+fn assert_close(before: &[Tensor], after: &[Tensor], src: &str, printed: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(after) {
+        prop_assert_eq!(&b.shape, &a.shape);
+        let scale = 1.0 + b.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (i, (x, y)) in b.data.iter().zip(&a.data).enumerate() {
+            prop_assert!((x - y).abs() <= 1e-4 * scale, "element {} differs: {} before, {} after\n{}\n{}", i, x, y, src, printed);
+        }
+    }
+    Ok(())
 }
 
 proptest! {
@@ -372,31 +399,33 @@ proptest! {
         strata_dialects::register_all(&mut ctx);
         let mut c = Choices(seed);
         let src = random_graph(&mut c);
-        let hw = {
-            let m = parse_source(&ctx, "g.mlir", &src, &ParseOptions::default()).unwrap();
-            let f = first_func(&m.ir, m.root);
-            let arg = m.ir.block(m.ir.region(m.ir.op(f).regions()[0]).blocks()[0]).args()[0];
-            strata_runtime::interp::tensor_type(&ctx, m.ir.value_type(arg)).unwrap().0
-        };
-        let inputs: Vec<Tensor> = (0..2)
-            .map(|_| {
-                let values: Vec<f64> = (0..hw.iter().product::<usize>()).map(|_| c.unit()).collect();
-                Tensor::from_fn(&hw, Elem::F32, |i| values[i])
-            })
-            .collect();
+        let inputs = inputs_for(&ctx, &src, &mut c);
         let (before, _) = run(&ctx, &src, None, &inputs);
         let target = *c.pick(&["x86-64", "aarch64", "gpu"]);
         // A third of the graphs are extracted by the ILP (exact, with a time limit).
         let extraction = if c.below(3) == 0 { "ilp ilp-time-limit-ms=300" } else { "greedy-dag" };
         let pipeline = format!("builtin.module(func.func(egraph-opt{{target={target} extraction={extraction}}}))");
         let (after, printed) = run(&ctx, &src, Some(&pipeline), &inputs);
-        prop_assert_eq!(before.len(), after.len());
-        for (b, a) in before.iter().zip(&after) {
-            prop_assert_eq!(&b.shape, &a.shape);
-            let scale = 1.0 + b.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            for (i, (x, y)) in b.data.iter().zip(&a.data).enumerate() {
-                prop_assert!((x - y).abs() <= 1e-4 * scale, "element {} differs: {} before, {} after\n{}\n{}", i, x, y, src, printed);
-            }
-        }
+        assert_close(&before, &after, &src, &printed)?;
+    }
+
+    /// The same random graphs lowered to loops (as written, and after egraph-opt so fused
+    /// kernels are lowered too), run by the interpreter at the loop level.
+    #[test]
+    fn lowered_graphs_compute_what_the_originals_do(seed in any::<u64>()) {
+        let mut ctx = Context::new();
+        strata_dialects::register_all(&mut ctx);
+        let mut c = Choices(seed);
+        let src = random_graph(&mut c);
+        let inputs = inputs_for(&ctx, &src, &mut c);
+        let (before, _) = run(&ctx, &src, None, &inputs);
+        let pipeline = if c.below(2) == 0 {
+            "builtin.module(lower-to-loops)"
+        } else {
+            "builtin.module(func.func(egraph-opt), lower-to-loops)"
+        };
+        let (after, printed) = run(&ctx, &src, Some(pipeline), &inputs);
+        prop_assert!(!printed.contains("\"nn.") || printed.contains("nn.constant"), "graph ops left:\n{}", printed);
+        assert_close(&before, &after, &src, &printed)?;
     }
 }

@@ -287,6 +287,7 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     if let Some(pipeline) = &args.pass_pipeline {
         let mut registry = PassRegistry::new();
         strata_passes::register_all(&mut registry);
+        strata_lowering::register_all(&mut registry);
         let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
         let mut pm = PassManager::new(root);
         let validation = if args.verify_each_pass {

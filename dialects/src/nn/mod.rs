@@ -11,6 +11,7 @@
 //! verifier checks the written types against them and says which operand and dimension
 //! disagree.
 
+pub mod scalar;
 pub mod shape;
 
 use strata_ir::dialect::{attr_constraints as ac, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint};

@@ -263,7 +263,7 @@ fn build(
                     let region = ir.op(kernel).regions()[0];
                     ir.append_block(region, block);
                     let block_args = ir.block(block).args().to_vec();
-                    let mut scalars = ScalarBuilder { ctx, g, elem, args: block_args, built: FxHashMap::default() };
+                    let mut scalars = ScalarBuilder { g, elem, args: block_args, built: FxHashMap::default() };
                     let mut b = Builder::at_end(ctx, ir, block);
                     let result = scalars.emit(&mut b, body);
                     b.op("kernel.yield", &[result], &[], &[]);
@@ -313,7 +313,6 @@ fn float(ctx: &Context, value: f64, elem: Type) -> DenseValue {
 
 /// Emits a kernel's scalar body as `arith` and `math` ops.
 struct ScalarBuilder<'a> {
-    ctx: &'a Context,
     g: &'a Graph,
     elem: Type,
     args: Vec<Value>,
@@ -321,11 +320,6 @@ struct ScalarBuilder<'a> {
 }
 
 impl ScalarBuilder<'_> {
-    fn constant(&self, b: &mut Builder, value: f64) -> Value {
-        let attr = self.ctx.float_attr(value, self.elem);
-        b.value("arith.constant", &[], self.elem, &[("value", attr)])
-    }
-
     fn emit(&mut self, b: &mut Builder, class: Id) -> Value {
         let class = self.g.egraph.find(class);
         if let Some(v) = self.built.get(&class) {
@@ -343,70 +337,9 @@ impl ScalarBuilder<'_> {
             let attrs = crate::egraph::language::elementwise(name).map_or(0, |e| e.1);
             let params: Vec<f64> = children[..attrs].iter().map(|c| word_float(self.g, *c).unwrap_or(0.0)).collect();
             let xs: Vec<Value> = children[attrs..].iter().map(|c| self.emit(b, *c)).collect();
-            self.op(b, name, &params, &xs)
+            strata_dialects::nn::scalar::emit(b, name, &params, &xs, self.elem)
         };
         self.built.insert(class, value);
         value
-    }
-
-    fn op(&mut self, b: &mut Builder, name: &str, p: &[f64], x: &[Value]) -> Value {
-        let t = self.elem;
-        let bin = |b: &mut Builder, op: &str, l: Value, r: Value| b.value(op, &[l, r], t, &[]);
-        let un = |b: &mut Builder, op: &str, v: Value| b.value(op, &[v], t, &[]);
-        match name {
-            "s.add" => bin(b, "arith.addf", x[0], x[1]),
-            "s.sub" => bin(b, "arith.subf", x[0], x[1]),
-            "s.mul" => bin(b, "arith.mulf", x[0], x[1]),
-            "s.div" => bin(b, "arith.divf", x[0], x[1]),
-            "s.max" => bin(b, "arith.maximumf", x[0], x[1]),
-            "s.min" => bin(b, "arith.minimumf", x[0], x[1]),
-            "s.pow" => bin(b, "math.powf", x[0], x[1]),
-            "s.relu" => {
-                let zero = self.constant(b, 0.0);
-                bin(b, "arith.maximumf", x[0], zero)
-            }
-            "s.relu6" | "s.clip" => {
-                let (lo, hi) = if name == "s.relu6" { (0.0, 6.0) } else { (p[0], p[1]) };
-                let (lo, hi) = (self.constant(b, lo), self.constant(b, hi));
-                let m = bin(b, "arith.maximumf", x[0], lo);
-                bin(b, "arith.minimumf", m, hi)
-            }
-            "s.leaky_relu" => {
-                let (zero, alpha) = (self.constant(b, 0.0), self.constant(b, p[0]));
-                let ogt = self.ctx.i64_attr(2);
-                let positive = b.value("arith.cmpf", &[x[0], zero], self.ctx.integer_type(1), &[("predicate", ogt)]);
-                let scaled = bin(b, "arith.mulf", x[0], alpha);
-                b.value("arith.select", &[positive, x[0], scaled], t, &[])
-            }
-            "s.sigmoid" | "s.silu" => {
-                let one = self.constant(b, 1.0);
-                let n = un(b, "arith.negf", x[0]);
-                let e = un(b, "math.exp", n);
-                let d = bin(b, "arith.addf", one, e);
-                let s = bin(b, "arith.divf", one, d);
-                if name == "s.silu" {
-                    bin(b, "arith.mulf", x[0], s)
-                } else {
-                    s
-                }
-            }
-            "s.gelu" => {
-                let (half, one, r2) =
-                    (self.constant(b, 0.5), self.constant(b, 1.0), self.constant(b, std::f64::consts::FRAC_1_SQRT_2));
-                let scaled = bin(b, "arith.mulf", x[0], r2);
-                let e = un(b, "math.erf", scaled);
-                let sum = bin(b, "arith.addf", one, e);
-                let h = bin(b, "arith.mulf", x[0], half);
-                bin(b, "arith.mulf", h, sum)
-            }
-            "s.tanh" => un(b, "math.tanh", x[0]),
-            "s.exp" => un(b, "math.exp", x[0]),
-            "s.log" => un(b, "math.log", x[0]),
-            "s.sqrt" => un(b, "math.sqrt", x[0]),
-            "s.rsqrt" => un(b, "math.rsqrt", x[0]),
-            "s.abs" => un(b, "math.absf", x[0]),
-            "s.neg" => un(b, "arith.negf", x[0]),
-            other => unreachable!("no scalar form for {other}"),
-        }
     }
 }

@@ -1,0 +1,186 @@
+//! Loop-building helpers: index constants and arithmetic, parallel nests, counted loops with
+//! a carried value, conditionals, loads and stores, and layout-aware addressing.
+
+use strata_dialects::nn::shape::Layout;
+use strata_ir::{BlockId, Builder, Context, InsertPoint, Ir, OpState, Type, Value};
+
+/// Emits ops at an insertion point.
+pub struct Emit<'c, 'i> {
+    pub ctx: &'c Context,
+    pub ir: &'i mut Ir,
+    pub at: InsertPoint,
+}
+
+impl<'c, 'i> Emit<'c, 'i> {
+    pub fn b(&mut self) -> Builder<'c, '_> {
+        Builder::new(self.ctx, self.ir, self.at)
+    }
+
+    pub fn value(&mut self, name: &str, operands: &[Value], ty: Type) -> Value {
+        self.b().value(name, operands, ty, &[])
+    }
+
+    pub fn index(&mut self, v: i64) -> Value {
+        let (t, a) = (self.ctx.index_type(), self.ctx.integer_attr(v as i128, self.ctx.index_type()));
+        self.b().value("arith.constant", &[], t, &[("value", a)])
+    }
+
+    fn index_op(&mut self, name: &str, a: Value, b: Value) -> Value {
+        let t = self.ctx.index_type();
+        self.value(name, &[a, b], t)
+    }
+    pub fn add(&mut self, a: Value, b: Value) -> Value {
+        self.index_op("arith.addi", a, b)
+    }
+    pub fn mul(&mut self, a: Value, b: Value) -> Value {
+        self.index_op("arith.muli", a, b)
+    }
+    pub fn sub(&mut self, a: Value, b: Value) -> Value {
+        self.index_op("arith.subi", a, b)
+    }
+    pub fn div(&mut self, a: Value, b: Value) -> Value {
+        self.index_op("arith.divsi", a, b)
+    }
+    pub fn rem(&mut self, a: Value, b: Value) -> Value {
+        self.index_op("arith.remsi", a, b)
+    }
+    /// `a * k + c` with constants `k` and `c` (folded when trivial).
+    pub fn affine(&mut self, a: Value, k: i64, c: i64) -> Value {
+        let scaled = if k == 1 {
+            a
+        } else {
+            let kv = self.index(k);
+            self.mul(a, kv)
+        };
+        if c == 0 {
+            scaled
+        } else {
+            let cv = self.index(c);
+            self.add(scaled, cv)
+        }
+    }
+
+    /// `0 <= v < bound`.
+    pub fn in_range(&mut self, v: Value, bound: i64) -> Value {
+        let (zero, hi) = (self.index(0), self.index(bound));
+        let i1 = self.ctx.integer_type(1);
+        let (sge, slt) = (self.ctx.integer_attr(5, self.ctx.integer_type(64)), self.ctx.integer_attr(2, self.ctx.integer_type(64)));
+        let lo_ok = self.b().value("arith.cmpi", &[v, zero], i1, &[("predicate", sge)]);
+        let hi_ok = self.b().value("arith.cmpi", &[v, hi], i1, &[("predicate", slt)]);
+        self.value("arith.andi", &[lo_ok, hi_ok], i1)
+    }
+
+    pub fn load(&mut self, m: Value, idx: &[Value]) -> Value {
+        let elem = self.ctx.element_type_or_self(self.ir.value_type(m));
+        let mut operands = vec![m];
+        operands.extend_from_slice(idx);
+        self.value("memref.load", &operands, elem)
+    }
+
+    pub fn store(&mut self, v: Value, m: Value, idx: &[Value]) {
+        let mut operands = vec![v, m];
+        operands.extend_from_slice(idx);
+        self.b().op("memref.store", &operands, &[], &[]);
+    }
+
+    pub fn alloc(&mut self, shape: &[i64], elem: Type) -> Value {
+        let t = self.ctx.memref_type(shape.to_vec(), elem);
+        self.b().value("memref.alloc", &[], t, &[])
+    }
+
+    /// Runs `f` with the insertion point at the end of `block`.
+    pub fn within<R>(&mut self, block: BlockId, f: impl FnOnce(&mut Self) -> R) -> R {
+        let saved = self.at;
+        self.at = InsertPoint::BlockEnd(block);
+        let r = f(self);
+        self.at = saved;
+        r
+    }
+
+    fn region_op(&mut self, name: &str, operands: &[Value], results: &[Type], attrs: &[(&str, strata_ir::Attribute)], args: &[Type]) -> (strata_ir::OpId, BlockId) {
+        let mut state = OpState::new(self.ctx, name, self.ctx.unknown_loc()).operands(operands).results(results).regions(1);
+        for (n, a) in attrs {
+            state = state.attr(self.ctx, n, *a);
+        }
+        let op = self.b().insert(state);
+        let block = self.ir.create_block(args);
+        let region = self.ir.op(op).regions()[0];
+        self.ir.append_block(region, block);
+        (op, block)
+    }
+
+    /// `scf.parallel` over `0..ubs[d]`: `f` gets the induction variables.
+    pub fn parallel(&mut self, ubs: &[i64], f: impl FnOnce(&mut Self, &[Value])) {
+        if ubs.is_empty() {
+            f(self, &[]);
+            return;
+        }
+        let n = ubs.len();
+        let zeros: Vec<Value> = (0..n).map(|_| self.index(0)).collect();
+        let highs: Vec<Value> = ubs.iter().map(|u| self.index(*u)).collect();
+        let ones: Vec<Value> = (0..n).map(|_| self.index(1)).collect();
+        let operands: Vec<Value> = zeros.into_iter().chain(highs).chain(ones).collect();
+        let i32t = self.ctx.integer_type(32);
+        let seg = self.ctx.intern_attr(strata_ir::AttrKind::DenseArray {
+            element: i32t,
+            values: strata_ir::DenseArrayValues::Int(vec![n as i64; 3]),
+        });
+        let index = self.ctx.index_type();
+        let (_, block) = self.region_op("scf.parallel", &operands, &[], &[("operandSegmentSizes", seg)], &vec![index; n]);
+        let ivs = self.ir.block(block).args().to_vec();
+        self.within(block, |e| {
+            f(e, &ivs);
+            e.b().op("scf.yield", &[], &[], &[]);
+        });
+    }
+
+    /// `scf.for` over `0..ub` carrying `init`; `f` gets the induction variable and the carried
+    /// value and returns the next one. Returns the final value.
+    pub fn for_acc(&mut self, ub: i64, init: Value, f: impl FnOnce(&mut Self, Value, Value) -> Value) -> Value {
+        let (lo, hi, one) = (self.index(0), self.index(ub), self.index(1));
+        let t = self.ir.value_type(init);
+        let index = self.ctx.index_type();
+        let (op, block) = self.region_op("scf.for", &[lo, hi, one, init], &[t], &[], &[index, t]);
+        let args = self.ir.block(block).args().to_vec();
+        self.within(block, |e| {
+            let next = f(e, args[0], args[1]);
+            e.b().op("scf.yield", &[next], &[], &[]);
+        });
+        self.ir.op(op).result(0)
+    }
+
+    /// `scf.if` yielding `then()` or `otherwise()` (both of type `t`).
+    pub fn select_if(&mut self, cond: Value, t: Type, then: impl FnOnce(&mut Self) -> Value, otherwise: impl FnOnce(&mut Self) -> Value) -> Value {
+        let state = OpState::new(self.ctx, "scf.if", self.ctx.unknown_loc()).operands(&[cond]).results(&[t]).regions(2);
+        let op = self.b().insert(state);
+        for region in self.ir.op(op).regions().to_vec() {
+            let block = self.ir.create_block(&[]);
+            self.ir.append_block(region, block);
+        }
+        let regions = self.ir.op(op).regions().to_vec();
+        let then_block = self.ir.region(regions[0]).blocks()[0];
+        let else_block = self.ir.region(regions[1]).blocks()[0];
+        self.within(then_block, |e| {
+            let v = then(e);
+            e.b().op("scf.yield", &[v], &[], &[]);
+        });
+        self.within(else_block, |e| {
+            let v = otherwise(e);
+            e.b().op("scf.yield", &[v], &[], &[]);
+        });
+        self.ir.op(op).result(0)
+    }
+}
+
+/// The physical index of logical element (n, c, h, w) of a tensor in `layout`.
+pub fn physical(e: &mut Emit, layout: Layout, [n, c, h, w]: [Value; 4]) -> Vec<Value> {
+    match layout {
+        Layout::Nchw => vec![n, c, h, w],
+        Layout::Nhwc => vec![n, h, w, c],
+        Layout::Nchw4c | Layout::Nchw8c => {
+            let b = e.index(layout.block().unwrap_or(1));
+            let (outer, inner) = (e.div(c, b), e.rem(c, b));
+            vec![n, outer, h, w, inner]
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `lower-to-loops`: a function of `nn` and `kernel` ops on tensors becomes loops over
+//! buffers. Arguments and results become memrefs of the same shapes (so `strata-run` feeds the
+//! same `.npy` files at every level); each op becomes a loop nest writing a fresh buffer;
+//! constants become buffers through `bufferization.to_buffer`.
+//!
+//! - elementwise ops and fused `kernel.elementwise`: one `scf.parallel` nest over the result,
+//!   inputs read at their broadcast index, the body inlined;
+//! - `nn.matmul` / `kernel.matmul`: a parallel nest over the result with a reduction loop,
+//!   then the epilogue;
+//! - `nn.conv2d` / `kernel.conv2d` (direct, any layout, groups, dilation, padding);
+//! - pooling, global average pooling, softmax, batch and layer norm, and the data movement
+//!   ops (reshape, transpose, relayout, concat, split, pad).
+//!
+//! The `algorithm` attribute of a convolution is not consulted yet: every convolution is
+//! lowered as a direct one (the same result).
+
+pub mod emit;
+mod ops;
+
+use rustc_hash::FxHashMap;
+use strata_ir::pass::{Pass, PassContext, PassInfo};
+use strata_ir::{AttrKind, Diagnostic, InsertPoint, OpId, TypeKind, Value};
+
+use emit::Emit;
+
+pub fn info() -> PassInfo {
+    PassInfo::new("convert-nn-to-loops", "ConvertNnToLoops", "Lower nn and kernel ops on tensors to scf loops over memrefs", |_, _| {
+        Ok(Box::new(LowerToLoops))
+    })
+    .anchor("func.func")
+    .statistic("lowered", "Graph ops lowered to loops")
+}
+
+struct LowerToLoops;
+
+impl Pass for LowerToLoops {
+    fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        let (ctx, func) = (cx.ctx, cx.op);
+        let Some(&region) = cx.ir.op(func).regions().first() else { return Ok(()) };
+        let [block] = cx.ir.region(region).blocks() else {
+            return Err(Diagnostic::error(cx.ir.op(func).loc(), "lower-to-loops lowers single-block graph functions"));
+        };
+        let block = *block;
+        let mut buffers: FxHashMap<Value, Value> = FxHashMap::default();
+        // Arguments: tensors become memrefs of the same shape.
+        for a in cx.ir.block(block).args().to_vec() {
+            let t = cx.ir.value_type(a);
+            if let TypeKind::RankedTensor { shape, element, .. } = ctx.type_kind(t) {
+                let m = ctx.memref_type(shape.clone(), *element);
+                cx.ir.set_value_type(a, m);
+            }
+            buffers.insert(a, a);
+        }
+        let ops: Vec<OpId> = cx.ir.block_ops(block).collect();
+        let mut lowered = 0;
+        let mut dead = Vec::new();
+        for op in ops {
+            let name = ctx.ident_str(cx.ir.op(op).name()).to_string();
+            let loc = cx.ir.op(op).loc();
+            if name == "func.return" {
+                let operands: Vec<Value> = cx.ir.op(op).operands().iter().map(|v| buffers.get(v).copied().unwrap_or(*v)).collect();
+                cx.ir.set_operands(op, &operands);
+                continue;
+            }
+            if name == "nn.constant" {
+                let r = cx.ir.op(op).result(0);
+                let t = cx.ir.value_type(r);
+                let m = ctx.memref_type(ctx.shape(t).unwrap_or(&[]).to_vec(), ctx.element_type_or_self(t));
+                let next = InsertPoint::After(op);
+                let buffer = strata_ir::Builder::new(ctx, cx.ir, next).value("bufferization.to_buffer", &[r], m, &[]);
+                buffers.insert(r, buffer);
+                continue;
+            }
+            if !(name.starts_with("nn.") || name.starts_with("kernel.")) {
+                return Err(Diagnostic::error(loc, format!("lower-to-loops: '{name}' is not a graph op")));
+            }
+            let inputs: Vec<Value> = cx
+                .ir
+                .op(op)
+                .operands()
+                .iter()
+                .map(|v| buffers.get(v).copied().ok_or_else(|| Diagnostic::error(loc, "an operand has no buffer")))
+                .collect::<Result<_, _>>()?;
+            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op) };
+            let outs = ops::lower(&mut e, op, &inputs).map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
+            for (r, b) in cx.ir.op(op).results().to_vec().into_iter().zip(outs) {
+                buffers.insert(r, b);
+            }
+            dead.push(op);
+            lowered += 1;
+        }
+        for op in dead.into_iter().rev() {
+            cx.ir.erase_op(op);
+        }
+        // The signature follows the arguments and returned values.
+        let inputs = cx.ir.block(block).args().iter().map(|a| cx.ir.value_type(*a)).collect();
+        let term = cx.ir.block(block).last_op().expect("a terminator");
+        let results = cx.ir.op(term).operands().iter().map(|v| cx.ir.value_type(*v)).collect();
+        let fty = ctx.intern_attr(AttrKind::Type(ctx.function_type(inputs, results)));
+        cx.ir.set_attr(func, ctx.ident("function_type"), fty);
+        cx.add_stat("lowered", lowered);
+        Ok(())
+    }
+}

@@ -1,0 +1,535 @@
+//! Loop nests for each graph op.
+
+use strata_dialects::nn::shape::{Conv2d, Layout, Pool2d};
+use strata_dialects::nn::{self, scalar};
+use strata_ir::{IrMapping, OpId, Type, Value};
+
+use super::emit::{physical, Emit};
+
+type Lowered = Result<Vec<Value>, String>;
+
+fn shape_elem(e: &Emit, v: Value) -> (Vec<i64>, Type) {
+    let t = e.ir.value_type(v);
+    (e.ctx.shape(t).map(<[i64]>::to_vec).unwrap_or_default(), e.ctx.element_type_or_self(t))
+}
+
+fn attr<'a>(e: &'a Emit, op: OpId, name: &str) -> Option<strata_ir::Attribute> {
+    e.ir.op(op).attr(e.ctx.ident(name))
+}
+
+fn float(e: &Emit, op: OpId, name: &str, default: f64) -> f64 {
+    attr(e, op, name).and_then(|a| e.ctx.attr_as_f64(a)).unwrap_or(default)
+}
+
+fn int(e: &Emit, op: OpId, name: &str, default: i64) -> i64 {
+    attr(e, op, name).and_then(|a| e.ctx.attr_as_int(a)).map_or(default, |v| v as i64)
+}
+
+fn ints(e: &Emit, op: OpId, name: &str) -> Vec<i64> {
+    attr(e, op, name).and_then(|a| nn::ints(e.ctx, a)).unwrap_or_default()
+}
+
+fn layout(e: &Emit, op: OpId, name: &str) -> Layout {
+    attr(e, op, name).and_then(|a| e.ctx.attr_as_str(a)).and_then(Layout::parse).unwrap_or(Layout::Nchw)
+}
+
+fn axis(a: i64, rank: usize) -> usize {
+    if a < 0 {
+        (a + rank as i64) as usize
+    } else {
+        a as usize
+    }
+}
+
+/// The index of `input` (of shape `shape`) that numpy broadcasting reads at output index `ivs`.
+fn broadcast_index(e: &mut Emit, shape: &[i64], out: &[i64], ivs: &[Value]) -> Vec<Value> {
+    let lead = out.len() - shape.len();
+    (0..shape.len()).map(|d| if shape[d] == 1 && out[d + lead] != 1 { e.index(0) } else { ivs[d + lead] }).collect()
+}
+
+/// Inlines the single-block region of `op` with `args` for its block arguments; returns the
+/// yielded value.
+fn inline_body(e: &mut Emit, op: OpId, args: &[Value]) -> Value {
+    let region = e.ir.op(op).regions()[0];
+    let block = e.ir.region(region).blocks()[0];
+    let mut mapping = IrMapping::default();
+    for (a, v) in e.ir.block(block).args().to_vec().into_iter().zip(args) {
+        mapping.values.insert(a, *v);
+    }
+    let body: Vec<OpId> = e.ir.block_ops(block).collect();
+    let mut result = args[0];
+    for inner in body {
+        if e.ctx.ident_str(e.ir.op(inner).name()) == "kernel.yield" {
+            result = mapping.lookup(e.ir.op(inner).operands()[0]);
+            break;
+        }
+        let copy = e.ir.clone_op(inner, &mut mapping);
+        e.ir.insert_op(copy, e.at);
+    }
+    result
+}
+
+/// Zero of type `t`.
+fn zero(e: &mut Emit, t: Type) -> Value {
+    scalar::constant(&mut e.b(), t, 0.0)
+}
+
+pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
+    let name = e.ctx.ident_str(e.ir.op(op).name()).to_string();
+    let results: Vec<Value> = e.ir.op(op).results().to_vec();
+    let (out, elem) = shape_elem(e, results[0]);
+    let in_shapes: Vec<Vec<i64>> = inputs.iter().map(|v| shape_elem(e, *v).0).collect();
+    if scalar::ELEMENTWISE.contains(&name.as_str()) || name == "kernel.elementwise" {
+        let params = if name == "nn.clip" {
+            vec![float(e, op, "min", 0.0), float(e, op, "max", 6.0)]
+        } else {
+            vec![float(e, op, "alpha", 0.01)]
+        };
+        let buf = e.alloc(&out, elem);
+        e.parallel(&out, |e, ivs| {
+            let xs: Vec<Value> = inputs
+                .iter()
+                .zip(&in_shapes)
+                .map(|(m, s)| {
+                    let idx = broadcast_index(e, s, &out, ivs);
+                    e.load(*m, &idx)
+                })
+                .collect();
+            let y = if name == "kernel.elementwise" {
+                inline_body(e, op, &xs)
+            } else {
+                scalar::emit(&mut e.b(), &name, &params, &xs, elem)
+            };
+            e.store(y, buf, ivs);
+        });
+        return Ok(vec![buf]);
+    }
+    match name.as_str() {
+        "nn.matmul" | "kernel.matmul" => Ok(vec![matmul(e, op, inputs, &in_shapes, &out, elem, name == "kernel.matmul")]),
+        "nn.conv2d" | "kernel.conv2d" => {
+            let conv = nn::conv_attrs(e.ctx, &|n| attr(e, op, n)).map_err(|m| m.to_string())?;
+            let (bias, extras) = if name == "nn.conv2d" {
+                (inputs.get(2).copied(), Vec::new())
+            } else {
+                let def = e.ctx.op_def_by_name(&name).ok_or("unregistered")?;
+                let groups = def.operand_group_ranges(e.ctx, e.ir, op);
+                (groups[2].clone().next().map(|i| inputs[i]), inputs[groups[3].clone()].to_vec())
+            };
+            Ok(vec![conv2d(e, op, &conv, inputs[0], inputs[1], bias, &extras, &out, elem, name == "kernel.conv2d")])
+        }
+        "nn.max_pool2d" | "nn.avg_pool2d" => {
+            let (k, s, p) = (ints(e, op, "kernel"), ints(e, op, "strides"), ints(e, op, "padding"));
+            let pool = Pool2d {
+                kernel: [k[0], k[1]],
+                strides: if s.len() == 2 { [s[0], s[1]] } else { [1, 1] },
+                padding: if p.len() == 4 { [p[0], p[1], p[2], p[3]] } else { [0; 4] },
+                layout: layout(e, op, "layout"),
+            };
+            Ok(vec![pool2d(e, &pool, inputs[0], &in_shapes[0], &out, elem, name == "nn.max_pool2d")])
+        }
+        "nn.global_avg_pool2d" => {
+            let s = &in_shapes[0];
+            let buf = e.alloc(&out, elem);
+            let count = (s[2] * s[3]) as f64;
+            e.parallel(&out[..2], |e, ivs| {
+                let z = zero(e, elem);
+                let sum = e.for_acc(s[2], z, |e, h, acc| {
+                    e.for_acc(s[3], acc, |e, w, acc| {
+                        let x = e.load(inputs[0], &[ivs[0], ivs[1], h, w]);
+                        e.value("arith.addf", &[acc, x], elem)
+                    })
+                });
+                let n = scalar::constant(&mut e.b(), elem, count);
+                let mean = e.value("arith.divf", &[sum, n], elem);
+                let z0 = e.index(0);
+                e.store(mean, buf, &[ivs[0], ivs[1], z0, z0]);
+            });
+            Ok(vec![buf])
+        }
+        "nn.softmax" => Ok(vec![softmax(e, inputs[0], &out, elem, axis(int(e, op, "axis", -1), out.len()))]),
+        "nn.batch_norm" => {
+            let eps = float(e, op, "epsilon", 1e-5);
+            let buf = e.alloc(&out, elem);
+            e.parallel(&out, |e, ivs| {
+                let c = [ivs[1]];
+                let x = e.load(inputs[0], ivs);
+                let (scale, bias, mean, var) =
+                    (e.load(inputs[1], &c), e.load(inputs[2], &c), e.load(inputs[3], &c), e.load(inputs[4], &c));
+                let eps = scalar::constant(&mut e.b(), elem, eps);
+                let d = e.value("arith.subf", &[x, mean], elem);
+                let v = e.value("arith.addf", &[var, eps], elem);
+                let r = e.value("math.rsqrt", &[v], elem);
+                let n = e.value("arith.mulf", &[d, r], elem);
+                let s = e.value("arith.mulf", &[n, scale], elem);
+                let y = e.value("arith.addf", &[s, bias], elem);
+                e.store(y, buf, ivs);
+            });
+            Ok(vec![buf])
+        }
+        "nn.layer_norm" => {
+            let a = axis(int(e, op, "axis", -1), out.len());
+            Ok(vec![layer_norm(e, inputs, &in_shapes, &out, elem, a, float(e, op, "epsilon", 1e-5))])
+        }
+        "nn.reshape" => {
+            // Row-major order is kept: the flat index of each input element is its output index.
+            let buf = e.alloc(&out, elem);
+            let s = in_shapes[0].clone();
+            e.parallel(&s, |e, ivs| {
+                let x = e.load(inputs[0], ivs);
+                let flat = linearize(e, ivs, &s);
+                let idx = delinearize(e, flat, &out);
+                e.store(x, buf, &idx);
+            });
+            Ok(vec![buf])
+        }
+        "nn.transpose" => {
+            let perm: Vec<usize> = ints(e, op, "perm").iter().map(|p| *p as usize).collect();
+            let buf = e.alloc(&out, elem);
+            e.parallel(&out, |e, ivs| {
+                let mut src = vec![ivs[0]; perm.len()];
+                for (i, p) in perm.iter().enumerate() {
+                    src[*p] = ivs[i];
+                }
+                let x = e.load(inputs[0], &src);
+                e.store(x, buf, ivs);
+            });
+            Ok(vec![buf])
+        }
+        "nn.relayout" => {
+            let (from, to) = (layout(e, op, "from"), layout(e, op, "to"));
+            let (n, c, h, w) = from.nchw(&in_shapes[0]);
+            let buf = e.alloc(&out, elem);
+            e.parallel(&[n, c, h, w], |e, ivs| {
+                let logical = [ivs[0], ivs[1], ivs[2], ivs[3]];
+                let src = physical(e, from, logical);
+                let dst = physical(e, to, logical);
+                let x = e.load(inputs[0], &src);
+                e.store(x, buf, &dst);
+            });
+            Ok(vec![buf])
+        }
+        "nn.concat" => {
+            let a = axis(int(e, op, "axis", 0), out.len());
+            let buf = e.alloc(&out, elem);
+            let mut start = 0;
+            for (m, s) in inputs.iter().zip(&in_shapes) {
+                e.parallel(s, |e, ivs| {
+                    let x = e.load(*m, ivs);
+                    let mut dst = ivs.to_vec();
+                    dst[a] = e.affine(ivs[a], 1, start);
+                    e.store(x, buf, &dst);
+                });
+                start += s[a];
+            }
+            Ok(vec![buf])
+        }
+        "nn.split" => {
+            let a = axis(int(e, op, "axis", 0), in_shapes[0].len());
+            let mut start = 0;
+            let mut bufs = Vec::new();
+            for r in &results {
+                let (s, _) = shape_elem(e, *r);
+                let buf = e.alloc(&s, elem);
+                e.parallel(&s, |e, ivs| {
+                    let mut src = ivs.to_vec();
+                    src[a] = e.affine(ivs[a], 1, start);
+                    let x = e.load(inputs[0], &src);
+                    e.store(x, buf, ivs);
+                });
+                start += s[a];
+                bufs.push(buf);
+            }
+            Ok(bufs)
+        }
+        "nn.pad" => {
+            let pads = ints(e, op, "pads");
+            let value = float(e, op, "value", 0.0);
+            let buf = e.alloc(&out, elem);
+            e.parallel(&out, |e, ivs| {
+                let v = scalar::constant(&mut e.b(), elem, value);
+                e.store(v, buf, ivs);
+            });
+            let s = in_shapes[0].clone();
+            e.parallel(&s, |e, ivs| {
+                let x = e.load(inputs[0], ivs);
+                let dst: Vec<Value> = ivs.iter().enumerate().map(|(d, iv)| e.affine(*iv, 1, pads[d])).collect();
+                e.store(x, buf, &dst);
+            });
+            Ok(vec![buf])
+        }
+        other => Err(format!("'{other}' is not lowered to loops yet")),
+    }
+}
+
+fn linearize(e: &mut Emit, ivs: &[Value], shape: &[i64]) -> Value {
+    let mut flat = e.index(0);
+    for (iv, d) in ivs.iter().zip(shape) {
+        let scaled = e.affine(flat, *d, 0);
+        flat = e.add(scaled, *iv);
+    }
+    flat
+}
+
+fn delinearize(e: &mut Emit, flat: Value, shape: &[i64]) -> Vec<Value> {
+    let mut idx = vec![flat; shape.len()];
+    let mut rest = flat;
+    for d in (0..shape.len()).rev() {
+        let size = e.index(shape[d]);
+        idx[d] = e.rem(rest, size);
+        rest = e.div(rest, size);
+    }
+    idx
+}
+
+fn matmul(e: &mut Emit, op: OpId, inputs: &[Value], shapes: &[Vec<i64>], out: &[i64], elem: Type, epilogue: bool) -> Value {
+    let (a, b) = (&shapes[0], &shapes[1]);
+    let k = a[a.len() - 1];
+    let buf = e.alloc(out, elem);
+    let batch = out.len() - 2;
+    e.parallel(out, |e, ivs| {
+        let z = zero(e, elem);
+        let acc = e.for_acc(k, z, |e, kk, acc| {
+            // Batch dimensions broadcast; the last two are (i, k) and (k, j).
+            let mut ai = broadcast_index(e, &a[..a.len() - 2], &out[..batch], &ivs[..batch]);
+            ai.extend([ivs[batch], kk]);
+            let mut bi = broadcast_index(e, &b[..b.len() - 2], &out[..batch], &ivs[..batch]);
+            bi.extend([kk, ivs[batch + 1]]);
+            let (x, y) = (e.load(inputs[0], &ai), e.load(inputs[1], &bi));
+            let p = e.value("arith.mulf", &[x, y], elem);
+            e.value("arith.addf", &[acc, p], elem)
+        });
+        let y = if epilogue { epilogue_value(e, op, acc, &inputs[2..], &shapes[2..], out, ivs) } else { acc };
+        e.store(y, buf, ivs);
+    });
+    buf
+}
+
+/// The epilogue of `op` on `acc`, with each extra read at its broadcast index.
+fn epilogue_value(e: &mut Emit, op: OpId, acc: Value, extras: &[Value], shapes: &[Vec<i64>], out: &[i64], ivs: &[Value]) -> Value {
+    let mut args = vec![acc];
+    for (m, s) in extras.iter().zip(shapes) {
+        let idx = broadcast_index(e, s, out, ivs);
+        args.push(e.load(*m, &idx));
+    }
+    inline_body(e, op, &args)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn conv2d(
+    e: &mut Emit,
+    op: OpId,
+    c: &Conv2d,
+    x: Value,
+    w: Value,
+    bias: Option<Value>,
+    extras: &[Value],
+    out: &[i64],
+    elem: Type,
+    epilogue: bool,
+) -> Value {
+    let l = c.layout;
+    let (xs, ws) = (shape_elem(e, x).0, shape_elem(e, w).0);
+    let (_, _, h, wd) = l.nchw(&xs);
+    let (n, o, oh, ow) = l.nchw(out);
+    let (icg, kh, kw) = (ws[1], ws[2], ws[3]);
+    let per_group = o / c.groups;
+    let extra_shapes: Vec<Vec<i64>> = extras.iter().map(|m| shape_elem(e, *m).0).collect();
+    let buf = e.alloc(out, elem);
+    e.parallel(&[n, o, oh, ow], |e, ivs| {
+        let (b, oc, y, xo) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+        let pg = e.index(per_group);
+        let g = e.div(oc, pg);
+        let init = match bias {
+            Some(bm) => e.load(bm, &[oc]),
+            None => zero(e, elem),
+        };
+        let acc = e.for_acc(icg, init, |e, ic, acc| {
+            let gbase = e.affine(g, icg, 0);
+            let cin = e.add(gbase, ic);
+            e.for_acc(kh, acc, |e, ky, acc| {
+                let ys = e.affine(y, c.strides[0], 0);
+                let kys = e.affine(ky, c.dilations[0], -c.padding[0]);
+                let iy = e.add(ys, kys);
+                e.for_acc(kw, acc, |e, kx, acc| {
+                    let xs = e.affine(xo, c.strides[1], 0);
+                    let kxs = e.affine(kx, c.dilations[1], -c.padding[1]);
+                    let ix = e.add(xs, kxs);
+                    let (in_y, in_x) = (e.in_range(iy, h), e.in_range(ix, wd));
+                    let inside = e.value("arith.andi", &[in_y, in_x], e.ctx.integer_type(1));
+                    let wv = e.load(w, &[oc, ic, ky, kx]);
+                    e.select_if(
+                        inside,
+                        elem,
+                        |e| {
+                            let idx = physical(e, l, [b, cin, iy, ix]);
+                            let xv = e.load(x, &idx);
+                            let p = e.value("arith.mulf", &[xv, wv], elem);
+                            e.value("arith.addf", &[acc, p], elem)
+                        },
+                        |_| acc,
+                    )
+                })
+            })
+        });
+        let dst = physical(e, l, [b, oc, y, xo]);
+        let v = if epilogue { epilogue_value(e, op, acc, extras, &extra_shapes, out, &dst) } else { acc };
+        e.store(v, buf, &dst);
+    });
+    buf
+}
+
+fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, xs: &[i64], out: &[i64], elem: Type, max: bool) -> Value {
+    let l = p.layout;
+    let (_, _, h, w) = l.nchw(xs);
+    let (n, c, oh, ow) = l.nchw(out);
+    let buf = e.alloc(out, elem);
+    let index_t = e.ctx.index_type();
+    e.parallel(&[n, c, oh, ow], |e, ivs| {
+        let start = if max { scalar::constant(&mut e.b(), elem, f64::NEG_INFINITY) } else { zero(e, elem) };
+        let z = e.index(0);
+        let acc = e.for_acc(p.kernel[0], start, |e, ky, acc| {
+            e.for_acc(p.kernel[1], acc, |e, kx, acc| {
+                let iy = {
+                    let a = e.affine(ivs[2], p.strides[0], 0);
+                    let b = e.affine(ky, 1, -p.padding[0]);
+                    e.add(a, b)
+                };
+                let ix = {
+                    let a = e.affine(ivs[3], p.strides[1], 0);
+                    let b = e.affine(kx, 1, -p.padding[1]);
+                    e.add(a, b)
+                };
+                let (in_y, in_x) = (e.in_range(iy, h), e.in_range(ix, w));
+                let inside = e.value("arith.andi", &[in_y, in_x], e.ctx.integer_type(1));
+                e.select_if(
+                    inside,
+                    elem,
+                    |e| {
+                        let idx = physical(e, l, [ivs[0], ivs[1], iy, ix]);
+                        let v = e.load(x, &idx);
+                        e.value(if max { "arith.maximumf" } else { "arith.addf" }, &[acc, v], elem)
+                    },
+                    |_| acc,
+                )
+            })
+        });
+        let v = if max {
+            acc
+        } else {
+            // Elements inside the input along each axis, counted with index arithmetic.
+            let inside_rows = e.for_acc(p.kernel[0], z, |e, ky, n| {
+                let a = e.affine(ivs[2], p.strides[0], 0);
+                let b = e.affine(ky, 1, -p.padding[0]);
+                let iy = e.add(a, b);
+                let ok = e.in_range(iy, h);
+                let one = e.index(1);
+                let inc = e.value("arith.select", &[ok, one, z], index_t);
+                e.add(n, inc)
+            });
+            let inside_cols = e.for_acc(p.kernel[1], z, |e, kx, n| {
+                let a = e.affine(ivs[3], p.strides[1], 0);
+                let b = e.affine(kx, 1, -p.padding[1]);
+                let ix = e.add(a, b);
+                let ok = e.in_range(ix, w);
+                let one = e.index(1);
+                let inc = e.value("arith.select", &[ok, one, z], index_t);
+                e.add(n, inc)
+            });
+            let count = e.mul(inside_rows, inside_cols);
+            let i64t = e.ctx.integer_type(64);
+            let ci = e.value("arith.index_cast", &[count], i64t);
+            let cf = e.value("arith.sitofp", &[ci], elem);
+            e.value("arith.divf", &[acc, cf], elem)
+        };
+        let dst = physical(e, l, [ivs[0], ivs[1], ivs[2], ivs[3]]);
+        e.store(v, buf, &dst);
+    });
+    buf
+}
+
+/// The index `ivs` (over all dimensions but `axis`) with `k` inserted at `axis`.
+fn with_axis(ivs: &[Value], axis: usize, k: Value) -> Vec<Value> {
+    let mut idx = ivs.to_vec();
+    idx.insert(axis, k);
+    idx
+}
+
+fn softmax(e: &mut Emit, x: Value, out: &[i64], elem: Type, a: usize) -> Value {
+    let buf = e.alloc(out, elem);
+    let mut outer = out.to_vec();
+    let d = outer.remove(a);
+    e.parallel(&outer, |e, ivs| {
+        let lowest = scalar::constant(&mut e.b(), elem, f64::NEG_INFINITY);
+        let max = e.for_acc(d, lowest, |e, k, m| {
+            let v = e.load(x, &with_axis(ivs, a, k));
+            e.value("arith.maximumf", &[m, v], elem)
+        });
+        let z = zero(e, elem);
+        let sum = e.for_acc(d, z, |e, k, s| {
+            let v = e.load(x, &with_axis(ivs, a, k));
+            let c = e.value("arith.subf", &[v, max], elem);
+            let ex = e.value("math.exp", &[c], elem);
+            e.store(ex, buf, &with_axis(ivs, a, k));
+            e.value("arith.addf", &[s, ex], elem)
+        });
+        let z0 = zero(e, elem);
+        e.for_acc(d, z0, |e, k, unused| {
+            let idx = with_axis(ivs, a, k);
+            let v = e.load(buf, &idx);
+            let y = e.value("arith.divf", &[v, sum], elem);
+            e.store(y, buf, &idx);
+            unused
+        });
+    });
+    buf
+}
+
+fn layer_norm(e: &mut Emit, inputs: &[Value], shapes: &[Vec<i64>], out: &[i64], elem: Type, a: usize, eps: f64) -> Value {
+    let buf = e.alloc(out, elem);
+    let inner = &out[a..];
+    let count: i64 = inner.iter().product();
+    e.parallel(&out[..a], |e, ivs| {
+        // Sum and sum of squared deviations over the flattened inner dimensions.
+        let point = |e: &mut Emit, flat: Value| -> Vec<Value> {
+            let mut idx = ivs.to_vec();
+            idx.extend(delinearize(e, flat, inner));
+            idx
+        };
+        let z = zero(e, elem);
+        let sum = e.for_acc(count, z, |e, f, s| {
+            let idx = point(e, f);
+            let v = e.load(inputs[0], &idx);
+            e.value("arith.addf", &[s, v], elem)
+        });
+        let n = scalar::constant(&mut e.b(), elem, count as f64);
+        let mean = e.value("arith.divf", &[sum, n], elem);
+        let z2 = zero(e, elem);
+        let sq = e.for_acc(count, z2, |e, f, s| {
+            let idx = point(e, f);
+            let v = e.load(inputs[0], &idx);
+            let d = e.value("arith.subf", &[v, mean], elem);
+            let d2 = e.value("arith.mulf", &[d, d], elem);
+            e.value("arith.addf", &[s, d2], elem)
+        });
+        let var = e.value("arith.divf", &[sq, n], elem);
+        let epsv = scalar::constant(&mut e.b(), elem, eps);
+        let ve = e.value("arith.addf", &[var, epsv], elem);
+        let r = e.value("math.rsqrt", &[ve], elem);
+        let z3 = zero(e, elem);
+        e.for_acc(count, z3, |e, f, unused| {
+            let idx = point(e, f);
+            let inner_idx = &idx[a..];
+            let v = e.load(inputs[0], &idx);
+            let d = e.value("arith.subf", &[v, mean], elem);
+            let nrm = e.value("arith.mulf", &[d, r], elem);
+            let si = broadcast_index(e, &shapes[1], inner, inner_idx);
+            let bi = broadcast_index(e, &shapes[2], inner, inner_idx);
+            let (s, b) = (e.load(inputs[1], &si), e.load(inputs[2], &bi));
+            let m = e.value("arith.mulf", &[nrm, s], elem);
+            let y = e.value("arith.addf", &[m, b], elem);
+            e.store(y, buf, &idx);
+            unused
+        });
+    });
+    buf
+}
