@@ -142,9 +142,9 @@ enum Step {
     Scalar(Op, Elem),
     Load,
     Store,
-    Alloc(Vec<usize>, Elem),
+    Alloc(Rc<[usize]>, Elem),
     Dealloc,
-    View(Vec<usize>, Elem),
+    View(Rc<[usize]>, Elem),
     Copy,
     For,
     Parallel(usize),
@@ -183,7 +183,8 @@ pub struct Machine<'a> {
     ctx: &'a Context,
     ir: &'a Ir,
     values: Vec<Option<RtValue>>,
-    steps: FxHashMap<OpId, Step>,
+    /// Decoded ops, by op index.
+    steps: Vec<Option<Step>>,
     /// Functions by symbol name, for `func.call`.
     functions: FxHashMap<String, OpId>,
     active: Vec<OpId>,
@@ -200,7 +201,7 @@ impl<'a> Machine<'a> {
                 }
             }
         }
-        Machine { ctx, ir, values: Vec::new(), steps: FxHashMap::default(), functions, active: Vec::new() }
+        Machine { ctx, ir, values: Vec::new(), steps: Vec::new(), functions, active: Vec::new() }
     }
 
     fn err(&self, op: OpId, message: impl Into<String>) -> RuntimeError {
@@ -238,7 +239,7 @@ impl<'a> Machine<'a> {
     }
 
     fn step(&mut self, op: OpId) -> Result<Step, RuntimeError> {
-        if let Some(s) = self.steps.get(&op) {
+        if let Some(Some(s)) = self.steps.get(op.index()) {
             return Ok(s.clone());
         }
         let (ctx, ir) = (self.ctx, self.ir);
@@ -255,9 +256,9 @@ impl<'a> Machine<'a> {
                     let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
                     let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
                     if name == "memref.view" {
-                        Step::View(shape, elem_of(ctx, t))
+                        Step::View(shape.into(), elem_of(ctx, t))
                     } else {
-                        Step::Alloc(shape, elem_of(ctx, t))
+                        Step::Alloc(shape.into(), elem_of(ctx, t))
                     }
                 }
                 "memref.dealloc" => Step::Dealloc,
@@ -284,7 +285,10 @@ impl<'a> Machine<'a> {
                 other => return Err(self.err(op, format!("the interpreter does not run '{other}'"))),
             }
         };
-        self.steps.insert(op, step.clone());
+        if op.index() >= self.steps.len() {
+            self.steps.resize(op.index() + 1, None);
+        }
+        self.steps[op.index()] = Some(step.clone());
         Ok(step)
     }
 
@@ -356,8 +360,13 @@ impl<'a> Machine<'a> {
                         return Err(self.err(op, format!("a view of {bytes} bytes at {shift} overruns the arena")));
                     }
                     let strides = Tensor::strides(&shape);
-                    let view =
-                        MemRef { bytes: arena.bytes.clone(), elem, shape, strides, offset: arena.offset + shift };
+                    let view = MemRef {
+                        bytes: arena.bytes.clone(),
+                        elem,
+                        shape: shape.to_vec(),
+                        strides,
+                        offset: arena.offset + shift,
+                    };
                     self.set(o.result(0), RtValue::MemRef(view));
                 }
                 Step::Dealloc => {}

@@ -119,7 +119,14 @@ fn random_graph(c: &mut Choices) -> String {
                 let depthwise = c.below(4) == 0;
                 let o = if depthwise { xs[1] } else { *c.pick(&[4i64, 8, 16]) };
                 let groups = if depthwise { xs[1] } else { 1 };
-                let conv = Conv2d { strides: [stride, stride], padding: [pad; 4], groups, ..Conv2d::default() };
+                let dilation = *c.pick(&[1i64, 1, 2]);
+                let conv = Conv2d {
+                    strides: [stride, stride],
+                    padding: [pad; 4],
+                    groups,
+                    dilations: [dilation; 2],
+                    ..Conv2d::default()
+                };
                 let ws = vec![o, xs[1] / groups, kernel, kernel];
                 let Ok(os) = conv.output(&xs, &ws, None) else {
                     body += &format!("  {v} = \"nn.relu\"({x}) : ({}) -> {}\n", ty(&xs), ty(&xs));
@@ -146,7 +153,7 @@ fn random_graph(c: &mut Choices) -> String {
                     types += &format!(", {}", ty(&[o]));
                 }
                 body += &format!(
-                    "  {v} = \"nn.conv2d\"({operands}) {{strides = [{stride}, {stride}], padding = [{pad}, {pad}, {pad}, {pad}], groups = {groups} : i64}} : ({types}) -> {}\n",
+                    "  {v} = \"nn.conv2d\"({operands}) {{strides = [{stride}, {stride}], padding = [{pad}, {pad}, {pad}, {pad}], dilations = [{dilation}, {dilation}], groups = {groups} : i64}} : ({types}) -> {}\n",
                     ty(&os)
                 );
                 // Often followed by batch norm, which the optimizer folds into the weights.
@@ -384,7 +391,15 @@ fn assert_close(before: &[Tensor], after: &[Tensor], src: &str, printed: &str) -
         prop_assert_eq!(&b.shape, &a.shape);
         let scale = 1.0 + b.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (i, (x, y)) in b.data.iter().zip(&a.data).enumerate() {
-            prop_assert!((x - y).abs() <= 1e-4 * scale, "element {} differs: {} before, {} after\n{}\n{}", i, x, y, src, printed);
+            prop_assert!(
+                (x - y).abs() <= 1e-4 * scale,
+                "element {} differs: {} before, {} after\n{}\n{}",
+                i,
+                x,
+                y,
+                src,
+                printed
+            );
         }
     }
     Ok(())

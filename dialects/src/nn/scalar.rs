@@ -75,6 +75,25 @@ pub fn emit(b: &mut Builder, name: &str, p: &[f64], x: &[Value], elem: Type) -> 
 
 /// The elementwise `nn` ops (what [`emit`] computes).
 pub const ELEMENTWISE: &[&str] = &[
-    "nn.add", "nn.sub", "nn.mul", "nn.div", "nn.max", "nn.min", "nn.pow", "nn.relu", "nn.relu6", "nn.leaky_relu",
-    "nn.sigmoid", "nn.tanh", "nn.gelu", "nn.silu", "nn.exp", "nn.log", "nn.sqrt", "nn.rsqrt", "nn.abs", "nn.neg", "nn.clip",
+    "nn.add",
+    "nn.sub",
+    "nn.mul",
+    "nn.div",
+    "nn.max",
+    "nn.min",
+    "nn.pow",
+    "nn.relu",
+    "nn.relu6",
+    "nn.leaky_relu",
+    "nn.sigmoid",
+    "nn.tanh",
+    "nn.gelu",
+    "nn.silu",
+    "nn.exp",
+    "nn.log",
+    "nn.sqrt",
+    "nn.rsqrt",
+    "nn.abs",
+    "nn.neg",
+    "nn.clip",
 ];

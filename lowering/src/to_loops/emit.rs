@@ -64,7 +64,8 @@ impl<'c, 'i> Emit<'c, 'i> {
     pub fn in_range(&mut self, v: Value, bound: i64) -> Value {
         let (zero, hi) = (self.index(0), self.index(bound));
         let i1 = self.ctx.integer_type(1);
-        let (sge, slt) = (self.ctx.integer_attr(5, self.ctx.integer_type(64)), self.ctx.integer_attr(2, self.ctx.integer_type(64)));
+        let (sge, slt) =
+            (self.ctx.integer_attr(5, self.ctx.integer_type(64)), self.ctx.integer_attr(2, self.ctx.integer_type(64)));
         let lo_ok = self.b().value("arith.cmpi", &[v, zero], i1, &[("predicate", sge)]);
         let hi_ok = self.b().value("arith.cmpi", &[v, hi], i1, &[("predicate", slt)]);
         self.value("arith.andi", &[lo_ok, hi_ok], i1)
@@ -97,8 +98,16 @@ impl<'c, 'i> Emit<'c, 'i> {
         r
     }
 
-    fn region_op(&mut self, name: &str, operands: &[Value], results: &[Type], attrs: &[(&str, strata_ir::Attribute)], args: &[Type]) -> (strata_ir::OpId, BlockId) {
-        let mut state = OpState::new(self.ctx, name, self.ctx.unknown_loc()).operands(operands).results(results).regions(1);
+    fn region_op(
+        &mut self,
+        name: &str,
+        operands: &[Value],
+        results: &[Type],
+        attrs: &[(&str, strata_ir::Attribute)],
+        args: &[Type],
+    ) -> (strata_ir::OpId, BlockId) {
+        let mut state =
+            OpState::new(self.ctx, name, self.ctx.unknown_loc()).operands(operands).results(results).regions(1);
         for (n, a) in attrs {
             state = state.attr(self.ctx, n, *a);
         }
@@ -126,7 +135,8 @@ impl<'c, 'i> Emit<'c, 'i> {
             values: strata_ir::DenseArrayValues::Int(vec![n as i64; 3]),
         });
         let index = self.ctx.index_type();
-        let (_, block) = self.region_op("scf.parallel", &operands, &[], &[("operandSegmentSizes", seg)], &vec![index; n]);
+        let (_, block) =
+            self.region_op("scf.parallel", &operands, &[], &[("operandSegmentSizes", seg)], &vec![index; n]);
         let ivs = self.ir.block(block).args().to_vec();
         self.within(block, |e| {
             f(e, &ivs);
@@ -150,7 +160,13 @@ impl<'c, 'i> Emit<'c, 'i> {
     }
 
     /// `scf.if` yielding `then()` or `otherwise()` (both of type `t`).
-    pub fn select_if(&mut self, cond: Value, t: Type, then: impl FnOnce(&mut Self) -> Value, otherwise: impl FnOnce(&mut Self) -> Value) -> Value {
+    pub fn select_if(
+        &mut self,
+        cond: Value,
+        t: Type,
+        then: impl FnOnce(&mut Self) -> Value,
+        otherwise: impl FnOnce(&mut Self) -> Value,
+    ) -> Value {
         let state = OpState::new(self.ctx, "scf.if", self.ctx.unknown_loc()).operands(&[cond]).results(&[t]).regions(2);
         let op = self.b().insert(state);
         for region in self.ir.op(op).regions().to_vec() {

@@ -24,9 +24,12 @@ use strata_ir::{AttrKind, Diagnostic, InsertPoint, OpId, TypeKind, Value};
 use emit::Emit;
 
 pub fn info() -> PassInfo {
-    PassInfo::new("convert-nn-to-loops", "ConvertNnToLoops", "Lower nn and kernel ops on tensors to scf loops over memrefs", |_, _| {
-        Ok(Box::new(LowerToLoops))
-    })
+    PassInfo::new(
+        "convert-nn-to-loops",
+        "ConvertNnToLoops",
+        "Lower nn and kernel ops on tensors to scf loops over memrefs",
+        |_, _| Ok(Box::new(LowerToLoops)),
+    )
     .anchor("func.func")
     .statistic("lowered", "Graph ops lowered to loops")
 }
@@ -58,7 +61,8 @@ impl Pass for LowerToLoops {
             let name = ctx.ident_str(cx.ir.op(op).name()).to_string();
             let loc = cx.ir.op(op).loc();
             if name == "func.return" {
-                let operands: Vec<Value> = cx.ir.op(op).operands().iter().map(|v| buffers.get(v).copied().unwrap_or(*v)).collect();
+                let operands: Vec<Value> =
+                    cx.ir.op(op).operands().iter().map(|v| buffers.get(v).copied().unwrap_or(*v)).collect();
                 cx.ir.set_operands(op, &operands);
                 continue;
             }
@@ -82,7 +86,8 @@ impl Pass for LowerToLoops {
                 .map(|v| buffers.get(v).copied().ok_or_else(|| Diagnostic::error(loc, "an operand has no buffer")))
                 .collect::<Result<_, _>>()?;
             let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op) };
-            let outs = ops::lower(&mut e, op, &inputs).map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
+            let outs = ops::lower(&mut e, op, &inputs)
+                .map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
             for (r, b) in cx.ir.op(op).results().to_vec().into_iter().zip(outs) {
                 buffers.insert(r, b);
             }

@@ -13,7 +13,7 @@ fn shape_elem(e: &Emit, v: Value) -> (Vec<i64>, Type) {
     (e.ctx.shape(t).map(<[i64]>::to_vec).unwrap_or_default(), e.ctx.element_type_or_self(t))
 }
 
-fn attr<'a>(e: &'a Emit, op: OpId, name: &str) -> Option<strata_ir::Attribute> {
+fn attr(e: &Emit, op: OpId, name: &str) -> Option<strata_ir::Attribute> {
     e.ir.op(op).attr(e.ctx.ident(name))
 }
 
@@ -105,7 +105,9 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
         return Ok(vec![buf]);
     }
     match name.as_str() {
-        "nn.matmul" | "kernel.matmul" => Ok(vec![matmul(e, op, inputs, &in_shapes, &out, elem, name == "kernel.matmul")]),
+        "nn.matmul" | "kernel.matmul" => {
+            Ok(vec![matmul(e, op, inputs, &in_shapes, &out, elem, name == "kernel.matmul")])
+        }
         "nn.conv2d" | "kernel.conv2d" => {
             let conv = nn::conv_attrs(e.ctx, &|n| attr(e, op, n)).map_err(|m| m.to_string())?;
             let (bias, extras) = if name == "nn.conv2d" {
@@ -281,7 +283,15 @@ fn delinearize(e: &mut Emit, flat: Value, shape: &[i64]) -> Vec<Value> {
     idx
 }
 
-fn matmul(e: &mut Emit, op: OpId, inputs: &[Value], shapes: &[Vec<i64>], out: &[i64], elem: Type, epilogue: bool) -> Value {
+fn matmul(
+    e: &mut Emit,
+    op: OpId,
+    inputs: &[Value],
+    shapes: &[Vec<i64>],
+    out: &[i64],
+    elem: Type,
+    epilogue: bool,
+) -> Value {
     let (a, b) = (&shapes[0], &shapes[1]);
     let k = a[a.len() - 1];
     let buf = e.alloc(out, elem);
@@ -305,7 +315,15 @@ fn matmul(e: &mut Emit, op: OpId, inputs: &[Value], shapes: &[Vec<i64>], out: &[
 }
 
 /// The epilogue of `op` on `acc`, with each extra read at its broadcast index.
-fn epilogue_value(e: &mut Emit, op: OpId, acc: Value, extras: &[Value], shapes: &[Vec<i64>], out: &[i64], ivs: &[Value]) -> Value {
+fn epilogue_value(
+    e: &mut Emit,
+    op: OpId,
+    acc: Value,
+    extras: &[Value],
+    shapes: &[Vec<i64>],
+    out: &[i64],
+    ivs: &[Value],
+) -> Value {
     let mut args = vec![acc];
     for (m, s) in extras.iter().zip(shapes) {
         let idx = broadcast_index(e, s, out, ivs);
@@ -484,7 +502,15 @@ fn softmax(e: &mut Emit, x: Value, out: &[i64], elem: Type, a: usize) -> Value {
     buf
 }
 
-fn layer_norm(e: &mut Emit, inputs: &[Value], shapes: &[Vec<i64>], out: &[i64], elem: Type, a: usize, eps: f64) -> Value {
+fn layer_norm(
+    e: &mut Emit,
+    inputs: &[Value],
+    shapes: &[Vec<i64>],
+    out: &[i64],
+    elem: Type,
+    a: usize,
+    eps: f64,
+) -> Value {
     let buf = e.alloc(out, elem);
     let inner = &out[a..];
     let count: i64 = inner.iter().product();
