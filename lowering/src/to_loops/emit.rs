@@ -9,6 +9,9 @@ pub struct Emit<'c, 'i> {
     pub ctx: &'c Context,
     pub ir: &'i mut Ir,
     pub at: InsertPoint,
+    /// Where the next result buffer goes when the memory plan placed it: the arena and the
+    /// byte offset. Taken by the first [`Emit::alloc`].
+    pub planned: Option<(Value, i64)>,
 }
 
 impl<'c, 'i> Emit<'c, 'i> {
@@ -84,9 +87,17 @@ impl<'c, 'i> Emit<'c, 'i> {
         self.b().op("memref.store", &operands, &[], &[]);
     }
 
+    /// The buffer of an op's result: a view into the arena where the memory plan put it,
+    /// else a fresh allocation.
     pub fn alloc(&mut self, shape: &[i64], elem: Type) -> Value {
         let t = self.ctx.memref_type(shape.to_vec(), elem);
-        self.b().value("memref.alloc", &[], t, &[])
+        match self.planned.take() {
+            Some((arena, offset)) => {
+                let off = self.index(offset);
+                self.b().value("memref.view", &[arena, off], t, &[])
+            }
+            None => self.b().value("memref.alloc", &[], t, &[]),
+        }
     }
 
     /// Runs `f` with the insertion point at the end of `block`.

@@ -11,6 +11,9 @@
 //! - pooling, global average pooling, softmax, batch and layer norm, and the data movement
 //!   ops (reshape, transpose, relayout, concat, split, pad).
 //!
+//! After `plan-memory`, results live in one arena allocated at entry (`memref.view` at each
+//! planned offset), written in place where the plan says.
+//!
 //! The `algorithm` attribute of a convolution is not consulted yet: every convolution is
 //! lowered as a direct one (the same result).
 
@@ -55,6 +58,11 @@ impl Pass for LowerToLoops {
             buffers.insert(a, a);
         }
         let ops: Vec<OpId> = cx.ir.block_ops(block).collect();
+        // With a memory plan (`plan-memory`), one arena holds every planned result.
+        let arena = cx.ir.op(func).attr(ctx.ident("plan.arena_bytes")).and_then(|a| ctx.attr_as_int(a)).map(|bytes| {
+            let t = ctx.memref_type(vec![bytes as i64], ctx.integer_type(8));
+            strata_ir::Builder::new(ctx, cx.ir, InsertPoint::BlockStart(block)).value("memref.alloc", &[], t, &[])
+        });
         let mut lowered = 0;
         let mut dead = Vec::new();
         for op in ops {
@@ -85,7 +93,10 @@ impl Pass for LowerToLoops {
                 .iter()
                 .map(|v| buffers.get(v).copied().ok_or_else(|| Diagnostic::error(loc, "an operand has no buffer")))
                 .collect::<Result<_, _>>()?;
-            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op) };
+            let offset = cx.ir.op(op).attr(ctx.ident("plan.offset")).and_then(|a| ctx.attr_as_int(a));
+            let single = cx.ir.op(op).results().len() == 1;
+            let planned = arena.zip(offset).filter(|_| single).map(|(a, o)| (a, o as i64));
+            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned };
             let outs = ops::lower(&mut e, op, &inputs)
                 .map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
             for (r, b) in cx.ir.op(op).results().to_vec().into_iter().zip(outs) {
