@@ -199,6 +199,28 @@ impl<'c, 'i> Emit<'c, 'i> {
     }
 }
 
+impl Emit<'_, '_> {
+    /// `scf.if` without results and without an else region: `then()` runs when `cond` holds.
+    pub fn if_then(&mut self, cond: Value, then: impl FnOnce(&mut Self)) {
+        let state = OpState::new(self.ctx, "scf.if", self.ctx.unknown_loc()).operands(&[cond]).regions(2);
+        let op = self.b().insert(state);
+        let region = self.ir.op(op).regions()[0];
+        let block = self.ir.create_block(&[]);
+        self.ir.append_block(region, block);
+        self.within(block, |e| {
+            then(e);
+            e.b().op("scf.yield", &[], &[], &[]);
+        });
+    }
+
+    /// `a < b` on indices.
+    pub fn less(&mut self, a: Value, b: Value) -> Value {
+        let i1 = self.ctx.integer_type(1);
+        let slt = self.ctx.integer_attr(2, self.ctx.integer_type(64));
+        self.b().value("arith.cmpi", &[a, b], i1, &[("predicate", slt)])
+    }
+}
+
 /// The physical index of logical element (n, c, h, w) of a tensor in `layout`.
 pub fn physical(e: &mut Emit, layout: Layout, [n, c, h, w]: [Value; 4]) -> Vec<Value> {
     match layout {

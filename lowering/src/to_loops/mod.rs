@@ -14,9 +14,11 @@
 //! After `plan-memory`, results live in one arena allocated at entry (`memref.view` at each
 //! planned offset), written in place where the plan says.
 //!
-//! The `algorithm` attribute of a convolution is not consulted yet: every convolution is
-//! lowered as a direct one (the same result).
+//! A convolution's `algorithm` picks its loops: direct, im2col + GEMM, or Winograd F(2×2,3×3)
+//! and F(4×4,3×3) with their transform matrices (see [`conv`]); FFT and implicit GEMM are
+//! lowered as direct convolution for now.
 
+mod conv;
 pub mod emit;
 mod ops;
 

@@ -1,14 +1,15 @@
 //! Loop nests for each graph op.
 
-use strata_dialects::nn::shape::{Conv2d, Layout, Pool2d};
+use strata_dialects::nn::shape::{ConvAlgorithm, Layout, Pool2d};
 use strata_dialects::nn::{self, scalar};
 use strata_ir::{IrMapping, OpId, Type, Value};
 
+use super::conv::ConvLowering;
 use super::emit::{physical, Emit};
 
 type Lowered = Result<Vec<Value>, String>;
 
-fn shape_elem(e: &Emit, v: Value) -> (Vec<i64>, Type) {
+pub(super) fn shape_elem(e: &Emit, v: Value) -> (Vec<i64>, Type) {
     let t = e.ir.value_type(v);
     (e.ctx.shape(t).map(<[i64]>::to_vec).unwrap_or_default(), e.ctx.element_type_or_self(t))
 }
@@ -42,14 +43,14 @@ fn axis(a: i64, rank: usize) -> usize {
 }
 
 /// The index of `input` (of shape `shape`) that numpy broadcasting reads at output index `ivs`.
-fn broadcast_index(e: &mut Emit, shape: &[i64], out: &[i64], ivs: &[Value]) -> Vec<Value> {
+pub(super) fn broadcast_index(e: &mut Emit, shape: &[i64], out: &[i64], ivs: &[Value]) -> Vec<Value> {
     let lead = out.len() - shape.len();
     (0..shape.len()).map(|d| if shape[d] == 1 && out[d + lead] != 1 { e.index(0) } else { ivs[d + lead] }).collect()
 }
 
 /// Inlines the single-block region of `op` with `args` for its block arguments; returns the
 /// yielded value.
-fn inline_body(e: &mut Emit, op: OpId, args: &[Value]) -> Value {
+pub(super) fn inline_body(e: &mut Emit, op: OpId, args: &[Value]) -> Value {
     let region = e.ir.op(op).regions()[0];
     let block = e.ir.region(region).blocks()[0];
     let mut mapping = IrMapping::default();
@@ -70,7 +71,7 @@ fn inline_body(e: &mut Emit, op: OpId, args: &[Value]) -> Value {
 }
 
 /// Zero of type `t`.
-fn zero(e: &mut Emit, t: Type) -> Value {
+pub(super) fn zero(e: &mut Emit, t: Type) -> Value {
     scalar::constant(&mut e.b(), t, 0.0)
 }
 
@@ -117,7 +118,29 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
                 let groups = def.operand_group_ranges(e.ctx, e.ir, op);
                 (groups[2].clone().next().map(|i| inputs[i]), inputs[groups[3].clone()].to_vec())
             };
-            Ok(vec![conv2d(e, op, &conv, inputs[0], inputs[1], bias, &extras, &out, elem, name == "kernel.conv2d")])
+            let algorithm = attr(e, op, "algorithm").and_then(|a| e.ctx.attr_as_str(a)).and_then(ConvAlgorithm::parse);
+            let extra_shapes = extras.iter().map(|m| shape_elem(e, *m).0).collect();
+            let c = ConvLowering {
+                op,
+                conv,
+                x: inputs[0],
+                w: inputs[1],
+                bias,
+                extras,
+                extra_shapes,
+                out: out.clone(),
+                elem,
+                epilogue: name == "kernel.conv2d",
+            };
+            let buf = match algorithm {
+                Some(ConvAlgorithm::Im2colGemm) => c.im2col_gemm(e),
+                Some(ConvAlgorithm::Winograd2x3) => c.winograd(e, 2)?,
+                Some(ConvAlgorithm::Winograd4x3) => c.winograd(e, 4)?,
+                // FFT is not lowered yet and implicit GEMM is the GPU's: both compute what
+                // direct convolution computes.
+                _ => c.direct(e),
+            };
+            Ok(vec![buf])
         }
         "nn.max_pool2d" | "nn.avg_pool2d" => {
             let (k, s, p) = (ints(e, op, "kernel"), ints(e, op, "strides"), ints(e, op, "padding"));
@@ -315,7 +338,7 @@ fn matmul(
 }
 
 /// The epilogue of `op` on `acc`, with each extra read at its broadcast index.
-fn epilogue_value(
+pub(super) fn epilogue_value(
     e: &mut Emit,
     op: OpId,
     acc: Value,
@@ -330,70 +353,6 @@ fn epilogue_value(
         args.push(e.load(*m, &idx));
     }
     inline_body(e, op, &args)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn conv2d(
-    e: &mut Emit,
-    op: OpId,
-    c: &Conv2d,
-    x: Value,
-    w: Value,
-    bias: Option<Value>,
-    extras: &[Value],
-    out: &[i64],
-    elem: Type,
-    epilogue: bool,
-) -> Value {
-    let l = c.layout;
-    let (xs, ws) = (shape_elem(e, x).0, shape_elem(e, w).0);
-    let (_, _, h, wd) = l.nchw(&xs);
-    let (n, o, oh, ow) = l.nchw(out);
-    let (icg, kh, kw) = (ws[1], ws[2], ws[3]);
-    let per_group = o / c.groups;
-    let extra_shapes: Vec<Vec<i64>> = extras.iter().map(|m| shape_elem(e, *m).0).collect();
-    let buf = e.alloc(out, elem);
-    e.parallel(&[n, o, oh, ow], |e, ivs| {
-        let (b, oc, y, xo) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-        let pg = e.index(per_group);
-        let g = e.div(oc, pg);
-        let init = match bias {
-            Some(bm) => e.load(bm, &[oc]),
-            None => zero(e, elem),
-        };
-        let acc = e.for_acc(icg, init, |e, ic, acc| {
-            let gbase = e.affine(g, icg, 0);
-            let cin = e.add(gbase, ic);
-            e.for_acc(kh, acc, |e, ky, acc| {
-                let ys = e.affine(y, c.strides[0], 0);
-                let kys = e.affine(ky, c.dilations[0], -c.padding[0]);
-                let iy = e.add(ys, kys);
-                e.for_acc(kw, acc, |e, kx, acc| {
-                    let xs = e.affine(xo, c.strides[1], 0);
-                    let kxs = e.affine(kx, c.dilations[1], -c.padding[1]);
-                    let ix = e.add(xs, kxs);
-                    let (in_y, in_x) = (e.in_range(iy, h), e.in_range(ix, wd));
-                    let inside = e.value("arith.andi", &[in_y, in_x], e.ctx.integer_type(1));
-                    let wv = e.load(w, &[oc, ic, ky, kx]);
-                    e.select_if(
-                        inside,
-                        elem,
-                        |e| {
-                            let idx = physical(e, l, [b, cin, iy, ix]);
-                            let xv = e.load(x, &idx);
-                            let p = e.value("arith.mulf", &[xv, wv], elem);
-                            e.value("arith.addf", &[acc, p], elem)
-                        },
-                        |_| acc,
-                    )
-                })
-            })
-        });
-        let dst = physical(e, l, [b, oc, y, xo]);
-        let v = if epilogue { epilogue_value(e, op, acc, extras, &extra_shapes, out, &dst) } else { acc };
-        e.store(v, buf, &dst);
-    });
-    buf
 }
 
 fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, xs: &[i64], out: &[i64], elem: Type, max: bool) -> Value {
