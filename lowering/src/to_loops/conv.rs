@@ -58,6 +58,9 @@ const G4: [&[f64]; 6] = [
 const AT4: [&[f64]; 4] =
     [&[1., 1., 1., 1., 1., 0.], &[0., 1., -1., 2., -2., 0.], &[0., 1., 1., 4., 4., 0.], &[0., 1., -1., 8., -8., 1.]];
 
+/// A transform matrix, by rows.
+type Matrix = &'static [&'static [f64]];
+
 /// `Σ_k m[i][k] · v[k]` for each row `i`, as unrolled scalar code (zero coefficients skipped,
 /// ±1 without a multiplication).
 fn mat_vec(e: &mut Emit, elem: Type, m: &[&[f64]], v: &[Value]) -> Vec<Value> {
@@ -247,8 +250,7 @@ impl ConvLowering {
         if (kh, kw) != (3, 3) || c.strides != [1, 1] || c.dilations != [1, 1] || c.groups != 1 {
             return Err("Winograd needs a 3x3 kernel, stride 1, dilation 1 and one group".into());
         }
-        let (bt, g_mat, at): (&[&[f64]], &[&[f64]], &[&[f64]]) =
-            if m == 2 { (&BT2, &G2, &AT2) } else { (&BT4, &G4, &AT4) };
+        let (bt, g_mat, at): (Matrix, Matrix, Matrix) = if m == 2 { (&BT2, &G2, &AT2) } else { (&BT4, &G4, &AT4) };
         let t = m + 2;
         let (th, tw) = ((oh + m - 1) / m, (ow + m - 1) / m);
         let elem = self.elem;
