@@ -3,12 +3,14 @@
 //! `builtin.module(lower-to-loops)`).
 
 pub mod to_loops;
+pub mod vectorize;
 
 use strata_ir::pass::PassRegistry;
 
 /// Registers the lowering passes and the `lower-to-loops` pipeline.
 pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(to_loops::info());
+    let _ = registry.register(vectorize::info());
     let _ = registry.register_pipeline(
         "lower-to-loops",
         "nn and kernel graphs to scf loops over memrefs, then canonicalize and CSE",

@@ -132,6 +132,8 @@ impl MemRef {
 #[derive(Clone, Debug)]
 pub enum RtValue {
     Scalar(f64),
+    /// A `vector<N x T>`: its lanes.
+    Vector(Rc<[f64]>),
     Tensor(Rc<Tensor>),
     MemRef(MemRef),
 }
@@ -139,7 +141,11 @@ pub enum RtValue {
 /// What an op is, decoded once.
 #[derive(Clone, Debug)]
 enum Step {
-    Scalar(Op, Elem),
+    /// A scalar op, or (with `lanes` > 0) the same op lane by lane on vectors.
+    Scalar(Op, Elem, usize),
+    VectorLoad(usize),
+    VectorStore,
+    Broadcast(usize),
     Load,
     Store,
     Alloc(Rc<[usize]>, Elem),
@@ -246,11 +252,24 @@ impl<'a> Machine<'a> {
         let o = ir.op(op);
         let name = ctx.ident_str(o.name());
         let result_type = o.results().first().map(|r| ir.value_type(*r));
+        let lanes = result_type.and_then(|t| match ctx.type_kind(t) {
+            TypeKind::Vector { shape, .. } => Some(shape.iter().product::<i64>() as usize),
+            _ => None,
+        });
         let step = if let Some(s) = decode(ctx, ir, op) {
-            Step::Scalar(s, result_type.map_or(Elem::F64, |t| elem_of(ctx, t)))
+            Step::Scalar(s, result_type.map_or(Elem::F64, |t| elem_of(ctx, t)), lanes.unwrap_or(0))
+        } else if name == "arith.constant" && lanes.is_some() {
+            // A splat vector constant.
+            let a = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
+            let value = crate::interp::dense(ctx, a).and_then(|t| t.data.first().copied());
+            let v = value.ok_or_else(|| self.err(op, "only splat vector constants run"))?;
+            Step::Scalar(Op::Const(v), result_type.map_or(Elem::F64, |t| elem_of(ctx, t)), lanes.unwrap_or(0))
         } else {
             match name {
                 "memref.load" => Step::Load,
+                "vector.load" => Step::VectorLoad(lanes.unwrap_or(1)),
+                "vector.store" => Step::VectorStore,
+                "vector.broadcast" => Step::Broadcast(lanes.unwrap_or(1)),
                 "memref.store" => Step::Store,
                 "memref.alloc" | "memref.alloca" | "memref.view" => {
                     let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
@@ -334,12 +353,61 @@ impl<'a> Machine<'a> {
             let o = ir.op(op);
             let operands = o.operands();
             match self.step(op)? {
-                Step::Scalar(s, elem) => {
+                Step::Scalar(s, elem, 0) => {
                     for (slot, v) in buf.iter_mut().zip(operands) {
                         *slot = self.scalar(*v);
                     }
                     let r = elem.round(apply(s, &buf[..operands.len().min(3)]));
                     self.set(o.result(0), RtValue::Scalar(r));
+                }
+                Step::Scalar(s, elem, lanes) => {
+                    let lane = |v: &RtValue, l: usize| match v {
+                        RtValue::Vector(xs) => xs[l],
+                        RtValue::Scalar(x) => *x,
+                        _ => f64::NAN,
+                    };
+                    let values: Vec<&RtValue> = operands.iter().map(|v| self.get(*v)).collect();
+                    let n = operands.len().min(3);
+                    let out: Vec<f64> = (0..lanes)
+                        .map(|l| {
+                            let mut args = [0.0; 3];
+                            for (a, v) in args.iter_mut().zip(&values) {
+                                *a = lane(v, l);
+                            }
+                            elem.round(apply(s, &args[..n]))
+                        })
+                        .collect();
+                    self.set(o.result(0), RtValue::Vector(out.into()));
+                }
+                Step::VectorLoad(lanes) => {
+                    let m = self.memref(op, operands[0])?;
+                    let mut idx = self.indices(&operands[1..]);
+                    let last = idx.len() - 1;
+                    let start = idx[last];
+                    let mut out = Vec::with_capacity(lanes);
+                    for l in 0..lanes {
+                        idx[last] = start + l;
+                        out.push(m.load(&idx).map_err(|e| self.err(op, e))?);
+                    }
+                    self.set(o.result(0), RtValue::Vector(out.into()));
+                }
+                Step::VectorStore => {
+                    let m = self.memref(op, operands[1])?;
+                    let lanes = match self.get(operands[0]) {
+                        RtValue::Vector(v) => v.clone(),
+                        _ => return Err(self.err(op, "expected a vector to store")),
+                    };
+                    let mut idx = self.indices(&operands[2..]);
+                    let last = idx.len() - 1;
+                    let start = idx[last];
+                    for (l, v) in lanes.iter().enumerate() {
+                        idx[last] = start + l;
+                        m.store(&idx, *v).map_err(|e| self.err(op, e))?;
+                    }
+                }
+                Step::Broadcast(lanes) => {
+                    let x = self.scalar(operands[0]);
+                    self.set(o.result(0), RtValue::Vector(vec![x; lanes].into()));
                 }
                 Step::Load => {
                     let m = self.memref(op, operands[0])?;
@@ -493,6 +561,7 @@ pub fn to_runtime(ctx: &Context, t: Type, value: Tensor) -> RtValue {
     match ctx.type_kind(t) {
         TypeKind::MemRef { .. } => RtValue::MemRef(MemRef::from_tensor(&value)),
         TypeKind::RankedTensor { .. } => RtValue::Tensor(Rc::new(value)),
+        TypeKind::Vector { .. } => RtValue::Vector(value.data.into()),
         _ => RtValue::Scalar(value.data.first().copied().unwrap_or(0.0)),
     }
 }
@@ -503,5 +572,6 @@ pub fn to_tensor(v: RtValue, elem: Elem) -> Result<Tensor, String> {
         RtValue::Tensor(t) => Ok(Rc::try_unwrap(t).unwrap_or_else(|t| (*t).clone())),
         RtValue::MemRef(m) => m.to_tensor(),
         RtValue::Scalar(x) => Ok(Tensor { shape: Vec::new(), elem, data: vec![x] }),
+        RtValue::Vector(xs) => Ok(Tensor { shape: vec![xs.len()], elem, data: xs.to_vec() }),
     }
 }

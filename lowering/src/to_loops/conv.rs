@@ -191,7 +191,7 @@ impl ConvLowering {
         let (groups, k, p) = (c.groups, icg * kh * kw, oh * ow);
         let elem = self.elem;
         // The column matrix: one row per (channel, ky, kx), one column per output pixel.
-        let cols = e.alloc(&[n, groups, k, p], elem);
+        let cols = e.scratch(&[n, groups, k, p], elem);
         e.parallel(&[n, groups, icg, kh, kw, oh, ow], |e, ivs| {
             let (b, g, ic, ky, kx, y, xo) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4], ivs[5], ivs[6]);
             let gbase = e.affine(g, icg, 0);
@@ -256,7 +256,7 @@ impl ConvLowering {
         let elem = self.elem;
         let tu = t as usize;
         // U[o, c] = G g Gᵀ.
-        let u = e.alloc(&[o, ch, t, t], elem);
+        let u = e.scratch(&[o, ch, t, t], elem);
         e.parallel(&[o, ch], |e, ivs| {
             let g: Vec<Vec<Value>> = (0..3)
                 .map(|r| {
@@ -277,7 +277,7 @@ impl ConvLowering {
             }
         });
         // V[b, c, ty, tx] = Bᵀ d B, d the (t×t) input tile at (ty·m - pt, tx·m - pl).
-        let v = e.alloc(&[n, ch, th, tw, t, t], elem);
+        let v = e.scratch(&[n, ch, th, tw, t, t], elem);
         e.parallel(&[n, ch, th, tw], |e, ivs| {
             let d: Vec<Vec<Value>> = (0..t)
                 .map(|a| {
@@ -299,7 +299,7 @@ impl ConvLowering {
             }
         });
         // M[b, o, ty, tx, i, j] = Σ_c U[o, c, i, j] · V[b, c, ty, tx, i, j].
-        let mm = e.alloc(&[n, o, th, tw, t, t], elem);
+        let mm = e.scratch(&[n, o, th, tw, t, t], elem);
         e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
             let init = zero(e, elem);
             let acc = e.for_acc(ch, init, |e, cc, acc| {

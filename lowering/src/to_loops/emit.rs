@@ -87,6 +87,12 @@ impl<'c, 'i> Emit<'c, 'i> {
         self.b().op("memref.store", &operands, &[], &[]);
     }
 
+    /// A scratch buffer of the lowering itself (never the op's planned result).
+    pub fn scratch(&mut self, shape: &[i64], elem: Type) -> Value {
+        let t = self.ctx.memref_type(shape.to_vec(), elem);
+        self.b().value("memref.alloc", &[], t, &[])
+    }
+
     /// The buffer of an op's result: a view into the arena where the memory plan put it,
     /// else a fresh allocation.
     pub fn alloc(&mut self, shape: &[i64], elem: Type) -> Value {

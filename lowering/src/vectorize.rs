@@ -1,0 +1,220 @@
+//! `vectorize{width=N}`: the innermost dimension of an elementwise `scf.parallel` nest in
+//! vectors of N lanes, with a scalar loop for the tail.
+//!
+//! A nest qualifies when its body is straight-line scalar code (`memref.load`/`store`,
+//! `arith`, `math`) whose loads and stores address the innermost dimension with the innermost
+//! induction variable itself (contiguous lanes) or not at all (the same value in every lane:
+//! loaded once and broadcast), and whose index arithmetic does not involve that variable.
+//! The vector loop covers `0 .. ub - ub % N`; the original loop, started there, does the rest
+//! (and disappears when nothing is left).
+//!
+//! The width is the target's: 4 f32 lanes for the 128-bit vectors of SSE and NEON.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
+use strata_ir::{AttrKind, Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
+
+pub fn info() -> PassInfo {
+    PassInfo::new("vectorize", "Vectorize", "Vectorize the innermost dimension of elementwise scf.parallel nests", |o, _| {
+        Ok(Box::new(Vectorize { width: o.int("width").clamp(2, 64) }))
+    })
+    .anchor("func.func")
+    .option(OptionSpec::int("width", 4, "Lanes per vector (4 f32 lanes fill a 128-bit register)"))
+    .statistic("vectorized", "Loop nests vectorized")
+}
+
+struct Vectorize {
+    width: i64,
+}
+
+fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
+    let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
+    (ctx.ident_str(ir.op(op).name()) == "arith.constant")
+        .then(|| ir.op(op).attr(ctx.ident("value")).and_then(|a| ctx.attr_as_int(a)))
+        .flatten()
+        .map(|v| v as i64)
+}
+
+/// The values of the body that depend on `iv` (through ops of the body).
+fn dependents(ctx: &Context, ir: &Ir, body: &[OpId], iv: Value) -> FxHashSet<Value> {
+    let mut dep = FxHashSet::default();
+    dep.insert(iv);
+    for &op in body {
+        let _ = ctx;
+        if ir.op(op).operands().iter().any(|v| dep.contains(v)) {
+            dep.extend(ir.op(op).results().iter().copied());
+        }
+    }
+    dep
+}
+
+/// Whether `op`'s body can be vectorized along its last induction variable.
+fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
+    let n = ir.op(op).operands().len() / 3;
+    let operands = ir.op(op).operands();
+    let (lb, ub, step) = (operands[n - 1], operands[2 * n - 1], operands[3 * n - 1]);
+    if constant_index(ctx, ir, lb)? != 0 || constant_index(ctx, ir, step)? != 1 {
+        return None;
+    }
+    let ub = constant_index(ctx, ir, ub)?;
+    if ub < width {
+        return None;
+    }
+    let region = ir.op(op).regions()[0];
+    let block = *ir.region(region).blocks().first()?;
+    let iv = *ir.block(block).args().last()?;
+    let body: Vec<OpId> = ir.block_ops(block).collect();
+    let dep = dependents(ctx, ir, &body, iv);
+    for &inner in &body {
+        let o = ir.op(inner);
+        let name = ctx.ident_str(o.name());
+        if !o.regions().is_empty() {
+            return None;
+        }
+        let indices: &[Value] = match name {
+            "memref.load" => &o.operands()[1..],
+            "memref.store" => &o.operands()[2..],
+            "scf.yield" => continue,
+            n if n.starts_with("arith.") || n.starts_with("math.") => {
+                // Index arithmetic on the lane variable would differ per lane.
+                if o.results().iter().any(|r| dep.contains(r) && ctx.is_index(ir.value_type(*r))) {
+                    return None;
+                }
+                continue;
+            }
+            _ => return None,
+        };
+        let (last, rest) = indices.split_last()?;
+        if rest.iter().any(|v| dep.contains(v)) || (dep.contains(last) && *last != iv) {
+            return None;
+        }
+        if name == "memref.store" && *last != iv {
+            return None;
+        }
+    }
+    Some(ub)
+}
+
+fn vector_of(ctx: &Context, t: Type, width: i64) -> Type {
+    ctx.vector_type(vec![width], t)
+}
+
+/// Builds the vector loop of `op` before it (the main part, `0 .. main`).
+fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
+    let n = ir.op(op).operands().len() / 3;
+    let mut operands = ir.op(op).operands().to_vec();
+    let chunks = Builder::new(ctx, ir, InsertPoint::Before(op)).value(
+        "arith.constant",
+        &[],
+        ctx.index_type(),
+        &[("value", ctx.integer_attr((main / width) as i128, ctx.index_type()))],
+    );
+    operands[2 * n - 1] = chunks;
+    let mut state = OpState::new(ctx, "scf.parallel", ir.op(op).loc()).operands(&operands).regions(1);
+    for a in ir.op(op).attrs() {
+        state = state.attr(ctx, ctx.ident_str(a.name), a.value);
+    }
+    let new = Builder::new(ctx, ir, InsertPoint::Before(op)).insert(state);
+    let old_block = ir.region(ir.op(op).regions()[0]).blocks()[0];
+    let old_args = ir.block(old_block).args().to_vec();
+    let block = ir.create_block(&vec![ctx.index_type(); n]);
+    let region = ir.op(new).regions()[0];
+    ir.append_block(region, block);
+    let new_args = ir.block(block).args().to_vec();
+    let mut b = Builder::at_end(ctx, ir, block);
+    let w = b.value("arith.constant", &[], ctx.index_type(), &[("value", ctx.integer_attr(width as i128, ctx.index_type()))]);
+    let base = b.value("arith.muli", &[new_args[n - 1], w], ctx.index_type(), &[]);
+    // Scalars (uniform across lanes) and vectors (one value per lane) of the new body.
+    let mut scalars: FxHashMap<Value, Value> = old_args[..n - 1].iter().copied().zip(new_args[..n - 1].iter().copied()).collect();
+    scalars.insert(old_args[n - 1], base);
+    let mut vectors: FxHashMap<Value, Value> = FxHashMap::default();
+    let body: Vec<OpId> = b.ir.block_ops(old_block).collect();
+    let lane_var = old_args[n - 1];
+    for inner in body {
+        let o = b.ir.op(inner).clone();
+        let name = ctx.ident_str(o.name()).to_string();
+        let map = |v: &Value, s: &FxHashMap<Value, Value>| s.get(v).copied().unwrap_or(*v);
+        match name.as_str() {
+            "scf.yield" => {
+                b.op("scf.yield", &[], &[], &[]);
+            }
+            "memref.load" if *o.operands().last().unwrap() == lane_var => {
+                let idx: Vec<Value> = o.operands().iter().map(|v| map(v, &scalars)).collect();
+                let t = vector_of(ctx, b.ir.value_type(o.result(0)), width);
+                let v = b.value("vector.load", &idx, t, &[]);
+                vectors.insert(o.result(0), v);
+            }
+            "memref.store" => {
+                let value = o.operands()[0];
+                let v = match vectors.get(&value) {
+                    Some(v) => *v,
+                    None => {
+                        let t = vector_of(ctx, b.ir.value_type(value), width);
+                        b.value("vector.broadcast", &[map(&value, &scalars)], t, &[])
+                    }
+                };
+                let mut operands = vec![v];
+                operands.extend(o.operands()[1..].iter().map(|x| map(x, &scalars)));
+                b.op("vector.store", &operands, &[], &[]);
+            }
+            _ if o.operands().iter().any(|v| vectors.contains_key(v)) => {
+                let mut operands = Vec::new();
+                for v in o.operands() {
+                    operands.push(match vectors.get(v) {
+                        Some(x) => *x,
+                        None => {
+                            let t = vector_of(ctx, b.ir.value_type(*v), width);
+                            b.value("vector.broadcast", &[map(v, &scalars)], t, &[])
+                        }
+                    });
+                }
+                let t = vector_of(ctx, b.ir.value_type(o.result(0)), width);
+                let attrs: Vec<(&str, strata_ir::Attribute)> = o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
+                let v = b.value(&name, &operands, t, &attrs);
+                vectors.insert(o.result(0), v);
+            }
+            _ => {
+                // Uniform: the same scalar op on mapped operands.
+                let operands: Vec<Value> = o.operands().iter().map(|v| map(v, &scalars)).collect();
+                let types: Vec<Type> = o.results().iter().map(|r| b.ir.value_type(*r)).collect();
+                let attrs: Vec<(&str, strata_ir::Attribute)> = o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
+                let copy = b.op(&name, &operands, &types, &attrs);
+                for (r, c) in o.results().iter().zip(b.ir.op(copy).results().to_vec()) {
+                    scalars.insert(*r, c);
+                }
+            }
+        }
+    }
+}
+
+impl Pass for Vectorize {
+    fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        let (ctx, width) = (cx.ctx, self.width);
+        let nests: Vec<OpId> =
+            cx.ir.collect_ops(cx.op).into_iter().filter(|op| ctx.ident_str(cx.ir.op(*op).name()) == "scf.parallel").collect();
+        let mut done = 0;
+        for op in nests {
+            let Some(ub) = qualifies(ctx, cx.ir, op, width) else { continue };
+            let main = ub - ub % width;
+            vector_loop(ctx, cx.ir, op, main, width);
+            if main == ub {
+                cx.ir.erase_op(op);
+            } else {
+                // The original nest does the tail.
+                let n = cx.ir.op(op).operands().len() / 3;
+                let start = Builder::new(ctx, cx.ir, InsertPoint::Before(op)).value(
+                    "arith.constant",
+                    &[],
+                    ctx.index_type(),
+                    &[("value", ctx.intern_attr(AttrKind::Integer { value: main as i128, ty: ctx.index_type() }))],
+                );
+                let mut operands = cx.ir.op(op).operands().to_vec();
+                operands[n - 1] = start;
+                cx.ir.set_operands(op, &operands);
+            }
+            done += 1;
+        }
+        cx.add_stat("vectorized", done);
+        Ok(())
+    }
+}
