@@ -26,7 +26,8 @@ fn verify_access(v: &OpView, memref: usize, vector: strata_ir::Type) -> Result<(
     if indices != rank {
         return Err(v.error(format!("needs {rank} indices for a rank-{rank} memref, not {indices}")));
     }
-    if ctx.shape(vector).map_or(0, |s| s.len()) != 1 || ctx.element_type_or_self(vector) != ctx.element_type_or_self(m) {
+    if ctx.shape(vector).map_or(0, |s| s.len()) != 1 || ctx.element_type_or_self(vector) != ctx.element_type_or_self(m)
+    {
         return Err(v.error("the vector must be 1-D, of the memref's element type"));
     }
     Ok(())

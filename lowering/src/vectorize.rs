@@ -15,9 +15,12 @@ use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
 use strata_ir::{AttrKind, Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
 
 pub fn info() -> PassInfo {
-    PassInfo::new("vectorize", "Vectorize", "Vectorize the innermost dimension of elementwise scf.parallel nests", |o, _| {
-        Ok(Box::new(Vectorize { width: o.int("width").clamp(2, 64) }))
-    })
+    PassInfo::new(
+        "vectorize",
+        "Vectorize",
+        "Vectorize the innermost dimension of elementwise scf.parallel nests",
+        |o, _| Ok(Box::new(Vectorize { width: o.int("width").clamp(2, 64) })),
+    )
     .anchor("func.func")
     .option(OptionSpec::int("width", 4, "Lanes per vector (4 f32 lanes fill a 128-bit register)"))
     .statistic("vectorized", "Loop nests vectorized")
@@ -122,10 +125,16 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
     ir.append_block(region, block);
     let new_args = ir.block(block).args().to_vec();
     let mut b = Builder::at_end(ctx, ir, block);
-    let w = b.value("arith.constant", &[], ctx.index_type(), &[("value", ctx.integer_attr(width as i128, ctx.index_type()))]);
+    let w = b.value(
+        "arith.constant",
+        &[],
+        ctx.index_type(),
+        &[("value", ctx.integer_attr(width as i128, ctx.index_type()))],
+    );
     let base = b.value("arith.muli", &[new_args[n - 1], w], ctx.index_type(), &[]);
     // Scalars (uniform across lanes) and vectors (one value per lane) of the new body.
-    let mut scalars: FxHashMap<Value, Value> = old_args[..n - 1].iter().copied().zip(new_args[..n - 1].iter().copied()).collect();
+    let mut scalars: FxHashMap<Value, Value> =
+        old_args[..n - 1].iter().copied().zip(new_args[..n - 1].iter().copied()).collect();
     scalars.insert(old_args[n - 1], base);
     let mut vectors: FxHashMap<Value, Value> = FxHashMap::default();
     let body: Vec<OpId> = b.ir.block_ops(old_block).collect();
@@ -169,7 +178,8 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
                     });
                 }
                 let t = vector_of(ctx, b.ir.value_type(o.result(0)), width);
-                let attrs: Vec<(&str, strata_ir::Attribute)> = o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
+                let attrs: Vec<(&str, strata_ir::Attribute)> =
+                    o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
                 let v = b.value(&name, &operands, t, &attrs);
                 vectors.insert(o.result(0), v);
             }
@@ -177,7 +187,8 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
                 // Uniform: the same scalar op on mapped operands.
                 let operands: Vec<Value> = o.operands().iter().map(|v| map(v, &scalars)).collect();
                 let types: Vec<Type> = o.results().iter().map(|r| b.ir.value_type(*r)).collect();
-                let attrs: Vec<(&str, strata_ir::Attribute)> = o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
+                let attrs: Vec<(&str, strata_ir::Attribute)> =
+                    o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
                 let copy = b.op(&name, &operands, &types, &attrs);
                 for (r, c) in o.results().iter().zip(b.ir.op(copy).results().to_vec()) {
                     scalars.insert(*r, c);
@@ -190,8 +201,12 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
 impl Pass for Vectorize {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
         let (ctx, width) = (cx.ctx, self.width);
-        let nests: Vec<OpId> =
-            cx.ir.collect_ops(cx.op).into_iter().filter(|op| ctx.ident_str(cx.ir.op(*op).name()) == "scf.parallel").collect();
+        let nests: Vec<OpId> = cx
+            .ir
+            .collect_ops(cx.op)
+            .into_iter()
+            .filter(|op| ctx.ident_str(cx.ir.op(*op).name()) == "scf.parallel")
+            .collect();
         let mut done = 0;
         for op in nests {
             let Some(ub) = qualifies(ctx, cx.ir, op, width) else { continue };

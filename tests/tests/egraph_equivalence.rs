@@ -435,7 +435,8 @@ proptest! {
         let inputs = inputs_for(&ctx, &src, &mut c);
         let (before, _) = run(&ctx, &src, None, &inputs);
         // As written or after egraph-opt; with or without the static memory plan (an arena
-        // with buffers reused and written in place: a wrong plan shows here); vectorized or not.
+        // with buffers reused and written in place: a wrong plan shows here); vectorized and
+        // tiled or not.
         let pipeline = *c.pick(&[
             "builtin.module(lower-to-loops)",
             "builtin.module(func.func(egraph-opt), lower-to-loops)",
@@ -443,11 +444,11 @@ proptest! {
             "builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops)",
             "builtin.module(func.func(egraph-opt), lower-to-loops, func.func(vectorize))",
             "builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops, func.func(vectorize{width=8}))",
+            "builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops, func.func(vectorize, tile{size=4}))",
+            "builtin.module(lower-to-loops, func.func(tile{size=3}))",
         ]);
         let (after, printed) = run(&ctx, &src, Some(pipeline), &inputs);
         prop_assert!(!printed.contains("\"nn.") || printed.contains("nn.constant"), "graph ops left:\n{}", printed);
         assert_close(&before, &after, &src, &printed)?;
     }
 }
-
-

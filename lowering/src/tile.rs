@@ -1,0 +1,129 @@
+//! `tile{size=N}`: each `scf.parallel` nest split into a nest over tiles and a nest inside
+//! each tile, so a tile's working set stays in cache and tiles can go to different cores (or,
+//! on a GPU, to blocks and threads). A dimension of extent E gets the largest tile size that
+//! divides E and is at most N, so no bounds checks are needed; a dimension with no such size
+//! above 1 is not tiled. Loops stay target-neutral `scf.parallel`.
+
+use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
+use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Value, ValueDef};
+
+pub fn info() -> PassInfo {
+    PassInfo::new("tile", "Tile", "Split scf.parallel nests into tiles", |o, _| {
+        Ok(Box::new(Tile { size: o.int("size").max(2) }))
+    })
+    .anchor("func.func")
+    .option(OptionSpec::int("size", 32, "Largest tile extent per dimension"))
+    .statistic("tiled", "Loop nests tiled")
+}
+
+struct Tile {
+    size: i64,
+}
+
+fn constant(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
+    let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
+    (ctx.ident_str(ir.op(op).name()) == "arith.constant")
+        .then(|| ir.op(op).attr(ctx.ident("value")).and_then(|a| ctx.attr_as_int(a)))
+        .flatten()
+        .map(|v| v as i64)
+}
+
+/// The largest divisor of `extent` not above `size` (1 if none above 1).
+fn tile_of(extent: i64, size: i64) -> i64 {
+    (2..=size.min(extent)).rev().find(|t| extent % t == 0).unwrap_or(1)
+}
+
+fn index(ctx: &Context, ir: &mut Ir, at: InsertPoint, v: i64) -> Value {
+    Builder::new(ctx, ir, at).value(
+        "arith.constant",
+        &[],
+        ctx.index_type(),
+        &[("value", ctx.integer_attr(v as i128, ctx.index_type()))],
+    )
+}
+
+fn parallel(ctx: &Context, ir: &mut Ir, at: InsertPoint, ubs: &[Value], one: Value, zero: Value) -> (OpId, Vec<Value>) {
+    let n = ubs.len();
+    let mut operands = vec![zero; n];
+    operands.extend_from_slice(ubs);
+    operands.extend(std::iter::repeat_n(one, n));
+    let seg = ctx.intern_attr(strata_ir::AttrKind::DenseArray {
+        element: ctx.integer_type(32),
+        values: strata_ir::DenseArrayValues::Int(vec![n as i64; 3]),
+    });
+    let state = OpState::new(ctx, "scf.parallel", ctx.unknown_loc()).operands(&operands).regions(1).attr(
+        ctx,
+        "operandSegmentSizes",
+        seg,
+    );
+    let op = Builder::new(ctx, ir, at).insert(state);
+    let block = ir.create_block(&vec![ctx.index_type(); n]);
+    let region = ir.op(op).regions()[0];
+    ir.append_block(region, block);
+    (op, ir.block(block).args().to_vec())
+}
+
+impl Pass for Tile {
+    fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        let ctx = cx.ctx;
+        let nests: Vec<OpId> = cx
+            .ir
+            .collect_ops(cx.op)
+            .into_iter()
+            .filter(|op| ctx.ident_str(cx.ir.op(*op).name()) == "scf.parallel")
+            .collect();
+        let mut tiled = 0;
+        for op in nests {
+            let operands = cx.ir.op(op).operands().to_vec();
+            let n = operands.len() / 3;
+            let bounds: Option<Vec<(i64, i64, i64)>> = (0..n)
+                .map(|d| {
+                    Some((
+                        constant(ctx, cx.ir, operands[d])?,
+                        constant(ctx, cx.ir, operands[n + d])?,
+                        constant(ctx, cx.ir, operands[2 * n + d])?,
+                    ))
+                })
+                .collect();
+            let Some(bounds) = bounds else { continue };
+            if bounds.iter().any(|(lb, _, step)| *lb != 0 || *step != 1) {
+                continue;
+            }
+            let tiles: Vec<i64> = bounds.iter().map(|(_, ub, _)| tile_of(*ub, self.size)).collect();
+            if tiles.iter().all(|t| *t == 1) {
+                continue;
+            }
+            // Outer nest over tiles, inner nest over each tile's elements.
+            let at = InsertPoint::Before(op);
+            let (zero, one) = (index(ctx, cx.ir, at, 0), index(ctx, cx.ir, at, 1));
+            let outer_ubs: Vec<Value> =
+                bounds.iter().zip(&tiles).map(|((_, ub, _), t)| index(ctx, cx.ir, at, ub / t)).collect();
+            let inner_ubs: Vec<Value> = tiles.iter().map(|t| index(ctx, cx.ir, at, *t)).collect();
+            let (outer, tile_ivs) = parallel(ctx, cx.ir, at, &outer_ubs, one, zero);
+            let outer_block = cx.ir.region(cx.ir.op(outer).regions()[0]).blocks()[0];
+            let (_, elem_ivs) = parallel(ctx, cx.ir, InsertPoint::BlockEnd(outer_block), &inner_ubs, one, zero);
+            Builder::at_end(ctx, cx.ir, outer_block).op("scf.yield", &[], &[], &[]);
+            let inner = cx.ir.block_ops(outer_block).next().expect("the inner nest");
+            let inner_block = cx.ir.region(cx.ir.op(inner).regions()[0]).blocks()[0];
+            // The original index: tile · size + element.
+            let mut ivs = Vec::new();
+            for d in 0..n {
+                let mut b = Builder::at_end(ctx, cx.ir, inner_block);
+                let t = b.value(
+                    "arith.constant",
+                    &[],
+                    ctx.index_type(),
+                    &[("value", ctx.integer_attr(tiles[d] as i128, ctx.index_type()))],
+                );
+                let base = b.value("arith.muli", &[tile_ivs[d], t], ctx.index_type(), &[]);
+                ivs.push(b.value("arith.addi", &[base, elem_ivs[d]], ctx.index_type(), &[]));
+            }
+            let old_block = cx.ir.region(cx.ir.op(op).regions()[0]).blocks()[0];
+            cx.ir.inline_block(old_block, InsertPoint::BlockEnd(inner_block), &ivs);
+            cx.ir.erase_op(op);
+            tiled += 1;
+        }
+        cx.add_stat("tiled", tiled);
+        Ok(())
+    }
+}
