@@ -45,6 +45,9 @@ impl Pass for LowerToLoops {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
         let (ctx, func) = (cx.ctx, cx.op);
         let Some(&region) = cx.ir.op(func).regions().first() else { return Ok(()) };
+        if cx.ir.region(region).blocks().is_empty() {
+            return Ok(()); // a declaration
+        }
         let [block] = cx.ir.region(region).blocks() else {
             return Err(Diagnostic::error(cx.ir.op(func).loc(), "lower-to-loops lowers single-block graph functions"));
         };
