@@ -154,7 +154,7 @@ fn int_semantics(name: &str) -> Option<IntFn> {
 }
 
 /// IEEE 754-2019 `maximum`: NaN if either is NaN, and +0 above -0.
-fn ieee_maximum(a: f64, b: f64) -> f64 {
+pub fn ieee_maximum(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
     } else if a == b {

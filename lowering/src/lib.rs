@@ -7,6 +7,16 @@ pub mod to_loops;
 pub mod vectorize;
 
 use strata_ir::pass::PassRegistry;
+use strata_ir::{Context, Ir, Value, ValueDef};
+
+/// The value of an index (or integer) `arith.constant`, if `v` is one.
+pub(crate) fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
+    let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
+    (ctx.ident_str(ir.op(op).name()) == "arith.constant")
+        .then(|| ir.op(op).attr(ctx.ident("value")).and_then(|a| ctx.attr_as_int(a)))
+        .flatten()
+        .map(|v| v as i64)
+}
 
 /// Registers the lowering passes and the `lower-to-loops` pipeline.
 pub fn register_all(registry: &mut PassRegistry) {

@@ -5,7 +5,7 @@
 //! above 1 is not tiled. Loops stay target-neutral `scf.parallel`.
 
 use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
-use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Value, ValueDef};
+use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Value};
 
 pub fn info() -> PassInfo {
     PassInfo::new("tile", "Tile", "Split scf.parallel nests into tiles", |o, _| {
@@ -18,14 +18,6 @@ pub fn info() -> PassInfo {
 
 struct Tile {
     size: i64,
-}
-
-fn constant(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
-    let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
-    (ctx.ident_str(ir.op(op).name()) == "arith.constant")
-        .then(|| ir.op(op).attr(ctx.ident("value")).and_then(|a| ctx.attr_as_int(a)))
-        .flatten()
-        .map(|v| v as i64)
 }
 
 /// The largest divisor of `extent` not above `size` (1 if none above 1).
@@ -79,9 +71,9 @@ impl Pass for Tile {
             let bounds: Option<Vec<(i64, i64, i64)>> = (0..n)
                 .map(|d| {
                     Some((
-                        constant(ctx, cx.ir, operands[d])?,
-                        constant(ctx, cx.ir, operands[n + d])?,
-                        constant(ctx, cx.ir, operands[2 * n + d])?,
+                        crate::constant_index(ctx, cx.ir, operands[d])?,
+                        crate::constant_index(ctx, cx.ir, operands[n + d])?,
+                        crate::constant_index(ctx, cx.ir, operands[2 * n + d])?,
                     ))
                 })
                 .collect();

@@ -12,7 +12,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
-use strata_ir::{AttrKind, Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
+use strata_ir::{AttrKind, Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Type, Value};
 
 pub fn info() -> PassInfo {
     PassInfo::new(
@@ -28,14 +28,6 @@ pub fn info() -> PassInfo {
 
 struct Vectorize {
     width: i64,
-}
-
-fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
-    let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
-    (ctx.ident_str(ir.op(op).name()) == "arith.constant")
-        .then(|| ir.op(op).attr(ctx.ident("value")).and_then(|a| ctx.attr_as_int(a)))
-        .flatten()
-        .map(|v| v as i64)
 }
 
 /// The values of the body that depend on `iv` (through ops of the body).
@@ -56,10 +48,10 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
     let n = ir.op(op).operands().len() / 3;
     let operands = ir.op(op).operands();
     let (lb, ub, step) = (operands[n - 1], operands[2 * n - 1], operands[3 * n - 1]);
-    if constant_index(ctx, ir, lb)? != 0 || constant_index(ctx, ir, step)? != 1 {
+    if crate::constant_index(ctx, ir, lb)? != 0 || crate::constant_index(ctx, ir, step)? != 1 {
         return None;
     }
-    let ub = constant_index(ctx, ir, ub)?;
+    let ub = crate::constant_index(ctx, ir, ub)?;
     if ub < width {
         return None;
     }

@@ -14,27 +14,12 @@
 use strata_dialects::nn::shape::{Conv2d, Layout};
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{parse_source, Context, Module, OpId, ParseOptions};
+use strata_runtime::random::SplitMix;
 use strata_runtime::{run_function, Elem, Tensor};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-    fn tensor(&mut self, shape: &[i64]) -> Tensor {
-        let dims: Vec<usize> = shape.iter().map(|d| *d as usize).collect();
-        let n: usize = dims.iter().product();
-        let values: Vec<f64> = (0..n).map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0).collect();
-        Tensor::from_fn(&dims, Elem::F32, |i| values[i])
-    }
+fn tensor(r: &mut SplitMix, shape: &[i64]) -> Tensor {
+    let dims: Vec<usize> = shape.iter().map(|d| *d as usize).collect();
+    r.tensor(&dims, Elem::F32, -1.0, 1.0)
 }
 
 fn ty(s: &[i64]) -> String {
@@ -49,7 +34,7 @@ fn first_func(m: &Module) -> OpId {
 /// The largest error of `algorithm` against direct convolution over `cases` configurations,
 /// relative to each output's scale.
 fn worst_error(ctx: &Context, algorithm: &str, cases: usize, seed: u64) -> f64 {
-    let mut r = Rng(seed);
+    let mut r = SplitMix(seed);
     let mut registry = PassRegistry::new();
     strata_passes::register_all(&mut registry);
     strata_lowering::register_all(&mut registry);
@@ -84,7 +69,7 @@ fn worst_error(ctx: &Context, algorithm: &str, cases: usize, seed: u64) -> f64 {
             tw = ty(&ws),
             ty = ty(&y)
         );
-        let inputs = vec![r.tensor(&x), r.tensor(&ws), r.tensor(&[o])];
+        let inputs = vec![tensor(&mut r, &x), tensor(&mut r, &ws), tensor(&mut r, &[o])];
         let graph = parse_source(ctx, "c.mlir", &src, &ParseOptions::default()).unwrap();
         let want = run_function(ctx, &graph.ir, first_func(&graph), inputs.clone()).unwrap();
         let mut lowered = parse_source(ctx, "c.mlir", &src, &ParseOptions::default()).unwrap();

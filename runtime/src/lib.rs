@@ -8,6 +8,7 @@ pub mod fold;
 pub mod interp;
 pub mod nn;
 pub mod npy;
+pub mod random;
 pub mod scalar;
 pub mod tensor;
 

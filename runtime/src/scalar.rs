@@ -132,8 +132,8 @@ pub fn apply(op: Op, x: &[f64]) -> f64 {
         Op::Xor => (i(0) ^ i(1)) as f64,
         Op::Shl => i(0).wrapping_shl(i(1) as u32) as f64,
         Op::ShrS => i(0).wrapping_shr(i(1) as u32) as f64,
-        Op::Cmp(p) => f64::from(compare(p, x[0], x[1])),
-        Op::CmpI(p) => f64::from(compare_int(p, x[0], x[1])),
+        Op::Cmp(p) => f64::from(strata_dialects::arith::cmpf(p as i128, x[0], x[1])),
+        Op::CmpI(p) => f64::from(strata_dialects::arith::cmpi(p as i128, x[0] as i128, x[1] as i128, 64)),
         Op::Select => {
             if x[0] != 0.0 {
                 x[1]
@@ -143,23 +143,6 @@ pub fn apply(op: Op, x: &[f64]) -> f64 {
         }
         Op::Convert => x[0],
         Op::Truncate => x[0].trunc(),
-    }
-}
-
-/// `arith.cmpi` predicates in value order: eq, ne, slt, sle, sgt, sge, ult, ule, ugt, uge.
-fn compare_int(p: i64, a: f64, b: f64) -> bool {
-    let (ua, ub) = (a as i64 as u64, b as i64 as u64);
-    match p {
-        0 => a == b,
-        1 => a != b,
-        2 => a < b,
-        3 => a <= b,
-        4 => a > b,
-        5 => a >= b,
-        6 => ua < ub,
-        7 => ua <= ub,
-        8 => ua > ub,
-        _ => ua >= ub,
     }
 }
 
@@ -242,37 +225,7 @@ impl Program {
     }
 }
 
-/// IEEE maximum propagating NaN (`arith.maximumf`).
+/// IEEE maximum propagating NaN (`arith.maximumf`), +0 above -0.
 pub fn maximum(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
-}
-
-/// `arith.cmpf` predicates in value order: false, oeq, ogt, oge, olt, ole, one, ord, ueq,
-/// ugt, uge, ult, ule, une, uno, true.
-fn compare(p: i64, a: f64, b: f64) -> bool {
-    let unordered = a.is_nan() || b.is_nan();
-    let ordered = |f: bool| !unordered && f;
-    let or_unordered = |f: bool| unordered || f;
-    match p {
-        1 => ordered(a == b),
-        2 => ordered(a > b),
-        3 => ordered(a >= b),
-        4 => ordered(a < b),
-        5 => ordered(a <= b),
-        6 => ordered(a != b),
-        7 => !unordered,
-        8 => or_unordered(a == b),
-        9 => or_unordered(a > b),
-        10 => or_unordered(a >= b),
-        11 => or_unordered(a < b),
-        12 => or_unordered(a <= b),
-        13 => or_unordered(a != b),
-        14 => unordered,
-        15 => true,
-        _ => false,
-    }
+    strata_dialects::arith::ieee_maximum(a, b)
 }

@@ -19,33 +19,25 @@ use std::process::Command;
 use serde_json::{json, Value};
 use strata_dialects::nn::shape::{self, Conv2d, Layout, Pool2d};
 use strata_ir::{parse_source, Context, ParseOptions};
+use strata_runtime::random::SplitMix;
 use strata_runtime::{npy, run_function, Elem, Tensor};
 
-/// A seeded stream of choices (splitmix64).
-struct Rng(u64);
+/// Random choices and tensors from a seed.
+struct Rng(SplitMix);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as usize) as i64
+        self.0.range(lo, hi)
     }
     fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
+        self.0.uniform(lo, hi)
     }
     fn tensor(&mut self, shape: &[i64], lo: f64, hi: f64) -> Tensor {
         let dims: Vec<usize> = shape.iter().map(|d| *d as usize).collect();
-        let n: usize = dims.iter().product();
-        let values: Vec<f64> = (0..n).map(|_| self.uniform(lo, hi)).collect();
-        Tensor::from_fn(&dims, Elem::F32, |i| values[i])
+        self.0.tensor(&dims, Elem::F32, lo, hi)
     }
 }
 
@@ -533,7 +525,7 @@ fn every_nn_op_matches_onnxruntime() {
         eprintln!("SKIPPED: python3 with onnxruntime, onnx and numpy not found (pip install onnxruntime onnx numpy)");
         return;
     }
-    let mut r = Rng(20261125);
+    let mut r = Rng(SplitMix(20261125));
     let mut cases = Vec::new();
     binary_cases(&mut r, &mut cases);
     unary_cases(&mut r, &mut cases);

@@ -14,29 +14,24 @@ use proptest::prelude::*;
 use strata_dialects::nn::shape::{self, Conv2d, Pool2d};
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{parse_source, Context, Ir, OpId, ParseOptions};
+use strata_runtime::random::SplitMix;
 use strata_runtime::{run_function, Elem, Tensor};
 
-/// A deterministic stream of choices (the seed comes from proptest, so failures shrink to a
-/// seed and replay).
-struct Choices(u64);
+/// Choices from the seed proptest draws (so a failure shrinks to a seed and replays).
+struct Choices(SplitMix);
 
 impl Choices {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    fn new(seed: u64) -> Self {
+        Choices(SplitMix(seed))
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        self.0.below(n)
     }
     fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
+        self.0.pick(xs)
     }
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        self.0.uniform(-1.0, 1.0)
     }
 }
 
@@ -412,7 +407,7 @@ proptest! {
     fn optimized_graphs_compute_what_the_originals_do(seed in any::<u64>()) {
         let mut ctx = Context::new();
         strata_dialects::register_all(&mut ctx);
-        let mut c = Choices(seed);
+        let mut c = Choices::new(seed);
         let src = random_graph(&mut c);
         let inputs = inputs_for(&ctx, &src, &mut c);
         let (before, _) = run(&ctx, &src, None, &inputs);
@@ -430,7 +425,7 @@ proptest! {
     fn lowered_graphs_compute_what_the_originals_do(seed in any::<u64>()) {
         let mut ctx = Context::new();
         strata_dialects::register_all(&mut ctx);
-        let mut c = Choices(seed);
+        let mut c = Choices::new(seed);
         let src = random_graph(&mut c);
         let inputs = inputs_for(&ctx, &src, &mut c);
         let (before, _) = run(&ctx, &src, None, &inputs);

@@ -19,6 +19,7 @@ use clap::Parser;
 use strata_ir::pass::{PassEvent, PassInstrumentation, PassManager, PassRegistry};
 use strata_ir::{parse_source, verify, Context, DiagnosticRenderer, Ir, OpId, ParseOptions};
 use strata_runtime::interp::tensor_type;
+use strata_runtime::random::SplitMix;
 use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
 
 #[derive(Parser, Debug)]
@@ -85,27 +86,6 @@ pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
     }
 }
 
-/// A deterministic stream of values for `--random-inputs` (splitmix64).
-struct Draw(u64);
-
-impl Draw {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn value(&mut self, elem: Elem) -> f64 {
-        let unit = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        match elem {
-            Elem::Int(1) => (unit < 0.5) as u8 as f64,
-            Elem::Int(_) => (unit * 17.0).floor() - 8.0,
-            _ => unit * 2.0 - 1.0,
-        }
-    }
-}
-
 fn find_entry(ctx: &Context, ir: &Ir, root: OpId, name: &str) -> Result<OpId, String> {
     let mut names = Vec::new();
     for op in ir.collect_ops(root) {
@@ -155,7 +135,7 @@ fn inputs(args: &RunArgs, params: &[Param]) -> Result<Vec<Tensor>, String> {
         if !args.inputs.is_empty() {
             return Err("error: --input and --random-inputs exclude each other".into());
         }
-        let mut draw = Draw(seed);
+        let mut draw = SplitMix(seed);
         let mut out = Vec::new();
         for (i, (ty, t)) in params.iter().enumerate() {
             let Some((shape, elem)) = t else {
@@ -163,7 +143,8 @@ fn inputs(args: &RunArgs, params: &[Param]) -> Result<Vec<Tensor>, String> {
                     "error: argument #{i} has type {ty}; random inputs are drawn for static tensors only"
                 ));
             };
-            let t = Tensor::from_fn(shape, *elem, |_| draw.value(*elem));
+            let (lo, hi) = if matches!(elem, Elem::Int(_)) { (-8.0, 8.0) } else { (-1.0, 1.0) };
+            let t = draw.tensor(shape, *elem, lo, hi);
             if let Some(dir) = &args.output_dir {
                 npy::write(&dir.join(format!("input{i}.npy")), &t).map_err(|e| format!("error: {e}"))?;
             }
