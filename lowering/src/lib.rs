@@ -9,6 +9,11 @@ pub mod vectorize;
 use strata_ir::pass::PassRegistry;
 use strata_ir::{Context, Ir, Value, ValueDef};
 
+/// Every `scf.parallel` under `root`, outermost first.
+pub(crate) fn parallel_nests(ctx: &Context, ir: &Ir, root: strata_ir::OpId) -> Vec<strata_ir::OpId> {
+    ir.collect_ops(root).into_iter().filter(|op| ctx.ident_str(ir.op(*op).name()) == "scf.parallel").collect()
+}
+
 /// The value of an index (or integer) `arith.constant`, if `v` is one.
 pub(crate) fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
     let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };

@@ -58,14 +58,8 @@ fn parallel(ctx: &Context, ir: &mut Ir, at: InsertPoint, ubs: &[Value], one: Val
 impl Pass for Tile {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
         let ctx = cx.ctx;
-        let nests: Vec<OpId> = cx
-            .ir
-            .collect_ops(cx.op)
-            .into_iter()
-            .filter(|op| ctx.ident_str(cx.ir.op(*op).name()) == "scf.parallel")
-            .collect();
         let mut tiled = 0;
-        for op in nests {
+        for op in crate::parallel_nests(ctx, cx.ir, cx.op) {
             let operands = cx.ir.op(op).operands().to_vec();
             let n = operands.len() / 3;
             let bounds: Option<Vec<(i64, i64, i64)>> = (0..n)

@@ -193,14 +193,8 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
 impl Pass for Vectorize {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
         let (ctx, width) = (cx.ctx, self.width);
-        let nests: Vec<OpId> = cx
-            .ir
-            .collect_ops(cx.op)
-            .into_iter()
-            .filter(|op| ctx.ident_str(cx.ir.op(*op).name()) == "scf.parallel")
-            .collect();
         let mut done = 0;
-        for op in nests {
+        for op in crate::parallel_nests(ctx, cx.ir, cx.op) {
             let Some(ub) = qualifies(ctx, cx.ir, op, width) else { continue };
             let main = ub - ub % width;
             vector_loop(ctx, cx.ir, op, main, width);

@@ -394,24 +394,19 @@ fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, xs: &[i64], out: &[i64], elem: Typ
             acc
         } else {
             // Elements inside the input along each axis, counted with index arithmetic.
-            let inside_rows = e.for_acc(p.kernel[0], z, |e, ky, n| {
-                let a = e.affine(ivs[2], p.strides[0], 0);
-                let b = e.affine(ky, 1, -p.padding[0]);
-                let iy = e.add(a, b);
-                let ok = e.in_range(iy, h);
-                let one = e.index(1);
-                let inc = e.value("arith.select", &[ok, one, z], index_t);
-                e.add(n, inc)
-            });
-            let inside_cols = e.for_acc(p.kernel[1], z, |e, kx, n| {
-                let a = e.affine(ivs[3], p.strides[1], 0);
-                let b = e.affine(kx, 1, -p.padding[1]);
-                let ix = e.add(a, b);
-                let ok = e.in_range(ix, w);
-                let one = e.index(1);
-                let inc = e.value("arith.select", &[ok, one, z], index_t);
-                e.add(n, inc)
-            });
+            let inside = |e: &mut Emit, axis: usize, extent: i64| {
+                e.for_acc(p.kernel[axis], z, |e, k, n| {
+                    let a = e.affine(ivs[2 + axis], p.strides[axis], 0);
+                    let b = e.affine(k, 1, -p.padding[axis]);
+                    let i = e.add(a, b);
+                    let ok = e.in_range(i, extent);
+                    let one = e.index(1);
+                    let inc = e.value("arith.select", &[ok, one, z], index_t);
+                    e.add(n, inc)
+                })
+            };
+            let inside_rows = inside(e, 0, h);
+            let inside_cols = inside(e, 1, w);
             let count = e.mul(inside_rows, inside_cols);
             let i64t = e.ctx.integer_type(64);
             let ci = e.value("arith.index_cast", &[count], i64t);
