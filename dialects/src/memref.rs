@@ -9,7 +9,9 @@
 //! memref.dealloc %a : memref<4x8xf32>
 //! ```
 
-use strata_ir::dialect::{constraints as tc, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint};
+use strata_ir::dialect::{
+    attr_constraints as ac, constraints as tc, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint,
+};
 use strata_ir::{Context, Diagnostic, Type, TypeKind};
 
 pub struct MemRef;
@@ -107,6 +109,18 @@ impl Dialect for MemRef {
                 .result("result", MEMREF)
                 .verifier(verify_view)
                 .format("$source `[` $byte_shift `]` `[` $sizes `]` attr-dict `:` type($source) `to` type($result)"),
+            OpDef::new("memref.global")
+                .summary("a named buffer with static storage (one per program, not per call)")
+                .traits(&[Trait::Symbol])
+                .attr("sym_name", ac::SYMBOL_NAME)
+                .attr("type", ac::TYPE)
+                .optional_attr("sym_visibility", ac::STRING),
+            OpDef::new("memref.get_global")
+                .summary("the buffer of a memref.global")
+                .traits(&[Trait::Pure])
+                .attr("name", ac::FLAT_SYMBOL_REF)
+                .result("result", MEMREF)
+                .format("$name attr-dict `:` type($result)"),
             OpDef::new("memref.copy")
                 .summary("copies every element")
                 .operand("source", MEMREF)

@@ -2,6 +2,7 @@
 //! `scf` loops over `memref` buffers with `arith`/`math` scalar code (`lower-to-loops`, usable as
 //! `builtin.module(lower-to-loops)`).
 
+pub mod arenas;
 pub mod tile;
 pub mod to_loops;
 pub mod vectorize;
@@ -26,11 +27,12 @@ pub(crate) fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
 /// Registers the lowering passes and the `lower-to-loops` pipeline.
 pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(to_loops::info());
+    let _ = registry.register(arenas::info());
     let _ = registry.register(vectorize::info());
     let _ = registry.register(tile::info());
     let _ = registry.register_pipeline(
         "lower-to-loops",
         "nn and kernel graphs to scf loops over memrefs, then canonicalize and CSE",
-        "func.func(convert-nn-to-loops, canonicalize, cse)",
+        "func.func(convert-nn-to-loops, canonicalize, cse), materialize-arenas",
     );
 }

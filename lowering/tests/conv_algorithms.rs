@@ -27,8 +27,8 @@ fn ty(s: &[i64]) -> String {
     format!("tensor<{}xf32>", d.join("x"))
 }
 
-fn first_func(m: &Module) -> OpId {
-    m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap()
+fn first_func(ctx: &Context, m: &Module) -> OpId {
+    strata_runtime::functions(ctx, &m.ir, m.root)[0].1
 }
 
 /// The largest error of `algorithm` against direct convolution over `cases` configurations,
@@ -71,11 +71,11 @@ fn worst_error(ctx: &Context, algorithm: &str, cases: usize, seed: u64) -> f64 {
         );
         let inputs = vec![tensor(&mut r, &x), tensor(&mut r, &ws), tensor(&mut r, &[o])];
         let graph = parse_source(ctx, "c.mlir", &src, &ParseOptions::default()).unwrap();
-        let want = run_function(ctx, &graph.ir, first_func(&graph), inputs.clone()).unwrap();
+        let want = run_function(ctx, &graph.ir, first_func(ctx, &graph), inputs.clone()).unwrap();
         let mut lowered = parse_source(ctx, "c.mlir", &src, &ParseOptions::default()).unwrap();
         let pm = PassManager::new(registry.parse_pipeline("builtin.module(lower-to-loops)").unwrap());
         pm.run(ctx, &mut lowered.ir, lowered.root).unwrap_or_else(|f| panic!("{}\n{src}", f.diagnostic.message));
-        let got = run_function(ctx, &lowered.ir, first_func(&lowered), inputs).unwrap();
+        let got = run_function(ctx, &lowered.ir, first_func(ctx, &lowered), inputs).unwrap();
         let scale = 1.0 + want[0].data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (a, b) in got[0].data.iter().zip(&want[0].data) {
             let err = (a - b).abs() / scale;

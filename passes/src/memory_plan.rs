@@ -2,8 +2,10 @@
 //! tensor an op produces gets an offset into one arena, computed at compile time from
 //! liveness, so a run allocates nothing.
 //!
-//! - A buffer lives from the op that defines it to its last use. Graph arguments, constants
-//!   and returned values are not in the arena (the caller and the binary own them).
+//! - A buffer lives from the op that defines it to its last use (the end, for a returned
+//!   value: outputs live in the arena too, as a runtime's output tensors do, valid until the
+//!   next run). Graph arguments and constants are not in the arena (the caller and the binary
+//!   own them).
 //! - `nn.reshape` is a view: its result shares its operand's buffer.
 //! - In place where legal: an elementwise op (or a kernel's epilogue extra) whose operand has
 //!   the result's size and dies at this op writes over that operand (each element is read
@@ -97,7 +99,6 @@ pub fn plan(ctx: &Context, ir: &Ir, func: OpId) -> Option<Plan> {
     let [block] = ir.region(region).blocks() else { return None };
     let ops: Vec<OpId> = ir.block_ops(*block).collect();
     let position: FxHashMap<OpId, usize> = ops.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-    let returned: Vec<Value> = ops.last().map(|t| ir.op(*t).operands().to_vec()).unwrap_or_default();
     let mut plan = Plan::default();
     // The last position where a value (through views) is used.
     let last_use = |v: Value| -> usize {
@@ -109,9 +110,6 @@ pub fn plan(ctx: &Context, ir: &Ir, func: OpId) -> Option<Plan> {
             continue;
         }
         for &r in ir.op(op).results() {
-            if returned.contains(&r) {
-                continue;
-            }
             let Some(bytes) = tensor_bytes(ctx, ir, r) else { continue };
             let end = last_use(r).max(i);
             if name != "nn.reshape" {

@@ -164,6 +164,8 @@ enum Step {
     Graph,
     ToBuffer,
     ToTensor,
+    /// `memref.get_global`: the named buffer, made (poisoned) on first use.
+    GetGlobal(String, Rc<[usize]>, Elem),
 }
 
 /// How a block ended.
@@ -194,6 +196,8 @@ pub struct Machine<'a> {
     /// Functions by symbol name, for `func.call`.
     functions: FxHashMap<String, OpId>,
     active: Vec<OpId>,
+    /// Static buffers (`memref.global`), by name.
+    globals: FxHashMap<String, MemRef>,
 }
 
 impl<'a> Machine<'a> {
@@ -207,7 +211,15 @@ impl<'a> Machine<'a> {
                 }
             }
         }
-        Machine { ctx, ir, values: Vec::new(), steps: Vec::new(), functions, active: Vec::new() }
+        Machine {
+            ctx,
+            ir,
+            values: Vec::new(),
+            steps: Vec::new(),
+            functions,
+            active: Vec::new(),
+            globals: FxHashMap::default(),
+        }
     }
 
     fn err(&self, op: OpId, message: impl Into<String>) -> RuntimeError {
@@ -282,6 +294,12 @@ impl<'a> Machine<'a> {
                 }
                 "memref.dealloc" => Step::Dealloc,
                 "bufferization.to_buffer" => Step::ToBuffer,
+                "memref.get_global" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
+                    let name = o.attr(ctx.ident("name")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                    Step::GetGlobal(name.trim_start_matches('@').to_string(), shape.into(), elem_of(ctx, t))
+                }
                 "bufferization.to_tensor" => Step::ToTensor,
                 "memref.copy" => Step::Copy,
                 "scf.for" => Step::For,
@@ -530,6 +548,10 @@ impl<'a> Machine<'a> {
                         RtValue::Tensor(t) => MemRef::from_tensor(t),
                         _ => return Err(self.err(op, "expected a tensor")),
                     };
+                    self.set(o.result(0), RtValue::MemRef(m));
+                }
+                Step::GetGlobal(name, shape, elem) => {
+                    let m = self.globals.entry(name).or_insert_with(|| MemRef::alloc(&shape, elem)).clone();
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
                 Step::ToTensor => {

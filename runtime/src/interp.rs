@@ -31,6 +31,19 @@ pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
     (data.len() == n).then_some(Tensor { shape, elem, data })
 }
 
+/// The `func.func` ops under `root` with bodies, by name, in order.
+pub fn functions(ctx: &Context, ir: &Ir, root: OpId) -> Vec<(String, OpId)> {
+    ir.collect_ops(root)
+        .into_iter()
+        .filter(|op| ctx.ident_str(ir.op(*op).name()) == "func.func")
+        .filter(|op| ir.op(*op).regions().first().is_some_and(|r| !ir.region(*r).blocks().is_empty()))
+        .map(|op| {
+            let name = ir.op(op).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("").to_string();
+            (name, op)
+        })
+        .collect()
+}
+
 /// Runs `func` (a `func.func` with one block) on `inputs`.
 ///
 /// ```

@@ -12,7 +12,7 @@ pub mod random;
 pub mod scalar;
 pub mod tensor;
 
-pub use interp::{eval_op, run_function};
+pub use interp::{eval_op, functions, run_function};
 pub use tensor::{Elem, Tensor};
 
 /// Why a run failed.

@@ -19,8 +19,12 @@
 // CHECK:           arith.maximumf
 // CHECK:         return %{{.*}} : memref<4x6xf32>
 
-// PLAN: %[[ARENA:.*]] = memref.alloc() : memref<128xi8>
+// With the plan, nothing is allocated: results live in a static arena.
+// PLAN: "memref.global"() <{sym_name = "f_arena", sym_visibility = "private", type = memref<128xi8>}>
+// PLAN: %[[ARENA:.*]] = memref.get_global @f_arena : memref<128xi8>
+// PLAN-NOT: memref.alloc
 // PLAN: memref.view %[[ARENA]][%{{.*}}] [] : memref<128xi8> to memref<4x6xf32>
+// PLAN-NOT: memref.alloc
 
 // VEC: vector.load %arg0[%{{.*}}, %{{.*}}] : memref<4x6xf32>, vector<4xf32>
 // VEC: arith.addf %{{.*}}, %{{.*}} : vector<4xf32>

@@ -347,8 +347,8 @@ fn random_graph(c: &mut Choices) -> String {
     )
 }
 
-fn first_func(ir: &Ir, root: OpId) -> OpId {
-    ir.block_ops(ir.region(ir.op(root).regions()[0]).blocks()[0]).next().unwrap()
+fn first_func(ctx: &Context, ir: &Ir, root: OpId) -> OpId {
+    strata_runtime::functions(ctx, ir, root)[0].1
 }
 
 fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (Vec<Tensor>, String) {
@@ -361,7 +361,7 @@ fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (
         pm.run(ctx, &mut m.ir, m.root).unwrap_or_else(|e| panic!("{e:?}\n{src}"));
     }
     let printed = strata_ir::print_module(ctx, &m, &Default::default());
-    let out = run_function(ctx, &m.ir, first_func(&m.ir, m.root), inputs.to_vec())
+    let out = run_function(ctx, &m.ir, first_func(ctx, &m.ir, m.root), inputs.to_vec())
         .unwrap_or_else(|e| panic!("{e}\n{printed}"));
     (out, printed)
 }
@@ -369,7 +369,7 @@ fn run(ctx: &Context, src: &str, pipeline: Option<&str>, inputs: &[Tensor]) -> (
 /// Random inputs for the graph's two arguments.
 fn inputs_for(ctx: &Context, src: &str, c: &mut Choices) -> Vec<Tensor> {
     let m = parse_source(ctx, "g.mlir", src, &ParseOptions::default()).unwrap();
-    let f = first_func(&m.ir, m.root);
+    let f = first_func(ctx, &m.ir, m.root);
     let arg = m.ir.block(m.ir.region(m.ir.op(f).regions()[0]).blocks()[0]).args()[0];
     let shape = strata_runtime::interp::tensor_type(ctx, m.ir.value_type(arg)).unwrap().0;
     (0..2)

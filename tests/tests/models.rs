@@ -53,8 +53,8 @@ fn optimize(ctx: &Context, text: &str, name: &str, pipeline: &str) -> Module {
     m
 }
 
-fn first_func(m: &Module) -> OpId {
-    m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap()
+fn first_func(ctx: &Context, m: &Module) -> OpId {
+    strata_runtime::functions(ctx, &m.ir, m.root)[0].1
 }
 
 fn snapshot(name: &str, text: &str) {
@@ -66,7 +66,7 @@ fn snapshot(name: &str, text: &str) {
 /// Runs both graphs on the same random inputs; outputs agree within 1e-4 of their scale
 /// (f32 rounding of folded weights and re-associated fused bodies; see egraph_equivalence.rs).
 fn same_results(ctx: &Context, before: &Module, after: &Module, seed: u64) {
-    let f = first_func(before);
+    let f = first_func(ctx, before);
     let args = before.ir.block(before.ir.region(before.ir.op(f).regions()[0]).blocks()[0]).args().to_vec();
     let mut state = seed;
     let inputs: Vec<Tensor> = args
@@ -80,7 +80,7 @@ fn same_results(ctx: &Context, before: &Module, after: &Module, seed: u64) {
         })
         .collect();
     let want = run_function(ctx, &before.ir, f, inputs.clone()).unwrap();
-    let got = run_function(ctx, &after.ir, first_func(after), inputs).unwrap();
+    let got = run_function(ctx, &after.ir, first_func(ctx, after), inputs).unwrap();
     for (w, g) in want.iter().zip(&got) {
         assert_eq!(w.shape, g.shape);
         let scale = 1.0 + w.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -143,7 +143,7 @@ fn resnet18_memory_plan_is_within_1_2x_of_the_live_peak() {
     let text = strata_benches::models::resnet(18);
     for pipeline in ["builtin.module(func.func(plan-memory))", "builtin.module(func.func(egraph-opt,plan-memory))"] {
         let m = optimize(&ctx, &text, "resnet18.mlir", pipeline);
-        let plan = strata_passes::memory_plan::plan(&ctx, &m.ir, first_func(&m)).unwrap();
+        let plan = strata_passes::memory_plan::plan(&ctx, &m.ir, first_func(&ctx, &m)).unwrap();
         let ratio = plan.arena_bytes as f64 / plan.lower_bound_bytes as f64;
         eprintln!(
             "{pipeline}: arena {} bytes, live peak {} bytes ({ratio:.3}x), all tensors {} bytes, {} in place",
@@ -167,10 +167,12 @@ fn networks_lowered_to_loops_run_like_the_graphs() {
         let before = parse_source(&ctx, name, &text, &ParseOptions::default()).unwrap();
         // The loop interpreter takes about 13 s on ResNet-18 at 16x16: it runs once, after
         // egraph-opt (fused kernels, folded batch norm); the random graphs cover plain lowering.
+        // With the memory plan, the lowered code allocates nothing: results and scratch
+        // buffers are views into one static arena.
         let pipelines: &[&str] = if name.starts_with("resnet") {
-            &["builtin.module(func.func(egraph-opt), lower-to-loops)"]
+            &["builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops)"]
         } else {
-            &["builtin.module(lower-to-loops)", "builtin.module(func.func(egraph-opt), lower-to-loops)"]
+            &["builtin.module(lower-to-loops)", "builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops)"]
         };
         for pipeline in pipelines {
             let started = std::time::Instant::now();

@@ -12,6 +12,9 @@ pub struct Emit<'c, 'i> {
     /// Where the next result buffer goes when the memory plan placed it: the arena and the
     /// byte offset. Taken by the first [`Emit::alloc`].
     pub planned: Option<(Value, i64)>,
+    /// With a memory plan, scratch buffers go to the arena too, after the planned part: the
+    /// arena and the next free byte of the current op's scratch.
+    pub scratch_at: Option<(Value, i64)>,
 }
 
 impl<'c, 'i> Emit<'c, 'i> {
@@ -87,10 +90,20 @@ impl<'c, 'i> Emit<'c, 'i> {
         self.b().op("memref.store", &operands, &[], &[]);
     }
 
-    /// A scratch buffer of the lowering itself (never the op's planned result).
+    /// A scratch buffer of the lowering itself (never the op's planned result): in the
+    /// arena past the planned part when there is a plan, else a fresh allocation.
     pub fn scratch(&mut self, shape: &[i64], elem: Type) -> Value {
         let t = self.ctx.memref_type(shape.to_vec(), elem);
-        self.b().value("memref.alloc", &[], t, &[])
+        match self.scratch_at {
+            Some((arena, offset)) => {
+                let bits = self.ctx.int_or_float_width(elem).unwrap_or(32) as i64;
+                let bytes = (shape.iter().product::<i64>().max(0) as u64 * bits as u64).div_ceil(8);
+                self.scratch_at = Some((arena, offset + (bytes.div_ceil(64) * 64) as i64));
+                let off = self.index(offset);
+                self.b().value("memref.view", &[arena, off], t, &[])
+            }
+            None => self.b().value("memref.alloc", &[], t, &[]),
+        }
     }
 
     /// The buffer of an op's result: a view into the arena where the memory plan put it,

@@ -11,8 +11,9 @@
 //! - pooling, global average pooling, softmax, batch and layer norm, and the data movement
 //!   ops (reshape, transpose, relayout, concat, split, pad).
 //!
-//! After `plan-memory`, results live in one arena allocated at entry (`memref.view` at each
-//! planned offset), written in place where the plan says.
+//! After `plan-memory`, results live in one static arena (a `memref.global`, defined by
+//! `materialize-arenas`; `memref.view` at each planned offset), written in place where the plan
+//! says, and scratch buffers past the planned part: the function allocates nothing.
 //!
 //! A convolution's `algorithm` picks its loops: direct, im2col + GEMM, or Winograd F(2×2,3×3)
 //! and F(4×4,3×3) with their transform matrices (see [`conv`]); FFT and implicit GEMM are
@@ -63,11 +64,25 @@ impl Pass for LowerToLoops {
             buffers.insert(a, a);
         }
         let ops: Vec<OpId> = cx.ir.block_ops(block).collect();
-        // With a memory plan (`plan-memory`), one arena holds every planned result.
-        let arena = cx.ir.op(func).attr(ctx.ident("plan.arena_bytes")).and_then(|a| ctx.attr_as_int(a)).map(|bytes| {
-            let t = ctx.memref_type(vec![bytes as i64], ctx.integer_type(8));
-            strata_ir::Builder::new(ctx, cx.ir, InsertPoint::BlockStart(block)).value("memref.alloc", &[], t, &[])
+        // With a memory plan (`plan-memory`), one arena in static storage holds every result
+        // and every scratch buffer: a run allocates nothing. Its size is known once scratch
+        // buffers are counted, so its type is set at the end.
+        let planned_bytes =
+            cx.ir.op(func).attr(ctx.ident("plan.arena_bytes")).and_then(|a| ctx.attr_as_int(a)).map(|b| b as i64);
+        let func_name =
+            cx.ir.op(func).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("f").to_string();
+        let arena_symbol = format!("{func_name}_arena");
+        let arena = planned_bytes.map(|bytes| {
+            let t = ctx.memref_type(vec![bytes], ctx.integer_type(8));
+            let name = ctx.intern_attr(AttrKind::SymbolRef { root: arena_symbol.clone(), nested: Vec::new() });
+            strata_ir::Builder::new(ctx, cx.ir, InsertPoint::BlockStart(block)).value(
+                "memref.get_global",
+                &[],
+                t,
+                &[("name", name)],
+            )
         });
+        let mut arena_end = planned_bytes.unwrap_or(0);
         let mut lowered = 0;
         let mut dead = Vec::new();
         for op in ops {
@@ -101,9 +116,13 @@ impl Pass for LowerToLoops {
             let offset = cx.ir.op(op).attr(ctx.ident("plan.offset")).and_then(|a| ctx.attr_as_int(a));
             let single = cx.ir.op(op).results().len() == 1;
             let planned = arena.zip(offset).filter(|_| single).map(|(a, o)| (a, o as i64));
-            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned };
+            let scratch_at = arena.zip(planned_bytes);
+            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned, scratch_at };
             let outs = ops::lower(&mut e, op, &inputs)
                 .map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
+            if let Some((_, end)) = e.scratch_at {
+                arena_end = arena_end.max(end);
+            }
             for (r, b) in cx.ir.op(op).results().to_vec().into_iter().zip(outs) {
                 buffers.insert(r, b);
             }
@@ -112,6 +131,10 @@ impl Pass for LowerToLoops {
         }
         for op in dead.into_iter().rev() {
             cx.ir.erase_op(op);
+        }
+        if let Some(a) = arena {
+            let t = ctx.memref_type(vec![arena_end.max(1)], ctx.integer_type(8));
+            cx.ir.set_value_type(a, t);
         }
         // The signature follows the arguments and returned values.
         let inputs = cx.ir.block(block).args().iter().map(|a| cx.ir.value_type(*a)).collect();
