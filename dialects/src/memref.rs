@@ -81,6 +81,10 @@ impl Dialect for MemRef {
                 .summary("a new buffer")
                 .result("memref", MEMREF)
                 .format("`(` `)` attr-dict `:` type($memref)"),
+            OpDef::new("memref.alloca")
+                .summary("a buffer on the stack, freed when the enclosing region ends")
+                .result("memref", MEMREF)
+                .format("`(` `)` attr-dict `:` type($memref)"),
             OpDef::new("memref.dealloc")
                 .summary("frees a buffer")
                 .operand("memref", MEMREF)

@@ -183,6 +183,11 @@ fn networks_lowered_to_loops_run_like_the_graphs() {
                     && !printed.contains("\"nn.conv2d\"")
                     && !printed.contains("nn.matmul")
             );
+            if pipeline.contains("plan-memory") {
+                // Stack scratch (memref.alloca) only; no heap allocation.
+                assert!(!printed.contains("memref.alloc()"), "{pipeline} left a heap allocation");
+                assert!(printed.contains("memref.get_global"));
+            }
             same_results(&ctx, &before, &after, 5);
             eprintln!("{name} through {pipeline}: {:.1} s", started.elapsed().as_secs_f64());
         }

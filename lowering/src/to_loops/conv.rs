@@ -5,8 +5,9 @@
 //! - direct: a parallel nest over the output, a reduction over (channel, ky, kx), padding as
 //!   a bounds check;
 //! - im2col + GEMM: the receptive fields are copied into a column matrix
-//!   `[N, G, C/G·KH·KW, OH·OW]` (zeros for padding), then one GEMM per group against the weight
-//!   seen as `[O, C/G·KH·KW]`;
+//!   `[N, G, C/G·KH·KW, OH·OW]` (zeros for padding), then a GEMM per group against the weight
+//!   seen as `[O, C/G·KH·KW]`, tiled (up to 4 channels × 8 pixels) with each tile's operands
+//!   packed k-major into stack scratch;
 //! - Winograd F(m×m, 3×3), m = 2 or 4 (Lavin & Gray): weights transformed `U = G g Gᵀ`, input
 //!   tiles `V = Bᵀ d B`, products summed over channels `M = Σ U ⊙ V`, outputs `Y = Aᵀ M A`.
 //!   Transforms are unrolled with the matrices' non-zero coefficients. Only for 3×3 kernels,
@@ -215,31 +216,58 @@ impl ConvLowering {
             };
             e.store(v, cols, &[b, g, row, col]);
         });
-        // The GEMM: out[b, oc, pixel] = Σ_k w[oc, k] · cols[b, g(oc), k, pixel].
-        let buf = e.alloc(&self.out, elem);
+        // The GEMM, out[b, oc, pixel] = Σ_k w[oc, k] · cols[b, g(oc), k, pixel], in tiles of
+        // TM output channels × TN pixels: each tile packs its weight rows and column panel
+        // into contiguous scratch (k-major, as a register-blocked micro-kernel reads them),
+        // then accumulates TM × TN dot products over k.
         let per_group = o / groups;
-        e.parallel(&[n, o, p], |e, ivs| {
-            let (b, oc, pix) = (ivs[0], ivs[1], ivs[2]);
+        let tm = (1..=4).rev().find(|t| per_group % t == 0).unwrap_or(1);
+        let tn = (1..=8).rev().find(|t| p % t == 0).unwrap_or(1);
+        let buf = e.alloc(&self.out, elem);
+        e.parallel(&[n, o / tm, p / tn], |e, ivs| {
+            let (b, ot, pt) = (ivs[0], ivs[1], ivs[2]);
+            let oc0 = e.affine(ot, tm, 0);
+            let pix0 = e.affine(pt, tn, 0);
             let pg = e.index(per_group);
-            let g = e.div(oc, pg);
-            let init = zero(e, elem);
-            let acc = e.for_acc(k, init, |e, kk, acc| {
-                // The OIHW weight row `oc`, flattened: (ic, ky, kx) from kk.
+            let g = e.div(oc0, pg);
+            let a_pack = e.alloca(&[k, tm], elem);
+            let b_pack = e.alloca(&[k, tn], elem);
+            e.for_each(k, |e, kk| {
+                // The OIHW weight row, flattened: (ic, ky, kx) from kk.
                 let kwv = e.index(kw);
                 let khkw = e.index(kh * kw);
                 let ic = e.div(kk, khkw);
                 let rest = e.rem(kk, khkw);
                 let ky = e.div(rest, kwv);
                 let kx = e.rem(rest, kwv);
-                let wv = e.load(self.w, &[oc, ic, ky, kx]);
-                let cv = e.load(cols, &[b, g, kk, pix]);
-                let prod = e.value("arith.mulf", &[wv, cv], elem);
-                e.value("arith.addf", &[acc, prod], elem)
+                e.for_each(tm, |e, i| {
+                    let oc = e.add(oc0, i);
+                    let wv = e.load(self.w, &[oc, ic, ky, kx]);
+                    e.store(wv, a_pack, &[kk, i]);
+                });
+                e.for_each(tn, |e, j| {
+                    let pix = e.add(pix0, j);
+                    let cv = e.load(cols, &[b, g, kk, pix]);
+                    e.store(cv, b_pack, &[kk, j]);
+                });
             });
-            let owv = e.index(ow);
-            let y = e.div(pix, owv);
-            let xo = e.rem(pix, owv);
-            self.finish(e, buf, acc, [b, oc, y, xo]);
+            e.for_each(tm, |e, i| {
+                e.for_each(tn, |e, j| {
+                    let init = zero(e, elem);
+                    let acc = e.for_acc(k, init, |e, kk, acc| {
+                        let av = e.load(a_pack, &[kk, i]);
+                        let bv = e.load(b_pack, &[kk, j]);
+                        let prod = e.value("arith.mulf", &[av, bv], elem);
+                        e.value("arith.addf", &[acc, prod], elem)
+                    });
+                    let oc = e.add(oc0, i);
+                    let pix = e.add(pix0, j);
+                    let owv = e.index(ow);
+                    let y = e.div(pix, owv);
+                    let xo = e.rem(pix, owv);
+                    self.finish(e, buf, acc, [b, oc, y, xo]);
+                });
+            });
         });
         buf
     }

@@ -189,6 +189,24 @@ impl<'c, 'i> Emit<'c, 'i> {
         self.ir.op(op).result(0)
     }
 
+    /// `scf.for` over `0..ub` without carried values.
+    pub fn for_each(&mut self, ub: i64, f: impl FnOnce(&mut Self, Value)) {
+        let (lo, hi, one) = (self.index(0), self.index(ub), self.index(1));
+        let index = self.ctx.index_type();
+        let (_, block) = self.region_op("scf.for", &[lo, hi, one], &[], &[], &[index]);
+        let iv = self.ir.block(block).args()[0];
+        self.within(block, |e| {
+            f(e, iv);
+            e.b().op("scf.yield", &[], &[], &[]);
+        });
+    }
+
+    /// A buffer on the stack of the current region (a tile's private scratch).
+    pub fn alloca(&mut self, shape: &[i64], elem: Type) -> Value {
+        let t = self.ctx.memref_type(shape.to_vec(), elem);
+        self.b().value("memref.alloca", &[], t, &[])
+    }
+
     /// `scf.if` yielding `then()` or `otherwise()` (both of type `t`).
     pub fn select_if(
         &mut self,
