@@ -19,12 +19,14 @@ pub mod math;
 pub mod memref;
 pub mod nn;
 pub mod scf;
+pub mod tensor;
 pub mod tutorial;
 pub mod vector;
 
 use strata_ir::Context;
 
-/// Registers builtin, func, arith, math, cf, scf, memref, bufferization, vector, nn and kernel.
+/// Registers builtin, func, arith, math, cf, scf, memref, bufferization, vector, tensor, nn and
+/// kernel.
 pub fn register_all(ctx: &mut Context) {
     // Our own definitions are tested; failing here would be a bug in this crate.
     ctx.register_dialect(builtin::Builtin).expect("builtin dialect definition");
@@ -36,6 +38,7 @@ pub fn register_all(ctx: &mut Context) {
     ctx.register_dialect(memref::MemRef).expect("memref dialect definition");
     ctx.register_dialect(bufferization::Bufferization).expect("bufferization dialect definition");
     ctx.register_dialect(vector::Vector).expect("vector dialect definition");
+    ctx.register_dialect(tensor::Tensor).expect("tensor dialect definition");
     ctx.register_dialect(nn::Nn).expect("nn dialect definition");
     ctx.register_dialect(kernel::Kernel).expect("kernel dialect definition");
 }

@@ -164,6 +164,10 @@ enum Step {
     Graph,
     ToBuffer,
     ToTensor,
+    TensorEmpty(Rc<[usize]>, Elem),
+    TensorExtract,
+    TensorInsert,
+    FromElements(Rc<[usize]>, Elem),
     /// `memref.get_global`: the named buffer, made (poisoned) on first use.
     GetGlobal(String, Rc<[usize]>, Elem),
 }
@@ -294,6 +298,17 @@ impl<'a> Machine<'a> {
                 }
                 "memref.dealloc" => Step::Dealloc,
                 "bufferization.to_buffer" => Step::ToBuffer,
+                "tensor.empty" | "tensor.from_elements" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
+                    if name == "tensor.empty" {
+                        Step::TensorEmpty(shape.into(), elem_of(ctx, t))
+                    } else {
+                        Step::FromElements(shape.into(), elem_of(ctx, t))
+                    }
+                }
+                "tensor.extract" => Step::TensorExtract,
+                "tensor.insert" => Step::TensorInsert,
                 "memref.get_global" => {
                     let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
                     let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
@@ -549,6 +564,39 @@ impl<'a> Machine<'a> {
                         _ => return Err(self.err(op, "expected a tensor")),
                     };
                     self.set(o.result(0), RtValue::MemRef(m));
+                }
+                Step::TensorEmpty(shape, elem) => {
+                    // Unwritten elements read as NaN (poison), as fresh buffers do.
+                    let t = Tensor { shape: shape.to_vec(), elem, data: vec![f64::NAN; shape.iter().product()] };
+                    self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
+                }
+                Step::FromElements(shape, elem) => {
+                    let data = operands.iter().map(|v| elem.round(self.scalar(*v))).collect();
+                    self.set(o.result(0), RtValue::Tensor(Rc::new(Tensor { shape: shape.to_vec(), elem, data })));
+                }
+                Step::TensorExtract => {
+                    let RtValue::Tensor(t) = self.get(operands[0]) else {
+                        return Err(self.err(op, "expected a tensor"));
+                    };
+                    let t = t.clone();
+                    let idx = self.indices(&operands[1..]);
+                    if idx.iter().zip(&t.shape).any(|(i, n)| i >= n) {
+                        return Err(self.err(op, format!("index {idx:?} is out of bounds of {:?}", t.shape)));
+                    }
+                    self.set(o.result(0), RtValue::Scalar(t.at(&idx)));
+                }
+                Step::TensorInsert => {
+                    let RtValue::Tensor(t) = self.get(operands[1]) else {
+                        return Err(self.err(op, "expected a tensor"));
+                    };
+                    let mut t = (**t).clone();
+                    let idx = self.indices(&operands[2..]);
+                    if idx.iter().zip(&t.shape).any(|(i, n)| i >= n) {
+                        return Err(self.err(op, format!("index {idx:?} is out of bounds of {:?}", t.shape)));
+                    }
+                    let off: usize = idx.iter().zip(Tensor::strides(&t.shape)).map(|(i, s)| i * s).sum();
+                    t.data[off] = t.elem.round(self.scalar(operands[0]));
+                    self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
                 }
                 Step::GetGlobal(name, shape, elem) => {
                     let m = self.globals.entry(name).or_insert_with(|| MemRef::alloc(&shape, elem)).clone();

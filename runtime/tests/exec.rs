@@ -123,3 +123,65 @@ fn bad_accesses_are_errors_not_crashes() {
     let e = run(src, "overrun", vec![scalar(Elem::F32, 1.0)]).unwrap_err();
     assert!(e.to_string().contains("overruns the arena"), "{e}");
 }
+
+#[test]
+fn element_types_round_as_their_storage_does() {
+    // f16 and bf16 sums round to 11 and 8 significant bits; f64 keeps everything; i8 wraps.
+    let src = |t: &str| {
+        format!(
+            "func.func @f(%a: tensor<3x{t}>, %b: tensor<3x{t}>) -> tensor<3x{t}> {{\n  %c = \"nn.add\"(%a, %b) : (tensor<3x{t}>, tensor<3x{t}>) -> tensor<3x{t}>\n  return %c : tensor<3x{t}>\n}}"
+        )
+    };
+    let a = [1.0, 1000.0, 0.1];
+    let b = [1e-3, 0.3, 0.2];
+    for (t, elem) in [("f16", Elem::F16), ("bf16", Elem::BF16), ("f64", Elem::F64), ("f32", Elem::F32)] {
+        let x = Tensor::from_fn(&[3], elem, |i| a[i]);
+        let y = Tensor::from_fn(&[3], elem, |i| b[i]);
+        let out = run(&src(t), "f", vec![x.clone(), y.clone()]).unwrap();
+        for i in 0..3 {
+            assert_eq!(out[0].data[i], elem.round(x.data[i] + y.data[i]), "{t} element {i}");
+        }
+    }
+    assert_eq!(Elem::F16.round(1.0 + 1e-4), 1.0);
+    assert_eq!(Elem::BF16.round(1000.3), 1000.0);
+    let ints = "func.func @f(%a: tensor<2xi8>) -> tensor<2xi8> {\n  %c = \"nn.add\"(%a, %a) : (tensor<2xi8>, tensor<2xi8>) -> tensor<2xi8>\n  return %c : tensor<2xi8>\n}";
+    let out = run(ints, "f", vec![Tensor::from_fn(&[2], Elem::Int(8), |i| [100.0, -3.0][i])]).unwrap();
+    assert_eq!(out[0].data, vec![-56.0, -6.0]);
+}
+
+#[test]
+fn npy_files_keep_every_element_type() {
+    let dir = std::env::temp_dir().join(format!("strata-npy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for elem in
+        [Elem::F64, Elem::F32, Elem::F16, Elem::Int(64), Elem::Int(32), Elem::Int(16), Elem::Int(8), Elem::Int(1)]
+    {
+        let t = Tensor::from_fn(&[2, 3], elem, |i| i as f64 * 1.5 - 3.0);
+        let path = dir.join(format!("{elem}.npy"));
+        strata_runtime::npy::write(&path, &t).unwrap();
+        assert_eq!(strata_runtime::npy::read(&path).unwrap(), t, "{elem}");
+    }
+    let bf16 = Tensor::filled(&[2], Elem::BF16, 1.0);
+    assert!(strata_runtime::npy::write(&dir.join("bf16.npy"), &bf16).is_err(), "bf16 has no NumPy type");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tensors_built_and_read_element_by_element() {
+    let src = r#"
+    func.func @f(%t: tensor<2x2xf32>, %v: f32) -> (tensor<2x2xf32>, f32, tensor<3xf32>, tensor<2xf32>) {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %u = "tensor.insert"(%v, %t, %c1, %c0) : (f32, tensor<2x2xf32>, index, index) -> tensor<2x2xf32>
+      %x = tensor.extract %u[%c1, %c0] : tensor<2x2xf32>
+      %f = "tensor.from_elements"(%x, %v, %x) : (f32, f32, f32) -> tensor<3xf32>
+      %e = tensor.empty() : tensor<2xf32>
+      return %u, %x, %f, %e : tensor<2x2xf32>, f32, tensor<3xf32>, tensor<2xf32>
+    }"#;
+    let t = Tensor::from_fn(&[2, 2], Elem::F32, |i| i as f64);
+    let out = run(src, "f", vec![t, scalar(Elem::F32, 7.0)]).unwrap();
+    assert_eq!(out[0].data, vec![0.0, 1.0, 7.0, 3.0]);
+    assert_eq!(out[1].data, vec![7.0]);
+    assert_eq!(out[2].data, vec![7.0, 7.0, 7.0]);
+    assert!(out[3].data.iter().all(|v| v.is_nan()), "an empty tensor reads as poison");
+}
