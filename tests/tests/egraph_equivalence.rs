@@ -400,17 +400,24 @@ fn assert_close(before: &[Tensor], after: &[Tensor], src: &str, printed: &str) -
     Ok(())
 }
 
+/// A context, the choices of `seed`, a random graph drawn with them, inputs for it, and what
+/// the graph computes on them.
+fn draw(seed: u64) -> (Context, Choices, String, Vec<Tensor>, Vec<Tensor>) {
+    let mut ctx = Context::new();
+    strata_dialects::register_all(&mut ctx);
+    let mut c = Choices::new(seed);
+    let src = random_graph(&mut c);
+    let inputs = inputs_for(&ctx, &src, &mut c);
+    let (before, _) = run(&ctx, &src, None, &inputs);
+    (ctx, c, src, inputs, before)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 240, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn optimized_graphs_compute_what_the_originals_do(seed in any::<u64>()) {
-        let mut ctx = Context::new();
-        strata_dialects::register_all(&mut ctx);
-        let mut c = Choices::new(seed);
-        let src = random_graph(&mut c);
-        let inputs = inputs_for(&ctx, &src, &mut c);
-        let (before, _) = run(&ctx, &src, None, &inputs);
+        let (ctx, mut c, src, inputs, before) = draw(seed);
         let target = *c.pick(&["x86-64", "aarch64", "gpu"]);
         // A third of the graphs are extracted by the ILP (exact, with a time limit).
         let extraction = if c.below(3) == 0 { "ilp ilp-time-limit-ms=300" } else { "greedy-dag" };
@@ -423,12 +430,7 @@ proptest! {
     /// kernels are lowered too), run by the interpreter at the loop level.
     #[test]
     fn lowered_graphs_compute_what_the_originals_do(seed in any::<u64>()) {
-        let mut ctx = Context::new();
-        strata_dialects::register_all(&mut ctx);
-        let mut c = Choices::new(seed);
-        let src = random_graph(&mut c);
-        let inputs = inputs_for(&ctx, &src, &mut c);
-        let (before, _) = run(&ctx, &src, None, &inputs);
+        let (ctx, mut c, src, inputs, before) = draw(seed);
         // As written or after egraph-opt; with or without the static memory plan (an arena
         // with buffers reused and written in place: a wrong plan shows here); vectorized and
         // tiled or not.
