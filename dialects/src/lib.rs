@@ -14,6 +14,7 @@ pub mod builtin;
 pub mod cf;
 mod fold_util;
 pub mod func;
+mod indexing;
 pub mod kernel;
 pub mod math;
 pub mod memref;

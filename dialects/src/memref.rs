@@ -14,6 +14,8 @@ use strata_ir::dialect::{
 };
 use strata_ir::{Context, Diagnostic, Type, TypeKind};
 
+use crate::indexing::{infer_element, verify_indices};
+
 pub struct MemRef;
 
 /// A ranked memref.
@@ -21,24 +23,11 @@ pub const MEMREF: TypeConstraint =
     TypeConstraint { description: "ranked memref", check: |c, t| matches!(c.type_kind(t), TypeKind::MemRef { .. }) };
 
 fn infer_load(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
-    match i.operand_types.first().map(|t| ctx.type_kind(*t)) {
-        Some(TypeKind::MemRef { element, .. }) => Ok(vec![*element]),
-        _ => Err("operand #0 must be a memref".into()),
-    }
-}
-
-/// As many indices as the memref has dimensions.
-fn verify_indices(v: &OpView, memref: usize) -> Result<(), Diagnostic> {
-    let rank = v.ctx.shape(v.operand_type(memref)).map_or(0, |s| s.len());
-    let indices = v.operands().len() - memref - 1;
-    if indices != rank {
-        return Err(v.error(format!("needs {rank} indices for a rank-{rank} memref, not {indices}")));
-    }
-    Ok(())
+    infer_element(ctx, i, "memref", MEMREF.check)
 }
 
 fn verify_store(v: &OpView) -> Result<(), Diagnostic> {
-    verify_indices(v, 1)?;
+    verify_indices(v, 1, "memref")?;
     let elem = v.ctx.element_type_or_self(v.operand_type(1));
     if v.operand_type(0) != elem {
         return Err(v.error(format!(
@@ -95,7 +84,7 @@ impl Dialect for MemRef {
                 .variadic_operand("indices", tc::INDEX)
                 .result("result", tc::ANY)
                 .infer_types(infer_load)
-                .verifier(|v| verify_indices(v, 0))
+                .verifier(|v| verify_indices(v, 0, "memref"))
                 .format("$memref `[` $indices `]` attr-dict `:` type($memref)"),
             OpDef::new("memref.store")
                 .summary("writes one element")

@@ -8,30 +8,19 @@
 //! ```
 
 use strata_ir::dialect::{constraints as tc, Dialect, InferInput, OpDef, OpView, Trait};
-use strata_ir::{Context, Diagnostic, Type, TypeKind};
+use strata_ir::{Context, Diagnostic, Type};
 
+use crate::indexing::{infer_element, verify_indices};
 use crate::nn::TENSOR;
 
 pub struct Tensor;
 
 fn infer_extract(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
-    match i.operand_types.first().map(|t| ctx.type_kind(*t)) {
-        Some(TypeKind::RankedTensor { element, .. }) => Ok(vec![*element]),
-        _ => Err("operand #0 must be a ranked tensor".into()),
-    }
-}
-
-fn verify_indices(v: &OpView, tensor: usize) -> Result<(), Diagnostic> {
-    let rank = v.ctx.shape(v.operand_type(tensor)).map_or(0, |s| s.len());
-    let indices = v.operands().len() - tensor - 1;
-    if indices != rank {
-        return Err(v.error(format!("needs {rank} indices for a rank-{rank} tensor, not {indices}")));
-    }
-    Ok(())
+    infer_element(ctx, i, "ranked tensor", TENSOR.check)
 }
 
 fn verify_insert(v: &OpView) -> Result<(), Diagnostic> {
-    verify_indices(v, 1)?;
+    verify_indices(v, 1, "tensor")?;
     if v.result_type(0) != v.operand_type(1) {
         return Err(v.error("the result has the destination's type"));
     }
@@ -75,7 +64,7 @@ impl Dialect for Tensor {
                 .variadic_operand("indices", tc::INDEX)
                 .result("result", tc::ANY)
                 .infer_types(infer_extract)
-                .verifier(|v| verify_indices(v, 0))
+                .verifier(|v| verify_indices(v, 0, "tensor"))
                 .format("$tensor `[` $indices `]` attr-dict `:` type($tensor)"),
             OpDef::new("tensor.insert")
                 .summary("the tensor with one element replaced")

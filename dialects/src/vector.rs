@@ -10,6 +10,7 @@
 use strata_ir::dialect::{constraints as tc, Dialect, OpDef, OpView, Trait, TypeConstraint};
 use strata_ir::{Diagnostic, TypeKind};
 
+use crate::indexing::verify_indices;
 use crate::memref::MEMREF;
 
 pub struct Vector;
@@ -20,12 +21,8 @@ pub const VECTOR: TypeConstraint =
 
 /// A 1-D vector of the memref's element type, and one index per memref dimension.
 fn verify_access(v: &OpView, memref: usize, vector: strata_ir::Type) -> Result<(), Diagnostic> {
+    verify_indices(v, memref, "memref")?;
     let (ctx, m) = (v.ctx, v.operand_type(memref));
-    let rank = ctx.shape(m).map_or(0, |s| s.len());
-    let indices = v.operands().len() - memref - 1;
-    if indices != rank {
-        return Err(v.error(format!("needs {rank} indices for a rank-{rank} memref, not {indices}")));
-    }
     if ctx.shape(vector).map_or(0, |s| s.len()) != 1 || ctx.element_type_or_self(vector) != ctx.element_type_or_self(m)
     {
         return Err(v.error("the vector must be 1-D, of the memref's element type"));

@@ -218,26 +218,25 @@ fn infer_global_pool(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String>
     })())
 }
 
-fn infer_reshape(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+/// A result of the operand's element type, its shape from the operand's and attribute `name`.
+fn infer_reshaped(
+    ctx: &Context,
+    i: &InferInput,
+    name: &str,
+    f: fn(&[i64], &[i64]) -> Result<Vec<i64>, ShapeError>,
+) -> Result<Vec<Type>, String> {
     to_string((|| {
-        let s = attrs(ctx, i).ints("shape", 0, &[])?;
-        tensor(
-            ctx,
-            shape::reshape(&shape_of(ctx, i.operand_types[0]), &s)?,
-            ctx.element_type_or_self(i.operand_types[0]),
-        )
+        let attr = attrs(ctx, i).ints(name, 0, &[])?;
+        tensor(ctx, f(&shape_of(ctx, i.operand_types[0]), &attr)?, ctx.element_type_or_self(i.operand_types[0]))
     })())
 }
 
+fn infer_reshape(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    infer_reshaped(ctx, i, "shape", shape::reshape)
+}
+
 fn infer_transpose(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
-    to_string((|| {
-        let p = attrs(ctx, i).ints("perm", 0, &[])?;
-        tensor(
-            ctx,
-            shape::transpose(&shape_of(ctx, i.operand_types[0]), &p)?,
-            ctx.element_type_or_self(i.operand_types[0]),
-        )
-    })())
+    infer_reshaped(ctx, i, "perm", shape::transpose)
 }
 
 fn infer_concat(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
