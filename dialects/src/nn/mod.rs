@@ -218,13 +218,11 @@ fn infer_global_pool(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String>
     })())
 }
 
+/// A shape function of an input shape and an integer-list attribute.
+type ShapeFn = fn(&[i64], &[i64]) -> Result<Vec<i64>, ShapeError>;
+
 /// A result of the operand's element type, its shape from the operand's and attribute `name`.
-fn infer_reshaped(
-    ctx: &Context,
-    i: &InferInput,
-    name: &str,
-    f: fn(&[i64], &[i64]) -> Result<Vec<i64>, ShapeError>,
-) -> Result<Vec<Type>, String> {
+fn infer_reshaped(ctx: &Context, i: &InferInput, name: &str, f: ShapeFn) -> Result<Vec<Type>, String> {
     to_string((|| {
         let attr = attrs(ctx, i).ints(name, 0, &[])?;
         tensor(ctx, f(&shape_of(ctx, i.operand_types[0]), &attr)?, ctx.element_type_or_self(i.operand_types[0]))
