@@ -3,6 +3,7 @@
 //! `builtin.module(lower-to-loops)`).
 
 pub mod arenas;
+pub mod codegen;
 pub mod tile;
 pub mod to_loops;
 pub mod vectorize;

@@ -7,6 +7,10 @@
 // RUN: strata-opt %s --pass-pipeline='builtin.module(lower-to-loops, func.func(tile{size=2}))' | FileCheck %s --check-prefix=TILE
 // RUN: rm -rf %t && strata-run %s --entry f --random-inputs 3 --output-dir %t > /dev/null
 // RUN: strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --pass-pipeline='builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops, func.func(vectorize, tile{size=4}))' --verify-each-pass --compare %t/output0.npy 2>&1 | FileCheck %s --check-prefix=EXEC
+// The same pipelines compiled (JIT for the host, x86-64 object) give the same outputs.
+// RUN: strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --target host --pass-pipeline='builtin.module(func.func(egraph-opt, plan-memory), lower-to-loops, func.func(vectorize, tile{size=4}))' --compare %t/output0.npy 2>&1 | FileCheck %s --check-prefix=COMPILED
+// RUN: strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --target x86-64 --pass-pipeline='builtin.module(lower-to-loops, func.func(vectorize{width=8}))' --compare %t/output0.npy 2>&1 | FileCheck %s --check-prefix=COMPILED
+// COMPILED: compare: all 1 outputs match
 
 // CHECK-LABEL: func.func @f(%arg0: memref<4x6xf32>, %arg1: memref<6xf32>) -> memref<4x6xf32>
 // CHECK:         memref.alloc() : memref<4x6xf32>

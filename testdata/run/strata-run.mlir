@@ -22,8 +22,15 @@
 // SHAPE: error: input #0 ({{.*}}input1.npy): @f expects tensor<4x8xf32>, the file holds tensor<8xf32>
 // RUN: not strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --compare %t/input0.npy 2>&1 | FileCheck %s --check-prefix=DIFF
 // DIFF: error: output #0 differs from {{.*}}input0.npy: {{[0-9]+}} of 32 elements differ beyond rtol=1e-5 atol=1e-6; worst at [{{[0-9]+}}, {{[0-9]+}}]
-// RUN: not strata-run %s --entry f --random-inputs 1 --target host 2>&1 | FileCheck %s --check-prefix=TARGET
-// TARGET: error: target 'host' is not available yet
+// Compiled: JIT for the host and an x86-64 object, against the interpreter's outputs.
+// RUN: strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --target host --compare %t/output0.npy | FileCheck %s --check-prefix=REPLAY
+// RUN: strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --target x86-64 --compare %t/output0.npy | FileCheck %s --check-prefix=REPLAY
+// RUN: strata-run %s --entry f --random-inputs 1 --target host --benchmark 3 | FileCheck %s --check-prefix=JITBENCH
+// JITBENCH: benchmark (host): median {{[0-9.]+}} ms, min {{[0-9.]+}} ms, max {{[0-9.]+}} ms over 3 runs
+// RUN: not strata-run %s --entry f --random-inputs 1 --target cuda 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: error: target 'cuda' is not available yet
+// RUN: not strata-run %s --entry f --random-inputs 1 --target sparc 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// UNKNOWN: error: unknown target 'sparc'; targets are interp, host, x86-64, aarch64
 // RUN: not strata-run %s --entry f --input %t/missing.npy --input %t/input1.npy 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: input #0: {{.*}}missing.npy: No such file or directory
 

@@ -5,7 +5,7 @@
 //! private to the test), `%T` (a folder private to the test), `%%` (`%`), and one per tool
 //! (`strata-opt`, `FileCheck`/`filecheck`, `not`, ...). `REQUIRES:`, `UNSUPPORTED:` and
 //! `XFAIL:` take comma-separated features (`!feature` negates; `XFAIL: *` always); features
-//! are detected: `qemu-aarch64`, `ptxas`, `cuda`, `mlir`.
+//! are detected: `qemu-aarch64` (with `aarch64-linux-gnu-gcc` to link), `ptxas`, `cuda`, `mlir`.
 //!
 //! Results: PASS, FAIL, UNSUPPORTED (skipped), XFAIL (failed as expected), XPASS (passed
 //! though expected to fail: a failure). Under `STRATA_REQUIRE_ALL=1` a test skipped for a
@@ -66,7 +66,8 @@ pub struct Config {
 pub fn detect_features() -> Vec<String> {
     let works = |cmd: &str, arg: &str| Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success());
     let mut f = Vec::new();
-    if works("qemu-aarch64", "--version") {
+    // Running AArch64 objects takes both the emulator and the cross toolchain that links them.
+    if works("qemu-aarch64", "--version") && works("aarch64-linux-gnu-gcc", "--version") {
         f.push("qemu-aarch64".to_string());
     }
     if works("ptxas", "--version") || Path::new("/usr/local/cuda/bin/ptxas").exists() {

@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! strata-run FILE --entry NAME [--input X.npy]... [--random-inputs SEED] [--output-dir DIR]
-//!            [--target interp] [--pass-pipeline P] [--verify-each-pass]
+//!            [--target interp|host|x86-64|aarch64] [--threads N] [--pass-pipeline P]
+//!            [--verify-each-pass]
 //!            [--compare REF.npy]... [--rtol R] [--atol A] [--benchmark N]
 //! ```
 //!
 //! Outputs go to `DIR/output0.npy`, `output1.npy`, …; inputs drawn with `--random-inputs` go to
 //! `DIR/input0.npy`, … so a run can be replayed with `--input`. Bad input (wrong count, shape
 //! or element type) is an error naming the argument, with exit status 1.
+//!
+//! `--target host` JIT-compiles through Cranelift; `--target x86-64|aarch64` emits an object,
+//! links it with a generated C driver and runs it (AArch64 under `qemu-aarch64`), with the same
+//! `.npy` files in and out. Compiled runs poison fresh buffers (NaN) unless benchmarking.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +23,10 @@ use std::time::Instant;
 use clap::Parser;
 use strata_ir::pass::{PassEvent, PassInstrumentation, PassManager, PassRegistry};
 use strata_ir::{parse_source, verify, Context, DiagnosticRenderer, Ir, OpId, ParseOptions};
+use strata_lowering::codegen::driver::{Program, Toolchain};
+use strata_lowering::codegen::jit::{Jit, JitOptions};
+use strata_lowering::codegen::object::emit_object;
+use strata_lowering::codegen::Target;
 use strata_runtime::interp::tensor_type;
 use strata_runtime::random::SplitMix;
 use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
@@ -39,9 +48,16 @@ pub struct RunArgs {
     /// Where outputs (and drawn inputs) are written.
     #[arg(long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// interp (the reference interpreter); host, aarch64 and cuda come with the code generators.
+    /// interp (the reference interpreter); host (JIT-compiled for this machine); x86-64 or
+    /// aarch64 (an object linked with a generated C driver, run natively or under
+    /// qemu-aarch64). Compiled targets lower graph-level functions with
+    /// `builtin.module(func.func(egraph-opt{target=...}, plan-memory), lower-to-loops,
+    /// func.func(vectorize))` unless --pass-pipeline is given.
     #[arg(long, default_value = "interp")]
     pub target: String,
+    /// Threads for parallel loops of compiled code (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// A pass pipeline to apply first, e.g. `builtin.module(func.func(egraph-opt))`.
     #[arg(long = "pass-pipeline", value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
@@ -237,16 +253,95 @@ impl PassInstrumentation for TranslationValidation {
     }
 }
 
-fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
-    if args.target != "interp" {
-        return Err(match args.target.as_str() {
-            "host" | "aarch64" | "cuda" => format!(
-                "error: target '{}' is not available yet: it comes with its code generator; use --target interp",
-                args.target
-            ),
-            other => format!("error: unknown target '{other}'; targets are interp, host, aarch64, cuda"),
-        });
+/// Where the entry runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Executor {
+    Interpreter,
+    Jit,
+    Object(Target),
+}
+
+impl Executor {
+    fn parse(name: &str) -> Result<Executor, String> {
+        match name {
+            "interp" => Ok(Executor::Interpreter),
+            "host" => Ok(Executor::Jit),
+            "cuda" => Err("error: target 'cuda' is not available yet: it comes with the PTX code generator".into()),
+            other => match Target::parse(other) {
+                Some(t) => Ok(Executor::Object(t)),
+                None => Err(format!("error: unknown target '{other}'; targets are interp, host, x86-64, aarch64")),
+            },
+        }
     }
+
+    /// The pipeline that takes a graph to what the code generator compiles.
+    fn default_pipeline(self) -> Option<&'static str> {
+        let arm = cfg!(target_arch = "aarch64");
+        match self {
+            Executor::Interpreter => None,
+            Executor::Object(Target::Aarch64) => Some(AARCH64_PIPELINE),
+            Executor::Jit | Executor::Object(_) if arm => Some(AARCH64_PIPELINE),
+            Executor::Jit | Executor::Object(_) => Some(X86_PIPELINE),
+        }
+    }
+}
+
+const X86_PIPELINE: &str =
+    "builtin.module(func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize))";
+const AARCH64_PIPELINE: &str =
+    "builtin.module(func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize))";
+
+/// Compiles the module for `executor` and runs the entry: its outputs and, with `benchmark`,
+/// the median, min and max milliseconds of that many calls.
+fn execute(
+    ctx: &Context,
+    m: &strata_ir::Module,
+    executor: Executor,
+    args: &RunArgs,
+    inputs: &[Tensor],
+) -> Result<(Vec<Tensor>, Option<String>), String> {
+    let compile_err = |e: strata_lowering::codegen::CodegenError| format!("error: {e}");
+    let poison = args.benchmark.is_none();
+    match executor {
+        Executor::Interpreter => unreachable!("interpreted separately"),
+        Executor::Jit => {
+            let only = [args.entry.as_str()];
+            let jit = Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), JitOptions { threads: args.threads, poison })
+                .map_err(compile_err)?;
+            let mut call = jit.prepare(&args.entry, inputs).map_err(compile_err)?;
+            call.invoke().map_err(compile_err)?;
+            let outputs = call.results().map_err(compile_err)?;
+            let timing = match args.benchmark {
+                Some(n) => {
+                    let n = n.max(1);
+                    let mut times = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        let t = Instant::now();
+                        call.invoke().map_err(compile_err)?;
+                        times.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                    times.sort_by(f64::total_cmp);
+                    Some(format!("median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs", times[n / 2], times[0], times[n - 1]))
+                }
+                None => None,
+            };
+            Ok((outputs, timing))
+        }
+        Executor::Object(target) => {
+            let tools = Toolchain::find(target).map_err(|e| format!("error: target {}: {e}", args.target))?;
+            let only = [args.entry.as_str()];
+            let artifacts =
+                emit_object(ctx, &m.ir, m.root, target, "module", poison, Some(&only)).map_err(compile_err)?;
+            let program = Program::link(&artifacts, &args.entry, &tools).map_err(compile_err)?;
+            let repeat = args.benchmark.map(|n| n.max(1));
+            let (outputs, timing) = program.run(inputs, repeat, args.threads).map_err(compile_err)?;
+            Ok((outputs, timing.map(|t| format!("{t} over {} runs", args.benchmark.unwrap_or(1).max(1)))))
+        }
+    }
+}
+
+fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
+    let executor = Executor::parse(&args.target)?;
     let src = std::fs::read_to_string(&args.file).map_err(|e| format!("error: {}: {e}", args.file))?;
     let mut renderer = DiagnosticRenderer::new();
     renderer.add_source(&args.file, &src);
@@ -265,7 +360,7 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
             other => format!("error: @{}: {other}", args.entry),
         })
     };
-    if let Some(pipeline) = &args.pass_pipeline {
+    if let Some(pipeline) = args.pass_pipeline.as_deref().or(executor.default_pipeline()) {
         let mut registry = PassRegistry::new();
         strata_passes::register_all(&mut registry);
         strata_lowering::register_all(&mut registry);
@@ -295,7 +390,11 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         }
     }
     let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
-    let outputs = interpret(&m.ir, entry)?;
+    let (outputs, timing) = if executor == Executor::Interpreter {
+        (interpret(&m.ir, entry)?, None)
+    } else {
+        execute(ctx, &m, executor, args, &inputs)?
+    };
     for (i, t) in outputs.iter().enumerate() {
         match &args.output_dir {
             Some(dir) => {
@@ -318,7 +417,9 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         }
         println!("compare: all {} outputs match within rtol={:e} atol={:e}", outputs.len(), args.rtol, args.atol);
     }
-    if let Some(n) = args.benchmark {
+    if let Some(t) = timing {
+        println!("benchmark ({}): {t}", args.target);
+    } else if let Some(n) = args.benchmark {
         let n = n.max(1);
         interpret(&m.ir, entry)?;
         let mut times: Vec<f64> = Vec::with_capacity(n);

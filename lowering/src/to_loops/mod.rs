@@ -49,6 +49,17 @@ impl Pass for LowerToLoops {
         if cx.ir.region(region).blocks().is_empty() {
             return Ok(()); // a declaration
         }
+        // Already below the graph level (loops written by hand, or lowered before): nothing to do.
+        let graph_op = cx.ir.collect_ops(func).into_iter().any(|op| {
+            let n = ctx.ident_str(cx.ir.op(op).name());
+            n.starts_with("nn.") || n.starts_with("kernel.")
+        });
+        let tensor_arg = cx.ir.block(cx.ir.region(region).blocks()[0]).args().iter().any(|a| {
+            matches!(ctx.type_kind(cx.ir.value_type(*a)), TypeKind::RankedTensor { .. })
+        });
+        if !graph_op && !tensor_arg {
+            return Ok(());
+        }
         let [block] = cx.ir.region(region).blocks() else {
             return Err(Diagnostic::error(cx.ir.op(func).loc(), "lower-to-loops lowers single-block graph functions"));
         };

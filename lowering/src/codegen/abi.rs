@@ -1,0 +1,112 @@
+//! What an entry point takes and gives, read off its `func.func` type: the contract behind the
+//! C ABI described in [the module docs](super), shared by the JIT, the C header and the
+//! generated drivers.
+//!
+//! ```
+//! use strata_lowering::codegen::abi::Param;
+//! use strata_runtime::tensor::Elem;
+//! let p = Param::MemRef { shape: vec![2, 3], elem: Elem::F32 };
+//! assert_eq!(p.descriptor_bytes(), 8 * (3 + 2 * 2));
+//! assert_eq!(p.c_type(), "strata_memref_2d_f32");
+//! ```
+
+use strata_ir::{Context, Ir, OpId, Type, TypeKind};
+use strata_runtime::tensor::Elem;
+
+/// One argument or result of an entry point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// A contiguous buffer of a static shape, passed as MLIR's strided descriptor.
+    MemRef { shape: Vec<usize>, elem: Elem },
+    /// A scalar (`index` is a 64-bit integer).
+    Scalar(Elem),
+}
+
+impl Param {
+    /// The element type.
+    pub fn elem(&self) -> Elem {
+        match self {
+            Param::MemRef { elem, .. } | Param::Scalar(elem) => *elem,
+        }
+    }
+
+    /// Bytes of the descriptor: two pointers, the offset, then sizes and strides.
+    pub fn descriptor_bytes(&self) -> usize {
+        match self {
+            Param::MemRef { shape, .. } => 8 * (3 + 2 * shape.len()),
+            Param::Scalar(e) => e.bytes(),
+        }
+    }
+
+    /// The C spelling of the element type.
+    pub fn c_elem(&self) -> &'static str {
+        c_elem(self.elem())
+    }
+
+    /// The C type a descriptor or scalar has in the generated header.
+    pub fn c_type(&self) -> String {
+        match self {
+            Param::MemRef { shape, elem } => format!("strata_memref_{}d_{elem}", shape.len()),
+            Param::Scalar(e) => c_elem(*e).to_string(),
+        }
+    }
+}
+
+/// The C type of an element (`i1` is a byte).
+pub fn c_elem(e: Elem) -> &'static str {
+    match e {
+        Elem::F64 => "double",
+        Elem::F32 => "float",
+        Elem::Int(64) => "int64_t",
+        Elem::Int(32) => "int32_t",
+        Elem::Int(16) => "int16_t",
+        Elem::F16 | Elem::BF16 => "uint16_t",
+        Elem::Int(_) => "int8_t",
+    }
+}
+
+/// The element type of a scalar or shaped type (`index` as `i64`).
+pub fn elem_of(ctx: &Context, t: Type) -> Option<Elem> {
+    let e = ctx.element_type_or_self(t);
+    if ctx.is_index(e) {
+        return Some(Elem::Int(64));
+    }
+    Elem::parse(&ctx.type_to_string(e))
+}
+
+/// How a value of type `t` crosses the ABI, or why it cannot.
+pub fn param(ctx: &Context, t: Type) -> Result<Param, String> {
+    match ctx.type_kind(t) {
+        TypeKind::MemRef { shape, layout: None, .. } => {
+            let shape = shape
+                .iter()
+                .map(|d| usize::try_from(*d).map_err(|_| format!("dynamic shape in {}", ctx.type_to_string(t))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let elem = elem_of(ctx, t).ok_or_else(|| format!("element type of {}", ctx.type_to_string(t)))?;
+            Ok(Param::MemRef { shape, elem })
+        }
+        TypeKind::Index | TypeKind::Integer { .. } | TypeKind::Float(_) => {
+            Ok(Param::Scalar(elem_of(ctx, t).ok_or_else(|| format!("type {}", ctx.type_to_string(t)))?))
+        }
+        _ => Err(format!("{} cannot cross the C ABI (lower tensors to memrefs first)", ctx.type_to_string(t))),
+    }
+}
+
+/// An entry point: its symbol and parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntrySignature {
+    pub name: String,
+    pub args: Vec<Param>,
+    pub results: Vec<Param>,
+}
+
+/// The signature of `func.func` op `func`.
+pub fn entry_signature(ctx: &Context, ir: &Ir, func: OpId) -> Result<EntrySignature, String> {
+    let o = ir.op(func);
+    let name = o.attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or_default().to_string();
+    let ty = o.attr(ctx.ident("function_type")).and_then(|a| ctx.attr_as_type(a)).ok_or("no function_type")?;
+    let TypeKind::Function { inputs, results } = ctx.type_kind(ty) else { return Err("not a function type".into()) };
+    let args = inputs.iter().map(|t| param(ctx, *t)).collect::<Result<_, _>>()?;
+    let results = results.iter().map(|t| param(ctx, *t)).collect::<Result<_, _>>()?;
+    Ok(EntrySignature { name, args, results })
+}

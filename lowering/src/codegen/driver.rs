@@ -1,0 +1,319 @@
+//! Running an object file outside this process: a generated C `main` reads each argument from a
+//! raw file, calls the entry point through the C ABI and writes each result to a raw file. It is
+//! linked with the object by a C compiler for the target (`cc` for x86-64,
+//! `aarch64-linux-gnu-gcc` for AArch64, statically) and run natively or under `qemu-aarch64`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use strata_runtime::tensor::{Elem, Tensor};
+
+use super::abi::{EntrySignature, Param};
+use super::object::ObjectArtifacts;
+use super::parallel::C_PARALLEL_FOR;
+use super::{CodegenError, Target};
+
+/// How to link and run objects for a target.
+#[derive(Clone, Debug)]
+pub struct Toolchain {
+    pub cc: String,
+    pub cc_flags: Vec<String>,
+    /// The emulator, when the target is not this machine.
+    pub runner: Option<String>,
+}
+
+fn exists(program: &str) -> bool {
+    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+impl Toolchain {
+    /// The toolchain for `target` on this machine, or what is missing.
+    pub fn find(target: Target) -> Result<Toolchain, String> {
+        let (cc, flags, runner) = match target {
+            Target::Host | Target::X86_64 if cfg!(target_arch = "x86_64") => ("cc", vec!["-O2"], None),
+            Target::Aarch64 if cfg!(target_arch = "aarch64") => ("cc", vec!["-O2"], None),
+            Target::Aarch64 => ("aarch64-linux-gnu-gcc", vec!["-O2", "-static"], Some("qemu-aarch64")),
+            _ => return Err("no x86-64 toolchain on this machine".into()),
+        };
+        if !exists(cc) {
+            return Err(format!("'{cc}' was not found (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"));
+        }
+        if let Some(r) = runner {
+            if !exists(r) {
+                return Err(format!("'{r}' was not found (Debian: qemu-user)"));
+            }
+        }
+        Ok(Toolchain {
+            cc: cc.into(),
+            cc_flags: flags.into_iter().map(String::from).collect(),
+            runner: runner.map(String::from),
+        })
+    }
+}
+
+/// A C `main` that runs `entry` with arguments and results in raw files named on its command
+/// line (arguments first), and prints the median time of `STRATA_REPEAT` calls when set.
+pub fn c_driver(entry: &EntrySignature, header: &str) -> String {
+    let mut c = String::new();
+    c.push_str("#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n");
+    c.push_str(&format!("#include \"{header}\"\n"));
+    c.push_str(C_PARALLEL_FOR);
+    c.push_str(
+        r#"
+static void *read_raw(const char *path, size_t bytes) {
+  void *p = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+  FILE *f = fopen(path, "rb");
+  if (!p || !f || fread(p, 1, bytes, f) != bytes) { fprintf(stderr, "cannot read %zu bytes from %s\n", bytes, path); exit(2); }
+  fclose(f);
+  return p;
+}
+
+static void write_raw(const char *path, const void *p, size_t bytes) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(p, 1, bytes, f) != bytes) { fprintf(stderr, "cannot write %s\n", path); exit(2); }
+  fclose(f);
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+"#,
+    );
+    let n = entry.args.len() + entry.results.len();
+    c.push_str(&format!(
+        "\nint main(int argc, char **argv) {{\n  if (argc != {}) {{ fprintf(stderr, \"usage: %s {} files\\n\", argv[0]); return 2; }}\n",
+        n + 1,
+        n
+    ));
+    let mut call = Vec::new();
+    for (i, p) in entry.args.iter().enumerate() {
+        let bytes = bytes_of(p);
+        match p {
+            Param::MemRef { shape, .. } => {
+                let strides = contiguous(shape);
+                let rank = shape.len();
+                let dims = if rank == 0 {
+                    String::new()
+                } else {
+                    format!(", {{{}}}, {{{}}}", join(shape), join(&strides))
+                };
+                c.push_str(&format!(
+                    "  {e} *in{i} = ({e} *)read_raw(argv[{k}], {bytes});\n  {t} arg{i} = {{in{i}, in{i}, 0{dims}}};\n",
+                    e = p.c_elem(),
+                    t = p.c_type(),
+                    k = i + 1
+                ));
+                call.push(format!("&arg{i}"));
+            }
+            Param::Scalar(_) => {
+                c.push_str(&format!(
+                    "  {e} arg{i} = *({e} *)read_raw(argv[{k}], {bytes});\n",
+                    e = p.c_elem(),
+                    k = i + 1
+                ));
+                call.push(format!("arg{i}"));
+            }
+        }
+    }
+    for (i, p) in entry.results.iter().enumerate() {
+        c.push_str(&format!("  {} result{i};\n", p.c_type()));
+        call.push(format!("&result{i}"));
+    }
+    let call = format!("{}({})", entry.name, call.join(", "));
+    c.push_str(&format!(
+        "  int32_t status = {call};\n  if (status) {{ fprintf(stderr, \"argument %d has the wrong shape\\n\", status - 1); return 3; }}\n"
+    ));
+    c.push_str(&format!(
+        "  const char *repeat = getenv(\"STRATA_REPEAT\");\n  if (repeat) {{\n    int n = atoi(repeat);\n    double *t = malloc(sizeof(double) * (n > 0 ? n : 1));\n    for (int r = 0; r < n; r++) {{\n      double t0 = now();\n      {call};\n      t[r] = now() - t0;\n    }}\n    qsort(t, n, sizeof(double), by_value);\n    if (n > 0) printf(\"median %.6f ms\\n\", 1e3 * t[n / 2]);\n  }}\n"
+    ));
+    for (i, p) in entry.results.iter().enumerate() {
+        let k = entry.args.len() + i + 1;
+        let bytes = bytes_of(p);
+        match p {
+            Param::MemRef { .. } => c.push_str(&format!(
+                "  write_raw(argv[{k}], result{i}.aligned + result{i}.offset, {bytes});\n  if (result{i}.allocated) free(result{i}.allocated);\n",
+            )),
+            Param::Scalar(_) => c.push_str(&format!("  write_raw(argv[{k}], &result{i}, {bytes});\n")),
+        }
+    }
+    c.push_str("  return 0;\n}\n");
+    c
+}
+
+fn join(xs: &[usize]) -> String {
+    xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn contiguous(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1];
+    }
+    s
+}
+
+fn bytes_of(p: &Param) -> usize {
+    match p {
+        Param::MemRef { shape, elem } => shape.iter().product::<usize>() * elem.bytes(),
+        Param::Scalar(e) => e.bytes(),
+    }
+}
+
+fn to_raw(t: &Tensor, elem: Elem) -> Vec<u8> {
+    let mut out = Vec::with_capacity(t.data.len() * elem.bytes());
+    for v in &t.data {
+        match elem {
+            Elem::F32 => out.extend((*v as f32).to_le_bytes()),
+            Elem::F64 => out.extend(v.to_le_bytes()),
+            Elem::F16 => out.extend(half::f16::from_f64(*v).to_le_bytes()),
+            Elem::BF16 => out.extend(half::bf16::from_f64(*v).to_le_bytes()),
+            Elem::Int(_) => out.extend(&(*v as i64).to_le_bytes()[..elem.bytes()]),
+        }
+    }
+    out
+}
+
+fn from_raw(bytes: &[u8], shape: Vec<usize>, elem: Elem) -> Tensor {
+    let w = elem.bytes();
+    let data = bytes
+        .chunks_exact(w)
+        .map(|b| match elem {
+            Elem::F32 => f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes"))),
+            Elem::F64 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+            Elem::F16 => half::f16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
+            Elem::BF16 => half::bf16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
+            Elem::Int(1) => f64::from(b[0] & 1),
+            Elem::Int(bits) => {
+                let mut full = [0u8; 8];
+                full[..w].copy_from_slice(b);
+                let shift = 64 - bits.min(64);
+                ((i64::from_le_bytes(full) << shift) >> shift) as f64
+            }
+        })
+        .collect();
+    Tensor { shape, elem, data }
+}
+
+/// A scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A linked program for one entry point of an object.
+pub struct Program {
+    dir: Scratch,
+    entry: EntrySignature,
+    runner: Option<String>,
+}
+
+fn fail(entry: &str, message: String) -> CodegenError {
+    CodegenError::Run { function: entry.to_string(), message }
+}
+
+impl Program {
+    /// Links `entry` of `artifacts` with a generated driver.
+    pub fn link(artifacts: &ObjectArtifacts, entry: &str, tools: &Toolchain) -> Result<Program, CodegenError> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let sig = artifacts
+            .entries
+            .iter()
+            .find(|e| e.name == entry)
+            .ok_or_else(|| fail(entry, "no such public function".into()))?
+            .clone();
+        let dir = std::env::temp_dir().join(format!(
+            "strata-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| fail(entry, format!("{}: {e}", dir.display())))?;
+        let dir = Scratch(dir);
+        let write = |name: &str, bytes: &[u8]| {
+            std::fs::write(dir.0.join(name), bytes).map_err(|e| fail(entry, format!("{name}: {e}")))
+        };
+        write("module.o", &artifacts.object)?;
+        write("module.h", artifacts.header.as_bytes())?;
+        write("driver.c", c_driver(&sig, "module.h").as_bytes())?;
+        let out = Command::new(&tools.cc)
+            .current_dir(&dir.0)
+            .args(&tools.cc_flags)
+            .args(["-o", "program", "driver.c", "module.o", "-lpthread", "-lm"])
+            .output()
+            .map_err(|e| fail(entry, format!("{}: {e}", tools.cc)))?;
+        if !out.status.success() {
+            return Err(fail(entry, format!("linking failed:\n{}", String::from_utf8_lossy(&out.stderr))));
+        }
+        Ok(Program { dir, entry: sig, runner: tools.runner.clone() })
+    }
+
+    /// The directory holding the object, header, driver and program.
+    pub fn dir(&self) -> &Path {
+        &self.dir.0
+    }
+
+    /// Runs the program on `inputs` with `threads` for parallel loops (default: one per core);
+    /// with `repeat`, also the median time of that many calls.
+    pub fn run(&self, inputs: &[Tensor], repeat: Option<usize>, threads: Option<usize>) -> Result<(Vec<Tensor>, Option<String>), CodegenError> {
+        let name = &self.entry.name;
+        if inputs.len() != self.entry.args.len() {
+            return Err(fail(name, format!("expects {} arguments, got {}", self.entry.args.len(), inputs.len())));
+        }
+        let mut files = Vec::new();
+        for (i, (p, t)) in self.entry.args.iter().zip(inputs).enumerate() {
+            let shape = match p {
+                Param::MemRef { shape, .. } => shape.clone(),
+                Param::Scalar(_) => Vec::new(),
+            };
+            if t.shape != shape {
+                return Err(fail(name, format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
+            }
+            let path = self.dir.0.join(format!("in{i}.raw"));
+            std::fs::write(&path, to_raw(t, p.elem())).map_err(|e| fail(name, e.to_string()))?;
+            files.push(path);
+        }
+        for i in 0..self.entry.results.len() {
+            files.push(self.dir.0.join(format!("out{i}.raw")));
+        }
+        let program = self.dir.0.join("program");
+        let mut cmd = match &self.runner {
+            Some(r) => {
+                let mut c = Command::new(r);
+                c.arg(&program);
+                c
+            }
+            None => Command::new(&program),
+        };
+        if let Some(n) = repeat {
+            cmd.env("STRATA_REPEAT", n.to_string());
+        }
+        if let Some(t) = threads {
+            cmd.env("STRATA_NUM_THREADS", t.to_string());
+        }
+        let out = cmd.args(&files).output().map_err(|e| fail(name, format!("{}: {e}", program.display())))?;
+        if !out.status.success() {
+            return Err(fail(name, format!("the program failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr))));
+        }
+        let mut results = Vec::new();
+        for (i, p) in self.entry.results.iter().enumerate() {
+            let bytes = std::fs::read(&files[self.entry.args.len() + i]).map_err(|e| fail(name, e.to_string()))?;
+            let shape = match p {
+                Param::MemRef { shape, .. } => shape.clone(),
+                Param::Scalar(_) => Vec::new(),
+            };
+            results.push(from_raw(&bytes, shape, p.elem()));
+        }
+        let timing = repeat.map(|_| String::from_utf8_lossy(&out.stdout).trim().to_string());
+        Ok((results, timing))
+    }
+}

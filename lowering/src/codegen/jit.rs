@@ -1,0 +1,317 @@
+//! JIT compilation for the host: compile a module once, then call its entry points on tensors
+//! (through the packed wrappers of the C ABI), on a thread pool of a chosen size.
+//!
+//! ```
+//! use strata_lowering::codegen::jit::{Jit, JitOptions};
+//! use strata_runtime::tensor::{Elem, Tensor};
+//! let mut ctx = strata_ir::Context::new();
+//! strata_dialects::register_all(&mut ctx);
+//! let src = r#"func.func @twice(%a: memref<5xf32>) -> memref<5xf32> {
+//!   %out = memref.alloc() : memref<5xf32>
+//!   %c0 = arith.constant 0 : index
+//!   %c1 = arith.constant 1 : index
+//!   %c5 = arith.constant 5 : index
+//!   "scf.parallel"(%c0, %c5, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({
+//!   ^bb0(%i: index):
+//!     %x = memref.load %a[%i] : memref<5xf32>
+//!     %y = arith.addf %x, %x : f32
+//!     memref.store %y, %out[%i] : f32, memref<5xf32>
+//!     scf.yield
+//!   }) : (index, index, index) -> ()
+//!   return %out : memref<5xf32>
+//! }"#;
+//! let m = strata_ir::parse_source(&ctx, "twice.mlir", src, &Default::default()).unwrap();
+//! let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions::default()).unwrap();
+//! let x = Tensor { shape: vec![5], elem: Elem::F32, data: vec![1.0, 2.0, 3.0, 4.0, 5.0] };
+//! let y = jit.run("twice", &[x]).unwrap();
+//! assert_eq!(y[0].data, vec![2.0, 4.0, 6.0, 8.0, 10.0]);
+//! ```
+
+use std::ffi::c_void;
+
+use cranelift_jit::{JITBuilder, JITModule};
+use rustc_hash::FxHashMap;
+use strata_ir::{Context, Ir, OpId};
+use strata_runtime::tensor::{Elem, Tensor};
+
+use super::abi::{EntrySignature, Param};
+use super::translate::{compile_module, CompileOptions};
+use super::{parallel, CodegenError, Target};
+
+extern "C" {
+    fn free(p: *mut c_void);
+}
+
+/// How to compile and run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JitOptions {
+    /// Threads for parallel loops (default: rayon's global pool, one per core).
+    pub threads: Option<usize>,
+    /// Poison fresh buffers (see [`CompileOptions::poison`]).
+    pub poison: bool,
+}
+
+/// A compiled module in memory.
+pub struct Jit {
+    module: Option<JITModule>,
+    entries: FxHashMap<String, (EntrySignature, *const u8)>,
+    pool: Option<rayon::ThreadPool>,
+}
+
+/// A buffer in the C ABI's terms: 64-byte aligned storage and its descriptor.
+struct Buffer {
+    storage: Vec<u64>,
+    descriptor: Vec<i64>,
+}
+
+impl Buffer {
+    fn new(shape: &[usize], elem: Elem) -> Buffer {
+        let bytes = shape.iter().product::<usize>() * elem.bytes();
+        let storage = vec![0u64; bytes.div_ceil(8) + 8];
+        let mut b = Buffer { storage, descriptor: Vec::new() };
+        let p = b.aligned() as i64;
+        b.descriptor = vec![p, p, 0];
+        b.descriptor.extend(shape.iter().map(|d| *d as i64));
+        b.descriptor.extend(strides(shape).into_iter().map(|s| s as i64));
+        b
+    }
+
+    fn aligned(&mut self) -> *mut u8 {
+        let p = self.storage.as_mut_ptr() as *mut u8;
+        // SAFETY: at most 63 bytes into a buffer with 64 spare bytes.
+        unsafe { p.add(p.align_offset(64)) }
+    }
+}
+
+fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1];
+    }
+    s
+}
+
+/// Writes `x` as `elem` at `p`.
+///
+/// # Safety
+/// `p` must be valid for `elem.bytes()` bytes.
+unsafe fn store(p: *mut u8, elem: Elem, x: f64) {
+    // SAFETY: the caller's contract; unaligned writes.
+    unsafe {
+        match elem {
+            Elem::F32 => (p as *mut f32).write_unaligned(x as f32),
+            Elem::F64 => (p as *mut f64).write_unaligned(x),
+            Elem::F16 => (p as *mut u16).write_unaligned(half::f16::from_f64(x).to_bits()),
+            Elem::BF16 => (p as *mut u16).write_unaligned(half::bf16::from_f64(x).to_bits()),
+            Elem::Int(_) => std::ptr::copy_nonoverlapping((x as i64).to_le_bytes().as_ptr(), p, elem.bytes()),
+        }
+    }
+}
+
+/// Reads an `elem` at `p`.
+///
+/// # Safety
+/// `p` must be valid for `elem.bytes()` bytes.
+unsafe fn load(p: *const u8, elem: Elem) -> f64 {
+    // SAFETY: the caller's contract; unaligned reads.
+    unsafe {
+        match elem {
+            Elem::F32 => f64::from((p as *const f32).read_unaligned()),
+            Elem::F64 => (p as *const f64).read_unaligned(),
+            Elem::F16 => half::f16::from_bits((p as *const u16).read_unaligned()).to_f64(),
+            Elem::BF16 => half::bf16::from_bits((p as *const u16).read_unaligned()).to_f64(),
+            Elem::Int(1) => f64::from(*p & 1),
+            Elem::Int(w) => {
+                let mut b = [0u8; 8];
+                std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), elem.bytes());
+                let shift = 64 - w.min(64);
+                ((i64::from_le_bytes(b) << shift) >> shift) as f64
+            }
+        }
+    }
+}
+
+impl Jit {
+    /// Compiles every function under `root` for this machine.
+    pub fn compile(ctx: &Context, ir: &Ir, root: OpId, options: JitOptions) -> Result<Jit, CodegenError> {
+        Jit::compile_entries(ctx, ir, root, None, options)
+    }
+
+    /// Compiles the functions that `entries` reach (all of them with `None`).
+    pub fn compile_entries(
+        ctx: &Context,
+        ir: &Ir,
+        root: OpId,
+        entries: Option<&[&str]>,
+        options: JitOptions,
+    ) -> Result<Jit, CodegenError> {
+        let isa = Target::Host.isa(false)?;
+        let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+        builder.symbol("strata_parallel_for", parallel::parallel_for as *const u8);
+        let mut module = JITModule::new(builder);
+        let compiled = compile_module(ctx, ir, root, &mut module, CompileOptions { poison: options.poison, asm: false }, entries)?;
+        module.finalize_definitions().map_err(|e| CodegenError::Module(e.to_string()))?;
+        let entries = compiled
+            .entries
+            .into_iter()
+            .map(|e| {
+                let (sig, p) = (e.signature, module.get_finalized_function(e.packed));
+                (sig.name.clone(), (sig, p))
+            })
+            .collect();
+        let pool = match options.threads {
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| CodegenError::Target(format!("thread pool: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(Jit { module: Some(module), entries, pool })
+    }
+
+    /// The signature of entry point `name`.
+    pub fn signature(&self, name: &str) -> Option<&EntrySignature> {
+        self.entries.get(name).map(|(s, _)| s)
+    }
+
+    /// Calls `name` on `inputs` (shapes must match its arguments) and reads its results out.
+    pub fn run(&self, name: &str, inputs: &[Tensor]) -> Result<Vec<Tensor>, CodegenError> {
+        let mut call = self.prepare(name, inputs)?;
+        call.invoke()?;
+        call.results()
+    }
+
+    /// Sets up a call of `name` on `inputs` that can be invoked many times (benchmarks).
+    pub fn prepare(&self, name: &str, inputs: &[Tensor]) -> Result<Call<'_>, CodegenError> {
+        let fail = |message: String| CodegenError::Run { function: name.to_string(), message };
+        let (sig, f) = self.entries.get(name).ok_or_else(|| fail("no such public function".into()))?;
+        if inputs.len() != sig.args.len() {
+            return Err(fail(format!("expects {} arguments, got {}", sig.args.len(), inputs.len())));
+        }
+        let mut args = Vec::new();
+        for (i, (p, t)) in sig.args.iter().zip(inputs).enumerate() {
+            let shape = match p {
+                Param::MemRef { shape, .. } => shape.clone(),
+                Param::Scalar(_) => Vec::new(),
+            };
+            if t.shape != shape {
+                return Err(fail(format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
+            }
+            let mut b = Buffer::new(&shape, p.elem());
+            let at = b.aligned();
+            for (k, x) in t.data.iter().enumerate() {
+                // SAFETY: k < the element count the buffer was sized for.
+                unsafe { store(at.add(k * p.elem().bytes()), p.elem(), *x) };
+            }
+            args.push(b);
+        }
+        let results = sig
+            .results
+            .iter()
+            .map(|p| {
+                let mut b = Buffer::new(&[], p.elem());
+                if let Param::MemRef { shape, .. } = p {
+                    b.descriptor = vec![0; 3 + 2 * shape.len()];
+                }
+                b
+            })
+            .collect();
+        Ok(Call { jit: self, sig, f: *f, args, results, owned: Vec::new() })
+    }
+}
+
+/// A prepared call: argument buffers and result descriptors.
+pub struct Call<'a> {
+    jit: &'a Jit,
+    sig: &'a EntrySignature,
+    f: *const u8,
+    args: Vec<Buffer>,
+    results: Vec<Buffer>,
+    /// Result buffers the caller owns, freed on drop or the next call.
+    owned: Vec<*mut c_void>,
+}
+
+impl Call<'_> {
+    /// Runs the entry point once.
+    pub fn invoke(&mut self) -> Result<(), CodegenError> {
+        self.release();
+        let mut packed: Vec<*mut u8> = Vec::new();
+        for (p, b) in self.sig.args.iter().zip(&mut self.args) {
+            packed.push(match p {
+                Param::MemRef { .. } => b.descriptor.as_mut_ptr() as *mut u8,
+                Param::Scalar(_) => b.aligned(),
+            });
+        }
+        for (p, b) in self.sig.results.iter().zip(&mut self.results) {
+            packed.push(match p {
+                Param::MemRef { .. } => b.descriptor.as_mut_ptr() as *mut u8,
+                Param::Scalar(_) => b.aligned(),
+            });
+        }
+        // SAFETY: `f` is the packed wrapper compiled for this signature; every pointer in
+        // `packed` points at a descriptor or scalar slot of the right kind and size.
+        let packed_fn: unsafe extern "C" fn(*mut *mut u8) -> i32 = unsafe { std::mem::transmute(self.f) };
+        let slots = packed.as_mut_ptr() as usize;
+        // SAFETY: as above; the slots outlive the call.
+        let run = || unsafe { packed_fn(slots as *mut *mut u8) };
+        let status = match &self.jit.pool {
+            Some(pool) => pool.install(run),
+            None => run(),
+        };
+        if status != 0 {
+            return Err(CodegenError::Run {
+                function: self.sig.name.clone(),
+                message: format!("argument {} does not match the compiled shape", status - 1),
+            });
+        }
+        for (p, b) in self.sig.results.iter().zip(&self.results) {
+            if matches!(p, Param::MemRef { .. }) && b.descriptor[0] != 0 {
+                self.owned.push(b.descriptor[0] as *mut c_void);
+            }
+        }
+        Ok(())
+    }
+
+    /// The results of the last [`Call::invoke`].
+    pub fn results(&mut self) -> Result<Vec<Tensor>, CodegenError> {
+        let mut out = Vec::new();
+        for (p, b) in self.sig.results.iter().zip(&mut self.results) {
+            let elem = p.elem();
+            let (shape, at): (Vec<usize>, *const u8) = match p {
+                Param::MemRef { shape, .. } => {
+                    (shape.clone(), (b.descriptor[1] + b.descriptor[2] * elem.bytes() as i64) as *const u8)
+                }
+                Param::Scalar(_) => (Vec::new(), b.aligned()),
+            };
+            let n: usize = shape.iter().product();
+            // SAFETY: the callee filled the descriptor with a buffer of this shape.
+            let data = (0..n).map(|k| unsafe { load(at.add(k * elem.bytes()), elem) }).collect();
+            out.push(Tensor { shape, elem, data });
+        }
+        Ok(out)
+    }
+
+    fn release(&mut self) {
+        for p in self.owned.drain(..) {
+            // SAFETY: allocated by the compiled code with aligned_alloc and handed to us.
+            unsafe { free(p) };
+        }
+    }
+}
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        if let Some(m) = self.module.take() {
+            // SAFETY: no function pointer outlives the Jit (calls borrow it).
+            unsafe { m.free_memory() };
+        }
+    }
+}

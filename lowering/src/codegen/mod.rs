@@ -1,0 +1,132 @@
+//! Native code through Cranelift: loops over buffers (`scf`, `cf`, `memref`, `arith`, `math`,
+//! `vector`, `func`) become machine code for the host (a JIT, [`jit`]) or an object file for
+//! x86-64 or AArch64 ([`object`]), with a C header and an assembly listing.
+//!
+//! Input is what `lower-to-loops` (and optionally `vectorize`, `tile`) produce: functions over
+//! statically shaped, contiguous memrefs. Graph-level ops must be lowered first.
+//!
+//! # How values become machine values
+//! - `index` is a 64-bit integer; `i1` a byte holding 0 or 1 (in memory too, as the interpreter
+//!   stores it); floats and other integers are themselves.
+//! - A memref is one pointer to its first element: shapes are static and layouts the identity,
+//!   so strides are constants folded into each address.
+//! - A vector is one or more 128-bit registers (`vector<8xf32>` is two `f32x4`), the widest
+//!   Cranelift offers on both targets; a vector of `i1` is a lane mask.
+//! - `arith.addf` of a single-use `arith.mulf` becomes one fused multiply-add where the target
+//!   has it (rounding once, so results differ from the interpreter in the last bit).
+//! - `math` functions on `f32` (scalars and vectors) are polynomial approximations inline
+//!   ([`math`], errors stated there); on `f64` they call the C library.
+//! - The outermost `scf.parallel` of a nest is outlined into a function of `(captures, lo, hi)`
+//!   and handed to `strata_parallel_for`, which splits the iterations across a thread pool
+//!   ([`parallel`]). Inner `scf.parallel` ops run as sequential loops.
+//!
+//! # The C ABI of an entry point
+//! Every public `func.func @f` gets an exported symbol `f` (the body itself is the local
+//! `__strata_f`):
+//!
+//! ```c
+//! int32_t f(const strata_memref_2d_f32 *arg0, ..., strata_memref_2d_f32 *result0, ...);
+//! ```
+//!
+//! - A memref argument is a pointer to MLIR's strided descriptor: `{T *allocated; T *aligned;
+//!   int64_t offset; int64_t sizes[R]; int64_t strides[R];}`. Its sizes must be the compiled
+//!   shape and its strides contiguous; otherwise nothing runs and the call returns `k + 1` for
+//!   the first mismatching argument `k`. Scalar arguments are passed by value.
+//! - Each result is a descriptor the callee fills. Results live in the module's static arena
+//!   (valid until the next call) or in memory allocated by the call; `allocated` is non-null
+//!   exactly when the caller owns the buffer and must `free` it. A scalar result is written
+//!   through a pointer to it.
+//! - 0 means success.
+//!
+//! [`header::c_header`] writes these declarations for a module.
+
+pub mod abi;
+pub mod header;
+pub mod jit;
+pub mod math;
+pub mod object;
+pub mod parallel;
+mod translate;
+pub mod driver;
+
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use thiserror::Error;
+
+pub use translate::{compile_module, CompileOptions, Compiled, Entry};
+
+/// A target for code generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The machine this runs on, with every feature it has (AVX, FMA …).
+    Host,
+    /// x86-64 Linux, position independent; with this machine's features when it is one.
+    X86_64,
+    /// AArch64 Linux with NEON.
+    Aarch64,
+}
+
+impl Target {
+    /// `host`, `x86-64` (or `x86_64`), `aarch64` (or `arm64`).
+    pub fn parse(name: &str) -> Option<Target> {
+        Some(match name {
+            "host" => Target::Host,
+            "x86-64" | "x86_64" => Target::X86_64,
+            "aarch64" | "arm64" => Target::Aarch64,
+            _ => return None,
+        })
+    }
+
+    /// The Cranelift ISA for this target. `pic` asks for position-independent code (objects
+    /// linked into a PIE need it; the JIT must not have it).
+    pub fn isa(self, pic: bool) -> Result<OwnedTargetIsa, CodegenError> {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v).map_err(|e| CodegenError::Target(format!("flag {k}={v}: {e}")))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "is_pic", if pic { "true" } else { "false" })?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+        let shared = settings::Flags::new(flags);
+        let native = || cranelift_native::builder().map_err(|e| CodegenError::Target(e.to_string()));
+        let builder = match self {
+            Target::Host => native()?,
+            Target::X86_64 if cfg!(target_arch = "x86_64") => native()?,
+            Target::X86_64 => {
+                let mut b = cranelift_codegen::isa::lookup_by_name("x86_64-unknown-linux-gnu")
+                    .map_err(|e| CodegenError::Target(e.to_string()))?;
+                for f in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42"] {
+                    b.enable(f).map_err(|e| CodegenError::Target(format!("{f}: {e}")))?;
+                }
+                b
+            }
+            Target::Aarch64 => cranelift_codegen::isa::lookup_by_name("aarch64-unknown-linux-gnu")
+                .map_err(|e| CodegenError::Target(e.to_string()))?,
+        };
+        builder.finish(shared).map_err(|e| CodegenError::Target(e.to_string()))
+    }
+}
+
+/// Whether the ISA fuses multiply-add in hardware (else `fma` would become a libcall).
+pub(crate) fn has_fma(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
+    isa.name() == "aarch64" || isa.isa_flags().iter().any(|f| f.name == "has_fma" && f.as_bool() == Some(true))
+}
+
+/// What can go wrong turning loops into machine code.
+#[derive(Debug, Error)]
+pub enum CodegenError {
+    /// An op, type or construct this code generator does not handle.
+    #[error("in function @{function}: '{op}': {message}")]
+    Unsupported { function: String, op: String, message: String },
+    /// Cranelift rejected (or panicked on) a function we built: a bug on our side, reported
+    /// with the function's name rather than a crash.
+    #[error("in function @{function}: Cranelift failed: {message}")]
+    Cranelift { function: String, message: String },
+    #[error("target: {0}")]
+    Target(String),
+    #[error("module: {0}")]
+    Module(String),
+    #[error("running @{function}: {message}")]
+    Run { function: String, message: String },
+}

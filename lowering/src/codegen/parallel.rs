@@ -1,0 +1,71 @@
+//! Parallel loops at run time. Compiled code calls
+//! `strata_parallel_for(body, ctx, n)` for the outermost `scf.parallel` of each nest, with `body`
+//! the outlined loop body over iterations `[lo, hi)`. The JIT binds it to [`parallel_for`], which
+//! splits the range over the rayon pool the call runs in (a few chunks per thread, so a slow
+//! core does not hold the rest back); the C drivers bind it to [`C_PARALLEL_FOR`] on pthreads.
+
+use rayon::prelude::*;
+
+/// The outlined body of a parallel loop.
+pub type Body = unsafe extern "C" fn(ctx: *const u8, lo: i64, hi: i64);
+
+/// Chunks per thread: enough to even out a noisy machine, few enough that each chunk is long.
+const CHUNKS_PER_THREAD: i64 = 4;
+
+/// `strata_parallel_for` for the JIT.
+///
+/// # Safety
+/// `body` must be safe to call with `ctx` and any sub-range of `[0, n)`, from several threads at
+/// once; compiled code guarantees that, as the iterations of an `scf.parallel` are independent.
+pub unsafe extern "C" fn parallel_for(body: Body, ctx: *const u8, n: i64) {
+    let threads = rayon::current_num_threads() as i64;
+    if threads <= 1 || n <= 1 {
+        // SAFETY: the caller's contract.
+        unsafe { body(ctx, 0, n) };
+        return;
+    }
+    let chunks = n.min(threads * CHUNKS_PER_THREAD);
+    let ctx = ctx as usize;
+    (0..chunks).into_par_iter().for_each(|c| {
+        let (lo, hi) = (c * n / chunks, (c + 1) * n / chunks);
+        // SAFETY: the caller's contract; chunks are disjoint.
+        unsafe { body(ctx as *const u8, lo, hi) };
+    });
+}
+
+/// `strata_parallel_for` in C, for drivers linked with an object: one pthread per core
+/// (`STRATA_NUM_THREADS`, else the online CPUs), each taking an equal share.
+pub const C_PARALLEL_FOR: &str = r#"
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef void (*strata_body)(const void *ctx, int64_t lo, int64_t hi);
+struct strata_share { strata_body body; const void *ctx; int64_t lo, hi; };
+
+static void *strata_run_share(void *p) {
+  struct strata_share *s = (struct strata_share *)p;
+  s->body(s->ctx, s->lo, s->hi);
+  return NULL;
+}
+
+void strata_parallel_for(strata_body body, const void *ctx, int64_t n) {
+  static long threads = 0;
+  if (threads == 0) {
+    const char *env = getenv("STRATA_NUM_THREADS");
+    threads = env ? atol(env) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+    if (threads > 64) threads = 64;
+  }
+  int64_t t = n < threads ? n : threads;
+  if (t <= 1) { body(ctx, 0, n); return; }
+  pthread_t ids[64];
+  struct strata_share shares[64];
+  for (int64_t i = 0; i < t; i++) {
+    shares[i] = (struct strata_share){body, ctx, i * n / t, (i + 1) * n / t};
+    if (i > 0) pthread_create(&ids[i], NULL, strata_run_share, &shares[i]);
+  }
+  strata_run_share(&shares[0]);
+  for (int64_t i = 1; i < t; i++) pthread_join(ids[i], NULL);
+}
+"#;

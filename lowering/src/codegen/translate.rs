@@ -1,0 +1,1480 @@
+//! Loops over buffers to Cranelift IR, one `func.func` at a time, into any Cranelift
+//! [`Module`] (the JIT's or an object's). The rules for values, vectors, parallel loops and the
+//! entry ABI are in [the module docs](super).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
+    Type as ClType, UserFuncName, Value as ClValue,
+};
+use cranelift_codegen::Context as ClContext;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
+use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
+use strata_ir::{BlockId, Context, Ir, OpId, Type, TypeKind, Value, ValueDef};
+use strata_runtime::tensor::Elem;
+
+use super::abi::{self, EntrySignature, Param};
+use super::math::F32Math;
+use super::CodegenError;
+
+/// The machine values of one IR value: one for scalars and memrefs, one per 128-bit part for
+/// vectors.
+type Parts = SmallVec<[ClValue; 2]>;
+
+/// Options for [`compile_module`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompileOptions {
+    /// Fill fresh buffers (heap, stack, arenas) with 0xFF bytes, as the interpreter does, so an
+    /// element never written reads as NaN (or -1).
+    pub poison: bool,
+    /// Keep each function's assembly for [`Compiled::asm`].
+    pub asm: bool,
+}
+
+/// The functions under `root` that `entries` reach through `func.call`, entries included.
+fn reachable(ctx: &Context, ir: &Ir, root: OpId, entries: &[&str]) -> FxHashSet<String> {
+    let by_name: FxHashMap<String, OpId> = strata_runtime::interp::functions(ctx, ir, root).into_iter().collect();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut work: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+    while let Some(name) = work.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(&f) = by_name.get(&name) else { continue };
+        for op in ir.collect_ops(f) {
+            if ctx.ident_str(ir.op(op).name()) == "func.call" {
+                let callee = ir.op(op).attr(ctx.ident("callee")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                work.push(callee.trim_start_matches('@').to_string());
+            }
+        }
+    }
+    seen
+}
+
+/// An entry point's exported symbols.
+#[derive(Debug)]
+pub struct Entry {
+    pub signature: EntrySignature,
+    /// `int32_t f(args..., results...)`, the C ABI.
+    pub typed: FuncId,
+    /// `int32_t _strata_packed_f(void **slots)`: the same call with one pointer per argument
+    /// and result (a descriptor, or the scalar's slot), for callers that cannot build a call of
+    /// any arity (the JIT).
+    pub packed: FuncId,
+}
+
+/// What [`compile_module`] declared: the entry points and, on request, the assembly.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    /// Public functions with their exported wrappers.
+    pub entries: Vec<Entry>,
+    /// The listing of every function, in order.
+    pub asm: String,
+}
+
+/// What all functions of a module share while being translated.
+struct Shared<'a, M: Module> {
+    ctx: &'a Context,
+    ir: &'a Ir,
+    module: &'a mut M,
+    options: CompileOptions,
+    fma: bool,
+    /// Internal bodies by symbol name.
+    functions: FxHashMap<String, (FuncId, OpId)>,
+    globals: FxHashMap<String, DataId>,
+    imports: FxHashMap<&'static str, FuncId>,
+    /// Parallel loops waiting to be outlined: their function, the op and what they capture.
+    outlines: Vec<(FuncId, OpId, Vec<Value>)>,
+    asm: String,
+    constants: usize,
+}
+
+fn err(ctx: &Context, ir: &Ir, function: &str, op: OpId, message: impl Into<String>) -> CodegenError {
+    CodegenError::Unsupported {
+        function: function.to_string(),
+        op: ctx.ident_str(ir.op(op).name()).to_string(),
+        message: message.into(),
+    }
+}
+
+fn module_err(e: impl std::fmt::Display) -> CodegenError {
+    CodegenError::Module(e.to_string())
+}
+
+/// Machine types of a scalar element (`i1` is a byte).
+fn scalar_type(e: Elem) -> Option<ClType> {
+    Some(match e {
+        Elem::F32 => types::F32,
+        Elem::F64 => types::F64,
+        Elem::Int(1 | 8) => types::I8,
+        Elem::Int(16) => types::I16,
+        Elem::Int(32) => types::I32,
+        Elem::Int(64) => types::I64,
+        _ => return None,
+    })
+}
+
+/// The machine types an IR type is carried in.
+fn machine_types(ctx: &Context, t: Type, ptr: ClType) -> Result<SmallVec<[ClType; 2]>, String> {
+    let bad = || format!("type {} is not supported by code generation", ctx.type_to_string(t));
+    match ctx.type_kind(t) {
+        TypeKind::MemRef { .. } => {
+            abi::param(ctx, t)?;
+            Ok(SmallVec::from_slice(&[ptr]))
+        }
+        TypeKind::Vector { shape, scalable, element } => {
+            if shape.len() != 1 || scalable.iter().any(|s| *s) {
+                return Err(format!("{}: only fixed one-dimensional vectors", ctx.type_to_string(t)));
+            }
+            let n = shape[0] as u32;
+            let lane = if ctx.int_or_float_width(*element) == Some(1) {
+                // A mask: 32-bit lanes, as comparisons of f32x4 produce.
+                types::I32
+            } else {
+                scalar_type(abi::elem_of(ctx, *element).ok_or_else(bad)?).ok_or_else(bad)?
+            };
+            let per = 128 / lane.bits();
+            if n == 0 || n % per != 0 {
+                return Err(format!("{}: vectors must fill 128-bit registers", ctx.type_to_string(t)));
+            }
+            Ok((0..n / per).map(|_| lane.by(per).expect("128-bit vector")).collect())
+        }
+        _ => Ok(SmallVec::from_slice(&[scalar_type(abi::elem_of(ctx, t).ok_or_else(bad)?).ok_or_else(bad)?])),
+    }
+}
+
+/// The memref shape and element of a value's type.
+fn memref_of(ctx: &Context, t: Type) -> Option<(Vec<usize>, Elem)> {
+    match abi::param(ctx, t).ok()? {
+        Param::MemRef { shape, elem } => Some((shape, elem)),
+        Param::Scalar(_) => None,
+    }
+}
+
+fn signature_of<M: Module>(module: &M, params: &[ClType], returns: &[ClType]) -> Signature {
+    let mut s = module.make_signature();
+    s.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+    s.returns.extend(returns.iter().map(|t| AbiParam::new(*t)));
+    s
+}
+
+/// Translates the functions under `root` into `module` (all of them, or with `only`, those the
+/// named entry points reach) and declares an exported C-ABI wrapper for each public one. Call
+/// `module.finalize_definitions()` (JIT) or `finish()` (object) afterwards.
+pub fn compile_module<M: Module>(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    module: &mut M,
+    options: CompileOptions,
+    only: Option<&[&str]>,
+) -> Result<Compiled, CodegenError> {
+    let wanted = only.map(|names| reachable(ctx, ir, root, names));
+    let fma = super::has_fma(module.isa());
+    let ptr = module.target_config().pointer_type();
+    let mut s = Shared {
+        ctx,
+        ir,
+        module,
+        options,
+        fma,
+        functions: FxHashMap::default(),
+        globals: FxHashMap::default(),
+        imports: FxHashMap::default(),
+        outlines: Vec::new(),
+        asm: String::new(),
+        constants: 0,
+    };
+    let mut bodies = Vec::new();
+    for op in ir.collect_ops(root) {
+        let o = ir.op(op);
+        match ctx.ident_str(o.name()) {
+            "memref.global" => s.declare_global(op)?,
+            "func.func" if o.regions().first().is_some_and(|r| !ir.region(*r).blocks().is_empty()) => {
+                let name = o.attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or_default();
+                if wanted.as_ref().is_some_and(|w| !w.contains(name)) {
+                    continue;
+                }
+                let sig = abi::entry_signature(ctx, ir, op).map_err(|m| CodegenError::Unsupported {
+                    function: name.to_string(),
+                    op: "func.func".into(),
+                    message: m,
+                })?;
+                let ty = o.attr(ctx.ident("function_type")).and_then(|a| ctx.attr_as_type(a));
+                let Some(TypeKind::Function { inputs, results }) = ty.map(|t| ctx.type_kind(t)) else { continue };
+                let flat = |ts: &[Type]| -> Result<Vec<ClType>, CodegenError> {
+                    let mut out = Vec::new();
+                    for t in ts {
+                        out.extend(machine_types(ctx, *t, ptr).map_err(|m| CodegenError::Unsupported {
+                            function: sig.name.clone(),
+                            op: "func.func".into(),
+                            message: m,
+                        })?);
+                    }
+                    Ok(out)
+                };
+                let signature = signature_of(s.module, &flat(inputs)?, &flat(results)?);
+                let id = s
+                    .module
+                    .declare_function(&format!("__strata_{}", sig.name), Linkage::Local, &signature)
+                    .map_err(module_err)?;
+                s.functions.insert(sig.name.clone(), (id, op));
+                let private = o.attr(ctx.ident("sym_visibility")).and_then(|a| ctx.attr_as_str(a)) == Some("private");
+                bodies.push((sig, id, op, !private));
+            }
+            _ => {}
+        }
+    }
+    let mut compiled = Compiled::default();
+    for (sig, id, op, public) in bodies {
+        s.function(&sig.name, id, op)?;
+        while let Some((oid, par, captures)) = s.outlines.pop() {
+            s.outlined(&sig.name, oid, par, &captures)?;
+        }
+        if public {
+            let typed = s.wrapper(&sig, id, op)?;
+            let packed = s.packed(&sig, typed)?;
+            compiled.entries.push(Entry { signature: sig, typed, packed });
+        }
+    }
+    compiled.asm = std::mem::take(&mut s.asm);
+    Ok(compiled)
+}
+
+impl<M: Module> Shared<'_, M> {
+    fn ptr(&self) -> ClType {
+        self.module.target_config().pointer_type()
+    }
+
+    fn import(&mut self, name: &'static str, params: &[ClType], returns: &[ClType]) -> Result<FuncId, CodegenError> {
+        if let Some(id) = self.imports.get(name) {
+            return Ok(*id);
+        }
+        let sig = signature_of(self.module, params, returns);
+        let id = self.module.declare_function(name, Linkage::Import, &sig).map_err(module_err)?;
+        self.imports.insert(name, id);
+        Ok(id)
+    }
+
+    fn declare_global(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let (ctx, ir) = (self.ctx, self.ir);
+        let o = ir.op(op);
+        let name = o.attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or_default().to_string();
+        let t = o.attr(ctx.ident("type")).and_then(|a| ctx.attr_as_type(a));
+        let (shape, elem) = t
+            .and_then(|t| memref_of(ctx, t))
+            .ok_or_else(|| err(ctx, ir, &name, op, "a global needs a static memref type"))?;
+        let bytes = shape.iter().product::<usize>() * elem.bytes();
+        let mut data = DataDescription::new();
+        data.set_align(64);
+        match o.attr(ctx.ident("initial_value")).and_then(|a| strata_runtime::interp::dense(ctx, a)) {
+            Some(t) => data.define(encode(&t.data, elem).into_boxed_slice()),
+            None if self.options.poison => data.define(vec![0xFF; bytes.max(1)].into_boxed_slice()),
+            None => data.define_zeroinit(bytes.max(1)),
+        }
+        let id = self.module.declare_data(&format!("__strata_global_{name}"), Linkage::Local, true, false);
+        let id = id.map_err(module_err)?;
+        self.module.define_data(id, &data).map_err(module_err)?;
+        self.globals.insert(name, id);
+        Ok(())
+    }
+
+    /// A data object holding a constant tensor's elements.
+    fn constant_data(&mut self, values: &[f64], elem: Elem) -> Result<DataId, CodegenError> {
+        let mut data = DataDescription::new();
+        data.set_align(64);
+        data.define(encode(values, elem).into_boxed_slice());
+        self.constants += 1;
+        // Writable: a lowered program may reuse a constant's buffer, as the interpreter allows.
+        let id = self.module.declare_anonymous_data(true, false).map_err(module_err)?;
+        self.module.define_data(id, &data).map_err(module_err)?;
+        Ok(id)
+    }
+
+    /// Compiles a finished Cranelift function, behind `catch_unwind`: a Cranelift panic or
+    /// verifier error becomes a diagnostic naming the function.
+    fn define(&mut self, function: &str, id: FuncId, cl: &mut ClContext) -> Result<(), CodegenError> {
+        cl.set_disasm(self.options.asm);
+        let module = &mut *self.module;
+        let result = quietly(|| catch_unwind(AssertUnwindSafe(|| module.define_function(id, cl))));
+        let fail = |message: String| CodegenError::Cranelift { function: function.to_string(), message };
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(fail(format!("{e:?}"))),
+            Err(p) => {
+                let m = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                return Err(fail(format!("panicked: {}", m.unwrap_or_default())));
+            }
+        }
+        if self.options.asm {
+            if let Some(text) = cl.compiled_code().and_then(|c| c.vcode.clone()) {
+                self.asm.push_str(&format!("{}:\n{text}\n", cl.func.name));
+            }
+        }
+        Ok(())
+    }
+
+    fn function(&mut self, name: &str, id: FuncId, op: OpId) -> Result<(), CodegenError> {
+        let signature = self.module.declarations().get_function_decl(id).signature.clone();
+        let mut cl = ClContext::new();
+        cl.func.signature = signature;
+        cl.func.name = UserFuncName::user(0, id.as_u32());
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+            let mut t = Translator::new(self, b, name.to_string(), true);
+            t.body(op)?;
+            t.b.seal_all_blocks();
+            let config = t.s.module.target_config();
+            t.b.finalize(config);
+        }
+        self.define(name, id, &mut cl)
+    }
+
+    fn outlined(&mut self, name: &str, id: FuncId, par: OpId, captures: &[Value]) -> Result<(), CodegenError> {
+        let mut cl = ClContext::new();
+        let ptr = self.ptr();
+        cl.func.signature = signature_of(self.module, &[ptr, types::I64, types::I64], &[]);
+        cl.func.name = UserFuncName::user(1, id.as_u32());
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+            let mut t = Translator::new(self, b, name.to_string(), false);
+            t.outlined_body(par, captures)?;
+            t.b.seal_all_blocks();
+            let config = t.s.module.target_config();
+            t.b.finalize(config);
+        }
+        self.define(name, id, &mut cl)
+    }
+
+    /// The exported wrapper: checks descriptors, calls the body, fills result descriptors.
+    fn wrapper(&mut self, sig: &EntrySignature, body: FuncId, op: OpId) -> Result<FuncId, CodegenError> {
+        let ptr = self.ptr();
+        let mut params = Vec::new();
+        for p in &sig.args {
+            params.push(match p {
+                Param::MemRef { .. } => ptr,
+                Param::Scalar(e) => scalar_type(*e).unwrap_or(types::I64),
+            });
+        }
+        params.extend(sig.results.iter().map(|_| ptr));
+        let signature = signature_of(self.module, &params, &[types::I32]);
+        let id = self.module.declare_function(&sig.name, Linkage::Export, &signature).map_err(module_err)?;
+        let owned = owned_results(self.ctx, self.ir, op, sig.results.len());
+        let mut cl = ClContext::new();
+        cl.func.signature = signature;
+        cl.func.name = UserFuncName::user(2, id.as_u32());
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let mut b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let values = b.block_params(entry).to_vec();
+            let flags = MemFlagsData::trusted();
+            let mut call_args = Vec::new();
+            for (k, p) in sig.args.iter().enumerate() {
+                let v = values[k];
+                let Param::MemRef { shape, elem } = p else {
+                    call_args.push(v);
+                    continue;
+                };
+                let rank = shape.len() as i32;
+                let mut ok = b.ins().iconst(types::I8, 1);
+                let mut stride = 1i64;
+                for d in (0..shape.len()).rev() {
+                    let size = b.ins().load(types::I64, flags, v, 24 + 8 * d as i32);
+                    let same = b.ins().icmp_imm_s(IntCC::Equal, size, shape[d] as i64);
+                    ok = b.ins().band(ok, same);
+                    if shape[d] > 1 {
+                        let st = b.ins().load(types::I64, flags, v, 24 + 8 * (rank + d as i32));
+                        let same = b.ins().icmp_imm_s(IntCC::Equal, st, stride);
+                        ok = b.ins().band(ok, same);
+                    }
+                    stride *= shape[d] as i64;
+                }
+                let (next, fail) = (b.create_block(), b.create_block());
+                b.ins().brif(ok, next, &[], fail, &[]);
+                b.switch_to_block(fail);
+                let code = b.ins().iconst(types::I32, k as i64 + 1);
+                b.ins().return_(&[code]);
+                b.switch_to_block(next);
+                let aligned = b.ins().load(ptr, flags, v, 8);
+                let offset = b.ins().load(types::I64, flags, v, 16);
+                let bytes = b.ins().imul_imm_s(offset, elem.bytes() as i64);
+                call_args.push(b.ins().iadd(aligned, bytes));
+            }
+            let f = self.module.declare_func_in_func(body, b.func);
+            let call = b.ins().call(f, &call_args);
+            let results = b.inst_results(call).to_vec();
+            for (i, p) in sig.results.iter().enumerate() {
+                let out = values[sig.args.len() + i];
+                let r = results[i];
+                match p {
+                    Param::MemRef { shape, .. } => {
+                        let zero = b.ins().iconst(ptr, 0);
+                        b.ins().store(flags, if owned[i] { r } else { zero }, out, 0);
+                        b.ins().store(flags, r, out, 8);
+                        b.ins().store(flags, zero, out, 16);
+                        let mut stride = 1i64;
+                        let rank = shape.len() as i32;
+                        for d in (0..shape.len()).rev() {
+                            let size = b.ins().iconst(types::I64, shape[d] as i64);
+                            b.ins().store(flags, size, out, 24 + 8 * d as i32);
+                            let st = b.ins().iconst(types::I64, stride);
+                            b.ins().store(flags, st, out, 24 + 8 * (rank + d as i32));
+                            stride *= shape[d] as i64;
+                        }
+                    }
+                    Param::Scalar(_) => {
+                        b.ins().store(flags, r, out, 0);
+                    }
+                }
+            }
+            let zero = b.ins().iconst(types::I32, 0);
+            b.ins().return_(&[zero]);
+            b.seal_all_blocks();
+            b.finalize(self.module.target_config());
+        }
+        self.define(&sig.name, id, &mut cl)?;
+        Ok(id)
+    }
+}
+
+impl<M: Module> Shared<'_, M> {
+    /// The packed wrapper of `typed`: loads each argument through its slot pointer.
+    fn packed(&mut self, sig: &EntrySignature, typed: FuncId) -> Result<FuncId, CodegenError> {
+        let ptr = self.ptr();
+        let signature = signature_of(self.module, &[ptr], &[types::I32]);
+        let name = format!("_strata_packed_{}", sig.name);
+        let id = self.module.declare_function(&name, Linkage::Export, &signature).map_err(module_err)?;
+        let mut cl = ClContext::new();
+        cl.func.signature = signature;
+        cl.func.name = UserFuncName::user(3, id.as_u32());
+        let mut fctx = FunctionBuilderContext::new();
+        {
+            let mut b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let slots = b.block_params(entry)[0];
+            let flags = MemFlagsData::trusted();
+            let mut args = Vec::new();
+            for (i, p) in sig.args.iter().chain(&sig.results).enumerate() {
+                let slot = b.ins().load(ptr, flags, slots, 8 * i as i32);
+                args.push(match p {
+                    Param::Scalar(e) if i < sig.args.len() => {
+                        b.ins().load(scalar_type(*e).unwrap_or(types::I64), flags, slot, 0)
+                    }
+                    _ => slot,
+                });
+            }
+            let f = self.module.declare_func_in_func(typed, b.func);
+            let call = b.ins().call(f, &args);
+            let status = b.inst_results(call)[0];
+            b.ins().return_(&[status]);
+            b.seal_all_blocks();
+            b.finalize(self.module.target_config());
+        }
+        self.define(&name, id, &mut cl)?;
+        Ok(id)
+    }
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with panic messages of this thread kept off stderr: a Cranelift panic becomes a
+/// diagnostic, not a backtrace. Other threads' panics still print.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let out = f();
+    QUIET.with(|q| q.set(false));
+    out
+}
+
+/// Little-endian bytes of `values` stored as `elem`.
+fn encode(values: &[f64], elem: Elem) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * elem.bytes());
+    for v in values {
+        match elem {
+            Elem::F32 => out.extend((*v as f32).to_le_bytes()),
+            Elem::F64 => out.extend(v.to_le_bytes()),
+            Elem::F16 => out.extend(half::f16::from_f64(*v).to_le_bytes()),
+            Elem::BF16 => out.extend(half::bf16::from_f64(*v).to_le_bytes()),
+            Elem::Int(_) => out.extend(&(*v as i64).to_le_bytes()[..elem.bytes()]),
+        }
+    }
+    out
+}
+
+/// Whether result `i` of `func` is always a fresh `memref.alloc` (which the caller then owns).
+fn owned_results(ctx: &Context, ir: &Ir, func: OpId, n: usize) -> Vec<bool> {
+    let returns: Vec<OpId> =
+        ir.collect_ops(func).into_iter().filter(|op| ctx.ident_str(ir.op(*op).name()) == "func.return").collect();
+    (0..n)
+        .map(|i| {
+            !returns.is_empty()
+                && returns.iter().all(|r| {
+                    let v = ir.op(*r).operands()[i];
+                    matches!(ir.value(v).def(), ValueDef::Result { op, .. }
+                        if ctx.ident_str(ir.op(op).name()) == "memref.alloc")
+                })
+        })
+        .collect()
+}
+
+/// Translates one function body (or an outlined loop body) with a Cranelift builder.
+struct Translator<'s, 'a, 'f, M: Module> {
+    s: &'s mut Shared<'a, M>,
+    b: FunctionBuilder<'f>,
+    function: String,
+    values: FxHashMap<Value, Parts>,
+    /// Whether an `scf.parallel` here is handed to the thread pool (not inside one already).
+    outline: bool,
+    /// Heap buffers made in the entry block, freed at `func.return` unless returned.
+    heap: Vec<Value>,
+    funcs: FxHashMap<FuncId, FuncRef>,
+}
+
+impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
+    fn new(s: &'s mut Shared<'a, M>, b: FunctionBuilder<'f>, function: String, outline: bool) -> Self {
+        Translator { s, b, function, values: FxHashMap::default(), outline, heap: Vec::new(), funcs: FxHashMap::default() }
+    }
+
+    fn err(&self, op: OpId, message: impl Into<String>) -> CodegenError {
+        err(self.s.ctx, self.s.ir, &self.function, op, message)
+    }
+
+    fn func_ref(&mut self, id: FuncId) -> FuncRef {
+        if let Some(f) = self.funcs.get(&id) {
+            return *f;
+        }
+        let f = self.s.module.declare_func_in_func(id, self.b.func);
+        self.funcs.insert(id, f);
+        f
+    }
+
+    fn get(&self, v: Value) -> &Parts {
+        &self.values[&v]
+    }
+
+    fn one(&self, v: Value) -> ClValue {
+        self.values[&v][0]
+    }
+
+    fn set(&mut self, v: Value, parts: Parts) {
+        self.values.insert(v, parts);
+    }
+
+    fn types_of(&self, op: OpId, t: Type) -> Result<SmallVec<[ClType; 2]>, CodegenError> {
+        machine_types(self.s.ctx, t, self.s.ptr()).map_err(|m| self.err(op, m))
+    }
+
+    /// The function body: one Cranelift block per IR block.
+    fn body(&mut self, func: OpId) -> Result<(), CodegenError> {
+        let ir = self.s.ir;
+        let region = ir.op(func).regions()[0];
+        let blocks: Vec<BlockId> = ir.region(region).blocks().to_vec();
+        let mut map = FxHashMap::default();
+        for (i, blk) in blocks.iter().enumerate() {
+            let cb = self.b.create_block();
+            if i == 0 {
+                self.b.append_block_params_for_function_params(cb);
+            }
+            map.insert(*blk, cb);
+        }
+        // The entry block's parameters are the function's; other blocks take their arguments.
+        for (i, blk) in blocks.iter().enumerate() {
+            let cb = map[blk];
+            self.b.switch_to_block(cb);
+            let params: Vec<ClValue> = if i == 0 {
+                self.b.block_params(cb).to_vec()
+            } else {
+                let mut ps = Vec::new();
+                for a in ir.block(*blk).args() {
+                    for t in self.types_of(func, ir.value_type(*a))? {
+                        ps.push(self.b.append_block_param(cb, t));
+                    }
+                }
+                ps
+            };
+            self.bind_args(ir.block(*blk).args(), &params, func)?;
+            let Some(term) = self.ops(*blk)? else { return Err(self.err(func, "a block without a terminator")) };
+            self.terminator(term, &map)?;
+        }
+        Ok(())
+    }
+
+    fn bind_args(&mut self, args: &[Value], params: &[ClValue], op: OpId) -> Result<(), CodegenError> {
+        let mut at = 0;
+        for a in args {
+            let n = self.types_of(op, self.s.ir.value_type(*a))?.len();
+            let parts: Parts = params[at..at + n].iter().copied().collect();
+            self.set(*a, parts);
+            at += n;
+        }
+        Ok(())
+    }
+
+    fn flat(&self, vs: &[Value]) -> Vec<ClValue> {
+        vs.iter().flat_map(|v| self.get(*v).iter().copied()).collect()
+    }
+
+    fn terminator(&mut self, op: OpId, map: &FxHashMap<BlockId, Block>) -> Result<(), CodegenError> {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        let o = ir.op(op);
+        match ctx.ident_str(o.name()) {
+            "func.return" => {
+                self.free_heap(o.operands());
+                let vals = self.flat(o.operands());
+                self.b.ins().return_(&vals);
+            }
+            "cf.br" => {
+                let vals: Vec<_> = self.flat(o.operands()).into_iter().map(Into::into).collect();
+                self.b.ins().jump(map[&o.successors()[0]], &vals);
+            }
+            "cf.cond_br" => {
+                let def = ctx.op_def(o.name()).expect("registered");
+                let groups = def.operand_group_ranges(ctx, ir, op);
+                let ops = o.operands();
+                let t: Vec<_> = self.flat(&ops[groups[1].clone()]).into_iter().map(Into::into).collect();
+                let f: Vec<_> = self.flat(&ops[groups[2].clone()]).into_iter().map(Into::into).collect();
+                let c = self.one(ops[0]);
+                self.b.ins().brif(c, map[&o.successors()[0]], &t, map[&o.successors()[1]], &f);
+            }
+            other => return Err(self.err(op, format!("'{other}' cannot end a function's block"))),
+        }
+        Ok(())
+    }
+
+    fn free_heap(&mut self, returned: &[Value]) {
+        let heap = std::mem::take(&mut self.heap);
+        for v in &heap {
+            if returned.contains(v) {
+                continue;
+            }
+            let Ok(free) = self.s.import("free", &[self.s.ptr()], &[]) else { continue };
+            let f = self.func_ref(free);
+            let p = self.one(*v);
+            self.b.ins().call(f, &[p]);
+        }
+        self.heap = heap;
+    }
+
+    /// Translates the ops of `block` up to its terminator, which it returns untranslated.
+    fn ops(&mut self, block: BlockId) -> Result<Option<OpId>, CodegenError> {
+        let ir = self.s.ir;
+        for op in ir.block_ops(block) {
+            let name = self.s.ctx.ident_str(ir.op(op).name());
+            if matches!(name, "func.return" | "cf.br" | "cf.cond_br" | "scf.yield") {
+                return Ok(Some(op));
+            }
+            self.op(op)?;
+        }
+        Ok(None)
+    }
+
+    /// Translates a single-block region given its arguments; returns what its `scf.yield` yields.
+    fn region(&mut self, region: strata_ir::RegionId, args: &[ClValue], op: OpId) -> Result<Vec<ClValue>, CodegenError> {
+        let ir = self.s.ir;
+        let Some(&blk) = ir.region(region).blocks().first() else { return Ok(Vec::new()) };
+        if ir.region(region).blocks().len() != 1 {
+            return Err(self.err(op, "regions of structured ops must have one block"));
+        }
+        self.bind_args(ir.block(blk).args(), args, op)?;
+        match self.ops(blk)? {
+            Some(term) => Ok(self.flat(ir.op(term).operands())),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn op(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        let o = ir.op(op);
+        let name = ctx.ident_str(o.name());
+        let operands = o.operands();
+        match name {
+            "arith.constant" => self.constant(op),
+            "scf.for" => self.scf_for(op),
+            "scf.parallel" => {
+                if self.outline {
+                    self.parallel_outlined(op)
+                } else {
+                    self.parallel_sequential(op)
+                }
+            }
+            "scf.if" => self.scf_if(op),
+            "memref.load" | "vector.load" => {
+                let addr = self.address(op, operands[0], &operands[1..])?;
+                let ty = self.types_of(op, ir.value_type(o.result(0)))?;
+                let flags = if name == "vector.load" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
+                let mut parts = Parts::new();
+                let mut off = 0;
+                for t in ty {
+                    parts.push(self.b.ins().load(t, flags, addr, off));
+                    off += t.bytes() as i32;
+                }
+                self.set(o.result(0), parts);
+                Ok(())
+            }
+            "memref.store" | "vector.store" => {
+                let addr = self.address(op, operands[1], &operands[2..])?;
+                let flags = if name == "vector.store" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
+                let parts = self.get(operands[0]).clone();
+                let mut off = 0;
+                for p in parts {
+                    self.b.ins().store(flags, p, addr, off);
+                    off += self.b.func.dfg.value_type(p).bytes() as i32;
+                }
+                Ok(())
+            }
+            "vector.broadcast" => {
+                let ty = self.types_of(op, ir.value_type(o.result(0)))?;
+                let x = self.one(operands[0]);
+                let parts = ty.iter().map(|t| self.b.ins().splat(*t, x)).collect();
+                self.set(o.result(0), parts);
+                Ok(())
+            }
+            "memref.alloc" | "memref.alloca" => self.alloc(op, name == "memref.alloca"),
+            "memref.dealloc" => {
+                let free = self.s.import("free", &[self.s.ptr()], &[])?;
+                let f = self.func_ref(free);
+                let p = self.one(operands[0]);
+                self.heap.retain(|v| *v != operands[0]);
+                self.b.ins().call(f, &[p]);
+                Ok(())
+            }
+            "memref.view" => {
+                let base = self.one(operands[0]);
+                let shift = self.one(operands[1]);
+                let p = self.b.ins().iadd(base, shift);
+                self.set(o.result(0), SmallVec::from_slice(&[p]));
+                Ok(())
+            }
+            "memref.get_global" => {
+                let g = o.attr(ctx.ident("name")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                let g = g.trim_start_matches('@');
+                let id = *self.s.globals.get(g).ok_or_else(|| self.err(op, format!("no memref.global @{g}")))?;
+                let gv = self.s.module.declare_data_in_func(id, self.b.func);
+                let p = self.b.ins().symbol_value(self.s.ptr(), gv);
+                self.set(o.result(0), SmallVec::from_slice(&[p]));
+                Ok(())
+            }
+            "memref.copy" => {
+                let (shape, elem) =
+                    memref_of(ctx, ir.value_type(operands[0])).ok_or_else(|| self.err(op, "a static memref"))?;
+                let bytes = shape.iter().product::<usize>() * elem.bytes();
+                let (src, dst) = (self.one(operands[0]), self.one(operands[1]));
+                let n = self.b.ins().iconst(self.s.ptr(), bytes as i64);
+                let config = self.s.module.target_config();
+                self.b.call_memcpy(config, dst, src, n);
+                Ok(())
+            }
+            "bufferization.to_buffer" => self.to_buffer(op),
+            "func.call" => {
+                let callee = o.attr(ctx.ident("callee")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                let callee = callee.trim_start_matches('@');
+                let (id, _) =
+                    *self.s.functions.get(callee).ok_or_else(|| self.err(op, format!("no function body @{callee}")))?;
+                let f = self.func_ref(id);
+                let args = self.flat(operands);
+                let call = self.b.ins().call(f, &args);
+                let results = self.b.inst_results(call).to_vec();
+                self.bind_args(o.results(), &results, op)
+            }
+            // Nothing to do: a tensor that only feeds `to_buffer` is data (see `to_buffer`).
+            "nn.constant" => Ok(()),
+            _ if name.starts_with("arith.") || name.starts_with("math.") => self.arith(op, name),
+            _ if name.starts_with("nn.") || name.starts_with("kernel.") || name.starts_with("tensor.") => {
+                Err(self.err(op, "graph and tensor ops must be lowered to loops first (lower-to-loops)"))
+            }
+            _ => Err(self.err(op, "code generation does not handle this op")),
+        }
+    }
+
+    /// The address of `memref[indices]`: strides are static, so this is Horner's rule on the
+    /// indices times the element size.
+    fn address(&mut self, op: OpId, memref: Value, indices: &[Value]) -> Result<ClValue, CodegenError> {
+        let (shape, elem) = memref_of(self.s.ctx, self.s.ir.value_type(memref))
+            .ok_or_else(|| self.err(op, "the memref must have a static shape and the identity layout"))?;
+        let base = self.one(memref);
+        if indices.is_empty() {
+            return Ok(base);
+        }
+        let mut off = self.one(indices[0]);
+        for (d, i) in indices.iter().enumerate().skip(1) {
+            off = self.b.ins().imul_imm_s(off, shape[d] as i64);
+            let i = self.one(*i);
+            off = self.b.ins().iadd(off, i);
+        }
+        let bytes = self.b.ins().imul_imm_s(off, elem.bytes() as i64);
+        Ok(self.b.ins().iadd(base, bytes))
+    }
+
+    fn alloc(&mut self, op: OpId, stack: bool) -> Result<(), CodegenError> {
+        let o = self.s.ir.op(op);
+        let (shape, elem) =
+            memref_of(self.s.ctx, self.s.ir.value_type(o.result(0))).ok_or_else(|| self.err(op, "a static memref"))?;
+        let bytes = (shape.iter().product::<usize>() * elem.bytes()).max(1);
+        let ptr = self.s.ptr();
+        let p = if stack {
+            let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 6));
+            self.b.ins().stack_addr(ptr, slot, 0)
+        } else {
+            let alloc = self.s.import("aligned_alloc", &[ptr, ptr], &[ptr])?;
+            let f = self.func_ref(alloc);
+            let align = self.b.ins().iconst(ptr, 64);
+            let size = self.b.ins().iconst(ptr, bytes.div_ceil(64) as i64 * 64);
+            let call = self.b.ins().call(f, &[align, size]);
+            let p = self.b.inst_results(call)[0];
+            if self.outline && self.s.ir.op(op).parent_block() == self.entry_block_of_function(op) {
+                self.heap.push(o.result(0));
+            }
+            p
+        };
+        if self.s.options.poison {
+            let config = self.s.module.target_config();
+            let ff = self.b.ins().iconst(types::I8, 0xFF);
+            let n = self.b.ins().iconst(ptr, bytes as i64);
+            self.b.call_memset(config, p, ff, n);
+        }
+        self.set(o.result(0), SmallVec::from_slice(&[p]));
+        Ok(())
+    }
+
+    fn entry_block_of_function(&self, op: OpId) -> Option<BlockId> {
+        let ir = self.s.ir;
+        let func = ir.parent_op(op)?;
+        (self.s.ctx.ident_str(ir.op(func).name()) == "func.func")
+            .then(|| ir.region(ir.op(func).regions()[0]).blocks().first().copied())
+            .flatten()
+    }
+
+    fn to_buffer(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        let o = ir.op(op);
+        let src = o.operands()[0];
+        let value = match ir.value(src).def() {
+            ValueDef::Result { op: def, .. }
+                if matches!(ctx.ident_str(ir.op(def).name()), "nn.constant" | "arith.constant") =>
+            {
+                ir.op(def).attr(ctx.ident("value")).and_then(|a| strata_runtime::interp::dense(ctx, a))
+            }
+            _ => None,
+        };
+        let t = value.ok_or_else(|| self.err(op, "only constant tensors become buffers in compiled code"))?;
+        let (_, elem) = memref_of(ctx, ir.value_type(o.result(0))).ok_or_else(|| self.err(op, "a static memref"))?;
+        let id = self.s.constant_data(&t.data, elem)?;
+        let gv = self.s.module.declare_data_in_func(id, self.b.func);
+        let p = self.b.ins().symbol_value(self.s.ptr(), gv);
+        self.set(o.result(0), SmallVec::from_slice(&[p]));
+        Ok(())
+    }
+
+    fn constant(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        let o = ir.op(op);
+        let r = o.result(0);
+        let t = ir.value_type(r);
+        let ty = self.types_of(op, t)?;
+        let attr = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
+        let scalar = if let TypeKind::Vector { .. } = ctx.type_kind(t) {
+            let d = strata_runtime::interp::dense(ctx, attr).ok_or_else(|| self.err(op, "a dense vector value"))?;
+            let first = d.data.first().copied().unwrap_or(0.0);
+            if d.data.iter().any(|x| x.to_bits() != first.to_bits()) {
+                return Err(self.err(op, "only splat vector constants are supported"));
+            }
+            first
+        } else {
+            ctx.attr_as_f64(attr)
+                .or_else(|| ctx.attr_as_int(attr).map(|i| i as f64))
+                .ok_or_else(|| self.err(op, "a scalar value"))?
+        };
+        let int = ctx.attr_as_int(attr);
+        let parts = ty
+            .iter()
+            .map(|t| {
+                let lane = t.lane_type();
+                let v = match lane {
+                    types::F32 => self.b.ins().f32const(scalar as f32),
+                    types::F64 => self.b.ins().f64const(scalar),
+                    _ => self.b.ins().iconst(lane, int.map_or(scalar as i64, |i| i as i64)),
+                };
+                if t.is_vector() {
+                    self.b.ins().splat(*t, v)
+                } else {
+                    v
+                }
+            })
+            .collect();
+        self.set(r, parts);
+        Ok(())
+    }
+
+    /// Starts a counted loop `for iv = lb; iv < ub; iv += step`: returns the header (to jump
+    /// back to), the exit, and the induction variable, with the body's block current.
+    fn loop_begin(&mut self, lb: ClValue, ub: ClValue, extra: &[ClType], init: &[ClValue]) -> (Block, Block, ClValue, Vec<ClValue>) {
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let iv = self.b.append_block_param(header, types::I64);
+        let carried: Vec<ClValue> = extra.iter().map(|t| self.b.append_block_param(header, *t)).collect();
+        for t in extra {
+            self.b.append_block_param(exit, *t);
+        }
+        let mut args: Vec<BlockArg> = vec![lb.into()];
+        args.extend(init.iter().map(|v| BlockArg::from(*v)));
+        self.b.ins().jump(header, &args);
+        self.b.switch_to_block(header);
+        let go = self.b.ins().icmp(IntCC::SignedLessThan, iv, ub);
+        let out: Vec<_> = carried.iter().map(|v| (*v).into()).collect();
+        self.b.ins().brif(go, body, &[], exit, &out);
+        self.b.switch_to_block(body);
+        (header, exit, iv, carried)
+    }
+
+    fn loop_end(&mut self, header: Block, exit: Block, iv: ClValue, step: ClValue, carried: &[ClValue]) -> Vec<ClValue> {
+        let next = self.b.ins().iadd(iv, step);
+        let mut args: Vec<BlockArg> = vec![next.into()];
+        args.extend(carried.iter().map(|v| BlockArg::from(*v)));
+        self.b.ins().jump(header, &args);
+        self.b.switch_to_block(exit);
+        self.b.block_params(exit).to_vec()
+    }
+
+    fn scf_for(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let ir = self.s.ir;
+        let o = ir.op(op);
+        let ops = o.operands();
+        let (lb, ub, step) = (self.one(ops[0]), self.one(ops[1]), self.one(ops[2]));
+        let init = self.flat(&ops[3..]);
+        let mut tys = Vec::new();
+        for r in o.results() {
+            tys.extend(self.types_of(op, ir.value_type(*r))?);
+        }
+        let (header, exit, iv, carried) = self.loop_begin(lb, ub, &tys, &init);
+        let mut args = vec![iv];
+        args.extend(carried);
+        let yielded = self.region(o.regions()[0], &args, op)?;
+        let results = self.loop_end(header, exit, iv, step, &yielded);
+        self.bind_args(o.results(), &results, op)
+    }
+
+    fn scf_if(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let ir = self.s.ir;
+        let o = ir.op(op);
+        let c = self.one(o.operands()[0]);
+        let (then, other, merge) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        for r in o.results() {
+            for t in self.types_of(op, ir.value_type(*r))? {
+                self.b.append_block_param(merge, t);
+            }
+        }
+        self.b.ins().brif(c, then, &[], other, &[]);
+        for (blk, region) in [(then, o.regions()[0]), (other, o.regions()[1])] {
+            self.b.switch_to_block(blk);
+            let vals: Vec<_> = self.region(region, &[], op)?.into_iter().map(Into::into).collect();
+            self.b.ins().jump(merge, &vals);
+        }
+        self.b.switch_to_block(merge);
+        let results = self.b.block_params(merge).to_vec();
+        self.bind_args(o.results(), &results, op)
+    }
+
+    /// A parallel nest run in this thread: one counted loop per dimension.
+    fn parallel_sequential(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let o = self.s.ir.op(op);
+        let n = o.operands().len() / 3;
+        let ops = o.operands();
+        let bounds: Vec<(ClValue, ClValue, ClValue)> =
+            (0..n).map(|d| (self.one(ops[d]), self.one(ops[n + d]), self.one(ops[2 * n + d]))).collect();
+        self.nest(op, &bounds, Vec::new())
+    }
+
+    fn nest(&mut self, op: OpId, bounds: &[(ClValue, ClValue, ClValue)], mut ivs: Vec<ClValue>) -> Result<(), CodegenError> {
+        let Some(&(lb, ub, step)) = bounds.get(ivs.len()) else {
+            let region = self.s.ir.op(op).regions()[0];
+            self.region(region, &ivs, op)?;
+            return Ok(());
+        };
+        let (header, exit, iv, _) = self.loop_begin(lb, ub, &[], &[]);
+        ivs.push(iv);
+        self.nest(op, bounds, ivs)?;
+        self.loop_end(header, exit, iv, step, &[]);
+        Ok(())
+    }
+
+    /// Values used under `op` but defined outside it, in first-use order.
+    fn captures(&self, op: OpId) -> Vec<Value> {
+        let ir = self.s.ir;
+        let mut seen = FxHashSet::default();
+        let mut out = Vec::new();
+        for inner in ir.collect_ops(op).into_iter().skip(1) {
+            for v in ir.op(inner).operands() {
+                let inside = ir.value_block(*v).and_then(|b| ir.block_parent_op(b)).is_some_and(|p| ir.is_ancestor(op, p));
+                if !inside && seen.insert(*v) {
+                    out.push(*v);
+                }
+            }
+        }
+        out
+    }
+
+    fn is_constant(&self, v: Value) -> bool {
+        let ir = self.s.ir;
+        matches!(ir.value(v).def(), ValueDef::Result { op, .. } if self.s.ctx.ident_str(ir.op(op).name()) == "arith.constant")
+    }
+
+    /// Hands a parallel nest to `strata_parallel_for`: its captures and bounds go into a stack
+    /// block, and the body becomes a function of `(block, lo, hi)` over the iterations of the
+    /// leading dimensions (see [`Self::outlined_body`]).
+    fn parallel_outlined(&mut self, op: OpId) -> Result<(), CodegenError> {
+        let o = self.s.ir.op(op);
+        let n = o.operands().len() / 3;
+        let ops = o.operands().to_vec();
+        // Constants are rebuilt inside, so addresses still fold.
+        let captures: Vec<Value> = self.captures(op).into_iter().filter(|v| !self.is_constant(*v)).collect();
+        let layout = self.capture_layout(op, &captures)?;
+        let size = layout.last().map_or(0, |(off, t)| off + t.iter().map(|t| t.bytes()).sum::<u32>()) + 32 * n as u32;
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size.max(8), 4));
+        let ptr = self.s.ptr();
+        let base = self.b.ins().stack_addr(ptr, slot, 0);
+        let flags = MemFlagsData::trusted();
+        for (v, (off, _)) in captures.iter().zip(&layout) {
+            let mut at = *off as i32;
+            for p in self.get(*v).clone() {
+                self.b.ins().store(flags, p, base, at);
+                at += self.b.func.dfg.value_type(p).bytes() as i32;
+            }
+        }
+        let dims_at = size as i32 - 32 * n as i32;
+        let k = split_dims(self.s.ctx, self.s.ir, &ops, n);
+        let mut total = self.b.ins().iconst(types::I64, 1);
+        for d in 0..n {
+            let (lb, ub, step) = (self.one(ops[d]), self.one(ops[n + d]), self.one(ops[2 * n + d]));
+            // Trip count: max(0, ceil((ub - lb) / step)).
+            let span = self.b.ins().isub(ub, lb);
+            let s1 = self.b.ins().iadd_imm_s(step, -1);
+            let span = self.b.ins().iadd(span, s1);
+            let count = self.b.ins().sdiv(span, step);
+            let zero = self.b.ins().iconst(types::I64, 0);
+            let count = self.b.ins().smax(count, zero);
+            for (j, v) in [lb, ub, step, count].into_iter().enumerate() {
+                self.b.ins().store(flags, v, base, dims_at + 32 * d as i32 + 8 * j as i32);
+            }
+            if d < k {
+                total = self.b.ins().imul(total, count);
+            }
+        }
+        let sig_ptr = self.s.ptr();
+        let id = self
+            .s
+            .module
+            .declare_anonymous_function(&signature_of(self.s.module, &[sig_ptr, types::I64, types::I64], &[]))
+            .map_err(module_err)?;
+        self.s.outlines.push((id, op, captures));
+        let pf = self.s.import("strata_parallel_for", &[ptr, ptr, types::I64], &[])?;
+        let body = self.func_ref(id);
+        let body = self.b.ins().func_addr(ptr, body);
+        let pf = self.func_ref(pf);
+        self.b.ins().call(pf, &[body, base, total]);
+        Ok(())
+    }
+
+    /// Byte offsets (and machine types) of each capture in the block passed to the body.
+    fn capture_layout(&self, op: OpId, captures: &[Value]) -> Result<Vec<(u32, SmallVec<[ClType; 2]>)>, CodegenError> {
+        let mut at = 0u32;
+        let mut out = Vec::new();
+        for v in captures {
+            let ts = self.types_of(op, self.s.ir.value_type(*v))?;
+            let align = ts.iter().map(|t| t.bytes()).max().unwrap_or(8).max(8);
+            at = at.div_ceil(align) * align;
+            out.push((at, ts.clone()));
+            at += ts.iter().map(|t| t.bytes()).sum::<u32>();
+        }
+        Ok(out)
+    }
+
+    /// The outlined body of a parallel nest: iterations `[lo, hi)` of its `k` leading dimensions
+    /// (flattened), each running the remaining dimensions as sequential loops.
+    fn outlined_body(&mut self, op: OpId, captures: &[Value]) -> Result<(), CodegenError> {
+        let ir = self.s.ir;
+        let o = ir.op(op);
+        let n = o.operands().len() / 3;
+        let ops = o.operands().to_vec();
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        let (base, lo, hi) = (params[0], params[1], params[2]);
+        let layout = self.capture_layout(op, captures)?;
+        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        for (v, (off, ts)) in captures.iter().zip(&layout) {
+            let mut at = *off as i32;
+            let mut parts = Parts::new();
+            for t in ts {
+                parts.push(self.b.ins().load(*t, flags, base, at));
+                at += t.bytes() as i32;
+            }
+            self.set(*v, parts);
+        }
+        // Constants used inside are rebuilt here.
+        for inner in ir.collect_ops(op).into_iter().skip(1) {
+            for v in ir.op(inner).operands() {
+                if let ValueDef::Result { op: def, .. } = ir.value(*v).def() {
+                    if !self.values.contains_key(v) && self.is_constant(*v) && !ir.is_ancestor(op, def) {
+                        self.constant(def)?;
+                    }
+                }
+            }
+        }
+        let size = layout.last().map_or(0, |(off, t)| off + t.iter().map(|t| t.bytes()).sum::<u32>()) + 32 * n as u32;
+        let dims_at = size as i32 - 32 * n as i32;
+        let dims: Vec<[ClValue; 4]> = (0..n)
+            .map(|d| std::array::from_fn(|j| self.b.ins().load(types::I64, flags, base, dims_at + 32 * d as i32 + 8 * j as i32)))
+            .collect();
+        let k = split_dims(self.s.ctx, ir, &ops, n);
+        let one = self.b.ins().iconst(types::I64, 1);
+        let (header, exit, lin, _) = self.loop_begin(lo, hi, &[], &[]);
+        let mut ivs = vec![lin; k];
+        let mut rest = lin;
+        for d in (0..k).rev() {
+            let [lb, _, step, count] = dims[d];
+            let i = if d > 0 { self.b.ins().urem(rest, count) } else { rest };
+            if d > 0 {
+                rest = self.b.ins().udiv(rest, count);
+            }
+            let scaled = self.b.ins().imul(i, step);
+            ivs[d] = self.b.ins().iadd(lb, scaled);
+        }
+        let bounds: Vec<(ClValue, ClValue, ClValue)> = dims.iter().map(|[lb, ub, step, _]| (*lb, *ub, *step)).collect();
+        self.nest(op, &bounds, ivs)?;
+        self.loop_end(header, exit, lin, one, &[]);
+        self.b.ins().return_(&[]);
+        Ok(())
+    }
+
+    fn arith(&mut self, op: OpId, name: &str) -> Result<(), CodegenError> {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        let o = ir.op(op);
+        let operands = o.operands().to_vec();
+        let r = o.result(0);
+        let rty = self.types_of(op, ir.value_type(r))?;
+        let args: Vec<Parts> = operands.iter().map(|v| self.get(*v).clone()).collect();
+        let pred = || o.attr(ctx.ident("predicate")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0) as i64;
+        let src_ty = operands.first().map(|v| ir.value_type(*v));
+        let src_is_i1 = src_ty.is_some_and(|t| ctx.int_or_float_width(ctx.element_type_or_self(t)) == Some(1));
+        let fused = if name == "arith.addf" && self.s.fma { self.fusable_mul(&operands) } else { None };
+        let mut parts = Parts::new();
+        for p in 0..rty.len() {
+            let a = |i: usize| args[i].get(p).copied().unwrap_or(args[i][0]);
+            let ty = rty[p];
+            let v = match name {
+                "arith.addf" => match fused {
+                    Some((m, other)) => {
+                        let (x, y) = (self.values[&m.0][p], self.values[&m.1][p]);
+                        let c = self.values[&other][p];
+                        self.b.ins().fma(x, y, c)
+                    }
+                    None => self.b.ins().fadd(a(0), a(1)),
+                },
+                "arith.subf" => self.b.ins().fsub(a(0), a(1)),
+                "arith.mulf" => self.b.ins().fmul(a(0), a(1)),
+                "arith.divf" => self.b.ins().fdiv(a(0), a(1)),
+                "arith.negf" => self.b.ins().fneg(a(0)),
+                "arith.maximumf" => self.b.ins().fmax(a(0), a(1)),
+                "arith.minimumf" => self.b.ins().fmin(a(0), a(1)),
+                "arith.maxnumf" | "arith.minnumf" => {
+                    let cc = if name == "arith.maxnumf" { FloatCC::GreaterThan } else { FloatCC::LessThan };
+                    // NaN-ignoring: take b unless a wins or b is NaN.
+                    let c = fcmp(&mut self.b, cc, a(0), a(1));
+                    let bnan = fcmp(&mut self.b, FloatCC::Unordered, a(1), a(1));
+                    let c = self.b.ins().bor(c, bnan);
+                    select(&mut self.b, ty, c, a(0), a(1))
+                }
+                "arith.addi" => self.b.ins().iadd(a(0), a(1)),
+                "arith.subi" => self.b.ins().isub(a(0), a(1)),
+                "arith.muli" => self.b.ins().imul(a(0), a(1)),
+                "arith.divsi" => self.b.ins().sdiv(a(0), a(1)),
+                "arith.remsi" => self.b.ins().srem(a(0), a(1)),
+                "arith.divui" => self.b.ins().udiv(a(0), a(1)),
+                "arith.remui" => self.b.ins().urem(a(0), a(1)),
+                "arith.floordivsi" | "arith.ceildivsi" => {
+                    let (x, y) = (a(0), a(1));
+                    let q = self.b.ins().sdiv(x, y);
+                    let rem = self.b.ins().srem(x, y);
+                    let inexact = self.b.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
+                    let sx = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
+                    let sy = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, y, 0);
+                    let differ = self.b.ins().bxor(sx, sy);
+                    let (cond, delta) = if name == "arith.floordivsi" {
+                        (self.b.ins().band(inexact, differ), -1)
+                    } else {
+                        let same = self.b.ins().bxor_imm_u(differ, 1);
+                        (self.b.ins().band(inexact, same), 1)
+                    };
+                    let adjusted = self.b.ins().iadd_imm_s(q, delta);
+                    self.b.ins().select(cond, adjusted, q)
+                }
+                "arith.maxsi" => self.b.ins().smax(a(0), a(1)),
+                "arith.minsi" => self.b.ins().smin(a(0), a(1)),
+                "arith.maxui" => self.b.ins().umax(a(0), a(1)),
+                "arith.minui" => self.b.ins().umin(a(0), a(1)),
+                "arith.andi" => self.b.ins().band(a(0), a(1)),
+                "arith.ori" => self.b.ins().bor(a(0), a(1)),
+                "arith.xori" => self.b.ins().bxor(a(0), a(1)),
+                "arith.shli" => self.b.ins().ishl(a(0), a(1)),
+                "arith.shrsi" => self.b.ins().sshr(a(0), a(1)),
+                "arith.shrui" => self.b.ins().ushr(a(0), a(1)),
+                "arith.select" => {
+                    let c = a(0);
+                    select(&mut self.b, ty, c, a(1), a(2))
+                }
+                "arith.cmpf" => {
+                    let (x, y) = (a(0), a(1));
+                    match float_cc(pred()) {
+                        Some(cc) => fcmp(&mut self.b, cc, x, y),
+                        None => {
+                            let c = self.b.ins().iconst(types::I8, i64::from(pred() == 15));
+                            if ty.is_vector() {
+                                let c = self.b.ins().ineg(c);
+                                let c = self.b.ins().sextend(types::I32, c);
+                                self.b.ins().splat(ty, c)
+                            } else {
+                                c
+                            }
+                        }
+                    }
+                }
+                "arith.cmpi" => {
+                    let cc = int_cc(pred()).ok_or_else(|| self.err(op, "unknown predicate"))?;
+                    self.b.ins().icmp(cc, a(0), a(1))
+                }
+                "arith.index_cast" | "arith.index_castui" | "arith.extsi" | "arith.extui" | "arith.trunci" => {
+                    let from = self.b.func.dfg.value_type(a(0));
+                    let x = a(0);
+                    if from.bits() < ty.bits() {
+                        let signed = name != "arith.extui" && name != "arith.index_castui";
+                        if src_is_i1 && signed {
+                            // i1 true is -1 when sign-extended.
+                            let wide = self.b.ins().uextend(ty, x);
+                            self.b.ins().ineg(wide)
+                        } else if signed {
+                            self.b.ins().sextend(ty, x)
+                        } else {
+                            self.b.ins().uextend(ty, x)
+                        }
+                    } else if from.bits() > ty.bits() {
+                        let t = self.b.ins().ireduce(ty, x);
+                        if ctx.int_or_float_width(ctx.element_type_or_self(ir.value_type(r))) == Some(1) {
+                            self.b.ins().band_imm_u(t, 1)
+                        } else {
+                            t
+                        }
+                    } else {
+                        x
+                    }
+                }
+                "arith.sitofp" => self.b.ins().fcvt_from_sint(ty, a(0)),
+                "arith.uitofp" => self.b.ins().fcvt_from_uint(ty, a(0)),
+                "arith.fptosi" => self.b.ins().fcvt_to_sint_sat(ty, a(0)),
+                "arith.fptoui" => self.b.ins().fcvt_to_uint_sat(ty, a(0)),
+                "arith.extf" => self.b.ins().fpromote(ty, a(0)),
+                "arith.truncf" => self.b.ins().fdemote(ty, a(0)),
+                "math.sqrt" => self.b.ins().sqrt(a(0)),
+                "math.rsqrt" => {
+                    let s = self.b.ins().sqrt(a(0));
+                    let one = float_const(&mut self.b, ty, 1.0);
+                    self.b.ins().fdiv(one, s)
+                }
+                "math.absf" => self.b.ins().fabs(a(0)),
+                "math.exp" | "math.log" | "math.tanh" | "math.erf" if ty.lane_type() == types::F32 => {
+                    let fma = self.s.fma;
+                    let mut m = F32Math { b: &mut self.b, ty, fma };
+                    match name {
+                        "math.exp" => m.exp(a(0)),
+                        "math.log" => m.log(a(0)),
+                        "math.tanh" => m.tanh(a(0)),
+                        _ => m.erf(a(0)),
+                    }
+                }
+                "math.exp" | "math.log" | "math.tanh" | "math.erf" | "math.powf" => {
+                    let f32 = ty.lane_type() == types::F32;
+                    let base = &name["math.".len()..];
+                    let lib = match (base, f32) {
+                        ("exp", _) => "exp",
+                        ("log", _) => "log",
+                        ("tanh", _) => "tanh",
+                        ("erf", _) => "erf",
+                        (_, true) => "powf",
+                        _ => "pow",
+                    };
+                    let ins_args: Vec<ClValue> = (0..operands.len()).map(a).collect();
+                    self.libcall(op, lib, ty, &ins_args)?
+                }
+                _ => return Err(self.err(op, "code generation does not handle this op")),
+            };
+            parts.push(v);
+        }
+        self.set(r, parts);
+        Ok(())
+    }
+
+    /// For `addf(x, y)`, a single-use `mulf` operand to fuse: its factors and the other addend.
+    fn fusable_mul(&self, operands: &[Value]) -> Option<((Value, Value), Value)> {
+        let ir = self.s.ir;
+        for (i, v) in operands.iter().enumerate() {
+            let ValueDef::Result { op, .. } = ir.value(*v).def() else { continue };
+            if self.s.ctx.ident_str(ir.op(op).name()) == "arith.mulf" && ir.value(*v).uses().len() == 1 {
+                let m = ir.op(op).operands();
+                return Some(((m[0], m[1]), operands[1 - i]));
+            }
+        }
+        None
+    }
+
+    /// A C library function, lane by lane (`exp`, `log`, `tanh`, `erf`, `pow`, `powf`).
+    fn libcall(&mut self, op: OpId, name: &'static str, ty: ClType, args: &[ClValue]) -> Result<ClValue, CodegenError> {
+        let lane = ty.lane_type();
+        if lane != types::F32 && lane != types::F64 {
+            return Err(self.err(op, "math functions take floats"));
+        }
+        let params: Vec<ClType> = args.iter().map(|_| lane).collect();
+        let id = self.s.import(name, &params, &[lane])?;
+        let f = self.func_ref(id);
+        if !ty.is_vector() {
+            let call = self.b.ins().call(f, args);
+            return Ok(self.b.inst_results(call)[0]);
+        }
+        let mut out = args[0];
+        for l in 0..ty.lane_count() as u8 {
+            let lanes: Vec<ClValue> = args.iter().map(|a| self.b.ins().extractlane(*a, l)).collect();
+            let call = self.b.ins().call(f, &lanes);
+            let r = self.b.inst_results(call)[0];
+            out = self.b.ins().insertlane(out, r, l);
+        }
+        Ok(out)
+    }
+}
+
+fn float_const(b: &mut FunctionBuilder, ty: ClType, v: f64) -> ClValue {
+    let c = if ty.lane_type() == types::F32 { b.ins().f32const(v as f32) } else { b.ins().f64const(v) };
+    if ty.is_vector() {
+        b.ins().splat(ty, c)
+    } else {
+        c
+    }
+}
+
+/// A float comparison. On vectors, predicates that admit NaN are built from ordered ones
+/// (AArch64's Cranelift lowers only those); on scalars every predicate is native.
+pub(crate) fn fcmp(b: &mut FunctionBuilder, cc: FloatCC, x: ClValue, y: ClValue) -> ClValue {
+    if !b.func.dfg.value_type(x).is_vector() {
+        return b.ins().fcmp(cc, x, y);
+    }
+    let not = |b: &mut FunctionBuilder, cc: FloatCC| {
+        let c = fcmp(b, cc, x, y);
+        b.ins().bnot(c)
+    };
+    match cc {
+        FloatCC::UnorderedOrLessThan => not(b, FloatCC::GreaterThanOrEqual),
+        FloatCC::UnorderedOrLessThanOrEqual => not(b, FloatCC::GreaterThan),
+        FloatCC::UnorderedOrGreaterThan => not(b, FloatCC::LessThanOrEqual),
+        FloatCC::UnorderedOrGreaterThanOrEqual => not(b, FloatCC::LessThan),
+        FloatCC::UnorderedOrEqual => not(b, FloatCC::OrderedNotEqual),
+        FloatCC::NotEqual => not(b, FloatCC::Equal),
+        FloatCC::Unordered => not(b, FloatCC::Ordered),
+        FloatCC::OrderedNotEqual => {
+            let (lt, gt) = (b.ins().fcmp(FloatCC::LessThan, x, y), b.ins().fcmp(FloatCC::GreaterThan, x, y));
+            b.ins().bor(lt, gt)
+        }
+        FloatCC::Ordered => {
+            let (xx, yy) = (b.ins().fcmp(FloatCC::Equal, x, x), b.ins().fcmp(FloatCC::Equal, y, y));
+            b.ins().band(xx, yy)
+        }
+        cc => b.ins().fcmp(cc, x, y),
+    }
+}
+
+/// `c ? x : y`: `select` for a scalar condition, a bit select for a lane mask.
+fn select(b: &mut FunctionBuilder, ty: ClType, c: ClValue, x: ClValue, y: ClValue) -> ClValue {
+    let cty = b.func.dfg.value_type(c);
+    if cty.is_vector() {
+        let mask = if cty == ty { c } else { {
+            let f = MemFlagsData::new().with_endianness(Endianness::Little);
+            b.ins().bitcast(ty, f, c)
+        } };
+        b.ins().bitselect(mask, x, y)
+    } else {
+        b.ins().select(c, x, y)
+    }
+}
+
+/// How many leading dimensions of a parallel nest the thread pool splits: enough for 64
+/// iterations when the counts are constants, else only the first.
+fn split_dims(ctx: &Context, ir: &Ir, ops: &[Value], n: usize) -> usize {
+    let mut total = 1i64;
+    for d in 0..n {
+        let c = |v: Value| crate::constant_index(ctx, ir, v);
+        let (Some(lb), Some(ub), Some(step)) = (c(ops[d]), c(ops[n + d]), c(ops[2 * n + d])) else {
+            return d.max(1);
+        };
+        total *= ((ub - lb + step - 1) / step.max(1)).max(0);
+        if total >= 64 {
+            return d + 1;
+        }
+    }
+    n.max(1)
+}
+
+fn float_cc(p: i64) -> Option<FloatCC> {
+    Some(match p {
+        1 => FloatCC::Equal,
+        2 => FloatCC::GreaterThan,
+        3 => FloatCC::GreaterThanOrEqual,
+        4 => FloatCC::LessThan,
+        5 => FloatCC::LessThanOrEqual,
+        6 => FloatCC::OrderedNotEqual,
+        7 => FloatCC::Ordered,
+        8 => FloatCC::UnorderedOrEqual,
+        9 => FloatCC::UnorderedOrGreaterThan,
+        10 => FloatCC::UnorderedOrGreaterThanOrEqual,
+        11 => FloatCC::UnorderedOrLessThan,
+        12 => FloatCC::UnorderedOrLessThanOrEqual,
+        13 => FloatCC::NotEqual,
+        14 => FloatCC::Unordered,
+        _ => return None,
+    })
+}
+
+fn int_cc(p: i64) -> Option<IntCC> {
+    Some(match p {
+        0 => IntCC::Equal,
+        1 => IntCC::NotEqual,
+        2 => IntCC::SignedLessThan,
+        3 => IntCC::SignedLessThanOrEqual,
+        4 => IntCC::SignedGreaterThan,
+        5 => IntCC::SignedGreaterThanOrEqual,
+        6 => IntCC::UnsignedLessThan,
+        7 => IntCC::UnsignedLessThanOrEqual,
+        8 => IntCC::UnsignedGreaterThan,
+        9 => IntCC::UnsignedGreaterThanOrEqual,
+        _ => return None,
+    })
+}
