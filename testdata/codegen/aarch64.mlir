@@ -20,6 +20,13 @@
 // RUN: strata-run %S/../loops/sum.mlir --entry row_sums --random-inputs 28 --output-dir %t/s > /dev/null
 // RUN: strata-run %S/../loops/sum.mlir --entry row_sums --input %t/s/input0.npy --target aarch64 --compare %t/s/output0.npy | FileCheck %s
 // RUN: not strata-run %S/programs.mlir --entry odd_vector --random-inputs 1 --target aarch64 2>&1 | FileCheck %s --check-prefix=BAD
+// The C program of c-abi.mlir, linked with an AArch64 object: NEON in the listing.
+// RUN: mkdir -p %t/c && strata-translate %S/c-abi.mlir --target aarch64 -o %t/c/c_abi.o --header %t/c/c_abi.h --asm %t/c/c_abi.s
+// RUN: FileCheck %s --check-prefix=NEON < %t/c/c_abi.s
+// RUN: aarch64-linux-gnu-gcc -O2 -static -I%t/c %S/Inputs/c_abi_main.c %t/c/c_abi.o -o %t/c/main -lm
+// RUN: qemu-aarch64 %t/c/main | FileCheck %S/c-abi.mlir --check-prefix=MAIN
+// NEON: ldr q
+// NEON: fmla v{{[0-9]+}}.4s
 // CHECK: compare: all 1 outputs match
 // TWO: compare: all 2 outputs match
 // BAD: error: in function @odd_vector: 'vector.load': vector<3xf32>: vectors must fill 128-bit registers

@@ -6,3 +6,4 @@ pub mod lit;
 pub mod opt;
 pub mod plugins;
 pub mod run;
+pub mod translate;

@@ -26,7 +26,7 @@ use strata_ir::{parse_source, verify, Context, DiagnosticRenderer, Ir, OpId, Par
 use strata_lowering::codegen::driver::{Program, Toolchain};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::object::emit_object;
-use strata_lowering::codegen::Target;
+use strata_lowering::codegen::{default_pipeline, Target};
 use strata_runtime::interp::tensor_type;
 use strata_runtime::random::SplitMix;
 use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
@@ -276,20 +276,13 @@ impl Executor {
 
     /// The pipeline that takes a graph to what the code generator compiles.
     fn default_pipeline(self) -> Option<&'static str> {
-        let arm = cfg!(target_arch = "aarch64");
         match self {
             Executor::Interpreter => None,
-            Executor::Object(Target::Aarch64) => Some(AARCH64_PIPELINE),
-            Executor::Jit | Executor::Object(_) if arm => Some(AARCH64_PIPELINE),
-            Executor::Jit | Executor::Object(_) => Some(X86_PIPELINE),
+            Executor::Jit => Some(default_pipeline(Target::Host)),
+            Executor::Object(t) => Some(default_pipeline(t)),
         }
     }
 }
-
-const X86_PIPELINE: &str =
-    "builtin.module(func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize))";
-const AARCH64_PIPELINE: &str =
-    "builtin.module(func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize))";
 
 /// Compiles the module for `executor` and runs the entry: its outputs and, with `benchmark`,
 /// the median, min and max milliseconds of that many calls.

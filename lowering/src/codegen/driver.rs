@@ -139,9 +139,15 @@ static int by_value(const void *a, const void *b) {
         let bytes = bytes_of(p);
         match p {
             Param::MemRef { .. } => c.push_str(&format!(
-                "  write_raw(argv[{k}], result{i}.aligned + result{i}.offset, {bytes});\n  if (result{i}.allocated) free(result{i}.allocated);\n",
+                "  write_raw(argv[{k}], result{i}.aligned + result{i}.offset, {bytes});\n",
             )),
             Param::Scalar(_) => c.push_str(&format!("  write_raw(argv[{k}], &result{i}, {bytes});\n")),
+        }
+    }
+    // Freed only once all are written: a buffer returned twice is owned (and freed) once.
+    for (i, p) in entry.results.iter().enumerate() {
+        if let Param::MemRef { .. } = p {
+            c.push_str(&format!("  if (result{i}.allocated) free(result{i}.allocated);\n"));
         }
     }
     c.push_str("  return 0;\n}\n");

@@ -108,6 +108,17 @@ impl Target {
     }
 }
 
+/// The pipeline that takes `nn` graphs to what this code generator compiles, for `target`:
+/// e-graph optimization with that target's costs, a static memory plan, loops, vectors.
+pub fn default_pipeline(target: Target) -> &'static str {
+    let arm = target == Target::Aarch64 || (target == Target::Host && cfg!(target_arch = "aarch64"));
+    if arm {
+        "builtin.module(func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize))"
+    } else {
+        "builtin.module(func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize))"
+    }
+}
+
 /// Whether the ISA fuses multiply-add in hardware (else `fma` would become a libcall).
 pub(crate) fn has_fma(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
     isa.name() == "aarch64" || isa.isa_flags().iter().any(|f| f.name == "has_fma" && f.as_bool() == Some(true))

@@ -523,7 +523,8 @@ fn encode(values: &[f64], elem: Elem) -> Vec<u8> {
     out
 }
 
-/// Whether result `i` of `func` is always a fresh `memref.alloc` (which the caller then owns).
+/// Whether result `i` of `func` is always a fresh `memref.alloc` (which the caller then owns),
+/// and not one returned again at an earlier position (it is owned, and freed, once).
 fn owned_results(ctx: &Context, ir: &Ir, func: OpId, n: usize) -> Vec<bool> {
     let returns: Vec<OpId> =
         ir.collect_ops(func).into_iter().filter(|op| ctx.ident_str(ir.op(*op).name()) == "func.return").collect();
@@ -531,8 +532,10 @@ fn owned_results(ctx: &Context, ir: &Ir, func: OpId, n: usize) -> Vec<bool> {
         .map(|i| {
             !returns.is_empty()
                 && returns.iter().all(|r| {
-                    let v = ir.op(*r).operands()[i];
-                    matches!(ir.value(v).def(), ValueDef::Result { op, .. }
+                    let operands = ir.op(*r).operands();
+                    let v = operands[i];
+                    !operands[..i].contains(&v)
+                        && matches!(ir.value(v).def(), ValueDef::Result { op, .. }
                         if ctx.ident_str(ir.op(op).name()) == "memref.alloc")
                 })
         })

@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     let mut tools: BTreeMap<String, String> = BTreeMap::new();
     tools.insert("FileCheck".into(), filecheck.clone());
     tools.insert("filecheck".into(), filecheck);
-    for name in ["strata-opt", "strata-run", "my-opt"] {
+    for name in ["strata-opt", "strata-run", "strata-translate", "my-opt"] {
         let p = dir.join(name);
         if p.exists() {
             tools.insert(name.into(), p.display().to_string());
