@@ -63,29 +63,79 @@ fn snapshot(name: &str, text: &str) {
     });
 }
 
-/// Runs both graphs on the same random inputs; outputs agree within 1e-4 of their scale
-/// (f32 rounding of folded weights and re-associated fused bodies; see egraph_equivalence.rs).
-fn same_results(ctx: &Context, before: &Module, after: &Module, seed: u64) {
-    let f = first_func(ctx, before);
-    let args = before.ir.block(before.ir.region(before.ir.op(f).regions()[0]).blocks()[0]).args().to_vec();
+/// Random inputs in [-1, 1) for the arguments of the first function of `m`.
+fn random_inputs(ctx: &Context, m: &Module, seed: u64) -> Vec<Tensor> {
+    let f = first_func(ctx, m);
+    let args = m.ir.block(m.ir.region(m.ir.op(f).regions()[0]).blocks()[0]).args().to_vec();
     let mut state = seed;
-    let inputs: Vec<Tensor> = args
-        .iter()
+    args.iter()
         .map(|a| {
-            let (shape, _) = strata_runtime::interp::tensor_type(ctx, before.ir.value_type(*a)).unwrap();
+            let (shape, _) = strata_runtime::interp::tensor_type(ctx, m.ir.value_type(*a)).unwrap();
             Tensor::from_fn(&shape, Elem::F32, |_| {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 ((state >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
             })
         })
-        .collect();
-    let want = run_function(ctx, &before.ir, f, inputs.clone()).unwrap();
-    let got = run_function(ctx, &after.ir, first_func(ctx, after), inputs).unwrap();
-    for (w, g) in want.iter().zip(&got) {
+        .collect()
+}
+
+/// Outputs agree within 1e-4 of their scale (f32 rounding of folded weights, re-associated
+/// fused bodies and, compiled, fused multiply-adds; see egraph_equivalence.rs).
+fn assert_close(want: &[Tensor], got: &[Tensor], what: &str) {
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(got) {
         assert_eq!(w.shape, g.shape);
         let scale = 1.0 + w.data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         for (i, (a, b)) in w.data.iter().zip(&g.data).enumerate() {
-            assert!((a - b).abs() <= 1e-4 * scale, "element {i}: {a} before, {b} after");
+            assert!((a - b).abs() <= 1e-4 * scale, "{what}: element {i}: {a} expected, {b} computed");
+        }
+    }
+}
+
+/// Runs both graphs on the same random inputs and compares their outputs.
+fn same_results(ctx: &Context, before: &Module, after: &Module, seed: u64) {
+    let inputs = random_inputs(ctx, before, seed);
+    let want = run_function(ctx, &before.ir, first_func(ctx, before), inputs.clone()).unwrap();
+    let got = run_function(ctx, &after.ir, first_func(ctx, after), inputs).unwrap();
+    assert_close(&want, &got, "interpreted after the pipeline");
+}
+
+/// ResNet-18 (32x32 image) and the transformer encoder block, compiled end to end with each
+/// target's default pipeline (egraph-opt, memory plan, loops, vectors): JIT-compiled for this
+/// machine, and as an AArch64 object run under qemu-aarch64, against the graph interpreter.
+#[test]
+fn networks_compiled_for_both_targets_run_like_the_graphs() {
+    use strata_lowering::codegen::driver::{Program, Toolchain};
+    use strata_lowering::codegen::jit::{Jit, JitOptions};
+    use strata_lowering::codegen::{default_pipeline, object::emit_object, Target};
+    let ctx = context();
+    let arm = match Toolchain::find(Target::Aarch64) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            assert!(std::env::var("STRATA_REQUIRE_ALL").as_deref() != Ok("1"), "STRATA_REQUIRE_ALL=1 but {e}");
+            eprintln!("AArch64 skipped: {e}");
+            None
+        }
+    };
+    for (name, entry, text) in [
+        ("resnet18-32.mlir", "resnet18", strata_benches::models::resnet_at(18, 32)),
+        ("transformer-block.mlir", "transformer_block", strata_benches::models::transformer_block()),
+    ] {
+        let graph = parse_source(&ctx, name, &text, &ParseOptions::default()).unwrap();
+        let inputs = random_inputs(&ctx, &graph, 9);
+        let want = run_function(&ctx, &graph.ir, first_func(&ctx, &graph), inputs.clone()).unwrap();
+        let host = optimize(&ctx, &text, name, default_pipeline(Target::Host));
+        let jit = Jit::compile(&ctx, &host.ir, host.root, JitOptions { threads: Some(2), poison: true })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got = jit.run(entry, &inputs).unwrap_or_else(|e| panic!("{e}"));
+        assert_close(&want, &got, &format!("{name}, JIT"));
+        if let Some(tools) = &arm {
+            let m = optimize(&ctx, &text, name, default_pipeline(Target::Aarch64));
+            let artifacts = emit_object(&ctx, &m.ir, m.root, Target::Aarch64, "model", true, None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let program = Program::link(&artifacts, entry, tools).unwrap_or_else(|e| panic!("{e}"));
+            let (got, _) = program.run(&inputs, None, Some(2)).unwrap_or_else(|e| panic!("{e}"));
+            assert_close(&want, &got, &format!("{name}, AArch64"));
         }
     }
 }
