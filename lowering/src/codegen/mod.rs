@@ -113,9 +113,9 @@ impl Target {
 pub fn default_pipeline(target: Target) -> &'static str {
     let arm = target == Target::Aarch64 || (target == Target::Host && cfg!(target_arch = "aarch64"));
     if arm {
-        "builtin.module(func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize))"
+        "builtin.module(func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
     } else {
-        "builtin.module(func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize))"
+        "builtin.module(func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
     }
 }
 

@@ -724,11 +724,10 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
             }
             "scf.if" => self.scf_if(op),
             "memref.load" | "vector.load" => {
-                let addr = self.address(op, operands[0], &operands[1..])?;
+                let (addr, mut off) = self.address(op, operands[0], &operands[1..])?;
                 let ty = self.types_of(op, ir.value_type(o.result(0)))?;
-                let flags = if name == "vector.load" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
+                let flags = self.load_flags(op, name == "vector.load");
                 let mut parts = Parts::new();
-                let mut off = 0;
                 for t in ty {
                     parts.push(self.b.ins().load(t, flags, addr, off));
                     off += t.bytes() as i32;
@@ -737,10 +736,9 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 Ok(())
             }
             "memref.store" | "vector.store" => {
-                let addr = self.address(op, operands[1], &operands[2..])?;
+                let (addr, mut off) = self.address(op, operands[1], &operands[2..])?;
                 let flags = if name == "vector.store" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
                 let parts = self.get(operands[0]).clone();
-                let mut off = 0;
                 for p in parts {
                     self.b.ins().store(flags, p, addr, off);
                     off += self.b.func.dfg.value_type(p).bytes() as i32;
@@ -811,23 +809,58 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         }
     }
 
-    /// The address of `memref[indices]`: strides are static, so this is Horner's rule on the
-    /// indices times the element size.
-    fn address(&mut self, op: OpId, memref: Value, indices: &[Value]) -> Result<ClValue, CodegenError> {
+    /// The address of `memref[indices]` as a base and a constant byte offset (for the load's
+    /// immediate). Strides are static, so the address is Σ index·stride: terms are summed in
+    /// index order, so the part of an outer, loop-invariant prefix is hoisted by Cranelift's
+    /// LICM, and constant indices fold into the offset.
+    fn address(&mut self, op: OpId, memref: Value, indices: &[Value]) -> Result<(ClValue, i32), CodegenError> {
         let (shape, elem) = memref_of(self.s.ctx, self.s.ir.value_type(memref))
             .ok_or_else(|| self.err(op, "the memref must have a static shape and the identity layout"))?;
+        let mut stride = 1i64;
+        let mut strides = vec![0i64; shape.len()];
+        for d in (0..shape.len()).rev() {
+            strides[d] = stride;
+            stride *= shape[d] as i64;
+        }
+        let mut constant = 0i64;
+        let mut sum: Option<ClValue> = None;
+        for (d, i) in indices.iter().enumerate() {
+            if let Some(c) = crate::constant_index(self.s.ctx, self.s.ir, *i) {
+                constant += c * strides[d];
+                continue;
+            }
+            let iv = self.one(*i);
+            let term = if strides[d] == 1 { iv } else { self.b.ins().imul_imm_s(iv, strides[d]) };
+            sum = Some(match sum {
+                Some(s) => self.b.ins().iadd(s, term),
+                None => term,
+            });
+        }
         let base = self.one(memref);
-        if indices.is_empty() {
-            return Ok(base);
+        let bytes = elem.bytes() as i64;
+        let addr = match sum {
+            Some(s) => {
+                let scaled = self.b.ins().imul_imm_s(s, bytes);
+                self.b.ins().iadd(base, scaled)
+            }
+            None => base,
+        };
+        match i32::try_from(constant * bytes) {
+            Ok(off) => Ok((addr, off)),
+            Err(_) => Ok((self.b.ins().iadd_imm_s(addr, constant * bytes), 0)),
         }
-        let mut off = self.one(indices[0]);
-        for (d, i) in indices.iter().enumerate().skip(1) {
-            off = self.b.ins().imul_imm_s(off, shape[d] as i64);
-            let i = self.one(*i);
-            off = self.b.ins().iadd(off, i);
+    }
+
+    /// Flags for a load: `strata.invariant` (memory not written while the enclosing parallel
+    /// loop runs, as packed GEMM panels) makes it read-only and movable, so it can sink into its
+    /// use (a broadcast or FMA with a memory operand) instead of occupying a register.
+    fn load_flags(&self, op: OpId, vector: bool) -> MemFlagsData {
+        let base = if vector { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
+        if self.s.ir.op(op).attr(self.s.ctx.ident("strata.invariant")).is_some() {
+            base.with_readonly().with_can_move()
+        } else {
+            base
         }
-        let bytes = self.b.ins().imul_imm_s(off, elem.bytes() as i64);
-        Ok(self.b.ins().iadd(base, bytes))
     }
 
     fn alloc(&mut self, op: OpId, stack: bool) -> Result<(), CodegenError> {
@@ -1127,7 +1160,9 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         let params = self.b.block_params(entry).to_vec();
         let (base, lo, hi) = (params[0], params[1], params[2]);
         let layout = self.capture_layout(op, captures)?;
-        let flags = MemFlagsData::trusted().with_readonly().with_can_move();
+        // Read-only, but not `can_move`: movable loads are placed at their uses, which would
+        // reload every capture inside the loops.
+        let flags = MemFlagsData::trusted().with_readonly();
         for (v, (off, ts)) in captures.iter().zip(&layout) {
             let mut at = *off as i32;
             let mut parts = Parts::new();

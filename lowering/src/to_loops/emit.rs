@@ -201,6 +201,36 @@ impl<'c, 'i> Emit<'c, 'i> {
         });
     }
 
+    /// `scf.for` over `lo..hi` carrying `inits`; `f` gets the induction variable and the
+    /// carried values and returns the next ones. Returns the final values.
+    pub fn for_range(
+        &mut self,
+        lo: Value,
+        hi: Value,
+        inits: &[Value],
+        f: impl FnOnce(&mut Self, Value, &[Value]) -> Vec<Value>,
+    ) -> Vec<Value> {
+        let one = self.index(1);
+        let types: Vec<Type> = inits.iter().map(|v| self.ir.value_type(*v)).collect();
+        let index = self.ctx.index_type();
+        let mut operands = vec![lo, hi, one];
+        operands.extend_from_slice(inits);
+        let mut args = vec![index];
+        args.extend(types.iter().copied());
+        let (op, block) = self.region_op("scf.for", &operands, &types, &[], &args);
+        let params = self.ir.block(block).args().to_vec();
+        self.within(block, |e| {
+            let next = f(e, params[0], &params[1..]);
+            e.b().op("scf.yield", &next, &[], &[]);
+        });
+        self.ir.op(op).results().to_vec()
+    }
+
+    /// The smaller of two indices.
+    pub fn min(&mut self, a: Value, b: Value) -> Value {
+        self.index_op("arith.minsi", a, b)
+    }
+
     /// A buffer on the stack of the current region (a tile's private scratch).
     pub fn alloca(&mut self, shape: &[i64], elem: Type) -> Value {
         let t = self.ctx.memref_type(shape.to_vec(), elem);

@@ -21,6 +21,7 @@
 
 mod conv;
 pub mod emit;
+mod gemm;
 mod ops;
 
 use rustc_hash::FxHashMap;

@@ -5,6 +5,7 @@ use strata_dialects::nn::{self, scalar};
 use strata_ir::{IrMapping, OpId, Type, Value};
 
 use super::conv::ConvLowering;
+use super::gemm::{packed_gemm, GemmShape};
 use super::emit::{physical, Emit};
 
 type Lowered = Result<Vec<Value>, String>;
@@ -319,6 +320,31 @@ fn matmul(
     let k = a[a.len() - 1];
     let buf = e.alloc(out, elem);
     let batch = out.len() - 2;
+    let g = GemmShape { batch: out[..batch].iter().product(), m: out[batch], n: out[batch + 1], k };
+    if g.worth_packing(e, elem) {
+        // Batch dimensions are flattened into one; each operand reads its broadcast index.
+        let batch_shape = out[..batch].to_vec();
+        let operand = |e: &mut Emit, m: Value, shape: &[i64], flat: Value, rows: Value, cols: Value| {
+            let ivs = delinearize(e, flat, &batch_shape);
+            let mut idx = broadcast_index(e, &shape[..shape.len() - 2], &batch_shape, &ivs);
+            idx.extend([rows, cols]);
+            e.load(m, &idx)
+        };
+        packed_gemm(
+            e,
+            g,
+            elem,
+            |e, [bi, i, kk]| operand(e, inputs[0], a, bi, i, kk),
+            |e, [bi, kk, j]| operand(e, inputs[1], b, bi, kk, j),
+            |e, acc, [bi, i, j]| {
+                let mut ivs = delinearize(e, bi, &batch_shape);
+                ivs.extend([i, j]);
+                let y = if epilogue { epilogue_value(e, op, acc, &inputs[2..], &shapes[2..], out, &ivs) } else { acc };
+                e.store(y, buf, &ivs);
+            },
+        );
+        return buf;
+    }
     e.parallel(out, |e, ivs| {
         let z = zero(e, elem);
         let acc = e.for_acc(k, z, |e, kk, acc| {

@@ -1,0 +1,228 @@
+//! Matrix products as a packed, register-blocked GEMM in `vector` ops, the shape of a BLAS
+//! kernel written at the loop level (so the interpreter checks it and every code generator
+//! gets it):
+//!
+//! 1. Pack A into row panels of [`MR`] rows, k-major (`Ap[batch][M/MR][K][MR]`), and B into
+//!    column panels of [`NR`] columns (`Bp[batch][N/NR][K][NR]`), zero-padded to whole panels,
+//!    so the micro-kernel reads both contiguously and never needs an edge case.
+//! 2. For each column panel (the parallel dimension) and each block of [`KC`] steps of k, for
+//!    each row panel: an MR × NR tile of accumulators, `MR · NR / 4` vectors of four lanes
+//!    held in registers across the k loop, each step one broadcast of an A element per row and
+//!    one vector load of B per four columns, multiplied and added (fused by the code
+//!    generator). Tiles accumulate into a padded result `Cp`, kept per panel in cache.
+//! 3. The valid part of `Cp` goes to the real result through `finish` (bias, epilogue, layout).
+//!
+//! 4 × 12 uses 12 accumulators, 3 B vectors and a broadcast: the 16 vector registers of x86-64
+//! (AArch64 has 32). KC = 256 keeps a B panel block (12 KiB) in L1 while A streams from L2.
+
+use strata_ir::{Type, Value};
+
+use super::emit::Emit;
+use super::ops::zero;
+
+/// Rows of a micro-tile.
+pub const MR: i64 = 8;
+/// Columns of a micro-tile: three vectors of four lanes.
+pub const NR: i64 = 4;
+/// Steps of k per block.
+pub const KC: i64 = 256;
+/// Rows per block of A (MC × KC floats stay in L2).
+pub const MC: i64 = 256;
+/// Steps of k per iteration of the micro-kernel's loop (K is padded with zeros to a multiple).
+pub const UNROLL: i64 = 4;
+const LANES: i64 = 4;
+
+/// A batch of `batch` products of (m × k) by (k × n).
+#[derive(Clone, Copy, Debug)]
+pub struct GemmShape {
+    pub batch: i64,
+    pub m: i64,
+    pub n: i64,
+    pub k: i64,
+}
+
+impl GemmShape {
+    /// Whether the packed kernel pays off: f32, and more than a sliver of a tile in each
+    /// direction (a matrix-vector product would waste most of every tile).
+    pub fn worth_packing(&self, e: &Emit, elem: Type) -> bool {
+        e.ctx.type_to_string(elem) == "f32" && self.m >= 2 && self.n >= 8 && self.k >= 4
+    }
+}
+
+/// Emits `finish(C[b, i, j], [b, i, j])` for C = A · B, reading A and B element by element
+/// through `load_a([b, i, kk])` and `load_b([b, kk, j])` when packing.
+pub fn packed_gemm(
+    e: &mut Emit,
+    s: GemmShape,
+    elem: Type,
+    load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
+    load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
+    finish: impl FnOnce(&mut Emit, Value, [Value; 3]),
+) {
+    let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
+    let (mp, np) = (mb * MR, nb * NR);
+    let kq = (s.k + UNROLL - 1) / UNROLL;
+    let kb = (kq * UNROLL + KC - 1) / KC;
+    let vt = e.ctx.vector_type(vec![LANES], elem);
+    // k as (k / UNROLL, k % UNROLL), so the unrolled steps address panels with constants.
+    let a_pack = e.scratch(&[s.batch, mb, kq, UNROLL, MR], elem);
+    let b_pack = e.scratch(&[s.batch, nb, kq, UNROLL, NR], elem);
+    let c_pad = e.scratch(&[s.batch, mp, np], elem);
+
+    // Panels of A: rows past M and steps past K are zeros.
+    e.parallel(&[s.batch, mb, kq, UNROLL], |e, ivs| {
+        let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+        let kk = {
+            let base = e.affine(q, UNROLL, 0);
+            e.add(base, u)
+        };
+        e.for_each(MR, |e, r| {
+            let i = {
+                let base = e.affine(p, MR, 0);
+                e.add(base, r)
+            };
+            let v = guarded(e, elem, [(i, s.m, MR), (kk, s.k, UNROLL)], |e| load_a(e, [b, i, kk]));
+            e.store(v, a_pack, &[b, p, q, u, r]);
+        });
+    });
+    // Panels of B: columns past N and steps past K are zeros.
+    e.parallel(&[s.batch, nb, kq, UNROLL], |e, ivs| {
+        let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+        let kk = {
+            let base = e.affine(q, UNROLL, 0);
+            e.add(base, u)
+        };
+        e.for_each(NR, |e, c| {
+            let j = {
+                let base = e.affine(p, NR, 0);
+                e.add(base, c)
+            };
+            let v = guarded(e, elem, [(j, s.n, NR), (kk, s.k, UNROLL)], |e| load_b(e, [b, kk, j]));
+            e.store(v, b_pack, &[b, p, q, u, c]);
+        });
+    });
+    // The padded result starts at zero; tiles accumulate into it block by block of k.
+    let z = zero(e, elem);
+    let zv = e.value("vector.broadcast", &[z], vt);
+    e.parallel(&[s.batch, mp], |e, ivs| {
+        e.for_each(np / LANES, |e, c| {
+            let col = e.affine(c, LANES, 0);
+            e.b().op("vector.store", &[zv, c_pad, ivs[0], ivs[1], col], &[], &[]);
+        });
+    });
+    // Goto's loop order: for each block of KC steps and each block of MC rows (their A panels
+    // stay in L2), the threads take B panels (each KC × NR in L1) and run the micro-kernel
+    // down the row panels of the block.
+    let panels_per_block = MC / MR;
+    let mcb = (mb + panels_per_block - 1) / panels_per_block;
+    e.for_each(kb, |e, kblock| {
+        // In units of UNROLL steps.
+        let k0 = e.affine(kblock, KC / UNROLL, 0);
+        let k_end = e.affine(kblock, KC / UNROLL, KC / UNROLL);
+        let kmax = e.index(kq);
+        let k1 = e.min(k_end, kmax);
+        e.for_each(mcb, |e, mblock| {
+            let p0 = e.affine(mblock, panels_per_block, 0);
+            let p_end = e.affine(mblock, panels_per_block, panels_per_block);
+            let pmax = e.index(mb);
+            let p1 = e.min(p_end, pmax);
+            e.parallel(&[s.batch, nb], |e, ivs| {
+                let (b, p) = (ivs[0], ivs[1]);
+                let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
+                e.for_range(p0, p1, &[], |e, panel, _| {
+                    micro_tile(e, vt, elem, [a_pack, b_pack, c_pad], [b, p, panel], &cols, k0, k1);
+                    Vec::new()
+                });
+            });
+        });
+    });
+    // The valid part, through `finish`.
+    e.parallel(&[s.batch, s.m, s.n], |e, ivs| {
+        let acc = e.load(c_pad, ivs);
+        finish(e, acc, [ivs[0], ivs[1], ivs[2]]);
+    });
+}
+
+/// A load from a packed panel, marked `strata.invariant`: nothing writes the panels while the
+/// micro-kernel runs, so a code generator may move the load to its use.
+fn invariant_load(e: &mut Emit, name: &str, operands: &[Value], ty: Type) -> Value {
+    let unit = e.ctx.intern_attr(strata_ir::AttrKind::Unit);
+    e.b().value(name, operands, ty, &[("strata.invariant", unit)])
+}
+
+/// `load()` where every `(index, bound, step)` has `index < bound`, else zero; a check is only
+/// emitted where `bound` is not a multiple of the panel `step` (padding exists).
+fn guarded<const N: usize>(
+    e: &mut Emit,
+    elem: Type,
+    checks: [(Value, i64, i64); N],
+    load: impl FnOnce(&mut Emit) -> Value,
+) -> Value {
+    let mut cond: Option<Value> = None;
+    for (i, bound, step) in checks {
+        if bound % step != 0 {
+            let bv = e.index(bound);
+            let c = e.less(i, bv);
+            cond = Some(match cond {
+                Some(prev) => e.value("arith.andi", &[prev, c], e.ctx.integer_type(1)),
+                None => c,
+            });
+        }
+    }
+    match cond {
+        Some(c) => e.select_if(c, elem, load, |e| zero(e, elem)),
+        None => load(e),
+    }
+}
+
+/// One MR × NR tile of `Cp`, accumulated over the k range `[k0, k1)` (in units of UNROLL).
+#[allow(clippy::too_many_arguments)]
+fn micro_tile(
+    e: &mut Emit,
+    vt: Type,
+    elem: Type,
+    [a_pack, b_pack, c_pad]: [Value; 3],
+    [b, p, panel]: [Value; 3],
+    cols: &[Value],
+    k0: Value,
+    k1: Value,
+) {
+    let rows: Vec<Value> = (0..MR).map(|r| e.affine(panel, MR, r)).collect();
+    let mut accs = Vec::new();
+    for row in &rows {
+        for c in cols {
+            accs.push(e.value("vector.load", &[c_pad, b, *row, *c], vt));
+        }
+    }
+    let done = e.for_range(k0, k1, &accs, |e, q, accs| {
+        let mut accs = accs.to_vec();
+        for u in 0..UNROLL {
+            let uv = e.index(u);
+            let bs: Vec<Value> = (0..NR / LANES)
+                .map(|c| {
+                    let off = e.index(c * LANES);
+                    invariant_load(e, "vector.load", &[b_pack, b, p, q, uv, off], vt)
+                })
+                .collect();
+            let mut next = Vec::with_capacity(accs.len());
+            for r in 0..MR {
+                let rv = e.index(r);
+                let a = invariant_load(e, "memref.load", &[a_pack, b, panel, q, uv, rv], elem);
+                let av = e.value("vector.broadcast", &[a], vt);
+                for (c, bv) in bs.iter().enumerate() {
+                    let prod = e.value("arith.mulf", &[av, *bv], vt);
+                    let acc = accs[r as usize * bs.len() + c];
+                    next.push(e.value("arith.addf", &[acc, prod], vt));
+                }
+            }
+            accs = next;
+        }
+        accs
+    });
+    for (r, row) in rows.iter().enumerate() {
+        for (q, c) in cols.iter().enumerate() {
+            let v = done[r * cols.len() + q];
+            e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
+        }
+    }
+}
