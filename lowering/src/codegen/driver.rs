@@ -208,12 +208,17 @@ fn from_raw(bytes: &[u8], shape: Vec<usize>, elem: Elem) -> Tensor {
     Tensor { shape, elem, data }
 }
 
-/// A scratch directory, removed on drop.
+/// A scratch directory, removed on drop unless `STRATA_KEEP_TEMP` is set (to profile or debug
+/// the linked program; its path is printed).
 struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if std::env::var_os("STRATA_KEEP_TEMP").is_some() {
+            eprintln!("kept {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 

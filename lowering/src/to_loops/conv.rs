@@ -18,6 +18,7 @@ use strata_dialects::nn::shape::Conv2d;
 use strata_ir::{OpId, Type, Value};
 
 use super::emit::{physical, Emit};
+use super::gemm::{packed_gemm, GemmShape};
 use super::ops::{epilogue_value, zero};
 
 /// One convolution to lower.
@@ -191,6 +192,11 @@ impl ConvLowering {
         let ([_, _, h, wd], [_, icg, kh, kw], [n, o, oh, ow]) = self.shapes(e);
         let (groups, k, p) = (c.groups, icg * kh * kw, oh * ow);
         let elem = self.elem;
+        let per_group = o / groups;
+        let g = GemmShape { batch: n * groups, m: per_group, n: p, k };
+        if g.worth_packing(e, elem) {
+            return self.implicit_gemm(e, g);
+        }
         // The column matrix: one row per (channel, ky, kx), one column per output pixel.
         let cols = e.scratch(&[n, groups, k, p], elem);
         e.parallel(&[n, groups, icg, kh, kw, oh, ow], |e, ivs| {
@@ -220,7 +226,6 @@ impl ConvLowering {
         // TM output channels × TN pixels: each tile packs its weight rows and column panel
         // into contiguous scratch (k-major, as a register-blocked micro-kernel reads them),
         // then accumulates TM × TN dot products over k.
-        let per_group = o / groups;
         let tm = (1..=4).rev().find(|t| per_group % t == 0).unwrap_or(1);
         let tn = (1..=8).rev().find(|t| p % t == 0).unwrap_or(1);
         let buf = e.alloc(&self.out, elem);
@@ -269,6 +274,63 @@ impl ConvLowering {
                 });
             });
         });
+        buf
+    }
+
+    /// im2col + GEMM through the packed GEMM, with the column matrix never built: packing B
+    /// reads each column element straight from the image (zero in the padding), and the
+    /// weights are A. Batches are (image, group).
+    fn implicit_gemm(&self, e: &mut Emit, g: GemmShape) -> Value {
+        let c = self.conv.clone();
+        let ([_, _, h, wd], [_, icg, kh, kw], [_, _, _, ow]) = self.shapes(e);
+        let (groups, per_group) = (c.groups, g.m);
+        let buf = e.alloc(&self.out, self.elem);
+        // (ic, ky, kx) of a row kk of the column matrix.
+        let unflatten = move |e: &mut Emit, kk: Value| {
+            let (kwv, khkw) = (e.index(kw), e.index(kh * kw));
+            let ic = e.div(kk, khkw);
+            let rest = e.rem(kk, khkw);
+            (ic, e.div(rest, kwv), e.rem(rest, kwv))
+        };
+        let split = move |e: &mut Emit, bg: Value| {
+            let gv = e.index(groups);
+            (e.div(bg, gv), e.rem(bg, gv))
+        };
+        packed_gemm(
+            e,
+            g,
+            self.elem,
+            |e, [bg, i, kk]| {
+                let (_, grp) = split(e, bg);
+                let base = e.affine(grp, per_group, 0);
+                let oc = e.add(base, i);
+                let (ic, ky, kx) = unflatten(e, kk);
+                e.load(self.w, &[oc, ic, ky, kx])
+            },
+            |e, [bg, kk, j]| {
+                let (b, grp) = split(e, bg);
+                let (ic, ky, kx) = unflatten(e, kk);
+                let owv = e.index(ow);
+                let (y, xo) = (e.div(j, owv), e.rem(j, owv));
+                let gbase = e.affine(grp, icg, 0);
+                let cin = e.add(gbase, ic);
+                let ys = e.affine(y, c.strides[0], 0);
+                let kys = e.affine(ky, c.dilations[0], -c.padding[0]);
+                let iy = e.add(ys, kys);
+                let xs = e.affine(xo, c.strides[1], 0);
+                let kxs = e.affine(kx, c.dilations[1], -c.padding[1]);
+                let ix = e.add(xs, kxs);
+                self.input_or_zero(e, h, wd, [b, cin, iy, ix])
+            },
+            |e, acc, [bg, i, j]| {
+                let (b, grp) = split(e, bg);
+                let base = e.affine(grp, per_group, 0);
+                let oc = e.add(base, i);
+                let owv = e.index(ow);
+                let (y, xo) = (e.div(j, owv), e.rem(j, owv));
+                self.finish(e, buf, acc, [b, oc, y, xo]);
+            },
+        );
         buf
     }
 
@@ -328,16 +390,50 @@ impl ConvLowering {
         });
         // M[b, o, ty, tx, i, j] = Σ_c U[o, c, i, j] · V[b, c, ty, tx, i, j].
         let mm = e.scratch(&[n, o, th, tw, t, t], elem);
-        e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
-            let init = zero(e, elem);
-            let acc = e.for_acc(ch, init, |e, cc, acc| {
-                let uv = e.load(u, &[ivs[1], cc, ivs[4], ivs[5]]);
-                let vv = e.load(v, &[ivs[0], cc, ivs[2], ivs[3], ivs[4], ivs[5]]);
-                let p = e.value("arith.mulf", &[uv, vv], elem);
-                e.value("arith.addf", &[acc, p], elem)
+        let g = GemmShape { batch: n * t * t, m: o, n: th * tw, k: ch };
+        if g.worth_packing(e, elem) {
+            // One GEMM per (image, i, j) of the transformed tiles: o × ch by ch × tiles.
+            let split = |e: &mut Emit, bb: Value| {
+                let tv = e.index(t);
+                let j = e.rem(bb, tv);
+                let rest = e.div(bb, tv);
+                (e.div(rest, tv), e.rem(rest, tv), j)
+            };
+            let tile = |e: &mut Emit, p: Value| {
+                let twv = e.index(tw);
+                (e.div(p, twv), e.rem(p, twv))
+            };
+            packed_gemm(
+                e,
+                g,
+                elem,
+                |e, [bb, oi, cc]| {
+                    let (_, i, j) = split(e, bb);
+                    e.load(u, &[oi, cc, i, j])
+                },
+                |e, [bb, cc, p]| {
+                    let (b, i, j) = split(e, bb);
+                    let (ty, tx) = tile(e, p);
+                    e.load(v, &[b, cc, ty, tx, i, j])
+                },
+                |e, acc, [bb, oi, p]| {
+                    let (b, i, j) = split(e, bb);
+                    let (ty, tx) = tile(e, p);
+                    e.store(acc, mm, &[b, oi, ty, tx, i, j]);
+                },
+            );
+        } else {
+            e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
+                let init = zero(e, elem);
+                let acc = e.for_acc(ch, init, |e, cc, acc| {
+                    let uv = e.load(u, &[ivs[1], cc, ivs[4], ivs[5]]);
+                    let vv = e.load(v, &[ivs[0], cc, ivs[2], ivs[3], ivs[4], ivs[5]]);
+                    let p = e.value("arith.mulf", &[uv, vv], elem);
+                    e.value("arith.addf", &[acc, p], elem)
+                });
+                e.store(acc, mm, ivs);
             });
-            e.store(acc, mm, ivs);
-        });
+        }
         // Y = Aᵀ M A, the (m×m) outputs of each tile that fall inside the image.
         let buf = e.alloc(&self.out, elem);
         e.parallel(&[n, o, th, tw], |e, ivs| {

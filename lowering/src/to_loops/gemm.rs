@@ -21,15 +21,15 @@ use super::emit::Emit;
 use super::ops::zero;
 
 /// Rows of a micro-tile.
-pub const MR: i64 = 8;
+pub const MR: i64 = 4;
 /// Columns of a micro-tile: three vectors of four lanes.
-pub const NR: i64 = 4;
+pub const NR: i64 = 8;
 /// Steps of k per block.
 pub const KC: i64 = 256;
 /// Rows per block of A (MC × KC floats stay in L2).
 pub const MC: i64 = 256;
 /// Steps of k per iteration of the micro-kernel's loop (K is padded with zeros to a multiple).
-pub const UNROLL: i64 = 4;
+pub const UNROLL: i64 = 2;
 const LANES: i64 = 4;
 
 /// A batch of `batch` products of (m × k) by (k × n).
