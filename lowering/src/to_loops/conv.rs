@@ -18,7 +18,7 @@ use strata_dialects::nn::shape::Conv2d;
 use strata_ir::{OpId, Type, Value};
 
 use super::emit::{physical, Emit};
-use super::gemm::{packed_gemm, GemmShape};
+use super::gemm::{packed_gemm, GemmShape, PackCache};
 use super::ops::{epilogue_value, zero};
 
 /// One convolution to lower.
@@ -153,6 +153,30 @@ impl ConvLowering {
         )
     }
 
+    /// A name for static storage derived from constant weights (their packed panels), unique
+    /// in the module: `None` when the weights are not a constant.
+    fn weight_cache(&self, e: &Emit, what: &str) -> Option<String> {
+        super::gemm::constant_cache_name(e, self.w, self.op, what)
+    }
+
+    /// The input with its padding made real: a zero border of the convolution's padding (and
+    /// `extra` more rows and columns at the bottom and right, for tiles that overhang), in
+    /// logical NCHW order whatever the layout, so packing and tile transforms read without
+    /// bounds checks.
+    fn padded_input(&self, e: &mut Emit, extra: [i64; 2]) -> (Value, [i64; 4]) {
+        let ([n, c, h, w], _, _) = self.shapes(e);
+        let p = self.conv.padding;
+        let shape = [n, c, h + p[0] + p[2] + extra[0], w + p[1] + p[3] + extra[1]];
+        let buf = e.scratch(&shape, self.elem);
+        e.parallel(&shape, |e, ivs| {
+            let iy = e.affine(ivs[2], 1, -p[0]);
+            let ix = e.affine(ivs[3], 1, -p[1]);
+            let v = self.input_or_zero(e, h, w, [ivs[0], ivs[1], iy, ix]);
+            e.store(v, buf, ivs);
+        });
+        (buf, shape)
+    }
+
     pub fn direct(&self, e: &mut Emit) -> Value {
         let c = &self.conv;
         let ([_, _, h, wd], [_, icg, kh, kw], [n, o, oh, ow]) = self.shapes(e);
@@ -282,8 +306,9 @@ impl ConvLowering {
     /// weights are A. Batches are (image, group).
     fn implicit_gemm(&self, e: &mut Emit, g: GemmShape) -> Value {
         let c = self.conv.clone();
-        let ([_, _, h, wd], [_, icg, kh, kw], [_, _, _, ow]) = self.shapes(e);
+        let (_, [_, icg, kh, kw], [_, _, _, ow]) = self.shapes(e);
         let (groups, per_group) = (c.groups, g.m);
+        let (padded, _) = self.padded_input(e, [0, 0]);
         let buf = e.alloc(&self.out, self.elem);
         // (ic, ky, kx) of a row kk of the column matrix.
         let unflatten = move |e: &mut Emit, kk: Value| {
@@ -296,10 +321,13 @@ impl ConvLowering {
             let gv = e.index(groups);
             (e.div(bg, gv), e.rem(bg, gv))
         };
+        let cache = PackCache { a: self.weight_cache(e, "weights"), b: None };
         packed_gemm(
             e,
             g,
             self.elem,
+            cache,
+            |_| {},
             |e, [bg, i, kk]| {
                 let (_, grp) = split(e, bg);
                 let base = e.affine(grp, per_group, 0);
@@ -314,13 +342,14 @@ impl ConvLowering {
                 let (y, xo) = (e.div(j, owv), e.rem(j, owv));
                 let gbase = e.affine(grp, icg, 0);
                 let cin = e.add(gbase, ic);
+                // Coordinates in the padded input: the padding is already there.
                 let ys = e.affine(y, c.strides[0], 0);
-                let kys = e.affine(ky, c.dilations[0], -c.padding[0]);
+                let kys = e.affine(ky, c.dilations[0], 0);
                 let iy = e.add(ys, kys);
                 let xs = e.affine(xo, c.strides[1], 0);
-                let kxs = e.affine(kx, c.dilations[1], -c.padding[1]);
+                let kxs = e.affine(kx, c.dilations[1], 0);
                 let ix = e.add(xs, kxs);
-                self.input_or_zero(e, h, wd, [b, cin, iy, ix])
+                e.load(padded, &[b, cin, iy, ix])
             },
             |e, acc, [bg, i, j]| {
                 let (b, grp) = split(e, bg);
@@ -345,9 +374,10 @@ impl ConvLowering {
         let (th, tw) = ((oh + m - 1) / m, (ow + m - 1) / m);
         let elem = self.elem;
         let tu = t as usize;
-        // U[o, c] = G g Gᵀ.
+        // U[o, c] = G g Gᵀ, made before A (U) is packed for the batched GEMM below; with
+        // constant weights the packed U is kept across calls and this runs on the first only.
         let u = e.scratch(&[o, ch, t, t], elem);
-        e.parallel(&[o, ch], |e, ivs| {
+        let transform = |e: &mut Emit| e.parallel(&[o, ch], |e, ivs| {
             let g: Vec<Vec<Value>> = (0..3)
                 .map(|r| {
                     (0..3)
@@ -367,15 +397,21 @@ impl ConvLowering {
             }
         });
         // V[b, c, ty, tx] = Bᵀ d B, d the (t×t) input tile at (ty·m - pt, tx·m - pl).
+        // Tiles overhang the padded image by up to t - m rows and columns.
+        let extra = [
+            (th * m + 2 - (h + c.padding[0] + c.padding[2])).max(0),
+            (tw * m + 2 - (wd + c.padding[1] + c.padding[3])).max(0),
+        ];
+        let (padded, _) = self.padded_input(e, extra);
         let v = e.scratch(&[n, ch, th, tw, t, t], elem);
         e.parallel(&[n, ch, th, tw], |e, ivs| {
             let d: Vec<Vec<Value>> = (0..t)
                 .map(|a| {
                     (0..t)
                         .map(|bb| {
-                            let iy = e.affine(ivs[2], m, a - c.padding[0]);
-                            let ix = e.affine(ivs[3], m, bb - c.padding[1]);
-                            self.input_or_zero(e, h, wd, [ivs[0], ivs[1], iy, ix])
+                            let iy = e.affine(ivs[2], m, a);
+                            let ix = e.affine(ivs[3], m, bb);
+                            e.load(padded, &[ivs[0], ivs[1], iy, ix])
                         })
                         .collect()
                 })
@@ -403,10 +439,13 @@ impl ConvLowering {
                 let twv = e.index(tw);
                 (e.div(p, twv), e.rem(p, twv))
             };
+            let cache = PackCache { a: self.weight_cache(e, "winograd_u"), b: None };
             packed_gemm(
                 e,
                 g,
                 elem,
+                cache,
+                transform,
                 |e, [bb, oi, cc]| {
                     let (_, i, j) = split(e, bb);
                     e.load(u, &[oi, cc, i, j])
@@ -423,6 +462,7 @@ impl ConvLowering {
                 },
             );
         } else {
+            transform(e);
             e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
                 let init = zero(e, elem);
                 let acc = e.for_acc(ch, init, |e, cc, acc| {

@@ -45,16 +45,30 @@ impl GemmShape {
     /// Whether the packed kernel pays off: f32, and more than a sliver of a tile in each
     /// direction (a matrix-vector product would waste most of every tile).
     pub fn worth_packing(&self, e: &Emit, elem: Type) -> bool {
-        e.ctx.type_to_string(elem) == "f32" && self.m >= 2 && self.n >= 8 && self.k >= 4
+        e.ctx.type_to_string(elem) == "f32" && self.m >= 2 && self.n >= 4 && self.k >= 4
     }
 }
 
+/// Packed operands kept across calls: for an operand that is a constant (weights), its panels
+/// go to a static buffer of this name, packed on the first call only (a flag beside it, `i32`
+/// 1 once filled, says so).
+#[derive(Clone, Debug, Default)]
+pub struct PackCache {
+    pub a: Option<String>,
+    pub b: Option<String>,
+}
+
 /// Emits `finish(C[b, i, j], [b, i, j])` for C = A · B, reading A and B element by element
-/// through `load_a([b, i, kk])` and `load_b([b, kk, j])` when packing.
+/// through `load_a([b, i, kk])` and `load_b([b, kk, j])` when packing. `prelude` runs before A
+/// is packed (and, when A's panels are cached, only when they are packed): what A's loads read
+/// is made there.
+#[allow(clippy::too_many_arguments)]
 pub fn packed_gemm(
     e: &mut Emit,
     s: GemmShape,
     elem: Type,
+    cache: PackCache,
+    prelude: impl FnOnce(&mut Emit),
     load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     finish: impl FnOnce(&mut Emit, Value, [Value; 3]),
@@ -65,42 +79,53 @@ pub fn packed_gemm(
     let kb = (kq * UNROLL + KC - 1) / KC;
     let vt = e.ctx.vector_type(vec![LANES], elem);
     // k as (k / UNROLL, k % UNROLL), so the unrolled steps address panels with constants.
-    let a_pack = e.scratch(&[s.batch, mb, kq, UNROLL, MR], elem);
-    let b_pack = e.scratch(&[s.batch, nb, kq, UNROLL, NR], elem);
+    let a_shape = [s.batch, mb, kq, UNROLL, MR];
+    let b_shape = [s.batch, nb, kq, UNROLL, NR];
+    let a_pack = panels(e, &cache.a, &a_shape, elem);
+    let b_pack = panels(e, &cache.b, &b_shape, elem);
     let c_pad = e.scratch(&[s.batch, mp, np], elem);
 
     // Panels of A: rows past M and steps past K are zeros.
-    e.parallel(&[s.batch, mb, kq, UNROLL], |e, ivs| {
-        let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-        let kk = {
-            let base = e.affine(q, UNROLL, 0);
-            e.add(base, u)
-        };
-        e.for_each(MR, |e, r| {
-            let i = {
-                let base = e.affine(p, MR, 0);
-                e.add(base, r)
+    let pack_a = |e: &mut Emit| {
+        prelude(e);
+        e.parallel(&[s.batch, mb, kq, UNROLL], |e, ivs| {
+            let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+            let kk = {
+                let base = e.affine(q, UNROLL, 0);
+                e.add(base, u)
             };
-            let v = guarded(e, elem, [(i, s.m, MR), (kk, s.k, UNROLL)], |e| load_a(e, [b, i, kk]));
-            e.store(v, a_pack, &[b, p, q, u, r]);
+            e.for_each(MR, |e, r| {
+                let i = {
+                    let base = e.affine(p, MR, 0);
+                    e.add(base, r)
+                };
+                let v = guarded(e, elem, [(i, s.m, MR), (kk, s.k, UNROLL)], |e| load_a(e, [b, i, kk]));
+                e.store(v, a_pack.0, &[b, p, q, u, r]);
+            });
         });
-    });
+    };
+    once(e, a_pack.1, pack_a);
     // Panels of B: columns past N and steps past K are zeros.
-    e.parallel(&[s.batch, nb, kq, UNROLL], |e, ivs| {
-        let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-        let kk = {
-            let base = e.affine(q, UNROLL, 0);
-            e.add(base, u)
-        };
-        e.for_each(NR, |e, c| {
-            let j = {
-                let base = e.affine(p, NR, 0);
-                e.add(base, c)
+    let pack_b = |e: &mut Emit| {
+        e.parallel(&[s.batch, nb, kq, UNROLL], |e, ivs| {
+            let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+            let kk = {
+                let base = e.affine(q, UNROLL, 0);
+                e.add(base, u)
             };
-            let v = guarded(e, elem, [(j, s.n, NR), (kk, s.k, UNROLL)], |e| load_b(e, [b, kk, j]));
-            e.store(v, b_pack, &[b, p, q, u, c]);
+            e.for_each(NR, |e, c| {
+                let j = {
+                    let base = e.affine(p, NR, 0);
+                    e.add(base, c)
+                };
+                let v = guarded(e, elem, [(j, s.n, NR), (kk, s.k, UNROLL)], |e| load_b(e, [b, kk, j]));
+                e.store(v, b_pack.0, &[b, p, q, u, c]);
+            });
         });
-    });
+    };
+    once(e, b_pack.1, pack_b);
+    let (a_pack, b_pack) = (a_pack.0, b_pack.0);
+
     // The padded result starts at zero; tiles accumulate into it block by block of k.
     let z = zero(e, elem);
     let zv = e.value("vector.broadcast", &[z], vt);
@@ -225,4 +250,64 @@ fn micro_tile(
             e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
         }
     }
+}
+
+/// The buffer for an operand's panels: static and flagged when cached, else scratch.
+fn panels(e: &mut Emit, cached: &Option<String>, shape: &[i64], elem: Type) -> (Value, Option<Value>) {
+    match cached {
+        Some(name) => {
+            let global = |e: &mut Emit, name: &str, t: Type| {
+                let sym = e.ctx.intern_attr(strata_ir::AttrKind::SymbolRef { root: name.to_string(), nested: Vec::new() });
+                e.b().value("memref.get_global", &[], t, &[("name", sym)])
+            };
+            let buffer = global(e, name, e.ctx.memref_type(shape.to_vec(), elem));
+            let flag = global(e, &format!("{name}_ready"), e.ctx.memref_type(vec![1], e.ctx.integer_type(32)));
+            (buffer, Some(flag))
+        }
+        None => (e.scratch(shape, elem), None),
+    }
+}
+
+/// Runs `fill` when there is no flag, or once: while the flag is not 1, then sets it.
+fn once(e: &mut Emit, flag: Option<Value>, fill: impl FnOnce(&mut Emit)) {
+    let Some(flag) = flag else {
+        fill(e);
+        return;
+    };
+    let zero_index = e.index(0);
+    let state = e.load(flag, &[zero_index]);
+    let i32t = e.ctx.integer_type(32);
+    let one_attr = e.ctx.integer_attr(1, i32t);
+    let one = e.b().value("arith.constant", &[], i32t, &[("value", one_attr)]);
+    let ne = e.ctx.integer_attr(1, e.ctx.integer_type(64));
+    let i1 = e.ctx.integer_type(1);
+    let pending = e.b().value("arith.cmpi", &[state, one], i1, &[("predicate", ne)]);
+    e.if_then(pending, |e| {
+        fill(e);
+        let zero_index = e.index(0);
+        e.store(one, flag, &[zero_index]);
+    });
+}
+
+/// A static-storage name for the packed panels of `operand` when it is a constant
+/// (`bufferization.to_buffer` of an `nn.constant`): the function's name, `what` and the op's
+/// number, unique in the module.
+pub fn constant_cache_name(e: &Emit, operand: Value, op: strata_ir::OpId, what: &str) -> Option<String> {
+    let ir = &*e.ir;
+    let strata_ir::ValueDef::Result { op: def, .. } = ir.value(operand).def() else { return None };
+    if e.ctx.ident_str(ir.op(def).name()) != "bufferization.to_buffer" {
+        return None;
+    }
+    let strata_ir::ValueDef::Result { op: source, .. } = ir.value(ir.op(def).operands()[0]).def() else {
+        return None;
+    };
+    if e.ctx.ident_str(ir.op(source).name()) != "nn.constant" {
+        return None;
+    }
+    let mut func = op;
+    while e.ctx.ident_str(ir.op(func).name()) != "func.func" {
+        func = ir.parent_op(func)?;
+    }
+    let name = ir.op(func).attr(e.ctx.ident("sym_name")).and_then(|a| e.ctx.attr_as_str(a))?;
+    Some(format!("{name}_{what}{}", op.index()))
 }

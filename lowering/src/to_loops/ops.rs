@@ -5,7 +5,7 @@ use strata_dialects::nn::{self, scalar};
 use strata_ir::{IrMapping, OpId, Type, Value};
 
 use super::conv::ConvLowering;
-use super::gemm::{packed_gemm, GemmShape};
+use super::gemm::{constant_cache_name, packed_gemm, GemmShape, PackCache};
 use super::emit::{physical, Emit};
 
 type Lowered = Result<Vec<Value>, String>;
@@ -330,10 +330,17 @@ fn matmul(
             idx.extend([rows, cols]);
             e.load(m, &idx)
         };
+        // Constant operands (weights) are packed once and kept.
+        let cache = PackCache {
+            a: constant_cache_name(e, inputs[0], op, "lhs"),
+            b: constant_cache_name(e, inputs[1], op, "rhs"),
+        };
         packed_gemm(
             e,
             g,
             elem,
+            cache,
+            |_| {},
             |e, [bi, i, kk]| operand(e, inputs[0], a, bi, i, kk),
             |e, [bi, kk, j]| operand(e, inputs[1], b, bi, kk, j),
             |e, acc, [bi, i, j]| {
