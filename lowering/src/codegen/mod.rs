@@ -41,6 +41,7 @@
 //! [`header::c_header`] writes these declarations for a module.
 
 pub mod abi;
+mod divide;
 pub mod header;
 pub mod jit;
 pub mod math;

@@ -1219,6 +1219,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         let src_ty = operands.first().map(|v| ir.value_type(*v));
         let src_is_i1 = src_ty.is_some_and(|t| ctx.int_or_float_width(ctx.element_type_or_self(t)) == Some(1));
         let fused = if name == "arith.addf" && self.s.fma { self.fusable_mul(&operands) } else { None };
+        let divisor = operands.get(1).and_then(|v| crate::constant_index(ctx, ir, *v));
         let mut parts = Parts::new();
         for p in 0..rty.len() {
             let a = |i: usize| args[i].get(p).copied().unwrap_or(args[i][0]);
@@ -1249,6 +1250,17 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 "arith.addi" => self.b.ins().iadd(a(0), a(1)),
                 "arith.subi" => self.b.ins().isub(a(0), a(1)),
                 "arith.muli" => self.b.ins().imul(a(0), a(1)),
+                "arith.divsi" | "arith.remsi" if !ty.is_vector() && divisor.is_some_and(|d| d.abs() >= 2) => {
+                    // By a constant: multiply-high and shifts, pure, so loops can hoist it.
+                    let d = divisor.unwrap_or(2);
+                    let q = super::divide::sdiv_by_constant(&mut self.b, a(0), d);
+                    if name == "arith.divsi" {
+                        q
+                    } else {
+                        let qd = self.b.ins().imul_imm_s(q, d);
+                        self.b.ins().isub(a(0), qd)
+                    }
+                }
                 "arith.divsi" => self.b.ins().sdiv(a(0), a(1)),
                 "arith.remsi" => self.b.ins().srem(a(0), a(1)),
                 "arith.divui" => self.b.ins().udiv(a(0), a(1)),

@@ -1,0 +1,95 @@
+//! Signed division by a constant as a multiply-high and shifts (Hacker's Delight, 10-1): the
+//! index arithmetic of lowered loops divides by shapes all the time, and `sdiv` is both slow
+//! and, since it may trap, never hoisted out of a loop.
+
+use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_frontend::FunctionBuilder;
+
+/// The multiplier and shift for signed division by `d` (|d| ≥ 2) in `bits`-bit arithmetic.
+pub fn signed_magic(d: i64, bits: u32) -> (i64, u32) {
+    let two = 1u128 << (bits - 1);
+    let ad = u128::from(d.unsigned_abs());
+    let t = two + if d < 0 { 1 } else { 0 };
+    let anc = t - 1 - t % ad;
+    let mut p = bits - 1;
+    let (mut q1, mut r1) = (two / anc, two - (two / anc) * anc);
+    let (mut q2, mut r2) = (two / ad, two - (two / ad) * ad);
+    loop {
+        p += 1;
+        q1 *= 2;
+        r1 *= 2;
+        if r1 >= anc {
+            q1 += 1;
+            r1 -= anc;
+        }
+        q2 *= 2;
+        r2 *= 2;
+        if r2 >= ad {
+            q2 += 1;
+            r2 -= ad;
+        }
+        let delta = ad - r2;
+        if !(q1 < delta || (q1 == delta && r1 == 0)) {
+            break;
+        }
+    }
+    let mask = if bits == 64 { u128::from(u64::MAX) } else { (1u128 << bits) - 1 };
+    let m = ((q2 + 1) & mask) as u64;
+    // Sign-extend the multiplier from `bits`.
+    let m = ((m << (64 - bits)) as i64) >> (64 - bits);
+    (if d < 0 { m.wrapping_neg() } else { m }, p - bits)
+}
+
+/// `x / d` rounded toward zero, for a constant `d` with |d| ≥ 2, as Cranelift instructions.
+pub fn sdiv_by_constant(b: &mut FunctionBuilder, x: Value, d: i64) -> Value {
+    let ty = b.func.dfg.value_type(x);
+    let (m, s) = signed_magic(d, ty.bits());
+    let mv = b.ins().iconst(ty, m);
+    let mut q = b.ins().smulhi(x, mv);
+    if d > 0 && m < 0 {
+        q = b.ins().iadd(q, x);
+    } else if d < 0 && m > 0 {
+        q = b.ins().isub(q, x);
+    }
+    if s > 0 {
+        q = b.ins().sshr_imm_u(q, i64::from(s));
+    }
+    let sign = b.ins().ushr_imm_u(q, i64::from(ty.bits() - 1));
+    b.ins().iadd(q, sign)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_magic;
+
+    /// The same steps on i128, against Rust's division.
+    fn divide(x: i64, d: i64) -> i64 {
+        let (m, s) = signed_magic(d, 64);
+        let mut q = ((i128::from(x) * i128::from(m)) >> 64) as i64;
+        if d > 0 && m < 0 {
+            q = q.wrapping_add(x);
+        } else if d < 0 && m > 0 {
+            q = q.wrapping_sub(x);
+        }
+        q >>= s;
+        q + ((q as u64) >> 63) as i64
+    }
+
+    #[test]
+    fn magic_division_matches_division() {
+        let divisors = [2i64, 3, 5, 6, 7, 9, 10, 28, 56, 58, 98, 100, 641, 1 << 20, 1_000_003, -3, -7, -64];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for d in divisors {
+            for v in [0i64, 1, -1, d - 1, d, d + 1, -d, i64::MAX, i64::MIN + 1, 123_456_789, -987_654_321] {
+                assert_eq!(divide(v, d), v / d, "{v} / {d}");
+            }
+            for _ in 0..10_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let v = x as i64 >> (x % 40);
+                assert_eq!(divide(v, d), v / d, "{v} / {d}");
+            }
+        }
+    }
+}
