@@ -24,7 +24,11 @@ pub fn info() -> PassInfo {
         |o, _| Ok(Box::new(Vectorize { width: o.int("width").clamp(2, 64) })),
     )
     .anchor("func.func")
-    .option(OptionSpec::int("width", 4, "Lanes per vector (4 f32 lanes fill a 128-bit register); narrower nests take half as many, down to 4"))
+    .option(OptionSpec::int(
+        "width",
+        4,
+        "Lanes per vector (4 f32 lanes fill a 128-bit register); narrower nests take half as many, down to 4",
+    ))
     .statistic("vectorized", "Loop nests vectorized")
 }
 

@@ -299,8 +299,9 @@ fn execute(
         Executor::Interpreter => unreachable!("interpreted separately"),
         Executor::Jit => {
             let only = [args.entry.as_str()];
-            let jit = Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), JitOptions { threads: args.threads, poison })
-                .map_err(compile_err)?;
+            let jit =
+                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), JitOptions { threads: args.threads, poison })
+                    .map_err(compile_err)?;
             let mut call = jit.prepare(&args.entry, inputs).map_err(compile_err)?;
             call.invoke().map_err(compile_err)?;
             let outputs = call.results().map_err(compile_err)?;
@@ -314,7 +315,12 @@ fn execute(
                         times.push(t.elapsed().as_secs_f64() * 1e3);
                     }
                     times.sort_by(f64::total_cmp);
-                    Some(format!("median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs", times[n / 2], times[0], times[n - 1]))
+                    Some(format!(
+                        "median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs",
+                        times[n / 2],
+                        times[0],
+                        times[n - 1]
+                    ))
                 }
                 None => None,
             };

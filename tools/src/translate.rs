@@ -87,7 +87,9 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
     let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
     let only = (!entries.is_empty()).then_some(entries.as_slice());
     let artifacts = emit_object(ctx, &m.ir, m.root, target, &name, false, only).map_err(|e| format!("error: {e}"))?;
-    let write = |path: &PathBuf, bytes: &[u8]| std::fs::write(path, bytes).map_err(|e| format!("error: {}: {e}", path.display()));
+    let write = |path: &PathBuf, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|e| format!("error: {}: {e}", path.display()))
+    };
     write(&args.output, &artifacts.object)?;
     if let Some(h) = &args.header {
         write(h, artifacts.header.as_bytes())?;

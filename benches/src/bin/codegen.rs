@@ -98,7 +98,10 @@ fn peak_ir(threads: usize, iterations: usize) -> String {
         s += &format!("      %p{i} = arith.mulf %a{i}, %m : {vt}\n      %s{i} = arith.addf %p{i}, %v : {vt}\n");
     }
     let yields: Vec<String> = (0..n).map(|i| format!("%s{i}")).collect();
-    s += &format!("      scf.yield {} : {types}\n    }}) : (index, index, index, {types}) -> ({types})\n", yields.join(", "));
+    s += &format!(
+        "      scf.yield {} : {types}\n    }}) : (index, index, index, {types}) -> ({types})\n",
+        yields.join(", ")
+    );
     for i in 0..n {
         s += &format!(
             "    %o{i} = arith.constant {} : index\n    vector.store %r#{i}, %out[%thread, %o{i}] : memref<{threads}x{}xf32>, {vt}\n",
@@ -106,7 +109,10 @@ fn peak_ir(threads: usize, iterations: usize) -> String {
             4 * n
         );
     }
-    s += &format!("    scf.yield\n  }}) : (index, index, index) -> ()\n  return %out : memref<{threads}x{}xf32>\n}}\n", 4 * n);
+    s += &format!(
+        "    scf.yield\n  }}) : (index, index, index) -> ()\n  return %out : memref<{threads}x{}xf32>\n}}\n",
+        4 * n
+    );
     s
 }
 
@@ -150,10 +156,7 @@ fn elementwise(ctx: &Context, runs: usize) {
         for (name, ms) in [("fused", fused_ms), ("unfused", unfused_ms)] {
             let gbps = bytes / ms / 1e6;
             let vs_copy = copy_gbps.map_or("-".to_string(), |c| format!("{:.2}", gbps / c));
-            println!(
-                "{name:<9} {threads:>7} {ms:>10.2} {gbps:>8.1} {vs_copy:>14} {:>12.2}",
-                unfused_ms / ms
-            );
+            println!("{name:<9} {threads:>7} {ms:>10.2} {gbps:>8.1} {vs_copy:>14} {:>12.2}", unfused_ms / ms);
         }
     }
 }
@@ -196,8 +199,15 @@ fn sgemm(ctx: &Context, runs: usize, peaks: &[(usize, f64)]) {
 
 /// The distinct 3×3 convolutions of ResNet-18 at 224×224: (in channels, out channels, input
 /// size, stride).
-const RESNET18_3X3: [(i64, i64, i64, i64); 7] =
-    [(64, 64, 56, 1), (64, 128, 56, 2), (128, 128, 28, 1), (128, 256, 28, 2), (256, 256, 14, 1), (256, 512, 14, 2), (512, 512, 7, 1)];
+const RESNET18_3X3: [(i64, i64, i64, i64); 7] = [
+    (64, 64, 56, 1),
+    (64, 128, 56, 2),
+    (128, 128, 28, 1),
+    (128, 256, 28, 2),
+    (256, 256, 14, 1),
+    (256, 512, 14, 2),
+    (512, 512, 7, 1),
+];
 
 fn conv_ir(c: i64, k: i64, h: i64, s: i64, algorithm: Option<&str>) -> String {
     let o = (h + 2 - 3) / s + 1;

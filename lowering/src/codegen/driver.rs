@@ -56,7 +56,9 @@ impl Toolchain {
 /// line (arguments first), and prints the median time of `STRATA_REPEAT` calls when set.
 pub fn c_driver(entry: &EntrySignature, header: &str) -> String {
     let mut c = String::new();
-    c.push_str("#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n");
+    c.push_str(
+        "#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <time.h>\n",
+    );
     c.push_str(&format!("#include \"{header}\"\n"));
     c.push_str(C_PARALLEL_FOR);
     c.push_str(
@@ -100,11 +102,8 @@ static int by_value(const void *a, const void *b) {
             Param::MemRef { shape, .. } => {
                 let strides = contiguous(shape);
                 let rank = shape.len();
-                let dims = if rank == 0 {
-                    String::new()
-                } else {
-                    format!(", {{{}}}, {{{}}}", join(shape), join(&strides))
-                };
+                let dims =
+                    if rank == 0 { String::new() } else { format!(", {{{}}}, {{{}}}", join(shape), join(&strides)) };
                 c.push_str(&format!(
                     "  {e} *in{i} = ({e} *)read_raw(argv[{k}], {bytes});\n  {t} arg{i} = {{in{i}, in{i}, 0{dims}}};\n",
                     e = p.c_elem(),
@@ -138,9 +137,9 @@ static int by_value(const void *a, const void *b) {
         let k = entry.args.len() + i + 1;
         let bytes = bytes_of(p);
         match p {
-            Param::MemRef { .. } => c.push_str(&format!(
-                "  write_raw(argv[{k}], result{i}.aligned + result{i}.offset, {bytes});\n",
-            )),
+            Param::MemRef { .. } => {
+                c.push_str(&format!("  write_raw(argv[{k}], result{i}.aligned + result{i}.offset, {bytes});\n",))
+            }
             Param::Scalar(_) => c.push_str(&format!("  write_raw(argv[{k}], &result{i}, {bytes});\n")),
         }
     }
@@ -275,7 +274,12 @@ impl Program {
 
     /// Runs the program on `inputs` with `threads` for parallel loops (default: one per core);
     /// with `repeat`, also the median time of that many calls.
-    pub fn run(&self, inputs: &[Tensor], repeat: Option<usize>, threads: Option<usize>) -> Result<(Vec<Tensor>, Option<String>), CodegenError> {
+    pub fn run(
+        &self,
+        inputs: &[Tensor],
+        repeat: Option<usize>,
+        threads: Option<usize>,
+    ) -> Result<(Vec<Tensor>, Option<String>), CodegenError> {
         let name = &self.entry.name;
         if inputs.len() != self.entry.args.len() {
             return Err(fail(name, format!("expects {} arguments, got {}", self.entry.args.len(), inputs.len())));
@@ -313,7 +317,10 @@ impl Program {
         }
         let out = cmd.args(&files).output().map_err(|e| fail(name, format!("{}: {e}", program.display())))?;
         if !out.status.success() {
-            return Err(fail(name, format!("the program failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr))));
+            return Err(fail(
+                name,
+                format!("the program failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)),
+            ));
         }
         let mut results = Vec::new();
         for (i, p) in self.entry.results.iter().enumerate() {

@@ -24,15 +24,8 @@ pub fn c_header(entries: &[EntrySignature], guard: &str) -> String {
         }
     }
     for (name, elem, rank) in &structs {
-        let dims = if *rank == 0 {
-            String::new()
-        } else {
-            format!(" int64_t sizes[{rank}]; int64_t strides[{rank}];")
-        };
-        let _ = writeln!(
-            h,
-            "typedef struct {{ {elem} *allocated; {elem} *aligned; int64_t offset;{dims} }} {name};"
-        );
+        let dims = if *rank == 0 { String::new() } else { format!(" int64_t sizes[{rank}]; int64_t strides[{rank}];") };
+        let _ = writeln!(h, "typedef struct {{ {elem} *allocated; {elem} *aligned; int64_t offset;{dims} }} {name};");
     }
     let _ = writeln!(
         h,
@@ -52,7 +45,12 @@ pub fn c_header(entries: &[EntrySignature], guard: &str) -> String {
         params.extend(e.results.iter().enumerate().map(|(i, p)| format!("{} *result{i}", p.c_type())));
         let shapes: Vec<String> = e.args.iter().map(describe).collect();
         let outs: Vec<String> = e.results.iter().map(describe).collect();
-        let _ = writeln!(h, "/* ({}) -> ({}); returns 0, or k + 1 when argument k has the wrong shape. */", shapes.join(", "), outs.join(", "));
+        let _ = writeln!(
+            h,
+            "/* ({}) -> ({}); returns 0, or k + 1 when argument k has the wrong shape. */",
+            shapes.join(", "),
+            outs.join(", ")
+        );
         let params = if params.is_empty() { "void".to_string() } else { params.join(", ") };
         let _ = writeln!(h, "int32_t {}({params});\n", e.name);
     }

@@ -149,7 +149,8 @@ impl Jit {
         let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
         builder.symbol("strata_parallel_for", parallel::parallel_for as *const u8);
         let mut module = JITModule::new(builder);
-        let compiled = compile_module(ctx, ir, root, &mut module, CompileOptions { poison: options.poison, asm: false }, entries)?;
+        let compiled =
+            compile_module(ctx, ir, root, &mut module, CompileOptions { poison: options.poison, asm: false }, entries)?;
         module.finalize_definitions().map_err(|e| CodegenError::Module(e.to_string()))?;
         let entries = compiled
             .entries

@@ -42,13 +42,13 @@
 
 pub mod abi;
 mod divide;
+pub mod driver;
 pub mod header;
 pub mod jit;
 pub mod math;
 pub mod object;
 pub mod parallel;
 mod translate;
-pub mod driver;
 
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};

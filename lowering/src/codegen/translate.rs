@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
-    Type as ClType, UserFuncName, Value as ClValue,
+    types, AbiParam, Block, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, Type as ClType, UserFuncName, Value as ClValue,
 };
 use cranelift_codegen::Context as ClContext;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -138,7 +138,7 @@ fn machine_types(ctx: &Context, t: Type, ptr: ClType) -> Result<SmallVec<[ClType
                 scalar_type(abi::elem_of(ctx, *element).ok_or_else(bad)?).ok_or_else(bad)?
             };
             let per = 128 / lane.bits();
-            if n == 0 || n % per != 0 {
+            if n == 0 || !n.is_multiple_of(per) {
                 return Err(format!("{}: vectors must fill 128-bit registers", ctx.type_to_string(t)));
             }
             Ok((0..n / per).map(|_| lane.by(per).expect("128-bit vector")).collect())
@@ -300,7 +300,7 @@ impl<M: Module> Shared<'_, M> {
     fn define(&mut self, function: &str, id: FuncId, cl: &mut ClContext) -> Result<(), CodegenError> {
         cl.set_disasm(self.options.asm);
         let module = &mut *self.module;
-        let result = quietly(|| catch_unwind(AssertUnwindSafe(|| module.define_function(id, cl))));
+        let result = quietly(|| catch_unwind(AssertUnwindSafe(|| module.define_function(id, cl).map_err(Box::new))));
         let fail = |message: String| CodegenError::Cranelift { function: function.to_string(), message };
         match result {
             Ok(Ok(())) => {}
@@ -542,6 +542,10 @@ fn owned_results(ctx: &Context, ir: &Ir, func: OpId, n: usize) -> Vec<bool> {
         .collect()
 }
 
+/// Where a captured value sits in the block handed to an outlined body: its byte offset and
+/// machine types.
+type CaptureSlot = (u32, SmallVec<[ClType; 2]>);
+
 /// Translates one function body (or an outlined loop body) with a Cranelift builder.
 struct Translator<'s, 'a, 'f, M: Module> {
     s: &'s mut Shared<'a, M>,
@@ -557,7 +561,15 @@ struct Translator<'s, 'a, 'f, M: Module> {
 
 impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
     fn new(s: &'s mut Shared<'a, M>, b: FunctionBuilder<'f>, function: String, outline: bool) -> Self {
-        Translator { s, b, function, values: FxHashMap::default(), outline, heap: Vec::new(), funcs: FxHashMap::default() }
+        Translator {
+            s,
+            b,
+            function,
+            values: FxHashMap::default(),
+            outline,
+            heap: Vec::new(),
+            funcs: FxHashMap::default(),
+        }
     }
 
     fn err(&self, op: OpId, message: impl Into<String>) -> CodegenError {
@@ -694,7 +706,12 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
     }
 
     /// Translates a single-block region given its arguments; returns what its `scf.yield` yields.
-    fn region(&mut self, region: strata_ir::RegionId, args: &[ClValue], op: OpId) -> Result<Vec<ClValue>, CodegenError> {
+    fn region(
+        &mut self,
+        region: strata_ir::RegionId,
+        args: &[ClValue],
+        op: OpId,
+    ) -> Result<Vec<ClValue>, CodegenError> {
         let ir = self.s.ir;
         let Some(&blk) = ir.region(region).blocks().first() else { return Ok(Vec::new()) };
         if ir.region(region).blocks().len() != 1 {
@@ -737,7 +754,8 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
             }
             "memref.store" | "vector.store" => {
                 let (addr, mut off) = self.address(op, operands[1], &operands[2..])?;
-                let flags = if name == "vector.store" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
+                let flags =
+                    if name == "vector.store" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
                 let parts = self.get(operands[0]).clone();
                 for p in parts {
                     self.b.ins().store(flags, p, addr, off);
@@ -787,7 +805,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 self.b.call_memcpy(config, dst, src, n);
                 Ok(())
             }
-            "bufferization.to_buffer" => self.to_buffer(op),
+            "bufferization.to_buffer" => self.constant_buffer(op),
             "func.call" => {
                 let callee = o.attr(ctx.ident("callee")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
                 let callee = callee.trim_start_matches('@');
@@ -902,7 +920,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
             .flatten()
     }
 
-    fn to_buffer(&mut self, op: OpId) -> Result<(), CodegenError> {
+    fn constant_buffer(&mut self, op: OpId) -> Result<(), CodegenError> {
         let (ctx, ir) = (self.s.ctx, self.s.ir);
         let o = ir.op(op);
         let src = o.operands()[0];
@@ -965,7 +983,13 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
 
     /// Starts a counted loop `for iv = lb; iv < ub; iv += step`: returns the header (to jump
     /// back to), the exit, and the induction variable, with the body's block current.
-    fn loop_begin(&mut self, lb: ClValue, ub: ClValue, extra: &[ClType], init: &[ClValue]) -> (Block, Block, ClValue, Vec<ClValue>) {
+    fn loop_begin(
+        &mut self,
+        lb: ClValue,
+        ub: ClValue,
+        extra: &[ClType],
+        init: &[ClValue],
+    ) -> (Block, Block, ClValue, Vec<ClValue>) {
         let header = self.b.create_block();
         let body = self.b.create_block();
         let exit = self.b.create_block();
@@ -985,7 +1009,14 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         (header, exit, iv, carried)
     }
 
-    fn loop_end(&mut self, header: Block, exit: Block, iv: ClValue, step: ClValue, carried: &[ClValue]) -> Vec<ClValue> {
+    fn loop_end(
+        &mut self,
+        header: Block,
+        exit: Block,
+        iv: ClValue,
+        step: ClValue,
+        carried: &[ClValue],
+    ) -> Vec<ClValue> {
         let next = self.b.ins().iadd(iv, step);
         let mut args: Vec<BlockArg> = vec![next.into()];
         args.extend(carried.iter().map(|v| BlockArg::from(*v)));
@@ -1043,7 +1074,12 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         self.nest(op, &bounds, Vec::new())
     }
 
-    fn nest(&mut self, op: OpId, bounds: &[(ClValue, ClValue, ClValue)], mut ivs: Vec<ClValue>) -> Result<(), CodegenError> {
+    fn nest(
+        &mut self,
+        op: OpId,
+        bounds: &[(ClValue, ClValue, ClValue)],
+        mut ivs: Vec<ClValue>,
+    ) -> Result<(), CodegenError> {
         let Some(&(lb, ub, step)) = bounds.get(ivs.len()) else {
             let region = self.s.ir.op(op).regions()[0];
             self.region(region, &ivs, op)?;
@@ -1063,7 +1099,8 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         let mut out = Vec::new();
         for inner in ir.collect_ops(op).into_iter().skip(1) {
             for v in ir.op(inner).operands() {
-                let inside = ir.value_block(*v).and_then(|b| ir.block_parent_op(b)).is_some_and(|p| ir.is_ancestor(op, p));
+                let inside =
+                    ir.value_block(*v).and_then(|b| ir.block_parent_op(b)).is_some_and(|p| ir.is_ancestor(op, p));
                 if !inside && seen.insert(*v) {
                     out.push(*v);
                 }
@@ -1134,7 +1171,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
     }
 
     /// Byte offsets (and machine types) of each capture in the block passed to the body.
-    fn capture_layout(&self, op: OpId, captures: &[Value]) -> Result<Vec<(u32, SmallVec<[ClType; 2]>)>, CodegenError> {
+    fn capture_layout(&self, op: OpId, captures: &[Value]) -> Result<Vec<CaptureSlot>, CodegenError> {
         let mut at = 0u32;
         let mut out = Vec::new();
         for v in captures {
@@ -1185,7 +1222,11 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         let size = layout.last().map_or(0, |(off, t)| off + t.iter().map(|t| t.bytes()).sum::<u32>()) + 32 * n as u32;
         let dims_at = size as i32 - 32 * n as i32;
         let dims: Vec<[ClValue; 4]> = (0..n)
-            .map(|d| std::array::from_fn(|j| self.b.ins().load(types::I64, flags, base, dims_at + 32 * d as i32 + 8 * j as i32)))
+            .map(|d| {
+                std::array::from_fn(|j| {
+                    self.b.ins().load(types::I64, flags, base, dims_at + 32 * d as i32 + 8 * j as i32)
+                })
+            })
             .collect();
         let k = split_dims(self.s.ctx, ir, &ops, n);
         let one = self.b.ins().iconst(types::I64, 1);
@@ -1466,10 +1507,14 @@ pub(crate) fn fcmp(b: &mut FunctionBuilder, cc: FloatCC, x: ClValue, y: ClValue)
 fn select(b: &mut FunctionBuilder, ty: ClType, c: ClValue, x: ClValue, y: ClValue) -> ClValue {
     let cty = b.func.dfg.value_type(c);
     if cty.is_vector() {
-        let mask = if cty == ty { c } else { {
-            let f = MemFlagsData::new().with_endianness(Endianness::Little);
-            b.ins().bitcast(ty, f, c)
-        } };
+        let mask = if cty == ty {
+            c
+        } else {
+            {
+                let f = MemFlagsData::new().with_endianness(Endianness::Little);
+                b.ins().bitcast(ty, f, c)
+            }
+        };
         b.ins().bitselect(mask, x, y)
     } else {
         b.ins().select(c, x, y)

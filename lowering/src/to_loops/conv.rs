@@ -377,25 +377,27 @@ impl ConvLowering {
         // U[o, c] = G g Gᵀ, made before A (U) is packed for the batched GEMM below; with
         // constant weights the packed U is kept across calls and this runs on the first only.
         let u = e.scratch(&[o, ch, t, t], elem);
-        let transform = |e: &mut Emit| e.parallel(&[o, ch], |e, ivs| {
-            let g: Vec<Vec<Value>> = (0..3)
-                .map(|r| {
-                    (0..3)
-                        .map(|s| {
-                            let (ri, si) = (e.index(r), e.index(s));
-                            e.load(self.w, &[ivs[0], ivs[1], ri, si])
-                        })
-                        .collect()
-                })
-                .collect();
-            let ut = sandwich(e, elem, g_mat, &g, g_mat);
-            for (i, row) in ut.iter().enumerate() {
-                for (j, v) in row.iter().enumerate() {
-                    let (ii, jj) = (e.index(i as i64), e.index(j as i64));
-                    e.store(*v, u, &[ivs[0], ivs[1], ii, jj]);
+        let transform = |e: &mut Emit| {
+            e.parallel(&[o, ch], |e, ivs| {
+                let g: Vec<Vec<Value>> = (0..3)
+                    .map(|r| {
+                        (0..3)
+                            .map(|s| {
+                                let (ri, si) = (e.index(r), e.index(s));
+                                e.load(self.w, &[ivs[0], ivs[1], ri, si])
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let ut = sandwich(e, elem, g_mat, &g, g_mat);
+                for (i, row) in ut.iter().enumerate() {
+                    for (j, v) in row.iter().enumerate() {
+                        let (ii, jj) = (e.index(i as i64), e.index(j as i64));
+                        e.store(*v, u, &[ivs[0], ivs[1], ii, jj]);
+                    }
                 }
-            }
-        });
+            })
+        };
         // V[b, c, ty, tx] = Bᵀ d B, d the (t×t) input tile at (ty·m - pt, tx·m - pl).
         // Tiles overhang the padded image by up to t - m rows and columns.
         let extra = [

@@ -257,7 +257,8 @@ fn panels(e: &mut Emit, cached: &Option<String>, shape: &[i64], elem: Type) -> (
     match cached {
         Some(name) => {
             let global = |e: &mut Emit, name: &str, t: Type| {
-                let sym = e.ctx.intern_attr(strata_ir::AttrKind::SymbolRef { root: name.to_string(), nested: Vec::new() });
+                let sym =
+                    e.ctx.intern_attr(strata_ir::AttrKind::SymbolRef { root: name.to_string(), nested: Vec::new() });
                 e.b().value("memref.get_global", &[], t, &[("name", sym)])
             };
             let buffer = global(e, name, e.ctx.memref_type(shape.to_vec(), elem));

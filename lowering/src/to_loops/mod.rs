@@ -55,9 +55,12 @@ impl Pass for LowerToLoops {
             let n = ctx.ident_str(cx.ir.op(op).name());
             n.starts_with("nn.") || n.starts_with("kernel.")
         });
-        let tensor_arg = cx.ir.block(cx.ir.region(region).blocks()[0]).args().iter().any(|a| {
-            matches!(ctx.type_kind(cx.ir.value_type(*a)), TypeKind::RankedTensor { .. })
-        });
+        let tensor_arg = cx
+            .ir
+            .block(cx.ir.region(region).blocks()[0])
+            .args()
+            .iter()
+            .any(|a| matches!(ctx.type_kind(cx.ir.value_type(*a)), TypeKind::RankedTensor { .. }));
         if !graph_op && !tensor_arg {
             return Ok(());
         }

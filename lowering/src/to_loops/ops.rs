@@ -5,8 +5,8 @@ use strata_dialects::nn::{self, scalar};
 use strata_ir::{IrMapping, OpId, Type, Value};
 
 use super::conv::ConvLowering;
-use super::gemm::{constant_cache_name, packed_gemm, GemmShape, PackCache};
 use super::emit::{physical, Emit};
+use super::gemm::{constant_cache_name, packed_gemm, GemmShape, PackCache};
 
 type Lowered = Result<Vec<Value>, String>;
 
