@@ -229,8 +229,7 @@ impl F32Math<'_, '_> {
         let xc = self.b.ins().fmin(x, hi);
         let xc = self.b.ins().fmax(xc, lo);
         let z = self.b.ins().fmul(xc, xc);
-        let p = self
-            .horner(z, &[2.290_506_6e-4, 3.408_291e-3, 5.095_569_5e-2, 0.185_208_32, ERF_P0]);
+        let p = self.horner(z, &[2.290_506_6e-4, 3.408_291e-3, 5.095_569_5e-2, 0.185_208_32, ERF_P0]);
         let p = self.b.ins().fmul(p, xc);
         let q = self.horner(
             z,
