@@ -74,18 +74,23 @@ fn defining_op(ir: &Ir, v: Value) -> Option<OpId> {
     }
 }
 
-/// Operands whose buffer the result may take over: same-index reads only.
+/// Operands whose buffer the result may take over: same-index reads only. An epilogue operand
+/// that is also the convolution's input or a matmul factor is read at other indices too (a
+/// residual block adding the conv's own input), so it is not one.
 fn in_place_candidates(ctx: &Context, ir: &Ir, op: OpId) -> Vec<Value> {
     let name = ctx.ident_str(ir.op(op).name());
     let operands = ir.op(op).operands();
+    let epilogue_only = |extras: &[Value], main: &[Value]| -> Vec<Value> {
+        extras.iter().copied().filter(|v| !main.contains(v)).collect()
+    };
     match name {
         "kernel.elementwise" => operands.to_vec(),
         "kernel.conv2d" => {
             let def = ctx.op_def_by_name(name).expect("registered");
             let groups = def.operand_group_ranges(ctx, ir, op);
-            operands[groups[3].clone()].to_vec()
+            epilogue_only(&operands[groups[3].clone()], &operands[..groups[3].start])
         }
-        "kernel.matmul" => operands[2..].to_vec(),
+        "kernel.matmul" => epilogue_only(&operands[2..], &operands[..2]),
         "nn.add" | "nn.sub" | "nn.mul" | "nn.div" | "nn.max" | "nn.min" | "nn.pow" | "nn.relu" | "nn.relu6"
         | "nn.leaky_relu" | "nn.sigmoid" | "nn.tanh" | "nn.gelu" | "nn.silu" | "nn.exp" | "nn.log" | "nn.sqrt"
         | "nn.rsqrt" | "nn.abs" | "nn.neg" | "nn.clip" | "nn.batch_norm" => operands.to_vec(),

@@ -20,6 +20,8 @@
 // RUN: strata-run %S/../loops/sum.mlir --entry row_sums --random-inputs 28 --output-dir %t/s > /dev/null
 // RUN: strata-run %S/../loops/sum.mlir --entry row_sums --input %t/s/input0.npy --target aarch64 --compare %t/s/output0.npy | FileCheck %s
 // RUN: not strata-run %S/programs.mlir --entry odd_vector --random-inputs 1 --target aarch64 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not strata-run %S/programs.mlir --entry vector_divide --random-inputs 1 --target aarch64 2>&1 | FileCheck %s --check-prefix=CRANELIFT
+// CRANELIFT: error: in function @vector_divide: Cranelift failed: {{.*}}sdiv.i32x4
 // The C program of c-abi.mlir, linked with an AArch64 object: NEON in the listing.
 // RUN: mkdir -p %t/c && strata-translate %S/c-abi.mlir --target aarch64 -o %t/c/c_abi.o --header %t/c/c_abi.h --asm %t/c/c_abi.s
 // RUN: FileCheck %s --check-prefix=NEON < %t/c/c_abi.s

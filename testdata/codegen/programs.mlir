@@ -32,6 +32,9 @@
 // RUN: not strata-run %s --entry odd_vector --random-inputs 1 --target host 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not strata-run %s --entry odd_vector --random-inputs 1 --target x86-64 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: in function @odd_vector: 'vector.load': vector<3xf32>: vectors must fill 128-bit registers
+// What Cranelift itself rejects (it has no vector integer division) is reported the same way.
+// RUN: not strata-run %s --entry vector_divide --random-inputs 1 --target host 2>&1 | FileCheck %s --check-prefix=CRANELIFT
+// CRANELIFT: error: in function @vector_divide: Cranelift failed: {{.*}}sdiv.i32x4
 
 // Math functions, each in a range where it is well conditioned, on 5x13 (a tail of 1).
 func.func @math(%x: tensor<5x13xf32>) -> tensor<5x13xf32> {
@@ -152,4 +155,12 @@ func.func @odd_vector(%m: memref<6xf32>) -> memref<6xf32> {
   %v = vector.load %m[%c0] : memref<6xf32>, vector<3xf32>
   vector.store %v, %m[%c0] : memref<6xf32>, vector<3xf32>
   return %m : memref<6xf32>
+}
+
+func.func @vector_divide(%m: memref<8xi32>) -> memref<8xi32> {
+  %c0 = arith.constant 0 : index
+  %v = vector.load %m[%c0] : memref<8xi32>, vector<4xi32>
+  %q = arith.divsi %v, %v : vector<4xi32>
+  vector.store %q, %m[%c0] : memref<8xi32>, vector<4xi32>
+  return %m : memref<8xi32>
 }
