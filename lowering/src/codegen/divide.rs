@@ -43,6 +43,14 @@ pub fn signed_magic(d: i64, bits: u32) -> (i64, u32) {
 /// `x / d` rounded toward zero, for a constant `d` with |d| ≥ 2, as Cranelift instructions.
 pub fn sdiv_by_constant(b: &mut FunctionBuilder, x: Value, d: i64) -> Value {
     let ty = b.func.dfg.value_type(x);
+    if d > 0 && (d as u64).is_power_of_two() {
+        // Shift, rounding toward zero: add d - 1 to negative dividends first.
+        let k = i64::from(d.trailing_zeros());
+        let sign = b.ins().sshr_imm_u(x, i64::from(ty.bits() - 1));
+        let bias = b.ins().ushr_imm_u(sign, i64::from(ty.bits()) - k);
+        let biased = b.ins().iadd(x, bias);
+        return b.ins().sshr_imm_u(biased, k);
+    }
     let (m, s) = signed_magic(d, ty.bits());
     let mv = b.ins().iconst(ty, m);
     let mut q = b.ins().smulhi(x, mv);
@@ -61,6 +69,20 @@ pub fn sdiv_by_constant(b: &mut FunctionBuilder, x: Value, d: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::signed_magic;
+
+    /// The shift path for powers of two, as emitted, against Rust's division.
+    #[test]
+    fn shifts_divide_by_powers_of_two() {
+        for k in 1..20u32 {
+            let d = 1i64 << k;
+            for x in
+                [0i64, 1, -1, d - 1, -(d - 1), d, -d, d + 1, -d - 1, 123_456_789, -987_654_321, i64::MAX, i64::MIN + 1]
+            {
+                let bias = ((x >> 63) as u64 >> (64 - k)) as i64;
+                assert_eq!((x.wrapping_add(bias)) >> k, x / d, "{x} / {d}");
+            }
+        }
+    }
 
     /// The same steps on i128, against Rust's division.
     fn divide(x: i64, d: i64) -> i64 {

@@ -18,7 +18,7 @@ use strata_dialects::nn::shape::Conv2d;
 use strata_ir::{OpId, Type, Value};
 
 use super::emit::{physical, Emit};
-use super::gemm::{packed_gemm, GemmShape, PackCache};
+use super::gemm::{GemmShape, PackCache, PackedGemm};
 use super::ops::{epilogue_value, zero};
 
 /// One convolution to lower.
@@ -108,6 +108,10 @@ fn sandwich(e: &mut Emit, elem: Type, l: &[&[f64]], x: &[Vec<Value>], r: &[&[f64
         })
         .collect()
 }
+
+/// Where element (i, j) of the transformed product of tile (ty, tx), output channel oc, image b
+/// is: a buffer and the index into it.
+type ProductAt = Box<dyn Fn(&mut Emit, [Value; 4], i64, i64) -> (Value, Vec<Value>)>;
 
 impl ConvLowering {
     fn shapes(&self, e: &Emit) -> ([i64; 4], [i64; 4], [i64; 4]) {
@@ -306,60 +310,72 @@ impl ConvLowering {
     /// weights are A. Batches are (image, group).
     fn implicit_gemm(&self, e: &mut Emit, g: GemmShape) -> Value {
         let c = self.conv.clone();
-        let (_, [_, icg, kh, kw], [_, _, _, ow]) = self.shapes(e);
+        let ([n, _, _, _], [_, icg, kh, kw], [_, o, oh, ow]) = self.shapes(e);
         let (groups, per_group) = (c.groups, g.m);
+        let elem = self.elem;
         let (padded, _) = self.padded_input(e, [0, 0]);
-        let buf = e.alloc(&self.out, self.elem);
-        // (ic, ky, kx) of a row kk of the column matrix.
-        let unflatten = move |e: &mut Emit, kk: Value| {
-            let (kwv, khkw) = (e.index(kw), e.index(kh * kw));
-            let ic = e.div(kk, khkw);
-            let rest = e.rem(kk, khkw);
-            (ic, e.div(rest, kwv), e.rem(rest, kwv))
-        };
-        let split = move |e: &mut Emit, bg: Value| {
-            let gv = e.index(groups);
-            (e.div(bg, gv), e.rem(bg, gv))
-        };
-        let cache = PackCache { a: self.weight_cache(e, "weights"), b: None };
-        packed_gemm(
+        let buf = e.alloc(&self.out, elem);
+        let pg = PackedGemm::new(e, g, elem, &PackCache { a: self.weight_cache(e, "weights"), b: None });
+        // A: the weights of each group, row oc, column (ic, ky, kx).
+        pg.pack_a(
             e,
-            g,
-            self.elem,
-            cache,
             |_| {},
             |e, [bg, i, kk]| {
-                let (_, grp) = split(e, bg);
+                let gv = e.index(groups);
+                let grp = e.rem(bg, gv);
                 let base = e.affine(grp, per_group, 0);
                 let oc = e.add(base, i);
-                let (ic, ky, kx) = unflatten(e, kk);
+                let (kwv, khkw) = (e.index(kw), e.index(kh * kw));
+                let ic = e.div(kk, khkw);
+                let rest = e.rem(kk, khkw);
+                let (ky, kx) = (e.div(rest, kwv), e.rem(rest, kwv));
                 e.load(self.w, &[oc, ic, ky, kx])
             },
-            |e, [bg, kk, j]| {
-                let (b, grp) = split(e, bg);
-                let (ic, ky, kx) = unflatten(e, kk);
-                let owv = e.index(ow);
-                let (y, xo) = (e.div(j, owv), e.rem(j, owv));
-                let gbase = e.affine(grp, icg, 0);
-                let cin = e.add(gbase, ic);
-                // Coordinates in the padded input: the padding is already there.
-                let ys = e.affine(y, c.strides[0], 0);
-                let kys = e.affine(ky, c.dilations[0], 0);
-                let iy = e.add(ys, kys);
+        );
+        // B: the column matrix, written into its panels straight from the padded image in the
+        // image's own order (row (ic, ky, kx), column (y, x)), so no index is divided.
+        pg.clear_b_padding(e);
+        e.parallel(&[n * groups, icg, kh, kw, oh], |e, ivs| {
+            let (bg, ic, ky, kx, y) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4]);
+            let gv = e.index(groups);
+            let (b, grp) = (e.div(bg, gv), e.rem(bg, gv));
+            let gbase = e.affine(grp, icg, 0);
+            let cin = e.add(gbase, ic);
+            let kk = {
+                let a = e.affine(ic, kh * kw, 0);
+                let bb = e.affine(ky, kw, 0);
+                let s = e.add(a, bb);
+                e.add(s, kx)
+            };
+            let ys = e.affine(y, c.strides[0], 0);
+            let kys = e.affine(ky, c.dilations[0], 0);
+            let iy = e.add(ys, kys);
+            let row = e.affine(y, ow, 0);
+            e.for_each(ow, |e, xo| {
                 let xs = e.affine(xo, c.strides[1], 0);
                 let kxs = e.affine(kx, c.dilations[1], 0);
                 let ix = e.add(xs, kxs);
-                e.load(padded, &[b, cin, iy, ix])
-            },
-            |e, acc, [bg, i, j]| {
-                let (b, grp) = split(e, bg);
-                let base = e.affine(grp, per_group, 0);
-                let oc = e.add(base, i);
-                let owv = e.index(ow);
-                let (y, xo) = (e.div(j, owv), e.rem(j, owv));
-                self.finish(e, buf, acc, [b, oc, y, xo]);
-            },
-        );
+                let v = e.load(padded, &[b, cin, iy, ix]);
+                let j = e.add(row, xo);
+                pg.store_b(e, v, [bg, kk, j]);
+            });
+        });
+        pg.compute(e);
+        // The result, in output order: bias, epilogue, layout.
+        let c_pad = pg.c_pad;
+        e.parallel(&[n, o, oh, ow], |e, ivs| {
+            let (b, oc, y, xo) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+            let pgv = e.index(per_group);
+            let (grp, i) = (e.div(oc, pgv), e.rem(oc, pgv));
+            let bg = {
+                let base = e.affine(b, groups, 0);
+                e.add(base, grp)
+            };
+            let row = e.affine(y, ow, 0);
+            let j = e.add(row, xo);
+            let acc = e.load(c_pad, &[bg, i, j]);
+            self.finish(e, buf, acc, [b, oc, y, xo]);
+        });
         buf
     }
 
@@ -405,7 +421,21 @@ impl ConvLowering {
             (tw * m + 2 - (wd + c.padding[1] + c.padding[3])).max(0),
         ];
         let (padded, _) = self.padded_input(e, extra);
-        let v = e.scratch(&[n, ch, th, tw, t, t], elem);
+        // M[b, o, ty, tx, i, j] = Σ_c U[o, c, i, j] · V[b, c, ty, tx, i, j]: one GEMM per
+        // (image, i, j), o × ch by ch × tiles. Packed, the input transform writes its tiles
+        // straight into B's panels and the output transform reads the padded result, so neither
+        // side needs a copy of its own.
+        let g = GemmShape { batch: n * t * t, m: o, n: th * tw, k: ch };
+        let packed = g
+            .worth_packing(e, elem)
+            .then(|| PackedGemm::new(e, g, elem, &PackCache { a: self.weight_cache(e, "winograd_u"), b: None }));
+        let v = match &packed {
+            Some(pg) => {
+                pg.clear_b_padding(e);
+                None
+            }
+            None => Some(e.scratch(&[n, ch, th, tw, t, t], elem)),
+        };
         e.parallel(&[n, ch, th, tw], |e, ivs| {
             let d: Vec<Vec<Value>> = (0..t)
                 .map(|a| {
@@ -419,63 +449,64 @@ impl ConvLowering {
                 })
                 .collect();
             let vt = sandwich(e, elem, bt, &d, bt);
+            let tile = {
+                let row = e.affine(ivs[2], tw, 0);
+                e.add(row, ivs[3])
+            };
             for (i, row) in vt.iter().enumerate().take(tu) {
                 for (j, val) in row.iter().enumerate().take(tu) {
-                    let (ii, jj) = (e.index(i as i64), e.index(j as i64));
-                    e.store(*val, v, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj]);
+                    match (&packed, v) {
+                        (Some(pg), _) => {
+                            let bb = e.affine(ivs[0], t * t, i as i64 * t + j as i64);
+                            pg.store_b(e, *val, [bb, ivs[1], tile]);
+                        }
+                        (None, Some(v)) => {
+                            let (ii, jj) = (e.index(i as i64), e.index(j as i64));
+                            e.store(*val, v, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj]);
+                        }
+                        (None, None) => unreachable!("a V buffer when not packed"),
+                    }
                 }
             }
         });
-        // M[b, o, ty, tx, i, j] = Σ_c U[o, c, i, j] · V[b, c, ty, tx, i, j].
-        let mm = e.scratch(&[n, o, th, tw, t, t], elem);
-        let g = GemmShape { batch: n * t * t, m: o, n: th * tw, k: ch };
-        if g.worth_packing(e, elem) {
-            // One GEMM per (image, i, j) of the transformed tiles: o × ch by ch × tiles.
-            let split = |e: &mut Emit, bb: Value| {
-                let tv = e.index(t);
-                let j = e.rem(bb, tv);
-                let rest = e.div(bb, tv);
-                (e.div(rest, tv), e.rem(rest, tv), j)
-            };
-            let tile = |e: &mut Emit, p: Value| {
-                let twv = e.index(tw);
-                (e.div(p, twv), e.rem(p, twv))
-            };
-            let cache = PackCache { a: self.weight_cache(e, "winograd_u"), b: None };
-            packed_gemm(
-                e,
-                g,
-                elem,
-                cache,
-                transform,
-                |e, [bb, oi, cc]| {
-                    let (_, i, j) = split(e, bb);
+        let product: ProductAt = match (&packed, v) {
+            (Some(pg), _) => {
+                pg.pack_a(e, transform, |e, [bb, oi, cc]| {
+                    let tv = e.index(t);
+                    let j = e.rem(bb, tv);
+                    let rest = e.div(bb, tv);
+                    let i = e.rem(rest, tv);
                     e.load(u, &[oi, cc, i, j])
-                },
-                |e, [bb, cc, p]| {
-                    let (b, i, j) = split(e, bb);
-                    let (ty, tx) = tile(e, p);
-                    e.load(v, &[b, cc, ty, tx, i, j])
-                },
-                |e, acc, [bb, oi, p]| {
-                    let (b, i, j) = split(e, bb);
-                    let (ty, tx) = tile(e, p);
-                    e.store(acc, mm, &[b, oi, ty, tx, i, j]);
-                },
-            );
-        } else {
-            transform(e);
-            e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
-                let init = zero(e, elem);
-                let acc = e.for_acc(ch, init, |e, cc, acc| {
-                    let uv = e.load(u, &[ivs[1], cc, ivs[4], ivs[5]]);
-                    let vv = e.load(v, &[ivs[0], cc, ivs[2], ivs[3], ivs[4], ivs[5]]);
-                    let p = e.value("arith.mulf", &[uv, vv], elem);
-                    e.value("arith.addf", &[acc, p], elem)
                 });
-                e.store(acc, mm, ivs);
-            });
-        }
+                pg.compute(e);
+                let c_pad = pg.c_pad;
+                Box::new(move |e: &mut Emit, [b, oc, ty, tx]: [Value; 4], i: i64, j: i64| {
+                    let bb = e.affine(b, t * t, i * t + j);
+                    let row = e.affine(ty, tw, 0);
+                    let p = e.add(row, tx);
+                    (c_pad, vec![bb, oc, p])
+                })
+            }
+            (None, Some(v)) => {
+                transform(e);
+                let mm = e.scratch(&[n, o, th, tw, t, t], elem);
+                e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
+                    let init = zero(e, elem);
+                    let acc = e.for_acc(ch, init, |e, cc, acc| {
+                        let uv = e.load(u, &[ivs[1], cc, ivs[4], ivs[5]]);
+                        let vv = e.load(v, &[ivs[0], cc, ivs[2], ivs[3], ivs[4], ivs[5]]);
+                        let p = e.value("arith.mulf", &[uv, vv], elem);
+                        e.value("arith.addf", &[acc, p], elem)
+                    });
+                    e.store(acc, mm, ivs);
+                });
+                Box::new(move |e: &mut Emit, [b, oc, ty, tx]: [Value; 4], i: i64, j: i64| {
+                    let (ii, jj) = (e.index(i), e.index(j));
+                    (mm, vec![b, oc, ty, tx, ii, jj])
+                })
+            }
+            (None, None) => unreachable!("a V buffer when not packed"),
+        };
         // Y = Aᵀ M A, the (m×m) outputs of each tile that fall inside the image.
         let buf = e.alloc(&self.out, elem);
         e.parallel(&[n, o, th, tw], |e, ivs| {
@@ -483,8 +514,8 @@ impl ConvLowering {
                 .map(|i| {
                     (0..t)
                         .map(|j| {
-                            let (ii, jj) = (e.index(i), e.index(j));
-                            e.load(mm, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj])
+                            let (buffer, idx) = product(e, [ivs[0], ivs[1], ivs[2], ivs[3]], i, j);
+                            e.load(buffer, &idx)
                         })
                         .collect()
                 })

@@ -73,130 +73,162 @@ pub fn packed_gemm(
     load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     finish: impl FnOnce(&mut Emit, Value, [Value; 3]),
 ) {
-    let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
-    let (mp, np) = (mb * MR, nb * NR);
-    let kq = (s.k + UNROLL - 1) / UNROLL;
-    let kb = (kq * UNROLL + KC - 1) / KC;
-    let vt = e.ctx.vector_type(vec![LANES], elem);
-    // k as (k / UNROLL, k % UNROLL), so the unrolled steps address panels with constants.
-    let a_shape = [s.batch, mb, kq, UNROLL, MR];
-    let b_shape = [s.batch, nb, kq, UNROLL, NR];
-    let a_pack = panels(e, &cache.a, &a_shape, elem);
-    let b_pack = panels(e, &cache.b, &b_shape, elem);
-    let c_pad = e.scratch(&[s.batch, mp, np], elem);
+    let g = PackedGemm::new(e, s, elem, &cache);
+    g.pack_a(e, prelude, load_a);
+    g.pack_b(e, load_b);
+    g.compute(e);
+    g.finish(e, finish);
+}
 
-    // Panels of A: rows past M and steps past K are zeros.
-    let pack_a = |e: &mut Emit| {
-        prelude(e);
-        e.parallel(&[s.batch, mb, kq, UNROLL], |e, ivs| {
-            let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-            let kk = {
-                let base = e.affine(q, UNROLL, 0);
-                e.add(base, u)
-            };
-            e.for_each(MR, |e, r| {
-                let i = {
-                    let base = e.affine(p, MR, 0);
-                    e.add(base, r)
-                };
-                let v = guarded(e, elem, [(i, s.m, MR), (kk, s.k, UNROLL)], |e| load_a(e, [b, i, kk]));
-                e.store(v, a_pack.0, &[b, p, q, u, r]);
-            });
-        });
-    };
-    once(e, a_pack.1, pack_a);
-    // Panels of B: columns past N and steps past K are zeros.
-    let pack_b = |e: &mut Emit| {
-        e.parallel(&[s.batch, nb, kq, UNROLL], |e, ivs| {
-            let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-            let kk = {
-                let base = e.affine(q, UNROLL, 0);
-                e.add(base, u)
-            };
-            e.for_each(NR, |e, c| {
-                let j = {
-                    let base = e.affine(p, NR, 0);
-                    e.add(base, c)
-                };
-                let v = guarded(e, elem, [(j, s.n, NR), (kk, s.k, UNROLL)], |e| load_b(e, [b, kk, j]));
-                e.store(v, b_pack.0, &[b, p, q, u, c]);
-            });
-        });
-    };
-    once(e, b_pack.1, pack_b);
-    let (a_pack, b_pack) = (a_pack.0, b_pack.0);
+/// The packed GEMM step by step, for callers that write B's panels or read the padded result
+/// themselves (Winograd's transforms, which then need no copy of their own).
+pub struct PackedGemm {
+    pub shape: GemmShape,
+    elem: Type,
+    a_pack: (Value, Option<Value>),
+    b_pack: (Value, Option<Value>),
+    /// The padded result, `[batch, M rounded up to MR, N rounded up to NR]`.
+    pub c_pad: Value,
+    mb: i64,
+    nb: i64,
+    kq: i64,
+}
 
-    // The padded result starts at zero; tiles accumulate into it block by block of k.
-    let z = zero(e, elem);
-    let zv = e.value("vector.broadcast", &[z], vt);
-    e.parallel(&[s.batch, mp], |e, ivs| {
-        e.for_each(np / LANES, |e, c| {
-            let col = e.affine(c, LANES, 0);
-            e.b().op("vector.store", &[zv, c_pad, ivs[0], ivs[1], col], &[], &[]);
-        });
-    });
-    // Goto's loop order: for each block of KC steps and each block of MC rows (their A panels
-    // stay in L2), the threads take B panels (each KC × NR in L1) and run the micro-kernel
-    // down the row panels of the block.
-    let panels_per_block = MC / MR;
-    let mcb = (mb + panels_per_block - 1) / panels_per_block;
-    e.for_each(kb, |e, kblock| {
-        // In units of UNROLL steps.
-        let k0 = e.affine(kblock, KC / UNROLL, 0);
-        let k_end = e.affine(kblock, KC / UNROLL, KC / UNROLL);
-        let kmax = e.index(kq);
-        let k1 = e.min(k_end, kmax);
-        e.for_each(mcb, |e, mblock| {
-            let p0 = e.affine(mblock, panels_per_block, 0);
-            let p_end = e.affine(mblock, panels_per_block, panels_per_block);
-            let pmax = e.index(mb);
-            let p1 = e.min(p_end, pmax);
-            e.parallel(&[s.batch, nb], |e, ivs| {
-                let (b, p) = (ivs[0], ivs[1]);
-                let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
-                e.for_range(p0, p1, &[], |e, panel, _| {
-                    micro_tile(e, vt, elem, [a_pack, b_pack, c_pad], [b, p, panel], &cols, k0, k1);
-                    Vec::new()
+impl PackedGemm {
+    /// Buffers for the panels (static where `cache` names them) and the padded result.
+    pub fn new(e: &mut Emit, s: GemmShape, elem: Type, cache: &PackCache) -> PackedGemm {
+        let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
+        let kq = (s.k + UNROLL - 1) / UNROLL;
+        // k as (k / UNROLL, k % UNROLL), so the unrolled steps address panels with constants.
+        let a_pack = panels(e, &cache.a, &[s.batch, mb, kq, UNROLL, MR], elem);
+        let b_pack = panels(e, &cache.b, &[s.batch, nb, kq, UNROLL, NR], elem);
+        let c_pad = e.scratch(&[s.batch, mb * MR, nb * NR], elem);
+        PackedGemm { shape: s, elem, a_pack, b_pack, c_pad, mb, nb, kq }
+    }
+
+    /// Panels of A: rows past M and steps past K are zeros.
+    pub fn pack_a(
+        &self,
+        e: &mut Emit,
+        prelude: impl FnOnce(&mut Emit),
+        load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
+    ) {
+        let (s, elem, a_pack) = (self.shape, self.elem, self.a_pack.0);
+        let (mb, kq) = (self.mb, self.kq);
+        once(e, self.a_pack.1, |e| {
+            prelude(e);
+            e.parallel(&[s.batch, mb, kq, UNROLL], |e, ivs| {
+                let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+                let kk = {
+                    let base = e.affine(q, UNROLL, 0);
+                    e.add(base, u)
+                };
+                e.for_each(MR, |e, r| {
+                    let i = {
+                        let base = e.affine(p, MR, 0);
+                        e.add(base, r)
+                    };
+                    let v = guarded(e, elem, [(i, s.m, MR), (kk, s.k, UNROLL)], |e| load_a(e, [b, i, kk]));
+                    e.store(v, a_pack, &[b, p, q, u, r]);
                 });
             });
         });
-    });
-    // The valid part, through `finish`.
-    e.parallel(&[s.batch, s.m, s.n], |e, ivs| {
-        let acc = e.load(c_pad, ivs);
-        finish(e, acc, [ivs[0], ivs[1], ivs[2]]);
-    });
-}
-
-/// A load from a packed panel, marked `strata.invariant`: nothing writes the panels while the
-/// micro-kernel runs, so a code generator may move the load to its use.
-fn invariant_load(e: &mut Emit, name: &str, operands: &[Value], ty: Type) -> Value {
-    let unit = e.ctx.intern_attr(strata_ir::AttrKind::Unit);
-    e.b().value(name, operands, ty, &[("strata.invariant", unit)])
-}
-
-/// `load()` where every `(index, bound, step)` has `index < bound`, else zero; a check is only
-/// emitted where `bound` is not a multiple of the panel `step` (padding exists).
-fn guarded<const N: usize>(
-    e: &mut Emit,
-    elem: Type,
-    checks: [(Value, i64, i64); N],
-    load: impl FnOnce(&mut Emit) -> Value,
-) -> Value {
-    let mut cond: Option<Value> = None;
-    for (i, bound, step) in checks {
-        if bound % step != 0 {
-            let bv = e.index(bound);
-            let c = e.less(i, bv);
-            cond = Some(match cond {
-                Some(prev) => e.value("arith.andi", &[prev, c], e.ctx.integer_type(1)),
-                None => c,
-            });
-        }
     }
-    match cond {
-        Some(c) => e.select_if(c, elem, load, |e| zero(e, elem)),
-        None => load(e),
+
+    /// Panels of B: columns past N and steps past K are zeros.
+    pub fn pack_b(&self, e: &mut Emit, load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value) {
+        let (s, elem, b_pack) = (self.shape, self.elem, self.b_pack.0);
+        let (nb, kq) = (self.nb, self.kq);
+        once(e, self.b_pack.1, |e| {
+            e.parallel(&[s.batch, nb, kq, UNROLL], |e, ivs| {
+                let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+                let kk = {
+                    let base = e.affine(q, UNROLL, 0);
+                    e.add(base, u)
+                };
+                e.for_each(NR, |e, c| {
+                    let j = {
+                        let base = e.affine(p, NR, 0);
+                        e.add(base, c)
+                    };
+                    let v = guarded(e, elem, [(j, s.n, NR), (kk, s.k, UNROLL)], |e| load_b(e, [b, kk, j]));
+                    e.store(v, b_pack, &[b, p, q, u, c]);
+                });
+            });
+        });
+    }
+
+    /// For a caller writing B's panels itself: zeros where the panels pad N and K (nothing
+    /// when they do not), then `store(v, [b, kk, j])` puts element (kk, j) of batch b.
+    pub fn clear_b_padding(&self, e: &mut Emit) {
+        let s = self.shape;
+        if s.n % NR == 0 && s.k % UNROLL == 0 {
+            return;
+        }
+        let b_pack = self.b_pack.0;
+        let z = zero(e, self.elem);
+        e.parallel(&[s.batch, self.nb, self.kq, UNROLL, NR], |e, ivs| e.store(z, b_pack, ivs));
+    }
+
+    /// Stores `v` as element (kk, j) of batch `b` of B, in its panel.
+    pub fn store_b(&self, e: &mut Emit, v: Value, [b, kk, j]: [Value; 3]) {
+        let (nr, u) = (e.index(NR), e.index(UNROLL));
+        let (p, c) = (e.div(j, nr), e.rem(j, nr));
+        let (q, r) = (e.div(kk, u), e.rem(kk, u));
+        e.store(v, self.b_pack.0, &[b, p, q, r, c]);
+    }
+
+    /// C = A · B into the padded result.
+    pub fn compute(&self, e: &mut Emit) {
+        let (s, elem) = (self.shape, self.elem);
+        let (mb, nb, kq) = (self.mb, self.nb, self.kq);
+        let (a_pack, b_pack, c_pad) = (self.a_pack.0, self.b_pack.0, self.c_pad);
+        let kb = (kq * UNROLL + KC - 1) / KC;
+        let vt = e.ctx.vector_type(vec![LANES], elem);
+        // The padded result starts at zero; tiles accumulate into it block by block of k.
+        let z = zero(e, elem);
+        let zv = e.value("vector.broadcast", &[z], vt);
+        e.parallel(&[s.batch, mb * MR], |e, ivs| {
+            e.for_each(nb * NR / LANES, |e, c| {
+                let col = e.affine(c, LANES, 0);
+                e.b().op("vector.store", &[zv, c_pad, ivs[0], ivs[1], col], &[], &[]);
+            });
+        });
+        // Goto's loop order: for each block of KC steps and each block of MC rows (their A
+        // panels stay in L2), the threads take B panels (each KC × NR in L1) and run the
+        // micro-kernel down the row panels of the block.
+        let panels_per_block = MC / MR;
+        let mcb = (mb + panels_per_block - 1) / panels_per_block;
+        e.for_each(kb, |e, kblock| {
+            // In units of UNROLL steps.
+            let k0 = e.affine(kblock, KC / UNROLL, 0);
+            let k_end = e.affine(kblock, KC / UNROLL, KC / UNROLL);
+            let kmax = e.index(kq);
+            let k1 = e.min(k_end, kmax);
+            e.for_each(mcb, |e, mblock| {
+                let p0 = e.affine(mblock, panels_per_block, 0);
+                let p_end = e.affine(mblock, panels_per_block, panels_per_block);
+                let pmax = e.index(mb);
+                let p1 = e.min(p_end, pmax);
+                e.parallel(&[s.batch, nb], |e, ivs| {
+                    let (b, p) = (ivs[0], ivs[1]);
+                    let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
+                    e.for_range(p0, p1, &[], |e, panel, _| {
+                        micro_tile(e, vt, elem, [a_pack, b_pack, c_pad], [b, p, panel], &cols, k0, k1);
+                        Vec::new()
+                    });
+                });
+            });
+        });
+    }
+
+    /// The valid part of the result, through `finish`.
+    pub fn finish(&self, e: &mut Emit, finish: impl FnOnce(&mut Emit, Value, [Value; 3])) {
+        let (s, c_pad) = (self.shape, self.c_pad);
+        e.parallel(&[s.batch, s.m, s.n], |e, ivs| {
+            let acc = e.load(c_pad, ivs);
+            finish(e, acc, [ivs[0], ivs[1], ivs[2]]);
+        });
     }
 }
 
@@ -311,4 +343,36 @@ pub fn constant_cache_name(e: &Emit, operand: Value, op: strata_ir::OpId, what: 
     }
     let name = ir.op(func).attr(e.ctx.ident("sym_name")).and_then(|a| e.ctx.attr_as_str(a))?;
     Some(format!("{name}_{what}{}", op.index()))
+}
+
+/// A load from a packed panel, marked `strata.invariant`: nothing writes the panels while the
+/// micro-kernel runs, so a code generator may move the load to its use.
+fn invariant_load(e: &mut Emit, name: &str, operands: &[Value], ty: Type) -> Value {
+    let unit = e.ctx.intern_attr(strata_ir::AttrKind::Unit);
+    e.b().value(name, operands, ty, &[("strata.invariant", unit)])
+}
+
+/// `load()` where every `(index, bound, step)` has `index < bound`, else zero; a check is only
+/// emitted where `bound` is not a multiple of the panel `step` (padding exists).
+fn guarded<const N: usize>(
+    e: &mut Emit,
+    elem: Type,
+    checks: [(Value, i64, i64); N],
+    load: impl FnOnce(&mut Emit) -> Value,
+) -> Value {
+    let mut cond: Option<Value> = None;
+    for (i, bound, step) in checks {
+        if bound % step != 0 {
+            let bv = e.index(bound);
+            let c = e.less(i, bv);
+            cond = Some(match cond {
+                Some(prev) => e.value("arith.andi", &[prev, c], e.ctx.integer_type(1)),
+                None => c,
+            });
+        }
+    }
+    match cond {
+        Some(c) => e.select_if(c, elem, load, |e| zero(e, elem)),
+        None => load(e),
+    }
 }
