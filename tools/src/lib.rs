@@ -7,3 +7,28 @@ pub mod opt;
 pub mod plugins;
 pub mod run;
 pub mod translate;
+
+/// The common frame of a command-line tool: parse `args` (clap prints help and usage errors),
+/// register the dialects, run `body`, and turn its error into a message on stderr and exit
+/// status 1.
+pub fn run_cli<A: clap::Parser>(
+    args: impl IntoIterator<Item = String>,
+    body: impl FnOnce(&strata_ir::Context, &A) -> Result<(), String>,
+) -> std::process::ExitCode {
+    let args = match A::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS };
+        }
+    };
+    let mut ctx = strata_ir::Context::new();
+    strata_dialects::register_all(&mut ctx);
+    match body(&ctx, &args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{}", message.trim_end());
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -81,25 +81,7 @@ pub struct RunArgs {
 
 /// Runs `strata-run` with `args` (the first is the program name).
 pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
-    let args = match RunArgs::try_parse_from(args) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
-        }
-    };
-    let mut ctx = Context::new();
-    strata_dialects::register_all(&mut ctx);
-    match run(&ctx, &args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprint!("{message}");
-            if !message.ends_with('\n') {
-                eprintln!();
-            }
-            ExitCode::FAILURE
-        }
-    }
+    crate::run_cli(args, run)
 }
 
 fn find_entry(ctx: &Context, ir: &Ir, root: OpId, name: &str) -> Result<OpId, String> {

@@ -46,22 +46,7 @@ pub struct TranslateArgs {
 
 /// Runs `strata-translate` with `args` (the first is the program name).
 pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
-    let args = match TranslateArgs::try_parse_from(args) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
-        }
-    };
-    let mut ctx = Context::new();
-    strata_dialects::register_all(&mut ctx);
-    match translate(&ctx, &args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{}", message.trim_end());
-            ExitCode::FAILURE
-        }
-    }
+    crate::run_cli(args, translate)
 }
 
 fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {

@@ -172,20 +172,6 @@ fn bytes_of(p: &Param) -> usize {
     }
 }
 
-fn to_raw(t: &Tensor, elem: Elem) -> Vec<u8> {
-    let mut out = Vec::with_capacity(t.data.len() * elem.bytes());
-    for v in &t.data {
-        match elem {
-            Elem::F32 => out.extend((*v as f32).to_le_bytes()),
-            Elem::F64 => out.extend(v.to_le_bytes()),
-            Elem::F16 => out.extend(half::f16::from_f64(*v).to_le_bytes()),
-            Elem::BF16 => out.extend(half::bf16::from_f64(*v).to_le_bytes()),
-            Elem::Int(_) => out.extend(&(*v as i64).to_le_bytes()[..elem.bytes()]),
-        }
-    }
-    out
-}
-
 fn from_raw(bytes: &[u8], shape: Vec<usize>, elem: Elem) -> Tensor {
     let w = elem.bytes();
     let data = bytes
@@ -294,7 +280,8 @@ impl Program {
                 return Err(fail(name, format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
             }
             let path = self.dir.0.join(format!("in{i}.raw"));
-            std::fs::write(&path, to_raw(t, p.elem())).map_err(|e| fail(name, e.to_string()))?;
+            std::fs::write(&path, super::translate::encode(&t.data, p.elem()))
+                .map_err(|e| fail(name, e.to_string()))?;
             files.push(path);
         }
         for i in 0..self.entry.results.len() {

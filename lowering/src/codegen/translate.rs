@@ -509,7 +509,7 @@ fn quietly<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Little-endian bytes of `values` stored as `elem`.
-fn encode(values: &[f64], elem: Elem) -> Vec<u8> {
+pub(crate) fn encode(values: &[f64], elem: Elem) -> Vec<u8> {
     let mut out = Vec::with_capacity(values.len() * elem.bytes());
     for v in values {
         match elem {
