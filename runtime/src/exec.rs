@@ -28,39 +28,6 @@ pub struct MemRef {
     pub offset: usize,
 }
 
-fn encode(elem: Elem, v: f64, out: &mut [u8]) {
-    match elem {
-        Elem::F64 => out.copy_from_slice(&v.to_le_bytes()),
-        Elem::F32 => out.copy_from_slice(&(v as f32).to_le_bytes()),
-        Elem::F16 => out.copy_from_slice(&half::f16::from_f64(v).to_le_bytes()),
-        Elem::BF16 => out.copy_from_slice(&half::bf16::from_f64(v).to_le_bytes()),
-        Elem::Int(_) => {
-            let i = v as i64;
-            out.copy_from_slice(&i.to_le_bytes()[..out.len()]);
-        }
-    }
-}
-
-fn decode_elem(elem: Elem, b: &[u8]) -> f64 {
-    match elem {
-        Elem::F64 => f64::from_le_bytes(b.try_into().unwrap()),
-        Elem::F32 => f32::from_le_bytes(b.try_into().unwrap()) as f64,
-        Elem::F16 => half::f16::from_le_bytes(b.try_into().unwrap()).to_f64(),
-        Elem::BF16 => half::bf16::from_le_bytes(b.try_into().unwrap()).to_f64(),
-        Elem::Int(w) => {
-            let mut full = [0u8; 8];
-            full[..b.len()].copy_from_slice(b);
-            let shift = 64 - 8 * b.len() as u32;
-            // Sign-extend from the stored width (i1 is stored as one byte: 0 or 1).
-            if w == 1 {
-                f64::from(b[0] & 1)
-            } else {
-                ((i64::from_le_bytes(full) << shift) >> shift) as f64
-            }
-        }
-    }
-}
-
 impl MemRef {
     /// A new buffer, poisoned.
     pub fn alloc(shape: &[usize], elem: Elem) -> MemRef {
@@ -88,13 +55,13 @@ impl MemRef {
     pub fn load(&self, index: &[usize]) -> Result<f64, String> {
         let at = self.at(index)?;
         let b = self.bytes.borrow();
-        Ok(decode_elem(self.elem, &b[at..at + self.elem.bytes()]))
+        Ok(self.elem.read(&b[at..at + self.elem.bytes()]))
     }
 
     pub fn store(&self, index: &[usize], v: f64) -> Result<(), String> {
         let at = self.at(index)?;
         let w = self.elem.bytes();
-        encode(self.elem, v, &mut self.bytes.borrow_mut()[at..at + w]);
+        self.elem.write(v, &mut self.bytes.borrow_mut()[at..at + w]);
         Ok(())
     }
 
@@ -104,7 +71,7 @@ impl MemRef {
             let mut b = m.bytes.borrow_mut();
             let w = t.elem.bytes();
             for (i, v) in t.data.iter().enumerate() {
-                encode(t.elem, *v, &mut b[i * w..(i + 1) * w]);
+                t.elem.write(*v, &mut b[i * w..(i + 1) * w]);
             }
         }
         m

@@ -44,6 +44,58 @@ impl Elem {
         }
     }
 
+    /// Writes `v` in this type's little-endian encoding into `out` (`self.bytes()` long; `i1`
+    /// is one byte, 0 or 1): the layout of buffers in the interpreter, in compiled code and in
+    /// raw files.
+    pub fn write(self, v: f64, out: &mut [u8]) {
+        match self {
+            Elem::F64 => out.copy_from_slice(&v.to_le_bytes()),
+            Elem::F32 => out.copy_from_slice(&(v as f32).to_le_bytes()),
+            Elem::F16 => out.copy_from_slice(&half::f16::from_f64(v).to_le_bytes()),
+            Elem::BF16 => out.copy_from_slice(&half::bf16::from_f64(v).to_le_bytes()),
+            Elem::Int(_) => {
+                let i = v as i64;
+                out.copy_from_slice(&i.to_le_bytes()[..out.len()]);
+            }
+        }
+    }
+
+    /// The value [`Elem::write`] stored in `b`.
+    pub fn read(self, b: &[u8]) -> f64 {
+        match self {
+            Elem::F64 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+            Elem::F32 => f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64,
+            Elem::F16 => half::f16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
+            Elem::BF16 => half::bf16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
+            Elem::Int(w) => {
+                let mut full = [0u8; 8];
+                full[..b.len()].copy_from_slice(b);
+                let shift = 64 - 8 * b.len() as u32;
+                // Sign-extend from the stored width (i1 is stored as one byte: 0 or 1).
+                if w == 1 {
+                    f64::from(b[0] & 1)
+                } else {
+                    ((i64::from_le_bytes(full) << shift) >> shift) as f64
+                }
+            }
+        }
+    }
+
+    /// `values` written one after another.
+    pub fn encode(self, values: &[f64]) -> Vec<u8> {
+        let w = self.bytes();
+        let mut out = vec![0u8; values.len() * w];
+        for (v, slot) in values.iter().zip(out.chunks_exact_mut(w)) {
+            self.write(*v, slot);
+        }
+        out
+    }
+
+    /// The values of `bytes`, written by [`Elem::encode`].
+    pub fn decode(self, bytes: &[u8]) -> Vec<f64> {
+        bytes.chunks_exact(self.bytes()).map(|b| self.read(b)).collect()
+    }
+
     pub fn bytes(self) -> usize {
         match self {
             Elem::F64 | Elem::Int(64) => 8,

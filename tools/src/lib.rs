@@ -32,3 +32,25 @@ pub fn run_cli<A: clap::Parser>(
         }
     }
 }
+
+/// `file` read, parsed and verified, with a renderer for diagnostics on it; errors rendered.
+pub fn load_module(
+    ctx: &strata_ir::Context,
+    file: &str,
+) -> Result<(strata_ir::Module, strata_ir::DiagnosticRenderer), String> {
+    let src = std::fs::read_to_string(file).map_err(|e| format!("error: {file}: {e}"))?;
+    let mut renderer = strata_ir::DiagnosticRenderer::new();
+    renderer.add_source(file, &src);
+    let m = strata_ir::parse_source(ctx, file, &src, &strata_ir::ParseOptions::default())
+        .and_then(|m| strata_ir::verify(ctx, &m.ir, m.root).map(|_| m))
+        .map_err(|d| renderer.render(ctx, &d))?;
+    Ok((m, renderer))
+}
+
+/// Every pass of the project: the standard ones and the lowerings.
+pub fn pass_registry() -> strata_ir::pass::PassRegistry {
+    let mut registry = strata_ir::pass::PassRegistry::new();
+    strata_passes::register_all(&mut registry);
+    strata_lowering::register_all(&mut registry);
+    registry
+}

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clap::Parser;
-use strata_ir::pass::{PassEvent, PassInstrumentation, PassManager, PassRegistry};
-use strata_ir::{parse_source, verify, Context, DiagnosticRenderer, Ir, OpId, ParseOptions};
+use strata_ir::pass::{PassEvent, PassInstrumentation, PassManager};
+use strata_ir::{Context, Ir, OpId};
 use strata_lowering::codegen::driver::{Program, Toolchain};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::object::emit_object;
@@ -288,22 +288,7 @@ fn execute(
             call.invoke().map_err(compile_err)?;
             let outputs = call.results().map_err(compile_err)?;
             let timing = match args.benchmark {
-                Some(n) => {
-                    let n = n.max(1);
-                    let mut times = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        let t = Instant::now();
-                        call.invoke().map_err(compile_err)?;
-                        times.push(t.elapsed().as_secs_f64() * 1e3);
-                    }
-                    times.sort_by(f64::total_cmp);
-                    Some(format!(
-                        "median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs",
-                        times[n / 2],
-                        times[0],
-                        times[n - 1]
-                    ))
-                }
+                Some(n) => Some(timings(n, || call.invoke().map_err(compile_err))?),
                 None => None,
             };
             Ok((outputs, timing))
@@ -321,14 +306,22 @@ fn execute(
     }
 }
 
+/// Times `n` calls of `call` (at least one): "median …, min …, max … over n runs".
+fn timings(n: usize, mut call: impl FnMut() -> Result<(), String>) -> Result<String, String> {
+    let n = n.max(1);
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        call()?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(format!("median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs", times[n / 2], times[0], times[n - 1]))
+}
+
 fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     let executor = Executor::parse(&args.target)?;
-    let src = std::fs::read_to_string(&args.file).map_err(|e| format!("error: {}: {e}", args.file))?;
-    let mut renderer = DiagnosticRenderer::new();
-    renderer.add_source(&args.file, &src);
-    let mut m = parse_source(ctx, &args.file, &src, &ParseOptions::default())
-        .and_then(|m| verify(ctx, &m.ir, m.root).map(|_| m))
-        .map_err(|d| renderer.render(ctx, &d))?;
+    let (mut m, renderer) = crate::load_module(ctx, &args.file)?;
     let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("error: {}: {e}", dir.display()))?;
@@ -342,9 +335,7 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         })
     };
     if let Some(pipeline) = args.pass_pipeline.as_deref().or(executor.default_pipeline()) {
-        let mut registry = PassRegistry::new();
-        strata_passes::register_all(&mut registry);
-        strata_lowering::register_all(&mut registry);
+        let registry = crate::pass_registry();
         let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
         let mut pm = PassManager::new(root);
         let validation = if args.verify_each_pass {
@@ -401,21 +392,8 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     if let Some(t) = timing {
         println!("benchmark ({}): {t}", args.target);
     } else if let Some(n) = args.benchmark {
-        let n = n.max(1);
         interpret(&m.ir, entry)?;
-        let mut times: Vec<f64> = Vec::with_capacity(n);
-        for _ in 0..n {
-            let t = Instant::now();
-            interpret(&m.ir, entry)?;
-            times.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "benchmark: median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs",
-            times[n / 2],
-            times[0],
-            times[n - 1]
-        );
+        println!("benchmark: {}", timings(n, || interpret(&m.ir, entry).map(|_| ()))?);
     }
     Ok(())
 }

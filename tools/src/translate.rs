@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use strata_ir::pass::{PassManager, PassRegistry};
-use strata_ir::{parse_source, verify, Context, DiagnosticRenderer, ParseOptions};
+use strata_ir::pass::PassManager;
+use strata_ir::Context;
 use strata_lowering::codegen::object::emit_object;
 use strata_lowering::codegen::{default_pipeline, Target};
 
@@ -56,16 +56,9 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
         }
         Some(t) => t,
     };
-    let src = std::fs::read_to_string(&args.file).map_err(|e| format!("error: {}: {e}", args.file))?;
-    let mut renderer = DiagnosticRenderer::new();
-    renderer.add_source(&args.file, &src);
-    let mut m = parse_source(ctx, &args.file, &src, &ParseOptions::default())
-        .and_then(|m| verify(ctx, &m.ir, m.root).map(|_| m))
-        .map_err(|d| renderer.render(ctx, &d))?;
+    let (mut m, renderer) = crate::load_module(ctx, &args.file)?;
     let pipeline = args.pass_pipeline.as_deref().unwrap_or(default_pipeline(target));
-    let mut registry = PassRegistry::new();
-    strata_passes::register_all(&mut registry);
-    strata_lowering::register_all(&mut registry);
+    let registry = crate::pass_registry();
     let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
     PassManager::new(root).run(ctx, &mut m.ir, m.root).map_err(|f| renderer.render(ctx, &f.diagnostic))?;
     let name = args.output.file_stem().and_then(|s| s.to_str()).unwrap_or("module").to_string();

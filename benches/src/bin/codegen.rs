@@ -239,12 +239,16 @@ fn conv(ctx: &Context, runs: usize) {
         for (i, (c, k, h, s)) in RESNET18_3X3.iter().enumerate() {
             let text = conv_ir(*c, *k, *h, *s, None);
             let chosen = lower(ctx, &text, default_pipeline(Target::Host));
-            let printed = strata_ir::print_module(ctx, &chosen, &Default::default());
+            // What egraph-opt picked, read off the graph it writes.
+            let choice = egraph_choice(ctx, &text);
             let algorithm = ["winograd_f4x3", "winograd_f2x3", "im2col_gemm", "direct"]
                 .into_iter()
-                .find(|a| printed.contains(&format!("\"{a}\"")) || egraph_choice(ctx, &text).contains(a))
+                .find(|a| choice.contains(&format!("\"{a}\"")))
                 .unwrap_or("?");
-            let layout = egraph_layout(ctx, &text);
+            let layout = ["NCHW8c", "NCHW4c", "NHWC"]
+                .into_iter()
+                .find(|l| choice.contains(&format!("\"{l}\"")))
+                .unwrap_or("NCHW");
             let x = random(&[1, *c as usize, *h as usize, *h as usize], 5);
             let ms = time_jit(ctx, &chosen, "conv", std::slice::from_ref(&x), threads, runs);
             let direct = lower(
@@ -272,11 +276,6 @@ fn conv(ctx: &Context, runs: usize) {
 fn egraph_choice(ctx: &Context, text: &str) -> String {
     let m = lower(ctx, text, "builtin.module(func.func(egraph-opt{target=x86-64}))");
     strata_ir::print_module(ctx, &m, &Default::default())
-}
-
-fn egraph_layout(ctx: &Context, text: &str) -> String {
-    let printed = egraph_choice(ctx, text);
-    ["NCHW8c", "NCHW4c", "NHWC"].into_iter().find(|l| printed.contains(&format!("\"{l}\""))).unwrap_or("NCHW").into()
 }
 
 fn compile(ctx: &Context, runs: usize) {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use strata_runtime::tensor::{Elem, Tensor};
+use strata_runtime::tensor::Tensor;
 
 use super::abi::{EntrySignature, Param};
 use super::object::ObjectArtifacts;
@@ -100,7 +100,7 @@ static int by_value(const void *a, const void *b) {
         let bytes = bytes_of(p);
         match p {
             Param::MemRef { shape, .. } => {
-                let strides = contiguous(shape);
+                let strides = Tensor::strides(shape);
                 let rank = shape.len();
                 let dims =
                     if rank == 0 { String::new() } else { format!(", {{{}}}, {{{}}}", join(shape), join(&strides)) };
@@ -157,40 +157,11 @@ fn join(xs: &[usize]) -> String {
     xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-fn contiguous(shape: &[usize]) -> Vec<usize> {
-    let mut s = vec![1; shape.len()];
-    for d in (0..shape.len().saturating_sub(1)).rev() {
-        s[d] = s[d + 1] * shape[d + 1];
-    }
-    s
-}
-
 fn bytes_of(p: &Param) -> usize {
     match p {
         Param::MemRef { shape, elem } => shape.iter().product::<usize>() * elem.bytes(),
         Param::Scalar(e) => e.bytes(),
     }
-}
-
-fn from_raw(bytes: &[u8], shape: Vec<usize>, elem: Elem) -> Tensor {
-    let w = elem.bytes();
-    let data = bytes
-        .chunks_exact(w)
-        .map(|b| match elem {
-            Elem::F32 => f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes"))),
-            Elem::F64 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
-            Elem::F16 => half::f16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
-            Elem::BF16 => half::bf16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
-            Elem::Int(1) => f64::from(b[0] & 1),
-            Elem::Int(bits) => {
-                let mut full = [0u8; 8];
-                full[..w].copy_from_slice(b);
-                let shift = 64 - bits.min(64);
-                ((i64::from_le_bytes(full) << shift) >> shift) as f64
-            }
-        })
-        .collect();
-    Tensor { shape, elem, data }
 }
 
 /// A scratch directory, removed on drop unless `STRATA_KEEP_TEMP` is set (to profile or debug
@@ -280,8 +251,7 @@ impl Program {
                 return Err(fail(name, format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
             }
             let path = self.dir.0.join(format!("in{i}.raw"));
-            std::fs::write(&path, super::translate::encode(&t.data, p.elem()))
-                .map_err(|e| fail(name, e.to_string()))?;
+            std::fs::write(&path, p.elem().encode(&t.data)).map_err(|e| fail(name, e.to_string()))?;
             files.push(path);
         }
         for i in 0..self.entry.results.len() {
@@ -316,7 +286,7 @@ impl Program {
                 Param::MemRef { shape, .. } => shape.clone(),
                 Param::Scalar(_) => Vec::new(),
             };
-            results.push(from_raw(&bytes, shape, p.elem()));
+            results.push(Tensor { shape, elem: p.elem(), data: p.elem().decode(&bytes) });
         }
         let timing = repeat.map(|_| String::from_utf8_lossy(&out.stdout).trim().to_string());
         Ok((results, timing))

@@ -72,7 +72,7 @@ impl Buffer {
         let p = b.aligned() as i64;
         b.descriptor = vec![p, p, 0];
         b.descriptor.extend(shape.iter().map(|d| *d as i64));
-        b.descriptor.extend(strides(shape).into_iter().map(|s| s as i64));
+        b.descriptor.extend(Tensor::strides(shape).into_iter().map(|s| s as i64));
         b
     }
 
@@ -80,54 +80,6 @@ impl Buffer {
         let p = self.storage.as_mut_ptr() as *mut u8;
         // SAFETY: at most 63 bytes into a buffer with 64 spare bytes.
         unsafe { p.add(p.align_offset(64)) }
-    }
-}
-
-fn strides(shape: &[usize]) -> Vec<usize> {
-    let mut s = vec![1; shape.len()];
-    for d in (0..shape.len().saturating_sub(1)).rev() {
-        s[d] = s[d + 1] * shape[d + 1];
-    }
-    s
-}
-
-/// Writes `x` as `elem` at `p`.
-///
-/// # Safety
-/// `p` must be valid for `elem.bytes()` bytes.
-unsafe fn store(p: *mut u8, elem: Elem, x: f64) {
-    // SAFETY: the caller's contract; unaligned writes.
-    unsafe {
-        match elem {
-            Elem::F32 => (p as *mut f32).write_unaligned(x as f32),
-            Elem::F64 => (p as *mut f64).write_unaligned(x),
-            Elem::F16 => (p as *mut u16).write_unaligned(half::f16::from_f64(x).to_bits()),
-            Elem::BF16 => (p as *mut u16).write_unaligned(half::bf16::from_f64(x).to_bits()),
-            Elem::Int(_) => std::ptr::copy_nonoverlapping((x as i64).to_le_bytes().as_ptr(), p, elem.bytes()),
-        }
-    }
-}
-
-/// Reads an `elem` at `p`.
-///
-/// # Safety
-/// `p` must be valid for `elem.bytes()` bytes.
-unsafe fn load(p: *const u8, elem: Elem) -> f64 {
-    // SAFETY: the caller's contract; unaligned reads.
-    unsafe {
-        match elem {
-            Elem::F32 => f64::from((p as *const f32).read_unaligned()),
-            Elem::F64 => (p as *const f64).read_unaligned(),
-            Elem::F16 => half::f16::from_bits((p as *const u16).read_unaligned()).to_f64(),
-            Elem::BF16 => half::bf16::from_bits((p as *const u16).read_unaligned()).to_f64(),
-            Elem::Int(1) => f64::from(*p & 1),
-            Elem::Int(w) => {
-                let mut b = [0u8; 8];
-                std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), elem.bytes());
-                let shift = 64 - w.min(64);
-                ((i64::from_le_bytes(b) << shift) >> shift) as f64
-            }
-        }
     }
 }
 
@@ -201,11 +153,9 @@ impl Jit {
                 return Err(fail(format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
             }
             let mut b = Buffer::new(&shape, p.elem());
-            let at = b.aligned();
-            for (k, x) in t.data.iter().enumerate() {
-                // SAFETY: k < the element count the buffer was sized for.
-                unsafe { store(at.add(k * p.elem().bytes()), p.elem(), *x) };
-            }
+            let bytes = p.elem().encode(&t.data);
+            // SAFETY: the buffer was sized for this shape and element type.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), b.aligned(), bytes.len()) };
             args.push(b);
         }
         let results = sig
@@ -288,8 +238,8 @@ impl Call<'_> {
             };
             let n: usize = shape.iter().product();
             // SAFETY: the callee filled the descriptor with a buffer of this shape.
-            let data = (0..n).map(|k| unsafe { load(at.add(k * elem.bytes()), elem) }).collect();
-            out.push(Tensor { shape, elem, data });
+            let bytes = unsafe { std::slice::from_raw_parts(at, n * elem.bytes()) };
+            out.push(Tensor { shape, elem, data: elem.decode(bytes) });
         }
         Ok(out)
     }

@@ -90,7 +90,6 @@ struct Shared<'a, M: Module> {
     /// Parallel loops waiting to be outlined: their function, the op and what they capture.
     outlines: Vec<(FuncId, OpId, Vec<Value>)>,
     asm: String,
-    constants: usize,
 }
 
 fn err(ctx: &Context, ir: &Ir, function: &str, op: OpId, message: impl Into<String>) -> CodegenError {
@@ -187,7 +186,6 @@ pub fn compile_module<M: Module>(
         imports: FxHashMap::default(),
         outlines: Vec::new(),
         asm: String::new(),
-        constants: 0,
     };
     let mut bodies = Vec::new();
     for op in ir.collect_ops(root) {
@@ -272,7 +270,7 @@ impl<M: Module> Shared<'_, M> {
         let mut data = DataDescription::new();
         data.set_align(64);
         match o.attr(ctx.ident("initial_value")).and_then(|a| strata_runtime::interp::dense(ctx, a)) {
-            Some(t) => data.define(encode(&t.data, elem).into_boxed_slice()),
+            Some(t) => data.define(elem.encode(&t.data).into_boxed_slice()),
             None if self.options.poison => data.define(vec![0xFF; bytes.max(1)].into_boxed_slice()),
             None => data.define_zeroinit(bytes.max(1)),
         }
@@ -287,8 +285,7 @@ impl<M: Module> Shared<'_, M> {
     fn constant_data(&mut self, values: &[f64], elem: Elem) -> Result<DataId, CodegenError> {
         let mut data = DataDescription::new();
         data.set_align(64);
-        data.define(encode(values, elem).into_boxed_slice());
-        self.constants += 1;
+        data.define(elem.encode(values).into_boxed_slice());
         // Writable: a lowered program may reuse a constant's buffer, as the interpreter allows.
         let id = self.module.declare_anonymous_data(true, false).map_err(module_err)?;
         self.module.define_data(id, &data).map_err(module_err)?;
@@ -318,38 +315,38 @@ impl<M: Module> Shared<'_, M> {
         Ok(())
     }
 
-    fn function(&mut self, name: &str, id: FuncId, op: OpId) -> Result<(), CodegenError> {
-        let signature = self.module.declarations().get_function_decl(id).signature.clone();
+    /// Builds function `id` of `signature` with `body`, then compiles it (see [`Self::define`]).
+    /// `namespace` keeps the names of bodies, outlined loops and wrappers apart in listings.
+    fn build(
+        &mut self,
+        label: &str,
+        id: FuncId,
+        signature: Signature,
+        namespace: u32,
+        body: impl FnOnce(&mut Self, &mut FunctionBuilder) -> Result<(), CodegenError>,
+    ) -> Result<(), CodegenError> {
         let mut cl = ClContext::new();
         cl.func.signature = signature;
-        cl.func.name = UserFuncName::user(0, id.as_u32());
+        cl.func.name = UserFuncName::user(namespace, id.as_u32());
         let mut fctx = FunctionBuilderContext::new();
-        {
-            let b = FunctionBuilder::new(&mut cl.func, &mut fctx);
-            let mut t = Translator::new(self, b, name.to_string(), true);
-            t.body(op)?;
-            t.b.seal_all_blocks();
-            let config = t.s.module.target_config();
-            t.b.finalize(config);
-        }
-        self.define(name, id, &mut cl)
+        let mut b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+        body(self, &mut b)?;
+        b.seal_all_blocks();
+        b.finalize(self.module.target_config());
+        self.define(label, id, &mut cl)
+    }
+
+    fn function(&mut self, name: &str, id: FuncId, op: OpId) -> Result<(), CodegenError> {
+        let signature = self.module.declarations().get_function_decl(id).signature.clone();
+        self.build(name, id, signature, 0, |s, b| Translator::new(s, b, name.to_string(), true).body(op))
     }
 
     fn outlined(&mut self, name: &str, id: FuncId, par: OpId, captures: &[Value]) -> Result<(), CodegenError> {
-        let mut cl = ClContext::new();
         let ptr = self.ptr();
-        cl.func.signature = signature_of(self.module, &[ptr, types::I64, types::I64], &[]);
-        cl.func.name = UserFuncName::user(1, id.as_u32());
-        let mut fctx = FunctionBuilderContext::new();
-        {
-            let b = FunctionBuilder::new(&mut cl.func, &mut fctx);
-            let mut t = Translator::new(self, b, name.to_string(), false);
-            t.outlined_body(par, captures)?;
-            t.b.seal_all_blocks();
-            let config = t.s.module.target_config();
-            t.b.finalize(config);
-        }
-        self.define(name, id, &mut cl)
+        let signature = signature_of(self.module, &[ptr, types::I64, types::I64], &[]);
+        self.build(name, id, signature, 1, |s, b| {
+            Translator::new(s, b, name.to_string(), false).outlined_body(par, captures)
+        })
     }
 
     /// The exported wrapper: checks descriptors, calls the body, fills result descriptors.
@@ -366,12 +363,7 @@ impl<M: Module> Shared<'_, M> {
         let signature = signature_of(self.module, &params, &[types::I32]);
         let id = self.module.declare_function(&sig.name, Linkage::Export, &signature).map_err(module_err)?;
         let owned = owned_results(self.ctx, self.ir, op, sig.results.len());
-        let mut cl = ClContext::new();
-        cl.func.signature = signature;
-        cl.func.name = UserFuncName::user(2, id.as_u32());
-        let mut fctx = FunctionBuilderContext::new();
-        {
-            let mut b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+        self.build(&sig.name, id, signature, 2, |this, b| {
             let entry = b.create_block();
             b.append_block_params_for_function_params(entry);
             b.switch_to_block(entry);
@@ -409,7 +401,7 @@ impl<M: Module> Shared<'_, M> {
                 let bytes = b.ins().imul_imm_s(offset, elem.bytes() as i64);
                 call_args.push(b.ins().iadd(aligned, bytes));
             }
-            let f = self.module.declare_func_in_func(body, b.func);
+            let f = this.module.declare_func_in_func(body, b.func);
             let call = b.ins().call(f, &call_args);
             let results = b.inst_results(call).to_vec();
             for (i, p) in sig.results.iter().enumerate() {
@@ -438,10 +430,8 @@ impl<M: Module> Shared<'_, M> {
             }
             let zero = b.ins().iconst(types::I32, 0);
             b.ins().return_(&[zero]);
-            b.seal_all_blocks();
-            b.finalize(self.module.target_config());
-        }
-        self.define(&sig.name, id, &mut cl)?;
+            Ok(())
+        })?;
         Ok(id)
     }
 }
@@ -453,12 +443,7 @@ impl<M: Module> Shared<'_, M> {
         let signature = signature_of(self.module, &[ptr], &[types::I32]);
         let name = format!("_strata_packed_{}", sig.name);
         let id = self.module.declare_function(&name, Linkage::Export, &signature).map_err(module_err)?;
-        let mut cl = ClContext::new();
-        cl.func.signature = signature;
-        cl.func.name = UserFuncName::user(3, id.as_u32());
-        let mut fctx = FunctionBuilderContext::new();
-        {
-            let mut b = FunctionBuilder::new(&mut cl.func, &mut fctx);
+        self.build(&name, id, signature, 3, |this, b| {
             let entry = b.create_block();
             b.append_block_params_for_function_params(entry);
             b.switch_to_block(entry);
@@ -474,14 +459,12 @@ impl<M: Module> Shared<'_, M> {
                     _ => slot,
                 });
             }
-            let f = self.module.declare_func_in_func(typed, b.func);
+            let f = this.module.declare_func_in_func(typed, b.func);
             let call = b.ins().call(f, &args);
             let status = b.inst_results(call)[0];
             b.ins().return_(&[status]);
-            b.seal_all_blocks();
-            b.finalize(self.module.target_config());
-        }
-        self.define(&name, id, &mut cl)?;
+            Ok(())
+        })?;
         Ok(id)
     }
 }
@@ -505,21 +488,6 @@ fn quietly<T>(f: impl FnOnce() -> T) -> T {
     QUIET.with(|q| q.set(true));
     let out = f();
     QUIET.with(|q| q.set(false));
-    out
-}
-
-/// Little-endian bytes of `values` stored as `elem`.
-pub(crate) fn encode(values: &[f64], elem: Elem) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * elem.bytes());
-    for v in values {
-        match elem {
-            Elem::F32 => out.extend((*v as f32).to_le_bytes()),
-            Elem::F64 => out.extend(v.to_le_bytes()),
-            Elem::F16 => out.extend(half::f16::from_f64(*v).to_le_bytes()),
-            Elem::BF16 => out.extend(half::bf16::from_f64(*v).to_le_bytes()),
-            Elem::Int(_) => out.extend(&(*v as i64).to_le_bytes()[..elem.bytes()]),
-        }
-    }
     out
 }
 
@@ -547,9 +515,9 @@ fn owned_results(ctx: &Context, ir: &Ir, func: OpId, n: usize) -> Vec<bool> {
 type CaptureSlot = (u32, SmallVec<[ClType; 2]>);
 
 /// Translates one function body (or an outlined loop body) with a Cranelift builder.
-struct Translator<'s, 'a, 'f, M: Module> {
+struct Translator<'s, 'a, 'b, 'f, M: Module> {
     s: &'s mut Shared<'a, M>,
-    b: FunctionBuilder<'f>,
+    b: &'b mut FunctionBuilder<'f>,
     function: String,
     values: FxHashMap<Value, Parts>,
     /// Whether an `scf.parallel` here is handed to the thread pool (not inside one already).
@@ -559,8 +527,8 @@ struct Translator<'s, 'a, 'f, M: Module> {
     funcs: FxHashMap<FuncId, FuncRef>,
 }
 
-impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
-    fn new(s: &'s mut Shared<'a, M>, b: FunctionBuilder<'f>, function: String, outline: bool) -> Self {
+impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
+    fn new(s: &'s mut Shared<'a, M>, b: &'b mut FunctionBuilder<'f>, function: String, outline: bool) -> Self {
         Translator {
             s,
             b,
@@ -834,21 +802,16 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
     fn address(&mut self, op: OpId, memref: Value, indices: &[Value]) -> Result<(ClValue, i32), CodegenError> {
         let (shape, elem) = memref_of(self.s.ctx, self.s.ir.value_type(memref))
             .ok_or_else(|| self.err(op, "the memref must have a static shape and the identity layout"))?;
-        let mut stride = 1i64;
-        let mut strides = vec![0i64; shape.len()];
-        for d in (0..shape.len()).rev() {
-            strides[d] = stride;
-            stride *= shape[d] as i64;
-        }
+        let strides = strata_runtime::Tensor::strides(&shape);
         let mut constant = 0i64;
         let mut sum: Option<ClValue> = None;
         for (d, i) in indices.iter().enumerate() {
             if let Some(c) = crate::constant_index(self.s.ctx, self.s.ir, *i) {
-                constant += c * strides[d];
+                constant += c * strides[d] as i64;
                 continue;
             }
             let iv = self.one(*i);
-            let term = if strides[d] == 1 { iv } else { self.b.ins().imul_imm_s(iv, strides[d]) };
+            let term = if strides[d] == 1 { iv } else { self.b.ins().imul_imm_s(iv, strides[d] as i64) };
             sum = Some(match sum {
                 Some(s) => self.b.ins().iadd(s, term),
                 None => term,
@@ -1123,8 +1086,8 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         let ops = o.operands().to_vec();
         // Constants are rebuilt inside, so addresses still fold.
         let captures: Vec<Value> = self.captures(op).into_iter().filter(|v| !self.is_constant(*v)).collect();
-        let layout = self.capture_layout(op, &captures)?;
-        let size = layout.last().map_or(0, |(off, t)| off + t.iter().map(|t| t.bytes()).sum::<u32>()) + 32 * n as u32;
+        let (layout, dims_at) = self.capture_layout(op, &captures)?;
+        let size = dims_at as u32 + 32 * n as u32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size.max(8), 4));
         let ptr = self.s.ptr();
         let base = self.b.ins().stack_addr(ptr, slot, 0);
@@ -1136,7 +1099,6 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 at += self.b.func.dfg.value_type(p).bytes() as i32;
             }
         }
-        let dims_at = size as i32 - 32 * n as i32;
         let k = split_dims(self.s.ctx, self.s.ir, &ops, n);
         let mut total = self.b.ins().iconst(types::I64, 1);
         for d in 0..n {
@@ -1170,8 +1132,9 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         Ok(())
     }
 
-    /// Byte offsets (and machine types) of each capture in the block passed to the body.
-    fn capture_layout(&self, op: OpId, captures: &[Value]) -> Result<Vec<CaptureSlot>, CodegenError> {
+    /// Byte offsets (and machine types) of each capture in the block passed to the body, and
+    /// where the loop bounds follow them (lb, ub, step, trip count: 32 bytes a dimension).
+    fn capture_layout(&self, op: OpId, captures: &[Value]) -> Result<(Vec<CaptureSlot>, i32), CodegenError> {
         let mut at = 0u32;
         let mut out = Vec::new();
         for v in captures {
@@ -1181,7 +1144,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
             out.push((at, ts.clone()));
             at += ts.iter().map(|t| t.bytes()).sum::<u32>();
         }
-        Ok(out)
+        Ok((out, at.div_ceil(8) as i32 * 8))
     }
 
     /// The outlined body of a parallel nest: iterations `[lo, hi)` of its `k` leading dimensions
@@ -1196,7 +1159,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
         self.b.switch_to_block(entry);
         let params = self.b.block_params(entry).to_vec();
         let (base, lo, hi) = (params[0], params[1], params[2]);
-        let layout = self.capture_layout(op, captures)?;
+        let (layout, dims_at) = self.capture_layout(op, captures)?;
         // Read-only, but not `can_move`: movable loads are placed at their uses, which would
         // reload every capture inside the loops.
         let flags = MemFlagsData::trusted().with_readonly();
@@ -1219,8 +1182,6 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 }
             }
         }
-        let size = layout.last().map_or(0, |(off, t)| off + t.iter().map(|t| t.bytes()).sum::<u32>()) + 32 * n as u32;
-        let dims_at = size as i32 - 32 * n as i32;
         let dims: Vec<[ClValue; 4]> = (0..n)
             .map(|d| {
                 std::array::from_fn(|j| {
@@ -1283,10 +1244,10 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 "arith.maxnumf" | "arith.minnumf" => {
                     let cc = if name == "arith.maxnumf" { FloatCC::GreaterThan } else { FloatCC::LessThan };
                     // NaN-ignoring: take b unless a wins or b is NaN.
-                    let c = fcmp(&mut self.b, cc, a(0), a(1));
-                    let bnan = fcmp(&mut self.b, FloatCC::Unordered, a(1), a(1));
+                    let c = fcmp(self.b, cc, a(0), a(1));
+                    let bnan = fcmp(self.b, FloatCC::Unordered, a(1), a(1));
                     let c = self.b.ins().bor(c, bnan);
-                    select(&mut self.b, ty, c, a(0), a(1))
+                    select(self.b, ty, c, a(0), a(1))
                 }
                 "arith.addi" => self.b.ins().iadd(a(0), a(1)),
                 "arith.subi" => self.b.ins().isub(a(0), a(1)),
@@ -1294,7 +1255,7 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 "arith.divsi" | "arith.remsi" if !ty.is_vector() && divisor.is_some_and(|d| d.abs() >= 2) => {
                     // By a constant: multiply-high and shifts, pure, so loops can hoist it.
                     let d = divisor.unwrap_or(2);
-                    let q = super::divide::sdiv_by_constant(&mut self.b, a(0), d);
+                    let q = super::divide::sdiv_by_constant(self.b, a(0), d);
                     if name == "arith.divsi" {
                         q
                     } else {
@@ -1335,12 +1296,12 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 "arith.shrui" => self.b.ins().ushr(a(0), a(1)),
                 "arith.select" => {
                     let c = a(0);
-                    select(&mut self.b, ty, c, a(1), a(2))
+                    select(self.b, ty, c, a(1), a(2))
                 }
                 "arith.cmpf" => {
                     let (x, y) = (a(0), a(1));
                     match float_cc(pred()) {
-                        Some(cc) => fcmp(&mut self.b, cc, x, y),
+                        Some(cc) => fcmp(self.b, cc, x, y),
                         None => {
                             let c = self.b.ins().iconst(types::I8, i64::from(pred() == 15));
                             if ty.is_vector() {
@@ -1391,13 +1352,13 @@ impl<'s, 'a, 'f, M: Module> Translator<'s, 'a, 'f, M> {
                 "math.sqrt" => self.b.ins().sqrt(a(0)),
                 "math.rsqrt" => {
                     let s = self.b.ins().sqrt(a(0));
-                    let one = float_const(&mut self.b, ty, 1.0);
+                    let one = float_const(self.b, ty, 1.0);
                     self.b.ins().fdiv(one, s)
                 }
                 "math.absf" => self.b.ins().fabs(a(0)),
                 "math.exp" | "math.log" | "math.tanh" | "math.erf" if ty.lane_type() == types::F32 => {
                     let fma = self.s.fma;
-                    let mut m = F32Math { b: &mut self.b, ty, fma };
+                    let mut m = F32Math { b: self.b, ty, fma };
                     match name {
                         "math.exp" => m.exp(a(0)),
                         "math.log" => m.log(a(0)),

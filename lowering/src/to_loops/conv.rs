@@ -18,7 +18,7 @@ use strata_dialects::nn::shape::Conv2d;
 use strata_ir::{OpId, Type, Value};
 
 use super::emit::{physical, Emit};
-use super::gemm::{GemmShape, PackCache, PackedGemm};
+use super::gemm::{constant_cache_name, GemmShape, PackCache, PackedGemm};
 use super::ops::{epilogue_value, zero};
 
 /// One convolution to lower.
@@ -157,17 +157,11 @@ impl ConvLowering {
         )
     }
 
-    /// A name for static storage derived from constant weights (their packed panels), unique
-    /// in the module: `None` when the weights are not a constant.
-    fn weight_cache(&self, e: &Emit, what: &str) -> Option<String> {
-        super::gemm::constant_cache_name(e, self.w, self.op, what)
-    }
-
     /// The input with its padding made real: a zero border of the convolution's padding (and
     /// `extra` more rows and columns at the bottom and right, for tiles that overhang), in
     /// logical NCHW order whatever the layout, so packing and tile transforms read without
     /// bounds checks.
-    fn padded_input(&self, e: &mut Emit, extra: [i64; 2]) -> (Value, [i64; 4]) {
+    fn padded_input(&self, e: &mut Emit, extra: [i64; 2]) -> Value {
         let ([n, c, h, w], _, _) = self.shapes(e);
         let p = self.conv.padding;
         let shape = [n, c, h + p[0] + p[2] + extra[0], w + p[1] + p[3] + extra[1]];
@@ -178,7 +172,7 @@ impl ConvLowering {
             let v = self.input_or_zero(e, h, w, [ivs[0], ivs[1], iy, ix]);
             e.store(v, buf, ivs);
         });
-        (buf, shape)
+        buf
     }
 
     pub fn direct(&self, e: &mut Emit) -> Value {
@@ -313,9 +307,10 @@ impl ConvLowering {
         let ([n, _, _, _], [_, icg, kh, kw], [_, o, oh, ow]) = self.shapes(e);
         let (groups, per_group) = (c.groups, g.m);
         let elem = self.elem;
-        let (padded, _) = self.padded_input(e, [0, 0]);
+        let padded = self.padded_input(e, [0, 0]);
         let buf = e.alloc(&self.out, elem);
-        let pg = PackedGemm::new(e, g, elem, &PackCache { a: self.weight_cache(e, "weights"), b: None });
+        let pg =
+            PackedGemm::new(e, g, elem, &PackCache { a: constant_cache_name(e, self.w, self.op, "weights"), b: None });
         // A: the weights of each group, row oc, column (ic, ky, kx).
         pg.pack_a(
             e,
@@ -420,15 +415,20 @@ impl ConvLowering {
             (th * m + 2 - (h + c.padding[0] + c.padding[2])).max(0),
             (tw * m + 2 - (wd + c.padding[1] + c.padding[3])).max(0),
         ];
-        let (padded, _) = self.padded_input(e, extra);
+        let padded = self.padded_input(e, extra);
         // M[b, o, ty, tx, i, j] = Σ_c U[o, c, i, j] · V[b, c, ty, tx, i, j]: one GEMM per
         // (image, i, j), o × ch by ch × tiles. Packed, the input transform writes its tiles
         // straight into B's panels and the output transform reads the padded result, so neither
         // side needs a copy of its own.
         let g = GemmShape { batch: n * t * t, m: o, n: th * tw, k: ch };
-        let packed = g
-            .worth_packing(e, elem)
-            .then(|| PackedGemm::new(e, g, elem, &PackCache { a: self.weight_cache(e, "winograd_u"), b: None }));
+        let packed = g.worth_packing(e, elem).then(|| {
+            PackedGemm::new(
+                e,
+                g,
+                elem,
+                &PackCache { a: constant_cache_name(e, self.w, self.op, "winograd_u"), b: None },
+            )
+        });
         let v = match &packed {
             Some(pg) => {
                 pg.clear_b_padding(e);

@@ -113,46 +113,42 @@ impl PackedGemm {
         prelude: impl FnOnce(&mut Emit),
         load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
-        let (s, elem, a_pack) = (self.shape, self.elem, self.a_pack.0);
-        let (mb, kq) = (self.mb, self.kq);
-        once(e, self.a_pack.1, |e| {
-            prelude(e);
-            e.parallel(&[s.batch, mb, kq, UNROLL], |e, ivs| {
-                let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-                let kk = {
-                    let base = e.affine(q, UNROLL, 0);
-                    e.add(base, u)
-                };
-                e.for_each(MR, |e, r| {
-                    let i = {
-                        let base = e.affine(p, MR, 0);
-                        e.add(base, r)
-                    };
-                    let v = guarded(e, elem, [(i, s.m, MR), (kk, s.k, UNROLL)], |e| load_a(e, [b, i, kk]));
-                    e.store(v, a_pack, &[b, p, q, u, r]);
-                });
-            });
-        });
+        let s = self.shape;
+        self.pack(e, self.a_pack, [self.mb, MR, s.m], prelude, load_a);
     }
 
     /// Panels of B: columns past N and steps past K are zeros.
     pub fn pack_b(&self, e: &mut Emit, load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value) {
-        let (s, elem, b_pack) = (self.shape, self.elem, self.b_pack.0);
-        let (nb, kq) = (self.nb, self.kq);
-        once(e, self.b_pack.1, |e| {
-            e.parallel(&[s.batch, nb, kq, UNROLL], |e, ivs| {
+        let s = self.shape;
+        self.pack(e, self.b_pack, [self.nb, NR, s.n], |_| {}, |e, [b, j, kk]| load_b(e, [b, kk, j]));
+    }
+
+    /// Fills `panels` (`[batch][count][K / UNROLL][UNROLL][width]`) with `load([b, row, kk])`,
+    /// zero past `bound` rows and past K; once when the panels are cached.
+    fn pack(
+        &self,
+        e: &mut Emit,
+        (buffer, flag): (Value, Option<Value>),
+        [count, width, bound]: [i64; 3],
+        prelude: impl FnOnce(&mut Emit),
+        load: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
+    ) {
+        let (s, elem, kq) = (self.shape, self.elem, self.kq);
+        once(e, flag, |e| {
+            prelude(e);
+            e.parallel(&[s.batch, count, kq, UNROLL], |e, ivs| {
                 let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
                 let kk = {
                     let base = e.affine(q, UNROLL, 0);
                     e.add(base, u)
                 };
-                e.for_each(NR, |e, c| {
-                    let j = {
-                        let base = e.affine(p, NR, 0);
-                        e.add(base, c)
+                e.for_each(width, |e, r| {
+                    let row = {
+                        let base = e.affine(p, width, 0);
+                        e.add(base, r)
                     };
-                    let v = guarded(e, elem, [(j, s.n, NR), (kk, s.k, UNROLL)], |e| load_b(e, [b, kk, j]));
-                    e.store(v, b_pack, &[b, p, q, u, c]);
+                    let v = guarded(e, elem, [(row, bound, width), (kk, s.k, UNROLL)], |e| load(e, [b, row, kk]));
+                    e.store(v, buffer, &[b, p, q, u, r]);
                 });
             });
         });
