@@ -3,8 +3,9 @@
 //!
 //! A nest qualifies when its body is straight-line scalar code (`memref.load`/`store`,
 //! `arith`, `math`) whose loads and stores address the innermost dimension with the innermost
-//! induction variable itself (contiguous lanes) or not at all (the same value in every lane:
-//! loaded once and broadcast), and whose index arithmetic does not involve that variable.
+//! induction variable plus a lane-uniform offset (`iv`, `arith.addi %base, %iv`: contiguous
+//! lanes) or not at all (the same value in every lane: loaded once and broadcast), and whose
+//! other index arithmetic does not involve that variable.
 //! The vector loop covers `0 .. ub - ub % N`; the original loop, started there, does the rest
 //! (and disappears when nothing is left).
 //!
@@ -66,10 +67,26 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
     let iv = *ir.block(block).args().last()?;
     let body: Vec<OpId> = ir.block_ops(block).collect();
     let dep = dependents(ctx, ir, &body, iv);
+    // Indices that step by one with the lane: `iv` plus lane-uniform offsets. They may only
+    // be a load's or store's last index (in the vector loop they become its first lane's).
+    let mut contiguous = FxHashSet::default();
+    contiguous.insert(iv);
     for &inner in &body {
         let o = ir.op(inner);
         let name = ctx.ident_str(o.name());
         if !o.regions().is_empty() {
+            return None;
+        }
+        if name == "arith.addi" {
+            if let [a, b] = o.operands() {
+                let lane_and_uniform = |x: &Value, y: &Value| contiguous.contains(x) && !dep.contains(y);
+                if lane_and_uniform(a, b) || lane_and_uniform(b, a) {
+                    contiguous.insert(o.result(0));
+                    continue;
+                }
+            }
+        }
+        if name != "memref.load" && name != "memref.store" && o.operands().iter().any(|v| contiguous.contains(v)) {
             return None;
         }
         let indices: &[Value] = match name {
@@ -86,10 +103,10 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
             _ => return None,
         };
         let (last, rest) = indices.split_last()?;
-        if rest.iter().any(|v| dep.contains(v)) || (dep.contains(last) && *last != iv) {
+        if rest.iter().any(|v| dep.contains(v)) || (dep.contains(last) && !contiguous.contains(last)) {
             return None;
         }
-        if name == "memref.store" && *last != iv {
+        if name == "memref.store" && (!contiguous.contains(last) || contiguous.contains(&o.operands()[0])) {
             return None;
         }
     }
@@ -136,7 +153,9 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
     scalars.insert(old_args[n - 1], base);
     let mut vectors: FxHashMap<Value, Value> = FxHashMap::default();
     let body: Vec<OpId> = b.ir.block_ops(old_block).collect();
-    let lane_var = old_args[n - 1];
+    // Contiguous indices (see `qualifies`), which the uniform copies below turn into each
+    // vector's first lane.
+    let mut contiguous: FxHashSet<Value> = [old_args[n - 1]].into_iter().collect();
     for inner in body {
         let o = b.ir.op(inner).clone();
         let name = ctx.ident_str(o.name()).to_string();
@@ -145,7 +164,7 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
             "scf.yield" => {
                 b.op("scf.yield", &[], &[], &[]);
             }
-            "memref.load" if *o.operands().last().unwrap() == lane_var => {
+            "memref.load" if contiguous.contains(o.operands().last().unwrap()) => {
                 let idx: Vec<Value> = o.operands().iter().map(|v| map(v, &scalars)).collect();
                 let t = vector_of(ctx, b.ir.value_type(o.result(0)), width);
                 let v = b.value("vector.load", &idx, t, &[]);
@@ -187,6 +206,9 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
                 let types: Vec<Type> = o.results().iter().map(|r| b.ir.value_type(*r)).collect();
                 let attrs: Vec<(&str, strata_ir::Attribute)> =
                     o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
+                if o.operands().iter().any(|v| contiguous.contains(v)) {
+                    contiguous.extend(o.results().iter().copied());
+                }
                 let copy = b.op(&name, &operands, &types, &attrs);
                 for (r, c) in o.results().iter().zip(b.ir.op(copy).results().to_vec()) {
                     scalars.insert(*r, c);

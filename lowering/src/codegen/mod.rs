@@ -89,6 +89,10 @@ impl Target {
         set(&mut flags, "is_pic", if pic { "true" } else { "false" })?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
+        // Bodies returning more values than there are return registers (three memrefs) get a
+        // hidden return area. Only our own wrappers and calls reach them; the C entries
+        // return through out-parameters.
+        set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
         let shared = settings::Flags::new(flags);
         let native = || cranelift_native::builder().map_err(|e| CodegenError::Target(e.to_string()));
         let builder = match self {

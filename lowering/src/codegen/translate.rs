@@ -806,11 +806,10 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let mut constant = 0i64;
         let mut sum: Option<ClValue> = None;
         for (d, i) in indices.iter().enumerate() {
-            if let Some(c) = crate::constant_index(self.s.ctx, self.s.ir, *i) {
-                constant += c * strides[d] as i64;
-                continue;
-            }
-            let iv = self.one(*i);
+            let (i, c) = self.split_constant(*i);
+            constant = constant.wrapping_add(c.wrapping_mul(strides[d] as i64));
+            let Some(i) = i else { continue };
+            let iv = self.one(i);
             let term = if strides[d] == 1 { iv } else { self.b.ins().imul_imm_s(iv, strides[d] as i64) };
             sum = Some(match sum {
                 Some(s) => self.b.ins().iadd(s, term),
@@ -830,6 +829,34 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             Ok(off) => Ok((addr, off)),
             Err(_) => Ok((self.b.ins().iadd_imm_s(addr, constant * bytes), 0)),
         }
+    }
+
+    /// An index as `rest + constant` (`rest` absent when it is all constant), looking through
+    /// `arith.addi`/`arith.subi` of constants: the constant part of every index goes to the
+    /// load's immediate, so the rows of a tile (`panel · 4 + r`) share one address register.
+    fn split_constant(&self, v: Value) -> (Option<Value>, i64) {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        if let Some(c) = crate::constant_index(ctx, ir, v) {
+            return (None, c);
+        }
+        let ValueDef::Result { op, .. } = ir.value(v).def() else { return (Some(v), 0) };
+        let o = ir.op(op);
+        let (name, operands) = (ctx.ident_str(o.name()), o.operands());
+        let constant = |x: Value| crate::constant_index(ctx, ir, x);
+        let (rest, c) = match (name, operands) {
+            ("arith.addi", &[a, b]) => match (constant(a), constant(b)) {
+                (_, Some(c)) => (a, c),
+                (Some(c), _) => (b, c),
+                _ => return (Some(v), 0),
+            },
+            ("arith.subi", &[a, b]) => match constant(b) {
+                Some(c) => (a, c.wrapping_neg()),
+                None => return (Some(v), 0),
+            },
+            _ => return (Some(v), 0),
+        };
+        let (rest, inner) = self.split_constant(rest);
+        (rest, inner.wrapping_add(c))
     }
 
     /// Flags for a load: `strata.invariant` (memory not written while the enclosing parallel

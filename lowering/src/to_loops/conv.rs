@@ -4,21 +4,30 @@
 //!
 //! - direct: a parallel nest over the output, a reduction over (channel, ky, kx), padding as
 //!   a bounds check;
-//! - im2col + GEMM: the receptive fields are copied into a column matrix
-//!   `[N, G, C/G·KH·KW, OH·OW]` (zeros for padding), then a GEMM per group against the weight
-//!   seen as `[O, C/G·KH·KW]`, tiled (up to 4 channels × 8 pixels) with each tile's operands
-//!   packed k-major into stack scratch;
+//! - im2col + GEMM: with the packed GEMM (f32, big enough), one group is pixels × weights
+//!   (`pixel_gemm`): the input copied channels-last with its padding, A's rows the receptive
+//!   fields in (ky, kx, channel) order, B the weights, the result pixel × output channel;
+//!   several groups go weights × columns (`implicit_gemm`). Small or non-f32 cases build a
+//!   column matrix `[N, G, C/G·KH·KW, OH·OW]` and run a GEMM tiled up to 4 channels × 8
+//!   pixels with each tile's operands packed into stack scratch;
 //! - Winograd F(m×m, 3×3), m = 2 or 4 (Lavin & Gray): weights transformed `U = G g Gᵀ`, input
 //!   tiles `V = Bᵀ d B`, products summed over channels `M = Σ U ⊙ V`, outputs `Y = Aᵀ M A`.
-//!   Transforms are unrolled with the matrices' non-zero coefficients. Only for 3×3 kernels,
-//!   stride 1, dilation 1, one group.
+//!   Transforms are unrolled with the matrices' non-zero coefficients. With the packed GEMM
+//!   (`winograd_gemm`) each (i, j) of the tile is a GEMM of tiles × channels by channels ×
+//!   output channels, and the transforms run along channels. Only for 3×3 kernels, stride 1,
+//!   dilation 1, one group.
+//!
+//! The channels-last paths make every copy and transform an `scf.parallel` nest whose
+//! innermost loop walks channels with unit stride (blocked layouts address the channel as
+//! `block · 8 + lane`), which `vectorize` turns into vector code; NCHW stays scalar at its
+//! two ends (a transpose).
 
 use strata_dialects::nn::scalar;
-use strata_dialects::nn::shape::Conv2d;
+use strata_dialects::nn::shape::{Conv2d, Layout};
 use strata_ir::{OpId, Type, Value};
 
 use super::emit::{physical, Emit};
-use super::gemm::{constant_cache_name, GemmShape, PackCache, PackedGemm};
+use super::gemm::{constant_cache_name, linear, GemmShape, PackCache, PackedGemm, MR};
 use super::ops::{epilogue_value, zero};
 
 /// One convolution to lower.
@@ -109,10 +118,6 @@ fn sandwich(e: &mut Emit, elem: Type, l: &[&[f64]], x: &[Vec<Value>], r: &[&[f64
         .collect()
 }
 
-/// Where element (i, j) of the transformed product of tile (ty, tx), output channel oc, image b
-/// is: a buffer and the index into it.
-type ProductAt = Box<dyn Fn(&mut Emit, [Value; 4], i64, i64) -> (Value, Vec<Value>)>;
-
 impl ConvLowering {
     fn shapes(&self, e: &Emit) -> ([i64; 4], [i64; 4], [i64; 4]) {
         let l = self.conv.layout;
@@ -125,6 +130,12 @@ impl ConvLowering {
 
     /// Bias, epilogue, and the store of output element (b, oc, y, x).
     fn finish(&self, e: &mut Emit, buf: Value, acc: Value, [b, oc, y, x]: [Value; 4]) {
+        let dst = physical(e, self.conv.layout, [b, oc, y, x]);
+        self.finish_at(e, buf, acc, oc, &dst);
+    }
+
+    /// [`Self::finish`] for output channel `oc` at physical index `dst`.
+    fn finish_at(&self, e: &mut Emit, buf: Value, acc: Value, oc: Value, dst: &[Value]) {
         let acc = match self.bias {
             Some(bm) => {
                 let bv = e.load(bm, &[oc]);
@@ -132,13 +143,12 @@ impl ConvLowering {
             }
             None => acc,
         };
-        let dst = physical(e, self.conv.layout, [b, oc, y, x]);
         let v = if self.epilogue {
-            epilogue_value(e, self.op, acc, &self.extras, &self.extra_shapes, &self.out, &dst)
+            epilogue_value(e, self.op, acc, &self.extras, &self.extra_shapes, &self.out, dst)
         } else {
             acc
         };
-        e.store(v, buf, &dst);
+        e.store(v, buf, dst);
     }
 
     /// Input element (b, channel, iy, ix) with zero outside the image.
@@ -217,7 +227,7 @@ impl ConvLowering {
         let per_group = o / groups;
         let g = GemmShape { batch: n * groups, m: per_group, n: p, k };
         if g.worth_packing(e, elem) {
-            return self.implicit_gemm(e, g);
+            return if groups == 1 { self.pixel_gemm(e) } else { self.implicit_gemm(e, g) };
         }
         // The column matrix: one row per (channel, ky, kx), one column per output pixel.
         let cols = e.scratch(&[n, groups, k, p], elem);
@@ -297,6 +307,60 @@ impl ConvLowering {
             });
         });
         buf
+    }
+
+    /// im2col + GEMM for one group, pixels × weights: A's rows are the receptive fields,
+    /// (ky, kx, channel) each, copied channels innermost from a channels-last padded input;
+    /// B is the weights (packed once when constant); the padded result is pixel × output
+    /// channel. Every copy vectorizes along channels.
+    fn pixel_gemm(&self, e: &mut Emit) -> Value {
+        let c = self.conv.clone();
+        let ([n, ch, _, _], [_, _, kh, kw], [_, o, oh, ow]) = self.shapes(e);
+        let elem = self.elem;
+        let g = GemmShape { batch: n, m: oh * ow, n: o, k: kh * kw * ch };
+        let pg = PackedGemm::with_a_rows(e, g, elem, constant_cache_name(e, self.w, self.op, "weights"));
+        let (rows, stride) = pg.a_rows(e).expect("a GEMM with A as rows");
+        let rows_per_batch = (g.m + MR - 1) / MR * MR;
+        let padded = self.padded_channels_last(e, [0, 0]);
+        e.parallel(&[n, oh, ow, kh, kw, ch], |e, ivs| {
+            let (b, y, x, ky, kx, cc) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4], ivs[5]);
+            let iy = {
+                let ys = e.affine(y, c.strides[0], 0);
+                let kys = e.affine(ky, c.dilations[0], 0);
+                e.add(ys, kys)
+            };
+            let ix = {
+                let xs = e.affine(x, c.strides[1], 0);
+                let kxs = e.affine(kx, c.dilations[1], 0);
+                e.add(xs, kxs)
+            };
+            let v = e.load(padded, &[b, iy, ix, cc]);
+            let pixel = e.affine(y, ow, 0);
+            let pixel = e.add(pixel, x);
+            let kk = e.affine(ky, kw, 0);
+            let kk = e.add(kk, kx);
+            let kk = e.affine(kk, ch, 0);
+            let kk = e.add(kk, cc);
+            let at = linear(e, &[b, pixel, kk], &[rows_per_batch, stride]);
+            e.store(v, rows, &[at]);
+        });
+        pg.pack_b(
+            e,
+            |_| {},
+            |e, [_, kk, oc]| {
+                let (chv, kwv) = (e.index(ch), e.index(kw));
+                let (tap, cc) = (e.div(kk, chv), e.rem(kk, chv));
+                let (ky, kx) = (e.div(tap, kwv), e.rem(tap, kwv));
+                e.load(self.w, &[oc, cc, ky, kx])
+            },
+        );
+        pg.compute(e);
+        let c_pad = pg.c_pad;
+        self.output_from_channels_last(e, |e, [b, y, x, oc]| {
+            let pixel = e.affine(y, ow, 0);
+            let pixel = e.add(pixel, x);
+            e.load(c_pad, &[b, pixel, oc])
+        })
     }
 
     /// im2col + GEMM through the packed GEMM, with the column matrix never built: packing B
@@ -384,9 +448,8 @@ impl ConvLowering {
         let t = m + 2;
         let (th, tw) = ((oh + m - 1) / m, (ow + m - 1) / m);
         let elem = self.elem;
-        let tu = t as usize;
-        // U[o, c] = G g Gᵀ, made before A (U) is packed for the batched GEMM below; with
-        // constant weights the packed U is kept across calls and this runs on the first only.
+        // U[o, c] = G g Gᵀ, made before it is packed for the batched GEMM; with constant
+        // weights the packed U is kept across calls and this runs on the first only.
         let u = e.scratch(&[o, ch, t, t], elem);
         let transform = |e: &mut Emit| {
             e.parallel(&[o, ch], |e, ivs| {
@@ -409,117 +472,52 @@ impl ConvLowering {
                 }
             })
         };
-        // V[b, c, ty, tx] = Bᵀ d B, d the (t×t) input tile at (ty·m - pt, tx·m - pl).
         // Tiles overhang the padded image by up to t - m rows and columns.
         let extra = [
             (th * m + 2 - (h + c.padding[0] + c.padding[2])).max(0),
             (tw * m + 2 - (wd + c.padding[1] + c.padding[3])).max(0),
         ];
+        // M[b, i, j] = V[b, i, j] · U[i, j]: one GEMM per (image, i, j), tiles × ch by ch × o.
+        let g = GemmShape { batch: n * t * t, m: th * tw, n: o, k: ch };
+        if g.worth_packing(e, elem) {
+            return Ok(self.winograd_gemm(e, [m, th, tw], [bt, at], g, (u, transform), extra));
+        }
         let padded = self.padded_input(e, extra);
-        // M[b, o, ty, tx, i, j] = Σ_c U[o, c, i, j] · V[b, c, ty, tx, i, j]: one GEMM per
-        // (image, i, j), o × ch by ch × tiles. Packed, the input transform writes its tiles
-        // straight into B's panels and the output transform reads the padded result, so neither
-        // side needs a copy of its own.
-        let g = GemmShape { batch: n * t * t, m: o, n: th * tw, k: ch };
-        let packed = g.worth_packing(e, elem).then(|| {
-            PackedGemm::new(
-                e,
-                g,
-                elem,
-                &PackCache { a: constant_cache_name(e, self.w, self.op, "winograd_u"), b: None },
-            )
-        });
-        let v = match &packed {
-            Some(pg) => {
-                pg.clear_b_padding(e);
-                None
-            }
-            None => Some(e.scratch(&[n, ch, th, tw, t, t], elem)),
-        };
+        // V[b, c, ty, tx] = Bᵀ d B, d the (t×t) input tile at (ty·m - pt, tx·m - pl).
+        let v = e.scratch(&[n, ch, th, tw, t, t], elem);
         e.parallel(&[n, ch, th, tw], |e, ivs| {
-            let d: Vec<Vec<Value>> = (0..t)
-                .map(|a| {
-                    (0..t)
-                        .map(|bb| {
-                            let iy = e.affine(ivs[2], m, a);
-                            let ix = e.affine(ivs[3], m, bb);
-                            e.load(padded, &[ivs[0], ivs[1], iy, ix])
-                        })
-                        .collect()
-                })
-                .collect();
+            let d = tile_of(e, t, |e, a, bb| {
+                let iy = e.affine(ivs[2], m, a);
+                let ix = e.affine(ivs[3], m, bb);
+                e.load(padded, &[ivs[0], ivs[1], iy, ix])
+            });
             let vt = sandwich(e, elem, bt, &d, bt);
-            let tile = {
-                let row = e.affine(ivs[2], tw, 0);
-                e.add(row, ivs[3])
-            };
-            for (i, row) in vt.iter().enumerate().take(tu) {
-                for (j, val) in row.iter().enumerate().take(tu) {
-                    match (&packed, v) {
-                        (Some(pg), _) => {
-                            let bb = e.affine(ivs[0], t * t, i as i64 * t + j as i64);
-                            pg.store_b(e, *val, [bb, ivs[1], tile]);
-                        }
-                        (None, Some(v)) => {
-                            let (ii, jj) = (e.index(i as i64), e.index(j as i64));
-                            e.store(*val, v, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj]);
-                        }
-                        (None, None) => unreachable!("a V buffer when not packed"),
-                    }
+            for (i, row) in vt.iter().enumerate() {
+                for (j, val) in row.iter().enumerate() {
+                    let (ii, jj) = (e.index(i as i64), e.index(j as i64));
+                    e.store(*val, v, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj]);
                 }
             }
         });
-        let product: ProductAt = match (&packed, v) {
-            (Some(pg), _) => {
-                pg.pack_a(e, transform, |e, [bb, oi, cc]| {
-                    let tv = e.index(t);
-                    let j = e.rem(bb, tv);
-                    let rest = e.div(bb, tv);
-                    let i = e.rem(rest, tv);
-                    e.load(u, &[oi, cc, i, j])
-                });
-                pg.compute(e);
-                let c_pad = pg.c_pad;
-                Box::new(move |e: &mut Emit, [b, oc, ty, tx]: [Value; 4], i: i64, j: i64| {
-                    let bb = e.affine(b, t * t, i * t + j);
-                    let row = e.affine(ty, tw, 0);
-                    let p = e.add(row, tx);
-                    (c_pad, vec![bb, oc, p])
-                })
-            }
-            (None, Some(v)) => {
-                transform(e);
-                let mm = e.scratch(&[n, o, th, tw, t, t], elem);
-                e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
-                    let init = zero(e, elem);
-                    let acc = e.for_acc(ch, init, |e, cc, acc| {
-                        let uv = e.load(u, &[ivs[1], cc, ivs[4], ivs[5]]);
-                        let vv = e.load(v, &[ivs[0], cc, ivs[2], ivs[3], ivs[4], ivs[5]]);
-                        let p = e.value("arith.mulf", &[uv, vv], elem);
-                        e.value("arith.addf", &[acc, p], elem)
-                    });
-                    e.store(acc, mm, ivs);
-                });
-                Box::new(move |e: &mut Emit, [b, oc, ty, tx]: [Value; 4], i: i64, j: i64| {
-                    let (ii, jj) = (e.index(i), e.index(j));
-                    (mm, vec![b, oc, ty, tx, ii, jj])
-                })
-            }
-            (None, None) => unreachable!("a V buffer when not packed"),
-        };
+        transform(e);
+        let mm = e.scratch(&[n, o, th, tw, t, t], elem);
+        e.parallel(&[n, o, th, tw, t, t], |e, ivs| {
+            let init = zero(e, elem);
+            let acc = e.for_acc(ch, init, |e, cc, acc| {
+                let uv = e.load(u, &[ivs[1], cc, ivs[4], ivs[5]]);
+                let vv = e.load(v, &[ivs[0], cc, ivs[2], ivs[3], ivs[4], ivs[5]]);
+                let p = e.value("arith.mulf", &[uv, vv], elem);
+                e.value("arith.addf", &[acc, p], elem)
+            });
+            e.store(acc, mm, ivs);
+        });
         // Y = Aᵀ M A, the (m×m) outputs of each tile that fall inside the image.
         let buf = e.alloc(&self.out, elem);
         e.parallel(&[n, o, th, tw], |e, ivs| {
-            let tile: Vec<Vec<Value>> = (0..t)
-                .map(|i| {
-                    (0..t)
-                        .map(|j| {
-                            let (buffer, idx) = product(e, [ivs[0], ivs[1], ivs[2], ivs[3]], i, j);
-                            e.load(buffer, &idx)
-                        })
-                        .collect()
-                })
-                .collect();
+            let tile = tile_of(e, t, |e, i, j| {
+                let (ii, jj) = (e.index(i), e.index(j));
+                e.load(mm, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj])
+            });
             let y = sandwich(e, elem, at, &tile, at);
             for (r, row) in y.iter().enumerate() {
                 for (s, val) in row.iter().enumerate() {
@@ -535,4 +533,132 @@ impl ConvLowering {
         });
         Ok(buf)
     }
+
+    /// Winograd through the packed GEMM, every stage a nest whose innermost loop runs over
+    /// channels through channels-last buffers, so `vectorize` turns the tile transforms into
+    /// vector code: the input transform writes the GEMM's A as rows (tile × channel), U is B
+    /// (packed once for constant weights), and the output transform reads the padded result
+    /// (tile × output channel).
+    fn winograd_gemm(
+        &self,
+        e: &mut Emit,
+        [m, th, tw]: [i64; 3],
+        [bt, at]: [Matrix; 2],
+        g: GemmShape,
+        (u, transform): (Value, impl FnOnce(&mut Emit)),
+        extra: [i64; 2],
+    ) -> Value {
+        let ([n, ch, _, _], _, [_, o, _, _]) = self.shapes(e);
+        let (elem, t) = (self.elem, m + 2);
+        let pg = PackedGemm::with_a_rows(e, g, elem, constant_cache_name(e, self.w, self.op, "winograd_u"));
+        let (rows, stride) = pg.a_rows(e).expect("a GEMM with A as rows");
+        let rows_per_batch = (g.m + MR - 1) / MR * MR;
+        let padded = self.padded_channels_last(e, extra);
+        // V = Bᵀ d B for each tile and channel, d the (t×t) input tile at (ty·m, tx·m) of
+        // the padded input.
+        e.parallel(&[n, th, tw, ch], |e, ivs| {
+            let d = tile_of(e, t, |e, a, b| {
+                let iy = e.affine(ivs[1], m, a);
+                let ix = e.affine(ivs[2], m, b);
+                e.load(padded, &[ivs[0], iy, ix, ivs[3]])
+            });
+            let v = sandwich(e, elem, bt, &d, bt);
+            let tile = e.affine(ivs[1], tw, 0);
+            let tile = e.add(tile, ivs[2]);
+            for (i, row) in v.iter().enumerate() {
+                for (j, val) in row.iter().enumerate() {
+                    let batch = e.affine(ivs[0], t * t, i as i64 * t + j as i64);
+                    let at = linear(e, &[batch, tile, ivs[3]], &[rows_per_batch, stride]);
+                    e.store(*val, rows, &[at]);
+                }
+            }
+        });
+        pg.pack_b(e, transform, |e, [batch, cc, oc]| {
+            let tv = e.index(t);
+            let j = e.rem(batch, tv);
+            let rest = e.div(batch, tv);
+            let i = e.rem(rest, tv);
+            e.load(u, &[oc, cc, i, j])
+        });
+        pg.compute(e);
+        // Y = Aᵀ M A for each tile and output channel, into whole tiles of a channels-last
+        // buffer.
+        let c_pad = pg.c_pad;
+        let ys = e.scratch(&[n, th * m, tw * m, o], elem);
+        e.parallel(&[n, th, tw, o], |e, ivs| {
+            let tile = e.affine(ivs[1], tw, 0);
+            let tile = e.add(tile, ivs[2]);
+            let mt = tile_of(e, t, |e, i, j| {
+                let batch = e.affine(ivs[0], t * t, i * t + j);
+                e.load(c_pad, &[batch, tile, ivs[3]])
+            });
+            let y = sandwich(e, elem, at, &mt, at);
+            for (r, row) in y.iter().enumerate() {
+                for (s, val) in row.iter().enumerate() {
+                    let oy = e.affine(ivs[1], m, r as i64);
+                    let ox = e.affine(ivs[2], m, s as i64);
+                    e.store(*val, ys, &[ivs[0], oy, ox, ivs[3]]);
+                }
+            }
+        });
+        self.output_from_channels_last(e, |e, at| e.load(ys, &at))
+    }
+
+    /// The input in channels-last order, `[N, pt + H + pb + extra, pl + W + pr + extra, C]`,
+    /// its border zero. Channels are innermost wherever the layout allows it on both sides, so
+    /// the copy vectorizes for NHWC and blocked layouts.
+    fn padded_channels_last(&self, e: &mut Emit, extra: [i64; 2]) -> Value {
+        let ([n, ch, h, w], _, _) = self.shapes(e);
+        let (p, layout, x) = (self.conv.padding, self.conv.layout, self.x);
+        let shape = [n, h + p[0] + p[2] + extra[0], w + p[1] + p[3] + extra[1], ch];
+        let buf = e.scratch(&shape, self.elem);
+        let z = zero(e, self.elem);
+        e.parallel(&shape, |e, ivs| e.store(z, buf, ivs));
+        match layout.block() {
+            Some(block) if ch % block == 0 => e.parallel(&[n, ch / block, h, w, block], |e, ivs| {
+                let v = e.load(x, ivs);
+                let (y, xx) = (e.affine(ivs[2], 1, p[0]), e.affine(ivs[3], 1, p[1]));
+                let c = e.affine(ivs[1], block, 0);
+                let c = e.add(c, ivs[4]);
+                e.store(v, buf, &[ivs[0], y, xx, c]);
+            }),
+            _ => e.parallel(&[n, h, w, ch], |e, ivs| {
+                let src = physical(e, layout, [ivs[0], ivs[3], ivs[1], ivs[2]]);
+                let v = e.load(x, &src);
+                let (y, xx) = (e.affine(ivs[1], 1, p[0]), e.affine(ivs[2], 1, p[1]));
+                e.store(v, buf, &[ivs[0], y, xx, ivs[3]]);
+            }),
+        }
+        buf
+    }
+
+    /// The output from `load([b, y, x, oc])` of a channels-last result, through bias and
+    /// epilogue; channels innermost where the layout allows it.
+    fn output_from_channels_last(&self, e: &mut Emit, load: impl Fn(&mut Emit, [Value; 4]) -> Value) -> Value {
+        let (_, _, [n, o, oh, ow]) = self.shapes(e);
+        let (layout, elem) = (self.conv.layout, self.elem);
+        let buf = e.alloc(&self.out, elem);
+        match (layout, layout.block()) {
+            (_, Some(block)) if o % block == 0 => e.parallel(&[n, o / block, oh, ow, block], |e, ivs| {
+                let oc = e.affine(ivs[1], block, 0);
+                let oc = e.add(oc, ivs[4]);
+                let v = load(e, [ivs[0], ivs[2], ivs[3], oc]);
+                self.finish_at(e, buf, v, oc, ivs);
+            }),
+            (Layout::Nhwc, _) => e.parallel(&[n, oh, ow, o], |e, ivs| {
+                let v = load(e, [ivs[0], ivs[1], ivs[2], ivs[3]]);
+                self.finish(e, buf, v, [ivs[0], ivs[3], ivs[1], ivs[2]]);
+            }),
+            _ => e.parallel(&[n, o, oh, ow], |e, ivs| {
+                let v = load(e, [ivs[0], ivs[2], ivs[3], ivs[1]]);
+                self.finish(e, buf, v, [ivs[0], ivs[1], ivs[2], ivs[3]]);
+            }),
+        }
+        buf
+    }
+}
+
+/// A (t×t) tile of `load(row, column)`.
+fn tile_of(e: &mut Emit, t: i64, mut load: impl FnMut(&mut Emit, i64, i64) -> Value) -> Vec<Vec<Value>> {
+    (0..t).map(|a| (0..t).map(|b| load(e, a, b)).collect()).collect()
 }

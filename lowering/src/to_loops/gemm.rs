@@ -12,8 +12,15 @@
 //!    generator). Tiles accumulate into a padded result `Cp`, kept per panel in cache.
 //! 3. The valid part of `Cp` goes to the real result through `finish` (bias, epilogue, layout).
 //!
-//! 4 × 12 uses 12 accumulators, 3 B vectors and a broadcast: the 16 vector registers of x86-64
-//! (AArch64 has 32). KC = 256 keeps a B panel block (12 KiB) in L1 while A streams from L2.
+//! Panels are flat buffers: the micro-kernel's loop carries one offset per operand, so every
+//! load of a step is a register plus a constant (no index arithmetic, and no address registers
+//! spilled). A can also be plain rows written by the caller ([`PackedGemm::with_a_rows`]),
+//! read at constant distances (the row stride) from one offset.
+//!
+//! 4 × 8 uses 8 accumulators, 2 B vectors per step (4 with the unrolling) and the broadcasts
+//! with their copies (Cranelift's x86-64 FMA overwrites a factor): within the 16 vector
+//! registers of x86-64 (AArch64 has 32). Larger tiles spill there. KC = 256 keeps a B panel
+//! block (8 KiB) in L1 while A streams from L2.
 
 use strata_ir::{Type, Value};
 
@@ -22,7 +29,7 @@ use super::ops::zero;
 
 /// Rows of a micro-tile.
 pub const MR: i64 = 4;
-/// Columns of a micro-tile: three vectors of four lanes.
+/// Columns of a micro-tile: two vectors of four lanes.
 pub const NR: i64 = 8;
 /// Steps of k per block.
 pub const KC: i64 = 256;
@@ -75,7 +82,7 @@ pub fn packed_gemm(
 ) {
     let g = PackedGemm::new(e, s, elem, &cache);
     g.pack_a(e, prelude, load_a);
-    g.pack_b(e, load_b);
+    g.pack_b(e, |_| {}, load_b);
     g.compute(e);
     g.finish(e, finish);
 }
@@ -86,6 +93,8 @@ pub struct PackedGemm {
     pub shape: GemmShape,
     elem: Type,
     a_pack: (Value, Option<Value>),
+    /// How the micro-kernel reads A.
+    a_layout: ALayout,
     b_pack: (Value, Option<Value>),
     /// The padded result, `[batch, M rounded up to MR, N rounded up to NR]`.
     pub c_pad: Value,
@@ -97,13 +106,52 @@ pub struct PackedGemm {
 impl PackedGemm {
     /// Buffers for the panels (static where `cache` names them) and the padded result.
     pub fn new(e: &mut Emit, s: GemmShape, elem: Type, cache: &PackCache) -> PackedGemm {
+        Self::build(e, s, elem, cache, ALayout::Panels)
+    }
+
+    fn build(e: &mut Emit, s: GemmShape, elem: Type, cache: &PackCache, a_layout: ALayout) -> PackedGemm {
         let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
         let kq = (s.k + UNROLL - 1) / UNROLL;
-        // k as (k / UNROLL, k % UNROLL), so the unrolled steps address panels with constants.
-        let a_pack = panels(e, &cache.a, &[s.batch, mb, kq, UNROLL, MR], elem);
-        let b_pack = panels(e, &cache.b, &[s.batch, nb, kq, UNROLL, NR], elem);
+        // Flat, so the micro-kernel walks them with one offset each (see `micro_tile`).
+        let a_pack = match a_layout {
+            ALayout::Panels => panels(e, &cache.a, s.batch * mb * kq * UNROLL * MR, elem),
+            ALayout::Rows { stride } => (e.scratch(&[s.batch * mb * MR * stride], elem), None),
+        };
+        let b_pack = panels(e, &cache.b, s.batch * nb * kq * UNROLL * NR, elem);
         let c_pad = e.scratch(&[s.batch, mb * MR, nb * NR], elem);
-        PackedGemm { shape: s, elem, a_pack, b_pack, c_pad, mb, nb, kq }
+        PackedGemm { shape: s, elem, a_pack, a_layout, b_pack, c_pad, mb, nb, kq }
+    }
+
+    /// A GEMM whose A the caller writes as plain rows (see [`Self::a_rows`]) instead of
+    /// panels: a producer vectorized along k (Winograd's input transform, channels innermost)
+    /// writes them with whole vectors, which panels (k-major) would scatter.
+    pub fn with_a_rows(e: &mut Emit, s: GemmShape, elem: Type, cache_b: Option<String>) -> PackedGemm {
+        let stride = (s.k + UNROLL - 1) / UNROLL * UNROLL;
+        Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride })
+    }
+
+    /// A's rows for [`Self::with_a_rows`]: a flat buffer holding element (b, i, kk) at
+    /// `(b · M' + i) · stride + kk`, M' = M rounded up to whole tiles; the second value is
+    /// `stride` (K rounded up to the unrolling). Rows past M and columns past K are zeroed here
+    /// (nothing when there are none); the caller writes the rest.
+    pub fn a_rows(&self, e: &mut Emit) -> Option<(Value, i64)> {
+        let ALayout::Rows { stride } = self.a_layout else { return None };
+        let (s, buffer) = (self.shape, self.a_pack.0);
+        let rows = self.mb * MR;
+        let z = zero(e, self.elem);
+        let clear = |e: &mut Emit, [rows_from, rows_to, cols_from]: [i64; 3]| {
+            if rows_from < rows_to && cols_from < stride {
+                e.parallel(&[s.batch, rows_to - rows_from, stride - cols_from], |e, ivs| {
+                    let row = e.affine(ivs[1], 1, rows_from);
+                    let col = e.affine(ivs[2], 1, cols_from);
+                    let at = linear(e, &[ivs[0], row, col], &[rows, stride]);
+                    e.store(z, buffer, &[at]);
+                });
+            }
+        };
+        clear(e, [s.m, rows, 0]);
+        clear(e, [0, s.m, s.k]);
+        Some((buffer, stride))
     }
 
     /// Panels of A: rows past M and steps past K are zeros.
@@ -117,10 +165,15 @@ impl PackedGemm {
         self.pack(e, self.a_pack, [self.mb, MR, s.m], prelude, load_a);
     }
 
-    /// Panels of B: columns past N and steps past K are zeros.
-    pub fn pack_b(&self, e: &mut Emit, load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value) {
+    /// Panels of B: columns past N and steps past K are zeros. `prelude` is as for A.
+    pub fn pack_b(
+        &self,
+        e: &mut Emit,
+        prelude: impl FnOnce(&mut Emit),
+        load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
+    ) {
         let s = self.shape;
-        self.pack(e, self.b_pack, [self.nb, NR, s.n], |_| {}, |e, [b, j, kk]| load_b(e, [b, kk, j]));
+        self.pack(e, self.b_pack, [self.nb, NR, s.n], prelude, |e, [b, j, kk]| load_b(e, [b, kk, j]));
     }
 
     /// Fills `panels` (`[batch][count][K / UNROLL][UNROLL][width]`) with `load([b, row, kk])`,
@@ -148,7 +201,8 @@ impl PackedGemm {
                         e.add(base, r)
                     };
                     let v = guarded(e, elem, [(row, bound, width), (kk, s.k, UNROLL)], |e| load(e, [b, row, kk]));
-                    e.store(v, buffer, &[b, p, q, u, r]);
+                    let at = linear(e, &[b, p, q, u, r], &[count, kq, UNROLL, width]);
+                    e.store(v, buffer, &[at]);
                 });
             });
         });
@@ -163,7 +217,7 @@ impl PackedGemm {
         }
         let b_pack = self.b_pack.0;
         let z = zero(e, self.elem);
-        e.parallel(&[s.batch, self.nb, self.kq, UNROLL, NR], |e, ivs| e.store(z, b_pack, ivs));
+        e.parallel(&[s.batch * self.nb * self.kq * UNROLL * NR], |e, ivs| e.store(z, b_pack, ivs));
     }
 
     /// Stores `v` as element (kk, j) of batch `b` of B, in its panel.
@@ -171,14 +225,15 @@ impl PackedGemm {
         let (nr, u) = (e.index(NR), e.index(UNROLL));
         let (p, c) = (e.div(j, nr), e.rem(j, nr));
         let (q, r) = (e.div(kk, u), e.rem(kk, u));
-        e.store(v, self.b_pack.0, &[b, p, q, r, c]);
+        let at = linear(e, &[b, p, q, r, c], &[self.nb, self.kq, UNROLL, NR]);
+        e.store(v, self.b_pack.0, &[at]);
     }
 
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
         let (s, elem) = (self.shape, self.elem);
         let (mb, nb, kq) = (self.mb, self.nb, self.kq);
-        let (a_pack, b_pack, c_pad) = (self.a_pack.0, self.b_pack.0, self.c_pad);
+        let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
         let kb = (kq * UNROLL + KC - 1) / KC;
         let vt = e.ctx.vector_type(vec![LANES], elem);
         // The padded result starts at zero; tiles accumulate into it block by block of k.
@@ -210,7 +265,21 @@ impl PackedGemm {
                     let (b, p) = (ivs[0], ivs[1]);
                     let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
                     e.for_range(p0, p1, &[], |e, panel, _| {
-                        micro_tile(e, vt, elem, [a_pack, b_pack, c_pad], [b, p, panel], &cols, k0, k1);
+                        let a_at = match a_layout {
+                            ALayout::Panels => {
+                                let at = linear(e, &[b, panel, k0], &[mb, kq]);
+                                e.affine(at, UNROLL * MR, 0)
+                            }
+                            ALayout::Rows { stride } => {
+                                let row = e.affine(panel, MR, 0);
+                                let k = e.affine(k0, UNROLL, 0);
+                                linear(e, &[b, row, k], &[mb * MR, stride])
+                            }
+                        };
+                        let b_at = linear(e, &[b, p, k0], &[nb, kq]);
+                        let b_at = e.affine(b_at, UNROLL * NR, 0);
+                        let packs = [(a_pack, a_at), (b_pack, b_at)];
+                        micro_tile(e, vt, elem, (packs, a_layout), c_pad, [b, panel], &cols, k0, k1);
                         Vec::new()
                     });
                 });
@@ -229,38 +298,44 @@ impl PackedGemm {
 }
 
 /// One MR × NR tile of `Cp`, accumulated over the k range `[k0, k1)` (in units of UNROLL).
+/// The panels are read at flat offsets carried by the loop (`a_at`, `b_at` at `k0`), so each
+/// step's loads address a register plus constants, with no index arithmetic.
 #[allow(clippy::too_many_arguments)]
 fn micro_tile(
     e: &mut Emit,
     vt: Type,
     elem: Type,
-    [a_pack, b_pack, c_pad]: [Value; 3],
-    [b, p, panel]: [Value; 3],
+    ([(a_pack, a_at), (b_pack, b_at)], a_layout): ([(Value, Value); 2], ALayout),
+    c_pad: Value,
+    [b, panel]: [Value; 2],
     cols: &[Value],
     k0: Value,
     k1: Value,
 ) {
     let rows: Vec<Value> = (0..MR).map(|r| e.affine(panel, MR, r)).collect();
-    let mut accs = Vec::new();
+    let mut inits = vec![a_at, b_at];
     for row in &rows {
         for c in cols {
-            accs.push(e.value("vector.load", &[c_pad, b, *row, *c], vt));
+            inits.push(e.value("vector.load", &[c_pad, b, *row, *c], vt));
         }
     }
-    let done = e.for_range(k0, k1, &accs, |e, q, accs| {
-        let mut accs = accs.to_vec();
+    let done = e.for_range(k0, k1, &inits, |e, _, carried| {
+        let (a_at, b_at) = (carried[0], carried[1]);
+        let mut accs = carried[2..].to_vec();
         for u in 0..UNROLL {
-            let uv = e.index(u);
             let bs: Vec<Value> = (0..NR / LANES)
                 .map(|c| {
-                    let off = e.index(c * LANES);
-                    invariant_load(e, "vector.load", &[b_pack, b, p, q, uv, off], vt)
+                    let at = e.affine(b_at, 1, u * NR + c * LANES);
+                    invariant_load(e, "vector.load", &[b_pack, at], vt)
                 })
                 .collect();
             let mut next = Vec::with_capacity(accs.len());
             for r in 0..MR {
-                let rv = e.index(r);
-                let a = invariant_load(e, "memref.load", &[a_pack, b, panel, q, uv, rv], elem);
+                let at = match a_layout {
+                    ALayout::Panels => e.affine(a_at, 1, u * MR + r),
+                    ALayout::Rows { stride } => e.affine(a_at, 1, r * stride + u),
+                };
+                let a = invariant_load(e, "memref.load", &[a_pack, at], elem);
                 let av = e.value("vector.broadcast", &[a], vt);
                 for (c, bv) in bs.iter().enumerate() {
                     let prod = e.value("arith.mulf", &[av, *bv], vt);
@@ -270,18 +345,45 @@ fn micro_tile(
             }
             accs = next;
         }
-        accs
+        let a_step = match a_layout {
+            ALayout::Panels => UNROLL * MR,
+            ALayout::Rows { .. } => UNROLL,
+        };
+        let mut carried = vec![e.affine(a_at, 1, a_step), e.affine(b_at, 1, UNROLL * NR)];
+        carried.extend(accs);
+        carried
     });
     for (r, row) in rows.iter().enumerate() {
         for (q, c) in cols.iter().enumerate() {
-            let v = done[r * cols.len() + q];
+            let v = done[2 + r * cols.len() + q];
             e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
         }
     }
 }
 
+/// How A reaches the micro-kernel.
+#[derive(Clone, Copy, Debug)]
+enum ALayout {
+    /// Packed panels, `[batch][M/MR][K/UNROLL][UNROLL][MR]`.
+    Panels,
+    /// Rows of `stride` elements, `[batch][M'][stride]`: the MR rows of a tile are read at
+    /// constant distances from one offset.
+    Rows { stride: i64 },
+}
+
+/// The row-major offset of `idx` in an array whose dimensions after the first are `inner`.
+pub fn linear(e: &mut Emit, idx: &[Value], inner: &[i64]) -> Value {
+    let mut at = idx[0];
+    for (i, n) in idx[1..].iter().zip(inner) {
+        let scaled = e.affine(at, *n, 0);
+        at = e.add(scaled, *i);
+    }
+    at
+}
+
 /// The buffer for an operand's panels: static and flagged when cached, else scratch.
-fn panels(e: &mut Emit, cached: &Option<String>, shape: &[i64], elem: Type) -> (Value, Option<Value>) {
+fn panels(e: &mut Emit, cached: &Option<String>, size: i64, elem: Type) -> (Value, Option<Value>) {
+    let shape = &[size];
     match cached {
         Some(name) => {
             let global = |e: &mut Emit, name: &str, t: Type| {

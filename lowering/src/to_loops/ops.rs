@@ -225,6 +225,35 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
             let (from, to) = (layout(e, op, "from"), layout(e, op, "to"));
             let (n, c, h, w) = from.nchw(&in_shapes[0]);
             let buf = e.alloc(&out, elem);
+            let block = match (from.block(), to.block()) {
+                (Some(a), Some(b)) if a != b => None,
+                (a, b) => a.or(b).filter(|b| c % b == 0),
+            };
+            if let Some(block) = block {
+                // Channels as (block, lane) and the loops in the target's order: no division
+                // per element, stores in sequence, and whole vectors where both sides keep
+                // the lane innermost.
+                let dims = |order: &[usize]| -> Vec<i64> {
+                    let sizes = [n, c / block, block, h, w];
+                    order.iter().map(|d| sizes[*d]).collect()
+                };
+                let order: &[usize] = match to {
+                    Layout::Nchw => &[0, 1, 2, 3, 4],
+                    Layout::Nhwc => &[0, 3, 4, 1, 2],
+                    Layout::Nchw4c | Layout::Nchw8c => &[0, 1, 3, 4, 2],
+                };
+                e.parallel(&dims(order), |e, ivs| {
+                    let mut split = [ivs[0]; 5];
+                    for (d, iv) in order.iter().zip(ivs) {
+                        split[*d] = *iv;
+                    }
+                    let src = blocked_physical(e, from, block, split);
+                    let dst = blocked_physical(e, to, block, split);
+                    let x = e.load(inputs[0], &src);
+                    e.store(x, buf, &dst);
+                });
+                return Ok(vec![buf]);
+            }
             e.parallel(&[n, c, h, w], |e, ivs| {
                 let logical = [ivs[0], ivs[1], ivs[2], ivs[3]];
                 let src = physical(e, from, logical);
@@ -545,4 +574,22 @@ fn layer_norm(
         });
     });
     buf
+}
+
+/// The physical index of element (n, channel block · `block` + lane, h, w) in `layout`, whose
+/// block (if any) is `block`: no division, and the channel written `addi(block start, lane)`,
+/// which `vectorize` reads as contiguous.
+fn blocked_physical(e: &mut Emit, layout: Layout, block: i64, [n, cb, lane, h, w]: [Value; 5]) -> Vec<Value> {
+    let channel = |e: &mut Emit| {
+        let start = e.affine(cb, block, 0);
+        e.add(start, lane)
+    };
+    match layout {
+        Layout::Nchw => vec![n, channel(e), h, w],
+        Layout::Nhwc => {
+            let c = channel(e);
+            vec![n, h, w, c]
+        }
+        Layout::Nchw4c | Layout::Nchw8c => vec![n, cb, h, w, lane],
+    }
 }
