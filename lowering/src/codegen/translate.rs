@@ -992,9 +992,13 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         args.extend(init.iter().map(|v| BlockArg::from(*v)));
         self.b.ins().jump(header, &args);
         self.b.switch_to_block(header);
-        let go = self.b.ins().icmp(IntCC::SignedLessThan, iv, ub);
+        // The exit is the branch's first target on purpose: Cranelift 0.135's elaboration
+        // forgets the enclosing loops when it visits a loop's exit before its body (the loop
+        // stack is not restored between dominator-tree siblings), and then hoists nothing out
+        // of inner loops. Exit first, loop-invariant address arithmetic leaves the loop.
+        let done = self.b.ins().icmp(IntCC::SignedGreaterThanOrEqual, iv, ub);
         let out: Vec<_> = carried.iter().map(|v| (*v).into()).collect();
-        self.b.ins().brif(go, body, &[], exit, &out);
+        self.b.ins().brif(done, exit, &out, body, &[]);
         self.b.switch_to_block(body);
         (header, exit, iv, carried)
     }
