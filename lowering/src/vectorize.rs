@@ -50,8 +50,17 @@ fn dependents(ctx: &Context, ir: &Ir, body: &[OpId], iv: Value) -> FxHashSet<Val
     dep
 }
 
-/// Whether `op`'s body can be vectorized along its last induction variable.
-fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
+/// A nest that can be vectorized along its last induction variable.
+struct Lanes {
+    /// The trip count of the last dimension.
+    ub: i64,
+    /// Indices that step by one with the lane: `iv` plus lane-uniform offsets. They are only
+    /// a load's or store's last index (in the vector loop they become its first lane's).
+    contiguous: FxHashSet<Value>,
+}
+
+/// Whether `op`'s body can be vectorized along its last induction variable, at any width.
+fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
     let n = ir.op(op).operands().len() / 3;
     let operands = ir.op(op).operands();
     let (lb, ub, step) = (operands[n - 1], operands[2 * n - 1], operands[3 * n - 1]);
@@ -59,16 +68,11 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
         return None;
     }
     let ub = crate::constant_index(ctx, ir, ub)?;
-    if ub < width {
-        return None;
-    }
     let region = ir.op(op).regions()[0];
     let block = *ir.region(region).blocks().first()?;
     let iv = *ir.block(block).args().last()?;
     let body: Vec<OpId> = ir.block_ops(block).collect();
     let dep = dependents(ctx, ir, &body, iv);
-    // Indices that step by one with the lane: `iv` plus lane-uniform offsets. They may only
-    // be a load's or store's last index (in the vector loop they become its first lane's).
     let mut contiguous = FxHashSet::default();
     contiguous.insert(iv);
     for &inner in &body {
@@ -110,7 +114,7 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId, width: i64) -> Option<i64> {
             return None;
         }
     }
-    Some(ub)
+    Some(Lanes { ub, contiguous })
 }
 
 fn vector_of(ctx: &Context, t: Type, width: i64) -> Type {
@@ -118,7 +122,7 @@ fn vector_of(ctx: &Context, t: Type, width: i64) -> Type {
 }
 
 /// Builds the vector loop of `op` before it (the main part, `0 .. main`).
-fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
+fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, lanes: &Lanes, main: i64, width: i64) {
     let n = ir.op(op).operands().len() / 3;
     let mut operands = ir.op(op).operands().to_vec();
     let chunks = Builder::new(ctx, ir, InsertPoint::Before(op)).value(
@@ -153,9 +157,9 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
     scalars.insert(old_args[n - 1], base);
     let mut vectors: FxHashMap<Value, Value> = FxHashMap::default();
     let body: Vec<OpId> = b.ir.block_ops(old_block).collect();
-    // Contiguous indices (see `qualifies`), which the uniform copies below turn into each
-    // vector's first lane.
-    let mut contiguous: FxHashSet<Value> = [old_args[n - 1]].into_iter().collect();
+    // Contiguous indices are copied as uniform ops: from the lane variable's base, each
+    // gives its vector's first lane.
+    let contiguous = &lanes.contiguous;
     for inner in body {
         let o = b.ir.op(inner).clone();
         let name = ctx.ident_str(o.name()).to_string();
@@ -206,9 +210,6 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, main: i64, width: i64) {
                 let types: Vec<Type> = o.results().iter().map(|r| b.ir.value_type(*r)).collect();
                 let attrs: Vec<(&str, strata_ir::Attribute)> =
                     o.attrs().iter().map(|a| (ctx.ident_str(a.name), a.value)).collect();
-                if o.operands().iter().any(|v| contiguous.contains(v)) {
-                    contiguous.extend(o.results().iter().copied());
-                }
                 let copy = b.op(&name, &operands, &types, &attrs);
                 for (r, c) in o.results().iter().zip(b.ir.op(copy).results().to_vec()) {
                     scalars.insert(*r, c);
@@ -223,20 +224,18 @@ impl Pass for Vectorize {
         let (ctx, width) = (cx.ctx, self.width);
         let mut done = 0;
         for op in crate::parallel_nests(ctx, cx.ir, cx.op) {
+            let Some(lanes) = qualifies(ctx, cx.ir, op) else { continue };
             // A nest narrower than the width takes half as many lanes, down to four.
             let mut width = width;
-            let ub = loop {
-                if let Some(ub) = qualifies(ctx, cx.ir, op, width) {
-                    break Some(ub);
-                }
-                if width <= 4 {
-                    break None;
-                }
+            while lanes.ub < width && width > 4 {
                 width /= 2;
-            };
-            let Some(ub) = ub else { continue };
+            }
+            if lanes.ub < width {
+                continue;
+            }
+            let ub = lanes.ub;
             let main = ub - ub % width;
-            vector_loop(ctx, cx.ir, op, main, width);
+            vector_loop(ctx, cx.ir, op, &lanes, main, width);
             if main == ub {
                 cx.ir.erase_op(op);
             } else {

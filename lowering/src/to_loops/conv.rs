@@ -26,8 +26,8 @@ use strata_dialects::nn::scalar;
 use strata_dialects::nn::shape::{Conv2d, Layout};
 use strata_ir::{OpId, Type, Value};
 
-use super::emit::{physical, Emit};
-use super::gemm::{constant_cache_name, linear, GemmShape, PackCache, PackedGemm, MR};
+use super::emit::{physical, physical_blocked, Emit};
+use super::gemm::{constant_cache_name, GemmShape, PackCache, PackedGemm};
 use super::ops::{epilogue_value, zero};
 
 /// One convolution to lower.
@@ -314,35 +314,19 @@ impl ConvLowering {
     /// B is the weights (packed once when constant); the padded result is pixel × output
     /// channel. Every copy vectorizes along channels.
     fn pixel_gemm(&self, e: &mut Emit) -> Value {
-        let c = self.conv.clone();
         let ([n, ch, _, _], [_, _, kh, kw], [_, o, oh, ow]) = self.shapes(e);
         let elem = self.elem;
         let g = GemmShape { batch: n, m: oh * ow, n: o, k: kh * kw * ch };
         let pg = PackedGemm::with_a_rows(e, g, elem, constant_cache_name(e, self.w, self.op, "weights"));
-        let (rows, stride) = pg.a_rows(e).expect("a GEMM with A as rows");
-        let rows_per_batch = (g.m + MR - 1) / MR * MR;
+        pg.clear_a_padding(e);
         let padded = self.padded_channels_last(e, [0, 0]);
         e.parallel(&[n, oh, ow, kh, kw, ch], |e, ivs| {
             let (b, y, x, ky, kx, cc) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4], ivs[5]);
-            let iy = {
-                let ys = e.affine(y, c.strides[0], 0);
-                let kys = e.affine(ky, c.dilations[0], 0);
-                e.add(ys, kys)
-            };
-            let ix = {
-                let xs = e.affine(x, c.strides[1], 0);
-                let kxs = e.affine(kx, c.dilations[1], 0);
-                e.add(xs, kxs)
-            };
+            let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
             let v = e.load(padded, &[b, iy, ix, cc]);
-            let pixel = e.affine(y, ow, 0);
-            let pixel = e.add(pixel, x);
-            let kk = e.affine(ky, kw, 0);
-            let kk = e.add(kk, kx);
-            let kk = e.affine(kk, ch, 0);
-            let kk = e.add(kk, cc);
-            let at = linear(e, &[b, pixel, kk], &[rows_per_batch, stride]);
-            e.store(v, rows, &[at]);
+            let pixel = e.linearize(&[y, x], &[oh, ow]);
+            let kk = e.linearize(&[ky, kx, cc], &[kh, kw, ch]);
+            pg.store_a(e, v, [b, pixel, kk]);
         });
         pg.pack_b(
             e,
@@ -357,10 +341,18 @@ impl ConvLowering {
         pg.compute(e);
         let c_pad = pg.c_pad;
         self.output_from_channels_last(e, |e, [b, y, x, oc]| {
-            let pixel = e.affine(y, ow, 0);
-            let pixel = e.add(pixel, x);
+            let pixel = e.linearize(&[y, x], &[oh, ow]);
             e.load(c_pad, &[b, pixel, oc])
         })
+    }
+
+    /// The row (`axis` 0) or column of the padded input that output position `out` reads
+    /// through kernel tap `k`: `out · stride + k · dilation`.
+    fn tap(&self, e: &mut Emit, axis: usize, out: Value, k: Value) -> Value {
+        let c = &self.conv;
+        let base = e.affine(out, c.strides[axis], 0);
+        let offset = e.affine(k, c.dilations[axis], 0);
+        e.add(base, offset)
     }
 
     /// im2col + GEMM through the packed GEMM, with the column matrix never built: packing B
@@ -406,14 +398,10 @@ impl ConvLowering {
                 let s = e.add(a, bb);
                 e.add(s, kx)
             };
-            let ys = e.affine(y, c.strides[0], 0);
-            let kys = e.affine(ky, c.dilations[0], 0);
-            let iy = e.add(ys, kys);
+            let iy = self.tap(e, 0, y, ky);
             let row = e.affine(y, ow, 0);
             e.for_each(ow, |e, xo| {
-                let xs = e.affine(xo, c.strides[1], 0);
-                let kxs = e.affine(kx, c.dilations[1], 0);
-                let ix = e.add(xs, kxs);
+                let ix = self.tap(e, 1, xo, kx);
                 let v = e.load(padded, &[b, cin, iy, ix]);
                 let j = e.add(row, xo);
                 pg.store_b(e, v, [bg, kk, j]);
@@ -551,8 +539,7 @@ impl ConvLowering {
         let ([n, ch, _, _], _, [_, o, _, _]) = self.shapes(e);
         let (elem, t) = (self.elem, m + 2);
         let pg = PackedGemm::with_a_rows(e, g, elem, constant_cache_name(e, self.w, self.op, "winograd_u"));
-        let (rows, stride) = pg.a_rows(e).expect("a GEMM with A as rows");
-        let rows_per_batch = (g.m + MR - 1) / MR * MR;
+        pg.clear_a_padding(e);
         let padded = self.padded_channels_last(e, extra);
         // V = Bᵀ d B for each tile and channel, d the (t×t) input tile at (ty·m, tx·m) of
         // the padded input.
@@ -563,13 +550,11 @@ impl ConvLowering {
                 e.load(padded, &[ivs[0], iy, ix, ivs[3]])
             });
             let v = sandwich(e, elem, bt, &d, bt);
-            let tile = e.affine(ivs[1], tw, 0);
-            let tile = e.add(tile, ivs[2]);
+            let tile = e.linearize(&[ivs[1], ivs[2]], &[th, tw]);
             for (i, row) in v.iter().enumerate() {
                 for (j, val) in row.iter().enumerate() {
                     let batch = e.affine(ivs[0], t * t, i as i64 * t + j as i64);
-                    let at = linear(e, &[batch, tile, ivs[3]], &[rows_per_batch, stride]);
-                    e.store(*val, rows, &[at]);
+                    pg.store_a(e, *val, [batch, tile, ivs[3]]);
                 }
             }
         });
@@ -586,8 +571,7 @@ impl ConvLowering {
         let c_pad = pg.c_pad;
         let ys = e.scratch(&[n, th * m, tw * m, o], elem);
         e.parallel(&[n, th, tw, o], |e, ivs| {
-            let tile = e.affine(ivs[1], tw, 0);
-            let tile = e.add(tile, ivs[2]);
+            let tile = e.linearize(&[ivs[1], ivs[2]], &[th, tw]);
             let mt = tile_of(e, t, |e, i, j| {
                 let batch = e.affine(ivs[0], t * t, i * t + j);
                 e.load(c_pad, &[batch, tile, ivs[3]])
@@ -612,15 +596,29 @@ impl ConvLowering {
         let (p, layout, x) = (self.conv.padding, self.conv.layout, self.x);
         let shape = [n, h + p[0] + p[2] + extra[0], w + p[1] + p[3] + extra[1], ch];
         let buf = e.scratch(&shape, self.elem);
+        // The border, in four bands (rows above and below, then columns left and right).
         let z = zero(e, self.elem);
-        e.parallel(&shape, |e, ivs| e.store(z, buf, ivs));
+        let (rows, cols) = (shape[1], shape[2]);
+        let inside = ((p[0], p[0] + h), (p[1], p[1] + w));
+        for (ys, xs) in [
+            ((0, p[0]), (0, cols)),
+            ((inside.0 .1, rows), (0, cols)),
+            (inside.0, (0, p[1])),
+            (inside.0, (inside.1 .1, cols)),
+        ] {
+            if ys.0 < ys.1 && xs.0 < xs.1 {
+                e.parallel(&[n, ys.1 - ys.0, xs.1 - xs.0, ch], |e, ivs| {
+                    let (y, xx) = (e.affine(ivs[1], 1, ys.0), e.affine(ivs[2], 1, xs.0));
+                    e.store(z, buf, &[ivs[0], y, xx, ivs[3]]);
+                });
+            }
+        }
         match layout.block() {
             Some(block) if ch % block == 0 => e.parallel(&[n, ch / block, h, w, block], |e, ivs| {
                 let v = e.load(x, ivs);
                 let (y, xx) = (e.affine(ivs[2], 1, p[0]), e.affine(ivs[3], 1, p[1]));
-                let c = e.affine(ivs[1], block, 0);
-                let c = e.add(c, ivs[4]);
-                e.store(v, buf, &[ivs[0], y, xx, c]);
+                let dst = physical_blocked(e, Layout::Nhwc, block, [ivs[0], ivs[1], ivs[4], y, xx]);
+                e.store(v, buf, &dst);
             }),
             _ => e.parallel(&[n, h, w, ch], |e, ivs| {
                 let src = physical(e, layout, [ivs[0], ivs[3], ivs[1], ivs[2]]);
@@ -640,10 +638,9 @@ impl ConvLowering {
         let buf = e.alloc(&self.out, elem);
         match (layout, layout.block()) {
             (_, Some(block)) if o % block == 0 => e.parallel(&[n, o / block, oh, ow, block], |e, ivs| {
-                let oc = e.affine(ivs[1], block, 0);
-                let oc = e.add(oc, ivs[4]);
-                let v = load(e, [ivs[0], ivs[2], ivs[3], oc]);
-                self.finish_at(e, buf, v, oc, ivs);
+                let at = physical_blocked(e, Layout::Nhwc, block, [ivs[0], ivs[1], ivs[4], ivs[2], ivs[3]]);
+                let v = load(e, [at[0], at[1], at[2], at[3]]);
+                self.finish_at(e, buf, v, at[3], ivs);
             }),
             (Layout::Nhwc, _) => e.parallel(&[n, oh, ow, o], |e, ivs| {
                 let v = load(e, [ivs[0], ivs[1], ivs[2], ivs[3]]);

@@ -226,6 +226,18 @@ impl<'c, 'i> Emit<'c, 'i> {
         self.ir.op(op).results().to_vec()
     }
 
+    /// The row-major offset of `idx` in an array of `shape`, ending in `+ idx.last()` (which
+    /// `vectorize` reads as contiguous when that index is its lane).
+    pub fn linearize(&mut self, idx: &[Value], shape: &[i64]) -> Value {
+        let Some((first, rest)) = idx.split_first() else { return self.index(0) };
+        let mut flat = *first;
+        for (i, d) in rest.iter().zip(&shape[1..]) {
+            let scaled = self.affine(flat, *d, 0);
+            flat = self.add(scaled, *i);
+        }
+        flat
+    }
+
     /// The smaller of two indices.
     pub fn min(&mut self, a: Value, b: Value) -> Value {
         self.index_op("arith.minsi", a, b)
@@ -298,5 +310,23 @@ pub fn physical(e: &mut Emit, layout: Layout, [n, c, h, w]: [Value; 4]) -> Vec<V
             let (outer, inner) = (e.div(c, b), e.rem(c, b));
             vec![n, outer, h, w, inner]
         }
+    }
+}
+
+/// The physical index of element (n, channel block · `block` + lane, h, w) in `layout`, whose
+/// block (if any) is `block`: no division, and the channel written `addi(block start, lane)`,
+/// which `vectorize` reads as contiguous.
+pub fn physical_blocked(e: &mut Emit, layout: Layout, block: i64, [n, cb, lane, h, w]: [Value; 5]) -> Vec<Value> {
+    let channel = |e: &mut Emit| {
+        let start = e.affine(cb, block, 0);
+        e.add(start, lane)
+    };
+    match layout {
+        Layout::Nchw => vec![n, channel(e), h, w],
+        Layout::Nhwc => {
+            let c = channel(e);
+            vec![n, h, w, c]
+        }
+        Layout::Nchw4c | Layout::Nchw8c => vec![n, cb, h, w, lane],
     }
 }

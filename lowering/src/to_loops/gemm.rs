@@ -122,36 +122,41 @@ impl PackedGemm {
         PackedGemm { shape: s, elem, a_pack, a_layout, b_pack, c_pad, mb, nb, kq }
     }
 
-    /// A GEMM whose A the caller writes as plain rows (see [`Self::a_rows`]) instead of
-    /// panels: a producer vectorized along k (Winograd's input transform, channels innermost)
-    /// writes them with whole vectors, which panels (k-major) would scatter.
+    /// A GEMM whose A the caller writes as plain rows ([`Self::store_a`]) instead of panels:
+    /// a producer vectorized along k (Winograd's input transform, channels innermost) writes
+    /// them with whole vectors, which panels (k-major) would scatter.
     pub fn with_a_rows(e: &mut Emit, s: GemmShape, elem: Type, cache_b: Option<String>) -> PackedGemm {
         let stride = (s.k + UNROLL - 1) / UNROLL * UNROLL;
         Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride })
     }
 
-    /// A's rows for [`Self::with_a_rows`]: a flat buffer holding element (b, i, kk) at
-    /// `(b · M' + i) · stride + kk`, M' = M rounded up to whole tiles; the second value is
-    /// `stride` (K rounded up to the unrolling). Rows past M and columns past K are zeroed here
-    /// (nothing when there are none); the caller writes the rest.
-    pub fn a_rows(&self, e: &mut Emit) -> Option<(Value, i64)> {
-        let ALayout::Rows { stride } = self.a_layout else { return None };
-        let (s, buffer) = (self.shape, self.a_pack.0);
-        let rows = self.mb * MR;
+    /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M and
+    /// the columns past K that tiles and the unrolling read (nothing when there are none).
+    pub fn clear_a_padding(&self, e: &mut Emit) {
+        let ALayout::Rows { stride } = self.a_layout else { return };
+        let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * MR);
         let z = zero(e, self.elem);
         let clear = |e: &mut Emit, [rows_from, rows_to, cols_from]: [i64; 3]| {
             if rows_from < rows_to && cols_from < stride {
                 e.parallel(&[s.batch, rows_to - rows_from, stride - cols_from], |e, ivs| {
                     let row = e.affine(ivs[1], 1, rows_from);
                     let col = e.affine(ivs[2], 1, cols_from);
-                    let at = linear(e, &[ivs[0], row, col], &[rows, stride]);
+                    let at = e.linearize(&[ivs[0], row, col], &[s.batch, rows, stride]);
                     e.store(z, buffer, &[at]);
                 });
             }
         };
         clear(e, [s.m, rows, 0]);
         clear(e, [0, s.m, s.k]);
-        Some((buffer, stride))
+    }
+
+    /// Stores `v` as element (i, kk) of batch `b` of A, for a GEMM made
+    /// [`Self::with_a_rows`]; `kk` is the last term of the address, so a nest along k
+    /// vectorizes.
+    pub fn store_a(&self, e: &mut Emit, v: Value, [b, i, kk]: [Value; 3]) {
+        let ALayout::Rows { stride } = self.a_layout else { panic!("store_a needs a GEMM with A as rows") };
+        let at = e.linearize(&[b, i, kk], &[self.shape.batch, self.mb * MR, stride]);
+        e.store(v, self.a_pack.0, &[at]);
     }
 
     /// Panels of A: rows past M and steps past K are zeros.
@@ -201,7 +206,7 @@ impl PackedGemm {
                         e.add(base, r)
                     };
                     let v = guarded(e, elem, [(row, bound, width), (kk, s.k, UNROLL)], |e| load(e, [b, row, kk]));
-                    let at = linear(e, &[b, p, q, u, r], &[count, kq, UNROLL, width]);
+                    let at = e.linearize(&[b, p, q, u, r], &[s.batch, count, kq, UNROLL, width]);
                     e.store(v, buffer, &[at]);
                 });
             });
@@ -225,7 +230,7 @@ impl PackedGemm {
         let (nr, u) = (e.index(NR), e.index(UNROLL));
         let (p, c) = (e.div(j, nr), e.rem(j, nr));
         let (q, r) = (e.div(kk, u), e.rem(kk, u));
-        let at = linear(e, &[b, p, q, r, c], &[self.nb, self.kq, UNROLL, NR]);
+        let at = e.linearize(&[b, p, q, r, c], &[self.shape.batch, self.nb, self.kq, UNROLL, NR]);
         e.store(v, self.b_pack.0, &[at]);
     }
 
@@ -267,16 +272,16 @@ impl PackedGemm {
                     e.for_range(p0, p1, &[], |e, panel, _| {
                         let a_at = match a_layout {
                             ALayout::Panels => {
-                                let at = linear(e, &[b, panel, k0], &[mb, kq]);
+                                let at = e.linearize(&[b, panel, k0], &[s.batch, mb, kq]);
                                 e.affine(at, UNROLL * MR, 0)
                             }
                             ALayout::Rows { stride } => {
                                 let row = e.affine(panel, MR, 0);
                                 let k = e.affine(k0, UNROLL, 0);
-                                linear(e, &[b, row, k], &[mb * MR, stride])
+                                e.linearize(&[b, row, k], &[s.batch, mb * MR, stride])
                             }
                         };
-                        let b_at = linear(e, &[b, p, k0], &[nb, kq]);
+                        let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, kq]);
                         let b_at = e.affine(b_at, UNROLL * NR, 0);
                         let packs = [(a_pack, a_at), (b_pack, b_at)];
                         micro_tile(e, vt, elem, (packs, a_layout), c_pad, [b, panel], &cols, k0, k1);
@@ -331,10 +336,7 @@ fn micro_tile(
                 .collect();
             let mut next = Vec::with_capacity(accs.len());
             for r in 0..MR {
-                let at = match a_layout {
-                    ALayout::Panels => e.affine(a_at, 1, u * MR + r),
-                    ALayout::Rows { stride } => e.affine(a_at, 1, r * stride + u),
-                };
+                let at = e.affine(a_at, 1, a_layout.element(r, u));
                 let a = invariant_load(e, "memref.load", &[a_pack, at], elem);
                 let av = e.value("vector.broadcast", &[a], vt);
                 for (c, bv) in bs.iter().enumerate() {
@@ -345,11 +347,7 @@ fn micro_tile(
             }
             accs = next;
         }
-        let a_step = match a_layout {
-            ALayout::Panels => UNROLL * MR,
-            ALayout::Rows { .. } => UNROLL,
-        };
-        let mut carried = vec![e.affine(a_at, 1, a_step), e.affine(b_at, 1, UNROLL * NR)];
+        let mut carried = vec![e.affine(a_at, 1, a_layout.step()), e.affine(b_at, 1, UNROLL * NR)];
         carried.extend(accs);
         carried
     });
@@ -371,14 +369,22 @@ enum ALayout {
     Rows { stride: i64 },
 }
 
-/// The row-major offset of `idx` in an array whose dimensions after the first are `inner`.
-pub fn linear(e: &mut Emit, idx: &[Value], inner: &[i64]) -> Value {
-    let mut at = idx[0];
-    for (i, n) in idx[1..].iter().zip(inner) {
-        let scaled = e.affine(at, *n, 0);
-        at = e.add(scaled, *i);
+impl ALayout {
+    /// Where element (row r, unrolled step u) of a tile's step is, from the step's offset.
+    fn element(self, r: i64, u: i64) -> i64 {
+        match self {
+            ALayout::Panels => u * MR + r,
+            ALayout::Rows { stride } => r * stride + u,
+        }
     }
-    at
+
+    /// How far the offset moves per iteration (UNROLL steps of k).
+    fn step(self) -> i64 {
+        match self {
+            ALayout::Panels => UNROLL * MR,
+            ALayout::Rows { .. } => UNROLL,
+        }
+    }
 }
 
 /// The buffer for an operand's panels: static and flagged when cached, else scratch.

@@ -5,7 +5,7 @@ use strata_dialects::nn::{self, scalar};
 use strata_ir::{IrMapping, OpId, Type, Value};
 
 use super::conv::ConvLowering;
-use super::emit::{physical, Emit};
+use super::emit::{physical, physical_blocked, Emit};
 use super::gemm::{constant_cache_name, packed_gemm, GemmShape, PackCache};
 
 type Lowered = Result<Vec<Value>, String>;
@@ -202,7 +202,7 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
             let s = in_shapes[0].clone();
             e.parallel(&s, |e, ivs| {
                 let x = e.load(inputs[0], ivs);
-                let flat = linearize(e, ivs, &s);
+                let flat = e.linearize(ivs, &s);
                 let idx = delinearize(e, flat, &out);
                 e.store(x, buf, &idx);
             });
@@ -247,8 +247,8 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
                     for (d, iv) in order.iter().zip(ivs) {
                         split[*d] = *iv;
                     }
-                    let src = blocked_physical(e, from, block, split);
-                    let dst = blocked_physical(e, to, block, split);
+                    let src = physical_blocked(e, from, block, split);
+                    let dst = physical_blocked(e, to, block, split);
                     let x = e.load(inputs[0], &src);
                     e.store(x, buf, &dst);
                 });
@@ -314,15 +314,6 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
         }
         other => Err(format!("'{other}' is not lowered to loops yet")),
     }
-}
-
-fn linearize(e: &mut Emit, ivs: &[Value], shape: &[i64]) -> Value {
-    let mut flat = e.index(0);
-    for (iv, d) in ivs.iter().zip(shape) {
-        let scaled = e.affine(flat, *d, 0);
-        flat = e.add(scaled, *iv);
-    }
-    flat
 }
 
 fn delinearize(e: &mut Emit, flat: Value, shape: &[i64]) -> Vec<Value> {
@@ -574,22 +565,4 @@ fn layer_norm(
         });
     });
     buf
-}
-
-/// The physical index of element (n, channel block · `block` + lane, h, w) in `layout`, whose
-/// block (if any) is `block`: no division, and the channel written `addi(block start, lane)`,
-/// which `vectorize` reads as contiguous.
-fn blocked_physical(e: &mut Emit, layout: Layout, block: i64, [n, cb, lane, h, w]: [Value; 5]) -> Vec<Value> {
-    let channel = |e: &mut Emit| {
-        let start = e.affine(cb, block, 0);
-        e.add(start, lane)
-    };
-    match layout {
-        Layout::Nchw => vec![n, channel(e), h, w],
-        Layout::Nhwc => {
-            let c = channel(e);
-            vec![n, h, w, c]
-        }
-        Layout::Nchw4c | Layout::Nchw8c => vec![n, cb, h, w, lane],
-    }
 }
