@@ -1,4 +1,5 @@
-// Convolution algorithm selection: Winograd only for 3x3 stride 1, FFT only for large kernels,
+// Convolution algorithm selection: Winograd only for 3x3 (stride 2 in its phase form, where
+// the layout is blocked), FFT only for large kernels,
 // implicit GEMM only on the GPU; an algorithm written in the input is kept.
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=algorithm}))' | FileCheck %s
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=algorithm target=gpu}))' | FileCheck %s --check-prefix=GPU
@@ -12,7 +13,7 @@ func.func @three_by_three(%x: tensor<1x64x56x56xf32>, %w: tensor<64x64x3x3xf32>)
   return %c : tensor<1x64x56x56xf32>
 }
 
-// Stride 2: no Winograd.
+// Stride 2 in NCHW: im2col (Winograd's phase form pays only in a blocked layout).
 // CHECK-LABEL: func.func @strided
 // CHECK-NOT:     winograd
 // CHECK:         algorithm = "im2col_gemm"
@@ -21,6 +22,18 @@ func.func @three_by_three(%x: tensor<1x64x56x56xf32>, %w: tensor<64x64x3x3xf32>)
 func.func @strided(%x: tensor<1x64x56x56xf32>, %w: tensor<128x64x3x3xf32>) -> tensor<1x128x28x28xf32> {
   %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x64x56x56xf32>, tensor<128x64x3x3xf32>) -> tensor<1x128x28x28xf32>
   return %c : tensor<1x128x28x28xf32>
+}
+
+// Stride 2 in NCHW8c with many output tiles (ResNet-18's first stride-2 layer): Winograd
+// F(4x4, 2x2) over the four phases of the input.
+// CHECK-LABEL: func.func @strided_blocked
+// CHECK:         algorithm = "winograd_f4x2_s2"
+// GPU-LABEL: func.func @strided_blocked
+// GPU-NOT:       winograd
+// GPU:           algorithm = "implicit_gemm"
+func.func @strided_blocked(%x: tensor<1x8x56x56x8xf32>, %w: tensor<128x64x3x3xf32>) -> tensor<1x16x28x28x8xf32> {
+  %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1], strides = [2, 2], layout = "NCHW8c"} : (tensor<1x8x56x56x8xf32>, tensor<128x64x3x3xf32>) -> tensor<1x16x28x28x8xf32>
+  return %c : tensor<1x16x28x28x8xf32>
 }
 
 // An 11x11 kernel at stride 1 over many channels: FFT.

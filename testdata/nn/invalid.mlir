@@ -58,7 +58,7 @@ func.func @layout(%x: tensor<1x8x5x5xf32>, %w: tensor<4x8x3x3xf32>) {
 // -----
 
 func.func @algorithm(%x: tensor<1x8x5x5xf32>, %w: tensor<4x8x3x3xf32>) {
-  // expected-error@+1 {{attribute 'algorithm' must be one of direct, im2col_gemm, winograd_f2x3, winograd_f4x3, fft, implicit_gemm}}
+  // expected-error@+1 {{attribute 'algorithm' must be one of direct, im2col_gemm, winograd_f2x3, winograd_f4x3, winograd_f4x2_s2, fft, implicit_gemm}}
   %c = "nn.conv2d"(%x, %w) {algorithm = "magic"} : (tensor<1x8x5x5xf32>, tensor<4x8x3x3xf32>) -> tensor<1x4x3x3xf32>
   return
 }

@@ -241,7 +241,7 @@ fn conv(ctx: &Context, runs: usize) {
             let chosen = lower(ctx, &text, default_pipeline(Target::Host));
             // What egraph-opt picked, read off the graph it writes.
             let choice = egraph_choice(ctx, &text);
-            let algorithm = ["winograd_f4x3", "winograd_f2x3", "im2col_gemm", "direct"]
+            let algorithm = ["winograd_f4x3", "winograd_f2x3", "winograd_f4x2_s2", "im2col_gemm", "direct"]
                 .into_iter()
                 .find(|a| choice.contains(&format!("\"{a}\"")))
                 .unwrap_or("?");

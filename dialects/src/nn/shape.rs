@@ -87,16 +87,20 @@ pub enum ConvAlgorithm {
     Winograd2x3,
     /// Winograd F(4×4, 3×3).
     Winograd4x3,
+    /// A 3×3 convolution of stride 2 as Winograd F(4×4, 2×2) over the four phases of its input
+    /// (even and odd rows by even and odd columns).
+    Winograd4x2Stride2,
     Fft,
     ImplicitGemm,
 }
 
 impl ConvAlgorithm {
-    pub const ALL: [ConvAlgorithm; 6] = [
+    pub const ALL: [ConvAlgorithm; 7] = [
         ConvAlgorithm::Direct,
         ConvAlgorithm::Im2colGemm,
         ConvAlgorithm::Winograd2x3,
         ConvAlgorithm::Winograd4x3,
+        ConvAlgorithm::Winograd4x2Stride2,
         ConvAlgorithm::Fft,
         ConvAlgorithm::ImplicitGemm,
     ];
@@ -109,6 +113,7 @@ impl ConvAlgorithm {
             ConvAlgorithm::Im2colGemm => "im2col_gemm",
             ConvAlgorithm::Winograd2x3 => "winograd_f2x3",
             ConvAlgorithm::Winograd4x3 => "winograd_f4x3",
+            ConvAlgorithm::Winograd4x2Stride2 => "winograd_f4x2_s2",
             ConvAlgorithm::Fft => "fft",
             ConvAlgorithm::ImplicitGemm => "implicit_gemm",
         }

@@ -11,10 +11,12 @@
 //!   column matrix `[N, G, C/G·KH·KW, OH·OW]` and run a GEMM tiled up to 4 channels × 8
 //!   pixels with each tile's operands packed into stack scratch;
 //! - Winograd F(m×m, 3×3), m = 2 or 4 (Lavin & Gray): weights transformed `U = G g Gᵀ`, input
-//!   tiles `V = Bᵀ d B`, products summed over channels `M = Σ U ⊙ V`, outputs `Y = Aᵀ M A`.
-//!   Transforms are unrolled with the matrices' non-zero coefficients. With the packed GEMM
+//!   tiles `V = Bᵀ d B`, products summed over channels `M = Σ U ⊙ V`, outputs `Y = Aᵀ M A`,
+//!   the matrices built from interpolation points ([`super::toom_cook`]). Transforms are
+//!   unrolled with the matrices' non-zero coefficients. With the packed GEMM
 //!   (`winograd_gemm`) each (i, j) of the tile is a GEMM of tiles × channels by channels ×
-//!   output channels, and the transforms run along channels. Only for 3×3 kernels, stride 1,
+//!   output channels, and the transforms run along channels. At stride 2, F(4×4, 2×2) over the
+//!   four phases of the input (see [`ConvLowering::winograd`]). Only for 3×3 kernels,
 //!   dilation 1, one group.
 //!
 //! The channels-last paths make every copy and transform an `scf.parallel` nest whose
@@ -29,6 +31,7 @@ use strata_ir::{OpId, Type, Value};
 use super::emit::{physical, physical_blocked, Emit};
 use super::gemm::{constant_cache_name, GemmShape, PackCache, PackedGemm};
 use super::ops::{epilogue_value, zero};
+use super::toom_cook::Transforms;
 
 /// One convolution to lower.
 pub struct ConvLowering {
@@ -45,36 +48,9 @@ pub struct ConvLowering {
     pub epilogue: bool,
 }
 
-/// F(2×2, 3×3): Bᵀ (4×4), G (4×3), Aᵀ (2×4).
-const BT2: [&[f64]; 4] = [&[1., 0., -1., 0.], &[0., 1., 1., 0.], &[0., -1., 1., 0.], &[0., 1., 0., -1.]];
-const G2: [&[f64]; 4] = [&[1., 0., 0.], &[0.5, 0.5, 0.5], &[0.5, -0.5, 0.5], &[0., 0., 1.]];
-const AT2: [&[f64]; 2] = [&[1., 1., 1., 0.], &[0., 1., -1., -1.]];
-/// F(4×4, 3×3): Bᵀ (6×6), G (6×3), Aᵀ (4×6).
-const BT4: [&[f64]; 6] = [
-    &[4., 0., -5., 0., 1., 0.],
-    &[0., -4., -4., 1., 1., 0.],
-    &[0., 4., -4., -1., 1., 0.],
-    &[0., -2., -1., 2., 1., 0.],
-    &[0., 2., -1., -2., 1., 0.],
-    &[0., 4., 0., -5., 0., 1.],
-];
-const G4: [&[f64]; 6] = [
-    &[1. / 4., 0., 0.],
-    &[-1. / 6., -1. / 6., -1. / 6.],
-    &[-1. / 6., 1. / 6., -1. / 6.],
-    &[1. / 24., 1. / 12., 1. / 6.],
-    &[1. / 24., -1. / 12., 1. / 6.],
-    &[0., 0., 1.],
-];
-const AT4: [&[f64]; 4] =
-    [&[1., 1., 1., 1., 1., 0.], &[0., 1., -1., 2., -2., 0.], &[0., 1., 1., 4., 4., 0.], &[0., 1., -1., 8., -8., 1.]];
-
-/// A transform matrix, by rows.
-type Matrix = &'static [&'static [f64]];
-
 /// `Σ_k m[i][k] · v[k]` for each row `i`, as unrolled scalar code (zero coefficients skipped,
 /// ±1 without a multiplication).
-fn mat_vec(e: &mut Emit, elem: Type, m: &[&[f64]], v: &[Value]) -> Vec<Value> {
+fn mat_vec(e: &mut Emit, elem: Type, m: &[Vec<f64>], v: &[Value]) -> Vec<Value> {
     m.iter()
         .map(|row| {
             let mut sum: Option<Value> = None;
@@ -101,7 +77,7 @@ fn mat_vec(e: &mut Emit, elem: Type, m: &[&[f64]], v: &[Value]) -> Vec<Value> {
 }
 
 /// `L · X · Rᵀ` for a small matrix `X` (rows of values), unrolled.
-fn sandwich(e: &mut Emit, elem: Type, l: &[&[f64]], x: &[Vec<Value>], r: &[&[f64]]) -> Vec<Vec<Value>> {
+fn sandwich(e: &mut Emit, elem: Type, l: &[Vec<f64>], x: &[Vec<Value>], r: &[Vec<f64>]) -> Vec<Vec<Value>> {
     // Columns of X through L, then rows through R.
     let cols = x[0].len();
     let left: Vec<Vec<Value>> = (0..cols)
@@ -426,50 +402,80 @@ impl ConvLowering {
         buf
     }
 
-    pub fn winograd(&self, e: &mut Emit, m: i64) -> Result<Value, String> {
+    /// Winograd with m × m output tiles for a 3×3 convolution of `stride` 1 or 2.
+    ///
+    /// At stride 1, F(m×m, 3×3). At stride 2 the input splits into its four phases (even and
+    /// odd rows by even and odd columns): the convolution is then a 2×2 convolution of stride 1
+    /// over the phases stacked as 4·C channels (the kernel padded with zeros to 4×4 and split
+    /// the same way), which runs as F(m×m, 2×2).
+    pub fn winograd(&self, e: &mut Emit, m: i64, stride: i64) -> Result<Value, String> {
         let c = &self.conv;
         let ([_, ch, h, wd], [_, _, kh, kw], [n, o, oh, ow]) = self.shapes(e);
-        if (kh, kw) != (3, 3) || c.strides != [1, 1] || c.dilations != [1, 1] || c.groups != 1 {
-            return Err("Winograd needs a 3x3 kernel, stride 1, dilation 1 and one group".into());
+        if (kh, kw) != (3, 3) || c.strides != [stride, stride] || c.dilations != [1, 1] || c.groups != 1 {
+            return Err(format!(
+                "this Winograd algorithm needs a 3x3 kernel, stride {stride}, dilation 1 and one group"
+            ));
         }
-        let (bt, g_mat, at): (Matrix, Matrix, Matrix) = if m == 2 { (&BT2, &G2, &AT2) } else { (&BT4, &G4, &AT4) };
-        let t = m + 2;
-        let (th, tw) = ((oh + m - 1) / m, (ow + m - 1) / m);
-        let elem = self.elem;
-        // U[o, c] = G g Gᵀ, made before it is packed for the batched GEMM; with constant
-        // weights the packed U is kept across calls and this runs on the first only.
-        let u = e.scratch(&[o, ch, t, t], elem);
+        // Taps per phase and direction: 3 at stride 1; 2 at stride 2 (kernel rows 0 and 2 in
+        // the even phase, 1 and a zero in the odd one).
+        let r = if stride == 1 { 3 } else { 2 };
+        let tiles = WinogradTiles {
+            f: Transforms::new(m as usize, r as usize),
+            stride,
+            th: (oh + m - 1) / m,
+            tw: (ow + m - 1) / m,
+        };
+        let (t, phases, elem) = (tiles.f.t() as i64, stride * stride, self.elem);
+        // U[o, (phase, c)] = G g Gᵀ, made before it is packed for the batched GEMM; with
+        // constant weights the packed U is kept across calls and this runs on the first only.
+        let u = e.scratch(&[o, phases * ch, t, t], elem);
         let transform = |e: &mut Emit| {
             e.parallel(&[o, ch], |e, ivs| {
-                let g: Vec<Vec<Value>> = (0..3)
-                    .map(|r| {
-                        (0..3)
-                            .map(|s| {
-                                let (ri, si) = (e.index(r), e.index(s));
-                                e.load(self.w, &[ivs[0], ivs[1], ri, si])
-                            })
-                            .collect()
-                    })
-                    .collect();
-                let ut = sandwich(e, elem, g_mat, &g, g_mat);
-                for (i, row) in ut.iter().enumerate() {
-                    for (j, v) in row.iter().enumerate() {
-                        let (ii, jj) = (e.index(i as i64), e.index(j as i64));
-                        e.store(*v, u, &[ivs[0], ivs[1], ii, jj]);
+                for phase in 0..phases {
+                    let (py, px) = (phase / stride, phase % stride);
+                    let g: Vec<Vec<Value>> = (0..r)
+                        .map(|a| {
+                            (0..r)
+                                .map(|b| {
+                                    let (ky, kx) = (stride * a + py, stride * b + px);
+                                    if ky >= kh || kx >= kw {
+                                        return zero(e, elem);
+                                    }
+                                    let (ky, kx) = (e.index(ky), e.index(kx));
+                                    e.load(self.w, &[ivs[0], ivs[1], ky, kx])
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    let ut = sandwich(e, elem, &tiles.f.g, &g, &tiles.f.g);
+                    let k = e.affine(ivs[1], 1, phase * ch);
+                    for (i, row) in ut.iter().enumerate() {
+                        for (j, v) in row.iter().enumerate() {
+                            let (ii, jj) = (e.index(i as i64), e.index(j as i64));
+                            e.store(*v, u, &[ivs[0], k, ii, jj]);
+                        }
                     }
                 }
             })
         };
-        // Tiles overhang the padded image by up to t - m rows and columns.
+        // Tiles overhang the padded image by up to t - m rows and columns (of each phase).
+        let rows = |tiles_along: i64| stride * (tiles_along * m + r - 1);
         let extra = [
-            (th * m + 2 - (h + c.padding[0] + c.padding[2])).max(0),
-            (tw * m + 2 - (wd + c.padding[1] + c.padding[3])).max(0),
+            (rows(tiles.th) - (h + c.padding[0] + c.padding[2])).max(0),
+            (rows(tiles.tw) - (wd + c.padding[1] + c.padding[3])).max(0),
         ];
-        // M[b, i, j] = V[b, i, j] · U[i, j]: one GEMM per (image, i, j), tiles × ch by ch × o.
-        let g = GemmShape { batch: n * t * t, m: th * tw, n: o, k: ch };
+        // M[b, i, j] = V[b, i, j] · U[i, j]: one GEMM per (image, i, j), tiles × channels by
+        // channels × o.
+        let g = GemmShape { batch: n * t * t, m: tiles.th * tiles.tw, n: o, k: phases * ch };
         if g.worth_packing(e, elem) {
-            return Ok(self.winograd_gemm(e, [m, th, tw], [bt, at], g, (u, transform), extra));
+            return Ok(self.winograd_gemm(e, &tiles, g, (u, transform), extra));
         }
+        if stride != 1 {
+            // Only the packed path takes the phases; what is too small or not f32 for it goes
+            // through the column matrix.
+            return Ok(self.im2col_gemm(e));
+        }
+        let (th, tw, f) = (tiles.th, tiles.tw, &tiles.f);
         let padded = self.padded_input(e, extra);
         // V[b, c, ty, tx] = Bᵀ d B, d the (t×t) input tile at (ty·m - pt, tx·m - pl).
         let v = e.scratch(&[n, ch, th, tw, t, t], elem);
@@ -479,7 +485,7 @@ impl ConvLowering {
                 let ix = e.affine(ivs[3], m, bb);
                 e.load(padded, &[ivs[0], ivs[1], iy, ix])
             });
-            let vt = sandwich(e, elem, bt, &d, bt);
+            let vt = sandwich(e, elem, &f.bt, &d, &f.bt);
             for (i, row) in vt.iter().enumerate() {
                 for (j, val) in row.iter().enumerate() {
                     let (ii, jj) = (e.index(i as i64), e.index(j as i64));
@@ -506,7 +512,7 @@ impl ConvLowering {
                 let (ii, jj) = (e.index(i), e.index(j));
                 e.load(mm, &[ivs[0], ivs[1], ivs[2], ivs[3], ii, jj])
             });
-            let y = sandwich(e, elem, at, &tile, at);
+            let y = sandwich(e, elem, &f.at, &tile, &f.at);
             for (r, row) in y.iter().enumerate() {
                 for (s, val) in row.iter().enumerate() {
                     let oy = e.affine(ivs[2], m, r as i64);
@@ -524,37 +530,54 @@ impl ConvLowering {
 
     /// Winograd through the packed GEMM, every stage a nest whose innermost loop runs over
     /// channels through channels-last buffers, so `vectorize` turns the tile transforms into
-    /// vector code: the input transform writes the GEMM's A as rows (tile × channel), U is B
-    /// (packed once for constant weights), and the output transform reads the padded result
-    /// (tile × output channel).
+    /// vector code: the input transform writes the GEMM's A as rows (tile × (phase, channel)),
+    /// U is B (packed once for constant weights), and the output transform reads the padded
+    /// result (tile × output channel).
     fn winograd_gemm(
         &self,
         e: &mut Emit,
-        [m, th, tw]: [i64; 3],
-        [bt, at]: [Matrix; 2],
+        tiles: &WinogradTiles,
         g: GemmShape,
         (u, transform): (Value, impl FnOnce(&mut Emit)),
         extra: [i64; 2],
     ) -> Value {
         let ([n, ch, _, _], _, [_, o, _, _]) = self.shapes(e);
-        let (elem, t) = (self.elem, m + 2);
+        let WinogradTiles { f, stride, th, tw } = tiles;
+        let (th, tw, stride) = (*th, *tw, *stride);
+        let (elem, m, t) = (self.elem, f.m() as i64, f.t() as i64);
         let pg = PackedGemm::with_a_rows(e, g, elem, constant_cache_name(e, self.w, self.op, "winograd_u"));
         pg.clear_a_padding(e);
         let padded = self.padded_channels_last(e, extra);
-        // V = Bᵀ d B for each tile and channel, d the (t×t) input tile at (ty·m, tx·m) of
-        // the padded input.
-        e.parallel(&[n, th, tw, ch], |e, ivs| {
-            let d = tile_of(e, t, |e, a, b| {
-                let iy = e.affine(ivs[1], m, a);
-                let ix = e.affine(ivs[2], m, b);
-                e.load(padded, &[ivs[0], iy, ix, ivs[3]])
+        // V = Bᵀ d B for each tile, phase and channel, d the (t×t) tile at (ty·m, tx·m) of
+        // the phase (py, px): rows stride·(ty·m + a) + py of the padded input.
+        let phases = stride * stride;
+        let dims = if phases > 1 { vec![n, th, tw, phases, ch] } else { vec![n, th, tw, ch] };
+        e.parallel(&dims, |e, ivs| {
+            let c = ivs[ivs.len() - 1];
+            // The phase's row and column, and where its channels start in K.
+            let phase = (phases > 1).then(|| {
+                let s = e.index(stride);
+                (e.div(ivs[3], s), e.rem(ivs[3], s), e.affine(ivs[3], ch, 0))
             });
-            let v = sandwich(e, elem, bt, &d, bt);
+            let d = tile_of(e, t, |e, a, b| {
+                let iy = e.affine(ivs[1], stride * m, stride * a);
+                let ix = e.affine(ivs[2], stride * m, stride * b);
+                let (iy, ix) = match phase {
+                    Some((py, px, _)) => (e.add(iy, py), e.add(ix, px)),
+                    None => (iy, ix),
+                };
+                e.load(padded, &[ivs[0], iy, ix, c])
+            });
+            let v = sandwich(e, elem, &f.bt, &d, &f.bt);
             let tile = e.linearize(&[ivs[1], ivs[2]], &[th, tw]);
+            let k = match phase {
+                Some((_, _, first)) => e.add(first, c),
+                None => c,
+            };
             for (i, row) in v.iter().enumerate() {
                 for (j, val) in row.iter().enumerate() {
                     let batch = e.affine(ivs[0], t * t, i as i64 * t + j as i64);
-                    pg.store_a(e, *val, [batch, tile, ivs[3]]);
+                    pg.store_a(e, *val, [batch, tile, k]);
                 }
             }
         });
@@ -576,7 +599,7 @@ impl ConvLowering {
                 let batch = e.affine(ivs[0], t * t, i * t + j);
                 e.load(c_pad, &[batch, tile, ivs[3]])
             });
-            let y = sandwich(e, elem, at, &mt, at);
+            let y = sandwich(e, elem, &f.at, &mt, &f.at);
             for (r, row) in y.iter().enumerate() {
                 for (s, val) in row.iter().enumerate() {
                     let oy = e.affine(ivs[1], m, r as i64);
@@ -653,6 +676,15 @@ impl ConvLowering {
         }
         buf
     }
+}
+
+/// A Winograd convolution's tiling: F(m×m, r×r) on the `stride²` phases of the input, `th` ×
+/// `tw` tiles of m × m outputs.
+struct WinogradTiles {
+    f: Transforms,
+    stride: i64,
+    th: i64,
+    tw: i64,
 }
 
 /// A (t×t) tile of `load(row, column)`.

@@ -15,14 +15,16 @@
 //! `materialize-arenas`; `memref.view` at each planned offset), written in place where the plan
 //! says, and scratch buffers past the planned part: the function allocates nothing.
 //!
-//! A convolution's `algorithm` picks its loops: direct, im2col + GEMM, or Winograd F(2×2,3×3)
-//! and F(4×4,3×3) with their transform matrices (see [`conv`]); FFT and implicit GEMM are
+//! A convolution's `algorithm` picks its loops: direct, im2col + GEMM, or Winograd F(2×2,3×3),
+//! F(4×4,3×3) and, at stride 2, F(4×4,2×2) over the input's phases (see [`conv`]; the
+//! transform matrices come from [`toom_cook`]); FFT and implicit GEMM are
 //! lowered as direct convolution for now.
 
 mod conv;
 pub mod emit;
 mod gemm;
 mod ops;
+mod toom_cook;
 
 use rustc_hash::FxHashMap;
 use strata_ir::pass::{Pass, PassContext, PassInfo};

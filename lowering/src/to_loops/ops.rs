@@ -135,8 +135,9 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
             };
             let buf = match algorithm {
                 Some(ConvAlgorithm::Im2colGemm) => c.im2col_gemm(e),
-                Some(ConvAlgorithm::Winograd2x3) => c.winograd(e, 2)?,
-                Some(ConvAlgorithm::Winograd4x3) => c.winograd(e, 4)?,
+                Some(ConvAlgorithm::Winograd2x3) => c.winograd(e, 2, 1)?,
+                Some(ConvAlgorithm::Winograd4x3) => c.winograd(e, 4, 1)?,
+                Some(ConvAlgorithm::Winograd4x2Stride2) => c.winograd(e, 4, 2)?,
                 // FFT is not lowered yet and implicit GEMM is the GPU's: both compute what
                 // direct convolution computes.
                 _ => c.direct(e),

@@ -47,7 +47,9 @@ impl Target {
     pub fn algorithms(self) -> &'static [ConvAlgorithm] {
         use ConvAlgorithm::*;
         match self {
-            Target::X86_64 | Target::Aarch64 => &[Direct, Im2colGemm, Winograd2x3, Winograd4x3, Fft],
+            Target::X86_64 | Target::Aarch64 => {
+                &[Direct, Im2colGemm, Winograd2x3, Winograd4x3, Winograd4x2Stride2, Fft]
+            }
             Target::Gpu => &[Direct, ImplicitGemm, Winograd2x3, Winograd4x3, Fft],
         }
     }
@@ -99,14 +101,17 @@ pub trait CostProvider: Send + Sync {
 }
 
 /// Whether `algorithm` can compute `conv` with a `weight` of OIHW sizes: Winograd only for
-/// 3×3, stride 1, dilation 1, one group; FFT for kernels of 5×5 and larger at stride 1.
+/// 3×3, dilation 1, one group, and stride 1 (or 2 for its phase form); FFT for kernels of 5×5
+/// and larger at stride 1.
 pub fn applicable(algorithm: ConvAlgorithm, conv: &Conv2d, weight: [i64; 4]) -> bool {
     let unit = conv.strides == [1, 1] && conv.dilations == [1, 1];
+    let winograd = |stride: i64| {
+        conv.strides == [stride; 2] && conv.dilations == [1, 1] && conv.groups == 1 && weight[2..] == [3, 3]
+    };
     match algorithm {
         ConvAlgorithm::Direct | ConvAlgorithm::Im2colGemm | ConvAlgorithm::ImplicitGemm => true,
-        ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 => {
-            unit && conv.groups == 1 && weight[2] == 3 && weight[3] == 3
-        }
+        ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 => winograd(1),
+        ConvAlgorithm::Winograd4x2Stride2 => winograd(2),
         ConvAlgorithm::Fft => unit && conv.groups == 1 && weight[2] >= 5 && weight[3] >= 5,
     }
 }
@@ -149,9 +154,12 @@ impl Analytical {
             (_, Im2colGemm, _) => 0.7,
             (Target::Gpu, ImplicitGemm, Nhwc) => 0.75,
             (_, ImplicitGemm, _) => 0.4,
+            // Calibrated on ResNet-18's first stride-2 layer against im2col (2.2 against 2.8
+            // ms): its GEMMs are four times deeper (4·C) than stride 1's.
+            (Target::X86_64, Winograd4x2Stride2, Nchw8c) => 0.74,
             (Target::X86_64, Winograd2x3 | Winograd4x3, Nchw8c)
-            | (Target::Aarch64, Winograd2x3 | Winograd4x3, Nchw4c) => 0.6,
-            (_, Winograd2x3 | Winograd4x3, _) => 0.45,
+            | (Target::Aarch64, Winograd2x3 | Winograd4x3 | Winograd4x2Stride2, Nchw4c) => 0.6,
+            (_, Winograd2x3 | Winograd4x3 | Winograd4x2Stride2, _) => 0.45,
             (_, Fft, _) => 0.35,
         }
     }
@@ -163,34 +171,45 @@ impl Analytical {
         let out = n * o * oh * ow;
         let direct_flops = 2.0 * out * i * kh * kw;
         let base_bytes = 4.0 * (n * c * h * w + o * i * kh * kw + out) + p.extra_bytes;
-        let (flops, scratch) = match p.algorithm {
-            ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0),
+        // Flops, bytes of scratch, and bytes streamed while the compute waits.
+        let (flops, scratch, stream) = match p.algorithm {
+            ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0, 0.0),
             ConvAlgorithm::Im2colGemm => {
                 let pointwise = kh == 1.0 && kw == 1.0 && p.conv.strides == [1, 1] && p.conv.padding == [0; 4];
                 // The column matrix is written once and read once.
                 let columns = if pointwise { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
-                (direct_flops, columns)
+                (direct_flops, columns, 0.0)
             }
-            ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 => {
-                let m = if p.algorithm == ConvAlgorithm::Winograd2x3 { 2.0 } else { 4.0 };
-                let t = m + 2.0;
+            ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 | ConvAlgorithm::Winograd4x2Stride2 => {
+                // Output tile, taps per phase, phases (the stride-2 form runs F(m×m, 2×2) over
+                // four phases of the input, stacked as channels).
+                let (m, r, phases) = match p.algorithm {
+                    ConvAlgorithm::Winograd2x3 => (2.0, 3.0, 1.0),
+                    ConvAlgorithm::Winograd4x3 => (4.0, 3.0, 1.0),
+                    _ => (4.0, 2.0, 4.0),
+                };
+                let (t, c) = (m + r - 1.0, c * phases);
                 let tiles = n * (oh / m).ceil() * (ow / m).ceil();
                 let multiply = 2.0 * tiles * t * t * c * o;
                 // Input and output transforms; weights are transformed once, at compile time.
                 let transforms = tiles * (c * 2.0 * t * t * t + o * 2.0 * t * t * m);
-                (multiply + transforms, 2.0 * 4.0 * tiles * t * t * (c + o))
+                // Every call reads the transformed weights (t² per channel pair, not kh·kw),
+                // each element for only as many rows as there are tiles: with few tiles the
+                // GEMMs wait on that stream rather than hide it.
+                let weights = 4.0 * (t * t * c * o - o * i * kh * kw);
+                (multiply + transforms, 2.0 * 4.0 * tiles * t * t * (c + o), weights)
             }
             ConvAlgorithm::Fft => {
                 let (hp, wp) = ((h + kh - 1.0).log2().ceil().exp2(), (w + kw - 1.0).log2().ceil().exp2());
                 let bins = hp * wp / 2.0 + hp;
                 let transforms = 5.0 * n * (c + o) * hp * wp * (hp * wp).log2();
                 let multiply = 8.0 * n * c * o * bins;
-                (transforms + multiply, 2.0 * 8.0 * bins * n * (c + o))
+                (transforms + multiply, 2.0 * 8.0 * bins * n * (c + o), 0.0)
             }
         };
         let efficiency = self.conv_efficiency(p.algorithm, p.conv.layout);
         let compute = (flops / efficiency + out * p.epilogue_flops) / self.peak;
-        compute.max((base_bytes + scratch) / self.bandwidth) + self.launch
+        compute.max((base_bytes + scratch) / self.bandwidth) + stream / self.bandwidth + self.launch
     }
 }
 
@@ -245,11 +264,40 @@ mod tests {
         );
     }
 
+    fn strided_conv(algorithm: ConvAlgorithm, layout: Layout, [c, o, h]: [i64; 3]) -> f64 {
+        let conv = Conv2d { strides: [2, 2], padding: [1; 4], layout, ..Conv2d::default() };
+        let p = ConvProblem {
+            conv,
+            algorithm,
+            input: [1, c, h, h],
+            weight: [o, c, 3, 3],
+            output: [1, o, h / 2, h / 2],
+            epilogue_flops: 0.0,
+            extra_bytes: 0.0,
+        };
+        Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
+    }
+
+    /// As measured: Winograd over the phases wins on ResNet-18's first stride-2 layer (49
+    /// tiles) and loses on the deeper ones, whose few tiles leave the transformed weights to
+    /// stream for little work.
+    #[test]
+    fn winograd_over_phases_only_where_tiles_are_many() {
+        let winograd = |sizes| strided_conv(ConvAlgorithm::Winograd4x2Stride2, Layout::Nchw8c, sizes);
+        let im2col = |sizes| strided_conv(ConvAlgorithm::Im2colGemm, Layout::Nchw, sizes);
+        assert!(winograd([64, 128, 56]) < im2col([64, 128, 56]));
+        assert!(winograd([128, 256, 28]) > im2col([128, 256, 28]));
+        assert!(winograd([256, 512, 14]) > im2col([256, 512, 14]));
+    }
+
     #[test]
     fn algorithm_rules() {
         let c = Conv2d::default();
         assert!(applicable(ConvAlgorithm::Winograd2x3, &c, [8, 8, 3, 3]));
         assert!(!applicable(ConvAlgorithm::Winograd2x3, &Conv2d { strides: [2, 2], ..c.clone() }, [8, 8, 3, 3]));
+        assert!(applicable(ConvAlgorithm::Winograd4x2Stride2, &Conv2d { strides: [2, 2], ..c.clone() }, [8, 8, 3, 3]));
+        assert!(!applicable(ConvAlgorithm::Winograd4x2Stride2, &c, [8, 8, 3, 3]));
+        assert!(!applicable(ConvAlgorithm::Winograd4x2Stride2, &Conv2d { strides: [2, 1], ..c.clone() }, [8, 8, 3, 3]));
         assert!(!applicable(ConvAlgorithm::Fft, &c, [8, 8, 3, 3]));
         assert!(applicable(ConvAlgorithm::Fft, &c, [8, 8, 7, 7]));
     }
