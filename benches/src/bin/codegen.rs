@@ -162,7 +162,7 @@ fn elementwise(ctx: &Context, runs: usize) {
 }
 
 fn sgemm(ctx: &Context, runs: usize, peaks: &[(usize, f64)]) {
-    println!("\n## SGEMM 1024^3 (packed, 4x8 register tiles of f32x4 FMAs)");
+    println!("\n## SGEMM 1024^3 (packed, 6x8 register tiles of f32x4 FMAs)");
     let text = r#"func.func @mm(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>) -> tensor<1024x1024xf32> {
   %c = "nn.matmul"(%a, %b) : (tensor<1024x1024xf32>, tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
   return %c : tensor<1024x1024xf32>

@@ -309,7 +309,7 @@ impl<M: Module> Shared<'_, M> {
         }
         if self.options.asm {
             if let Some(text) = cl.compiled_code().and_then(|c| c.vcode.clone()) {
-                self.asm.push_str(&format!("{}:\n{text}\n", cl.func.name));
+                self.asm.push_str(&format!("{function} ({}):\n{text}\n", cl.func.name));
             }
         }
         Ok(())

@@ -9,7 +9,8 @@
 //!    each row panel: an MR × NR tile of accumulators, `MR · NR / 4` vectors of four lanes
 //!    held in registers across the k loop, each step one broadcast of an A element per row and
 //!    one vector load of B per four columns, multiplied and added (fused by the code
-//!    generator). Tiles accumulate into a padded result `Cp`, kept per panel in cache.
+//!    generator). The first block of k starts from zero; the others accumulate into a padded
+//!    result `Cp`.
 //! 3. The valid part of `Cp` goes to the real result through `finish` (bias, epilogue, layout).
 //!
 //! Panels are flat buffers: the micro-kernel's loop carries one offset per operand, so every
@@ -17,10 +18,15 @@
 //! spilled). A can also be plain rows written by the caller ([`PackedGemm::with_a_rows`]),
 //! read at constant distances (the row stride) from one offset.
 //!
-//! 4 × 8 uses 8 accumulators, 2 B vectors per step (4 with the unrolling) and the broadcasts
-//! with their copies (Cranelift's x86-64 FMA overwrites a factor): within the 16 vector
-//! registers of x86-64 (AArch64 has 32). Larger tiles spill there. KC = 256 keeps a B panel
-//! block (8 KiB) in L1 while A streams from L2.
+//! 6 × 8 holds 12 accumulators, 2 B vectors and a broadcast: 15 of x86-64's 16 vector
+//! registers (AArch64 has 32). Twelve independent multiply-add chains are what two FMA pipes of
+//! four cycles' latency need with room to spare (8, a 4 × 8 tile, is exactly enough and loses
+//! a fifth to any stall), and the accumulators stay in place because the code generator's FMA
+//! overwrites the addend (`vfmadd231ps`, see `vendor/README.md`). k is not unrolled:
+//! Cranelift schedules an unrolled step's loads early and the tile then spills. KC = 256
+//! keeps a B panel block (8 KiB) in L1 while A streams from L2. `Cp`'s rows are padded by
+//! [`C_ROW_PAD`] so that a tile's rows do not all fall in one L1 set when a row is a multiple
+//! of 4 KiB.
 
 use strata_ir::{Type, Value};
 
@@ -28,15 +34,15 @@ use super::emit::Emit;
 use super::ops::zero;
 
 /// Rows of a micro-tile.
-pub const MR: i64 = 4;
+pub const MR: i64 = 6;
 /// Columns of a micro-tile: two vectors of four lanes.
 pub const NR: i64 = 8;
 /// Steps of k per block.
-pub const KC: i64 = 256;
+pub const KC: i64 = 512;
 /// Rows per block of A (MC × KC floats stay in L2).
 pub const MC: i64 = 256;
-/// Steps of k per iteration of the micro-kernel's loop (K is padded with zeros to a multiple).
-pub const UNROLL: i64 = 2;
+/// Elements past the end of each row of `Cp` (one cache line).
+pub const C_ROW_PAD: i64 = 16;
 const LANES: i64 = 4;
 
 /// A batch of `batch` products of (m × k) by (k × n).
@@ -100,7 +106,6 @@ pub struct PackedGemm {
     pub c_pad: Value,
     mb: i64,
     nb: i64,
-    kq: i64,
 }
 
 impl PackedGemm {
@@ -111,43 +116,36 @@ impl PackedGemm {
 
     fn build(e: &mut Emit, s: GemmShape, elem: Type, cache: &PackCache, a_layout: ALayout) -> PackedGemm {
         let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
-        let kq = (s.k + UNROLL - 1) / UNROLL;
         // Flat, so the micro-kernel walks them with one offset each (see `micro_tile`).
         let a_pack = match a_layout {
-            ALayout::Panels => panels(e, &cache.a, s.batch * mb * kq * UNROLL * MR, elem),
+            ALayout::Panels => panels(e, &cache.a, s.batch * mb * s.k * MR, elem),
             ALayout::Rows { stride } => (e.scratch(&[s.batch * mb * MR * stride], elem), None),
         };
-        let b_pack = panels(e, &cache.b, s.batch * nb * kq * UNROLL * NR, elem);
-        let c_pad = e.scratch(&[s.batch, mb * MR, nb * NR], elem);
-        PackedGemm { shape: s, elem, a_pack, a_layout, b_pack, c_pad, mb, nb, kq }
+        let b_pack = panels(e, &cache.b, s.batch * nb * s.k * NR, elem);
+        let c_pad = e.scratch(&[s.batch, mb * MR, nb * NR + C_ROW_PAD], elem);
+        PackedGemm { shape: s, elem, a_pack, a_layout, b_pack, c_pad, mb, nb }
     }
 
     /// A GEMM whose A the caller writes as plain rows ([`Self::store_a`]) instead of panels:
     /// a producer vectorized along k (Winograd's input transform, channels innermost) writes
     /// them with whole vectors, which panels (k-major) would scatter.
     pub fn with_a_rows(e: &mut Emit, s: GemmShape, elem: Type, cache_b: Option<String>) -> PackedGemm {
-        let stride = (s.k + UNROLL - 1) / UNROLL * UNROLL;
-        Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride })
+        Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride: s.k })
     }
 
-    /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M and
-    /// the columns past K that tiles and the unrolling read (nothing when there are none).
+    /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M that
+    /// the last row panel reads (nothing when there are none).
     pub fn clear_a_padding(&self, e: &mut Emit) {
-        let ALayout::Rows { stride } = self.a_layout else { return };
         let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * MR);
+        if matches!(self.a_layout, ALayout::Panels) || rows == s.m {
+            return;
+        }
         let z = zero(e, self.elem);
-        let clear = |e: &mut Emit, [rows_from, rows_to, cols_from]: [i64; 3]| {
-            if rows_from < rows_to && cols_from < stride {
-                e.parallel(&[s.batch, rows_to - rows_from, stride - cols_from], |e, ivs| {
-                    let row = e.affine(ivs[1], 1, rows_from);
-                    let col = e.affine(ivs[2], 1, cols_from);
-                    let at = e.linearize(&[ivs[0], row, col], &[s.batch, rows, stride]);
-                    e.store(z, buffer, &[at]);
-                });
-            }
-        };
-        clear(e, [s.m, rows, 0]);
-        clear(e, [0, s.m, s.k]);
+        e.parallel(&[s.batch, rows - s.m, s.k], |e, ivs| {
+            let row = e.affine(ivs[1], 1, s.m);
+            let at = e.linearize(&[ivs[0], row, ivs[2]], &[s.batch, rows, s.k]);
+            e.store(z, buffer, &[at]);
+        });
     }
 
     /// Stores `v` as element (i, kk) of batch `b` of A, for a GEMM made
@@ -167,7 +165,7 @@ impl PackedGemm {
         load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
         let s = self.shape;
-        self.pack(e, self.a_pack, [self.mb, MR, s.m], prelude, load_a);
+        self.pack(e, self.a_pack, [self.mb, MR, s.m], SourceOrder::AlongK, prelude, load_a);
     }
 
     /// Panels of B: columns past N and steps past K are zeros. `prelude` is as for A.
@@ -178,37 +176,44 @@ impl PackedGemm {
         load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
         let s = self.shape;
-        self.pack(e, self.b_pack, [self.nb, NR, s.n], prelude, |e, [b, j, kk]| load_b(e, [b, kk, j]));
+        self.pack(e, self.b_pack, [self.nb, NR, s.n], SourceOrder::AlongPanels, prelude, |e, [b, j, kk]| {
+            load_b(e, [b, kk, j])
+        });
     }
 
-    /// Fills `panels` (`[batch][count][K / UNROLL][UNROLL][width]`) with `load([b, row, kk])`,
-    /// zero past `bound` rows and past K; once when the panels are cached.
+    /// Fills `panels` (`[batch][count][K][width]`) with `load([b, row, kk])`, zero past
+    /// `bound` rows; once when the panels are cached.
     fn pack(
         &self,
         e: &mut Emit,
         (buffer, flag): (Value, Option<Value>),
         [count, width, bound]: [i64; 3],
+        order: SourceOrder,
         prelude: impl FnOnce(&mut Emit),
         load: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
-        let (s, elem, kq) = (self.shape, self.elem, self.kq);
+        let (s, elem) = (self.shape, self.elem);
         once(e, flag, |e| {
             prelude(e);
-            e.parallel(&[s.batch, count, kq, UNROLL], |e, ivs| {
-                let (b, p, q, u) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-                let kk = {
-                    let base = e.affine(q, UNROLL, 0);
-                    e.add(base, u)
+            // The source is read along its contiguous index: k for A (rows of A are
+            // consecutive in k), the panel's rows for B (a row of B spans the panels).
+            let dims = match order {
+                SourceOrder::AlongK => [s.batch, count, s.k, width],
+                SourceOrder::AlongPanels => [s.batch, s.k, count, width],
+            };
+            e.parallel(&dims, |e, ivs| {
+                let (b, r) = (ivs[0], ivs[3]);
+                let (p, kk) = match order {
+                    SourceOrder::AlongK => (ivs[1], ivs[2]),
+                    SourceOrder::AlongPanels => (ivs[2], ivs[1]),
                 };
-                e.for_each(width, |e, r| {
-                    let row = {
-                        let base = e.affine(p, width, 0);
-                        e.add(base, r)
-                    };
-                    let v = guarded(e, elem, [(row, bound, width), (kk, s.k, UNROLL)], |e| load(e, [b, row, kk]));
-                    let at = e.linearize(&[b, p, q, u, r], &[s.batch, count, kq, UNROLL, width]);
-                    e.store(v, buffer, &[at]);
-                });
+                let row = {
+                    let base = e.affine(p, width, 0);
+                    e.add(base, r)
+                };
+                let v = guarded(e, elem, (row, bound, width), |e| load(e, [b, row, kk]));
+                let at = e.linearize(&[b, p, kk, r], &[s.batch, count, s.k, width]);
+                e.store(v, buffer, &[at]);
             });
         });
     }
@@ -217,76 +222,73 @@ impl PackedGemm {
     /// when they do not), then `store(v, [b, kk, j])` puts element (kk, j) of batch b.
     pub fn clear_b_padding(&self, e: &mut Emit) {
         let s = self.shape;
-        if s.n % NR == 0 && s.k % UNROLL == 0 {
+        if s.n % NR == 0 {
             return;
         }
         let b_pack = self.b_pack.0;
         let z = zero(e, self.elem);
-        e.parallel(&[s.batch * self.nb * self.kq * UNROLL * NR], |e, ivs| e.store(z, b_pack, ivs));
+        e.parallel(&[s.batch * self.nb * s.k * NR], |e, ivs| e.store(z, b_pack, ivs));
     }
 
     /// Stores `v` as element (kk, j) of batch `b` of B, in its panel.
     pub fn store_b(&self, e: &mut Emit, v: Value, [b, kk, j]: [Value; 3]) {
-        let (nr, u) = (e.index(NR), e.index(UNROLL));
+        let nr = e.index(NR);
         let (p, c) = (e.div(j, nr), e.rem(j, nr));
-        let (q, r) = (e.div(kk, u), e.rem(kk, u));
-        let at = e.linearize(&[b, p, q, r, c], &[self.shape.batch, self.nb, self.kq, UNROLL, NR]);
+        let at = e.linearize(&[b, p, kk, c], &[self.shape.batch, self.nb, self.shape.k, NR]);
         e.store(v, self.b_pack.0, &[at]);
     }
 
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
-        let (s, elem) = (self.shape, self.elem);
-        let (mb, nb, kq) = (self.mb, self.nb, self.kq);
-        let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
-        let kb = (kq * UNROLL + KC - 1) / KC;
-        let vt = e.ctx.vector_type(vec![LANES], elem);
-        // The padded result starts at zero; tiles accumulate into it block by block of k.
-        let z = zero(e, elem);
-        let zv = e.value("vector.broadcast", &[z], vt);
-        e.parallel(&[s.batch, mb * MR], |e, ivs| {
-            e.for_each(nb * NR / LANES, |e, c| {
-                let col = e.affine(c, LANES, 0);
-                e.b().op("vector.store", &[zv, c_pad, ivs[0], ivs[1], col], &[], &[]);
+        // The first block of k starts the tiles from zero, the others add to them.
+        let first = e.index(0);
+        self.k_block(e, first, true);
+        let blocks = (self.shape.k + KC - 1) / KC;
+        if blocks > 1 {
+            let (second, end) = (e.index(1), e.index(blocks));
+            e.for_range(second, end, &[], |e, kblock, _| {
+                self.k_block(e, kblock, false);
+                Vec::new()
             });
-        });
-        // Goto's loop order: for each block of KC steps and each block of MC rows (their A
-        // panels stay in L2), the threads take B panels (each KC × NR in L1) and run the
-        // micro-kernel down the row panels of the block.
+        }
+    }
+
+    /// The products of block `kblock` of k (KC steps), for every tile: Goto's loop order, for
+    /// each block of MC rows (their A panels stay in L2) the threads take B panels (each KC ×
+    /// NR in L1) and run the micro-kernel down the row panels of the block.
+    fn k_block(&self, e: &mut Emit, kblock: Value, first: bool) {
+        let (s, elem, mb, nb) = (self.shape, self.elem, self.mb, self.nb);
+        let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
+        let vt = e.ctx.vector_type(vec![LANES], elem);
+        let k0 = e.affine(kblock, KC, 0);
+        let k_end = e.affine(kblock, KC, KC);
+        let kmax = e.index(s.k);
+        let k1 = e.min(k_end, kmax);
         let panels_per_block = MC / MR;
-        let mcb = (mb + panels_per_block - 1) / panels_per_block;
-        e.for_each(kb, |e, kblock| {
-            // In units of UNROLL steps.
-            let k0 = e.affine(kblock, KC / UNROLL, 0);
-            let k_end = e.affine(kblock, KC / UNROLL, KC / UNROLL);
-            let kmax = e.index(kq);
-            let k1 = e.min(k_end, kmax);
-            e.for_each(mcb, |e, mblock| {
-                let p0 = e.affine(mblock, panels_per_block, 0);
-                let p_end = e.affine(mblock, panels_per_block, panels_per_block);
-                let pmax = e.index(mb);
-                let p1 = e.min(p_end, pmax);
-                e.parallel(&[s.batch, nb], |e, ivs| {
-                    let (b, p) = (ivs[0], ivs[1]);
-                    let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
-                    e.for_range(p0, p1, &[], |e, panel, _| {
-                        let a_at = match a_layout {
-                            ALayout::Panels => {
-                                let at = e.linearize(&[b, panel, k0], &[s.batch, mb, kq]);
-                                e.affine(at, UNROLL * MR, 0)
-                            }
-                            ALayout::Rows { stride } => {
-                                let row = e.affine(panel, MR, 0);
-                                let k = e.affine(k0, UNROLL, 0);
-                                e.linearize(&[b, row, k], &[s.batch, mb * MR, stride])
-                            }
-                        };
-                        let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, kq]);
-                        let b_at = e.affine(b_at, UNROLL * NR, 0);
-                        let packs = [(a_pack, a_at), (b_pack, b_at)];
-                        micro_tile(e, vt, elem, (packs, a_layout), c_pad, [b, panel], &cols, k0, k1);
-                        Vec::new()
-                    });
+        e.for_each((mb + panels_per_block - 1) / panels_per_block, |e, mblock| {
+            let p0 = e.affine(mblock, panels_per_block, 0);
+            let p_end = e.affine(mblock, panels_per_block, panels_per_block);
+            let pmax = e.index(mb);
+            let p1 = e.min(p_end, pmax);
+            e.parallel(&[s.batch, nb], |e, ivs| {
+                let (b, p) = (ivs[0], ivs[1]);
+                let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
+                e.for_range(p0, p1, &[], |e, panel, _| {
+                    let a_at = match a_layout {
+                        ALayout::Panels => {
+                            let at = e.linearize(&[b, panel, k0], &[s.batch, mb, s.k]);
+                            e.affine(at, MR, 0)
+                        }
+                        ALayout::Rows { stride } => {
+                            let row = e.affine(panel, MR, 0);
+                            e.linearize(&[b, row, k0], &[s.batch, mb * MR, stride])
+                        }
+                    };
+                    let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
+                    let b_at = e.affine(b_at, NR, 0);
+                    let packs = [(a_pack, a_at), (b_pack, b_at)];
+                    micro_tile(e, vt, elem, (packs, a_layout), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                    Vec::new()
                 });
             });
         });
@@ -302,54 +304,54 @@ impl PackedGemm {
     }
 }
 
-/// One MR × NR tile of `Cp`, accumulated over the k range `[k0, k1)` (in units of UNROLL).
-/// The panels are read at flat offsets carried by the loop (`a_at`, `b_at` at `k0`), so each
-/// step's loads address a register plus constants, with no index arithmetic.
+/// One MR × NR tile of `Cp`, accumulated over the k range `[k0, k1)`, from zero when `first`
+/// (else from `Cp`). The panels are read at flat offsets carried by the loop (`a_at`, `b_at`
+/// at `k0`), so each step's loads address a register plus constants, with no index arithmetic.
 #[allow(clippy::too_many_arguments)]
 fn micro_tile(
     e: &mut Emit,
     vt: Type,
     elem: Type,
     ([(a_pack, a_at), (b_pack, b_at)], a_layout): ([(Value, Value); 2], ALayout),
-    c_pad: Value,
+    (c_pad, first): (Value, bool),
     [b, panel]: [Value; 2],
     cols: &[Value],
-    k0: Value,
-    k1: Value,
+    [k0, k1]: [Value; 2],
 ) {
     let rows: Vec<Value> = (0..MR).map(|r| e.affine(panel, MR, r)).collect();
+    let zeros = first.then(|| {
+        let z = zero(e, elem);
+        e.value("vector.broadcast", &[z], vt)
+    });
     let mut inits = vec![a_at, b_at];
     for row in &rows {
         for c in cols {
-            inits.push(e.value("vector.load", &[c_pad, b, *row, *c], vt));
+            inits.push(match zeros {
+                Some(z) => z,
+                None => e.value("vector.load", &[c_pad, b, *row, *c], vt),
+            });
         }
     }
     let done = e.for_range(k0, k1, &inits, |e, _, carried| {
         let (a_at, b_at) = (carried[0], carried[1]);
-        let mut accs = carried[2..].to_vec();
-        for u in 0..UNROLL {
-            let bs: Vec<Value> = (0..NR / LANES)
-                .map(|c| {
-                    let at = e.affine(b_at, 1, u * NR + c * LANES);
-                    invariant_load(e, "vector.load", &[b_pack, at], vt)
-                })
-                .collect();
-            let mut next = Vec::with_capacity(accs.len());
-            for r in 0..MR {
-                let at = e.affine(a_at, 1, a_layout.element(r, u));
-                let a = invariant_load(e, "memref.load", &[a_pack, at], elem);
-                let av = e.value("vector.broadcast", &[a], vt);
-                for (c, bv) in bs.iter().enumerate() {
-                    let prod = e.value("arith.mulf", &[av, *bv], vt);
-                    let acc = accs[r as usize * bs.len() + c];
-                    next.push(e.value("arith.addf", &[acc, prod], vt));
-                }
+        let bs: Vec<Value> = (0..NR / LANES)
+            .map(|c| {
+                let at = e.affine(b_at, 1, c * LANES);
+                invariant_load(e, "vector.load", &[b_pack, at], vt)
+            })
+            .collect();
+        let mut next = vec![e.affine(a_at, 1, a_layout.step()), e.affine(b_at, 1, NR)];
+        for r in 0..MR {
+            let at = e.affine(a_at, 1, a_layout.element(r));
+            let a = invariant_load(e, "memref.load", &[a_pack, at], elem);
+            let av = e.value("vector.broadcast", &[a], vt);
+            for (c, bv) in bs.iter().enumerate() {
+                let prod = e.value("arith.mulf", &[av, *bv], vt);
+                let acc = carried[2 + r as usize * bs.len() + c];
+                next.push(e.value("arith.addf", &[acc, prod], vt));
             }
-            accs = next;
         }
-        let mut carried = vec![e.affine(a_at, 1, a_layout.step()), e.affine(b_at, 1, UNROLL * NR)];
-        carried.extend(accs);
-        carried
+        next
     });
     for (r, row) in rows.iter().enumerate() {
         for (q, c) in cols.iter().enumerate() {
@@ -359,10 +361,17 @@ fn micro_tile(
     }
 }
 
+/// The order in which packing reads an operand: the index its memory is contiguous in.
+#[derive(Clone, Copy, Debug)]
+enum SourceOrder {
+    AlongK,
+    AlongPanels,
+}
+
 /// How A reaches the micro-kernel.
 #[derive(Clone, Copy, Debug)]
 enum ALayout {
-    /// Packed panels, `[batch][M/MR][K/UNROLL][UNROLL][MR]`.
+    /// Packed panels, `[batch][M/MR][K][MR]`.
     Panels,
     /// Rows of `stride` elements, `[batch][M'][stride]`: the MR rows of a tile are read at
     /// constant distances from one offset.
@@ -370,19 +379,19 @@ enum ALayout {
 }
 
 impl ALayout {
-    /// Where element (row r, unrolled step u) of a tile's step is, from the step's offset.
-    fn element(self, r: i64, u: i64) -> i64 {
+    /// Where row r of a tile's step is, from the step's offset.
+    fn element(self, r: i64) -> i64 {
         match self {
-            ALayout::Panels => u * MR + r,
-            ALayout::Rows { stride } => r * stride + u,
+            ALayout::Panels => r,
+            ALayout::Rows { stride } => r * stride,
         }
     }
 
-    /// How far the offset moves per iteration (UNROLL steps of k).
+    /// How far the offset moves per step of k.
     fn step(self) -> i64 {
         match self {
-            ALayout::Panels => UNROLL * MR,
-            ALayout::Rows { .. } => UNROLL,
+            ALayout::Panels => MR,
+            ALayout::Rows { .. } => 1,
         }
     }
 }
@@ -456,27 +465,18 @@ fn invariant_load(e: &mut Emit, name: &str, operands: &[Value], ty: Type) -> Val
     e.b().value(name, operands, ty, &[("strata.invariant", unit)])
 }
 
-/// `load()` where every `(index, bound, step)` has `index < bound`, else zero; a check is only
-/// emitted where `bound` is not a multiple of the panel `step` (padding exists).
-fn guarded<const N: usize>(
+/// `load()` where `index < bound`, else zero; the check is only emitted where `bound` is not
+/// a multiple of the panel width `step` (padding exists).
+fn guarded(
     e: &mut Emit,
     elem: Type,
-    checks: [(Value, i64, i64); N],
+    (i, bound, step): (Value, i64, i64),
     load: impl FnOnce(&mut Emit) -> Value,
 ) -> Value {
-    let mut cond: Option<Value> = None;
-    for (i, bound, step) in checks {
-        if bound % step != 0 {
-            let bv = e.index(bound);
-            let c = e.less(i, bv);
-            cond = Some(match cond {
-                Some(prev) => e.value("arith.andi", &[prev, c], e.ctx.integer_type(1)),
-                None => c,
-            });
-        }
+    if bound % step == 0 {
+        return load(e);
     }
-    match cond {
-        Some(c) => e.select_if(c, elem, load, |e| zero(e, elem)),
-        None => load(e),
-    }
+    let bv = e.index(bound);
+    let c = e.less(i, bv);
+    e.select_if(c, elem, load, |e| zero(e, elem))
 }
