@@ -26,7 +26,7 @@ struct Args {
     /// Timed calls per measurement (the median is reported).
     #[arg(long, default_value_t = 7)]
     runs: usize,
-    /// Only these sections: peak, elementwise, sgemm, conv, compile.
+    /// Only these sections: peak, elementwise, sgemm, conv, conv-algorithms, compile.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -272,6 +272,43 @@ fn conv(ctx: &Context, runs: usize) {
     }
 }
 
+/// Every CPU algorithm that applies to each layer, in the layout egraph-opt picks for it (an
+/// algorithm written in the graph is kept): the measurements the cost model is calibrated on.
+/// FFT is left out (it is lowered as direct convolution).
+fn conv_algorithms(ctx: &Context, runs: usize) {
+    use strata_dialects::nn::shape::{Conv2d, ConvAlgorithm};
+    use strata_passes::egraph::cost::{applicable, Target as CostTarget};
+    println!("\n## ResNet-18's 3x3 convolutions: every applicable algorithm (ms; * = egraph-opt's choice)");
+    println!("{:<22} {:>7} {:<18} {:<8} {:>9}", "layer", "threads", "algorithm", "layout", "ms");
+    for (c, k, h, s) in RESNET18_3X3 {
+        let conv = Conv2d { strides: [s, s], padding: [1; 4], ..Conv2d::default() };
+        let choice = egraph_choice(ctx, &conv_ir(c, k, h, s, None));
+        let x = random(&[1, c as usize, h as usize, h as usize], 5);
+        for algorithm in CostTarget::X86_64.algorithms() {
+            if matches!(algorithm, ConvAlgorithm::Direct | ConvAlgorithm::Fft)
+                || !applicable(*algorithm, &conv, [k, c, 3, 3])
+            {
+                continue;
+            }
+            let text = conv_ir(c, k, h, s, Some(algorithm.name()));
+            let layout = ["NCHW8c", "NCHW4c", "NHWC"]
+                .into_iter()
+                .find(|l| egraph_choice(ctx, &text).contains(&format!("\"{l}\"")))
+                .unwrap_or("NCHW");
+            let m = lower(ctx, &text, default_pipeline(Target::Host));
+            let chosen = if choice.contains(&format!("\"{}\"", algorithm.name())) { "*" } else { "" };
+            for threads in [1usize, 2] {
+                let ms = time_jit(ctx, &m, "conv", std::slice::from_ref(&x), threads, runs);
+                println!(
+                    "{:<22} {threads:>7} {:<18} {layout:<8} {ms:>9.2}",
+                    format!("{c}->{k} {h}x{h} s{s}"),
+                    format!("{}{chosen}", algorithm.name())
+                );
+            }
+        }
+    }
+}
+
 /// The algorithm egraph-opt picks for a one-convolution graph.
 fn egraph_choice(ctx: &Context, text: &str) -> String {
     let m = lower(ctx, text, "builtin.module(func.func(egraph-opt{target=x86-64}))");
@@ -326,6 +363,9 @@ fn main() {
     }
     if want("conv") {
         conv(&ctx, args.runs);
+    }
+    if args.only.iter().any(|o| o == "conv-algorithms") {
+        conv_algorithms(&ctx, args.runs);
     }
     if want("compile") {
         compile(&ctx, args.runs);

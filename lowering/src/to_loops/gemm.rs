@@ -37,7 +37,8 @@ use super::ops::zero;
 pub const MR: i64 = 6;
 /// Columns of a micro-tile: two vectors of four lanes.
 pub const NR: i64 = 8;
-/// Steps of k per block.
+/// Most steps of k per block; K is split into equal blocks of at most this many (a short last
+/// block would reload every tile for little work).
 pub const KC: i64 = 512;
 /// Rows per block of A (MC × KC floats stay in L2).
 pub const MC: i64 = 256;
@@ -241,27 +242,28 @@ impl PackedGemm {
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
         // The first block of k starts the tiles from zero, the others add to them.
-        let first = e.index(0);
-        self.k_block(e, first, true);
         let blocks = (self.shape.k + KC - 1) / KC;
+        let size = (self.shape.k + blocks - 1) / blocks;
+        let first = e.index(0);
+        self.k_block(e, first, size, true);
         if blocks > 1 {
             let (second, end) = (e.index(1), e.index(blocks));
             e.for_range(second, end, &[], |e, kblock, _| {
-                self.k_block(e, kblock, false);
+                self.k_block(e, kblock, size, false);
                 Vec::new()
             });
         }
     }
 
-    /// The products of block `kblock` of k (KC steps), for every tile: Goto's loop order, for
-    /// each block of MC rows (their A panels stay in L2) the threads take B panels (each KC ×
-    /// NR in L1) and run the micro-kernel down the row panels of the block.
-    fn k_block(&self, e: &mut Emit, kblock: Value, first: bool) {
+    /// The products of block `kblock` of k (`size` steps), for every tile: Goto's loop order,
+    /// for each block of MC rows (their A panels stay in L2) the threads take B panels (each
+    /// `size` × NR in L1) and run the micro-kernel down the row panels of the block.
+    fn k_block(&self, e: &mut Emit, kblock: Value, size: i64, first: bool) {
         let (s, elem, mb, nb) = (self.shape, self.elem, self.mb, self.nb);
         let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
         let vt = e.ctx.vector_type(vec![LANES], elem);
-        let k0 = e.affine(kblock, KC, 0);
-        let k_end = e.affine(kblock, KC, KC);
+        let k0 = e.affine(kblock, size, 0);
+        let k_end = e.affine(kblock, size, size);
         let kmax = e.index(s.k);
         let k1 = e.min(k_end, kmax);
         let panels_per_block = MC / MR;

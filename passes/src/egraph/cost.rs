@@ -100,6 +100,19 @@ pub trait CostProvider: Send + Sync {
     fn seconds(&self, work: &Work) -> f64;
 }
 
+/// Rows of the packed GEMM's micro-tile (`MR` in `lowering/src/to_loops/gemm.rs`): a GEMM of
+/// `m` rows computes them in whole tiles.
+pub const GEMM_TILE_ROWS: f64 = 6.0;
+
+/// GEMM rows enough to hide the stream of B (the weights) behind the multiply-adds: measured,
+/// F(4,3)'s GEMMs of 18 rows at 14×14 run as fast per flop as at 28×28, those of 6 rows at 7×7
+/// at half that speed.
+const ROWS_HIDING_WEIGHTS: f64 = 18.0;
+
+fn tile_rows(m: f64) -> f64 {
+    (m / GEMM_TILE_ROWS).ceil() * GEMM_TILE_ROWS
+}
+
 /// Whether `algorithm` can compute `conv` with a `weight` of OIHW sizes: Winograd only for
 /// 3×3, dilation 1, one group, and stride 1 (or 2 for its phase form); FFT for kernels of 5×5
 /// and larger at stride 1.
@@ -130,12 +143,12 @@ pub struct Analytical {
 }
 
 impl Analytical {
-    /// Figures measured on the machines we run on (see `shared/DESIGN.md`): two x86-64 cores
-    /// at about 38 GFLOP/s each with 128-bit FMA and 25 GB/s; an AArch64 pair of NEON cores; an
-    /// H100.
+    /// Figures measured on the machines we run on (see `shared/DESIGN.md` and
+    /// `benches/RESULTS.md`): two x86-64 cores with a 128-bit FMA peak of about 58 GFLOP/s each
+    /// and 25 GB/s; an AArch64 pair of NEON cores; an H100.
     pub fn new(target: Target) -> Self {
         let (peak, bandwidth, launch) = match target {
-            Target::X86_64 => (76e9, 25e9, 3e-6),
+            Target::X86_64 => (116e9, 25e9, 3e-6),
             Target::Aarch64 => (32e9, 10e9, 3e-6),
             Target::Gpu => (50e12, 2.5e12, 4e-6),
         };
@@ -146,19 +159,28 @@ impl Analytical {
         use ConvAlgorithm::*;
         use Layout::*;
         match (self.target, algorithm, layout) {
-            (Target::X86_64, Direct, Nchw8c) | (Target::Aarch64, Direct, Nchw4c) => 0.7,
-            (Target::X86_64, Direct, Nchw4c) => 0.5,
+            // x86-64: fractions of the 128-bit FMA peak, the GEMM-based algorithms measured on
+            // ResNet-18's 3×3 layers (`codegen --only conv-algorithms`, benches/RESULTS.md),
+            // their flops counted in whole micro-tiles of rows and with the transforms.
+            (Target::X86_64, Im2colGemm, Nchw | Nhwc) => 0.8,
+            (Target::X86_64, Im2colGemm, _) => 0.7,
+            (Target::X86_64, Winograd2x3, Nchw8c) => 0.76,
+            (Target::X86_64, Winograd4x3, Nchw8c) => 0.66,
+            (Target::X86_64, Winograd4x2Stride2, Nchw8c) => 0.8,
+            (Target::X86_64, Winograd2x3 | Winograd4x3 | Winograd4x2Stride2, _) => 0.3,
+            (Target::X86_64, Direct, Nchw8c) => 0.46,
+            (Target::X86_64, Direct, Nchw4c) => 0.33,
+            (Target::X86_64, Direct, Nhwc) => 0.26,
+            (Target::X86_64, Direct | ImplicitGemm, _) => 0.13,
+            (Target::X86_64, Fft, _) => 0.23,
+            (_, Direct, Nchw4c) => 0.7,
             (_, Direct, Nhwc) => 0.4,
             (_, Direct, _) => 0.2,
             (_, Im2colGemm, Nchw | Nhwc) => 0.8,
             (_, Im2colGemm, _) => 0.7,
             (Target::Gpu, ImplicitGemm, Nhwc) => 0.75,
             (_, ImplicitGemm, _) => 0.4,
-            // Calibrated on ResNet-18's first stride-2 layer against im2col (2.2 against 2.8
-            // ms): its GEMMs are four times deeper (4·C) than stride 1's.
-            (Target::X86_64, Winograd4x2Stride2, Nchw8c) => 0.74,
-            (Target::X86_64, Winograd2x3 | Winograd4x3, Nchw8c)
-            | (Target::Aarch64, Winograd2x3 | Winograd4x3 | Winograd4x2Stride2, Nchw4c) => 0.6,
+            (Target::Aarch64, Winograd2x3 | Winograd4x3 | Winograd4x2Stride2, Nchw4c) => 0.6,
             (_, Winograd2x3 | Winograd4x3 | Winograd4x2Stride2, _) => 0.45,
             (_, Fft, _) => 0.35,
         }
@@ -178,7 +200,7 @@ impl Analytical {
                 let pointwise = kh == 1.0 && kw == 1.0 && p.conv.strides == [1, 1] && p.conv.padding == [0; 4];
                 // The column matrix is written once and read once.
                 let columns = if pointwise { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
-                (direct_flops, columns, 0.0)
+                (direct_flops * tile_rows(n * oh * ow) / (n * oh * ow), columns, 0.0)
             }
             ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 | ConvAlgorithm::Winograd4x2Stride2 => {
                 // Output tile, taps per phase, phases (the stride-2 form runs F(m×m, 2×2) over
@@ -190,13 +212,14 @@ impl Analytical {
                 };
                 let (t, c) = (m + r - 1.0, c * phases);
                 let tiles = n * (oh / m).ceil() * (ow / m).ceil();
-                let multiply = 2.0 * tiles * t * t * c * o;
+                let rows = tile_rows(tiles);
+                let multiply = 2.0 * rows * t * t * c * o;
                 // Input and output transforms; weights are transformed once, at compile time.
                 let transforms = tiles * (c * 2.0 * t * t * t + o * 2.0 * t * t * m);
                 // Every call reads the transformed weights (t² per channel pair, not kh·kw),
                 // each element for only as many rows as there are tiles: with few tiles the
                 // GEMMs wait on that stream rather than hide it.
-                let weights = 4.0 * (t * t * c * o - o * i * kh * kw);
+                let weights = 4.0 * t * t * c * o * (1.0 - rows / ROWS_HIDING_WEIGHTS).max(0.0);
                 (multiply + transforms, 2.0 * 4.0 * tiles * t * t * (c + o), weights)
             }
             ConvAlgorithm::Fft => {
@@ -209,7 +232,8 @@ impl Analytical {
         };
         let efficiency = self.conv_efficiency(p.algorithm, p.conv.layout);
         let compute = (flops / efficiency + out * p.epilogue_flops) / self.peak;
-        compute.max((base_bytes + scratch) / self.bandwidth) + stream / self.bandwidth + self.launch
+        // Scratch (columns, transformed tiles) is written and read back in passes of its own.
+        compute.max(base_bytes / self.bandwidth) + (scratch + stream) / self.bandwidth + self.launch
     }
 }
 
@@ -288,6 +312,29 @@ mod tests {
         assert!(winograd([64, 128, 56]) < im2col([64, 128, 56]));
         assert!(winograd([128, 256, 28]) > im2col([128, 256, 28]));
         assert!(winograd([256, 512, 14]) > im2col([256, 512, 14]));
+    }
+
+    /// As measured (benches/RESULTS.md): F(4×4, 3×3) wins where tiles are many, F(2×2, 3×3) on
+    /// ResNet-18's last 3×3 layer, whose 4 tiles of F(4,3) fill a micro-tile of 6 rows by
+    /// two thirds and leave its 36 transformed weight matrices (38 MB) to stream.
+    #[test]
+    fn winograd_tiles_shrink_with_the_image() {
+        let at = |algorithm, [c, h]: [i64; 2]| {
+            let conv = Conv2d { padding: [1; 4], layout: Layout::Nchw8c, ..Conv2d::default() };
+            let p = ConvProblem {
+                conv,
+                algorithm,
+                input: [1, c, h, h],
+                weight: [c, c, 3, 3],
+                output: [1, c, h, h],
+                epilogue_flops: 0.0,
+                extra_bytes: 0.0,
+            };
+            Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
+        };
+        assert!(at(ConvAlgorithm::Winograd4x3, [64, 56]) < at(ConvAlgorithm::Winograd2x3, [64, 56]));
+        assert!(at(ConvAlgorithm::Winograd4x3, [128, 28]) < at(ConvAlgorithm::Winograd2x3, [128, 28]));
+        assert!(at(ConvAlgorithm::Winograd2x3, [512, 7]) < at(ConvAlgorithm::Winograd4x3, [512, 7]));
     }
 
     #[test]
