@@ -3,7 +3,9 @@
 //! 128-bit FMA peak, the 3×3 convolutions of ResNet-18 against direct convolution and
 //! onnxruntime, and the JIT compile time of ResNet-18.
 //!
-//! `cargo run --release -p strata-benches --bin codegen -- --runs 7`
+//! `cargo run --release -p strata-benches --bin codegen -- --runs 7`; `--only conv-algorithms`
+//! times every applicable convolution algorithm per layer (what the cost model is calibrated
+//! on).
 //!
 //! Peers run through `benches/peers/cpu_peers.py` (numpy, onnxruntime); a missing peer is
 //! reported and its ratio left out. Times are medians of `--runs` calls after warm-up.
