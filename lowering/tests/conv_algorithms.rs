@@ -49,8 +49,8 @@ fn worst_error(ctx: &Context, algorithm: &str, cases: usize, seed: u64) -> f64 {
         let block = layout.block().unwrap_or(1);
         let groups = if winograd || layout.block().is_some() { 1 } else { [1, 1, 2][r.range(0, 2) as usize] };
         // The GEMM-based algorithms take their packed, channels-last paths from a few
-        // channels on; up to 9 in unblocked layouts gives odd counts, vector tails and K
-        // padded to the unrolling.
+        // channels on; up to 9 in unblocked layouts gives odd counts, vector tails and rows
+        // short of a micro-tile.
         let most = if block == 1 { 9 } else { 2 };
         let c = block * groups * r.range(1, most);
         let o = block * groups * r.range(1, most);
