@@ -23,8 +23,8 @@
 //! four cycles' latency need with room to spare (8, a 4 × 8 tile, is exactly enough and loses
 //! a fifth to any stall), and the accumulators stay in place because the code generator's FMA
 //! overwrites the addend (`vfmadd231ps`, see `vendor/README.md`). k is not unrolled:
-//! Cranelift schedules an unrolled step's loads early and the tile then spills. KC = 256
-//! keeps a B panel block (8 KiB) in L1 while A streams from L2. `Cp`'s rows are padded by
+//! Cranelift schedules an unrolled step's loads early and the tile then spills. KC = 512
+//! keeps a B panel block (16 KiB) in L1 while A streams from L2. `Cp`'s rows are padded by
 //! [`C_ROW_PAD`] so that a tile's rows do not all fall in one L1 set when a row is a multiple
 //! of 4 KiB.
 
@@ -481,4 +481,13 @@ fn guarded(
     let bv = e.index(bound);
     let c = e.less(i, bv);
     e.select_if(c, elem, load, |e| zero(e, elem))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The cost model prices a GEMM's rows in whole micro-tiles of this height.
+    #[test]
+    fn the_cost_model_counts_rows_in_these_tiles() {
+        assert_eq!(super::MR as f64, strata_passes::egraph::cost::GEMM_TILE_ROWS);
+    }
 }
