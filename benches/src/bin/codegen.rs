@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use strata_benches::models;
+use strata_dialects::nn::shape::ConvAlgorithm;
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{parse_source, Context, Module, ParseOptions};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
@@ -241,16 +242,8 @@ fn conv(ctx: &Context, runs: usize) {
         for (i, (c, k, h, s)) in RESNET18_3X3.iter().enumerate() {
             let text = conv_ir(*c, *k, *h, *s, None);
             let chosen = lower(ctx, &text, default_pipeline(Target::Host));
-            // What egraph-opt picked, read off the graph it writes.
-            let choice = egraph_choice(ctx, &text);
-            let algorithm = ["winograd_f4x3", "winograd_f2x3", "winograd_f4x2_s2", "im2col_gemm", "direct"]
-                .into_iter()
-                .find(|a| choice.contains(&format!("\"{a}\"")))
-                .unwrap_or("?");
-            let layout = ["NCHW8c", "NCHW4c", "NHWC"]
-                .into_iter()
-                .find(|l| choice.contains(&format!("\"{l}\"")))
-                .unwrap_or("NCHW");
+            let (algorithm, layout) = egraph_choice(ctx, &text);
+            let algorithm = algorithm.map_or("?", ConvAlgorithm::name);
             let x = random(&[1, *c as usize, *h as usize, *h as usize], 5);
             let ms = time_jit(ctx, &chosen, "conv", std::slice::from_ref(&x), threads, runs);
             let direct = lower(
@@ -278,13 +271,13 @@ fn conv(ctx: &Context, runs: usize) {
 /// algorithm written in the graph is kept): the measurements the cost model is calibrated on.
 /// FFT is left out (it is lowered as direct convolution).
 fn conv_algorithms(ctx: &Context, runs: usize) {
-    use strata_dialects::nn::shape::{Conv2d, ConvAlgorithm};
+    use strata_dialects::nn::shape::Conv2d;
     use strata_passes::egraph::cost::{applicable, Target as CostTarget};
     println!("\n## ResNet-18's 3x3 convolutions: every applicable algorithm (ms; * = egraph-opt's choice)");
     println!("{:<22} {:>7} {:<18} {:<8} {:>9}", "layer", "threads", "algorithm", "layout", "ms");
     for (c, k, h, s) in RESNET18_3X3 {
         let conv = Conv2d { strides: [s, s], padding: [1; 4], ..Conv2d::default() };
-        let choice = egraph_choice(ctx, &conv_ir(c, k, h, s, None));
+        let (choice, _) = egraph_choice(ctx, &conv_ir(c, k, h, s, None));
         let x = random(&[1, c as usize, h as usize, h as usize], 5);
         for algorithm in CostTarget::X86_64.algorithms() {
             if matches!(algorithm, ConvAlgorithm::Direct | ConvAlgorithm::Fft)
@@ -293,12 +286,9 @@ fn conv_algorithms(ctx: &Context, runs: usize) {
                 continue;
             }
             let text = conv_ir(c, k, h, s, Some(algorithm.name()));
-            let layout = ["NCHW8c", "NCHW4c", "NHWC"]
-                .into_iter()
-                .find(|l| egraph_choice(ctx, &text).contains(&format!("\"{l}\"")))
-                .unwrap_or("NCHW");
+            let (_, layout) = egraph_choice(ctx, &text);
             let m = lower(ctx, &text, default_pipeline(Target::Host));
-            let chosen = if choice.contains(&format!("\"{}\"", algorithm.name())) { "*" } else { "" };
+            let chosen = if choice == Some(*algorithm) { "*" } else { "" };
             for threads in [1usize, 2] {
                 let ms = time_jit(ctx, &m, "conv", std::slice::from_ref(&x), threads, runs);
                 println!(
@@ -311,10 +301,15 @@ fn conv_algorithms(ctx: &Context, runs: usize) {
     }
 }
 
-/// The algorithm egraph-opt picks for a one-convolution graph.
-fn egraph_choice(ctx: &Context, text: &str) -> String {
+/// The algorithm and layout egraph-opt picks for a one-convolution graph, read off the graph it
+/// writes.
+fn egraph_choice(ctx: &Context, text: &str) -> (Option<ConvAlgorithm>, &'static str) {
     let m = lower(ctx, text, "builtin.module(func.func(egraph-opt{target=x86-64}))");
-    strata_ir::print_module(ctx, &m, &Default::default())
+    let graph = strata_ir::print_module(ctx, &m, &Default::default());
+    let written = |name: &str| graph.contains(&format!("\"{name}\""));
+    let algorithm = ConvAlgorithm::ALL.into_iter().find(|a| written(a.name()));
+    let layout = ["NCHW8c", "NCHW4c", "NHWC"].into_iter().find(|l| written(l)).unwrap_or("NCHW");
+    (algorithm, layout)
 }
 
 fn compile(ctx: &Context, runs: usize) {

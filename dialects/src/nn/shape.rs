@@ -107,6 +107,16 @@ impl ConvAlgorithm {
     pub fn parse(s: &str) -> Option<ConvAlgorithm> {
         ConvAlgorithm::ALL.into_iter().find(|a| a.name() == s)
     }
+    /// The Winograd form of a 3×3 convolution this algorithm is, if it is one.
+    pub fn winograd(self) -> Option<WinogradForm> {
+        match self {
+            ConvAlgorithm::Winograd2x3 => Some(WinogradForm { tile: 2, stride: 1 }),
+            ConvAlgorithm::Winograd4x3 => Some(WinogradForm { tile: 4, stride: 1 }),
+            ConvAlgorithm::Winograd4x2Stride2 => Some(WinogradForm { tile: 4, stride: 2 }),
+            _ => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ConvAlgorithm::Direct => "direct",
@@ -117,6 +127,28 @@ impl ConvAlgorithm {
             ConvAlgorithm::Fft => "fft",
             ConvAlgorithm::ImplicitGemm => "implicit_gemm",
         }
+    }
+}
+
+/// A Winograd algorithm for 3×3 kernels: F(tile×tile, taps×taps) over the `stride²` phases
+/// of the input (even and odd rows by even and odd columns at stride 2), stacked as channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WinogradForm {
+    /// Outputs per tile and direction.
+    pub tile: i64,
+    pub stride: i64,
+}
+
+impl WinogradForm {
+    /// Kernel taps per phase and direction: 3 at stride 1; 2 at stride 2 (rows 0 and 2 of the
+    /// kernel in the even phase, 1 and a zero in the odd one).
+    pub fn taps(self) -> i64 {
+        (3 + self.stride - 1) / self.stride
+    }
+
+    /// Phases of the input, each a channel block of the GEMMs.
+    pub fn phases(self) -> i64 {
+        self.stride * self.stride
     }
 }
 

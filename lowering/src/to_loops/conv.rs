@@ -25,7 +25,7 @@
 //! two ends (a transpose).
 
 use strata_dialects::nn::scalar;
-use strata_dialects::nn::shape::{Conv2d, Layout};
+use strata_dialects::nn::shape::{Conv2d, Layout, WinogradForm};
 use strata_ir::{OpId, Type, Value};
 
 use super::emit::{physical, physical_blocked, Emit};
@@ -408,7 +408,8 @@ impl ConvLowering {
     /// odd rows by even and odd columns): the convolution is then a 2×2 convolution of stride 1
     /// over the phases stacked as 4·C channels (the kernel padded with zeros to 4×4 and split
     /// the same way), which runs as F(m×m, 2×2).
-    pub fn winograd(&self, e: &mut Emit, m: i64, stride: i64) -> Result<Value, String> {
+    pub fn winograd(&self, e: &mut Emit, form: WinogradForm) -> Result<Value, String> {
+        let (m, stride, r) = (form.tile, form.stride, form.taps());
         let c = &self.conv;
         let ([_, ch, h, wd], [_, _, kh, kw], [n, o, oh, ow]) = self.shapes(e);
         if (kh, kw) != (3, 3) || c.strides != [stride, stride] || c.dilations != [1, 1] || c.groups != 1 {
@@ -416,16 +417,13 @@ impl ConvLowering {
                 "this Winograd algorithm needs a 3x3 kernel, stride {stride}, dilation 1 and one group"
             ));
         }
-        // Taps per phase and direction: 3 at stride 1; 2 at stride 2 (kernel rows 0 and 2 in
-        // the even phase, 1 and a zero in the odd one).
-        let r = if stride == 1 { 3 } else { 2 };
         let tiles = WinogradTiles {
             f: Transforms::new(m as usize, r as usize),
             stride,
             th: (oh + m - 1) / m,
             tw: (ow + m - 1) / m,
         };
-        let (t, phases, elem) = (tiles.f.t() as i64, stride * stride, self.elem);
+        let (t, phases, elem) = (tiles.f.t() as i64, form.phases(), self.elem);
         // U[o, (phase, c)] = G g Gᵀ, made before it is packed for the batched GEMM; with
         // constant weights the packed U is kept across calls and this runs on the first only.
         let u = e.scratch(&[o, phases * ch, t, t], elem);

@@ -158,7 +158,7 @@ impl PackedGemm {
         e.store(v, self.a_pack.0, &[at]);
     }
 
-    /// Panels of A: rows past M and steps past K are zeros.
+    /// Panels of A: rows past M are zeros.
     pub fn pack_a(
         &self,
         e: &mut Emit,
@@ -169,7 +169,7 @@ impl PackedGemm {
         self.pack(e, self.a_pack, [self.mb, MR, s.m], SourceOrder::AlongK, prelude, load_a);
     }
 
-    /// Panels of B: columns past N and steps past K are zeros. `prelude` is as for A.
+    /// Panels of B: columns past N are zeros. `prelude` is as for A.
     pub fn pack_b(
         &self,
         e: &mut Emit,
@@ -219,7 +219,7 @@ impl PackedGemm {
         });
     }
 
-    /// For a caller writing B's panels itself: zeros where the panels pad N and K (nothing
+    /// For a caller writing B's panels itself: zeros where the panels pad N (nothing
     /// when they do not), then `store(v, [b, kk, j])` puts element (kk, j) of batch b.
     pub fn clear_b_padding(&self, e: &mut Emit) {
         let s = self.shape;

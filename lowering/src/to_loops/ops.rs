@@ -133,11 +133,9 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
                 elem,
                 epilogue: name == "kernel.conv2d",
             };
-            let buf = match algorithm {
-                Some(ConvAlgorithm::Im2colGemm) => c.im2col_gemm(e),
-                Some(ConvAlgorithm::Winograd2x3) => c.winograd(e, 2, 1)?,
-                Some(ConvAlgorithm::Winograd4x3) => c.winograd(e, 4, 1)?,
-                Some(ConvAlgorithm::Winograd4x2Stride2) => c.winograd(e, 4, 2)?,
+            let buf = match (algorithm, algorithm.and_then(ConvAlgorithm::winograd)) {
+                (Some(ConvAlgorithm::Im2colGemm), _) => c.im2col_gemm(e),
+                (_, Some(form)) => c.winograd(e, form)?,
                 // FFT is not lowered yet and implicit GEMM is the GPU's: both compute what
                 // direct convolution computes.
                 _ => c.direct(e),

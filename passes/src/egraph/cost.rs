@@ -118,14 +118,13 @@ fn tile_rows(m: f64) -> f64 {
 /// and larger at stride 1.
 pub fn applicable(algorithm: ConvAlgorithm, conv: &Conv2d, weight: [i64; 4]) -> bool {
     let unit = conv.strides == [1, 1] && conv.dilations == [1, 1];
-    let winograd = |stride: i64| {
-        conv.strides == [stride; 2] && conv.dilations == [1, 1] && conv.groups == 1 && weight[2..] == [3, 3]
-    };
+    if let Some(form) = algorithm.winograd() {
+        let stride = form.stride;
+        return conv.strides == [stride; 2] && conv.dilations == [1, 1] && conv.groups == 1 && weight[2..] == [3, 3];
+    }
     match algorithm {
-        ConvAlgorithm::Direct | ConvAlgorithm::Im2colGemm | ConvAlgorithm::ImplicitGemm => true,
-        ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 => winograd(1),
-        ConvAlgorithm::Winograd4x2Stride2 => winograd(2),
         ConvAlgorithm::Fft => unit && conv.groups == 1 && weight[2] >= 5 && weight[3] >= 5,
+        _ => true,
     }
 }
 
@@ -203,14 +202,10 @@ impl Analytical {
                 (direct_flops * tile_rows(n * oh * ow) / (n * oh * ow), columns, 0.0)
             }
             ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 | ConvAlgorithm::Winograd4x2Stride2 => {
-                // Output tile, taps per phase, phases (the stride-2 form runs F(m×m, 2×2) over
-                // four phases of the input, stacked as channels).
-                let (m, r, phases) = match p.algorithm {
-                    ConvAlgorithm::Winograd2x3 => (2.0, 3.0, 1.0),
-                    ConvAlgorithm::Winograd4x3 => (4.0, 3.0, 1.0),
-                    _ => (4.0, 2.0, 4.0),
-                };
-                let (t, c) = (m + r - 1.0, c * phases);
+                // F(m×m, r×r) over the phases of the input, stacked as channels.
+                let form = p.algorithm.winograd().expect("a Winograd algorithm");
+                let (m, r) = (form.tile as f64, form.taps() as f64);
+                let (t, c) = (m + r - 1.0, c * form.phases() as f64);
                 let tiles = n * (oh / m).ceil() * (ow / m).ceil();
                 let rows = tile_rows(tiles);
                 let multiply = 2.0 * rows * t * t * c * o;
@@ -263,18 +258,24 @@ impl CostProvider for Analytical {
 mod tests {
     use super::*;
 
-    fn resnet_conv(algorithm: ConvAlgorithm, layout: Layout) -> f64 {
-        let conv = Conv2d { padding: [1; 4], layout, ..Conv2d::default() };
+    /// The x86-64 estimate for a 3×3 convolution (padding 1) of `c` to `o` channels over an
+    /// h × h image at `stride`.
+    fn conv_3x3(algorithm: ConvAlgorithm, layout: Layout, [c, o, h]: [i64; 3], stride: i64) -> f64 {
+        let conv = Conv2d { strides: [stride; 2], padding: [1; 4], layout, ..Conv2d::default() };
         let p = ConvProblem {
             conv,
             algorithm,
-            input: [1, 64, 56, 56],
-            weight: [64, 64, 3, 3],
-            output: [1, 64, 56, 56],
+            input: [1, c, h, h],
+            weight: [o, c, 3, 3],
+            output: [1, o, h / stride, h / stride],
             epilogue_flops: 0.0,
             extra_bytes: 0.0,
         };
         Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
+    }
+
+    fn resnet_conv(algorithm: ConvAlgorithm, layout: Layout) -> f64 {
+        conv_3x3(algorithm, layout, [64, 64, 56], 1)
     }
 
     #[test]
@@ -288,27 +289,13 @@ mod tests {
         );
     }
 
-    fn strided_conv(algorithm: ConvAlgorithm, layout: Layout, [c, o, h]: [i64; 3]) -> f64 {
-        let conv = Conv2d { strides: [2, 2], padding: [1; 4], layout, ..Conv2d::default() };
-        let p = ConvProblem {
-            conv,
-            algorithm,
-            input: [1, c, h, h],
-            weight: [o, c, 3, 3],
-            output: [1, o, h / 2, h / 2],
-            epilogue_flops: 0.0,
-            extra_bytes: 0.0,
-        };
-        Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
-    }
-
     /// As measured: Winograd over the phases wins on ResNet-18's first stride-2 layer (49
     /// tiles) and loses on the deeper ones, whose few tiles leave the transformed weights to
     /// stream for little work.
     #[test]
     fn winograd_over_phases_only_where_tiles_are_many() {
-        let winograd = |sizes| strided_conv(ConvAlgorithm::Winograd4x2Stride2, Layout::Nchw8c, sizes);
-        let im2col = |sizes| strided_conv(ConvAlgorithm::Im2colGemm, Layout::Nchw, sizes);
+        let winograd = |sizes| conv_3x3(ConvAlgorithm::Winograd4x2Stride2, Layout::Nchw8c, sizes, 2);
+        let im2col = |sizes| conv_3x3(ConvAlgorithm::Im2colGemm, Layout::Nchw, sizes, 2);
         assert!(winograd([64, 128, 56]) < im2col([64, 128, 56]));
         assert!(winograd([128, 256, 28]) > im2col([128, 256, 28]));
         assert!(winograd([256, 512, 14]) > im2col([256, 512, 14]));
@@ -319,19 +306,7 @@ mod tests {
     /// two thirds and leave its 36 transformed weight matrices (38 MB) to stream.
     #[test]
     fn winograd_tiles_shrink_with_the_image() {
-        let at = |algorithm, [c, h]: [i64; 2]| {
-            let conv = Conv2d { padding: [1; 4], layout: Layout::Nchw8c, ..Conv2d::default() };
-            let p = ConvProblem {
-                conv,
-                algorithm,
-                input: [1, c, h, h],
-                weight: [c, c, 3, 3],
-                output: [1, c, h, h],
-                epilogue_flops: 0.0,
-                extra_bytes: 0.0,
-            };
-            Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
-        };
+        let at = |algorithm, [c, h]: [i64; 2]| conv_3x3(algorithm, Layout::Nchw8c, [c, c, h], 1);
         assert!(at(ConvAlgorithm::Winograd4x3, [64, 56]) < at(ConvAlgorithm::Winograd2x3, [64, 56]));
         assert!(at(ConvAlgorithm::Winograd4x3, [128, 28]) < at(ConvAlgorithm::Winograd2x3, [128, 28]));
         assert!(at(ConvAlgorithm::Winograd2x3, [512, 7]) < at(ConvAlgorithm::Winograd4x3, [512, 7]));
