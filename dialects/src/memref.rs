@@ -5,6 +5,7 @@
 //! %x = memref.load %a[%i, %j] : memref<4x8xf32>
 //! memref.store %x, %a[%i, %j] : memref<4x8xf32>
 //! %v = memref.view %arena[%offset][] : memref<4096xi8> to memref<4x8xf32>
+//! %f = memref.collapse_shape %a [[0, 1]] : memref<4x8xf32> into memref<32xf32>
 //! memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32>
 //! memref.dealloc %a : memref<4x8xf32>
 //! ```
@@ -49,6 +50,55 @@ fn verify_view(v: &OpView) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// The groups of source dimensions `reassociation` names, checked to be consecutive and to
+/// cover every dimension once, in order.
+pub fn collapse_groups(
+    ctx: &Context,
+    reassociation: strata_ir::Attribute,
+    rank: usize,
+) -> Result<Vec<Vec<usize>>, String> {
+    let bad = || "reassociation must list consecutive groups of the source's dimensions, in order".to_string();
+    let strata_ir::AttrKind::Array(groups) = ctx.attr_kind(reassociation) else { return Err(bad()) };
+    let mut next = 0usize;
+    let mut out = Vec::new();
+    for g in groups {
+        let strata_ir::AttrKind::Array(dims) = ctx.attr_kind(*g) else { return Err(bad()) };
+        let mut group = Vec::new();
+        for d in dims {
+            match ctx.attr_as_int(*d) {
+                Some(d) if d == next as i128 => group.push(next),
+                _ => return Err(bad()),
+            }
+            next += 1;
+        }
+        if group.is_empty() {
+            return Err(bad());
+        }
+        out.push(group);
+    }
+    if next != rank {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+fn verify_collapse(v: &OpView) -> Result<(), Diagnostic> {
+    let (source, result) = (v.operand_type(0), v.result_type(0));
+    let (Some(from), Some(to)) = (v.ctx.shape(source), v.ctx.shape(result)) else {
+        return Err(v.error("source and result must be ranked memrefs"));
+    };
+    if v.ctx.element_type_or_self(source) != v.ctx.element_type_or_self(result) {
+        return Err(v.error("source and result must have the same element type"));
+    }
+    let reassociation = v.attr("reassociation").expect("checked by the declared constraint");
+    let groups = collapse_groups(v.ctx, reassociation, from.len()).map_err(|m| v.error(m))?;
+    let merged: Vec<i64> = groups.iter().map(|g| g.iter().map(|d| from[*d]).product()).collect();
+    if merged.as_slice() != to {
+        return Err(v.error(format!("the groups give shape {merged:?}, not the result's {to:?}")));
+    }
+    Ok(())
+}
+
 fn verify_copy(v: &OpView) -> Result<(), Diagnostic> {
     let (a, b) = (v.operand_type(0), v.operand_type(1));
     if v.ctx.shape(a) != v.ctx.shape(b) || v.ctx.element_type_or_self(a) != v.ctx.element_type_or_self(b) {
@@ -62,7 +112,7 @@ impl Dialect for MemRef {
         "memref"
     }
     fn description(&self) -> &'static str {
-        "buffers: allocation, element access, views into an arena, copies"
+        "buffers: allocation, element access, views into an arena or with dimensions merged, copies"
     }
     fn operations(&self) -> Vec<OpDef> {
         vec![
@@ -102,6 +152,16 @@ impl Dialect for MemRef {
                 .result("result", MEMREF)
                 .verifier(verify_view)
                 .format("$source `[` $byte_shift `]` `[` $sizes `]` attr-dict `:` type($source) `to` type($result)"),
+            OpDef::new("memref.collapse_shape")
+                // Every memref here is contiguous and row-major, so the result aliases the
+                // source element for element.
+                .summary("the same buffer with groups of consecutive dimensions merged into one")
+                .traits(&[Trait::Pure])
+                .operand("src", MEMREF)
+                .attr("reassociation", ac::ARRAY)
+                .result("result", MEMREF)
+                .verifier(verify_collapse)
+                .format("$src $reassociation attr-dict `:` type($src) `into` type($result)"),
             OpDef::new("memref.global")
                 .summary("a named buffer with static storage (one per program, not per call)")
                 .traits(&[Trait::Symbol])

@@ -1,8 +1,10 @@
 //! The packed GEMM behind `nn.matmul`, JIT-compiled on this machine (two threads, fresh buffers
 //! poisoned with NaN), against the interpreter's graph-level matmul on random inputs in
 //! [-1, 1), over the shapes where its blocking has edges: rows not a multiple of the 6-row
-//! micro-tile, columns not a multiple of its 8, the smallest K it takes (4), K cut into several
-//! equal blocks of at most 512 with and without a remainder, and a batch.
+//! micro-tile (A is read in place and its last, partial row panel copied), columns not a
+//! multiple of its 8, the smallest K it takes (4), K cut into several equal blocks of at most
+//! 1024 with and without a remainder, a batch, and a batch that A broadcasts over (A packed
+//! into panels).
 //!
 //! Bound: |jit - interpreter| <= 2e-7 · K per element (measured at most 5.7e-5 at K = 1100, 5e-8
 //! · K). Both sum K products of numbers below 1 in f32, in other orders and the JIT with fused
@@ -30,13 +32,22 @@ fn packed_gemm_matches_the_interpreter_at_every_edge() {
     strata_lowering::register_all(&mut registry);
     let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::Host)).unwrap());
     let mut r = SplitMix(7);
-    // (batch, M, K, N)
-    let shapes = [(1, 6, 512, 8), (1, 7, 4, 9), (1, 13, 1100, 21), (1, 25, 1024, 16), (3, 11, 600, 5), (1, 2, 513, 4)];
-    for (batch, m, k, n) in shapes {
-        let (a, b, c) = if batch == 1 {
-            (vec![m, k], vec![k, n], vec![m, n])
-        } else {
-            (vec![batch, m, k], vec![batch, k, n], vec![batch, m, n])
+    // (batch, M, K, N, whether A has the batch dimension)
+    let shapes = [
+        (1, 6, 512, 8, true),
+        (1, 7, 4, 9, true),
+        (1, 13, 1100, 21, true),
+        (1, 25, 1024, 16, true),
+        (1, 12, 2050, 8, true),
+        (3, 11, 600, 5, true),
+        (3, 11, 600, 5, false),
+        (1, 2, 1025, 4, true),
+    ];
+    for (batch, m, k, n, a_batched) in shapes {
+        let (a, b, c) = match (batch, a_batched) {
+            (1, _) => (vec![m, k], vec![k, n], vec![m, n]),
+            (_, true) => (vec![batch, m, k], vec![batch, k, n], vec![batch, m, n]),
+            (_, false) => (vec![m, k], vec![batch, k, n], vec![batch, m, n]),
         };
         let src = format!(
             "func.func @mm(%a: {ta}, %b: {tb}) -> {tc} {{\n  %c = \"nn.matmul\"(%a, %b) : ({ta}, {tb}) -> {tc}\n  return %c : {tc}\n}}\n",

@@ -118,6 +118,8 @@ enum Step {
     Alloc(Rc<[usize]>, Elem),
     Dealloc,
     View(Rc<[usize]>, Elem),
+    /// `memref.collapse_shape` to this shape.
+    Collapse(Rc<[usize]>),
     Copy,
     For,
     Parallel(usize),
@@ -262,6 +264,11 @@ impl<'a> Machine<'a> {
                     } else {
                         Step::Alloc(shape.into(), elem_of(ctx, t))
                     }
+                }
+                "memref.collapse_shape" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
+                    Step::Collapse(shape.into())
                 }
                 "memref.dealloc" => Step::Dealloc,
                 "bufferization.to_buffer" => Step::ToBuffer,
@@ -435,6 +442,14 @@ impl<'a> Machine<'a> {
                         strides,
                         offset: arena.offset + shift,
                     };
+                    self.set(o.result(0), RtValue::MemRef(view));
+                }
+                Step::Collapse(shape) => {
+                    let source = self.memref(op, operands[0])?;
+                    if source.strides != Tensor::strides(&source.shape) {
+                        return Err(self.err(op, "the source is not contiguous"));
+                    }
+                    let view = MemRef { shape: shape.to_vec(), strides: Tensor::strides(&shape), ..source };
                     self.set(o.result(0), RtValue::MemRef(view));
                 }
                 Step::Dealloc => {}

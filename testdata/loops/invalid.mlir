@@ -32,3 +32,19 @@ func.func @view(%m: memref<64xf32>, %o: index) {
   %v = memref.view %m[%o][] : memref<64xf32> to memref<4x4xf32>
   return
 }
+
+// -----
+
+func.func @collapse_groups(%m: memref<4x8x2xf32>) {
+  // expected-error@+1 {{reassociation must list consecutive groups of the source's dimensions, in order}}
+  %v = memref.collapse_shape %m [[0, 2], [1]] : memref<4x8x2xf32> into memref<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @collapse_shape(%m: memref<4x8x2xf32>) {
+  // expected-error@+1 {{the groups give shape [32, 2], not the result's [4, 16]}}
+  %v = memref.collapse_shape %m [[0, 1], [2]] : memref<4x8x2xf32> into memref<4x16xf32>
+  return
+}

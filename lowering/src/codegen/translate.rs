@@ -754,6 +754,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 self.set(o.result(0), SmallVec::from_slice(&[p]));
                 Ok(())
             }
+            // Memrefs are contiguous here: merging dimensions keeps the pointer.
+            "memref.collapse_shape" => {
+                let p = self.one(operands[0]);
+                self.set(o.result(0), SmallVec::from_slice(&[p]));
+                Ok(())
+            }
             "memref.get_global" => {
                 let g = o.attr(ctx.ident("name")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
                 let g = g.trim_start_matches('@');
@@ -983,13 +989,16 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let header = self.b.create_block();
         let body = self.b.create_block();
         let exit = self.b.create_block();
-        let iv = self.b.append_block_param(header, types::I64);
+        // The induction variable is the header's last parameter: Cranelift computes a jump's
+        // arguments in their order, so the step is placed after the body's last use of the
+        // old value and can overwrite its register (first, it needs a copy every iteration).
         let carried: Vec<ClValue> = extra.iter().map(|t| self.b.append_block_param(header, *t)).collect();
+        let iv = self.b.append_block_param(header, types::I64);
         for t in extra {
             self.b.append_block_param(exit, *t);
         }
-        let mut args: Vec<BlockArg> = vec![lb.into()];
-        args.extend(init.iter().map(|v| BlockArg::from(*v)));
+        let mut args: Vec<BlockArg> = init.iter().map(|v| BlockArg::from(*v)).collect();
+        args.push(lb.into());
         self.b.ins().jump(header, &args);
         self.b.switch_to_block(header);
         // The exit is the branch's first target on purpose: Cranelift 0.135's elaboration
@@ -1012,8 +1021,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         carried: &[ClValue],
     ) -> Vec<ClValue> {
         let next = self.b.ins().iadd(iv, step);
-        let mut args: Vec<BlockArg> = vec![next.into()];
-        args.extend(carried.iter().map(|v| BlockArg::from(*v)));
+        let mut args: Vec<BlockArg> = carried.iter().map(|v| BlockArg::from(*v)).collect();
+        args.push(next.into());
         self.b.ins().jump(header, &args);
         self.b.switch_to_block(exit);
         self.b.block_params(exit).to_vec()

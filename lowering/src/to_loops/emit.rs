@@ -210,7 +210,19 @@ impl<'c, 'i> Emit<'c, 'i> {
         inits: &[Value],
         f: impl FnOnce(&mut Self, Value, &[Value]) -> Vec<Value>,
     ) -> Vec<Value> {
-        let one = self.index(1);
+        self.for_range_by(lo, hi, 1, inits, f)
+    }
+
+    /// [`Self::for_range`] with a step of `step`.
+    pub fn for_range_by(
+        &mut self,
+        lo: Value,
+        hi: Value,
+        step: i64,
+        inits: &[Value],
+        f: impl FnOnce(&mut Self, Value, &[Value]) -> Vec<Value>,
+    ) -> Vec<Value> {
+        let one = self.index(step);
         let types: Vec<Type> = inits.iter().map(|v| self.ir.value_type(*v)).collect();
         let index = self.ctx.index_type();
         let mut operands = vec![lo, hi, one];
@@ -224,6 +236,19 @@ impl<'c, 'i> Emit<'c, 'i> {
             e.b().op("scf.yield", &next, &[], &[]);
         });
         self.ir.op(op).results().to_vec()
+    }
+
+    /// `m` as one dimension (`memref.collapse_shape`), the same elements in the same order.
+    pub fn flat(&mut self, m: Value) -> Value {
+        let t = self.ir.value_type(m);
+        let shape = self.ctx.shape(t).expect("a ranked memref").to_vec();
+        let elem = self.ctx.element_type_or_self(t);
+        let i64t = self.ctx.integer_type(64);
+        let dims = (0..shape.len()).map(|d| self.ctx.integer_attr(d as i128, i64t)).collect();
+        let group = self.ctx.intern_attr(strata_ir::AttrKind::Array(dims));
+        let reassociation = self.ctx.intern_attr(strata_ir::AttrKind::Array(vec![group]));
+        let flat = self.ctx.memref_type(vec![shape.iter().product()], elem);
+        self.b().value("memref.collapse_shape", &[m], flat, &[("reassociation", reassociation)])
     }
 
     /// The row-major offset of `idx` in an array of `shape`, ending in `+ idx.last()` (which

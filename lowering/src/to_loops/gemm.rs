@@ -13,20 +13,23 @@
 //!    result `Cp`.
 //! 3. The valid part of `Cp` goes to the real result through `finish` (bias, epilogue, layout).
 //!
-//! Panels are flat buffers: the micro-kernel's loop carries one offset per operand, so every
-//! load of a step is a register plus a constant (no index arithmetic, and no address registers
-//! spilled). A can also be plain rows written by the caller ([`PackedGemm::with_a_rows`]),
-//! read at constant distances (the row stride) from one offset.
+//! Panels are flat buffers: the micro-kernel's loop runs over B's offset and carries A's, so
+//! every load of a step is a register plus a constant (no index arithmetic, and no address
+//! registers spilled). A can also be plain rows, read at constant distances (the row stride)
+//! from one offset: written by the caller ([`PackedGemm::with_a_rows`]), or the caller's own
+//! row-major A read in place ([`PackedGemm::with_a_in_place`], what `nn.matmul` does), which
+//! saves packing it (3% of SGEMM 1024³).
 //!
 //! 6 × 8 holds 12 accumulators, 2 B vectors and a broadcast: 15 of x86-64's 16 vector
 //! registers (AArch64 has 32). Twelve independent multiply-add chains are what two FMA pipes of
 //! four cycles' latency need with room to spare (8, a 4 × 8 tile, is exactly enough and loses
 //! a fifth to any stall), and the accumulators stay in place because the code generator's FMA
 //! overwrites the addend (`vfmadd231ps`, see `vendor/README.md`). k is not unrolled:
-//! Cranelift schedules an unrolled step's loads early and the tile then spills. KC = 512
-//! keeps a B panel block (16 KiB) in L1 while A streams from L2. `Cp`'s rows are padded by
-//! [`C_ROW_PAD`] so that a tile's rows do not all fall in one L1 set when a row is a multiple
-//! of 4 KiB.
+//! Cranelift schedules an unrolled step's loads early and the tile then spills. KC = 1024 puts
+//! a B panel block (32 KiB) in a 48 KiB L1 beside A's stream from L2; on this machine it beat
+//! 512 by 4% at K = 1024 (one block, so no pass reloads `Cp`) and matched it at K = 2048.
+//! `Cp`'s rows are padded by [`C_ROW_PAD`] so that a tile's rows do not all fall in one L1 set
+//! when a row is a multiple of 4 KiB.
 
 use strata_ir::{Type, Value};
 
@@ -39,7 +42,7 @@ pub const MR: i64 = 6;
 pub const NR: i64 = 8;
 /// Most steps of k per block; K is split into equal blocks of at most this many (a short last
 /// block would reload every tile for little work).
-pub const KC: i64 = 512;
+pub const KC: i64 = 1024;
 /// Rows per block of A (MC × KC floats stay in L2).
 pub const MC: i64 = 256;
 /// Elements past the end of each row of `Cp` (one cache line).
@@ -75,19 +78,24 @@ pub struct PackCache {
 /// Emits `finish(C[b, i, j], [b, i, j])` for C = A · B, reading A and B element by element
 /// through `load_a([b, i, kk])` and `load_b([b, kk, j])` when packing. `prelude` runs before A
 /// is packed (and, when A's panels are cached, only when they are packed): what A's loads read
-/// is made there.
+/// is made there. With `a_rows`, A is that flat, row-major `[batch · M · K]` buffer and is
+/// read where it is ([`PackedGemm::with_a_in_place`]); `load_a` is then not used.
 #[allow(clippy::too_many_arguments)]
 pub fn packed_gemm(
     e: &mut Emit,
     s: GemmShape,
     elem: Type,
     cache: PackCache,
+    a_rows: Option<Value>,
     prelude: impl FnOnce(&mut Emit),
     load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     finish: impl FnOnce(&mut Emit, Value, [Value; 3]),
 ) {
-    let g = PackedGemm::new(e, s, elem, &cache);
+    let g = match a_rows {
+        Some(a) => PackedGemm::with_a_in_place(e, s, elem, a, cache.b),
+        None => PackedGemm::new(e, s, elem, &cache),
+    };
     g.pack_a(e, prelude, load_a);
     g.pack_b(e, |_| {}, load_b);
     g.compute(e);
@@ -102,6 +110,9 @@ pub struct PackedGemm {
     a_pack: (Value, Option<Value>),
     /// How the micro-kernel reads A.
     a_layout: ALayout,
+    /// For A read in place with M not a multiple of MR: the last row panel's rows, copied and
+    /// padded with zeros (`[batch][MR][K]`).
+    a_tail: Option<Value>,
     b_pack: (Value, Option<Value>),
     /// The padded result, `[batch, M rounded up to MR, N rounded up to NR]`.
     pub c_pad: Value,
@@ -116,29 +127,51 @@ impl PackedGemm {
     }
 
     fn build(e: &mut Emit, s: GemmShape, elem: Type, cache: &PackCache, a_layout: ALayout) -> PackedGemm {
-        let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
+        let mb = (s.m + MR - 1) / MR;
         // Flat, so the micro-kernel walks them with one offset each (see `micro_tile`).
         let a_pack = match a_layout {
             ALayout::Panels => panels(e, &cache.a, s.batch * mb * s.k * MR, elem),
-            ALayout::Rows { stride } => (e.scratch(&[s.batch * mb * MR * stride], elem), None),
+            ALayout::Rows { stride, rows } => (e.scratch(&[s.batch * rows * stride], elem), None),
         };
-        let b_pack = panels(e, &cache.b, s.batch * nb * s.k * NR, elem);
+        Self::with_a(e, s, elem, cache.b.clone(), (a_pack, a_layout, None))
+    }
+
+    fn with_a(
+        e: &mut Emit,
+        s: GemmShape,
+        elem: Type,
+        cache_b: Option<String>,
+        (a_pack, a_layout, a_tail): ((Value, Option<Value>), ALayout, Option<Value>),
+    ) -> PackedGemm {
+        let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
+        let b_pack = panels(e, &cache_b, s.batch * nb * s.k * NR, elem);
         let c_pad = e.scratch(&[s.batch, mb * MR, nb * NR + C_ROW_PAD], elem);
-        PackedGemm { shape: s, elem, a_pack, a_layout, b_pack, c_pad, mb, nb }
+        PackedGemm { shape: s, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb }
+    }
+
+    /// A GEMM that reads A where it is: `a` is A's rows, flat and row-major
+    /// (`[batch · M · K]`), read by the micro-kernel at constant distances like
+    /// [`Self::with_a_rows`]'s. Only a last row panel that M does not fill is copied (with zero
+    /// rows). Packing A would copy and transpose all of it for a kernel that reads MR
+    /// consecutive elements of each step anyway; in place, A costs nothing before the kernel.
+    pub fn with_a_in_place(e: &mut Emit, s: GemmShape, elem: Type, a: Value, cache_b: Option<String>) -> PackedGemm {
+        let tail = (s.m % MR != 0).then(|| e.scratch(&[s.batch * MR * s.k], elem));
+        Self::with_a(e, s, elem, cache_b, ((a, None), ALayout::Rows { stride: s.k, rows: s.m }, tail))
     }
 
     /// A GEMM whose A the caller writes as plain rows ([`Self::store_a`]) instead of panels:
     /// a producer vectorized along k (Winograd's input transform, channels innermost) writes
     /// them with whole vectors, which panels (k-major) would scatter.
     pub fn with_a_rows(e: &mut Emit, s: GemmShape, elem: Type, cache_b: Option<String>) -> PackedGemm {
-        Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride: s.k })
+        let rows = (s.m + MR - 1) / MR * MR;
+        Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride: s.k, rows })
     }
 
     /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M that
     /// the last row panel reads (nothing when there are none).
     pub fn clear_a_padding(&self, e: &mut Emit) {
         let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * MR);
-        if matches!(self.a_layout, ALayout::Panels) || rows == s.m {
+        if matches!(self.a_layout, ALayout::Panels) || self.a_tail.is_some() || rows == s.m {
             return;
         }
         let z = zero(e, self.elem);
@@ -153,12 +186,13 @@ impl PackedGemm {
     /// [`Self::with_a_rows`]; `kk` is the last term of the address, so a nest along k
     /// vectorizes.
     pub fn store_a(&self, e: &mut Emit, v: Value, [b, i, kk]: [Value; 3]) {
-        let ALayout::Rows { stride } = self.a_layout else { panic!("store_a needs a GEMM with A as rows") };
-        let at = e.linearize(&[b, i, kk], &[self.shape.batch, self.mb * MR, stride]);
+        let ALayout::Rows { stride, rows } = self.a_layout else { panic!("store_a needs a GEMM with A as rows") };
+        let at = e.linearize(&[b, i, kk], &[self.shape.batch, rows, stride]);
         e.store(v, self.a_pack.0, &[at]);
     }
 
-    /// Panels of A: rows past M are zeros.
+    /// Panels of A: rows past M are zeros. For A in place, `prelude` and the last partial
+    /// panel's rows only (`load_a` is not used).
     pub fn pack_a(
         &self,
         e: &mut Emit,
@@ -166,6 +200,22 @@ impl PackedGemm {
         load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
         let s = self.shape;
+        if let ALayout::Rows { stride, rows } = self.a_layout {
+            prelude(e);
+            let (Some(tail), source) = (self.a_tail, self.a_pack.0) else { return };
+            let first = s.m / MR * MR;
+            e.parallel(&[s.batch, MR, s.k], |e, ivs| {
+                let (b, r, kk) = (ivs[0], ivs[1], ivs[2]);
+                let row = e.affine(r, 1, first);
+                let v = guarded(e, self.elem, (row, s.m, MR), |e| {
+                    let at = e.linearize(&[b, row, kk], &[s.batch, rows, stride]);
+                    e.load(source, &[at])
+                });
+                let at = e.linearize(&[b, r, kk], &[s.batch, MR, s.k]);
+                e.store(v, tail, &[at]);
+            });
+            return;
+        }
         self.pack(e, self.a_pack, [self.mb, MR, s.m], SourceOrder::AlongK, prelude, load_a);
     }
 
@@ -275,22 +325,44 @@ impl PackedGemm {
             e.parallel(&[s.batch, nb], |e, ivs| {
                 let (b, p) = (ivs[0], ivs[1]);
                 let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
-                e.for_range(p0, p1, &[], |e, panel, _| {
-                    let a_at = match a_layout {
-                        ALayout::Panels => {
-                            let at = e.linearize(&[b, panel, k0], &[s.batch, mb, s.k]);
-                            e.affine(at, MR, 0)
-                        }
-                        ALayout::Rows { stride } => {
-                            let row = e.affine(panel, MR, 0);
-                            e.linearize(&[b, row, k0], &[s.batch, mb * MR, stride])
-                        }
-                    };
-                    let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
-                    let b_at = e.affine(b_at, NR, 0);
-                    let packs = [(a_pack, a_at), (b_pack, b_at)];
-                    micro_tile(e, vt, elem, (packs, a_layout), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
+                let b_at = e.affine(b_at, NR, 0);
+                let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value)| {
+                    let packs = [(a.0, a.2), (b_pack, b_at)];
+                    micro_tile(e, vt, elem, (packs, a.1), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                };
+                // Where a panel's A starts at k0.
+                let a_at = |e: &mut Emit, panel: Value| match a_layout {
+                    ALayout::Panels => {
+                        let at = e.linearize(&[b, panel, k0], &[s.batch, mb, s.k]);
+                        e.affine(at, MR, 0)
+                    }
+                    ALayout::Rows { stride, rows } => {
+                        let row = e.affine(panel, MR, 0);
+                        e.linearize(&[b, row, k0], &[s.batch, rows, stride])
+                    }
+                };
+                let Some(tail) = self.a_tail else {
+                    e.for_range(p0, p1, &[], |e, panel, _| {
+                        let at = a_at(e, panel);
+                        tile(e, panel, (a_pack, a_layout, at));
+                        Vec::new()
+                    });
+                    return;
+                };
+                // A in place: the full panels, then the copied last one where it is in this block.
+                let full = e.index(s.m / MR);
+                let in_place_end = e.min(p1, full);
+                e.for_range(p0, in_place_end, &[], |e, panel, _| {
+                    let at = a_at(e, panel);
+                    tile(e, panel, (a_pack, a_layout, at));
                     Vec::new()
+                });
+                let has_tail = e.less(full, p1);
+                e.if_then(has_tail, |e| {
+                    let zero_row = e.index(0);
+                    let at = e.linearize(&[b, zero_row, k0], &[s.batch, MR, s.k]);
+                    tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: MR }, at));
                 });
             });
         });
@@ -325,7 +397,7 @@ fn micro_tile(
         let z = zero(e, elem);
         e.value("vector.broadcast", &[z], vt)
     });
-    let mut inits = vec![a_at, b_at];
+    let mut inits = Vec::new();
     for row in &rows {
         for c in cols {
             inits.push(match zeros {
@@ -334,30 +406,37 @@ fn micro_tile(
             });
         }
     }
-    let done = e.for_range(k0, k1, &inits, |e, _, carried| {
-        let (a_at, b_at) = (carried[0], carried[1]);
+    // A's offset last, for the reason the code generator puts the induction variable last.
+    inits.push(a_at);
+    // The loop runs over B's offset, so a step advances two registers and tests one.
+    let steps = e.sub(k1, k0);
+    let b_len = e.affine(steps, NR, 0);
+    let b_end = e.add(b_at, b_len);
+    let done = e.for_range_by(b_at, b_end, NR, &inits, |e, b_at, carried| {
+        let a_at = carried[carried.len() - 1];
         let bs: Vec<Value> = (0..NR / LANES)
             .map(|c| {
                 let at = e.affine(b_at, 1, c * LANES);
                 invariant_load(e, "vector.load", &[b_pack, at], vt)
             })
             .collect();
-        let mut next = vec![e.affine(a_at, 1, a_layout.step()), e.affine(b_at, 1, NR)];
+        let mut next = Vec::new();
         for r in 0..MR {
             let at = e.affine(a_at, 1, a_layout.element(r));
             let a = invariant_load(e, "memref.load", &[a_pack, at], elem);
             let av = e.value("vector.broadcast", &[a], vt);
             for (c, bv) in bs.iter().enumerate() {
                 let prod = e.value("arith.mulf", &[av, *bv], vt);
-                let acc = carried[2 + r as usize * bs.len() + c];
+                let acc = carried[r as usize * bs.len() + c];
                 next.push(e.value("arith.addf", &[acc, prod], vt));
             }
         }
+        next.push(e.affine(a_at, 1, a_layout.step()));
         next
     });
     for (r, row) in rows.iter().enumerate() {
         for (q, c) in cols.iter().enumerate() {
-            let v = done[2 + r * cols.len() + q];
+            let v = done[r * cols.len() + q];
             e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
         }
     }
@@ -375,9 +454,9 @@ enum SourceOrder {
 enum ALayout {
     /// Packed panels, `[batch][M/MR][K][MR]`.
     Panels,
-    /// Rows of `stride` elements, `[batch][M'][stride]`: the MR rows of a tile are read at
+    /// Rows of `stride` elements, `[batch][rows][stride]`: the MR rows of a tile are read at
     /// constant distances from one offset.
-    Rows { stride: i64 },
+    Rows { stride: i64, rows: i64 },
 }
 
 impl ALayout {
@@ -385,7 +464,7 @@ impl ALayout {
     fn element(self, r: i64) -> i64 {
         match self {
             ALayout::Panels => r,
-            ALayout::Rows { stride } => r * stride,
+            ALayout::Rows { stride, .. } => r * stride,
         }
     }
 

@@ -354,11 +354,14 @@ fn matmul(
             a: constant_cache_name(e, inputs[0], op, "lhs"),
             b: constant_cache_name(e, inputs[1], op, "rhs"),
         };
+        // A without broadcast batch dimensions is read in place.
+        let a_rows = (a[..a.len() - 2] == out[..batch]).then(|| e.flat(inputs[0]));
         packed_gemm(
             e,
             g,
             elem,
             cache,
+            a_rows,
             |_| {},
             |e, [bi, i, kk]| operand(e, inputs[0], a, bi, i, kk),
             |e, [bi, kk, j]| operand(e, inputs[1], b, bi, kk, j),
