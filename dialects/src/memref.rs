@@ -142,7 +142,7 @@ impl Dialect for MemRef {
                 .operand("memref", MEMREF)
                 .variadic_operand("indices", tc::INDEX)
                 .verifier(verify_store)
-                .format("$value `,` $memref `[` $indices `]` attr-dict `:` type($value) `,` type($memref)"),
+                .format("$value `,` $memref `[` $indices `]` attr-dict `:` type($memref)"),
             OpDef::new("memref.view")
                 .summary("a typed buffer at a byte offset of an i8 arena")
                 .traits(&[Trait::Pure])

@@ -20,7 +20,7 @@ fn program(name: &str, vector: bool) -> String {
             "vector.store %r, %out[%i] : memref<NNxf32>, vector<4xf32>",
         )
     } else {
-        (1, "f32", "memref.load %x[%i] : memref<NNxf32>", "memref.store %r, %out[%i] : f32, memref<NNxf32>")
+        (1, "f32", "memref.load %x[%i] : memref<NNxf32>", "memref.store %r, %out[%i] : memref<NNxf32>")
     };
     format!(
         r#"func.func @f(%x: memref<NNxf32>) -> memref<NNxf32> {{

@@ -87,11 +87,11 @@ fn views_into_an_arena_alias_and_fresh_buffers_are_poisoned() {
       %arena = memref.alloc() : memref<64xi8>
       %a = memref.view %arena[%c0][] : memref<64xi8> to memref<4x4xf32>
       %b = memref.view %arena[%c16][] : memref<64xi8> to memref<4xf32>
-      memref.store %v, %a[%c1, %c0] : f32, memref<4x4xf32>
+      memref.store %v, %a[%c1, %c0] : memref<4x4xf32>
       %x = memref.load %b[%c0] : memref<4xf32>
       %fresh = memref.alloc() : memref<2x2xf32>
       %y = memref.load %fresh[%c1, %c1] : memref<2x2xf32>
-      memref.store %v, %fresh[%c0, %c0] : f32, memref<2x2xf32>
+      memref.store %v, %fresh[%c0, %c0] : memref<2x2xf32>
       return %x, %y, %fresh : f32, f32, memref<2x2xf32>
     }"#;
     let out = run(src, "f", vec![scalar(Elem::F32, 2.5)]).unwrap();

@@ -50,7 +50,7 @@ func.func @row_sums(%m: memref<5x7xf32>) -> memref<5xf32> {
       %n = arith.addf %acc, %v : f32
       scf.yield %n : f32
     }) : (index, index, index, f32) -> f32
-    memref.store %s, %out[%i] : f32, memref<5xf32>
+    memref.store %s, %out[%i] : memref<5xf32>
     scf.yield
   }) : (index, index, index) -> ()
   return %out : memref<5xf32>

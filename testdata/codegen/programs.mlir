@@ -93,7 +93,7 @@ func.func @row_max(%m: memref<3x10xf32>) -> memref<3xf32> {
       %d = arith.mulf %s, %s : f32
       scf.yield %d : f32
     }) : (i1) -> f32
-    memref.store %v, %out[%i] : f32, memref<3xf32>
+    memref.store %v, %out[%i] : memref<3xf32>
     scf.yield
   }) : (index, index, index) -> ()
   return %out : memref<3xf32>
@@ -143,8 +143,8 @@ func.func @collatz(%ns: memref<7xi64>) -> (memref<7xi64>, memref<7xi64>) {
   ^bb0(%i: index):
     %n = memref.load %ns[%i] : memref<7xi64>
     %s:2 = func.call @steps(%n) : (i64) -> (i64, i64)
-    memref.store %s#0, %starts[%i] : i64, memref<7xi64>
-    memref.store %s#1, %counts[%i] : i64, memref<7xi64>
+    memref.store %s#0, %starts[%i] : memref<7xi64>
+    memref.store %s#1, %counts[%i] : memref<7xi64>
     scf.yield
   }) : (index, index, index) -> ()
   return %starts, %counts : memref<7xi64>, memref<7xi64>

@@ -21,7 +21,7 @@ func.func @yield_type(%lb: index, %init: f32) -> f32 {
 
 func.func @store(%m: memref<4xf32>, %i: index, %v: f64) {
   // expected-error@+1 {{stores a f64 into a memref of f32}}
-  memref.store %v, %m[%i] : f64, memref<4xf32>
+  memref.store %v, %m[%i] : memref<4xf32>
   return
 }
 

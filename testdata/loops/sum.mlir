@@ -7,7 +7,7 @@
 // CHECK: "scf.for"
 // CHECK: memref.load %arg0[%{{.*}}, %{{.*}}] : memref<4x8xf32>
 // CHECK: scf.yield %{{.*}} : f32
-// CHECK: memref.store %{{.*}}, %[[A]][%{{.*}}] : f32, memref<4xf32>
+// CHECK: memref.store %{{.*}}, %[[A]][%{{.*}}] : memref<4xf32>
 func.func @row_sums(%m: memref<4x8xf32>) -> memref<4xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -23,7 +23,7 @@ func.func @row_sums(%m: memref<4x8xf32>) -> memref<4xf32> {
       %n = arith.addf %acc, %x : f32
       scf.yield %n : f32
     }) : (index, index, index, f32) -> f32
-    memref.store %s, %out[%i] : f32, memref<4xf32>
+    memref.store %s, %out[%i] : memref<4xf32>
     scf.yield
   }) : (index, index, index) -> ()
   return %out : memref<4xf32>

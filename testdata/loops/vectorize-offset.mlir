@@ -25,7 +25,7 @@ func.func @f(%src: memref<3x10xf32>) -> (memref<30xf32>, memref<3x5xf32>, memref
     %y = arith.mulf %x, %two : f32
     %row = arith.muli %i, %c10 : index
     %at = arith.addi %row, %j : index
-    memref.store %y, %flat[%at] : f32, memref<30xf32>
+    memref.store %y, %flat[%at] : memref<30xf32>
     scf.yield
   }) : (index, index, index, index, index, index) -> ()
   // strided[i, j] = src[i, 2 j]: a stride of two is not contiguous.
@@ -33,7 +33,7 @@ func.func @f(%src: memref<3x10xf32>) -> (memref<30xf32>, memref<3x5xf32>, memref
   ^bb0(%i: index, %j: index):
     %j2 = arith.muli %j, %c2 : index
     %x = memref.load %src[%i, %j2] : memref<3x10xf32>
-    memref.store %x, %strided[%i, %j] : f32, memref<3x5xf32>
+    memref.store %x, %strided[%i, %j] : memref<3x5xf32>
     scf.yield
   }) : (index, index, index, index, index, index) -> ()
   // iota[i, j] = src[i, j] + (i + j): the lane variable as data differs per lane.
@@ -44,7 +44,7 @@ func.func @f(%src: memref<3x10xf32>) -> (memref<30xf32>, memref<3x5xf32>, memref
     %ki = arith.index_cast %k : index to i64
     %kf = arith.sitofp %ki : i64 to f32
     %y = arith.addf %x, %kf : f32
-    memref.store %y, %iota[%i, %j] : f32, memref<3x10xf32>
+    memref.store %y, %iota[%i, %j] : memref<3x10xf32>
     scf.yield
   }) : (index, index, index, index, index, index) -> ()
   return %flat, %strided, %iota : memref<30xf32>, memref<3x5xf32>, memref<3x10xf32>
@@ -56,6 +56,6 @@ func.func @f(%src: memref<3x10xf32>) -> (memref<30xf32>, memref<3x5xf32>, memref
 // CHECK:         %[[AT:.*]] = arith.addi %{{.*}}, %{{.*}} : index
 // CHECK:         vector.store %{{.*}}, %{{.*}}[%[[AT]]] : memref<30xf32>, vector<4xf32>
 // The leftover two columns of each row, scalar.
-// CHECK:         memref.store %{{.*}}, %{{.*}}[%{{.*}}] : f32, memref<30xf32>
+// CHECK:         memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<30xf32>
 // CHECK-NOT:     vector.
 // CHECK:         return

@@ -15,7 +15,7 @@
 //!   ^bb0(%i: index):
 //!     %x = memref.load %a[%i] : memref<5xf32>
 //!     %y = arith.addf %x, %x : f32
-//!     memref.store %y, %out[%i] : f32, memref<5xf32>
+//!     memref.store %y, %out[%i] : memref<5xf32>
 //!     scf.yield
 //!   }) : (index, index, index) -> ()
 //!   return %out : memref<5xf32>

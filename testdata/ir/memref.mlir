@@ -1,0 +1,15 @@
+// memref: allocation, element access, a merged-dimensions view, copies.
+// RUN: strata-opt %s | strata-opt
+func.func @buffers(%a: memref<2x3x4xf32>, %i: index, %j: index) -> f32 {
+  %flat = memref.collapse_shape %a [[0, 1, 2]] : memref<2x3x4xf32> into memref<24xf32>
+  %rows = memref.collapse_shape %a [[0, 1], [2]] : memref<2x3x4xf32> into memref<6x4xf32>
+  %x = memref.load %flat[%i] : memref<24xf32>
+  %y = memref.load %rows[%i, %j] : memref<6x4xf32>
+  %b = memref.alloc() : memref<6x4xf32>
+  memref.copy %rows, %b : memref<6x4xf32> to memref<6x4xf32>
+  memref.store %x, %b[%i, %j] : memref<6x4xf32>
+  %z = memref.load %b[%j, %i] : memref<6x4xf32>
+  memref.dealloc %b : memref<6x4xf32>
+  %s = arith.addf %y, %z : f32
+  return %s : f32
+}
