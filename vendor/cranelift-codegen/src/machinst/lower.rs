@@ -1362,7 +1362,10 @@ fn compute_use_states(
 /// multi-result instruction from being forcibly considered `Multiple`-used
 /// regardless of circumstances.
 fn is_value_use_root(f: &Function, inst: Inst) -> bool {
-    f.dfg.inst_results(inst).len() > 1
+    // Strata's patch: a splat is a root too. It is lowered once into a register whatever its
+    // number of uses, so a load feeding only the splat stays sinkable (x64 `vbroadcastss` from
+    // memory) even when the splat is used many times, as a GEMM's broadcast is.
+    f.dfg.inst_results(inst).len() > 1 || f.dfg.insts[inst].opcode() == crate::ir::Opcode::Splat
 }
 
 /// Function-level queries.
