@@ -25,6 +25,28 @@ pub(crate) fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
         .map(|v| v as i64)
 }
 
+/// The value of a float constant: a scalar `arith.constant`, a splat `dense<...>` one, or a
+/// `vector.broadcast` of a scalar constant.
+pub(crate) fn constant_float(ctx: &Context, ir: &Ir, v: Value) -> Option<f64> {
+    let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
+    let o = ir.op(op);
+    match ctx.ident_str(o.name()) {
+        "vector.broadcast" => constant_float(ctx, ir, o.operands()[0]),
+        "arith.constant" => {
+            let a = o.attr(ctx.ident("value"))?;
+            match ctx.attr_kind(a) {
+                strata_ir::AttrKind::Float { bits, .. } => Some(f64::from_bits(*bits)),
+                strata_ir::AttrKind::DenseElements {
+                    elements: strata_ir::DenseElements::Splat(strata_ir::DenseValue::Float(bits)),
+                    ..
+                } => Some(f64::from_bits(*bits)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Registers the lowering passes and the `lower-to-loops` pipeline.
 pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(to_loops::info());

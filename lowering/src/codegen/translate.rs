@@ -83,6 +83,8 @@ struct Shared<'a, M: Module> {
     module: &'a mut M,
     options: CompileOptions,
     fma: bool,
+    /// x86-64, whose `fmax`/`fmin` on vectors are ten instructions (AArch64's are one).
+    x86: bool,
     /// Internal bodies by symbol name.
     functions: FxHashMap<String, (FuncId, OpId)>,
     globals: FxHashMap<String, DataId>,
@@ -174,6 +176,7 @@ pub fn compile_module<M: Module>(
 ) -> Result<Compiled, CodegenError> {
     let wanted = only.map(|names| reachable(ctx, ir, root, names));
     let fma = super::has_fma(module.isa());
+    let x86 = module.isa().name() == "x64";
     let ptr = module.target_config().pointer_type();
     let mut s = Shared {
         ctx,
@@ -181,6 +184,7 @@ pub fn compile_module<M: Module>(
         module,
         options,
         fma,
+        x86,
         functions: FxHashMap::default(),
         globals: FxHashMap::default(),
         imports: FxHashMap::default(),
@@ -1262,6 +1266,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let src_is_i1 = src_ty.is_some_and(|t| ctx.int_or_float_width(ctx.element_type_or_self(t)) == Some(1));
         let fused = if name == "arith.addf" && self.s.fma { self.fusable_mul(&operands) } else { None };
         let divisor = operands.get(1).and_then(|v| crate::constant_index(ctx, ir, *v));
+        // maximumf/minimumf against a constant that is not NaN: which operand it is, and its value.
+        let bound = if self.s.x86 && matches!(name, "arith.maximumf" | "arith.minimumf") {
+            (0..2).find_map(|i| crate::constant_float(ctx, ir, operands[i]).filter(|c| !c.is_nan()).map(|c| (i, c)))
+        } else {
+            None
+        };
         let mut parts = Parts::new();
         for p in 0..rty.len() {
             let a = |i: usize| args[i].get(p).copied().unwrap_or(args[i][0]);
@@ -1278,7 +1288,25 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 "arith.subf" => self.b.ins().fsub(a(0), a(1)),
                 "arith.mulf" => self.b.ins().fmul(a(0), a(1)),
                 "arith.divf" => self.b.ins().fdiv(a(0), a(1)),
+                // A vector's sign bits flip through a constant mask (one `xorps` from the
+                // constant pool); Cranelift's `fneg` builds the mask in registers each time.
+                "arith.negf" if ty.is_vector() => {
+                    let lane = ty.lane_type();
+                    let zero =
+                        if lane == types::F32 { self.b.ins().f32const(-0.0f32) } else { self.b.ins().f64const(-0.0) };
+                    let mask = self.b.ins().splat(ty, zero);
+                    self.b.ins().bxor(a(0), mask)
+                }
                 "arith.negf" => self.b.ins().fneg(a(0)),
+                "arith.maximumf" | "arith.minimumf"
+                    if bound.is_some_and(|(_, c)| name == "arith.maximumf" || !is_negative_zero(c)) =>
+                {
+                    let (i, c) = bound.unwrap_or((1, 0.0));
+                    clamp_by_constant(self.b, ty, name == "arith.maximumf", a(1 - i), (a(i), c))
+                }
+                "arith.maximumf" | "arith.minimumf" if self.s.x86 && ty.is_vector() => {
+                    lanewise_extremum(self.b, ty, name == "arith.maximumf", a(0), a(1))
+                }
                 "arith.maximumf" => self.b.ins().fmax(a(0), a(1)),
                 "arith.minimumf" => self.b.ins().fmin(a(0), a(1)),
                 "arith.maxnumf" | "arith.minnumf" => {
@@ -1502,6 +1530,51 @@ pub(crate) fn fcmp(b: &mut FunctionBuilder, cc: FloatCC, x: ClValue, y: ClValue)
         }
         cc => b.ins().fcmp(cc, x, y),
     }
+}
+
+fn is_negative_zero(c: f64) -> bool {
+    c == 0.0 && c.is_sign_negative()
+}
+
+/// `maximumf(v, c)` or `minimumf(v, c)` for a constant `c` that is not NaN (nor -0 for the
+/// minimum), as `v < c ? c : v` (`c < v ? c : v`): the forms Cranelift turns into one
+/// `maxps`/`minps` (`maxss`/`minss`) instead of the ten instructions of `fmax`, whose other
+/// operand may be NaN too. A NaN `v` fails the comparison and is the result, as `maximumf`
+/// wants; only `maximumf(-0, +0)` would come out -0, so against +0 an added +0 makes it +0
+/// (and leaves every other value as it is). A ReLU is these two instructions.
+fn clamp_by_constant(
+    b: &mut FunctionBuilder,
+    ty: ClType,
+    max: bool,
+    v: ClValue,
+    (c, value): (ClValue, f64),
+) -> ClValue {
+    let take_c = if max { fcmp(b, FloatCC::LessThan, v, c) } else { fcmp(b, FloatCC::LessThan, c, v) };
+    let r = select(b, ty, take_c, c, v);
+    if max && value == 0.0 && !value.is_sign_negative() {
+        b.ins().fadd(r, c)
+    } else {
+        r
+    }
+}
+
+/// `maximumf`/`minimumf` of two vectors in five x86-64 instructions, not `fmax`'s ten: `maxps` both
+/// ways round (each returns its second operand for NaN and for equal operands), then the AND
+/// of the two (the OR for the minimum) picks +0 over -0 (-0 for the minimum) and is either
+/// one elsewhere, and lanes where an operand is NaN become all ones, a NaN. (NaN payloads are
+/// not specified; `fmax` gives the canonical one.)
+fn lanewise_extremum(b: &mut FunctionBuilder, ty: ClType, max: bool, x: ClValue, y: ClValue) -> ClValue {
+    // `y < x ? x : y` is `maxps x, y`; `x < y ? x : y` is `minps x, y`.
+    let one_way = |b: &mut FunctionBuilder, p: ClValue, q: ClValue| {
+        let c = if max { fcmp(b, FloatCC::LessThan, q, p) } else { fcmp(b, FloatCC::LessThan, p, q) };
+        select(b, ty, c, p, q)
+    };
+    let (m1, m2) = (one_way(b, x, y), one_way(b, y, x));
+    let m = if max { b.ins().band(m1, m2) } else { b.ins().bor(m1, m2) };
+    let nan = b.ins().fcmp(FloatCC::Unordered, x, y);
+    let f = MemFlagsData::new().with_endianness(Endianness::Little);
+    let nan = b.ins().bitcast(ty, f, nan);
+    b.ins().bor(m, nan)
 }
 
 /// `c ? x : y`: `select` for a scalar condition, a bit select for a lane mask.
