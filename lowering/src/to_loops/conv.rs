@@ -635,10 +635,12 @@ impl ConvLowering {
             }
         }
         match layout.block() {
-            Some(block) if ch % block == 0 => e.parallel(&[n, ch / block, h, w, block], |e, ivs| {
-                let v = e.load(x, ivs);
-                let (y, xx) = (e.affine(ivs[2], 1, p[0]), e.affine(ivs[3], 1, p[1]));
-                let dst = physical_blocked(e, Layout::Nhwc, block, [ivs[0], ivs[1], ivs[4], y, xx]);
+            // Pixel-major, so that threads split rows of the destination: split by channel
+            // blocks, two threads would write the halves of the same cache lines.
+            Some(block) if ch % block == 0 => e.parallel(&[n, h, w, ch / block, block], |e, ivs| {
+                let v = e.load(x, &[ivs[0], ivs[3], ivs[1], ivs[2], ivs[4]]);
+                let (y, xx) = (e.affine(ivs[1], 1, p[0]), e.affine(ivs[2], 1, p[1]));
+                let dst = physical_blocked(e, Layout::Nhwc, block, [ivs[0], ivs[3], ivs[4], y, xx]);
                 e.store(v, buf, &dst);
             }),
             _ => e.parallel(&[n, h, w, ch], |e, ivs| {
@@ -658,10 +660,11 @@ impl ConvLowering {
         let (layout, elem) = (self.conv.layout, self.elem);
         let buf = e.alloc(&self.out, elem);
         match (layout, layout.block()) {
-            (_, Some(block)) if o % block == 0 => e.parallel(&[n, o / block, oh, ow, block], |e, ivs| {
-                let at = physical_blocked(e, Layout::Nhwc, block, [ivs[0], ivs[1], ivs[4], ivs[2], ivs[3]]);
+            // Pixel-major, as the source is: threads split rows of both.
+            (_, Some(block)) if o % block == 0 => e.parallel(&[n, oh, ow, o / block, block], |e, ivs| {
+                let at = physical_blocked(e, Layout::Nhwc, block, [ivs[0], ivs[3], ivs[4], ivs[1], ivs[2]]);
                 let v = load(e, [at[0], at[1], at[2], at[3]]);
-                self.finish_at(e, buf, v, at[3], ivs);
+                self.finish_at(e, buf, v, at[3], &[ivs[0], ivs[3], ivs[1], ivs[2], ivs[4]]);
             }),
             (Layout::Nhwc, _) => e.parallel(&[n, oh, ow, o], |e, ivs| {
                 let v = load(e, [ivs[0], ivs[1], ivs[2], ivs[3]]);
