@@ -34,14 +34,13 @@ pub(crate) fn constant_float(ctx: &Context, ir: &Ir, v: Value) -> Option<f64> {
         "vector.broadcast" => constant_float(ctx, ir, o.operands()[0]),
         "arith.constant" => {
             let a = o.attr(ctx.ident("value"))?;
-            match ctx.attr_kind(a) {
-                strata_ir::AttrKind::Float { bits, .. } => Some(f64::from_bits(*bits)),
+            ctx.attr_as_f64(a).or_else(|| match ctx.attr_kind(a) {
                 strata_ir::AttrKind::DenseElements {
                     elements: strata_ir::DenseElements::Splat(strata_ir::DenseValue::Float(bits)),
                     ..
                 } => Some(f64::from_bits(*bits)),
                 _ => None,
-            }
+            })
         }
         _ => None,
     }

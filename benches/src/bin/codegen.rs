@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use strata_benches::models;
-use strata_dialects::nn::shape::ConvAlgorithm;
+use strata_dialects::nn::shape::{ConvAlgorithm, Layout};
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{parse_source, Context, Module, ParseOptions};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
@@ -308,8 +308,9 @@ fn egraph_choice(ctx: &Context, text: &str) -> (Option<ConvAlgorithm>, &'static 
     let graph = strata_ir::print_module(ctx, &m, &Default::default());
     let written = |name: &str| graph.contains(&format!("\"{name}\""));
     let algorithm = ConvAlgorithm::ALL.into_iter().find(|a| written(a.name()));
-    let layout = ["NCHW8c", "NCHW4c", "NHWC"].into_iter().find(|l| written(l)).unwrap_or("NCHW");
-    (algorithm, layout)
+    // Blocked layouts first: a relayout into one also names NCHW.
+    let layout = Layout::ALL.into_iter().rev().find(|l| written(l.name())).unwrap_or(Layout::Nchw);
+    (algorithm, layout.name())
 }
 
 fn compile(ctx: &Context, runs: usize) {

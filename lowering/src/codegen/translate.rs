@@ -1266,9 +1266,11 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let src_is_i1 = src_ty.is_some_and(|t| ctx.int_or_float_width(ctx.element_type_or_self(t)) == Some(1));
         let fused = if name == "arith.addf" && self.s.fma { self.fusable_mul(&operands) } else { None };
         let divisor = operands.get(1).and_then(|v| crate::constant_index(ctx, ir, *v));
-        // maximumf/minimumf against a constant that is not NaN: which operand it is, and its value.
+        // maximumf/minimumf against a constant that `clamp_by_constant` takes: which operand it
+        // is, and its value.
         let bound = if self.s.x86 && matches!(name, "arith.maximumf" | "arith.minimumf") {
-            (0..2).find_map(|i| crate::constant_float(ctx, ir, operands[i]).filter(|c| !c.is_nan()).map(|c| (i, c)))
+            let takes = |c: &f64| !c.is_nan() && (name == "arith.maximumf" || !is_negative_zero(*c));
+            (0..2).find_map(|i| crate::constant_float(ctx, ir, operands[i]).filter(takes).map(|c| (i, c)))
         } else {
             None
         };
@@ -1298,9 +1300,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                     self.b.ins().bxor(a(0), mask)
                 }
                 "arith.negf" => self.b.ins().fneg(a(0)),
-                "arith.maximumf" | "arith.minimumf"
-                    if bound.is_some_and(|(_, c)| name == "arith.maximumf" || !is_negative_zero(c)) =>
-                {
+                "arith.maximumf" | "arith.minimumf" if bound.is_some() => {
                     let (i, c) = bound.unwrap_or((1, 0.0));
                     clamp_by_constant(self.b, ty, name == "arith.maximumf", a(1 - i), (a(i), c))
                 }
@@ -1572,23 +1572,24 @@ fn lanewise_extremum(b: &mut FunctionBuilder, ty: ClType, max: bool, x: ClValue,
     let (m1, m2) = (one_way(b, x, y), one_way(b, y, x));
     let m = if max { b.ins().band(m1, m2) } else { b.ins().bor(m1, m2) };
     let nan = b.ins().fcmp(FloatCC::Unordered, x, y);
-    let f = MemFlagsData::new().with_endianness(Endianness::Little);
-    let nan = b.ins().bitcast(ty, f, nan);
+    let nan = as_lanes(b, ty, nan);
     b.ins().bor(m, nan)
+}
+
+/// A lane mask (the integer vector a vector comparison gives) as a vector of type `ty`.
+fn as_lanes(b: &mut FunctionBuilder, ty: ClType, mask: ClValue) -> ClValue {
+    if b.func.dfg.value_type(mask) == ty {
+        return mask;
+    }
+    let f = MemFlagsData::new().with_endianness(Endianness::Little);
+    b.ins().bitcast(ty, f, mask)
 }
 
 /// `c ? x : y`: `select` for a scalar condition, a bit select for a lane mask.
 fn select(b: &mut FunctionBuilder, ty: ClType, c: ClValue, x: ClValue, y: ClValue) -> ClValue {
     let cty = b.func.dfg.value_type(c);
     if cty.is_vector() {
-        let mask = if cty == ty {
-            c
-        } else {
-            {
-                let f = MemFlagsData::new().with_endianness(Endianness::Little);
-                b.ins().bitcast(ty, f, c)
-            }
-        };
+        let mask = as_lanes(b, ty, c);
         b.ins().bitselect(mask, x, y)
     } else {
         b.ins().select(c, x, y)

@@ -222,10 +222,10 @@ impl<'c, 'i> Emit<'c, 'i> {
         inits: &[Value],
         f: impl FnOnce(&mut Self, Value, &[Value]) -> Vec<Value>,
     ) -> Vec<Value> {
-        let one = self.index(step);
+        let step = self.index(step);
         let types: Vec<Type> = inits.iter().map(|v| self.ir.value_type(*v)).collect();
         let index = self.ctx.index_type();
-        let mut operands = vec![lo, hi, one];
+        let mut operands = vec![lo, hi, step];
         operands.extend_from_slice(inits);
         let mut args = vec![index];
         args.extend(types.iter().copied());

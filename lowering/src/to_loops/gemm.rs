@@ -76,10 +76,9 @@ pub struct PackCache {
 }
 
 /// Emits `finish(C[b, i, j], [b, i, j])` for C = A · B, reading A and B element by element
-/// through `load_a([b, i, kk])` and `load_b([b, kk, j])` when packing. `prelude` runs before A
-/// is packed (and, when A's panels are cached, only when they are packed): what A's loads read
-/// is made there. With `a_rows`, A is that flat, row-major `[batch · M · K]` buffer and is
-/// read where it is ([`PackedGemm::with_a_in_place`]); `load_a` is then not used.
+/// through `load_a([b, i, kk])` and `load_b([b, kk, j])` when packing. With `a_rows`, A is
+/// that flat, row-major `[batch · M · K]` buffer and is read where it is
+/// ([`PackedGemm::with_a_in_place`]); `load_a` and `cache.a` are then not used.
 #[allow(clippy::too_many_arguments)]
 pub fn packed_gemm(
     e: &mut Emit,
@@ -87,7 +86,6 @@ pub fn packed_gemm(
     elem: Type,
     cache: PackCache,
     a_rows: Option<Value>,
-    prelude: impl FnOnce(&mut Emit),
     load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     finish: impl FnOnce(&mut Emit, Value, [Value; 3]),
@@ -96,7 +94,7 @@ pub fn packed_gemm(
         Some(a) => PackedGemm::with_a_in_place(e, s, elem, a, cache.b),
         None => PackedGemm::new(e, s, elem, &cache),
     };
-    g.pack_a(e, prelude, load_a);
+    g.pack_a(e, |_| {}, load_a);
     g.pack_b(e, |_| {}, load_b);
     g.compute(e);
     g.finish(e, finish);
@@ -342,28 +340,26 @@ impl PackedGemm {
                         e.linearize(&[b, row, k0], &[s.batch, rows, stride])
                     }
                 };
-                let Some(tail) = self.a_tail else {
-                    e.for_range(p0, p1, &[], |e, panel, _| {
-                        let at = a_at(e, panel);
-                        tile(e, panel, (a_pack, a_layout, at));
-                        Vec::new()
-                    });
-                    return;
+                // With A in place and a partial last panel, that panel is read from its copy,
+                // after the full ones, where it is in this block.
+                let full = self.a_tail.map(|_| e.index(s.m / MR));
+                let end = match full {
+                    Some(full) => e.min(p1, full),
+                    None => p1,
                 };
-                // A in place: the full panels, then the copied last one where it is in this block.
-                let full = e.index(s.m / MR);
-                let in_place_end = e.min(p1, full);
-                e.for_range(p0, in_place_end, &[], |e, panel, _| {
+                e.for_range(p0, end, &[], |e, panel, _| {
                     let at = a_at(e, panel);
                     tile(e, panel, (a_pack, a_layout, at));
                     Vec::new()
                 });
-                let has_tail = e.less(full, p1);
-                e.if_then(has_tail, |e| {
-                    let zero_row = e.index(0);
-                    let at = e.linearize(&[b, zero_row, k0], &[s.batch, MR, s.k]);
-                    tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: MR }, at));
-                });
+                if let (Some(tail), Some(full)) = (self.a_tail, full) {
+                    let has_tail = e.less(full, p1);
+                    e.if_then(has_tail, |e| {
+                        let zero_row = e.index(0);
+                        let at = e.linearize(&[b, zero_row, k0], &[s.batch, MR, s.k]);
+                        tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: MR }, at));
+                    });
+                }
             });
         });
     }

@@ -349,20 +349,19 @@ fn matmul(
             idx.extend([rows, cols]);
             e.load(m, &idx)
         };
-        // Constant operands (weights) are packed once and kept.
+        // A without broadcast batch dimensions is read in place; constant operands packed
+        // otherwise (weights) are packed once and kept.
+        let a_rows = (a[..a.len() - 2] == out[..batch]).then(|| e.flat(inputs[0]));
         let cache = PackCache {
-            a: constant_cache_name(e, inputs[0], op, "lhs"),
+            a: if a_rows.is_none() { constant_cache_name(e, inputs[0], op, "lhs") } else { None },
             b: constant_cache_name(e, inputs[1], op, "rhs"),
         };
-        // A without broadcast batch dimensions is read in place.
-        let a_rows = (a[..a.len() - 2] == out[..batch]).then(|| e.flat(inputs[0]));
         packed_gemm(
             e,
             g,
             elem,
             cache,
             a_rows,
-            |_| {},
             |e, [bi, i, kk]| operand(e, inputs[0], a, bi, i, kk),
             |e, [bi, kk, j]| operand(e, inputs[1], b, bi, kk, j),
             |e, acc, [bi, i, j]| {
