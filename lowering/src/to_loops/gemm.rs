@@ -189,8 +189,9 @@ impl PackedGemm {
         e.store(v, self.a_pack.0, &[at]);
     }
 
-    /// Panels of A: rows past M are zeros. For A in place, `prelude` and the last partial
-    /// panel's rows only (`load_a` is not used).
+    /// Panels of A: rows past M are zeros. `prelude` runs first (and, when A's panels are
+    /// cached, only when they are packed): what `load_a` reads is made there. For A in place,
+    /// `prelude` and a copy of the last partial panel's rows only (`load_a` is not used).
     pub fn pack_a(
         &self,
         e: &mut Emit,
