@@ -60,7 +60,9 @@ const TYPED_CONSTANT: AttrConstraint = AttrConstraint {
     syntax: AttrSyntax::Full,
 };
 
-type IntFn = fn(i128, i128, u32) -> Option<i128>;
+/// An integer binary op at a width: `None` where MLIR leaves the result undefined (division by
+/// zero, signed division overflow, shifts by the width or more).
+pub type IntFn = fn(i128, i128, u32) -> Option<i128>;
 type FloatFn = fn(f64, f64) -> f64;
 
 fn int_binary(name: &'static str, summary: &'static str, overflow: bool, commutative: bool) -> OpDef {
@@ -109,8 +111,9 @@ fn cast(name: &'static str, summary: &'static str, from: TypeConstraint, to: Typ
         .verifier(verify_cast)
 }
 
-/// Integer semantics of each binary op, on values sign-extended from `w` bits.
-fn int_semantics(name: &str) -> Option<IntFn> {
+/// Integer semantics of each binary op, on values sign-extended from `w` bits (`i1`'s true is
+/// -1): what folds compute and the interpreter runs.
+pub fn int_semantics(name: &str) -> Option<IntFn> {
     Some(match name {
         "arith.addi" => |a, b, _| Some(a.wrapping_add(b)),
         "arith.subi" => |a, b, _| Some(a.wrapping_sub(b)),
@@ -468,7 +471,8 @@ fn fold_int_binary(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult
     let f = int_semantics(name)?;
     map2(ctx, c[0]?, c[1]?, v.result_type(0), |a, b, k| {
         let w = int_width(ctx, k.elem);
-        f(a.int()?, b.int()?, w).map(Scalar::Int)
+        // Attributes keep i1 as 0 or 1; the semantics take values sign-extended from w bits.
+        f(wrap_signed(a.int()?, w), wrap_signed(b.int()?, w), w).map(Scalar::Int)
     })
 }
 
@@ -607,7 +611,8 @@ fn fold_cmpi(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
         return Some(vec![FoldResult::Attr(a)]);
     }
     map2(ctx, c[0]?, c[1]?, v.result_type(0), |a, b, k| {
-        Some(Scalar::Int(cmpi(pred, a.int()?, b.int()?, int_width(ctx, k.elem)) as i128))
+        let w = int_width(ctx, k.elem);
+        Some(Scalar::Int(cmpi(pred, wrap_signed(a.int()?, w), wrap_signed(b.int()?, w), w) as i128))
     })
 }
 
@@ -657,11 +662,11 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
     };
     map1(ctx, c[0]?, dst, |s, _| {
         Some(match name {
-            "arith.extsi" | "arith.index_cast" => Scalar::Int(s.int()?),
+            "arith.extsi" | "arith.index_cast" => Scalar::Int(wrap_signed(s.int()?, ws)),
             "arith.extui" | "arith.index_castui" => Scalar::Int(as_unsigned(s.int()?, ws) as i128),
             "arith.trunci" => Scalar::Int(wrap_signed(s.int()?, wd)),
             "arith.extf" | "arith.truncf" => Scalar::Float(s.float()?),
-            "arith.sitofp" => Scalar::Float(s.int()? as f64),
+            "arith.sitofp" => Scalar::Float(wrap_signed(s.int()?, ws) as f64),
             "arith.uitofp" => Scalar::Float(as_unsigned(s.int()?, ws) as f64),
             "arith.fptosi" | "arith.fptoui" => {
                 let f = s.float()?.trunc();

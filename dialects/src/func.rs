@@ -5,6 +5,7 @@ use std::fmt;
 use strata_ir::dialect::{attr_constraints as ac, constraints as tc, Dialect, OpDef, OpView, Trait};
 use strata_ir::parser::{ArgumentDef, OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
+use strata_ir::symbol_table::{lookup_symbol, nearest_symbol_table};
 use strata_ir::{AttrKind, Attribute, Context, Diagnostic, Ir, NamedAttr, OpId, Type, TypeKind};
 
 pub struct Func;
@@ -316,25 +317,12 @@ fn verify_return(v: &OpView) -> Result<(), Diagnostic> {
 
 /// Finds a `func.func` by name in the nearest enclosing symbol table: `None` without one
 /// (a function verified on its own, as a pass on one function does), `Some(None)` when the
-/// table lacks it.
+/// table lacks it or the symbol is not a function. The table is indexed once per `verify`
+/// (`strata_ir::symbol_table`), so verifying N calls is linear, not N × functions.
 fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<Option<OpId>> {
-    let mut scope = ir.parent_op(from);
-    while let Some(s) = scope {
-        if ctx.op_def(ir.op(s).name()).is_some_and(|d| d.has_trait(Trait::SymbolTable)) {
-            for &r in ir.op(s).regions() {
-                for &b in ir.region(r).blocks() {
-                    for o in ir.block_ops(b) {
-                        if ctx.ident_str(ir.op(o).name()) == "func.func" && sym_name(ctx, ir, o) == name {
-                            return Some(Some(o));
-                        }
-                    }
-                }
-            }
-            return Some(None);
-        }
-        scope = ir.parent_op(s);
-    }
-    None
+    let table = nearest_symbol_table(ctx, ir, from)?;
+    let f = lookup_symbol(ctx, ir, table, name);
+    Some(f.filter(|f| ctx.ident_str(ir.op(*f).name()) == "func.func"))
 }
 
 fn verify_call(v: &OpView) -> Result<(), Diagnostic> {

@@ -12,23 +12,103 @@ fn context() -> Context {
     ctx
 }
 
-/// Folds `%r = OP %a, %b : T` with constant operands; the result constant or value name.
-fn fold_binary(ctx: &Context, op: &str, ty: &str, a: &str, b: &str) -> Option<FoldResult> {
+/// Which operands of the folded op are constants; the others are the function's arguments,
+/// whose values the folder does not see (identities such as `x + 0` fold to such an operand).
+#[derive(Clone, Copy, Debug)]
+enum Known {
+    Both,
+    OnlyRhs,
+    OnlyLhs,
+}
+
+const KNOWNS: [Known; 3] = [Known::Both, Known::OnlyRhs, Known::OnlyLhs];
+
+/// `%r = OP %a, %b : T` in a function of `%x, %y : T`, `%a` and `%b` being constants or the
+/// arguments as `known` says.
+struct Folded {
+    m: Module,
+    result: Option<FoldResult>,
+    /// The operands and the text of the value each stands for.
+    operands: [(Value, String); 2],
+}
+
+fn fold_binary_with(ctx: &Context, op: &str, ty: &str, a: &str, b: &str, known: Known) -> Folded {
+    let (lhs_const, rhs_const) = match known {
+        Known::Both => (true, true),
+        Known::OnlyRhs => (false, true),
+        Known::OnlyLhs => (true, false),
+    };
+    let def = |name: &str, arg: &str, value: &str, constant: bool| {
+        if constant {
+            (format!("  %{name} = arith.constant {value} : {ty}\n"), format!("%{name}"))
+        } else {
+            (String::new(), arg.to_string())
+        }
+    };
+    let (da, va) = def("a", "%x", a, lhs_const);
+    let (db, vb) = def("b", "%y", b, rhs_const);
     let src = format!(
-        "func.func @f() -> {ty} {{\n  %a = arith.constant {a} : {ty}\n  %b = arith.constant {b} : {ty}\n  %r = {op} %a, %b : {ty}\n  return %r : {ty}\n}}\n"
+        "func.func @f(%x: {ty}, %y: {ty}) -> {ty} {{\n{da}{db}  %r = {op} {va}, {vb} : {ty}\n  return %r : {ty}\n}}\n"
     );
     let m =
         parse_source(ctx, "f.mlir", &src, &ParseOptions::default()).unwrap_or_else(|d| panic!("{}\n{src}", d.message));
     verify(ctx, &m.ir, m.root).unwrap();
     let op = m.ir.collect_ops(m.root).into_iter().find(|o| ctx.ident_str(m.ir.op(*o).name()) == op).unwrap();
-    fold::try_fold(ctx, &m.ir, op).map(|mut r| r.remove(0))
+    let result = fold::try_fold(ctx, &m.ir, op).map(|mut r| r.remove(0));
+    let operands = [(m.ir.op(op).operand(0), a.to_string()), (m.ir.op(op).operand(1), b.to_string())];
+    Folded { m, result, operands }
 }
 
-fn as_int(ctx: &Context, r: Option<FoldResult>) -> Option<i128> {
-    match r? {
-        FoldResult::Attr(a) => ctx.attr_as_int(a),
-        FoldResult::Value(_) => None,
+/// Folds `%r = OP %a, %b : T` with constant operands.
+fn fold_binary(ctx: &Context, op: &str, ty: &str, a: &str, b: &str) -> Option<FoldResult> {
+    fold_binary_with(ctx, op, ty, a, b, Known::Both).result
+}
+
+impl Folded {
+    /// The text of what a fold result stands for: a constant, or the value of the operand it
+    /// returned. A returned value that is neither operand is an error.
+    fn answer_text(&self, ctx: &Context, r: &FoldResult) -> Result<String, String> {
+        match r {
+            FoldResult::Attr(a) => Ok(ctx.attr_to_string(*a)),
+            FoldResult::Value(v) => self
+                .operands
+                .iter()
+                .find(|(o, _)| o == v)
+                .map(|(_, text)| text.clone())
+                .ok_or_else(|| format!("the fold returned {v:?}, which is neither operand")),
+        }
     }
+
+    /// The integer a fold result stands for (`None`: no fold).
+    fn int_answer(&self, ctx: &Context) -> Result<Option<i128>, String> {
+        let Some(r) = &self.result else { return Ok(None) };
+        match r {
+            FoldResult::Attr(a) => ctx.attr_as_int(*a).map(Some).ok_or_else(|| format!("not an integer: {r:?}")),
+            FoldResult::Value(_) => {
+                let text = self.answer_text(ctx, r)?;
+                text.parse().map(Some).map_err(|_| format!("operand '{text}' is not an integer"))
+            }
+        }
+    }
+
+    /// The float bits a fold result stands for.
+    fn f32_answer(&self, ctx: &Context) -> Result<Option<f32>, String> {
+        let Some(r) = &self.result else { return Ok(None) };
+        match r {
+            FoldResult::Attr(a) => Ok(ctx.attr_as_f64(*a).map(|x| x as f32)),
+            FoldResult::Value(_) => {
+                let text = self.answer_text(ctx, r)?;
+                let bits = u32::from_str_radix(text.trim_start_matches("0x"), 16).map_err(|e| e.to_string())?;
+                Ok(Some(f32::from_bits(bits)))
+            }
+        }
+    }
+}
+
+/// Whether a fold agrees with the reference: no fold is always fine (folding is optional),
+/// an undefined reference (division by zero) must not fold, anything else must be equal.
+fn int_fold_agrees(got: Option<i128>, want: Option<i128>) -> bool {
+    got.is_none() || got == want
 }
 
 macro_rules! int_reference {
@@ -91,25 +171,24 @@ const INT_OPS: &[&str] = &[
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
+    // Each case folds with both operands constant and with one of them an argument: a fold to
+    // an operand (`x + 0` is `x`) is checked by the value of the operand it returned.
     #[test]
-    fn i8_folds_match_rust(op in prop::sample::select(INT_OPS), a in any::<i8>(), b in prop_oneof![any::<i8>(), -2i8..3]) {
+    fn i8_folds_match_rust(op in prop::sample::select(INT_OPS), a in prop_oneof![any::<i8>(), -2i8..3], b in prop_oneof![any::<i8>(), -2i8..3], known in prop::sample::select(&KNOWNS[..])) {
         let ctx = context();
-        let got = as_int(&ctx, fold_binary(&ctx, op, "i8", &a.to_string(), &b.to_string()));
-        // Identities may fold to an operand instead of a constant; compare only constants then.
+        let folded = fold_binary_with(&ctx, op, "i8", &a.to_string(), &b.to_string(), known);
+        let got = folded.int_answer(&ctx).map_err(TestCaseError::fail)?;
         let want = int_reference!(i8, u8, op, a, b);
-        if got.is_some() || want.is_none() {
-            prop_assert_eq!(got, want, "{} {} {}", op, a, b);
-        }
+        prop_assert!(int_fold_agrees(got, want), "{} {} {} ({:?}): folded to {:?}, want {:?}", op, a, b, known, got, want);
     }
 
     #[test]
-    fn i64_folds_match_rust(op in prop::sample::select(INT_OPS), a in any::<i64>(), b in prop_oneof![any::<i64>(), -2i64..3, 0i64..64]) {
+    fn i64_folds_match_rust(op in prop::sample::select(INT_OPS), a in prop_oneof![any::<i64>(), -2i64..3], b in prop_oneof![any::<i64>(), -2i64..3, 0i64..64], known in prop::sample::select(&KNOWNS[..])) {
         let ctx = context();
-        let got = as_int(&ctx, fold_binary(&ctx, op, "i64", &a.to_string(), &b.to_string()));
+        let folded = fold_binary_with(&ctx, op, "i64", &a.to_string(), &b.to_string(), known);
+        let got = folded.int_answer(&ctx).map_err(TestCaseError::fail)?;
         let want = int_reference!(i64, u64, op, a, b);
-        if got.is_some() || want.is_none() {
-            prop_assert_eq!(got, want, "{} {} {}", op, a, b);
-        }
+        prop_assert!(int_fold_agrees(got, want), "{} {} {} ({:?}): folded to {:?}, want {:?}", op, a, b, known, got, want);
     }
 
     #[test]
@@ -119,14 +198,17 @@ proptest! {
         let src = format!("func.func @f(%x: i16) -> i1 {{\n  %a = arith.constant {a} : i16\n  %b = arith.constant {b} : i16\n  %r = arith.cmpi {name}, %a, %b : i16\n  return %r : i1\n}}\n");
         let m = parse_source(&ctx, "c.mlir", &src, &ParseOptions::default()).unwrap();
         let op = m.ir.collect_ops(m.root).into_iter().find(|o| ctx.ident_str(m.ir.op(*o).name()) == "arith.cmpi").unwrap();
-        let got = as_int(&ctx, fold::try_fold(&ctx, &m.ir, op).map(|mut r| r.remove(0)));
+        let got = match fold::try_fold(&ctx, &m.ir, op).map(|mut r| r.remove(0)) {
+            Some(FoldResult::Attr(a)) => ctx.attr_as_int(a),
+            other => return Err(TestCaseError::fail(format!("cmpi of constants folded to {other:?}"))),
+        };
         let (ua, ub) = (a as u16, b as u16);
         let want = [a == b, a != b, a < b, a <= b, a > b, a >= b, ua < ub, ua <= ub, ua > ub, ua >= ub][pred];
         prop_assert_eq!(got, Some(want as i128));
     }
 
     #[test]
-    fn f32_folds_match_rust_bit_for_bit(op in prop::sample::select(&["arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.remf", "arith.maxnumf", "arith.minnumf"][..]), a in any::<f32>(), b in any::<f32>()) {
+    fn f32_folds_match_rust_bit_for_bit(op in prop::sample::select(&["arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.remf", "arith.maxnumf", "arith.minnumf"][..]), a in any::<f32>(), b in prop_oneof![any::<f32>(), Just(0.0f32), Just(-0.0f32), Just(1.0f32)], known in prop::sample::select(&KNOWNS[..])) {
         let ctx = context();
         let hex = |x: f32| format!("0x{:08X}", x.to_bits());
         let want = match op {
@@ -138,16 +220,34 @@ proptest! {
             "arith.maxnumf" => a.max(b),
             _ => a.min(b),
         };
-        match fold_binary(&ctx, op, "f32", &hex(a), &hex(b)) {
-            Some(FoldResult::Attr(r)) => {
-                let got = ctx.attr_as_f64(r).unwrap() as f32;
-                prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{} {} {} = {} want {}", op, a, b, got, want);
-            }
-            // x + -0.0, x - 0.0, x * 1.0 and x / 1.0 fold to x itself.
-            Some(FoldResult::Value(_)) => prop_assert!(want.to_bits() == a.to_bits() || (want.is_nan() && a.is_nan())),
-            None => prop_assert!(false, "no fold for {} {} {}", op, a, b),
+        // x + -0.0, x - 0.0, x * 1.0 and x / 1.0 fold to x itself: the operand returned is
+        // checked by its value.
+        let folded = fold_binary_with(&ctx, op, "f32", &hex(a), &hex(b), known);
+        match folded.f32_answer(&ctx).map_err(TestCaseError::fail)? {
+            Some(got) => prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{} {} {} ({:?}) = {} want {}", op, a, b, known, got, want),
+            None => prop_assert!(!matches!(known, Known::Both), "no fold for {} {} {}", op, a, b),
         }
     }
+}
+
+/// The checks above catch a fold that returns the wrong operand: `x - 0` folded to the `0`
+/// rather than to `x` is rejected (before, a fold to a value was never compared).
+#[test]
+fn a_fold_to_the_wrong_operand_is_caught() {
+    let ctx = context();
+    let mut folded = fold_binary_with(&ctx, "arith.subi", "i32", "5", "0", Known::OnlyRhs);
+    let (x, zero) = (folded.operands[0].0, folded.operands[1].0);
+    assert_eq!(folded.result, Some(FoldResult::Value(x)), "x - 0 folds to x");
+    let want = Some(5);
+    assert!(int_fold_agrees(folded.int_answer(&ctx).unwrap(), want));
+    folded.result = Some(FoldResult::Value(zero));
+    assert!(!int_fold_agrees(folded.int_answer(&ctx).unwrap(), want), "a fold to the wrong operand must be caught");
+    // A value that is neither operand cannot be checked, and is an error.
+    let ret = folded.m.ir.collect_ops(folded.m.root).into_iter().last().unwrap();
+    let func = folded.m.ir.parent_op(ret).unwrap();
+    let arg_y = folded.m.ir.block(folded.m.ir.region(folded.m.ir.op(func).regions()[0]).blocks()[0]).args()[1];
+    folded.result = Some(FoldResult::Value(arg_y));
+    assert!(folded.int_answer(&ctx).is_err());
 }
 
 #[test]

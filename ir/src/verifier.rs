@@ -22,14 +22,29 @@ use crate::Context;
 /// assert!(err.message.contains("does not dominate"));
 /// ```
 pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
-    let mut v = Verifier { ctx, ir, positions: FxHashMap::default(), doms: FxHashMap::default() };
+    // Symbol tables are indexed once per run (see `symbol_table`): op verifiers resolve
+    // symbols through them, in constant time per use.
+    let _symbols = crate::symbol_table::VerifyScope::enter(ir);
+    let mut v = Verifier {
+        ctx,
+        ir,
+        positions: FxHashMap::default(),
+        doms: FxHashMap::default(),
+        isolated: Vec::new(),
+        depth: Vec::new(),
+        path: Vec::new(),
+        deepest_isolated: Vec::new(),
+    };
     v.number_ops(root);
     let mut result = Ok(());
-    ir.walk(root, WalkOrder::PreOrder, &mut |op| match v.verify_op(op) {
-        Ok(()) => WalkControl::Advance,
-        Err(d) => {
-            result = Err(d);
-            WalkControl::Interrupt
+    ir.walk(root, WalkOrder::PreOrder, &mut |op| {
+        v.enter(op);
+        match v.verify_op(op) {
+            Ok(()) => WalkControl::Advance,
+            Err(d) => {
+                result = Err(d);
+                WalkControl::Interrupt
+            }
         }
     });
     result
@@ -40,6 +55,15 @@ struct Verifier<'a> {
     ir: &'a Ir,
     positions: FxHashMap<OpId, u32>,
     doms: FxHashMap<RegionId, DominanceInfo>,
+    /// By op index: whether the op is isolated from above, and how many ops enclose it.
+    isolated: Vec<bool>,
+    depth: Vec<u32>,
+    /// The ops enclosing the op being verified, outermost first, the op last; and for each,
+    /// the depth of the deepest isolated op among them so far. Dominance finds a use's
+    /// ancestor in the definition's region by depth, in constant time: walking up from each
+    /// use made verifying a nest n deep cost n^2.
+    path: Vec<OpId>,
+    deepest_isolated: Vec<Option<usize>>,
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -52,8 +76,19 @@ fn plural(n: usize, word: &str) -> String {
 
 impl<'a> Verifier<'a> {
     fn number_ops(&mut self, root: OpId) {
-        let ir = self.ir;
+        let (ctx, ir) = (self.ctx, self.ir);
         ir.walk(root, WalkOrder::PreOrder, &mut |op| {
+            if op.index() >= self.isolated.len() {
+                self.isolated.resize(op.index() + 1, false);
+                self.depth.resize(op.index() + 1, 0);
+            }
+            self.isolated[op.index()] =
+                ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
+            // Parents come first in pre-order.
+            self.depth[op.index()] = match ir.parent_op(op) {
+                Some(p) if op != root => self.depth[p.index()] + 1,
+                _ => 0,
+            };
             for &r in ir.op(op).regions() {
                 for &b in ir.region(r).blocks() {
                     for (i, o) in ir.block_ops(b).enumerate() {
@@ -63,6 +98,16 @@ impl<'a> Verifier<'a> {
             }
             WalkControl::Advance
         });
+    }
+
+    /// Makes `op` (visited in pre-order) the end of the path.
+    fn enter(&mut self, op: OpId) {
+        let d = self.depth[op.index()] as usize;
+        self.path.truncate(d);
+        self.deepest_isolated.truncate(d);
+        let below = d.checked_sub(1).and_then(|p| self.deepest_isolated[p]);
+        self.path.push(op);
+        self.deepest_isolated.push(if self.isolated[op.index()] { Some(d) } else { below });
     }
 
     fn op_error(&self, op: OpId, message: impl std::fmt::Display) -> Diagnostic {
@@ -389,20 +434,32 @@ impl<'a> Verifier<'a> {
         let ctx = self.ctx;
         let Some(def_block) = ir.value_block(v) else { return Err(DomFailure::NotDominating) };
         let def_region = ir.block(def_block).parent_region();
-        // Walk up from the user to the op that sits in the definition's region.
-        let mut at = user;
-        loop {
-            let block = ir.op(at).parent_block();
-            let region = block.and_then(|b| ir.block(b).parent_region());
-            if region.is_some() && region == def_region {
-                break;
+        // The user's ancestor in the definition's region (the user itself, or the op at the
+        // region's depth on the path); isolated ops between them hide the definition.
+        let d = self.path.len() - 1;
+        debug_assert_eq!(self.path[d], user);
+        let within =
+            ir.block_parent_op(def_block).and_then(|p| self.depth.get(p.index())).map(|depth| *depth as usize + 1);
+        let at = within.filter(|k| *k <= d).map(|k| self.path[k]).filter(|a| {
+            let region = ir.op(*a).parent_block().and_then(|b| ir.block(b).parent_region());
+            region.is_some() && region == def_region
+        });
+        let isolated_above = |lowest: usize| {
+            d.checked_sub(1)
+                .and_then(|p| self.deepest_isolated[p])
+                .filter(|i| *i >= lowest)
+                .map(|i| DomFailure::Isolated(self.path[i]))
+        };
+        let at = match at {
+            Some(at) => {
+                if let Some(failure) = isolated_above(within.unwrap_or(0)) {
+                    return Err(failure);
+                }
+                at
             }
-            let Some(parent) = ir.parent_op(at) else { return Err(DomFailure::NotDominating) };
-            if ctx.op_def(ir.op(parent).name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove)) {
-                return Err(DomFailure::Isolated(parent));
-            }
-            at = parent;
-        }
+            // Not on the path (an error, or a definition outside the verified op): walk up.
+            None => self.ancestor_in(user, def_region)?,
+        };
         let parent = ir.block_parent_op(def_block);
         if parent.and_then(|p| ctx.op_def(ir.op(p).name())).is_some_and(|d| d.has_trait(Trait::GraphRegions)) {
             return Ok(());
@@ -426,6 +483,27 @@ impl<'a> Verifier<'a> {
                     Err(DomFailure::NotDominating)
                 }
             }
+        }
+    }
+}
+
+impl Verifier<'_> {
+    /// The ancestor of `user` (or `user`) in `region`, walking up the parents: an isolated
+    /// op on the way, or no such ancestor, is a failure.
+    fn ancestor_in(&self, user: OpId, region: Option<RegionId>) -> Result<OpId, DomFailure> {
+        let ir = self.ir;
+        let mut at = user;
+        loop {
+            let here = ir.op(at).parent_block().and_then(|b| ir.block(b).parent_region());
+            if here.is_some() && here == region {
+                return Ok(at);
+            }
+            let Some(parent) = ir.parent_op(at) else { return Err(DomFailure::NotDominating) };
+            let isolated = self.ctx.op_def(ir.op(parent).name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
+            if isolated {
+                return Err(DomFailure::Isolated(parent));
+            }
+            at = parent;
         }
     }
 }

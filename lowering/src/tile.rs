@@ -9,7 +9,11 @@ use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Va
 
 pub fn info() -> PassInfo {
     PassInfo::new("tile", "Tile", "Split scf.parallel nests into tiles", |o, _| {
-        Ok(Box::new(Tile { size: o.int("size").max(2) }))
+        let size = o.int("size");
+        if size < 2 {
+            return Err(format!("size={size}: a tile spans at least 2 iterations"));
+        }
+        Ok(Box::new(Tile { size }))
     })
     .anchor("func.func")
     .option(OptionSpec::int("size", 32, "Largest tile extent per dimension"))

@@ -22,7 +22,15 @@ pub fn info() -> PassInfo {
         "vectorize",
         "Vectorize",
         "Vectorize the innermost dimension of elementwise scf.parallel nests",
-        |o, _| Ok(Box::new(Vectorize { width: o.int("width").clamp(2, 64) })),
+        |o, _| {
+            let width = o.int("width");
+            // Vectors are whole 128-bit registers of at least four lanes (f32, i32) or two
+            // (f64, i64): a width of 4 to 64 lanes, a power of two.
+            if !(4..=64).contains(&width) || width.count_ones() != 1 {
+                return Err(format!("width={width}: the width must be a power of two from 4 to 64"));
+            }
+            Ok(Box::new(Vectorize { width }))
+        },
     )
     .anchor("func.func")
     .option(OptionSpec::int(
@@ -59,6 +67,40 @@ struct Lanes {
     contiguous: FxHashSet<Value>,
 }
 
+/// Element types with lanes in the code generator's registers (f16 and bf16 are computed in
+/// f32 one element at a time; narrow integers have no whole-register form).
+fn has_lanes(ctx: &Context, t: Type) -> bool {
+    matches!(ctx.type_to_string(t).as_str(), "f32" | "f64" | "i32" | "i64")
+}
+
+/// Ops that are not the same op lane by lane in the code generator's vectors: integer
+/// division (no vector form, and it must trap on zero), shifts, and conversions (lanes change
+/// width).
+const SCALAR_ONLY: &[&str] = &[
+    "arith.divsi",
+    "arith.divui",
+    "arith.remsi",
+    "arith.remui",
+    "arith.floordivsi",
+    "arith.ceildivsi",
+    "arith.ceildivui",
+    "arith.shli",
+    "arith.shrsi",
+    "arith.shrui",
+    "arith.extsi",
+    "arith.extui",
+    "arith.trunci",
+    "arith.sitofp",
+    "arith.uitofp",
+    "arith.fptosi",
+    "arith.fptoui",
+    "arith.extf",
+    "arith.truncf",
+    "arith.index_cast",
+    "arith.index_castui",
+    "arith.bitcast",
+];
+
 /// Whether `op`'s body can be vectorized along its last induction variable, at any width.
 fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
     let n = ir.op(op).operands().len() / 3;
@@ -94,12 +136,29 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
             return None;
         }
         let indices: &[Value] = match name {
-            "memref.load" => &o.operands()[1..],
-            "memref.store" => &o.operands()[2..],
+            "memref.load" => {
+                if !has_lanes(ctx, ir.value_type(o.result(0))) {
+                    return None;
+                }
+                &o.operands()[1..]
+            }
+            "memref.store" => {
+                if !has_lanes(ctx, ir.value_type(o.operands()[0])) {
+                    return None;
+                }
+                &o.operands()[2..]
+            }
             "scf.yield" => continue,
             n if n.starts_with("arith.") || n.starts_with("math.") => {
                 // Index arithmetic on the lane variable would differ per lane.
                 if o.results().iter().any(|r| dep.contains(r) && ctx.is_index(ir.value_type(*r))) {
+                    return None;
+                }
+                // An op on lanes must exist lane by lane, on lane types (comparisons give
+                // masks, which `select` takes).
+                let lanewise = o.results().iter().any(|r| dep.contains(r));
+                let typed = |v: &Value| has_lanes(ctx, ir.value_type(*v)) || ir.value_type(*v) == ctx.i1();
+                if lanewise && (SCALAR_ONLY.contains(&n) || !o.results().iter().chain(o.operands()).all(typed)) {
                     return None;
                 }
                 continue;

@@ -65,6 +65,7 @@ impl Canonicalize {
                 max_rewrites: o.int("max-num-rewrites"),
                 fold: true,
                 region_simplify,
+                ..GreedyConfig::default()
             },
             test_convergence: o.bool("test-convergence"),
             disabled: o.strings("disable-patterns"),
@@ -100,6 +101,11 @@ impl Pass for Canonicalize {
         cx.add_stat("num-folds", outcome.folds);
         cx.add_stat("num-rewrites", outcome.rewrites);
         cx.add_stat("num-erased", outcome.erased);
+        // A pattern set that never converges has used up the driver's budget: an error, not
+        // a silently half-canonicalized IR.
+        if let Some(d) = outcome.budget_error(cx.ctx, cx.ir, cx.op, "canonicalize") {
+            return Err(d);
+        }
         if self.test_convergence && !outcome.converged {
             return Err(Diagnostic::error(
                 cx.ir.op(cx.op).loc(),

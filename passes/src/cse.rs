@@ -72,7 +72,12 @@ impl Run<'_> {
         })
     }
 
+    /// Nested regions recurse, on a stack grown when little is left (nests thousands deep).
     fn region(&mut self, ir: &mut Ir, region: RegionId, table: &mut ScopedTable) {
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.region_here(ir, region, table))
+    }
+
+    fn region_here(&mut self, ir: &mut Ir, region: RegionId, table: &mut ScopedTable) {
         let blocks = ir.region(region).blocks().to_vec();
         match blocks.len() {
             0 => {}

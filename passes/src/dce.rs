@@ -22,6 +22,7 @@ impl Pass for Dce {
             max_rewrites: -1,
             fold: false,
             region_simplify: RegionSimplify::Normal,
+            ..GreedyConfig::default()
         };
         let outcome = apply_patterns_greedily(cx.ctx, cx.ir, cx.op, &FrozenPatterns::default(), &config);
         cx.add_stat("num-erased", outcome.erased);

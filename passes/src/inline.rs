@@ -109,6 +109,14 @@ fn sccs(nodes: &[OpId], edges: &FxHashMap<OpId, Vec<OpId>>) -> Vec<Vec<OpId>> {
 }
 
 /// Replaces `call` with a copy of `callee`'s body.
+/// Whether `callee`'s body can replace `call`: a body of several blocks needs a region that
+/// takes several (a function's, not a structured op's such as `scf.for`, whose regions have
+/// one block; MLIR would wrap it in `scf.execute_region`, which we do not have yet).
+fn fits(ctx: &Context, ir: &Ir, call: OpId, callee: OpId) -> bool {
+    let blocks = ir.op(callee).regions().first().map_or(0, |r| ir.region(*r).blocks().len());
+    blocks <= 1 || ir.parent_op(call).is_some_and(|p| is_func(ctx, ir, p))
+}
+
 fn inline_call(ctx: &Context, ir: &mut Ir, call: OpId, callee: OpId) {
     let mut mapping = IrMapping::default();
     let copy = ir.clone_op(callee, &mut mapping);
@@ -191,6 +199,7 @@ impl Pass for Inline {
                     let calls: Vec<(OpId, OpId)> = calls_in(ctx, cx.ir, f, &funcs)
                         .into_iter()
                         .filter(|(_, t)| component_of[t] != component_of[&f] && has_body(cx.ir, *t))
+                        .filter(|(call, t)| fits(ctx, cx.ir, *call, *t))
                         .collect();
                     if calls.is_empty() {
                         break;

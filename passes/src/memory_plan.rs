@@ -13,13 +13,16 @@
 //! - Offsets: greedy by size (largest first, each at the lowest offset that overlaps no placed
 //!   buffer live at the same time), as TFLite's arena planner does.
 //!
+//! - Sizes are checked: a tensor whose byte size, aligned, or the arena as a whole would pass
+//!   `i64::MAX` is an error at the op that makes it, never a wrapped (small) buffer.
+//!
 //! The plan is written as attributes: `plan.offset` on each op whose result is in the arena,
 //! `plan.arena_bytes` and `plan.lower_bound_bytes` (the most bytes live at any one op, which
 //! no plan can beat) on the function.
 
 use rustc_hash::FxHashMap;
 use strata_ir::pass::{Pass, PassContext, PassInfo};
-use strata_ir::{Context, Diagnostic, Ir, OpId, Value, ValueDef};
+use strata_ir::{Context, Diagnostic, Ir, OpId, SizeError, Value, ValueDef};
 
 /// Buffers are aligned to this many bytes (a cache line, and enough for any vector).
 pub const ALIGNMENT: u64 = 64;
@@ -58,13 +61,28 @@ pub struct Plan {
     pub unshared_bytes: u64,
 }
 
-fn tensor_bytes(ctx: &Context, ir: &Ir, v: Value) -> Option<u64> {
+/// Why a function cannot be planned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// A result's size, or its size aligned to [`ALIGNMENT`], does not fit in i64.
+    #[error("result #{result} cannot be placed in the arena: {source}")]
+    Size { op: OpId, result: usize, source: SizeError },
+    /// The buffers fit one by one, but not together.
+    #[error("the arena would take more than {max} bytes", max = i64::MAX)]
+    ArenaOverflow,
+}
+
+/// The aligned bytes of a tensor result; `None` for values the plan leaves out (no static
+/// shape, or elements without a bit width).
+fn tensor_bytes(ctx: &Context, ir: &Ir, v: Value) -> Result<Option<u64>, SizeError> {
     let t = ir.value_type(v);
-    let shape = ctx.shape(t)?;
-    let elem = ctx.element_type_or_self(t);
-    let bits = ctx.int_or_float_width(elem)? as u64;
-    let n: i64 = shape.iter().product();
-    Some((n.max(0) as u64 * bits).div_ceil(8).div_ceil(ALIGNMENT) * ALIGNMENT)
+    let bytes = match ctx.byte_size(t) {
+        Ok(b) => b,
+        Err(e) if e.is_overflow() => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    let aligned = bytes.div_ceil(ALIGNMENT).checked_mul(ALIGNMENT).filter(|b| *b <= i64::MAX as u64);
+    aligned.map(Some).ok_or_else(|| SizeError::TooManyBytes(ctx.type_to_string(t)))
 }
 
 fn defining_op(ir: &Ir, v: Value) -> Option<OpId> {
@@ -98,10 +116,17 @@ fn in_place_candidates(ctx: &Context, ir: &Ir, op: OpId) -> Vec<Value> {
     }
 }
 
-/// Plans the single block of `func`.
+/// Plans the single block of `func`; `None` for a function with no body or several blocks,
+/// or when a size overflows ([`try_plan`] says where).
 pub fn plan(ctx: &Context, ir: &Ir, func: OpId) -> Option<Plan> {
-    let region = *ir.op(func).regions().first()?;
-    let [block] = ir.region(region).blocks() else { return None };
+    try_plan(ctx, ir, func).ok().flatten()
+}
+
+/// Plans the single block of `func`: `Ok(None)` for a function with no body or several
+/// blocks, an error when a buffer or the arena is too large to address.
+pub fn try_plan(ctx: &Context, ir: &Ir, func: OpId) -> Result<Option<Plan>, PlanError> {
+    let Some(&region) = ir.op(func).regions().first() else { return Ok(None) };
+    let [block] = ir.region(region).blocks() else { return Ok(None) };
     let ops: Vec<OpId> = ir.block_ops(*block).collect();
     let position: FxHashMap<OpId, usize> = ops.iter().enumerate().map(|(i, o)| (*o, i)).collect();
     let mut plan = Plan::default();
@@ -114,11 +139,12 @@ pub fn plan(ctx: &Context, ir: &Ir, func: OpId) -> Option<Plan> {
         if name == "nn.constant" || name == "func.return" {
             continue;
         }
-        for &r in ir.op(op).results() {
-            let Some(bytes) = tensor_bytes(ctx, ir, r) else { continue };
+        for (k, &r) in ir.op(op).results().iter().enumerate() {
+            let bytes = tensor_bytes(ctx, ir, r).map_err(|source| PlanError::Size { op, result: k, source })?;
+            let Some(bytes) = bytes else { continue };
             let end = last_use(r).max(i);
             if name != "nn.reshape" {
-                plan.unshared_bytes += bytes;
+                plan.unshared_bytes = plan.unshared_bytes.saturating_add(bytes);
             }
             // A view shares its operand's buffer, which must then live as long as the view.
             if name == "nn.reshape" {
@@ -148,14 +174,18 @@ pub fn plan(ctx: &Context, ir: &Ir, func: OpId) -> Option<Plan> {
         }
     }
     plan.arena_bytes = assign_offsets(&mut plan.buffers);
+    if plan.arena_bytes > i64::MAX as u64 {
+        return Err(PlanError::ArenaOverflow);
+    }
     plan.lower_bound_bytes = (0..ops.len())
         .map(|t| plan.buffers.iter().filter(|b| b.first <= t && t <= b.last).map(|b| b.bytes).sum::<u64>())
         .max()
         .unwrap_or(0);
-    Some(plan)
+    Ok(Some(plan))
 }
 
-/// Places buffers greedily by size; returns the arena size.
+/// Places buffers greedily by size; returns the arena size (saturating at `u64::MAX`: offsets
+/// past `i64::MAX` are rejected by the caller).
 pub fn assign_offsets(buffers: &mut [Buffer]) -> u64 {
     let mut order: Vec<usize> = (0..buffers.len()).collect();
     order.sort_by(|a, b| buffers[*b].bytes.cmp(&buffers[*a].bytes).then(buffers[*a].first.cmp(&buffers[*b].first)));
@@ -168,18 +198,18 @@ pub fn assign_offsets(buffers: &mut [Buffer]) -> u64 {
             .iter()
             .map(|j| &buffers[*j])
             .filter(|o| o.first <= b.last && b.first <= o.last)
-            .map(|o| (o.offset, o.offset + o.bytes))
+            .map(|o| (o.offset, o.offset.saturating_add(o.bytes)))
             .collect();
         busy.sort();
-        let mut offset = 0;
+        let mut offset = 0u64;
         for (start, end) in busy {
-            if offset + b.bytes <= start {
+            if offset.saturating_add(b.bytes) <= start {
                 break;
             }
             offset = offset.max(end);
         }
         buffers[i].offset = offset;
-        arena = arena.max(offset + buffers[i].bytes);
+        arena = arena.max(offset.saturating_add(buffers[i].bytes));
         placed.push(i);
     }
     arena
@@ -189,7 +219,15 @@ struct PlanMemory;
 
 impl Pass for PlanMemory {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
-        let Some(plan) = plan(cx.ctx, cx.ir, cx.op) else {
+        let plan = try_plan(cx.ctx, cx.ir, cx.op).map_err(|e| {
+            let at = match &e {
+                PlanError::Size { op, .. } => *op,
+                PlanError::ArenaOverflow => cx.op,
+            };
+            let name = cx.ctx.ident_str(cx.ir.op(at).name());
+            Diagnostic::error(cx.ir.op(at).loc(), format!("'{name}' op plan-memory: {e}"))
+        })?;
+        let Some(plan) = plan else {
             cx.preserve_all();
             return Ok(());
         };
@@ -242,5 +280,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn parse(ctx: &Context, src: &str) -> strata_ir::Module {
+        let m = strata_ir::parse_source(ctx, "p.mlir", src, &Default::default()).unwrap();
+        strata_ir::verify(ctx, &m.ir, m.root).unwrap();
+        m
+    }
+
+    fn first_func(m: &strata_ir::Module) -> OpId {
+        m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap()
+    }
+
+    /// Sizes near `i64::MAX` that the verifier accepts one by one: a plan that wrapped them
+    /// would be tiny (the 64 bytes); it must be an error naming the op instead.
+    #[test]
+    fn buffers_or_arenas_past_i64_are_errors() {
+        let mut ctx = Context::new();
+        strata_dialects::register_all(&mut ctx);
+        // 2^63 - 4 bytes fit, but not once aligned to 64.
+        let t = "tensor<2305843009213693951xf32>";
+        let m = parse(
+            &ctx,
+            &format!("func.func @f(%x: {t}) -> {t} {{\n  %r = \"nn.relu\"(%x) : ({t}) -> {t}\n  return %r : {t}\n}}"),
+        );
+        let e = try_plan(&ctx, &m.ir, first_func(&m)).unwrap_err();
+        assert!(matches!(&e, PlanError::Size { result: 0, source: SizeError::TooManyBytes(_), .. }), "{e}");
+        // 2^62 bytes each, three alive at once: 3 * 2^62 bytes of arena.
+        let t = "tensor<1152921504606846976xf32>";
+        let relu = |r: &str| format!("  %{r} = \"nn.relu\"(%x) : ({t}) -> {t}\n");
+        let add = |r: &str, a: &str, b: &str| format!("  %{r} = \"nn.add\"(%{a}, %{b}) : ({t}, {t}) -> {t}\n");
+        let body = [relu("a"), relu("b"), relu("c"), add("d", "a", "b"), add("e", "d", "c")].concat();
+        let m = parse(&ctx, &format!("func.func @f(%x: {t}) -> {t} {{\n{body}  return %e : {t}\n}}"));
+        assert_eq!(try_plan(&ctx, &m.ir, first_func(&m)).unwrap_err(), PlanError::ArenaOverflow);
     }
 }

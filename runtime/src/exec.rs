@@ -4,7 +4,10 @@
 //!
 //! Buffers hold real bytes in the element type's encoding, so views into an arena alias
 //! exactly as they would on hardware. A fresh `memref.alloc` is poisoned (all bytes 0xFF: NaN
-//! for floats, -1 for integers), so an element never written shows.
+//! for floats, -1 for integers), so an element never written shows. Every access is checked:
+//! an index out of bounds on either side is an error naming the op, the index and the
+//! dimension, never a clamped or wrapped read. Nested regions run on a stack grown on demand,
+//! so nests thousands deep run.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,8 +15,8 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 use strata_ir::{BlockId, Context, Ir, OpId, RegionId, Type, TypeKind, Value};
 
-use crate::scalar::{apply, decode, Op};
-use crate::tensor::{Elem, Tensor};
+use crate::scalar::{apply, decode, elem_of_type, Op, Types};
+use crate::tensor::{Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
 /// A buffer: shared bytes, an element type, and a strided window on them.
@@ -29,36 +32,40 @@ pub struct MemRef {
 }
 
 impl MemRef {
-    /// A new buffer, poisoned.
-    pub fn alloc(shape: &[usize], elem: Elem) -> MemRef {
-        let n: usize = shape.iter().product();
-        MemRef {
-            bytes: Rc::new(RefCell::new(vec![0xFF; n * elem.bytes()])),
+    /// A new buffer, poisoned; an error when its size overflows or exceeds the machine.
+    pub fn alloc(shape: &[usize], elem: Elem) -> Result<MemRef, String> {
+        let bytes = crate::limits::buffer_bytes(shape, elem.bytes()).map_err(|e| e.to_string())?;
+        Ok(MemRef {
+            bytes: Rc::new(RefCell::new(crate::limits::try_vec(bytes, 0xFF).map_err(|e| e.to_string())?)),
             elem,
             shape: shape.to_vec(),
             strides: Tensor::strides(shape),
             offset: 0,
-        }
+        })
     }
 
-    fn at(&self, index: &[usize]) -> Result<usize, String> {
+    /// The byte offset of `index`, or which index is out of bounds.
+    fn at(&self, index: &[i64]) -> Result<usize, String> {
+        if index.len() != self.shape.len() {
+            return Err(format!("{} indices for a buffer of rank {}", index.len(), self.shape.len()));
+        }
         let mut off = 0;
         for (d, (i, n)) in index.iter().zip(&self.shape).enumerate() {
-            if i >= n {
+            if *i < 0 || *i as u64 >= *n as u64 {
                 return Err(format!("index {i} is out of bounds in dimension {d} of size {n}"));
             }
-            off += i * self.strides[d];
+            off += *i as usize * self.strides[d];
         }
         Ok(self.offset + off * self.elem.bytes())
     }
 
-    pub fn load(&self, index: &[usize]) -> Result<f64, String> {
+    pub fn load(&self, index: &[i64]) -> Result<Scalar, String> {
         let at = self.at(index)?;
         let b = self.bytes.borrow();
         Ok(self.elem.read(&b[at..at + self.elem.bytes()]))
     }
 
-    pub fn store(&self, index: &[usize], v: f64) -> Result<(), String> {
+    pub fn store(&self, index: &[i64], v: Scalar) -> Result<(), String> {
         let at = self.at(index)?;
         let w = self.elem.bytes();
         self.elem.write(v, &mut self.bytes.borrow_mut()[at..at + w]);
@@ -66,41 +73,39 @@ impl MemRef {
     }
 
     pub fn from_tensor(t: &Tensor) -> MemRef {
-        let m = MemRef::alloc(&t.shape, t.elem);
-        {
-            let mut b = m.bytes.borrow_mut();
-            let w = t.elem.bytes();
-            for (i, v) in t.data.iter().enumerate() {
-                t.elem.write(*v, &mut b[i * w..(i + 1) * w]);
-            }
+        MemRef {
+            bytes: Rc::new(RefCell::new(t.to_bytes())),
+            elem: t.elem,
+            shape: t.shape.clone(),
+            strides: Tensor::strides(&t.shape),
+            offset: 0,
         }
-        m
     }
 
     pub fn to_tensor(&self) -> Result<Tensor, String> {
         let n: usize = self.shape.iter().product();
-        let mut data = Vec::with_capacity(n);
-        let mut index = vec![0usize; self.shape.len()];
+        let mut values = Vec::with_capacity(n);
+        let mut index = vec![0i64; self.shape.len()];
         for _ in 0..n {
-            data.push(self.load(&index)?);
+            values.push(self.load(&index)?);
             for d in (0..index.len()).rev() {
                 index[d] += 1;
-                if index[d] < self.shape[d] {
+                if (index[d] as usize) < self.shape[d] {
                     break;
                 }
                 index[d] = 0;
             }
         }
-        Ok(Tensor { shape: self.shape.clone(), elem: self.elem, data })
+        Ok(Tensor::from_scalars(&self.shape, self.elem, values))
     }
 }
 
 /// A runtime value.
 #[derive(Clone, Debug)]
 pub enum RtValue {
-    Scalar(f64),
+    Scalar(Scalar),
     /// A `vector<N x T>`: its lanes.
-    Vector(Rc<[f64]>),
+    Vector(Rc<[Scalar]>),
     Tensor(Rc<Tensor>),
     MemRef(MemRef),
 }
@@ -109,7 +114,7 @@ pub enum RtValue {
 #[derive(Clone, Debug)]
 enum Step {
     /// A scalar op, or (with `lanes` > 0) the same op lane by lane on vectors.
-    Scalar(Op, Elem, usize),
+    Scalar(Op, Types, usize),
     VectorLoad(usize),
     VectorStore,
     Broadcast(usize),
@@ -139,6 +144,7 @@ enum Step {
     FromElements(Rc<[usize]>, Elem),
     /// `memref.get_global`: the named buffer, made (poisoned) on first use.
     GetGlobal(String, Rc<[usize]>, Elem),
+    TensorConstant(Rc<Tensor>),
 }
 
 /// How a block ended.
@@ -148,16 +154,17 @@ enum Flow {
 }
 
 fn elem_of(ctx: &Context, t: Type) -> Elem {
-    let e = ctx.element_type_or_self(t);
-    if ctx.is_index(e) {
-        return Elem::Int(64);
-    }
-    Elem::parse(&ctx.type_to_string(e)).unwrap_or(Elem::F64)
+    elem_of_type(ctx, t).unwrap_or(Elem::F64)
 }
 
 fn static_shape(ctx: &Context, t: Type) -> Option<Vec<usize>> {
     ctx.shape(t)?.iter().map(|d| usize::try_from(*d).ok()).collect()
 }
+
+/// Stack kept free before entering a nested region, and how much more to take when less is
+/// left: deep nests recurse once per level.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
 
 /// Runs functions of one IR.
 pub struct Machine<'a> {
@@ -196,7 +203,7 @@ impl<'a> Machine<'a> {
     }
 
     fn err(&self, op: OpId, message: impl Into<String>) -> RuntimeError {
-        RuntimeError::Unsupported { op: self.ctx.ident_str(self.ir.op(op).name()).to_string(), message: message.into() }
+        RuntimeError::at(self.ctx, self.ir, op, message)
     }
 
     fn set(&mut self, v: Value, x: RtValue) {
@@ -207,26 +214,37 @@ impl<'a> Machine<'a> {
         self.values[i] = Some(x);
     }
 
-    fn get(&self, v: Value) -> &RtValue {
-        self.values[v.index()].as_ref().expect("values are defined before use (the IR verified)")
+    fn get(&self, op: OpId, v: Value) -> Result<&RtValue, RuntimeError> {
+        self.values
+            .get(v.index())
+            .and_then(Option::as_ref)
+            .ok_or_else(|| self.err(op, "an operand has no value (the IR did not verify)"))
     }
 
-    fn scalar(&self, v: Value) -> f64 {
-        match self.get(v) {
-            RtValue::Scalar(x) => *x,
-            _ => f64::NAN,
+    fn scalar(&self, op: OpId, v: Value) -> Result<Scalar, RuntimeError> {
+        match self.get(op, v)? {
+            RtValue::Scalar(x) => Ok(*x),
+            _ => Err(self.err(op, "expected a scalar operand")),
         }
     }
 
     fn memref(&self, op: OpId, v: Value) -> Result<MemRef, RuntimeError> {
-        match self.get(v) {
+        match self.get(op, v)? {
             RtValue::MemRef(m) => Ok(m.clone()),
             _ => Err(self.err(op, "expected a memref operand")),
         }
     }
 
-    fn indices(&self, vs: &[Value]) -> Vec<usize> {
-        vs.iter().map(|v| self.scalar(*v).max(0.0) as usize).collect()
+    /// An integer or index operand's value.
+    fn int(&self, op: OpId, v: Value) -> Result<i64, RuntimeError> {
+        match self.scalar(op, v)? {
+            Scalar::Int(i) => Ok(i),
+            Scalar::Float(_) => Err(self.err(op, "expected an integer or index operand")),
+        }
+    }
+
+    fn indices(&self, op: OpId, vs: &[Value]) -> Result<Vec<i64>, RuntimeError> {
+        vs.iter().map(|v| self.int(op, *v)).collect()
     }
 
     fn step(&mut self, op: OpId) -> Result<Step, RuntimeError> {
@@ -241,14 +259,30 @@ impl<'a> Machine<'a> {
             TypeKind::Vector { shape, .. } => Some(shape.iter().product::<i64>() as usize),
             _ => None,
         });
+        let types = || {
+            let result = result_type.map_or(Elem::F64, |t| elem_of(ctx, t));
+            let operand = o.operands().first().map_or(result, |v| elem_of(ctx, ir.value_type(*v)));
+            Types { result, operand }
+        };
+        let shaped = |what: &str| -> Result<Rc<[usize]>, RuntimeError> {
+            let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+            let shape = static_shape(ctx, t)
+                .ok_or_else(|| self.err(op, format!("{what}: dynamic shapes are not supported")))?;
+            Ok(shape.into())
+        };
         let step = if let Some(s) = decode(ctx, ir, op) {
-            Step::Scalar(s, result_type.map_or(Elem::F64, |t| elem_of(ctx, t)), lanes.unwrap_or(0))
+            Step::Scalar(s, types(), lanes.unwrap_or(0))
+        } else if name == "arith.constant" && result_type.is_some_and(|t| ctx.shape(t).is_some() && lanes.is_none()) {
+            // A tensor constant (`arith.constant dense<...> : tensor<...>`).
+            let a = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
+            let t = crate::interp::constant_tensor(ctx, a).map_err(|m| self.err(op, m))?;
+            Step::TensorConstant(Rc::new(t))
         } else if name == "arith.constant" && lanes.is_some() {
             // A splat vector constant.
             let a = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
-            let value = crate::interp::dense(ctx, a).and_then(|t| t.data.first().copied());
-            let v = value.ok_or_else(|| self.err(op, "only splat vector constants run"))?;
-            Step::Scalar(Op::Const(v), result_type.map_or(Elem::F64, |t| elem_of(ctx, t)), lanes.unwrap_or(0))
+            let value = crate::interp::dense(ctx, a).filter(|t| t.scalars().all(|v| v.same(t.get(0))));
+            let v = value.ok_or_else(|| self.err(op, "only splat vector constants run"))?.get(0);
+            Step::Scalar(Op::Const(v), types(), lanes.unwrap_or(0))
         } else {
             match name {
                 "memref.load" => Step::Load,
@@ -256,38 +290,18 @@ impl<'a> Machine<'a> {
                 "vector.store" => Step::VectorStore,
                 "vector.broadcast" => Step::Broadcast(lanes.unwrap_or(1)),
                 "memref.store" => Step::Store,
-                "memref.alloc" | "memref.alloca" | "memref.view" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
-                    if name == "memref.view" {
-                        Step::View(shape.into(), elem_of(ctx, t))
-                    } else {
-                        Step::Alloc(shape.into(), elem_of(ctx, t))
-                    }
-                }
-                "memref.collapse_shape" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
-                    Step::Collapse(shape.into())
-                }
+                "memref.alloc" | "memref.alloca" => Step::Alloc(shaped(name)?, types().result),
+                "memref.view" => Step::View(shaped(name)?, types().result),
+                "memref.collapse_shape" => Step::Collapse(shaped(name)?),
                 "memref.dealloc" => Step::Dealloc,
                 "bufferization.to_buffer" => Step::ToBuffer,
-                "tensor.empty" | "tensor.from_elements" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
-                    if name == "tensor.empty" {
-                        Step::TensorEmpty(shape.into(), elem_of(ctx, t))
-                    } else {
-                        Step::FromElements(shape.into(), elem_of(ctx, t))
-                    }
-                }
+                "tensor.empty" => Step::TensorEmpty(shaped(name)?, types().result),
+                "tensor.from_elements" => Step::FromElements(shaped(name)?, types().result),
                 "tensor.extract" => Step::TensorExtract,
                 "tensor.insert" => Step::TensorInsert,
                 "memref.get_global" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    let shape = static_shape(ctx, t).ok_or_else(|| self.err(op, "dynamic shapes are not supported"))?;
-                    let name = o.attr(ctx.ident("name")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
-                    Step::GetGlobal(name.trim_start_matches('@').to_string(), shape.into(), elem_of(ctx, t))
+                    let global = o.attr(ctx.ident("name")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                    Step::GetGlobal(global.trim_start_matches('@').to_string(), shaped(name)?, types().result)
                 }
                 "bufferization.to_tensor" => Step::ToTensor,
                 "memref.copy" => Step::Copy,
@@ -325,25 +339,31 @@ impl<'a> Machine<'a> {
         }
         let region = *self.ir.op(func).regions().first().ok_or_else(|| self.err(func, "a function without a body"))?;
         self.active.push(func);
-        let out = self.run_region(region, args);
+        let out = self.run_region(func, region, args);
         self.active.pop();
         out
     }
 
-    /// Runs a region from its entry block until a terminator leaves it.
-    fn run_region(&mut self, region: RegionId, args: Vec<RtValue>) -> Result<Vec<RtValue>, RuntimeError> {
+    /// Runs a region of `owner` from its entry block until a terminator leaves it, on a stack
+    /// grown when little is left (each nesting level recurses once).
+    fn run_region(&mut self, owner: OpId, region: RegionId, args: Vec<RtValue>) -> Result<Vec<RtValue>, RuntimeError> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.run_region_here(owner, region, args))
+    }
+
+    fn run_region_here(
+        &mut self,
+        owner: OpId,
+        region: RegionId,
+        args: Vec<RtValue>,
+    ) -> Result<Vec<RtValue>, RuntimeError> {
         let ir = self.ir;
-        let mut block = *ir
-            .region(region)
-            .blocks()
-            .first()
-            .ok_or(RuntimeError::Unsupported { op: "region".into(), message: "an empty region".into() })?;
+        let mut block = *ir.region(region).blocks().first().ok_or_else(|| self.err(owner, "an empty region"))?;
         let mut args = args;
         loop {
             for (a, v) in ir.block(block).args().iter().zip(args.drain(..)) {
                 self.set(*a, v);
             }
-            match self.run_block(block)? {
+            match self.run_block(owner, block)? {
                 Flow::Exit(values) => return Ok(values),
                 Flow::Jump(next, values) => {
                     block = next;
@@ -353,94 +373,102 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn run_block(&mut self, block: BlockId) -> Result<Flow, RuntimeError> {
+    fn values(&self, op: OpId, vs: &[Value]) -> Result<Vec<RtValue>, RuntimeError> {
+        vs.iter().map(|v| self.get(op, *v).cloned()).collect()
+    }
+
+    fn run_block(&mut self, owner: OpId, block: BlockId) -> Result<Flow, RuntimeError> {
         let ir = self.ir;
-        let mut buf = [0.0f64; 3];
+        let mut buf = [Scalar::Int(0); 3];
         for op in ir.block_ops(block) {
             let o = ir.op(op);
             let operands = o.operands();
             match self.step(op)? {
-                Step::Scalar(s, elem, 0) => {
+                Step::Scalar(s, types, 0) => {
+                    let n = operands.len().min(3);
                     for (slot, v) in buf.iter_mut().zip(operands) {
-                        *slot = self.scalar(*v);
+                        *slot = self.scalar(op, *v)?;
                     }
-                    let r = elem.round(apply(s, &buf[..operands.len().min(3)]));
+                    let r = apply(s, types, &buf[..n]).map_err(|f| self.err(op, f.to_string()))?;
                     self.set(o.result(0), RtValue::Scalar(r));
                 }
-                Step::Scalar(s, elem, lanes) => {
+                Step::Scalar(s, types, lanes) => {
+                    let values: Vec<RtValue> = self.values(op, operands)?;
                     let lane = |v: &RtValue, l: usize| match v {
-                        RtValue::Vector(xs) => xs[l],
-                        RtValue::Scalar(x) => *x,
-                        _ => f64::NAN,
+                        RtValue::Vector(xs) => xs.get(l).copied(),
+                        RtValue::Scalar(x) => Some(*x),
+                        _ => None,
                     };
-                    let values: Vec<&RtValue> = operands.iter().map(|v| self.get(*v)).collect();
                     let n = operands.len().min(3);
-                    let out: Vec<f64> = (0..lanes)
-                        .map(|l| {
-                            let mut args = [0.0; 3];
-                            for (a, v) in args.iter_mut().zip(&values) {
-                                *a = lane(v, l);
-                            }
-                            elem.round(apply(s, &args[..n]))
-                        })
-                        .collect();
+                    let mut out = Vec::with_capacity(lanes);
+                    for l in 0..lanes {
+                        let mut args = [Scalar::Int(0); 3];
+                        for (a, v) in args.iter_mut().zip(&values) {
+                            *a = lane(v, l).ok_or_else(|| self.err(op, "vector operands of different lengths"))?;
+                        }
+                        out.push(apply(s, types, &args[..n]).map_err(|f| self.err(op, format!("lane {l}: {f}")))?);
+                    }
                     self.set(o.result(0), RtValue::Vector(out.into()));
                 }
                 Step::VectorLoad(lanes) => {
                     let m = self.memref(op, operands[0])?;
-                    let mut idx = self.indices(&operands[1..]);
-                    let last = idx.len() - 1;
+                    let mut idx = self.indices(op, &operands[1..])?;
+                    let last = idx.len().checked_sub(1).ok_or_else(|| self.err(op, "a load needs an index"))?;
                     let start = idx[last];
                     let mut out = Vec::with_capacity(lanes);
                     for l in 0..lanes {
-                        idx[last] = start + l;
+                        idx[last] = start + l as i64;
                         out.push(m.load(&idx).map_err(|e| self.err(op, e))?);
                     }
                     self.set(o.result(0), RtValue::Vector(out.into()));
                 }
                 Step::VectorStore => {
                     let m = self.memref(op, operands[1])?;
-                    let lanes = match self.get(operands[0]) {
+                    let lanes = match self.get(op, operands[0])? {
                         RtValue::Vector(v) => v.clone(),
                         _ => return Err(self.err(op, "expected a vector to store")),
                     };
-                    let mut idx = self.indices(&operands[2..]);
-                    let last = idx.len() - 1;
+                    let mut idx = self.indices(op, &operands[2..])?;
+                    let last = idx.len().checked_sub(1).ok_or_else(|| self.err(op, "a store needs an index"))?;
                     let start = idx[last];
                     for (l, v) in lanes.iter().enumerate() {
-                        idx[last] = start + l;
+                        idx[last] = start + l as i64;
                         m.store(&idx, *v).map_err(|e| self.err(op, e))?;
                     }
                 }
                 Step::Broadcast(lanes) => {
-                    let x = self.scalar(operands[0]);
+                    let x = self.scalar(op, operands[0])?;
                     self.set(o.result(0), RtValue::Vector(vec![x; lanes].into()));
                 }
                 Step::Load => {
                     let m = self.memref(op, operands[0])?;
-                    let v = m.load(&self.indices(&operands[1..])).map_err(|e| self.err(op, e))?;
+                    let v = m.load(&self.indices(op, &operands[1..])?).map_err(|e| self.err(op, e))?;
                     self.set(o.result(0), RtValue::Scalar(v));
                 }
                 Step::Store => {
                     let m = self.memref(op, operands[1])?;
-                    let v = self.scalar(operands[0]);
-                    m.store(&self.indices(&operands[2..]), v).map_err(|e| self.err(op, e))?;
+                    let v = self.scalar(op, operands[0])?;
+                    m.store(&self.indices(op, &operands[2..])?, v).map_err(|e| self.err(op, e))?;
                 }
-                Step::Alloc(shape, elem) => self.set(o.result(0), RtValue::MemRef(MemRef::alloc(&shape, elem))),
+                Step::Alloc(shape, elem) => {
+                    let m = MemRef::alloc(&shape, elem).map_err(|e| self.err(op, e))?;
+                    self.set(o.result(0), RtValue::MemRef(m));
+                }
                 Step::View(shape, elem) => {
                     let arena = self.memref(op, operands[0])?;
-                    let shift = self.scalar(operands[1]) as usize;
-                    let bytes: usize = shape.iter().product::<usize>() * elem.bytes();
-                    if arena.offset + shift + bytes > arena.bytes.borrow().len() {
+                    let shift = self.int(op, operands[1])?;
+                    let bytes =
+                        crate::limits::buffer_bytes(&shape, elem.bytes()).map_err(|e| self.err(op, e.to_string()))?;
+                    let end = usize::try_from(shift).ok().and_then(|s| (arena.offset + s).checked_add(bytes));
+                    if end.is_none_or(|end| end > arena.bytes.borrow().len()) {
                         return Err(self.err(op, format!("a view of {bytes} bytes at {shift} overruns the arena")));
                     }
-                    let strides = Tensor::strides(&shape);
                     let view = MemRef {
                         bytes: arena.bytes.clone(),
                         elem,
                         shape: shape.to_vec(),
-                        strides,
-                        offset: arena.offset + shift,
+                        strides: Tensor::strides(&shape),
+                        offset: arena.offset + shift as usize,
                     };
                     self.set(o.result(0), RtValue::MemRef(view));
                 }
@@ -456,12 +484,15 @@ impl<'a> Machine<'a> {
                 Step::Copy => {
                     let (src, dst) = (self.memref(op, operands[0])?, self.memref(op, operands[1])?);
                     let t = src.to_tensor().map_err(|e| self.err(op, e))?;
-                    let mut index = vec![0usize; t.shape.len()];
-                    for v in &t.data {
-                        dst.store(&index, *v).map_err(|e| self.err(op, e))?;
+                    if t.shape != dst.shape {
+                        return Err(self.err(op, format!("copies {:?} into {:?}", t.shape, dst.shape)));
+                    }
+                    let mut index = vec![0i64; t.shape.len()];
+                    for v in t.scalars() {
+                        dst.store(&index, v).map_err(|e| self.err(op, e))?;
                         for d in (0..index.len()).rev() {
                             index[d] += 1;
-                            if index[d] < t.shape[d] {
+                            if (index[d] as usize) < t.shape[d] {
                                 break;
                             }
                             index[d] = 0;
@@ -469,29 +500,36 @@ impl<'a> Machine<'a> {
                     }
                 }
                 Step::For => {
-                    let (lb, ub, step) = (self.scalar(operands[0]), self.scalar(operands[1]), self.scalar(operands[2]));
-                    if step <= 0.0 {
-                        return Err(self.err(op, "the step must be positive"));
+                    let (lb, ub, step) =
+                        (self.int(op, operands[0])?, self.int(op, operands[1])?, self.int(op, operands[2])?);
+                    if step <= 0 {
+                        return Err(self.err(op, format!("the step must be positive, not {step}")));
                     }
-                    let mut carried: Vec<RtValue> = operands[3..].iter().map(|v| self.get(*v).clone()).collect();
+                    let iv_elem = elem_of(self.ctx, ir.value_type(operands[0]));
+                    let mut carried: Vec<RtValue> = self.values(op, &operands[3..])?;
                     let region = o.regions()[0];
                     let mut i = lb;
                     while i < ub {
-                        let mut args = vec![RtValue::Scalar(i)];
+                        let mut args = vec![RtValue::Scalar(Scalar::Int(i))];
                         args.extend(carried);
-                        carried = self.run_region(region, args)?;
-                        i += step;
+                        carried = self.run_region(op, region, args)?;
+                        // The induction variable is of the bounds' type: a step past its
+                        // largest value ends the loop rather than wrapping around.
+                        match i.checked_add(step).filter(|n| *n <= iv_elem.signed_range().1) {
+                            Some(next) => i = next,
+                            None => break,
+                        }
                     }
                     for (r, v) in o.results().iter().zip(carried) {
                         self.set(*r, v);
                     }
                 }
                 Step::Parallel(n) => {
-                    let lb: Vec<f64> = operands[..n].iter().map(|v| self.scalar(*v)).collect();
-                    let ub: Vec<f64> = operands[n..2 * n].iter().map(|v| self.scalar(*v)).collect();
-                    let st: Vec<f64> = operands[2 * n..3 * n].iter().map(|v| self.scalar(*v)).collect();
-                    if st.iter().any(|s| *s <= 0.0) {
-                        return Err(self.err(op, "steps must be positive"));
+                    let lb = self.indices(op, &operands[..n])?;
+                    let ub = self.indices(op, &operands[n..2 * n])?;
+                    let st = self.indices(op, &operands[2 * n..3 * n])?;
+                    if let Some(s) = st.iter().find(|s| **s <= 0) {
+                        return Err(self.err(op, format!("steps must be positive, not {s}")));
                     }
                     if lb.iter().zip(&ub).any(|(l, u)| l >= u) {
                         continue;
@@ -499,9 +537,9 @@ impl<'a> Machine<'a> {
                     let region = o.regions()[0];
                     let mut iv = lb.clone();
                     'nest: loop {
-                        self.run_region(region, iv.iter().map(|x| RtValue::Scalar(*x)).collect())?;
+                        self.run_region(op, region, iv.iter().map(|x| RtValue::Scalar(Scalar::Int(*x))).collect())?;
                         for d in (0..n).rev() {
-                            iv[d] += st[d];
+                            iv[d] = iv[d].saturating_add(st[d]);
                             if iv[d] < ub[d] {
                                 continue 'nest;
                             }
@@ -511,79 +549,85 @@ impl<'a> Machine<'a> {
                     }
                 }
                 Step::If => {
-                    let region = if self.scalar(operands[0]) != 0.0 { o.regions()[0] } else { o.regions()[1] };
+                    let region = if self.int(op, operands[0])? != 0 { o.regions()[0] } else { o.regions()[1] };
                     let values = if ir.region(region).blocks().is_empty() {
                         Vec::new()
                     } else {
-                        self.run_region(region, Vec::new())?
+                        self.run_region(op, region, Vec::new())?
                     };
                     for (r, v) in o.results().iter().zip(values) {
                         self.set(*r, v);
                     }
                 }
-                Step::Exit => return Ok(Flow::Exit(operands.iter().map(|v| self.get(*v).clone()).collect())),
-                Step::Br => {
-                    return Ok(Flow::Jump(o.successors()[0], operands.iter().map(|v| self.get(*v).clone()).collect()));
-                }
+                Step::Exit => return Ok(Flow::Exit(self.values(op, operands)?)),
+                Step::Br => return Ok(Flow::Jump(o.successors()[0], self.values(op, operands)?)),
                 Step::CondBr => {
-                    let def = self.ctx.op_def(o.name()).expect("registered");
+                    let def = self.ctx.op_def(o.name()).ok_or_else(|| self.err(op, "an unregistered branch"))?;
                     let groups = def.operand_group_ranges(self.ctx, ir, op);
                     let (which, group) =
-                        if self.scalar(operands[0]) != 0.0 { (0, &groups[1]) } else { (1, &groups[2]) };
-                    let values = operands[group.clone()].iter().map(|v| self.get(*v).clone()).collect();
+                        if self.int(op, operands[0])? != 0 { (0, &groups[1]) } else { (1, &groups[2]) };
+                    let values = self.values(op, &operands[group.clone()])?;
                     return Ok(Flow::Jump(o.successors()[which], values));
                 }
                 Step::Call(f) => {
-                    let args = operands.iter().map(|v| self.get(*v).clone()).collect();
+                    let args = self.values(op, operands)?;
                     let results = self.call(f, args)?;
                     for (r, v) in o.results().iter().zip(results) {
                         self.set(*r, v);
                     }
                 }
                 Step::ToBuffer => {
-                    let m = match self.get(operands[0]) {
+                    let m = match self.get(op, operands[0])? {
                         RtValue::Tensor(t) => MemRef::from_tensor(t),
                         _ => return Err(self.err(op, "expected a tensor")),
                     };
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
                 Step::TensorEmpty(shape, elem) => {
-                    // Unwritten elements read as NaN (poison), as fresh buffers do.
-                    let t = Tensor { shape: shape.to_vec(), elem, data: vec![f64::NAN; shape.iter().product()] };
+                    // Unwritten elements read as poison, as fresh buffers do (NaN, or -1).
+                    let n = crate::limits::buffer_bytes(&shape, elem.bytes())
+                        .map_err(|e| self.err(op, e.to_string()))?
+                        / elem.bytes();
+                    let poison = elem.read(&[0xFF; 8][..elem.bytes()]);
+                    let t = Tensor::from_scalars(&shape, elem, std::iter::repeat_n(poison, n));
                     self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
                 }
                 Step::FromElements(shape, elem) => {
-                    let data = operands.iter().map(|v| elem.round(self.scalar(*v))).collect();
-                    self.set(o.result(0), RtValue::Tensor(Rc::new(Tensor { shape: shape.to_vec(), elem, data })));
+                    let values = operands.iter().map(|v| self.scalar(op, *v)).collect::<Result<Vec<_>, _>>()?;
+                    let t = Tensor::from_scalars(&shape, elem, values);
+                    self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
                 }
                 Step::TensorExtract => {
-                    let RtValue::Tensor(t) = self.get(operands[0]) else {
+                    let RtValue::Tensor(t) = self.get(op, operands[0])? else {
                         return Err(self.err(op, "expected a tensor"));
                     };
                     let t = t.clone();
-                    let idx = self.indices(&operands[1..]);
-                    if idx.iter().zip(&t.shape).any(|(i, n)| i >= n) {
-                        return Err(self.err(op, format!("index {idx:?} is out of bounds of {:?}", t.shape)));
-                    }
-                    self.set(o.result(0), RtValue::Scalar(t.at(&idx)));
+                    let idx = self.indices(op, &operands[1..])?;
+                    let off = tensor_offset(&t, &idx).map_err(|e| self.err(op, e))?;
+                    self.set(o.result(0), RtValue::Scalar(t.get(off)));
                 }
                 Step::TensorInsert => {
-                    let RtValue::Tensor(t) = self.get(operands[1]) else {
+                    let RtValue::Tensor(t) = self.get(op, operands[1])? else {
                         return Err(self.err(op, "expected a tensor"));
                     };
                     let mut t = (**t).clone();
-                    let idx = self.indices(&operands[2..]);
-                    if idx.iter().zip(&t.shape).any(|(i, n)| i >= n) {
-                        return Err(self.err(op, format!("index {idx:?} is out of bounds of {:?}", t.shape)));
-                    }
-                    let off: usize = idx.iter().zip(Tensor::strides(&t.shape)).map(|(i, s)| i * s).sum();
-                    t.data[off] = t.elem.round(self.scalar(operands[0]));
+                    let idx = self.indices(op, &operands[2..])?;
+                    let off = tensor_offset(&t, &idx).map_err(|e| self.err(op, e))?;
+                    t.set(off, self.scalar(op, operands[0])?);
                     self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
                 }
                 Step::GetGlobal(name, shape, elem) => {
-                    let m = self.globals.entry(name).or_insert_with(|| MemRef::alloc(&shape, elem)).clone();
+                    let m = match self.globals.get(&name) {
+                        Some(m) => m.clone(),
+                        None => {
+                            let m = MemRef::alloc(&shape, elem).map_err(|e| self.err(op, e))?;
+                            self.globals.insert(name, m.clone());
+                            m
+                        }
+                    };
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
+                Step::TensorConstant(t) => self.set(o.result(0), RtValue::Tensor(t)),
                 Step::ToTensor => {
                     let t = self.memref(op, operands[0])?.to_tensor().map_err(|e| self.err(op, e))?;
                     self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
@@ -591,7 +635,7 @@ impl<'a> Machine<'a> {
                 Step::Graph => {
                     let tensors: Vec<Rc<Tensor>> = operands
                         .iter()
-                        .map(|v| match self.get(*v) {
+                        .map(|v| match self.get(op, *v)? {
                             RtValue::Tensor(t) => Ok(t.clone()),
                             _ => Err(self.err(op, "graph ops take tensors")),
                         })
@@ -604,8 +648,23 @@ impl<'a> Machine<'a> {
                 }
             }
         }
-        Err(RuntimeError::Unsupported { op: "block".into(), message: "a block without a terminator".into() })
+        Err(self.err(owner, "a block without a terminator"))
     }
+}
+
+/// The row-major offset of `index` in `t`, or which index is out of bounds.
+fn tensor_offset(t: &Tensor, index: &[i64]) -> Result<usize, String> {
+    if index.len() != t.shape.len() {
+        return Err(format!("{} indices for a tensor of rank {}", index.len(), t.shape.len()));
+    }
+    let mut off = 0;
+    for (d, ((i, n), s)) in index.iter().zip(&t.shape).zip(Tensor::strides(&t.shape)).enumerate() {
+        if *i < 0 || *i as u64 >= *n as u64 {
+            return Err(format!("index {i} is out of bounds in dimension {d} of size {n}"));
+        }
+        off += *i as usize * s;
+    }
+    Ok(off)
 }
 
 /// How a function argument of type `t` takes a tensor: as a tensor, a memref or a scalar.
@@ -613,8 +672,8 @@ pub fn to_runtime(ctx: &Context, t: Type, value: Tensor) -> RtValue {
     match ctx.type_kind(t) {
         TypeKind::MemRef { .. } => RtValue::MemRef(MemRef::from_tensor(&value)),
         TypeKind::RankedTensor { .. } => RtValue::Tensor(Rc::new(value)),
-        TypeKind::Vector { .. } => RtValue::Vector(value.data.into()),
-        _ => RtValue::Scalar(value.data.first().copied().unwrap_or(0.0)),
+        TypeKind::Vector { .. } => RtValue::Vector(value.scalars().collect::<Vec<_>>().into()),
+        _ => RtValue::Scalar(if value.is_empty() { value.elem.zero() } else { value.get(0) }),
     }
 }
 
@@ -623,7 +682,7 @@ pub fn to_tensor(v: RtValue, elem: Elem) -> Result<Tensor, String> {
     match v {
         RtValue::Tensor(t) => Ok(Rc::try_unwrap(t).unwrap_or_else(|t| (*t).clone())),
         RtValue::MemRef(m) => m.to_tensor(),
-        RtValue::Scalar(x) => Ok(Tensor { shape: Vec::new(), elem, data: vec![x] }),
-        RtValue::Vector(xs) => Ok(Tensor { shape: vec![xs.len()], elem, data: xs.to_vec() }),
+        RtValue::Scalar(x) => Ok(Tensor::from_scalars(&[], elem, [x])),
+        RtValue::Vector(xs) => Ok(Tensor::from_scalars(&[xs.len()], elem, xs.iter().copied())),
     }
 }

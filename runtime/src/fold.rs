@@ -4,17 +4,18 @@
 use strata_ir::{AttrKind, BlockId, Builder, Context, DenseElements, DenseValue, InsertPoint, Ir, OpId, ValueDef};
 
 use crate::interp::{dense, eval_op};
-use crate::tensor::{Elem, Tensor};
+use crate::scalar::{apply, Types};
+use crate::tensor::{Elem, Scalar, Tensor};
 
 /// The `dense<...>` attribute of `t` (a splat when all elements are equal).
 pub fn dense_attr(ctx: &Context, t: &Tensor, ty: strata_ir::Type) -> strata_ir::Attribute {
-    let value = |v: f64| match t.elem {
-        Elem::Int(_) => DenseValue::Int(v as i128),
-        _ => DenseValue::Float(v.to_bits()),
+    let value = |v: Scalar| match v {
+        Scalar::Int(i) => DenseValue::Int(i as i128),
+        Scalar::Float(x) => DenseValue::Float(x.to_bits()),
     };
-    let elements = match t.data.first() {
-        Some(first) if t.data.iter().all(|v| v.to_bits() == first.to_bits()) => DenseElements::Splat(value(*first)),
-        _ => DenseElements::Values(t.data.iter().map(|v| value(*v)).collect()),
+    let elements = match t.scalars().next() {
+        Some(first) if t.scalars().all(|v| value(v) == value(first)) => DenseElements::Splat(value(first)),
+        _ => DenseElements::Values(t.scalars().map(value).collect()),
     };
     ctx.intern_attr(AttrKind::DenseElements { ty, elements })
 }
@@ -51,8 +52,8 @@ pub fn fold_constants(ctx: &Context, ir: &mut Ir, block: BlockId) -> usize {
         }
         if let Some(value) = splat_result(ctx, ir, op, &producers) {
             let ty = ir.value_type(ir.op(op).result(0));
-            let elem = Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(ty))).unwrap_or(Elem::F32);
-            let one = Tensor { shape: vec![1], elem, data: vec![elem.round(value)] };
+            let elem = crate::scalar::elem_of_type(ctx, ty).unwrap_or(Elem::F32);
+            let one = Tensor::from_scalars(&[1], elem, [value]);
             replace(ctx, ir, op, &one, ty, &producers);
             folded += 1;
             continue;
@@ -85,29 +86,34 @@ fn replace(ctx: &Context, ir: &mut Ir, op: OpId, value: &Tensor, ty: strata_ir::
 }
 
 /// The single value of an elementwise op, reshape or relayout whose operands are all splat
-/// constants (computed once instead of per element, which matters for large weights).
-fn splat_result(ctx: &Context, ir: &Ir, op: OpId, producers: &[OpId]) -> Option<f64> {
-    let values: Vec<f64> = producers
+/// constants (computed once instead of per element, which matters for large weights); `None`
+/// when it is not such an op or has no defined value (then the op is left for run time).
+fn splat_result(ctx: &Context, ir: &Ir, op: OpId, producers: &[OpId]) -> Option<Scalar> {
+    let values: Vec<Scalar> = producers
         .iter()
         .map(|p| {
             let a = ir.op(*p).attr(ctx.ident("value"))?;
-            match ctx.attr_kind(a) {
-                AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Float(bits)), .. } => {
-                    Some(f64::from_bits(*bits))
-                }
-                AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Int(i)), .. } => Some(*i as f64),
+            let AttrKind::DenseElements { ty, elements: DenseElements::Splat(v) } = ctx.attr_kind(a) else {
+                return None;
+            };
+            let elem = crate::scalar::elem_of_type(ctx, *ty)?;
+            match v {
+                DenseValue::Float(bits) => Some(elem.from_f64(f64::from_bits(*bits))),
+                DenseValue::Int(i) => Some(elem.from_int(*i)),
                 _ => None,
             }
         })
         .collect::<Option<_>>()?;
     let name = ctx.ident_str(ir.op(op).name());
+    let elem = crate::scalar::elem_of_type(ctx, ir.value_type(ir.op(op).result(0)))?;
     let float = |n: &str, d: f64| ir.op(op).attr(ctx.ident(n)).and_then(|a| ctx.attr_as_f64(a)).unwrap_or(d);
-    if let Some(f) = crate::nn::binary(name) {
-        return Some(f(values[0], values[1]));
+    if let Some(f) = crate::nn::binary(name, elem) {
+        let operand = crate::scalar::elem_of_type(ctx, ir.value_type(ir.op(op).operand(0)))?;
+        return apply(f, Types { result: elem, operand }, &values).ok();
     }
     let params = if name == "nn.clip" { [float("min", 0.0), float("max", 6.0)] } else { [float("alpha", 0.01), 0.0] };
     if let Some(f) = crate::nn::unary(name, &params) {
-        return Some(f(values[0]));
+        return Some(Scalar::Float(elem.round(f(values[0].as_f64()))));
     }
     match name {
         "nn.reshape" | "nn.transpose" | "nn.relayout" => Some(values[0]),
@@ -115,7 +121,7 @@ fn splat_result(ctx: &Context, ir: &Ir, op: OpId, producers: &[OpId]) -> Option<
             let region = *ir.op(op).regions().first()?;
             let block = *ir.region(region).blocks().first()?;
             let program = crate::scalar::Program::compile(ctx, ir, block, op).ok()?;
-            Some(program.run(&values, &mut Vec::new()))
+            program.run(&values, &mut Vec::new()).ok()
         }
         _ => None,
     }

@@ -5,7 +5,8 @@ use strata_ir::{AttrKind, Context, DenseElements, DenseValue, Ir, OpId, Type};
 
 use crate::nn;
 use crate::scalar::Program;
-use crate::tensor::{broadcast_offsets, Elem, Tensor};
+use crate::scalar::{apply, BodyFault, Types};
+use crate::tensor::{broadcast_offsets, Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
 /// The shape and element type of a ranked tensor type.
@@ -14,21 +15,37 @@ pub fn tensor_type(ctx: &Context, t: Type) -> Option<(Vec<usize>, Elem)> {
     Some((shape, Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(t)))?))
 }
 
-/// The value of a `dense<...>` attribute of type `ty`.
+/// The value of a `dense<...>` attribute of type `ty` (integers exact); `None` when it is not
+/// one, or too large to hold (see [`constant_tensor`] for why).
 pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
+    constant_tensor(ctx, attr).ok()
+}
+
+/// The value of a `dense<...>` attribute, or why it cannot be had: not a dense attribute of
+/// a static tensor type, or more elements than this machine holds.
+pub fn constant_tensor(ctx: &Context, attr: strata_ir::Attribute) -> Result<Tensor, String> {
+    let AttrKind::DenseElements { ty, .. } = ctx.attr_kind(attr) else {
+        return Err("only dense<...> constants run".into());
+    };
+    let (shape, _) = tensor_type(ctx, *ty).ok_or("a dense constant needs a static tensor type of numbers")?;
+    crate::limits::buffer_bytes(&shape, 8).map_err(|e| format!("a constant of {shape:?}: {e}"))?;
+    dense_values(ctx, attr).ok_or_else(|| "the constant's values do not match its type".to_string())
+}
+
+fn dense_values(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
     let AttrKind::DenseElements { ty, elements } = ctx.attr_kind(attr) else { return None };
     let (shape, elem) = tensor_type(ctx, *ty)?;
     let scalar = |v: &DenseValue| match v {
-        DenseValue::Float(bits) => Some(f64::from_bits(*bits)),
-        DenseValue::Int(i) => Some(*i as f64),
+        DenseValue::Float(bits) => Some(elem.from_f64(f64::from_bits(*bits))),
+        DenseValue::Int(i) => Some(elem.from_int(*i)),
         _ => None,
     };
     let n: usize = shape.iter().product();
-    let data = match elements {
+    let values: Vec<Scalar> = match elements {
         DenseElements::Splat(v) => vec![scalar(v)?; n],
         DenseElements::Values(vs) => vs.iter().map(scalar).collect::<Option<Vec<_>>>()?,
     };
-    (data.len() == n).then_some(Tensor { shape, elem, data })
+    (values.len() == n).then(|| Tensor::from_scalars(&shape, elem, values))
 }
 
 /// The `func.func` ops under `root` with bodies, by name, in order.
@@ -58,13 +75,11 @@ pub fn functions(ctx: &Context, ir: &Ir, root: OpId) -> Vec<(String, OpId)> {
 /// let func = m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).next().unwrap();
 /// let x = Tensor::from_fn(&[3], Elem::F32, |i| i as f64 - 1.0);
 /// let y = run_function(&ctx, &m.ir, func, vec![x]).unwrap();
-/// assert_eq!(y[0].data, vec![0.0, 0.0, 1.0]);
+/// assert_eq!(*y[0].floats(), [0.0, 0.0, 1.0]);
 /// ```
 pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> Result<Vec<Tensor>, RuntimeError> {
-    let region =
-        *ir.op(func).regions().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
-    let block =
-        *ir.region(region).blocks().first().ok_or_else(|| unsupported(ctx, ir, func, "a function without a body"))?;
+    let region = *ir.op(func).regions().first().ok_or_else(|| at(ctx, ir, func, "a function without a body"))?;
+    let block = *ir.region(region).blocks().first().ok_or_else(|| at(ctx, ir, func, "a function without a body"))?;
     let args = ir.block(block).args();
     if inputs.len() != args.len() {
         return Err(RuntimeError::BadInput {
@@ -77,7 +92,7 @@ pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> 
         let ty = ir.value_type(*a);
         let want = tensor_type(ctx, ty).or_else(|| {
             // A scalar argument takes a rank-0 tensor.
-            Elem::parse(&ctx.type_to_string(ty)).or(ctx.is_index(ty).then_some(Elem::Int(64))).map(|e| (Vec::new(), e))
+            crate::scalar::elem_of_type(ctx, ty).filter(|_| ctx.shape(ty).is_none()).map(|e| (Vec::new(), e))
         });
         if want.as_ref() != Some(&(t.shape.clone(), t.elem)) {
             return Err(RuntimeError::BadInput {
@@ -99,9 +114,9 @@ pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> 
     }
     let mut machine = crate::exec::Machine::new(ctx, ir, root);
     let results = machine.call(func, values)?;
-    let result_types: Vec<Type> = match ctx.attr_kind(
-        ir.op(func).attr(ctx.ident("function_type")).ok_or_else(|| unsupported(ctx, ir, func, "no function_type"))?,
-    ) {
+    let result_types: Vec<Type> = match ctx
+        .attr_kind(ir.op(func).attr(ctx.ident("function_type")).ok_or_else(|| at(ctx, ir, func, "no function_type"))?)
+    {
         AttrKind::Type(t) => match ctx.type_kind(*t) {
             strata_ir::TypeKind::Function { results, .. } => results.clone(),
             _ => Vec::new(),
@@ -112,16 +127,19 @@ pub fn run_function(ctx: &Context, ir: &Ir, func: OpId, inputs: Vec<Tensor>) -> 
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            let elem = result_types.get(i).map_or(Elem::F64, |t| {
-                Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(*t))).unwrap_or(Elem::F64)
-            });
-            crate::exec::to_tensor(v, elem).map_err(|m| unsupported(ctx, ir, func, &m))
+            let elem = result_types.get(i).and_then(|t| crate::scalar::elem_of_type(ctx, *t)).unwrap_or(Elem::F64);
+            crate::exec::to_tensor(v, elem).map_err(|m| at(ctx, ir, func, &m))
         })
         .collect()
 }
 
-fn unsupported(ctx: &Context, ir: &Ir, op: OpId, message: &str) -> RuntimeError {
-    RuntimeError::Unsupported { op: ctx.ident_str(ir.op(op).name()).to_string(), message: message.to_string() }
+fn at(ctx: &Context, ir: &Ir, op: OpId, message: &str) -> RuntimeError {
+    RuntimeError::at(ctx, ir, op, message)
+}
+
+/// A fault in a kernel's body, at the body's op.
+fn body_fault(ctx: &Context, ir: &Ir, f: BodyFault) -> RuntimeError {
+    RuntimeError::at(ctx, ir, f.op, f.fault.to_string())
 }
 
 /// Reads an op's attributes.
@@ -160,41 +178,40 @@ fn axis(a: i64, rank: usize) -> usize {
 /// Evaluates one op on its operand tensors.
 pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Tensor>, RuntimeError> {
     let name = ctx.ident_str(ir.op(op).name());
-    let at = Attrs { ctx, ir, op };
+    let attrs = Attrs { ctx, ir, op };
     let result_types: Vec<(Vec<usize>, Elem)> = ir
         .op(op)
         .results()
         .iter()
-        .map(|r| {
-            tensor_type(ctx, ir.value_type(*r))
-                .ok_or_else(|| unsupported(ctx, ir, op, "results must be static tensors"))
-        })
+        .map(|r| tensor_type(ctx, ir.value_type(*r)).ok_or_else(|| at(ctx, ir, op, "results must be static tensors")))
         .collect::<Result<_, _>>()?;
+    for (shape, _) in &result_types {
+        // Values are held as 8 bytes each.
+        crate::limits::buffer_bytes(shape, 8).map_err(|e| at(ctx, ir, op, &format!("a result of {shape:?}: {e}")))?;
+    }
     let (out, elem) = result_types.first().cloned().unwrap_or_default_pair();
     let one = |t: Tensor| Ok(vec![t]);
-    if let Some(f) = nn::binary(name) {
-        return one(nn::map_broadcast(&x[..2], &out, elem, &mut |a| f(a[0], a[1])));
+    if let Some(f) = nn::binary(name, elem) {
+        let types = Types { result: elem, operand: x[0].elem };
+        return one(nn::map_broadcast(&x[..2], &out, elem, &mut |a| apply(f, types, a))
+            .map_err(|fault| at(ctx, ir, op, &fault.to_string()))?);
     }
     let params = [
-        at.float(if name == "nn.clip" { "min" } else { "alpha" }, if name == "nn.clip" { 0.0 } else { 0.01 }),
-        at.float("max", 6.0),
+        attrs.float(if name == "nn.clip" { "min" } else { "alpha" }, if name == "nn.clip" { 0.0 } else { 0.01 }),
+        attrs.float("max", 6.0),
     ];
     if let Some(f) = nn::unary(name, &params) {
-        return one(nn::map_broadcast(&x[..1], &out, elem, &mut |a| f(a[0])));
+        return one(nn::map_floats(x[0], &*f));
     }
     match name {
         "nn.constant" => {
-            let v = at
-                .get("value")
-                .and_then(|a| dense(ctx, a))
-                .ok_or_else(|| unsupported(ctx, ir, op, "only dense<...> constants run"))?;
-            one(v)
+            let a = attrs.get("value").ok_or_else(|| at(ctx, ir, op, "a constant without a value"))?;
+            one(constant_tensor(ctx, a).map_err(|m| at(ctx, ir, op, &m))?)
         }
         "nn.conv2d" | "kernel.conv2d" => {
-            let conv =
-                nn_dialect::conv_attrs(ctx, &|n| at.get(n)).map_err(|e| unsupported(ctx, ir, op, &e.to_string()))?;
+            let conv = nn_dialect::conv_attrs(ctx, &|n| attrs.get(n)).map_err(|e| at(ctx, ir, op, &e.to_string()))?;
             let groups = strata_ir::OpDef::operand_group_ranges;
-            let def = ctx.op_def_by_name(name).ok_or_else(|| unsupported(ctx, ir, op, "unregistered"))?;
+            let def = ctx.op_def_by_name(name).ok_or_else(|| at(ctx, ir, op, "unregistered"))?;
             let ranges = groups(def, ctx, ir, op);
             let bias = if name == "nn.conv2d" { x.get(2).copied() } else { ranges[2].clone().next().map(|i| x[i]) };
             let y = nn::conv2d(x[0], x[1], bias, &conv);
@@ -211,41 +228,58 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
         "kernel.elementwise" => {
             let program = body(ctx, ir, op)?;
             let mut regs = Vec::new();
-            one(nn::map_broadcast(x, &out, elem, &mut |a| program.run(a, &mut regs)))
+            let y = nn::map_broadcast(x, &out, elem, &mut |a| program.run(a, &mut regs))
+                .map_err(|f| body_fault(ctx, ir, f))?;
+            one(y)
         }
-        "nn.batch_norm" => one(nn::batch_norm(x[0], [x[1], x[2], x[3], x[4]], at.float("epsilon", 1e-5))),
+        "nn.batch_norm" => one(nn::batch_norm(x[0], [x[1], x[2], x[3], x[4]], attrs.float("epsilon", 1e-5))),
         "nn.layer_norm" => {
-            let a = axis(at.int("axis", -1), x[0].shape.len());
-            one(nn::layer_norm(x[0], x[1], x[2], a, at.float("epsilon", 1e-5)))
+            let a = axis(attrs.int("axis", -1), x[0].shape.len());
+            one(nn::layer_norm(x[0], x[1], x[2], a, attrs.float("epsilon", 1e-5)))
         }
-        "nn.softmax" => one(nn::softmax(x[0], axis(at.int("axis", -1), x[0].shape.len()))),
+        "nn.softmax" => one(nn::softmax(x[0], axis(attrs.int("axis", -1), x[0].shape.len()))),
         "nn.max_pool2d" | "nn.avg_pool2d" => {
-            let (k, s, p) = (at.ints("kernel"), at.ints("strides"), at.ints("padding"));
+            let (k, s, p) = (attrs.ints("kernel"), attrs.ints("strides"), attrs.ints("padding"));
             let pool = Pool2d {
                 kernel: [k[0], k[1]],
                 strides: if s.len() == 2 { [s[0], s[1]] } else { [1, 1] },
                 padding: if p.len() == 4 { [p[0], p[1], p[2], p[3]] } else { [0; 4] },
-                layout: at.layout("layout"),
+                layout: attrs.layout("layout"),
             };
             one(nn::pool2d(x[0], &pool, name == "nn.max_pool2d"))
         }
         "nn.global_avg_pool2d" => one(nn::global_avg_pool2d(x[0])),
         "nn.reshape" => one(x[0].clone().reshaped(&out)),
         "nn.transpose" => {
-            let perm: Vec<usize> = at.ints("perm").iter().map(|p| *p as usize).collect();
+            let perm: Vec<usize> = attrs.ints("perm").iter().map(|p| *p as usize).collect();
             one(nn::transpose(x[0], &perm))
         }
-        "nn.concat" => one(nn::concat(x, axis(at.int("axis", 0), out.len()), &out)),
+        "nn.concat" => one(nn::concat(x, axis(attrs.int("axis", 0), out.len()), &out)),
         "nn.split" => {
             let shapes: Vec<Vec<usize>> = result_types.iter().map(|(s, _)| s.clone()).collect();
-            Ok(nn::split(x[0], axis(at.int("axis", 0), x[0].shape.len()), &shapes))
+            Ok(nn::split(x[0], axis(attrs.int("axis", 0), x[0].shape.len()), &shapes))
         }
         "nn.pad" => {
-            let before: Vec<usize> = at.ints("pads")[..x[0].shape.len()].iter().map(|p| *p as usize).collect();
-            one(nn::pad(x[0], &before, &out, at.float("value", 0.0)))
+            let before: Vec<usize> = attrs.ints("pads")[..x[0].shape.len()].iter().map(|p| *p as usize).collect();
+            one(nn::pad(x[0], &before, &out, attrs.float("value", 0.0)))
         }
-        "nn.relayout" => one(nn::from_nchw(&nn::to_nchw(x[0], at.layout("from")), at.layout("to"))),
-        _ => Err(unsupported(ctx, ir, op, "the interpreter does not run this op")),
+        "nn.relayout" => one(nn::from_nchw(&nn::to_nchw(x[0], attrs.layout("from")), attrs.layout("to"))),
+        "nn.cast" => one(nn::cast(x[0], elem)),
+        "nn.compare" => {
+            let predicate = attrs.get("predicate").and_then(|a| ctx.attr_as_str(a)).unwrap_or("");
+            let f = nn::compare(predicate, x[0].elem).ok_or_else(|| at(ctx, ir, op, "an unknown predicate"))?;
+            let types = Types { result: elem, operand: x[0].elem };
+            let y = nn::map_broadcast(&x[..2], &out, elem, &mut |a| apply(f, types, a))
+                .map_err(|fault| at(ctx, ir, op, &fault.to_string()))?;
+            one(y)
+        }
+        "nn.select" => {
+            let y =
+                nn::map_broadcast(&x[..3], &out, elem, &mut |a| apply(crate::scalar::Op::Select, Types::same(elem), a))
+                    .map_err(|fault| at(ctx, ir, op, &fault.to_string()))?;
+            one(y)
+        }
+        _ => Err(at(ctx, ir, op, "the interpreter does not run this op")),
     }
 }
 
@@ -259,9 +293,8 @@ impl OrDefaultPair for Option<(Vec<usize>, Elem)> {
 }
 
 fn body(ctx: &Context, ir: &Ir, op: OpId) -> Result<Program, RuntimeError> {
-    let region = *ir.op(op).regions().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
-    let block =
-        *ir.region(region).blocks().first().ok_or_else(|| unsupported(ctx, ir, op, "a kernel without a body"))?;
+    let region = *ir.op(op).regions().first().ok_or_else(|| at(ctx, ir, op, "a kernel without a body"))?;
+    let block = *ir.region(region).blocks().first().ok_or_else(|| at(ctx, ir, op, "a kernel without a body"))?;
     Program::compile(ctx, ir, block, op)
 }
 
@@ -270,15 +303,14 @@ fn epilogue(ctx: &Context, ir: &Ir, op: OpId, acc: Tensor, extras: &[&Tensor]) -
     let program = body(ctx, ir, op)?;
     let offsets: Vec<Vec<usize>> = extras.iter().map(|e| broadcast_offsets(&e.shape, &acc.shape)).collect();
     let mut regs = Vec::new();
-    let mut args = vec![0.0; extras.len() + 1];
-    let data = (0..acc.len())
-        .map(|i| {
-            args[0] = acc.data[i];
-            for (k, e) in extras.iter().enumerate() {
-                args[k + 1] = e.data[offsets[k][i]];
-            }
-            acc.elem.round(program.run(&args, &mut regs))
-        })
-        .collect();
-    Ok(Tensor { data, ..acc })
+    let mut args = vec![Scalar::Int(0); extras.len() + 1];
+    let mut values = Vec::with_capacity(acc.len());
+    for (i, value) in acc.scalars().enumerate() {
+        args[0] = value;
+        for (k, (e, offsets)) in extras.iter().zip(&offsets).enumerate() {
+            args[k + 1] = e.get(offsets[i]);
+        }
+        values.push(program.run(&args, &mut regs).map_err(|f| body_fault(ctx, ir, f))?);
+    }
+    Ok(Tensor::from_scalars(&acc.shape, acc.elem, values))
 }

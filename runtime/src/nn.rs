@@ -3,7 +3,8 @@
 
 use strata_dialects::nn::shape::{Conv2d, Layout, Pool2d};
 
-use crate::tensor::{broadcast_offsets, Elem, Tensor};
+use crate::scalar::Op;
+use crate::tensor::{broadcast_offsets, Data, Elem, Scalar, Tensor};
 
 /// The scalar function of an elementwise op, with its float parameters (`alpha`, `min`, `max`).
 pub fn unary(name: &str, p: &[f64]) -> Option<Box<dyn Fn(f64) -> f64>> {
@@ -32,32 +33,85 @@ pub fn unary(name: &str, p: &[f64]) -> Option<Box<dyn Fn(f64) -> f64>> {
     })
 }
 
-pub fn binary(name: &str) -> Option<fn(f64, f64) -> f64> {
+/// The scalar op of a binary elementwise `nn` op on elements of type `elem`: float
+/// arithmetic, or MLIR's integer semantics (wrapping; signed division, maximum and minimum;
+/// division by zero faults). `nn.pow` takes floats only.
+pub fn binary(name: &str, elem: Elem) -> Option<Op> {
+    let int = |n: &'static str| Some(Op::Int(n, strata_dialects::arith::int_semantics(n)?));
+    if !elem.is_float() {
+        return match name {
+            "nn.add" => int("arith.addi"),
+            "nn.sub" => int("arith.subi"),
+            "nn.mul" => int("arith.muli"),
+            "nn.div" => int("arith.divsi"),
+            "nn.max" => int("arith.maxsi"),
+            "nn.min" => int("arith.minsi"),
+            _ => None,
+        };
+    }
     Some(match name {
-        "nn.add" => |a, b| a + b,
-        "nn.sub" => |a, b| a - b,
-        "nn.mul" => |a, b| a * b,
-        "nn.div" => |a, b| a / b,
-        "nn.max" => crate::scalar::maximum,
-        "nn.min" => |a, b| -crate::scalar::maximum(-a, -b),
-        "nn.pow" => f64::powf,
+        "nn.add" => Op::AddF,
+        "nn.sub" => Op::SubF,
+        "nn.mul" => Op::MulF,
+        "nn.div" => Op::DivF,
+        "nn.max" => Op::MaximumF,
+        "nn.min" => Op::MinimumF,
+        "nn.pow" => Op::Pow,
         _ => return None,
     })
 }
 
-/// `f` over inputs broadcast to `out`.
-pub fn map_broadcast(inputs: &[&Tensor], out: &[usize], elem: Elem, f: &mut dyn FnMut(&[f64]) -> f64) -> Tensor {
+/// `nn.compare`'s scalar op for elements of type `elem` (the arith predicate the lowering
+/// uses too: integers signed, floats ordered but `ne`).
+pub fn compare(predicate: &str, elem: Elem) -> Option<Op> {
+    let p = strata_dialects::nn::scalar::compare_predicate(predicate, elem.is_float())?;
+    Some(if elem.is_float() { Op::CmpF(p) } else { Op::CmpI(p) })
+}
+
+/// `nn.cast`: each element converted to `to` (see the op's documentation: floats rounded,
+/// floats to integers truncated and saturated with NaN to 0, integers sign-extended or
+/// wrapped, anything to i1 as x != 0, i1 to a number as 0 or 1).
+pub fn cast(x: &Tensor, to: Elem) -> Tensor {
+    let from = x.elem;
+    let convert = |s: Scalar| -> Scalar {
+        match (s, to) {
+            (Scalar::Float(v), Elem::Int(1)) => Scalar::Int(i64::from(v != 0.0)),
+            (Scalar::Int(i), Elem::Int(1)) => Scalar::Int(i64::from(i != 0)),
+            (Scalar::Int(i), _) if from == Elem::Int(1) => to.from_int(i128::from(i & 1)),
+            (Scalar::Int(i), _) => to.from_int(i128::from(from.signed(i))),
+            (Scalar::Float(v), Elem::Int(_)) => {
+                let (lo, hi) = to.signed_range();
+                Scalar::Int(to.wrap((v as i128).clamp(i128::from(lo), i128::from(hi))))
+            }
+            (Scalar::Float(v), _) => to.from_f64(v),
+        }
+    };
+    Tensor::from_scalars(&x.shape, to, x.scalars().map(convert))
+}
+
+/// `f` over inputs broadcast to `out`, its values converted to `elem`.
+pub fn map_broadcast<E>(
+    inputs: &[&Tensor],
+    out: &[usize],
+    elem: Elem,
+    f: &mut dyn FnMut(&[Scalar]) -> Result<Scalar, E>,
+) -> Result<Tensor, E> {
     let offsets: Vec<Vec<usize>> = inputs.iter().map(|t| broadcast_offsets(&t.shape, out)).collect();
     let n: usize = out.iter().product();
-    let mut args = vec![0.0; inputs.len()];
-    let mut data = Vec::with_capacity(n);
+    let mut args = vec![Scalar::Int(0); inputs.len()];
+    let mut values = Vec::with_capacity(n);
     for i in 0..n {
         for ((arg, t), off) in args.iter_mut().zip(inputs).zip(&offsets) {
-            *arg = t.data[off[i]];
+            *arg = t.get(off[i]);
         }
-        data.push(elem.round(f(&args)));
+        values.push(f(&args)?);
     }
-    Tensor { shape: out.to_vec(), elem, data }
+    Ok(Tensor::from_scalars(out, elem, values))
+}
+
+/// `f` on the floats of `x`, rounded to `x`'s type.
+pub fn map_floats(x: &Tensor, f: &dyn Fn(f64) -> f64) -> Tensor {
+    Tensor::from_floats(&x.shape, x.elem, x.floats().iter().map(|v| x.elem.round(f(*v))).collect())
 }
 
 /// Permutes dimensions: output dimension i is input dimension `perm[i]`.
@@ -66,10 +120,10 @@ pub fn transpose(x: &Tensor, perm: &[usize]) -> Tensor {
     let in_strides = Tensor::strides(&x.shape);
     let strides: Vec<usize> = perm.iter().map(|p| in_strides[*p]).collect();
     let n = x.len();
-    let mut data = Vec::with_capacity(n);
+    let mut offsets = Vec::with_capacity(n);
     let mut index = vec![0usize; out.len()];
     for _ in 0..n {
-        data.push(x.data[index.iter().zip(&strides).map(|(i, s)| i * s).sum::<usize>()]);
+        offsets.push(index.iter().zip(&strides).map(|(i, s)| i * s).sum::<usize>());
         for d in (0..out.len()).rev() {
             index[d] += 1;
             if index[d] < out[d] {
@@ -78,7 +132,7 @@ pub fn transpose(x: &Tensor, perm: &[usize]) -> Tensor {
             index[d] = 0;
         }
     }
-    Tensor { shape: out, elem: x.elem, data }
+    x.gather(&out, offsets)
 }
 
 /// A tensor in `from` layout as NCHW.
@@ -111,8 +165,10 @@ pub fn from_nchw(x: &Tensor, to: Layout) -> Tensor {
 
 /// Direct convolution in NCHW with OIHW weights, accumulating in f64.
 pub fn conv2d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, c: &Conv2d) -> Tensor {
-    let x = to_nchw(x, c.layout);
-    let (n, ch, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    let xt = to_nchw(x, c.layout);
+    let (x, wv) = (xt.floats(), w.floats());
+    let bias = bias.map(|b| b.floats());
+    let (n, ch, h, wd) = (xt.shape[0], xt.shape[1], xt.shape[2], xt.shape[3]);
     let (o, i, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
     let [sh, sw] = c.strides.map(|v| v as usize);
     let [dh, dw] = c.dilations.map(|v| v as usize);
@@ -124,7 +180,7 @@ pub fn conv2d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, c: &Conv2d) -> Tens
     for b in 0..n {
         for oc in 0..o {
             let g = oc / per_group;
-            let base = bias.map_or(0.0, |t| t.data[oc]);
+            let base = bias.as_ref().map_or(0.0, |t| t[oc]);
             for y in 0..oh {
                 for xo in 0..ow {
                     let mut acc = base;
@@ -141,24 +197,25 @@ pub fn conv2d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, c: &Conv2d) -> Tens
                                 if ix < 0 || ix >= wd as isize {
                                     continue;
                                 }
-                                let xv = x.data[((b * ch + cin) * h + iy as usize) * wd + ix as usize];
-                                acc += xv * w.data[((oc * i + ic) * kh + ky) * kw + kx];
+                                let xv = x[((b * ch + cin) * h + iy as usize) * wd + ix as usize];
+                                acc += xv * wv[((oc * i + ic) * kh + ky) * kw + kx];
                             }
                         }
                     }
-                    out[((b * o + oc) * oh + y) * ow + xo] = x.elem.round(acc);
+                    out[((b * o + oc) * oh + y) * ow + xo] = xt.elem.round(acc);
                 }
             }
         }
     }
-    from_nchw(&Tensor { shape: vec![n, o, oh, ow], elem: x.elem, data: out }, c.layout)
+    from_nchw(&Tensor::from_floats(&[n, o, oh, ow], xt.elem, out), c.layout)
 }
 
 /// Max or average pooling; averages count only the elements inside the input (ONNX's
 /// `count_include_pad = 0`).
 pub fn pool2d(x: &Tensor, p: &Pool2d, max: bool) -> Tensor {
-    let x = to_nchw(x, p.layout);
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    let xt = to_nchw(x, p.layout);
+    let x = xt.floats();
+    let (n, c, h, w) = (xt.shape[0], xt.shape[1], xt.shape[2], xt.shape[3]);
     let [kh, kw] = p.kernel.map(|v| v as usize);
     let [sh, sw] = p.strides.map(|v| v as usize);
     let [pt, pl, pb, pr] = p.padding.map(|v| v as usize);
@@ -176,56 +233,68 @@ pub fn pool2d(x: &Tensor, p: &Pool2d, max: bool) -> Tensor {
                         if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
                             continue;
                         }
-                        let v = x.data[(plane * h + iy as usize) * w + ix as usize];
+                        let v = x[(plane * h + iy as usize) * w + ix as usize];
                         acc = if max { crate::scalar::maximum(acc, v) } else { acc + v };
                         count += 1;
                     }
                 }
-                out.push(x.elem.round(if max { acc } else { acc / count.max(1) as f64 }));
+                out.push(xt.elem.round(if max { acc } else { acc / count.max(1) as f64 }));
             }
         }
     }
-    from_nchw(&Tensor { shape: vec![n, c, oh, ow], elem: x.elem, data: out }, p.layout)
+    from_nchw(&Tensor::from_floats(&[n, c, oh, ow], xt.elem, out), p.layout)
 }
 
-/// Matrix product over the last two dimensions, batch dimensions broadcast.
+/// Matrix product over the last two dimensions, batch dimensions broadcast. Floats accumulate
+/// in f64 and round once; integers wrap at their width (as MLIR's `muli`/`addi` chain does).
 pub fn matmul(a: &Tensor, b: &Tensor, out_shape: &[usize]) -> Tensor {
     let (ra, rb) = (a.shape.len(), b.shape.len());
     let (m, k, n) = (a.shape[ra - 2], a.shape[ra - 1], b.shape[rb - 1]);
     let batch = &out_shape[..out_shape.len() - 2];
     let ba = broadcast_offsets(&a.shape[..ra - 2], batch);
     let bb = broadcast_offsets(&b.shape[..rb - 2], batch);
-    let mut data = Vec::with_capacity(out_shape.iter().product());
-    for (oa, ob) in ba.iter().zip(&bb) {
-        let (pa, pb) = (oa * m * k, ob * k * n);
-        for i in 0..m {
-            for j in 0..n {
-                let mut acc = 0.0;
-                for l in 0..k {
-                    acc += a.data[pa + i * k + l] * b.data[pb + l * n + j];
-                }
-                data.push(a.elem.round(acc));
-            }
+    let pairs = ba
+        .iter()
+        .zip(&bb)
+        .flat_map(|(oa, ob)| (0..m).flat_map(move |i| (0..n).map(move |j| (oa * m * k + i * k, ob * k * n + j))));
+    match (&a.data, &b.data) {
+        (Data::Int(x), Data::Int(y)) => {
+            let e = a.elem;
+            let values = pairs
+                .map(|(pa, pb)| {
+                    let acc = (0..k).fold(0i64, |acc, l| {
+                        acc.wrapping_add(e.signed(x[pa + l]).wrapping_mul(e.signed(y[pb + l * n])))
+                    });
+                    e.wrap(acc as i128)
+                })
+                .collect();
+            Tensor::from_ints(out_shape, e, values)
+        }
+        _ => {
+            let (x, y) = (a.floats(), b.floats());
+            let values = pairs
+                .map(|(pa, pb)| a.elem.round((0..k).fold(0.0, |acc, l| acc + x[pa + l] * y[pb + l * n])))
+                .collect();
+            Tensor::from_floats(out_shape, a.elem, values)
         }
     }
-    Tensor { shape: out_shape.to_vec(), elem: a.elem, data }
 }
 
 /// Inference batch norm over channel dimension 1.
 pub fn batch_norm(x: &Tensor, p: [&Tensor; 4], eps: f64) -> Tensor {
-    let [scale, bias, mean, var] = p;
+    let [scale, bias, mean, var] = p.map(|t| t.floats());
     let c = x.shape[1];
     let inner: usize = x.shape[2..].iter().product();
     let data = x
-        .data
+        .floats()
         .iter()
         .enumerate()
         .map(|(i, v)| {
             let ch = (i / inner) % c;
-            x.elem.round((v - mean.data[ch]) / (var.data[ch] + eps).sqrt() * scale.data[ch] + bias.data[ch])
+            x.elem.round((v - mean[ch]) / (var[ch] + eps).sqrt() * scale[ch] + bias[ch])
         })
         .collect();
-    Tensor { shape: x.shape.clone(), elem: x.elem, data }
+    Tensor::from_floats(&x.shape, x.elem, data)
 }
 
 /// Normalizes over the dimensions from `axis` on; `scale` and `bias` broadcast to them.
@@ -233,19 +302,21 @@ pub fn layer_norm(x: &Tensor, scale: &Tensor, bias: &Tensor, axis: usize, eps: f
     let inner_shape = &x.shape[axis..];
     let inner: usize = inner_shape.iter().product();
     let (so, bo) = (broadcast_offsets(&scale.shape, inner_shape), broadcast_offsets(&bias.shape, inner_shape));
+    let (sv, bv) = (scale.floats(), bias.floats());
     let mut data = Vec::with_capacity(x.len());
-    for row in x.data.chunks(inner.max(1)) {
+    for row in x.floats().chunks(inner.max(1)) {
         let mean = row.iter().sum::<f64>() / inner as f64;
         let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / inner as f64;
         let r = 1.0 / (var + eps).sqrt();
         for (j, v) in row.iter().enumerate() {
-            data.push(x.elem.round((v - mean) * r * scale.data[so[j]] + bias.data[bo[j]]));
+            data.push(x.elem.round((v - mean) * r * sv[so[j]] + bv[bo[j]]));
         }
     }
-    Tensor { shape: x.shape.clone(), elem: x.elem, data }
+    Tensor::from_floats(&x.shape, x.elem, data)
 }
 
 pub fn softmax(x: &Tensor, axis: usize) -> Tensor {
+    let xs = x.floats();
     let d = x.shape[axis];
     let inner: usize = x.shape[axis + 1..].iter().product();
     let outer: usize = x.shape[..axis].iter().product();
@@ -253,31 +324,32 @@ pub fn softmax(x: &Tensor, axis: usize) -> Tensor {
     for o in 0..outer {
         for i in 0..inner {
             let at = |k: usize| (o * d + k) * inner + i;
-            let max = (0..d).map(|k| x.data[at(k)]).fold(f64::NEG_INFINITY, f64::max);
-            let sum: f64 = (0..d).map(|k| (x.data[at(k)] - max).exp()).sum();
+            let max = (0..d).map(|k| xs[at(k)]).fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = (0..d).map(|k| (xs[at(k)] - max).exp()).sum();
             for k in 0..d {
-                data[at(k)] = x.elem.round((x.data[at(k)] - max).exp() / sum);
+                data[at(k)] = x.elem.round((xs[at(k)] - max).exp() / sum);
             }
         }
     }
-    Tensor { shape: x.shape.clone(), elem: x.elem, data }
+    Tensor::from_floats(&x.shape, x.elem, data)
 }
 
 pub fn global_avg_pool2d(x: &Tensor) -> Tensor {
     let (n, c) = (x.shape[0], x.shape[1]);
     let hw: usize = x.shape[2..].iter().product();
-    let data = x.data.chunks(hw.max(1)).map(|p| x.elem.round(p.iter().sum::<f64>() / hw as f64)).collect();
-    Tensor { shape: vec![n, c, 1, 1], elem: x.elem, data }
+    let data = x.floats().chunks(hw.max(1)).map(|p| x.elem.round(p.iter().sum::<f64>() / hw as f64)).collect();
+    Tensor::from_floats(&[n, c, 1, 1], x.elem, data)
 }
 
-/// Copies `x` into a larger tensor at `before` offsets, `value` elsewhere.
+/// Copies `x` into a larger tensor at `before` offsets, `value` (converted to the element
+/// type) elsewhere.
 pub fn pad(x: &Tensor, before: &[usize], out: &[usize], value: f64) -> Tensor {
     let mut t = Tensor::filled(out, x.elem, value);
     let strides = Tensor::strides(out);
     let mut index = vec![0usize; x.shape.len()];
-    for v in &x.data {
+    for i in 0..x.len() {
         let off: usize = index.iter().zip(before).zip(&strides).map(|((i, b), s)| (i + b) * s).sum();
-        t.data[off] = *v;
+        t.set(off, x.get(i));
         for d in (0..index.len()).rev() {
             index[d] += 1;
             if index[d] < x.shape[d] {
@@ -292,14 +364,14 @@ pub fn pad(x: &Tensor, before: &[usize], out: &[usize], value: f64) -> Tensor {
 /// Joins tensors along `axis`.
 pub fn concat(xs: &[&Tensor], axis: usize, out: &[usize]) -> Tensor {
     let outer: usize = out[..axis].iter().product();
-    let mut data = Vec::with_capacity(out.iter().product());
+    let mut values = Vec::with_capacity(out.iter().product());
     for o in 0..outer {
         for x in xs {
             let chunk: usize = x.shape[axis..].iter().product();
-            data.extend_from_slice(&x.data[o * chunk..(o + 1) * chunk]);
+            values.extend((o * chunk..(o + 1) * chunk).map(|i| x.get(i)));
         }
     }
-    Tensor { shape: out.to_vec(), elem: xs[0].elem, data }
+    Tensor::from_scalars(out, xs[0].elem, values)
 }
 
 /// Cuts `x` along `axis` into pieces of the given shapes.
@@ -310,12 +382,10 @@ pub fn split(x: &Tensor, axis: usize, outs: &[Vec<usize>]) -> Vec<Tensor> {
     outs.iter()
         .map(|shape| {
             let chunk: usize = shape[axis..].iter().product();
-            let mut data = Vec::with_capacity(outer * chunk);
-            for o in 0..outer {
-                data.extend_from_slice(&x.data[o * row + start..o * row + start + chunk]);
-            }
+            let offsets = (0..outer).flat_map(|o| o * row + start..o * row + start + chunk);
+            let piece = x.gather(shape, offsets.collect::<Vec<_>>());
             start += chunk;
-            Tensor { shape: shape.clone(), elem: x.elem, data }
+            piece
         })
         .collect()
 }
@@ -354,38 +424,38 @@ mod tests {
             assert_eq!(got, want, "{l}");
         }
         // One output element by hand: group 0, output (0, 0), channel 1.
-        let mut acc = b.data[1];
+        let mut acc = b.floats()[1];
         for ic in 0..4 {
             for ky in 0..3 {
                 for kx in 0..3 {
                     let (iy, ix) = (ky as isize - 1, (kx * 2) as isize);
                     if (0..6).contains(&iy) && ix < 7 {
-                        acc += x.at(&[0, ic, iy as usize, ix as usize]) * w.at(&[1, ic, ky, kx]);
+                        acc += x.at(&[0, ic, iy as usize, ix as usize]).as_f64() * w.at(&[1, ic, ky, kx]).as_f64();
                     }
                 }
             }
         }
-        assert!((want.at(&[0, 1, 0, 0]) - acc).abs() < 1e-6);
+        assert!((want.at(&[0, 1, 0, 0]).as_f64() - acc).abs() < 1e-6);
     }
 
     #[test]
     fn average_pool_counts_only_the_input() {
         let x = Tensor::filled(&[1, 1, 2, 2], Elem::F32, 1.0);
         let p = Pool2d { kernel: [2, 2], strides: [1, 1], padding: [1, 1, 1, 1], layout: Layout::Nchw };
-        assert!(pool2d(&x, &p, false).data.iter().all(|v| *v == 1.0));
-        assert_eq!(pool2d(&x, &p, true).data.len(), 9);
+        assert!(pool2d(&x, &p, false).floats().iter().all(|v| *v == 1.0));
+        assert_eq!(pool2d(&x, &p, true).len(), 9);
     }
 
     #[test]
     fn softmax_rows_sum_to_one_and_matmul_broadcasts_batches() {
         let s = softmax(&ramp(&[3, 4]), 1);
-        for row in s.data.chunks(4) {
+        for row in s.floats().chunks(4) {
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-6);
         }
         let a = ramp(&[2, 1, 3, 4]);
         let b = ramp(&[5, 4, 2]);
         let c = matmul(&a, &b, &[2, 5, 3, 2]);
-        let want: f64 = (0..4).map(|k| a.at(&[1, 0, 2, k]) * b.at(&[3, k, 1])).sum();
-        assert!((c.at(&[1, 3, 2, 1]) - want).abs() < 1e-6);
+        let want: f64 = (0..4).map(|k| a.at(&[1, 0, 2, k]).as_f64() * b.at(&[3, k, 1]).as_f64()).sum();
+        assert!((c.at(&[1, 3, 2, 1]).as_f64() - want).abs() < 1e-6);
     }
 }

@@ -8,7 +8,7 @@ use crate::tensor::{Elem, Tensor};
 /// ```
 /// let mut r = strata_runtime::random::SplitMix(7);
 /// let t = r.tensor(&[2, 3], strata_runtime::Elem::F32, -1.0, 1.0);
-/// assert!(t.data.iter().all(|v| (-1.0..1.0).contains(v)));
+/// assert!(t.floats().iter().all(|v| (-1.0..1.0).contains(v)));
 /// ```
 #[derive(Clone, Debug)]
 pub struct SplitMix(pub u64);

@@ -1,32 +1,68 @@
-//! Scalar bodies (`kernel.*` regions of `arith` and `math` ops), compiled once into a
+//! Scalar semantics: each `arith`/`math` op the interpreter runs, on [`Scalar`]s, as MLIR
+//! defines it at every width; and scalar bodies (`kernel.*` regions) compiled once into a
 //! register program and run per element.
+//!
+//! Integers wrap at their width (`addi`, `subi`, `muli`, shifts, casts); `divsi`, `divui`,
+//! `remsi`, `remui`, `floordivsi`, `ceildivsi` and `ceildivui` by zero, `divsi`/`floordivsi`/
+//! `ceildivsi` of the smallest value by -1, and shifts by the width or more are undefined in
+//! MLIR: here they are a [`Fault`], never a made-up value, so the interpreter cannot hide such
+//! a bug. `remsi` of the smallest value by -1 is 0. `fptosi`/`fptoui` saturate to the
+//! result's range and take NaN to 0, as the compiled targets do (MLIR leaves out-of-range
+//! conversions undefined).
 
 use rustc_hash::FxHashMap;
-use strata_ir::{AttrKind, BlockId, Context, Ir, OpId, Value};
+use strata_dialects::arith::{int_semantics, IntFn};
+use strata_ir::{AttrKind, BlockId, Context, Ir, OpId, Type, Value};
 
-use crate::tensor::Elem;
+use crate::tensor::{Elem, Scalar};
 use crate::RuntimeError;
 
+/// Why an op produced no value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    #[error("integer division by zero")]
+    DivisionByZero,
+    #[error("signed division overflow (the smallest i{width} divided by -1)")]
+    DivisionOverflow { width: u32 },
+    #[error("shift by {amount}, not below the width {width} (poison in MLIR)")]
+    ShiftOutOfRange { amount: u64, width: u32 },
+    /// Verified IR never hands an op a value of the other kind.
+    #[error("expected {0} operands")]
+    WrongKind(&'static str),
+}
+
+/// A conversion between element types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cast {
+    /// `extsi`, `index_cast`, `trunci`: the signed value, wrapped to the result.
+    Signed,
+    /// `extui`, `index_castui`: the unsigned value, wrapped to the result.
+    Unsigned,
+    SignedToFloat,
+    UnsignedToFloat,
+    FloatToSigned,
+    FloatToUnsigned,
+    /// `extf`, `truncf`: rounded to the result type.
+    Float,
+    /// `bitcast`: the same bits.
+    Bits,
+}
+
 /// A scalar `arith`/`math` operation, decoded once.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Op {
-    Const(f64),
-    Add,
-    Sub,
-    Mul,
-    Div,
-    /// Signed and unsigned integer division and remainder (truncating).
-    DivS,
-    RemS,
-    DivU,
-    RemU,
-    FloorDivS,
-    CeilDivS,
-    Max,
-    Min,
-    MaxS,
-    MinS,
-    Neg,
+    Const(Scalar),
+    AddF,
+    SubF,
+    MulF,
+    DivF,
+    NegF,
+    /// `maximumf`/`minimumf`: NaN if either operand is NaN, +0 above -0.
+    MaximumF,
+    MinimumF,
+    /// `maxnumf`/`minnumf`: the other operand if one is NaN.
+    MaxNumF,
+    MinNumF,
     Pow,
     Exp,
     Log,
@@ -34,55 +70,80 @@ pub enum Op {
     Rsqrt,
     Tanh,
     Erf,
-    Abs,
-    And,
-    Or,
-    Xor,
-    Shl,
-    ShrS,
+    AbsF,
+    /// An integer binary op and its semantics at a width (`arith::int_semantics`).
+    Int(&'static str, IntFn),
     /// `arith.cmpf` with its predicate number.
-    Cmp(i64),
+    CmpF(i64),
     /// `arith.cmpi` with its predicate number.
     CmpI(i64),
     Select,
-    /// Casts and conversions: the value, rounded to the result's type.
-    Convert,
-    /// `arith.fptosi`/`fptoui`: truncation toward zero.
-    Truncate,
+    Cast(Cast),
 }
+
+/// The element types an op computes in: its result's and its first operand's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Types {
+    pub result: Elem,
+    pub operand: Elem,
+}
+
+impl Types {
+    pub fn same(e: Elem) -> Types {
+        Types { result: e, operand: e }
+    }
+}
+
+const INT_BINARIES: &[&str] = &[
+    "arith.addi",
+    "arith.subi",
+    "arith.muli",
+    "arith.divsi",
+    "arith.divui",
+    "arith.ceildivsi",
+    "arith.ceildivui",
+    "arith.floordivsi",
+    "arith.remsi",
+    "arith.remui",
+    "arith.andi",
+    "arith.ori",
+    "arith.xori",
+    "arith.shli",
+    "arith.shrsi",
+    "arith.shrui",
+    "arith.maxsi",
+    "arith.minsi",
+    "arith.maxui",
+    "arith.minui",
+];
 
 /// The operation `op` computes, if it is a scalar one the interpreter knows.
 pub fn decode(ctx: &Context, ir: &Ir, op: OpId) -> Option<Op> {
     let o = ir.op(op);
-    Some(match ctx.ident_str(o.name()) {
+    let name = ctx.ident_str(o.name());
+    if let Some(n) = INT_BINARIES.iter().find(|n| **n == name) {
+        return Some(Op::Int(n, int_semantics(n)?));
+    }
+    let predicate = || o.attr(ctx.ident("predicate")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0) as i64;
+    Some(match name {
         "arith.constant" => {
             let a = o.attr(ctx.ident("value"))?;
+            let elem = o.results().first().and_then(|r| elem_of_type(ctx, ir.value_type(*r)))?;
             match ctx.attr_kind(a) {
-                AttrKind::Float { bits, .. } => Op::Const(f64::from_bits(*bits)),
-                AttrKind::Integer { value, .. } => Op::Const(*value as f64),
+                AttrKind::Float { bits, .. } => Op::Const(elem.from_f64(f64::from_bits(*bits))),
+                AttrKind::Integer { value, .. } => Op::Const(elem.from_int(*value)),
                 _ => return None,
             }
         }
-        "arith.addf" | "arith.addi" => Op::Add,
-        "arith.subf" | "arith.subi" => Op::Sub,
-        "arith.mulf" | "arith.muli" => Op::Mul,
-        "arith.divf" => Op::Div,
-        "arith.divsi" => Op::DivS,
-        "arith.remsi" => Op::RemS,
-        "arith.divui" => Op::DivU,
-        "arith.remui" => Op::RemU,
-        "arith.floordivsi" => Op::FloorDivS,
-        "arith.ceildivsi" => Op::CeilDivS,
-        "arith.maximumf" | "arith.maxnumf" => Op::Max,
-        "arith.minimumf" | "arith.minnumf" => Op::Min,
-        "arith.maxsi" => Op::MaxS,
-        "arith.minsi" => Op::MinS,
-        "arith.negf" => Op::Neg,
-        "arith.andi" => Op::And,
-        "arith.ori" => Op::Or,
-        "arith.xori" => Op::Xor,
-        "arith.shli" => Op::Shl,
-        "arith.shrsi" => Op::ShrS,
+        "arith.addf" => Op::AddF,
+        "arith.subf" => Op::SubF,
+        "arith.mulf" => Op::MulF,
+        "arith.divf" => Op::DivF,
+        "arith.negf" => Op::NegF,
+        "arith.maximumf" => Op::MaximumF,
+        "arith.minimumf" => Op::MinimumF,
+        "arith.maxnumf" => Op::MaxNumF,
+        "arith.minnumf" => Op::MinNumF,
         "math.powf" => Op::Pow,
         "math.exp" => Op::Exp,
         "math.log" => Op::Log,
@@ -90,67 +151,135 @@ pub fn decode(ctx: &Context, ir: &Ir, op: OpId) -> Option<Op> {
         "math.rsqrt" => Op::Rsqrt,
         "math.tanh" => Op::Tanh,
         "math.erf" => Op::Erf,
-        "math.absf" => Op::Abs,
+        "math.absf" => Op::AbsF,
         "arith.select" => Op::Select,
-        "arith.cmpf" => Op::Cmp(o.attr(ctx.ident("predicate")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0) as i64),
-        "arith.cmpi" => Op::CmpI(o.attr(ctx.ident("predicate")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0) as i64),
-        "arith.index_cast" | "arith.index_castui" | "arith.sitofp" | "arith.uitofp" | "arith.extf" | "arith.truncf"
-        | "arith.extsi" | "arith.extui" | "arith.trunci" => Op::Convert,
-        "arith.fptosi" | "arith.fptoui" => Op::Truncate,
+        "arith.cmpf" => Op::CmpF(predicate()),
+        "arith.cmpi" => Op::CmpI(predicate()),
+        "arith.extsi" | "arith.index_cast" | "arith.trunci" => Op::Cast(Cast::Signed),
+        "arith.extui" | "arith.index_castui" => Op::Cast(Cast::Unsigned),
+        "arith.sitofp" => Op::Cast(Cast::SignedToFloat),
+        "arith.uitofp" => Op::Cast(Cast::UnsignedToFloat),
+        "arith.fptosi" => Op::Cast(Cast::FloatToSigned),
+        "arith.fptoui" => Op::Cast(Cast::FloatToUnsigned),
+        "arith.extf" | "arith.truncf" => Op::Cast(Cast::Float),
+        "arith.bitcast" => Op::Cast(Cast::Bits),
         _ => return None,
     })
 }
 
-/// `op` on `x` (as many operands as it takes), before rounding to the result type.
-pub fn apply(op: Op, x: &[f64]) -> f64 {
-    let i = |k: usize| x[k] as i64;
+/// The element type of a scalar, vector or shaped type (`index` is `i64`).
+pub fn elem_of_type(ctx: &Context, t: Type) -> Option<Elem> {
+    let e = ctx.element_type_or_self(t);
+    if ctx.is_index(e) {
+        return Some(Elem::Int(64));
+    }
+    Elem::parse(&ctx.type_to_string(e))
+}
+
+fn float(s: Scalar) -> Result<f64, Fault> {
+    match s {
+        Scalar::Float(x) => Ok(x),
+        Scalar::Int(_) => Err(Fault::WrongKind("float")),
+    }
+}
+
+fn int(s: Scalar) -> Result<i64, Fault> {
+    match s {
+        Scalar::Int(i) => Ok(i),
+        Scalar::Float(_) => Err(Fault::WrongKind("integer")),
+    }
+}
+
+/// `op` on `x` (as many operands as it takes), its result converted to `t.result`.
+pub fn apply(op: Op, t: Types, x: &[Scalar]) -> Result<Scalar, Fault> {
+    let f = |k: usize| float(x[k]);
+    let out = t.result;
+    let real = |v: f64| Ok(Scalar::Float(out.round(v)));
     match op {
-        Op::Const(v) => v,
-        Op::Add => x[0] + x[1],
-        Op::Sub => x[0] - x[1],
-        Op::Mul => x[0] * x[1],
-        Op::Div => x[0] / x[1],
-        Op::DivS | Op::DivU => i(0).checked_div(i(1)).unwrap_or(0) as f64,
-        Op::RemS | Op::RemU => i(0).checked_rem(i(1)).unwrap_or(0) as f64,
-        Op::FloorDivS => (x[0] / x[1]).floor(),
-        Op::CeilDivS => (x[0] / x[1]).ceil(),
-        Op::Max => maximum(x[0], x[1]),
-        Op::Min => -maximum(-x[0], -x[1]),
-        Op::MaxS => x[0].max(x[1]),
-        Op::MinS => x[0].min(x[1]),
-        Op::Neg => -x[0],
-        Op::Pow => x[0].powf(x[1]),
-        Op::Exp => x[0].exp(),
-        Op::Log => x[0].ln(),
-        Op::Sqrt => x[0].sqrt(),
-        Op::Rsqrt => 1.0 / x[0].sqrt(),
-        Op::Tanh => x[0].tanh(),
-        Op::Erf => libm::erf(x[0]),
-        Op::Abs => x[0].abs(),
-        Op::And => (i(0) & i(1)) as f64,
-        Op::Or => (i(0) | i(1)) as f64,
-        Op::Xor => (i(0) ^ i(1)) as f64,
-        Op::Shl => i(0).wrapping_shl(i(1) as u32) as f64,
-        Op::ShrS => i(0).wrapping_shr(i(1) as u32) as f64,
-        Op::Cmp(p) => f64::from(strata_dialects::arith::cmpf(p as i128, x[0], x[1])),
-        Op::CmpI(p) => f64::from(strata_dialects::arith::cmpi(p as i128, x[0] as i128, x[1] as i128, 64)),
-        Op::Select => {
-            if x[0] != 0.0 {
-                x[1]
-            } else {
-                x[2]
+        Op::Const(v) => Ok(out.normalize(v)),
+        Op::AddF => real(f(0)? + f(1)?),
+        Op::SubF => real(f(0)? - f(1)?),
+        Op::MulF => real(f(0)? * f(1)?),
+        Op::DivF => real(f(0)? / f(1)?),
+        Op::NegF => real(-f(0)?),
+        Op::MaximumF => real(maximum(f(0)?, f(1)?)),
+        Op::MinimumF => real(-maximum(-f(0)?, -f(1)?)),
+        Op::MaxNumF => real(f(0)?.max(f(1)?)),
+        Op::MinNumF => real(f(0)?.min(f(1)?)),
+        Op::Pow => real(f(0)?.powf(f(1)?)),
+        Op::Exp => real(f(0)?.exp()),
+        Op::Log => real(f(0)?.ln()),
+        Op::Sqrt => real(f(0)?.sqrt()),
+        Op::Rsqrt => real(1.0 / f(0)?.sqrt()),
+        Op::Tanh => real(f(0)?.tanh()),
+        Op::Erf => real(libm::erf(f(0)?)),
+        Op::AbsF => real(f(0)?.abs()),
+        Op::Int(name, semantics) => {
+            let w = out.width().ok_or(Fault::WrongKind("integer"))?;
+            let (a, b) = (out.signed(int(x[0])?), out.signed(int(x[1])?));
+            match semantics(a as i128, b as i128, w) {
+                Some(v) => Ok(Scalar::Int(out.wrap(v))),
+                None => Err(int_fault(name, out, b)),
             }
         }
-        Op::Convert => x[0],
-        Op::Truncate => x[0].trunc(),
+        Op::CmpF(p) => Ok(Scalar::Int(i64::from(strata_dialects::arith::cmpf(p as i128, f(0)?, f(1)?)))),
+        Op::CmpI(p) => {
+            let e = t.operand;
+            let w = e.width().ok_or(Fault::WrongKind("integer"))?;
+            let (a, b) = (e.signed(int(x[0])?), e.signed(int(x[1])?));
+            Ok(Scalar::Int(i64::from(strata_dialects::arith::cmpi(p as i128, a as i128, b as i128, w))))
+        }
+        Op::Select => Ok(if int(x[0])? != 0 { x[1] } else { x[2] }),
+        Op::Cast(c) => cast(c, t, x[0]),
     }
+}
+
+/// The fault of an integer op whose semantics gave no value.
+fn int_fault(name: &str, t: Elem, rhs: i64) -> Fault {
+    let width = t.width().unwrap_or(64);
+    if name.starts_with("arith.sh") {
+        Fault::ShiftOutOfRange { amount: t.unsigned(rhs), width }
+    } else if rhs == 0 {
+        Fault::DivisionByZero
+    } else {
+        Fault::DivisionOverflow { width }
+    }
+}
+
+fn cast(c: Cast, t: Types, x: Scalar) -> Result<Scalar, Fault> {
+    let (from, to) = (t.operand, t.result);
+    Ok(match c {
+        Cast::Signed => to.from_int(from.signed(int(x)?) as i128),
+        Cast::Unsigned => to.from_int(from.unsigned(int(x)?) as i128),
+        Cast::SignedToFloat => to.from_int(from.signed(int(x)?) as i128),
+        Cast::UnsignedToFloat => to.from_int(from.unsigned(int(x)?) as i128),
+        Cast::FloatToSigned => {
+            let (lo, hi) = to.signed_range();
+            let v = float(x)?;
+            // Saturating, NaN to 0: Rust's `as` on the full range, then the range of `to`.
+            Scalar::Int(to.wrap((v as i128).clamp(lo as i128, hi as i128)))
+        }
+        Cast::FloatToUnsigned => {
+            let max = to.unsigned(-1) as i128;
+            Scalar::Int(to.wrap((float(x)? as i128).clamp(0, max)))
+        }
+        Cast::Float => Scalar::Float(to.round(float(x)?)),
+        Cast::Bits => {
+            let mut bytes = vec![0u8; from.bytes()];
+            from.write(x, &mut bytes);
+            to.read(&bytes)
+        }
+    })
 }
 
 #[derive(Clone, Debug)]
 struct Instr {
     op: Op,
     args: [usize; 3],
-    elem: Elem,
+    arity: usize,
+    types: Types,
+    /// The op, for faults.
+    source: OpId,
 }
 
 /// A compiled body: registers 0..arity hold the block arguments.
@@ -161,15 +290,21 @@ pub struct Program {
     result: usize,
 }
 
+/// A fault in a body, with the op that raised it.
+#[derive(Clone, Debug)]
+pub struct BodyFault {
+    pub op: OpId,
+    pub fault: Fault,
+}
+
 fn elem_of(ctx: &Context, ir: &Ir, v: Value) -> Elem {
-    Elem::parse(&ctx.type_to_string(ir.value_type(v))).unwrap_or(Elem::F64)
+    elem_of_type(ctx, ir.value_type(v)).unwrap_or(Elem::F64)
 }
 
 impl Program {
     /// Compiles the single block `block`, which ends in `kernel.yield` of one value.
     pub fn compile(ctx: &Context, ir: &Ir, block: BlockId, owner: OpId) -> Result<Program, RuntimeError> {
-        let err =
-            |m: String| RuntimeError::Unsupported { op: ctx.ident_str(ir.op(owner).name()).to_string(), message: m };
+        let err = |op: OpId, m: String| RuntimeError::at(ctx, ir, op, m);
         let mut regs: FxHashMap<Value, usize> = FxHashMap::default();
         let args = ir.block(block).args();
         for (i, a) in args.iter().enumerate() {
@@ -184,24 +319,27 @@ impl Program {
                 o.operands()
                     .get(k)
                     .and_then(|v| regs.get(v).copied())
-                    .ok_or_else(|| err(format!("{name}: operand {k} is not defined in the body")))
+                    .ok_or_else(|| err(op, format!("operand {k} is not defined in the body")))
             };
             if name == "kernel.yield" {
                 result = Some(operand(0)?);
                 break;
             }
             let kind = decode(ctx, ir, op)
-                .ok_or_else(|| err(format!("the interpreter does not run '{name}' in a kernel body")))?;
+                .ok_or_else(|| err(op, format!("the interpreter does not run '{name}' in a kernel body")))?;
             let mut a = [0usize; 3];
-            for (k, slot) in a.iter_mut().enumerate().take(o.operands().len().min(3)) {
+            let arity = o.operands().len().min(3);
+            for (k, slot) in a.iter_mut().enumerate().take(arity) {
                 *slot = operand(k)?;
             }
             let reg = args.len() + code.len();
             let r = o.result(0);
-            code.push(Instr { op: kind, args: a, elem: elem_of(ctx, ir, r) });
+            let operand_elem = o.operands().first().map_or(elem_of(ctx, ir, r), |v| elem_of(ctx, ir, *v));
+            let types = Types { result: elem_of(ctx, ir, r), operand: operand_elem };
+            code.push(Instr { op: kind, args: a, arity, types, source: op });
             regs.insert(r, reg);
         }
-        let result = result.ok_or_else(|| err("the body does not end in kernel.yield".into()))?;
+        let result = result.ok_or_else(|| err(owner, "the body does not end in kernel.yield".into()))?;
         Ok(Program { arity: args.len(), code, result })
     }
 
@@ -210,22 +348,66 @@ impl Program {
     }
 
     /// Runs the body on `inputs`, using `regs` as scratch.
-    pub fn run(&self, inputs: &[f64], regs: &mut Vec<f64>) -> f64 {
+    pub fn run(&self, inputs: &[Scalar], regs: &mut Vec<Scalar>) -> Result<Scalar, BodyFault> {
         regs.clear();
         regs.extend_from_slice(inputs);
-        let mut args = [0.0; 3];
+        let mut args = [Scalar::Int(0); 3];
         for ins in &self.code {
-            for (slot, r) in args.iter_mut().zip(ins.args) {
-                *slot = regs.get(r).copied().unwrap_or(0.0);
+            for (slot, r) in args.iter_mut().zip(ins.args).take(ins.arity) {
+                *slot = regs.get(r).copied().unwrap_or(Scalar::Int(0));
             }
-            let v = apply(ins.op, &args);
-            regs.push(ins.elem.round(v));
+            let v =
+                apply(ins.op, ins.types, &args[..ins.arity]).map_err(|fault| BodyFault { op: ins.source, fault })?;
+            regs.push(v);
         }
-        regs[self.result]
+        Ok(regs[self.result])
     }
 }
 
 /// IEEE maximum propagating NaN (`arith.maximumf`), +0 above -0.
 pub fn maximum(a: f64, b: f64) -> f64 {
     strata_dialects::arith::ieee_maximum(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int_op(name: &'static str) -> Op {
+        Op::Int(name, int_semantics(name).unwrap())
+    }
+
+    #[test]
+    fn faults_instead_of_made_up_values() {
+        let i32t = Types::same(Elem::Int(32));
+        let min = Scalar::Int(i64::from(i32::MIN));
+        assert_eq!(apply(int_op("arith.divsi"), i32t, &[Scalar::Int(7), Scalar::Int(0)]), Err(Fault::DivisionByZero));
+        assert_eq!(
+            apply(int_op("arith.divsi"), i32t, &[min, Scalar::Int(-1)]),
+            Err(Fault::DivisionOverflow { width: 32 })
+        );
+        assert_eq!(apply(int_op("arith.remsi"), i32t, &[min, Scalar::Int(-1)]), Ok(Scalar::Int(0)));
+        assert_eq!(
+            apply(int_op("arith.shli"), i32t, &[Scalar::Int(1), Scalar::Int(32)]),
+            Err(Fault::ShiftOutOfRange { amount: 32, width: 32 })
+        );
+        let m = Scalar::Int(i64::from(i32::MAX));
+        assert_eq!(apply(int_op("arith.muli"), i32t, &[m, m]), Ok(Scalar::Int(1)));
+    }
+
+    #[test]
+    fn conversions_saturate_and_keep_bits() {
+        let to_i8 = Types { result: Elem::Int(8), operand: Elem::F32 };
+        assert_eq!(apply(Op::Cast(Cast::FloatToSigned), to_i8, &[Scalar::Float(300.0)]), Ok(Scalar::Int(127)));
+        assert_eq!(apply(Op::Cast(Cast::FloatToSigned), to_i8, &[Scalar::Float(f64::NAN)]), Ok(Scalar::Int(0)));
+        assert_eq!(apply(Op::Cast(Cast::FloatToUnsigned), to_i8, &[Scalar::Float(300.0)]), Ok(Scalar::Int(-1)));
+        let bits = Types { result: Elem::Int(32), operand: Elem::F32 };
+        assert_eq!(apply(Op::Cast(Cast::Bits), bits, &[Scalar::Float(1.0)]), Ok(Scalar::Int(0x3F80_0000)));
+        let widen = Types { result: Elem::Int(64), operand: Elem::Int(1) };
+        assert_eq!(apply(Op::Cast(Cast::Signed), widen, &[Scalar::Int(1)]), Ok(Scalar::Int(-1)));
+        assert_eq!(apply(Op::Cast(Cast::Unsigned), widen, &[Scalar::Int(1)]), Ok(Scalar::Int(1)));
+        let big = Types { result: Elem::F64, operand: Elem::Int(64) };
+        let u = apply(Op::Cast(Cast::UnsignedToFloat), big, &[Scalar::Int(-1)]);
+        assert_eq!(u, Ok(Scalar::Float(18446744073709551615.0)));
+    }
 }

@@ -23,8 +23,8 @@
 // RUN: not strata-run %S/programs.mlir --entry vector_divide --random-inputs 1 --target aarch64 2>&1 | FileCheck %s --check-prefix=CRANELIFT
 // CRANELIFT: error: in function @vector_divide: Cranelift failed: {{.*}}sdiv.i32x4
 // The C program of c-abi.mlir, linked with an AArch64 object: NEON in the listing.
-// RUN: mkdir -p %t/c && strata-translate %S/c-abi.mlir --target aarch64 -o %t/c/c_abi.o --header %t/c/c_abi.h --asm %t/c/c_abi.s
-// RUN: FileCheck %s --check-prefix=NEON < %t/c/c_abi.s
+// RUN: mkdir -p %t/c && strata-translate %S/c-abi.mlir --target aarch64 -o %t/c/c_abi.o --header %t/c/c_abi.h --listing %t/c/c_abi.txt
+// RUN: FileCheck %s --check-prefix=NEON < %t/c/c_abi.txt
 // RUN: aarch64-linux-gnu-gcc -O2 -static -I%t/c %S/Inputs/c_abi_main.c %t/c/c_abi.o -o %t/c/main -lm
 // RUN: qemu-aarch64 %t/c/main | FileCheck %S/c-abi.mlir --check-prefix=MAIN
 // NEON: ldr q

@@ -1,20 +1,24 @@
-// strata-translate: an object file, its C header and an assembly listing; a C program
+// strata-translate: an object file, its C header and a listing of its machine code; a C program
 // (Inputs/c_abi_main.c) includes the header, links the object and calls both entry points.
 // testdata/codegen/aarch64.mlir does the same for AArch64 under qemu.
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: strata-translate %s --target x86-64 -o %t/c_abi.o --header %t/c_abi.h --asm %t/c_abi.s
+// RUN: strata-translate %s --target x86-64 -o %t/c_abi.o --header %t/c_abi.h --listing %t/c_abi.txt
 // RUN: FileCheck %s --check-prefix=HEADER < %t/c_abi.h
-// RUN: FileCheck %s --check-prefix=ASM < %t/c_abi.s
+// RUN: FileCheck %s --check-prefix=ASM < %t/c_abi.txt
 // RUN: cc -O2 -I%t %S/Inputs/c_abi_main.c %t/c_abi.o -o %t/main -lm
 // RUN: %t/main | FileCheck %s --check-prefix=MAIN
 // RUN: not strata-translate %s --target sparc -o %t/x.o 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not strata-translate %s --target x86-64 -o %t/x.o --pass-pipeline='builtin.module(canonicalize)' 2>&1 | FileCheck %s --check-prefix=UNLOWERED
 
+// The calling rules a C caller cannot guess: calls must not overlap; arena results' lifetime.
+// HEADER: /* Calls are not reentrant.
+// HEADER: stays valid only until the next call of any entry point of this module
 // HEADER: typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[2]; int64_t strides[2]; } strata_memref_2d_f32;
-// HEADER: void strata_parallel_for(void (*body)(const void *ctx, int64_t lo, int64_t hi), const void *ctx, int64_t n);
-// HEADER: /* (5x7xf32, 7xf32) -> (5x7xf32); returns 0, or k + 1 when argument k has the wrong shape. */
-// HEADER: int32_t add_relu_tanh(const strata_memref_2d_f32 *arg0, const strata_memref_1d_f32 *arg1, strata_memref_2d_f32 *result0);
-// HEADER: int32_t row_sums(const strata_memref_2d_f32 *arg0, strata_memref_1d_f32 *result0);
+// HEADER: void __strata_parallel_for(void (*body)(const void *ctx, int64_t lo, int64_t hi), const void *ctx, int64_t n);
+// HEADER: static const char *const c_abi_traps[] = {
+// HEADER: /* (5x7xf32, 7xf32) -> (5x7xf32); returns 0, k + 1 when argument k has the wrong shape, or a trap's -k. */
+// HEADER: int32_t c_abi_add_relu_tanh(const strata_memref_2d_f32 *arg0, const strata_memref_1d_f32 *arg1, strata_memref_2d_f32 *result0);
+// HEADER: int32_t c_abi_row_sums(const strata_memref_2d_f32 *arg0, strata_memref_1d_f32 *result0);
 
 // The vectorized body: four-lane loads and fused multiply-adds in tanh's polynomial.
 // ASM: movups

@@ -8,8 +8,8 @@
 // from memory, not a scalar load and a shuffle (the patch's splat rule, vendor/README.md).
 // (AArch64's fmla always overwrites its accumulator; its FMAs are checked by aarch64.mlir.)
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: strata-translate %s --target x86-64 -o %t/fma.o --asm %t/fma.s
-// RUN: FileCheck %s < %t/fma.s
+// RUN: strata-translate %s --target x86-64 -o %t/fma.o --listing %t/fma.txt
+// RUN: FileCheck %s < %t/fma.txt
 // RUN: strata-run %s --entry dot --random-inputs 31 --output-dir %t/dot > /dev/null
 // RUN: strata-run %s --entry dot --input %t/dot/input0.npy --input %t/dot/input1.npy --target host --rtol 1e-5 --atol 1e-6 --compare %t/dot/output0.npy | FileCheck %s --check-prefix=MATCH
 // RUN: strata-run %s --entry horner --random-inputs 32 --output-dir %t/horner > /dev/null
@@ -50,7 +50,7 @@ func.func @dot(%a: memref<64xf32>, %b: memref<64xf32>) -> memref<4xf32> {
 // CHECK-NOT:   vfmadd231ps
 // CHECK:       vfmadd213ps
 // CHECK-NOT:   vfmadd231ps
-// CHECK-LABEL: _strata_packed_horner
+// CHECK-LABEL: __strata_packed_fma_horner
 func.func @horner(%x: memref<64xf32>) -> memref<64xf32> {
   %c0 = arith.constant 0 : index
   %c4 = arith.constant 4 : index

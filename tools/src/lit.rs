@@ -8,14 +8,24 @@
 //! are detected: `qemu-aarch64` (with `aarch64-linux-gnu-gcc` to link), `ptxas`, `cuda`, `mlir`.
 //!
 //! Results: PASS, FAIL, UNSUPPORTED (skipped), XFAIL (failed as expected), XPASS (passed
-//! though expected to fail: a failure). Under `STRATA_REQUIRE_ALL=1` a test skipped for a
-//! missing feature is a failure.
+//! though expected to fail: a failure), TIMEOUT (ran longer than the per-test limit: a failure;
+//! everything the test started is ended), SKIPPED (a file without RUN lines). Under
+//! `STRATA_REQUIRE_ALL=1` a test skipped for a missing feature is a failure.
+//!
+//! A file without RUN lines is not a test: there is no lit.cfg here to exclude the inputs that
+//! tests read (`%S/Inputs/...`), and every file with a test suffix is discovered, so such files
+//! are reported as SKIPPED and counted apart. (LLVM's lit calls them UNRESOLVED, a failure; with
+//! its `excludes` it never meets the inputs.)
 
 use std::collections::BTreeMap;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use strata_lowering::codegen::driver::cleanup;
+use wait_timeout::ChildExt;
 
 /// How a test ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,11 +35,14 @@ pub enum Verdict {
     Unsupported,
     Xfail,
     Xpass,
+    Timeout,
+    /// No RUN lines: not a test.
+    Skipped,
 }
 
 impl Verdict {
     pub fn is_failure(self) -> bool {
-        matches!(self, Verdict::Fail | Verdict::Xpass)
+        matches!(self, Verdict::Fail | Verdict::Xpass | Verdict::Timeout)
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +51,8 @@ impl Verdict {
             Verdict::Unsupported => "UNSUPPORTED",
             Verdict::Xfail => "XFAIL",
             Verdict::Xpass => "XPASS",
+            Verdict::Timeout => "TIMEOUT",
+            Verdict::Skipped => "SKIPPED",
         }
     }
 }
@@ -60,7 +75,13 @@ pub struct Config {
     pub temp_dir: PathBuf,
     /// Skips for missing features count as failures.
     pub require_all: bool,
+    /// The longest a test (all its RUN lines) may take; `None` for no limit.
+    pub timeout: Option<Duration>,
 }
+
+/// The default per-test limit: the slowest test of the suite (whole networks under qemu) takes
+/// well under a minute on two cores.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The features this machine has.
 pub fn detect_features() -> Vec<String> {
@@ -222,32 +243,41 @@ pub fn run_test(path: &Path, config: &Config, index: usize) -> TestResult {
         return TestResult { path: path.into(), verdict, detail };
     }
     if d.run.is_empty() {
-        return TestResult { path: path.into(), verdict: Verdict::Fail, detail: "no RUN lines".into() };
+        let detail = "no RUN lines: not a test (an input of other tests?)".into();
+        return TestResult { path: path.into(), verdict: Verdict::Skipped, detail };
     }
     let expect_fail = d.xfail.iter().any(|x| has(&config.features, x));
     let temp = config.temp_dir.join(format!("{index}-{}", path.file_name().unwrap_or_default().to_string_lossy()));
     let _ = std::fs::remove_dir_all(&temp);
     let _ = std::fs::create_dir_all(&temp);
+    let deadline = config.timeout.map(|t| Instant::now() + t);
     let mut failure = None;
     for (i, line) in d.run.iter().enumerate() {
         let cmd = substitute(line, path, &temp, &config.tools);
-        let out = Command::new("bash").arg("-o").arg("pipefail").arg("-c").arg(format!("{PRELUDE}{cmd}")).output();
-        let out = match out {
+        let out = match run_line(&format!("{PRELUDE}{cmd}"), deadline) {
             Ok(o) => o,
             Err(e) => {
-                failure = Some(format!("RUN line {}: cannot start bash: {e}", i + 1));
+                failure = Some(format!("RUN line {}: cannot run bash: {e}", i + 1));
                 break;
             }
         };
-        if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let mut detail = format!(
-                "RUN line {} failed (exit {}):\n  {cmd}\n--- stdout\n{}--- stderr\n{stderr}",
-                i + 1,
-                out.status.code().map_or("signal".to_string(), |c| c.to_string()),
-                String::from_utf8_lossy(&out.stdout),
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let Some(status) = out.status else {
+            let limit = config.timeout.unwrap_or_default().as_secs_f64();
+            let detail = format!(
+                "timed out after {limit} s (--timeout) in RUN line {}; everything it started was ended:\n  {cmd}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+                i + 1
             );
-            if out.status.code() == Some(127) {
+            let _ = std::fs::remove_dir_all(&temp);
+            return TestResult { path: path.into(), verdict: Verdict::Timeout, detail };
+        };
+        if !status.success() {
+            let mut detail = format!(
+                "RUN line {} failed (exit {}):\n  {cmd}\n--- stdout\n{stdout}--- stderr\n{stderr}",
+                i + 1,
+                status.code().map_or("signal".to_string(), |c| c.to_string()),
+            );
+            if status.code() == Some(127) {
                 let tool = stderr
                     .lines()
                     .find_map(|l| l.strip_suffix(": command not found"))
@@ -271,6 +301,43 @@ pub fn run_test(path: &Path, config: &Config, index: usize) -> TestResult {
     TestResult { path: path.into(), verdict, detail }
 }
 
+/// What a RUN line printed, and its exit status (`None`: it ran past the deadline and was ended).
+struct LineOutput {
+    status: Option<std::process::ExitStatus>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Runs `script` with bash, in its own process group so that a timeout (or a signal to the
+/// runner, through [`cleanup`]) ends everything it started. Output goes to unnamed temporary
+/// files, which cannot fill up and block the test the way an unread pipe can.
+fn run_line(script: &str, deadline: Option<Instant>) -> std::io::Result<LineOutput> {
+    let mut stdout = tempfile::tempfile()?;
+    let mut stderr = tempfile::tempfile()?;
+    let mut cmd = Command::new("bash");
+    cmd.arg("-o").arg("pipefail").arg("-c").arg(script);
+    cmd.stdin(Stdio::null()).stdout(stdout.try_clone()?).stderr(stderr.try_clone()?);
+    let (mut child, registration) = cleanup::spawn_group(&mut cmd)?;
+    let status = match deadline {
+        None => Some(child.wait()?),
+        Some(d) => match child.wait_timeout(d.saturating_duration_since(Instant::now()))? {
+            Some(status) => Some(status),
+            None => {
+                cleanup::terminate_group(&mut child)?;
+                None
+            }
+        },
+    };
+    drop(registration);
+    let read = |f: &mut std::fs::File| -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        f.rewind()?;
+        f.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    Ok(LineOutput { status, stdout: read(&mut stdout)?, stderr: read(&mut stderr)? })
+}
+
 /// Runs every test in parallel; results in file order.
 pub fn run_all(files: &[PathBuf], config: &Config) -> Vec<TestResult> {
     files.par_iter().enumerate().map(|(i, f)| run_test(f, config, i)).collect()
@@ -279,14 +346,24 @@ pub fn run_all(files: &[PathBuf], config: &Config) -> Vec<TestResult> {
 /// `N passed, N failed, ...`.
 pub fn summary(results: &[TestResult]) -> String {
     let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
-    let mut s = format!("{} passed, {} failed", count(Verdict::Pass), count(Verdict::Fail) + count(Verdict::Xpass));
-    for (v, what) in [(Verdict::Unsupported, "skipped (unsupported)"), (Verdict::Xfail, "expected failures")] {
+    let failed = count(Verdict::Fail) + count(Verdict::Xpass) + count(Verdict::Timeout);
+    let mut s = format!("{} passed, {failed} failed", count(Verdict::Pass));
+    for (v, what) in [
+        (Verdict::Unsupported, "skipped (unsupported)"),
+        (Verdict::Skipped, "skipped (no RUN lines)"),
+        (Verdict::Xfail, "expected failures"),
+    ] {
         if count(v) > 0 {
             s.push_str(&format!(", {} {what}", count(v)));
         }
     }
-    if count(Verdict::Xpass) > 0 {
-        s.push_str(&format!(" ({} unexpectedly passed)", count(Verdict::Xpass)));
+    let notes: Vec<String> = [(Verdict::Xpass, "unexpectedly passed"), (Verdict::Timeout, "timed out")]
+        .into_iter()
+        .filter(|(v, _)| count(*v) > 0)
+        .map(|(v, what)| format!("{} {what}", count(v)))
+        .collect();
+    if !notes.is_empty() {
+        s.push_str(&format!(" ({})", notes.join(", ")));
     }
     s
 }

@@ -21,8 +21,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
+use strata_ir::pass::pipeline::{self, Element};
 use strata_ir::pass::{
-    install_quiet_panic_hook, Anchor, IrPrinting, OpPassManager, PassFilter, PassManager, PassRegistry, TimingFormat,
+    install_quiet_panic_hook, nearest, Anchor, IrPrinting, OpPassManager, PassFilter, PassManager, PassRegistry,
+    TimingFormat,
 };
 use strata_ir::{
     parse_source, print_module, verify, Context, Diagnostic, DiagnosticRenderer, ParseOptions, PrintOptions,
@@ -168,11 +170,23 @@ fn scan_values(args: &[OsString], flag: &str) -> Vec<String> {
     out
 }
 
+/// An option flag given on the command line (`--egraph-stats`) and the pass whose option it
+/// sets.
+struct OptionFlag {
+    flag: String,
+    pass: &'static str,
+}
+
+/// What [`take_pass_flags`] found: the other arguments, pass flags as pipeline text, and the
+/// option flags that were applied.
+type TakenFlags = (Vec<OsString>, Vec<String>, Vec<OptionFlag>);
+
 /// Takes pass flags (`--cse`, `--canonicalize=max-iterations=3`) out of `args`, in order, as
 /// pipeline text, and applies option flags (`--egraph-stats`) to the registry's defaults.
-fn take_pass_flags(args: Vec<OsString>, registry: &mut PassRegistry) -> Result<(Vec<OsString>, Vec<String>), String> {
+fn take_pass_flags(args: Vec<OsString>, registry: &mut PassRegistry) -> Result<TakenFlags, String> {
     let mut rest = Vec::new();
     let mut passes = Vec::new();
+    let mut option_flags = Vec::new();
     for (i, a) in args.into_iter().enumerate() {
         let s = a.to_string_lossy();
         if i > 0 {
@@ -190,13 +204,64 @@ fn take_pass_flags(args: Vec<OsString>, registry: &mut PassRegistry) -> Result<(
                 }
                 if let Some((pass, option)) = registry.flag(name) {
                     registry.set_option_default(pass, option, opts).map_err(|e| format!("--{name}: {e}"))?;
+                    option_flags.push(OptionFlag { flag: name.to_string(), pass });
                     continue;
                 }
             }
         }
         rest.push(a);
     }
-    Ok((rest, passes))
+    Ok((rest, passes, option_flags))
+}
+
+/// The names of the passes in `pm`, at every depth (read back from its pipeline text, which
+/// names each pass once per instance).
+fn pass_names(pm: &OpPassManager) -> Vec<String> {
+    fn collect(elements: &[Element<'_>], out: &mut Vec<String>) {
+        for e in elements {
+            match e {
+                Element::Pass { name, .. } => out.push(name.to_string()),
+                Element::Nested { elements, .. } => collect(elements, out),
+            }
+        }
+    }
+    let text = pm.to_text(false);
+    let mut out = Vec::new();
+    if let Ok(elements) = pipeline::parse(&text) {
+        collect(&elements, &mut out);
+    }
+    out
+}
+
+/// An option flag whose pass is not in the pipeline would do nothing: say so rather than
+/// ignore it.
+fn check_option_flags(flags: &[OptionFlag], pm: &OpPassManager) -> Result<(), String> {
+    let names = pass_names(pm);
+    match flags.iter().find(|f| !names.iter().any(|n| n == f.pass)) {
+        Some(f) => Err(format!(
+            "error: --{} sets an option of '{}', which is not in the pipeline: add --{} or put {} in --pass-pipeline\n",
+            f.flag, f.pass, f.pass, f.pass
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `--mlir-print-ir-before/after=NAMES` name passes; an unknown name (a typo) would print
+/// nothing, silently.
+fn check_print_ir_names(args: &OptArgs, registry: &PassRegistry) -> Result<(), String> {
+    let known: Vec<&str> = registry.passes().map(|p| p.name).collect();
+    for (flag, names) in
+        [("mlir-print-ir-before", &args.print_ir_before), ("mlir-print-ir-after", &args.print_ir_after)]
+    {
+        if let Some(bad) = names.iter().find(|n| !known.contains(&n.as_str())) {
+            let hint = match nearest(bad, &known) {
+                Some(n) => format!("; did you mean '{n}'?"),
+                None => "; --list-passes shows them all".to_string(),
+            };
+            return Err(format!("error: --{flag}: unknown pass '{bad}'{hint}\n"));
+        }
+    }
+    Ok(())
 }
 
 fn list_passes(registry: &PassRegistry) -> String {
@@ -216,6 +281,23 @@ fn list_passes(registry: &PassRegistry) -> String {
     out.push_str("Pass pipelines:\n");
     for p in registry.pipelines() {
         out.push_str(&format!("  --{:<28} - {} ({})\n", p.name, p.summary, p.text));
+    }
+    let flags: Vec<String> = registry
+        .passes()
+        .flat_map(|p| {
+            p.flags.iter().map(move |(flag, option)| {
+                let spec = p.options.iter().find(|o| o.name == *option);
+                let value = spec.map_or(String::new(), |s| format!("[=<{}>]", s.kind));
+                let description = spec.map_or("", |s| s.description);
+                format!("  --{:<28} - {description} (sets {}{{{option}}})\n", format!("{flag}{value}"), p.name)
+            })
+        })
+        .collect();
+    if !flags.is_empty() {
+        out.push_str(
+            "Pass option flags (set the option in every instance of the pass; the pass must be in the pipeline):\n",
+        );
+        out.extend(flags);
     }
     out
 }
@@ -241,7 +323,7 @@ pub fn run(
             return ExitCode::FAILURE;
         }
     }
-    let (args, pass_flags) = match take_pass_flags(args, &mut registry) {
+    let (args, pass_flags, option_flags) = match take_pass_flags(args, &mut registry) {
         Ok(taken) => taken,
         Err(e) => {
             eprintln!("error: {e}");
@@ -267,6 +349,14 @@ pub fn run(
             return ExitCode::FAILURE;
         }
     };
+    // A reproducer brings its own pipeline, read later; every other pipeline is known here.
+    let checked = check_print_ir_names(&args, &registry)
+        .and_then(|_| if args.run_reproducer { Ok(()) } else { check_option_flags(&option_flags, &pm) })
+        .and_then(|_| prepare_tree_dir(&args));
+    if let Err(message) = checked {
+        eprint!("{message}");
+        return ExitCode::FAILURE;
+    }
     if args.dump_pass_pipeline {
         eprintln!("Pass Manager with {} passes:", pm.num_passes());
         eprintln!("{}", pm.to_text(true));
@@ -320,7 +410,19 @@ fn reproducer_pipeline(resources: &[[String; 4]]) -> Option<String> {
     Some(v.replace("\\\"", "\"").replace("\\\\", "\\"))
 }
 
-fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> PassManager {
+/// Creates `--mlir-print-ir-tree-dir` up front, so a directory that cannot be made fails
+/// before any pass runs.
+fn prepare_tree_dir(args: &OptArgs) -> Result<(), String> {
+    match &args.print_ir_tree_dir {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("error: --mlir-print-ir-tree-dir: cannot create '{dir}': {e}\n")),
+        None => Ok(()),
+    }
+}
+
+/// The pass manager and the IR printer it reports to, if any (asked after the run whether
+/// every dump could be written).
+fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> (PassManager, Option<Arc<IrPrinting>>) {
     let mut pm = PassManager::new(root);
     pm.verify_each = args.verify_each;
     pm.threading = !args.disable_threading;
@@ -346,10 +448,30 @@ fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> PassManager {
         print: PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo },
         ..IrPrinting::default()
     };
+    let mut printer = None;
     if printing.before != PassFilter::None || printing.after != PassFilter::None || printing.after_failure {
-        pm.add_instrumentation(Arc::new(printing));
+        let printing = Arc::new(printing);
+        pm.add_instrumentation(printing.clone());
+        printer = Some(printing);
     }
-    pm
+    (pm, printer)
+}
+
+/// Writes the printed modules to `output` (`-` for standard output). A file is replaced whole
+/// and only on success (as mlir-opt keeps its output file only then): after a failure, or if
+/// the process is interrupted, the old file is as it was (`crate::output`). Standard output
+/// gets what was printed either way, as it always has.
+fn write_output(output: &str, modules: &[String], failed: bool) -> Result<(), String> {
+    let text = modules.join("// -----\n");
+    if output == "-" {
+        return std::io::stdout().write_all(text.as_bytes()).map_err(|e| format!("<stdout>: {e}"));
+    }
+    if failed {
+        return Ok(());
+    }
+    // A handler deletes the temporary file if a signal lands while it is written.
+    crate::install_signal_handler();
+    crate::output::write_atomic(output, text.as_bytes()).map_err(|e| e.to_string())
 }
 
 fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassManager) -> ExitCode {
@@ -380,7 +502,7 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         first_line,
     };
     let print_opts = PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo };
-    let mut pm = make_pass_manager(args, root);
+    let (mut pm, mut printer) = make_pass_manager(args, root);
     let (mut parse_time, mut output_time) = (0.0, 0.0);
     let mut outputs = Vec::new();
     let mut failed = false;
@@ -395,7 +517,7 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
                 if args.run_reproducer {
                     match reproducer_pipeline(&m.resources) {
                         Some(text) => match registry.parse_pipeline(&text) {
-                            Ok(root) => pm = make_pass_manager(args, root),
+                            Ok(root) => (pm, printer) = make_pass_manager(args, root),
                             Err(e) => {
                                 eprint!("{}", e.render(&text));
                                 return ExitCode::FAILURE;
@@ -442,16 +564,18 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
             failed = true;
         }
     }
-    let text = outputs.join("// -----\n");
+    // A dump that could not be written was reported where it happened; the run failed.
+    if let Some(p) = &printer {
+        if p.failed_writes() > 0 {
+            eprintln!("error: {} IR dump(s) could not be written under --mlir-print-ir-tree-dir", p.failed_writes());
+            failed = true;
+        }
+    }
     let t = Instant::now();
-    let written = if args.output == "-" {
-        std::io::stdout().write_all(text.as_bytes())
-    } else {
-        std::fs::write(&args.output, text.as_bytes())
-    };
+    let written = write_output(&args.output, &outputs, failed);
     output_time += t.elapsed().as_secs_f64();
     if let Err(e) = written {
-        eprintln!("error: {}: {e}", args.output);
+        eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
     if args.timing {

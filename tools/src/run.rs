@@ -27,16 +27,18 @@ use strata_lowering::codegen::driver::{Program, Toolchain};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::object::emit_object;
 use strata_lowering::codegen::{default_pipeline, Target};
+use strata_runtime::compare::{compare, Tolerance};
 use strata_runtime::interp::tensor_type;
 use strata_runtime::random::SplitMix;
+use strata_runtime::scalar::elem_of_type;
 use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(name = "strata-run", about = "Compile and execute a function on real inputs")]
 pub struct RunArgs {
     /// The IR file.
     pub file: String,
-    /// The function to run.
+    /// The function to run (`f` or `@f`).
     #[arg(long)]
     pub entry: String,
     /// An input, in argument order (`.npy`).
@@ -51,13 +53,13 @@ pub struct RunArgs {
     /// interp (the reference interpreter); host (JIT-compiled for this machine); x86-64 or
     /// aarch64 (an object linked with a generated C driver, run natively or under
     /// qemu-aarch64). Compiled targets lower graph-level functions with
-    /// `builtin.module(func.func(egraph-opt{target=...}, plan-memory), lower-to-loops,
+    /// `builtin.module(inline, func.func(egraph-opt{target=...}, plan-memory), lower-to-loops,
     /// func.func(vectorize))` unless --pass-pipeline is given.
     #[arg(long, default_value = "interp")]
     pub target: String,
-    /// Threads for parallel loops of compiled code (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Threads for parallel loops of compiled code, 1 to 256 (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
+    pub threads: Option<u16>,
     /// A pass pipeline to apply first, e.g. `builtin.module(func.func(egraph-opt))`.
     #[arg(long = "pass-pipeline", value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
@@ -65,19 +67,26 @@ pub struct RunArgs {
     /// result beyond the tolerance.
     #[arg(long = "verify-each-pass")]
     pub verify_each_pass: bool,
-    /// Expected outputs, in output order.
+    /// Expected outputs, in output order. Floats agree within `atol + rtol * |expected|`; an
+    /// infinity matches only an infinity of the same sign and NaN only NaN; integers must be
+    /// equal (tolerances do not apply to them), and a float never matches an integer. A
+    /// mismatch names the worst element.
     #[arg(long = "compare", value_name = "REF.npy")]
     pub compare: Vec<PathBuf>,
-    /// Relative tolerance of --compare and --verify-each-pass.
+    /// Relative tolerance of --compare and --verify-each-pass (floats only).
     #[arg(long, default_value_t = 1e-5)]
     pub rtol: f64,
-    /// Absolute tolerance of --compare and --verify-each-pass.
+    /// Absolute tolerance of --compare and --verify-each-pass (floats only).
     #[arg(long, default_value_t = 1e-6)]
     pub atol: f64,
-    /// Run this many times (after one warm-up run) and print timings.
-    #[arg(long, value_name = "N")]
-    pub benchmark: Option<usize>,
+    /// Run this many times, at least once (after one warm-up run), and print timings.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub benchmark: Option<u64>,
 }
+
+/// The most threads `--threads` takes: more would only queue on a machine's cores, and a
+/// thread pool of 100,000 takes minutes to start.
+pub const MAX_THREADS: u16 = 256;
 
 /// Runs `strata-run` with `args` (the first is the program name).
 pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
@@ -113,7 +122,9 @@ fn entry_args(ctx: &Context, ir: &Ir, func: OpId) -> Vec<Param> {
         .iter()
         .map(|a| {
             let t = ir.value_type(*a);
-            (ctx.type_to_string(t), tensor_type(ctx, t))
+            // A scalar argument takes a 0-d array.
+            let scalar = || elem_of_type(ctx, t).filter(|_| ctx.shape(t).is_none()).map(|e| (Vec::new(), e));
+            (ctx.type_to_string(t), tensor_type(ctx, t).or_else(scalar))
         })
         .collect()
 }
@@ -138,13 +149,15 @@ fn inputs(args: &RunArgs, params: &[Param]) -> Result<Vec<Tensor>, String> {
         for (i, (ty, t)) in params.iter().enumerate() {
             let Some((shape, elem)) = t else {
                 return Err(format!(
-                    "error: argument #{i} has type {ty}; random inputs are drawn for static tensors only"
+                    "error: argument #{i} has type {ty}; random inputs are drawn for static shapes and scalars only"
                 ));
             };
+            strata_runtime::limits::buffer_bytes(shape, 8)
+                .map_err(|e| format!("error: argument #{i} ({ty}): random inputs of this size: {e}"))?;
             let (lo, hi) = if matches!(elem, Elem::Int(_)) { (-8.0, 8.0) } else { (-1.0, 1.0) };
             let t = draw.tensor(shape, *elem, lo, hi);
             if let Some(dir) = &args.output_dir {
-                npy::write(&dir.join(format!("input{i}.npy")), &t).map_err(|e| format!("error: {e}"))?;
+                write_npy(&dir.join(format!("input{i}.npy")), &t)?;
             }
             out.push(t);
         }
@@ -176,34 +189,15 @@ fn inputs(args: &RunArgs, params: &[Param]) -> Result<Vec<Tensor>, String> {
     Ok(out)
 }
 
-/// How two tensors differ beyond `atol + rtol * |expected|`; `None` when they agree.
+/// Writes `t` to `path` whole or not at all (an interrupted or failed write leaves the old file).
+fn write_npy(path: &Path, t: &Tensor) -> Result<(), String> {
+    crate::output::write_atomic_with(path, |w| npy::write_to(w, t)).map_err(|e| format!("error: {e}"))
+}
+
+/// How `got` differs from `want` under the run's tolerance (integers exactly; infinities and
+/// NaN only against themselves); `None` when they agree.
 pub fn mismatch(got: &Tensor, want: &Tensor, rtol: f64, atol: f64) -> Option<String> {
-    if got.shape != want.shape {
-        return Some(format!("shape {} instead of {}", describe(got), describe(want)));
-    }
-    let mut bad = 0;
-    let mut worst: Option<(usize, f64)> = None;
-    for (i, (g, w)) in got.data.iter().zip(&want.data).enumerate() {
-        let err = (g - w).abs();
-        let ok = err <= atol + rtol * w.abs() || (g.is_nan() && w.is_nan()) || g == w;
-        if !ok {
-            bad += 1;
-            let excess = if err.is_nan() { f64::INFINITY } else { err / (atol + rtol * w.abs()) };
-            if worst.is_none_or(|(_, e)| excess > e) {
-                worst = Some((i, excess));
-            }
-        }
-    }
-    let (i, _) = worst?;
-    let strides = Tensor::strides(&got.shape);
-    let index: Vec<String> = strides.iter().zip(&got.shape).map(|(s, d)| ((i / s) % d).to_string()).collect();
-    Some(format!(
-        "{bad} of {} elements differ beyond rtol={rtol:e} atol={atol:e}; worst at [{}]: {} instead of {}",
-        got.len(),
-        index.join(", "),
-        got.data[i],
-        want.data[i]
-    ))
+    compare(got, want, Tolerance { rtol, atol }).err().map(|m| m.to_string())
 }
 
 /// Runs the entry after every pass and keeps the first pass that changed a result.
@@ -274,21 +268,26 @@ fn execute(
     executor: Executor,
     args: &RunArgs,
     inputs: &[Tensor],
+    renderer: &strata_ir::DiagnosticRenderer,
 ) -> Result<(Vec<Tensor>, Option<String>), String> {
-    let compile_err = |e: strata_lowering::codegen::CodegenError| format!("error: {e}");
+    // A trap is reported at its op, as the interpreter reports the same fault.
+    let compile_err = |e: strata_lowering::codegen::CodegenError| match e.diagnostic() {
+        Some(d) => renderer.render(ctx, &d),
+        None => format!("error: {e}"),
+    };
     let poison = args.benchmark.is_none();
     match executor {
         Executor::Interpreter => unreachable!("interpreted separately"),
         Executor::Jit => {
             let only = [args.entry.as_str()];
             let jit =
-                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), JitOptions { threads: args.threads, poison })
+                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), JitOptions { threads: threads(args), poison })
                     .map_err(compile_err)?;
             let mut call = jit.prepare(&args.entry, inputs).map_err(compile_err)?;
             call.invoke().map_err(compile_err)?;
             let outputs = call.results().map_err(compile_err)?;
             let timing = match args.benchmark {
-                Some(n) => Some(timings(n, || call.invoke().map_err(compile_err))?),
+                Some(n) => Some(timings(n as usize, || call.invoke().map_err(compile_err))?),
                 None => None,
             };
             Ok((outputs, timing))
@@ -299,11 +298,15 @@ fn execute(
             let artifacts =
                 emit_object(ctx, &m.ir, m.root, target, "module", poison, Some(&only)).map_err(compile_err)?;
             let program = Program::link(&artifacts, &args.entry, &tools).map_err(compile_err)?;
-            let repeat = args.benchmark.map(|n| n.max(1));
-            let (outputs, timing) = program.run(inputs, repeat, args.threads).map_err(compile_err)?;
-            Ok((outputs, timing.map(|t| format!("{t} over {} runs", args.benchmark.unwrap_or(1).max(1)))))
+            let repeat = args.benchmark.map(|n| n as usize);
+            let (outputs, timing) = program.run(inputs, repeat, threads(args)).map_err(compile_err)?;
+            Ok((outputs, timing.zip(repeat).map(|(t, n)| format!("{t} over {n} runs"))))
         }
     }
+}
+
+fn threads(args: &RunArgs) -> Option<usize> {
+    args.threads.map(usize::from)
 }
 
 /// Times `n` calls of `call` (at least one): "median …, min …, max … over n runs".
@@ -320,6 +323,8 @@ fn timings(n: usize, mut call: impl FnMut() -> Result<(), String>) -> Result<Str
 }
 
 fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
+    // `--entry @f` names the symbol as MLIR writes it.
+    let args = &RunArgs { entry: args.entry.trim_start_matches('@').to_string(), ..args.clone() };
     let executor = Executor::parse(&args.target)?;
     let (mut m, renderer) = crate::load_module(ctx, &args.file)?;
     let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
@@ -329,11 +334,17 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     let params = entry_args(ctx, &m.ir, entry);
     let inputs = inputs(args, &params)?;
     let interpret = |ir: &Ir, func: OpId| {
-        run_function(ctx, ir, func, inputs.clone()).map_err(|e| match e {
-            RuntimeError::BadInput { index, message } => format!("error: input #{index}: {message}"),
-            other => format!("error: @{}: {other}", args.entry),
+        run_function(ctx, ir, func, inputs.clone()).map_err(|e| match (&e, e.diagnostic()) {
+            (RuntimeError::BadInput { index, message }, _) => format!("error: input #{index}: {message}"),
+            (_, Some(d)) => renderer.render(ctx, &d),
+            (other, None) => format!("error: @{}: {other}", args.entry),
         })
     };
+    if args.pass_pipeline.is_none() && executor != Executor::Interpreter {
+        // Only what the entry runs is compiled: another function of the file that the code
+        // generator cannot take does not stop this one.
+        crate::keep_reachable(ctx, &mut m, &[args.entry.as_str()]);
+    }
     if let Some(pipeline) = args.pass_pipeline.as_deref().or(executor.default_pipeline()) {
         let registry = crate::pass_registry();
         let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
@@ -365,13 +376,13 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     let (outputs, timing) = if executor == Executor::Interpreter {
         (interpret(&m.ir, entry)?, None)
     } else {
-        execute(ctx, &m, executor, args, &inputs)?
+        execute(ctx, &m, executor, args, &inputs, &renderer)?
     };
     for (i, t) in outputs.iter().enumerate() {
         match &args.output_dir {
             Some(dir) => {
                 let path = dir.join(format!("output{i}.npy"));
-                npy::write(&path, t).map_err(|e| format!("error: {e}"))?;
+                write_npy(&path, t)?;
                 println!("output #{i}: {} -> {}", describe(t), path.display());
             }
             None => println!("output #{i}: {}", describe(t)),
@@ -393,7 +404,7 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         println!("benchmark ({}): {t}", args.target);
     } else if let Some(n) = args.benchmark {
         interpret(&m.ir, entry)?;
-        println!("benchmark: {}", timings(n, || interpret(&m.ir, entry).map(|_| ()))?);
+        println!("benchmark: {}", timings(n as usize, || interpret(&m.ir, entry).map(|_| ()))?);
     }
     Ok(())
 }

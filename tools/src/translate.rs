@@ -1,15 +1,21 @@
 //! `strata-translate`: compile a module to an object file for x86-64 or AArch64, with its C
-//! header and an assembly listing.
+//! header and a listing of the machine code.
 //!
 //! ```text
-//! strata-translate FILE --target x86-64|aarch64 -o OUT.o [--header OUT.h] [--asm OUT.s]
+//! strata-translate FILE --target x86-64|aarch64 -o OUT.o [--header OUT.h] [--listing OUT.txt]
 //!                  [--pass-pipeline P] [--entry NAME]...
 //! ```
+//!
+//! The listing is Cranelift's, for reading; no assembler accepts it (`--asm` is an old name of
+//! `--listing`). Outputs are written whole or not at all: each goes to a temporary file beside
+//! it, and all are renamed into place once every one is complete, so a failure or an interrupt
+//! leaves the old files as they were (`crate::output`).
 //!
 //! Graph-level modules are lowered first with the target's default pipeline (see
 //! `strata_lowering::codegen::default_pipeline`) unless `--pass-pipeline` is given. The ABI of
 //! the exported functions is described in `strata_lowering::codegen`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,8 +25,13 @@ use strata_ir::Context;
 use strata_lowering::codegen::object::emit_object;
 use strata_lowering::codegen::{default_pipeline, Target};
 
+use crate::output::Staged;
+
 #[derive(Parser, Debug)]
-#[command(name = "strata-translate", about = "Compile a module to an object file, a C header and assembly")]
+#[command(
+    name = "strata-translate",
+    about = "Compile a module to an object file, a C header and a machine-code listing"
+)]
 pub struct TranslateArgs {
     /// The IR file.
     pub file: String,
@@ -33,13 +44,15 @@ pub struct TranslateArgs {
     /// Where to write the C header declaring the entry points.
     #[arg(long, value_name = "OUT.h")]
     pub header: Option<PathBuf>,
-    /// Where to write the assembly listing.
-    #[arg(long, value_name = "OUT.s")]
-    pub asm: Option<PathBuf>,
+    /// Where to write a listing of the machine code, for reading (Cranelift's notation: not
+    /// assembler input).
+    #[arg(long, alias = "asm", value_name = "OUT.txt")]
+    pub listing: Option<PathBuf>,
     /// The pass pipeline that lowers the module (default: the target's, for graph modules).
     #[arg(long = "pass-pipeline", value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
-    /// Compile only these functions and what they call (default: every function).
+    /// Compile only these public functions and what they call (default: every function); a
+    /// name the module does not export is an error.
     #[arg(long)]
     pub entry: Vec<String>,
 }
@@ -57,6 +70,13 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
         Some(t) => t,
     };
     let (mut m, renderer) = crate::load_module(ctx, &args.file)?;
+    if args.pass_pipeline.is_none() && !args.entry.is_empty() {
+        let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
+        // An unknown entry is reported by the object writer, which names the known ones.
+        if entries.iter().all(|e| strata_runtime::functions(ctx, &m.ir, m.root).iter().any(|(n, _)| n == e)) {
+            crate::keep_reachable(ctx, &mut m, &entries);
+        }
+    }
     let pipeline = args.pass_pipeline.as_deref().unwrap_or(default_pipeline(target));
     let registry = crate::pass_registry();
     let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
@@ -65,15 +85,20 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
     let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
     let only = (!entries.is_empty()).then_some(entries.as_slice());
     let artifacts = emit_object(ctx, &m.ir, m.root, target, &name, false, only).map_err(|e| format!("error: {e}"))?;
-    let write = |path: &PathBuf, bytes: &[u8]| {
-        std::fs::write(path, bytes).map_err(|e| format!("error: {}: {e}", path.display()))
-    };
-    write(&args.output, &artifacts.object)?;
-    if let Some(h) = &args.header {
-        write(h, artifacts.header.as_bytes())?;
+    let outputs = [
+        Some((&args.output, artifacts.object.as_slice())),
+        args.header.as_ref().map(|h| (h, artifacts.header.as_bytes())),
+        args.listing.as_ref().map(|l| (l, artifacts.listing.as_bytes())),
+    ];
+    // Every file is complete before any replaces its old version: the three describe one object.
+    let mut staged = Vec::new();
+    for (path, bytes) in outputs.into_iter().flatten() {
+        let mut file = Staged::create(path).map_err(|e| format!("error: {e}"))?;
+        file.write_all(bytes).map_err(|e| format!("error: {}: {e}", path.display()))?;
+        staged.push(file);
     }
-    if let Some(a) = &args.asm {
-        write(a, artifacts.asm.as_bytes())?;
+    for file in staged {
+        file.commit().map_err(|e| format!("error: {e}"))?;
     }
     Ok(())
 }

@@ -339,6 +339,7 @@ fn infer_constant(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
 /// Checks the written result types against the inferred ones.
 fn verify_inferred(v: &OpView) -> Result<(), Diagnostic> {
     let (ctx, ir) = (v.ctx, v.ir);
+    verify_sizes(v)?;
     let Some(infer) = v.def.infer else { return Ok(()) };
     let types: Vec<Type> = v.operands().iter().map(|o| ir.value_type(*o)).collect();
     let get = |name: &str| v.attr(name);
@@ -358,6 +359,21 @@ fn verify_inferred(v: &OpView) -> Result<(), Diagnostic> {
                 ctx.type_to_string(*r),
                 ctx.type_to_string(*t)
             )));
+        }
+    }
+    Ok(())
+}
+
+/// Every tensor an op reads or writes must have an element count and a byte size that fit
+/// in i64: buffers, offsets and loops are planned with them, and the shape functions below
+/// multiply dimensions. (Dynamic and unranked types have no static size to check.)
+fn verify_sizes(v: &OpView) -> Result<(), Diagnostic> {
+    for (what, values) in [("operand", v.operands()), ("result", v.results())] {
+        for (i, value) in values.iter().enumerate() {
+            match v.ctx.byte_size(v.ir.value_type(*value)) {
+                Err(e) if e.is_overflow() => return Err(v.error(format!("{what} #{i}: {e}"))),
+                _ => {}
+            }
         }
     }
     Ok(())
@@ -387,11 +403,13 @@ impl Dialect for Nn {
             ("nn.min", "elementwise minimum with numpy broadcasting"),
             ("nn.pow", "elementwise power with numpy broadcasting"),
         ] {
+            // Integers have no `pow` in `arith` (and ONNX's integer Pow is rare).
+            let t = if name == "nn.pow" { FLOAT_TENSOR } else { TENSOR };
             let mut d = op(name, summary)
                 .traits(&[Trait::Elementwise])
-                .operand("lhs", TENSOR)
-                .operand("rhs", TENSOR)
-                .result("result", TENSOR)
+                .operand("lhs", t)
+                .operand("rhs", t)
+                .result("result", t)
                 .infer_types(infer_broadcast);
             if matches!(name, "nn.add" | "nn.mul" | "nn.max" | "nn.min") {
                 d = d.traits(&[Trait::Commutative]);
@@ -552,6 +570,85 @@ impl Dialect for Nn {
                 .attr("value", ac::ANY)
                 .infer_types(infer_constant),
         );
+        ops.push(
+            op(
+                "nn.cast",
+                "each element converted to the type `to`: floats rounded to nearest, floats to integers \
+                 truncated toward zero (saturating, NaN to 0), integers sign-extended or wrapped, \
+                 anything to i1 as x != 0, i1 to a number as 0 or 1",
+            )
+            .traits(&[Trait::Elementwise])
+            .operand("input", TENSOR)
+            .result("result", TENSOR)
+            .attr("to", ac::TYPE)
+            .infer_types(infer_cast),
+        );
+        ops.push(
+            op(
+                "nn.compare",
+                "elementwise comparison with numpy broadcasting, an i1 tensor: predicate eq, ne, lt, le, \
+                 gt or ge (integers signed; floats ordered, except ne, which holds for NaN)",
+            )
+            .traits(&[Trait::Elementwise])
+            .operand("lhs", TENSOR)
+            .operand("rhs", TENSOR)
+            .result("result", TENSOR)
+            .attr("predicate", ac::STRING)
+            .infer_types(infer_compare),
+        );
+        ops.push(
+            op("nn.select", "elementwise choice, with numpy broadcasting of all three: x where cond, else y")
+                .traits(&[Trait::Elementwise])
+                .operand("cond", TENSOR)
+                .operand("x", TENSOR)
+                .operand("y", TENSOR)
+                .result("result", TENSOR)
+                .infer_types(infer_select),
+        );
         ops
     }
+}
+
+/// `nn.compare`'s predicates.
+pub const COMPARE_PREDICATES: &[&str] = &["eq", "ne", "lt", "le", "gt", "ge"];
+
+fn infer_cast(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    let to = (i.attr)("to").and_then(|a| ctx.attr_as_type(a)).ok_or("attribute 'to' must be a type")?;
+    if ctx.shape(to).is_some() || !(ctx.is_float(to) || matches!(ctx.type_kind(to), TypeKind::Integer { .. })) {
+        return Err(format!("attribute 'to' must be an integer or float type, not {}", ctx.type_to_string(to)));
+    }
+    Ok(vec![ctx.tensor_type(shape_of(ctx, i.operand_types[0]), to)])
+}
+
+fn infer_compare(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    let p = (i.attr)("predicate").and_then(|a| ctx.attr_as_str(a)).unwrap_or("");
+    if !COMPARE_PREDICATES.contains(&p) {
+        return Err(format!("predicate '{p}' is not one of {}", COMPARE_PREDICATES.join(", ")));
+    }
+    to_string((|| {
+        element(ctx, i.operand_types)?;
+        tensor(ctx, shape::broadcast(&shape_of(ctx, i.operand_types[0]), &shape_of(ctx, i.operand_types[1]))?, ctx.i1())
+    })())
+}
+
+fn infer_select(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    if ctx.element_type_or_self(i.operand_types[0]) != ctx.i1() {
+        return Err(format!(
+            "operand #0 (cond) must be a tensor of i1, not {}",
+            ctx.type_to_string(i.operand_types[0])
+        ));
+    }
+    let e = ctx.element_type_or_self(i.operand_types[1]);
+    if ctx.element_type_or_self(i.operand_types[2]) != e {
+        return Err(format!(
+            "operand #2 (y) has element type {}, operand #1 (x) {}",
+            ctx.type_to_string(ctx.element_type_or_self(i.operand_types[2])),
+            ctx.type_to_string(e)
+        ));
+    }
+    to_string((|| {
+        let shapes: Vec<Vec<i64>> = i.operand_types.iter().map(|t| shape_of(ctx, *t)).collect();
+        let out = shape::broadcast(&shape::broadcast(&shapes[0], &shapes[1])?, &shapes[2])?;
+        tensor(ctx, out, e)
+    })())
 }

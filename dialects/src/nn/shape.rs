@@ -55,7 +55,9 @@ impl Layout {
         match self {
             Layout::Nchw => (s[0], s[1], s[2], s[3]),
             Layout::Nhwc => (s[0], s[3], s[1], s[2]),
-            Layout::Nchw4c | Layout::Nchw8c => (s[0], s[1] * s[4], s[2], s[3]),
+            // Saturating: the verifier rejects shapes whose element count overflows, and a
+            // zero-sized tensor (whose count does not) must not wrap here either.
+            Layout::Nchw4c | Layout::Nchw8c => (s[0], s[1].saturating_mul(s[4]), s[2], s[3]),
         }
     }
 
@@ -226,9 +228,22 @@ impl Default for Conv2d {
     }
 }
 
-/// One spatial output size: `(in + pads - dilation*(k-1) - 1) / stride + 1`.
-fn window_out(size: i64, pad: i64, k: i64, stride: i64, dilation: i64) -> i64 {
-    (size + pad - dilation * (k - 1) - 1).div_euclid(stride) + 1
+/// One spatial output size: `(in + pads - dilation*(k-1) - 1) / stride + 1`, computed in
+/// 128 bits (attributes are arbitrary i64s); a size beyond i64 is an error. `stride >= 1`.
+fn window_out(size: i64, pads: [i64; 2], k: i64, stride: i64, dilation: i64) -> Result<i64, ShapeError> {
+    let [a, b] = pads.map(i128::from);
+    let n =
+        (i128::from(size) + a + b - i128::from(dilation) * (i128::from(k) - 1) - 1).div_euclid(i128::from(stride)) + 1;
+    i64::try_from(n).or_else(|_| err(format!("an output size ({n}) overflows i64")))
+}
+
+/// The element count of `shape`, which must fit in i64 (as the verifier requires of every
+/// operand); `which` names it in the error.
+fn count(shape: &[i64], which: &str) -> Result<i64, ShapeError> {
+    match strata_ir::sizes::checked_num_elements(shape) {
+        Some(n) => Ok(n as i64),
+        None => err(format!("the element count of {which} [{}] overflows i64", join(shape))),
+    }
 }
 
 impl Conv2d {
@@ -304,8 +319,8 @@ impl Conv2d {
                 );
             }
         }
-        let oh = window_out(h, self.padding[0] + self.padding[2], kh, self.strides[0], self.dilations[0]);
-        let ow = window_out(w, self.padding[1] + self.padding[3], kw, self.strides[1], self.dilations[1]);
+        let oh = window_out(h, [self.padding[0], self.padding[2]], kh, self.strides[0], self.dilations[0])?;
+        let ow = window_out(w, [self.padding[1], self.padding[3]], kw, self.strides[1], self.dilations[1])?;
         if oh < 1 || ow < 1 {
             return err(format!("the {kh}x{kw} kernel (dilated) does not fit the padded {h}x{w} input"));
         }
@@ -341,8 +356,8 @@ impl Pool2d {
             return err("kernel and strides must be positive");
         }
         let (n, c, h, w) = l.nchw(input);
-        let oh = window_out(h, self.padding[0] + self.padding[2], self.kernel[0], self.strides[0], 1);
-        let ow = window_out(w, self.padding[1] + self.padding[3], self.kernel[1], self.strides[1], 1);
+        let oh = window_out(h, [self.padding[0], self.padding[2]], self.kernel[0], self.strides[0], 1)?;
+        let ow = window_out(w, [self.padding[1], self.padding[3]], self.kernel[1], self.strides[1], 1)?;
         if oh < 1 || ow < 1 {
             return err(format!(
                 "the {}x{} window does not fit the padded {h}x{w} input",
@@ -395,12 +410,13 @@ pub fn transpose(input: &[i64], perm: &[i64]) -> Result<Vec<i64>, ShapeError> {
 }
 
 pub fn reshape(input: &[i64], shape: &[i64]) -> Result<Vec<i64>, ShapeError> {
-    let total: i64 = input.iter().product();
+    let total = count(input, "the input")?;
     let inferred = shape.iter().filter(|d| **d == -1).count();
     if inferred > 1 || shape.iter().any(|d| *d < -1 || *d == 0) {
         return err(format!("shape [{}] may hold positive sizes and at most one -1", join(shape)));
     }
-    let known: i64 = shape.iter().filter(|d| **d != -1).product();
+    let known: Vec<i64> = shape.iter().copied().filter(|d| *d != -1).collect();
+    let known = count(&known, "shape")?;
     let out: Vec<i64> = if inferred == 1 {
         if known == 0 || total % known != 0 {
             return err(format!("cannot reshape {total} elements into [{}]", join(shape)));
@@ -409,7 +425,7 @@ pub fn reshape(input: &[i64], shape: &[i64]) -> Result<Vec<i64>, ShapeError> {
     } else {
         shape.to_vec()
     };
-    if out.iter().product::<i64>() != total {
+    if count(&out, "shape")? != total {
         return err(format!("cannot reshape [{}] ({total} elements) into [{}]", join(input), join(&out)));
     }
     Ok(out)
@@ -436,14 +452,17 @@ pub fn concat(inputs: &[&[i64]], axis_attr: i64) -> Result<Vec<i64>, ShapeError>
                 );
             }
         }
-        out[a] += s[a];
+        out[a] = match out[a].checked_add(s[a]) {
+            Some(d) => d,
+            None => return err(format!("dimension {a} of the result overflows i64")),
+        };
     }
     Ok(out)
 }
 
 pub fn split(input: &[i64], axis_attr: i64, sizes: &[i64]) -> Result<Vec<Vec<i64>>, ShapeError> {
     let a = axis(axis_attr, input.len())?;
-    if sizes.iter().sum::<i64>() != input[a] || sizes.iter().any(|s| *s < 1) {
+    if sizes.iter().map(|s| i128::from(*s)).sum::<i128>() != i128::from(input[a]) || sizes.iter().any(|s| *s < 1) {
         return err(format!("sizes [{}] do not add up to dimension {a} ({})", join(sizes), input[a]));
     }
     Ok(sizes
@@ -466,11 +485,12 @@ pub fn pad(input: &[i64], pads: &[i64]) -> Result<Vec<i64>, ShapeError> {
         ));
     }
     let r = input.len();
-    let out: Vec<i64> = (0..r).map(|i| input[i] + pads[i] + pads[r + i]).collect();
-    if out.iter().any(|d| *d < 1) {
+    let wide: Vec<i128> =
+        (0..r).map(|i| i128::from(input[i]) + i128::from(pads[i]) + i128::from(pads[r + i])).collect();
+    if wide.iter().any(|d| *d < 1) {
         return err("padding removes a whole dimension");
     }
-    Ok(out)
+    wide.iter().map(|d| i64::try_from(*d).or_else(|_| err(format!("a padded dimension ({d}) overflows i64")))).collect()
 }
 
 /// `relayout` of an NCHW-family tensor between layouts.
@@ -516,5 +536,23 @@ mod tests {
         assert_eq!(relayout(&[1, 8, 2, 2], Layout::Nchw, Layout::Nchw8c).unwrap(), vec![1, 1, 2, 2, 8]);
         let p = Pool2d { kernel: [3, 3], strides: [2, 2], padding: [1; 4], layout: Layout::Nchw };
         assert_eq!(p.output(&[1, 64, 112, 112]).unwrap(), vec![1, 64, 56, 56]);
+    }
+
+    /// Attributes and shapes near i64's limits give errors, never a panic or a wrapped size.
+    #[test]
+    fn shape_arithmetic_near_i64_limits_is_checked() {
+        let big = i64::MAX;
+        assert!(reshape(&[big, 2], &[-1]).unwrap_err().message.contains("overflows i64"));
+        assert!(reshape(&[4], &[big, big, -1]).unwrap_err().message.contains("overflows i64"));
+        assert!(concat(&[&[big], &[1]], 0).unwrap_err().message.contains("overflows i64"));
+        assert!(pad(&[big], &[1, 1]).unwrap_err().message.contains("overflows i64"));
+        assert!(split(&[4], 0, &[big, big, 2]).is_err());
+        let wide = Conv2d { padding: [big; 4], ..Conv2d::default() };
+        assert!(wide.output(&[1, 1, 8, 8], &[1, 1, 3, 3], None).unwrap_err().message.contains("overflows i64"));
+        let dilated = Conv2d { dilations: [big, big], ..Conv2d::default() };
+        assert!(dilated.output(&[1, 1, 8, 8], &[1, 1, 3, 3], None).is_err());
+        let p = Pool2d { kernel: [1, 1], strides: [1, 1], padding: [big; 4], layout: Layout::Nchw };
+        assert!(p.output(&[1, 1, 2, 2]).is_err());
+        assert_eq!(Layout::Nchw4c.nchw(&[0, big, 1, 1, 4]).1, big);
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread::ThreadId;
 
@@ -89,6 +90,8 @@ pub struct DumpState {
     fingerprints: Mutex<HashMap<ThreadId, u64>>,
     /// Dumps written per op path, to number the files.
     counters: Mutex<HashMap<Vec<String>, usize>>,
+    /// Dumps that could not be written (each also reported in the log).
+    failed_writes: AtomicUsize,
 }
 
 impl IrPrinting {
@@ -116,10 +119,17 @@ impl IrPrinting {
                 let written =
                     std::fs::create_dir_all(&path).and_then(|_| std::fs::write(&file, format!("{header}{text}\n")));
                 if let Err(e) = written {
+                    self.state.failed_writes.fetch_add(1, Ordering::Relaxed);
                     log.push_str(&format!("error: could not write IR dump {}: {e}\n", file.display()));
                 }
             }
         }
+    }
+
+    /// How many dumps could not be written to `tree_dir`: a tool should fail when any did,
+    /// since the user asked for files that are not there.
+    pub fn failed_writes(&self) -> usize {
+        self.state.failed_writes.load(Ordering::Relaxed)
     }
 
     fn text(&self, event: &PassEvent<'_>) -> String {

@@ -1,11 +1,14 @@
 //! The greedy pattern driver: a worklist of ops, each folded, erased when dead, or
 //! rewritten by the best matching pattern, until nothing changes.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::pattern::FrozenPatterns;
+use super::pattern::{FrozenPatterns, RewritePattern};
 use super::rewriter::{PatternRewriter, RewriteListener};
 use crate::attributes::Attribute;
+use crate::diagnostic::Diagnostic;
 use crate::dialect::{FoldResult, Trait};
 use crate::dominance::DominanceInfo;
 use crate::entities::{BlockId, OpId, RegionId, Value};
@@ -25,6 +28,21 @@ pub enum RegionSimplify {
     Aggressive,
 }
 
+/// A budget that grows with the input: `per_op` for each op under the scope when the run
+/// starts, plus `base` (so small inputs still get room).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub per_op: u64,
+    pub base: u64,
+}
+
+impl Budget {
+    /// The limit for an input of `input_ops` ops.
+    pub fn limit(&self, input_ops: usize) -> u64 {
+        self.per_op.saturating_mul(input_ops as u64).saturating_add(self.base)
+    }
+}
+
 /// Settings of [`apply_patterns_greedily`], as MLIR's `GreedyRewriteConfig`.
 #[derive(Clone, Debug)]
 pub struct GreedyConfig {
@@ -34,9 +52,23 @@ pub struct GreedyConfig {
     pub max_iterations: i64,
     /// Rewrites before giving up; negative is unlimited.
     pub max_rewrites: i64,
+    /// Changes (rewrites, folds, dead ops erased) in the whole run; `None` is unlimited.
+    /// Patterns that undo each other stop here, however the sweeps are counted.
+    pub max_changes: Option<Budget>,
+    /// Ops the run may add (ops in the IR minus ops at the start); `None` is unlimited. A
+    /// pattern whose output it matches again, growing the IR each time, stops here long
+    /// before memory runs out.
+    pub max_growth: Option<Budget>,
     pub fold: bool,
     pub region_simplify: RegionSimplify,
 }
+
+/// The default budgets. Canonicalization changes each op a few times at most and rarely
+/// grows the IR (measured on ResNet-18 and a transformer block lowered to loops: see
+/// `ARCHITECTURE.md`), so these stay far from real pipelines while bounding a runaway
+/// pattern to seconds and megabytes.
+pub const DEFAULT_MAX_CHANGES: Budget = Budget { per_op: 64, base: 100_000 };
+pub const DEFAULT_MAX_GROWTH: Budget = Budget { per_op: 8, base: 100_000 };
 
 impl Default for GreedyConfig {
     fn default() -> Self {
@@ -44,8 +76,54 @@ impl Default for GreedyConfig {
             top_down: true,
             max_iterations: 10,
             max_rewrites: -1,
+            max_changes: Some(DEFAULT_MAX_CHANGES),
+            max_growth: Some(DEFAULT_MAX_GROWTH),
             fold: true,
             region_simplify: RegionSimplify::Normal,
+        }
+    }
+}
+
+/// The limit a run stopped at before converging.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GreedyLimit {
+    /// `max_iterations` sweeps, each of which changed something.
+    Iterations(u32),
+    /// `max_rewrites` pattern rewrites.
+    Rewrites(u64),
+    /// The `max_changes` budget was spent.
+    Changes { budget: u64, input_ops: usize, last_pattern: Option<String> },
+    /// The IR grew past the `max_growth` budget.
+    Growth { grown: u64, budget: u64, input_ops: usize, last_pattern: Option<String> },
+}
+
+impl GreedyLimit {
+    /// A budget on work or memory ran out (as opposed to a limit on sweeps or rewrites a
+    /// caller chose): patterns that never converge.
+    pub fn is_budget(&self) -> bool {
+        matches!(self, GreedyLimit::Changes { .. } | GreedyLimit::Growth { .. })
+    }
+}
+
+impl std::fmt::Display for GreedyLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = |p: &Option<String>| match p.as_deref() {
+            Some(name) if !name.is_empty() => format!("; the last rewrite was by pattern '{name}'"),
+            _ => String::new(),
+        };
+        match self {
+            GreedyLimit::Iterations(n) => write!(f, "the greedy rewriter did not converge after {n} iterations"),
+            GreedyLimit::Rewrites(n) => write!(f, "the greedy rewriter did not converge after {n} rewrites"),
+            GreedyLimit::Changes { budget, input_ops, last_pattern } => write!(
+                f,
+                "the greedy rewriter did not converge: it made more than {budget} changes, its budget for {input_ops} ops{}",
+                by(last_pattern)
+            ),
+            GreedyLimit::Growth { grown, budget, input_ops, last_pattern } => write!(
+                f,
+                "the greedy rewriter did not converge: the IR grew by {grown} ops, past its budget of {budget} for {input_ops} ops{}",
+                by(last_pattern)
+            ),
         }
     }
 }
@@ -60,6 +138,28 @@ pub struct GreedyOutcome {
     pub rewrites: u64,
     pub folds: u64,
     pub erased: u64,
+    /// The limit the run stopped at, if it did not converge.
+    pub stopped: Option<GreedyLimit>,
+}
+
+impl GreedyOutcome {
+    /// Rewrites, folds and erasures.
+    pub fn changes(&self) -> u64 {
+        self.rewrites + self.folds + self.erased
+    }
+
+    /// The error a pass reports when the run ran out of a budget: at `scope`, naming `pass`.
+    /// `None` when the run converged or stopped at a limit the caller chose.
+    pub fn budget_error(&self, ctx: &Context, ir: &Ir, scope: OpId, pass: &str) -> Option<Diagnostic> {
+        let limit = self.stopped.as_ref().filter(|l| l.is_budget())?;
+        Some(limit_error(ctx, ir, scope, pass, limit))
+    }
+}
+
+/// `'func.func' op PASS: the greedy rewriter did not converge ...`, at `scope`.
+pub fn limit_error(ctx: &Context, ir: &Ir, scope: OpId, pass: &str, limit: &GreedyLimit) -> Diagnostic {
+    let name = ctx.ident_str(ir.op(scope).name());
+    Diagnostic::error(ir.op(scope).loc(), format!("'{name}' op {pass}: {limit}"))
 }
 
 /// Whether `op` can be erased: no result is used and it has no side effects (a registered
@@ -131,7 +231,7 @@ impl RewriteListener for Worklist {
 }
 
 /// Applies `patterns` and folding to the ops in the regions of `scope` until nothing changes
-/// or a limit is hit.
+/// or a limit is hit ([`GreedyOutcome::stopped`] says which).
 pub fn apply_patterns_greedily(
     ctx: &Context,
     ir: &mut Ir,
@@ -141,8 +241,14 @@ pub fn apply_patterns_greedily(
 ) -> GreedyOutcome {
     let mut outcome = GreedyOutcome::default();
     let mut wl = Worklist { list: Vec::new(), queued: FxHashSet::default(), constants: HoistedConstants::default() };
+    // Growth is counted on the whole IR: nothing else changes it during the run.
+    let start_ops = ir.num_ops();
+    let mut budgets: Option<(usize, Option<u64>, Option<u64>)> = None;
+    let mut last_pattern: Option<&Arc<dyn RewritePattern>> = None;
+    let last_name = |p: Option<&Arc<dyn RewritePattern>>| p.map(|p| p.name().to_string());
     loop {
         if config.max_iterations >= 0 && outcome.iterations as i64 >= config.max_iterations {
+            outcome.stopped = Some(GreedyLimit::Iterations(outcome.iterations));
             break;
         }
         outcome.iterations += 1;
@@ -157,10 +263,14 @@ pub fn apply_patterns_greedily(
                 }
             }
         }
+        // The budgets scale with the input: the ops of the first sweep.
+        let (input_ops, max_changes, max_growth) = *budgets.get_or_insert_with(|| {
+            (ops.len(), config.max_changes.map(|b| b.limit(ops.len())), config.max_growth.map(|b| b.limit(ops.len())))
+        });
         // Patterns that keep rewriting each other's output would never empty the worklist;
-        // a generous budget per sweep ends such a sweep (the run then does not converge).
+        // a generous budget per sweep ends such a sweep (the next sweep starts afresh).
         let budget = 64 * ops.len() as u64 + 1024;
-        let rewrites_before = outcome.rewrites + outcome.folds + outcome.erased;
+        let rewrites_before = outcome.changes();
         // The list pops from the back: reverse so the first op is visited first.
         wl.list.clear();
         wl.queued.clear();
@@ -168,33 +278,44 @@ pub fn apply_patterns_greedily(
             wl.push(o);
         }
         let mut changed = false;
-        let mut limit_hit = false;
         while let Some(op) = wl.list.pop() {
             wl.queued.remove(&op);
             if !ir.contains_op(op) || ir.op(op).parent_block().is_none() {
                 continue;
             }
             if config.max_rewrites >= 0 && outcome.rewrites as i64 >= config.max_rewrites {
-                limit_hit = true;
+                outcome.stopped = Some(GreedyLimit::Rewrites(outcome.rewrites));
                 break;
             }
-            if outcome.rewrites + outcome.folds + outcome.erased - rewrites_before > budget {
+            if outcome.changes() - rewrites_before > budget {
                 break;
             }
-            if process(ctx, ir, op, patterns, config, &mut wl, &mut outcome) {
-                changed = true;
+            match process(ctx, ir, op, patterns, config, &mut wl, &mut outcome) {
+                Progress::None => continue,
+                Progress::Changed => {}
+                Progress::Rewritten(p) => last_pattern = Some(p),
+            }
+            changed = true;
+            if let Some(b) = max_changes.filter(|b| outcome.changes() > *b) {
+                let last_pattern = last_name(last_pattern);
+                outcome.stopped = Some(GreedyLimit::Changes { budget: b, input_ops, last_pattern });
+                break;
+            }
+            let grown = ir.num_ops().saturating_sub(start_ops) as u64;
+            if let Some(b) = max_growth.filter(|b| grown > *b) {
+                let last_pattern = last_name(last_pattern);
+                outcome.stopped = Some(GreedyLimit::Growth { grown, budget: b, input_ops, last_pattern });
+                break;
             }
         }
         if config.region_simplify != RegionSimplify::Disabled && erase_unreachable_blocks(ir, scope) {
             changed = true;
         }
-        if limit_hit {
-            outcome.changed |= changed;
+        outcome.changed |= changed;
+        if outcome.stopped.is_some() {
             break;
         }
-        if changed {
-            outcome.changed = true;
-        } else {
+        if !changed {
             outcome.converged = true;
             break;
         }
@@ -202,37 +323,46 @@ pub fn apply_patterns_greedily(
     outcome
 }
 
-fn process(
+/// What processing one op did.
+enum Progress<'p> {
+    None,
+    /// Folded, erased or a constant moved.
+    Changed,
+    /// Rewritten by this pattern.
+    Rewritten(&'p Arc<dyn RewritePattern>),
+}
+
+fn process<'p>(
     ctx: &Context,
     ir: &mut Ir,
     op: OpId,
-    patterns: &FrozenPatterns,
+    patterns: &'p FrozenPatterns,
     config: &GreedyConfig,
     wl: &mut Worklist,
     outcome: &mut GreedyOutcome,
-) -> bool {
+) -> Progress<'p> {
     if is_trivially_dead(ctx, ir, op) {
         PatternRewriter::new(ctx, ir, wl).erase_op(op);
         outcome.erased += 1;
-        return true;
+        return Progress::Changed;
     }
     let constant_like = ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::ConstantLike));
     if config.fold && constant_like {
-        return unique_constant(ctx, ir, op, wl);
+        return if unique_constant(ctx, ir, op, wl) { Progress::Changed } else { Progress::None };
     }
     if config.fold && fold_op(ctx, ir, op, wl) {
         outcome.folds += 1;
-        return true;
+        return Progress::Changed;
     }
     let name = ir.op(op).name();
     for pattern in patterns.for_op(name) {
         let mut rw = PatternRewriter::new(ctx, ir, wl);
         if pattern.match_and_rewrite(op, &mut rw) {
             outcome.rewrites += 1;
-            return true;
+            return Progress::Rewritten(pattern);
         }
     }
-    false
+    Progress::None
 }
 
 /// The block constants are hoisted to: the entry of the region of the closest enclosing op

@@ -34,6 +34,9 @@ pub use conversion::{
     apply_full_conversion, apply_partial_conversion, ConversionPattern, ConversionRewriter, ConversionTarget, Legality,
     TypeConverter,
 };
-pub use greedy::{apply_patterns_greedily, is_trivially_dead, GreedyConfig, GreedyOutcome, RegionSimplify};
+pub use greedy::{
+    apply_patterns_greedily, is_trivially_dead, limit_error, Budget, GreedyConfig, GreedyLimit, GreedyOutcome,
+    RegionSimplify, DEFAULT_MAX_CHANGES, DEFAULT_MAX_GROWTH,
+};
 pub use pattern::{FrozenPatterns, RewritePattern};
 pub use rewriter::{PatternRewriter, RewriteListener};

@@ -86,19 +86,57 @@ pub fn param(ctx: &Context, t: Type) -> Result<Param, String> {
             Ok(Param::MemRef { shape, elem })
         }
         TypeKind::Index | TypeKind::Integer { .. } | TypeKind::Float(_) => {
-            Ok(Param::Scalar(elem_of(ctx, t).ok_or_else(|| format!("type {}", ctx.type_to_string(t)))?))
+            match elem_of(ctx, t).ok_or_else(|| format!("type {}", ctx.type_to_string(t)))? {
+                // A half is an f32 in registers but 16 bits in memory: it crosses as a memref.
+                Elem::F16 | Elem::BF16 => {
+                    Err(format!("a scalar {} cannot cross the C ABI: pass a memref<{0}>", ctx.type_to_string(t)))
+                }
+                e => Ok(Param::Scalar(e)),
+            }
         }
         _ => Err(format!("{} cannot cross the C ABI (lower tensors to memrefs first)", ctx.type_to_string(t))),
     }
 }
 
-/// An entry point: its symbol and parameters.
+/// An entry point: its name, its exported symbol and parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntrySignature {
+    /// The `func.func`'s symbol name.
     pub name: String,
+    /// The exported C symbol: [`c_symbol`] of the module and the name.
+    pub symbol: String,
     pub args: Vec<Param>,
     pub results: Vec<Param>,
 }
+
+/// `text` as a C identifier: letters, digits and `_` kept, anything else `_`; a leading digit
+/// or `_` gets an `m` before it (identifiers starting with `_` are the implementation's, and
+/// ours use `__strata`).
+pub fn c_identifier(text: &str) -> String {
+    let mut out: String = text.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit() || c == '_') {
+        out.insert(0, 'm');
+    }
+    out
+}
+
+/// The exported symbol of entry `name` of module `module`: `<module>_<name>`, a C identifier.
+/// Symbols are scoped by module, so any entry name works (`main` included, which would
+/// otherwise be C's `main`) and two modules link into one program.
+///
+/// ```
+/// use strata_lowering::codegen::abi::c_symbol;
+/// assert_eq!(c_symbol("model", "main"), "model_main");
+/// assert_eq!(c_symbol("resnet-18", "f.1"), "resnet_18_f_1");
+/// ```
+pub fn c_symbol(module: &str, name: &str) -> String {
+    c_identifier(&format!("{module}_{name}"))
+}
+
+/// The runtime hook compiled code calls for each parallel loop (defined by the JIT and by
+/// drivers; see [`super::parallel`]). Its `__strata` prefix keeps it apart from any entry's
+/// symbol.
+pub const PARALLEL_FOR: &str = "__strata_parallel_for";
 
 /// The signature of `func.func` op `func`.
 pub fn entry_signature(ctx: &Context, ir: &Ir, func: OpId) -> Result<EntrySignature, String> {
@@ -108,5 +146,6 @@ pub fn entry_signature(ctx: &Context, ir: &Ir, func: OpId) -> Result<EntrySignat
     let TypeKind::Function { inputs, results } = ctx.type_kind(ty) else { return Err("not a function type".into()) };
     let args = inputs.iter().map(|t| param(ctx, *t)).collect::<Result<_, _>>()?;
     let results = results.iter().map(|t| param(ctx, *t)).collect::<Result<_, _>>()?;
-    Ok(EntrySignature { name, args, results })
+    let symbol = c_identifier(&name);
+    Ok(EntrySignature { name, symbol, args, results })
 }

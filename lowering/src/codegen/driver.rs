@@ -3,16 +3,17 @@
 //! linked with the object by a C compiler for the target (`cc` for x86-64,
 //! `aarch64-linux-gnu-gcc` for AArch64, statically) and run natively or under `qemu-aarch64`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+pub mod cleanup;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
 use strata_runtime::tensor::Tensor;
 
 use super::abi::{EntrySignature, Param};
 use super::object::ObjectArtifacts;
 use super::parallel::C_PARALLEL_FOR;
-use super::{CodegenError, Target};
+use super::{CodegenError, Target, TrapSite};
 
 /// How to link and run objects for a target.
 #[derive(Clone, Debug)]
@@ -126,9 +127,9 @@ static int by_value(const void *a, const void *b) {
         c.push_str(&format!("  {} result{i};\n", p.c_type()));
         call.push(format!("&result{i}"));
     }
-    let call = format!("{}({})", entry.name, call.join(", "));
+    let call = format!("{}({})", entry.symbol, call.join(", "));
     c.push_str(&format!(
-        "  int32_t status = {call};\n  if (status) {{ fprintf(stderr, \"argument %d has the wrong shape\\n\", status - 1); return 3; }}\n"
+        "  int32_t status = {call};\n  if (status < 0) {{ fprintf(stderr, \"{TRAP_MARK}%d\\n\", -status); return {TRAP_EXIT}; }}\n  if (status) {{ fprintf(stderr, \"argument %d has the wrong shape\\n\", status - 1); return 3; }}\n"
     ));
     c.push_str(&format!(
         "  const char *repeat = getenv(\"STRATA_REPEAT\");\n  if (repeat) {{\n    int n = atoi(repeat);\n    double *t = malloc(sizeof(double) * (n > 0 ? n : 1));\n    for (int r = 0; r < n; r++) {{\n      double t0 = now();\n      {call};\n      t[r] = now() - t0;\n    }}\n    qsort(t, n, sizeof(double), by_value);\n    if (n > 0) printf(\"median %.6f ms\\n\", 1e3 * t[n / 2]);\n  }}\n"
@@ -164,25 +165,56 @@ fn bytes_of(p: &Param) -> usize {
     }
 }
 
-/// A scratch directory, removed on drop unless `STRATA_KEEP_TEMP` is set (to profile or debug
-/// the linked program; its path is printed).
-struct Scratch(PathBuf);
+/// A scratch directory (`strata-PID-XXXXXX` in the temporary folder), removed on drop, and on a
+/// signal once a handler is installed ([`cleanup`]). With `STRATA_KEEP_TEMP` set it is kept, to
+/// profile or debug the linked program, and its path is printed.
+struct Scratch {
+    // Fields drop in order: the directory goes before its registration, so a signal in between
+    // finds it registered (and deleting it twice is harmless).
+    dir: tempfile::TempDir,
+    _registration: Option<cleanup::Registration>,
+}
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::env::var_os("STRATA_KEEP_TEMP").is_some() {
-            eprintln!("kept {}", self.0.display());
-        } else {
-            let _ = std::fs::remove_dir_all(&self.0);
+impl Scratch {
+    fn new() -> std::io::Result<Scratch> {
+        let keep = std::env::var_os("STRATA_KEEP_TEMP").is_some();
+        let prefix = format!("strata-{}-", std::process::id());
+        let create = || tempfile::Builder::new().prefix(&prefix).disable_cleanup(keep).tempdir();
+        if keep {
+            let dir = create()?;
+            eprintln!("kept {}", dir.path().display());
+            return Ok(Scratch { dir, _registration: None });
         }
+        let (dir, registration) = cleanup::create_registered(create, |d| d.path().to_path_buf())?;
+        Ok(Scratch { dir, _registration: Some(registration) })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
     }
 }
+
+/// Runs `cmd` to completion with its output captured, registered for cleanup while it runs (see
+/// [`cleanup::spawn`]), so a signal to this process ends it too.
+fn run_registered(cmd: &mut Command) -> std::io::Result<Output> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (child, registration) = cleanup::spawn(cmd)?;
+    let out = child.wait_with_output();
+    drop(registration);
+    out
+}
+
+/// How a driver reports a trap: this line on stderr with the site's number, and this exit
+/// status; [`Program::run`] turns it into the site's error.
+const TRAP_MARK: &str = "strata-trap ";
+const TRAP_EXIT: i32 = 4;
 
 /// A linked program for one entry point of an object.
 pub struct Program {
     dir: Scratch,
     entry: EntrySignature,
     runner: Option<String>,
+    trap_sites: Vec<TrapSite>,
 }
 
 fn fail(entry: &str, message: String) -> CodegenError {
@@ -192,41 +224,40 @@ fn fail(entry: &str, message: String) -> CodegenError {
 impl Program {
     /// Links `entry` of `artifacts` with a generated driver.
     pub fn link(artifacts: &ObjectArtifacts, entry: &str, tools: &Toolchain) -> Result<Program, CodegenError> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
         let sig = artifacts
             .entries
             .iter()
             .find(|e| e.name == entry)
             .ok_or_else(|| fail(entry, "no such public function".into()))?
             .clone();
-        let dir = std::env::temp_dir().join(format!(
-            "strata-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| fail(entry, format!("{}: {e}", dir.display())))?;
-        let dir = Scratch(dir);
+        let dir = Scratch::new().map_err(|e| {
+            fail(entry, format!("cannot create a temporary directory in {}: {e}", std::env::temp_dir().display()))
+        })?;
         let write = |name: &str, bytes: &[u8]| {
-            std::fs::write(dir.0.join(name), bytes).map_err(|e| fail(entry, format!("{name}: {e}")))
+            std::fs::write(dir.path().join(name), bytes).map_err(|e| fail(entry, format!("{name}: {e}")))
         };
         write("module.o", &artifacts.object)?;
         write("module.h", artifacts.header.as_bytes())?;
         write("driver.c", c_driver(&sig, "module.h").as_bytes())?;
-        let out = Command::new(&tools.cc)
-            .current_dir(&dir.0)
-            .args(&tools.cc_flags)
-            .args(["-o", "program", "driver.c", "module.o", "-lpthread", "-lm"])
-            .output()
-            .map_err(|e| fail(entry, format!("{}: {e}", tools.cc)))?;
+        let mut cc = Command::new(&tools.cc);
+        cc.current_dir(dir.path()).args(&tools.cc_flags).args([
+            "-o",
+            "program",
+            "driver.c",
+            "module.o",
+            "-lpthread",
+            "-lm",
+        ]);
+        let out = run_registered(&mut cc).map_err(|e| fail(entry, format!("{}: {e}", tools.cc)))?;
         if !out.status.success() {
             return Err(fail(entry, format!("linking failed:\n{}", String::from_utf8_lossy(&out.stderr))));
         }
-        Ok(Program { dir, entry: sig, runner: tools.runner.clone() })
+        Ok(Program { dir, entry: sig, runner: tools.runner.clone(), trap_sites: artifacts.trap_sites.clone() })
     }
 
     /// The directory holding the object, header, driver and program.
     pub fn dir(&self) -> &Path {
-        &self.dir.0
+        self.dir.path()
     }
 
     /// Runs the program on `inputs` with `threads` for parallel loops (default: one per core);
@@ -250,14 +281,17 @@ impl Program {
             if t.shape != shape {
                 return Err(fail(name, format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
             }
-            let path = self.dir.0.join(format!("in{i}.raw"));
-            std::fs::write(&path, p.elem().encode(&t.data)).map_err(|e| fail(name, e.to_string()))?;
+            if t.elem != p.elem() {
+                return Err(fail(name, format!("argument {i} has element type {}, expected {}", t.elem, p.elem())));
+            }
+            let path = self.dir.path().join(format!("in{i}.raw"));
+            std::fs::write(&path, t.to_bytes()).map_err(|e| fail(name, e.to_string()))?;
             files.push(path);
         }
         for i in 0..self.entry.results.len() {
-            files.push(self.dir.0.join(format!("out{i}.raw")));
+            files.push(self.dir.path().join(format!("out{i}.raw")));
         }
-        let program = self.dir.0.join("program");
+        let program = self.dir.path().join("program");
         let mut cmd = match &self.runner {
             Some(r) => {
                 let mut c = Command::new(r);
@@ -272,12 +306,17 @@ impl Program {
         if let Some(t) = threads {
             cmd.env("STRATA_NUM_THREADS", t.to_string());
         }
-        let out = cmd.args(&files).output().map_err(|e| fail(name, format!("{}: {e}", program.display())))?;
+        let out = run_registered(cmd.args(&files)).map_err(|e| fail(name, format!("{}: {e}", program.display())))?;
         if !out.status.success() {
-            return Err(fail(
-                name,
-                format!("the program failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)),
-            ));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let site = (out.status.code() == Some(TRAP_EXIT))
+                .then(|| stderr.lines().find_map(|l| l.strip_prefix(TRAP_MARK)?.trim().parse::<usize>().ok()))
+                .flatten()
+                .and_then(|k| self.trap_sites.get(k.checked_sub(1)?));
+            if let Some(site) = site {
+                return Err(site.error());
+            }
+            return Err(fail(name, format!("the program failed ({}): {stderr}", out.status)));
         }
         let mut results = Vec::new();
         for (i, p) in self.entry.results.iter().enumerate() {
@@ -286,7 +325,7 @@ impl Program {
                 Param::MemRef { shape, .. } => shape.clone(),
                 Param::Scalar(_) => Vec::new(),
             };
-            results.push(Tensor { shape, elem: p.elem(), data: p.elem().decode(&bytes) });
+            results.push(Tensor::from_bytes(&shape, p.elem(), &bytes));
         }
         let timing = repeat.map(|_| String::from_utf8_lossy(&out.stdout).trim().to_string());
         Ok((results, timing))

@@ -22,9 +22,9 @@
 //! }"#;
 //! let m = strata_ir::parse_source(&ctx, "twice.mlir", src, &Default::default()).unwrap();
 //! let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions::default()).unwrap();
-//! let x = Tensor { shape: vec![5], elem: Elem::F32, data: vec![1.0, 2.0, 3.0, 4.0, 5.0] };
+//! let x = Tensor::from_floats(&[5], Elem::F32, vec![1.0, 2.0, 3.0, 4.0, 5.0]);
 //! let y = jit.run("twice", &[x]).unwrap();
-//! assert_eq!(y[0].data, vec![2.0, 4.0, 6.0, 8.0, 10.0]);
+//! assert_eq!(*y[0].floats(), [2.0, 4.0, 6.0, 8.0, 10.0]);
 //! ```
 
 use std::ffi::c_void;
@@ -35,7 +35,7 @@ use strata_ir::{Context, Ir, OpId};
 use strata_runtime::tensor::{Elem, Tensor};
 
 use super::abi::{EntrySignature, Param};
-use super::translate::{compile_module, CompileOptions};
+use super::translate::{compile_module, CompileOptions, TrapSite};
 use super::{parallel, CodegenError, Target};
 
 extern "C" {
@@ -56,6 +56,8 @@ pub struct Jit {
     module: Option<JITModule>,
     entries: FxHashMap<String, (EntrySignature, *const u8)>,
     pool: Option<rayon::ThreadPool>,
+    /// Where the compiled code can stop; a status of `-k` is site `k`.
+    trap_sites: Vec<TrapSite>,
 }
 
 /// A buffer in the C ABI's terms: 64-byte aligned storage and its descriptor.
@@ -65,15 +67,21 @@ struct Buffer {
 }
 
 impl Buffer {
-    fn new(shape: &[usize], elem: Elem) -> Buffer {
-        let bytes = shape.iter().product::<usize>() * elem.bytes();
-        let storage = vec![0u64; bytes.div_ceil(8) + 8];
+    /// A buffer for `shape` elements of `elem`; an error when it is larger than the machine.
+    fn new(shape: &[usize], elem: Elem) -> Result<Buffer, CodegenError> {
+        let bytes = strata_runtime::limits::buffer_bytes(shape, elem.bytes())
+            .map_err(|e| CodegenError::Run { function: String::new(), message: e.to_string() })?;
+        let mut storage = Vec::new();
+        storage
+            .try_reserve_exact(bytes.div_ceil(8) + 8)
+            .map_err(|e| CodegenError::Run { function: String::new(), message: e.to_string() })?;
+        storage.resize(bytes.div_ceil(8) + 8, 0u64);
         let mut b = Buffer { storage, descriptor: Vec::new() };
         let p = b.aligned() as i64;
         b.descriptor = vec![p, p, 0];
         b.descriptor.extend(shape.iter().map(|d| *d as i64));
         b.descriptor.extend(Tensor::strides(shape).into_iter().map(|s| s as i64));
-        b
+        Ok(b)
     }
 
     fn aligned(&mut self) -> *mut u8 {
@@ -99,11 +107,18 @@ impl Jit {
     ) -> Result<Jit, CodegenError> {
         let isa = Target::Host.isa(false)?;
         let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-        builder.symbol("strata_parallel_for", parallel::parallel_for as *const u8);
+        builder.symbol(super::abi::PARALLEL_FOR, parallel::parallel_for as *const u8);
         let mut module = JITModule::new(builder);
-        let compiled =
-            compile_module(ctx, ir, root, &mut module, CompileOptions { poison: options.poison, asm: false }, entries)?;
+        let compiled = compile_module(
+            ctx,
+            ir,
+            root,
+            &mut module,
+            CompileOptions { poison: options.poison, asm: false, module: "jit".into() },
+            entries,
+        )?;
         module.finalize_definitions().map_err(|e| CodegenError::Module(e.to_string()))?;
+        let trap_sites = compiled.trap_sites;
         let entries = compiled
             .entries
             .into_iter()
@@ -121,7 +136,7 @@ impl Jit {
             ),
             None => None,
         };
-        Ok(Jit { module: Some(module), entries, pool })
+        Ok(Jit { module: Some(module), entries, pool, trap_sites })
     }
 
     /// The signature of entry point `name`.
@@ -152,8 +167,11 @@ impl Jit {
             if t.shape != shape {
                 return Err(fail(format!("argument {i} has shape {:?}, expected {shape:?}", t.shape)));
             }
-            let mut b = Buffer::new(&shape, p.elem());
-            let bytes = p.elem().encode(&t.data);
+            if t.elem != p.elem() {
+                return Err(fail(format!("argument {i} has element type {}, expected {}", t.elem, p.elem())));
+            }
+            let mut b = Buffer::new(&shape, p.elem())?;
+            let bytes = t.to_bytes();
             // SAFETY: the buffer was sized for this shape and element type.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), b.aligned(), bytes.len()) };
             args.push(b);
@@ -162,13 +180,13 @@ impl Jit {
             .results
             .iter()
             .map(|p| {
-                let mut b = Buffer::new(&[], p.elem());
+                let mut b = Buffer::new(&[], p.elem())?;
                 if let Param::MemRef { shape, .. } = p {
                     b.descriptor = vec![0; 3 + 2 * shape.len()];
                 }
-                b
+                Ok(b)
             })
-            .collect();
+            .collect::<Result<_, CodegenError>>()?;
         Ok(Call { jit: self, sig, f: *f, args, results, owned: Vec::new() })
     }
 }
@@ -211,7 +229,14 @@ impl Call<'_> {
             Some(pool) => pool.install(run),
             None => run(),
         };
-        if status != 0 {
+        if status < 0 {
+            let site = self.jit.trap_sites.get((-status - 1) as usize);
+            return Err(site.map_or_else(
+                || CodegenError::Run { function: self.sig.name.clone(), message: format!("status {status}") },
+                TrapSite::error,
+            ));
+        }
+        if status > 0 {
             return Err(CodegenError::Run {
                 function: self.sig.name.clone(),
                 message: format!("argument {} does not match the compiled shape", status - 1),
@@ -239,7 +264,7 @@ impl Call<'_> {
             let n: usize = shape.iter().product();
             // SAFETY: the callee filled the descriptor with a buffer of this shape.
             let bytes = unsafe { std::slice::from_raw_parts(at, n * elem.bytes()) };
-            out.push(Tensor { shape, elem, data: elem.decode(bytes) });
+            out.push(Tensor::from_bytes(&shape, elem, bytes));
         }
         Ok(out)
     }

@@ -1,6 +1,6 @@
 //! Native code through Cranelift: loops over buffers (`scf`, `cf`, `memref`, `arith`, `math`,
 //! `vector`, `func`) become machine code for the host (a JIT, [`jit`]) or an object file for
-//! x86-64 or AArch64 ([`object`]), with a C header and an assembly listing.
+//! x86-64 or AArch64 ([`object`]), with a C header and a listing of the machine code.
 //!
 //! Input is what `lower-to-loops` (and optionally `vectorize`, `tile`) produce: functions over
 //! statically shaped, contiguous memrefs. Graph-level ops must be lowered first.
@@ -17,15 +17,16 @@
 //! - `math` functions on `f32` (scalars and vectors) are polynomial approximations inline
 //!   ([`math`], errors stated there); on `f64` they call the C library.
 //! - The outermost `scf.parallel` of a nest is outlined into a function of `(captures, lo, hi)`
-//!   and handed to `strata_parallel_for`, which splits the iterations across a thread pool
+//!   and handed to `__strata_parallel_for`, which splits the iterations across a thread pool
 //!   ([`parallel`]). Inner `scf.parallel` ops run as sequential loops.
 //!
 //! # The C ABI of an entry point
-//! Every public `func.func @f` gets an exported symbol `f` (the body itself is the local
-//! `__strata_f`):
+//! Every public `func.func @f` of a module `m` gets an exported symbol `m_f`
+//! ([`abi::c_symbol`]: scoped by module, so any entry name works, `main` included, and modules
+//! link together; the body itself is the local `__strata_f`):
 //!
 //! ```c
-//! int32_t f(const strata_memref_2d_f32 *arg0, ..., strata_memref_2d_f32 *result0, ...);
+//! int32_t m_f(const strata_memref_2d_f32 *arg0, ..., strata_memref_2d_f32 *result0, ...);
 //! ```
 //!
 //! - A memref argument is a pointer to MLIR's strided descriptor: `{T *allocated; T *aligned;
@@ -33,16 +34,26 @@
 //!   shape and its strides contiguous; otherwise nothing runs and the call returns `k + 1` for
 //!   the first mismatching argument `k`. Scalar arguments are passed by value.
 //! - Each result is a descriptor the callee fills. Results live in the module's static arena
-//!   (valid until the next call) or in memory allocated by the call; `allocated` is non-null
-//!   exactly when the caller owns the buffer and must `free` it. A scalar result is written
-//!   through a pointer to it.
+//!   or in memory allocated by the call; `allocated` is non-null exactly when the caller owns
+//!   the buffer and must `free` it. A result in the arena (`allocated` null) is valid only until
+//!   the next call of any entry point of the same module. A scalar result is written through a
+//!   pointer to it.
 //! - 0 means success.
+//! - A negative status `-k` means the call stopped at trap site `k`: an op with no defined
+//!   result (integer division by zero or overflow, a shift by the width or more, an allocation
+//!   that failed), checked where it happens. The code leaves every function at once and writes
+//!   no results; the header's `m_traps[k - 1]` names the op and its location, as the
+//!   interpreter reports the same fault ([`TrapSite`]).
+//! - Entry points are not reentrant: the entries of a module share its static memory (the
+//!   result arena, constant panels packed on the first call), so calls of one module must not
+//!   overlap. Two threads calling at once corrupt each other's results; callers serialize.
 //!
-//! [`header::c_header`] writes these declarations for a module.
+//! [`header::c_header`] writes these declarations for a module, these rules in a comment.
 
 pub mod abi;
 mod divide;
 pub mod driver;
+mod half;
 pub mod header;
 pub mod jit;
 pub mod math;
@@ -54,7 +65,7 @@ use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use thiserror::Error;
 
-pub use translate::{compile_module, CompileOptions, Compiled, Entry};
+pub use translate::{compile_module, CompileOptions, Compiled, Entry, TrapSite};
 
 /// A target for code generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +96,7 @@ impl Target {
         let set = |f: &mut settings::Builder, k: &str, v: &str| {
             f.set(k, v).map_err(|e| CodegenError::Target(format!("flag {k}={v}: {e}")))
         };
-        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "opt_level", if std::env::var_os("STRATA_XOPT").is_some() { "none" } else { "speed" })?;
         set(&mut flags, "is_pic", if pic { "true" } else { "false" })?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" })?;
@@ -114,13 +125,28 @@ impl Target {
 }
 
 /// The pipeline that takes `nn` graphs to what this code generator compiles, for `target`:
+/// calls between functions inlined (a graph that calls a graph is one graph, optimized and
+/// planned whole; a callee's results would otherwise share its static arena between calls),
 /// e-graph optimization with that target's costs, a static memory plan, loops, vectors.
 pub fn default_pipeline(target: Target) -> &'static str {
     let arm = target == Target::Aarch64 || (target == Target::Host && cfg!(target_arch = "aarch64"));
     if arm {
-        "builtin.module(func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
+        "builtin.module(inline, func.func(egraph-opt{target=aarch64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
     } else {
-        "builtin.module(func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
+        "builtin.module(inline, func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
+    }
+}
+
+impl CodegenError {
+    /// The error as a located diagnostic (`'op' op message` at the op), when it has a place:
+    /// a trap reads as the interpreter's report of the same fault.
+    pub fn diagnostic(&self) -> Option<strata_ir::Diagnostic> {
+        match self {
+            CodegenError::Trap { op, loc, message, .. } => {
+                Some(strata_ir::Diagnostic::error(*loc, format!("'{op}' op {message}")))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -145,4 +171,20 @@ pub enum CodegenError {
     Module(String),
     #[error("running @{function}: {message}")]
     Run { function: String, message: String },
+    /// The compiled code stopped at an op with no defined result (integer division by zero,
+    /// a shift by the width or more, an allocation that failed): the same fault the
+    /// interpreter reports, at the op's location.
+    #[error("running @{function}: '{op}' {message}")]
+    Trap { function: String, op: String, loc: strata_ir::Location, message: String },
+    /// An entry point asked for by name that the module does not export.
+    #[error("no public function @{name}; the module defines {}", list_functions(.known))]
+    NoSuchEntry { name: String, known: Vec<String> },
+}
+
+/// `@a, @b`, or `none`.
+fn list_functions(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".into();
+    }
+    names.iter().map(|n| format!("@{n}")).collect::<Vec<_>>().join(", ")
 }

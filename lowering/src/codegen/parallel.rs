@@ -1,5 +1,5 @@
 //! Parallel loops at run time. Compiled code calls
-//! `strata_parallel_for(body, ctx, n)` for the outermost `scf.parallel` of each nest, with `body`
+//! `__strata_parallel_for(body, ctx, n)` for the outermost `scf.parallel` of each nest, with `body`
 //! the outlined loop body over iterations `[lo, hi)`. The JIT binds it to [`parallel_for`], which
 //! splits the range over the rayon pool the call runs in (a few chunks per thread, so a slow
 //! core does not hold the rest back); the C drivers bind it to [`C_PARALLEL_FOR`] on pthreads.
@@ -12,7 +12,7 @@ pub type Body = unsafe extern "C" fn(ctx: *const u8, lo: i64, hi: i64);
 /// Chunks per thread: enough to even out a noisy machine, few enough that each chunk is long.
 const CHUNKS_PER_THREAD: i64 = 4;
 
-/// `strata_parallel_for` for the JIT.
+/// `__strata_parallel_for` for the JIT.
 ///
 /// # Safety
 /// `body` must be safe to call with `ctx` and any sub-range of `[0, n)`, from several threads at
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn parallel_for(body: Body, ctx: *const u8, n: i64) {
     });
 }
 
-/// `strata_parallel_for` in C, for drivers linked with an object: one pthread per core
+/// `__strata_parallel_for` in C, for drivers linked with an object: one pthread per core
 /// (`STRATA_NUM_THREADS`, else the online CPUs), each taking an equal share.
 pub const C_PARALLEL_FOR: &str = r#"
 #include <pthread.h>
@@ -49,7 +49,7 @@ static void *strata_run_share(void *p) {
   return NULL;
 }
 
-void strata_parallel_for(strata_body body, const void *ctx, int64_t n) {
+void __strata_parallel_for(strata_body body, const void *ctx, int64_t n) {
   static long threads = 0;
   if (threads == 0) {
     const char *env = getenv("STRATA_NUM_THREADS");

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData,
     StackSlotKind, Type as ClType, UserFuncName, Value as ClValue,
@@ -15,9 +15,10 @@ use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 use strata_ir::{BlockId, Context, Ir, OpId, Type, TypeKind, Value, ValueDef};
-use strata_runtime::tensor::Elem;
+use strata_runtime::tensor::{Elem, Scalar, Tensor};
 
 use super::abi::{self, EntrySignature, Param};
+use super::half::{self, Half};
 use super::math::F32Math;
 use super::CodegenError;
 
@@ -26,13 +27,15 @@ use super::CodegenError;
 type Parts = SmallVec<[ClValue; 2]>;
 
 /// Options for [`compile_module`].
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
     /// Fill fresh buffers (heap, stack, arenas) with 0xFF bytes, as the interpreter does, so an
     /// element never written reads as NaN (or -1).
     pub poison: bool,
     /// Keep each function's assembly for [`Compiled::asm`].
     pub asm: bool,
+    /// The module's name, which scopes exported symbols ([`abi::c_symbol`]).
+    pub module: String,
 }
 
 /// The functions under `root` that `entries` reach through `func.call`, entries included.
@@ -59,9 +62,9 @@ fn reachable(ctx: &Context, ir: &Ir, root: OpId, entries: &[&str]) -> FxHashSet<
 #[derive(Debug)]
 pub struct Entry {
     pub signature: EntrySignature,
-    /// `int32_t f(args..., results...)`, the C ABI.
+    /// `int32_t <module>_f(args..., results...)`, the C ABI.
     pub typed: FuncId,
-    /// `int32_t _strata_packed_f(void **slots)`: the same call with one pointer per argument
+    /// `int32_t __strata_packed_<symbol>(void **slots)`: the same call with one pointer per argument
     /// and result (a descriptor, or the scalar's slot), for callers that cannot build a call of
     /// any arity (the JIT).
     pub packed: FuncId,
@@ -74,6 +77,38 @@ pub struct Compiled {
     pub entries: Vec<Entry>,
     /// The listing of every function, in order.
     pub asm: String,
+    /// Where compiled code can stop: an entry point returns `-k` when it stopped at site
+    /// `trap_sites[k - 1]`.
+    pub trap_sites: Vec<TrapSite>,
+}
+
+/// An op where compiled code checks for a fault (a division by zero, a shift too far, an
+/// allocation that failed) and, if it happens, records the site and returns: every function
+/// on the way out returns at once, and the entry point returns `-k` for site `k`.
+#[derive(Clone, Debug)]
+pub struct TrapSite {
+    pub function: String,
+    pub op: String,
+    pub loc: strata_ir::Location,
+    pub message: String,
+}
+
+impl TrapSite {
+    /// `file:line:col: 'op' op message` (the location left out when there is none).
+    pub fn describe(&self, ctx: &Context) -> String {
+        let at = ctx.loc_file_line_col(self.loc).map(|(f, l, c)| format!("{f}:{l}:{c}: ")).unwrap_or_default();
+        format!("{at}'{}' op {} (in @{})", self.op, self.message, self.function)
+    }
+
+    /// The error an entry point's status `-k` stands for.
+    pub fn error(&self) -> CodegenError {
+        CodegenError::Trap {
+            function: self.function.clone(),
+            op: self.op.clone(),
+            loc: self.loc,
+            message: self.message.clone(),
+        }
+    }
 }
 
 /// What all functions of a module share while being translated.
@@ -92,6 +127,9 @@ struct Shared<'a, M: Module> {
     /// Parallel loops waiting to be outlined: their function, the op and what they capture.
     outlines: Vec<(FuncId, OpId, Vec<Value>)>,
     asm: String,
+    /// The module's trap flag (`i32`, 0 or the site that stopped the run) and its sites.
+    trap_flag: Option<DataId>,
+    trap_sites: Vec<TrapSite>,
 }
 
 fn err(ctx: &Context, ir: &Ir, function: &str, op: OpId, message: impl Into<String>) -> CodegenError {
@@ -119,6 +157,23 @@ fn scalar_type(e: Elem) -> Option<ClType> {
     })
 }
 
+/// The register type of a scalar element: halves are carried in `f32` ([`super::half`]).
+fn register_type(e: Elem) -> Option<ClType> {
+    match e {
+        Elem::F16 | Elem::BF16 => Some(types::F32),
+        _ => scalar_type(e),
+    }
+}
+
+/// The half format of an element type, if it is one.
+fn half_of(e: Elem) -> Option<Half> {
+    match e {
+        Elem::F16 => Some(Half::F16),
+        Elem::BF16 => Some(Half::BF16),
+        _ => None,
+    }
+}
+
 /// The machine types an IR type is carried in.
 fn machine_types(ctx: &Context, t: Type, ptr: ClType) -> Result<SmallVec<[ClType; 2]>, String> {
     let bad = || format!("type {} is not supported by code generation", ctx.type_to_string(t));
@@ -144,7 +199,7 @@ fn machine_types(ctx: &Context, t: Type, ptr: ClType) -> Result<SmallVec<[ClType
             }
             Ok((0..n / per).map(|_| lane.by(per).expect("128-bit vector")).collect())
         }
-        _ => Ok(SmallVec::from_slice(&[scalar_type(abi::elem_of(ctx, t).ok_or_else(bad)?).ok_or_else(bad)?])),
+        _ => Ok(SmallVec::from_slice(&[register_type(abi::elem_of(ctx, t).ok_or_else(bad)?).ok_or_else(bad)?])),
     }
 }
 
@@ -190,6 +245,8 @@ pub fn compile_module<M: Module>(
         imports: FxHashMap::default(),
         outlines: Vec::new(),
         asm: String::new(),
+        trap_flag: None,
+        trap_sites: Vec::new(),
     };
     let mut bodies = Vec::new();
     for op in ir.collect_ops(root) {
@@ -201,7 +258,7 @@ pub fn compile_module<M: Module>(
                 if wanted.as_ref().is_some_and(|w| !w.contains(name)) {
                     continue;
                 }
-                let sig = abi::entry_signature(ctx, ir, op).map_err(|m| CodegenError::Unsupported {
+                let mut sig = abi::entry_signature(ctx, ir, op).map_err(|m| CodegenError::Unsupported {
                     function: name.to_string(),
                     op: "func.func".into(),
                     message: m,
@@ -219,6 +276,7 @@ pub fn compile_module<M: Module>(
                     }
                     Ok(out)
                 };
+                sig.symbol = abi::c_symbol(&s.options.module, &sig.name);
                 let signature = signature_of(s.module, &flat(inputs)?, &flat(results)?);
                 let id = s
                     .module
@@ -229,6 +287,17 @@ pub fn compile_module<M: Module>(
                 bodies.push((sig, id, op, !private));
             }
             _ => {}
+        }
+    }
+    // Distinct names can make one C identifier (`f.1`, `f_1`): refused rather than clashing.
+    let mut exported: FxHashMap<&str, &str> = FxHashMap::default();
+    for (sig, _, _, public) in &bodies {
+        if let Some(other) = exported.insert(&sig.symbol, &sig.name).filter(|_| *public) {
+            return Err(CodegenError::Unsupported {
+                function: sig.name.clone(),
+                op: "func.func".into(),
+                message: format!("its C symbol {} is also @{other}'s; rename one of them", sig.symbol),
+            });
         }
     }
     let mut compiled = Compiled::default();
@@ -244,6 +313,7 @@ pub fn compile_module<M: Module>(
         }
     }
     compiled.asm = std::mem::take(&mut s.asm);
+    compiled.trap_sites = std::mem::take(&mut s.trap_sites);
     Ok(compiled)
 }
 
@@ -262,6 +332,32 @@ impl<M: Module> Shared<'_, M> {
         Ok(id)
     }
 
+    /// The module's trap flag, declared on first use.
+    fn trap_flag(&mut self) -> Result<DataId, CodegenError> {
+        if let Some(id) = self.trap_flag {
+            return Ok(id);
+        }
+        let mut data = DataDescription::new();
+        data.set_align(4);
+        data.define_zeroinit(4);
+        let id = self.module.declare_data("__strata.trap", Linkage::Local, true, false).map_err(module_err)?;
+        self.module.define_data(id, &data).map_err(module_err)?;
+        self.trap_flag = Some(id);
+        Ok(id)
+    }
+
+    /// A new trap site at `op` (1-based, as entry points report it).
+    fn trap_site(&mut self, function: &str, op: OpId, message: String) -> i64 {
+        let o = self.ir.op(op);
+        self.trap_sites.push(TrapSite {
+            function: function.to_string(),
+            op: self.ctx.ident_str(o.name()).to_string(),
+            loc: o.loc(),
+            message,
+        });
+        self.trap_sites.len() as i64
+    }
+
     fn declare_global(&mut self, op: OpId) -> Result<(), CodegenError> {
         let (ctx, ir) = (self.ctx, self.ir);
         let o = ir.op(op);
@@ -270,15 +366,16 @@ impl<M: Module> Shared<'_, M> {
         let (shape, elem) = t
             .and_then(|t| memref_of(ctx, t))
             .ok_or_else(|| err(ctx, ir, &name, op, "a global needs a static memref type"))?;
-        let bytes = shape.iter().product::<usize>() * elem.bytes();
+        let bytes = strata_runtime::limits::buffer_bytes(&shape, elem.bytes())
+            .map_err(|e| err(ctx, ir, &name, op, format!("a static buffer of {shape:?}: {e}")))?;
         let mut data = DataDescription::new();
         data.set_align(64);
         match o.attr(ctx.ident("initial_value")).and_then(|a| strata_runtime::interp::dense(ctx, a)) {
-            Some(t) => data.define(elem.encode(&t.data).into_boxed_slice()),
+            Some(t) => data.define(t.to_bytes().into_boxed_slice()),
             None if self.options.poison => data.define(vec![0xFF; bytes.max(1)].into_boxed_slice()),
             None => data.define_zeroinit(bytes.max(1)),
         }
-        let id = self.module.declare_data(&format!("__strata_global_{name}"), Linkage::Local, true, false);
+        let id = self.module.declare_data(&format!("__strata.global.{name}"), Linkage::Local, true, false);
         let id = id.map_err(module_err)?;
         self.module.define_data(id, &data).map_err(module_err)?;
         self.globals.insert(name, id);
@@ -286,10 +383,10 @@ impl<M: Module> Shared<'_, M> {
     }
 
     /// A data object holding a constant tensor's elements.
-    fn constant_data(&mut self, values: &[f64], elem: Elem) -> Result<DataId, CodegenError> {
+    fn constant_data(&mut self, values: &Tensor) -> Result<DataId, CodegenError> {
         let mut data = DataDescription::new();
         data.set_align(64);
-        data.define(elem.encode(values).into_boxed_slice());
+        data.define(values.to_bytes().into_boxed_slice());
         // Writable: a lowered program may reuse a constant's buffer, as the interpreter allows.
         let id = self.module.declare_anonymous_data(true, false).map_err(module_err)?;
         self.module.define_data(id, &data).map_err(module_err)?;
@@ -365,7 +462,7 @@ impl<M: Module> Shared<'_, M> {
         }
         params.extend(sig.results.iter().map(|_| ptr));
         let signature = signature_of(self.module, &params, &[types::I32]);
-        let id = self.module.declare_function(&sig.name, Linkage::Export, &signature).map_err(module_err)?;
+        let id = self.module.declare_function(&sig.symbol, Linkage::Export, &signature).map_err(module_err)?;
         let owned = owned_results(self.ctx, self.ir, op, sig.results.len());
         self.build(&sig.name, id, signature, 2, |this, b| {
             let entry = b.create_block();
@@ -405,9 +502,23 @@ impl<M: Module> Shared<'_, M> {
                 let bytes = b.ins().imul_imm_s(offset, elem.bytes() as i64);
                 call_args.push(b.ins().iadd(aligned, bytes));
             }
+            // The trap flag: cleared before the call; a site there after it is the status.
+            let flag = this.trap_flag()?;
+            let flag = this.module.declare_data_in_func(flag, b.func);
+            let flag = b.ins().symbol_value(ptr, flag);
+            let zero = b.ins().iconst(types::I32, 0);
+            b.ins().store(flags, zero, flag, 0);
             let f = this.module.declare_func_in_func(body, b.func);
             let call = b.ins().call(f, &call_args);
             let results = b.inst_results(call).to_vec();
+            let site = b.ins().load(types::I32, flags, flag, 0);
+            let (trapped, done) = (b.create_block(), b.create_block());
+            b.ins().brif(site, trapped, &[], done, &[]);
+            b.set_cold_block(trapped);
+            b.switch_to_block(trapped);
+            let status = b.ins().ineg(site);
+            b.ins().return_(&[status]);
+            b.switch_to_block(done);
             for (i, p) in sig.results.iter().enumerate() {
                 let out = values[sig.args.len() + i];
                 let r = results[i];
@@ -445,7 +556,7 @@ impl<M: Module> Shared<'_, M> {
     fn packed(&mut self, sig: &EntrySignature, typed: FuncId) -> Result<FuncId, CodegenError> {
         let ptr = self.ptr();
         let signature = signature_of(self.module, &[ptr], &[types::I32]);
-        let name = format!("_strata_packed_{}", sig.name);
+        let name = format!("__strata_packed_{}", sig.symbol);
         let id = self.module.declare_function(&name, Linkage::Export, &signature).map_err(module_err)?;
         self.build(&name, id, signature, 3, |this, b| {
             let entry = b.create_block();
@@ -518,6 +629,19 @@ fn owned_results(ctx: &Context, ir: &Ir, func: OpId, n: usize) -> Vec<bool> {
 /// machine types.
 type CaptureSlot = (u32, SmallVec<[ClType; 2]>);
 
+/// Loop depth from which induction variables live in stack slots (see `loop_begin`).
+const DEEP_LOOP: usize = 32;
+
+/// A counted loop being built: its header and exit, the induction variable (a header
+/// parameter, or a load from its slot in deep nests) and the carried values.
+struct Loop {
+    header: Block,
+    exit: Block,
+    iv: ClValue,
+    slot: Option<cranelift_codegen::ir::StackSlot>,
+    carried: Vec<ClValue>,
+}
+
 /// Translates one function body (or an outlined loop body) with a Cranelift builder.
 struct Translator<'s, 'a, 'b, 'f, M: Module> {
     s: &'s mut Shared<'a, M>,
@@ -529,6 +653,8 @@ struct Translator<'s, 'a, 'b, 'f, M: Module> {
     /// Heap buffers made in the entry block, freed at `func.return` unless returned.
     heap: Vec<Value>,
     funcs: FxHashMap<FuncId, FuncRef>,
+    /// Counted loops open around the op being translated.
+    loop_depth: usize,
 }
 
 impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
@@ -541,6 +667,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             outline,
             heap: Vec::new(),
             funcs: FxHashMap::default(),
+            loop_depth: 0,
         }
     }
 
@@ -650,6 +777,92 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         Ok(())
     }
 
+    /// The address of the module's trap flag.
+    fn trap_flag_addr(&mut self) -> Result<ClValue, CodegenError> {
+        let id = self.s.trap_flag()?;
+        let gv = self.s.module.declare_data_in_func(id, self.b.func);
+        Ok(self.b.ins().symbol_value(self.s.ptr(), gv))
+    }
+
+    /// Leaves the function at once, as after a trap: frees its heap buffers and returns zeros
+    /// (never read: the entry point reports the trap instead of results).
+    fn leave(&mut self) {
+        self.free_heap(&[]);
+        let returns: Vec<ClType> = self.b.func.signature.returns.iter().map(|p| p.value_type).collect();
+        let zeros: Vec<ClValue> = returns.iter().map(|t| zero_of(self.b, *t)).collect();
+        self.b.ins().return_(&zeros);
+    }
+
+    /// Where `cond` holds, records trap site `op` (the first site to trap wins) and leaves.
+    fn trap_if(&mut self, cond: ClValue, op: OpId, message: String) -> Result<(), CodegenError> {
+        let site = self.s.trap_site(&self.function, op, message);
+        let flag = self.trap_flag_addr()?;
+        let (trapped, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(cond, trapped, &[], cont, &[]);
+        self.b.set_cold_block(trapped);
+        self.b.switch_to_block(trapped);
+        let (none, id) = (self.b.ins().iconst(types::I32, 0), self.b.ins().iconst(types::I32, site));
+        self.b.ins().atomic_cas(MemFlagsData::trusted(), flag, none, id);
+        self.leave();
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// After a call into compiled code (a function, a parallel loop): leaves too if it trapped.
+    fn leave_if_trapped(&mut self) -> Result<(), CodegenError> {
+        let flag = self.trap_flag_addr()?;
+        let site = self.b.ins().load(types::I32, MemFlagsData::trusted(), flag, 0);
+        let (trapped, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(site, trapped, &[], cont, &[]);
+        self.b.set_cold_block(trapped);
+        self.b.switch_to_block(trapped);
+        self.leave();
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// The checks before a scalar integer op that MLIR leaves undefined on some operands (the
+    /// interpreter's faults): division by zero, signed division of the smallest value by -1,
+    /// shifts by the width or more. Constant operands that cannot fault need none.
+    fn check_integer_faults(&mut self, op: OpId, name: &str, x: ClValue, y: ClValue) -> Result<(), CodegenError> {
+        use strata_runtime::Fault;
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        let o = ir.op(op);
+        let elem = ctx.element_type_or_self(ir.value_type(o.operands()[0]));
+        let width = if ctx.is_index(elem) { 64 } else { ctx.int_or_float_width(elem).unwrap_or(64) };
+        let rhs = crate::constant_index(ctx, ir, o.operands()[1]);
+        // i1 is a byte of 0 or 1: its smallest value (true, -1) and -1 are both 1.
+        let (min, minus_one) = if width == 1 { (1, 1) } else { (i64::MIN >> (64 - width), -1) };
+        let divides = matches!(
+            name,
+            "arith.divsi" | "arith.divui" | "arith.remsi" | "arith.remui" | "arith.floordivsi" | "arith.ceildivsi"
+        );
+        if divides && rhs.is_none_or(|d| d == 0) {
+            let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+            self.trap_if(zero, op, Fault::DivisionByZero.to_string())?;
+        }
+        let signed = matches!(name, "arith.divsi" | "arith.floordivsi" | "arith.ceildivsi");
+        if signed && rhs.is_none_or(|d| d == minus_one) {
+            let a = self.b.ins().icmp_imm_s(IntCC::Equal, x, min);
+            let b = self.b.ins().icmp_imm_s(IntCC::Equal, y, minus_one);
+            let overflow = self.b.ins().band(a, b);
+            self.trap_if(overflow, op, Fault::DivisionOverflow { width }.to_string())?;
+        }
+        if matches!(name, "arith.shli" | "arith.shrsi" | "arith.shrui") {
+            let amount = rhs.map(|r| (r as u64) & (u64::MAX >> (64 - width)));
+            if amount.is_none_or(|a| a >= u64::from(width)) {
+                let far = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, y, i64::from(width));
+                // The amount is known here only when it is a constant.
+                let message = match amount {
+                    Some(amount) => Fault::ShiftOutOfRange { amount, width }.to_string(),
+                    None => format!("shift by {width} or more, not below the width {width} (poison in MLIR)"),
+                };
+                self.trap_if(far, op, message)?;
+            }
+        }
+        Ok(())
+    }
+
     fn free_heap(&mut self, returned: &[Value]) {
         let heap = std::mem::take(&mut self.heap);
         for v in &heap {
@@ -678,7 +891,18 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
     }
 
     /// Translates a single-block region given its arguments; returns what its `scf.yield` yields.
+    /// Nested regions recurse, on a stack grown when little is left: nests thousands deep
+    /// translate.
     fn region(
+        &mut self,
+        region: strata_ir::RegionId,
+        args: &[ClValue],
+        op: OpId,
+    ) -> Result<Vec<ClValue>, CodegenError> {
+        stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || self.region_here(region, args, op))
+    }
+
+    fn region_here(
         &mut self,
         region: strata_ir::RegionId,
         args: &[ClValue],
@@ -716,6 +940,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 let (addr, mut off) = self.address(op, operands[0], &operands[1..])?;
                 let ty = self.types_of(op, ir.value_type(o.result(0)))?;
                 let flags = self.load_flags(op, name == "vector.load");
+                if let Some(kind) = memref_of(ctx, ir.value_type(operands[0])).and_then(|(_, e)| half_of(e)) {
+                    let bits = self.b.ins().load(types::I16, flags, addr, off);
+                    let v = half::to_f32(self.b, kind, bits);
+                    self.set(o.result(0), SmallVec::from_slice(&[v]));
+                    return Ok(());
+                }
                 let mut parts = Parts::new();
                 for t in ty {
                     parts.push(self.b.ins().load(t, flags, addr, off));
@@ -729,6 +959,11 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 let flags =
                     if name == "vector.store" { MemFlagsData::new().with_notrap() } else { MemFlagsData::trusted() };
                 let parts = self.get(operands[0]).clone();
+                if let Some(kind) = memref_of(ctx, ir.value_type(operands[1])).and_then(|(_, e)| half_of(e)) {
+                    let bits = half::from_f32(self.b, kind, parts[0]);
+                    self.b.ins().store(flags, bits, addr, off);
+                    return Ok(());
+                }
                 for p in parts {
                     self.b.ins().store(flags, p, addr, off);
                     off += self.b.func.dfg.value_type(p).bytes() as i32;
@@ -793,6 +1028,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 let args = self.flat(operands);
                 let call = self.b.ins().call(f, &args);
                 let results = self.b.inst_results(call).to_vec();
+                self.leave_if_trapped()?;
                 self.bind_args(o.results(), &results, op)
             }
             // Nothing to do: a tensor that only feeds `to_buffer` is data (see `to_buffer`).
@@ -885,8 +1121,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let o = self.s.ir.op(op);
         let (shape, elem) =
             memref_of(self.s.ctx, self.s.ir.value_type(o.result(0))).ok_or_else(|| self.err(op, "a static memref"))?;
-        let bytes = (shape.iter().product::<usize>() * elem.bytes()).max(1);
+        let bytes =
+            strata_runtime::limits::buffer_bytes(&shape, elem.bytes()).map_err(|e| self.err(op, e.to_string()))?.max(1);
         let ptr = self.s.ptr();
+        if stack && bytes > u32::MAX as usize {
+            return Err(self.err(op, format!("a stack buffer of {bytes} bytes (memref.alloc puts it on the heap)")));
+        }
         let p = if stack {
             let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes as u32, 6));
             self.b.ins().stack_addr(ptr, slot, 0)
@@ -897,6 +1137,10 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             let size = self.b.ins().iconst(ptr, bytes.div_ceil(64) as i64 * 64);
             let call = self.b.ins().call(f, &[align, size]);
             let p = self.b.inst_results(call)[0];
+            let failed = self.b.ins().icmp_imm_u(IntCC::Equal, p, 0);
+            let what =
+                format!("the allocation of {} failed (out of memory)", strata_runtime::limits::human(bytes as u64));
+            self.trap_if(failed, op, what)?;
             if self.outline && self.s.ir.op(op).parent_block() == self.entry_block_of_function(op) {
                 self.heap.push(o.result(0));
             }
@@ -928,13 +1172,17 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             ValueDef::Result { op: def, .. }
                 if matches!(ctx.ident_str(ir.op(def).name()), "nn.constant" | "arith.constant") =>
             {
-                ir.op(def).attr(ctx.ident("value")).and_then(|a| strata_runtime::interp::dense(ctx, a))
+                ir.op(def).attr(ctx.ident("value"))
             }
             _ => None,
         };
-        let t = value.ok_or_else(|| self.err(op, "only constant tensors become buffers in compiled code"))?;
+        let value = value.ok_or_else(|| self.err(op, "only constant tensors become buffers in compiled code"))?;
+        let t = strata_runtime::interp::constant_tensor(ctx, value).map_err(|m| self.err(op, m))?;
         let (_, elem) = memref_of(ctx, ir.value_type(o.result(0))).ok_or_else(|| self.err(op, "a static memref"))?;
-        let id = self.s.constant_data(&t.data, elem)?;
+        if elem != t.elem {
+            return Err(self.err(op, format!("a constant of {} for a buffer of {elem}", t.elem)));
+        }
+        let id = self.s.constant_data(&t)?;
         let gv = self.s.module.declare_data_in_func(id, self.b.func);
         let p = self.b.ins().symbol_value(self.s.ptr(), gv);
         self.set(o.result(0), SmallVec::from_slice(&[p]));
@@ -948,27 +1196,28 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let t = ir.value_type(r);
         let ty = self.types_of(op, t)?;
         let attr = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
-        let scalar = if let TypeKind::Vector { .. } = ctx.type_kind(t) {
+        let value = if let TypeKind::Vector { .. } = ctx.type_kind(t) {
             let d = strata_runtime::interp::dense(ctx, attr).ok_or_else(|| self.err(op, "a dense vector value"))?;
-            let first = d.data.first().copied().unwrap_or(0.0);
-            if d.data.iter().any(|x| x.to_bits() != first.to_bits()) {
+            let first = d.get(0);
+            if !d.scalars().all(|x| x == first || (x.as_f64().is_nan() && first.as_f64().is_nan())) {
                 return Err(self.err(op, "only splat vector constants are supported"));
             }
             first
         } else {
-            ctx.attr_as_f64(attr)
-                .or_else(|| ctx.attr_as_int(attr).map(|i| i as f64))
-                .ok_or_else(|| self.err(op, "a scalar value"))?
+            match ctx.attr_as_int(attr) {
+                Some(i) => Scalar::Int(i as i64),
+                None => Scalar::Float(ctx.attr_as_f64(attr).ok_or_else(|| self.err(op, "a scalar value"))?),
+            }
         };
-        let int = ctx.attr_as_int(attr);
         let parts = ty
             .iter()
             .map(|t| {
                 let lane = t.lane_type();
-                let v = match lane {
-                    types::F32 => self.b.ins().f32const(scalar as f32),
-                    types::F64 => self.b.ins().f64const(scalar),
-                    _ => self.b.ins().iconst(lane, int.map_or(scalar as i64, |i| i as i64)),
+                let v = match (lane, value) {
+                    (types::F32, v) => self.b.ins().f32const(v.as_f64() as f32),
+                    (types::F64, v) => self.b.ins().f64const(v.as_f64()),
+                    (_, Scalar::Int(i)) => self.b.ins().iconst(lane, i),
+                    (_, Scalar::Float(x)) => self.b.ins().iconst(lane, x as i64),
                 };
                 if t.is_vector() {
                     self.b.ins().splat(*t, v)
@@ -983,28 +1232,39 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
 
     /// Starts a counted loop `for iv = lb; iv < ub; iv += step`: returns the header (to jump
     /// back to), the exit, and the induction variable, with the body's block current.
-    fn loop_begin(
-        &mut self,
-        lb: ClValue,
-        ub: ClValue,
-        extra: &[ClType],
-        init: &[ClValue],
-    ) -> (Block, Block, ClValue, Vec<ClValue>) {
+    fn loop_begin(&mut self, lb: ClValue, ub: ClValue, extra: &[ClType], init: &[ClValue]) -> Loop {
         let header = self.b.create_block();
         let body = self.b.create_block();
         let exit = self.b.create_block();
+        self.loop_depth += 1;
+        // Deep in a nest, the induction variable lives in a stack slot: as a value it would be
+        // live through every inner loop, and register allocation over n nested loops with n
+        // such values grows as n^3 (thousands of levels took minutes). Real kernels are far
+        // shallower and keep it in a register.
+        let slot = (self.loop_depth > DEEP_LOOP)
+            .then(|| self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3)));
         // The induction variable is the header's last parameter: Cranelift computes a jump's
         // arguments in their order, so the step is placed after the body's last use of the
         // old value and can overwrite its register (first, it needs a copy every iteration).
         let carried: Vec<ClValue> = extra.iter().map(|t| self.b.append_block_param(header, *t)).collect();
-        let iv = self.b.append_block_param(header, types::I64);
+        let param = slot.is_none().then(|| self.b.append_block_param(header, types::I64));
         for t in extra {
             self.b.append_block_param(exit, *t);
         }
         let mut args: Vec<BlockArg> = init.iter().map(|v| BlockArg::from(*v)).collect();
-        args.push(lb.into());
+        match slot {
+            Some(slot) => {
+                self.b.ins().stack_store(self.s.ptr(), lb, slot, 0);
+            }
+            None => args.push(lb.into()),
+        }
         self.b.ins().jump(header, &args);
         self.b.switch_to_block(header);
+        let iv = match (param, slot) {
+            (Some(iv), _) => iv,
+            (None, Some(slot)) => self.b.ins().stack_load(self.s.ptr(), types::I64, slot, 0),
+            (None, None) => unreachable!("a parameter or a slot"),
+        };
         // The exit is the branch's first target on purpose: Cranelift 0.135's elaboration
         // forgets the enclosing loops when it visits a loop's exit before its body (the loop
         // stack is not restored between dominator-tree siblings), and then hoists nothing out
@@ -1013,23 +1273,27 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let out: Vec<_> = carried.iter().map(|v| (*v).into()).collect();
         self.b.ins().brif(done, exit, &out, body, &[]);
         self.b.switch_to_block(body);
-        (header, exit, iv, carried)
+        Loop { header, exit, iv, slot, carried }
     }
 
-    fn loop_end(
-        &mut self,
-        header: Block,
-        exit: Block,
-        iv: ClValue,
-        step: ClValue,
-        carried: &[ClValue],
-    ) -> Vec<ClValue> {
-        let next = self.b.ins().iadd(iv, step);
+    fn loop_end(&mut self, l: &Loop, step: ClValue, carried: &[ClValue]) -> Vec<ClValue> {
         let mut args: Vec<BlockArg> = carried.iter().map(|v| BlockArg::from(*v)).collect();
-        args.push(next.into());
-        self.b.ins().jump(header, &args);
-        self.b.switch_to_block(exit);
-        self.b.block_params(exit).to_vec()
+        match l.slot {
+            Some(slot) => {
+                let ptr = self.s.ptr();
+                let now = self.b.ins().stack_load(ptr, types::I64, slot, 0);
+                let next = self.b.ins().iadd(now, step);
+                self.b.ins().stack_store(ptr, next, slot, 0);
+            }
+            None => {
+                let next = self.b.ins().iadd(l.iv, step);
+                args.push(next.into());
+            }
+        }
+        self.b.ins().jump(l.header, &args);
+        self.b.switch_to_block(l.exit);
+        self.loop_depth -= 1;
+        self.b.block_params(l.exit).to_vec()
     }
 
     fn scf_for(&mut self, op: OpId) -> Result<(), CodegenError> {
@@ -1042,11 +1306,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         for r in o.results() {
             tys.extend(self.types_of(op, ir.value_type(*r))?);
         }
-        let (header, exit, iv, carried) = self.loop_begin(lb, ub, &tys, &init);
+        let l = self.loop_begin(lb, ub, &tys, &init);
+        let (iv, carried) = (l.iv, l.carried.clone());
         let mut args = vec![iv];
         args.extend(carried);
         let yielded = self.region(o.regions()[0], &args, op)?;
-        let results = self.loop_end(header, exit, iv, step, &yielded);
+        let results = self.loop_end(&l, step, &yielded);
         self.bind_args(o.results(), &results, op)
     }
 
@@ -1092,10 +1357,10 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             self.region(region, &ivs, op)?;
             return Ok(());
         };
-        let (header, exit, iv, _) = self.loop_begin(lb, ub, &[], &[]);
-        ivs.push(iv);
+        let l = self.loop_begin(lb, ub, &[], &[]);
+        ivs.push(l.iv);
         self.nest(op, bounds, ivs)?;
-        self.loop_end(header, exit, iv, step, &[]);
+        self.loop_end(&l, step, &[]);
         Ok(())
     }
 
@@ -1168,12 +1433,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             .declare_anonymous_function(&signature_of(self.s.module, &[sig_ptr, types::I64, types::I64], &[]))
             .map_err(module_err)?;
         self.s.outlines.push((id, op, captures));
-        let pf = self.s.import("strata_parallel_for", &[ptr, ptr, types::I64], &[])?;
+        let pf = self.s.import(abi::PARALLEL_FOR, &[ptr, ptr, types::I64], &[])?;
         let body = self.func_ref(id);
         let body = self.b.ins().func_addr(ptr, body);
         let pf = self.func_ref(pf);
         self.b.ins().call(pf, &[body, base, total]);
-        Ok(())
+        self.leave_if_trapped()
     }
 
     /// Byte offsets (and machine types) of each capture in the block passed to the body, and
@@ -1235,7 +1500,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             .collect();
         let k = split_dims(self.s.ctx, ir, &ops, n);
         let one = self.b.ins().iconst(types::I64, 1);
-        let (header, exit, lin, _) = self.loop_begin(lo, hi, &[], &[]);
+        let l = self.loop_begin(lo, hi, &[], &[]);
+        let lin = l.iv;
         let mut ivs = vec![lin; k];
         let mut rest = lin;
         for d in (0..k).rev() {
@@ -1249,7 +1515,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         }
         let bounds: Vec<(ClValue, ClValue, ClValue)> = dims.iter().map(|[lb, ub, step, _]| (*lb, *ub, *step)).collect();
         self.nest(op, &bounds, ivs)?;
-        self.loop_end(header, exit, lin, one, &[]);
+        self.loop_end(&l, one, &[]);
         self.b.ins().return_(&[]);
         Ok(())
     }
@@ -1264,7 +1530,12 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let pred = || o.attr(ctx.ident("predicate")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0) as i64;
         let src_ty = operands.first().map(|v| ir.value_type(*v));
         let src_is_i1 = src_ty.is_some_and(|t| ctx.int_or_float_width(ctx.element_type_or_self(t)) == Some(1));
-        let fused = if name == "arith.addf" && self.s.fma { self.fusable_mul(&operands) } else { None };
+        // Halves compute in f32 and round after each op ([`half`]); a fused multiply-add would
+        // round once where the IR rounds twice.
+        let out_half = abi::elem_of(ctx, ir.value_type(r)).and_then(half_of);
+        let in_elem = src_ty.and_then(|t| abi::elem_of(ctx, t));
+        let fused =
+            if name == "arith.addf" && self.s.fma && out_half.is_none() { self.fusable_mul(&operands) } else { None };
         let divisor = operands.get(1).and_then(|v| crate::constant_index(ctx, ir, *v));
         // maximumf/minimumf against a constant that `clamp_by_constant` takes: which operand it
         // is, and its value.
@@ -1274,11 +1545,40 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         } else {
             None
         };
+        if rty.len() == 1 && !rty[0].is_vector() && args.len() == 2 && ctx.ident_str(o.name()).starts_with("arith.") {
+            let (x, y) = (args[0][0], args[1][0]);
+            self.check_integer_faults(op, name, x, y)?;
+        }
+        // i1 is a byte of 0 or 1, so true reads as +1: ops whose result depends on the sign
+        // of a true (or on carries out of the bit) are rewritten below.
+        let i1 = src_ty.is_some_and(|t| ctx.int_or_float_width(ctx.element_type_or_self(t)) == Some(1))
+            && !name.starts_with("arith.cmpf");
         let mut parts = Parts::new();
         for p in 0..rty.len() {
             let a = |i: usize| args[i].get(p).copied().unwrap_or(args[i][0]);
             let ty = rty[p];
             let v = match name {
+                // Into a half: from f64 through f32 rounded to odd, else from an f32 register.
+                "arith.truncf" | "arith.extf" if out_half.is_some() => {
+                    let kind = out_half.unwrap_or(Half::F16);
+                    if in_elem == Some(Elem::F64) {
+                        half::round_f64(self.b, kind, a(0))
+                    } else {
+                        half::round(self.b, kind, a(0))
+                    }
+                }
+                "arith.sitofp" | "arith.uitofp" if out_half.is_some() => {
+                    let kind = out_half.unwrap_or(Half::F16);
+                    let wide = if name == "arith.uitofp" || src_is_i1 {
+                        self.b.ins().fcvt_from_uint(types::F64, a(0))
+                    } else {
+                        self.b.ins().fcvt_from_sint(types::F64, a(0))
+                    };
+                    let wide = if name == "arith.sitofp" && src_is_i1 { self.b.ins().fneg(wide) } else { wide };
+                    half::round_f64(self.b, kind, wide)
+                }
+                // Out of a half (an f32 register): to f32 it is already there.
+                "arith.extf" if in_elem.and_then(half_of).is_some() && ty == types::F32 => a(0),
                 "arith.addf" => match fused {
                     Some((m, other)) => {
                         let (x, y) = (self.values[&m.0][p], self.values[&m.1][p]);
@@ -1317,6 +1617,10 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                     let c = self.b.ins().bor(c, bnan);
                     select(self.b, ty, c, a(0), a(1))
                 }
+                // On i1, sums and differences are exclusive or: no carry out of the bit.
+                "arith.addi" | "arith.subi" if i1 => self.b.ins().bxor(a(0), a(1)),
+                "arith.maxsi" if i1 => self.b.ins().umin(a(0), a(1)),
+                "arith.minsi" if i1 => self.b.ins().umax(a(0), a(1)),
                 "arith.addi" => self.b.ins().iadd(a(0), a(1)),
                 "arith.subi" => self.b.ins().isub(a(0), a(1)),
                 "arith.muli" => self.b.ins().imul(a(0), a(1)),
@@ -1384,6 +1688,9 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 }
                 "arith.cmpi" => {
                     let cc = int_cc(pred()).ok_or_else(|| self.err(op, "unknown predicate"))?;
+                    // On i1, true (1) is -1 signed: signed order is unsigned order reversed.
+                    let cc = if i1 && (2..=5).contains(&pred()) { cc.swap_args() } else { cc };
+                    let cc = if i1 && (2..=5).contains(&pred()) { unsigned_of(cc) } else { cc };
                     self.b.ins().icmp(cc, a(0), a(1))
                 }
                 "arith.index_cast" | "arith.index_castui" | "arith.extsi" | "arith.extui" | "arith.trunci" => {
@@ -1411,8 +1718,22 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                         x
                     }
                 }
+                "arith.sitofp" if src_is_i1 => {
+                    let one = self.b.ins().fcvt_from_uint(ty, a(0));
+                    self.b.ins().fneg(one)
+                }
                 "arith.sitofp" => self.b.ins().fcvt_from_sint(ty, a(0)),
                 "arith.uitofp" => self.b.ins().fcvt_from_uint(ty, a(0)),
+                // To i1, whose signed range is [-1, 0] and unsigned range [0, 1]: saturate,
+                // then a byte of 0 or 1.
+                "arith.fptosi" if ctx.int_or_float_width(ctx.element_type_or_self(ir.value_type(r))) == Some(1) => {
+                    let v = self.b.ins().fcvt_to_sint_sat(ty, a(0));
+                    self.b.ins().icmp_imm_s(IntCC::SignedLessThan, v, 0)
+                }
+                "arith.fptoui" if ctx.int_or_float_width(ctx.element_type_or_self(ir.value_type(r))) == Some(1) => {
+                    let v = self.b.ins().fcvt_to_uint_sat(ty, a(0));
+                    self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, v, 0)
+                }
                 "arith.fptosi" => self.b.ins().fcvt_to_sint_sat(ty, a(0)),
                 "arith.fptoui" => self.b.ins().fcvt_to_uint_sat(ty, a(0)),
                 "arith.extf" => self.b.ins().fpromote(ty, a(0)),
@@ -1449,6 +1770,24 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                     self.libcall(op, lib, ty, &ins_args)?
                 }
                 _ => return Err(self.err(op, "code generation does not handle this op")),
+            };
+            let rounds = matches!(
+                name,
+                "arith.addf"
+                    | "arith.subf"
+                    | "arith.mulf"
+                    | "arith.divf"
+                    | "math.sqrt"
+                    | "math.rsqrt"
+                    | "math.exp"
+                    | "math.log"
+                    | "math.tanh"
+                    | "math.erf"
+                    | "math.powf"
+            );
+            let v = match out_half {
+                Some(kind) if rounds => half::round(self.b, kind, v),
+                _ => v,
             };
             parts.push(v);
         }
@@ -1631,6 +1970,30 @@ fn float_cc(p: i64) -> Option<FloatCC> {
         14 => FloatCC::Unordered,
         _ => return None,
     })
+}
+
+/// The unsigned condition of a signed one (the same order on other bits).
+fn unsigned_of(cc: IntCC) -> IntCC {
+    match cc {
+        IntCC::SignedLessThan => IntCC::UnsignedLessThan,
+        IntCC::SignedLessThanOrEqual => IntCC::UnsignedLessThanOrEqual,
+        IntCC::SignedGreaterThan => IntCC::UnsignedGreaterThan,
+        IntCC::SignedGreaterThanOrEqual => IntCC::UnsignedGreaterThanOrEqual,
+        other => other,
+    }
+}
+
+/// A zero of machine type `t` (a vector of zeros for vectors).
+fn zero_of(b: &mut FunctionBuilder, t: ClType) -> ClValue {
+    if t.is_vector() {
+        let lane = zero_of(b, t.lane_type());
+        return b.ins().splat(t, lane);
+    }
+    match t {
+        types::F32 => b.ins().f32const(0.0),
+        types::F64 => b.ins().f64const(0.0),
+        _ => b.ins().iconst(t, 0),
+    }
 }
 
 fn int_cc(p: i64) -> Option<IntCC> {

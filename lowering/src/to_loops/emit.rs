@@ -2,7 +2,7 @@
 //! a carried value, conditionals, loads and stores, and layout-aware addressing.
 
 use strata_dialects::nn::shape::Layout;
-use strata_ir::{BlockId, Builder, Context, InsertPoint, Ir, OpState, Type, Value};
+use strata_ir::{BlockId, Builder, Context, InsertPoint, Ir, Location, OpState, Type, Value};
 
 /// Emits ops at an insertion point.
 pub struct Emit<'c, 'i> {
@@ -15,11 +15,16 @@ pub struct Emit<'c, 'i> {
     /// With a memory plan, scratch buffers go to the arena too, after the planned part: the
     /// arena and the next free byte of the current op's scratch.
     pub scratch_at: Option<(Value, i64)>,
+    /// The location of the op being lowered: every op emitted for it carries it, so errors in
+    /// later passes and at run time point at the source.
+    pub loc: Location,
 }
 
 impl<'c, 'i> Emit<'c, 'i> {
     pub fn b(&mut self) -> Builder<'c, '_> {
-        Builder::new(self.ctx, self.ir, self.at)
+        let mut b = Builder::new(self.ctx, self.ir, self.at);
+        b.loc = self.loc;
+        b
     }
 
     pub fn value(&mut self, name: &str, operands: &[Value], ty: Type) -> Value {
@@ -136,8 +141,7 @@ impl<'c, 'i> Emit<'c, 'i> {
         attrs: &[(&str, strata_ir::Attribute)],
         args: &[Type],
     ) -> (strata_ir::OpId, BlockId) {
-        let mut state =
-            OpState::new(self.ctx, name, self.ctx.unknown_loc()).operands(operands).results(results).regions(1);
+        let mut state = OpState::new(self.ctx, name, self.loc).operands(operands).results(results).regions(1);
         for (n, a) in attrs {
             state = state.attr(self.ctx, n, *a);
         }
@@ -282,7 +286,7 @@ impl<'c, 'i> Emit<'c, 'i> {
         then: impl FnOnce(&mut Self) -> Value,
         otherwise: impl FnOnce(&mut Self) -> Value,
     ) -> Value {
-        let state = OpState::new(self.ctx, "scf.if", self.ctx.unknown_loc()).operands(&[cond]).results(&[t]).regions(2);
+        let state = OpState::new(self.ctx, "scf.if", self.loc).operands(&[cond]).results(&[t]).regions(2);
         let op = self.b().insert(state);
         for region in self.ir.op(op).regions().to_vec() {
             let block = self.ir.create_block(&[]);
@@ -306,7 +310,7 @@ impl<'c, 'i> Emit<'c, 'i> {
 impl Emit<'_, '_> {
     /// `scf.if` without results and without an else region: `then()` runs when `cond` holds.
     pub fn if_then(&mut self, cond: Value, then: impl FnOnce(&mut Self)) {
-        let state = OpState::new(self.ctx, "scf.if", self.ctx.unknown_loc()).operands(&[cond]).regions(2);
+        let state = OpState::new(self.ctx, "scf.if", self.loc).operands(&[cond]).regions(2);
         let op = self.b().insert(state);
         let region = self.ir.op(op).regions()[0];
         let block = self.ir.create_block(&[]);

@@ -45,6 +45,37 @@ pub fn info() -> PassInfo {
 
 struct LowerToLoops;
 
+/// Every buffer the lowering makes has a byte size and index range that fit in i64: loop
+/// bounds, strides and arena offsets are i64 arithmetic, and a wrapped size would give a small
+/// buffer that the loops overrun. (An argument or value that no `nn` verifier saw, such as a
+/// tensor passed straight through, is checked here.) Errors are at the op, or at the
+/// function for an argument.
+fn check_sizes(
+    ctx: &strata_ir::Context,
+    ir: &strata_ir::Ir,
+    func: OpId,
+    block: strata_ir::BlockId,
+) -> Result<(), Diagnostic> {
+    let too_big = |t: strata_ir::Type| ctx.byte_size(t).err().filter(|e| e.is_overflow());
+    for (i, a) in ir.block(block).args().iter().enumerate() {
+        if let Some(e) = too_big(ir.value_type(*a)) {
+            return Err(Diagnostic::error(ir.op(func).loc(), format!("lower-to-loops: argument #{i}: {e}")));
+        }
+    }
+    for op in ir.collect_ops(func) {
+        let o = ir.op(op);
+        for (what, values) in [("operand", o.operands()), ("result", o.results())] {
+            for (i, v) in values.iter().enumerate() {
+                if let Some(e) = too_big(ir.value_type(*v)) {
+                    let name = ctx.ident_str(o.name());
+                    return Err(Diagnostic::error(o.loc(), format!("lower-to-loops: '{name}' {what} #{i}: {e}")));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Pass for LowerToLoops {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
         let (ctx, func) = (cx.ctx, cx.op);
@@ -70,6 +101,7 @@ impl Pass for LowerToLoops {
             return Err(Diagnostic::error(cx.ir.op(func).loc(), "lower-to-loops lowers single-block graph functions"));
         };
         let block = *block;
+        check_sizes(cx.ctx, cx.ir, func, block)?;
         let mut buffers: FxHashMap<Value, Value> = FxHashMap::default();
         // Arguments: tensors become memrefs of the same shape.
         for a in cx.ir.block(block).args().to_vec() {
@@ -120,6 +152,15 @@ impl Pass for LowerToLoops {
                 buffers.insert(r, buffer);
                 continue;
             }
+            if name == "func.call" {
+                // Calls are inlined first (the default pipelines run `inline`); what is left
+                // calls itself or a declaration.
+                return Err(Diagnostic::error(
+                    loc,
+                    "lower-to-loops: a call between graph functions that was not inlined (recursive, or to a \
+                     declaration); run `inline` first",
+                ));
+            }
             if !(name.starts_with("nn.") || name.starts_with("kernel.")) {
                 return Err(Diagnostic::error(loc, format!("lower-to-loops: '{name}' is not a graph op")));
             }
@@ -134,7 +175,7 @@ impl Pass for LowerToLoops {
             let single = cx.ir.op(op).results().len() == 1;
             let planned = arena.zip(offset).filter(|_| single).map(|(a, o)| (a, o as i64));
             let scratch_at = arena.zip(planned_bytes);
-            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned, scratch_at };
+            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned, scratch_at, loc };
             let outs = ops::lower(&mut e, op, &inputs)
                 .map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
             if let Some((_, end)) = e.scratch_at {

@@ -81,12 +81,18 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
     let results: Vec<Value> = e.ir.op(op).results().to_vec();
     let (out, elem) = shape_elem(e, results[0]);
     let in_shapes: Vec<Vec<i64>> = inputs.iter().map(|v| shape_elem(e, *v).0).collect();
-    if scalar::ELEMENTWISE.contains(&name.as_str()) || name == "kernel.elementwise" {
+    let typed = matches!(name.as_str(), "nn.cast" | "nn.compare" | "nn.select");
+    if scalar::ELEMENTWISE.contains(&name.as_str()) || name == "kernel.elementwise" || typed {
         let params = if name == "nn.clip" {
             vec![float(e, op, "min", 0.0), float(e, op, "max", 6.0)]
         } else {
             vec![float(e, op, "alpha", 0.01)]
         };
+        let predicate = attr(e, op, "predicate").and_then(|a| e.ctx.attr_as_str(a)).unwrap_or("").to_string();
+        let in_elem = shape_elem(e, inputs[0]).1;
+        if !typed && name != "kernel.elementwise" && !scalar::has_form(e.ctx, &name, elem) {
+            return Err(format!("no form for {}", e.ctx.type_to_string(elem)));
+        }
         let buf = e.alloc(&out, elem);
         e.parallel(&out, |e, ivs| {
             let xs: Vec<Value> = inputs
@@ -97,10 +103,14 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
                     e.load(*m, &idx)
                 })
                 .collect();
-            let y = if name == "kernel.elementwise" {
-                inline_body(e, op, &xs)
-            } else {
-                scalar::emit(&mut e.b(), &name, &params, &xs, elem)
+            let mut b = e.b();
+            let y = match name.as_str() {
+                "kernel.elementwise" => inline_body(e, op, &xs),
+                "nn.cast" => scalar::emit_cast(&mut b, xs[0], in_elem, elem),
+                "nn.compare" => scalar::emit_compare(&mut b, &predicate, xs[0], xs[1], in_elem)
+                    .expect("the verifier checked the predicate"),
+                "nn.select" => b.value("arith.select", &[xs[0], xs[1], xs[2]], elem, &[]),
+                _ => scalar::emit(&mut b, &name, &params, &xs, elem).expect("checked above"),
             };
             e.store(y, buf, ivs);
         });
@@ -382,8 +392,10 @@ fn matmul(
             let mut bi = broadcast_index(e, &b[..b.len() - 2], &out[..batch], &ivs[..batch]);
             bi.extend([kk, ivs[batch + 1]]);
             let (x, y) = (e.load(inputs[0], &ai), e.load(inputs[1], &bi));
-            let p = e.value("arith.mulf", &[x, y], elem);
-            e.value("arith.addf", &[acc, p], elem)
+            // Floats or (wrapping) integers: the scalar forms of `nn.mul` and `nn.add`.
+            let mut b = e.b();
+            let p = scalar::emit(&mut b, "nn.mul", &[], &[x, y], elem).expect("mul has every numeric form");
+            scalar::emit(&mut b, "nn.add", &[], &[acc, p], elem).expect("add has every numeric form")
         });
         let y = if epilogue { epilogue_value(e, op, acc, &inputs[2..], &shapes[2..], out, ivs) } else { acc };
         e.store(y, buf, ivs);

@@ -70,7 +70,7 @@ impl Data {
                 let per = match elem.as_str() {
                     "f64" | "i64" => 8,
                     "f16" | "bf16" | "i16" => 2,
-                    "i8" => 1,
+                    "i8" | "i1" => 1,
                     _ => 4,
                 };
                 shape.iter().product::<i64>().max(0) as u64 * per
@@ -302,6 +302,21 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
         "nn.relayout" => {
             let (x, e) = operand(2)?;
             out(shape::relayout(&x, layout(g, c[0])?, layout(g, c[1])?).map_err(s)?, e)
+        }
+        "nn.cast" => {
+            let (x, _) = operand(1)?;
+            match &g[c[0]].data {
+                Data::Word(to) => out(x, *to),
+                other => Err(format!("a cast's type is a word, not {other:?}")),
+            }
+        }
+        "nn.compare" => {
+            let ((a, _), (b, _)) = (operand(1)?, operand(2)?);
+            out(shape::broadcast(&a, &b).map_err(s)?, Symbol::from("i1"))
+        }
+        "nn.select" => {
+            let ((cs, _), (x, e), (y, _)) = (operand(0)?, operand(1)?, operand(2)?);
+            out(shape::broadcast(&shape::broadcast(&cs, &x).map_err(s)?, &y).map_err(s)?, e)
         }
         other => Err(format!("the e-graph does not know '{other}'")),
     }

@@ -4,8 +4,8 @@
 use egg::{Id, Symbol};
 use rustc_hash::FxHashMap;
 use strata_ir::{
-    AttrKind, Attribute, Builder, Context, DenseArrayValues, DenseElements, DenseValue, InsertPoint, Ir, OpId, OpState,
-    Type, Value,
+    AttrKind, Attribute, Builder, Context, DenseArrayValues, DenseElements, DenseValue, InsertPoint, Ir, Location,
+    OpId, OpState, Type, Value,
 };
 
 use super::analysis::{Data, NnAnalysis, NnGraph};
@@ -23,6 +23,10 @@ pub struct Graph {
     /// The body's block and its terminator.
     pub block: strata_ir::BlockId,
     pub terminator: OpId,
+    /// Where each class computed by an op of the function came from: what is written for the
+    /// class (a fused kernel too) keeps that location, so later diagnostics and run-time errors
+    /// point at the source.
+    pub locs: FxHashMap<Id, Location>,
 }
 
 fn attr_node(ctx: &Context, a: Attribute) -> Node {
@@ -75,6 +79,7 @@ pub fn read(ctx: &Context, ir: &Ir, func: OpId) -> Option<Graph> {
         ids.insert(*a, egraph.add(Node::op("input", vec![idx])));
     }
     let mut terminator = None;
+    let mut locs = FxHashMap::default();
     let mut k = 0;
     for op in ir.block_ops(block) {
         let o = ir.op(op);
@@ -123,12 +128,14 @@ pub fn read(ctx: &Context, ir: &Ir, func: OpId) -> Option<Graph> {
         if let Data::Invalid(_) = egraph[id].data {
             return None;
         }
+        locs.entry(id).or_insert(o.loc());
         ids.insert(o.result(0), id);
     }
     let terminator = terminator?;
     let roots = ir.op(terminator).operands().iter().map(|v| ids.get(v).copied()).collect::<Option<Vec<_>>>()?;
     egraph.rebuild();
-    Some(Graph { egraph, roots, constants, block, terminator })
+    let locs = locs.into_iter().map(|(id, loc)| (egraph.find(id), loc)).collect();
+    Some(Graph { egraph, roots, constants, block, terminator, locs })
 }
 
 /// What has been written: a value per class, and each split op by (axis, sizes, input).
@@ -140,13 +147,15 @@ struct Built {
 
 /// Builds the chosen node of each class needed by the roots before the terminator, points
 /// the terminator at them, and erases what became dead.
-pub fn write(ctx: &Context, ir: &mut Ir, g: &Graph, choose: &dyn Fn(Id) -> Node) {
+/// An error is a class the writer cannot express (a body op without a form for its type): the
+/// analysis should have kept it out, so it is reported rather than written wrong.
+pub fn write(ctx: &Context, ir: &mut Ir, g: &Graph, choose: &dyn Fn(Id) -> Node) -> Result<(), String> {
     let mut built = Built::default();
     let old: Vec<OpId> = ir.block_ops(g.block).filter(|o| *o != g.terminator).collect();
     let args = ir.block(g.block).args().to_vec();
     let mut new_roots = Vec::new();
     for &root in &g.roots {
-        new_roots.push(build(ctx, ir, g, choose, root, &mut built, &args));
+        new_roots.push(build(ctx, ir, g, choose, root, &mut built, &args)?);
     }
     ir.set_operands(g.terminator, &new_roots);
     for op in old.into_iter().rev() {
@@ -154,6 +163,7 @@ pub fn write(ctx: &Context, ir: &mut Ir, g: &Graph, choose: &dyn Fn(Id) -> Node)
             ir.erase_op(op);
         }
     }
+    Ok(())
 }
 
 fn build(
@@ -164,11 +174,12 @@ fn build(
     class: Id,
     built: &mut Built,
     args: &[Value],
-) -> Value {
+) -> Result<Value, String> {
     let class = g.egraph.find(class);
     if let Some(v) = built.values.get(&class) {
-        return *v;
+        return Ok(*v);
     }
+    let loc = g.locs.get(&class).copied().unwrap_or_else(|| ctx.unknown_loc());
     let node = choose(class);
     let Node::Op(name, children) = &node else { unreachable!("attribute classes are not values") };
     let index = |c: Id| match g.egraph[c].data {
@@ -191,7 +202,7 @@ fn build(
             let op = match built.splits.get(&key) {
                 Some(op) => *op,
                 None => {
-                    let x = build(ctx, ir, g, choose, children[3], built, args);
+                    let x = build(ctx, ir, g, choose, children[3], built, args)?;
                     let (axis, sizes) = (&g.egraph[key.0].data, &g.egraph[key.1].data);
                     let (Data::Int(axis), Data::Ints(sizes)) = (axis, sizes) else { unreachable!("split attributes") };
                     let parts = shape::split(g.egraph[key.2].data.shape().unwrap_or(&[]), *axis, sizes)
@@ -201,8 +212,9 @@ fn build(
                         ("axis", ctx.i64_attr(*axis)),
                         ("sizes", ctx.array_attr(sizes.iter().map(|i| ctx.i64_attr(*i)).collect())),
                     ];
-                    let op =
-                        Builder::new(ctx, ir, InsertPoint::Before(g.terminator)).op("nn.split", &[x], &types, &attrs);
+                    let mut b = Builder::new(ctx, ir, InsertPoint::Before(g.terminator));
+                    b.loc = loc;
+                    let op = b.op("nn.split", &[x], &types, &attrs);
                     built.splits.insert(key, op);
                     op
                 }
@@ -212,8 +224,10 @@ fn build(
         "fill" => {
             let value = word_float(g, children[0]).unwrap_or(0.0);
             let dense = ctx
-                .intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Splat(float(ctx, value, elem)) });
-            Builder::new(ctx, ir, InsertPoint::Before(g.terminator)).value("nn.constant", &[], ty, &[("value", dense)])
+                .intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Splat(element(ctx, value, elem)) });
+            let mut b = Builder::new(ctx, ir, InsertPoint::Before(g.terminator));
+            b.loc = loc;
+            b.value("nn.constant", &[], ty, &[("value", dense)])
         }
         op => {
             let (attr_names, rest): (&[(&str, &str)], &[Id]) = match op {
@@ -223,7 +237,7 @@ fn build(
                     (sig, &children[sig.len()..])
                 }
             };
-            let mut attrs = attributes(ctx, g, attr_names, children);
+            let mut attrs = attributes(ctx, g, op, attr_names, children);
             // Kernels: the body first, then the tensors.
             let (body, tensors) = match op {
                 "kernel.conv2d" => {
@@ -242,13 +256,14 @@ fn build(
                 "kernel.elementwise" => (Some((rest[0], 0)), &rest[1..]),
                 _ => (None, rest),
             };
-            let operands: Vec<Value> = tensors.iter().map(|c| build(ctx, ir, g, choose, *c, built, args)).collect();
+            let operands: Vec<Value> =
+                tensors.iter().map(|c| build(ctx, ir, g, choose, *c, built, args)).collect::<Result<_, _>>()?;
             let mut b = Builder::new(ctx, ir, InsertPoint::Before(g.terminator));
+            b.loc = loc;
             match body {
                 None => b.value(op, &operands, ty, &attrs),
                 Some((body, skip)) => {
-                    let mut state =
-                        OpState::new(ctx, op, ctx.unknown_loc()).operands(&operands).results(&[ty]).regions(1);
+                    let mut state = OpState::new(ctx, op, loc).operands(&operands).results(&[ty]).regions(1);
                     for (n, a) in &attrs {
                         state = state.attr(ctx, n, *a);
                     }
@@ -265,7 +280,8 @@ fn build(
                     let block_args = ir.block(block).args().to_vec();
                     let mut scalars = ScalarBuilder { g, elem, args: block_args, built: FxHashMap::default() };
                     let mut b = Builder::at_end(ctx, ir, block);
-                    let result = scalars.emit(&mut b, body);
+                    b.loc = loc;
+                    let result = scalars.emit(&mut b, body)?;
                     b.op("kernel.yield", &[result], &[], &[]);
                     ir.op(kernel).result(0)
                 }
@@ -273,11 +289,22 @@ fn build(
         }
     };
     built.values.insert(class, value);
-    value
+    Ok(value)
+}
+
+/// Whether attribute `attr` of `op` is a string (its word is the string, not attribute text).
+fn is_string_attr(op: &str, attr: &str) -> bool {
+    matches!((op, attr), (_, "layout" | "algorithm") | ("nn.relayout", "from" | "to") | ("nn.compare", "predicate"))
 }
 
 /// The attributes `names` of a node from its leading children; `algorithm = any` is left out.
-fn attributes<'a>(ctx: &Context, g: &Graph, names: &[(&'a str, &str)], children: &[Id]) -> Vec<(&'a str, Attribute)> {
+fn attributes<'a>(
+    ctx: &Context,
+    g: &Graph,
+    op: &str,
+    names: &[(&'a str, &str)],
+    children: &[Id],
+) -> Vec<(&'a str, Attribute)> {
     let mut attrs = Vec::new();
     for (k, (attr, _)) in names.iter().enumerate() {
         let c = g.egraph.find(children[k]);
@@ -285,7 +312,7 @@ fn attributes<'a>(ctx: &Context, g: &Graph, names: &[(&'a str, &str)], children:
             Data::Int(i) => ctx.i64_attr(*i),
             Data::Ints(v) => ctx.array_attr(v.iter().map(|i| ctx.i64_attr(*i)).collect()),
             Data::Word(w) if *attr == "algorithm" && w.as_str() == "any" => continue,
-            Data::Word(w) if matches!(*attr, "layout" | "algorithm" | "from" | "to") => ctx.string_attr(w.as_str()),
+            Data::Word(w) if is_string_attr(op, attr) => ctx.string_attr(w.as_str()),
             Data::Word(w) => match ctx.parse_attribute(w.as_str()) {
                 Ok(a) => a,
                 Err(_) => continue,
@@ -305,8 +332,12 @@ fn word_float(g: &Graph, id: Id) -> Option<f64> {
     }
 }
 
-/// A float element of type `elem`, rounded as the IR stores it.
-fn float(ctx: &Context, value: f64, elem: Type) -> DenseValue {
+/// An element of type `elem` holding `value`: a float rounded as the IR stores it, or an
+/// integer (truncated).
+fn element(ctx: &Context, value: f64, elem: Type) -> DenseValue {
+    if !ctx.is_float(elem) {
+        return DenseValue::Int(value as i128);
+    }
     let rounded = if ctx.type_to_string(elem) == "f64" { value } else { value as f32 as f64 };
     DenseValue::Float(rounded.to_bits())
 }
@@ -320,10 +351,10 @@ struct ScalarBuilder<'a> {
 }
 
 impl ScalarBuilder<'_> {
-    fn emit(&mut self, b: &mut Builder, class: Id) -> Value {
+    fn emit(&mut self, b: &mut Builder, class: Id) -> Result<Value, String> {
         let class = self.g.egraph.find(class);
         if let Some(v) = self.built.get(&class) {
-            return *v;
+            return Ok(*v);
         }
         let node = self.g.egraph[class].nodes[0].clone();
         let Node::Op(name, children) = &node else { unreachable!("a body holds scalar nodes") };
@@ -336,10 +367,10 @@ impl ScalarBuilder<'_> {
         } else {
             let attrs = crate::egraph::language::elementwise(name).map_or(0, |e| e.1);
             let params: Vec<f64> = children[..attrs].iter().map(|c| word_float(self.g, *c).unwrap_or(0.0)).collect();
-            let xs: Vec<Value> = children[attrs..].iter().map(|c| self.emit(b, *c)).collect();
-            strata_dialects::nn::scalar::emit(b, name, &params, &xs, self.elem)
+            let xs: Vec<Value> = children[attrs..].iter().map(|c| self.emit(b, *c)).collect::<Result<_, _>>()?;
+            strata_dialects::nn::scalar::emit(b, name, &params, &xs, self.elem)?
         };
         self.built.insert(class, value);
-        value
+        Ok(value)
     }
 }

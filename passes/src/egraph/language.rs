@@ -118,7 +118,12 @@ pub fn signature(op: &str) -> Option<&'static [(&'static str, &'static str)]> {
         | "nn.abs"
         | "nn.neg"
         | "nn.matmul"
+        | "nn.select"
         | "nn.global_avg_pool2d" => &[],
+        // Type-changing elementwise ops: kept as ops of their own (a fused body has one
+        // element type), priced as streaming.
+        "nn.cast" => &[("to", "f32")],
+        "nn.compare" => &[("predicate", "eq")],
         _ => return None,
     })
 }

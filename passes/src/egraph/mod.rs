@@ -295,7 +295,7 @@ impl EGraphOpt {
             std::fs::write(&self.dot_file, text)
                 .map_err(|e| Diagnostic::error(ir.op(func).loc(), format!("cannot write '{}': {e}", self.dot_file)))?;
         }
-        convert::write(ctx, ir, &optimized, &choose);
+        convert::write(ctx, ir, &optimized, &choose).map_err(|m| Diagnostic::error(ir.op(func).loc(), m))?;
         let fold_start = Instant::now();
         let folded = strata_runtime::fold::fold_constants(ctx, ir, optimized.block);
         let folding = fold_start.elapsed();
@@ -326,15 +326,43 @@ impl EGraphOpt {
     }
 }
 
+/// Why [`EGraphOpt::optimize`] left `func` as it is: the first thing in it the e-graph does
+/// not model, for the `--egraph-stats` report (a skipped function is otherwise silent).
+fn skip_reason(ctx: &strata_ir::Context, ir: &strata_ir::Ir, func: strata_ir::OpId) -> String {
+    let Some(&region) = ir.op(func).regions().first() else { return "it has no body".into() };
+    let block = match ir.region(region).blocks() {
+        [] => return "it is a declaration".into(),
+        [b] => *b,
+        blocks => return format!("its body has {} blocks; the e-graph models one", blocks.len()),
+    };
+    for (i, a) in ir.block(block).args().iter().enumerate() {
+        if ctx.shape(ir.value_type(*a)).is_none() {
+            return format!("argument #{i} is not a ranked tensor");
+        }
+    }
+    for op in ir.block_ops(block) {
+        let name = ctx.ident_str(ir.op(op).name());
+        if !matches!(name, "func.return" | "nn.constant" | "nn.split") && language::signature(name).is_none() {
+            return format!("'{name}' is not an nn op the e-graph models");
+        }
+        if name != "nn.split" && ir.op(op).results().len() > 1 {
+            return format!("'{name}' has {} results", ir.op(op).results().len());
+        }
+    }
+    "an op's shapes or attributes are outside what the e-graph models".into()
+}
+
 impl Pass for EGraphOpt {
     fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        let name = cx.ir.op(cx.op).attr(cx.ctx.ident("sym_name")).and_then(|a| cx.ctx.attr_as_str(a)).unwrap_or("?");
         let Some(r) = self.optimize(cx.ctx, cx.ir, cx.op)? else {
+            if self.print_stats {
+                eprintln!("egraph-opt @{name}: skipped, left as written: {}", skip_reason(cx.ctx, cx.ir, cx.op));
+            }
             cx.preserve_all();
             return Ok(());
         };
         if self.print_stats {
-            let name =
-                cx.ir.op(cx.op).attr(cx.ctx.ident("sym_name")).and_then(|a| cx.ctx.attr_as_str(a)).unwrap_or("?");
             eprintln!(
                 "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, extraction ({}) {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
                 r.e_nodes,

@@ -27,7 +27,9 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 use rustc_hash::FxHashMap;
 use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
-use strata_ir::rewrite::{apply_patterns_greedily, FrozenPatterns, GreedyConfig, PatternRewriter, RewritePattern};
+use strata_ir::rewrite::{
+    apply_patterns_greedily, limit_error, FrozenPatterns, GreedyConfig, PatternRewriter, RewritePattern,
+};
 use strata_ir::{AttrKind, Attribute, Context, Diagnostic, OpId, Type, TypeKind, Value, ValueDef};
 
 mod grammar {
@@ -37,8 +39,9 @@ mod grammar {
 }
 use grammar::{Rule as G, RulesGrammar};
 
-/// An error in a rules file, at a line and column.
-#[derive(Debug, Clone, PartialEq)]
+/// An error in a rules file, at a line and column (1-based).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{line}:{column}: {message}")]
 pub struct RulesError {
     pub line: usize,
     pub column: usize,
@@ -159,81 +162,75 @@ fn compile_rule(ctx: &Context, pair: Pair<'_, G>) -> Result<RewriteRule, RulesEr
         benefit = n.as_str().parse().map_err(|_| error_at(&n, "benefit must be between 0 and 65535"))?;
         next = inner.next().unwrap();
     }
+    let pattern_pair = next.clone();
     let pattern = op_pat(ctx, next)?;
     let mut constraints = Vec::new();
+    let mut constraint_pair = None;
     let mut next = inner.next().unwrap();
     if next.as_rule() == G::constraints {
+        constraint_pair = Some(next.clone());
         for c in next.into_inner() {
             constraints.push(constraint(ctx, c.into_inner().next().unwrap())?);
         }
         next = inner.next().unwrap();
     }
+    check_variables(&name, pattern_pair, constraint_pair, next.clone())?;
     let result = build(ctx, next)?;
-    let rule = RewriteRule { name, benefit, pattern, constraints, result };
-    check_variables(&rule)?;
-    Ok(rule)
+    Ok(RewriteRule { name, benefit, pattern, constraints, result })
 }
 
-/// Every variable a constraint or the replacement names must be bound by the pattern.
-fn check_variables(rule: &RewriteRule) -> Result<(), RulesError> {
-    fn bound(p: &OpPat, values: &mut Vec<String>, attrs: &mut Vec<String>) {
-        for o in &p.operands {
-            match o {
-                OperandPat::Var(v) => values.push(v.clone()),
-                OperandPat::Op(inner) => bound(inner, values, attrs),
-                OperandPat::Any => {}
-            }
-        }
-        for (_, a) in &p.attrs {
-            if let AttrValue::Var(v) = a {
-                attrs.push(v.clone());
-            }
-        }
-    }
-    let (mut values, mut attrs) = (Vec::new(), Vec::new());
-    bound(&rule.pattern, &mut values, &mut attrs);
-    let missing = |v: &str, kind: &str| RulesError {
-        line: 0,
-        column: 0,
-        message: format!("rule '{}': {kind} '{v}' is not bound by the pattern", rule.name),
+/// What a `$name` is where it is written: bound by the pattern (a value or an attribute) or
+/// used by a constraint or the replacement.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum VarRole {
+    BindsValue,
+    BindsAttr,
+    UsesValue,
+    UsesAttr,
+}
+
+/// Every variable under `pair` with its role, known from the rule it is written in.
+fn variables<'i>(pair: Pair<'i, G>, out: &mut Vec<(VarRole, Pair<'i, G>)>) {
+    let role = match pair.as_rule() {
+        G::operand_pat => Some(VarRole::BindsValue),
+        G::attr_pat => Some(VarRole::BindsAttr),
+        G::type_constraint | G::one_use | G::result | G::type_of => Some(VarRole::UsesValue),
+        G::equal_constraint | G::attr_build => Some(VarRole::UsesAttr),
+        _ => None,
     };
-    for c in &rule.constraints {
-        match c {
-            Constraint::TypeIs(v, _) | Constraint::OneUse(v) if !values.contains(v) => return Err(missing(v, "value")),
-            Constraint::AttrEquals(v, _) if !attrs.contains(v) => return Err(missing(v, "attribute")),
-            _ => {}
+    for child in pair.into_inner() {
+        match (child.as_rule(), role) {
+            (G::var, Some(role)) => out.push((role, child)),
+            _ => variables(child, out),
         }
     }
-    fn check(
-        b: &Build,
-        values: &[String],
-        attrs: &[String],
-        missing: &dyn Fn(&str, &str) -> RulesError,
-    ) -> Result<(), RulesError> {
-        match b {
-            Build::Var(v) if !values.contains(v) => Err(missing(v, "value")),
-            Build::Var(_) => Ok(()),
-            Build::Op { operands, attrs: a, ty, .. } => {
-                for o in operands {
-                    check(o, values, attrs, missing)?;
-                }
-                for (_, v) in a {
-                    if let AttrValue::Var(v) = v {
-                        if !attrs.contains(v) {
-                            return Err(missing(v, "attribute"));
-                        }
-                    }
-                }
-                if let Some(TypeRef::Of(v)) = ty {
-                    if !values.contains(v) {
-                        return Err(missing(v, "value"));
-                    }
-                }
-                Ok(())
-            }
+}
+
+/// Every variable a constraint or the replacement names must be bound by the pattern; an
+/// unbound one is reported where it is written.
+fn check_variables<'i>(
+    rule: &str,
+    pattern: Pair<'i, G>,
+    constraints: Option<Pair<'i, G>>,
+    result: Pair<'i, G>,
+) -> Result<(), RulesError> {
+    let mut bound = Vec::new();
+    variables(pattern, &mut bound);
+    let mut used = Vec::new();
+    for p in constraints.into_iter().chain([result]) {
+        variables(p, &mut used);
+    }
+    for (role, var) in used {
+        let (binder, kind) =
+            if role == VarRole::UsesValue { (VarRole::BindsValue, "value") } else { (VarRole::BindsAttr, "attribute") };
+        if !bound.iter().any(|(r, b)| *r == binder && b.as_str() == var.as_str()) {
+            return Err(error_at(
+                &var,
+                format!("rule '{rule}': {kind} '{}' is not bound by the pattern", var.as_str()),
+            ));
         }
     }
-    check(&rule.result, &values, &attrs, &missing)
+    Ok(())
 }
 
 fn op_pat(ctx: &Context, pair: Pair<'_, G>) -> Result<OpPat, RulesError> {
@@ -514,6 +511,11 @@ impl Pass for ApplyRules {
         let config = GreedyConfig { fold: false, max_iterations: self.max_iterations, ..GreedyConfig::default() };
         let outcome = apply_patterns_greedily(cx.ctx, cx.ir, cx.op, &frozen, &config);
         cx.add_stat("num-rewrites", outcome.rewrites);
+        // Rules are the user's: rules that never settle (a rule whose output it matches again,
+        // two rules undoing each other) are a bug to report, with the rule that applied last.
+        if let Some(limit) = &outcome.stopped {
+            return Err(limit_error(cx.ctx, cx.ir, cx.op, "apply-rules", limit));
+        }
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 #include "c_abi.h"
 
 /* A driver may run parallel loops serially. */
-void strata_parallel_for(void (*body)(const void *, int64_t, int64_t), const void *ctx, int64_t n) {
+void __strata_parallel_for(void (*body)(const void *, int64_t, int64_t), const void *ctx, int64_t n) {
   body(ctx, 0, n);
 }
 
@@ -16,7 +16,7 @@ int main(void) {
   strata_memref_2d_f32 X = {x, x, 0, {5, 7}, {7, 1}};
   strata_memref_1d_f32 B = {b, b, 0, {7}, {1}};
   strata_memref_2d_f32 Y;
-  int32_t status = add_relu_tanh(&X, &B, &Y);
+  int32_t status = c_abi_add_relu_tanh(&X, &B, &Y);
   if (status != 0) { printf("status %d\n", status); return 1; }
   double worst = 0;
   for (int i = 0; i < 5; i++)
@@ -29,7 +29,7 @@ int main(void) {
   printf("add_relu_tanh: worst error %s 1e-6, result %s\n", worst <= 1e-6 ? "<=" : ">", Y.allocated ? "owned" : "in the arena");
   /* A result allocated by the call belongs to the caller. */
   strata_memref_1d_f32 S;
-  if (row_sums(&X, &S) != 0) return 1;
+  if (c_abi_row_sums(&X, &S) != 0) return 1;
   double worst_sum = 0;
   for (int i = 0; i < 5; i++) {
     double want = 0;
@@ -41,8 +41,8 @@ int main(void) {
   if (S.allocated) free(S.allocated);
   /* Sizes other than the compiled ones are refused: status k + 1 for argument k. */
   strata_memref_2d_f32 bad = {x, x, 0, {7, 5}, {5, 1}};
-  printf("wrong shape: status %d\n", add_relu_tanh(&bad, &B, &Y));
+  printf("wrong shape: status %d\n", c_abi_add_relu_tanh(&bad, &B, &Y));
   strata_memref_2d_f32 strided = {x, x, 0, {5, 7}, {14, 1}};
-  printf("wrong strides: status %d\n", row_sums(&strided, &S));
+  printf("wrong strides: status %d\n", c_abi_row_sums(&strided, &S));
   return 0;
 }

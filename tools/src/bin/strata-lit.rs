@@ -1,12 +1,15 @@
-//! `strata-lit [PATHS...] [-v] [--suffixes .mlir] [--tool NAME=PATH]`: runs lit-style tests
-//! (see `strata_tools::lit`). Without paths it runs `testdata/`.
+//! `strata-lit [PATHS...] [-v] [--suffixes .mlir] [--tool NAME=PATH] [--timeout SECS]`: runs
+//! lit-style tests (see `strata_tools::lit`). Without paths it runs `testdata/`. Interrupted
+//! (SIGINT, SIGTERM), it ends the running tests and deletes its temporary folder.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use strata_tools::lit::{detect_features, discover, run_all, summary};
+use strata_lowering::codegen::driver::cleanup;
+use strata_tools::lit::{detect_features, discover, run_all, summary, DEFAULT_TIMEOUT};
 
 #[derive(Parser)]
 #[command(name = "strata-lit", about = "Runs lit-style tests: RUN lines, REQUIRES/UNSUPPORTED/XFAIL")]
@@ -26,6 +29,10 @@ struct Args {
     /// Pretend these features are present (comma-separated).
     #[arg(long = "feature", value_delimiter = ',')]
     features: Vec<String>,
+    /// The longest one test may run, in seconds (0: no limit); a test that takes longer is
+    /// reported as TIMEOUT and everything it started is ended.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs_f64())]
+    timeout: f64,
 }
 
 fn main() -> ExitCode {
@@ -63,15 +70,32 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let timeout = if args.timeout == 0.0 {
+        None
+    } else {
+        match Duration::try_from_secs_f64(args.timeout) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                eprintln!("error: --timeout takes a number of seconds (0 for no limit), not {}", args.timeout);
+                return ExitCode::FAILURE;
+            }
+        }
+    };
     let files = discover(&paths, &args.suffixes);
     let config = strata_tools::lit::Config {
         tools,
         features,
         temp_dir: std::env::temp_dir().join(format!("strata-lit-{}", std::process::id())),
         require_all: std::env::var("STRATA_REQUIRE_ALL").is_ok_and(|v| v == "1"),
+        timeout,
     };
+    // Interrupted, the runner ends the running tests (each in its own process group) and deletes
+    // the tests' temporary folder.
+    strata_tools::install_signal_handler();
+    let registration = cleanup::register_path(&config.temp_dir);
     let results = run_all(&files, &config);
     let _ = std::fs::remove_dir_all(&config.temp_dir);
+    drop(registration);
     for r in &results {
         println!("{}: {}", r.verdict.name(), r.path.display());
         if args.verbose && (r.verdict.is_failure() || r.verdict == strata_tools::lit::Verdict::Unsupported) {

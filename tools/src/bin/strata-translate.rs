@@ -1,4 +1,4 @@
-//! `strata-translate`: compiles a module to an object file, a C header and an assembly listing
+//! `strata-translate`: compiles a module to an object file, a C header and a machine-code listing
 //! (see `strata_tools::translate`).
 
 fn main() -> std::process::ExitCode {

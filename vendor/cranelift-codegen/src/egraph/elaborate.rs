@@ -566,13 +566,18 @@ impl<'a> Elaborator<'a> {
                             // the value's defining block *is not* a
                             // member. This is the loop-nest level
                             // whose hoist-block we hoist to.
-                            let hoist_level = self
-                                .loop_stack
-                                .iter()
-                                .position(|loop_entry| {
-                                    !self.loop_analysis.is_in_loop(value.in_block, loop_entry.lp)
-                                })
-                                .unwrap_or(self.loop_stack.len());
+                            //
+                            // (Strata's patch: the loops around the
+                            // value's block, outermost first, against
+                            // the loop stack, in one pass. Testing
+                            // each stack entry with `is_in_loop` walks
+                            // the loop tree each time, which made
+                            // elaboration cubic in the nesting depth.)
+                            let hoist_level = Self::common_loop_prefix(
+                                self.loop_analysis,
+                                &self.loop_stack,
+                                value.in_block,
+                            );
                             trace!(
                                 " -> arg: elab_value {:?} hoist level {:?}",
                                 value, hoist_level
@@ -744,6 +749,30 @@ impl<'a> Elaborator<'a> {
                 }
             }
         }
+    }
+
+    /// How many entries at the bottom of `loop_stack` (outermost first) are loops that
+    /// contain `block`: the first level at which `block` is not in the stacked loop.
+    fn common_loop_prefix(loop_analysis: &LoopAnalysis, loop_stack: &[LoopStackEntry], block: Block) -> usize {
+        let mut around = SmallVec::<[Loop; 16]>::new();
+        let mut lp = loop_analysis.innermost_loop(block);
+        while let Some(l) = lp {
+            around.push(l);
+            lp = loop_analysis.loop_parent(l);
+        }
+        // Both are chains of nested loops, outermost first: one merge-like scan finds the
+        // first stacked loop that is not around the block.
+        let mut outward = around.iter().rev();
+        for (i, entry) in loop_stack.iter().enumerate() {
+            loop {
+                match outward.next() {
+                    Some(l) if *l == entry.lp => break,
+                    Some(_) => continue,
+                    None => return i,
+                }
+            }
+        }
+        loop_stack.len()
     }
 
     fn elaborate_block(&mut self, elab_values: &mut Vec<Value>, idom: Option<Block>, block: Block) {

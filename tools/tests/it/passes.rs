@@ -1,12 +1,10 @@
 //! The pass manager through strata-opt: threads, plugins, reproducers, errors.
 
-mod common;
-
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_clean_failure, require_all, strata_opt};
+use crate::common::{assert_clean_failure, require_all, strata_opt};
 
 /// A module of `n` functions, each with several blocks, repeated values to CSE and constants
 /// to fold.
@@ -73,7 +71,7 @@ fn plugin_path() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .args(["build", "--quiet", "-p", "strata-example-plugin"])
-        .current_dir(common::repo_root())
+        .current_dir(crate::common::repo_root())
         .status()
         .expect("run cargo build");
     assert!(status.success(), "building the example plugin failed");
@@ -185,4 +183,149 @@ fn missing_and_foreign_plugins_are_refused() {
         assert!(stderr.contains(expected), "{stderr}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A scratch directory for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs strata-opt on `input` (a file) under an address-space limit, so a runaway pass fails
+/// the test quickly instead of exhausting the machine.
+fn strata_opt_limited(limit_kib: u64, args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {limit_kib} && exec \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_strata-opt"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Issue 16's `R/grow.rules` on `R/ar.mlir`: the rule matches its own output, and apply-rules
+/// ate 5 GB in 20 s. It now stops at the greedy driver's growth budget (about 100,000 ops
+/// here) with an error at the function naming the rule, well inside 2 GB of address space.
+#[test]
+fn runaway_rules_stop_at_the_greedy_budget_with_a_located_error() {
+    let dir = scratch("runaway-rules");
+    let rules = dir.join("grow.rules");
+    std::fs::write(
+        &rules,
+        "rule grow: arith.addi($x, $y) => arith.addi(arith.addi($x, $y), arith.constant() {value = 0} : type($x));\n",
+    )
+    .unwrap();
+    let input = dir.join("ar.mlir");
+    std::fs::write(
+        &input,
+        "func.func @f(%a: i32, %b: i32) -> i32 {\n  %0 = arith.addi %a, %b : i32\n  return %0 : i32\n}\n",
+    )
+    .unwrap();
+    let pipeline = format!("--pass-pipeline=builtin.module(func.func(apply-rules{{file={}}}))", rules.display());
+    let started = std::time::Instant::now();
+    let out = strata_opt_limited(2 << 20, &[input.to_str().unwrap(), &pipeline]);
+    assert_clean_failure(&out, "runaway rule");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "ar.mlir:1:1: error: 'func.func' op apply-rules: the greedy rewriter did not converge: the IR grew by"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the last rewrite was by pattern 'grow'"), "{stderr}");
+    eprintln!("stopped after {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Rules that undo each other do not grow the IR: they stop at the budget on changes.
+#[test]
+fn rules_that_undo_each_other_stop_at_the_change_budget() {
+    let dir = scratch("cycling-rules");
+    let rules = dir.join("swap.rules");
+    std::fs::write(&rules, "rule swap: arith.addi($x, $y) => arith.addi($y, $x);\n").unwrap();
+    let pipeline =
+        format!("--pass-pipeline=builtin.module(func.func(apply-rules{{file={} max-iterations=-1}}))", rules.display());
+    let out = strata_opt(
+        &[&pipeline],
+        Some(b"func.func @f(%a: i32, %b: i32) -> i32 {\n  %0 = arith.addi %a, %b : i32\n  return %0 : i32\n}\n"),
+    );
+    assert_clean_failure(&out, "cycling rules");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "<stdin>:1:1: error: 'func.func' op apply-rules: the greedy rewriter did not converge: it made more than"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pattern 'swap'"), "{stderr}");
+}
+
+/// Errors in a rules file are at the line and column of what is wrong (an unbound variable
+/// was reported at `0:0`).
+#[test]
+fn rules_file_errors_point_at_the_rule() {
+    let dir = scratch("rules-errors");
+    for (text, expected) in [
+        (
+            "// x * y, rewritten\nrule ok: arith.addi($x, $y) => $x;\nrule bad: arith.muli($x, $y)\n    => arith.addi($x, $z);\n",
+            ":4:23: rule 'bad': value '$z' is not bound by the pattern",
+        ),
+        (
+            "rule bad: arith.muli($x, arith.constant() {value = $c}) if $d == 1 => $x;\n",
+            ":1:60: rule 'bad': attribute '$d' is not bound by the pattern",
+        ),
+        ("rule bad: arith.negf($x) if one_use($y) => $x;\n", ":1:37: rule 'bad': value '$y' is not bound by the pattern"),
+        ("rule bad: arith.negf($x)\n  => arith.constant() {value = $v} : type($x);\n", ":2:32: rule 'bad': attribute '$v'"),
+    ] {
+        let rules = dir.join("unbound.rules");
+        std::fs::write(&rules, text).unwrap();
+        let pipeline = format!("--pass-pipeline=builtin.module(func.func(apply-rules{{file={}}}))", rules.display());
+        let out = strata_opt(&[&pipeline], Some(b"func.func @f() {\n  return\n}\n"));
+        assert_clean_failure(&out, text);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("unbound.rules{expected}")), "{text}: {stderr}");
+    }
+}
+
+/// Sizes that pass the `nn` verifier one by one but not together, or not once aligned, are
+/// errors of `plan-memory` at the op (it planned 64 bytes for issue 16's `R/huge2.mlir`).
+#[test]
+fn plan_memory_reports_sizes_it_cannot_address() {
+    let pipeline = "--pass-pipeline=builtin.module(func.func(plan-memory))";
+    let t = "tensor<2305843009213693951xf32>";
+    let src =
+        format!("func.func @f(%x: {t}) -> {t} {{\n  %r = \"nn.relu\"(%x) : ({t}) -> {t}\n  return %r : {t}\n}}\n");
+    let out = strata_opt(&[pipeline], Some(src.as_bytes()));
+    assert_clean_failure(&out, "aligned size");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("<stdin>:2:3: error: 'nn.relu' op plan-memory: result #0 cannot be placed in the arena"),
+        "{stderr}"
+    );
+    let t = "tensor<1152921504606846976xf32>";
+    let relu = |r: &str| format!("  %{r} = \"nn.relu\"(%x) : ({t}) -> {t}\n");
+    let add = |r: &str, a: &str, b: &str| format!("  %{r} = \"nn.add\"(%{a}, %{b}) : ({t}, {t}) -> {t}\n");
+    let body = [relu("a"), relu("b"), relu("c"), add("d", "a", "b"), add("e", "d", "c")].concat();
+    let src = format!("func.func @f(%x: {t}) -> {t} {{\n{body}  return %e : {t}\n}}\n");
+    let out = strata_opt(&[pipeline], Some(src.as_bytes()));
+    assert_clean_failure(&out, "arena size");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("<stdin>:1:1: error: 'func.func' op plan-memory: the arena would take more than"),
+        "{stderr}"
+    );
+}
+
+/// A tensor no `nn` op checks (passed straight through) is checked by the lowering, which
+/// made it a `memref` the code generator then overran.
+#[test]
+fn lowering_to_loops_checks_the_sizes_of_what_it_lowers() {
+    let t = "tensor<9223372036854775807x9223372036854775807xf32>";
+    let src = format!("func.func @f(%x: {t}) -> {t} {{\n  return %x : {t}\n}}\n");
+    let out = strata_opt(&["--pass-pipeline=builtin.module(func.func(convert-nn-to-loops))"], Some(src.as_bytes()));
+    assert_clean_failure(&out, "lowering");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("<stdin>:1:1: error: lower-to-loops: argument #0:"), "{stderr}");
+    assert!(stderr.contains("the count overflows i64"), "{stderr}");
 }

@@ -1,8 +1,8 @@
 //! strata-opt as a user meets it: flags, exit statuses, diagnostics, bad input.
 
-mod common;
+use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn invalid_corpus_matches_expected_diagnostics() {
@@ -144,4 +144,108 @@ fn bad_flags_exit_with_status_two_or_one_and_help_works() {
     let help = strata_opt(&["--help"], None);
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--allow-unregistered-dialect"));
+}
+
+/// `--mlir-print-ir-before/after` name passes; a typo printed nothing and exited 0.
+#[test]
+fn print_ir_flags_refuse_unknown_pass_names() {
+    let input = b"func.func @f() {\n  return\n}\n";
+    let out = strata_opt(&["--cse", "--mlir-print-ir-after=cse,canonicalise"], Some(input));
+    assert_clean_failure(&out, "typo");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--mlir-print-ir-after: unknown pass 'canonicalise'; did you mean 'canonicalize'?"),
+        "{stderr}"
+    );
+    let out = strata_opt(&["--cse", "--mlir-print-ir-before=zzzzzzzz"], Some(input));
+    assert_clean_failure(&out, "unknown");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown pass 'zzzzzzzz'; --list-passes shows them all"));
+    let out = strata_opt(&["--cse", "--mlir-print-ir-after=cse"], Some(input));
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("IR Dump After CSE (cse)"));
+}
+
+/// An IR dump that cannot be written fails the run (it exited 0): a directory that cannot be
+/// made fails before any pass runs, a file that cannot be written (a name too long for the
+/// file system) after the run.
+#[test]
+fn unwritable_ir_tree_dirs_fail_the_run() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("unwritable-tree-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let under_file = format!("--mlir-print-ir-tree-dir={}", file.join("dumps").display());
+    let out =
+        strata_opt(&["--cse", "--mlir-print-ir-after-all", &under_file], Some(b"func.func @f() {\n  return\n}\n"));
+    assert_clean_failure(&out, "tree dir under a file");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mlir-print-ir-tree-dir: cannot create"));
+    let long = "f".repeat(300);
+    let input = format!("func.func @{long}() {{\n  return\n}}\n");
+    let tree = format!("--mlir-print-ir-tree-dir={}", dir.join("dumps").display());
+    let out = strata_opt(
+        &["--pass-pipeline=builtin.module(func.func(cse))", "--mlir-print-ir-after-all", &tree],
+        Some(input.as_bytes()),
+    );
+    assert_clean_failure(&out, "file name too long");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 IR dump(s) could not be written under --mlir-print-ir-tree-dir"), "{stderr}");
+}
+
+/// Option flags of a pass do nothing without the pass: an error, not silence; they are in
+/// `--help`.
+#[test]
+fn egraph_flags_need_egraph_opt_and_are_documented() {
+    let input = b"func.func @f() {\n  return\n}\n";
+    for flag in ["--egraph-stats", "--egraph-dot=/tmp/never-written.dot"] {
+        let out = strata_opt(&["--cse", flag], Some(input));
+        assert_clean_failure(&out, flag);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("sets an option of 'egraph-opt', which is not in the pipeline"), "{stderr}");
+    }
+    let with_pipeline =
+        strata_opt(&["--egraph-stats", "--pass-pipeline=builtin.module(func.func(egraph-opt))"], Some(input));
+    assert!(with_pipeline.status.success(), "{}", String::from_utf8_lossy(&with_pipeline.stderr));
+    let help = String::from_utf8_lossy(&strata_opt(&["--help"], None).stdout).into_owned();
+    assert!(help.contains("--egraph-stats[=<bool>]") && help.contains("(sets egraph-opt{print-stats})"), "{help}");
+    assert!(help.contains("--egraph-dot[=<string>]") && help.contains("(sets egraph-opt{dot-file})"), "{help}");
+}
+
+/// `egraph-opt` leaves functions it cannot model as they are; `--egraph-stats` says which and
+/// why (it said nothing).
+#[test]
+fn egraph_stats_report_skipped_functions() {
+    let input = b"func.func @scalar(%a: i32) -> i32 {\n  %0 = arith.addi %a, %a : i32\n  return %0 : i32\n}\n\
+func.func @blocks(%x: tensor<4xf32>) -> tensor<4xf32> {\n  cf.br ^bb1\n^bb1:\n  return %x : tensor<4xf32>\n}\n";
+    let out = strata_opt(&["--egraph-opt", "--egraph-stats"], Some(input));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("egraph-opt @scalar: skipped, left as written: argument #0 is not a ranked tensor"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("egraph-opt @blocks: skipped, left as written: its body has 2 blocks"), "{stderr}");
+}
+
+/// Issue 16's `R/huge2.mlir`: element counts past i64 were accepted (and planned as 64
+/// bytes); the `nn` verifier rejects them where they are used.
+#[test]
+fn nn_shapes_whose_size_overflows_are_verifier_errors() {
+    let t = "tensor<9223372036854775807x9223372036854775807xf32>";
+    let src =
+        format!("func.func @f(%x: {t}) -> {t} {{\n  %r = \"nn.relu\"(%x) : ({t}) -> {t}\n  return %r : {t}\n}}\n");
+    let out = strata_opt(&[], Some(src.as_bytes()));
+    assert_clean_failure(&out, "huge2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("<stdin>:2:3: error: 'nn.relu' op operand #0: '{t}' has more than")), "{stderr}");
+    // The element count fits, the bytes do not.
+    let t = "tensor<4611686018427387904xf32>";
+    let src = format!("func.func @f(%x: {t}) -> {t} {{\n  %r = \"nn.exp\"(%x) : ({t}) -> {t}\n  return %r : {t}\n}}\n");
+    let out = strata_opt(&[], Some(src.as_bytes()));
+    assert_clean_failure(&out, "bytes");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the size overflows i64"));
+    // A reshape whose target shape overflows is an error, not a panic.
+    let src = "func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {\n  %r = \"nn.reshape\"(%x) {shape = [9223372036854775807, 9223372036854775807, -1]} : (tensor<4xf32>) -> tensor<4xf32>\n  return %r : tensor<4xf32>\n}\n";
+    let out = strata_opt(&[], Some(src.as_bytes()));
+    assert_clean_failure(&out, "reshape");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("overflows i64"));
 }

@@ -9,8 +9,9 @@ use strata_ir::pass::{
     PassRegistry,
 };
 use strata_ir::rewrite::{
-    apply_full_conversion, apply_partial_conversion, apply_patterns_greedily, ConversionPattern, ConversionRewriter,
-    ConversionTarget, FrozenPatterns, GreedyConfig, PatternRewriter, RewritePattern, TypeConverter,
+    apply_full_conversion, apply_partial_conversion, apply_patterns_greedily, Budget, ConversionPattern,
+    ConversionRewriter, ConversionTarget, FrozenPatterns, GreedyConfig, GreedyLimit, PatternRewriter, RewritePattern,
+    TypeConverter, DEFAULT_MAX_CHANGES, DEFAULT_MAX_GROWTH,
 };
 use strata_ir::{parse_source, print_module, verify, Context, Diagnostic, Ir, Module, OpId, ParseOptions, Value};
 
@@ -246,10 +247,81 @@ fn the_greedy_driver_orders_by_benefit_and_stops_at_its_limit() {
     let out = apply_patterns_greedily(&ctx, &mut m.ir, m.root, &looping, &config);
     assert!(!out.converged);
     assert_eq!(out.iterations, 3);
+    assert_eq!(out.stopped, Some(GreedyLimit::Iterations(3)));
     let config = GreedyConfig { max_rewrites: 5, ..GreedyConfig::default() };
     let out = apply_patterns_greedily(&ctx, &mut m.ir, m.root, &looping, &config);
     assert!(!out.converged);
     assert_eq!(out.rewrites, 5);
+}
+
+/// Replaces `xt.grow(x)` by `xt.grow(xt.leaf(x))`: its output matches again, so each rewrite
+/// adds an op, forever (the shape of `rule grow` in the rules file).
+struct Grow;
+impl RewritePattern for Grow {
+    fn root(&self) -> Option<&str> {
+        Some("xt.grow")
+    }
+    fn name(&self) -> &str {
+        "grow"
+    }
+    fn match_and_rewrite(&self, op: OpId, rw: &mut PatternRewriter<'_>) -> bool {
+        let x = rw.ir().op(op).operand(0);
+        let ty = rw.ir().value_type(x);
+        rw.set_insertion_point_before(op);
+        let leaf = rw.op("xt.leaf", &[x], &[ty], &[]);
+        let leaf = rw.ir().op(leaf).result(0);
+        let grown = rw.op("xt.grow", &[leaf], &[ty], &[]);
+        let v = rw.ir().op(grown).result(0);
+        rw.replace_op(op, &[v]);
+        true
+    }
+}
+
+/// Without a limit on sweeps or rewrites, patterns that never converge are stopped by the
+/// driver's default budgets, which scale with the input: by work (patterns undoing each
+/// other) or by growth (a pattern feeding itself), with the pattern that applied last.
+#[test]
+fn the_greedy_driver_budgets_bound_work_and_growth() {
+    let ctx = context();
+    let unlimited = GreedyConfig { max_iterations: -1, ..GreedyConfig::default() };
+    let src = "func.func @f(%a: i32) -> i32 {\n  %d = \"xt.grow\"(%a) : (i32) -> i32\n  \"xt.pair\"(%a, %d) : (i32, i32) -> ()\n  return %d : i32\n}";
+    let mut m = parse(&ctx, src);
+    let func = m.ir.collect_ops(m.root)[1];
+    let input_ops = m.ir.collect_ops(func).len() - 1;
+    let start = m.ir.num_ops() as u64;
+    let out =
+        apply_patterns_greedily(&ctx, &mut m.ir, func, &FrozenPatterns::new(&ctx, vec![Arc::new(Grow)]), &unlimited);
+    let budget = DEFAULT_MAX_GROWTH.limit(input_ops);
+    assert_eq!(
+        out.stopped,
+        Some(GreedyLimit::Growth { grown: budget + 1, budget, input_ops, last_pattern: Some("grow".into()) })
+    );
+    assert!(!out.converged && out.stopped.as_ref().is_some_and(|l| l.is_budget()));
+    assert_eq!(m.ir.num_ops() as u64, start + budget + 1, "the IR stops growing at the budget");
+    let e = out.budget_error(&ctx, &m.ir, func, "test").unwrap();
+    assert!(
+        e.message.starts_with("'func.func' op test: the greedy rewriter did not converge: the IR grew by"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.ends_with("the last rewrite was by pattern 'grow'"), "{}", e.message);
+
+    let mut m = parse(&ctx, src);
+    let func = m.ir.collect_ops(m.root)[1];
+    let out =
+        apply_patterns_greedily(&ctx, &mut m.ir, func, &FrozenPatterns::new(&ctx, vec![Arc::new(Swap)]), &unlimited);
+    let budget = DEFAULT_MAX_CHANGES.limit(input_ops);
+    assert_eq!(out.stopped, Some(GreedyLimit::Changes { budget, input_ops, last_pattern: Some(String::new()) }));
+    assert_eq!(out.rewrites, budget + 1);
+    // A budget of the caller's own.
+    let tight = GreedyConfig { max_changes: Some(Budget { per_op: 0, base: 7 }), ..unlimited.clone() };
+    let out = apply_patterns_greedily(&ctx, &mut m.ir, func, &FrozenPatterns::new(&ctx, vec![Arc::new(Swap)]), &tight);
+    assert_eq!(out.rewrites, 8);
+    // A limit the caller chose is not a budget: no error.
+    let few = GreedyConfig { max_iterations: 2, ..GreedyConfig::default() };
+    let out = apply_patterns_greedily(&ctx, &mut m.ir, func, &FrozenPatterns::new(&ctx, vec![Arc::new(Swap)]), &few);
+    assert_eq!(out.stopped, Some(GreedyLimit::Iterations(2)));
+    assert!(out.budget_error(&ctx, &m.ir, func, "test").is_none());
 }
 
 /// Converts `xt.inc` on i32 to `xt.inc64` on i64.

@@ -93,8 +93,8 @@ fn worst_error(ctx: &Context, algorithm: &str, cases: usize, seed: u64) -> f64 {
         let pm = PassManager::new(registry.parse_pipeline(pipeline).unwrap());
         pm.run(ctx, &mut lowered.ir, lowered.root).unwrap_or_else(|f| panic!("{}\n{src}", f.diagnostic.message));
         let got = run_function(ctx, &lowered.ir, first_func(ctx, &lowered), inputs).unwrap();
-        let scale = 1.0 + want[0].data.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        for (a, b) in got[0].data.iter().zip(&want[0].data) {
+        let scale = 1.0 + want[0].floats().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (a, b) in got[0].floats().iter().zip(want[0].floats().iter()) {
             let err = (a - b).abs() / scale;
             assert!(!err.is_nan(), "{algorithm}: NaN (an output not written?)\n{src}");
             worst = worst.max(err);

@@ -58,9 +58,9 @@ fn errors(name: &str, vector: bool, lo: f64, hi: f64, reference: fn(f64) -> f64)
     let m = parse_source(&ctx, "m.mlir", &program(name, vector), &ParseOptions::default()).unwrap();
     let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let xs: Vec<f64> = (0..N).map(|i| f64::from((lo + (hi - lo) * i as f64 / (N - 1) as f64) as f32)).collect();
-    let out = jit.run("f", &[Tensor { shape: vec![N], elem: Elem::F32, data: xs.clone() }]).unwrap();
+    let out = jit.run("f", &[Tensor::from_floats(&[N], Elem::F32, xs.clone())]).unwrap();
     let (mut worst_ulp, mut worst_abs) = (0.0f64, 0.0f64);
-    for (x, got) in xs.iter().zip(&out[0].data) {
+    for (x, got) in xs.iter().zip(out[0].floats().iter()) {
         let want = reference(*x);
         let e = (got - want).abs();
         worst_abs = worst_abs.max(e);
@@ -98,8 +98,8 @@ fn special_values() {
         let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions::default()).unwrap();
         let mut data = vec![1.0; N];
         data[..4].copy_from_slice(&[0.0, -1.0, f64::INFINITY, f64::NAN]);
-        let out = jit.run("f", &[Tensor { shape: vec![N], elem: Elem::F32, data }]).unwrap();
-        let d = &out[0].data;
+        let out = jit.run("f", &[Tensor::from_floats(&[N], Elem::F32, data)]).unwrap();
+        let d = out[0].floats();
         assert_eq!(d[0], f64::NEG_INFINITY);
         assert!(d[1].is_nan() && d[3].is_nan());
         assert_eq!(d[2], f64::INFINITY);
@@ -107,8 +107,8 @@ fn special_values() {
         let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions::default()).unwrap();
         let mut data = vec![0.0; N];
         data[..4].copy_from_slice(&[100.0, -200.0, f64::NAN, 0.0]);
-        let out = jit.run("f", &[Tensor { shape: vec![N], elem: Elem::F32, data }]).unwrap();
-        let d = &out[0].data;
+        let out = jit.run("f", &[Tensor::from_floats(&[N], Elem::F32, data)]).unwrap();
+        let d = out[0].floats();
         assert_eq!(d[0], f64::INFINITY);
         assert!(d[1] >= 0.0 && d[1] < 3e-38);
         assert!(d[2].is_nan());

@@ -112,7 +112,7 @@ fn extrema_and_negation_follow_their_definition_at_nan_zeros_and_infinities() {
     let pairs: Vec<(f32, f32)> = SPECIAL.iter().flat_map(|&x| SPECIAL.iter().map(move |&y| (x, y))).collect();
     let n = pairs.len();
     assert_eq!(n % 4, 0);
-    let tensor = |v: Vec<f64>| Tensor { shape: vec![n], elem: Elem::F32, data: v };
+    let tensor = |v: Vec<f64>| Tensor::from_floats(&[n], Elem::F32, v);
     let inputs = vec![
         tensor(pairs.iter().map(|p| f64::from(p.0)).collect()),
         tensor(pairs.iter().map(|p| f64::from(p.1)).collect()),
@@ -127,7 +127,7 @@ fn extrema_and_negation_follow_their_definition_at_nan_zeros_and_infinities() {
     let interpreted = run_function(&ctx, &m.ir, func, inputs).unwrap();
     for (who, outputs) in [("JIT", &compiled), ("interpreter", &interpreted)] {
         for ((case, _), out) in CASES.iter().zip(outputs.iter()) {
-            for (&(x, y), &got) in pairs.iter().zip(&out.data) {
+            for (&(x, y), &got) in pairs.iter().zip(out.floats().iter()) {
                 let want = expected(case, x, y);
                 assert!(same(got, want), "{who}: {case}({x:?}, {y:?}) = {got:?}, expected {want:?}");
             }

@@ -1,12 +1,10 @@
 //! `strata-lit`: the whole `testdata/` suite, and the runner's own behaviour on fixtures.
 
-mod common;
-
 use std::process::{Command, Output};
 
 fn lit(args: &[&str], require_all: bool) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata-lit"));
-    cmd.args(args).current_dir(common::repo_root()).env_remove("STRATA_REQUIRE_ALL");
+    cmd.args(args).current_dir(crate::common::repo_root()).env_remove("STRATA_REQUIRE_ALL");
     if require_all {
         cmd.env("STRATA_REQUIRE_ALL", "1");
     }
@@ -15,7 +13,7 @@ fn lit(args: &[&str], require_all: bool) -> Output {
 
 #[test]
 fn every_file_in_testdata_passes() {
-    let out = lit(&["testdata", "-v"], common::require_all());
+    let out = lit(&["testdata", "-v"], crate::common::require_all());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let files = stdout.lines().filter(|l| l.starts_with("PASS: ")).count();

@@ -1,12 +1,10 @@
 //! Upstream compatibility: our text and mlir-opt-22's agree once both are normalised through
 //! `mlir-opt --mlir-print-op-generic`, in both directions.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 
 fn run(tool: &Path, args: &[&str], input: &[u8]) -> Result<String, String> {
     use std::io::Write;

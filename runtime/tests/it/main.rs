@@ -1,0 +1,6 @@
+//! The integration tests of `strata-runtime`, in one binary: each file under `tests/` used to be its own
+//! binary linking the whole workspace, and linking them dominated `cargo test`'s time.
+
+mod exec;
+mod integers;
+mod onnxruntime;

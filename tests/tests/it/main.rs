@@ -1,0 +1,12 @@
+//! The integration tests of `strata-tests`, in one binary: each file under `tests/` used to be its own
+//! binary linking the whole workspace, and linking them dominated `cargo test`'s time.
+
+mod egraph_equivalence;
+mod external_dialect;
+mod fuzz;
+mod integer_graphs;
+mod ir_api;
+mod memory_plan;
+mod models;
+mod pass_manager;
+mod roundtrip;
