@@ -170,11 +170,12 @@ fn repeated_calls_match(src: &str, entry: &str, k: usize, cache: &str, seed: u64
     }
 }
 
-/// A dense layer: x (300 rows, two blocks) times constant weights (K = 1100 in two blocks,
-/// N = 40). B's panels are cached.
+/// A dense layer: x (301 rows: two blocks, the last micro-tile partial, so its rows are copied
+/// on every call) times constant weights (K = 1100 in two blocks, N = 40). B's panels are
+/// cached; A is read in place.
 #[test]
 fn cached_weight_panels_serve_later_calls_of_a_matmul() {
-    let (x, w, y) = ([300, 1100], [1100, 40], [300, 40]);
+    let (x, w, y) = ([301, 1100], [1100, 40], [301, 40]);
     let src = format!(
         "func.func @dense(%x: {tx}) -> {ty} {{\n  %w = \"nn.constant\"() {{value = dense<0.0> : {tw}}} : () -> {tw}\n  %y = \"nn.matmul\"(%x, %w) : ({tx}, {tw}) -> {ty}\n  return %y : {ty}\n}}\n",
         tx = ty(&x),

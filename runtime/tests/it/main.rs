@@ -3,4 +3,5 @@
 
 mod exec;
 mod integers;
+mod npy_fuzz;
 mod onnxruntime;
