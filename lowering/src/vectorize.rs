@@ -161,6 +161,13 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
                 if lanewise && (SCALAR_ONLY.contains(&n) || !o.results().iter().chain(o.operands()).all(typed)) {
                     return None;
                 }
+                // Masks are 32-bit lanes (as comparisons of f32x4 give): with 64-bit values a
+                // comparison's mask would not line up with its operands' lanes.
+                let masks = o.results().iter().chain(o.operands()).any(|v| ir.value_type(*v) == ctx.i1());
+                let wide = |v: &Value| matches!(ctx.type_to_string(ir.value_type(*v)).as_str(), "f64" | "i64");
+                if lanewise && masks && o.results().iter().chain(o.operands()).any(wide) {
+                    return None;
+                }
                 continue;
             }
             _ => return None,

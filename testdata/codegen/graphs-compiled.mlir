@@ -20,6 +20,9 @@
 // RUN: strata-run %s --entry typed --random-inputs 4 --output-dir %t/typed > /dev/null
 // RUN: strata-run %s --entry typed --input %t/typed/input0.npy --input %t/typed/input1.npy --target host --rtol 0 --atol 0 --compare %t/typed/output0.npy --compare %t/typed/output1.npy | FileCheck %s
 // RUN: strata-run %s --entry typed --input %t/typed/input0.npy --input %t/typed/input1.npy --target x86-64 --rtol 0 --atol 0 --compare %t/typed/output0.npy --compare %t/typed/output1.npy | FileCheck %s
+// f64 comparisons and selects (their masks do not fit the vector form; scalar loops).
+// RUN: strata-run %s --entry wide_select --random-inputs 6 --output-dir %t/wide > /dev/null
+// RUN: strata-run %s --entry wide_select --input %t/wide/input0.npy --input %t/wide/input1.npy --target host --rtol 0 --atol 0 --compare %t/wide/output0.npy | FileCheck %s
 // An entry named `main`: its symbol is `module_main`, apart from the driver's `main`.
 // RUN: strata-run %S/integers-aarch64.mlir --entry main --random-inputs 5 --output-dir %t/main > /dev/null
 // RUN: strata-run %S/integers-aarch64.mlir --entry main --input %t/main/input0.npy --target x86-64 --rtol 0 --atol 0 --compare %t/main/output0.npy | FileCheck %s
@@ -65,4 +68,10 @@ func.func @typed(%x: tensor<5x7xf32>, %k: tensor<7xi32>) -> (tensor<5x7xi8>, ten
   %f = "nn.cast"(%ge) {to = f32} : (tensor<5x7xi1>) -> tensor<5x7xf32>
   %g = "nn.add"(%f, %x) : (tensor<5x7xf32>, tensor<5x7xf32>) -> tensor<5x7xf32>
   return %n, %g : tensor<5x7xi8>, tensor<5x7xf32>
+}
+func.func @wide_select(%x: tensor<4x16xf64>, %y: tensor<4x16xf64>) -> tensor<4x16xf64> {
+  %c = "nn.compare"(%x, %y) {predicate = "lt"} : (tensor<4x16xf64>, tensor<4x16xf64>) -> tensor<4x16xi1>
+  %s = "nn.select"(%c, %x, %y) : (tensor<4x16xi1>, tensor<4x16xf64>, tensor<4x16xf64>) -> tensor<4x16xf64>
+  %l = "nn.leaky_relu"(%s) {alpha = 0.5 : f64} : (tensor<4x16xf64>) -> tensor<4x16xf64>
+  return %l : tensor<4x16xf64>
 }
