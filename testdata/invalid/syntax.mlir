@@ -90,3 +90,12 @@
 
 // expected-error@+1 {{unregistered operation 'arith.frobnicate' found in dialect ('arith')}}
 "arith.frobnicate"() : () -> ()
+
+// -----
+
+// A literal's type may count more elements than 64 bits hold: an error, not an overflow.
+func.func @dense_overflow() {
+  // expected-error@+1 {{elements literal type 'tensor<9223372036854775807x4xf32>' has too many elements}}
+  %c = "nn.constant"() {value = dense<1.0> : tensor<9223372036854775807x4xf32>} : () -> tensor<9223372036854775807x4xf32>
+  return
+}

@@ -406,7 +406,10 @@ impl LeafBuilder<'_> {
         if shape.contains(&DYNAMIC) {
             return err(&whole, "elements literal type must have static shape");
         }
-        let count: i64 = shape.iter().product();
+        // Checked: a literal's type may claim more elements than 64 bits count.
+        let Some(count) = shape.iter().try_fold(1i64, |n, d| n.checked_mul(*d)) else {
+            return err(&whole, format!("elements literal type '{}' has too many elements", ctx.type_to_string(ty)));
+        };
         let Some(body) = body else {
             if count != 0 {
                 return err(
