@@ -37,7 +37,7 @@ pub fn unary(name: &str, p: &[f64]) -> Option<Box<dyn Fn(f64) -> f64>> {
 /// arithmetic, or MLIR's integer semantics (wrapping; signed division, maximum and minimum;
 /// division by zero faults). `nn.pow` takes floats only.
 pub fn binary(name: &str, elem: Elem) -> Option<Op> {
-    let int = |n: &'static str| Some(Op::Int(n, strata_dialects::arith::int_semantics(n)?));
+    let int = |n: &str| Some(Op::Int(crate::scalar::IntOp::of(n), strata_dialects::arith::int_semantics(n)?));
     if !elem.is_float() {
         return match name {
             "nn.add" => int("arith.addi"),

@@ -71,8 +71,9 @@ pub enum Op {
     Tanh,
     Erf,
     AbsF,
-    /// An integer binary op and its semantics at a width (`arith::int_semantics`).
-    Int(&'static str, IntFn),
+    /// An integer binary op (what kind of fault it can have) and its semantics at a width
+    /// (`arith::int_semantics`).
+    Int(IntOp, IntFn),
     /// `arith.cmpf` with its predicate number.
     CmpF(i64),
     /// `arith.cmpi` with its predicate number.
@@ -94,35 +95,36 @@ impl Types {
     }
 }
 
-const INT_BINARIES: &[&str] = &[
-    "arith.addi",
-    "arith.subi",
-    "arith.muli",
-    "arith.divsi",
-    "arith.divui",
-    "arith.ceildivsi",
-    "arith.ceildivui",
-    "arith.floordivsi",
-    "arith.remsi",
-    "arith.remui",
-    "arith.andi",
-    "arith.ori",
-    "arith.xori",
-    "arith.shli",
-    "arith.shrsi",
-    "arith.shrui",
-    "arith.maxsi",
-    "arith.minsi",
-    "arith.maxui",
-    "arith.minui",
-];
+/// What an integer binary op's undefined results are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntOp {
+    /// Divisions and remainders: by zero, and (signed) the smallest value by -1.
+    Division,
+    /// Shifts by the width or more.
+    Shift,
+    /// Always defined (wrapping).
+    Total,
+}
+
+impl IntOp {
+    /// The kind of `arith` integer op `name`.
+    pub fn of(name: &str) -> IntOp {
+        if name.starts_with("arith.sh") {
+            IntOp::Shift
+        } else if name.contains("div") || name.contains("rem") {
+            IntOp::Division
+        } else {
+            IntOp::Total
+        }
+    }
+}
 
 /// The operation `op` computes, if it is a scalar one the interpreter knows.
 pub fn decode(ctx: &Context, ir: &Ir, op: OpId) -> Option<Op> {
     let o = ir.op(op);
     let name = ctx.ident_str(o.name());
-    if let Some(n) = INT_BINARIES.iter().find(|n| **n == name) {
-        return Some(Op::Int(n, int_semantics(n)?));
+    if let Some(semantics) = int_semantics(name) {
+        return Some(Op::Int(IntOp::of(name), semantics));
     }
     let predicate = || o.attr(ctx.ident("predicate")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0) as i64;
     Some(match name {
@@ -214,12 +216,12 @@ pub fn apply(op: Op, t: Types, x: &[Scalar]) -> Result<Scalar, Fault> {
         Op::Tanh => real(f(0)?.tanh()),
         Op::Erf => real(libm::erf(f(0)?)),
         Op::AbsF => real(f(0)?.abs()),
-        Op::Int(name, semantics) => {
+        Op::Int(kind, semantics) => {
             let w = out.width().ok_or(Fault::WrongKind("integer"))?;
             let (a, b) = (out.signed(int(x[0])?), out.signed(int(x[1])?));
             match semantics(a as i128, b as i128, w) {
                 Some(v) => Ok(Scalar::Int(out.wrap(v))),
-                None => Err(int_fault(name, out, b)),
+                None => Err(int_fault(kind, out, b)),
             }
         }
         Op::CmpF(p) => Ok(Scalar::Int(i64::from(strata_dialects::arith::cmpf(p as i128, f(0)?, f(1)?)))),
@@ -235,9 +237,9 @@ pub fn apply(op: Op, t: Types, x: &[Scalar]) -> Result<Scalar, Fault> {
 }
 
 /// The fault of an integer op whose semantics gave no value.
-fn int_fault(name: &str, t: Elem, rhs: i64) -> Fault {
+fn int_fault(kind: IntOp, t: Elem, rhs: i64) -> Fault {
     let width = t.width().unwrap_or(64);
-    if name.starts_with("arith.sh") {
+    if kind == IntOp::Shift {
         Fault::ShiftOutOfRange { amount: t.unsigned(rhs), width }
     } else if rhs == 0 {
         Fault::DivisionByZero
@@ -374,7 +376,7 @@ mod tests {
     use super::*;
 
     fn int_op(name: &'static str) -> Op {
-        Op::Int(name, int_semantics(name).unwrap())
+        Op::Int(IntOp::of(name), int_semantics(name).unwrap())
     }
 
     #[test]
