@@ -1,6 +1,7 @@
 //! The integration tests of `strata-tests`, in one binary: each file under `tests/` used to be its own
 //! binary linking the whole workspace, and linking them dominated `cargo test`'s time.
 
+mod aarch64;
 mod egraph_equivalence;
 mod external_dialect;
 mod fuzz;

@@ -163,18 +163,11 @@ fn same_results(ctx: &Context, before: &Module, after: &Module, seed: u64) {
 /// failed to write would keep the first call's value, which other inputs make wrong.
 #[test]
 fn networks_compiled_for_both_targets_run_like_the_graphs() {
-    use strata_lowering::codegen::driver::{Program, Toolchain};
+    use strata_lowering::codegen::driver::Program;
     use strata_lowering::codegen::jit::{Jit, JitOptions};
     use strata_lowering::codegen::{default_pipeline, object::emit_object, Target};
     let ctx = context();
-    let arm = match Toolchain::find(Target::Aarch64) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            assert!(std::env::var("STRATA_REQUIRE_ALL").as_deref() != Ok("1"), "STRATA_REQUIRE_ALL=1 but {e}");
-            eprintln!("AArch64 skipped: {e}");
-            None
-        }
-    };
+    let arm = crate::aarch64::toolchain("the networks on AArch64");
     for (name, entry, net) in [
         ("resnet18-32.mlir", "resnet18", models::resnet_network(18, 32)),
         ("transformer-block.mlir", "transformer_block", models::transformer_block_network()),
