@@ -1,4 +1,4 @@
-//! Constant values of scalar, splat and dense attributes, for folders.
+//! Constant values of scalar, splat, dense and `dense_resource` attributes, for folders.
 
 use strata_ir::{AttrKind, Attribute, Context, DenseElements, DenseValue, FoldResult, Type, TypeKind};
 
@@ -30,12 +30,17 @@ pub(crate) struct Consts {
     pub splat: bool,
 }
 
-pub(crate) fn decode(ctx: &Context, a: Attribute) -> Option<Consts> {
-    let one = |v: &DenseValue| match v {
+/// An element of a dense literal or blob, if it is a number.
+fn scalar(v: &DenseValue) -> Option<Scalar> {
+    match v {
         DenseValue::Int(i) => Some(Scalar::Int(*i)),
         DenseValue::Float(b) => Some(Scalar::Float(f64::from_bits(*b))),
         _ => None,
-    };
+    }
+}
+
+pub(crate) fn decode(ctx: &Context, a: Attribute) -> Option<Consts> {
+    let one = scalar;
     match ctx.attr_kind(a) {
         AttrKind::Integer { value, ty } => Some(Consts { elem: *ty, values: vec![Scalar::Int(*value)], splat: true }),
         AttrKind::Float { bits, ty } => {
@@ -49,6 +54,13 @@ pub(crate) fn decode(ctx: &Context, a: Attribute) -> Option<Consts> {
                     Some(Consts { elem, values: vs.iter().map(one).collect::<Option<_>>()?, splat: false })
                 }
             }
+        }
+        // A blob's elements, decoded as a literal's would be; a missing or ill-sized blob
+        // does not fold.
+        AttrKind::DenseResource { ty, .. } => {
+            let elem = ctx.element_type(*ty)?;
+            let values = ctx.resource_elements(a).ok()?.map(|d| scalar(&d)).collect::<Option<_>>()?;
+            Some(Consts { elem, values, splat: false })
         }
         _ => None,
     }
@@ -130,9 +142,15 @@ pub(crate) fn map2(
 
 /// Whether `a` is a constant whose every element is the integer `v` (or float `v`).
 pub(crate) fn is_splat_of(ctx: &Context, a: Option<Attribute>, v: f64) -> bool {
-    let Some(c) = a.and_then(|a| decode(ctx, a)) else { return false };
-    c.values.iter().all(|s| match s {
-        Scalar::Int(i) => *i as f64 == v,
-        Scalar::Float(f) => *f == v && (v != 0.0 || f.is_sign_negative() == v.is_sign_negative()),
-    })
+    let Some(a) = a else { return false };
+    let is_v = |s: Scalar| match s {
+        Scalar::Int(i) => i as f64 == v,
+        Scalar::Float(f) => f == v && (v != 0.0 || f.is_sign_negative() == v.is_sign_negative()),
+    };
+    if let AttrKind::DenseResource { .. } = ctx.attr_kind(a) {
+        // Element by element: random weights answer at the first, with no blob decoded whole.
+        return ctx.resource_elements(a).is_ok_and(|mut it| it.all(|d| scalar(&d).is_some_and(is_v)));
+    }
+    let Some(c) = decode(ctx, a) else { return false };
+    c.values.iter().all(|s| is_v(*s))
 }

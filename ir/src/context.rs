@@ -58,7 +58,7 @@ impl<T: Eq + Hash> Interner<T> {
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Ident(pub(crate) u32);
 
-/// Owns everything interned and the registered dialects.
+/// Owns everything interned, the registered dialects and the resource blobs ([`Context::add_blob`]).
 ///
 /// ```
 /// use strata_ir::Context;
@@ -73,6 +73,8 @@ pub struct Context {
     ops: FxHashMap<Ident, Arc<OpDef>>,
     dialects: indexmap::IndexMap<String, Arc<dyn Dialect>>,
     pub(crate) common: CommonTypes,
+    /// The data of `dense_resource` attributes, by key (`resources.rs`).
+    pub(crate) blobs: crate::resources::BlobStore,
 }
 
 /// Types used so often that looking them up again would show in profiles.
@@ -110,6 +112,7 @@ impl Context {
             ops: FxHashMap::default(),
             dialects: indexmap::IndexMap::new(),
             common,
+            blobs: Default::default(),
         }
     }
 

@@ -8,6 +8,8 @@
 //!   erasure, cloning, replace-all-uses); [`Builder`] creates ops at an insertion point.
 //! - [`parse_source`] reads MLIR text (pest grammar in `mlir.pest`), [`print_module`] writes it
 //!   in custom or generic form, [`verify`] checks it.
+//! - [`resources`]: blobs of raw element data behind `dense_resource` attributes (weights),
+//!   owned by the context ([`Context::add_blob`]), read and written in MLIR's `{-# ... #-}` form.
 //! - [`dialect`]: how a dialect declares ops, with constraints, traits, verifiers, folders and
 //!   declarative assembly formats ([`format`]).
 //!
@@ -25,9 +27,11 @@ mod entities;
 pub mod float;
 pub mod fold;
 pub mod format;
+mod hex;
 pub mod parser;
 pub mod pass;
 pub mod printer;
+pub mod resources;
 pub mod rewrite;
 pub mod sizes;
 mod store;
@@ -48,7 +52,8 @@ pub use dialect::{attr_constraints, constraints, Dialect, FoldResult, OpDef, OpV
 pub use dominance::DominanceInfo;
 pub use entities::{Block, BlockId, OpId, Operation, Region, RegionId, Use, Value, ValueData, ValueDef};
 pub use parser::{parse_source, Module, ParseError, ParseOptions};
-pub use printer::{print_module, print_op, PrintOptions};
+pub use printer::{print_module, print_op, print_op_with_blobs, PrintOptions};
+pub use resources::{Blob, ResourceElements, ResourceError};
 pub use sizes::SizeError;
 pub use store::{Extracted, InsertPoint, Ir, IrMapping, OpState};
 pub use types::{FloatKind, Signedness, Type, TypeKind, DYNAMIC};

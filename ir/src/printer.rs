@@ -11,6 +11,7 @@ use crate::attributes::{
 use crate::dialect::Trait;
 use crate::entities::{BlockId, OpId, RegionId, Value};
 use crate::parser::Module;
+use crate::resources::{is_bare_key, Blob};
 use crate::store::Ir;
 use crate::types::{Signedness, Type, TypeKind, DYNAMIC};
 use crate::Context;
@@ -27,7 +28,9 @@ pub struct PrintOptions {
 /// Opaque dialect types and attributes longer than this, used at least twice, get an alias.
 const ALIAS_MIN_LEN: usize = 32;
 
-/// Prints a whole module: alias definitions, the top-level op, and the resource section.
+/// Prints a whole module: alias definitions, the top-level op, and the resource section (the
+/// module's text entries, and the context's blobs that its `dense_resource` attributes use, in
+/// the order they are first printed, as MLIR does).
 pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> String {
     let aliases = Aliases::collect(ctx, &module.ir, module.root);
     let mut out = String::new();
@@ -36,9 +39,20 @@ pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> Stri
     p.names.name_isolated(ctx, &module.ir, module.root);
     let _ = p.print_op(module.root);
     out.push('\n');
-    if !module.resources.is_empty() {
-        write_resources(&module.resources, &mut out);
-    }
+    write_resources(ctx, &aliases, &module.resources, &mut out);
+    out
+}
+
+/// [`print_op`] followed by the resource section of the blobs its `dense_resource`
+/// attributes use, so that the text parses on its own (crash reproducers).
+pub fn print_op_with_blobs(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String {
+    let aliases = Aliases::default();
+    let mut out = String::new();
+    let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
+    p.names.name_isolated(ctx, ir, op);
+    let _ = p.print_op(op);
+    out.push('\n');
+    write_resources(ctx, &aliases, &[], &mut out);
     out
 }
 
@@ -52,19 +66,65 @@ pub fn print_op(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String
     out
 }
 
-fn write_resources(entries: &[[String; 4]], out: &mut String) {
+/// A value in the resource section.
+enum ResourceValue<'a> {
+    Text(&'a str),
+    Blob(&'a Blob),
+}
+
+/// `{-# group: { owner: { key: value } } #-}`, when there is anything to write: the blobs that
+/// printing used (`aliases.used_resources`) under `dialect_resources`/`builtin` (first, as MLIR
+/// prints them), then the text entries, grouped in the order they first appear.
+fn write_resources(ctx: &Context, aliases: &Aliases, entries: &[[String; 4]], out: &mut String) {
+    let used = aliases.used_resources.take();
+    // Keys without a blob (`__elided__`, or one a pass made up) have nothing to print.
+    let blobs: Vec<(String, Blob)> = used.into_iter().filter_map(|k| ctx.blob(&k).map(|b| (k, b))).collect();
+    if entries.is_empty() && blobs.is_empty() {
+        return;
+    }
+    type Owners<'a> = Vec<(&'a str, Vec<(String, ResourceValue<'a>)>)>;
+    let mut groups: Vec<(&str, Owners)> = Vec::new();
+    if !blobs.is_empty() {
+        let keys = blobs.iter().map(|(k, b)| (resource_key_text(k), ResourceValue::Blob(b))).collect();
+        groups.push(("dialect_resources", vec![("builtin", keys)]));
+    }
+    for [group, owner, key, value] in entries {
+        let g = match groups.iter().position(|(name, _)| name == group) {
+            Some(g) => g,
+            None => {
+                groups.push((group, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let owners = &mut groups[g].1;
+        let o = match owners.iter().position(|(name, _)| name == owner) {
+            Some(o) => o,
+            None => {
+                owners.push((owner, Vec::new()));
+                owners.len() - 1
+            }
+        };
+        owners[o].1.push((key.clone(), ResourceValue::Text(value)));
+    }
+    let size: usize = blobs.iter().map(|(_, b)| 2 * b.bytes().len() + 64).sum();
+    out.reserve(size);
     out.push_str("\n{-#\n");
-    let mut groups: Vec<&str> = entries.iter().map(|e| e[0].as_str()).collect();
-    groups.dedup();
-    for (gi, g) in groups.iter().enumerate() {
-        let _ = writeln!(out, "  {g}: {{");
-        let mut owners: Vec<&str> = entries.iter().filter(|e| e[0] == *g).map(|e| e[1].as_str()).collect();
-        owners.dedup();
-        for (oi, o) in owners.iter().enumerate() {
-            let _ = writeln!(out, "    {o}: {{");
-            let items: Vec<&[String; 4]> = entries.iter().filter(|e| e[0] == *g && e[1] == *o).collect();
-            for (ii, e) in items.iter().enumerate() {
-                let _ = writeln!(out, "      {}: {}{}", e[2], e[3], if ii + 1 < items.len() { "," } else { "" });
+    for (gi, (group, owners)) in groups.iter().enumerate() {
+        let _ = writeln!(out, "  {group}: {{");
+        for (oi, (owner, items)) in owners.iter().enumerate() {
+            let _ = writeln!(out, "    {owner}: {{");
+            for (ii, (key, value)) in items.iter().enumerate() {
+                let _ = write!(out, "      {key}: ");
+                match value {
+                    ResourceValue::Text(text) => out.push_str(text),
+                    ResourceValue::Blob(blob) => {
+                        out.push_str("\"0x");
+                        crate::hex::encode_into(&blob.alignment().to_le_bytes(), out);
+                        crate::hex::encode_into(blob.bytes(), out);
+                        out.push('"');
+                    }
+                }
+                out.push_str(if ii + 1 < items.len() { ",\n" } else { "\n" });
             }
             let _ = writeln!(out, "    }}{}", if oi + 1 < owners.len() { "," } else { "" });
         }
@@ -73,14 +133,25 @@ fn write_resources(entries: &[[String; 4]], out: &mut String) {
     out.push_str("#-}\n");
 }
 
+/// A resource key as MLIR writes it: bare when it is a keyword, else quoted.
+fn resource_key_text(key: &str) -> String {
+    if is_bare_key(key) {
+        key.to_string()
+    } else {
+        format!("\"{}\"", escape(key))
+    }
+}
+
 // ---------------------------------------------------------------------- aliases
-/// Alias names chosen for attributes and types.
+/// Alias names chosen for attributes and types, and what printing found the text uses.
 #[derive(Default)]
 pub struct Aliases {
     attrs: Vec<(Attribute, String)>,
     types: Vec<(Type, String)>,
     attr_names: FxHashMap<Attribute, String>,
     type_names: FxHashMap<Type, String>,
+    /// `dense_resource` keys in the order they were printed (the section lists their blobs).
+    used_resources: std::cell::RefCell<indexmap::IndexSet<String>>,
 }
 
 impl Aliases {
@@ -908,7 +979,12 @@ impl fmt::Display for AttrDisplay<'_> {
                 }
                 write!(f, "> : {}", t(*ty))
             }
-            AttrKind::DenseResource { ty, handle } => write!(f, "dense_resource<{handle}> : {}", t(*ty)),
+            AttrKind::DenseResource { ty, handle } => {
+                if !self.aliases.used_resources.borrow().contains(handle) {
+                    self.aliases.used_resources.borrow_mut().insert(handle.clone());
+                }
+                write!(f, "dense_resource<{}> : {}", resource_key_text(handle), t(*ty))
+            }
             AttrKind::DenseArray { element, values } => {
                 write!(f, "array<{}", t(*element))?;
                 let n = match values {
@@ -1033,5 +1109,75 @@ impl Context {
     /// The text of an attribute.
     pub fn attr_to_string(&self, a: Attribute) -> String {
         AttrDisplay { ctx: self, attr: a, aliases: &Aliases::default() }.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OpState;
+
+    /// A module of one unregistered op per attribute.
+    fn module(ctx: &Context, attrs: &[Attribute], resources: Vec<[String; 4]>) -> Module {
+        let mut ir = Ir::new();
+        let root = ir.create_op(OpState::new(ctx, "builtin.module", ctx.unknown_loc()).regions(1));
+        let block = ir.create_block(&[]);
+        ir.append_block(ir.op(root).regions()[0], block);
+        for a in attrs {
+            let op = ir.create_op(OpState::new(ctx, "t.op", ctx.unknown_loc()).attr(ctx, "v", *a));
+            ir.insert_op(op, crate::InsertPoint::BlockEnd(block));
+        }
+        Module { ir, root, resources }
+    }
+
+    #[test]
+    fn the_section_lists_the_blobs_used_in_first_use_order_then_text_entries() {
+        let ctx = Context::new();
+        let ty = ctx.parse_type("tensor<2xi16>").unwrap();
+        let w = ctx.dense_resource_attr("w", ty, vec![0x01, 0x00, 0xAB, 0xCD]).unwrap();
+        let q = ctx.dense_resource_attr("two words", ty, vec![0xFF; 4]).unwrap();
+        // In the context but used by nothing printed: left out.
+        ctx.dense_resource_attr("unused", ty, vec![0; 4]).unwrap();
+        let elided = ctx.intern_attr(AttrKind::DenseResource { ty, handle: crate::resources::ELIDED_KEY.into() });
+        let nested =
+            ctx.array_attr(vec![ctx.dictionary_attr(vec![crate::NamedAttr { name: ctx.ident("k"), value: q }])]);
+        let reproducer = ["external_resources", "mlir_reproducer", "pipeline", "\"builtin.module(cse)\""];
+        let m = module(&ctx, &[nested, w, elided, w], vec![reproducer.map(String::from)]);
+        let printed = print_module(&ctx, &m, &PrintOptions::default());
+        assert!(printed.contains(r#"{v = [{k = dense_resource<"two words"> : tensor<2xi16>}]}"#), "{printed}");
+        assert!(printed.contains("{v = dense_resource<__elided__> : tensor<2xi16>}"), "{printed}");
+        let section = r#"
+{-#
+  dialect_resources: {
+    builtin: {
+      "two words": "0x02000000FFFFFFFF",
+      w: "0x020000000100ABCD"
+    }
+  },
+  external_resources: {
+    mlir_reproducer: {
+      pipeline: "builtin.module(cse)"
+    }
+  }
+#-}
+"#;
+        assert!(printed.ends_with(section), "{printed}");
+        // Nothing used, nothing listed: no section at all.
+        assert!(!print_module(&ctx, &module(&ctx, &[elided], Vec::new()), &PrintOptions::default()).contains("{-#"));
+        // One op printed alone lists the blobs it uses, so that it parses alone.
+        let op = m.ir.block_ops(m.ir.region(m.ir.op(m.root).regions()[0]).blocks()[0]).nth(1).unwrap();
+        let alone = print_op_with_blobs(&ctx, &m.ir, op, &PrintOptions::default());
+        assert!(alone.ends_with("    builtin: {\n      w: \"0x020000000100ABCD\"\n    }\n  }\n#-}\n"), "{alone}");
+        let opts = crate::ParseOptions { allow_unregistered: true, ..Default::default() };
+        crate::parse_source(&ctx, "alone.mlir", &alone, &opts).unwrap();
+    }
+
+    #[test]
+    fn resource_keys_print_bare_only_when_they_are_keywords() {
+        for (key, text) in
+            [("w", "w"), ("_x.y$1", "_x.y$1"), ("1w", "\"1w\""), ("a-b", "\"a-b\""), ("q\"", "\"q\\\"\"")]
+        {
+            assert_eq!(resource_key_text(key), text);
+        }
     }
 }

@@ -394,6 +394,11 @@ impl Ir {
         }
     }
 
+    /// Replaces an op's opaque properties (the parser renames resource keys in them).
+    pub(crate) fn set_properties(&mut self, op: OpId, properties: Option<Attribute>) {
+        self.ops[op].properties = properties;
+    }
+
     /// Removes an attribute, returning its value.
     pub fn remove_attr(&mut self, op: OpId, name: Ident) -> Option<Attribute> {
         let attrs = &mut self.ops[op].attrs;

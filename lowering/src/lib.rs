@@ -52,6 +52,7 @@ pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(arenas::info());
     let _ = registry.register(vectorize::info());
     let _ = registry.register(tile::info());
+    let _ = registry.register(codegen::profile::tag::info());
     let _ = registry.register_pipeline(
         "lower-to-loops",
         "nn and kernel graphs to scf loops over memrefs, then canonicalize and CSE",

@@ -10,6 +10,7 @@
 //! | `symbol-dce` | private symbols nothing refers to |
 //! | `inline` | `func.call` inlining, callees first, then a cleanup pipeline |
 //! | `apply-rules` | rewrite rules from a text file ([`rules`]) |
+//! | `view-op-graph` | Graphviz of each function's data flow ([`view_op_graph`]) |
 //!
 //! Each pass module has an `info()` giving its [`PassInfo`](strata_ir::pass::PassInfo).
 
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod symbol_dce;
 mod symbols;
 pub mod tutorial;
+pub mod view_op_graph;
 
 use strata_ir::pass::PassRegistry;
 
@@ -37,6 +39,7 @@ pub fn register_all(registry: &mut PassRegistry) {
         rules::info(),
         egraph::info(),
         memory_plan::info(),
+        view_op_graph::info(),
     ] {
         // A tool registering the standard passes twice keeps the first registration.
         let _ = registry.register(info);

@@ -8,7 +8,8 @@
 //!   own them).
 //! - `nn.reshape` is a view: its result shares its operand's buffer.
 //! - In place where legal: an elementwise op (or a kernel's epilogue extra) whose operand has
-//!   the result's size and dies at this op writes over that operand (each element is read
+//!   the result's type (not merely its size: a broadcast operand is read at other indices) and
+//!   dies at this op writes over that operand (each element is read
 //!   before it is written at the same index).
 //! - Offsets: greedy by size (largest first, each at the lowest offset that overlaps no placed
 //!   buffer live at the same time), as TFLite's arena planner does.
@@ -158,7 +159,10 @@ pub fn try_plan(ctx: &Context, ir: &Ir, func: OpId) -> Result<Option<Plan>, Plan
                 let b = *plan.value_buffer.get(&v)?;
                 let dies_here = plan.buffers[b].last == i;
                 let arena_value = defining_op(ir, v).is_some();
-                (dies_here && arena_value && plan.buffers[b].bytes == bytes).then_some(b)
+                // The operand's own type, not just its (aligned) size: a broadcast operand
+                // (a 1x1 beside a 1x3) is read at other indices than the one written.
+                let same_type = ir.value_type(v) == ir.value_type(r);
+                (dies_here && arena_value && same_type && plan.buffers[b].bytes == bytes).then_some(b)
             });
             match reuse {
                 Some(b) => {

@@ -133,6 +133,8 @@ enum Step {
     Exit,
     Br,
     CondBr,
+    /// `cf.assert`: a false condition is an error with its message.
+    Assert,
     Call(OpId),
     /// `nn` and `kernel` ops on tensors.
     Graph,
@@ -311,6 +313,7 @@ impl<'a> Machine<'a> {
                 "scf.yield" | "func.return" | "kernel.yield" => Step::Exit,
                 "cf.br" => Step::Br,
                 "cf.cond_br" => Step::CondBr,
+                "cf.assert" => Step::Assert,
                 "func.call" => {
                     let callee = o
                         .attr(ctx.ident("callee"))
@@ -568,6 +571,12 @@ impl<'a> Machine<'a> {
                         if self.int(op, operands[0])? != 0 { (0, &groups[1]) } else { (1, &groups[2]) };
                     let values = self.values(op, &operands[group.clone()])?;
                     return Ok(Flow::Jump(o.successors()[which], values));
+                }
+                Step::Assert => {
+                    if self.int(op, operands[0])? == 0 {
+                        let msg = o.attr(self.ctx.ident("msg")).and_then(|a| self.ctx.attr_as_str(a));
+                        return Err(self.err(op, msg.unwrap_or("assertion failed")));
+                    }
                 }
                 Step::Call(f) => {
                     let args = self.values(op, operands)?;

@@ -1,11 +1,39 @@
 //! Constant folding with the interpreter: an `nn` or `kernel` op whose operands are all
-//! `nn.constant`s becomes an `nn.constant` holding its result.
+//! `nn.constant`s becomes an `nn.constant` holding its result. Results of more than a handful
+//! of distinct values (batch norm folded into convolution weights) are written as blobs
+//! ([`constant_attr`]), so a folded model stays as compact as the weights it came from.
 
 use strata_ir::{AttrKind, BlockId, Builder, Context, DenseElements, DenseValue, InsertPoint, Ir, OpId, ValueDef};
 
 use crate::interp::{dense, eval_op};
 use crate::scalar::{apply, Types};
 use crate::tensor::{Elem, Scalar, Tensor};
+
+/// Constants of at most this many elements are written as `dense<...>` literals, where a
+/// reader wants to see the values (shapes, per-channel scales of a small test).
+pub const LITERAL_ELEMENTS: usize = 16;
+
+/// The attribute holding `t` as a value of type `ty`: a splat `dense<x>` when all elements
+/// are equal, `dense<[...]>` for up to [`LITERAL_ELEMENTS`] elements, and otherwise a
+/// `dense_resource` blob named from `name_hint` (unique in the context).
+pub fn constant_attr(ctx: &Context, t: &Tensor, ty: strata_ir::Type, name_hint: &str) -> strata_ir::Attribute {
+    // Bit for bit, as `dense_attr` decides what is a splat.
+    let exact = |a: Scalar, b: Scalar| match (a, b) {
+        (Scalar::Float(x), Scalar::Float(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
+    };
+    let splat = t.scalars().next().is_some_and(|first| t.scalars().all(|v| exact(v, first)));
+    if splat || t.len() <= LITERAL_ELEMENTS {
+        return dense_attr(ctx, t, ty);
+    }
+    // `Elem::write`'s encoding (little-endian, `i1` a byte of 0 or 1) is a blob's.
+    match ctx.dense_resource_attr(name_hint, ty, t.to_bytes()) {
+        Ok(attr) => attr,
+        // `ty` is not a static tensor of `t`'s elements (a caller's mismatch): the literal
+        // states the values all the same, and the verifier names the mismatch.
+        Err(_) => dense_attr(ctx, t, ty),
+    }
+}
 
 /// The `dense<...>` attribute of `t` (a splat when all elements are equal).
 pub fn dense_attr(ctx: &Context, t: &Tensor, ty: strata_ir::Type) -> strata_ir::Attribute {
@@ -72,7 +100,7 @@ pub fn fold_constants(ctx: &Context, ir: &mut Ir, block: BlockId) -> usize {
 
 /// Replaces `op` by a constant holding `value`, and erases producers left unused.
 fn replace(ctx: &Context, ir: &mut Ir, op: OpId, value: &Tensor, ty: strata_ir::Type, producers: &[OpId]) {
-    let attr = dense_attr(ctx, value, ty);
+    let attr = constant_attr(ctx, value, ty, "folded");
     let mut b = Builder::new(ctx, ir, InsertPoint::Before(op));
     let c = b.value("nn.constant", &[], ty, &[("value", attr)]);
     let old = ir.op(op).result(0);

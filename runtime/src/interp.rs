@@ -1,6 +1,6 @@
 //! Runs a function of `nn` and `kernel` ops (one block, graph level) on tensors.
 
-use strata_dialects::nn::{self as nn_dialect, shape::Layout, shape::Pool2d};
+use strata_dialects::nn::{self as nn_dialect, shape::Layout, shape::PadMode, shape::Pool2d, shape::PoolMode};
 use strata_ir::{AttrKind, Context, DenseElements, DenseValue, Ir, OpId, Type};
 
 use crate::nn;
@@ -15,20 +15,31 @@ pub fn tensor_type(ctx: &Context, t: Type) -> Option<(Vec<usize>, Elem)> {
     Some((shape, Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(t)))?))
 }
 
-/// The value of a `dense<...>` attribute of type `ty` (integers exact); `None` when it is not
-/// one, or too large to hold (see [`constant_tensor`] for why).
+/// The value of a `dense<...>` or `dense_resource<...>` attribute (integers exact); `None`
+/// when it is not one, or cannot be had (see [`constant_tensor`] for why).
 pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
     constant_tensor(ctx, attr).ok()
 }
 
-/// The value of a `dense<...>` attribute, or why it cannot be had: not a dense attribute of
-/// a static tensor type, or more elements than this machine holds.
+/// The value of a `dense<...>` attribute, or of a `dense_resource<...>` one from its blob in
+/// the context, or why it cannot be had: not such an attribute of a static tensor type, a blob
+/// that is missing or not the size of the type's elements, or more elements than this machine
+/// holds.
 pub fn constant_tensor(ctx: &Context, attr: strata_ir::Attribute) -> Result<Tensor, String> {
-    let AttrKind::DenseElements { ty, .. } = ctx.attr_kind(attr) else {
-        return Err("only dense<...> constants run".into());
+    let (AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. }) = ctx.attr_kind(attr) else {
+        return Err("only dense<...> and dense_resource<...> constants run".into());
     };
-    let (shape, _) = tensor_type(ctx, *ty).ok_or("a dense constant needs a static tensor type of numbers")?;
+    let (shape, elem) = tensor_type(ctx, *ty).ok_or("a dense constant needs a static tensor type of numbers")?;
     crate::limits::buffer_bytes(&shape, 8).map_err(|e| format!("a constant of {shape:?}: {e}"))?;
+    if let AttrKind::DenseResource { .. } = ctx.attr_kind(attr) {
+        let blob = ctx.resource_blob(attr).map_err(|e| e.to_string())?;
+        // A blob holds elements as memory does (`Elem::write`'s encoding), `i1` a byte each,
+        // any byte but 0 true (as C++ reads MLIR's bool blobs).
+        if elem == Elem::Int(1) {
+            return Ok(Tensor::from_ints(&shape, elem, blob.bytes().iter().map(|b| (*b != 0) as i64).collect()));
+        }
+        return Ok(Tensor::from_bytes(&shape, elem, blob.bytes()));
+    }
     dense_values(ctx, attr).ok_or_else(|| "the constant's values do not match its type".to_string())
 }
 
@@ -162,6 +173,10 @@ impl Attrs<'_> {
     fn ints(&self, name: &str) -> Vec<i64> {
         self.get(name).and_then(|a| nn_dialect::ints(self.ctx, a)).unwrap_or_default()
     }
+    /// A `true`/`false` attribute (absent: false).
+    fn flag(&self, name: &str) -> bool {
+        self.get(name).and_then(|a| self.ctx.attr_as_int(a)) == Some(1)
+    }
     fn layout(&self, name: &str) -> Layout {
         self.get(name).and_then(|a| self.ctx.attr_as_str(a)).and_then(Layout::parse).unwrap_or(Layout::Nchw)
     }
@@ -220,6 +235,11 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
             }
             one(epilogue(ctx, ir, op, y, &ranges[3].clone().map(|i| x[i]).collect::<Vec<_>>())?)
         }
+        "nn.conv_transpose2d" => {
+            let c = nn_dialect::conv_transpose_attrs(ctx, &|n| attrs.get(n))
+                .map_err(|e| at(ctx, ir, op, &e.to_string()))?;
+            one(nn::conv_transpose2d(x[0], x[1], x.get(2).copied(), &c, &out))
+        }
         "nn.matmul" => one(nn::matmul(x[0], x[1], &out)),
         "kernel.matmul" => {
             let y = nn::matmul(x[0], x[1], &out);
@@ -238,6 +258,19 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
             one(nn::layer_norm(x[0], x[1], x[2], a, attrs.float("epsilon", 1e-5)))
         }
         "nn.softmax" => one(nn::softmax(x[0], axis(attrs.int("axis", -1), x[0].shape.len()))),
+        "nn.log_softmax" => one(nn::log_softmax(x[0], axis(attrs.int("axis", -1), x[0].shape.len()))),
+        "nn.reduce_sum" | "nn.reduce_mean" | "nn.reduce_max" | "nn.reduce_min" | "nn.reduce_prod" => {
+            let axes = nn_dialect::shape::reduce_axes(x[0].shape.len(), &attrs.ints("axes"))
+                .map_err(|e| at(ctx, ir, op, &e.to_string()))?;
+            let kind = nn::Reduction::of(name).ok_or_else(|| at(ctx, ir, op, "an unknown reduction"))?;
+            one(nn::reduce(x[0], &axes, kind, &out))
+        }
+        "nn.slice" => one(nn::slice(x[0], &attrs.ints("starts"), &attrs.ints("steps"), &out)),
+        "nn.gather" => {
+            let a = axis(attrs.int("axis", 0), x[0].shape.len());
+            one(nn::gather(x[0], x[1], a, &out).map_err(|m| at(ctx, ir, op, &m))?)
+        }
+        "nn.broadcast" => one(nn::broadcast(x[0], &out)),
         "nn.max_pool2d" | "nn.avg_pool2d" => {
             let (k, s, p) = (attrs.ints("kernel"), attrs.ints("strides"), attrs.ints("padding"));
             let pool = Pool2d {
@@ -246,7 +279,9 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
                 padding: if p.len() == 4 { [p[0], p[1], p[2], p[3]] } else { [0; 4] },
                 layout: attrs.layout("layout"),
             };
-            one(nn::pool2d(x[0], &pool, name == "nn.max_pool2d"))
+            let mode =
+                PoolMode { ceil_mode: attrs.flag("ceil_mode"), count_include_pad: attrs.flag("count_include_pad") };
+            one(nn::pool2d(x[0], &pool, mode, name == "nn.max_pool2d", &out))
         }
         "nn.global_avg_pool2d" => one(nn::global_avg_pool2d(x[0])),
         "nn.reshape" => one(x[0].clone().reshaped(&out)),
@@ -260,8 +295,9 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
             Ok(nn::split(x[0], axis(attrs.int("axis", 0), x[0].shape.len()), &shapes))
         }
         "nn.pad" => {
-            let before: Vec<usize> = attrs.ints("pads")[..x[0].shape.len()].iter().map(|p| *p as usize).collect();
-            one(nn::pad(x[0], &before, &out, attrs.float("value", 0.0)))
+            let pads = attrs.ints("pads");
+            let mode = attrs.get("mode").and_then(|a| ctx.attr_as_str(a)).and_then(PadMode::parse).unwrap_or_default();
+            one(nn::pad(x[0], &pads[..x[0].shape.len()], mode, attrs.float("value", 0.0), &out))
         }
         "nn.relayout" => one(nn::from_nchw(&nn::to_nchw(x[0], attrs.layout("from")), attrs.layout("to"))),
         "nn.cast" => one(nn::cast(x[0], elem)),

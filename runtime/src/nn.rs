@@ -1,7 +1,7 @@
 //! The `nn` ops on tensors: the documented semantics (ONNX's where ONNX defines the op).
 //! Convolutions and pools work in NCHW; other layouts are converted on the way in and out.
 
-use strata_dialects::nn::shape::{Conv2d, Layout, Pool2d};
+use strata_dialects::nn::shape::{Conv2d, ConvTranspose2d, Layout, PadMode, Pool2d, PoolMode};
 
 use crate::scalar::Op;
 use crate::tensor::{broadcast_offsets, Data, Elem, Scalar, Tensor};
@@ -22,6 +22,7 @@ pub fn unary(name: &str, p: &[f64]) -> Option<Box<dyn Fn(f64) -> f64>> {
         "nn.sigmoid" => Box::new(|x: f64| 1.0 / (1.0 + (-x).exp())),
         "nn.tanh" => Box::new(f64::tanh),
         "nn.gelu" => Box::new(|x: f64| 0.5 * x * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2))),
+        "nn.erf" => Box::new(libm::erf),
         "nn.silu" => Box::new(|x: f64| x / (1.0 + (-x).exp())),
         "nn.exp" => Box::new(f64::exp),
         "nn.log" => Box::new(f64::ln),
@@ -210,17 +211,68 @@ pub fn conv2d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, c: &Conv2d) -> Tens
     from_nchw(&Tensor::from_floats(&[n, o, oh, ow], xt.elem, out), c.layout)
 }
 
-/// Max or average pooling; averages count only the elements inside the input (ONNX's
-/// `count_include_pad = 0`).
-pub fn pool2d(x: &Tensor, p: &Pool2d, max: bool) -> Tensor {
+/// Transposed convolution in NCHW, weights `[C_in, C_out / groups, kH, kW]`, accumulating in
+/// f64: each input element times each tap lands on output `(iy·s - pad_top + ky·d, ...)`.
+pub fn conv_transpose2d(x: &Tensor, w: &Tensor, bias: Option<&Tensor>, c: &ConvTranspose2d, out: &[usize]) -> Tensor {
+    let (xv, wv) = (x.floats(), w.floats());
+    let (n, ci, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    let (per_group, kh, kw) = (w.shape[1], w.shape[2], w.shape[3]);
+    let (o, oh, ow) = (out[1], out[2], out[3]);
+    let in_group = ci / c.groups as usize;
+    let [sh, sw] = c.strides.map(|v| v as isize);
+    let [dh, dw] = c.dilations.map(|v| v as isize);
+    let [pt, pl] = [c.padding[0], c.padding[1]].map(|v| v as isize);
+    let bias = bias.map(|b| b.floats());
+    let mut acc: Vec<f64> =
+        (0..n * o * oh * ow).map(|i| bias.as_ref().map_or(0.0, |b| b[(i / (oh * ow)) % o])).collect();
+    for b in 0..n {
+        for ic in 0..ci {
+            let g = ic / in_group;
+            for iy in 0..h {
+                for ix in 0..wd {
+                    let v = xv[((b * ci + ic) * h + iy) * wd + ix];
+                    for j in 0..per_group {
+                        let oc = g * per_group + j;
+                        for ky in 0..kh {
+                            let y = iy as isize * sh - pt + ky as isize * dh;
+                            if y < 0 || y >= oh as isize {
+                                continue;
+                            }
+                            for kx in 0..kw {
+                                let xo = ix as isize * sw - pl + kx as isize * dw;
+                                if xo < 0 || xo >= ow as isize {
+                                    continue;
+                                }
+                                acc[((b * o + oc) * oh + y as usize) * ow + xo as usize] +=
+                                    v * wv[((ic * per_group + j) * kh + ky) * kw + kx];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Tensor::from_floats(out, x.elem, acc)
+}
+
+/// Max or average pooling into `out` (the result's shape, in the pool's layout: which windows
+/// exist under `ceil_mode`). Averages divide by the input elements a window covers (ONNX's
+/// `count_include_pad = 0`), or with `count_include_pad` by the window clipped to the padded
+/// input.
+pub fn pool2d(x: &Tensor, p: &Pool2d, mode: PoolMode, max: bool, out: &[usize]) -> Tensor {
     let xt = to_nchw(x, p.layout);
     let x = xt.floats();
     let (n, c, h, w) = (xt.shape[0], xt.shape[1], xt.shape[2], xt.shape[3]);
     let [kh, kw] = p.kernel.map(|v| v as usize);
     let [sh, sw] = p.strides.map(|v| v as usize);
     let [pt, pl, pb, pr] = p.padding.map(|v| v as usize);
-    let oh = (h + pt + pb - kh) / sh + 1;
-    let ow = (w + pl + pr - kw) / sw + 1;
+    let dims: Vec<i64> = out.iter().map(|d| *d as i64).collect();
+    let (_, _, oh, ow) = p.layout.nchw(&dims);
+    let (oh, ow) = (oh as usize, ow as usize);
+    // The rows (or columns) from `start` that a window of `k` covers in the padded input.
+    let padded = |start: isize, k: usize, size: usize, end_pad: usize| {
+        ((start + k as isize).min((size + end_pad) as isize) - start) as f64
+    };
     let mut out = Vec::with_capacity(n * c * oh * ow);
     for plane in 0..n * c {
         for y in 0..oh {
@@ -238,7 +290,13 @@ pub fn pool2d(x: &Tensor, p: &Pool2d, max: bool) -> Tensor {
                         count += 1;
                     }
                 }
-                out.push(xt.elem.round(if max { acc } else { acc / count.max(1) as f64 }));
+                let divisor = if mode.count_include_pad {
+                    let (y0, x0) = ((y * sh) as isize - pt as isize, (xo * sw) as isize - pl as isize);
+                    padded(y0, kh, h, pb) * padded(x0, kw, w, pr)
+                } else {
+                    count.max(1) as f64
+                };
+                out.push(xt.elem.round(if max { acc } else { acc / divisor }));
             }
         }
     }
@@ -341,24 +399,31 @@ pub fn global_avg_pool2d(x: &Tensor) -> Tensor {
     Tensor::from_floats(&[n, c, 1, 1], x.elem, data)
 }
 
-/// Copies `x` into a larger tensor at `before` offsets, `value` (converted to the element
-/// type) elsewhere.
-pub fn pad(x: &Tensor, before: &[usize], out: &[usize], value: f64) -> Tensor {
-    let mut t = Tensor::filled(out, x.elem, value);
-    let strides = Tensor::strides(out);
-    let mut index = vec![0usize; x.shape.len()];
-    for i in 0..x.len() {
-        let off: usize = index.iter().zip(before).zip(&strides).map(|((i, b), s)| (i + b) * s).sum();
-        t.set(off, x.get(i));
-        for d in (0..index.len()).rev() {
+/// `x` padded to `out`: output index `i` reads `x` at `i - before` (negative pads crop), or
+/// where that is outside, what `mode` says: `value` (converted to the element type), the
+/// mirror image, or the edge (the verifier checked the pads fit the mode).
+pub fn pad(x: &Tensor, before: &[i64], mode: PadMode, value: f64, out: &[usize]) -> Tensor {
+    let fill = x.elem.from_f64(value);
+    let strides = Tensor::strides(&x.shape);
+    let n: usize = out.iter().product();
+    let mut values = Vec::with_capacity(n);
+    let mut index = vec![0usize; out.len()];
+    for _ in 0..n {
+        let mut offset = Some(0usize);
+        for (d, i) in index.iter().enumerate() {
+            let source = mode.source(*i as i64 - before[d], x.shape[d] as i64);
+            offset = offset.zip(source).map(|(o, j)| o + j as usize * strides[d]);
+        }
+        values.push(offset.map_or(fill, |o| x.get(o)));
+        for d in (0..out.len()).rev() {
             index[d] += 1;
-            if index[d] < x.shape[d] {
+            if index[d] < out[d] {
                 break;
             }
             index[d] = 0;
         }
     }
-    t
+    Tensor::from_scalars(out, x.elem, values)
 }
 
 /// Joins tensors along `axis`.
@@ -388,6 +453,168 @@ pub fn split(x: &Tensor, axis: usize, outs: &[Vec<usize>]) -> Vec<Tensor> {
             piece
         })
         .collect()
+}
+
+/// What a reduction combines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    Sum,
+    Mean,
+    Max,
+    Min,
+    Prod,
+}
+
+impl Reduction {
+    /// The reduction of `nn.reduce_sum` … `nn.reduce_prod`.
+    pub fn of(name: &str) -> Option<Reduction> {
+        Some(match name {
+            "nn.reduce_sum" => Reduction::Sum,
+            "nn.reduce_mean" => Reduction::Mean,
+            "nn.reduce_max" => Reduction::Max,
+            "nn.reduce_min" => Reduction::Min,
+            "nn.reduce_prod" => Reduction::Prod,
+            _ => return None,
+        })
+    }
+}
+
+/// For each element of a tensor of `shape` (row-major), its offset in the tensor with the
+/// dimensions `axes` collapsed to 1: where a reduction over `axes` puts it.
+fn reduced_offsets(shape: &[usize], axes: &[usize]) -> Vec<usize> {
+    let kept: Vec<usize> = (0..shape.len()).map(|d| if axes.contains(&d) { 1 } else { shape[d] }).collect();
+    broadcast_offsets(&kept, shape)
+}
+
+/// Reduces `x` over `axes` (distinct, in range) into a tensor of shape `out` (the kept
+/// dimensions, with or without the reduced ones as 1: the same row-major order). Floats
+/// accumulate in f64 in row-major order and round once (sums, means, products: within half an
+/// ulp of the result, plus the f64 sum's own error of about n · 2^-53 of the terms' sum of
+/// magnitudes); integers wrap at their width (`addi`/`muli`) or compare signed.
+/// A NaN wins a maximum or minimum; an empty reduction gives the operation's identity (a mean,
+/// NaN).
+pub fn reduce(x: &Tensor, axes: &[usize], kind: Reduction, out: &[usize]) -> Tensor {
+    let n: usize = out.iter().product();
+    let count: usize = axes.iter().map(|a| x.shape[*a]).product();
+    let to = reduced_offsets(&x.shape, axes);
+    match &x.data {
+        Data::Int(values) => {
+            let e = x.elem;
+            let (lo, hi) = e.signed_range();
+            let init = match kind {
+                Reduction::Sum | Reduction::Mean => 0,
+                Reduction::Prod => 1,
+                Reduction::Max => lo,
+                Reduction::Min => hi,
+            };
+            let mut acc = vec![init; n];
+            for (v, o) in values.iter().zip(&to) {
+                let (a, v) = (acc[*o], e.signed(*v));
+                acc[*o] = match kind {
+                    Reduction::Sum | Reduction::Mean => a.wrapping_add(v),
+                    Reduction::Prod => a.wrapping_mul(v),
+                    Reduction::Max => a.max(v),
+                    Reduction::Min => a.min(v),
+                };
+            }
+            Tensor::from_ints(out, e, acc.into_iter().map(|a| e.wrap(i128::from(a))).collect())
+        }
+        Data::Float(values) => {
+            let init = match kind {
+                Reduction::Sum | Reduction::Mean => 0.0,
+                Reduction::Prod => 1.0,
+                Reduction::Max => f64::NEG_INFINITY,
+                Reduction::Min => f64::INFINITY,
+            };
+            let mut acc = vec![init; n];
+            for (v, o) in values.iter().zip(&to) {
+                let a = acc[*o];
+                acc[*o] = match kind {
+                    Reduction::Sum | Reduction::Mean => a + v,
+                    Reduction::Prod => a * v,
+                    Reduction::Max => crate::scalar::maximum(a, *v),
+                    Reduction::Min => -crate::scalar::maximum(-a, -v),
+                };
+            }
+            if kind == Reduction::Mean {
+                acc.iter_mut().for_each(|a| *a /= count as f64);
+            }
+            Tensor::from_floats(out, x.elem, acc)
+        }
+    }
+}
+
+/// `log(softmax(x))` along `axis`, as `x - max - log(sum(exp(x - max)))` (no overflow for large
+/// inputs, no `log(0)` for very negative ones), in f64.
+pub fn log_softmax(x: &Tensor, axis: usize) -> Tensor {
+    let xs = x.floats();
+    let d = x.shape[axis];
+    let inner: usize = x.shape[axis + 1..].iter().product();
+    let outer: usize = x.shape[..axis].iter().product();
+    let mut data = vec![0.0; x.len()];
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |k: usize| (o * d + k) * inner + i;
+            let max = (0..d).map(|k| xs[at(k)]).fold(f64::NEG_INFINITY, f64::max);
+            let log_sum = (0..d).map(|k| (xs[at(k)] - max).exp()).sum::<f64>().ln();
+            for k in 0..d {
+                data[at(k)] = x.elem.round(xs[at(k)] - max - log_sum);
+            }
+        }
+    }
+    Tensor::from_floats(&x.shape, x.elem, data)
+}
+
+/// `x[starts + i * steps]` at every index `i` of `out` (the verifier checked that every index
+/// read is inside `x`).
+pub fn slice(x: &Tensor, starts: &[i64], steps: &[i64], out: &[usize]) -> Tensor {
+    let strides = Tensor::strides(&x.shape);
+    let n: usize = out.iter().product();
+    let mut offsets = Vec::with_capacity(n);
+    let mut index = vec![0usize; out.len()];
+    for _ in 0..n {
+        let off: i64 = (0..out.len()).map(|d| (starts[d] + index[d] as i64 * steps[d]) * strides[d] as i64).sum();
+        offsets.push(off as usize);
+        for d in (0..out.len()).rev() {
+            index[d] += 1;
+            if index[d] < out[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    x.gather(out, offsets)
+}
+
+/// ONNX Gather along `axis`: `out[a.., j.., b..] = data[a.., indices[j..], b..]`, an index in
+/// `[-n, n)` counting from the end when negative; any other index is an error (naming it).
+pub fn gather(data: &Tensor, indices: &Tensor, axis: usize, out: &[usize]) -> Result<Tensor, String> {
+    let n = data.shape[axis];
+    let outer: usize = data.shape[..axis].iter().product();
+    let inner: usize = data.shape[axis + 1..].iter().product();
+    let mut rows = Vec::with_capacity(indices.len());
+    for (k, i) in indices.scalars().enumerate() {
+        let Scalar::Int(i) = i else { return Err("indices must be integers".into()) };
+        let row = if i < 0 { i + n as i64 } else { i };
+        if row < 0 || row >= n as i64 {
+            return Err(format!(
+                "index {i} (element {k} of the indices) is outside [-{n}, {n}): dimension {axis} of the data has size {n}"
+            ));
+        }
+        rows.push(row as usize);
+    }
+    let mut offsets = Vec::with_capacity(out.iter().product());
+    for o in 0..outer {
+        for r in &rows {
+            offsets.extend((0..inner).map(|i| (o * n + r) * inner + i));
+        }
+    }
+    Ok(data.gather(out, offsets))
+}
+
+/// `x` broadcast (numpy's rules) to `out`.
+pub fn broadcast(x: &Tensor, out: &[usize]) -> Tensor {
+    x.gather(out, broadcast_offsets(&x.shape, out))
 }
 
 #[cfg(test)]
@@ -442,8 +669,13 @@ mod tests {
     fn average_pool_counts_only_the_input() {
         let x = Tensor::filled(&[1, 1, 2, 2], Elem::F32, 1.0);
         let p = Pool2d { kernel: [2, 2], strides: [1, 1], padding: [1, 1, 1, 1], layout: Layout::Nchw };
-        assert!(pool2d(&x, &p, false).floats().iter().all(|v| *v == 1.0));
-        assert_eq!(pool2d(&x, &p, true).len(), 9);
+        let mode = PoolMode::default();
+        assert!(pool2d(&x, &p, mode, false, &[1, 1, 3, 3]).floats().iter().all(|v| *v == 1.0));
+        assert_eq!(pool2d(&x, &p, mode, true, &[1, 1, 3, 3]).len(), 9);
+        // Padding counted: the corner windows hold one input element of four.
+        let with_pad = pool2d(&x, &p, PoolMode { count_include_pad: true, ..mode }, false, &[1, 1, 3, 3]);
+        assert_eq!(with_pad.at(&[0, 0, 0, 0]).as_f64(), 0.25);
+        assert_eq!(with_pad.at(&[0, 0, 1, 1]).as_f64(), 1.0);
     }
 
     #[test]

@@ -32,9 +32,7 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
     let name = path.display().to_string();
     let io = |source| NpyError::Io { path: name.clone(), source };
     let file = npyz::NpyFile::new(BufReader::new(File::open(path).map_err(io)?)).map_err(io)?;
-    if file.order() != npyz::Order::C {
-        return Err(NpyError::Unsupported { path: name, message: "Fortran-ordered arrays are not supported".into() });
-    }
+    let fortran = file.order() == npyz::Order::Fortran;
     let shape: Vec<usize> = file.shape().iter().map(|d| *d as usize).collect();
     let npyz::DType::Plain(ts) = file.dtype() else {
         return Err(NpyError::Unsupported { path: name, message: "structured arrays are not supported".into() });
@@ -87,7 +85,27 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
             })
         }
     };
-    Ok(t)
+    Ok(if fortran { from_column_major(t) } else { t })
+}
+
+/// A tensor whose values were read in column-major order (NumPy's `fortran_order`, as it
+/// saves a transposed array) put in row-major order: element (i0, ..., in) was at
+/// sum(i_k * prod(shape[..k])).
+fn from_column_major(t: Tensor) -> Tensor {
+    let shape = t.shape.clone();
+    let mut strides = vec![1usize; shape.len()];
+    for k in 1..shape.len() {
+        strides[k] = strides[k - 1] * shape[k - 1];
+    }
+    let offsets = (0..t.len()).map(|flat| {
+        let (mut rest, mut offset) = (flat, 0);
+        for k in (0..shape.len()).rev() {
+            offset += (rest % shape[k]) * strides[k];
+            rest /= shape[k];
+        }
+        offset
+    });
+    t.gather(&shape, offsets)
 }
 
 fn ints<T: Into<i64>>(shape: &[usize], width: u32, values: Vec<T>) -> Tensor {
@@ -139,5 +157,42 @@ pub fn write_to<W: Write>(out: W, t: &Tensor) -> std::io::Result<()> {
             std::io::ErrorKind::InvalidInput,
             format!("i{w} has no NumPy type (i1, i8, i16, i32 and i64 do)"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `.npy` file of `shape` whose header says `fortran_order` and whose data is `values`.
+    fn fortran_file(shape: &str, values: &[f32]) -> Vec<u8> {
+        let mut header = format!("{{'descr': '<f4', 'fortran_order': True, 'shape': {shape}, }}");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(' ');
+        }
+        header.push('\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+        out
+    }
+
+    #[test]
+    fn fortran_order_is_read_in_row_major_order() {
+        // The 2x3 matrix [[0, 1, 2], [3, 4, 5]] stored column by column.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.npy");
+        std::fs::write(&path, fortran_file("(2, 3)", &[0.0, 3.0, 1.0, 4.0, 2.0, 5.0])).unwrap();
+        let t = read(&path).unwrap();
+        assert_eq!(t.shape, vec![2, 3]);
+        assert_eq!(t.floats().to_vec(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        // Rank 3: element (i, j, k) at i + 2j + 6k.
+        let values: Vec<f32> = (0..24).map(|v| v as f32).collect();
+        std::fs::write(&path, fortran_file("(2, 3, 4)", &values)).unwrap();
+        let t = read(&path).unwrap();
+        for (i, j, k) in (0..2).flat_map(|i| (0..3).flat_map(move |j| (0..4).map(move |k| (i, j, k)))) {
+            assert_eq!(t.at(&[i, j, k]).as_f64(), (i + 2 * j + 6 * k) as f64);
+        }
     }
 }

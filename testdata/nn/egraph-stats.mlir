@@ -20,10 +20,10 @@
 // FAMILY: unknown rule family 'magic'; families are: simplify, fusion, layout, algorithm
 // DOTERR: error: cannot write '{{.*}}x.dot'
 
-// DOT: digraph egraph_opt {
-// DOT-DAG: label="kernel.conv2d NCHW{{.*}}", fillcolor=orange
-// DOT-DAG: label="input\n1x16x14x14", fillcolor=lightgrey
-// DOT-DAG: -> out0;
+// DOT: digraph "@f" {
+// DOT-DAG: label="kernel.conv2d\n1x16x14x14xf32\nlayout=NCHW algorithm={{.*}}\nfuses: maximumf\n{{[0-9.]+}} us", fillcolor="orange"
+// DOT-DAG: label="%arg0\n1x16x14x14xf32", shape=ellipse
+// DOT-DAG: label="@f\negraph-opt: estimated {{[0-9.]+}} us as written, {{[0-9.]+}} us as read
 func.func @f(%x: tensor<1x16x14x14xf32>, %w: tensor<16x16x3x3xf32>) -> tensor<1x16x14x14xf32> {
   %c = "nn.conv2d"(%x, %w) {padding = [1, 1, 1, 1]} : (tensor<1x16x14x14xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x14x14xf32>
   %r = "nn.relu"(%c) : (tensor<1x16x14x14xf32>) -> tensor<1x16x14x14xf32>

@@ -2,10 +2,13 @@
 //! driver with its own dialects and passes registered.
 
 pub mod expectations;
+pub mod import;
 pub mod lit;
 pub mod opt;
 pub mod output;
 pub mod plugins;
+pub mod profile;
+pub mod progress;
 pub mod run;
 pub mod translate;
 
@@ -45,11 +48,16 @@ pub fn install_signal_handler() {
     }
 }
 
-/// `file` read, parsed and verified, with a renderer for diagnostics on it; errors rendered.
+/// `file` read, parsed and verified (or, for a `.onnx` model, imported), with a renderer for
+/// diagnostics on it; errors rendered.
 pub fn load_module(
     ctx: &strata_ir::Context,
     file: &str,
+    import: &import::ImportArgs,
 ) -> Result<(strata_ir::Module, strata_ir::DiagnosticRenderer), String> {
+    if import::is_onnx(file) {
+        return Ok((import::import(ctx, file, import)?, strata_ir::DiagnosticRenderer::new()));
+    }
     let src = std::fs::read_to_string(file).map_err(|e| format!("error: {file}: {e}"))?;
     let mut renderer = strata_ir::DiagnosticRenderer::new();
     renderer.add_source(file, &src);

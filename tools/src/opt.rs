@@ -43,6 +43,8 @@ pub struct OptArgs {
     /// Output file (`-` for standard output).
     #[arg(short = 'o', default_value = "-")]
     pub output: String,
+    #[command(flatten)]
+    pub import: crate::import::ImportArgs,
     /// Accept operations of dialects that are not registered.
     #[arg(long = "allow-unregistered-dialect")]
     pub allow_unregistered_dialect: bool,
@@ -476,10 +478,18 @@ fn write_output(output: &str, modules: &[String], failed: bool) -> Result<(), St
 
 fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassManager) -> ExitCode {
     let started = Instant::now();
-    let bytes = match read_input(&args.input) {
+    // A model is imported and handed on as the text of its module, with each op's location
+    // (its ONNX node), so every later stage treats it as any other input.
+    let read = if crate::import::is_onnx(&args.input) {
+        crate::import::import(ctx, &args.input, &args.import)
+            .map(|m| print_module(ctx, &m, &PrintOptions { generic: false, debug_info: true }).into_bytes())
+    } else {
+        read_input(&args.input).map_err(|e| format!("error: {e}"))
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };

@@ -5,6 +5,7 @@
 //!            [--target interp|host|x86-64|aarch64] [--threads N] [--pass-pipeline P]
 //!            [--verify-each-pass]
 //!            [--compare REF.npy]... [--rtol R] [--atol A] [--benchmark N]
+//!            [--profile] [--profile-trace FILE.json]
 //! ```
 //!
 //! Outputs go to `DIR/output0.npy`, `output1.npy`, …; inputs drawn with `--random-inputs` go to
@@ -14,6 +15,10 @@
 //! `--target host` JIT-compiles through Cranelift; `--target x86-64|aarch64` emits an object,
 //! links it with a generated C driver and runs it (AArch64 under `qemu-aarch64`), with the same
 //! `.npy` files in and out. Compiled runs poison fresh buffers (NaN) unless benchmarking.
+//!
+//! `--profile` (with `--target host`) times every kernel of the compiled entry and prints a
+//! table (see [`crate::profile`]); `--profile-trace` also writes the calls as a Chrome/Perfetto
+//! trace.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,7 +31,7 @@ use strata_ir::{Context, Ir, OpId};
 use strata_lowering::codegen::driver::{Program, Toolchain};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::object::emit_object;
-use strata_lowering::codegen::{default_pipeline, Target};
+use strata_lowering::codegen::{default_pipeline, profile_pipeline, Target};
 use strata_runtime::compare::{compare, Tolerance};
 use strata_runtime::interp::tensor_type;
 use strata_runtime::random::SplitMix;
@@ -38,9 +43,12 @@ use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
 pub struct RunArgs {
     /// The IR file.
     pub file: String,
-    /// The function to run (`f` or `@f`).
-    #[arg(long)]
+    /// The function to run (`f` or `@f`); may be left out when the file defines one function
+    /// (an imported ONNX model).
+    #[arg(long, default_value = "")]
     pub entry: String,
+    #[command(flatten)]
+    pub import: crate::import::ImportArgs,
     /// An input, in argument order (`.npy`).
     #[arg(long = "input", value_name = "X.npy")]
     pub inputs: Vec<PathBuf>,
@@ -82,6 +90,22 @@ pub struct RunArgs {
     /// Run this many times, at least once (after one warm-up run), and print timings.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub benchmark: Option<u64>,
+    /// Time every kernel (the code of one graph op) of the compiled entry, --target host only:
+    /// after the run (or the --benchmark runs, the warm-up left out) print a table sorted by
+    /// time: kernel, source location, calls, total and median time, share of the run, GFLOP/s
+    /// and GB/s against the machine's peaks (measured then, in some 0.3 s).
+    #[arg(long)]
+    pub profile: bool,
+    /// Write the profiled calls as a Chrome trace (JSON, for Perfetto or chrome://tracing): one
+    /// event per call of the entry, of each kernel, and of each chunk of a parallel loop, on
+    /// its thread. Implies --profile.
+    #[arg(long = "profile-trace", value_name = "FILE.json")]
+    pub profile_trace: Option<PathBuf>,
+}
+
+/// Whether the run is profiled (`--profile` or `--profile-trace`).
+fn profiling(args: &RunArgs) -> bool {
+    args.profile || args.profile_trace.is_some()
 }
 
 /// The most threads `--threads` takes: more would only queue on a machine's cores, and a
@@ -109,6 +133,18 @@ fn find_entry(ctx: &Context, ir: &Ir, root: OpId, name: &str) -> Result<OpId, St
         "error: no function @{name}; the file defines {}",
         if names.is_empty() { "none".into() } else { names.join(", ") }
     ))
+}
+
+/// The name of the file's one function with a body, the entry when none is named.
+fn only_function(ctx: &Context, m: &strata_ir::Module) -> Result<String, String> {
+    let funcs = strata_runtime::functions(ctx, &m.ir, m.root);
+    match funcs.as_slice() {
+        [(name, _)] => Ok(name.clone()),
+        _ => {
+            let names: Vec<String> = funcs.iter().map(|(n, _)| format!("@{n}")).collect();
+            Err(format!("error: name the function to run with --entry; the file defines {}", names.join(", ")))
+        }
+    }
 }
 
 /// An argument's type as written, and its shape and element type when it is a static tensor.
@@ -260,8 +296,11 @@ impl Executor {
     }
 }
 
-/// Compiles the module for `executor` and runs the entry: its outputs and, with `benchmark`,
-/// the median, min and max milliseconds of that many calls.
+/// What a compiled run gives: the outputs, the benchmark's timings, the profile's table.
+type Executed = (Vec<Tensor>, Option<String>, Option<String>);
+
+/// Compiles the module for `executor` and runs the entry: its outputs, with `benchmark` the
+/// median, min and max milliseconds of that many calls, and with `--profile` the profile's table.
 fn execute(
     ctx: &Context,
     m: &strata_ir::Module,
@@ -269,7 +308,7 @@ fn execute(
     args: &RunArgs,
     inputs: &[Tensor],
     renderer: &strata_ir::DiagnosticRenderer,
-) -> Result<(Vec<Tensor>, Option<String>), String> {
+) -> Result<Executed, String> {
     // A trap is reported at its op, as the interpreter reports the same fault.
     let compile_err = |e: strata_lowering::codegen::CodegenError| match e.diagnostic() {
         Some(d) => renderer.render(ctx, &d),
@@ -280,17 +319,35 @@ fn execute(
         Executor::Interpreter => unreachable!("interpreted separately"),
         Executor::Jit => {
             let only = [args.entry.as_str()];
-            let jit =
-                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), JitOptions { threads: threads(args), poison })
-                    .map_err(compile_err)?;
+            let options = JitOptions { threads: threads(args), poison };
+            let jit = if profiling(args) {
+                Jit::compile_profiled(ctx, &m.ir, m.root, Some(&only), options)
+            } else {
+                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), options)
+            }
+            .map_err(compile_err)?;
             let mut call = jit.prepare(&args.entry, inputs).map_err(compile_err)?;
             call.invoke().map_err(compile_err)?;
             let outputs = call.results().map_err(compile_err)?;
             let timing = match args.benchmark {
-                Some(n) => Some(timings(n as usize, || call.invoke().map_err(compile_err))?),
+                Some(n) => {
+                    // The profile is of the timed runs: the warm-up also packs constant weights.
+                    if let Some(p) = jit.profile() {
+                        p.take_events();
+                    }
+                    Some(timings(n as usize, || call.invoke().map_err(compile_err))?)
+                }
                 None => None,
             };
-            Ok((outputs, timing))
+            let trace = args.profile_trace.as_deref();
+            let profile = match jit.profile() {
+                Some(p) => {
+                    let events = p.take_events();
+                    Some(crate::profile::report(ctx, p, &events, &args.file, &args.entry, threads(args), trace)?)
+                }
+                None => None,
+            };
+            Ok((outputs, timing, profile))
         }
         Executor::Object(target) => {
             let tools = Toolchain::find(target).map_err(|e| format!("error: target {}: {e}", args.target))?;
@@ -300,7 +357,7 @@ fn execute(
             let program = Program::link(&artifacts, &args.entry, &tools).map_err(compile_err)?;
             let repeat = args.benchmark.map(|n| n as usize);
             let (outputs, timing) = program.run(inputs, repeat, threads(args)).map_err(compile_err)?;
-            Ok((outputs, timing.zip(repeat).map(|(t, n)| format!("{t} over {n} runs"))))
+            Ok((outputs, timing.zip(repeat).map(|(t, n)| format!("{t} over {n} runs")), None))
         }
     }
 }
@@ -310,23 +367,39 @@ fn threads(args: &RunArgs) -> Option<usize> {
 }
 
 /// Times `n` calls of `call` (at least one): "median …, min …, max … over n runs".
+/// A bar shows the runs done when they take more than a second (on a terminal only).
 fn timings(n: usize, mut call: impl FnMut() -> Result<(), String>) -> Result<String, String> {
     let n = n.max(1);
     let mut times = Vec::with_capacity(n);
+    let progress = crate::progress::Progress::new("benchmarking", "");
     for _ in 0..n {
         let t = Instant::now();
         call()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
+        progress.set(times.len(), n);
     }
+    progress.finish();
     times.sort_by(f64::total_cmp);
     Ok(format!("median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs", times[n / 2], times[0], times[n - 1]))
 }
 
 fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     // `--entry @f` names the symbol as MLIR writes it.
-    let args = &RunArgs { entry: args.entry.trim_start_matches('@').to_string(), ..args.clone() };
     let executor = Executor::parse(&args.target)?;
-    let (mut m, renderer) = crate::load_module(ctx, &args.file)?;
+    if profiling(args) {
+        if executor != Executor::Jit {
+            return Err("error: --profile needs --target host: objects run by the C driver are not instrumented".into());
+        }
+        if let Some(path) = &args.profile_trace {
+            crate::profile::check_trace_path(path)?;
+        }
+    }
+    let (mut m, renderer) = crate::load_module(ctx, &args.file, &args.import)?;
+    let entry = match args.entry.trim_start_matches('@') {
+        "" => only_function(ctx, &m)?,
+        name => name.to_string(),
+    };
+    let args = &RunArgs { entry, ..args.clone() };
     let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| format!("error: {}: {e}", dir.display()))?;
@@ -345,7 +418,9 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         // generator cannot take does not stop this one.
         crate::keep_reachable(ctx, &mut m, &[args.entry.as_str()]);
     }
-    if let Some(pipeline) = args.pass_pipeline.as_deref().or(executor.default_pipeline()) {
+    // Profiled graphs have their ops tagged as kernels before lower-to-loops.
+    let profiled = profiling(args).then(|| profile_pipeline(Target::Host));
+    if let Some(pipeline) = args.pass_pipeline.as_deref().or(profiled.as_deref()).or(executor.default_pipeline()) {
         let registry = crate::pass_registry();
         let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
         let mut pm = PassManager::new(root);
@@ -373,8 +448,8 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         }
     }
     let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
-    let (outputs, timing) = if executor == Executor::Interpreter {
-        (interpret(&m.ir, entry)?, None)
+    let (outputs, timing, profile) = if executor == Executor::Interpreter {
+        (interpret(&m.ir, entry)?, None, None)
     } else {
         execute(ctx, &m, executor, args, &inputs, &renderer)?
     };
@@ -405,6 +480,9 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     } else if let Some(n) = args.benchmark {
         interpret(&m.ir, entry)?;
         println!("benchmark: {}", timings(n as usize, || interpret(&m.ir, entry).map(|_| ()))?);
+    }
+    if let Some(table) = profile {
+        print!("{table}");
     }
     Ok(())
 }

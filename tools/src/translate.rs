@@ -55,6 +55,8 @@ pub struct TranslateArgs {
     /// name the module does not export is an error.
     #[arg(long)]
     pub entry: Vec<String>,
+    #[command(flatten)]
+    pub import: crate::import::ImportArgs,
 }
 
 /// Runs `strata-translate` with `args` (the first is the program name).
@@ -69,7 +71,7 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
         }
         Some(t) => t,
     };
-    let (mut m, renderer) = crate::load_module(ctx, &args.file)?;
+    let (mut m, renderer) = crate::load_module(ctx, &args.file, &args.import)?;
     if args.pass_pipeline.is_none() && !args.entry.is_empty() {
         let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
         // An unknown entry is reported by the object writer, which names the known ones.

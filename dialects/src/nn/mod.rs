@@ -17,7 +17,7 @@ pub mod shape;
 use strata_ir::dialect::{attr_constraints as ac, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint};
 use strata_ir::{AttrKind, Attribute, Context, DenseArrayValues, Diagnostic, Type, TypeKind};
 
-use shape::{Conv2d, ConvAlgorithm, Layout, Pool2d, ShapeError};
+use shape::{Conv2d, ConvAlgorithm, ConvTranspose2d, Layout, PadMode, Pool2d, PoolMode, ShapeError};
 
 pub struct Nn;
 
@@ -53,6 +53,10 @@ impl Attrs<'_> {
             None => Ok(default.to_vec()),
             Some(a) => match ints(self.ctx, a) {
                 Some(v) if v.len() == len || len == 0 => Ok(v),
+                _ if len == 0 => Err(ShapeError {
+                    operand: None,
+                    message: format!("attribute '{name}' must be an array of integers"),
+                }),
                 _ => Err(ShapeError {
                     operand: None,
                     message: format!("attribute '{name}' must be an array of {len} integers"),
@@ -68,6 +72,13 @@ impl Attrs<'_> {
                 .attr_as_int(a)
                 .map(|v| v as i64)
                 .ok_or_else(|| ShapeError { operand: None, message: format!("attribute '{name}' must be an integer") }),
+        }
+    }
+    fn bool(&self, name: &str) -> Result<bool, ShapeError> {
+        match (self.get)(name) {
+            None => Ok(false),
+            Some(a) if (BOOL_ATTR.check)(self.ctx, a) => Ok(self.ctx.attr_as_int(a) == Some(1)),
+            Some(_) => Err(ShapeError { operand: None, message: format!("attribute '{name}' must be true or false") }),
         }
     }
     fn layout(&self, name: &str) -> Result<Layout, ShapeError> {
@@ -98,6 +109,28 @@ impl Attrs<'_> {
             dilations: [d[0], d[1]],
             groups: self.int("groups", 1)?,
             layout: self.layout("layout")?,
+        })
+    }
+    fn pad_mode(&self) -> Result<PadMode, ShapeError> {
+        match (self.get)("mode") {
+            None => Ok(PadMode::Constant),
+            Some(a) => self.ctx.attr_as_str(a).and_then(PadMode::parse).ok_or_else(|| ShapeError {
+                operand: None,
+                message: "attribute 'mode' must be one of \"constant\", \"reflect\", \"edge\"".into(),
+            }),
+        }
+    }
+    fn conv_transpose(&self) -> Result<ConvTranspose2d, ShapeError> {
+        let s = self.ints("strides", 2, &[1, 1])?;
+        let p = self.ints("padding", 4, &[0, 0, 0, 0])?;
+        let d = self.ints("dilations", 2, &[1, 1])?;
+        let o = self.ints("output_padding", 2, &[0, 0])?;
+        Ok(ConvTranspose2d {
+            strides: [s[0], s[1]],
+            padding: [p[0], p[1], p[2], p[3]],
+            dilations: [d[0], d[1]],
+            output_padding: [o[0], o[1]],
+            groups: self.int("groups", 1)?,
         })
     }
     fn pool(&self) -> Result<Pool2d, ShapeError> {
@@ -131,6 +164,15 @@ pub fn conv_attributes(def: OpDef) -> OpDef {
 /// `layout`, `algorithm`), with `nn.conv2d`'s defaults; shared with `kernel.conv2d`.
 pub fn conv_attrs(ctx: &Context, get: &dyn Fn(&str) -> Option<Attribute>) -> Result<Conv2d, ShapeError> {
     Attrs { ctx, get }.conv()
+}
+
+/// The transposed convolution an op's attributes describe (`strides`, `padding`, `dilations`,
+/// `output_padding`, `groups`), with `nn.conv_transpose2d`'s defaults.
+pub fn conv_transpose_attrs(
+    ctx: &Context,
+    get: &dyn Fn(&str) -> Option<Attribute>,
+) -> Result<ConvTranspose2d, ShapeError> {
+    Attrs { ctx, get }.conv_transpose()
 }
 
 /// The shape of a ranked tensor type (empty for anything else).
@@ -190,6 +232,15 @@ fn infer_conv(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     })())
 }
 
+fn infer_conv_transpose(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let e = element(ctx, i.operand_types)?;
+        let c = attrs(ctx, i).conv_transpose()?;
+        let shapes: Vec<Vec<i64>> = i.operand_types.iter().map(|t| shape_of(ctx, *t)).collect();
+        tensor(ctx, c.output(&shapes[0], &shapes[1], shapes.get(2).map(Vec::as_slice))?, e)
+    })())
+}
+
 fn infer_matmul(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     to_string((|| {
         let e = element(ctx, i.operand_types)?;
@@ -200,7 +251,9 @@ fn infer_matmul(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
 fn infer_pool(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     to_string((|| {
         let e = element(ctx, i.operand_types)?;
-        tensor(ctx, attrs(ctx, i).pool()?.output(&shape_of(ctx, i.operand_types[0]))?, e)
+        let a = attrs(ctx, i);
+        let mode = PoolMode { ceil_mode: a.bool("ceil_mode")?, count_include_pad: a.bool("count_include_pad")? };
+        tensor(ctx, a.pool()?.output_with(&shape_of(ctx, i.operand_types[0]), mode)?, e)
     })())
 }
 
@@ -257,8 +310,10 @@ fn infer_split(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
 
 fn infer_pad(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     to_string((|| {
-        let p = attrs(ctx, i).ints("pads", 0, &[])?;
-        tensor(ctx, shape::pad(&shape_of(ctx, i.operand_types[0]), &p)?, ctx.element_type_or_self(i.operand_types[0]))
+        let a = attrs(ctx, i);
+        let p = a.ints("pads", 0, &[])?;
+        let shape = shape::pad_with(&shape_of(ctx, i.operand_types[0]), &p, a.pad_mode()?)?;
+        tensor(ctx, shape, ctx.element_type_or_self(i.operand_types[0]))
     })())
 }
 
@@ -331,6 +386,42 @@ fn infer_softmax(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     })())
 }
 
+fn infer_reduce(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let a = attrs(ctx, i);
+        let shape = shape::reduce(&shape_of(ctx, i.operand_types[0]), &a.ints("axes", 0, &[])?, a.bool("keepdims")?)?;
+        tensor(ctx, shape, ctx.element_type_or_self(i.operand_types[0]))
+    })())
+}
+
+fn infer_slice(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let a = attrs(ctx, i);
+        let (starts, sizes, steps) = (a.ints("starts", 0, &[])?, a.ints("sizes", 0, &[])?, a.ints("steps", 0, &[])?);
+        let shape = shape::slice(&shape_of(ctx, i.operand_types[0]), &starts, &sizes, &steps)?;
+        tensor(ctx, shape, ctx.element_type_or_self(i.operand_types[0]))
+    })())
+}
+
+fn infer_gather(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    to_string((|| {
+        let index = ctx.element_type_or_self(i.operand_types[1]);
+        if index != ctx.integer_type(32) && index != ctx.integer_type(64) {
+            return Err(ShapeError {
+                operand: Some((1, "indices")),
+                message: format!("indices are i32 or i64, not {}", ctx.type_to_string(index)),
+            });
+        }
+        let (data, indices) = (shape_of(ctx, i.operand_types[0]), shape_of(ctx, i.operand_types[1]));
+        let shape = shape::gather(&data, &indices, attrs(ctx, i).int("axis", 0)?)?;
+        tensor(ctx, shape, ctx.element_type_or_self(i.operand_types[0]))
+    })())
+}
+
+fn infer_broadcast_to(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
+    infer_reshaped(ctx, i, "shape", shape::broadcast_to)
+}
+
 fn infer_constant(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     let v = (i.attr)("value").ok_or("attribute 'value' is required")?;
     ctx.attr_type(v).map(|t| vec![t]).ok_or_else(|| "attribute 'value' must be a typed (dense) attribute".to_string())
@@ -385,6 +476,13 @@ fn op(name: &'static str, summary: &'static str) -> OpDef {
 
 const FLOAT_ATTR: strata_ir::dialect::AttrConstraint = ac::FLOAT;
 
+/// MLIR's `BoolAttr`: `true` or `false` (an `i1` integer).
+const BOOL_ATTR: strata_ir::dialect::AttrConstraint = strata_ir::dialect::AttrConstraint {
+    description: "bool attribute (true or false)",
+    check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { ty, .. } if *ty == c.i1()),
+    syntax: strata_ir::dialect::AttrSyntax::Full,
+};
+
 impl Dialect for Nn {
     fn name(&self) -> &'static str {
         "nn"
@@ -422,6 +520,7 @@ impl Dialect for Nn {
             ("nn.sigmoid", "1 / (1 + exp(-x))"),
             ("nn.tanh", "hyperbolic tangent"),
             ("nn.gelu", "x * (1 + erf(x / sqrt 2)) / 2"),
+            ("nn.erf", "the error function, 2/sqrt(pi) times the integral of exp(-t^2) from 0 to x"),
             ("nn.silu", "x * sigmoid(x)"),
             ("nn.exp", "e^x"),
             ("nn.log", "natural logarithm"),
@@ -466,6 +565,23 @@ impl Dialect for Nn {
             .infer_types(infer_conv),
         );
         ops.push(
+            op(
+                "nn.conv_transpose2d",
+                "2-D transposed convolution (NCHW; weight [C_in, C_out/groups, kH, kW]), optional bias; \
+                 strides, padding, dilations, output_padding, groups",
+            )
+            .operand("input", FLOAT_TENSOR)
+            .operand("weight", FLOAT_TENSOR)
+            .optional_operand("bias", FLOAT_TENSOR)
+            .result("result", FLOAT_TENSOR)
+            .optional_attr("strides", ac::ARRAY)
+            .optional_attr("padding", ac::ARRAY)
+            .optional_attr("dilations", ac::ARRAY)
+            .optional_attr("output_padding", ac::ARRAY)
+            .optional_attr("groups", ac::I64)
+            .infer_types(infer_conv_transpose),
+        );
+        ops.push(
             op("nn.matmul", "matrix product, batched with broadcast batch dimensions")
                 .operand("lhs", TENSOR)
                 .operand("rhs", TENSOR)
@@ -500,17 +616,78 @@ impl Dialect for Nn {
                 .optional_attr("axis", ac::I64)
                 .infer_types(infer_softmax),
         );
-        for (name, summary) in [("nn.max_pool2d", "2-D max pooling"), ("nn.avg_pool2d", "2-D average pooling")] {
+        for (name, summary) in [
+            ("nn.reduce_sum", "sum over `axes` (floats accumulate in f64 in the interpreter)"),
+            ("nn.reduce_mean", "mean over `axes` (floats only)"),
+            ("nn.reduce_max", "maximum over `axes` (a NaN wins)"),
+            ("nn.reduce_min", "minimum over `axes` (a NaN wins)"),
+            ("nn.reduce_prod", "product over `axes`"),
+        ] {
+            let t = if name == "nn.reduce_mean" { FLOAT_TENSOR } else { TENSOR };
             ops.push(
                 op(name, summary)
-                    .operand("input", FLOAT_TENSOR)
-                    .result("result", FLOAT_TENSOR)
-                    .attr("kernel", ac::ARRAY)
-                    .optional_attr("strides", ac::ARRAY)
-                    .optional_attr("padding", ac::ARRAY)
-                    .optional_attr("layout", ac::STRING)
-                    .infer_types(infer_pool),
+                    .operand("input", t)
+                    .result("result", t)
+                    .attr("axes", ac::ARRAY)
+                    .optional_attr("keepdims", BOOL_ATTR)
+                    .infer_types(infer_reduce),
             );
+        }
+        ops.push(
+            op("nn.log_softmax", "log of softmax along an axis: x - max - log(sum(exp(x - max)))")
+                .operand("input", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .optional_attr("axis", ac::I64)
+                .infer_types(infer_softmax),
+        );
+        ops.push(
+            op("nn.slice", "result[i...] = input[starts[d] + i_d * steps[d]...]: a strided window, steps non-zero")
+                .operand("input", TENSOR)
+                .result("result", TENSOR)
+                .attr("starts", ac::ARRAY)
+                .attr("sizes", ac::ARRAY)
+                .attr("steps", ac::ARRAY)
+                .infer_types(infer_slice),
+        );
+        ops.push(
+            op(
+                "nn.gather",
+                "ONNX Gather: slices of data along `axis` at i32/i64 indices in [-n, n) (negatives from the end)",
+            )
+            .operand("data", TENSOR)
+            .operand("indices", TENSOR)
+            .result("result", TENSOR)
+            .optional_attr("axis", ac::I64)
+            .infer_types(infer_gather),
+        );
+        ops.push(
+            op("nn.broadcast", "numpy broadcasting of the input to exactly `shape`")
+                .operand("input", TENSOR)
+                .result("result", TENSOR)
+                .attr("shape", ac::ARRAY)
+                .infer_types(infer_broadcast_to),
+        );
+        for (name, summary) in [
+            ("nn.max_pool2d", "2-D max pooling; `ceil_mode` as ONNX's"),
+            (
+                "nn.avg_pool2d",
+                "2-D average pooling; `ceil_mode` and `count_include_pad` as ONNX's (by default the average \
+                 is over the input elements a window covers)",
+            ),
+        ] {
+            let mut d = op(name, summary)
+                .operand("input", FLOAT_TENSOR)
+                .result("result", FLOAT_TENSOR)
+                .attr("kernel", ac::ARRAY)
+                .optional_attr("strides", ac::ARRAY)
+                .optional_attr("padding", ac::ARRAY)
+                .optional_attr("layout", ac::STRING)
+                .optional_attr("ceil_mode", BOOL_ATTR)
+                .infer_types(infer_pool);
+            if name == "nn.avg_pool2d" {
+                d = d.optional_attr("count_include_pad", BOOL_ATTR);
+            }
+            ops.push(d);
         }
         ops.push(
             op("nn.global_avg_pool2d", "mean over H and W (NCHW)")
@@ -548,12 +725,17 @@ impl Dialect for Nn {
                 .infer_types(infer_split),
         );
         ops.push(
-            op("nn.pad", "pads with a constant: pads = all befores, then all afters")
-                .operand("input", TENSOR)
-                .result("result", TENSOR)
-                .attr("pads", ac::ARRAY)
-                .optional_attr("value", FLOAT_ATTR)
-                .infer_types(infer_pad),
+            op(
+                "nn.pad",
+                "pads (negative pads crop): pads = all befores, then all afters; mode \"constant\" (`value`), \
+                 \"reflect\" or \"edge\" as ONNX's",
+            )
+            .operand("input", TENSOR)
+            .result("result", TENSOR)
+            .attr("pads", ac::ARRAY)
+            .optional_attr("value", FLOAT_ATTR)
+            .optional_attr("mode", ac::STRING)
+            .infer_types(infer_pad),
         );
         ops.push(
             op("nn.relayout", "the same tensor in another layout")

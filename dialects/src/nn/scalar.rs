@@ -100,6 +100,7 @@ pub fn emit(b: &mut Builder, name: &str, p: &[f64], x: &[Value], elem: Type) -> 
             bin(b, "arith.mulf", h, sum)
         }
         "s.tanh" => un(b, "math.tanh", x[0]),
+        "s.erf" => un(b, "math.erf", x[0]),
         "s.exp" => un(b, "math.exp", x[0]),
         "s.log" => un(b, "math.log", x[0]),
         "s.sqrt" => un(b, "math.sqrt", x[0]),
@@ -192,6 +193,7 @@ pub const ELEMENTWISE: &[&str] = &[
     "nn.sigmoid",
     "nn.tanh",
     "nn.gelu",
+    "nn.erf",
     "nn.silu",
     "nn.exp",
     "nn.log",

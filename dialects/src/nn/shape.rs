@@ -337,6 +337,107 @@ impl Conv2d {
     }
 }
 
+/// Transposed convolution attributes (NCHW; the weight `[C_in, C_out / groups, kH, kW]`, as
+/// ONNX's ConvTranspose and PyTorch's take it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvTranspose2d {
+    pub strides: [i64; 2],
+    /// top, left, bottom, right: taken off the full result's edges.
+    pub padding: [i64; 4],
+    pub dilations: [i64; 2],
+    /// Added to the bottom and right of the result (below the stride).
+    pub output_padding: [i64; 2],
+    pub groups: i64,
+}
+
+impl Default for ConvTranspose2d {
+    fn default() -> Self {
+        ConvTranspose2d { strides: [1, 1], padding: [0; 4], dilations: [1, 1], output_padding: [0, 0], groups: 1 }
+    }
+}
+
+impl ConvTranspose2d {
+    /// Output shape: `H_out = (H_in - 1)·s - pad_top - pad_bottom + d·(kH - 1) + output_padding + 1`
+    /// (and so for W); `C_out = weight[1] · groups`.
+    ///
+    /// ```
+    /// use strata_dialects::nn::shape::ConvTranspose2d;
+    /// let c = ConvTranspose2d { strides: [2, 2], padding: [1, 1, 1, 1], output_padding: [1, 1], ..Default::default() };
+    /// assert_eq!(c.output(&[1, 8, 7, 7], &[8, 4, 3, 3], Some(&[4])).unwrap(), vec![1, 4, 14, 14]);
+    /// ```
+    pub fn output(&self, input: &[i64], weight: &[i64], bias: Option<&[i64]>) -> Result<Vec<i64>, ShapeError> {
+        if input.len() != 4 {
+            return operand_err(
+                0,
+                "input",
+                format!("an NCHW input has rank 4, not {} ([{}])", input.len(), join(input)),
+            );
+        }
+        if weight.len() != 4 {
+            return operand_err(
+                1,
+                "weight",
+                format!(
+                    "the weight is [C_in, C_out/groups, kH, kW], rank 4, not {} ([{}])",
+                    weight.len(),
+                    join(weight)
+                ),
+            );
+        }
+        if self.groups < 1 {
+            return err(format!("groups must be at least 1, not {}", self.groups));
+        }
+        for (what, v) in [("strides", self.strides), ("dilations", self.dilations)] {
+            if v.iter().any(|x| *x < 1) {
+                return err(format!("{what} must be positive, not [{}, {}]", v[0], v[1]));
+            }
+        }
+        if self.padding.iter().any(|p| *p < 0) {
+            return err("padding must not be negative");
+        }
+        for d in 0..2 {
+            let op = self.output_padding[d];
+            // onnxruntime's rule (PyTorch also allows up to the dilation).
+            if op < 0 || op >= self.strides[d] {
+                return err(format!(
+                    "output_padding[{d}] is {op}; it must be at least 0 and below the stride ({})",
+                    self.strides[d]
+                ));
+            }
+        }
+        let (n, c, h, w) = (input[0], input[1], input[2], input[3]);
+        let (ci, per_group, kh, kw) = (weight[0], weight[1], weight[2], weight[3]);
+        if ci != c {
+            return operand_err(1, "weight", format!("dimension 0 is {ci}, but the input has {c} channels"));
+        }
+        if c % self.groups != 0 {
+            return operand_err(0, "input", format!("{c} input channels do not divide into {} groups", self.groups));
+        }
+        let o = i128::from(per_group) * i128::from(self.groups);
+        let o = i64::try_from(o).or_else(|_| err(format!("the output channels ({o}) overflow i64")))?;
+        if let Some(bias) = bias {
+            if bias != [o] {
+                return operand_err(
+                    2,
+                    "bias",
+                    format!("the bias has shape [{}], not [{o}] (one per output channel)", join(bias)),
+                );
+            }
+        }
+        let size = |d: usize, input: i64, k: i64| -> Result<i64, ShapeError> {
+            let [s, dl, op] = [self.strides[d], self.dilations[d], self.output_padding[d]].map(i128::from);
+            let pads = i128::from(self.padding[d]) + i128::from(self.padding[d + 2]);
+            let n = (i128::from(input) - 1) * s - pads + dl * (i128::from(k) - 1) + op + 1;
+            i64::try_from(n).or_else(|_| err(format!("an output size ({n}) overflows i64")))
+        };
+        let (oh, ow) = (size(0, h, kh)?, size(1, w, kw)?);
+        if oh < 1 || ow < 1 {
+            return err(format!("the result would be {oh}x{ow}: the padding takes all of it"));
+        }
+        Ok(vec![n, o, oh, ow])
+    }
+}
+
 /// Pooling attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pool2d {
@@ -346,8 +447,49 @@ pub struct Pool2d {
     pub layout: Layout,
 }
 
+/// ONNX's pooling options beyond the window (both off by default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolMode {
+    /// Output sizes round up: a last window that starts inside the input or its leading
+    /// padding but hangs over the end exists (onnxruntime's and PyTorch's rule; one that would
+    /// start in the trailing padding does not).
+    pub ceil_mode: bool,
+    /// An average divides by the window's size clipped to the padded input, padding included,
+    /// rather than by the input elements it covers.
+    pub count_include_pad: bool,
+}
+
+/// The number of windows along one axis: `(in + pads - k) / stride + 1`, rounded down, or up
+/// under `ceil_mode` but without a window that starts past the input and its leading padding.
+/// In 128 bits; a size beyond i64 is an error. `stride >= 1`.
+fn pool_out(size: i64, [begin, end]: [i64; 2], k: i64, stride: i64, ceil_mode: bool) -> Result<i64, ShapeError> {
+    let span = i128::from(size) + i128::from(begin) + i128::from(end) - i128::from(k);
+    let stride = i128::from(stride);
+    let mut n = if ceil_mode { -(-span).div_euclid(stride) } else { span.div_euclid(stride) } + 1;
+    if ceil_mode && (n - 1) * stride >= i128::from(size) + i128::from(begin) {
+        n -= 1;
+    }
+    i64::try_from(n).or_else(|_| err(format!("an output size ({n}) overflows i64")))
+}
+
 impl Pool2d {
     pub fn output(&self, input: &[i64]) -> Result<Vec<i64>, ShapeError> {
+        self.output_with(input, PoolMode::default())
+    }
+
+    /// The output shape under `mode`.
+    ///
+    /// ```
+    /// use strata_dialects::nn::shape::{Layout, Pool2d, PoolMode};
+    /// let p = Pool2d { kernel: [2, 2], strides: [2, 2], padding: [0; 4], layout: Layout::Nchw };
+    /// let ceil = PoolMode { ceil_mode: true, count_include_pad: false };
+    /// assert_eq!(p.output(&[1, 1, 5, 5]).unwrap(), vec![1, 1, 2, 2]);
+    /// assert_eq!(p.output_with(&[1, 1, 5, 5], ceil).unwrap(), vec![1, 1, 3, 3]);
+    /// // A window of 1 every 3 rows of 6: rows 0 and 3; one at row 6 would start past the end.
+    /// let sparse = Pool2d { kernel: [1, 1], strides: [3, 3], padding: [0; 4], layout: Layout::Nchw };
+    /// assert_eq!(sparse.output_with(&[1, 1, 6, 6], ceil).unwrap(), vec![1, 1, 2, 2]);
+    /// ```
+    pub fn output_with(&self, input: &[i64], mode: PoolMode) -> Result<Vec<i64>, ShapeError> {
         let l = self.layout;
         if input.len() != l.rank() {
             return operand_err(0, "input", format!("a {l} input has rank {}, not {}", l.rank(), input.len()));
@@ -355,9 +497,12 @@ impl Pool2d {
         if self.kernel.iter().chain(&self.strides).any(|x| *x < 1) {
             return err("kernel and strides must be positive");
         }
+        if self.padding.iter().any(|p| *p < 0) {
+            return err("padding must not be negative");
+        }
         let (n, c, h, w) = l.nchw(input);
-        let oh = window_out(h, [self.padding[0], self.padding[2]], self.kernel[0], self.strides[0], 1)?;
-        let ow = window_out(w, [self.padding[1], self.padding[3]], self.kernel[1], self.strides[1], 1)?;
+        let oh = pool_out(h, [self.padding[0], self.padding[2]], self.kernel[0], self.strides[0], mode.ceil_mode)?;
+        let ow = pool_out(w, [self.padding[1], self.padding[3]], self.kernel[1], self.strides[1], mode.ceil_mode)?;
         if oh < 1 || ow < 1 {
             return err(format!(
                 "the {}x{} window does not fit the padded {h}x{w} input",
@@ -475,6 +620,80 @@ pub fn split(input: &[i64], axis_attr: i64, sizes: &[i64]) -> Result<Vec<Vec<i64
         .collect())
 }
 
+/// What `nn.pad` puts in the padding (ONNX Pad's modes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PadMode {
+    /// The `value` attribute.
+    #[default]
+    Constant,
+    /// The input mirrored at its edges, the edge not repeated (`[1, 2, 3]` padded by 2 on
+    /// each side: `[3, 2, 1, 2, 3, 2, 1]`).
+    Reflect,
+    /// The edge element repeated.
+    Edge,
+}
+
+impl PadMode {
+    pub const ALL: [PadMode; 3] = [PadMode::Constant, PadMode::Reflect, PadMode::Edge];
+
+    pub fn parse(s: &str) -> Option<PadMode> {
+        PadMode::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PadMode::Constant => "constant",
+            PadMode::Reflect => "reflect",
+            PadMode::Edge => "edge",
+        }
+    }
+
+    /// The input index (of a dimension of size `n`) that padded position `j` (the output
+    /// index less the leading pad) reads; `None` for the constant.
+    ///
+    /// ```
+    /// use strata_dialects::nn::shape::PadMode;
+    /// let read: Vec<_> = (-2..5).map(|j| PadMode::Reflect.source(j, 3)).collect();
+    /// assert_eq!(read, [2, 1, 0, 1, 2, 1, 0].map(Some));
+    /// assert_eq!(PadMode::Edge.source(-2, 3), Some(0));
+    /// assert_eq!(PadMode::Constant.source(3, 3), None);
+    /// ```
+    pub fn source(self, j: i64, n: i64) -> Option<i64> {
+        match self {
+            _ if (0..n).contains(&j) => Some(j),
+            PadMode::Constant => None,
+            PadMode::Reflect if j < 0 => Some(-j),
+            PadMode::Reflect => Some(2 * (n - 1) - j),
+            PadMode::Edge => Some(j.clamp(0, n - 1)),
+        }
+    }
+}
+
+/// `pad` in `mode`: reflection needs every pad below its dimension (it mirrors without the
+/// edge); the edge mode needs a non-empty dimension to repeat.
+pub fn pad_with(input: &[i64], pads: &[i64], mode: PadMode) -> Result<Vec<i64>, ShapeError> {
+    let out = pad(input, pads)?;
+    let r = input.len();
+    for d in 0..r {
+        for p in [pads[d], pads[r + d]] {
+            let fits = match mode {
+                PadMode::Constant => true,
+                PadMode::Reflect => p < input[d],
+                PadMode::Edge => p <= 0 || input[d] > 0,
+            };
+            if !fits {
+                return err(format!(
+                    "a pad of {p} in {} mode does not fit dimension {d} of size {}{}",
+                    mode.name(),
+                    input[d],
+                    if mode == PadMode::Reflect { " (it mirrors at most the size less one)" } else { "" }
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn pad(input: &[i64], pads: &[i64]) -> Result<Vec<i64>, ShapeError> {
     if pads.len() != 2 * input.len() {
         return err(format!(
@@ -491,6 +710,144 @@ pub fn pad(input: &[i64], pads: &[i64]) -> Result<Vec<i64>, ShapeError> {
         return err("padding removes a whole dimension");
     }
     wide.iter().map(|d| i64::try_from(*d).or_else(|_| err(format!("a padded dimension ({d}) overflows i64")))).collect()
+}
+
+/// The dimensions a reduction's `axes` name, in increasing order: at least one, each in
+/// `[-rank, rank)` (negatives count from the end), none named twice.
+///
+/// ```
+/// use strata_dialects::nn::shape::reduce_axes;
+/// assert_eq!(reduce_axes(3, &[-1, 0]).unwrap(), vec![0, 2]);
+/// assert!(reduce_axes(3, &[1, -2]).is_err());
+/// ```
+pub fn reduce_axes(rank: usize, axes: &[i64]) -> Result<Vec<usize>, ShapeError> {
+    if axes.is_empty() {
+        return err("axes must name at least one dimension");
+    }
+    let mut seen = vec![false; rank];
+    for &a in axes {
+        let d = axis(a, rank).map_err(|e| ShapeError { operand: None, message: format!("axes: {}", e.message) })?;
+        if seen[d] {
+            return err(format!("axes [{}] name dimension {d} twice", list(axes)));
+        }
+        seen[d] = true;
+    }
+    Ok((0..rank).filter(|d| seen[*d]).collect())
+}
+
+/// The result of reducing `input` over `axes`: those dimensions dropped, or kept as 1.
+pub fn reduce(input: &[i64], axes: &[i64], keepdims: bool) -> Result<Vec<i64>, ShapeError> {
+    let reduced = reduce_axes(input.len(), axes)?;
+    Ok((0..input.len())
+        .filter_map(|d| match (reduced.contains(&d), keepdims) {
+            (false, _) => Some(input[d]),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect())
+}
+
+fn list(v: &[i64]) -> String {
+    v.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// A strided slice: `sizes[d]` elements of dimension `d` from `starts[d]`, `steps[d]` apart
+/// (negative steps walk backwards). Every index it reads must be inside `input`.
+///
+/// ```
+/// use strata_dialects::nn::shape::slice;
+/// assert_eq!(slice(&[5, 4], &[4, 0], &[3, 2], &[-2, 3]).unwrap(), vec![3, 2]);
+/// assert!(slice(&[5], &[4], &[3], &[1]).is_err());
+/// ```
+pub fn slice(input: &[i64], starts: &[i64], sizes: &[i64], steps: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    let r = input.len();
+    for (name, v) in [("starts", starts), ("sizes", sizes), ("steps", steps)] {
+        if v.len() != r {
+            return err(format!("{name} has {} entries; the input has rank {r}", v.len()));
+        }
+    }
+    for d in 0..r {
+        let (n, start, size, step) = (input[d], starts[d], sizes[d], steps[d]);
+        if step == 0 {
+            return err(format!("steps[{d}] is 0"));
+        }
+        if size < 0 {
+            return err(format!("sizes[{d}] is negative ({size})"));
+        }
+        if size == 0 {
+            continue;
+        }
+        // In 128 bits: attributes are arbitrary i64s.
+        let last = i128::from(start) + (i128::from(size) - 1) * i128::from(step);
+        for (what, i) in [("the first index", i128::from(start)), ("the last index", last)] {
+            if i < 0 || i >= i128::from(n) {
+                return operand_err(
+                    0,
+                    "input",
+                    format!(
+                        "dimension {d} has size {n}, but {what} the slice reads there is {i} (start {start}, size {size}, step {step})"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(sizes.to_vec())
+}
+
+/// ONNX Gather's result: `data.shape[..axis] ++ indices.shape ++ data.shape[axis + 1..]`.
+///
+/// ```
+/// use strata_dialects::nn::shape::gather;
+/// assert_eq!(gather(&[5, 4, 3], &[2, 6], 1).unwrap(), vec![5, 2, 6, 3]);
+/// assert_eq!(gather(&[5, 4], &[], 0).unwrap(), vec![4]);
+/// ```
+pub fn gather(data: &[i64], indices: &[i64], axis_attr: i64) -> Result<Vec<i64>, ShapeError> {
+    if data.is_empty() {
+        return operand_err(0, "data", "gathering needs data of rank 1 or more");
+    }
+    let a = axis(axis_attr, data.len())?;
+    let mut out = data[..a].to_vec();
+    out.extend_from_slice(indices);
+    out.extend_from_slice(&data[a + 1..]);
+    count(&out, "the result")?;
+    Ok(out)
+}
+
+/// Numpy broadcasting of `input` to exactly `shape`.
+///
+/// ```
+/// use strata_dialects::nn::shape::broadcast_to;
+/// assert_eq!(broadcast_to(&[3, 1], &[2, 3, 4]).unwrap(), vec![2, 3, 4]);
+/// assert!(broadcast_to(&[3, 2], &[3, 1]).is_err());
+/// ```
+pub fn broadcast_to(input: &[i64], shape: &[i64]) -> Result<Vec<i64>, ShapeError> {
+    if shape.iter().any(|d| *d < 0) {
+        return err(format!("shape [{}] has a negative size", list(shape)));
+    }
+    count(shape, "shape")?;
+    if input.len() > shape.len() {
+        return operand_err(
+            0,
+            "input",
+            format!("rank {} is above the rank {} of shape [{}]", input.len(), shape.len(), list(shape)),
+        );
+    }
+    let lead = shape.len() - input.len();
+    for (d, &n) in input.iter().enumerate() {
+        if n != 1 && n != shape[lead + d] {
+            return operand_err(
+                0,
+                "input",
+                format!(
+                    "dimension {d} is {n}, which does not broadcast to {} (dimension {} of shape [{}])",
+                    shape[lead + d],
+                    lead + d,
+                    list(shape)
+                ),
+            );
+        }
+    }
+    Ok(shape.to_vec())
 }
 
 /// `relayout` of an NCHW-family tensor between layouts.
@@ -554,5 +911,31 @@ mod tests {
         let p = Pool2d { kernel: [1, 1], strides: [1, 1], padding: [big; 4], layout: Layout::Nchw };
         assert!(p.output(&[1, 1, 2, 2]).is_err());
         assert_eq!(Layout::Nchw4c.nchw(&[0, big, 1, 1, 4]).1, big);
+        assert!(slice(&[4], &[big], &[2], &[big]).is_err());
+        assert!(slice(&[4], &[3], &[big], &[-big]).is_err());
+        assert!(broadcast_to(&[1], &[big, big]).unwrap_err().message.contains("overflows i64"));
+        assert!(gather(&[big, 1], &[big, 2], 1).unwrap_err().message.contains("overflows i64"));
+        let wide = ConvTranspose2d { strides: [big, big], ..ConvTranspose2d::default() };
+        assert!(wide.output(&[1, 1, 8, 8], &[1, 1, 3, 3], None).unwrap_err().message.contains("overflows i64"));
+        let ceil = PoolMode { ceil_mode: true, count_include_pad: false };
+        assert!(p.output_with(&[1, 1, 2, 2], ceil).is_err());
+        assert!(pad_with(&[big], &[1, 1], PadMode::Edge).is_err());
+    }
+
+    #[test]
+    fn reductions_pads_and_windows() {
+        assert_eq!(reduce(&[2, 3, 4], &[-1, 0], false).unwrap(), vec![3]);
+        assert_eq!(reduce(&[2, 3, 4], &[1], true).unwrap(), vec![2, 1, 4]);
+        assert!(reduce(&[2, 3], &[0, -2], false).is_err());
+        assert_eq!(pad_with(&[3, 4], &[2, -1, 2, 3], PadMode::Reflect).unwrap(), vec![7, 6]);
+        assert!(pad_with(&[3, 4], &[0, 4, 0, 0], PadMode::Reflect).is_err());
+        assert_eq!(pad_with(&[3, 4], &[0, 9, 0, 9], PadMode::Edge).unwrap(), vec![3, 22]);
+        // ceil_mode keeps a last window hanging over the end, not one starting in the padding.
+        let p = Pool2d { kernel: [3, 3], strides: [2, 2], padding: [1, 1, 1, 1], layout: Layout::Nchw };
+        let ceil = PoolMode { ceil_mode: true, count_include_pad: false };
+        assert_eq!(p.output(&[1, 1, 6, 6]).unwrap(), vec![1, 1, 3, 3]);
+        assert_eq!(p.output_with(&[1, 1, 6, 6], ceil).unwrap(), vec![1, 1, 4, 4]);
+        let c = ConvTranspose2d { output_padding: [1, 0], ..ConvTranspose2d::default() };
+        assert!(c.output(&[1, 2, 4, 4], &[2, 3, 3, 3], None).unwrap_err().message.contains("below the stride (1)"));
     }
 }

@@ -1,5 +1,7 @@
 //! Builds interned types, attributes and locations from pest's parse trees.
 
+use std::cell::RefCell;
+
 use pest::iterators::Pair;
 use rustc_hash::FxHashMap;
 
@@ -17,6 +19,9 @@ pub(crate) struct LeafBuilder<'a> {
     pub ctx: &'a Context,
     pub attr_aliases: &'a FxHashMap<String, Attribute>,
     pub type_aliases: &'a FxHashMap<String, Type>,
+    /// Where a file's `dense_resource` keys are recorded with the offset of their first use,
+    /// and the offset of the text pest was given within the file; `None` outside a file.
+    pub resource_refs: Option<(&'a RefCell<FxHashMap<String, usize>>, usize)>,
 }
 
 fn err<T>(pair: &Pair<'_, Rule>, message: impl Into<String>) -> Result<T, ParseError> {
@@ -295,7 +300,12 @@ impl LeafBuilder<'_> {
             Rule::dense_attr => self.dense(pair)?,
             Rule::dense_resource_attr => {
                 let mut it = pair.clone().into_inner();
-                let handle = it.next().unwrap().as_str().to_string();
+                let key = it.next().unwrap();
+                let handle =
+                    if key.as_str().starts_with('"') { unescape(key.as_str()) } else { key.as_str().to_string() };
+                if let Some((refs, base)) = self.resource_refs {
+                    refs.borrow_mut().entry(handle.clone()).or_insert(base + key.as_span().start());
+                }
                 let Some(ty) = it.next().map(|p| self.type_(p)).transpose()? else {
                     return err(&pair, "expected ':' and a shaped type after dense_resource");
                 };

@@ -3,7 +3,14 @@
 //!
 //! pest is called on bounded chunks (`chunk` in `mlir.pest`), so the token queue it builds never
 //! holds more than a few thousand elements however large the file is.
+//!
+//! Strings inside a `{-# ... #-}` resource section are read by hand: a blob of weights is one
+//! string of tens of megabytes of hex, which pest would read a character (and a few rule calls)
+//! at a time. A window handed to pest ends before such a string, the string becomes one
+//! [`Tok::Str`] found with a block scan (`hex::string_stop`), and pest goes on after it; the
+//! op parser reads the section's structure from the tokens.
 
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use pest::iterators::{Pair, Pairs};
@@ -13,6 +20,7 @@ use rustc_hash::FxHashMap;
 use super::leaves::LeafBuilder;
 use super::ParseError;
 use crate::attributes::Attribute;
+use crate::hex;
 use crate::types::Type;
 use crate::Context;
 
@@ -38,8 +46,9 @@ pub(crate) enum Tok {
     Loc(Attribute),
     BareId,
     Punct,
-    /// A `{-# ... #-}` section: (group, owner, key, value) entries.
-    Resources(Box<[[String; 4]]>),
+    /// A string literal in a resource section, kept as text (quotes included): a key, or a
+    /// value the parser decodes (a blob's hex) or keeps as written.
+    Str,
     Eof,
 }
 
@@ -86,6 +95,12 @@ pub(crate) struct Lexer<'s> {
     pub failed_typed: std::cell::RefCell<FxHashMap<usize, ParseError>>,
     /// Stack needed by pest for the deepest nesting of this source.
     pest_stack: usize,
+    /// Whether the tokens handed out so far opened a resource section (`{-#`) and did not
+    /// close it, and where the last section opened (relexing before it leaves the section).
+    in_resources: Cell<bool>,
+    section_start: Cell<Option<usize>>,
+    /// Resource keys named by `dense_resource<key>`, with the offset of their first use.
+    pub resource_refs: RefCell<FxHashMap<String, usize>>,
 }
 
 impl<'s> Lexer<'s> {
@@ -108,6 +123,9 @@ impl<'s> Lexer<'s> {
             leaf_cache: Default::default(),
             split_at: Default::default(),
             failed_typed: Default::default(),
+            in_resources: Cell::new(false),
+            section_start: Cell::new(None),
+            resource_refs: Default::default(),
         })
     }
 
@@ -147,6 +165,9 @@ impl<'s> Lexer<'s> {
     /// Only called right after an alias definition, when the buffer holds unconverted names.
     /// Lexes again from `offset`, dropping everything buffered (to split a token).
     pub fn relex_from(&mut self, offset: usize) {
+        if self.section_start.get().is_some_and(|s| offset <= s) {
+            self.in_resources.set(false);
+        }
         self.resume_at = offset;
         self.pairs = None;
         self.remaining = 0;
@@ -175,6 +196,12 @@ impl<'s> Lexer<'s> {
             }
             self.pairs = None;
             self.pos = self.resume_at;
+            if self.in_resources.get() {
+                if let Some(token) = self.resource_string() {
+                    self.resume_at = token.end;
+                    return Ok(token);
+                }
+            }
             self.lex_chunk()?;
             if self.pairs.is_none() {
                 return Ok(Token { kind: Tok::Eof, start: self.src.len(), end: self.src.len() });
@@ -182,26 +209,52 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// In a resource section, the string literal at the lexing position (after blanks and
+    /// comments), read by hand; `None` when there is none, or it is not closed on its line
+    /// (pest then reports it).
+    fn resource_string(&self) -> Option<Token> {
+        let bytes = self.src.as_bytes();
+        let start = skip_trivia(bytes, self.pos);
+        if bytes.get(start) != Some(&b'"') {
+            return None;
+        }
+        let mut i = start + 1;
+        loop {
+            i = hex::string_stop(bytes, i);
+            match bytes.get(i) {
+                Some(b'"') => return Some(Token { kind: Tok::Str, start, end: i + 1 }),
+                // An escape takes the next character, whatever it is (pest's `"\\" ~ ANY`).
+                Some(b'\\') => i += 2,
+                _ => return None,
+            }
+        }
+    }
+
     /// Lexes the next chunk. pest sees a window of the source ending at a line break (it
     /// indexes the lines of all it is given), and the window's last element is left for the
-    /// next chunk in case the window cut it short.
+    /// next chunk in case the window cut it short. A window also ends before a string in a
+    /// resource section ([`Lexer::resource_string`] reads it); as such a string always starts
+    /// an element, what pest read up to it is whole.
     fn lex_chunk(&mut self) -> Result<(), ParseError> {
         let mut window = WINDOW;
+        let mut cut_at_strings = true;
         loop {
-            let end = match self.src[self.pos..].char_indices().skip(window).find(|(_, c)| *c == '\n') {
-                Some((i, _)) => self.pos + i + 1,
-                None => self.src.len(),
-            };
+            let (end, before_string) = self.window_end(window, cut_at_strings);
             let at_eof = end == self.src.len();
             let rest = &self.src[self.pos..end];
             let stack = self.pest_stack;
-            let parsed = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::chunk, rest));
+            // `chunk` tries its 2,048 repetitions whatever the window holds (2 ms even when it
+            // holds three tokens); a window cut before a string is no longer than a plain one,
+            // so `chunk_all` may lex all of it, stopping where the elements stop.
+            let rule = if before_string { Rule::chunk_all } else { Rule::chunk };
+            let parsed = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(rule, rest));
             let mut chunk = parsed.map_err(|e| self.pest_error(e))?;
             let chunk = chunk.next().expect("chunk rule always yields a pair");
             let consumed = chunk.as_span().end();
             let inner = chunk.into_inner();
             let n = inner.len();
-            let keep = if at_eof { n } else { n.saturating_sub(1) };
+            let whole = at_eof || (before_string && skip_trivia(rest.as_bytes(), consumed) == rest.len());
+            let keep = if whole { n } else { n.saturating_sub(1) };
             if keep == 0 {
                 if at_eof {
                     if rest[consumed..].is_empty() {
@@ -209,8 +262,10 @@ impl<'s> Lexer<'s> {
                     }
                     return Err(self.element_error(self.pos + consumed));
                 }
-                // One element (or a failure) filled the window: look further.
+                // One element (or a failure) filled the window: look further, past strings
+                // too (one that does not start an element is inside a malformed one).
                 window *= 4;
+                cut_at_strings = false;
                 continue;
             }
             self.resume_at = if keep == n {
@@ -225,8 +280,63 @@ impl<'s> Lexer<'s> {
         }
     }
 
+    /// Where the window from `self.pos` ends: after the first line break `window` bytes on,
+    /// or (with `cut_at_strings`) at the first string in a resource section, which the second
+    /// value tells. Strings and comments are stepped over, so a `{-#` or `"` in them counts
+    /// for nothing.
+    fn window_end(&self, window: usize, cut_at_strings: bool) -> (usize, bool) {
+        let bytes = self.src.as_bytes();
+        let limit = self.pos.saturating_add(window);
+        let mut in_resources = self.in_resources.get();
+        let mut i = self.pos;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' if in_resources && cut_at_strings => return (i, true),
+                b'"' => {
+                    i += 1;
+                    loop {
+                        i = hex::string_stop(bytes, i);
+                        match bytes.get(i) {
+                            Some(b'\\') => i = (i + 2).min(bytes.len()),
+                            Some(b'"') => {
+                                i += 1;
+                                break;
+                            }
+                            // A line break ends an unclosed string; pest will say so.
+                            _ => break,
+                        }
+                    }
+                    continue;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    i = hex::line_end(bytes, i);
+                    continue;
+                }
+                b'\n' if i >= limit => return (i + 1, false),
+                b'{' if bytes[i..].starts_with(b"{-#") => {
+                    in_resources = true;
+                    i += 3;
+                    continue;
+                }
+                b'#' if bytes[i..].starts_with(b"#-}") => {
+                    in_resources = false;
+                    i += 3;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        (bytes.len(), false)
+    }
+
     fn convert(&self, pair: Pair<'s, Rule>, ctx: &Context) -> Result<Token, ParseError> {
-        let leaves = &LeafBuilder { ctx, attr_aliases: &self.attr_aliases, type_aliases: &self.type_aliases };
+        let leaves = &LeafBuilder {
+            ctx,
+            attr_aliases: &self.attr_aliases,
+            type_aliases: &self.type_aliases,
+            resource_refs: Some((&self.resource_refs, self.chunk_base)),
+        };
         let span = pair.as_span();
         let (start, end) = (self.chunk_base + span.start(), self.chunk_base + span.end());
         let kind = match pair.as_rule() {
@@ -237,6 +347,15 @@ impl<'s> Lexer<'s> {
             Rule::block_id => Tok::Block,
             Rule::bare_id => Tok::BareId,
             Rule::punct | Rule::simple_punct | Rule::open_paren => Tok::Punct,
+            Rule::resource_bracket => {
+                let opens = pair.as_str() == "{-#";
+                self.in_resources.set(opens);
+                if opens {
+                    self.section_start.set(Some(start));
+                }
+                Tok::Punct
+            }
+            Rule::string_attr if self.in_resources.get() && pair.clone().into_inner().len() == 1 => Tok::Str,
             Rule::loc_attr => Tok::Loc(self.build(leaves, |b| b.location(pair.into_inner().next().unwrap()))?),
             Rule::hash_attr if is_alias_name(pair.as_str()) => match self.attr_aliases.get(&pair.as_str()[1..]) {
                 Some(a) => Tok::Attr(*a),
@@ -297,7 +416,6 @@ impl<'s> Lexer<'s> {
                 };
                 Tok::Type(t)
             }
-            Rule::resource_section => Tok::Resources(resource_entries(pair).into_boxed_slice()),
             r => unreachable!("lexer produced {r:?}"),
         };
         Ok(Token { kind, start, end })
@@ -402,25 +520,6 @@ fn is_alias_name(text: &str) -> bool {
     !text[1..].contains(['.', '<'])
 }
 
-fn resource_entries(pair: Pair<'_, Rule>) -> Vec<[String; 4]> {
-    let mut out = Vec::new();
-    for group in pair.into_inner() {
-        let mut g = group.into_inner();
-        let group_name = g.next().unwrap().as_str().to_string();
-        for owner in g {
-            let mut o = owner.into_inner();
-            let owner_name = o.next().unwrap().as_str().to_string();
-            for entry in o {
-                let mut e = entry.into_inner();
-                let key = e.next().unwrap().as_str().to_string();
-                let value = e.next().map(|v| v.as_str().to_string()).unwrap_or_default();
-                out.push([group_name.clone(), owner_name.clone(), key, value]);
-            }
-        }
-    }
-    out
-}
-
 /// How a grammar rule reads in "expected ..." messages.
 fn describe(rule: Rule) -> &'static str {
     match rule {
@@ -449,6 +548,17 @@ fn join_alternatives(names: &[&str]) -> String {
     }
 }
 
+/// Where the blanks and `//` comments from `i` on end (pest's `WHITESPACE`).
+fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        match bytes.get(i) {
+            Some(b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') => i += 1,
+            Some(b'/') if bytes.get(i + 1) == Some(&b'/') => i = hex::line_end(bytes, i),
+            _ => return i,
+        }
+    }
+}
+
 /// The deepest nesting of `( [ { <` outside strings and comments, and where it occurs.
 fn max_nesting(src: &str) -> (usize, usize) {
     let bytes = src.as_bytes();
@@ -457,16 +567,17 @@ fn max_nesting(src: &str) -> (usize, usize) {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => {
+                // Strings may be megabytes of hex (blobs): find their end a block at a time.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    i = hex::string_stop(bytes, i);
+                    if bytes.get(i) != Some(&b'\\') {
+                        break;
+                    }
+                    i += 2;
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = hex::line_end(bytes, i),
             b'(' | b'[' | b'{' | b'<' => {
                 depth += 1;
                 if depth > max {

@@ -8,6 +8,7 @@ mod leaves;
 mod lexer;
 mod ops;
 mod regions;
+mod resources;
 mod standalone;
 
 use rustc_hash::FxHashMap;
@@ -59,7 +60,8 @@ impl Default for ParseOptions {
 pub struct Module {
     pub ir: Ir,
     pub root: OpId,
-    /// `{-# ... #-}` entries: (group, owner, key, value text).
+    /// `{-# ... #-}` entries other than blobs: (group, owner, key, value), as written. Blobs
+    /// (`dialect_resources: { builtin: ... }`) go to the context ([`crate::resources`]).
     pub resources: Vec<[String; 4]>,
 }
 
@@ -93,6 +95,7 @@ pub fn parse_source(ctx: &Context, file: &str, src: &str, opts: &ParseOptions) -
         labels: Vec::new(),
         default_dialects: Vec::new(),
         resources: Vec::new(),
+        blob_defs: FxHashMap::default(),
         pending: None,
         custom_names: FxHashMap::default(),
         generic_names: FxHashMap::default(),
@@ -114,7 +117,13 @@ struct LineIndex {
 impl LineIndex {
     fn new(src: &str, first_line: u32) -> Self {
         let mut starts = vec![0];
-        starts.extend(src.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        // A block scan: a file may hold megabytes of blob text on one line.
+        let bytes = src.as_bytes();
+        let mut i = crate::hex::line_end(bytes, 0);
+        while i < bytes.len() {
+            starts.push(i + 1);
+            i = crate::hex::line_end(bytes, i + 1);
+        }
         LineIndex { starts, first_line }
     }
     fn line_col(&self, offset: usize) -> (u32, u32) {
@@ -187,6 +196,8 @@ pub struct OpParser<'c, 's> {
     labels: Vec<FxHashMap<&'s str, Label>>,
     default_dialects: Vec<Option<&'static str>>,
     resources: Vec<[String; 4]>,
+    /// Blobs the file defines, by the key it uses.
+    blob_defs: FxHashMap<String, resources::BlobDef>,
     pending: Option<PendingOp>,
     /// Generic op names as written (quoted), interned and looked up.
     generic_names: FxHashMap<&'s str, (crate::Ident, Option<std::sync::Arc<OpDef>>)>,
@@ -240,9 +251,16 @@ impl<'c, 's> OpParser<'c, 's> {
 
     fn describe_next(&mut self) -> PResult<String> {
         let t = self.peek()?.clone();
+        // A token may be a megabyte string (a blob): show its start.
+        const SHOWN: usize = 40;
+        let text = self.text(&t);
         Ok(match t.kind {
             Tok::Eof => "end of file".into(),
-            _ => format!("'{}'", self.text(&t)),
+            _ if text.len() > SHOWN => {
+                let cut = (0..=SHOWN).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                format!("'{}...'", &text[..cut])
+            }
+            _ => format!("'{text}'"),
         })
     }
 

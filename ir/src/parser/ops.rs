@@ -32,15 +32,13 @@ impl<'s> OpParser<'_, 's> {
                 {
                     return self.error_here(format!("redefinition of symbol alias id '{}'", &self.text(&t)[1..]));
                 }
-                Tok::Resources(ref entries) => {
-                    self.resources.extend(entries.iter().cloned());
-                    self.next()?;
-                }
+                Tok::Punct if self.text(&t) == "{-#" => self.parse_resource_section()?,
                 _ => self.parse_operation(top)?,
             }
         }
         self.close_isolated_scope()?;
         self.resolve_deferred_locations()?;
+        self.resolve_resources()?;
         let ops: Vec<OpId> = self.ir.block_ops(top).collect();
         let module_name = self.ctx.ident("builtin.module");
         if !self.opts.implicit_module {

@@ -11,7 +11,7 @@ use super::options::{write_options, PassOptions};
 use super::registry::PassInfo;
 use super::Pass;
 use crate::entities::OpId;
-use crate::printer::{print_op, PrintOptions};
+use crate::printer::{print_op_with_blobs, PrintOptions};
 use crate::store::Ir;
 use crate::{Context, Diagnostic};
 
@@ -253,7 +253,7 @@ impl PassManager {
         let snapshot = self
             .crash_reproducer
             .as_ref()
-            .map(|_| print_op(ctx, ir, op, &PrintOptions { generic: true, debug_info: true }));
+            .map(|_| print_op_with_blobs(ctx, ir, op, &PrintOptions { generic: true, debug_info: true }));
         let executor = Executor {
             ctx,
             verify_each: self.verify_each,

@@ -35,6 +35,7 @@ use strata_ir::{Context, Ir, OpId};
 use strata_runtime::tensor::{Elem, Tensor};
 
 use super::abi::{EntrySignature, Param};
+use super::profile::{self, record, record::Profile};
 use super::translate::{compile_module, CompileOptions, TrapSite};
 use super::{parallel, CodegenError, Target};
 
@@ -58,6 +59,8 @@ pub struct Jit {
     pool: Option<rayon::ThreadPool>,
     /// Where the compiled code can stop; a status of `-k` is site `k`.
     trap_sites: Vec<TrapSite>,
+    /// What calls of profiled code record ([`Jit::compile_profiled`]).
+    profile: Option<Profile>,
 }
 
 /// A buffer in the C ABI's terms: 64-byte aligned storage and its descriptor.
@@ -105,20 +108,51 @@ impl Jit {
         entries: Option<&[&str]>,
         options: JitOptions,
     ) -> Result<Jit, CodegenError> {
+        Jit::compile_with(ctx, ir, root, entries, options, false)
+    }
+
+    /// As [`Jit::compile_entries`], with each kernel timed on every call ([`profile`]: the
+    /// graph must have been through `profile-kernels` before `lower-to-loops`); read the
+    /// events with [`Jit::profile`].
+    pub fn compile_profiled(
+        ctx: &Context,
+        ir: &Ir,
+        root: OpId,
+        entries: Option<&[&str]>,
+        options: JitOptions,
+    ) -> Result<Jit, CodegenError> {
+        Jit::compile_with(ctx, ir, root, entries, options, true)
+    }
+
+    fn compile_with(
+        ctx: &Context,
+        ir: &Ir,
+        root: OpId,
+        entries: Option<&[&str]>,
+        options: JitOptions,
+        profiled: bool,
+    ) -> Result<Jit, CodegenError> {
         let isa = Target::Host.isa(false)?;
         let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-        builder.symbol(super::abi::PARALLEL_FOR, parallel::parallel_for as *const u8);
+        if profiled {
+            builder.symbol(super::abi::PARALLEL_FOR, record::parallel_for as *const u8);
+            builder.symbol(profile::BEGIN, record::begin as *const u8);
+            builder.symbol(profile::END, record::end as *const u8);
+        } else {
+            builder.symbol(super::abi::PARALLEL_FOR, parallel::parallel_for as *const u8);
+        }
         let mut module = JITModule::new(builder);
         let compiled = compile_module(
             ctx,
             ir,
             root,
             &mut module,
-            CompileOptions { poison: options.poison, asm: false, module: "jit".into() },
+            CompileOptions { poison: options.poison, asm: false, module: "jit".into(), profile: profiled },
             entries,
         )?;
         module.finalize_definitions().map_err(|e| CodegenError::Module(e.to_string()))?;
         let trap_sites = compiled.trap_sites;
+        let profile = profiled.then(|| Profile::new(compiled.kernels));
         let entries = compiled
             .entries
             .into_iter()
@@ -136,7 +170,12 @@ impl Jit {
             ),
             None => None,
         };
-        Ok(Jit { module: Some(module), entries, pool, trap_sites })
+        Ok(Jit { module: Some(module), entries, pool, trap_sites, profile })
+    }
+
+    /// The kernels and recorded calls of a profiled compile ([`Jit::compile_profiled`]).
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
     }
 
     /// The signature of entry point `name`.
@@ -225,9 +264,11 @@ impl Call<'_> {
         let slots = packed.as_mut_ptr() as usize;
         // SAFETY: as above; the slots outlive the call.
         let run = || unsafe { packed_fn(slots as *mut *mut u8) };
-        let status = match &self.jit.pool {
-            Some(pool) => pool.install(run),
-            None => run(),
+        let status = match (&self.jit.pool, &self.jit.profile) {
+            (Some(pool), None) => pool.install(run),
+            (None, None) => run(),
+            (Some(pool), Some(profile)) => pool.install(|| profile.record(run)),
+            (None, Some(profile)) => profile.record(run),
         };
         if status < 0 {
             let site = self.jit.trap_sites.get((-status - 1) as usize);

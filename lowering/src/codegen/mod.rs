@@ -19,6 +19,9 @@
 //! - The outermost `scf.parallel` of a nest is outlined into a function of `(captures, lo, hi)`
 //!   and handed to `__strata_parallel_for`, which splits the iterations across a thread pool
 //!   ([`parallel`]). Inner `scf.parallel` ops run as sequential loops.
+//! - Profiled code (`CompileOptions::profile`, the JIT only) calls `__strata_profile_begin(id)`
+//!   and `__strata_profile_end(id)` around each kernel's nests ([`profile`]); other code never
+//!   does, and is the same machine code whether or not its ops carry kernel tags.
 //!
 //! # The C ABI of an entry point
 //! Every public `func.func @f` of a module `m` gets an exported symbol `m_f`
@@ -59,6 +62,7 @@ pub mod jit;
 pub mod math;
 pub mod object;
 pub mod parallel;
+pub mod profile;
 mod translate;
 
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -135,6 +139,12 @@ pub fn default_pipeline(target: Target) -> &'static str {
     } else {
         "builtin.module(inline, func.func(egraph-opt{target=x86-64}, plan-memory), lower-to-loops, func.func(vectorize{width=8}))"
     }
+}
+
+/// [`default_pipeline`] with `profile-kernels` run on the optimized graph before
+/// `lower-to-loops`, so compiled code can be profiled per kernel ([`profile`]).
+pub fn profile_pipeline(target: Target) -> String {
+    default_pipeline(target).replacen(", lower-to-loops", ", func.func(profile-kernels), lower-to-loops", 1)
 }
 
 impl CodegenError {

@@ -51,7 +51,7 @@ pub fn emit_object(
         ir,
         root,
         &mut module,
-        CompileOptions { poison, asm: true, module: name.to_string() },
+        CompileOptions { poison, asm: true, module: name.to_string(), profile: false },
         entries,
     )?;
     let entries: Vec<EntrySignature> = compiled.entries.into_iter().map(|e| e.signature).collect();

@@ -18,19 +18,22 @@ const CHUNKS_PER_THREAD: i64 = 4;
 /// `body` must be safe to call with `ctx` and any sub-range of `[0, n)`, from several threads at
 /// once; compiled code guarantees that, as the iterations of an `scf.parallel` are independent.
 pub unsafe extern "C" fn parallel_for(body: Body, ctx: *const u8, n: i64) {
+    let ctx = ctx as usize;
+    // SAFETY: the caller's contract; chunks are disjoint.
+    for_chunks(n, |lo, hi| unsafe { body(ctx as *const u8, lo, hi) });
+}
+
+/// Runs `run` over `[0, n)` split into disjoint chunks on the current rayon pool (the whole
+/// range on this thread when the pool has one thread); shared with the profiling
+/// `__strata_parallel_for` (`profile::record`), so both split alike.
+pub(crate) fn for_chunks(n: i64, run: impl Fn(i64, i64) + Sync + Send) {
     let threads = rayon::current_num_threads() as i64;
     if threads <= 1 || n <= 1 {
-        // SAFETY: the caller's contract.
-        unsafe { body(ctx, 0, n) };
+        run(0, n);
         return;
     }
     let chunks = n.min(threads * CHUNKS_PER_THREAD);
-    let ctx = ctx as usize;
-    (0..chunks).into_par_iter().for_each(|c| {
-        let (lo, hi) = (c * n / chunks, (c + 1) * n / chunks);
-        // SAFETY: the caller's contract; chunks are disjoint.
-        unsafe { body(ctx as *const u8, lo, hi) };
-    });
+    (0..chunks).into_par_iter().for_each(|c| run(c * n / chunks, (c + 1) * n / chunks));
 }
 
 /// `__strata_parallel_for` in C, for drivers linked with an object: one pthread per core

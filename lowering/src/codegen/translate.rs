@@ -20,6 +20,7 @@ use strata_runtime::tensor::{Elem, Scalar, Tensor};
 use super::abi::{self, EntrySignature, Param};
 use super::half::{self, Half};
 use super::math::F32Math;
+use super::profile::{self, Kernel};
 use super::CodegenError;
 
 /// The machine values of one IR value: one for scalars and memrefs, one per 128-bit part for
@@ -36,6 +37,9 @@ pub struct CompileOptions {
     pub asm: bool,
     /// The module's name, which scopes exported symbols ([`abi::c_symbol`]).
     pub module: String,
+    /// Bracket each kernel (the ops lowered from one graph op, tagged by `profile-kernels`)
+    /// with calls of the profiling hooks ([`super::profile`]); off, nothing is emitted.
+    pub profile: bool,
 }
 
 /// The functions under `root` that `entries` reach through `func.call`, entries included.
@@ -80,6 +84,8 @@ pub struct Compiled {
     /// Where compiled code can stop: an entry point returns `-k` when it stopped at site
     /// `trap_sites[k - 1]`.
     pub trap_sites: Vec<TrapSite>,
+    /// With [`CompileOptions::profile`], the kernels the hooks name: id `k` is `kernels[k]`.
+    pub kernels: Vec<Kernel>,
 }
 
 /// An op where compiled code checks for a fault (a division by zero, a shift too far, an
@@ -130,6 +136,9 @@ struct Shared<'a, M: Module> {
     /// The module's trap flag (`i32`, 0 or the site that stopped the run) and its sites.
     trap_flag: Option<DataId>,
     trap_sites: Vec<TrapSite>,
+    /// Profiled kernels, and each one's id by its tag.
+    kernels: Vec<Kernel>,
+    kernel_ids: FxHashMap<strata_ir::Attribute, u32>,
 }
 
 fn err(ctx: &Context, ir: &Ir, function: &str, op: OpId, message: impl Into<String>) -> CodegenError {
@@ -247,6 +256,8 @@ pub fn compile_module<M: Module>(
         asm: String::new(),
         trap_flag: None,
         trap_sites: Vec::new(),
+        kernels: Vec::new(),
+        kernel_ids: FxHashMap::default(),
     };
     let mut bodies = Vec::new();
     for op in ir.collect_ops(root) {
@@ -314,6 +325,7 @@ pub fn compile_module<M: Module>(
     }
     compiled.asm = std::mem::take(&mut s.asm);
     compiled.trap_sites = std::mem::take(&mut s.trap_sites);
+    compiled.kernels = std::mem::take(&mut s.kernels);
     Ok(compiled)
 }
 
@@ -655,6 +667,8 @@ struct Translator<'s, 'a, 'b, 'f, M: Module> {
     funcs: FxHashMap<FuncId, FuncRef>,
     /// Counted loops open around the op being translated.
     loop_depth: usize,
+    /// Profiling hooks to call before and after top-level ops: kernel ids.
+    hooks: FxHashMap<OpId, (Option<u32>, Option<u32>)>,
 }
 
 impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
@@ -668,6 +682,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             heap: Vec::new(),
             funcs: FxHashMap::default(),
             loop_depth: 0,
+            hooks: FxHashMap::default(),
         }
     }
 
@@ -705,6 +720,11 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let ir = self.s.ir;
         let region = ir.op(func).regions()[0];
         let blocks: Vec<BlockId> = ir.region(region).blocks().to_vec();
+        if self.s.options.profile {
+            for blk in &blocks {
+                self.plan_hooks(*blk);
+            }
+        }
         let mut map = FxHashMap::default();
         for (i, blk) in blocks.iter().enumerate() {
             let cb = self.b.create_block();
@@ -885,9 +905,39 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             if matches!(name, "func.return" | "cf.br" | "cf.cond_br" | "scf.yield") {
                 return Ok(Some(op));
             }
+            let (begin, end) = self.hooks.get(&op).copied().unwrap_or_default();
+            if let Some(id) = begin {
+                self.profile_hook(profile::BEGIN, id)?;
+            }
             self.op(op)?;
+            if let Some(id) = end {
+                self.profile_hook(profile::END, id)?;
+            }
         }
         Ok(None)
+    }
+
+    /// Where the kernels of `block` (a function body's) begin and end ([`profile::segments`]).
+    fn plan_hooks(&mut self, block: BlockId) {
+        let (ctx, ir) = (self.s.ctx, self.s.ir);
+        for (segment, kernel) in profile::segments(ctx, ir, ir.block_ops(block)) {
+            let next = self.s.kernels.len() as u32;
+            let id = *self.s.kernel_ids.entry(segment.tag).or_insert(next);
+            if id == next {
+                self.s.kernels.push(kernel);
+            }
+            self.hooks.entry(segment.first).or_default().0 = Some(id);
+            self.hooks.entry(segment.last).or_default().1 = Some(id);
+        }
+    }
+
+    /// A call of profiling hook `name` with kernel `id`.
+    fn profile_hook(&mut self, name: &'static str, id: u32) -> Result<(), CodegenError> {
+        let hook = self.s.import(name, &[types::I32], &[])?;
+        let f = self.func_ref(hook);
+        let id = self.b.ins().iconst(types::I32, i64::from(id));
+        self.b.ins().call(f, &[id]);
+        Ok(())
     }
 
     /// Translates a single-block region given its arguments; returns what its `scf.yield` yields.
@@ -978,6 +1028,13 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 Ok(())
             }
             "memref.alloc" | "memref.alloca" => self.alloc(op, name == "memref.alloca"),
+            // A false condition stops the run at a trap site with the assertion's message.
+            "cf.assert" => {
+                let failed = self.one(operands[0]);
+                let failed = self.b.ins().icmp_imm_u(IntCC::Equal, failed, 0);
+                let message = o.attr(ctx.ident("msg")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("assertion failed");
+                self.trap_if(failed, op, message.to_string())
+            }
             "memref.dealloc" => {
                 let free = self.s.import("free", &[self.s.ptr()], &[])?;
                 let f = self.func_ref(free);

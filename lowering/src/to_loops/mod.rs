@@ -8,8 +8,12 @@
 //! - `nn.matmul` / `kernel.matmul`: a parallel nest over the result with a reduction loop,
 //!   then the epilogue;
 //! - `nn.conv2d` / `kernel.conv2d` (direct, any layout, groups, dilation, padding);
-//! - pooling, global average pooling, softmax, batch and layer norm, and the data movement
-//!   ops (reshape, transpose, relayout, concat, split, pad).
+//! - pooling (ONNX's `ceil_mode` and `count_include_pad`), global average pooling, softmax,
+//!   batch and layer norm, and the data movement ops (reshape, transpose, relayout, concat,
+//!   split, pad);
+//! - reductions and log-softmax (`reduce.rs`); slices, gathers (each index checked by a
+//!   `cf.assert`, which stops the run at the op) and broadcasts (`data.rs`); transposed
+//!   convolutions (`conv_transpose.rs`).
 //!
 //! After `plan-memory`, results live in one static arena (a `memref.global`, defined by
 //! `materialize-arenas`; `memref.view` at each planned offset), written in place where the plan
@@ -21,9 +25,12 @@
 //! lowered as direct convolution for now.
 
 mod conv;
+mod conv_transpose;
+mod data;
 pub mod emit;
 mod gemm;
 mod ops;
+mod reduce;
 mod toom_cook;
 
 use rustc_hash::FxHashMap;

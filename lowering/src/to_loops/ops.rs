@@ -1,12 +1,13 @@
 //! Loop nests for each graph op.
 
-use strata_dialects::nn::shape::{ConvAlgorithm, Layout, Pool2d};
+use strata_dialects::nn::shape::{ConvAlgorithm, Layout, PadMode, Pool2d};
 use strata_dialects::nn::{self, scalar};
 use strata_ir::{IrMapping, OpId, Type, Value};
 
 use super::conv::ConvLowering;
 use super::emit::{physical, physical_blocked, Emit};
 use super::gemm::{constant_cache_name, packed_gemm, GemmShape, PackCache};
+use super::{conv_transpose, data, reduce};
 
 type Lowered = Result<Vec<Value>, String>;
 
@@ -29,6 +30,11 @@ fn int(e: &Emit, op: OpId, name: &str, default: i64) -> i64 {
 
 fn ints(e: &Emit, op: OpId, name: &str) -> Vec<i64> {
     attr(e, op, name).and_then(|a| nn::ints(e.ctx, a)).unwrap_or_default()
+}
+
+/// A `true`/`false` attribute (absent: false).
+fn flag(e: &Emit, op: OpId, name: &str) -> bool {
+    attr(e, op, name).and_then(|a| e.ctx.attr_as_int(a)) == Some(1)
 }
 
 fn layout(e: &Emit, op: OpId, name: &str) -> Layout {
@@ -152,6 +158,10 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
             };
             Ok(vec![buf])
         }
+        "nn.conv_transpose2d" => {
+            let c = nn::conv_transpose_attrs(e.ctx, &|n| attr(e, op, n)).map_err(|m| m.to_string())?;
+            Ok(vec![conv_transpose::conv_transpose2d(e, &c, inputs[0], inputs[1], inputs.get(2).copied(), &out, elem)])
+        }
         "nn.max_pool2d" | "nn.avg_pool2d" => {
             let (k, s, p) = (ints(e, op, "kernel"), ints(e, op, "strides"), ints(e, op, "padding"));
             let pool = Pool2d {
@@ -160,7 +170,9 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
                 padding: if p.len() == 4 { [p[0], p[1], p[2], p[3]] } else { [0; 4] },
                 layout: layout(e, op, "layout"),
             };
-            Ok(vec![pool2d(e, &pool, inputs[0], &in_shapes[0], &out, elem, name == "nn.max_pool2d")])
+            // Which windows exist (`ceil_mode`) is in the result's shape.
+            let count_include_pad = flag(e, op, "count_include_pad");
+            Ok(vec![pool2d(e, &pool, inputs[0], &out, elem, name == "nn.max_pool2d", count_include_pad)])
         }
         "nn.global_avg_pool2d" => {
             let s = &in_shapes[0];
@@ -182,6 +194,20 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
             Ok(vec![buf])
         }
         "nn.softmax" => Ok(vec![softmax(e, inputs[0], &out, elem, axis(int(e, op, "axis", -1), out.len()))]),
+        "nn.log_softmax" => {
+            Ok(vec![reduce::log_softmax(e, inputs[0], &out, elem, axis(int(e, op, "axis", -1), out.len()))])
+        }
+        "nn.reduce_sum" | "nn.reduce_mean" | "nn.reduce_max" | "nn.reduce_min" | "nn.reduce_prod" => {
+            let kind = reduce::Kind::of(&name).ok_or("an unknown reduction")?;
+            let axes = nn::shape::reduce_axes(in_shapes[0].len(), &ints(e, op, "axes")).map_err(|m| m.to_string())?;
+            Ok(vec![reduce::reduce(e, kind, inputs[0], &in_shapes[0], &axes, &out, elem)])
+        }
+        "nn.slice" => Ok(vec![data::slice(e, inputs[0], &ints(e, op, "starts"), &ints(e, op, "steps"), &out, elem)]),
+        "nn.broadcast" => Ok(vec![data::broadcast(e, inputs[0], &in_shapes[0], &out, elem)]),
+        "nn.gather" => {
+            let a = axis(int(e, op, "axis", 0), in_shapes[0].len());
+            Ok(vec![data::gather(e, inputs[0], &in_shapes[0], inputs[1], a, &out, elem)])
+        }
         "nn.batch_norm" => {
             let eps = float(e, op, "epsilon", 1e-5);
             let buf = e.alloc(&out, elem);
@@ -308,6 +334,13 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
         "nn.pad" => {
             let pads = ints(e, op, "pads");
             let value = float(e, op, "value", 0.0);
+            let mode =
+                attr(e, op, "mode").and_then(|a| e.ctx.attr_as_str(a)).and_then(PadMode::parse).unwrap_or_default();
+            if mode != PadMode::Constant || pads.iter().any(|p| *p < 0) {
+                return Ok(vec![data::pad(e, inputs[0], &pads, mode, value, &out)]);
+            }
+            // Constant padding that only grows: the fill, then the input copied in (two nests
+            // that `vectorize` takes whole).
             let buf = e.alloc(&out, elem);
             e.parallel(&out, |e, ivs| {
                 let v = scalar::constant(&mut e.b(), elem, value);
@@ -421,9 +454,11 @@ pub(super) fn epilogue_value(
     inline_body(e, op, &args)
 }
 
-fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, xs: &[i64], out: &[i64], elem: Type, max: bool) -> Value {
+/// Max or average pooling; an average divides by the input elements its window covers (at
+/// least one), or with `count_include_pad` by the window clipped to the padded input.
+fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, out: &[i64], elem: Type, max: bool, count_include_pad: bool) -> Value {
     let l = p.layout;
-    let (_, _, h, w) = l.nchw(xs);
+    let (_, _, h, w) = l.nchw(&shape_elem(e, x).0);
     let (n, c, oh, ow) = l.nchw(out);
     let buf = e.alloc(out, elem);
     let index_t = e.ctx.index_type();
@@ -459,21 +494,38 @@ fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, xs: &[i64], out: &[i64], elem: Typ
         let v = if max {
             acc
         } else {
-            // Elements inside the input along each axis, counted with index arithmetic.
-            let inside = |e: &mut Emit, axis: usize, extent: i64| {
-                e.for_acc(p.kernel[axis], z, |e, k, n| {
-                    let a = e.affine(ivs[2 + axis], p.strides[axis], 0);
-                    let b = e.affine(k, 1, -p.padding[axis]);
-                    let i = e.add(a, b);
-                    let ok = e.in_range(i, extent);
-                    let one = e.index(1);
-                    let inc = e.value("arith.select", &[ok, one, z], index_t);
-                    e.add(n, inc)
-                })
+            let count = if count_include_pad {
+                // The window from its first row (column) to its end or the padded input's.
+                let covered = |e: &mut Emit, axis: usize, extent: i64| {
+                    let start = e.affine(ivs[2 + axis], p.strides[axis], -p.padding[axis]);
+                    let end = e.affine(start, 1, p.kernel[axis]);
+                    let limit = e.index(extent + p.padding[axis + 2]);
+                    let end = e.min(end, limit);
+                    e.sub(end, start)
+                };
+                let rows = covered(e, 0, h);
+                let cols = covered(e, 1, w);
+                e.mul(rows, cols)
+            } else {
+                // Elements inside the input along each axis, counted with index arithmetic.
+                let inside = |e: &mut Emit, axis: usize, extent: i64| {
+                    e.for_acc(p.kernel[axis], z, |e, k, n| {
+                        let a = e.affine(ivs[2 + axis], p.strides[axis], 0);
+                        let b = e.affine(k, 1, -p.padding[axis]);
+                        let i = e.add(a, b);
+                        let ok = e.in_range(i, extent);
+                        let one = e.index(1);
+                        let inc = e.value("arith.select", &[ok, one, z], index_t);
+                        e.add(n, inc)
+                    })
+                };
+                let inside_rows = inside(e, 0, h);
+                let inside_cols = inside(e, 1, w);
+                let count = e.mul(inside_rows, inside_cols);
+                // A window wholly in the padding (padding as large as the kernel) averages to 0.
+                let one = e.index(1);
+                e.value("arith.maxsi", &[count, one], index_t)
             };
-            let inside_rows = inside(e, 0, h);
-            let inside_cols = inside(e, 1, w);
-            let count = e.mul(inside_rows, inside_cols);
             let i64t = e.ctx.integer_type(64);
             let ci = e.value("arith.index_cast", &[count], i64t);
             let cf = e.value("arith.sitofp", &[ci], elem);

@@ -5,3 +5,4 @@ mod conv_algorithms;
 mod float_extrema;
 mod gemm;
 mod math_accuracy;
+mod onnx_ops;

@@ -3,7 +3,7 @@
 //! `Invalid`, so rules that would build ill-shaped graphs are visible and never extracted.
 
 use egg::{merge_option, Analysis, DidMerge, EGraph, Id, Symbol};
-use strata_dialects::nn::shape::{self, Conv2d, Layout, Pool2d};
+use strata_dialects::nn::shape::{self, Conv2d, ConvTranspose2d, Layout, Pool2d, PoolMode};
 
 use super::language::{IntList, Node};
 
@@ -177,6 +177,14 @@ fn produced_layout(g: &NnGraph, name: &str, c: &[Id]) -> Option<Layout> {
     }
 }
 
+/// A flag attribute: the word `true` or `false`.
+fn flag(g: &NnGraph, id: Id) -> Result<bool, String> {
+    match &g[id].data {
+        Data::Word(w) if matches!(w.as_str(), "true" | "false") => Ok(w.as_str() == "true"),
+        other => Err(format!("expected true or false, found {other:?}")),
+    }
+}
+
 fn layout(g: &NnGraph, id: Id) -> Result<Layout, String> {
     match &g[id].data {
         Data::Word(w) => Layout::parse(w.as_str()).ok_or_else(|| format!("unknown layout {w}")),
@@ -204,12 +212,12 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
             let ((a, e), (b, _)) = (operand(0)?, operand(1)?);
             out(shape::broadcast(&a, &b).map_err(s)?, e)
         }
-        "nn.relu" | "nn.relu6" | "nn.sigmoid" | "nn.tanh" | "nn.gelu" | "nn.silu" | "nn.exp" | "nn.log" | "nn.sqrt"
-        | "nn.rsqrt" | "nn.abs" | "nn.neg" => {
+        "nn.relu" | "nn.relu6" | "nn.sigmoid" | "nn.tanh" | "nn.gelu" | "nn.erf" | "nn.silu" | "nn.exp" | "nn.log"
+        | "nn.sqrt" | "nn.rsqrt" | "nn.abs" | "nn.neg" => {
             let (a, e) = operand(0)?;
             out(a, e)
         }
-        "nn.leaky_relu" | "nn.clip" | "nn.batch_norm" | "nn.softmax" | "nn.layer_norm" => {
+        "nn.leaky_relu" | "nn.clip" | "nn.batch_norm" | "nn.softmax" | "nn.log_softmax" | "nn.layer_norm" => {
             let first = super::language::signature(name).map_or(0, |s| s.len());
             let (a, e) = operand(first)?;
             out(a, e)
@@ -219,6 +227,22 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
             let (x, e) = operand(6)?;
             let (w, _) = operand(7)?;
             let b = if c.len() > 8 { Some(operand(8)?.0) } else { None };
+            out(conv.output(&x, &w, b.as_deref()).map_err(s)?, e)
+        }
+        "nn.conv_transpose2d" => {
+            let (st, pd, dl, op) = (ints(g, c[0])?, ints(g, c[1])?, ints(g, c[2])?, ints(g, c[3])?);
+            if st.len() != 2 || pd.len() != 4 || dl.len() != 2 || op.len() != 2 {
+                return Err("bad transposed convolution attributes".into());
+            }
+            let conv = ConvTranspose2d {
+                strides: [st[0], st[1]],
+                padding: [pd[0], pd[1], pd[2], pd[3]],
+                dilations: [dl[0], dl[1]],
+                output_padding: [op[0], op[1]],
+                groups: int(g, c[4])?,
+            };
+            let ((x, e), (w, _)) = (operand(5)?, operand(6)?);
+            let b = if c.len() > 7 { Some(operand(7)?.0) } else { None };
             out(conv.output(&x, &w, b.as_deref()).map_err(s)?, e)
         }
         "kernel.conv2d" => {
@@ -262,8 +286,11 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
                 padding: [pd[0], pd[1], pd[2], pd[3]],
                 layout: layout(g, c[3])?,
             };
-            let (x, e) = operand(4)?;
-            out(pool.output(&x).map_err(s)?, e)
+            // Attributes: the window, the layout, `ceil_mode` (and the average's
+            // `count_include_pad`, which does not change the shape); then the input.
+            let mode = PoolMode { ceil_mode: flag(g, c[4])?, count_include_pad: false };
+            let (x, e) = operand(c.len() - 1)?;
+            out(pool.output_with(&x, mode).map_err(s)?, e)
         }
         "nn.global_avg_pool2d" => {
             let (x, e) = operand(0)?;
@@ -296,8 +323,31 @@ fn infer(g: &NnGraph, name: &str, c: &[Id]) -> Result<Data, String> {
             out(parts.get(k).cloned().ok_or("no such part")?, e)
         }
         "nn.pad" => {
+            let (x, e) = operand(3)?;
+            let mode = match &g[c[2]].data {
+                Data::Word(w) => shape::PadMode::parse(w.as_str()).ok_or_else(|| format!("unknown pad mode {w}"))?,
+                other => return Err(format!("expected a pad mode, found {other:?}")),
+            };
+            out(shape::pad_with(&x, &ints(g, c[0])?, mode).map_err(s)?, e)
+        }
+        "nn.reduce_sum" | "nn.reduce_mean" | "nn.reduce_max" | "nn.reduce_min" | "nn.reduce_prod" => {
             let (x, e) = operand(2)?;
-            out(shape::pad(&x, &ints(g, c[0])?).map_err(s)?, e)
+            out(shape::reduce(&x, &ints(g, c[0])?, flag(g, c[1])?).map_err(s)?, e)
+        }
+        "nn.slice" => {
+            let (x, e) = operand(3)?;
+            out(shape::slice(&x, &ints(g, c[0])?, &ints(g, c[1])?, &ints(g, c[2])?).map_err(s)?, e)
+        }
+        "nn.gather" => {
+            let ((x, e), (i, index)) = (operand(1)?, operand(2)?);
+            if !matches!(index.as_str(), "i32" | "i64") {
+                return Err(format!("indices are i32 or i64, not {index}"));
+            }
+            out(shape::gather(&x, &i, int(g, c[0])?).map_err(s)?, e)
+        }
+        "nn.broadcast" => {
+            let (x, e) = operand(1)?;
+            out(shape::broadcast_to(&x, &ints(g, c[0])?).map_err(s)?, e)
         }
         "nn.relayout" => {
             let (x, e) = operand(2)?;

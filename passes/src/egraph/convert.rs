@@ -31,6 +31,7 @@ pub struct Graph {
 
 fn attr_node(ctx: &Context, a: Attribute) -> Node {
     match ctx.attr_kind(a) {
+        AttrKind::Integer { value, ty } if *ty == ctx.i1() => Node::word(if *value != 0 { "true" } else { "false" }),
         AttrKind::Integer { value, .. } => Node::Int(*value as i64),
         AttrKind::String { value, .. } => Node::word(value),
         _ => match strata_dialects::nn::ints(ctx, a) {
@@ -143,6 +144,9 @@ pub fn read(ctx: &Context, ir: &Ir, func: OpId) -> Option<Graph> {
 struct Built {
     values: FxHashMap<Id, Value>,
     splits: FxHashMap<(Id, Id, Id), OpId>,
+    /// `Graph::locs` by the classes' canonical ids after saturation (classes merged since
+    /// reading take the location of the earliest op among them).
+    locs: FxHashMap<Id, Location>,
 }
 
 /// Builds the chosen node of each class needed by the roots before the terminator, points
@@ -151,6 +155,9 @@ struct Built {
 /// analysis should have kept it out, so it is reported rather than written wrong.
 pub fn write(ctx: &Context, ir: &mut Ir, g: &Graph, choose: &dyn Fn(Id) -> Node) -> Result<(), String> {
     let mut built = Built::default();
+    let mut read: Vec<(Id, Location)> = g.locs.iter().map(|(id, loc)| (*id, *loc)).collect();
+    read.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    built.locs = read.into_iter().map(|(id, loc)| (g.egraph.find(id), loc)).collect();
     let old: Vec<OpId> = ir.block_ops(g.block).filter(|o| *o != g.terminator).collect();
     let args = ir.block(g.block).args().to_vec();
     let mut new_roots = Vec::new();
@@ -179,7 +186,7 @@ fn build(
     if let Some(v) = built.values.get(&class) {
         return Ok(*v);
     }
-    let loc = g.locs.get(&class).copied().unwrap_or_else(|| ctx.unknown_loc());
+    let loc = built.locs.get(&class).copied().unwrap_or_else(|| ctx.unknown_loc());
     let node = choose(class);
     let Node::Op(name, children) = &node else { unreachable!("attribute classes are not values") };
     let index = |c: Id| match g.egraph[c].data {
@@ -294,10 +301,14 @@ fn build(
 
 /// Whether attribute `attr` of `op` is a string (its word is the string, not attribute text).
 fn is_string_attr(op: &str, attr: &str) -> bool {
-    matches!((op, attr), (_, "layout" | "algorithm") | ("nn.relayout", "from" | "to") | ("nn.compare", "predicate"))
+    matches!(
+        (op, attr),
+        (_, "layout" | "algorithm") | ("nn.relayout", "from" | "to") | ("nn.compare", "predicate") | ("nn.pad", "mode")
+    )
 }
 
-/// The attributes `names` of a node from its leading children; `algorithm = any` is left out.
+/// The attributes `names` of a node from its leading children; `algorithm = any`, flags at
+/// their default `false` and a pad's default mode are left out (as the op reads them absent).
 fn attributes<'a>(
     ctx: &Context,
     g: &Graph,
@@ -306,12 +317,14 @@ fn attributes<'a>(
     children: &[Id],
 ) -> Vec<(&'a str, Attribute)> {
     let mut attrs = Vec::new();
-    for (k, (attr, _)) in names.iter().enumerate() {
+    for (k, (attr, default)) in names.iter().enumerate() {
         let c = g.egraph.find(children[k]);
         let a = match &g.egraph[c].data {
             Data::Int(i) => ctx.i64_attr(*i),
             Data::Ints(v) => ctx.array_attr(v.iter().map(|i| ctx.i64_attr(*i)).collect()),
             Data::Word(w) if *attr == "algorithm" && w.as_str() == "any" => continue,
+            Data::Word(w) if *default == "false" && w.as_str() == "false" => continue,
+            Data::Word(w) if *attr == "mode" && w.as_str() == *default => continue,
             Data::Word(w) if is_string_attr(op, attr) => ctx.string_attr(w.as_str()),
             Data::Word(w) => match ctx.parse_attribute(w.as_str()) {
                 Ok(a) => a,

@@ -2,7 +2,8 @@
 //!
 //! An op is `(nn.name attr... operand...)`: its attributes come first, in the fixed order of
 //! [`signature`], as leaf nodes (so rules can match and bind them), then its tensor operands.
-//! Leaves: integers, integer lists `[1,2]`, words (`NCHW`, `direct`, float texts), and
+//! Leaves: integers, integer lists `[1,2]`, words (`NCHW`, `direct`, float texts, `true` and
+//! `false`), and
 //! `(input i)` / `(const i)` for the graph's arguments and constants, `(fill value [shape])` for
 //! a splat constant a rule made.
 //!
@@ -85,10 +86,36 @@ pub fn signature(op: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("layout", "NCHW"),
             ("algorithm", "any"),
         ],
-        "nn.max_pool2d" | "nn.avg_pool2d" => {
-            &[("kernel", "[1,1]"), ("strides", "[1,1]"), ("padding", "[0,0,0,0]"), ("layout", "NCHW")]
-        }
+        "nn.max_pool2d" => &[
+            ("kernel", "[1,1]"),
+            ("strides", "[1,1]"),
+            ("padding", "[0,0,0,0]"),
+            ("layout", "NCHW"),
+            ("ceil_mode", "false"),
+        ],
+        "nn.avg_pool2d" => &[
+            ("kernel", "[1,1]"),
+            ("strides", "[1,1]"),
+            ("padding", "[0,0,0,0]"),
+            ("layout", "NCHW"),
+            ("ceil_mode", "false"),
+            ("count_include_pad", "false"),
+        ],
+        "nn.conv_transpose2d" => &[
+            ("strides", "[1,1]"),
+            ("padding", "[0,0,0,0]"),
+            ("dilations", "[1,1]"),
+            ("output_padding", "[0,0]"),
+            ("groups", "1"),
+        ],
         "nn.reshape" => &[("shape", "[]")],
+        "nn.reduce_sum" | "nn.reduce_mean" | "nn.reduce_max" | "nn.reduce_min" | "nn.reduce_prod" => {
+            &[("axes", "[]"), ("keepdims", "false")]
+        }
+        "nn.log_softmax" => &[("axis", "-1")],
+        "nn.slice" => &[("starts", "[]"), ("sizes", "[]"), ("steps", "[]")],
+        "nn.gather" => &[("axis", "0")],
+        "nn.broadcast" => &[("shape", "[]")],
         "nn.transpose" => &[("perm", "[]")],
         "nn.concat" => &[("axis", "0")],
         "nn.softmax" => &[("axis", "-1")],
@@ -96,7 +123,7 @@ pub fn signature(op: &str) -> Option<&'static [(&'static str, &'static str)]> {
         "nn.batch_norm" => &[("epsilon", "1.000000e-05 : f32")],
         "nn.leaky_relu" => &[("alpha", "1.000000e-02 : f32")],
         "nn.clip" => &[("min", "0.000000e+00 : f32"), ("max", "6.000000e+00 : f32")],
-        "nn.pad" => &[("pads", "[]"), ("value", "0.000000e+00 : f32")],
+        "nn.pad" => &[("pads", "[]"), ("value", "0.000000e+00 : f32"), ("mode", "constant")],
         "nn.relayout" => &[("from", "NCHW"), ("to", "NCHW")],
         "nn.add"
         | "nn.sub"
@@ -110,6 +137,7 @@ pub fn signature(op: &str) -> Option<&'static [(&'static str, &'static str)]> {
         | "nn.sigmoid"
         | "nn.tanh"
         | "nn.gelu"
+        | "nn.erf"
         | "nn.silu"
         | "nn.exp"
         | "nn.log"
@@ -144,6 +172,8 @@ pub const ELEMENTWISE: &[(&str, usize, usize, f64)] = &[
     ("nn.sigmoid", 0, 1, 16.0),
     ("nn.tanh", 0, 1, 16.0),
     ("nn.gelu", 0, 1, 24.0),
+    // x·P(x²)/Q(x²) on a clamped x (`codegen/math.rs`): about 20 operations.
+    ("nn.erf", 0, 1, 20.0),
     ("nn.silu", 0, 1, 18.0),
     ("nn.exp", 0, 1, 14.0),
     ("nn.log", 0, 1, 14.0),

@@ -88,7 +88,11 @@ pub fn info() -> PassInfo {
     .option(OptionSpec::int("ilp-max-nodes", 600, "Largest e-graph (tensor e-nodes) the ILP extraction takes on"))
     .option(OptionSpec::int("ilp-time-limit-ms", 2000, "Time limit of the ILP solver"))
     .option(OptionSpec::bool("print-stats", false, "Print e-graph sizes, stop reason, time and costs to stderr"))
-    .option(OptionSpec::string("dot-file", "", "Write the chosen graph as Graphviz to this file"))
+    .option(OptionSpec::string(
+        "dot-file",
+        "",
+        "Write the graph as written (after folding) as Graphviz to this file, with each op's and the total cost",
+    ))
     .flag("egraph-stats", "print-stats")
     .flag("egraph-dot", "dot-file")
     .statistic("e-nodes", "E-nodes when saturation stopped")
@@ -162,6 +166,12 @@ impl EGraphOpt {
     /// The same optimizer with more rules (from [`rules::parse_rules`] or written in Rust).
     pub fn with_rules(mut self, rules: Vec<egg::Rewrite<Node, analysis::NnAnalysis>>) -> Self {
         self.extra.extend(rules);
+        self
+    }
+
+    /// The same optimizer writing the graph it chose, as Graphviz, to `path` (see [`dot`]).
+    pub fn with_dot_file(mut self, path: &str) -> Self {
+        self.dot_file = path.to_string();
         self
     }
 
@@ -290,15 +300,16 @@ impl EGraphOpt {
         }
         let choose = |id: Id| extractor.node(&egraph, id);
         let optimized = convert::Graph { egraph: egraph.clone(), ..graph };
-        if !self.dot_file.is_empty() {
-            let text = dot::render(&optimized, &choose, &own);
-            std::fs::write(&self.dot_file, text)
-                .map_err(|e| Diagnostic::error(ir.op(func).loc(), format!("cannot write '{}': {e}", self.dot_file)))?;
-        }
         convert::write(ctx, ir, &optimized, &choose).map_err(|m| Diagnostic::error(ir.op(func).loc(), m))?;
         let fold_start = Instant::now();
         let folded = strata_runtime::fold::fold_constants(ctx, ir, optimized.block);
         let folding = fold_start.elapsed();
+        if !self.dot_file.is_empty() {
+            // Drawn from the IR as folded: constant sub-graphs the e-graph chose are gone.
+            let text = dot::render(ctx, ir, func, &optimized, &choose, &own, cost_before);
+            crate::view_op_graph::write_whole(std::path::Path::new(&self.dot_file), text.as_bytes())
+                .map_err(|e| Diagnostic::error(ir.op(func).loc(), format!("cannot write '{}': {e}", self.dot_file)))?;
+        }
         let mut applied: rustc_hash::FxHashMap<egg::Symbol, usize> = Default::default();
         for it in &runner.iterations {
             for (rule, n) in &it.applied {

@@ -76,6 +76,31 @@ impl NodeCost<'_> {
                 let part = out.bytes() as f64;
                 Work::Streaming { bytes_read: part, bytes_written: part, flops: 0.0 }
             }
+            // Direct loops: a multiply-add per input element, tap (kH·kW) and output channel of
+            // its group (the weight's dimension 1).
+            "nn.conv_transpose2d" => {
+                let (x, w) = (&g[c[5]].data, g[c[6]].data.shape()?);
+                let per_input = w[1..].iter().product::<i64>() as f64;
+                Work::Streaming {
+                    bytes_read: bytes(&c[5..]),
+                    bytes_written: out.bytes() as f64,
+                    flops: 2.0 * x.elements() * per_input,
+                }
+            }
+            // Reductions read every input element once and combine it.
+            "nn.reduce_sum" | "nn.reduce_mean" | "nn.reduce_max" | "nn.reduce_min" | "nn.reduce_prod" => {
+                let x = &g[*c.last()?].data;
+                Work::Streaming { bytes_read: x.bytes() as f64, bytes_written: out.bytes() as f64, flops: x.elements() }
+            }
+            // A slice reads only what it writes; a gather that and its indices.
+            "nn.slice" => {
+                let moved = out.bytes() as f64;
+                Work::Streaming { bytes_read: moved, bytes_written: moved, flops: 0.0 }
+            }
+            "nn.gather" => {
+                let moved = out.bytes() as f64;
+                Work::Streaming { bytes_read: moved + bytes(&c[2..]), bytes_written: moved, flops: 0.0 }
+            }
             "nn.relayout" => {
                 // A strided gather: about half the bandwidth of a copy.
                 let moved = 2.0 * out.bytes() as f64;
@@ -84,7 +109,7 @@ impl NodeCost<'_> {
             _ => {
                 let per_element = match name {
                     "kernel.elementwise" => body_flops(c[0]),
-                    "nn.softmax" => 20.0,
+                    "nn.softmax" | "nn.log_softmax" => 20.0,
                     "nn.layer_norm" => 10.0,
                     "nn.batch_norm" => 2.0,
                     "nn.max_pool2d" | "nn.avg_pool2d" => match &g[c[0]].data {

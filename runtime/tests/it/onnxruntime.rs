@@ -1,13 +1,15 @@
 //! The interpreter's `nn` semantics against an outside oracle: every op, on random inputs and
-//! random attributes (padding, strides, dilation, groups, broadcasting, axes), built as an
-//! ONNX model with the `onnx` package's helpers and run by `onnxruntime` (`ort_oracle.py`).
+//! random attributes (padding, strides, dilation, groups, broadcasting, axes, pooling's
+//! `ceil_mode` and `count_include_pad`, pad modes), built as an ONNX model with the `onnx`
+//! package's helpers and run by `onnxruntime` (`ort_oracle.py`). Data-movement ops, gathers and
+//! reductions run on i64 and i32 too (token ids), compared exactly.
 //!
-//! Tolerance, per element: |interp - ort| <= 1e-5 * |ort| + 1e-6 * max|ort|. The relative
-//! part is the 1e-5 for f32. The absolute part, one millionth of the output's largest
-//! magnitude, covers elements near zero produced by cancellation in sums (convolution,
-//! matmul, normalization): there both sides are exact to about n * 2^-24 of the summed
-//! terms' magnitude, not of the small result; the interpreter sums in f64, onnxruntime in f32
-//! in its own order.
+//! Tolerance, per float element: |interp - ort| <= 1e-5 * |ort| + 1e-6 * max|ort|. The
+//! relative part is the 1e-5 for f32. The absolute part, one millionth of the output's
+//! largest magnitude, covers elements near zero produced by cancellation in sums (convolution,
+//! matmul, normalization, reductions): there both sides are exact to about n * 2^-24 of the
+//! summed terms' magnitude, not of the small result; the interpreter sums in f64, onnxruntime
+//! in f32 in its own order.
 //!
 //! Needs `python3` with `onnxruntime`, `onnx` and `numpy`; without them the test says it was
 //! skipped, unless `STRATA_REQUIRE_ALL=1`.
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use strata_dialects::nn::shape::{self, Conv2d, Layout, Pool2d};
+use strata_dialects::nn::shape::{self, Conv2d, ConvTranspose2d, Layout, PadMode, Pool2d, PoolMode};
 use strata_ir::{parse_source, Context, ParseOptions};
 use strata_runtime::compare::{compare, Tolerance};
 use strata_runtime::random::SplitMix;
@@ -37,17 +39,31 @@ impl Rng {
         self.0.uniform(lo, hi)
     }
     fn tensor(&mut self, shape: &[i64], lo: f64, hi: f64) -> Tensor {
+        self.typed(shape, Elem::F32, lo, hi)
+    }
+    /// Values uniform in `[lo, hi)`, or whole numbers in `lo..=hi` for an integer `elem`.
+    fn typed(&mut self, shape: &[i64], elem: Elem, lo: f64, hi: f64) -> Tensor {
         let dims: Vec<usize> = shape.iter().map(|d| *d as usize).collect();
-        self.0.tensor(&dims, Elem::F32, lo, hi)
+        self.0.tensor(&dims, elem, lo, hi)
     }
 }
 
-fn ty(s: &[i64]) -> String {
+fn ty(s: &[i64], e: Elem) -> String {
     if s.is_empty() {
-        return "tensor<f32>".into();
+        return format!("tensor<{e}>");
     }
     let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
-    format!("tensor<{}xf32>", dims.join("x"))
+    format!("tensor<{}x{e}>", dims.join("x"))
+}
+
+/// numpy's name of an element type the cases use.
+fn dtype(e: Elem) -> &'static str {
+    match e {
+        Elem::Int(64) => "int64",
+        Elem::Int(32) => "int32",
+        Elem::F32 => "float32",
+        other => panic!("no ONNX case uses {other}"),
+    }
 }
 
 fn list(v: &[i64]) -> String {
@@ -63,7 +79,7 @@ struct Case {
     /// The `nn` op: name, attribute text, result shapes.
     op: String,
     attrs: String,
-    results: Vec<Vec<i64>>,
+    results: Vec<(Vec<i64>, Elem)>,
     /// ONNX nodes (JSON), constants (name, dtype, values, dims) and output names.
     nodes: Vec<Value>,
     consts: Vec<Value>,
@@ -95,24 +111,34 @@ impl Case {
         self.consts.push(json!({"name": name, "dtype": "int64", "values": values, "dims": [values.len()]}));
         self
     }
+    /// A scalar constant of numpy type `dtype` (Pad's value must have the data's type).
+    fn scalar(&mut self, name: &str, dtype: &str, value: f64) -> &mut Self {
+        self.consts.push(json!({"name": name, "dtype": dtype, "values": [value], "dims": []}));
+        self
+    }
     fn floats(&mut self, name: &str, values: &[f64]) -> &mut Self {
         self.consts.push(json!({"name": name, "dtype": "float32", "values": values, "dims": []}));
         self
     }
     fn result(&mut self, shape: Vec<i64>) -> &mut Self {
+        self.typed_result(shape, Elem::F32)
+    }
+    fn typed_result(&mut self, shape: Vec<i64>, elem: Elem) -> &mut Self {
         self.outputs.push(format!("out{}", self.results.len()));
-        self.results.push(shape);
+        self.results.push((shape, elem));
         self
     }
 
     /// The `nn` function.
     fn ir(&self) -> String {
-        let shapes: Vec<Vec<i64>> =
-            self.inputs.iter().map(|(_, t)| t.shape.iter().map(|d| *d as i64).collect()).collect();
-        let args: Vec<String> = shapes.iter().enumerate().map(|(i, s)| format!("%a{i}: {}", ty(s))).collect();
-        let operands: Vec<String> = (0..shapes.len()).map(|i| format!("%a{i}")).collect();
-        let in_types: Vec<String> = shapes.iter().map(|s| ty(s)).collect();
-        let out_types: Vec<String> = self.results.iter().map(|s| ty(s)).collect();
+        let in_types: Vec<String> = self
+            .inputs
+            .iter()
+            .map(|(_, t)| ty(&t.shape.iter().map(|d| *d as i64).collect::<Vec<_>>(), t.elem))
+            .collect();
+        let args: Vec<String> = in_types.iter().enumerate().map(|(i, t)| format!("%a{i}: {t}")).collect();
+        let operands: Vec<String> = (0..in_types.len()).map(|i| format!("%a{i}")).collect();
+        let out_types: Vec<String> = self.results.iter().map(|(s, e)| ty(s, *e)).collect();
         let results: Vec<String> = (0..self.results.len()).map(|i| format!("%r{i}")).collect();
         let attrs = if self.attrs.is_empty() { String::new() } else { format!(" {{{}}}", self.attrs) };
         let mut text = String::new();
@@ -188,6 +214,7 @@ fn unary_cases(r: &mut Rng, out: &mut Vec<Case>) {
         "sigmoid",
         "tanh",
         "gelu",
+        "erf",
         "silu",
         "exp",
         "log",
@@ -221,6 +248,7 @@ fn unary_cases(r: &mut Rng, out: &mut Vec<Case>) {
                 "sigmoid" => c.node("Sigmoid", &["x"], &["out0"], json!({})),
                 "tanh" => c.node("Tanh", &["x"], &["out0"], json!({})),
                 "gelu" => c.node("Gelu", &["x"], &["out0"], json!({})),
+                "erf" => c.node("Erf", &["x"], &["out0"], json!({})),
                 "silu" => c.node("Sigmoid", &["x"], &["s"], json!({})).node("Mul", &["x", "s"], &["out0"], json!({})),
                 "exp" => c.node("Exp", &["x"], &["out0"], json!({})),
                 "log" => c.node("Log", &["x"], &["out0"], json!({})),
@@ -512,6 +540,336 @@ fn data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
     }
 }
 
+/// A random shape of rank `lo..=hi` with dimensions in `1..=max`.
+fn shape_of_rank(r: &mut Rng, lo: i64, hi: i64, max: i64) -> Vec<i64> {
+    let rank = r.range(lo, hi) as usize;
+    (0..rank).map(|_| r.range(1, max)).collect()
+}
+
+/// `k` distinct axes of a rank-`rank` tensor, each written positive or negative at random.
+fn distinct_axes(r: &mut Rng, rank: usize, k: usize) -> Vec<i64> {
+    let mut all: Vec<i64> = (0..rank as i64).collect();
+    for i in (1..rank).rev() {
+        all.swap(i, r.below(i + 1));
+    }
+    all[..k].iter().map(|a| if r.below(2) == 0 { *a } else { a - rank as i64 }).collect()
+}
+
+/// Element types of the data-movement cases: floats, and the integers token ids come in.
+const DATA_TYPES: [Elem; 3] = [Elem::F32, Elem::Int(64), Elem::Int(32)];
+
+/// Random data of `elem` (integers in [-100, 100], whole and exact).
+fn data(r: &mut Rng, shape: &[i64], elem: Elem) -> Tensor {
+    if elem.is_float() {
+        r.typed(shape, elem, -2.0, 2.0)
+    } else {
+        r.typed(shape, elem, -100.0, 100.0)
+    }
+}
+
+fn reduce_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    let ops = [
+        ("nn.reduce_sum", "ReduceSum"),
+        ("nn.reduce_mean", "ReduceMean"),
+        ("nn.reduce_max", "ReduceMax"),
+        ("nn.reduce_min", "ReduceMin"),
+        ("nn.reduce_prod", "ReduceProd"),
+    ];
+    for (op, onnx) in ops {
+        for k in 0..8 {
+            let x = shape_of_rank(r, 1, 4, 5);
+            let count = r.range(1, x.len() as i64) as usize;
+            let axes = distinct_axes(r, x.len(), count);
+            let keepdims = r.below(2) == 0;
+            // Integers for all but the mean; products of small integers (no overflow in i32).
+            let elem = if op != "nn.reduce_mean" && k % 3 == 2 { DATA_TYPES[1 + r.below(2)] } else { Elem::F32 };
+            let input = match (op, elem.is_float()) {
+                ("nn.reduce_prod", true) => r.typed(&x, elem, 0.5, 1.5),
+                ("nn.reduce_prod", false) => r.typed(&x, elem, -2.0, 2.0),
+                _ => data(r, &x, elem),
+            };
+            let mut c = Case::new(format!("{}-{k}", &op[3..]), op);
+            c.attrs = format!("axes = {}, keepdims = {keepdims}", list(&axes));
+            c.input("x", input)
+                .typed_result(shape::reduce(&x, &axes, keepdims).unwrap(), elem)
+                .ints("axes", &axes)
+                .node(onnx, &["x", "axes"], &["out0"], json!({"keepdims": i64::from(keepdims)}));
+            out.push(c);
+        }
+    }
+}
+
+fn log_softmax_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    for k in 0..6 {
+        let x = shape_of_rank(r, 1, 3, 7);
+        let axis = r.range(-(x.len() as i64), x.len() as i64 - 1);
+        let mut c = Case::new(format!("log_softmax-{k}"), "nn.log_softmax");
+        c.attrs = format!("axis = {axis} : i64");
+        // Wide inputs: exp(x) alone would overflow f32 beyond 88.
+        let spread = if k % 2 == 0 { 4.0 } else { 100.0 };
+        c.input("x", r.tensor(&x, -spread, spread)).result(x).node(
+            "LogSoftmax",
+            &["x"],
+            &["out0"],
+            json!({"axis": axis}),
+        );
+        out.push(c);
+    }
+}
+
+fn slice_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    for k in 0..12 {
+        let elem = DATA_TYPES[k % 3];
+        let x = shape_of_rank(r, 1, 4, 7);
+        let (mut starts, mut sizes, mut steps) = (Vec::new(), Vec::new(), Vec::new());
+        for &n in &x {
+            let step = *[1i64, 1, 2, 3, -1, -2].get(r.below(6)).unwrap();
+            let start = r.range(0, n - 1);
+            // The most elements that fit from `start` in the step's direction.
+            let room = if step > 0 { (n - 1 - start) / step + 1 } else { start / -step + 1 };
+            starts.push(start);
+            sizes.push(r.range(1, room));
+            steps.push(step);
+        }
+        // ONNX's end is exclusive; past the front with a negative step is i64::MIN (clamped to
+        // "before 0"), as -1 would mean the last element.
+        let ends: Vec<i64> = (0..x.len())
+            .map(|d| {
+                let end = starts[d] + sizes[d] * steps[d];
+                if end < 0 {
+                    i64::MIN
+                } else {
+                    end
+                }
+            })
+            .collect();
+        let axes: Vec<i64> = (0..x.len() as i64).collect();
+        let mut c = Case::new(format!("slice-{k}"), "nn.slice");
+        c.attrs = format!("starts = {}, sizes = {}, steps = {}", list(&starts), list(&sizes), list(&steps));
+        c.input("x", data(r, &x, elem))
+            .typed_result(shape::slice(&x, &starts, &sizes, &steps).unwrap(), elem)
+            .ints("starts", &starts)
+            .ints("ends", &ends)
+            .ints("axes", &axes)
+            .ints("steps", &steps)
+            .node("Slice", &["x", "starts", "ends", "axes", "steps"], &["out0"], json!({}));
+        out.push(c);
+    }
+}
+
+fn gather_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    for k in 0..12 {
+        let elem = DATA_TYPES[k % 3];
+        let index = if r.below(2) == 0 { Elem::Int(64) } else { Elem::Int(32) };
+        let x = shape_of_rank(r, 1, 3, 5);
+        let axis = r.range(-(x.len() as i64), x.len() as i64 - 1);
+        let n = x[shape::axis(axis, x.len()).unwrap()];
+        // Indices of rank 0 to 2, negatives too: anywhere in [-n, n).
+        let indices = shape_of_rank(r, 0, 2, 4);
+        let mut c = Case::new(format!("gather-{k}"), "nn.gather");
+        c.attrs = format!("axis = {axis} : i64");
+        c.input("x", data(r, &x, elem))
+            .input("i", r.typed(&indices, index, -(n as f64), (n - 1) as f64))
+            .typed_result(shape::gather(&x, &indices, axis).unwrap(), elem)
+            .node("Gather", &["x", "i"], &["out0"], json!({"axis": axis}));
+        out.push(c);
+    }
+}
+
+fn broadcast_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    for k in 0..9 {
+        let elem = DATA_TYPES[k % 3];
+        let to = shape_of_rank(r, 1, 4, 4);
+        let keep = r.range(0, to.len() as i64) as usize;
+        let x: Vec<i64> = to[to.len() - keep..].iter().map(|d| if r.below(2) == 0 { 1 } else { *d }).collect();
+        let mut c = Case::new(format!("broadcast-{k}"), "nn.broadcast");
+        c.attrs = format!("shape = {}", list(&to));
+        c.input("x", data(r, &x, elem)).typed_result(to.clone(), elem).ints("shape", &to).node(
+            "Expand",
+            &["x", "shape"],
+            &["out0"],
+            json!({}),
+        );
+        out.push(c);
+    }
+}
+
+/// The data-movement ops that were there before on i64 and i32 data (token ids).
+fn integer_data_movement_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    for (k, elem) in [Elem::Int(64), Elem::Int(32)].into_iter().enumerate() {
+        let dtype = dtype(elem);
+        let x = vec![r.range(1, 4), r.range(2, 4), r.range(1, 4)];
+        let to = vec![x[0], -1];
+        let mut c = Case::new(format!("reshape-{dtype}"), "nn.reshape");
+        c.attrs = format!("shape = {}", list(&to));
+        c.input("x", data(r, &x, elem)).typed_result(shape::reshape(&x, &to).unwrap(), elem).ints("shape", &to).node(
+            "Reshape",
+            &["x", "shape"],
+            &["out0"],
+            json!({}),
+        );
+        out.push(c);
+
+        let perm = [[2, 0, 1], [1, 2, 0]][k];
+        let mut c = Case::new(format!("transpose-{dtype}"), "nn.transpose");
+        c.attrs = format!("perm = {}", list(&perm));
+        c.input("x", data(r, &x, elem)).typed_result(shape::transpose(&x, &perm).unwrap(), elem).node(
+            "Transpose",
+            &["x"],
+            &["out0"],
+            json!({"perm": perm}),
+        );
+        out.push(c);
+
+        let mut y = x.clone();
+        y[1] = r.range(1, 3);
+        let mut c = Case::new(format!("concat-{dtype}"), "nn.concat");
+        c.attrs = "axis = 1 : i64".into();
+        c.input("x", data(r, &x, elem))
+            .input("y", data(r, &y, elem))
+            .typed_result(shape::concat(&[&x, &y], 1).unwrap(), elem)
+            .node("Concat", &["x", "y"], &["out0"], json!({"axis": 1}));
+        out.push(c);
+
+        let sizes = [1, x[1] - 1];
+        let mut c = Case::new(format!("split-{dtype}"), "nn.split");
+        c.attrs = format!("axis = 1 : i64, sizes = {}", list(&sizes));
+        c.input("x", data(r, &x, elem)).ints("sizes", &sizes);
+        for p in shape::split(&x, 1, &sizes).unwrap() {
+            c.typed_result(p, elem);
+        }
+        c.node("Split", &["x", "sizes"], &["out0", "out1"], json!({"axis": 1}));
+        out.push(c);
+
+        let pads: Vec<i64> = (0..6).map(|_| r.range(0, 2)).collect();
+        let value = r.range(-9, 9) as f64;
+        let mut c = Case::new(format!("pad-{dtype}"), "nn.pad");
+        c.attrs = format!("pads = {}, value = {value:.1} : f32", list(&pads));
+        c.input("x", data(r, &x, elem))
+            .typed_result(shape::pad(&x, &pads).unwrap(), elem)
+            .ints("pads", &pads)
+            .scalar("value", dtype, value)
+            .node("Pad", &["x", "pads", "value"], &["out0"], json!({"mode": "constant"}));
+        out.push(c);
+    }
+}
+
+/// Pools with `ceil_mode` (which windows exist: onnxruntime drops one that would start in the
+/// trailing padding) and `count_include_pad` (what an average divides by where its window
+/// hangs over the end).
+fn pool_mode_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    let mut k = 0;
+    while k < 40 {
+        let max = k % 3 == 0;
+        let kernel = [r.range(1, 4), r.range(1, 4)];
+        let pool = Pool2d {
+            kernel,
+            strides: [r.range(1, 3), r.range(1, 3)],
+            padding: [
+                r.range(0, kernel[0] - 1),
+                r.range(0, kernel[1] - 1),
+                r.range(0, kernel[0] - 1),
+                r.range(0, kernel[1] - 1),
+            ],
+            layout: Layout::Nchw,
+        };
+        let mode = PoolMode { ceil_mode: r.below(4) != 0, count_include_pad: !max && r.below(2) == 0 };
+        let x = vec![r.range(1, 2), r.range(1, 3), r.range(1, 9), r.range(1, 9)];
+        let Ok(y) = pool.output_with(&x, mode) else { continue };
+        let op = if max { "nn.max_pool2d" } else { "nn.avg_pool2d" };
+        let mut c = Case::new(format!("{}-mode-{k}", &op[3..]), op);
+        c.attrs = format!(
+            "kernel = {}, strides = {}, padding = {}, ceil_mode = {}",
+            list(&pool.kernel),
+            list(&pool.strides),
+            list(&pool.padding),
+            mode.ceil_mode
+        );
+        let mut attrs = json!({"kernel_shape": pool.kernel, "strides": pool.strides, "pads": pool.padding,
+            "ceil_mode": i64::from(mode.ceil_mode)});
+        if !max {
+            c.attrs.push_str(&format!(", count_include_pad = {}", mode.count_include_pad));
+            attrs["count_include_pad"] = json!(i64::from(mode.count_include_pad));
+        }
+        c.input("x", r.tensor(&x, -2.0, 2.0)).result(y).node(
+            if max { "MaxPool" } else { "AveragePool" },
+            &["x"],
+            &["out0"],
+            attrs,
+        );
+        out.push(c);
+        k += 1;
+    }
+}
+
+fn conv_transpose_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    let mut k = 0;
+    while k < 30 {
+        let groups = *[1i64, 1, 2, 3].get(r.below(4)).unwrap();
+        let (cin, per_group) = (groups * r.range(1, 3), r.range(1, 3));
+        let c = ConvTranspose2d {
+            strides: [r.range(1, 3), r.range(1, 3)],
+            padding: [r.range(0, 2), r.range(0, 2), r.range(0, 2), r.range(0, 2)],
+            dilations: [r.range(1, 2), r.range(1, 2)],
+            output_padding: [r.range(0, 1), r.range(0, 1)],
+            groups,
+        };
+        let (kh, kw) = (r.range(1, 4), r.range(1, 4));
+        let x = vec![r.range(1, 2), cin, r.range(1, 6), r.range(1, 6)];
+        let w = vec![cin, per_group, kh, kw];
+        let o = per_group * groups;
+        let bias = r.below(2) == 0;
+        let Ok(y) = c.output(&x, &w, bias.then_some(&[o][..])) else { continue };
+        let mut case = Case::new(format!("conv_transpose2d-{k}"), "nn.conv_transpose2d");
+        case.attrs = format!(
+            "strides = {}, padding = {}, dilations = {}, output_padding = {}, groups = {groups} : i64",
+            list(&c.strides),
+            list(&c.padding),
+            list(&c.dilations),
+            list(&c.output_padding)
+        );
+        case.input("x", r.tensor(&x, -1.0, 1.0)).input("w", r.tensor(&w, -1.0, 1.0));
+        let mut names = vec!["x", "w"];
+        if bias {
+            case.input("b", r.tensor(&[o], -1.0, 1.0));
+            names.push("b");
+        }
+        case.result(y).node(
+            "ConvTranspose",
+            &names,
+            &["out0"],
+            json!({"strides": c.strides, "pads": c.padding, "dilations": c.dilations,
+                "output_padding": c.output_padding, "group": groups, "kernel_shape": [kh, kw]}),
+        );
+        out.push(case);
+        k += 1;
+    }
+}
+
+/// Pad in every mode (negative pads crop), on floats and integers.
+fn pad_mode_cases(r: &mut Rng, out: &mut Vec<Case>) {
+    let mut k = 0;
+    while k < 18 {
+        let elem = DATA_TYPES[k % 3];
+        let mode = PadMode::ALL[k % 3];
+        let x = shape_of_rank(r, 1, 3, 5);
+        let rank = x.len();
+        // Reflection mirrors at most the size less one.
+        let pads: Vec<i64> = (0..2 * rank).map(|i| r.range(-1, (x[i % rank] - 1).min(3))).collect();
+        let Ok(y) = shape::pad_with(&x, &pads, mode) else { continue };
+        let value = r.range(-9, 9) as f64;
+        let mut c = Case::new(format!("pad-{}-{k}", mode.name()), "nn.pad");
+        c.attrs = format!("pads = {}, value = {value:.1} : f32, mode = \"{}\"", list(&pads), mode.name());
+        c.input("x", data(r, &x, elem))
+            .typed_result(y, elem)
+            .ints("pads", &pads)
+            .scalar("value", dtype(elem), value)
+            .node("Pad", &["x", "pads", "value"], &["out0"], json!({"mode": mode.name()}));
+        out.push(c);
+        k += 1;
+    }
+}
+
 fn have_onnxruntime() -> bool {
     Command::new("python3").args(["-c", "import onnxruntime, onnx, numpy"]).output().is_ok_and(|o| o.status.success())
 }
@@ -535,6 +893,15 @@ fn every_nn_op_matches_onnxruntime() {
     norm_cases(&mut r, &mut cases);
     pool_cases(&mut r, &mut cases);
     data_movement_cases(&mut r, &mut cases);
+    reduce_cases(&mut r, &mut cases);
+    log_softmax_cases(&mut r, &mut cases);
+    slice_cases(&mut r, &mut cases);
+    gather_cases(&mut r, &mut cases);
+    broadcast_cases(&mut r, &mut cases);
+    integer_data_movement_cases(&mut r, &mut cases);
+    pool_mode_cases(&mut r, &mut cases);
+    conv_transpose_cases(&mut r, &mut cases);
+    pad_mode_cases(&mut r, &mut cases);
 
     let root: PathBuf = std::env::temp_dir().join(format!("strata-ort-{}", std::process::id()));
     std::fs::create_dir_all(&root).unwrap();
@@ -548,7 +915,9 @@ fn every_nn_op_matches_onnxruntime() {
         let names: Vec<&str> = c.inputs.iter().map(|(n, _)| n.as_str()).collect();
         specs.push(json!({
             "name": c.name, "inputs": names, "consts": c.consts, "nodes": c.nodes,
-            "outputs": c.outputs, "output_shapes": c.results,
+            "outputs": c.outputs,
+            "output_shapes": c.results.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+            "output_types": c.results.iter().map(|(_, e)| dtype(*e)).collect::<Vec<_>>(),
         }));
     }
     std::fs::write(root.join("cases.json"), serde_json::to_string(&specs).unwrap()).unwrap();

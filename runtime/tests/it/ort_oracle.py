@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 OPSET = 20  # Gelu (erf form) is in opset 20.
 
@@ -20,18 +20,19 @@ def build(case, folder):
     for name in case["inputs"]:
         value = np.load(os.path.join(folder, name + ".npy"))
         feeds[name] = value
-        graph_inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, value.shape))
+        graph_inputs.append(
+            helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(value.dtype), value.shape)
+        )
     initializers = []
     for const in case["consts"]:
-        dtype = np.int64 if const["dtype"] == "int64" else np.float32
-        array = np.array(const["values"], dtype=dtype).reshape(const["dims"])
+        array = np.array(const["values"], dtype=np.dtype(const["dtype"])).reshape(const["dims"])
         initializers.append(numpy_helper.from_array(array, const["name"]))
     nodes = [
         helper.make_node(n["op"], n["inputs"], n["outputs"], **n["attrs"]) for n in case["nodes"]
     ]
     outputs = [
-        helper.make_tensor_value_info(o, TensorProto.FLOAT, shape)
-        for o, shape in zip(case["outputs"], case["output_shapes"])
+        helper.make_tensor_value_info(o, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), shape)
+        for o, shape, dtype in zip(case["outputs"], case["output_shapes"], case["output_types"])
     ]
     graph = helper.make_graph(nodes, case["name"], graph_inputs, outputs, initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])

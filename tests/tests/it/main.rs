@@ -9,5 +9,8 @@ mod integer_graphs;
 mod ir_api;
 mod memory_plan;
 mod models;
+mod onnx_models;
 mod pass_manager;
+mod resources;
 mod roundtrip;
+mod view_op_graph;

@@ -202,6 +202,18 @@ fn ignore_liveness(ctx: &Context, ir: &mut Ir, func: OpId) {
 }
 
 /// A graph with views, residual additions, branches and an output used twice.
+/// A computed operand broadcast against a larger one (softmax's max): the same aligned size
+/// (64 bytes for a 2x1 and a 2x3 of f32), but read at other indices than the result's, so
+/// never written over.
+const BROADCAST: &str = r#"func.func @b(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %a = "nn.relu"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %m = "nn.reduce_max"(%a) {axes = [1], keepdims = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  %s = "nn.sub"(%m, %a) : (tensor<2x1xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %e = "nn.exp"(%s) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %e : tensor<2x3xf32>
+}
+"#;
+
 const BRANCHES: &str = r#"func.func @g(%x: tensor<2x8xf32>, %w: tensor<8x8xf32>) -> (tensor<2x8xf32>, tensor<16xf32>) {
   %a = "nn.matmul"(%x, %w) : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
   %b = "nn.relu"(%a) : (tensor<2x8xf32>) -> tensor<2x8xf32>
@@ -220,6 +232,7 @@ fn plans_pass_an_independent_liveness_check_and_broken_plans_fail_it() {
     let ctx = context();
     let graphs = [
         ("branches", BRANCHES.to_string()),
+        ("broadcast", BROADCAST.to_string()),
         ("resnet18-16", strata_benches::models::resnet_at(18, 16)),
         ("transformer-small", strata_benches::models::transformer("transformer_small", 1, 16, 64, 4, 256)),
     ];

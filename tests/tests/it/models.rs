@@ -79,15 +79,17 @@ fn first_func(ctx: &Context, m: &Module) -> OpId {
     strata_runtime::functions(ctx, &m.ir, m.root)[0].1
 }
 
-/// `m` printed with every dense attribute that is not a splat (weights, and what folding made
-/// of them) shown as `dense_resource<__elided__>`, MLIR's elided form: the snapshots show the
-/// structure, not megabytes of random numbers, and printing stays fast.
+/// `m` printed with every dense attribute that is not a splat and every blob (weights, and
+/// what folding made of them) shown as `dense_resource<__elided__>`, MLIR's elided form: the
+/// snapshots show the structure, not megabytes of random numbers, and printing stays fast.
 fn elided(ctx: &Context, m: &Module) -> String {
     let mut m = m.clone();
     for op in m.ir.collect_ops(m.root) {
         let attrs: Vec<_> = m.ir.op(op).attrs().iter().map(|a| (a.name, a.value)).collect();
         for (name, a) in attrs {
-            if let AttrKind::DenseElements { ty, elements: DenseElements::Values(_) } = ctx.attr_kind(a) {
+            if let AttrKind::DenseElements { ty, elements: DenseElements::Values(_) }
+            | AttrKind::DenseResource { ty, .. } = ctx.attr_kind(a)
+            {
                 let handle = "__elided__".to_string();
                 m.ir.set_attr(op, name, ctx.intern_attr(AttrKind::DenseResource { ty: *ty, handle }));
             }

@@ -6,6 +6,8 @@ mod common;
 mod compat;
 mod limits;
 mod lit;
+mod onnx;
 mod outputs;
 mod passes;
+mod profile;
 mod signals;

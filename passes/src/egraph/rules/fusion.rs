@@ -1,6 +1,7 @@
 //! Fusion: every elementwise op is also a one-op `kernel.elementwise`; a kernel that reads
-//! another kernel's result may compute it inline instead (chains and trees merge); and a kernel
-//! that reads a convolution's or matmul's whole result may become its epilogue.
+//! another kernel's result may compute it inline instead (chains and trees merge); a kernel
+//! that reads a convolution's or matmul's whole result may become its epilogue; and a kernel
+//! that reads a broadcast may read the broadcast's input (kernels broadcast their inputs).
 //!
 //! Fusion only adds alternatives. Whether a shared producer is recomputed inside each consumer
 //! or written once is the extractor's choice: the cost model charges the producer's flops in
@@ -34,7 +35,73 @@ pub fn rules() -> Vec<Rewrite<Node, NnAnalysis>> {
         Rewrite::new("fuse-elementwise", Fusible { into_epilogue: false }, Fuse { into_epilogue: false }).unwrap(),
     );
     rules.push(Rewrite::new("fuse-epilogue", Fusible { into_epilogue: true }, Fuse { into_epilogue: true }).unwrap());
+    rules.push(Rewrite::new("kernel-reads-broadcast", ReadsBroadcast, ReadsBroadcast).unwrap());
     rules
+}
+
+/// The kernels of `class` with an input that is an `nn.broadcast`, reading the broadcast's
+/// input instead: a kernel broadcasts its inputs itself, so where the kernel's shape stays the
+/// same, the broadcast copy need not be written.
+fn without_broadcasts(g: &NnGraph, class: Id) -> Vec<Node> {
+    let Some(shape) = g[class].data.shape() else { return Vec::new() };
+    let mut out = Vec::new();
+    for node in &g[class].nodes {
+        if node.op_name() != Some("kernel.elementwise") {
+            continue;
+        }
+        let children = node.children();
+        for k in 1..children.len() {
+            for b in &g[children[k]].nodes {
+                if b.op_name() != Some("nn.broadcast") {
+                    continue;
+                }
+                let mut replaced = children.to_vec();
+                replaced[k] = b.children()[1];
+                let result = replaced[1..]
+                    .iter()
+                    .try_fold(Vec::new(), |s, c| strata_dialects::nn::shape::broadcast(&s, g[*c].data.shape()?).ok());
+                if result.as_deref() == Some(shape) {
+                    out.push(Node::op("kernel.elementwise", replaced));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Finds and applies [`without_broadcasts`].
+struct ReadsBroadcast;
+
+impl Searcher<Node, NnAnalysis> for ReadsBroadcast {
+    fn search_eclass_with_limit(&self, g: &NnGraph, eclass: Id, limit: usize) -> Option<SearchMatches<'_, Node>> {
+        if limit == 0 || without_broadcasts(g, eclass).is_empty() {
+            return None;
+        }
+        Some(SearchMatches { eclass, substs: vec![Subst::default()], ast: None })
+    }
+    fn vars(&self) -> Vec<Var> {
+        Vec::new()
+    }
+}
+
+impl egg::Applier<Node, NnAnalysis> for ReadsBroadcast {
+    fn apply_one(
+        &self,
+        g: &mut NnGraph,
+        eclass: Id,
+        _: &Subst,
+        _: Option<&egg::PatternAst<Node>>,
+        _: Symbol,
+    ) -> Vec<Id> {
+        let mut changed = Vec::new();
+        for node in without_broadcasts(g, eclass) {
+            let id = g.add(node);
+            if g.union(eclass, id) {
+                changed.push(eclass);
+            }
+        }
+        changed
+    }
 }
 
 fn is_producer(node: &Node, into_epilogue: bool) -> bool {

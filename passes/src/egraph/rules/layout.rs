@@ -72,12 +72,14 @@ pub fn rules(target: Target) -> Vec<Rewrite<Node, NnAnalysis>> {
                 fits(layout, "?x", Some("?w")),
             ));
         }
-        for pool in ["nn.max_pool2d", "nn.avg_pool2d"] {
+        // Pools: the window, the layout, then their flags (`ceil_mode`, and the average's
+        // `count_include_pad`).
+        for (pool, flags) in [("nn.max_pool2d", "?cm"), ("nn.avg_pool2d", "?cm ?cip")] {
             let short = pool.trim_start_matches("nn.");
             rules.push(conditional(
                 format!("{short}-{l}"),
-                &format!("({pool} ?k ?st ?pd NCHW ?x)"),
-                &format!("(nn.relayout {l} NCHW ({pool} ?k ?st ?pd {l} (nn.relayout NCHW {l} ?x)))"),
+                &format!("({pool} ?k ?st ?pd NCHW {flags} ?x)"),
+                &format!("(nn.relayout {l} NCHW ({pool} ?k ?st ?pd {l} {flags} (nn.relayout NCHW {l} ?x)))"),
                 fits(layout, "?x", None),
             ));
         }

@@ -1,5 +1,5 @@
-//! Simplification: cancellations, idempotent activations, involutions, and batch norm
-//! folded away.
+//! Simplification: cancellations, idempotent activations, involutions, copies that move
+//! nothing, and batch norm folded away.
 
 use egg::{rewrite as rw, Id, Rewrite, Subst, Var};
 
@@ -24,6 +24,21 @@ fn same_shape(x: &'static str) -> impl Fn(&mut NnGraph, Id, &Subst) -> bool {
     move |g, class, s| match (g[class].data.shape(), g[s[v]].data.shape()) {
         (Some(a), Some(b)) => a == b,
         _ => false,
+    }
+}
+
+/// A slice from 0 with steps of 1 to `?x`'s own shape: all of `?x`, in order.
+fn whole_slice(
+    starts: &'static str,
+    steps: &'static str,
+    x: &'static str,
+) -> impl Fn(&mut NnGraph, Id, &Subst) -> bool {
+    let (st, sp): (Var, Var) = (starts.parse().unwrap(), steps.parse().unwrap());
+    let same = same_shape(x);
+    move |g, class, s| {
+        let from_zero = matches!(&g[s[st]].data, Data::Ints(v) if v.iter().all(|i| *i == 0));
+        let in_order = matches!(&g[s[sp]].data, Data::Ints(v) if v.iter().all(|i| *i == 1));
+        from_zero && in_order && same(g, class, s)
     }
 }
 
@@ -53,6 +68,12 @@ pub fn rules() -> Vec<Rewrite<Node, NnAnalysis>> {
         rw!("reshape-reshape"; "(nn.reshape ?s2 (nn.reshape ?s1 ?x))" => "(nn.reshape ?s2 ?x)"),
         rw!("reshape-noop"; "(nn.reshape ?s ?x)" => "?x" if same_shape("?x")),
         rw!("transpose-identity"; "(nn.transpose ?p ?x)" => "?x" if on("?p", identity_perm)),
+        // Copies that move nothing: a broadcast to the input's own shape, a slice of all of it
+        // in order, a pad of nothing (in any mode).
+        rw!("broadcast-noop"; "(nn.broadcast ?s ?x)" => "?x" if same_shape("?x")),
+        rw!("slice-noop"; "(nn.slice ?st ?sz ?sp ?x)" => "?x"
+            if whole_slice("?st", "?sp", "?x")),
+        rw!("pad-noop"; "(nn.pad ?p ?v ?m ?x)" => "?x" if on("?p", |d| matches!(d, Data::Ints(p) if p.iter().all(|v| *v == 0)))),
         // Joining all the parts of a split, in order, gives back its input (a cycle in the
         // e-graph: x = concat(split(x)); extraction filters it).
         rw!("concat-split-2"; "(nn.concat ?a (nn.split.part 0 ?a ?s ?x) (nn.split.part 1 ?a ?s ?x))" => "?x"

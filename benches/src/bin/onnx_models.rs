@@ -1,0 +1,636 @@
+//! Imported ONNX models against onnxruntime on this machine, in the same run (issue 17):
+//! ResNet-18 and MobileNetV2 at 224×224 and a BERT-style encoder, batch 1, on 1 and 2 threads.
+//!
+//! `cargo run --release -p strata-benches --bin onnx-models -- --runs 20`
+//!
+//! Each model is written once by `onnx/tests/py/models.py` (full size, seeded random weights and
+//! inputs) into a temporary directory, imported with `strata_onnx`, lowered with the host's
+//! default pipeline and JIT-compiled; onnxruntime runs the same file on the same inputs through
+//! `benches/peers/ort_peer.py` (CPU provider, ORT_ENABLE_ALL, `intra_op_num_threads` = the
+//! thread count). Both are warmed up (Strata's first call also packs the constant weights),
+//! then timed `--runs` times: median, min and max.
+//!
+//! Like with like: Strata's results of its first call and of its last timed call are compared
+//! with onnxruntime's on the same inputs ([`OUTPUT_ATOL`]); a model whose results differ is
+//! reported as a failure and gets no ratio. So is a model that fails to import, lower or
+//! compile: the failure is printed as it came (the stage and the error) and the run goes on
+//! with the next model, exiting with status 1 at the end.
+//!
+//! GFLOP/s come from one count of the model's work ([`flops`]) against the machine's 128-bit
+//! FMA peak as Cranelift code reaches it on as many threads, measured just before each
+//! measurement (the calibration of `strata-run --profile`); onnxruntime's AVX-512 kernels have
+//! about four times that ([`AVX512_OVER_128`]). Before each measurement the run waits (up to
+//! `--wait-idle` seconds) for the other processes to leave the CPUs idle; it also counts the
+//! CPU time they take during the measurement, and a row either side of which they kept more
+//! than a tenth of a core busy is marked busy.
+//!
+//! Needs python3 with numpy, onnx and onnxruntime; without them it stops with an error at once.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use strata_ir::pass::{PassManager, PassRegistry};
+use strata_ir::{Context, Module};
+use strata_lowering::codegen::jit::{Jit, JitOptions};
+use strata_lowering::codegen::{default_pipeline, Target};
+use strata_runtime::compare::{compare, max_abs, Tolerance};
+use strata_runtime::{npy, Tensor};
+
+#[derive(Parser)]
+#[command(about = "Imported ONNX models: Strata's JIT against onnxruntime on this machine")]
+struct Args {
+    /// Timed calls per measurement, after the warm-up (median, min and max are reported).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Untimed calls before the timed ones (after Strata's first call, which packs weights).
+    #[arg(long, default_value_t = 3)]
+    warmup: u32,
+    /// Thread counts, each measured for every model.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    threads: Vec<usize>,
+    /// Only these models: resnet18, mobilenetv2, encoder.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// The most seconds to wait before each measurement for the other processes to leave the
+    /// CPUs idle; the measurement is taken either way and says which.
+    #[arg(long, default_value_t = 120)]
+    wait_idle: u64,
+    /// Write the models here and keep them (default: a temporary directory, removed).
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
+}
+
+/// One benchmarked model: how `models.py` builds it.
+struct Spec {
+    /// The name in the tables and in `--only`.
+    name: &'static str,
+    /// `models.py`'s builder.
+    builder: &'static str,
+    /// Size knobs, all written out so the table's row is what the file is.
+    knobs: &'static [&'static str],
+    description: &'static str,
+}
+
+/// The encoder is BERT-Mini's shape (Turc et al., "Well-Read Students Learn Better", 2019:
+/// 4 layers, hidden 256, 4 heads, feed-forward 1024 = 4 × hidden, the 30,522-token vocabulary)
+/// at 128 tokens: a real, deployed small encoder, whose matmuls (128×256 by 256×256 and
+/// 256×1024) are the size of ResNet-18's late convolutions' GEMMs, so it runs in milliseconds
+/// like the two vision models. BERT-base (12 × 768) would take 20 times as long per call.
+const MODELS: [Spec; 3] = [
+    Spec {
+        name: "resnet18",
+        builder: "resnet18",
+        knobs: &["--resolution", "224", "--width", "64", "--classes", "1000"],
+        description: "ResNet-18, 1x3x224x224, batch norm unfolded as exported",
+    },
+    Spec {
+        name: "mobilenetv2",
+        builder: "mobilenetv2",
+        knobs: &["--resolution", "224", "--width-mult", "1.0", "--classes", "1000"],
+        description: "MobileNetV2 width 1.0, 1x3x224x224, ReLU6 as Clip, batch norm unfolded",
+    },
+    Spec {
+        name: "encoder",
+        builder: "bert",
+        knobs: &["--layers", "4", "--hidden", "256", "--heads", "4", "--seq-len", "128", "--vocab", "30522"],
+        description: "BERT-Mini encoder: 4 layers, hidden 256, 4 heads, FFN 1024, 128 tokens, \
+                      LayerNormalization, GELU as Erf, pooler",
+    },
+];
+
+/// How far Strata's outputs may be from onnxruntime's: |strata - ort| <= 1e-4 · (1 + max|ort|)
+/// per output. Loose, on purpose: onnxruntime runs here with every graph optimization (fused
+/// LayerNorm, GELU and attention kernels with their own polynomial exp/erf/tanh, batch norm
+/// folded into the weights, NCHWc convolutions summing in their own order) and Strata with
+/// Winograd convolutions and polynomial transcendentals, over sums of up to 4,608 products. The
+/// importer's tests bound the same models at small size by 1e-5 against onnxruntime with
+/// optimizations off (onnx_models.rs); each run prints the worst error it saw. A wrong weight,
+/// channel or token moves an output by a good fraction of its scale, far past this.
+const OUTPUT_ATOL: f64 = 1e-4;
+
+/// onnxruntime's AVX-512 FMAs against Cranelift's 128-bit ones: 16 f32 lanes against 4, on the
+/// same two FMA ports. An upper bound (cores may clock lower under AVX-512).
+const AVX512_OVER_128: f64 = 4.0;
+
+/// A machine whose other processes keep less than this share of one core busy is idle.
+const IDLE_BUSY_CORES: f64 = 0.1;
+
+/// A timing: median, min and max milliseconds.
+#[derive(Clone, Copy)]
+struct Timing {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Timing {
+    fn of(mut ms: Vec<f64>) -> Timing {
+        ms.sort_by(f64::total_cmp);
+        Timing { median: ms[ms.len() / 2], min: ms[0], max: ms[ms.len() - 1] }
+    }
+
+    fn text(&self) -> String {
+        format!("{:.2} ({:.2}-{:.2})", self.median, self.min, self.max)
+    }
+}
+
+/// What a model is, once imported.
+struct Facts {
+    /// Weight bytes: every `nn.constant` of the imported graph.
+    weight_bytes: usize,
+    flops: f64,
+    import_s: f64,
+    pipeline_s: f64,
+}
+
+/// One model on one thread count.
+struct Row {
+    model: &'static str,
+    threads: usize,
+    strata: Timing,
+    ort: Timing,
+    /// The 128-bit FMA peak on this many threads, flop/s.
+    peak: f64,
+    flops: f64,
+    jit_s: f64,
+    ort_session_s: f64,
+    /// The worst |strata - ort| over the outputs, as a share of the output's scale.
+    worst_error: f64,
+    load: Load,
+}
+
+/// A model that could not be measured: which stage failed and how.
+struct Failure {
+    model: &'static str,
+    stage: String,
+    message: String,
+}
+
+fn fail(model: &'static str, stage: &str) -> impl FnOnce(String) -> Failure {
+    let stage = stage.to_string();
+    move |message| Failure { model, stage, message }
+}
+
+/// The model's floating-point operations per inference, one formula for all: 2 × the
+/// multiply-accumulates of its convolutions and matrix products, read off the imported graph
+/// before any pass (so Winograd's fewer multiplications count as speed, not as less work, as
+/// onnxruntime's figure is counted the same way). A convolution's MACs are its output's
+/// elements times one output's window, the product of the OIHW weight's dimensions after the
+/// first ((C / groups) · KH · KW, so depthwise layers count once per channel); a matmul's are
+/// its output's elements times the contracted dimension, the last of its left operand (batch
+/// dimensions are in the output count). Biases, normalization, activations, softmax and
+/// pooling are left out: under 5% of these models' arithmetic.
+fn flops(ctx: &Context, m: &Module) -> f64 {
+    let mut macs = 0f64;
+    for op in m.ir.collect_ops(m.root) {
+        let o = m.ir.op(op);
+        let dims = |v| ctx.shape(m.ir.value_type(v)).unwrap_or(&[]);
+        let elements = |v| dims(v).iter().product::<i64>() as f64;
+        match ctx.ident_str(o.name()) {
+            "nn.conv2d" => macs += elements(o.results()[0]) * dims(o.operands()[1])[1..].iter().product::<i64>() as f64,
+            "nn.matmul" => macs += elements(o.results()[0]) * *dims(o.operands()[0]).last().unwrap_or(&1) as f64,
+            _ => {}
+        }
+    }
+    2.0 * macs
+}
+
+/// The bytes of the graph's constants (its weights: shape sub-graphs are folded at import).
+fn weight_bytes(ctx: &Context, m: &Module) -> usize {
+    m.ir.collect_ops(m.root)
+        .into_iter()
+        .filter(|&op| ctx.ident_str(m.ir.op(op).name()) == "nn.constant")
+        .map(|op| {
+            let ty = m.ir.value_type(m.ir.op(op).results()[0]);
+            let elements: i64 = ctx.shape(ty).unwrap_or(&[]).iter().product();
+            let elem = strata_runtime::scalar::elem_of_type(ctx, ty).map_or(0, |e| e.bytes());
+            elements as usize * elem
+        })
+        .sum()
+}
+
+/// What the other processes did with the CPUs around one measurement (Strata's and
+/// onnxruntime's timings of one model on one thread count), in cores kept busy on average.
+#[derive(Clone, Copy)]
+struct Load {
+    /// Over the last second before it, while this process slept.
+    before: f64,
+    /// Over the measurement itself.
+    during: f64,
+}
+
+impl Load {
+    fn idle(&self) -> bool {
+        self.before < IDLE_BUSY_CORES && self.during < IDLE_BUSY_CORES
+    }
+
+    fn text(&self) -> String {
+        let state = if self.idle() { "idle" } else { "BUSY" };
+        format!("{state} (other processes: {:.2} cores before, {:.2} during)", self.before, self.during)
+    }
+}
+
+/// The CPU time spent on the machine since a start, split into this process's (with its
+/// finished children's: the onnxruntime peer) and the others'. Linux's `/proc`.
+struct CpuMeter {
+    busy: u64,
+    total: u64,
+    own: u64,
+    cpus: usize,
+}
+
+impl CpuMeter {
+    fn start() -> Result<CpuMeter, String> {
+        let (busy, total, cpus) = cpu_jiffies()?;
+        Ok(CpuMeter { busy, total, own: own_jiffies()?, cpus })
+    }
+
+    /// Cores the other processes kept busy since the start, on average.
+    fn others(&self) -> Result<f64, String> {
+        let (busy, total, _) = cpu_jiffies()?;
+        let others = (busy - self.busy).saturating_sub(own_jiffies()? - self.own);
+        Ok(others as f64 / (total - self.total).max(1) as f64 * self.cpus as f64)
+    }
+}
+
+/// Busy and total jiffies of all CPUs (`/proc/stat`'s first line) and the number of CPUs.
+fn cpu_jiffies() -> Result<(u64, u64, usize), String> {
+    let stat = std::fs::read_to_string("/proc/stat").map_err(|e| format!("/proc/stat: {e}"))?;
+    let first = stat.lines().next().unwrap_or("");
+    let v: Vec<u64> = first.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+    if v.len() < 8 {
+        return Err(format!("/proc/stat: unexpected first line '{first}'"));
+    }
+    // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+    let total: u64 = v.iter().take(8).sum();
+    let cpus =
+        stat.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count();
+    Ok((total - v[3] - v[4], total, cpus.max(1)))
+}
+
+/// This process's user and system jiffies and its waited-for children's (`/proc/self/stat`
+/// fields 14 to 17, counted after the command name, which may hold spaces).
+fn own_jiffies() -> Result<u64, String> {
+    let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| format!("/proc/self/stat: {e}"))?;
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    (11..15)
+        .map(|i| fields.get(i).and_then(|f| f.parse::<u64>().ok()).ok_or("/proc/self/stat: no CPU times".into()))
+        .sum()
+}
+
+/// Samples the machine a second at a time until the other processes leave it idle or `wait`
+/// has passed: their cores in the last second.
+fn wait_idle(wait: Duration) -> Result<f64, String> {
+    let start = Instant::now();
+    loop {
+        let meter = CpuMeter::start()?;
+        std::thread::sleep(Duration::from_secs(1));
+        let others = meter.others()?;
+        if others < IDLE_BUSY_CORES || start.elapsed() >= wait {
+            return Ok(others);
+        }
+    }
+}
+
+fn python(args: &[OsString]) -> Result<std::process::Output, String> {
+    Command::new("python3").args(args).output().map_err(|e| format!("cannot start python3: {e}"))
+}
+
+/// Stops the run unless python3 can import what the peers and the model builder need.
+fn check_python() {
+    let probe = python(&["-c".into(), "import numpy, onnx, onnxruntime".into()]);
+    match probe {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            eprintln!(
+                "error: python3 cannot import numpy, onnx and onnxruntime ({}); they build the models and \
+                 are the peer (pip install onnx onnxruntime numpy)",
+                err.lines().last().unwrap_or("failed")
+            );
+            std::process::exit(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}; python3 with numpy, onnx and onnxruntime builds the models and is the peer");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The workspace's `path` (the benches crate is one level down).
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+/// Stderr's last lines, for a failed script.
+fn tail(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(5)..].join("\n")
+}
+
+/// Writes `spec`'s model and seeded inputs into `dir`: the model's path and the input files in
+/// graph-input order.
+fn generate(spec: &Spec, dir: &Path) -> Result<(PathBuf, Vec<PathBuf>), String> {
+    let model = dir.join(format!("{}.onnx", spec.name));
+    let inputs = dir.join(format!("{}-inputs", spec.name));
+    let script = repo_file("onnx/tests/py/models.py");
+    let mut args: Vec<OsString> = vec![script.into(), spec.builder.into(), model.clone().into()];
+    args.extend(spec.knobs.iter().map(OsString::from));
+    args.extend(["--batch".into(), "1".into(), "--inputs".into(), inputs.clone().into()]);
+    let out = python(&args)?;
+    if !out.status.success() {
+        return Err(format!("models.py {}: {}", spec.builder, tail(&out.stderr)));
+    }
+    let io = std::fs::read_to_string(inputs.join("io.json")).map_err(|e| format!("io.json: {e}"))?;
+    let io: serde_json::Value = serde_json::from_str(&io).map_err(|e| format!("io.json: {e}"))?;
+    let files = io["inputs"]
+        .as_array()
+        .ok_or("io.json: no inputs")?
+        .iter()
+        .map(|i| i["file"].as_str().map(|f| inputs.join(f)).ok_or_else(|| format!("io.json: bad input {i}")))
+        .collect::<Result<_, _>>()?;
+    Ok((model, files))
+}
+
+/// `m` through the host's default pipeline.
+fn lower(ctx: &Context, mut m: Module) -> Result<Module, String> {
+    let mut r = PassRegistry::new();
+    strata_passes::register_all(&mut r);
+    strata_lowering::register_all(&mut r);
+    let pipeline =
+        r.parse_pipeline(default_pipeline(Target::Host)).map_err(|e| e.render(default_pipeline(Target::Host)))?;
+    PassManager::new(pipeline).run(ctx, &mut m.ir, m.root).map_err(|f| {
+        let at = strata_ir::printer::loc_to_string(ctx, f.diagnostic.loc);
+        format!("pass '{}' at {at}: {}", f.pass, f.diagnostic.message)
+    })?;
+    Ok(m)
+}
+
+/// onnxruntime's timing of `model` on `threads` threads; its outputs are written to `out`.
+fn ort(
+    model: &Path,
+    inputs: &[PathBuf],
+    threads: usize,
+    args: &Args,
+    out: &Path,
+) -> Result<(Timing, f64, Vec<Tensor>), String> {
+    let script = repo_file("benches/peers/ort_peer.py");
+    let mut argv: Vec<OsString> = vec![script.into(), model.into()];
+    argv.extend(inputs.iter().map(OsString::from));
+    argv.extend(["--threads".into(), threads.to_string().into(), "--runs".into(), args.runs.to_string().into()]);
+    argv.extend(["--warmup".into(), args.warmup.to_string().into(), "--outputs".into(), out.into()]);
+    let o = python(&argv)?;
+    if !o.status.success() {
+        return Err(tail(&o.stderr));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("ort_peer.py's output: {e}"))?;
+    let num = |k: &str| v[k].as_f64().ok_or_else(|| format!("ort_peer.py's output has no {k}"));
+    let timing = Timing { median: num("median_ms")?, min: num("min_ms")?, max: num("max_ms")? };
+    let outputs = v["outputs"]
+        .as_array()
+        .ok_or("ort_peer.py's output has no outputs")?
+        .iter()
+        .map(|p| {
+            let p = p.as_str().ok_or("ort_peer.py: an output path is not a string")?;
+            npy::read(Path::new(p)).map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((timing, num("session_ms")? / 1e3, outputs))
+}
+
+/// The worst |got - want| over the outputs as a share of each output's scale (1 + max|want|),
+/// or why they do not agree within [`OUTPUT_ATOL`].
+fn agreement(got: &[Tensor], want: &[Tensor], call: &str) -> Result<f64, String> {
+    if got.len() != want.len() {
+        return Err(format!("{call}: {} outputs, onnxruntime has {}", got.len(), want.len()));
+    }
+    let mut worst = 0f64;
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let scale = 1.0 + max_abs(w);
+        compare(g, w, Tolerance { rtol: 0.0, atol: OUTPUT_ATOL * scale })
+            .map_err(|m| format!("{call}, output #{i}: not onnxruntime's within {OUTPUT_ATOL:e} of the scale: {m}"))?;
+        let err = g.floats().iter().zip(w.floats().iter()).fold(0f64, |m, (a, b)| m.max((a - b).abs()));
+        worst = worst.max(err / scale);
+    }
+    Ok(worst)
+}
+
+/// Strata's timing of the lowered model on `threads` threads, with the JIT's compile time, its
+/// first call's results and its last timed call's.
+fn strata(
+    ctx: &Context,
+    m: &Module,
+    entry: &str,
+    inputs: &[Tensor],
+    threads: usize,
+    args: &Args,
+) -> Result<(Timing, f64, [Vec<Tensor>; 2]), String> {
+    let t = Instant::now();
+    let jit = Jit::compile(ctx, &m.ir, m.root, JitOptions { threads: Some(threads), poison: false })
+        .map_err(|e| e.to_string())?;
+    let jit_s = t.elapsed().as_secs_f64();
+    let mut call = jit.prepare(entry, inputs).map_err(|e| e.to_string())?;
+    call.invoke().map_err(|e| e.to_string())?;
+    let first = call.results().map_err(|e| e.to_string())?;
+    for _ in 0..args.warmup {
+        call.invoke().map_err(|e| e.to_string())?;
+    }
+    let mut ms = Vec::with_capacity(args.runs as usize);
+    for _ in 0..args.runs {
+        let t = Instant::now();
+        call.invoke().map_err(|e| e.to_string())?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let last = call.results().map_err(|e| e.to_string())?;
+    Ok((Timing::of(ms), jit_s, [first, last]))
+}
+
+/// Measures one model on every thread count: its facts and rows, or the first failure.
+fn bench_model(ctx: &Context, spec: &Spec, dir: &Path, args: &Args) -> Result<(Facts, Vec<Row>), Failure> {
+    let name = spec.name;
+    println!("\n## {name}: {}", spec.description);
+    let (path, input_files) = generate(spec, dir).map_err(fail(name, "generate (models.py)"))?;
+    let t = Instant::now();
+    let imported =
+        strata_onnx::import_file(ctx, &path, &Default::default()).map_err(|e| fail(name, "import")(e.to_string()))?;
+    let import_s = t.elapsed().as_secs_f64();
+    let entry = strata_runtime::functions(ctx, &imported.ir, imported.root)
+        .first()
+        .map(|f| f.0.clone())
+        .ok_or_else(|| fail(name, "import")("the module has no function".into()))?;
+    let facts = |pipeline_s| Facts {
+        weight_bytes: weight_bytes(ctx, &imported),
+        flops: flops(ctx, &imported),
+        import_s,
+        pipeline_s,
+    };
+    let t = Instant::now();
+    let lowered = lower(ctx, imported.clone()).map_err(fail(name, "lower (default host pipeline)"))?;
+    let facts = facts(t.elapsed().as_secs_f64());
+    println!(
+        "weights {:.1} MB, {:.3} GFLOP per inference, import {:.2} s, pipeline {:.2} s",
+        facts.weight_bytes as f64 / 1e6,
+        facts.flops / 1e9,
+        facts.import_s,
+        facts.pipeline_s
+    );
+    let inputs: Vec<Tensor> = input_files
+        .iter()
+        .map(|p| npy::read(p).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()
+        .map_err(fail(name, "read inputs"))?;
+    let mut rows = Vec::new();
+    for &threads in &args.threads {
+        let before = wait_idle(Duration::from_secs(args.wait_idle)).map_err(fail(name, "idle check"))?;
+        // Measured here, not once for the run: a peak taken while the machine was busy would
+        // misstate every row.
+        let peak = strata_tools::profile::peak::measure(ctx, Some(threads)).map_err(fail(name, "the FMA peak"))?.flops;
+        let meter = CpuMeter::start().map_err(fail(name, "idle check"))?;
+        let stage = format!("JIT compile or run, {threads} thread(s)");
+        let (strata_t, jit_s, [first, last]) =
+            strata(ctx, &lowered, &entry, &inputs, threads, args).map_err(fail(name, &stage))?;
+        let out = dir.join(format!("{name}-ort-{threads}"));
+        let stage = format!("onnxruntime, {threads} thread(s)");
+        let (ort_t, ort_session_s, want) = ort(&path, &input_files, threads, args, &out).map_err(fail(name, &stage))?;
+        let stage = format!("results against onnxruntime, {threads} thread(s)");
+        let worst = agreement(&first, &want, "first call").map_err(fail(name, &stage))?;
+        let worst = worst.max(agreement(&last, &want, "last timed call").map_err(fail(name, &stage))?);
+        let load = Load { before, during: meter.others().map_err(fail(name, "idle check"))? };
+        println!(
+            "{threads} thread(s): strata {} ms, onnxruntime {} ms, JIT {jit_s:.2} s, worst error {worst:.1e} of the \
+             scale; 128-bit FMA peak {:.1} GFLOP/s; machine {}",
+            strata_t.text(),
+            ort_t.text(),
+            peak / 1e9,
+            load.text()
+        );
+        rows.push(Row {
+            model: name,
+            threads,
+            strata: strata_t,
+            ort: ort_t,
+            peak,
+            flops: facts.flops,
+            jit_s,
+            ort_session_s,
+            worst_error: worst,
+            load,
+        });
+    }
+    Ok((facts, rows))
+}
+
+fn print_tables(facts: &[(&str, Facts, f64)], rows: &[Row]) {
+    println!("\n## Models (compile = pipeline + JIT on one thread count, the first)");
+    println!("| model | weights MB | GFLOP | import s | pipeline s | JIT s | compile s | ORT session s |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, f, ort_session_s) in facts {
+        let jit_s = rows.iter().find(|r| r.model == *name).map_or(f64::NAN, |r| r.jit_s);
+        println!(
+            "| {name} | {:.1} | {:.3} | {:.2} | {:.2} | {jit_s:.2} | {:.2} | {ort_session_s:.2} |",
+            f.weight_bytes as f64 / 1e6,
+            f.flops / 1e9,
+            f.import_s,
+            f.pipeline_s,
+            f.pipeline_s + jit_s
+        );
+    }
+    println!("\n## Strata against onnxruntime: median ms (min-max); ratio = strata / ORT (above 1: Strata slower)");
+    println!(
+        "(128-bit peak: Cranelift's f32x4 FMA peak on as many threads, GFLOP/s, measured just before; ORT is set \
+         against AVX-512's, {AVX512_OVER_128}x it; machine: busy (other processes' cores before/during))"
+    );
+    println!(
+        "| model | threads | strata ms | ORT ms | ratio | strata GFLOP/s | ORT GFLOP/s | 128-bit peak | strata of it | ORT of 4x it | worst error | machine |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let gflops = |ms: f64| r.flops / ms / 1e6;
+        let (s, o) = (gflops(r.strata.median), gflops(r.ort.median));
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {s:.1} | {o:.1} | {:.1} | {:.0}% | {:.0}% | {:.1e} | {} |",
+            r.model,
+            r.threads,
+            r.strata.text(),
+            r.ort.text(),
+            r.strata.median / r.ort.median,
+            r.peak / 1e9,
+            100.0 * s * 1e9 / r.peak,
+            100.0 * o * 1e9 / (AVX512_OVER_128 * r.peak),
+            r.worst_error,
+            if r.load.idle() {
+                "idle".to_string()
+            } else {
+                format!("busy ({:.2}/{:.2})", r.load.before, r.load.during)
+            }
+        );
+    }
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Some(m) = args.only.iter().find(|o| !MODELS.iter().any(|s| s.name == o.as_str())) {
+        eprintln!("error: --only: no model '{m}' (models: resnet18, mobilenetv2, encoder)");
+        std::process::exit(2);
+    }
+    if args.threads.contains(&0) {
+        eprintln!("error: --threads: a thread count is at least 1");
+        std::process::exit(2);
+    }
+    check_python();
+    let mut ctx = Context::new();
+    strata_dialects::register_all(&mut ctx);
+    let temp = tempfile::tempdir().unwrap_or_else(|e| {
+        eprintln!("error: a temporary directory: {e}");
+        std::process::exit(1);
+    });
+    let dir = args.keep.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("error: {}: {e}", dir.display());
+        std::process::exit(1);
+    }
+    println!(
+        "# Imported ONNX models against onnxruntime, batch 1, median of {} runs after {} warm-up",
+        args.runs, args.warmup
+    );
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    println!("machine: {cpu}, {} CPUs", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    let mut facts = Vec::new();
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for spec in MODELS.iter().filter(|s| args.only.is_empty() || args.only.iter().any(|o| o == s.name)) {
+        match bench_model(&ctx, spec, &dir, &args) {
+            Ok((f, r)) => {
+                let session = r.first().map_or(f64::NAN, |r| r.ort_session_s);
+                facts.push((spec.name, f, session));
+                rows.extend(r);
+            }
+            Err(f) => {
+                println!("FAILED: {}: {}: {}", f.model, f.stage, f.message);
+                failures.push(f);
+            }
+        }
+    }
+    print_tables(&facts, &rows);
+    if !failures.is_empty() {
+        println!("\n## Failures");
+        for f in &failures {
+            println!("- {}: {}: {}", f.model, f.stage, f.message);
+        }
+        // `exit` runs no destructors: the temporary directory goes first.
+        drop(temp);
+        std::process::exit(1);
+    }
+}

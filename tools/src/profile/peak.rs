@@ -1,0 +1,150 @@
+//! The machine's peaks, measured once per profiled run with a short calibration (some 0.3 s),
+//! on as many threads as the profiled code runs on: a constant would be wrong on the next
+//! machine, and a shared machine's peak is what its cores give now.
+//!
+//! - Operations: a loop of fused multiply-adds on the code generator's 128-bit vectors
+//!   (`vector<4xf32>`, 8 flops each), twelve independent accumulators per thread so that the
+//!   FMA units, not their latency, bound it, compiled by the same JIT and split by the same
+//!   `__strata_parallel_for` as the profiled code. Kernels run on these vectors, so this is
+//!   the peak they can reach (AVX's 256-bit FMAs would give twice as much on x86-64).
+//! - Memory: a copy of 64 MiB (far past the caches) split over the threads, counting the
+//!   bytes read and written.
+//!
+//! Each is the best of five runs.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use strata_ir::Context;
+use strata_lowering::codegen::jit::{Jit, JitOptions};
+use strata_runtime::tensor::{Elem, Tensor};
+
+/// Peak operations and memory bandwidth, per second.
+#[derive(Clone, Copy, Debug)]
+pub struct Peaks {
+    pub flops: f64,
+    pub bytes: f64,
+    pub threads: usize,
+}
+
+/// Independent accumulators per thread (the FMA's latency times its throughput, with margin).
+const ACCUMULATORS: usize = 12;
+/// Loop iterations per chunk; four chunks per thread.
+const ITERATIONS: usize = 1 << 19;
+/// The copied buffer.
+const COPY_BYTES: usize = 64 << 20;
+const REPEATS: usize = 5;
+
+/// `@fma(%ab)`: `chunks` parallel iterations, each running `steps` steps of `acc = acc * a + b`
+/// on `ACCUMULATORS` vectors from `b` (`a` = 0.999 and `b` = 0.001 from `%ab`, so the values
+/// stay in (0, 1): no overflow, no denormals) and returning them.
+fn fma_source(chunks: usize, steps: usize) -> String {
+    let n = ACCUMULATORS;
+    let v = "vector<4xf32>";
+    let list = |f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join(", ");
+    let types = list(&|_| v.to_string());
+    let mut body = String::new();
+    for k in 0..n {
+        body.push_str(&format!(
+            "        %m{k} = arith.mulf %acc{k}, %a : {v}\n        %s{k} = arith.addf %m{k}, %b : {v}\n"
+        ));
+    }
+    let mut stores = String::new();
+    for k in 0..n {
+        stores.push_str(&format!(
+            "    %o{k} = arith.constant {} : index\n    vector.store %r#{k}, %out[%p, %o{k}] : memref<{chunks}x{}xf32>, {v}\n",
+            4 * k,
+            4 * n
+        ));
+    }
+    format!(
+        r#"func.func @fma(%ab: memref<8xf32>) -> memref<{chunks}x{w}xf32> {{
+  %out = memref.alloc() : memref<{chunks}x{w}xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %chunks = arith.constant {chunks} : index
+  %steps = arith.constant {steps} : index
+  "scf.parallel"(%c0, %chunks, %c1) <{{operandSegmentSizes = array<i32: 1, 1, 1>}}> ({{
+  ^bb0(%p: index):
+    %a = vector.load %ab[%c0] : memref<8xf32>, {v}
+    %b = vector.load %ab[%c4] : memref<8xf32>, {v}
+    %r:{n} = "scf.for"(%c0, %steps, %c1, {inits}) ({{
+      ^bb0(%i: index, {args}):
+{body}        "scf.yield"({yields}) : ({types}) -> ()
+    }}) : (index, index, index, {types}) -> ({types})
+{stores}    scf.yield
+  }}) : (index, index, index) -> ()
+  return %out : memref<{chunks}x{w}xf32>
+}}"#,
+        w = 4 * n,
+        inits = list(&|_| "%b".to_string()),
+        args = list(&|k| format!("%acc{k}: {v}")),
+        yields = list(&|k| format!("%s{k}")),
+    )
+}
+
+/// `%ab` of `@fma`: four lanes of `a`, four of `b`.
+fn coefficients() -> Tensor {
+    Tensor::from_floats(&[8], Elem::F32, vec![0.999, 0.999, 0.999, 0.999, 0.001, 0.001, 0.001, 0.001])
+}
+
+/// The best of `REPEATS` timings of `f`, in seconds.
+fn best(mut f: impl FnMut() -> Result<(), String>) -> Result<f64, String> {
+    let mut best = f64::INFINITY;
+    for _ in 0..REPEATS {
+        let t = Instant::now();
+        f()?;
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok(best)
+}
+
+/// Measures the peaks on `threads` threads (rayon's default, one per core, with `None`).
+pub fn measure(ctx: &Context, threads: Option<usize>) -> Result<Peaks, String> {
+    let fail = |e: String| format!("error: measuring the machine's peaks: {e}");
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().map_err(|e| fail(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    let chunks = 4 * threads;
+    let src = fma_source(chunks, ITERATIONS);
+    let m = strata_ir::parse_source(ctx, "peak.mlir", &src, &Default::default()).map_err(|e| fail(format!("{e:?}")))?;
+    let jit = Jit::compile(ctx, &m.ir, m.root, JitOptions { threads: Some(threads), poison: false })
+        .map_err(|e| fail(e.to_string()))?;
+    let mut call = jit.prepare("fma", &[coefficients()]).map_err(|e| fail(e.to_string()))?;
+    let fma_seconds = best(|| call.invoke().map_err(|e| fail(e.to_string())))?;
+    let flops = (chunks * ITERATIONS * ACCUMULATORS * 8) as f64 / fma_seconds;
+
+    // Filled with non-zero bytes so that every page is real before the timing.
+    let from = vec![1u8; COPY_BYTES];
+    let mut to = vec![2u8; COPY_BYTES];
+    let part = COPY_BYTES.div_ceil(threads);
+    let copy_seconds = best(|| {
+        pool.install(|| to.par_chunks_mut(part).zip(from.par_chunks(part)).for_each(|(d, s)| d.copy_from_slice(s)));
+        Ok(())
+    })?;
+    Ok(Peaks { flops, bytes: (2 * COPY_BYTES) as f64 / copy_seconds, threads })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_calibration_kernel_runs_every_step_of_every_accumulator() {
+        let mut ctx = Context::new();
+        strata_dialects::register_all(&mut ctx);
+        let steps = 10;
+        let m = strata_ir::parse_source(&ctx, "peak.mlir", &fma_source(3, steps), &Default::default()).unwrap();
+        strata_ir::verify(&ctx, &m.ir, m.root).unwrap();
+        let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions { threads: Some(2), poison: true }).unwrap();
+        let out = jit.run("fma", &[coefficients()]).unwrap();
+        assert_eq!(out[0].shape, [3, 4 * ACCUMULATORS]);
+        // acc(n) = 1 - (1 - acc(0)) * 0.999^n from acc(0) = 0.001, in f32 with one rounding
+        // per step: within 1e-5 after 10 steps (an error of a few ulps per step).
+        let want = 1.0 - 0.999 * 0.999f64.powi(steps as i32);
+        for (i, x) in out[0].floats().iter().enumerate() {
+            assert!((x - want).abs() < 1e-5, "lane {i}: {x}, want {want}");
+        }
+    }
+}
