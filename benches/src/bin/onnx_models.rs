@@ -58,6 +58,10 @@ struct Args {
     /// CPUs idle; the measurement is taken either way and says which.
     #[arg(long, default_value_t = 120)]
     wait_idle: u64,
+    /// Measure a model on a thread count again, up to this many times, while the other
+    /// processes were busy before or during its measurement (the last one is reported).
+    #[arg(long, default_value_t = 2)]
+    retry_busy: u32,
     /// Write the models here and keep them (default: a temporary directory, removed).
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
@@ -107,8 +111,9 @@ const MODELS: [Spec; 3] = [
 /// folded into the weights, NCHWc convolutions summing in their own order) and Strata with
 /// Winograd convolutions and polynomial transcendentals, over sums of up to 4,608 products. The
 /// importer's tests bound the same models at small size by 1e-5 against onnxruntime with
-/// optimizations off (onnx_models.rs); each run prints the worst error it saw. A wrong weight,
-/// channel or token moves an output by a good fraction of its scale, far past this.
+/// optimizations off (onnx_models.rs). Measured here: 6.8e-7 (ResNet-18), 2.0e-7 (MobileNetV2),
+/// 1.2e-6 (the encoder) of the scale, so the bound leaves a factor of 80; each run prints its
+/// own. A wrong weight, channel or token moves an output by a good fraction of its scale.
 const OUTPUT_ATOL: f64 = 1e-4;
 
 /// onnxruntime's AVX-512 FMAs against Cranelift's 128-bit ones: 16 f32 lanes against 4, on the
@@ -176,8 +181,8 @@ fn fail(model: &'static str, stage: &str) -> impl FnOnce(String) -> Failure {
 
 /// The model's floating-point operations per inference, one formula for all: 2 × the
 /// multiply-accumulates of its convolutions and matrix products, read off the imported graph
-/// before any pass (so Winograd's fewer multiplications count as speed, not as less work, as
-/// onnxruntime's figure is counted the same way). A convolution's MACs are its output's
+/// before any pass (so Winograd's fewer multiplications count as speed, not as less work; the
+/// same count divides onnxruntime's time). A convolution's MACs are its output's
 /// elements times one output's window, the product of the OIHW weight's dimensions after the
 /// first ((C / groups) · KH · KW, so depthwise layers count once per channel); a matmul's are
 /// its output's elements times the contracted dimension, the last of its left operand (batch
@@ -190,7 +195,10 @@ fn flops(ctx: &Context, m: &Module) -> f64 {
         let dims = |v| ctx.shape(m.ir.value_type(v)).unwrap_or(&[]);
         let elements = |v| dims(v).iter().product::<i64>() as f64;
         match ctx.ident_str(o.name()) {
-            "nn.conv2d" => macs += elements(o.results()[0]) * dims(o.operands()[1])[1..].iter().product::<i64>() as f64,
+            "nn.conv2d" => {
+                macs += elements(o.results()[0])
+                    * dims(o.operands()[1]).get(1..).unwrap_or(&[]).iter().product::<i64>() as f64
+            }
             "nn.matmul" => macs += elements(o.results()[0]) * *dims(o.operands()[0]).last().unwrap_or(&1) as f64,
             _ => {}
         }
@@ -463,15 +471,10 @@ fn bench_model(ctx: &Context, spec: &Spec, dir: &Path, args: &Args) -> Result<(F
         .first()
         .map(|f| f.0.clone())
         .ok_or_else(|| fail(name, "import")("the module has no function".into()))?;
-    let facts = |pipeline_s| Facts {
-        weight_bytes: weight_bytes(ctx, &imported),
-        flops: flops(ctx, &imported),
-        import_s,
-        pipeline_s,
-    };
+    let (weight_bytes, flops) = (weight_bytes(ctx, &imported), flops(ctx, &imported));
     let t = Instant::now();
-    let lowered = lower(ctx, imported.clone()).map_err(fail(name, "lower (default host pipeline)"))?;
-    let facts = facts(t.elapsed().as_secs_f64());
+    let lowered = lower(ctx, imported).map_err(fail(name, "lower (default host pipeline)"))?;
+    let facts = Facts { weight_bytes, flops, import_s, pipeline_s: t.elapsed().as_secs_f64() };
     println!(
         "weights {:.1} MB, {:.3} GFLOP per inference, import {:.2} s, pipeline {:.2} s",
         facts.weight_bytes as f64 / 1e6,
@@ -484,45 +487,74 @@ fn bench_model(ctx: &Context, spec: &Spec, dir: &Path, args: &Args) -> Result<(F
         .map(|p| npy::read(p).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()
         .map_err(fail(name, "read inputs"))?;
+    let model = Prepared { name, path, input_files, inputs, lowered, entry, flops: facts.flops };
     let mut rows = Vec::new();
     for &threads in &args.threads {
-        let before = wait_idle(Duration::from_secs(args.wait_idle)).map_err(fail(name, "idle check"))?;
-        // Measured here, not once for the run: a peak taken while the machine was busy would
-        // misstate every row.
-        let peak = strata_tools::profile::peak::measure(ctx, Some(threads)).map_err(fail(name, "the FMA peak"))?.flops;
-        let meter = CpuMeter::start().map_err(fail(name, "idle check"))?;
-        let stage = format!("JIT compile or run, {threads} thread(s)");
-        let (strata_t, jit_s, [first, last]) =
-            strata(ctx, &lowered, &entry, &inputs, threads, args).map_err(fail(name, &stage))?;
-        let out = dir.join(format!("{name}-ort-{threads}"));
-        let stage = format!("onnxruntime, {threads} thread(s)");
-        let (ort_t, ort_session_s, want) = ort(&path, &input_files, threads, args, &out).map_err(fail(name, &stage))?;
-        let stage = format!("results against onnxruntime, {threads} thread(s)");
-        let worst = agreement(&first, &want, "first call").map_err(fail(name, &stage))?;
-        let worst = worst.max(agreement(&last, &want, "last timed call").map_err(fail(name, &stage))?);
-        let load = Load { before, during: meter.others().map_err(fail(name, "idle check"))? };
-        println!(
-            "{threads} thread(s): strata {} ms, onnxruntime {} ms, JIT {jit_s:.2} s, worst error {worst:.1e} of the \
-             scale; 128-bit FMA peak {:.1} GFLOP/s; machine {}",
-            strata_t.text(),
-            ort_t.text(),
-            peak / 1e9,
-            load.text()
-        );
-        rows.push(Row {
-            model: name,
-            threads,
-            strata: strata_t,
-            ort: ort_t,
-            peak,
-            flops: facts.flops,
-            jit_s,
-            ort_session_s,
-            worst_error: worst,
-            load,
-        });
+        let mut row = measure(ctx, &model, threads, args)?;
+        for retry in 1..=args.retry_busy {
+            if row.load.idle() {
+                break;
+            }
+            println!("{threads} thread(s): the machine was busy; measuring again ({retry} of {})", args.retry_busy);
+            row = measure(ctx, &model, threads, args)?;
+        }
+        rows.push(row);
     }
     Ok((facts, rows))
+}
+
+/// A model ready to measure: its file and inputs for onnxruntime, its lowered module and
+/// inputs for Strata.
+struct Prepared {
+    name: &'static str,
+    path: PathBuf,
+    input_files: Vec<PathBuf>,
+    inputs: Vec<Tensor>,
+    lowered: Module,
+    entry: String,
+    flops: f64,
+}
+
+/// One measurement of `model` on `threads` threads: Strata's, then onnxruntime's, their
+/// results compared, and what the other processes did meanwhile.
+fn measure(ctx: &Context, model: &Prepared, threads: usize, args: &Args) -> Result<Row, Failure> {
+    let name = model.name;
+    let before = wait_idle(Duration::from_secs(args.wait_idle)).map_err(fail(name, "idle check"))?;
+    // Measured here, not once for the run: a peak taken while the machine was busy would
+    // misstate every row.
+    let peak = strata_tools::profile::peak::measure(ctx, Some(threads)).map_err(fail(name, "the FMA peak"))?.flops;
+    let meter = CpuMeter::start().map_err(fail(name, "idle check"))?;
+    let stage = format!("JIT compile or run, {threads} thread(s)");
+    let (strata_t, jit_s, [first, last]) =
+        strata(ctx, &model.lowered, &model.entry, &model.inputs, threads, args).map_err(fail(name, &stage))?;
+    let out = model.path.with_file_name(format!("{name}-ort-{threads}"));
+    let stage = format!("onnxruntime, {threads} thread(s)");
+    let (ort_t, ort_session_s, want) =
+        ort(&model.path, &model.input_files, threads, args, &out).map_err(fail(name, &stage))?;
+    let stage = format!("results against onnxruntime, {threads} thread(s)");
+    let worst = agreement(&first, &want, "first call").map_err(fail(name, &stage))?;
+    let worst = worst.max(agreement(&last, &want, "last timed call").map_err(fail(name, &stage))?);
+    let load = Load { before, during: meter.others().map_err(fail(name, "idle check"))? };
+    println!(
+        "{threads} thread(s): strata {} ms, onnxruntime {} ms, JIT {jit_s:.2} s, worst error {worst:.1e} of the \
+         scale; 128-bit FMA peak {:.1} GFLOP/s; machine {}",
+        strata_t.text(),
+        ort_t.text(),
+        peak / 1e9,
+        load.text()
+    );
+    Ok(Row {
+        model: name,
+        threads,
+        strata: strata_t,
+        ort: ort_t,
+        peak,
+        flops: model.flops,
+        jit_s,
+        ort_session_s,
+        worst_error: worst,
+        load,
+    })
 }
 
 fn print_tables(facts: &[(&str, Facts, f64)], rows: &[Row]) {
