@@ -374,22 +374,7 @@ pub fn layer_norm(x: &Tensor, scale: &Tensor, bias: &Tensor, axis: usize, eps: f
 }
 
 pub fn softmax(x: &Tensor, axis: usize) -> Tensor {
-    let xs = x.floats();
-    let d = x.shape[axis];
-    let inner: usize = x.shape[axis + 1..].iter().product();
-    let outer: usize = x.shape[..axis].iter().product();
-    let mut data = vec![0.0; x.len()];
-    for o in 0..outer {
-        for i in 0..inner {
-            let at = |k: usize| (o * d + k) * inner + i;
-            let max = (0..d).map(|k| xs[at(k)]).fold(f64::NEG_INFINITY, f64::max);
-            let sum: f64 = (0..d).map(|k| (xs[at(k)] - max).exp()).sum();
-            for k in 0..d {
-                data[at(k)] = x.elem.round((xs[at(k)] - max).exp() / sum);
-            }
-        }
-    }
-    Tensor::from_floats(&x.shape, x.elem, data)
+    along_axis(x, axis, |v, max, sum| (v - max).exp() / sum)
 }
 
 pub fn global_avg_pool2d(x: &Tensor) -> Tensor {
@@ -547,6 +532,12 @@ pub fn reduce(x: &Tensor, axes: &[usize], kind: Reduction, out: &[usize]) -> Ten
 /// `log(softmax(x))` along `axis`, as `x - max - log(sum(exp(x - max)))` (no overflow for large
 /// inputs, no `log(0)` for very negative ones), in f64.
 pub fn log_softmax(x: &Tensor, axis: usize) -> Tensor {
+    along_axis(x, axis, |v, max, sum| v - max - sum.ln())
+}
+
+/// Softmax's frame, in f64: for every line along `axis`, its maximum and the sum of
+/// `exp(x - max)`, then `f(x, max, sum)` for each element, rounded to the element type.
+fn along_axis(x: &Tensor, axis: usize, f: impl Fn(f64, f64, f64) -> f64) -> Tensor {
     let xs = x.floats();
     let d = x.shape[axis];
     let inner: usize = x.shape[axis + 1..].iter().product();
@@ -556,9 +547,9 @@ pub fn log_softmax(x: &Tensor, axis: usize) -> Tensor {
         for i in 0..inner {
             let at = |k: usize| (o * d + k) * inner + i;
             let max = (0..d).map(|k| xs[at(k)]).fold(f64::NEG_INFINITY, f64::max);
-            let log_sum = (0..d).map(|k| (xs[at(k)] - max).exp()).sum::<f64>().ln();
+            let sum: f64 = (0..d).map(|k| (xs[at(k)] - max).exp()).sum();
             for k in 0..d {
-                data[at(k)] = x.elem.round(xs[at(k)] - max - log_sum);
+                data[at(k)] = x.elem.round(f(xs[at(k)], max, sum));
             }
         }
     }

@@ -40,8 +40,7 @@ pub fn window(cx: &Cx, input: &[i64], kernel: &[i64]) -> Result<Window, ImportEr
             for i in 0..n {
                 let out = (spatial[i] + strides[i] - 1) / strides[i];
                 let total = ((out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - spatial[i]).max(0);
-                let small = total / 2;
-                let (begin, end) = if mode == "SAME_UPPER" { (small, total - small) } else { (total - small, small) };
+                let (begin, end) = split_padding(total, mode == "SAME_UPPER");
                 p[i] = begin;
                 p[n + i] = end;
             }
@@ -69,6 +68,16 @@ pub fn window(cx: &Cx, input: &[i64], kernel: &[i64]) -> Result<Window, ImportEr
             pads: [pads[0], pads[1], pads[2], pads[3]],
         }
     })
+}
+
+/// `total` padding split into (begin, end) as `auto_pad` says: SAME_UPPER puts the odd one at
+/// the end, SAME_LOWER (and an explicit `output_shape`) at the beginning.
+fn split_padding(total: i64, upper: bool) -> (i64, i64) {
+    if upper {
+        (total / 2, total - total / 2)
+    } else {
+        (total - total / 2, total / 2)
+    }
 }
 
 /// `v` (N, C, W) as (N, C, 1, W).
@@ -149,8 +158,7 @@ pub fn conv_transpose(cx: &mut Cx) -> Result<Vec<Val>, ImportError> {
                 output_padding[i] -= total;
                 continue;
             }
-            let (begin, end) =
-                if auto_pad == "SAME_UPPER" { (total / 2, total - total / 2) } else { (total - total / 2, total / 2) };
+            let (begin, end) = split_padding(total, auto_pad == "SAME_UPPER");
             p[i] = begin;
             p[2 + i] = end;
         }
@@ -170,11 +178,7 @@ pub fn conv_transpose(cx: &mut Cx) -> Result<Vec<Val>, ImportError> {
                 let mut p = [0i64; 4];
                 for i in 0..2 {
                     let total = (full[i] - xs[2 + i] * strides[i]).max(0);
-                    let (begin, end) = if mode == "SAME_UPPER" {
-                        (total / 2, total - total / 2)
-                    } else {
-                        (total - total / 2, total / 2)
-                    };
+                    let (begin, end) = split_padding(total, mode == "SAME_UPPER");
                     p[i] = begin;
                     p[2 + i] = end;
                 }
