@@ -8,12 +8,15 @@
 //! %f = memref.collapse_shape %a [[0, 1]] : memref<4x8xf32> into memref<32xf32>
 //! memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32>
 //! memref.dealloc %a : memref<4x8xf32>
+//! "memref.global"() <{alignment = 64 : i64, constant, initial_value = dense<[1.0, 2.0]> : tensor<2xf32>,
+//!   sym_name = "w", sym_visibility = "private", type = memref<2xf32>}> : () -> ()
+//! %w = memref.get_global @w : memref<2xf32>
 //! ```
 
 use strata_ir::dialect::{
     attr_constraints as ac, constraints as tc, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint,
 };
-use strata_ir::{Context, Diagnostic, Type, TypeKind};
+use strata_ir::{AttrKind, Context, Diagnostic, Type, TypeKind};
 
 use crate::indexing::{infer_element, verify_indices};
 
@@ -107,6 +110,48 @@ fn verify_copy(v: &OpView) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// A `memref.global` as upstream defines it: a static memref type; `initial_value` an elements
+/// attribute of the matching tensor type (its contents), or `unit` (a definition left
+/// uninitialized), or absent (a declaration of a buffer defined elsewhere); `constant` (never
+/// written) only with contents, since a constant nobody initializes has no meaning here;
+/// `alignment` a power of two.
+fn verify_global(v: &OpView) -> Result<(), Diagnostic> {
+    let ctx = v.ctx;
+    let ty = v.attr("type").and_then(|a| ctx.attr_as_type(a)).expect("checked by the declared constraint");
+    let shape = match ctx.type_kind(ty) {
+        TypeKind::MemRef { shape, .. } if shape.iter().all(|d| *d >= 0) => shape.clone(),
+        _ => return Err(v.error(format!("type should be static shaped memref, but got '{}'", ctx.type_to_string(ty)))),
+    };
+    let initial = v.attr("initial_value");
+    let contents = match initial.map(|a| ctx.attr_kind(a)) {
+        None | Some(AttrKind::Unit) => false,
+        Some(AttrKind::DenseElements { ty: t, .. } | AttrKind::DenseResource { ty: t, .. }) => {
+            let want = ctx.tensor_type(shape, ctx.element_type_or_self(ty));
+            if *t != want {
+                return Err(v.error(format!(
+                    "initial value expected to be of type {}, but was of type {}",
+                    ctx.type_to_string(want),
+                    ctx.type_to_string(*t)
+                )));
+            }
+            true
+        }
+        Some(_) => {
+            let shown = initial.map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+            return Err(v.error(format!("initial value should be a unit or elements attribute, but got {shown}")));
+        }
+    };
+    if v.attr("constant").is_some() && !contents {
+        return Err(v.error("a constant global needs an initial value (dense<...> or dense_resource<...>)"));
+    }
+    if let Some(align) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)) {
+        if align <= 0 || (align & (align - 1)) != 0 {
+            return Err(v.error(format!("alignment {align} is not a power of two")));
+        }
+    }
+    Ok(())
+}
+
 impl Dialect for MemRef {
     fn name(&self) -> &'static str {
         "memref"
@@ -167,7 +212,11 @@ impl Dialect for MemRef {
                 .traits(&[Trait::Symbol])
                 .attr("sym_name", ac::SYMBOL_NAME)
                 .attr("type", ac::TYPE)
-                .optional_attr("sym_visibility", ac::STRING),
+                .optional_attr("sym_visibility", ac::STRING)
+                .optional_attr("initial_value", ac::ANY)
+                .optional_attr("constant", ac::UNIT)
+                .optional_attr("alignment", ac::I64)
+                .verifier(verify_global),
             OpDef::new("memref.get_global")
                 .summary("the buffer of a memref.global")
                 .traits(&[Trait::Pure])

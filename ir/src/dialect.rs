@@ -387,6 +387,11 @@ impl OpDef {
         self.regions.push(RegionSpec { name, arity: Arity::One, single_block });
         self
     }
+    /// Any number of regions (MLIR's `VariadicRegion`), after the fixed ones.
+    pub fn variadic_region(mut self, name: &'static str, single_block: bool) -> Self {
+        self.regions.push(RegionSpec { name, arity: Arity::Variadic, single_block });
+        self
+    }
     pub fn successor(mut self, name: &'static str) -> Self {
         self.successors.push(SuccessorSpec { name, arity: Arity::One });
         self

@@ -170,13 +170,30 @@ impl<'a> Verifier<'a> {
         } else {
             let ranges = def.operand_group_ranges(ctx, ir, op);
             let total: usize = ranges.iter().map(|r| r.len()).sum();
-            if ranges.len() != def.operands.len() || total != o.operands().len() {
+            if ranges.len() != def.operands.len() {
+                let groups: Vec<&str> = def.operands.iter().map(|s| s.name).collect();
+                return Err(self.op_error(
+                    op,
+                    format!(
+                        "'operandSegmentSizes' has {} segments, but the op has {} operand groups ({})",
+                        ranges.len(),
+                        groups.len(),
+                        groups.join(", ")
+                    ),
+                ));
+            }
+            if total != o.operands().len() {
                 return Err(self.op_error(op, "operand count does not match the 'operandSegmentSizes' property"));
             }
         }
         count_check(&def.results, o.results().len(), "result")?;
-        if o.regions().len() != def.regions.len() {
-            return Err(self.op_error(op, format!("requires {}", plural(def.regions.len(), "region"))));
+        let fixed_regions = def.regions.iter().filter(|r| r.arity == Arity::One).count();
+        if def.regions.iter().any(|r| r.arity != Arity::One) {
+            if o.regions().len() < fixed_regions {
+                return Err(self.op_error(op, format!("requires at least {}", plural(fixed_regions, "region"))));
+            }
+        } else if o.regions().len() != fixed_regions {
+            return Err(self.op_error(op, format!("requires {}", plural(fixed_regions, "region"))));
         }
         let fixed_succ = def.successors.iter().filter(|s| s.arity == Arity::One).count();
         let var_succ = def.successors.iter().any(|s| s.arity != Arity::One);
@@ -360,7 +377,8 @@ impl<'a> Verifier<'a> {
         let ir = self.ir;
         let blocks = ir.region(r).blocks();
         let index = ir.op(op).regions().iter().position(|x| *x == r).unwrap_or(0);
-        if let Some(spec) = def.and_then(|d| d.regions.get(index)) {
+        // Regions past the declared ones belong to the trailing variadic group.
+        if let Some(spec) = def.and_then(|d| d.regions.get(index.min(d.regions.len().saturating_sub(1)))) {
             if (spec.single_block || def.unwrap().has_trait(Trait::SingleBlock)) && blocks.len() > 1 {
                 return Err(self.op_error(op, format!("expects region #{index} to have 0 or 1 blocks")));
             }

@@ -4,6 +4,7 @@
 
 pub mod arenas;
 pub mod codegen;
+pub mod expand_math;
 pub mod tile;
 pub mod to_loops;
 pub mod vectorize;
@@ -17,7 +18,7 @@ pub(crate) fn parallel_nests(ctx: &Context, ir: &Ir, root: strata_ir::OpId) -> V
 }
 
 /// The value of an index (or integer) `arith.constant`, if `v` is one.
-pub(crate) fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
+pub fn constant_index(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
     let ValueDef::Result { op, .. } = ir.value(v).def() else { return None };
     (ctx.ident_str(ir.op(op).name()) == "arith.constant")
         .then(|| ir.op(op).attr(ctx.ident("value")).and_then(|a| ctx.attr_as_int(a)))
@@ -51,6 +52,7 @@ pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(to_loops::info());
     let _ = registry.register(arenas::info());
     let _ = registry.register(vectorize::info());
+    let _ = registry.register(expand_math::info());
     let _ = registry.register(tile::info());
     let _ = registry.register(codegen::profile::tag::info());
     let _ = registry.register_pipeline(

@@ -5,7 +5,7 @@
 //! above 1 is not tiled. Loops stay target-neutral `scf.parallel`.
 
 use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
-use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Value};
+use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, Location, OpId, Value};
 
 pub fn info() -> PassInfo {
     PassInfo::new("tile", "Tile", "Split scf.parallel nests into tiles", |o, _| {
@@ -38,24 +38,19 @@ fn index(ctx: &Context, ir: &mut Ir, at: InsertPoint, v: i64) -> Value {
     )
 }
 
-fn parallel(ctx: &Context, ir: &mut Ir, at: InsertPoint, ubs: &[Value], one: Value, zero: Value) -> (OpId, Vec<Value>) {
+/// A nest over `0..ubs[d]` at `at`, with the location of the nest it replaces.
+fn parallel(
+    ctx: &Context,
+    ir: &mut Ir,
+    (at, loc): (InsertPoint, Location),
+    ubs: &[Value],
+    one: Value,
+    zero: Value,
+) -> (OpId, Vec<Value>) {
     let n = ubs.len();
-    let mut operands = vec![zero; n];
-    operands.extend_from_slice(ubs);
-    operands.extend(std::iter::repeat_n(one, n));
-    let seg = ctx.intern_attr(strata_ir::AttrKind::DenseArray {
-        element: ctx.integer_type(32),
-        values: strata_ir::DenseArrayValues::Int(vec![n as i64; 3]),
-    });
-    let state = OpState::new(ctx, "scf.parallel", ctx.unknown_loc()).operands(&operands).regions(1).attr(
-        ctx,
-        "operandSegmentSizes",
-        seg,
-    );
-    let op = Builder::new(ctx, ir, at).insert(state);
-    let block = ir.create_block(&vec![ctx.index_type(); n]);
-    let region = ir.op(op).regions()[0];
-    ir.append_block(region, block);
+    let mut b = Builder::new(ctx, ir, at);
+    b.loc = loc;
+    let (op, block) = strata_dialects::scf::build_parallel(&mut b, &vec![zero; n], ubs, &vec![one; n]);
     (op, ir.block(block).args().to_vec())
 }
 
@@ -64,14 +59,18 @@ impl Pass for Tile {
         let ctx = cx.ctx;
         let mut tiled = 0;
         for op in crate::parallel_nests(ctx, cx.ir, cx.op) {
-            let operands = cx.ir.op(op).operands().to_vec();
-            let n = operands.len() / 3;
+            // Nests with reductions stay whole: a tile's partial results would need combining.
+            let Ok(p) = strata_dialects::scf::parallel_operands(ctx, cx.ir, op) else { continue };
+            if !p.inits.is_empty() {
+                continue;
+            }
+            let n = p.dims();
             let bounds: Option<Vec<(i64, i64, i64)>> = (0..n)
                 .map(|d| {
                     Some((
-                        crate::constant_index(ctx, cx.ir, operands[d])?,
-                        crate::constant_index(ctx, cx.ir, operands[n + d])?,
-                        crate::constant_index(ctx, cx.ir, operands[2 * n + d])?,
+                        crate::constant_index(ctx, cx.ir, p.lower[d])?,
+                        crate::constant_index(ctx, cx.ir, p.upper[d])?,
+                        crate::constant_index(ctx, cx.ir, p.steps[d])?,
                     ))
                 })
                 .collect();
@@ -85,14 +84,15 @@ impl Pass for Tile {
             }
             // Outer nest over tiles, inner nest over each tile's elements.
             let at = InsertPoint::Before(op);
+            let loc = cx.ir.op(op).loc();
             let (zero, one) = (index(ctx, cx.ir, at, 0), index(ctx, cx.ir, at, 1));
             let outer_ubs: Vec<Value> =
                 bounds.iter().zip(&tiles).map(|((_, ub, _), t)| index(ctx, cx.ir, at, ub / t)).collect();
             let inner_ubs: Vec<Value> = tiles.iter().map(|t| index(ctx, cx.ir, at, *t)).collect();
-            let (outer, tile_ivs) = parallel(ctx, cx.ir, at, &outer_ubs, one, zero);
+            let (outer, tile_ivs) = parallel(ctx, cx.ir, (at, loc), &outer_ubs, one, zero);
             let outer_block = cx.ir.region(cx.ir.op(outer).regions()[0]).blocks()[0];
-            let (_, elem_ivs) = parallel(ctx, cx.ir, InsertPoint::BlockEnd(outer_block), &inner_ubs, one, zero);
-            Builder::at_end(ctx, cx.ir, outer_block).op("scf.yield", &[], &[], &[]);
+            let (_, elem_ivs) = parallel(ctx, cx.ir, (InsertPoint::BlockEnd(outer_block), loc), &inner_ubs, one, zero);
+            Builder::at_end(ctx, cx.ir, outer_block).op("scf.reduce", &[], &[], &[]);
             let inner = cx.ir.block_ops(outer_block).next().expect("the inner nest");
             let inner_block = cx.ir.region(cx.ir.op(inner).regions()[0]).blocks()[0];
             // The original index: tile · size + element.

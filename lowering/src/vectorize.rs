@@ -60,6 +60,8 @@ fn dependents(ctx: &Context, ir: &Ir, body: &[OpId], iv: Value) -> FxHashSet<Val
 
 /// A nest that can be vectorized along its last induction variable.
 struct Lanes {
+    /// The number of dimensions of the nest.
+    dims: usize,
     /// The trip count of the last dimension.
     ub: i64,
     /// Indices that step by one with the lane: `iv` plus lane-uniform offsets. They are only
@@ -103,9 +105,12 @@ const SCALAR_ONLY: &[&str] = &[
 
 /// Whether `op`'s body can be vectorized along its last induction variable, at any width.
 fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
-    let n = ir.op(op).operands().len() / 3;
-    let operands = ir.op(op).operands();
-    let (lb, ub, step) = (operands[n - 1], operands[2 * n - 1], operands[3 * n - 1]);
+    let p = strata_dialects::scf::parallel_operands(ctx, ir, op).ok()?;
+    // Reductions are not elementwise.
+    if !p.inits.is_empty() {
+        return None;
+    }
+    let (lb, ub, step) = (*p.lower.last()?, *p.upper.last()?, *p.steps.last()?);
     if crate::constant_index(ctx, ir, lb)? != 0 || crate::constant_index(ctx, ir, step)? != 1 {
         return None;
     }
@@ -148,7 +153,7 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
                 }
                 &o.operands()[2..]
             }
-            "scf.yield" => continue,
+            "scf.reduce" => continue,
             n if n.starts_with("arith.") || n.starts_with("math.") => {
                 // Index arithmetic on the lane variable would differ per lane.
                 if o.results().iter().any(|r| dep.contains(r) && ctx.is_index(ir.value_type(*r))) {
@@ -180,7 +185,7 @@ fn qualifies(ctx: &Context, ir: &Ir, op: OpId) -> Option<Lanes> {
             return None;
         }
     }
-    Some(Lanes { ub, contiguous })
+    Some(Lanes { dims: p.dims(), ub, contiguous })
 }
 
 fn vector_of(ctx: &Context, t: Type, width: i64) -> Type {
@@ -189,7 +194,7 @@ fn vector_of(ctx: &Context, t: Type, width: i64) -> Type {
 
 /// Builds the vector loop of `op` before it (the main part, `0 .. main`).
 fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, lanes: &Lanes, main: i64, width: i64) {
-    let n = ir.op(op).operands().len() / 3;
+    let n = lanes.dims;
     let mut operands = ir.op(op).operands().to_vec();
     let chunks = Builder::new(ctx, ir, InsertPoint::Before(op)).value(
         "arith.constant",
@@ -231,8 +236,8 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, lanes: &Lanes, main: i64, w
         let name = ctx.ident_str(o.name()).to_string();
         let map = |v: &Value, s: &FxHashMap<Value, Value>| s.get(v).copied().unwrap_or(*v);
         match name.as_str() {
-            "scf.yield" => {
-                b.op("scf.yield", &[], &[], &[]);
+            "scf.reduce" => {
+                b.op("scf.reduce", &[], &[], &[]);
             }
             "memref.load" if contiguous.contains(o.operands().last().unwrap()) => {
                 let idx: Vec<Value> = o.operands().iter().map(|v| map(v, &scalars)).collect();
@@ -306,7 +311,7 @@ impl Pass for Vectorize {
                 cx.ir.erase_op(op);
             } else {
                 // The original nest does the tail.
-                let n = cx.ir.op(op).operands().len() / 3;
+                let n = lanes.dims;
                 let start = Builder::new(ctx, cx.ir, InsertPoint::Before(op)).value(
                     "arith.constant",
                     &[],

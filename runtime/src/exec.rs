@@ -29,6 +29,8 @@ pub struct MemRef {
     pub strides: Vec<usize>,
     /// In bytes.
     pub offset: usize,
+    /// The buffer of a `constant` `memref.global`: a store into it is an error.
+    pub read_only: bool,
 }
 
 impl MemRef {
@@ -41,6 +43,7 @@ impl MemRef {
             shape: shape.to_vec(),
             strides: Tensor::strides(shape),
             offset: 0,
+            read_only: false,
         })
     }
 
@@ -66,6 +69,9 @@ impl MemRef {
     }
 
     pub fn store(&self, index: &[i64], v: Scalar) -> Result<(), String> {
+        if self.read_only {
+            return Err("a store into a constant global".into());
+        }
         let at = self.at(index)?;
         let w = self.elem.bytes();
         self.elem.write(v, &mut self.bytes.borrow_mut()[at..at + w]);
@@ -79,6 +85,7 @@ impl MemRef {
             shape: t.shape.clone(),
             strides: Tensor::strides(&t.shape),
             offset: 0,
+            read_only: false,
         }
     }
 
@@ -127,9 +134,11 @@ enum Step {
     Collapse(Rc<[usize]>),
     Copy,
     For,
+    /// `scf.parallel` of this many dimensions (its initial values follow the steps).
     Parallel(usize),
     If,
-    /// A terminator passing values on (`scf.yield`, `func.return`, `kernel.yield`).
+    /// A terminator passing values on (`scf.yield`, `scf.reduce`, `scf.reduce.return`,
+    /// `func.return`, `kernel.yield`).
     Exit,
     Br,
     CondBr,
@@ -144,7 +153,9 @@ enum Step {
     TensorExtract,
     TensorInsert,
     FromElements(Rc<[usize]>, Elem),
-    /// `memref.get_global`: the named buffer, made (poisoned) on first use.
+    /// `memref.get_global`: the named buffer, made on first use: its `initial_value`, read-only
+    /// when the global is `constant`; else poisoned (uninitialized, or not defined yet: an
+    /// arena before `materialize-arenas`).
     GetGlobal(String, Rc<[usize]>, Elem),
     TensorConstant(Rc<Tensor>),
 }
@@ -178,19 +189,25 @@ pub struct Machine<'a> {
     /// Functions by symbol name, for `func.call`.
     functions: FxHashMap<String, OpId>,
     active: Vec<OpId>,
-    /// Static buffers (`memref.global`), by name.
+    /// Static buffers (`memref.global`), by name, made on first use.
     globals: FxHashMap<String, MemRef>,
+    /// The `memref.global` definitions under the root, by name.
+    global_defs: FxHashMap<String, OpId>,
 }
 
 impl<'a> Machine<'a> {
     /// A machine for the functions under `root` (a module, or one function).
     pub fn new(ctx: &'a Context, ir: &'a Ir, root: OpId) -> Self {
         let mut functions = FxHashMap::default();
+        let mut global_defs = FxHashMap::default();
         for op in ir.collect_ops(root) {
-            if ctx.ident_str(ir.op(op).name()) == "func.func" {
-                if let Some(name) = ir.op(op).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)) {
-                    functions.insert(name.to_string(), op);
-                }
+            let symbols = match ctx.ident_str(ir.op(op).name()) {
+                "func.func" => &mut functions,
+                "memref.global" => &mut global_defs,
+                _ => continue,
+            };
+            if let Some(name) = ir.op(op).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)) {
+                symbols.insert(name.to_string(), op);
             }
         }
         Machine {
@@ -201,6 +218,7 @@ impl<'a> Machine<'a> {
             functions,
             active: Vec::new(),
             globals: FxHashMap::default(),
+            global_defs,
         }
     }
 
@@ -308,9 +326,15 @@ impl<'a> Machine<'a> {
                 "bufferization.to_tensor" => Step::ToTensor,
                 "memref.copy" => Step::Copy,
                 "scf.for" => Step::For,
-                "scf.parallel" => Step::Parallel(o.operands().len() / 3),
+                "scf.parallel" => {
+                    let p = strata_dialects::scf::parallel_operands(ctx, ir, op).map_err(|m| self.err(op, m))?;
+                    if p.upper.len() != p.dims() || p.steps.len() != p.dims() {
+                        return Err(self.err(op, "as many lower bounds, upper bounds and steps are needed"));
+                    }
+                    Step::Parallel(p.dims())
+                }
                 "scf.if" => Step::If,
-                "scf.yield" | "func.return" | "kernel.yield" => Step::Exit,
+                "scf.yield" | "scf.reduce" | "scf.reduce.return" | "func.return" | "kernel.yield" => Step::Exit,
                 "cf.br" => Step::Br,
                 "cf.cond_br" => Step::CondBr,
                 "cf.assert" => Step::Assert,
@@ -472,6 +496,7 @@ impl<'a> Machine<'a> {
                         shape: shape.to_vec(),
                         strides: Tensor::strides(&shape),
                         offset: arena.offset + shift as usize,
+                        read_only: arena.read_only,
                     };
                     self.set(o.result(0), RtValue::MemRef(view));
                 }
@@ -528,27 +553,9 @@ impl<'a> Machine<'a> {
                     }
                 }
                 Step::Parallel(n) => {
-                    let lb = self.indices(op, &operands[..n])?;
-                    let ub = self.indices(op, &operands[n..2 * n])?;
-                    let st = self.indices(op, &operands[2 * n..3 * n])?;
-                    if let Some(s) = st.iter().find(|s| **s <= 0) {
-                        return Err(self.err(op, format!("steps must be positive, not {s}")));
-                    }
-                    if lb.iter().zip(&ub).any(|(l, u)| l >= u) {
-                        continue;
-                    }
-                    let region = o.regions()[0];
-                    let mut iv = lb.clone();
-                    'nest: loop {
-                        self.run_region(op, region, iv.iter().map(|x| RtValue::Scalar(Scalar::Int(*x))).collect())?;
-                        for d in (0..n).rev() {
-                            iv[d] = iv[d].saturating_add(st[d]);
-                            if iv[d] < ub[d] {
-                                continue 'nest;
-                            }
-                            iv[d] = lb[d];
-                        }
-                        break;
+                    let results = self.parallel(op, n)?;
+                    for (r, v) in o.results().iter().zip(results) {
+                        self.set(*r, v);
                     }
                 }
                 Step::If => {
@@ -629,7 +636,7 @@ impl<'a> Machine<'a> {
                     let m = match self.globals.get(&name) {
                         Some(m) => m.clone(),
                         None => {
-                            let m = MemRef::alloc(&shape, elem).map_err(|e| self.err(op, e))?;
+                            let m = self.global(op, &name, &shape, elem)?;
                             self.globals.insert(name, m.clone());
                             m
                         }
@@ -658,6 +665,78 @@ impl<'a> Machine<'a> {
             }
         }
         Err(self.err(owner, "a block without a terminator"))
+    }
+}
+
+impl Machine<'_> {
+    /// Runs the `scf.parallel` `op` of `n` dimensions in row-major order of its iterations
+    /// and returns its reductions: each starts at its initial value, and each iteration's
+    /// value is combined into it by its region of the body's `scf.reduce`, in iteration order
+    /// (one valid order of upstream's unspecified one).
+    fn parallel(&mut self, op: OpId, n: usize) -> Result<Vec<RtValue>, RuntimeError> {
+        let ir = self.ir;
+        let operands = ir.op(op).operands();
+        let lb = self.indices(op, &operands[..n])?;
+        let ub = self.indices(op, &operands[n..2 * n])?;
+        let st = self.indices(op, &operands[2 * n..3 * n])?;
+        let mut acc = self.values(op, &operands[3 * n..])?;
+        if let Some(s) = st.iter().find(|s| **s <= 0) {
+            return Err(self.err(op, format!("steps must be positive, not {s}")));
+        }
+        if lb.iter().zip(&ub).any(|(l, u)| l >= u) {
+            return Ok(acc);
+        }
+        let region = ir.op(op).regions()[0];
+        let reduce = ir.region(region).blocks().first().and_then(|b| ir.block(*b).last_op());
+        let reduce = reduce.ok_or_else(|| self.err(op, "the body has no terminator"))?;
+        let combiners = ir.op(reduce).regions().to_vec();
+        if combiners.len() != acc.len() {
+            return Err(self.err(op, "the body's scf.reduce needs one region per initial value"));
+        }
+        let mut iv = lb.clone();
+        'nest: loop {
+            let values = self.run_region(op, region, iv.iter().map(|x| RtValue::Scalar(Scalar::Int(*x))).collect())?;
+            if values.len() != acc.len() {
+                return Err(self.err(reduce, "needs one value per initial value of its scf.parallel"));
+            }
+            for ((a, v), r) in acc.iter_mut().zip(values).zip(&combiners) {
+                let previous = std::mem::replace(a, RtValue::Scalar(Scalar::Int(0)));
+                let mut combined = self.run_region(reduce, *r, vec![previous, v])?;
+                *a = combined
+                    .pop()
+                    .filter(|_| combined.is_empty())
+                    .ok_or_else(|| self.err(reduce, "a reduction region must return one value (scf.reduce.return)"))?;
+            }
+            for d in (0..n).rev() {
+                iv[d] = iv[d].saturating_add(st[d]);
+                if iv[d] < ub[d] {
+                    continue 'nest;
+                }
+                iv[d] = lb[d];
+            }
+            return Ok(acc);
+        }
+    }
+
+    /// The buffer of global `name` on its first use by `op`: its contents when its definition
+    /// has an `initial_value` (a `dense<...>` or a `dense_resource<...>` blob), read-only when
+    /// it is `constant`; poisoned otherwise.
+    fn global(&self, op: OpId, name: &str, shape: &[usize], elem: Elem) -> Result<MemRef, RuntimeError> {
+        let (ctx, ir) = (self.ctx, self.ir);
+        let def = self.global_defs.get(name).map(|d| ir.op(*d));
+        let initial = def.and_then(|d| d.attr(ctx.ident("initial_value"))).filter(|a| {
+            matches!(
+                ctx.attr_kind(*a),
+                strata_ir::AttrKind::DenseElements { .. } | strata_ir::AttrKind::DenseResource { .. }
+            )
+        });
+        let Some(initial) = initial else { return MemRef::alloc(shape, elem).map_err(|e| self.err(op, e)) };
+        let t = crate::interp::constant_tensor(ctx, initial).map_err(|m| self.err(op, format!("@{name}: {m}")))?;
+        if t.shape != shape || t.elem != elem {
+            return Err(self.err(op, format!("@{name}'s initial value is not a {shape:?} buffer of {elem}")));
+        }
+        let constant = def.is_some_and(|d| d.attr(ctx.ident("constant")).is_some());
+        Ok(MemRef { read_only: constant, ..MemRef::from_tensor(&t) })
     }
 }
 

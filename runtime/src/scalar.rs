@@ -71,6 +71,8 @@ pub enum Op {
     Tanh,
     Erf,
     AbsF,
+    /// `math.fma`: a·b + c rounded once.
+    Fma,
     /// An integer binary op (what kind of fault it can have) and its semantics at a width
     /// (`arith::int_semantics`).
     Int(IntOp, IntFn),
@@ -154,6 +156,7 @@ pub fn decode(ctx: &Context, ir: &Ir, op: OpId) -> Option<Op> {
         "math.tanh" => Op::Tanh,
         "math.erf" => Op::Erf,
         "math.absf" => Op::AbsF,
+        "math.fma" => Op::Fma,
         "arith.select" => Op::Select,
         "arith.cmpf" => Op::CmpF(predicate()),
         "arith.cmpi" => Op::CmpI(predicate()),
@@ -216,6 +219,9 @@ pub fn apply(op: Op, t: Types, x: &[Scalar]) -> Result<Scalar, Fault> {
         Op::Tanh => real(f(0)?.tanh()),
         Op::Erf => real(libm::erf(f(0)?)),
         Op::AbsF => real(f(0)?.abs()),
+        // Rounded once in f32; f16 and bf16 through f64 (a rare double rounding).
+        Op::Fma if out == Elem::F32 => real(f64::from((f(0)? as f32).mul_add(f(1)? as f32, f(2)? as f32))),
+        Op::Fma => real(f(0)?.mul_add(f(1)?, f(2)?)),
         Op::Int(kind, semantics) => {
             let w = out.width().ok_or(Fault::WrongKind("integer"))?;
             let (a, b) = (out.signed(int(x[0])?), out.signed(int(x[1])?));

@@ -46,7 +46,7 @@ func.func @row_sums(%m: memref<5x7xf32>) -> memref<5xf32> {
   %c7 = arith.constant 7 : index
   %zero = arith.constant 0.0 : f32
   %out = memref.alloc() : memref<5xf32>
-  "scf.parallel"(%c0, %c5, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({
+  "scf.parallel"(%c0, %c5, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
   ^bb0(%i: index):
     %s = "scf.for"(%c0, %c7, %c1, %zero) ({
     ^bb0(%j: index, %acc: f32):
@@ -55,7 +55,7 @@ func.func @row_sums(%m: memref<5x7xf32>) -> memref<5xf32> {
       scf.yield %n : f32
     }) : (index, index, index, f32) -> f32
     memref.store %s, %out[%i] : memref<5xf32>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index) -> ()
   return %out : memref<5xf32>
 }

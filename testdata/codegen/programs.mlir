@@ -77,7 +77,7 @@ func.func @row_max(%m: memref<3x10xf32>) -> memref<3xf32> {
   %c10 = arith.constant 10 : index
   %low = arith.constant -1.0e30 : f32
   %out = memref.alloc() : memref<3xf32>
-  "scf.parallel"(%c0, %c3, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({
+  "scf.parallel"(%c0, %c3, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
   ^bb0(%i: index):
     %s = "scf.for"(%c0, %c10, %c1, %low) ({
     ^bb0(%j: index, %acc: f32):
@@ -94,7 +94,7 @@ func.func @row_max(%m: memref<3x10xf32>) -> memref<3xf32> {
       scf.yield %d : f32
     }) : (i1) -> f32
     memref.store %v, %out[%i] : memref<3xf32>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index) -> ()
   return %out : memref<3xf32>
 }
@@ -139,13 +139,13 @@ func.func @collatz(%ns: memref<7xi64>) -> (memref<7xi64>, memref<7xi64>) {
   %c7 = arith.constant 7 : index
   %starts = memref.alloc() : memref<7xi64>
   %counts = memref.alloc() : memref<7xi64>
-  "scf.parallel"(%c0, %c7, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({
+  "scf.parallel"(%c0, %c7, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
   ^bb0(%i: index):
     %n = memref.load %ns[%i] : memref<7xi64>
     %s:2 = func.call @steps(%n) : (i64) -> (i64, i64)
     memref.store %s#0, %starts[%i] : memref<7xi64>
     memref.store %s#1, %counts[%i] : memref<7xi64>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index) -> ()
   return %starts, %counts : memref<7xi64>, memref<7xi64>
 }

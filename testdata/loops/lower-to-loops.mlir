@@ -23,8 +23,9 @@
 // CHECK:           arith.maximumf
 // CHECK:         return %{{.*}} : memref<4x6xf32>
 
-// With the plan, nothing is allocated: results live in a static arena.
-// PLAN: "memref.global"() <{sym_name = "f_arena", sym_visibility = "private", type = memref<128xi8>}>
+// With the plan, nothing is allocated: results live in a static arena, defined (`initial_value`
+// is `unit`: uninitialized, not a declaration) and aligned to a cache line.
+// PLAN: "memref.global"() <{alignment = 64 : i64, initial_value, sym_name = "f_arena", sym_visibility = "private", type = memref<128xi8>}>
 // PLAN: %[[ARENA:.*]] = memref.get_global @f_arena : memref<128xi8>
 // PLAN-NOT: memref.alloc
 // PLAN: memref.view %[[ARENA]][%{{.*}}] [] : memref<128xi8> to memref<4x6xf32>
@@ -36,7 +37,7 @@
 // The two leftover columns run in the scalar loop.
 // VEC: "scf.parallel"(%c0, %[[C4:.*]], %c4, %c6,
 
-// TILE: "scf.parallel"(%{{.*}}) <{operandSegmentSizes = array<i32: 2, 2, 2>}> ({
+// TILE: "scf.parallel"(%{{.*}}) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
 // TILE-NEXT: ^bb0(%{{.*}}: index, %{{.*}}: index):
 // TILE-NEXT:   "scf.parallel"
 

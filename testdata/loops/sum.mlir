@@ -15,7 +15,7 @@ func.func @row_sums(%m: memref<4x8xf32>) -> memref<4xf32> {
   %c8 = arith.constant 8 : index
   %zero = arith.constant 0.0 : f32
   %out = memref.alloc() : memref<4xf32>
-  "scf.parallel"(%c0, %c4, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({
+  "scf.parallel"(%c0, %c4, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
   ^bb0(%i: index):
     %s = "scf.for"(%c0, %c8, %c1, %zero) ({
     ^bb0(%j: index, %acc: f32):
@@ -24,7 +24,7 @@ func.func @row_sums(%m: memref<4x8xf32>) -> memref<4xf32> {
       scf.yield %n : f32
     }) : (index, index, index, f32) -> f32
     memref.store %s, %out[%i] : memref<4xf32>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index) -> ()
   return %out : memref<4xf32>
 }

@@ -19,25 +19,25 @@ func.func @f(%src: memref<3x10xf32>) -> (memref<30xf32>, memref<3x5xf32>, memref
   %strided = memref.alloc() : memref<3x5xf32>
   %iota = memref.alloc() : memref<3x10xf32>
   // flat[i * 10 + j] = src[i, j] * 2: contiguous through the offset.
-  "scf.parallel"(%c0, %c0, %c3, %c10, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2>}> ({
+  "scf.parallel"(%c0, %c0, %c3, %c10, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
   ^bb0(%i: index, %j: index):
     %x = memref.load %src[%i, %j] : memref<3x10xf32>
     %y = arith.mulf %x, %two : f32
     %row = arith.muli %i, %c10 : index
     %at = arith.addi %row, %j : index
     memref.store %y, %flat[%at] : memref<30xf32>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index, index, index, index) -> ()
   // strided[i, j] = src[i, 2 j]: a stride of two is not contiguous.
-  "scf.parallel"(%c0, %c0, %c3, %c5, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2>}> ({
+  "scf.parallel"(%c0, %c0, %c3, %c5, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
   ^bb0(%i: index, %j: index):
     %j2 = arith.muli %j, %c2 : index
     %x = memref.load %src[%i, %j2] : memref<3x10xf32>
     memref.store %x, %strided[%i, %j] : memref<3x5xf32>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index, index, index, index) -> ()
   // iota[i, j] = src[i, j] + (i + j): the lane variable as data differs per lane.
-  "scf.parallel"(%c0, %c0, %c3, %c10, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2>}> ({
+  "scf.parallel"(%c0, %c0, %c3, %c10, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
   ^bb0(%i: index, %j: index):
     %x = memref.load %src[%i, %j] : memref<3x10xf32>
     %k = arith.addi %i, %j : index
@@ -45,7 +45,7 @@ func.func @f(%src: memref<3x10xf32>) -> (memref<30xf32>, memref<3x5xf32>, memref
     %kf = arith.sitofp %ki : i64 to f32
     %y = arith.addf %x, %kf : f32
     memref.store %y, %iota[%i, %j] : memref<3x10xf32>
-    scf.yield
+    "scf.reduce"() : () -> ()
   }) : (index, index, index, index, index, index) -> ()
   return %flat, %strided, %iota : memref<30xf32>, memref<3x5xf32>, memref<3x10xf32>
 }

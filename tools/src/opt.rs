@@ -66,6 +66,11 @@ pub struct OptArgs {
     /// The pass pipeline to run, e.g. `builtin.module(func.func(canonicalize,cse))`.
     #[arg(long = "pass-pipeline", short = 'p', value_name = "PIPELINE")]
     pub pass_pipeline: Option<String>,
+    /// After --pass-pipeline, run this pipeline of upstream MLIR's passes (builds with the `llvm`
+    /// feature): the module is handed to MLIR 22 and read back, e.g.
+    /// `builtin.module(func.func(canonicalize), convert-scf-to-cf)`.
+    #[arg(long = "upstream-pass-pipeline", value_name = "PIPELINE")]
+    pub upstream_pass_pipeline: Option<String>,
     /// Print the pipeline that would run (every option written out) and stop before reading input.
     #[arg(long = "dump-pass-pipeline")]
     pub dump_pass_pipeline: bool,
@@ -540,17 +545,24 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
                     }
                     m.resources.retain(|[group, ..]| group != "external_resources");
                 }
-                match pm.run(ctx, &mut m.ir, m.root) {
+                let upstream = |m: &mut strata_ir::Module| -> Result<(), Diagnostic> {
+                    let Some(pipeline) = &args.upstream_pass_pipeline else { return Ok(()) };
+                    *m = strata_llvm::run_upstream_pipeline(ctx, m, pipeline).map_err(|e| {
+                        e.diagnostic().unwrap_or_else(|| Diagnostic::error(ctx.unknown_loc(), e.to_string()))
+                    })?;
+                    Ok(())
+                };
+                match pm.run(ctx, &mut m.ir, m.root).map_err(|f| f.diagnostic).and_then(|()| upstream(&mut m)) {
                     Ok(()) => {
                         let t = Instant::now();
                         outputs.push(print_module(ctx, &m, &print_opts));
                         output_time += t.elapsed().as_secs_f64();
                     }
-                    Err(f) => {
+                    Err(d) => {
                         if let Some(path) = &args.crash_reproducer {
                             eprintln!("note: pipeline crash reproducer written to {path}");
                         }
-                        diags.push(f.diagnostic);
+                        diags.push(d);
                     }
                 }
             }

@@ -65,6 +65,11 @@ pub struct RunArgs {
     /// func.func(vectorize))` unless --pass-pipeline is given.
     #[arg(long, default_value = "interp")]
     pub target: String,
+    /// The code generator for --target host and x86-64: cranelift (the default: fast compiles, 128-bit
+    /// vectors) or llvm (upstream MLIR and LLVM 22 through melior, full-width vectors; only in
+    /// builds with the `llvm` feature).
+    #[arg(long, default_value = "cranelift", value_parser = ["cranelift", "llvm"])]
+    pub backend: String,
     /// Threads for parallel loops of compiled code, 1 to 256 (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
     pub threads: Option<u16>,
@@ -320,12 +325,16 @@ fn execute(
         Executor::Jit => {
             let only = [args.entry.as_str()];
             let options = JitOptions { threads: threads(args), poison };
-            let jit = if profiling(args) {
-                Jit::compile_profiled(ctx, &m.ir, m.root, Some(&only), options)
+            let jit = if args.backend == "llvm" {
+                strata_llvm::compile_jit(ctx, &m.ir, m.root, Some(&only), options).map_err(|e| match e.diagnostic() {
+                    Some(d) => renderer.render(ctx, &d),
+                    None => format!("error: {e}"),
+                })
+            } else if profiling(args) {
+                Jit::compile_profiled(ctx, &m.ir, m.root, Some(&only), options).map_err(compile_err)
             } else {
-                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), options)
-            }
-            .map_err(compile_err)?;
+                Jit::compile_entries(ctx, &m.ir, m.root, Some(&only), options).map_err(compile_err)
+            }?;
             let mut call = jit.prepare(&args.entry, inputs).map_err(compile_err)?;
             call.invoke().map_err(compile_err)?;
             let outputs = call.results().map_err(compile_err)?;
@@ -352,8 +361,16 @@ fn execute(
         Executor::Object(target) => {
             let tools = Toolchain::find(target).map_err(|e| format!("error: target {}: {e}", args.target))?;
             let only = [args.entry.as_str()];
-            let artifacts =
-                emit_object(ctx, &m.ir, m.root, target, "module", poison, Some(&only)).map_err(compile_err)?;
+            let artifacts = if args.backend == "llvm" {
+                strata_llvm::emit_object(ctx, &m.ir, m.root, "module", "native", Some(&only)).map_err(|e| {
+                    match e.diagnostic() {
+                        Some(d) => renderer.render(ctx, &d),
+                        None => format!("error: {e}"),
+                    }
+                })?
+            } else {
+                emit_object(ctx, &m.ir, m.root, target, "module", poison, Some(&only)).map_err(compile_err)?
+            };
             let program = Program::link(&artifacts, &args.entry, &tools).map_err(compile_err)?;
             let repeat = args.benchmark.map(|n| n as usize);
             let (outputs, timing) = program.run(inputs, repeat, threads(args)).map_err(compile_err)?;
@@ -386,6 +403,10 @@ fn timings(n: usize, mut call: impl FnMut() -> Result<(), String>) -> Result<Str
 fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     // `--entry @f` names the symbol as MLIR writes it.
     let executor = Executor::parse(&args.target)?;
+    let llvm_target = matches!(executor, Executor::Jit | Executor::Object(Target::X86_64));
+    if args.backend == "llvm" && (!llvm_target || profiling(args)) {
+        return Err("error: --backend llvm runs with --target host or x86-64, without --profile".into());
+    }
     if profiling(args) {
         if executor != Executor::Jit {
             return Err("error: --profile needs --target host: objects run by the C driver are not instrumented".into());
@@ -420,7 +441,9 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     }
     // Profiled graphs have their ops tagged as kernels before lower-to-loops.
     let profiled = profiling(args).then(|| profile_pipeline(Target::Host));
-    if let Some(pipeline) = args.pass_pipeline.as_deref().or(profiled.as_deref()).or(executor.default_pipeline()) {
+    let llvm = (args.backend == "llvm").then(strata_llvm::default_pipeline);
+    let default = llvm.as_deref().or(executor.default_pipeline());
+    if let Some(pipeline) = args.pass_pipeline.as_deref().or(profiled.as_deref()).or(default) {
         let registry = crate::pass_registry();
         let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
         let mut pm = PassManager::new(root);

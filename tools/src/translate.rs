@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! strata-translate FILE --target x86-64|aarch64 -o OUT.o [--header OUT.h] [--listing OUT.txt]
+//!                  [--backend cranelift|llvm [--cpu native|x86-64-v3|x86-64-v4]]
 //!                  [--pass-pipeline P] [--entry NAME]...
 //! ```
 //!
@@ -38,6 +39,14 @@ pub struct TranslateArgs {
     /// x86-64 or aarch64.
     #[arg(long)]
     pub target: String,
+    /// The code generator: cranelift (the default) or llvm (x86-64 only, through upstream MLIR
+    /// and clang-22; builds with the `llvm` feature).
+    #[arg(long, default_value = "cranelift", value_parser = ["cranelift", "llvm"])]
+    pub backend: String,
+    /// The CPU the llvm backend compiles for, as clang's -march takes it: native, x86-64-v3
+    /// (AVX2), x86-64-v4 (AVX-512), ...
+    #[arg(long, default_value = "native")]
+    pub cpu: String,
     /// The object file to write.
     #[arg(short = 'o', value_name = "OUT.o")]
     pub output: PathBuf,
@@ -71,6 +80,10 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
         }
         Some(t) => t,
     };
+    let llvm = args.backend == "llvm";
+    if llvm && target != Target::X86_64 {
+        return Err("error: --backend llvm writes x86-64 objects only".into());
+    }
     let (mut m, renderer) = crate::load_module(ctx, &args.file, &args.import)?;
     if args.pass_pipeline.is_none() && !args.entry.is_empty() {
         let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
@@ -79,14 +92,22 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
             crate::keep_reachable(ctx, &mut m, &entries);
         }
     }
-    let pipeline = args.pass_pipeline.as_deref().unwrap_or(default_pipeline(target));
+    let llvm_pipeline = llvm.then(|| strata_llvm::pipeline(strata_llvm::cpu_vector_bits(&args.cpu)));
+    let pipeline = args.pass_pipeline.as_deref().or(llvm_pipeline.as_deref()).unwrap_or(default_pipeline(target));
     let registry = crate::pass_registry();
     let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
     PassManager::new(root).run(ctx, &mut m.ir, m.root).map_err(|f| renderer.render(ctx, &f.diagnostic))?;
     let name = args.output.file_stem().and_then(|s| s.to_str()).unwrap_or("module").to_string();
     let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
     let only = (!entries.is_empty()).then_some(entries.as_slice());
-    let artifacts = emit_object(ctx, &m.ir, m.root, target, &name, false, only).map_err(|e| format!("error: {e}"))?;
+    let artifacts = if llvm {
+        strata_llvm::emit_object(ctx, &m.ir, m.root, &name, &args.cpu, only).map_err(|e| match e.diagnostic() {
+            Some(d) => renderer.render(ctx, &d),
+            None => format!("error: {e}"),
+        })?
+    } else {
+        emit_object(ctx, &m.ir, m.root, target, &name, false, only).map_err(|e| format!("error: {e}"))?
+    };
     let outputs = [
         Some((&args.output, artifacts.object.as_slice())),
         args.header.as_ref().map(|h| (h, artifacts.header.as_bytes())),

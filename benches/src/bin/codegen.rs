@@ -159,7 +159,7 @@ fn peak_ir(threads: usize, iterations: usize) -> String {
         "  %c0 = arith.constant 0 : index\n  %c1 = arith.constant 1 : index\n  %n = arith.constant {iterations} : index\n  %t = arith.constant {threads} : index\n"
     );
     s += &format!("  %v = vector.load %x[%c0] : memref<4xf32>, {vt}\n  %m = arith.constant dense<0.999> : {vt}\n");
-    s += "  \"scf.parallel\"(%c0, %t, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({\n  ^bb0(%thread: index):\n";
+    s += "  \"scf.parallel\"(%c0, %t, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({\n  ^bb0(%thread: index):\n";
     let inits = vec!["%v"; n].join(", ");
     let types = vec![vt; n].join(", ");
     s += &format!("    %r:{n} = \"scf.for\"(%c0, %n, %c1, {inits}) ({{\n");
@@ -181,7 +181,7 @@ fn peak_ir(threads: usize, iterations: usize) -> String {
         );
     }
     s += &format!(
-        "    scf.yield\n  }}) : (index, index, index) -> ()\n  return %out : memref<{threads}x{}xf32>\n}}\n",
+        "    \"scf.reduce\"() : () -> ()\n  }}) : (index, index, index) -> ()\n  return %out : memref<{threads}x{}xf32>\n}}\n",
         4 * n
     );
     s

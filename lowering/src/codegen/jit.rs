@@ -11,12 +11,12 @@
 //!   %c0 = arith.constant 0 : index
 //!   %c1 = arith.constant 1 : index
 //!   %c5 = arith.constant 5 : index
-//!   "scf.parallel"(%c0, %c5, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1>}> ({
+//!   "scf.parallel"(%c0, %c5, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
 //!   ^bb0(%i: index):
 //!     %x = memref.load %a[%i] : memref<5xf32>
 //!     %y = arith.addf %x, %x : f32
 //!     memref.store %y, %out[%i] : memref<5xf32>
-//!     scf.yield
+//!     "scf.reduce"() : () -> ()
 //!   }) : (index, index, index) -> ()
 //!   return %out : memref<5xf32>
 //! }"#;
@@ -54,13 +54,22 @@ pub struct JitOptions {
 
 /// A compiled module in memory.
 pub struct Jit {
-    module: Option<JITModule>,
+    code: Code,
     entries: FxHashMap<String, (EntrySignature, *const u8)>,
     pool: Option<rayon::ThreadPool>,
     /// Where the compiled code can stop; a status of `-k` is site `k`.
     trap_sites: Vec<TrapSite>,
     /// What calls of profiled code record ([`Jit::compile_profiled`]).
     profile: Option<Profile>,
+}
+
+/// What owns the machine code: Cranelift's JIT module, or another backend's (the LLVM one in
+/// `strata-llvm`), kept alive and dropped with the `Jit`.
+enum Code {
+    Cranelift(Box<JITModule>),
+    /// Held for its `Drop`: the other backend's engine and the data its code reads.
+    Foreign(#[allow(dead_code)] Box<dyn std::any::Any>),
+    Freed,
 }
 
 /// A buffer in the C ABI's terms: 64-byte aligned storage and its descriptor.
@@ -161,16 +170,23 @@ impl Jit {
                 (sig.name.clone(), (sig, p))
             })
             .collect();
-        let pool = match options.threads {
-            Some(n) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| CodegenError::Target(format!("thread pool: {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(Jit { module: Some(module), entries, pool, trap_sites, profile })
+        let pool = thread_pool(options.threads)?;
+        Ok(Jit { code: Code::Cranelift(Box::new(module)), entries, pool, trap_sites, profile })
+    }
+
+    /// A `Jit` over code another backend compiled: `entries` are packed wrappers with this
+    /// backend's contract (`int32_t f(void **slots)`: the arguments' descriptors or scalars, then
+    /// the results'; 0, `k + 1` for a mismatching argument `k`, or `-site` for `trap_sites`), and
+    /// `code` owns the memory they live in.
+    pub fn from_foreign(
+        entries: Vec<(EntrySignature, *const u8)>,
+        trap_sites: Vec<TrapSite>,
+        options: JitOptions,
+        code: Box<dyn std::any::Any>,
+    ) -> Result<Jit, CodegenError> {
+        let entries = entries.into_iter().map(|(sig, p)| (sig.name.clone(), (sig, p))).collect();
+        let pool = thread_pool(options.threads)?;
+        Ok(Jit { code: Code::Foreign(code), entries, pool, trap_sites, profile: None })
     }
 
     /// The kernels and recorded calls of a profiled compile ([`Jit::compile_profiled`]).
@@ -324,9 +340,21 @@ impl Drop for Call<'_> {
     }
 }
 
+/// A pool of `threads` threads, or none (rayon's global pool).
+fn thread_pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, CodegenError> {
+    threads
+        .map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| CodegenError::Target(format!("thread pool: {e}")))
+        })
+        .transpose()
+}
+
 impl Drop for Jit {
     fn drop(&mut self) {
-        if let Some(m) = self.module.take() {
+        if let Code::Cranelift(m) = std::mem::replace(&mut self.code, Code::Freed) {
             // SAFETY: no function pointer outlives the Jit (calls borrow it).
             unsafe { m.free_memory() };
         }

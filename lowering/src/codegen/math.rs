@@ -1,11 +1,16 @@
 //! `math` functions on `f32` as inline polynomial approximations: the same instructions serve a
-//! scalar and an `f32x4`, so vectorized loops never leave their registers for a libcall.
+//! scalar and an `f32x4`, so vectorized loops never leave their registers for a libcall. The
+//! pass `expand-math` (`crate::expand_math`) writes the same algorithms, with these constants,
+//! as `arith` ops for backends that would otherwise call the C library.
 //!
-//! Errors against `f64`, on 2²⁰ points per range (`lowering/tests/math_accuracy.rs` checks
+//! Errors against `f64`, on 2²⁰ points per range (`lowering/tests/it/math_accuracy.rs` checks
 //! them; measured values in parentheses):
 //! - `exp`: Cephes' degree-6 polynomial after reduction by ln 2 (Cody–Waite split): ≤ 1.5 ulp
-//!   on [-86.5, 88.7] (0.99); below -86.5 it returns exp(-86.5) ≈ 2.7e-38 (absolute error under
-//!   3e-38), above 88.72 +inf.
+//!   on the whole normal range, [ln(FLT_MIN), 88.72] = [-87.3365, 88.72] (0.99); below
+//!   ln(FLT_MIN) (-inf included) it returns +0 (absolute error under FLT_MIN = 1.18e-38),
+//!   above 88.72 +inf. Returning 0 there, not a subnormal, matters: a masked attention's
+//!   `exp(-1e9)` would otherwise feed subnormals to the following matrix products, and
+//!   arithmetic on subnormals takes a slow microcode path on x86-64.
 //! - `log`: Cephes' degree-9 polynomial on a mantissa in [√½, √2): ≤ 1 ulp for normal inputs
 //!   (0.80); 0 gives -inf, negatives and NaN give NaN, +inf gives +inf. Subnormal inputs are
 //!   out of range.
@@ -22,6 +27,44 @@ use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{types, Endianness, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 
+/// The largest `f32` whose `exp` is finite (ln(FLT_MAX) = 88.7228391… rounded down).
+pub const EXP_HI: f32 = 88.722_83;
+/// The smallest `f32` whose `exp` is normal: ln(FLT_MIN) = -126·ln 2 = -87.3365448… rounded
+/// toward zero (exp of it is FLT_MIN·(1 + 4.5e-6)); `exp` is +0 below it.
+pub const EXP_LO: f32 = f32::from_bits(0xC2AE_AC4F);
+/// 1.5·2²³: for |t| < 2²², `(t + M) - M` is t rounded to the nearest integer, ties to even
+/// (the sum lies in [2²³, 2²⁴), where the spacing of `f32`s is 1), and the sum's bits are
+/// `ROUND_MAGIC_BITS + n`: the integer comes without a float-to-int conversion.
+pub const ROUND_MAGIC: f32 = 12_582_912.0;
+pub const ROUND_MAGIC_BITS: i32 = 0x4B40_0000;
+/// ln 2 = `LN2_HI + LN2_LO` (Cody–Waite): `LN2_HI` = 355/512 has 9 significant bits, so
+/// n·`LN2_HI` is exact for the integers n of the range reductions (|n| ≤ 150).
+pub const LN2_HI: f32 = 0.693_359_4;
+pub const LN2_LO: f32 = -2.121_944_4e-4;
+/// exp(r) ≈ 1 + r + r²·P(r) on |r| ≤ ln 2 / 2 (Cephes' `expf`), highest degree first.
+pub const EXP_P: [f32; 6] = [1.987_569_1e-4, 1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_65, 0.5];
+/// log(1 + x) ≈ x - x²/2 + x³·P(x) on a mantissa m = 1 + x in [√½, √2) (Cephes' `logf`).
+pub const LOG_P: [f32; 9] = [
+    7.037_683_6e-2,
+    -1.151_461e-1,
+    1.167_699_9e-1,
+    -1.242_014_1e-1,
+    1.424_932_3e-1,
+    -1.666_805_8e-1,
+    2.000_071_4e-1,
+    -2.499_999_4e-1,
+    3.333_333e-1,
+];
+/// tanh(x) ≈ x + x·x²·P(x²) below `TANH_CUT` (Cephes' `tanhf`).
+pub const TANH_P: [f32; 5] = [-5.704_988_7e-3, 2.063_909e-2, -5.373_971_6e-2, 1.333_144_2e-1, -3.333_328e-1];
+pub const TANH_CUT: f32 = 0.625;
+/// `erf`'s argument is clamped to ±`ERF_CLAMP`, where erf is 1 in `f32` (3.9e-8 from erf in
+/// exact arithmetic).
+pub const ERF_CLAMP: f32 = 3.832_507;
+/// erf(x) ≈ x·P(x²)/Q(x²) (Eigen's fast erf), highest degree first.
+pub const ERF_P: [f32; 5] = [2.290_506_6e-4, 3.408_291e-3, 5.095_569_5e-2, 0.185_208_32, ERF_P0];
+pub const ERF_Q: [f32; 7] =
+    [-1.179_160_3e-7, 2.354_796_6e-5, 1.017_962_5e-3, 1.407_047e-2, 0.110_985_05, 0.497_469_25, 1.0];
 /// The leading numerator coefficient of `erf`'s rational approximation: fitted, one ulp below
 /// 2/√π in f32, and measurably better near 0 than the exact constant.
 const ERF_P0: f32 = f32::from_bits(0x3F90_6EBA);
@@ -118,33 +161,48 @@ impl F32Math<'_, '_> {
     }
 
     pub fn exp(&mut self, x: Value) -> Value {
-        let (hi, lo) = (self.k(88.722_83), self.k(-86.5));
+        let (hi, lo) = (self.k(EXP_HI), self.k(EXP_LO));
         let xc = self.b.ins().fmin(x, hi);
         let xc = self.b.ins().fmax(xc, lo);
         let log2e = self.k(std::f32::consts::LOG2_E);
         let t = self.b.ins().fmul(xc, log2e);
-        let n = self.b.ins().nearest(t);
-        let c1 = self.k(-0.693_359_4);
-        let c2 = self.k(2.121_944_4e-4);
+        // n = t rounded to the nearest integer (|t| ≤ 128.1), as the sum's low bits too.
+        let magic = self.k(ROUND_MAGIC);
+        let s = self.b.ins().fadd(t, magic);
+        let n = self.b.ins().fsub(s, magic);
+        let c1 = self.k(-LN2_HI);
+        let c2 = self.k(-LN2_LO);
         let r = self.mul_add(n, c1, xc);
         let r = self.mul_add(n, c2, r);
         let z = self.b.ins().fmul(r, r);
-        let p = self.horner(r, &[1.987_569_1e-4, 1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_65, 0.5]);
+        let p = self.horner(r, &EXP_P);
         let p = self.mul_add(p, z, r);
         let one = self.k(1.0);
         let y = self.b.ins().fadd(p, one);
-        // 2^n as 2^(n-1)·2, so n = 128 still has an exponent field below 255.
-        let it = self.int_ty();
-        let ni = self.b.ins().fcvt_to_sint_sat(it, n);
-        let bias = self.ki(126);
-        let e = self.b.ins().iadd(ni, bias);
-        let e = self.b.ins().ishl_imm_u(e, 23);
-        let pow2 = self.float_of_bits(e);
-        let y = self.b.ins().fmul(y, pow2);
-        let y = self.b.ins().fadd(y, y);
+        // 2^n as 2^(n>>1)·2^(n - (n>>1)): n runs over [-126, 128], one value more than the
+        // exponent field of a normal f32 holds.
+        let sb = self.int_bits(s);
+        let magic_bits = self.ki(ROUND_MAGIC_BITS);
+        let ni = self.b.ins().isub(sb, magic_bits);
+        let n1 = self.b.ins().sshr_imm_u(ni, 1);
+        let n2 = self.b.ins().isub(ni, n1);
+        let y = self.scale(y, n1);
+        let y = self.scale(y, n2);
         let inf = self.k(f32::INFINITY);
         let over = self.cmp(FloatCC::GreaterThan, x, hi);
-        self.choose(over, inf, y)
+        let y = self.choose(over, inf, y);
+        let zero = self.k(0.0);
+        let under = self.cmp(FloatCC::LessThan, x, lo);
+        self.choose(under, zero, y)
+    }
+
+    /// `y`·2^`e` for an integer `e` in [-126, 127].
+    fn scale(&mut self, y: Value, e: Value) -> Value {
+        let bias = self.ki(127);
+        let e = self.b.ins().iadd(e, bias);
+        let e = self.b.ins().ishl_imm_u(e, 23);
+        let pow2 = self.float_of_bits(e);
+        self.b.ins().fmul(y, pow2)
     }
 
     pub fn log(&mut self, x: Value) -> Value {
@@ -168,28 +226,15 @@ impl F32Math<'_, '_> {
         let m = self.choose(small, m2, m);
         let xr = self.b.ins().fsub(m, one);
         let z = self.b.ins().fmul(xr, xr);
-        let p = self.horner(
-            xr,
-            &[
-                7.037_683_6e-2,
-                -1.151_461e-1,
-                1.167_699_9e-1,
-                -1.242_014_1e-1,
-                1.424_932_3e-1,
-                -1.666_805_8e-1,
-                2.000_071_4e-1,
-                -2.499_999_4e-1,
-                3.333_333e-1,
-            ],
-        );
+        let p = self.horner(xr, &LOG_P);
         let p = self.b.ins().fmul(p, xr);
         let y = self.b.ins().fmul(p, z);
-        let c2 = self.k(-2.121_944_4e-4);
+        let c2 = self.k(LN2_LO);
         let y = self.mul_add(ef, c2, y);
         let mhalf = self.k(-0.5);
         let y = self.mul_add(z, mhalf, y);
         let r = self.b.ins().fadd(xr, y);
-        let c1 = self.k(0.693_359_4);
+        let c1 = self.k(LN2_HI);
         let r = self.mul_add(ef, c1, r);
         // Special values: 0 → -inf, negative or NaN → NaN, +inf → +inf.
         let (ninf, inf, nan) = (self.k(f32::NEG_INFINITY), self.k(f32::INFINITY), self.k(f32::NAN));
@@ -204,7 +249,7 @@ impl F32Math<'_, '_> {
     pub fn tanh(&mut self, x: Value) -> Value {
         let ax = self.b.ins().fabs(x);
         let z = self.b.ins().fmul(x, x);
-        let p = self.horner(z, &[-5.704_988_7e-3, 2.063_909e-2, -5.373_971_6e-2, 1.333_144_2e-1, -3.333_328e-1]);
+        let p = self.horner(z, &TANH_P);
         let p = self.b.ins().fmul(p, z);
         let small = self.mul_add(p, x, x);
         let two = self.k(2.0);
@@ -215,7 +260,7 @@ impl F32Math<'_, '_> {
         let q = self.b.ins().fdiv(two, d);
         let large = self.b.ins().fsub(one, q);
         let large = self.copysign(large, x);
-        let cut = self.k(0.625);
+        let cut = self.k(TANH_CUT);
         let is_small = self.cmp(FloatCC::LessThan, ax, cut);
         let r = self.choose(is_small, small, large);
         // NaN stays NaN (the comparison above is false for it, and 1 - 2/(NaN+1) is NaN).
@@ -223,18 +268,13 @@ impl F32Math<'_, '_> {
     }
 
     pub fn erf(&mut self, x: Value) -> Value {
-        // x·P(x²)/Q(x²) on x clamped to ±3.8325, where erf is 1 in f32 (Eigen's fast erf);
-        // 3.9e-8 from erf in exact arithmetic.
-        let (hi, lo) = (self.k(3.832_507), self.k(-3.832_507));
+        let (hi, lo) = (self.k(ERF_CLAMP), self.k(-ERF_CLAMP));
         let xc = self.b.ins().fmin(x, hi);
         let xc = self.b.ins().fmax(xc, lo);
         let z = self.b.ins().fmul(xc, xc);
-        let p = self.horner(z, &[2.290_506_6e-4, 3.408_291e-3, 5.095_569_5e-2, 0.185_208_32, ERF_P0]);
+        let p = self.horner(z, &ERF_P);
         let p = self.b.ins().fmul(p, xc);
-        let q = self.horner(
-            z,
-            &[-1.179_160_3e-7, 2.354_796_6e-5, 1.017_962_5e-3, 1.407_047e-2, 0.110_985_05, 0.497_469_25, 1.0],
-        );
+        let q = self.horner(z, &ERF_Q);
         self.b.ins().fdiv(p, q)
     }
 }

@@ -381,13 +381,32 @@ impl<M: Module> Shared<'_, M> {
         let bytes = strata_runtime::limits::buffer_bytes(&shape, elem.bytes())
             .map_err(|e| err(ctx, ir, &name, op, format!("a static buffer of {shape:?}: {e}")))?;
         let mut data = DataDescription::new();
-        data.set_align(64);
-        match o.attr(ctx.ident("initial_value")).and_then(|a| strata_runtime::interp::dense(ctx, a)) {
-            Some(t) => data.define(t.to_bytes().into_boxed_slice()),
+        let align = o.attr(ctx.ident("alignment")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(64);
+        data.set_align(u64::try_from(align).unwrap_or(64).max(64));
+        // Contents: `dense<...>` or a `dense_resource<...>` blob (its bytes as they are);
+        // `unit` or none, uninitialized (poisoned when asked, as the interpreter does).
+        let initial =
+            o.attr(ctx.ident("initial_value")).filter(|a| !matches!(ctx.attr_kind(*a), strata_ir::AttrKind::Unit));
+        match initial {
+            Some(a) => {
+                let t = strata_runtime::interp::constant_tensor(ctx, a).map_err(|m| err(ctx, ir, &name, op, m))?;
+                if t.shape != shape || t.elem != elem {
+                    return Err(err(
+                        ctx,
+                        ir,
+                        &name,
+                        op,
+                        format!("the initial value is not a {shape:?} buffer of {elem}"),
+                    ));
+                }
+                data.define(t.to_bytes().into_boxed_slice())
+            }
             None if self.options.poison => data.define(vec![0xFF; bytes.max(1)].into_boxed_slice()),
             None => data.define_zeroinit(bytes.max(1)),
         }
-        let id = self.module.declare_data(&format!("__strata.global.{name}"), Linkage::Local, true, false);
+        // A constant global is never written: read-only data (`.rodata` in objects).
+        let writable = o.attr(ctx.ident("constant")).is_none();
+        let id = self.module.declare_data(&format!("__strata.global.{name}"), Linkage::Local, writable, false);
         let id = id.map_err(module_err)?;
         self.module.define_data(id, &data).map_err(module_err)?;
         self.globals.insert(name, id);
@@ -902,7 +921,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let ir = self.s.ir;
         for op in ir.block_ops(block) {
             let name = self.s.ctx.ident_str(ir.op(op).name());
-            if matches!(name, "func.return" | "cf.br" | "cf.cond_br" | "scf.yield") {
+            if matches!(name, "func.return" | "cf.br" | "cf.cond_br" | "scf.yield" | "scf.reduce" | "scf.reduce.return")
+            {
                 return Ok(Some(op));
             }
             let (begin, end) = self.hooks.get(&op).copied().unwrap_or_default();
@@ -940,7 +960,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         Ok(())
     }
 
-    /// Translates a single-block region given its arguments; returns what its `scf.yield` yields.
+    /// Translates a single-block region given its arguments; returns what its terminator
+    /// (`scf.yield`, `scf.reduce`, `scf.reduce.return`) passes on.
     /// Nested regions recurse, on a stack grown when little is left: nests thousands deep
     /// translate.
     fn region(
@@ -979,10 +1000,13 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             "arith.constant" => self.constant(op),
             "scf.for" => self.scf_for(op),
             "scf.parallel" => {
-                if self.outline {
-                    self.parallel_outlined(op)
+                let (n, reductions) = self.parallel_shape(op)?;
+                // A nest with reductions runs in this thread: its partial results would
+                // otherwise need combining across threads.
+                if self.outline && reductions == 0 {
+                    self.parallel_outlined(op, n)
                 } else {
-                    self.parallel_sequential(op)
+                    self.parallel_sequential(op, n)
                 }
             }
             "scf.if" => self.scf_if(op),
@@ -1393,32 +1417,73 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         self.bind_args(o.results(), &results, op)
     }
 
-    /// A parallel nest run in this thread: one counted loop per dimension.
-    fn parallel_sequential(&mut self, op: OpId) -> Result<(), CodegenError> {
-        let o = self.s.ir.op(op);
-        let n = o.operands().len() / 3;
+    /// The number of dimensions and of reductions of an `scf.parallel`.
+    fn parallel_shape(&self, op: OpId) -> Result<(usize, usize), CodegenError> {
+        let p = strata_dialects::scf::parallel_operands(self.s.ctx, self.s.ir, op).map_err(|m| self.err(op, m))?;
+        if p.upper.len() != p.dims() || p.steps.len() != p.dims() {
+            return Err(self.err(op, "as many lower bounds, upper bounds and steps are needed"));
+        }
+        Ok((p.dims(), p.inits.len()))
+    }
+
+    /// A parallel nest run in this thread: one counted loop per dimension, carrying the
+    /// reductions, whose values are combined in iteration order (as the interpreter does).
+    fn parallel_sequential(&mut self, op: OpId, n: usize) -> Result<(), CodegenError> {
+        let ir = self.s.ir;
+        let o = ir.op(op);
         let ops = o.operands();
         let bounds: Vec<(ClValue, ClValue, ClValue)> =
             (0..n).map(|d| (self.one(ops[d]), self.one(ops[n + d]), self.one(ops[2 * n + d]))).collect();
-        self.nest(op, &bounds, Vec::new())
+        let mut tys = Vec::new();
+        for r in o.results() {
+            tys.extend(self.types_of(op, ir.value_type(*r))?);
+        }
+        let init = self.flat(&ops[3 * n..]);
+        let results = self.nest(op, &bounds, Vec::new(), &tys, init)?;
+        self.bind_args(o.results(), &results, op)
     }
 
+    /// Loops over the dimensions of `bounds` from the `ivs.len()`-th on, carrying `acc` (of
+    /// machine types `tys`); returns the reductions after the last iteration.
     fn nest(
         &mut self,
         op: OpId,
         bounds: &[(ClValue, ClValue, ClValue)],
         mut ivs: Vec<ClValue>,
-    ) -> Result<(), CodegenError> {
+        tys: &[ClType],
+        acc: Vec<ClValue>,
+    ) -> Result<Vec<ClValue>, CodegenError> {
         let Some(&(lb, ub, step)) = bounds.get(ivs.len()) else {
             let region = self.s.ir.op(op).regions()[0];
-            self.region(region, &ivs, op)?;
-            return Ok(());
+            let values = self.region(region, &ivs, op)?;
+            return self.combine(op, acc, values);
         };
-        let l = self.loop_begin(lb, ub, &[], &[]);
+        let l = self.loop_begin(lb, ub, tys, &acc);
         ivs.push(l.iv);
-        self.nest(op, bounds, ivs)?;
-        self.loop_end(&l, step, &[]);
-        Ok(())
+        let carried = l.carried.clone();
+        let next = self.nest(op, bounds, ivs, tys, carried)?;
+        Ok(self.loop_end(&l, step, &next))
+    }
+
+    /// Each reduction of the nest `op` combined with its value of this iteration by its
+    /// region of the body's `scf.reduce` (`acc` and `values` are flat machine values).
+    fn combine(&mut self, op: OpId, acc: Vec<ClValue>, values: Vec<ClValue>) -> Result<Vec<ClValue>, CodegenError> {
+        if acc.is_empty() {
+            return Ok(acc);
+        }
+        let ir = self.s.ir;
+        let body = ir.region(ir.op(op).regions()[0]).blocks()[0];
+        let reduce = ir.block(body).last_op().ok_or_else(|| self.err(op, "the body has no terminator"))?;
+        let mut out = Vec::with_capacity(acc.len());
+        let mut at = 0;
+        for (x, r) in ir.op(reduce).operands().iter().zip(ir.op(reduce).regions()) {
+            let parts = self.types_of(reduce, ir.value_type(*x))?.len();
+            let mut args = acc[at..at + parts].to_vec();
+            args.extend_from_slice(&values[at..at + parts]);
+            out.extend(self.region(*r, &args, reduce)?);
+            at += parts;
+        }
+        Ok(out)
     }
 
     /// Values used under `op` but defined outside it, in first-use order.
@@ -1446,9 +1511,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
     /// Hands a parallel nest to `strata_parallel_for`: its captures and bounds go into a stack
     /// block, and the body becomes a function of `(block, lo, hi)` over the iterations of the
     /// leading dimensions (see [`Self::outlined_body`]).
-    fn parallel_outlined(&mut self, op: OpId) -> Result<(), CodegenError> {
+    fn parallel_outlined(&mut self, op: OpId, n: usize) -> Result<(), CodegenError> {
         let o = self.s.ir.op(op);
-        let n = o.operands().len() / 3;
         let ops = o.operands().to_vec();
         // Constants are rebuilt inside, so addresses still fold.
         let captures: Vec<Value> = self.captures(op).into_iter().filter(|v| !self.is_constant(*v)).collect();
@@ -1517,9 +1581,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
     /// (flattened), each running the remaining dimensions as sequential loops.
     fn outlined_body(&mut self, op: OpId, captures: &[Value]) -> Result<(), CodegenError> {
         let ir = self.s.ir;
-        let o = ir.op(op);
-        let n = o.operands().len() / 3;
-        let ops = o.operands().to_vec();
+        let (n, _) = self.parallel_shape(op)?;
+        let ops = ir.op(op).operands().to_vec();
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
@@ -1571,7 +1634,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
             ivs[d] = self.b.ins().iadd(lb, scaled);
         }
         let bounds: Vec<(ClValue, ClValue, ClValue)> = dims.iter().map(|[lb, ub, step, _]| (*lb, *ub, *step)).collect();
-        self.nest(op, &bounds, ivs)?;
+        self.nest(op, &bounds, ivs, &[], Vec::new())?;
         self.loop_end(&l, one, &[]);
         self.b.ins().return_(&[]);
         Ok(())

@@ -108,6 +108,10 @@ pub(super) fn gather(
         let row = e.b().value("arith.select", &[negative, wrapped, i], index_t, &[]);
         let inside = e.in_range(row, n);
         e.b().op("cf.assert", &[inside], &[], &[("msg", message)]);
+        // Backends that record a failed assertion and go on (the LLVM one) must not load out
+        // of bounds meanwhile: past the assertion the row is clamped to 0.
+        let zero = e.index(0);
+        let row = e.b().value("arith.select", &[inside, row, zero], index_t, &[]);
         let mut src = ivs[..axis].to_vec();
         src.push(row);
         src.extend_from_slice(&ivs[axis + index_rank..]);

@@ -152,7 +152,7 @@ impl<'c, 'i> Emit<'c, 'i> {
         (op, block)
     }
 
-    /// `scf.parallel` over `0..ubs[d]`: `f` gets the induction variables.
+    /// `scf.parallel` over `0..ubs[d]` (no reductions): `f` gets the induction variables.
     pub fn parallel(&mut self, ubs: &[i64], f: impl FnOnce(&mut Self, &[Value])) {
         if ubs.is_empty() {
             f(self, &[]);
@@ -162,19 +162,11 @@ impl<'c, 'i> Emit<'c, 'i> {
         let zeros: Vec<Value> = (0..n).map(|_| self.index(0)).collect();
         let highs: Vec<Value> = ubs.iter().map(|u| self.index(*u)).collect();
         let ones: Vec<Value> = (0..n).map(|_| self.index(1)).collect();
-        let operands: Vec<Value> = zeros.into_iter().chain(highs).chain(ones).collect();
-        let i32t = self.ctx.integer_type(32);
-        let seg = self.ctx.intern_attr(strata_ir::AttrKind::DenseArray {
-            element: i32t,
-            values: strata_ir::DenseArrayValues::Int(vec![n as i64; 3]),
-        });
-        let index = self.ctx.index_type();
-        let (_, block) =
-            self.region_op("scf.parallel", &operands, &[], &[("operandSegmentSizes", seg)], &vec![index; n]);
+        let (_, block) = strata_dialects::scf::build_parallel(&mut self.b(), &zeros, &highs, &ones);
         let ivs = self.ir.block(block).args().to_vec();
         self.within(block, |e| {
             f(e, &ivs);
-            e.b().op("scf.yield", &[], &[], &[]);
+            e.b().op("scf.reduce", &[], &[], &[]);
         });
     }
 

@@ -479,13 +479,23 @@ fn panels(e: &mut Emit, cached: &Option<String>, size: i64, elem: Type) -> (Valu
     let shape = &[size];
     match cached {
         Some(name) => {
-            let global = |e: &mut Emit, name: &str, t: Type| {
+            let global = |e: &mut Emit, name: &str, t: Type, attrs: &[(&str, strata_ir::Attribute)]| {
                 let sym =
                     e.ctx.intern_attr(strata_ir::AttrKind::SymbolRef { root: name.to_string(), nested: Vec::new() });
-                e.b().value("memref.get_global", &[], t, &[("name", sym)])
+                let mut attrs = attrs.to_vec();
+                attrs.push(("name", sym));
+                e.b().value("memref.get_global", &[], t, &attrs)
             };
-            let buffer = global(e, name, e.ctx.memref_type(shape.to_vec(), elem));
-            let flag = global(e, &format!("{name}_ready"), e.ctx.memref_type(vec![1], e.ctx.integer_type(32)));
+            let buffer = global(e, name, e.ctx.memref_type(shape.to_vec(), elem), &[]);
+            // The flag starts at zero, which `materialize-arenas` writes into its definition
+            // (an uninitialized global may hold anything, 1 included, once compiled by LLVM).
+            let i32t = e.ctx.integer_type(32);
+            let zero = e.ctx.intern_attr(strata_ir::AttrKind::DenseElements {
+                ty: e.ctx.tensor_type(vec![1], i32t),
+                elements: strata_ir::DenseElements::Splat(strata_ir::DenseValue::Int(0)),
+            });
+            let flag_type = e.ctx.memref_type(vec![1], i32t);
+            let flag = global(e, &format!("{name}_ready"), flag_type, &[(crate::arenas::INITIAL_VALUE, zero)]);
             (buffer, Some(flag))
         }
         None => (e.scratch(shape, elem), None),

@@ -1,7 +1,10 @@
 //! `lower-to-loops`: a function of `nn` and `kernel` ops on tensors becomes loops over
 //! buffers. Arguments and results become memrefs of the same shapes (so `strata-run` feeds the
-//! same `.npy` files at every level); each op becomes a loop nest writing a fresh buffer;
-//! constants become buffers through `bufferization.to_buffer`.
+//! same `.npy` files at every level); each op becomes a loop nest writing a fresh buffer.
+//! Constants become buffers through `bufferization.to_buffer` of the `nn.constant`, which
+//! the GEMM recognises to pack constant weight panels once; `materialize-arenas`, the last
+//! pass of the `lower-to-loops` pipeline, then makes each a constant `memref.global` read
+//! with `memref.get_global`, so no graph op is left at the loop level.
 //!
 //! - elementwise ops and fused `kernel.elementwise`: one `scf.parallel` nest over the result,
 //!   inputs read at their broadcast index, the body inlined;

@@ -457,6 +457,21 @@ proptest! {
         let after = jit.run("g", &inputs).unwrap_or_else(|e| panic!("{e}\n{printed}"));
         assert_close(&before, &after, &src, &printed)?;
     }
+
+    /// The same through upstream MLIR and LLVM (`strata-llvm`, with the `llvm` feature).
+    #[cfg(feature = "llvm")]
+    #[test]
+    fn graphs_compiled_by_llvm_compute_what_the_originals_do(seed in any::<u64>()) {
+        let (ctx, mut c, src, inputs, before) = draw(seed);
+        let pipeline = *c.pick(LOWERINGS);
+        let (m, printed) = transform(&ctx, &src, Some(pipeline));
+        let threads = *c.pick(&[1usize, 2]);
+        let options = JitOptions { threads: Some(threads), poison: true };
+        let jit = strata_llvm::compile_jit(&ctx, &m.ir, m.root, None, options)
+            .unwrap_or_else(|e| panic!("{e}\n{printed}"));
+        let after = jit.run("g", &inputs).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+        assert_close(&before, &after, &src, &printed)?;
+    }
 }
 
 /// Lowerings of the random graphs: as written or after egraph-opt; with or without the static

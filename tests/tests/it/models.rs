@@ -145,6 +145,26 @@ fn assert_varied(out: &Tensor, what: &str) {
     assert!(spread > 0.05 * max_abs(out), "{what}: outputs nearly alike (spread {spread:e}); weights not random?");
 }
 
+/// `m` is at the loop level as upstream MLIR has it: no graph op and no buffer of a tensor
+/// left, and the weights in constant `memref.global`s holding their values (`dense` or a
+/// `dense_resource` blob).
+fn assert_loop_level(ctx: &Context, m: &Module, what: &str) {
+    let mut weights = 0;
+    for op in m.ir.collect_ops(m.root) {
+        let o = m.ir.op(op);
+        let name = ctx.ident_str(o.name());
+        let graph = ["nn.", "kernel.", "bufferization."].iter().any(|p| name.starts_with(p));
+        assert!(!graph, "{what}: {name} left at the loop level");
+        let contents = o.attr(ctx.ident("initial_value")).map(|a| ctx.attr_kind(a));
+        if name == "memref.global" && o.attr(ctx.ident("constant")).is_some() {
+            let elements = matches!(contents, Some(AttrKind::DenseResource { .. } | AttrKind::DenseElements { .. }));
+            assert!(elements, "{what}: a constant global without contents");
+            weights += 1;
+        }
+    }
+    assert!(weights > 0, "{what}: no constant global holds the weights");
+}
+
 /// Runs both graphs on the same random inputs and compares their outputs.
 fn same_results(ctx: &Context, before: &Module, after: &Module, seed: u64) {
     let inputs = random_inputs(ctx, before, seed);
@@ -184,6 +204,7 @@ fn networks_compiled_for_both_targets_run_like_the_graphs() {
         let (inputs, later) = (random_inputs(&ctx, &graph, 9), random_inputs(&ctx, &graph, 10));
         let (want, want_later) = (run_graph(&inputs), run_graph(&later));
         let host = optimize(&ctx, &graph, default_pipeline(Target::Host));
+        assert_loop_level(&ctx, &host, name);
         let jit = Jit::compile(&ctx, &host.ir, host.root, JitOptions { threads: Some(2), poison: true })
             .unwrap_or_else(|e| panic!("{e}"));
         let got = jit.run(entry, &inputs).unwrap_or_else(|e| panic!("{e}"));
@@ -300,6 +321,7 @@ fn networks_lowered_to_loops_run_like_the_graphs() {
                 assert!(!printed.contains("memref.alloc()"), "{pipeline} left a heap allocation");
                 assert!(printed.contains("memref.get_global"));
             }
+            assert_loop_level(&ctx, &after, &format!("{name} through {pipeline}"));
             same_results(&ctx, &before, &after, 5);
             eprintln!("{name} through {pipeline}: {:.1} s", started.elapsed().as_secs_f64());
         }

@@ -87,6 +87,14 @@ fn check(name: &str, targets: Targets, dir: &Path) {
         .unwrap_or_else(|e| panic!("{name} host: {e}"));
     let got = jit.run(&f.0, &inputs).unwrap_or_else(|e| panic!("{name} host: {e}"));
     assert_close(&want, &got, &format!("{name} host"));
+    #[cfg(feature = "llvm")]
+    {
+        let jit =
+            strata_llvm::compile_jit(&ctx, &host.ir, host.root, None, JitOptions { threads: Some(2), poison: true })
+                .unwrap_or_else(|e| panic!("{name} llvm: {e}"));
+        let got = jit.run(&f.0, &inputs).unwrap_or_else(|e| panic!("{name} llvm: {e}"));
+        assert_close(&want, &got, &format!("{name} llvm"));
+    }
     if !targets.objects {
         return;
     }

@@ -65,7 +65,7 @@ fn fma_source(chunks: usize, steps: usize) -> String {
   %c4 = arith.constant 4 : index
   %chunks = arith.constant {chunks} : index
   %steps = arith.constant {steps} : index
-  "scf.parallel"(%c0, %chunks, %c1) <{{operandSegmentSizes = array<i32: 1, 1, 1>}}> ({{
+  "scf.parallel"(%c0, %chunks, %c1) <{{operandSegmentSizes = array<i32: 1, 1, 1, 0>}}> ({{
   ^bb0(%p: index):
     %a = vector.load %ab[%c0] : memref<8xf32>, {v}
     %b = vector.load %ab[%c4] : memref<8xf32>, {v}
@@ -73,7 +73,7 @@ fn fma_source(chunks: usize, steps: usize) -> String {
       ^bb0(%i: index, {args}):
 {body}        "scf.yield"({yields}) : ({types}) -> ()
     }}) : (index, index, index, {types}) -> ({types})
-{stores}    scf.yield
+{stores}    "scf.reduce"() : () -> ()
   }}) : (index, index, index) -> ()
   return %out : memref<{chunks}x{w}xf32>
 }}"#,

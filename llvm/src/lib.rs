@@ -1,0 +1,139 @@
+//! The LLVM backend: loop-level Strata IR compiled by upstream MLIR 22 and LLVM 22 through
+//! melior, for full-width vectors (AVX-512) where Cranelift stops at 128 bits.
+//!
+//! The flow, one concept per module:
+//! 1. [`prepare`]: on a copy of the IR, math as our polynomials, fused multiply-adds, faults
+//!    recorded in a flag, parallel nests outlined for the thread pool, weights out of the text;
+//!    the module printed with locations.
+//! 2. Upstream (feature `llvm`, [`mlir`]): the text parsed by MLIR, lowered to the `llvm` dialect
+//!    by upstream's passes ([`PIPELINE`]), the [`wrappers`] added (entries with the same C ABI
+//!    as the Cranelift backend's, parallel launchers), then LLVM's JIT (`ExecutionEngine`) at
+//!    `-O3` for the host CPU, with `__strata_parallel_for` and the weights bound as symbols.
+//! 3. [`compile_jit`]: a `strata_lowering::codegen::jit::Jit`, called exactly as Cranelift's
+//!    (same packed contract, thread pool, traps as located errors).
+//!
+//! Without the feature the crate still prepares modules (that part is plain Strata and tested
+//! everywhere) and [`compile_jit`] returns [`LlvmError::NotBuilt`].
+
+mod error;
+pub mod prepare;
+pub mod wrappers;
+
+#[cfg(feature = "llvm")]
+mod builtins;
+#[cfg(feature = "llvm")]
+pub mod mlir;
+#[cfg(feature = "llvm")]
+pub mod object;
+
+pub use error::LlvmError;
+
+use strata_ir::{Context, Ir, OpId};
+use strata_lowering::codegen::jit::{Jit, JitOptions};
+
+/// Whether this build has the backend.
+pub const AVAILABLE: bool = cfg!(feature = "llvm");
+
+/// Bits in the widest vector register this machine's code may use: 512 with AVX-512, 256 with
+/// AVX2, else 128 (what Cranelift has everywhere).
+pub fn host_vector_bits() -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return 512;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            return 256;
+        }
+    }
+    128
+}
+
+/// Vector bits of a CPU named as clang's `-march` takes it: `x86-64-v4` 512, `x86-64-v3` 256,
+/// `native` this machine's, anything else 128.
+pub fn cpu_vector_bits(cpu: &str) -> u32 {
+    match cpu {
+        "native" => host_vector_bits(),
+        "x86-64-v4" => 512,
+        "x86-64-v3" => 256,
+        _ => 128,
+    }
+}
+
+/// The pipeline that takes `nn` graphs to what this backend compiles for a machine with
+/// `vector_bits`-bit registers: the Cranelift backend's
+/// (`strata_lowering::codegen::default_pipeline`) with vectors that wide.
+pub fn pipeline(vector_bits: u32) -> String {
+    let lanes = (vector_bits / 32).max(8);
+    strata_lowering::codegen::default_pipeline(strata_lowering::codegen::Target::Host)
+        .replace("vectorize{width=8}", &format!("vectorize{{width={lanes}}}"))
+}
+
+/// [`pipeline`] for this machine.
+pub fn default_pipeline() -> String {
+    pipeline(host_vector_bits())
+}
+
+/// Upstream's lowering from our loop level to the `llvm` dialect.
+pub const PIPELINE: &str = "builtin.module(convert-scf-to-cf, expand-strided-metadata, finalize-memref-to-llvm, \
+     convert-vector-to-llvm, convert-to-llvm, reconcile-unrealized-casts)";
+
+/// Compiles the public functions under `root` (a `builtin.module` at the loop level) that
+/// `entries` names (all with `None`), and what they call, for this machine through MLIR and LLVM.
+pub fn compile_jit(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    entries: Option<&[&str]>,
+    options: JitOptions,
+) -> Result<Jit, LlvmError> {
+    #[cfg(feature = "llvm")]
+    {
+        mlir::compile_jit(ctx, ir, root, entries, options)
+    }
+    #[cfg(not(feature = "llvm"))]
+    {
+        let _ = (ctx, ir, root, entries, options);
+        Err(LlvmError::NotBuilt)
+    }
+}
+
+/// An x86-64 object of the public functions under `root` that `entries` names (all with
+/// `None`), exporting `<name>_<function>` with the C ABI of the Cranelift backend's objects,
+/// compiled for `cpu` (`native`, `x86-64-v3`, `x86-64-v4`, …): see [`object`].
+pub fn emit_object(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    name: &str,
+    cpu: &str,
+    entries: Option<&[&str]>,
+) -> Result<strata_lowering::codegen::object::ObjectArtifacts, LlvmError> {
+    #[cfg(feature = "llvm")]
+    {
+        object::emit_object(ctx, ir, root, name, cpu, entries)
+    }
+    #[cfg(not(feature = "llvm"))]
+    {
+        let _ = (ctx, ir, root, name, cpu, entries);
+        Err(LlvmError::NotBuilt)
+    }
+}
+
+/// Runs a pipeline of upstream MLIR's passes on `m` and reads the result back (see
+/// [`mlir::run_upstream_pipeline`]).
+pub fn run_upstream_pipeline(
+    ctx: &Context,
+    m: &strata_ir::Module,
+    pipeline: &str,
+) -> Result<strata_ir::Module, LlvmError> {
+    #[cfg(feature = "llvm")]
+    {
+        mlir::run_upstream_pipeline(ctx, m, pipeline)
+    }
+    #[cfg(not(feature = "llvm"))]
+    {
+        let _ = (ctx, m, pipeline);
+        Err(LlvmError::NotBuilt)
+    }
+}

@@ -1,0 +1,280 @@
+//! Upstream's half: the prepared text parsed by MLIR 22, lowered by its passes to the `llvm`
+//! dialect, the wrappers moved in, and LLVM 22's JIT built for the host CPU.
+//!
+//! melior wraps most of the C API; what it does not (moving ops between modules, erasing a
+//! declaration, a JIT whose creation can fail: melior's `ExecutionEngine::new` never reports
+//! failure) goes through `mlir-sys` directly, in this file only.
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::rc::Rc;
+
+use melior::dialect::DialectRegistry;
+use melior::ir::operation::OperationLike;
+use melior::ir::Module as MlirModule;
+use melior::pass::PassManager;
+use melior::utility::{
+    parse_pass_pipeline, register_all_dialects, register_all_llvm_translations, register_all_passes,
+};
+use melior::Context as MlirContext;
+use mlir_sys as sys;
+use rustc_hash::FxHashSet;
+use strata_ir::{Context, Ir, OpId};
+use strata_lowering::codegen::jit::{Jit, JitOptions};
+use strata_lowering::codegen::parallel;
+
+use crate::prepare::{self, weights::Weight, Prepared};
+use crate::{wrappers, LlvmError, PIPELINE};
+
+/// LLVM's optimization level for the JIT.
+const OPT_LEVEL: i32 = 3;
+
+/// An MLIR context that records every diagnostic instead of printing it.
+pub(crate) struct Session {
+    context: MlirContext,
+    diagnostics: Rc<RefCell<Vec<String>>>,
+}
+
+impl Session {
+    pub(crate) fn new() -> Session {
+        let registry = DialectRegistry::new();
+        register_all_dialects(&registry);
+        let context = MlirContext::new();
+        context.append_dialect_registry(&registry);
+        context.load_all_available_dialects();
+        register_all_llvm_translations(&context);
+        register_all_passes();
+        let diagnostics = Rc::new(RefCell::new(Vec::new()));
+        let sink = diagnostics.clone();
+        context.attach_diagnostic_handler(move |d| {
+            let mut text = format!("{}: {d}", d.location());
+            for i in 0..d.note_count() {
+                if let Ok(n) = d.note(i) {
+                    text.push_str(&format!("\n  note: {}: {n}", n.location()));
+                }
+            }
+            sink.borrow_mut().push(text);
+            true
+        });
+        Session { context, diagnostics }
+    }
+
+    /// An error for `stage` with the diagnostics gathered so far.
+    fn failed(&self, stage: &str) -> LlvmError {
+        let mut diagnostics = std::mem::take(&mut *self.diagnostics.borrow_mut());
+        if diagnostics.is_empty() {
+            diagnostics.push("(no diagnostic)".into());
+        }
+        LlvmError::Mlir { stage: stage.into(), diagnostics }
+    }
+}
+
+/// A string as MLIR's `StringRef` (borrowed for the call).
+fn string_ref(s: &str) -> sys::MlirStringRef {
+    sys::MlirStringRef { data: s.as_ptr() as *const _, length: s.len() }
+}
+
+/// # Safety
+/// `r` must point at `length` valid bytes for the returned lifetime.
+unsafe fn str_of<'a>(r: sys::MlirStringRef) -> &'a str {
+    // SAFETY: the caller's contract; MLIR's identifiers and string attributes are UTF-8.
+    unsafe { std::str::from_utf8(std::slice::from_raw_parts(r.data as *const u8, r.length)).unwrap_or("") }
+}
+
+/// The ops of a module's body, in order.
+fn body_ops(module: &MlirModule) -> Vec<sys::MlirOperation> {
+    let mut out = Vec::new();
+    // SAFETY: walking a live module's block; the handles are read before anything moves.
+    unsafe {
+        let block = sys::mlirModuleGetBody(module.to_raw());
+        let mut op = sys::mlirBlockGetFirstOperation(block);
+        while !op.ptr.is_null() {
+            out.push(op);
+            op = sys::mlirOperationGetNextInBlock(op);
+        }
+    }
+    out
+}
+
+/// An op's name and `sym_name` (empty when it has none), and whether its first region has a
+/// block (a definition rather than a declaration).
+fn describe(op: sys::MlirOperation) -> (String, String, bool) {
+    // SAFETY: `op` is a live operation; strings are copied out at once.
+    unsafe {
+        let name = str_of(sys::mlirIdentifierStr(sys::mlirOperationGetName(op))).to_string();
+        let attr = sys::mlirOperationGetAttributeByName(op, string_ref("sym_name"));
+        let sym =
+            if attr.ptr.is_null() { String::new() } else { str_of(sys::mlirStringAttrGetValue(attr)).to_string() };
+        let defined = sys::mlirOperationGetNumRegions(op) > 0
+            && !sys::mlirRegionGetFirstBlock(sys::mlirOperationGetRegion(op, 0)).ptr.is_null();
+        (name, sym, defined)
+    }
+}
+
+/// The module lowered to the `llvm` dialect with the wrappers in it.
+pub(crate) fn lower<'s>(session: &'s Session, ctx: &Context, prepared: &Prepared) -> Result<MlirModule<'s>, LlvmError> {
+    let context = &session.context;
+    let mut module = MlirModule::parse(context, &prepared.text).ok_or_else(|| session.failed("parsing"))?;
+    if !module.as_operation().verify() {
+        return Err(session.failed("verification"));
+    }
+    let pm = PassManager::new(context);
+    parse_pass_pipeline(pm.as_operation_pass_manager(), PIPELINE)
+        .map_err(|e| LlvmError::Internal(format!("the pipeline {PIPELINE}: {e}")))?;
+    pm.run(&mut module).map_err(|_| session.failed("lowering to the llvm dialect"))?;
+    let text = wrappers::module(ctx, &prepared.entries, &prepared.nests).map_err(LlvmError::Internal)?;
+    let extra = MlirModule::parse(context, &text).ok_or_else(|| {
+        let e = session.failed("parsing the generated wrappers");
+        LlvmError::Internal(format!("{e}\n{text}"))
+    })?;
+    // The launchers were declarations at the loop level; their definitions replace them.
+    let launchers: FxHashSet<&str> = prepared.nests.iter().map(|n| n.launcher.as_str()).collect();
+    for op in body_ops(&module) {
+        let (name, sym, defined) = describe(op);
+        if name == "llvm.func" && !defined && launchers.contains(sym.as_str()) {
+            // SAFETY: a declaration nothing else owns; its uses are calls by symbol.
+            unsafe { sys::mlirOperationDestroy(op) };
+        }
+    }
+    // Definitions move in, and declarations of what the module lacks (the runtime's
+    // `__strata_parallel_for`); the rest is already defined there.
+    let known: FxHashSet<String> = body_ops(&module).into_iter().map(|op| describe(op).1).collect();
+    // SAFETY: both modules live in one context; each moved op is detached first and then
+    // owned by the target block.
+    unsafe {
+        let target = sys::mlirModuleGetBody(module.to_raw());
+        for op in body_ops(&extra) {
+            let (name, sym, defined) = describe(op);
+            if name == "llvm.func" && (defined || !known.contains(&sym)) {
+                sys::mlirOperationRemoveFromParent(op);
+                sys::mlirBlockAppendOwnedOperation(target, op);
+            }
+        }
+    }
+    drop(extra);
+    if !module.as_operation().verify() {
+        let e = session.failed("verifying the wrapped module");
+        return Err(LlvmError::Internal(e.to_string()));
+    }
+    Ok(module)
+}
+
+/// The LLVM IR text of a module in the `llvm` dialect.
+pub(crate) fn to_llvm_ir(session: &Session, module: &MlirModule) -> Result<String, LlvmError> {
+    // SAFETY: a verified module; the returned C string is malloc'd and ours to free.
+    unsafe {
+        let p = sys::mlirTranslateModuleToLLVMIRToString(module.as_operation().to_raw());
+        if p.is_null() {
+            return Err(session.failed("translating to LLVM IR"));
+        }
+        let text = std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned();
+        libc::free(p as *mut c_void);
+        Ok(text)
+    }
+}
+
+/// LLVM's JIT over a lowered module, with the weights and runtime functions it calls.
+pub struct Engine {
+    raw: sys::MlirExecutionEngine,
+    /// The bytes behind external weight symbols: they must outlive the code.
+    _weights: Vec<Weight>,
+    /// The MLIR context the engine was made in (dropped after it).
+    _session: Session,
+}
+
+impl Engine {
+    /// Lowers the prepared module and compiles it; the module itself is dropped once LLVM has
+    /// its own copy.
+    fn new(ctx: &Context, prepared: &Prepared, weights: Vec<Weight>) -> Result<Engine, LlvmError> {
+        let session = Session::new();
+        let raw = {
+            let module = lower(&session, ctx, prepared)?;
+            // SAFETY: a verified module in the `llvm` dialect; no shared libraries.
+            unsafe { sys::mlirExecutionEngineCreate(module.to_raw(), OPT_LEVEL, 0, std::ptr::null(), false, false) }
+        };
+        if raw.ptr.is_null() {
+            return Err(session.failed("translating to LLVM IR and compiling"));
+        }
+        let engine = Engine { raw, _weights: weights, _session: session };
+        engine.register("__strata_parallel_for", parallel::parallel_for as *const c_void);
+        for (name, f) in crate::builtins::symbols() {
+            engine.register(name, f as *const c_void);
+        }
+        for w in &engine._weights {
+            engine.register(&w.symbol, w.address() as *const c_void);
+        }
+        Ok(engine)
+    }
+
+    fn register(&self, name: &str, at: *const c_void) {
+        // SAFETY: the address outlives the engine (a function, or weights it owns).
+        unsafe { sys::mlirExecutionEngineRegisterSymbol(self.raw, string_ref(name), at as *mut c_void) };
+    }
+
+    /// The address of a compiled function.
+    pub fn lookup(&self, name: &str) -> Result<*const u8, LlvmError> {
+        // SAFETY: a live engine; compiles lazily on first lookup.
+        let p = unsafe { sys::mlirExecutionEngineLookup(self.raw, string_ref(name)) };
+        if p.is_null() {
+            return Err(LlvmError::Engine(format!("no symbol {name} in the compiled module")));
+        }
+        Ok(p as *const u8)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // SAFETY: created by mlirExecutionEngineCreate, destroyed once.
+        unsafe { sys::mlirExecutionEngineDestroy(self.raw) }
+    }
+}
+
+/// See [`crate::compile_jit`].
+pub fn compile_jit(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    entries: Option<&[&str]>,
+    options: JitOptions,
+) -> Result<Jit, LlvmError> {
+    let mut prepared = prepare::prepare(ctx, ir, root, entries, "jit")?;
+    let weights = std::mem::take(&mut prepared.weights);
+    let engine = Engine::new(ctx, &prepared, weights)?;
+    let Prepared { entries, trap_sites, .. } = prepared;
+    let mut compiled = Vec::new();
+    for sig in entries {
+        let f = engine.lookup(&format!("__strata_packed_{}", sig.symbol))?;
+        compiled.push((sig, f));
+    }
+    Jit::from_foreign(compiled, trap_sites, options, Box::new(engine)).map_err(|e| LlvmError::Engine(e.to_string()))
+}
+
+/// Runs an upstream MLIR pass pipeline (`builtin.module(canonicalize, ...)`, as `mlir-opt
+/// --pass-pipeline` takes it) on a Strata module and reads the result back: the bridge to
+/// upstream's passes for IR in the dialects both sides know. The module crosses as text, in
+/// generic form with locations, so every op we and upstream share round-trips and
+/// diagnostics still point into the user's file.
+pub fn run_upstream_pipeline(
+    ctx: &Context,
+    m: &strata_ir::Module,
+    pipeline: &str,
+) -> Result<strata_ir::Module, LlvmError> {
+    use melior::ir::operation::OperationPrintingFlags;
+    let text = strata_ir::print_module(ctx, m, &strata_ir::PrintOptions { generic: false, debug_info: true });
+    let session = Session::new();
+    session.context.allow_unregistered_dialects();
+    let mut module = MlirModule::parse(&session.context, &text).ok_or_else(|| session.failed("parsing"))?;
+    let pm = PassManager::new(&session.context);
+    parse_pass_pipeline(pm.as_operation_pass_manager(), pipeline)
+        .map_err(|e| LlvmError::Mlir { stage: "parsing the pipeline".into(), diagnostics: vec![e.to_string()] })?;
+    pm.run(&mut module).map_err(|_| session.failed(&format!("running {pipeline}")))?;
+    let flags = OperationPrintingFlags::new().print_generic_operation_form().enable_debug_info(true, false);
+    let out = module
+        .as_operation()
+        .to_string_with_flags(flags)
+        .map_err(|e| LlvmError::Internal(format!("printing upstream's result: {e}")))?;
+    strata_ir::parse_source(ctx, "<upstream>", &out, &Default::default()).map_err(|e| LlvmError::Mlir {
+        stage: "reading upstream's result back".into(),
+        diagnostics: vec![e.to_string()],
+    })
+}

@@ -1,0 +1,154 @@
+//! Loop-level Strata IR made ready for upstream MLIR, on a copy of the caller's IR: math
+//! functions as our polynomials (`expand-math`), multiply-adds fused, faults recorded instead of
+//! trapping, parallel nests outlined for the thread pool, weights kept out of the text. The
+//! result is the module's text (with locations, so upstream's diagnostics point into the
+//! user's file) and what the wrappers and the loader need.
+
+pub mod contract;
+pub mod faults;
+pub mod parallel;
+pub mod streaming;
+pub mod weights;
+
+use strata_ir::pass::{PassManager, PassRegistry};
+use strata_ir::{Context, Ir, Module, OpId, PrintOptions};
+use strata_lowering::codegen::abi::{self, EntrySignature};
+use strata_lowering::codegen::TrapSite;
+
+use crate::LlvmError;
+use parallel::Outlined;
+use weights::Weight;
+
+/// A module ready for upstream, and what the wrappers and the loader need.
+pub struct Prepared {
+    /// The module's text, with locations.
+    pub text: String,
+    /// The public functions, with the exported symbols `module_name` gives them.
+    pub entries: Vec<EntrySignature>,
+    pub nests: Vec<Outlined>,
+    pub trap_sites: Vec<TrapSite>,
+    pub weights: Vec<Weight>,
+}
+
+/// Prepares the functions under `root` (a `builtin.module`) that `only` names (all public ones
+/// with `None`) and those they call, for upstream; `module_name` scopes the exported symbols
+/// (`abi::c_symbol`).
+pub fn prepare(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    only: Option<&[&str]>,
+    module_name: &str,
+) -> Result<Prepared, LlvmError> {
+    if ctx.ident_str(ir.op(root).name()) != "builtin.module" {
+        return Err(LlvmError::unsupported(ctx, ir, root, "the LLVM backend compiles a builtin.module"));
+    }
+    let mut ir = ir.clone();
+    if let Some(only) = only {
+        keep_reachable(ctx, &mut ir, root, only);
+    }
+    let mut registry = PassRegistry::new();
+    strata_lowering::register_all(&mut registry);
+    let pipeline = registry
+        .parse_pipeline("builtin.module(func.func(expand-math))")
+        .map_err(|e| LlvmError::Internal(format!("expand-math: {e:?}")))?;
+    PassManager::new(pipeline).run(ctx, &mut ir, root).map_err(|f| LlvmError::Diagnostic(f.diagnostic))?;
+    contract::fuse_multiply_add(ctx, &mut ir, root);
+    streaming::mark(ctx, &mut ir, root);
+    let mut entries = Vec::new();
+    let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
+    for f in ir.block_ops(block).collect::<Vec<_>>() {
+        let o = ir.op(f);
+        let public = o.attr(ctx.ident("sym_visibility")).and_then(|a| ctx.attr_as_str(a)).is_none_or(|v| v == "public");
+        let defined = o.regions().first().is_some_and(|r| !ir.region(*r).blocks().is_empty());
+        if ctx.ident_str(o.name()) == "func.func" && public && defined {
+            let mut sig = abi::entry_signature(ctx, &ir, f).map_err(|m| LlvmError::unsupported(ctx, &ir, f, &m))?;
+            sig.symbol = abi::c_symbol(module_name, &sig.name);
+            entries.push(sig);
+        }
+    }
+    rename_entries(ctx, &mut ir, root, &entries);
+    let trap_sites = faults::guard(ctx, &mut ir, root)?;
+    add_trap_flag(ctx, &mut ir, block);
+    let nests = parallel::outline(ctx, &mut ir, root, module_name)?;
+    let weights = weights::externalize(ctx, &mut ir, root, module_name)?;
+    let module = Module { ir, root, resources: Vec::new() };
+    let text = strata_ir::print_module(ctx, &module, &PrintOptions { generic: false, debug_info: true });
+    Ok(Prepared { text, entries, nests, trap_sites, weights })
+}
+
+/// The local symbol of an entry's body: only its C entry and packed wrapper are exported, so
+/// any entry name works (`main` included) and modules link together, as with Cranelift.
+pub fn body_symbol(sig: &EntrySignature) -> String {
+    format!("__strata_{}", sig.symbol)
+}
+
+/// Renames each entry to [`body_symbol`], private, and the calls of it.
+fn rename_entries(ctx: &Context, ir: &mut Ir, root: OpId, entries: &[EntrySignature]) {
+    let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
+    let renamed: Vec<(String, String)> = entries.iter().map(|e| (e.name.clone(), body_symbol(e))).collect();
+    let (sym_name, callee) = (ctx.ident("sym_name"), ctx.ident("callee"));
+    for f in ir.block_ops(block).collect::<Vec<_>>() {
+        let name = ir.op(f).attr(sym_name).and_then(|a| ctx.attr_as_str(a)).map(str::to_string);
+        if let Some((_, new)) = renamed.iter().find(|(old, _)| Some(old) == name.as_ref()) {
+            ir.set_attr(f, sym_name, ctx.string_attr(new));
+            ir.set_attr(f, ctx.ident("sym_visibility"), ctx.string_attr("private"));
+        }
+    }
+    for op in ir.collect_ops(root) {
+        let target = ir.op(op).attr(callee).and_then(|a| ctx.attr_as_symbol(a)).map(str::to_string);
+        if let Some((_, new)) = renamed.iter().find(|(old, _)| Some(old) == target.as_ref()) {
+            ir.set_attr(op, callee, ctx.symbol_ref_attr(new));
+        }
+    }
+}
+
+/// Erases the functions that neither `entries` names nor they call (another function of the
+/// file that upstream cannot take does not stop these).
+fn keep_reachable(ctx: &Context, ir: &mut Ir, root: OpId, entries: &[&str]) {
+    let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
+    let name_of =
+        |ir: &Ir, f: OpId| ir.op(f).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).map(str::to_string);
+    let funcs: Vec<(String, OpId)> = ir
+        .block_ops(block)
+        .filter(|o| ctx.ident_str(ir.op(*o).name()) == "func.func")
+        .filter_map(|f| Some((name_of(ir, f)?, f)))
+        .collect();
+    let mut live: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+    let mut i = 0;
+    while i < live.len() {
+        if let Some((_, f)) = funcs.iter().find(|(n, _)| *n == live[i]) {
+            for op in ir.collect_ops(*f) {
+                if ctx.ident_str(ir.op(op).name()) == "func.call" {
+                    let callee =
+                        ir.op(op).attr(ctx.ident("callee")).and_then(|a| ctx.attr_as_symbol(a)).map(str::to_string);
+                    if let Some(c) = callee.filter(|c| !live.contains(c)) {
+                        live.push(c);
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    for (name, f) in funcs {
+        if !live.contains(&name) {
+            ir.erase_op(f);
+        }
+    }
+}
+
+/// `memref.global "private" @__strata_trap : memref<i32> = dense<0>`.
+fn add_trap_flag(ctx: &Context, ir: &mut Ir, block: strata_ir::BlockId) {
+    let i32t = ctx.integer_type(32);
+    let t = ctx.memref_type(vec![], i32t);
+    let zero = ctx.intern_attr(strata_ir::AttrKind::DenseElements {
+        ty: ctx.tensor_type(vec![], i32t),
+        elements: strata_ir::DenseElements::Splat(strata_ir::DenseValue::Int(0)),
+    });
+    let state = strata_ir::OpState::new(ctx, "memref.global", ctx.unknown_loc())
+        .attr(ctx, "sym_name", ctx.string_attr(faults::TRAP_FLAG))
+        .attr(ctx, "sym_visibility", ctx.string_attr("private"))
+        .attr(ctx, "type", ctx.type_attr(t))
+        .attr(ctx, "initial_value", zero);
+    strata_ir::Builder::new(ctx, ir, strata_ir::InsertPoint::BlockStart(block)).insert(state);
+}
