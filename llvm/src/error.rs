@@ -17,7 +17,13 @@ pub enum LlvmError {
     /// Upstream MLIR rejected the module at `stage` (parsing, a pass, translation), with its
     /// diagnostics (locations are the input's, as we print them).
     #[error("MLIR {stage} failed:\n{}", diagnostics.join("\n"))]
-    Mlir { stage: String, diagnostics: Vec<String> },
+    Mlir {
+        stage: String,
+        diagnostics: Vec<String>,
+        /// The first diagnostic whose location is in a file, as ours (`file:line:col: error:`
+        /// with the source line when the tool has the file).
+        located: Option<Box<Diagnostic>>,
+    },
     /// LLVM's JIT could not be created or a symbol was missing.
     #[error("LLVM JIT: {0}")]
     Engine(String),
@@ -42,6 +48,7 @@ impl LlvmError {
                 Some(Diagnostic::error(*loc, format!("'{op}' op the LLVM backend: {message}")))
             }
             LlvmError::Diagnostic(d) => Some(d.clone()),
+            LlvmError::Mlir { located, .. } => located.as_deref().cloned(),
             _ => None,
         }
     }

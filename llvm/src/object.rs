@@ -2,7 +2,7 @@
 //! header as the Cranelift backend's (`strata_lowering::codegen::object`).
 //!
 //! The lowered module is translated to LLVM IR by MLIR and compiled by `clang-22` (LLVM 22,
-//! the version MLIR's output is written for) at `-O3` for a chosen CPU (`-march`: `native`,
+//! the version MLIR's output is written for) at `-O2` (as the JIT: see `mlir::OPT_LEVEL`) for a chosen CPU (`-march`: `native`,
 //! `x86-64-v3` for AVX2, `x86-64-v4` for AVX-512). Weights stay out of the IR: they are
 //! assembled from a binary file with `.incbin` into a second object, and the two are joined
 //! into one relocatable object (`clang -r`).
@@ -36,12 +36,12 @@ pub fn emit_object(
     let session = Session::new();
     let llvm_ir = {
         let module = lower(&session, ctx, &prepared)?;
-        crate::mlir::to_llvm_ir(&session, &module)?
+        crate::mlir::to_llvm_ir(&session, ctx, &module)?
     };
     let dir = tempfile::tempdir().map_err(|e| LlvmError::Engine(format!("a temporary directory: {e}")))?;
     let at = |f: &str| dir.path().join(f);
     std::fs::write(at("module.ll"), &llvm_ir).map_err(|e| LlvmError::Engine(format!("module.ll: {e}")))?;
-    clang(&["-c", "-O3", &format!("-march={cpu}"), "-fPIC", "module.ll", "-o", "code.o"], dir.path())?;
+    clang(&["-c", "-O2", &format!("-march={cpu}"), "-fPIC", "module.ll", "-o", "code.o"], dir.path())?;
     let mut objects = vec!["code.o".to_string()];
     if !prepared.weights.is_empty() {
         write_weights(&prepared.weights, dir.path())?;
@@ -52,7 +52,7 @@ pub fn emit_object(
     let object = std::fs::read(at(&objects[0])).map_err(|e| LlvmError::Engine(format!("the object: {e}")))?;
     let traps: Vec<String> = prepared.trap_sites.iter().map(|t| t.describe(ctx)).collect();
     let listing = format!(
-        "; '{name}' was compiled by LLVM (clang -O3 -march={cpu}); disassemble the object for its \
+        "; '{name}' was compiled by LLVM (clang -O2 -march={cpu}); disassemble the object for its \
          machine code: objdump -d --no-show-raw-insn {name}.o\n"
     );
     Ok(ObjectArtifacts {

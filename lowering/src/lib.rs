@@ -58,6 +58,13 @@ pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register_pipeline(
         "lower-to-loops",
         "nn and kernel graphs to scf loops over memrefs, then canonicalize and CSE",
-        "func.func(convert-nn-to-loops, canonicalize, cse), materialize-arenas",
+        &lower_to_loops_pipeline(""),
     );
+}
+
+/// The `lower-to-loops` pipeline with `options` for `convert-nn-to-loops` (`vector-bits=512
+/// l1-bytes=…`, the GEMM's kernel for a target; empty for the defaults).
+pub fn lower_to_loops_pipeline(options: &str) -> String {
+    let options = if options.is_empty() { String::new() } else { format!("{{{options}}}") };
+    format!("func.func(convert-nn-to-loops{options}, canonicalize, cse), materialize-arenas")
 }

@@ -10,7 +10,7 @@
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{Context, Module};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
-use strata_lowering::codegen::{default_pipeline, Target};
+use strata_lowering::codegen::Target;
 use strata_runtime::compare::{compare, Tolerance};
 use strata_runtime::random::SplitMix;
 use strata_runtime::tensor::{Elem, Tensor};
@@ -27,7 +27,7 @@ fn lowered(ctx: &Context, m: &Module) -> Module {
     let mut registry = PassRegistry::new();
     strata_passes::register_all(&mut registry);
     strata_lowering::register_all(&mut registry);
-    let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::X86_64)).unwrap());
+    let pm = PassManager::new(registry.parse_pipeline(&strata_llvm::default_pipeline()).unwrap());
     let mut out = m.clone();
     pm.run(ctx, &mut out.ir, out.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
     out
@@ -230,4 +230,21 @@ fn upstream_pipelines_on_strata_ir_keep_its_meaning() {
     }
     let bad = strata_llvm::run_upstream_pipeline(&ctx, &low, "builtin.module(no-such-pass)").unwrap_err();
     assert!(bad.to_string().contains("no-such-pass"), "{bad}");
+}
+
+/// What upstream rejects is an error at the op in the user's file, not a crash: here a
+/// `memref.get_global` of a global that does not exist (our verifier leaves symbol checks of
+/// globals to the end of the pipeline; upstream's verifier finds it).
+#[test]
+fn upstream_errors_are_located_diagnostics() {
+    let ctx = context();
+    let src = "func.func @f() -> memref<4xf32> {\n  %g = memref.get_global @missing : memref<4xf32>\n  return %g : memref<4xf32>\n}\n";
+    let m = strata_ir::parse_source(&ctx, "missing.mlir", src, &Default::default()).unwrap();
+    let err = match strata_llvm::compile_jit(&ctx, &m.ir, m.root, None, JitOptions::default()) {
+        Err(e) => e,
+        Ok(_) => panic!("upstream accepted a missing global"),
+    };
+    let d = err.diagnostic().unwrap_or_else(|| panic!("not located: {err}"));
+    assert_eq!(ctx.loc_file_line_col(d.loc), Some(("missing.mlir", 2, 3)), "{err}");
+    assert!(d.message.contains("missing"), "{}", d.message);
 }

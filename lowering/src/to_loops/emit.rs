@@ -18,6 +18,8 @@ pub struct Emit<'c, 'i> {
     /// The location of the op being lowered: every op emitted for it carries it, so errors in
     /// later passes and at run time point at the source.
     pub loc: Location,
+    /// The packed GEMM's tile and blockings for the target.
+    pub gemm: super::gemm::GemmKernel,
 }
 
 impl<'c, 'i> Emit<'c, 'i> {

@@ -2,10 +2,13 @@
 //! kernel written at the loop level (so the interpreter checks it and every code generator
 //! gets it):
 //!
-//! 1. Pack A into row panels of [`MR`] rows, k-major (`Ap[batch][M/MR][K][MR]`), and B into
-//!    column panels of [`NR`] columns (`Bp[batch][N/NR][K][NR]`), zero-padded to whole panels,
+//! The tile (MR × NR of vectors of `lanes`) and the blockings (KC, MC) are the target's
+//! [`GemmKernel`], carried by [`Emit`]: `convert-nn-to-loops{vector-bits l1-bytes l2-bytes}`.
+//!
+//! 1. Pack A into row panels of MR rows, k-major (`Ap[batch][M/MR][K][MR]`), and B into
+//!    column panels of NR columns (`Bp[batch][N/NR][K][NR]`), zero-padded to whole panels,
 //!    so the micro-kernel reads both contiguously and never needs an edge case.
-//! 2. For each column panel (the parallel dimension) and each block of [`KC`] steps of k, for
+//! 2. For each column panel (the parallel dimension) and each block of KC steps of k, for
 //!    each row panel: an MR × NR tile of accumulators, `MR · NR / 4` vectors of four lanes
 //!    held in registers across the k loop, each step one broadcast of an A element per row and
 //!    one vector load of B per four columns, multiplied and added (fused by the code
@@ -20,14 +23,17 @@
 //! row-major A read in place ([`PackedGemm::with_a_in_place`], what `nn.matmul` does), which
 //! saves packing it (3% of SGEMM 1024³).
 //!
-//! 6 × 8 holds 12 accumulators, 2 B vectors and a broadcast: 15 of x86-64's 16 vector
-//! registers (AArch64 has 32). Twelve independent multiply-add chains are what two FMA pipes of
+//! At 128 bits (the default, and Cranelift's vectors), 6 × 8 holds 12 accumulators, 2 B
+//! vectors and a broadcast: 15 of x86-64's 16 vector registers (AArch64 has 32). Twelve independent multiply-add chains are what two FMA pipes of
 //! four cycles' latency need with room to spare (8, a 4 × 8 tile, is exactly enough and loses
 //! a fifth to any stall), and the accumulators stay in place because the code generator's FMA
 //! overwrites the addend (`vfmadd231ps`, see `vendor/README.md`). k is not unrolled:
 //! Cranelift schedules an unrolled step's loads early and the tile then spills. KC = 1024 puts
 //! a B panel block (32 KiB) in a 48 KiB L1 beside A's stream from L2; on this machine it beat
 //! 512 by 4% at K = 1024 (one block, so no pass reloads `Cp`) and matched it at K = 2048.
+//! At 512 bits (LLVM on AVX-512, 32 registers), 8 × 32 of `vector<16xf32>` holds 16
+//! accumulators; with KC = 256 (a 32 KiB B block again) SGEMM 1024³ went from 50 to about 110
+//! GFLOP/s on one core of this machine, and ResNet-18 from 52 to 30 ms.
 //! `Cp`'s rows are padded by [`C_ROW_PAD`] so that a tile's rows do not all fall in one L1 set
 //! when a row is a multiple of 4 KiB.
 
@@ -36,18 +42,78 @@ use strata_ir::{Type, Value};
 use super::emit::Emit;
 use super::ops::zero;
 
-/// Rows of a micro-tile.
-pub const MR: i64 = 6;
-/// Columns of a micro-tile: two vectors of four lanes.
-pub const NR: i64 = 8;
-/// Most steps of k per block; K is split into equal blocks of at most this many (a short last
-/// block would reload every tile for little work).
-pub const KC: i64 = 1024;
-/// Rows per block of A (MC × KC floats stay in L2).
-pub const MC: i64 = 256;
 /// Elements past the end of each row of `Cp` (one cache line).
 pub const C_ROW_PAD: i64 = 16;
-const LANES: i64 = 4;
+
+/// The micro-kernel's shape and the blockings, chosen for a target (its vector registers and
+/// caches) by whoever builds the pipeline: `convert-nn-to-loops{vector-bits=… l1-bytes=…
+/// l2-bytes=…}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GemmKernel {
+    /// Lanes of each vector of the tile.
+    pub lanes: i64,
+    /// Rows of a micro-tile.
+    pub mr: i64,
+    /// Columns of a micro-tile, a whole number of vectors.
+    pub nr: i64,
+    /// Most steps of k per block; K is split into equal blocks of at most this many (a short
+    /// last block would reload every tile for little work).
+    pub kc: i64,
+    /// Rows per block of A (MC × KC floats stay in L2), a whole number of micro-tiles.
+    pub mc: i64,
+}
+
+/// Bytes of L1d and L2 (per core) of the machine the defaults were measured on, which give
+/// today's 128-bit blocking (KC = 1024, MC = 256).
+pub const DEFAULT_L1_BYTES: i64 = 48 * 1024;
+pub const DEFAULT_L2_BYTES: i64 = 2048 * 1024;
+
+impl Default for GemmKernel {
+    fn default() -> Self {
+        GemmKernel::new(128, DEFAULT_L1_BYTES, DEFAULT_L2_BYTES).expect("the 128-bit kernel")
+    }
+}
+
+impl GemmKernel {
+    /// The tile for `vector_bits`-bit registers, blocked for an L1d of `l1_bytes` and an L2
+    /// of `l2_bytes`:
+    ///
+    /// - 128 (SSE, NEON; Cranelift everywhere): 6 × 8 of `vector<4>`, 12 accumulators, two B
+    ///   vectors and a broadcast in 15 of x86-64's 16 registers;
+    /// - 256 (AVX2, 16 ymm): 6 × 16 of `vector<8>`, the same count of registers;
+    /// - 512 (AVX-512, 32 zmm): 8 × 32 of `vector<16>`, 16 accumulators (see `lower-to-loops`'s
+    ///   measurements in the module's documentation).
+    ///
+    /// KC: a B panel block (KC × NR floats) fills two thirds of L1, beside A's stream from L2
+    /// (1024 at 128 bits and 256 at 512 with a 48 KiB L1: both measured best); MC: MC × KC
+    /// floats of A fill half of L2.
+    pub fn new(vector_bits: i64, l1_bytes: i64, l2_bytes: i64) -> Result<GemmKernel, String> {
+        let (lanes, mr, vectors) = match vector_bits {
+            128 => (4, 6, 2),
+            256 => (8, 6, 2),
+            512 => (16, 8, 2),
+            _ => return Err(format!("vector-bits={vector_bits}: the GEMM has kernels for 128, 256 and 512 bits")),
+        };
+        if l1_bytes < 1024 || l2_bytes < l1_bytes {
+            return Err(format!("l1-bytes={l1_bytes}, l2-bytes={l2_bytes}: L1 of at least 1 KiB and an L2 no smaller"));
+        }
+        let nr = lanes * vectors;
+        let kc = (l1_bytes * 2 / 3 / (nr * 4)).max(16);
+        let mc = (l2_bytes / 2 / (kc * 4) / mr * mr).max(mr);
+        Ok(GemmKernel { lanes, mr, nr, kc, mc })
+    }
+
+    /// With KC and MC given (each where non-zero) instead of derived from the caches; MC is
+    /// rounded down to whole micro-tiles.
+    pub fn with_blocks(self, kc: i64, mc: i64) -> Result<GemmKernel, String> {
+        if kc < 0 || mc < 0 {
+            return Err(format!("kc={kc}, mc={mc}: blocks cannot be negative"));
+        }
+        let kc = if kc > 0 { kc } else { self.kc };
+        let mc = if mc > 0 { (mc / self.mr * self.mr).max(self.mr) } else { self.mc };
+        Ok(GemmKernel { kc, mc, ..self })
+    }
+}
 
 /// A batch of `batch` products of (m × k) by (k × n).
 #[derive(Clone, Copy, Debug)]
@@ -104,6 +170,8 @@ pub fn packed_gemm(
 /// themselves (Winograd's transforms, which then need no copy of their own).
 pub struct PackedGemm {
     pub shape: GemmShape,
+    /// The tile and blockings, the target's ([`Emit::gemm`] when made).
+    kernel: GemmKernel,
     elem: Type,
     a_pack: (Value, Option<Value>),
     /// How the micro-kernel reads A.
@@ -125,10 +193,11 @@ impl PackedGemm {
     }
 
     fn build(e: &mut Emit, s: GemmShape, elem: Type, cache: &PackCache, a_layout: ALayout) -> PackedGemm {
-        let mb = (s.m + MR - 1) / MR;
+        let kn = e.gemm;
+        let mb = (s.m + kn.mr - 1) / kn.mr;
         // Flat, so the micro-kernel walks them with one offset each (see `micro_tile`).
         let a_pack = match a_layout {
-            ALayout::Panels => panels(e, &cache.a, s.batch * mb * s.k * MR, elem),
+            ALayout::Panels => panels(e, &cache.a, s.batch * mb * s.k * kn.mr, elem),
             ALayout::Rows { stride, rows } => (e.scratch(&[s.batch * rows * stride], elem), None),
         };
         Self::with_a(e, s, elem, cache.b.clone(), (a_pack, a_layout, None))
@@ -141,10 +210,11 @@ impl PackedGemm {
         cache_b: Option<String>,
         (a_pack, a_layout, a_tail): ((Value, Option<Value>), ALayout, Option<Value>),
     ) -> PackedGemm {
-        let (mb, nb) = ((s.m + MR - 1) / MR, (s.n + NR - 1) / NR);
-        let b_pack = panels(e, &cache_b, s.batch * nb * s.k * NR, elem);
-        let c_pad = e.scratch(&[s.batch, mb * MR, nb * NR + C_ROW_PAD], elem);
-        PackedGemm { shape: s, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb }
+        let kn = e.gemm;
+        let (mb, nb) = ((s.m + kn.mr - 1) / kn.mr, (s.n + kn.nr - 1) / kn.nr);
+        let b_pack = panels(e, &cache_b, s.batch * nb * s.k * kn.nr, elem);
+        let c_pad = e.scratch(&[s.batch, mb * kn.mr, nb * kn.nr + C_ROW_PAD], elem);
+        PackedGemm { shape: s, kernel: kn, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb }
     }
 
     /// A GEMM that reads A where it is: `a` is A's rows, flat and row-major
@@ -153,7 +223,8 @@ impl PackedGemm {
     /// rows). Packing A would copy and transpose all of it for a kernel that reads MR
     /// consecutive elements of each step anyway; in place, A costs nothing before the kernel.
     pub fn with_a_in_place(e: &mut Emit, s: GemmShape, elem: Type, a: Value, cache_b: Option<String>) -> PackedGemm {
-        let tail = (s.m % MR != 0).then(|| e.scratch(&[s.batch * MR * s.k], elem));
+        let kn = e.gemm;
+        let tail = (s.m % kn.mr != 0).then(|| e.scratch(&[s.batch * kn.mr * s.k], elem));
         Self::with_a(e, s, elem, cache_b, ((a, None), ALayout::Rows { stride: s.k, rows: s.m }, tail))
     }
 
@@ -161,14 +232,15 @@ impl PackedGemm {
     /// a producer vectorized along k (Winograd's input transform, channels innermost) writes
     /// them with whole vectors, which panels (k-major) would scatter.
     pub fn with_a_rows(e: &mut Emit, s: GemmShape, elem: Type, cache_b: Option<String>) -> PackedGemm {
-        let rows = (s.m + MR - 1) / MR * MR;
+        let kn = e.gemm;
+        let rows = (s.m + kn.mr - 1) / kn.mr * kn.mr;
         Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride: s.k, rows })
     }
 
     /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M that
     /// the last row panel reads (nothing when there are none).
     pub fn clear_a_padding(&self, e: &mut Emit) {
-        let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * MR);
+        let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * self.kernel.mr);
         if matches!(self.a_layout, ALayout::Panels) || self.a_tail.is_some() || rows == s.m {
             return;
         }
@@ -198,24 +270,24 @@ impl PackedGemm {
         prelude: impl FnOnce(&mut Emit),
         load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
-        let s = self.shape;
+        let (s, kn) = (self.shape, self.kernel);
         if let ALayout::Rows { stride, rows } = self.a_layout {
             prelude(e);
             let (Some(tail), source) = (self.a_tail, self.a_pack.0) else { return };
-            let first = s.m / MR * MR;
-            e.parallel(&[s.batch, MR, s.k], |e, ivs| {
+            let first = s.m / kn.mr * kn.mr;
+            e.parallel(&[s.batch, kn.mr, s.k], |e, ivs| {
                 let (b, r, kk) = (ivs[0], ivs[1], ivs[2]);
                 let row = e.affine(r, 1, first);
-                let v = guarded(e, self.elem, (row, s.m, MR), |e| {
+                let v = guarded(e, self.elem, (row, s.m, kn.mr), |e| {
                     let at = e.linearize(&[b, row, kk], &[s.batch, rows, stride]);
                     e.load(source, &[at])
                 });
-                let at = e.linearize(&[b, r, kk], &[s.batch, MR, s.k]);
+                let at = e.linearize(&[b, r, kk], &[s.batch, kn.mr, s.k]);
                 e.store(v, tail, &[at]);
             });
             return;
         }
-        self.pack(e, self.a_pack, [self.mb, MR, s.m], SourceOrder::AlongK, prelude, load_a);
+        self.pack(e, self.a_pack, [self.mb, kn.mr, s.m], SourceOrder::AlongK, prelude, load_a);
     }
 
     /// Panels of B: columns past N are zeros. `prelude` is as for A.
@@ -225,8 +297,8 @@ impl PackedGemm {
         prelude: impl FnOnce(&mut Emit),
         load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
-        let s = self.shape;
-        self.pack(e, self.b_pack, [self.nb, NR, s.n], SourceOrder::AlongPanels, prelude, |e, [b, j, kk]| {
+        let (s, kn) = (self.shape, self.kernel);
+        self.pack(e, self.b_pack, [self.nb, kn.nr, s.n], SourceOrder::AlongPanels, prelude, |e, [b, j, kk]| {
             load_b(e, [b, kk, j])
         });
     }
@@ -271,27 +343,29 @@ impl PackedGemm {
     /// For a caller writing B's panels itself: zeros where the panels pad N (nothing
     /// when they do not), then `store(v, [b, kk, j])` puts element (kk, j) of batch b.
     pub fn clear_b_padding(&self, e: &mut Emit) {
-        let s = self.shape;
-        if s.n % NR == 0 {
+        let (s, kn) = (self.shape, self.kernel);
+        if s.n % kn.nr == 0 {
             return;
         }
         let b_pack = self.b_pack.0;
         let z = zero(e, self.elem);
-        e.parallel(&[s.batch * self.nb * s.k * NR], |e, ivs| e.store(z, b_pack, ivs));
+        e.parallel(&[s.batch * self.nb * s.k * kn.nr], |e, ivs| e.store(z, b_pack, ivs));
     }
 
     /// Stores `v` as element (kk, j) of batch `b` of B, in its panel.
     pub fn store_b(&self, e: &mut Emit, v: Value, [b, kk, j]: [Value; 3]) {
-        let nr = e.index(NR);
+        let kn = self.kernel;
+        let nr = e.index(kn.nr);
         let (p, c) = (e.div(j, nr), e.rem(j, nr));
-        let at = e.linearize(&[b, p, kk, c], &[self.shape.batch, self.nb, self.shape.k, NR]);
+        let at = e.linearize(&[b, p, kk, c], &[self.shape.batch, self.nb, self.shape.k, kn.nr]);
         e.store(v, self.b_pack.0, &[at]);
     }
 
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
         // The first block of k starts the tiles from zero, the others add to them.
-        let blocks = (self.shape.k + KC - 1) / KC;
+        let kn = self.kernel;
+        let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
         let size = (self.shape.k + blocks - 1) / blocks;
         let first = e.index(0);
         self.k_block(e, first, size, true);
@@ -308,14 +382,14 @@ impl PackedGemm {
     /// for each block of MC rows (their A panels stay in L2) the threads take B panels (each
     /// `size` × NR in L1) and run the micro-kernel down the row panels of the block.
     fn k_block(&self, e: &mut Emit, kblock: Value, size: i64, first: bool) {
-        let (s, elem, mb, nb) = (self.shape, self.elem, self.mb, self.nb);
+        let (s, kn, elem, mb, nb) = (self.shape, self.kernel, self.elem, self.mb, self.nb);
         let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
-        let vt = e.ctx.vector_type(vec![LANES], elem);
+        let vt = e.ctx.vector_type(vec![kn.lanes], elem);
         let k0 = e.affine(kblock, size, 0);
         let k_end = e.affine(kblock, size, size);
         let kmax = e.index(s.k);
         let k1 = e.min(k_end, kmax);
-        let panels_per_block = MC / MR;
+        let panels_per_block = kn.mc / kn.mr;
         e.for_each((mb + panels_per_block - 1) / panels_per_block, |e, mblock| {
             let p0 = e.affine(mblock, panels_per_block, 0);
             let p_end = e.affine(mblock, panels_per_block, panels_per_block);
@@ -323,27 +397,27 @@ impl PackedGemm {
             let p1 = e.min(p_end, pmax);
             e.parallel(&[s.batch, nb], |e, ivs| {
                 let (b, p) = (ivs[0], ivs[1]);
-                let cols: Vec<Value> = (0..NR / LANES).map(|q| e.affine(p, NR, q * LANES)).collect();
+                let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
                 let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
-                let b_at = e.affine(b_at, NR, 0);
+                let b_at = e.affine(b_at, kn.nr, 0);
                 let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value)| {
                     let packs = [(a.0, a.2), (b_pack, b_at)];
-                    micro_tile(e, vt, elem, (packs, a.1), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                    micro_tile(e, (kn, vt, elem), (packs, a.1), (c_pad, first), [b, panel], &cols, [k0, k1]);
                 };
                 // Where a panel's A starts at k0.
                 let a_at = |e: &mut Emit, panel: Value| match a_layout {
                     ALayout::Panels => {
                         let at = e.linearize(&[b, panel, k0], &[s.batch, mb, s.k]);
-                        e.affine(at, MR, 0)
+                        e.affine(at, kn.mr, 0)
                     }
                     ALayout::Rows { stride, rows } => {
-                        let row = e.affine(panel, MR, 0);
+                        let row = e.affine(panel, kn.mr, 0);
                         e.linearize(&[b, row, k0], &[s.batch, rows, stride])
                     }
                 };
                 // With A in place and a partial last panel, that panel is read from its copy,
                 // after the full ones, where it is in this block.
-                let full = self.a_tail.map(|_| e.index(s.m / MR));
+                let full = self.a_tail.map(|_| e.index(s.m / kn.mr));
                 let end = match full {
                     Some(full) => e.min(p1, full),
                     None => p1,
@@ -357,8 +431,8 @@ impl PackedGemm {
                     let has_tail = e.less(full, p1);
                     e.if_then(has_tail, |e| {
                         let zero_row = e.index(0);
-                        let at = e.linearize(&[b, zero_row, k0], &[s.batch, MR, s.k]);
-                        tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: MR }, at));
+                        let at = e.linearize(&[b, zero_row, k0], &[s.batch, kn.mr, s.k]);
+                        tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: kn.mr }, at));
                     });
                 }
             });
@@ -381,15 +455,14 @@ impl PackedGemm {
 #[allow(clippy::too_many_arguments)]
 fn micro_tile(
     e: &mut Emit,
-    vt: Type,
-    elem: Type,
+    (kn, vt, elem): (GemmKernel, Type, Type),
     ([(a_pack, a_at), (b_pack, b_at)], a_layout): ([(Value, Value); 2], ALayout),
     (c_pad, first): (Value, bool),
     [b, panel]: [Value; 2],
     cols: &[Value],
     [k0, k1]: [Value; 2],
 ) {
-    let rows: Vec<Value> = (0..MR).map(|r| e.affine(panel, MR, r)).collect();
+    let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
     let zeros = first.then(|| {
         let z = zero(e, elem);
         e.value("vector.broadcast", &[z], vt)
@@ -407,18 +480,18 @@ fn micro_tile(
     inits.push(a_at);
     // The loop runs over B's offset, so a step advances two registers and tests one.
     let steps = e.sub(k1, k0);
-    let b_len = e.affine(steps, NR, 0);
+    let b_len = e.affine(steps, kn.nr, 0);
     let b_end = e.add(b_at, b_len);
-    let done = e.for_range_by(b_at, b_end, NR, &inits, |e, b_at, carried| {
+    let done = e.for_range_by(b_at, b_end, kn.nr, &inits, |e, b_at, carried| {
         let a_at = carried[carried.len() - 1];
-        let bs: Vec<Value> = (0..NR / LANES)
+        let bs: Vec<Value> = (0..kn.nr / kn.lanes)
             .map(|c| {
-                let at = e.affine(b_at, 1, c * LANES);
+                let at = e.affine(b_at, 1, c * kn.lanes);
                 invariant_load(e, "vector.load", &[b_pack, at], vt)
             })
             .collect();
         let mut next = Vec::new();
-        for r in 0..MR {
+        for r in 0..kn.mr {
             let at = e.affine(a_at, 1, a_layout.element(r));
             let a = invariant_load(e, "memref.load", &[a_pack, at], elem);
             let av = e.value("vector.broadcast", &[a], vt);
@@ -428,7 +501,7 @@ fn micro_tile(
                 next.push(e.value("arith.addf", &[acc, prod], vt));
             }
         }
-        next.push(e.affine(a_at, 1, a_layout.step()));
+        next.push(e.affine(a_at, 1, a_layout.step(kn.mr)));
         next
     });
     for (r, row) in rows.iter().enumerate() {
@@ -465,10 +538,10 @@ impl ALayout {
         }
     }
 
-    /// How far the offset moves per step of k.
-    fn step(self) -> i64 {
+    /// How far the offset moves per step of k, for tiles of `mr` rows.
+    fn step(self, mr: i64) -> i64 {
         match self {
-            ALayout::Panels => MR,
+            ALayout::Panels => mr,
             ALayout::Rows { .. } => 1,
         }
     }
@@ -571,9 +644,33 @@ fn guarded(
 
 #[cfg(test)]
 mod tests {
-    /// The cost model prices a GEMM's rows in whole micro-tiles of this height.
+    use super::GemmKernel;
+
+    /// The cost model prices a GEMM's rows in whole micro-tiles of the target's height.
     #[test]
     fn the_cost_model_counts_rows_in_these_tiles() {
-        assert_eq!(super::MR as f64, strata_passes::egraph::cost::GEMM_TILE_ROWS);
+        for bits in [128, 256, 512] {
+            let kernel = GemmKernel::new(bits, 48 << 10, 2 << 20).unwrap();
+            assert_eq!(kernel.mr as f64, strata_passes::egraph::cost::gemm_tile_rows(bits as u32), "{bits} bits");
+        }
+    }
+
+    /// The blockings from the caches are the ones measured best on a 48 KiB L1 and 2 MiB L2
+    /// (the defaults, the 128-bit kernel's KC = 1024 and 42 row panels per block; KC = 256 for
+    /// the 512-bit one), whole tiles of rows per block, and bad options are errors.
+    #[test]
+    fn blockings_follow_the_caches() {
+        let k128 = GemmKernel::default();
+        assert_eq!((k128.lanes, k128.mr, k128.nr, k128.kc, k128.mc), (4, 6, 8, 1024, 252));
+        let k512 = GemmKernel::new(512, 48 << 10, 2 << 20).unwrap();
+        assert_eq!((k512.lanes, k512.nr, k512.kc), (16, 32, 256));
+        assert_eq!(k512.mc % k512.mr, 0);
+        assert!(k512.mc * k512.kc * 4 <= 1 << 20);
+        let small = GemmKernel::new(256, 32 << 10, 256 << 10).unwrap();
+        assert_eq!((small.lanes, small.nr, small.kc), (8, 16, 341));
+        assert_eq!(small.with_blocks(100, 50).unwrap(), GemmKernel { kc: 100, mc: 48, ..small });
+        assert!(GemmKernel::new(64, 48 << 10, 2 << 20).is_err());
+        assert!(GemmKernel::new(128, 512, 2 << 20).is_err());
+        assert!(k128.with_blocks(-1, 0).is_err());
     }
 }

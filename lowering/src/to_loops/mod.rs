@@ -37,23 +37,39 @@ mod reduce;
 mod toom_cook;
 
 use rustc_hash::FxHashMap;
-use strata_ir::pass::{Pass, PassContext, PassInfo};
+use strata_ir::pass::{OptionSpec, Pass, PassContext, PassInfo};
 use strata_ir::{AttrKind, Diagnostic, InsertPoint, OpId, TypeKind, Value};
 
 use emit::Emit;
+pub use gemm::GemmKernel;
 
 pub fn info() -> PassInfo {
     PassInfo::new(
         "convert-nn-to-loops",
         "ConvertNnToLoops",
         "Lower nn and kernel ops on tensors to scf loops over memrefs",
-        |_, _| Ok(Box::new(LowerToLoops)),
+        |o, _| {
+            let gemm = GemmKernel::new(o.int("vector-bits"), o.int("l1-bytes"), o.int("l2-bytes"))?
+                .with_blocks(o.int("kc"), o.int("mc"))?;
+            Ok(Box::new(LowerToLoops { gemm }))
+        },
     )
     .anchor("func.func")
+    .option(OptionSpec::int(
+        "vector-bits",
+        128,
+        "Vector register width the GEMM's micro-kernel is shaped for: 128, 256 (AVX2) or 512 (AVX-512)",
+    ))
+    .option(OptionSpec::int("l1-bytes", gemm::DEFAULT_L1_BYTES, "L1 data cache per core, for the GEMM's KC"))
+    .option(OptionSpec::int("l2-bytes", gemm::DEFAULT_L2_BYTES, "L2 cache per core, for the GEMM's MC"))
+    .option(OptionSpec::int("kc", 0, "GEMM steps of k per block (0: from l1-bytes)"))
+    .option(OptionSpec::int("mc", 0, "GEMM rows per block of A (0: from l2-bytes)"))
     .statistic("lowered", "Graph ops lowered to loops")
 }
 
-struct LowerToLoops;
+struct LowerToLoops {
+    gemm: GemmKernel,
+}
 
 /// Every buffer the lowering makes has a byte size and index range that fit in i64: loop
 /// bounds, strides and arena offsets are i64 arithmetic, and a wrapped size would give a small
@@ -185,7 +201,7 @@ impl Pass for LowerToLoops {
             let single = cx.ir.op(op).results().len() == 1;
             let planned = arena.zip(offset).filter(|_| single).map(|(a, o)| (a, o as i64));
             let scratch_at = arena.zip(planned_bytes);
-            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned, scratch_at, loc };
+            let mut e = Emit { ctx, ir: cx.ir, at: InsertPoint::Before(op), planned, scratch_at, loc, gemm: self.gemm };
             let outs = ops::lower(&mut e, op, &inputs)
                 .map_err(|m| Diagnostic::error(loc, format!("lower-to-loops: '{name}': {m}")))?;
             if let Some((_, end)) = e.scratch_at {

@@ -1,6 +1,7 @@
 //! Every convolution algorithm, lowered to loops (and, every other case, vectorized), against
 //! direct convolution (the interpreter's graph-level `nn.conv2d`) on random configurations in
-//! every layout.
+//! every layout, the GEMM-based ones through each of the packed GEMM's kernels in turn
+//! ([`KERNELS`]).
 //!
 //! Bounds, as |lowered - direct| <= bound * (1 + max |direct|), with what one run measured:
 //! - direct and im2col + GEMM: 2e-6 (measured 3.8e-7). The same products, summed in f32 in
@@ -33,6 +34,11 @@ fn ty(s: &[i64]) -> String {
 fn first_func(ctx: &Context, m: &Module) -> OpId {
     strata_runtime::functions(ctx, &m.ir, m.root)[0].1
 }
+
+/// `convert-nn-to-loops` options, one per case in turn: the default (128-bit) kernel, and the
+/// 256- and 512-bit ones with blocks small enough that these products have several blocks of k
+/// (K = C · KH · KW up to 81) and of rows.
+const KERNELS: [&str; 3] = ["", "vector-bits=256 kc=16 mc=12", "vector-bits=512 kc=24 mc=16"];
 
 /// The largest error of `algorithm` against direct convolution over `cases` configurations,
 /// relative to each output's scale.
@@ -85,12 +91,13 @@ fn worst_error(ctx: &Context, algorithm: &str, cases: usize, seed: u64) -> f64 {
         let want = run_function(ctx, &graph.ir, first_func(ctx, &graph), inputs.clone()).unwrap();
         let mut lowered = parse_source(ctx, "c.mlir", &src, &ParseOptions::default()).unwrap();
         // Every other case vectorized, as the code generator's pipeline does.
+        let lower = strata_lowering::lower_to_loops_pipeline(KERNELS[done % KERNELS.len()]);
         let pipeline = if done % 2 == 0 {
-            "builtin.module(lower-to-loops)"
+            format!("builtin.module({lower})")
         } else {
-            "builtin.module(lower-to-loops, func.func(vectorize{width=8}))"
+            format!("builtin.module({lower}, func.func(vectorize{{width=8}}))")
         };
-        let pm = PassManager::new(registry.parse_pipeline(pipeline).unwrap());
+        let pm = PassManager::new(registry.parse_pipeline(&pipeline).unwrap());
         pm.run(ctx, &mut lowered.ir, lowered.root).unwrap_or_else(|f| panic!("{}\n{src}", f.diagnostic.message));
         let got = run_function(ctx, &lowered.ir, first_func(ctx, &lowered), inputs).unwrap();
         let scale = 1.0 + want[0].floats().iter().fold(0.0f64, |m, v| m.max(v.abs()));

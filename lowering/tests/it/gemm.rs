@@ -40,10 +40,17 @@ fn context() -> Context {
 
 /// A copy of `graph` through the host's default pipeline, JIT-compiled.
 fn compile(ctx: &Context, graph: &Module) -> (Module, Jit) {
+    compile_with(ctx, graph, "")
+}
+
+/// [`compile`] with the GEMM's kernel given by `convert-nn-to-loops` `options`.
+fn compile_with(ctx: &Context, graph: &Module, options: &str) -> (Module, Jit) {
     let mut registry = PassRegistry::new();
     strata_passes::register_all(&mut registry);
     strata_lowering::register_all(&mut registry);
-    let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::Host)).unwrap());
+    let lower = strata_lowering::lower_to_loops_pipeline(options);
+    let pipeline = default_pipeline(Target::Host).replacen("lower-to-loops", &lower, 1);
+    let pm = PassManager::new(registry.parse_pipeline(&pipeline).unwrap());
     let mut lowered = graph.clone();
     pm.run(ctx, &mut lowered.ir, lowered.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
     let jit = Jit::compile(ctx, &lowered.ir, lowered.root, JitOptions { threads: Some(2), poison: true })
@@ -125,6 +132,39 @@ fn packed_gemm_matches_the_interpreter_at_every_edge() {
 #[test]
 fn packed_gemm_with_several_row_and_k_blocks() {
     matmuls_match(&[(1, 509, 2100, 75, true), (2, 260, 1030, 20, false)], 8);
+}
+
+/// Each kernel shape (128, 256 and 512 bits: tiles of 6 × 8, 6 × 16 and 8 × 32) with blocks
+/// small enough that odd sizes cross several: K = 150 in blocks of at most 40, 48 or 64, M = 37
+/// in blocks of 16 to 24 rows with a partial micro-tile, N = 45 or 70 in partial column panels,
+/// a batch, and A packed (broadcast over the batch). Compiled by Cranelift (which splits
+/// vectors wider than 128 bits into 128-bit registers) and run, and the lowered loops run by
+/// the interpreter too, both against the graph.
+#[test]
+fn every_kernel_matches_the_interpreter_on_odd_sizes() {
+    let ctx = context();
+    let mut r = SplitMix(21);
+    // Each with the vectors its tile is made of.
+    let kernels = [
+        ("vector-bits=128 kc=64 mc=24", "vector<4xf32>"),
+        ("vector-bits=256 kc=48 mc=18", "vector<8xf32>"),
+        ("vector-bits=512 kc=40 mc=16", "vector<16xf32>"),
+    ];
+    for (options, vector) in kernels {
+        for (batch, m, k, n, a_batched) in [(1, 37, 150, 45, true), (2, 19, 97, 70, false), (3, 9, 41, 33, true)] {
+            let [a, b, c] = operands(batch, m, k, n, a_batched);
+            let graph = parse_source(&ctx, "mm.mlir", &matmul_source(&a, &b, &c), &ParseOptions::default()).unwrap();
+            let inputs = vec![r.tensor(&a, Elem::F32, -1.0, 1.0), r.tensor(&b, Elem::F32, -1.0, 1.0)];
+            let want = interpret(&ctx, &graph, &inputs);
+            let (lowered, jit) = compile_with(&ctx, &graph, options);
+            let printed = print_module(&ctx, &lowered, &Default::default());
+            assert!(printed.contains("vector.load") && printed.contains(vector), "{options}: no {vector}");
+            let got = jit.run("mm", &inputs).unwrap_or_else(|e| panic!("{e}")).remove(0);
+            check(&got, &want, k, &format!("{options}: {batch}x{m}x{k}x{n}, compiled"));
+            let looped = interpret(&ctx, &lowered, &inputs);
+            check(&looped, &want, k, &format!("{options}: {batch}x{m}x{k}x{n}, loops interpreted"));
+        }
+    }
 }
 
 /// `graph` with each `nn.constant` given random values in [-1, 1) (weights that the compiled

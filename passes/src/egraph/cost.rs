@@ -100,18 +100,33 @@ pub trait CostProvider: Send + Sync {
     fn seconds(&self, work: &Work) -> f64;
 }
 
-/// Rows of the packed GEMM's micro-tile (`MR` in `lowering/src/to_loops/gemm.rs`): a GEMM of
-/// `m` rows computes them in whole tiles.
-pub const GEMM_TILE_ROWS: f64 = 6.0;
+/// Rows of the packed GEMM's micro-tile for vector registers of `vector_bits`
+/// (`GemmKernel::new` in `lowering/src/to_loops/gemm.rs`): a GEMM of `m` rows computes them in
+/// whole tiles.
+pub fn gemm_tile_rows(vector_bits: u32) -> f64 {
+    if vector_bits >= 512 {
+        8.0
+    } else {
+        6.0
+    }
+}
+
+/// How much faster the packed GEMM runs with `vector_bits`-bit registers than with 128: SGEMM
+/// 1024³ on one core measured 50 GFLOP/s with the 128-bit kernel and 175 with the 512-bit one
+/// (the 512-bit FMA peak, 245, is 4.2 times the 128-bit one but its kernel reaches less of it).
+/// 256 bits is taken at half of 512's gain, not measured (no AVX2-only machine here).
+fn gemm_speedup(vector_bits: u32) -> f64 {
+    match vector_bits {
+        512.. => 3.5,
+        256..=511 => 1.75,
+        _ => 1.0,
+    }
+}
 
 /// GEMM rows enough to hide the stream of B (the weights) behind the multiply-adds: measured,
 /// F(4,3)'s GEMMs of 18 rows at 14×14 run as fast per flop as at 28×28, those of 6 rows at 7×7
 /// at half that speed.
 const ROWS_HIDING_WEIGHTS: f64 = 18.0;
-
-fn tile_rows(m: f64) -> f64 {
-    (m / GEMM_TILE_ROWS).ceil() * GEMM_TILE_ROWS
-}
 
 /// Whether `algorithm` can compute `conv` with a `weight` of OIHW sizes: Winograd only for
 /// 3×3, dilation 1, one group, and stride 1 (or 2 for its phase form); FFT for kernels of 5×5
@@ -139,6 +154,10 @@ pub struct Analytical {
     bandwidth: f64,
     /// Seconds per kernel launched (thread-pool dispatch, GPU launch).
     launch: f64,
+    /// Rows of the GEMM's micro-tile.
+    tile_rows: f64,
+    /// The GEMM's speed against the 128-bit kernel that `peak` and the efficiencies describe.
+    gemm_speedup: f64,
 }
 
 impl Analytical {
@@ -151,7 +170,25 @@ impl Analytical {
             Target::Aarch64 => (32e9, 10e9, 3e-6),
             Target::Gpu => (50e12, 2.5e12, 4e-6),
         };
-        Analytical { target, peak, bandwidth, launch }
+        Analytical { target, peak, bandwidth, launch, tile_rows: gemm_tile_rows(128), gemm_speedup: 1.0 }
+    }
+
+    /// The model of `target` when code for it uses `vector_bits`-bit vectors (a backend that
+    /// has them, LLVM on AVX-512): matrix products, and so the GEMM-based algorithms, run that
+    /// much faster and in that kernel's tiles. 128 is [`Analytical::new`].
+    pub fn with_vector_bits(target: Target, vector_bits: u32) -> Result<Self, String> {
+        if ![128, 256, 512].contains(&vector_bits) {
+            return Err(format!("vector-bits={vector_bits}: 128, 256 or 512"));
+        }
+        if target == Target::Gpu && vector_bits != 128 {
+            return Err("vector-bits applies to CPU targets".into());
+        }
+        let tile_rows = gemm_tile_rows(vector_bits);
+        Ok(Analytical { tile_rows, gemm_speedup: gemm_speedup(vector_bits), ..Analytical::new(target) })
+    }
+
+    fn tile_rows(&self, m: f64) -> f64 {
+        (m / self.tile_rows).ceil() * self.tile_rows
     }
 
     fn conv_efficiency(&self, algorithm: ConvAlgorithm, layout: Layout) -> f64 {
@@ -192,14 +229,16 @@ impl Analytical {
         let out = n * o * oh * ow;
         let direct_flops = 2.0 * out * i * kh * kw;
         let base_bytes = 4.0 * (n * c * h * w + o * i * kh * kw + out) + p.extra_bytes;
-        // Flops, bytes of scratch, and bytes streamed while the compute waits.
-        let (flops, scratch, stream) = match p.algorithm {
-            ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0, 0.0),
+        // Flops, those of them in the packed GEMM, bytes of scratch, and bytes streamed while
+        // the compute waits.
+        let (flops, gemm_flops, scratch, stream) = match p.algorithm {
+            ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0, 0.0, 0.0),
             ConvAlgorithm::Im2colGemm => {
                 let pointwise = kh == 1.0 && kw == 1.0 && p.conv.strides == [1, 1] && p.conv.padding == [0; 4];
                 // The column matrix is written once and read once.
                 let columns = if pointwise { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
-                (direct_flops * tile_rows(n * oh * ow) / (n * oh * ow), columns, 0.0)
+                let flops = direct_flops * self.tile_rows(n * oh * ow) / (n * oh * ow);
+                (flops, flops, columns, 0.0)
             }
             ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 | ConvAlgorithm::Winograd4x2Stride2 => {
                 // F(m×m, r×r) over the phases of the input, stacked as channels.
@@ -207,7 +246,7 @@ impl Analytical {
                 let (m, r) = (form.tile as f64, form.taps() as f64);
                 let (t, c) = (m + r - 1.0, c * form.phases() as f64);
                 let tiles = n * (oh / m).ceil() * (ow / m).ceil();
-                let rows = tile_rows(tiles);
+                let rows = self.tile_rows(tiles);
                 let multiply = 2.0 * rows * t * t * c * o;
                 // Input and output transforms; weights are transformed once, at compile time.
                 let transforms = tiles * (c * 2.0 * t * t * t + o * 2.0 * t * t * m);
@@ -215,17 +254,19 @@ impl Analytical {
                 // each element for only as many rows as there are tiles: with few tiles the
                 // GEMMs wait on that stream rather than hide it.
                 let weights = 4.0 * t * t * c * o * (1.0 - rows / ROWS_HIDING_WEIGHTS).max(0.0);
-                (multiply + transforms, 2.0 * 4.0 * tiles * t * t * (c + o), weights)
+                (multiply + transforms, multiply, 2.0 * 4.0 * tiles * t * t * (c + o), weights)
             }
             ConvAlgorithm::Fft => {
                 let (hp, wp) = ((h + kh - 1.0).log2().ceil().exp2(), (w + kw - 1.0).log2().ceil().exp2());
                 let bins = hp * wp / 2.0 + hp;
                 let transforms = 5.0 * n * (c + o) * hp * wp * (hp * wp).log2();
                 let multiply = 8.0 * n * c * o * bins;
-                (transforms + multiply, 2.0 * 8.0 * bins * n * (c + o), 0.0)
+                (transforms + multiply, 0.0, 2.0 * 8.0 * bins * n * (c + o), 0.0)
             }
         };
         let efficiency = self.conv_efficiency(p.algorithm, p.conv.layout);
+        // The GEMM's part of the flops at its speed on this target, the rest as measured.
+        let flops = flops - gemm_flops + gemm_flops / self.gemm_speedup;
         let compute = (flops / efficiency + out * p.epilogue_flops) / self.peak;
         // Scratch (columns, transformed tiles) is written and read back in passes of its own.
         compute.max(base_bytes / self.bandwidth) + (scratch + stream) / self.bandwidth + self.launch
@@ -242,7 +283,8 @@ impl CostProvider for Analytical {
             Work::Conv(p) => self.conv_seconds(p),
             Work::Matmul { batch, m, n, k, epilogue_flops, extra_bytes } => {
                 let efficiency = if self.target == Target::Gpu { 0.7 } else { 0.8 };
-                let compute = (2.0 * batch * m * n * k / efficiency + batch * m * n * epilogue_flops) / self.peak;
+                let flops = 2.0 * batch * m * n * k / self.gemm_speedup;
+                let compute = (flops / efficiency + batch * m * n * epilogue_flops) / self.peak;
                 let bytes = 4.0 * batch * (m * k + k * n + m * n) + extra_bytes;
                 compute.max(bytes / self.bandwidth) + self.launch
             }
@@ -260,7 +302,18 @@ mod tests {
 
     /// The x86-64 estimate for a 3×3 convolution (padding 1) of `c` to `o` channels over an
     /// h × h image at `stride`.
-    fn conv_3x3(algorithm: ConvAlgorithm, layout: Layout, [c, o, h]: [i64; 3], stride: i64) -> f64 {
+    fn conv_3x3(algorithm: ConvAlgorithm, layout: Layout, sizes: [i64; 3], stride: i64) -> f64 {
+        conv_3x3_by(&Analytical::new(Target::X86_64), algorithm, layout, sizes, stride)
+    }
+
+    /// [`conv_3x3`] priced by `model`.
+    fn conv_3x3_by(
+        model: &Analytical,
+        algorithm: ConvAlgorithm,
+        layout: Layout,
+        [c, o, h]: [i64; 3],
+        stride: i64,
+    ) -> f64 {
         let conv = Conv2d { strides: [stride; 2], padding: [1; 4], layout, ..Conv2d::default() };
         let p = ConvProblem {
             conv,
@@ -271,7 +324,27 @@ mod tests {
             epilogue_flops: 0.0,
             extra_bytes: 0.0,
         };
-        Analytical::new(Target::X86_64).seconds(&Work::Conv(p))
+        model.seconds(&Work::Conv(p))
+    }
+
+    /// With 512-bit vectors, matrix products (compute-bound ones by the measured 3.5) and the
+    /// GEMM-based convolutions get cheaper and direct ones do not, so the choice of algorithm
+    /// sees the faster GEMM; widths without a kernel are errors.
+    #[test]
+    fn wide_vectors_speed_up_the_gemm_only() {
+        let narrow = Analytical::new(Target::X86_64);
+        let wide = Analytical::with_vector_bits(Target::X86_64, 512).unwrap();
+        let mm = Work::Matmul { batch: 1.0, m: 1024.0, n: 1024.0, k: 1024.0, epilogue_flops: 0.0, extra_bytes: 0.0 };
+        let ratio = narrow.seconds(&mm) / wide.seconds(&mm);
+        assert!((3.4..3.6).contains(&ratio), "{ratio}");
+        let at = |model, algorithm, layout| conv_3x3_by(model, algorithm, layout, [128, 128, 28], 1);
+        use ConvAlgorithm::*;
+        assert_eq!(at(&narrow, Direct, Layout::Nchw8c), at(&wide, Direct, Layout::Nchw8c));
+        for algorithm in [Im2colGemm, Winograd2x3, Winograd4x3] {
+            assert!(at(&wide, algorithm, Layout::Nchw8c) < 0.8 * at(&narrow, algorithm, Layout::Nchw8c));
+        }
+        assert!(Analytical::with_vector_bits(Target::X86_64, 64).is_err());
+        assert!(Analytical::with_vector_bits(Target::Gpu, 512).is_err());
     }
 
     fn resnet_conv(algorithm: ConvAlgorithm, layout: Layout) -> f64 {

@@ -64,12 +64,20 @@ pub fn info() -> PassInfo {
                 ilp: o.str("extraction") == "ilp",
                 ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
                 ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
-                provider: None,
+                provider: match o.int("vector-bits") {
+                    128 => None,
+                    bits => Some(std::sync::Arc::new(Analytical::with_vector_bits(target, bits as u32)?)),
+                },
             }))
         },
     )
     .anchor("func.func")
     .option(OptionSpec::choice("target", TARGETS, "x86-64", "The target whose layouts, algorithms and costs apply"))
+    .option(OptionSpec::int(
+        "vector-bits",
+        128,
+        "Vector width of the code generator (512: the GEMM of LLVM on AVX-512)",
+    ))
     .option(OptionSpec::list(
         "rules",
         strata_ir::pass::OptionKind::String,
