@@ -3,7 +3,7 @@ onnxruntime timings on this machine, as JSON on stdout. Thread counts are fixed 
 (OPENBLAS_NUM_THREADS is read at import), so each call measures one count.
 
   python3 cpu_peers.py copy RUNS
-  python3 cpu_peers.py matmul N RUNS            (threads: OPENBLAS_NUM_THREADS)
+  python3 cpu_peers.py matmul M N K RUNS        (A[MxK] @ B[KxN]; threads: OPENBLAS_NUM_THREADS)
   python3 cpu_peers.py conv THREADS RUNS C,K,H,W,STRIDE ...
 """
 import json
@@ -34,11 +34,11 @@ def main():
         ms = median_ms(lambda: np.copyto(b, a), runs)
         print(json.dumps({"ms": ms, "gbps": 2 * a.nbytes / ms / 1e6}))
     elif what == "matmul":
-        n, runs = int(sys.argv[2]), int(sys.argv[3])
-        a = np.random.rand(n, n).astype(np.float32)
-        b = np.random.rand(n, n).astype(np.float32)
+        m, n, k, runs = (int(x) for x in sys.argv[2:6])
+        a = np.random.rand(m, k).astype(np.float32)
+        b = np.random.rand(k, n).astype(np.float32)
         ms = median_ms(lambda: a @ b, runs)
-        print(json.dumps({"ms": ms, "gflops": 2 * n**3 / ms / 1e6}))
+        print(json.dumps({"ms": ms, "gflops": 2 * m * n * k / ms / 1e6}))
     elif what == "conv":
         import onnx
         import onnxruntime as ort

@@ -1,5 +1,7 @@
 //! Shared pieces of Strata's benchmarks: generated inputs and timing.
 
+pub mod backend;
+pub mod idle;
 pub mod models;
 
 use std::fmt::Write;

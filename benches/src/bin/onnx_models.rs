@@ -1,11 +1,14 @@
 //! Imported ONNX models against onnxruntime on this machine, in the same run (issue 17):
 //! ResNet-18 and MobileNetV2 at 224×224 and a BERT-style encoder, batch 1, on 1 and 2 threads.
 //!
-//! `cargo run --release -p strata-benches --bin onnx-models -- --runs 20`
+//! `cargo run --release -p strata-benches --bin onnx-models -- --runs 20`; `--backend
+//! cranelift|llvm|both` picks Strata's code generators (Cranelift by default; LLVM needs
+//! `--features llvm`), each timed beside the other against the same onnxruntime run, with its
+//! compile time, so a user can pick.
 //!
 //! Each model is written once by `onnx/tests/py/models.py` (full size, seeded random weights and
-//! inputs) into a temporary directory, imported with `strata_onnx`, lowered with the host's
-//! default pipeline and JIT-compiled; onnxruntime runs the same file on the same inputs through
+//! inputs) into a temporary directory, imported with `strata_onnx`, lowered with each backend's
+//! pipeline for the host ([`Backend::pipeline`]) and JIT-compiled; onnxruntime runs the same file on the same inputs through
 //! `benches/peers/ort_peer.py` (CPU provider, ORT_ENABLE_ALL, `intra_op_num_threads` = the
 //! thread count). Both are warmed up (Strata's first call also packs the constant weights),
 //! then timed `--runs` times: median, min and max.
@@ -13,13 +16,16 @@
 //! Like with like: Strata's results of its first call and of its last timed call are compared
 //! with onnxruntime's on the same inputs ([`OUTPUT_ATOL`]); a model whose results differ is
 //! reported as a failure and gets no ratio. So is a model that fails to import, lower or
-//! compile: the failure is printed as it came (the stage and the error) and the run goes on
-//! with the next model, exiting with status 1 at the end.
+//! compile (on one backend: that backend's columns of the model are left empty): the failure is
+//! printed as it came (the stage and the error) and the run goes on, exiting with status 1 at
+//! the end.
 //!
 //! GFLOP/s come from one count of the model's work ([`flops`]) against the machine's 128-bit
 //! FMA peak as Cranelift code reaches it on as many threads, measured just before each
-//! measurement (the calibration of `strata-run --profile`); onnxruntime's AVX-512 kernels have
-//! about four times that ([`AVX512_OVER_128`]). Before each measurement the run waits (up to
+//! measurement (the calibration of `strata-run --profile`), and with LLVM among the backends
+//! against the 512-bit peak through LLVM ([`fma512_peak`]), measured there too; onnxruntime's
+//! AVX-512 kernels are set against the 512-bit peak, or without it four times the 128-bit one
+//! ([`AVX512_OVER_128`]). Before each measurement the run waits (up to
 //! `--wait-idle` seconds) for the other processes to leave the CPUs idle; it also counts the
 //! CPU time they take during the measurement, and a row either side of which they kept more
 //! than a tenth of a core busy is marked busy.
@@ -32,10 +38,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use strata_benches::backend::{fma512_peak, Backend, Choice};
+use strata_benches::idle::{wait_idle, CpuMeter, Load};
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{Context, Module};
-use strata_lowering::codegen::jit::{Jit, JitOptions};
-use strata_lowering::codegen::{default_pipeline, Target};
+use strata_lowering::codegen::jit::JitOptions;
 use strata_runtime::compare::{compare, max_abs, Tolerance};
 use strata_runtime::{npy, Tensor};
 
@@ -65,6 +72,9 @@ struct Args {
     /// Write the models here and keep them (default: a temporary directory, removed).
     #[arg(long, value_name = "DIR")]
     keep: Option<PathBuf>,
+    /// Strata's code generators, each with its own lowering pipeline, side by side.
+    #[arg(long, value_enum, default_value_t = Choice::Cranelift)]
+    backend: Choice,
 }
 
 /// One benchmarked model: how `models.py` builds it.
@@ -120,8 +130,8 @@ const OUTPUT_ATOL: f64 = 1e-4;
 /// same two FMA ports. An upper bound (cores may clock lower under AVX-512).
 const AVX512_OVER_128: f64 = 4.0;
 
-/// A machine whose other processes keep less than this share of one core busy is idle.
-const IDLE_BUSY_CORES: f64 = 0.1;
+/// Calls of the 512-bit FMA kernel per peak measurement (the median is taken; each is ~20 ms).
+const PEAK512_RUNS: usize = 5;
 
 /// A timing: median, min and max milliseconds.
 #[derive(Clone, Copy)]
@@ -148,22 +158,32 @@ struct Facts {
     weight_bytes: usize,
     flops: f64,
     import_s: f64,
-    pipeline_s: f64,
+    /// Each backend's lowering pipeline's seconds (a backend whose lowering failed is absent).
+    pipeline_s: Vec<(Backend, f64)>,
+}
+
+/// One backend's measurement of one model on one thread count.
+struct StrataRun {
+    backend: Backend,
+    timing: Timing,
+    jit_s: f64,
+    /// The worst |strata - ort| over the outputs, as a share of the output's scale.
+    worst_error: f64,
 }
 
 /// One model on one thread count.
 struct Row {
     model: &'static str,
     threads: usize,
-    strata: Timing,
+    /// Each backend that compiled, ran and matched onnxruntime.
+    strata: Vec<StrataRun>,
     ort: Timing,
     /// The 128-bit FMA peak on this many threads, flop/s.
     peak: f64,
+    /// The 512-bit FMA peak on this many threads, flop/s, with LLVM among the backends.
+    peak512: Option<f64>,
     flops: f64,
-    jit_s: f64,
     ort_session_s: f64,
-    /// The worst |strata - ort| over the outputs, as a share of the output's scale.
-    worst_error: f64,
     load: Load,
 }
 
@@ -218,90 +238,6 @@ fn weight_bytes(ctx: &Context, m: &Module) -> usize {
             elements as usize * elem
         })
         .sum()
-}
-
-/// What the other processes did with the CPUs around one measurement (Strata's and
-/// onnxruntime's timings of one model on one thread count), in cores kept busy on average.
-#[derive(Clone, Copy)]
-struct Load {
-    /// Over the last second before it, while this process slept.
-    before: f64,
-    /// Over the measurement itself.
-    during: f64,
-}
-
-impl Load {
-    fn idle(&self) -> bool {
-        self.before < IDLE_BUSY_CORES && self.during < IDLE_BUSY_CORES
-    }
-
-    fn text(&self) -> String {
-        let state = if self.idle() { "idle" } else { "BUSY" };
-        format!("{state} (other processes: {:.2} cores before, {:.2} during)", self.before, self.during)
-    }
-}
-
-/// The CPU time spent on the machine since a start, split into this process's (with its
-/// finished children's: the onnxruntime peer) and the others'. Linux's `/proc`.
-struct CpuMeter {
-    busy: u64,
-    total: u64,
-    own: u64,
-    cpus: usize,
-}
-
-impl CpuMeter {
-    fn start() -> Result<CpuMeter, String> {
-        let (busy, total, cpus) = cpu_jiffies()?;
-        Ok(CpuMeter { busy, total, own: own_jiffies()?, cpus })
-    }
-
-    /// Cores the other processes kept busy since the start, on average.
-    fn others(&self) -> Result<f64, String> {
-        let (busy, total, _) = cpu_jiffies()?;
-        let others = (busy - self.busy).saturating_sub(own_jiffies()? - self.own);
-        Ok(others as f64 / (total - self.total).max(1) as f64 * self.cpus as f64)
-    }
-}
-
-/// Busy and total jiffies of all CPUs (`/proc/stat`'s first line) and the number of CPUs.
-fn cpu_jiffies() -> Result<(u64, u64, usize), String> {
-    let stat = std::fs::read_to_string("/proc/stat").map_err(|e| format!("/proc/stat: {e}"))?;
-    let first = stat.lines().next().unwrap_or("");
-    let v: Vec<u64> = first.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
-    if v.len() < 8 {
-        return Err(format!("/proc/stat: unexpected first line '{first}'"));
-    }
-    // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
-    let total: u64 = v.iter().take(8).sum();
-    let cpus =
-        stat.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count();
-    Ok((total - v[3] - v[4], total, cpus.max(1)))
-}
-
-/// This process's user and system jiffies and its waited-for children's (`/proc/self/stat`
-/// fields 14 to 17, counted after the command name, which may hold spaces).
-fn own_jiffies() -> Result<u64, String> {
-    let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| format!("/proc/self/stat: {e}"))?;
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    (11..15)
-        .map(|i| fields.get(i).and_then(|f| f.parse::<u64>().ok()).ok_or("/proc/self/stat: no CPU times".into()))
-        .sum()
-}
-
-/// Samples the machine a second at a time until the other processes leave it idle or `wait`
-/// has passed: their cores in the last second.
-fn wait_idle(wait: Duration) -> Result<f64, String> {
-    let start = Instant::now();
-    loop {
-        let meter = CpuMeter::start()?;
-        std::thread::sleep(Duration::from_secs(1));
-        let others = meter.others()?;
-        if others < IDLE_BUSY_CORES || start.elapsed() >= wait {
-            return Ok(others);
-        }
-    }
 }
 
 fn python(args: &[OsString]) -> Result<std::process::Output, String> {
@@ -365,13 +301,14 @@ fn generate(spec: &Spec, dir: &Path) -> Result<(PathBuf, Vec<PathBuf>), String> 
     Ok((model, files))
 }
 
-/// `m` through the host's default pipeline.
-fn lower(ctx: &Context, mut m: Module) -> Result<Module, String> {
+/// A copy of `m` through `backend`'s pipeline for the host.
+fn lower(ctx: &Context, m: &Module, backend: Backend) -> Result<Module, String> {
+    let mut m = m.clone();
     let mut r = PassRegistry::new();
     strata_passes::register_all(&mut r);
     strata_lowering::register_all(&mut r);
-    let pipeline =
-        r.parse_pipeline(default_pipeline(Target::Host)).map_err(|e| e.render(default_pipeline(Target::Host)))?;
+    let text = backend.pipeline();
+    let pipeline = r.parse_pipeline(&text).map_err(|e| e.render(&text))?;
     PassManager::new(pipeline).run(ctx, &mut m.ir, m.root).map_err(|f| {
         let at = strata_ir::printer::loc_to_string(ctx, f.diagnostic.loc);
         format!("pass '{}' at {at}: {}", f.pass, f.diagnostic.message)
@@ -428,10 +365,11 @@ fn agreement(got: &[Tensor], want: &[Tensor], call: &str) -> Result<f64, String>
     Ok(worst)
 }
 
-/// Strata's timing of the lowered model on `threads` threads, with the JIT's compile time, its
-/// first call's results and its last timed call's.
+/// Strata's timing of the lowered model compiled by `backend` on `threads` threads, with the
+/// JIT's compile time, its first call's results and its last timed call's.
 fn strata(
     ctx: &Context,
+    backend: Backend,
     m: &Module,
     entry: &str,
     inputs: &[Tensor],
@@ -439,8 +377,7 @@ fn strata(
     args: &Args,
 ) -> Result<(Timing, f64, [Vec<Tensor>; 2]), String> {
     let t = Instant::now();
-    let jit = Jit::compile(ctx, &m.ir, m.root, JitOptions { threads: Some(threads), poison: false })
-        .map_err(|e| e.to_string())?;
+    let jit = backend.compile(ctx, m, JitOptions { threads: Some(threads), poison: false })?;
     let jit_s = t.elapsed().as_secs_f64();
     let mut call = jit.prepare(entry, inputs).map_err(|e| e.to_string())?;
     call.invoke().map_err(|e| e.to_string())?;
@@ -458,8 +395,17 @@ fn strata(
     Ok((Timing::of(ms), jit_s, [first, last]))
 }
 
-/// Measures one model on every thread count: its facts and rows, or the first failure.
-fn bench_model(ctx: &Context, spec: &Spec, dir: &Path, args: &Args) -> Result<(Facts, Vec<Row>), Failure> {
+/// Measures one model on every thread count with every backend: its facts and rows, or the
+/// failure that stopped the model. A backend that fails on it is recorded in `failures` and
+/// left out of its rows.
+fn bench_model(
+    ctx: &Context,
+    spec: &Spec,
+    dir: &Path,
+    args: &Args,
+    backends: &[Backend],
+    failures: &mut Vec<Failure>,
+) -> Result<(Facts, Vec<Row>), Failure> {
     let name = spec.name;
     println!("\n## {name}: {}", spec.description);
     let (path, input_files) = generate(spec, dir).map_err(fail(name, "generate (models.py)"))?;
@@ -472,136 +418,207 @@ fn bench_model(ctx: &Context, spec: &Spec, dir: &Path, args: &Args) -> Result<(F
         .map(|f| f.0.clone())
         .ok_or_else(|| fail(name, "import")("the module has no function".into()))?;
     let (weight_bytes, flops) = (weight_bytes(ctx, &imported), flops(ctx, &imported));
-    let t = Instant::now();
-    let lowered = lower(ctx, imported).map_err(fail(name, "lower (default host pipeline)"))?;
-    let facts = Facts { weight_bytes, flops, import_s, pipeline_s: t.elapsed().as_secs_f64() };
+    let mut lowered = Vec::new();
+    let mut pipeline_s = Vec::new();
+    for &backend in backends {
+        let t = Instant::now();
+        match lower(ctx, &imported, backend) {
+            Ok(m) => {
+                pipeline_s.push((backend, t.elapsed().as_secs_f64()));
+                lowered.push((backend, m));
+            }
+            Err(e) => failures.push(fail(name, &format!("lower ({} pipeline)", backend.name()))(e)),
+        }
+    }
+    let facts = Facts { weight_bytes, flops, import_s, pipeline_s };
+    let pipelines: Vec<String> = facts.pipeline_s.iter().map(|(b, s)| format!("{} {s:.2} s", b.name())).collect();
     println!(
-        "weights {:.1} MB, {:.3} GFLOP per inference, import {:.2} s, pipeline {:.2} s",
+        "weights {:.1} MB, {:.3} GFLOP per inference, import {:.2} s, pipeline: {}",
         facts.weight_bytes as f64 / 1e6,
         facts.flops / 1e9,
         facts.import_s,
-        facts.pipeline_s
+        pipelines.join(", ")
     );
     let inputs: Vec<Tensor> = input_files
         .iter()
         .map(|p| npy::read(p).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()
         .map_err(fail(name, "read inputs"))?;
-    let model = Prepared { name, path, input_files, inputs, lowered, entry, flops: facts.flops };
+    let mut model = Prepared { name, path, input_files, inputs, lowered, entry, flops: facts.flops };
     let mut rows = Vec::new();
     for &threads in &args.threads {
-        let mut row = measure(ctx, &model, threads, args)?;
+        let mut row = measure(ctx, &mut model, threads, args, backends, failures)?;
         for retry in 1..=args.retry_busy {
             if row.load.idle() {
                 break;
             }
             println!("{threads} thread(s): the machine was busy; measuring again ({retry} of {})", args.retry_busy);
-            row = measure(ctx, &model, threads, args)?;
+            row = measure(ctx, &mut model, threads, args, backends, failures)?;
         }
         rows.push(row);
     }
     Ok((facts, rows))
 }
 
-/// A model ready to measure: its file and inputs for onnxruntime, its lowered module and
-/// inputs for Strata.
+/// A model ready to measure: its file and inputs for onnxruntime, its lowered modules (one a
+/// backend that lowered it) and inputs for Strata.
 struct Prepared {
     name: &'static str,
     path: PathBuf,
     input_files: Vec<PathBuf>,
     inputs: Vec<Tensor>,
-    lowered: Module,
+    lowered: Vec<(Backend, Module)>,
     entry: String,
     flops: f64,
 }
 
-/// One measurement of `model` on `threads` threads: Strata's, then onnxruntime's, their
-/// results compared, and what the other processes did meanwhile.
-fn measure(ctx: &Context, model: &Prepared, threads: usize, args: &Args) -> Result<Row, Failure> {
+/// One measurement of `model` on `threads` threads: each backend's, then onnxruntime's, their
+/// results compared, and what the other processes did meanwhile. A backend that fails to
+/// compile, run or match onnxruntime is recorded in `failures` and dropped from `model`.
+fn measure(
+    ctx: &Context,
+    model: &mut Prepared,
+    threads: usize,
+    args: &Args,
+    backends: &[Backend],
+    failures: &mut Vec<Failure>,
+) -> Result<Row, Failure> {
     let name = model.name;
     let before = wait_idle(Duration::from_secs(args.wait_idle)).map_err(fail(name, "idle check"))?;
     // Measured here, not once for the run: a peak taken while the machine was busy would
     // misstate every row.
     let peak = strata_tools::profile::peak::measure(ctx, Some(threads)).map_err(fail(name, "the FMA peak"))?.flops;
+    let peak512 = if backends.contains(&Backend::Llvm) {
+        Some(fma512_peak(ctx, threads, PEAK512_RUNS).map_err(fail(name, "the 512-bit FMA peak"))? * 1e9)
+    } else {
+        None
+    };
     let meter = CpuMeter::start().map_err(fail(name, "idle check"))?;
-    let stage = format!("JIT compile or run, {threads} thread(s)");
-    let (strata_t, jit_s, [first, last]) =
-        strata(ctx, &model.lowered, &model.entry, &model.inputs, threads, args).map_err(fail(name, &stage))?;
+    let mut measured = Vec::new();
+    for (backend, lowered) in &model.lowered {
+        let stage = format!("{} JIT compile or run, {threads} thread(s)", backend.name());
+        match strata(ctx, *backend, lowered, &model.entry, &model.inputs, threads, args) {
+            Ok(m) => measured.push((*backend, m)),
+            Err(e) => failures.push(fail(name, &stage)(e)),
+        }
+    }
     let out = model.path.with_file_name(format!("{name}-ort-{threads}"));
     let stage = format!("onnxruntime, {threads} thread(s)");
     let (ort_t, ort_session_s, want) =
         ort(&model.path, &model.input_files, threads, args, &out).map_err(fail(name, &stage))?;
-    let stage = format!("results against onnxruntime, {threads} thread(s)");
-    let worst = agreement(&first, &want, "first call").map_err(fail(name, &stage))?;
-    let worst = worst.max(agreement(&last, &want, "last timed call").map_err(fail(name, &stage))?);
     let load = Load { before, during: meter.others().map_err(fail(name, "idle check"))? };
+    let mut strata = Vec::new();
+    for (backend, (timing, jit_s, [first, last])) in measured {
+        let stage = format!("{} results against onnxruntime, {threads} thread(s)", backend.name());
+        let worst =
+            agreement(&first, &want, "first call").and_then(|w| Ok(w.max(agreement(&last, &want, "last timed call")?)));
+        match worst {
+            Ok(worst_error) => strata.push(StrataRun { backend, timing, jit_s, worst_error }),
+            Err(e) => failures.push(fail(name, &stage)(e)),
+        }
+    }
+    // A backend that failed here would fail again on the next thread count or retry.
+    model.lowered.retain(|(b, _)| strata.iter().any(|r| r.backend == *b));
+    let peak512_text = peak512.map_or(String::new(), |p| format!(", 512-bit {:.1}", p / 1e9));
     println!(
-        "{threads} thread(s): strata {} ms, onnxruntime {} ms, JIT {jit_s:.2} s, worst error {worst:.1e} of the \
-         scale; 128-bit FMA peak {:.1} GFLOP/s; machine {}",
-        strata_t.text(),
+        "{threads} thread(s): onnxruntime {} ms; FMA peaks: 128-bit {:.1}{peak512_text} GFLOP/s; machine {}",
         ort_t.text(),
         peak / 1e9,
         load.text()
     );
-    Ok(Row {
-        model: name,
-        threads,
-        strata: strata_t,
-        ort: ort_t,
-        peak,
-        flops: model.flops,
-        jit_s,
-        ort_session_s,
-        worst_error: worst,
-        load,
-    })
+    for r in &strata {
+        println!(
+            "  {}: {} ms, JIT {:.2} s, worst error {:.1e} of the scale",
+            r.backend.name(),
+            r.timing.text(),
+            r.jit_s,
+            r.worst_error
+        );
+    }
+    Ok(Row { model: name, threads, strata, ort: ort_t, peak, peak512, flops: model.flops, ort_session_s, load })
 }
 
-fn print_tables(facts: &[(&str, Facts, f64)], rows: &[Row]) {
-    println!("\n## Models (compile = pipeline + JIT on one thread count, the first)");
-    println!("| model | weights MB | GFLOP | import s | pipeline s | JIT s | compile s | ORT session s |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (name, f, ort_session_s) in facts {
-        let jit_s = rows.iter().find(|r| r.model == *name).map_or(f64::NAN, |r| r.jit_s);
-        println!(
-            "| {name} | {:.1} | {:.3} | {:.2} | {:.2} | {jit_s:.2} | {:.2} | {ort_session_s:.2} |",
-            f.weight_bytes as f64 / 1e6,
-            f.flops / 1e9,
-            f.import_s,
-            f.pipeline_s,
-            f.pipeline_s + jit_s
-        );
+fn print_tables(facts: &[(&str, Facts, f64)], rows: &[Row], backends: &[Backend]) {
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
+    println!("\n## Models (compile = pipeline + JIT on the first thread count)");
+    let mut head = "| model | weights MB | GFLOP | import s |".to_string();
+    for n in &names {
+        head += &format!(" {n} pipeline s | {n} JIT s | {n} compile s |");
     }
+    println!("{head} ORT session s |");
+    println!("|{}", "---|".repeat(5 + 3 * names.len()));
+    for (name, f, ort_session_s) in facts {
+        let mut line =
+            format!("| {name} | {:.1} | {:.3} | {:.2} |", f.weight_bytes as f64 / 1e6, f.flops / 1e9, f.import_s);
+        for &b in backends {
+            let pipeline = f.pipeline_s.iter().find(|(p, _)| *p == b).map(|(_, s)| *s);
+            let jit = rows.iter().find(|r| r.model == *name).and_then(|r| run_of(r, b)).map(|r| r.jit_s);
+            line += &match (pipeline, jit) {
+                (Some(p), Some(j)) => format!(" {p:.2} | {j:.2} | {:.2} |", p + j),
+                (Some(p), None) => format!(" {p:.2} | failed | - |"),
+                _ => " failed | - | - |".to_string(),
+            };
+        }
+        println!("{line} {ort_session_s:.2} |");
+    }
+
     println!("\n## Strata against onnxruntime: median ms (min-max); ratio = strata / ORT (above 1: Strata slower)");
+    let mut head = "| model | threads | ORT ms |".to_string();
+    for n in &names {
+        head += &format!(" {n} ms | {n} / ORT |");
+    }
+    println!("{head} machine |");
+    println!("|{}", "---|".repeat(4 + 2 * names.len()));
+    for r in rows {
+        let mut line = format!("| {} | {} | {} |", r.model, r.threads, r.ort.text());
+        for &b in backends {
+            line += &match run_of(r, b) {
+                Some(s) => format!(" {} | {:.2} |", s.timing.text(), s.timing.median / r.ort.median),
+                None => " failed | - |".to_string(),
+            };
+        }
+        println!("{line} {} |", r.load.text());
+    }
+
     println!(
-        "(128-bit peak: Cranelift's f32x4 FMA peak on as many threads, GFLOP/s, measured just before; ORT is set \
-         against AVX-512's, {AVX512_OVER_128}x it; machine: busy (other processes' cores before/during))"
+        "\n## Against the machine: GFLOP/s of the median run; Cranelift against its 128-bit FMA peak, LLVM and ORT \
+         against the 512-bit one (without it: ORT against {AVX512_OVER_128}x the 128-bit one), peaks measured just before"
     );
-    println!(
-        "| model | threads | strata ms | ORT ms | ratio | strata GFLOP/s | ORT GFLOP/s | 128-bit peak | strata of it | ORT of 4x it | worst error | machine |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut head = "| model | threads | 128-bit peak | 512-bit peak | ORT GFLOP/s | ORT of 512-bit |".to_string();
+    for n in &names {
+        head += &format!(" {n} GFLOP/s | {n} of its peak | {n} worst error |");
+    }
+    println!("{head}");
+    println!("|{}", "---|".repeat(6 + 3 * names.len()));
     for r in rows {
         let gflops = |ms: f64| r.flops / ms / 1e6;
-        let (s, o) = (gflops(r.strata.median), gflops(r.ort.median));
-        println!(
-            "| {} | {} | {} | {} | {:.2} | {s:.1} | {o:.1} | {:.1} | {:.0}% | {:.0}% | {:.1e} | {} |",
+        let wide = r.peak512.unwrap_or(AVX512_OVER_128 * r.peak);
+        let o = gflops(r.ort.median);
+        let mut line = format!(
+            "| {} | {} | {:.1} | {} | {o:.1} | {:.0}% |",
             r.model,
             r.threads,
-            r.strata.text(),
-            r.ort.text(),
-            r.strata.median / r.ort.median,
             r.peak / 1e9,
-            100.0 * s * 1e9 / r.peak,
-            100.0 * o * 1e9 / (AVX512_OVER_128 * r.peak),
-            r.worst_error,
-            if r.load.idle() {
-                "idle".to_string()
-            } else {
-                format!("busy ({:.2}/{:.2})", r.load.before, r.load.during)
-            }
+            r.peak512.map_or("-".to_string(), |p| format!("{:.1}", p / 1e9)),
+            100.0 * o * 1e9 / wide
         );
+        for &b in backends {
+            let peak = if b == Backend::Llvm { wide } else { r.peak };
+            line += &match run_of(r, b) {
+                Some(s) => {
+                    let g = gflops(s.timing.median);
+                    format!(" {g:.1} | {:.0}% | {:.1e} |", 100.0 * g * 1e9 / peak, s.worst_error)
+                }
+                None => " - | - | - |".to_string(),
+            };
+        }
+        println!("{line}");
     }
+}
+
+/// `backend`'s measurement in `row`, if it had one.
+fn run_of(row: &Row, backend: Backend) -> Option<&StrataRun> {
+    row.strata.iter().find(|s| s.backend == backend)
 }
 
 fn main() {
@@ -614,6 +631,10 @@ fn main() {
         eprintln!("error: --threads: a thread count is at least 1");
         std::process::exit(2);
     }
+    let backends = args.backend.backends().unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    });
     check_python();
     let mut ctx = Context::new();
     strata_dialects::register_all(&mut ctx);
@@ -626,9 +647,12 @@ fn main() {
         eprintln!("error: {}: {e}", dir.display());
         std::process::exit(1);
     }
+    let names: Vec<&str> = backends.iter().map(|b| b.name()).collect();
     println!(
-        "# Imported ONNX models against onnxruntime, batch 1, median of {} runs after {} warm-up",
-        args.runs, args.warmup
+        "# Imported ONNX models against onnxruntime, batch 1, median of {} runs after {} warm-up; Strata through {}",
+        args.runs,
+        args.warmup,
+        names.join(" and ")
     );
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -643,7 +667,7 @@ fn main() {
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     for spec in MODELS.iter().filter(|s| args.only.is_empty() || args.only.iter().any(|o| o == s.name)) {
-        match bench_model(&ctx, spec, &dir, &args) {
+        match bench_model(&ctx, spec, &dir, &args, &backends, &mut failures) {
             Ok((f, r)) => {
                 let session = r.first().map_or(f64::NAN, |r| r.ort_session_s);
                 facts.push((spec.name, f, session));
@@ -655,7 +679,7 @@ fn main() {
             }
         }
     }
-    print_tables(&facts, &rows);
+    print_tables(&facts, &rows, &backends);
     if !failures.is_empty() {
         println!("\n## Failures");
         for f in &failures {
