@@ -72,6 +72,9 @@ pub fn parallel_operands<'a>(ctx: &strata_ir::Context, ir: &'a Ir, op: OpId) -> 
     if sizes.iter().sum::<usize>() != operands.len() {
         return Err(bad());
     }
+    if sizes[1] != sizes[0] || sizes[2] != sizes[0] || sizes[0] == 0 {
+        return Err("needs as many (at least one) lower bounds, upper bounds and steps".into());
+    }
     let (lower, rest) = operands.split_at(sizes[0]);
     let (upper, rest) = rest.split_at(sizes[1]);
     let (steps, inits) = rest.split_at(sizes[2]);
@@ -150,9 +153,6 @@ fn verify_for(v: &OpView) -> Result<(), Diagnostic> {
 fn verify_parallel(v: &OpView) -> Result<(), Diagnostic> {
     let p = parallel_operands(v.ctx, v.ir, v.op).map_err(|m| v.error(m))?;
     let n = p.dims();
-    if p.upper.len() != n || p.steps.len() != n || n == 0 {
-        return Err(v.error("needs as many (at least one) lower bounds, upper bounds and steps"));
-    }
     if p.steps.iter().any(|s| constant_int(v, *s).is_some_and(|c| c <= 0)) {
         return Err(v.error("constant step operand must be positive"));
     }

@@ -27,6 +27,10 @@ pub enum LlvmError {
     /// LLVM's JIT could not be created or a symbol was missing.
     #[error("LLVM JIT: {0}")]
     Engine(String),
+    /// An entry asked for by name that the module does not export, as the Cranelift backend
+    /// reports it.
+    #[error(transparent)]
+    Entry(#[from] strata_lowering::codegen::CodegenError),
     /// A bug on our side (text we generate that upstream rejects, a pipeline that does not parse).
     #[error("internal error: {0}")]
     Internal(String),

@@ -21,7 +21,7 @@ use mlir_sys as sys;
 use rustc_hash::FxHashSet;
 use strata_ir::{Context, Ir, OpId};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
-use strata_lowering::codegen::parallel;
+use strata_lowering::codegen::{abi, parallel};
 
 use crate::prepare::{self, weights::Weight, Prepared};
 use crate::{wrappers, LlvmError, PIPELINE};
@@ -227,7 +227,7 @@ impl Engine {
             return Err(session.failed(ctx, "translating to LLVM IR and compiling"));
         }
         let engine = Engine { raw, _weights: weights, _session: session };
-        engine.register("__strata_parallel_for", parallel::parallel_for as *const c_void);
+        engine.register(abi::PARALLEL_FOR, parallel::parallel_for as *const c_void);
         for (name, f) in crate::builtins::symbols() {
             engine.register(name, f as *const c_void);
         }
@@ -274,7 +274,7 @@ pub fn compile_jit(
     let Prepared { entries, trap_sites, .. } = prepared;
     let mut compiled = Vec::new();
     for sig in entries {
-        let f = engine.lookup(&format!("__strata_packed_{}", sig.symbol))?;
+        let f = engine.lookup(&abi::packed_symbol(&sig))?;
         compiled.push((sig, f));
     }
     Jit::from_foreign(compiled, trap_sites, options, Box::new(engine)).map_err(|e| LlvmError::Engine(e.to_string()))

@@ -14,13 +14,13 @@
 //!   a stack block, then `__strata_parallel_for(body, block, n)`) and the body of C type
 //!   `void (const void *, i64 lo, i64 hi)` that unpacks them.
 //!
-//! The text is a module of its own: it declares what it calls, and [`crate::compile`] moves its
+//! The text is a module of its own: it declares what it calls, and `mlir::lower` moves its
 //! definitions into the converted module.
 
 use std::fmt::Write;
 
 use strata_ir::{Context, Type, TypeKind};
-use strata_lowering::codegen::abi::{EntrySignature, Param};
+use strata_lowering::codegen::abi::{packed_symbol, EntrySignature, Param, PARALLEL_FOR};
 use strata_runtime::tensor::Elem;
 
 use crate::prepare::faults::TRAP_FLAG;
@@ -32,17 +32,21 @@ const UNOWNED: u64 = 0xdeadbeef;
 /// The LLVM types a value of type `t` becomes as function parameters.
 pub fn fields(ctx: &Context, t: Type) -> Result<Vec<String>, String> {
     Ok(match ctx.type_kind(t) {
-        TypeKind::MemRef { shape, layout: None, .. } => {
-            let mut f = vec!["!llvm.ptr".to_string(), "!llvm.ptr".into(), "i64".into()];
-            f.extend(std::iter::repeat_n("i64".to_string(), 2 * shape.len()));
-            f
-        }
+        TypeKind::MemRef { shape, layout: None, .. } => memref_fields(shape.len()),
         TypeKind::Vector { shape, .. } if shape.len() == 1 => {
             let e = scalar(ctx, ctx.element_type_or_self(t))?;
             vec![format!("vector<{}x{e}>", shape[0])]
         }
         _ => vec![scalar(ctx, t)?],
     })
+}
+
+/// A memref descriptor of rank `rank` as parameters: allocated and aligned pointers, offset,
+/// sizes, strides.
+fn memref_fields(rank: usize) -> Vec<String> {
+    let mut f = vec!["!llvm.ptr".to_string(), "!llvm.ptr".into(), "i64".into()];
+    f.extend(std::iter::repeat_n("i64".to_string(), 2 * rank));
+    f
 }
 
 /// The LLVM spelling of a scalar type.
@@ -67,17 +71,7 @@ fn descriptor(rank: usize) -> String {
 fn returned(p: &Param) -> String {
     match p {
         Param::MemRef { shape, .. } => descriptor(shape.len()),
-        Param::Scalar(e) => scalar_elem(*e),
-    }
-}
-
-fn scalar_elem(e: Elem) -> String {
-    match e {
-        Elem::F64 => "f64".into(),
-        Elem::F32 => "f32".into(),
-        Elem::F16 => "f16".into(),
-        Elem::BF16 => "bf16".into(),
-        Elem::Int(w) => format!("i{w}"),
+        Param::Scalar(e) => e.to_string(),
     }
 }
 
@@ -98,11 +92,8 @@ fn entry_params(sig: &EntrySignature) -> Vec<String> {
     let mut out = Vec::new();
     for p in &sig.args {
         match p {
-            Param::MemRef { shape, .. } => {
-                out.extend(["!llvm.ptr".to_string(), "!llvm.ptr".into(), "i64".into()]);
-                out.extend(std::iter::repeat_n("i64".to_string(), 2 * shape.len()));
-            }
-            Param::Scalar(e) => out.push(scalar_elem(*e)),
+            Param::MemRef { shape, .. } => out.extend(memref_fields(shape.len())),
+            Param::Scalar(e) => out.push(e.to_string()),
         }
     }
     out
@@ -127,7 +118,7 @@ impl Names {
 pub fn module(ctx: &Context, entries: &[EntrySignature], nests: &[Outlined]) -> Result<String, String> {
     let mut out = String::from("module {\n");
     writeln!(out, "  llvm.mlir.global external @{TRAP_FLAG}() {{addr_space = 0 : i32}} : i32").unwrap();
-    writeln!(out, "  llvm.func @__strata_parallel_for(!llvm.ptr, !llvm.ptr, i64)").unwrap();
+    writeln!(out, "  llvm.func @{PARALLEL_FOR}(!llvm.ptr, !llvm.ptr, i64)").unwrap();
     for sig in entries {
         let params = entry_params(sig).join(", ");
         let body = crate::prepare::body_symbol(sig);
@@ -157,7 +148,7 @@ fn packed(out: &mut String, sig: &EntrySignature) {
     let mut n = Names::default();
     let mut b = String::new();
     let w = &mut b;
-    writeln!(w, "  llvm.func @__strata_packed_{}(%slots: !llvm.ptr) -> i32 {{", sig.symbol).unwrap();
+    writeln!(w, "  llvm.func @{}(%slots: !llvm.ptr) -> i32 {{", packed_symbol(sig)).unwrap();
     let mut call_args: Vec<(String, String)> = Vec::new();
     let mut allocated = Vec::new();
     let slot = |w: &mut String, n: &mut Names, k: usize| {
@@ -218,7 +209,7 @@ fn packed(out: &mut String, sig: &EntrySignature) {
                 call_args.extend(fields);
             }
             Param::Scalar(e) => {
-                let ty = scalar_elem(*e);
+                let ty = e.to_string();
                 let v = n.next();
                 if *e == Elem::Int(1) {
                     // i1 crosses the ABI as a byte of 0 or 1.
@@ -302,7 +293,7 @@ fn packed(out: &mut String, sig: &EntrySignature) {
                 writeln!(w, "    llvm.store {byte}, {at} : i8, !llvm.ptr").unwrap();
             }
             Param::Scalar(e) => {
-                writeln!(w, "    llvm.store {v}, {at} : {}, !llvm.ptr", scalar_elem(*e)).unwrap();
+                writeln!(w, "    llvm.store {v}, {at} : {}, !llvm.ptr", e).unwrap();
             }
         }
     }
@@ -315,7 +306,7 @@ fn c_entry(out: &mut String, sig: &EntrySignature) {
     let n = sig.args.len() + sig.results.len();
     let params: Vec<String> = (0..n)
         .map(|k| match sig.args.get(k) {
-            Some(Param::Scalar(e)) => format!("%p{k}: {}", scalar_elem(*e)),
+            Some(Param::Scalar(e)) => format!("%p{k}: {e}"),
             _ => format!("%p{k}: !llvm.ptr"),
         })
         .collect();
@@ -327,14 +318,14 @@ fn c_entry(out: &mut String, sig: &EntrySignature) {
         let mut at = format!("%p{k}");
         if let Some(Param::Scalar(e)) = sig.args.get(k) {
             // A scalar argument is passed by value in C; the packed entry reads it from memory.
-            writeln!(out, "    %s{k} = llvm.alloca %one x {} : (i64) -> !llvm.ptr", scalar_elem(*e)).unwrap();
-            writeln!(out, "    llvm.store %p{k}, %s{k} : {}, !llvm.ptr", scalar_elem(*e)).unwrap();
+            writeln!(out, "    %s{k} = llvm.alloca %one x {} : (i64) -> !llvm.ptr", e).unwrap();
+            writeln!(out, "    llvm.store %p{k}, %s{k} : {}, !llvm.ptr", e).unwrap();
             at = format!("%s{k}");
         }
         writeln!(out, "    %g{k} = llvm.getelementptr %slots[{k}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr").unwrap();
         writeln!(out, "    llvm.store {at}, %g{k} : !llvm.ptr, !llvm.ptr").unwrap();
     }
-    writeln!(out, "    %r = llvm.call @__strata_packed_{}(%slots) : (!llvm.ptr) -> i32", sig.symbol).unwrap();
+    writeln!(out, "    %r = llvm.call @{}(%slots) : (!llvm.ptr) -> i32", packed_symbol(sig)).unwrap();
     writeln!(out, "    llvm.return %r : i32").unwrap();
     writeln!(out, "  }}").unwrap();
 }
@@ -357,7 +348,7 @@ fn launcher(out: &mut String, nest: &Outlined, fields: &[String]) {
         }
     }
     writeln!(out, "    %body = llvm.mlir.addressof @{}_body : !llvm.ptr", nest.body).unwrap();
-    writeln!(out, "    llvm.call @__strata_parallel_for(%body, %ctx, %n) : (!llvm.ptr, !llvm.ptr, i64) -> ()").unwrap();
+    writeln!(out, "    llvm.call @{PARALLEL_FOR}(%body, %ctx, %n) : (!llvm.ptr, !llvm.ptr, i64) -> ()").unwrap();
     writeln!(out, "    llvm.return").unwrap();
     writeln!(out, "  }}").unwrap();
     writeln!(out, "  llvm.func internal @{}_body(%ctx: !llvm.ptr, %lo: i64, %hi: i64) {{", nest.body).unwrap();

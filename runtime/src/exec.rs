@@ -328,9 +328,6 @@ impl<'a> Machine<'a> {
                 "scf.for" => Step::For,
                 "scf.parallel" => {
                     let p = strata_dialects::scf::parallel_operands(ctx, ir, op).map_err(|m| self.err(op, m))?;
-                    if p.upper.len() != p.dims() || p.steps.len() != p.dims() {
-                        return Err(self.err(op, "as many lower bounds, upper bounds and steps are needed"));
-                    }
                     Step::Parallel(p.dims())
                 }
                 "scf.if" => Step::If,

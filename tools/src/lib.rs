@@ -67,33 +67,23 @@ pub fn load_module(
     Ok((m, renderer))
 }
 
+/// An error of the LLVM backend as the tools print it: at its place in the user's file with the
+/// source line when it has one, else one `error:` line.
+pub fn render_llvm_error(
+    ctx: &strata_ir::Context,
+    renderer: &strata_ir::DiagnosticRenderer,
+    e: &strata_llvm::LlvmError,
+) -> String {
+    match e.diagnostic() {
+        Some(d) => renderer.render(ctx, &d),
+        None => format!("error: {e}"),
+    }
+}
+
 /// Every pass of the project: the standard ones and the lowerings.
 pub fn pass_registry() -> strata_ir::pass::PassRegistry {
     let mut registry = strata_ir::pass::PassRegistry::new();
     strata_passes::register_all(&mut registry);
     strata_lowering::register_all(&mut registry);
     registry
-}
-
-/// Erases the functions that none of `entries` reaches through calls: what is compiled for
-/// them, so another function of the file that the code generator cannot take does not stop
-/// them.
-pub fn keep_reachable(ctx: &strata_ir::Context, m: &mut strata_ir::Module, entries: &[&str]) {
-    let funcs: std::collections::HashMap<String, strata_ir::OpId> =
-        strata_runtime::functions(ctx, &m.ir, m.root).into_iter().collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut work: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
-    while let Some(name) = work.pop() {
-        let Some(&f) = funcs.get(&name).filter(|_| seen.insert(name.clone())) else { continue };
-        for op in m.ir.collect_ops(f) {
-            if let Some(callee) = m.ir.op(op).attr(ctx.ident("callee")).and_then(|a| ctx.attr_as_symbol(a)) {
-                work.push(callee.to_string());
-            }
-        }
-    }
-    for (name, f) in funcs {
-        if !seen.contains(&name) {
-            m.ir.erase_op(f);
-        }
-    }
 }

@@ -319,6 +319,7 @@ fn execute(
         Some(d) => renderer.render(ctx, &d),
         None => format!("error: {e}"),
     };
+    let llvm_err = |e: strata_llvm::LlvmError| crate::render_llvm_error(ctx, renderer, &e);
     let poison = args.benchmark.is_none();
     match executor {
         Executor::Interpreter => unreachable!("interpreted separately"),
@@ -326,10 +327,7 @@ fn execute(
             let only = [args.entry.as_str()];
             let options = JitOptions { threads: threads(args), poison };
             let jit = if args.backend == "llvm" {
-                strata_llvm::compile_jit(ctx, &m.ir, m.root, Some(&only), options).map_err(|e| match e.diagnostic() {
-                    Some(d) => renderer.render(ctx, &d),
-                    None => format!("error: {e}"),
-                })
+                strata_llvm::compile_jit(ctx, &m.ir, m.root, Some(&only), options).map_err(llvm_err)
             } else if profiling(args) {
                 Jit::compile_profiled(ctx, &m.ir, m.root, Some(&only), options).map_err(compile_err)
             } else {
@@ -362,12 +360,7 @@ fn execute(
             let tools = Toolchain::find(target).map_err(|e| format!("error: target {}: {e}", args.target))?;
             let only = [args.entry.as_str()];
             let artifacts = if args.backend == "llvm" {
-                strata_llvm::emit_object(ctx, &m.ir, m.root, "module", "native", Some(&only)).map_err(|e| {
-                    match e.diagnostic() {
-                        Some(d) => renderer.render(ctx, &d),
-                        None => format!("error: {e}"),
-                    }
-                })?
+                strata_llvm::emit_object(ctx, &m.ir, m.root, "module", "native", Some(&only)).map_err(llvm_err)?
             } else {
                 emit_object(ctx, &m.ir, m.root, target, "module", poison, Some(&only)).map_err(compile_err)?
             };
@@ -407,6 +400,9 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     if args.backend == "llvm" && (!llvm_target || profiling(args)) {
         return Err("error: --backend llvm runs with --target host or x86-64, without --profile".into());
     }
+    if args.backend == "llvm" && !strata_llvm::AVAILABLE {
+        return Err(format!("error: {}", strata_llvm::LlvmError::NotBuilt));
+    }
     if profiling(args) {
         if executor != Executor::Jit {
             return Err("error: --profile needs --target host: objects run by the C driver are not instrumented".into());
@@ -437,7 +433,7 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     if args.pass_pipeline.is_none() && executor != Executor::Interpreter {
         // Only what the entry runs is compiled: another function of the file that the code
         // generator cannot take does not stop this one.
-        crate::keep_reachable(ctx, &mut m, &[args.entry.as_str()]);
+        strata_lowering::keep_reachable(ctx, &mut m.ir, m.root, &[args.entry.as_str()]);
     }
     // Profiled graphs have their ops tagged as kernels before lower-to-loops.
     let profiled = profiling(args).then(|| profile_pipeline(Target::Host));

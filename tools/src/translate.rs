@@ -84,12 +84,15 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
     if llvm && target != Target::X86_64 {
         return Err("error: --backend llvm writes x86-64 objects only".into());
     }
+    if llvm && !strata_llvm::AVAILABLE {
+        return Err(format!("error: {}", strata_llvm::LlvmError::NotBuilt));
+    }
     let (mut m, renderer) = crate::load_module(ctx, &args.file, &args.import)?;
     if args.pass_pipeline.is_none() && !args.entry.is_empty() {
         let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
         // An unknown entry is reported by the object writer, which names the known ones.
         if entries.iter().all(|e| strata_runtime::functions(ctx, &m.ir, m.root).iter().any(|(n, _)| n == e)) {
-            crate::keep_reachable(ctx, &mut m, &entries);
+            strata_lowering::keep_reachable(ctx, &mut m.ir, m.root, &entries);
         }
     }
     let llvm_pipeline = llvm.then(|| strata_llvm::pipeline(strata_llvm::cpu_vector_bits(&args.cpu)));
@@ -101,10 +104,8 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
     let entries: Vec<&str> = args.entry.iter().map(String::as_str).collect();
     let only = (!entries.is_empty()).then_some(entries.as_slice());
     let artifacts = if llvm {
-        strata_llvm::emit_object(ctx, &m.ir, m.root, &name, &args.cpu, only).map_err(|e| match e.diagnostic() {
-            Some(d) => renderer.render(ctx, &d),
-            None => format!("error: {e}"),
-        })?
+        strata_llvm::emit_object(ctx, &m.ir, m.root, &name, &args.cpu, only)
+            .map_err(|e| crate::render_llvm_error(ctx, &renderer, &e))?
     } else {
         emit_object(ctx, &m.ir, m.root, target, &name, false, only).map_err(|e| format!("error: {e}"))?
     };

@@ -45,7 +45,8 @@ pub fn prepare(
     }
     let mut ir = ir.clone();
     if let Some(only) = only {
-        keep_reachable(ctx, &mut ir, root, only);
+        strata_lowering::codegen::object::check_entries(ctx, &ir, root, only)?;
+        strata_lowering::keep_reachable(ctx, &mut ir, root, only);
     }
     let mut registry = PassRegistry::new();
     strata_lowering::register_all(&mut registry);
@@ -57,15 +58,10 @@ pub fn prepare(
     streaming::mark(ctx, &mut ir, root);
     let mut entries = Vec::new();
     let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
-    for f in ir.block_ops(block).collect::<Vec<_>>() {
-        let o = ir.op(f);
-        let public = o.attr(ctx.ident("sym_visibility")).and_then(|a| ctx.attr_as_str(a)).is_none_or(|v| v == "public");
-        let defined = o.regions().first().is_some_and(|r| !ir.region(*r).blocks().is_empty());
-        if ctx.ident_str(o.name()) == "func.func" && public && defined {
-            let mut sig = abi::entry_signature(ctx, &ir, f).map_err(|m| LlvmError::unsupported(ctx, &ir, f, &m))?;
-            sig.symbol = abi::c_symbol(module_name, &sig.name);
-            entries.push(sig);
-        }
+    for (_, f) in strata_lowering::codegen::object::public_entries(ctx, &ir, root) {
+        let mut sig = abi::entry_signature(ctx, &ir, f).map_err(|m| LlvmError::unsupported(ctx, &ir, f, &m))?;
+        sig.symbol = abi::c_symbol(module_name, &sig.name);
+        entries.push(sig);
     }
     rename_entries(ctx, &mut ir, root, &entries);
     let trap_sites = faults::guard(ctx, &mut ir, root)?;
@@ -99,40 +95,6 @@ fn rename_entries(ctx: &Context, ir: &mut Ir, root: OpId, entries: &[EntrySignat
         let target = ir.op(op).attr(callee).and_then(|a| ctx.attr_as_symbol(a)).map(str::to_string);
         if let Some((_, new)) = renamed.iter().find(|(old, _)| Some(old) == target.as_ref()) {
             ir.set_attr(op, callee, ctx.symbol_ref_attr(new));
-        }
-    }
-}
-
-/// Erases the functions that neither `entries` names nor they call (another function of the
-/// file that upstream cannot take does not stop these).
-fn keep_reachable(ctx: &Context, ir: &mut Ir, root: OpId, entries: &[&str]) {
-    let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
-    let name_of =
-        |ir: &Ir, f: OpId| ir.op(f).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).map(str::to_string);
-    let funcs: Vec<(String, OpId)> = ir
-        .block_ops(block)
-        .filter(|o| ctx.ident_str(ir.op(*o).name()) == "func.func")
-        .filter_map(|f| Some((name_of(ir, f)?, f)))
-        .collect();
-    let mut live: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
-    let mut i = 0;
-    while i < live.len() {
-        if let Some((_, f)) = funcs.iter().find(|(n, _)| *n == live[i]) {
-            for op in ir.collect_ops(*f) {
-                if ctx.ident_str(ir.op(op).name()) == "func.call" {
-                    let callee =
-                        ir.op(op).attr(ctx.ident("callee")).and_then(|a| ctx.attr_as_symbol(a)).map(str::to_string);
-                    if let Some(c) = callee.filter(|c| !live.contains(c)) {
-                        live.push(c);
-                    }
-                }
-            }
-        }
-        i += 1;
-    }
-    for (name, f) in funcs {
-        if !live.contains(&name) {
-            ir.erase_op(f);
         }
     }
 }

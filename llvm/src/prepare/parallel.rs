@@ -15,7 +15,7 @@
 //! than passed, so addresses and trip counts stay constants for LLVM to fold.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use strata_ir::{AttrKind, Builder, Context, DenseArrayValues, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
+use strata_ir::{Builder, Context, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
 
 use crate::LlvmError;
 
@@ -70,36 +70,12 @@ fn inside_parallel(ctx: &Context, ir: &Ir, op: OpId, func: OpId) -> bool {
 
 /// The bounds of an `scf.parallel`: per dimension (lower, upper, step).
 fn bounds(ctx: &Context, ir: &Ir, nest: OpId) -> Result<Vec<(Value, Value, Value)>, LlvmError> {
-    let o = ir.op(nest);
-    let segments = o.attr(ctx.ident("operandSegmentSizes")).map(|a| ctx.attr_kind(a));
-    let n = match segments {
-        Some(AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. }) if v.len() == 4 => {
-            if v[3] != 0 {
-                return Err(LlvmError::unsupported(ctx, ir, nest, "an scf.parallel with reductions"));
-            }
-            v[0] as usize
-        }
-        _ => return Err(LlvmError::unsupported(ctx, ir, nest, "an scf.parallel without four operand segments")),
-    };
-    let ops = o.operands();
-    Ok((0..n).map(|d| (ops[d], ops[n + d], ops[2 * n + d])).collect())
-}
-
-/// Leading dimensions flattened into the range handed to the pool: enough for 64 iterations
-/// when the counts are constants (as the Cranelift backend splits), else the first.
-fn split_dims(ctx: &Context, ir: &Ir, dims: &[(Value, Value, Value)]) -> usize {
-    let mut total = 1i64;
-    for (d, (lb, ub, step)) in dims.iter().enumerate() {
-        let c = |v: Value| strata_lowering::constant_index(ctx, ir, v);
-        let (Some(lb), Some(ub), Some(step)) = (c(*lb), c(*ub), c(*step)) else {
-            return d.max(1);
-        };
-        total *= ((ub - lb + step - 1) / step.max(1)).max(0);
-        if total >= 64 {
-            return d + 1;
-        }
+    let p = strata_dialects::scf::parallel_operands(ctx, ir, nest)
+        .map_err(|m| LlvmError::unsupported(ctx, ir, nest, &m))?;
+    if !p.inits.is_empty() {
+        return Err(LlvmError::unsupported(ctx, ir, nest, "an scf.parallel with reductions"));
     }
-    dims.len().max(1)
+    Ok((0..p.dims()).map(|d| (p.lower[d], p.upper[d], p.steps[d])).collect())
 }
 
 fn defining_op(ir: &Ir, v: Value) -> Option<OpId> {
@@ -131,18 +107,8 @@ fn clonable(ctx: &Context, ir: &Ir, v: Value, memo: &mut FxHashMap<Value, bool>)
 /// Values used under `nest` (its bounds included) but defined outside it, in first-use order.
 fn captures(ir: &Ir, nest: OpId) -> Vec<Value> {
     let mut seen = FxHashSet::default();
-    let mut out = Vec::new();
-    for op in ir.collect_ops(nest) {
-        for v in ir.op(op).operands() {
-            let inside =
-                ir.value_block(*v).and_then(|b| ir.block_parent_op(b)).is_some_and(|p| ir.is_ancestor(nest, p));
-            let own = matches!(ir.value(*v).def(), ValueDef::Result { op: d, .. } if ir.is_ancestor(nest, d));
-            if !inside && !own && seen.insert(*v) {
-                out.push(*v);
-            }
-        }
-    }
-    out
+    let own = ir.op(nest).operands().to_vec();
+    own.into_iter().chain(strata_lowering::captured_values(ir, nest)).filter(|v| seen.insert(*v)).collect()
 }
 
 /// Clones the defining ops of `v` (and theirs) at the end of `block`, once.
@@ -196,7 +162,9 @@ fn outline_one(
     base: &str,
 ) -> Result<Outlined, LlvmError> {
     let dims = bounds(ctx, ir, nest)?;
-    let k = split_dims(ctx, ir, &dims);
+    let flat: Vec<Value> =
+        dims.iter().map(|d| d.0).chain(dims.iter().map(|d| d.1)).chain(dims.iter().map(|d| d.2)).collect();
+    let k = strata_lowering::parallel_split_dims(ctx, ir, &flat, dims.len());
     let loc = ir.op(nest).loc();
     let index = ctx.index_type();
     let mut memo = FxHashMap::default();
@@ -264,18 +232,14 @@ fn outline_one(
     } else {
         let inner: Vec<(Value, Value, Value)> =
             dims[k..].iter().map(|d| (mapped(d.0, &map), mapped(d.1, &map), mapped(d.2, &map))).collect();
-        let m = inner.len();
-        let operands: Vec<Value> =
-            inner.iter().map(|d| d.0).chain(inner.iter().map(|d| d.1)).chain(inner.iter().map(|d| d.2)).collect();
-        let seg = ctx.intern_attr(AttrKind::DenseArray {
-            element: ctx.integer_type(32),
-            values: DenseArrayValues::Int(vec![m as i64, m as i64, m as i64, 0]),
-        });
-        let par = Builder::at_end(ctx, ir, body).insert(
-            OpState::new(ctx, "scf.parallel", loc).operands(&operands).attr(ctx, "operandSegmentSizes", seg).regions(1),
+        let (lower, upper, steps): (Vec<Value>, Vec<Value>, Vec<Value>) = (
+            inner.iter().map(|d| d.0).collect(),
+            inner.iter().map(|d| d.1).collect(),
+            inner.iter().map(|d| d.2).collect(),
         );
-        let pblock = ir.create_block(&vec![index; m]);
-        ir.append_block(ir.op(par).regions()[0], pblock);
+        let mut b = Builder::at_end(ctx, ir, body);
+        b.loc = loc;
+        let (_, pblock) = strata_dialects::scf::build_parallel(&mut b, &lower, &upper, &steps);
         let mut all_ivs = ivs.clone();
         all_ivs.extend(ir.block(pblock).args().to_vec());
         ir.inline_block(old_block, InsertPoint::BlockEnd(pblock), &all_ivs);

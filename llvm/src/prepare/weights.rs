@@ -25,13 +25,11 @@ impl Weight {
         // Eight spare words so the data can start on a 64-byte boundary (vector loads of
         // packed panels are aligned in the IR).
         let mut storage = vec![0u64; data.len().div_ceil(8) + 8];
-        let mut w = Weight { symbol, storage: Vec::new(), bytes: data.len() };
         let p = storage.as_mut_ptr() as *mut u8;
         let off = p.align_offset(64);
         // SAFETY: `off + data.len()` is within the storage's `8 * (len/8 + 8)` bytes.
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p.add(off), data.len()) };
-        w.storage = storage;
-        w
+        Weight { symbol, storage, bytes: data.len() }
     }
 
     /// The address of the first byte.
@@ -70,15 +68,18 @@ pub fn externalize(ctx: &Context, ir: &mut Ir, module: OpId, scope: &str) -> Res
             continue;
         }
         let Some(value) = o.attr(init) else { continue };
-        let bytes = match ctx.attr_kind(value) {
+        // A blob's bytes are the elements as memory holds them (not for i1, a byte of any
+        // value): shared, not copied, until `Weight::new` aligns them.
+        let bytes: std::sync::Arc<[u8]> = match ctx.attr_kind(value) {
             AttrKind::DenseResource { ty, .. } if ctx.element_type_or_self(*ty) != ctx.integer_type(1) => ctx
                 .resource_blob(value)
-                .map(|b| b.bytes().to_vec())
+                .map(|b| b.shared_bytes())
                 .map_err(|e| LlvmError::unsupported(ctx, ir, g, &e.to_string()))?,
             AttrKind::DenseElements { .. } | AttrKind::DenseResource { .. } => {
                 strata_runtime::interp::constant_tensor(ctx, value)
                     .map_err(|e| LlvmError::unsupported(ctx, ir, g, &e))?
                     .to_bytes()
+                    .into()
             }
             _ => continue,
         };

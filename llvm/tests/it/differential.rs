@@ -54,8 +54,12 @@ fn check_file(file: &str) -> usize {
     let path = format!("{}/../testdata/codegen/{file}", env!("CARGO_MANIFEST_DIR"));
     let src = std::fs::read_to_string(&path).unwrap();
     let m = strata_ir::parse_source(&ctx, &path, &src, &Default::default()).unwrap();
+    let graph_low = lowered(&ctx, &m);
     let mut checked = 0;
     for (name, func) in strata_runtime::functions(&ctx, &m.ir, m.root) {
+        if m.ir.op(func).attr(ctx.ident("sym_visibility")).is_some() {
+            continue;
+        }
         let Some(first) = inputs(&ctx, &m, func, 7) else { continue };
         // Graph-level functions go through the default pipeline; loop-level ones are compiled
         // as written.
@@ -64,11 +68,8 @@ fn check_file(file: &str) -> usize {
                 .args()
                 .iter()
                 .any(|a| matches!(ctx.type_kind(m.ir.value_type(*a)), strata_ir::TypeKind::RankedTensor { .. }));
-        if m.ir.op(func).attr(ctx.ident("sym_visibility")).is_some() {
-            continue;
-        }
         let Ok(want) = strata_runtime::run_function(&ctx, &m.ir, func, first.clone()) else { continue };
-        let low = if graph { lowered(&ctx, &m) } else { m.clone() };
+        let low = if graph { &graph_low } else { &m };
         let only = [name.as_str()];
         let options = JitOptions { threads: Some(2), poison: true };
         if let Err(e) = Jit::compile_entries(&ctx, &low.ir, low.root, Some(&only), options) {

@@ -42,7 +42,7 @@ fn prepared_programs_lower_in_mlir_opt() {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut m = strata_ir::parse_source(&ctx, &path, &src, &Default::default()).unwrap();
         // Functions neither backend takes (a 3-lane vector, vector integer division) are left out.
-        let entries: Vec<String> = strata_runtime::functions(&ctx, &m.ir, m.root)
+        let entries: Vec<String> = strata_lowering::codegen::object::public_entries(&ctx, &m.ir, m.root)
             .into_iter()
             .map(|f| f.0)
             .filter(|n| !matches!(n.as_str(), "odd_vector" | "vector_divide"))

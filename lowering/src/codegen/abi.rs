@@ -138,6 +138,11 @@ pub fn c_symbol(module: &str, name: &str) -> String {
 /// symbol.
 pub const PARALLEL_FOR: &str = "__strata_parallel_for";
 
+/// The packed wrapper of an entry (`int32_t f(void **slots)`), what the JIT calls.
+pub fn packed_symbol(sig: &EntrySignature) -> String {
+    format!("__strata_packed_{}", sig.symbol)
+}
+
 /// The signature of `func.func` op `func`.
 pub fn entry_signature(ctx: &Context, ir: &Ir, func: OpId) -> Result<EntrySignature, String> {
     let o = ir.op(func);

@@ -37,10 +37,7 @@ pub fn emit_object(
     entries: Option<&[&str]>,
 ) -> Result<ObjectArtifacts, CodegenError> {
     if let Some(names) = entries {
-        let known = public_functions(ctx, ir, root);
-        if let Some(missing) = names.iter().find(|n| !known.iter().any(|k| k == *n)) {
-            return Err(CodegenError::NoSuchEntry { name: missing.to_string(), known });
-        }
+        check_entries(ctx, ir, root, names)?;
     }
     let isa = target.isa(true)?;
     let builder = ObjectBuilder::new(isa, name, cranelift_module::default_libcall_names())
@@ -74,12 +71,26 @@ pub fn emit_object(
 
 /// The functions under `root` that get an exported symbol: public, with a body.
 fn public_functions(ctx: &Context, ir: &Ir, root: OpId) -> Vec<String> {
+    public_entries(ctx, ir, root).into_iter().map(|(name, _)| name).collect()
+}
+
+/// The functions under `root` that get an exported symbol (public, with a body), by name.
+pub fn public_entries(ctx: &Context, ir: &Ir, root: OpId) -> Vec<(String, OpId)> {
     let str_attr = |op: OpId, name: &str| ir.op(op).attr(ctx.ident(name)).and_then(|a| ctx.attr_as_str(a));
     ir.collect_ops(root)
         .into_iter()
         .filter(|op| ctx.ident_str(ir.op(*op).name()) == "func.func")
         .filter(|op| ir.op(*op).regions().first().is_some_and(|r| !ir.region(*r).blocks().is_empty()))
         .filter(|op| str_attr(*op, "sym_visibility") != Some("private"))
-        .filter_map(|op| str_attr(op, "sym_name").map(String::from))
+        .filter_map(|op| str_attr(op, "sym_name").map(|n| (n.to_string(), op)))
         .collect()
+}
+
+/// `NoSuchEntry` for the first of `names` that `root` does not export.
+pub fn check_entries(ctx: &Context, ir: &Ir, root: OpId, names: &[&str]) -> Result<(), CodegenError> {
+    let known = public_functions(ctx, ir, root);
+    match names.iter().find(|n| !known.iter().any(|k| k == *n)) {
+        Some(missing) => Err(CodegenError::NoSuchEntry { name: missing.to_string(), known }),
+        None => Ok(()),
+    }
 }

@@ -587,7 +587,7 @@ impl<M: Module> Shared<'_, M> {
     fn packed(&mut self, sig: &EntrySignature, typed: FuncId) -> Result<FuncId, CodegenError> {
         let ptr = self.ptr();
         let signature = signature_of(self.module, &[ptr], &[types::I32]);
-        let name = format!("__strata_packed_{}", sig.symbol);
+        let name = abi::packed_symbol(sig);
         let id = self.module.declare_function(&name, Linkage::Export, &signature).map_err(module_err)?;
         self.build(&name, id, signature, 3, |this, b| {
             let entry = b.create_block();
@@ -1420,9 +1420,6 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
     /// The number of dimensions and of reductions of an `scf.parallel`.
     fn parallel_shape(&self, op: OpId) -> Result<(usize, usize), CodegenError> {
         let p = strata_dialects::scf::parallel_operands(self.s.ctx, self.s.ir, op).map_err(|m| self.err(op, m))?;
-        if p.upper.len() != p.dims() || p.steps.len() != p.dims() {
-            return Err(self.err(op, "as many lower bounds, upper bounds and steps are needed"));
-        }
         Ok((p.dims(), p.inits.len()))
     }
 
@@ -1486,23 +1483,6 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         Ok(out)
     }
 
-    /// Values used under `op` but defined outside it, in first-use order.
-    fn captures(&self, op: OpId) -> Vec<Value> {
-        let ir = self.s.ir;
-        let mut seen = FxHashSet::default();
-        let mut out = Vec::new();
-        for inner in ir.collect_ops(op).into_iter().skip(1) {
-            for v in ir.op(inner).operands() {
-                let inside =
-                    ir.value_block(*v).and_then(|b| ir.block_parent_op(b)).is_some_and(|p| ir.is_ancestor(op, p));
-                if !inside && seen.insert(*v) {
-                    out.push(*v);
-                }
-            }
-        }
-        out
-    }
-
     fn is_constant(&self, v: Value) -> bool {
         let ir = self.s.ir;
         matches!(ir.value(v).def(), ValueDef::Result { op, .. } if self.s.ctx.ident_str(ir.op(op).name()) == "arith.constant")
@@ -1515,7 +1495,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let o = self.s.ir.op(op);
         let ops = o.operands().to_vec();
         // Constants are rebuilt inside, so addresses still fold.
-        let captures: Vec<Value> = self.captures(op).into_iter().filter(|v| !self.is_constant(*v)).collect();
+        let captures: Vec<Value> =
+            crate::captured_values(self.s.ir, op).into_iter().filter(|v| !self.is_constant(*v)).collect();
         let (layout, dims_at) = self.capture_layout(op, &captures)?;
         let size = dims_at as u32 + 32 * n as u32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size.max(8), 4));
@@ -1529,7 +1510,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 at += self.b.func.dfg.value_type(p).bytes() as i32;
             }
         }
-        let k = split_dims(self.s.ctx, self.s.ir, &ops, n);
+        let k = crate::parallel_split_dims(self.s.ctx, self.s.ir, &ops[..3 * n], n);
         let mut total = self.b.ins().iconst(types::I64, 1);
         for d in 0..n {
             let (lb, ub, step) = (self.one(ops[d]), self.one(ops[n + d]), self.one(ops[2 * n + d]));
@@ -1618,7 +1599,7 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 })
             })
             .collect();
-        let k = split_dims(self.s.ctx, ir, &ops, n);
+        let k = crate::parallel_split_dims(self.s.ctx, ir, &ops[..3 * n], n);
         let one = self.b.ins().iconst(types::I64, 1);
         let l = self.loop_begin(lo, hi, &[], &[]);
         let lin = l.iv;
@@ -1654,8 +1635,11 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         // round once where the IR rounds twice.
         let out_half = abi::elem_of(ctx, ir.value_type(r)).and_then(half_of);
         let in_elem = src_ty.and_then(|t| abi::elem_of(ctx, t));
-        let fused =
-            if name == "arith.addf" && self.s.fma && out_half.is_none() { self.fusable_mul(&operands) } else { None };
+        let fused = if name == "arith.addf" && self.s.fma && out_half.is_none() {
+            crate::fusable_mul(ctx, ir, &operands)
+        } else {
+            None
+        };
         let divisor = operands.get(1).and_then(|v| crate::constant_index(ctx, ir, *v));
         // maximumf/minimumf against a constant that `clamp_by_constant` takes: which operand it
         // is, and its value.
@@ -1915,19 +1899,6 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         Ok(())
     }
 
-    /// For `addf(x, y)`, a single-use `mulf` operand to fuse: its factors and the other addend.
-    fn fusable_mul(&self, operands: &[Value]) -> Option<((Value, Value), Value)> {
-        let ir = self.s.ir;
-        for (i, v) in operands.iter().enumerate() {
-            let ValueDef::Result { op, .. } = ir.value(*v).def() else { continue };
-            if self.s.ctx.ident_str(ir.op(op).name()) == "arith.mulf" && ir.value(*v).uses().len() == 1 {
-                let m = ir.op(op).operands();
-                return Some(((m[0], m[1]), operands[1 - i]));
-            }
-        }
-        None
-    }
-
     /// A C library function, lane by lane (`exp`, `log`, `tanh`, `erf`, `pow`, `powf`).
     fn libcall(&mut self, op: OpId, name: &'static str, ty: ClType, args: &[ClValue]) -> Result<ClValue, CodegenError> {
         let lane = ty.lane_type();
@@ -2053,23 +2024,6 @@ fn select(b: &mut FunctionBuilder, ty: ClType, c: ClValue, x: ClValue, y: ClValu
     } else {
         b.ins().select(c, x, y)
     }
-}
-
-/// How many leading dimensions of a parallel nest the thread pool splits: enough for 64
-/// iterations when the counts are constants, else only the first.
-fn split_dims(ctx: &Context, ir: &Ir, ops: &[Value], n: usize) -> usize {
-    let mut total = 1i64;
-    for d in 0..n {
-        let c = |v: Value| crate::constant_index(ctx, ir, v);
-        let (Some(lb), Some(ub), Some(step)) = (c(ops[d]), c(ops[n + d]), c(ops[2 * n + d])) else {
-            return d.max(1);
-        };
-        total *= ((ub - lb + step - 1) / step.max(1)).max(0);
-        if total >= 64 {
-            return d + 1;
-        }
-    }
-    n.max(1)
 }
 
 fn float_cc(p: i64) -> Option<FloatCC> {

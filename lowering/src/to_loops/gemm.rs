@@ -88,16 +88,17 @@ impl GemmKernel {
     /// (1024 at 128 bits and 256 at 512 with a 48 KiB L1: both measured best); MC: MC × KC
     /// floats of A fill half of L2.
     pub fn new(vector_bits: i64, l1_bytes: i64, l2_bytes: i64) -> Result<GemmKernel, String> {
-        let (lanes, mr, vectors) = match vector_bits {
-            128 => (4, 6, 2),
-            256 => (8, 6, 2),
-            512 => (16, 8, 2),
+        // Two vectors of B a step: enough columns to reuse each broadcast of A twice.
+        let (lanes, mr) = match vector_bits {
+            128 => (4, 6),
+            256 => (8, 6),
+            512 => (16, 8),
             _ => return Err(format!("vector-bits={vector_bits}: the GEMM has kernels for 128, 256 and 512 bits")),
         };
         if l1_bytes < 1024 || l2_bytes < l1_bytes {
             return Err(format!("l1-bytes={l1_bytes}, l2-bytes={l2_bytes}: L1 of at least 1 KiB and an L2 no smaller"));
         }
-        let nr = lanes * vectors;
+        let nr = 2 * lanes;
         let kc = (l1_bytes * 2 / 3 / (nr * 4)).max(16);
         let mc = (l2_bytes / 2 / (kc * 4) / mr * mr).max(mr);
         Ok(GemmKernel { lanes, mr, nr, kc, mc })
@@ -170,8 +171,6 @@ pub fn packed_gemm(
 /// themselves (Winograd's transforms, which then need no copy of their own).
 pub struct PackedGemm {
     pub shape: GemmShape,
-    /// The tile and blockings, the target's ([`Emit::gemm`] when made).
-    kernel: GemmKernel,
     elem: Type,
     a_pack: (Value, Option<Value>),
     /// How the micro-kernel reads A.
@@ -214,7 +213,7 @@ impl PackedGemm {
         let (mb, nb) = ((s.m + kn.mr - 1) / kn.mr, (s.n + kn.nr - 1) / kn.nr);
         let b_pack = panels(e, &cache_b, s.batch * nb * s.k * kn.nr, elem);
         let c_pad = e.scratch(&[s.batch, mb * kn.mr, nb * kn.nr + C_ROW_PAD], elem);
-        PackedGemm { shape: s, kernel: kn, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb }
+        PackedGemm { shape: s, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb }
     }
 
     /// A GEMM that reads A where it is: `a` is A's rows, flat and row-major
@@ -240,7 +239,7 @@ impl PackedGemm {
     /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M that
     /// the last row panel reads (nothing when there are none).
     pub fn clear_a_padding(&self, e: &mut Emit) {
-        let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * self.kernel.mr);
+        let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * e.gemm.mr);
         if matches!(self.a_layout, ALayout::Panels) || self.a_tail.is_some() || rows == s.m {
             return;
         }
@@ -270,7 +269,7 @@ impl PackedGemm {
         prelude: impl FnOnce(&mut Emit),
         load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
-        let (s, kn) = (self.shape, self.kernel);
+        let (s, kn) = (self.shape, e.gemm);
         if let ALayout::Rows { stride, rows } = self.a_layout {
             prelude(e);
             let (Some(tail), source) = (self.a_tail, self.a_pack.0) else { return };
@@ -297,7 +296,7 @@ impl PackedGemm {
         prelude: impl FnOnce(&mut Emit),
         load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     ) {
-        let (s, kn) = (self.shape, self.kernel);
+        let (s, kn) = (self.shape, e.gemm);
         self.pack(e, self.b_pack, [self.nb, kn.nr, s.n], SourceOrder::AlongPanels, prelude, |e, [b, j, kk]| {
             load_b(e, [b, kk, j])
         });
@@ -343,7 +342,7 @@ impl PackedGemm {
     /// For a caller writing B's panels itself: zeros where the panels pad N (nothing
     /// when they do not), then `store(v, [b, kk, j])` puts element (kk, j) of batch b.
     pub fn clear_b_padding(&self, e: &mut Emit) {
-        let (s, kn) = (self.shape, self.kernel);
+        let (s, kn) = (self.shape, e.gemm);
         if s.n % kn.nr == 0 {
             return;
         }
@@ -354,7 +353,7 @@ impl PackedGemm {
 
     /// Stores `v` as element (kk, j) of batch `b` of B, in its panel.
     pub fn store_b(&self, e: &mut Emit, v: Value, [b, kk, j]: [Value; 3]) {
-        let kn = self.kernel;
+        let kn = e.gemm;
         let nr = e.index(kn.nr);
         let (p, c) = (e.div(j, nr), e.rem(j, nr));
         let at = e.linearize(&[b, p, kk, c], &[self.shape.batch, self.nb, self.shape.k, kn.nr]);
@@ -364,7 +363,7 @@ impl PackedGemm {
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
         // The first block of k starts the tiles from zero, the others add to them.
-        let kn = self.kernel;
+        let kn = e.gemm;
         let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
         let size = (self.shape.k + blocks - 1) / blocks;
         let first = e.index(0);
@@ -382,7 +381,7 @@ impl PackedGemm {
     /// for each block of MC rows (their A panels stay in L2) the threads take B panels (each
     /// `size` × NR in L1) and run the micro-kernel down the row panels of the block.
     fn k_block(&self, e: &mut Emit, kblock: Value, size: i64, first: bool) {
-        let (s, kn, elem, mb, nb) = (self.shape, self.kernel, self.elem, self.mb, self.nb);
+        let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
         let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
         let vt = e.ctx.vector_type(vec![kn.lanes], elem);
         let k0 = e.affine(kblock, size, 0);

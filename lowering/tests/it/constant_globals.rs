@@ -4,7 +4,7 @@
 //! text), and the interpreter and the JIT read the globals' `initial_value`; a store into a
 //! constant global is a fault in the interpreter.
 
-use strata_ir::pass::{PassManager, PassRegistry};
+use crate::through as lower;
 use strata_ir::{parse_source, print_module, AttrKind, Context, Module, ParseOptions};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::{default_pipeline, Target};
@@ -16,17 +16,6 @@ fn context() -> Context {
     let mut ctx = Context::new();
     strata_dialects::register_all(&mut ctx);
     ctx
-}
-
-fn lower(ctx: &Context, m: &Module, pipeline: &str) -> Module {
-    let mut registry = PassRegistry::new();
-    strata_passes::register_all(&mut registry);
-    strata_lowering::register_all(&mut registry);
-    let mut out = m.clone();
-    PassManager::new(registry.parse_pipeline(pipeline).unwrap())
-        .run(ctx, &mut out.ir, out.root)
-        .unwrap_or_else(|f| panic!("{pipeline}: {}", f.diagnostic.message));
-    out
 }
 
 fn entry(ctx: &Context, m: &Module, name: &str) -> strata_ir::OpId {

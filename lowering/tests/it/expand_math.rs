@@ -17,7 +17,6 @@
 //! is missing, unless `STRATA_REQUIRE_ALL=1`), where lowering it to the LLVM dialect calls no
 //! C library function.
 
-use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{parse_source, print_module, Context, Module, ParseOptions, PrintOptions};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::math::{EXP_HI, EXP_LO, TANH_CUT};
@@ -32,13 +31,7 @@ fn ctx() -> Context {
 
 /// A copy of `m` after `expand-math{fma=...}`.
 fn expand(ctx: &Context, m: &Module, fma: bool) -> Module {
-    let mut registry = PassRegistry::new();
-    strata_lowering::register_all(&mut registry);
-    let pipeline = format!("builtin.module(func.func(expand-math{{fma={fma}}}))");
-    let pm = PassManager::new(registry.parse_pipeline(&pipeline).unwrap());
-    let mut out = m.clone();
-    pm.run(ctx, &mut out.ir, out.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
-    out
+    crate::through(ctx, m, &format!("builtin.module(func.func(expand-math{{fma={fma}}}))"))
 }
 
 /// Whether the JIT fuses multiply-adds on this machine (Cranelift's native ISA detection).

@@ -9,8 +9,8 @@
 //! done here in that order. A value left out, counted twice or combined by the wrong region
 //! changes them.
 
-use strata_ir::pass::{PassManager, PassRegistry};
-use strata_ir::{parse_source, Context, Module, ParseOptions};
+use crate::through;
+use strata_ir::{parse_source, Context, ParseOptions};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_runtime::random::SplitMix;
 use strata_runtime::{run_function, Elem, Tensor};
@@ -97,17 +97,6 @@ fn assert_exact(got: &[Tensor], want: &[Tensor], what: &str) {
         assert_eq!((&g.shape, g.elem), (&w.shape, w.elem), "{what}: result {i}");
         assert_eq!(g.floats(), w.floats(), "{what}: result {i}");
     }
-}
-
-fn through(ctx: &Context, m: &Module, pipeline: &str) -> Module {
-    let mut registry = PassRegistry::new();
-    strata_passes::register_all(&mut registry);
-    strata_lowering::register_all(&mut registry);
-    let mut out = m.clone();
-    PassManager::new(registry.parse_pipeline(pipeline).unwrap())
-        .run(ctx, &mut out.ir, out.root)
-        .unwrap_or_else(|f| panic!("{pipeline}: {}", f.diagnostic.message));
-    out
 }
 
 #[test]

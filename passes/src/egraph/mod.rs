@@ -64,10 +64,10 @@ pub fn info() -> PassInfo {
                 ilp: o.str("extraction") == "ilp",
                 ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
                 ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
-                provider: match o.int("vector-bits") {
-                    128 => None,
-                    bits => Some(std::sync::Arc::new(Analytical::with_vector_bits(target, bits as u32)?)),
-                },
+                provider: Some(std::sync::Arc::new(Analytical::with_vector_bits(
+                    target,
+                    u32::try_from(o.int("vector-bits")).unwrap_or(0),
+                )?)),
             }))
         },
     )

@@ -63,8 +63,9 @@ fn with_random_weights(ctx: &Context, net: &Network, name: &str, text: &str, see
     m
 }
 
-/// A copy of `m` through `pipeline`.
-fn optimize(ctx: &Context, m: &Module, pipeline: &str) -> Module {
+/// A copy of `m` through `pipeline` (every registered pass available); shared by the tests of
+/// this binary.
+pub(crate) fn optimize(ctx: &Context, m: &Module, pipeline: &str) -> Module {
     let mut m = m.clone();
     let mut r = PassRegistry::new();
     strata_passes::register_all(&mut r);

@@ -15,7 +15,6 @@
 
 use std::path::Path;
 
-use strata_ir::pass::PassManager;
 use strata_ir::{Context, Module};
 use strata_lowering::codegen::driver::{Program, Toolchain};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
@@ -45,13 +44,8 @@ fn import(ctx: &Context, data: &ModelData, shapes: &[(String, Vec<i64>)]) -> Mod
     strata_onnx::import_file(ctx, &data.model, &opts).unwrap_or_else(|e| panic!("{}: {e}", data.model.display()))
 }
 
-fn lowered(ctx: &Context, mut m: Module, target: Target) -> Module {
-    let mut registry = strata_ir::pass::PassRegistry::new();
-    strata_passes::register_all(&mut registry);
-    strata_lowering::register_all(&mut registry);
-    let pm = PassManager::new(registry.parse_pipeline(default_pipeline(target)).expect("the default pipeline"));
-    pm.run(ctx, &mut m.ir, m.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
-    m
+fn lowered(ctx: &Context, m: Module, target: Target) -> Module {
+    crate::models::optimize(ctx, &m, default_pipeline(target))
 }
 
 fn assert_close(want: &[Tensor], got: &[Tensor], what: &str) {

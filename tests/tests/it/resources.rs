@@ -6,7 +6,6 @@
 //! error at the damage).
 
 use proptest::prelude::*;
-use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{
     parse_source, print_module, AttrKind, Context, DenseElements, DenseValue, FloatKind, FoldResult, Module,
     ParseOptions, PrintOptions,
@@ -124,17 +123,6 @@ fn random_f32(shape: &[usize], lo: f64, hi: f64, rng: &mut SplitMix) -> Vec<u8> 
     (0..n).flat_map(|_| (rng.uniform(lo, hi) as f32).to_le_bytes()).collect()
 }
 
-fn pipeline(ctx: &Context, m: &Module, pipeline: &str) -> Module {
-    let mut m = m.clone();
-    let mut r = PassRegistry::new();
-    strata_passes::register_all(&mut r);
-    strata_lowering::register_all(&mut r);
-    PassManager::new(r.parse_pipeline(pipeline).unwrap())
-        .run(ctx, &mut m.ir, m.root)
-        .unwrap_or_else(|f| panic!("{pipeline}: {}", f.diagnostic.message));
-    m
-}
-
 /// Batch norm after a convolution with random weights (blobs) folds into new weights, which
 /// are blobs too; the graph computes what it did, interpreted and compiled.
 #[test]
@@ -165,7 +153,7 @@ fn folded_weights_are_blobs_and_compute_what_the_graph_did() {
     let before = parse(&ctx, &text);
     let input = Tensor::from_bytes(&[1, 4, 10, 10], Elem::F32, &random_f32(&[1, 4, 10, 10], -1.0, 1.0, &mut rng));
     let want = run(&ctx, &before, "conv_bn", vec![input.clone()]);
-    let after = pipeline(&ctx, &before, "builtin.module(func.func(egraph-opt))");
+    let after = crate::models::optimize(&ctx, &before, "builtin.module(func.func(egraph-opt))");
     let printed = print_module(&ctx, &after, &PrintOptions::default());
     assert!(!printed.contains("nn.batch_norm"), "{printed}");
     // The folded weights (288 values) are a blob, printed in the section; the folded bias
@@ -187,7 +175,7 @@ fn folded_weights_are_blobs_and_compute_what_the_graph_did() {
     let got = run(&fresh, &reread, "conv_bn", vec![input.clone()]);
     compare(&got[0], &want[0], tolerance(&want)).unwrap_or_else(|m| panic!("printed and parsed: {m}"));
     // Compiled code takes its weights from the blobs too.
-    let host = pipeline(&ctx, &before, default_pipeline(Target::Host));
+    let host = crate::models::optimize(&ctx, &before, default_pipeline(Target::Host));
     let jit = Jit::compile(&ctx, &host.ir, host.root, JitOptions { threads: Some(1), poison: true })
         .unwrap_or_else(|e| panic!("{e}"));
     let got = jit.run("conv_bn", &[input]).unwrap_or_else(|e| panic!("{e}"));
