@@ -107,11 +107,24 @@ pub fn pipeline(vector_bits: u32) -> String {
 
 /// [`pipeline`] for caches of `caches` bytes (L1d, L2), or the lowering's defaults.
 pub fn pipeline_for(vector_bits: u32, caches: Option<(u64, u64)>) -> String {
+    let base = strata_lowering::codegen::default_pipeline(strata_lowering::codegen::Target::Host);
+    widen(base, vector_bits, caches)
+}
+
+/// [`default_pipeline`] with `profile-kernels` run on the optimized graph before the lowering,
+/// for [`compile_jit_profiled`].
+pub fn profile_pipeline() -> String {
+    let base = strata_lowering::codegen::profile_pipeline(strata_lowering::codegen::Target::Host);
+    widen(&base, host_vector_bits(), host_cache_bytes())
+}
+
+/// The Cranelift backend's pipeline `base` made for `vector_bits`-bit registers and caches of
+/// `caches` bytes.
+fn widen(base: &str, vector_bits: u32, caches: Option<(u64, u64)>) -> String {
     let lanes = (vector_bits / 32).max(8);
     let caches = caches.map(|(l1, l2)| format!(" l1-bytes={l1} l2-bytes={l2}")).unwrap_or_default();
     let lower = strata_lowering::lower_to_loops_pipeline(&format!("vector-bits={vector_bits}{caches}"));
-    strata_lowering::codegen::default_pipeline(strata_lowering::codegen::Target::Host)
-        .replace("vectorize{width=8}", &format!("vectorize{{width={lanes}}}"))
+    base.replace("vectorize{width=8}", &format!("vectorize{{width={lanes}}}"))
         .replacen("lower-to-loops", &lower, 1)
         .replace("egraph-opt{target=", &format!("egraph-opt{{vector-bits={vector_bits} target="))
 }
@@ -134,13 +147,37 @@ pub fn compile_jit(
     entries: Option<&[&str]>,
     options: JitOptions,
 ) -> Result<Jit, LlvmError> {
+    compile(ctx, ir, root, entries, options, false)
+}
+
+/// As [`compile_jit`], with each kernel timed on every call, as
+/// `strata_lowering::codegen::jit::Jit::compile_profiled` does (the graph must have been through
+/// `profile-kernels` before `lower-to-loops`); read the events with `Jit::profile`.
+pub fn compile_jit_profiled(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    entries: Option<&[&str]>,
+    options: JitOptions,
+) -> Result<Jit, LlvmError> {
+    compile(ctx, ir, root, entries, options, true)
+}
+
+fn compile(
+    ctx: &Context,
+    ir: &Ir,
+    root: OpId,
+    entries: Option<&[&str]>,
+    options: JitOptions,
+    profiled: bool,
+) -> Result<Jit, LlvmError> {
     #[cfg(feature = "llvm")]
     {
-        mlir::compile_jit(ctx, ir, root, entries, options)
+        mlir::compile_jit(ctx, ir, root, entries, options, profiled)
     }
     #[cfg(not(feature = "llvm"))]
     {
-        let _ = (ctx, ir, root, entries, options);
+        let _ = (ctx, ir, root, entries, options, profiled);
         Err(LlvmError::NotBuilt)
     }
 }

@@ -21,6 +21,7 @@ use mlir_sys as sys;
 use rustc_hash::FxHashSet;
 use strata_ir::{Context, Ir, OpId};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
+use strata_lowering::codegen::profile::{self, record};
 use strata_lowering::codegen::{abi, parallel};
 
 use crate::prepare::{self, weights::Weight, Prepared};
@@ -216,7 +217,7 @@ pub struct Engine {
 impl Engine {
     /// Lowers the prepared module and compiles it; the module itself is dropped once LLVM has
     /// its own copy.
-    fn new(ctx: &Context, prepared: &Prepared, weights: Vec<Weight>) -> Result<Engine, LlvmError> {
+    fn new(ctx: &Context, prepared: &Prepared, weights: Vec<Weight>, profiled: bool) -> Result<Engine, LlvmError> {
         let session = Session::new();
         let raw = {
             let module = lower(&session, ctx, prepared)?;
@@ -227,7 +228,13 @@ impl Engine {
             return Err(session.failed(ctx, "translating to LLVM IR and compiling"));
         }
         let engine = Engine { raw, _weights: weights, _session: session };
-        engine.register(abi::PARALLEL_FOR, parallel::parallel_for as *const c_void);
+        if profiled {
+            engine.register(abi::PARALLEL_FOR, record::parallel_for as *const c_void);
+            engine.register(profile::BEGIN, record::begin as *const c_void);
+            engine.register(profile::END, record::end as *const c_void);
+        } else {
+            engine.register(abi::PARALLEL_FOR, parallel::parallel_for as *const c_void);
+        }
         for (name, f) in crate::builtins::symbols() {
             engine.register(name, f as *const c_void);
         }
@@ -260,24 +267,27 @@ impl Drop for Engine {
     }
 }
 
-/// See [`crate::compile_jit`].
+/// See [`crate::compile_jit`] and [`crate::compile_jit_profiled`].
 pub fn compile_jit(
     ctx: &Context,
     ir: &Ir,
     root: OpId,
     entries: Option<&[&str]>,
     options: JitOptions,
+    profiled: bool,
 ) -> Result<Jit, LlvmError> {
-    let mut prepared = prepare::prepare(ctx, ir, root, entries, "jit")?;
+    let mut prepared = prepare::prepare(ctx, ir, root, entries, "jit", profiled)?;
     let weights = std::mem::take(&mut prepared.weights);
-    let engine = Engine::new(ctx, &prepared, weights)?;
-    let Prepared { entries, trap_sites, .. } = prepared;
+    let engine = Engine::new(ctx, &prepared, weights, profiled)?;
+    let Prepared { entries, trap_sites, kernels, .. } = prepared;
     let mut compiled = Vec::new();
     for sig in entries {
         let f = engine.lookup(&abi::packed_symbol(&sig))?;
         compiled.push((sig, f));
     }
-    Jit::from_foreign(compiled, trap_sites, options, Box::new(engine)).map_err(|e| LlvmError::Engine(e.to_string()))
+    let kernels = profiled.then_some(kernels);
+    Jit::from_foreign(compiled, trap_sites, options, Box::new(engine), kernels)
+        .map_err(|e| LlvmError::Engine(e.to_string()))
 }
 
 /// Runs an upstream MLIR pass pipeline (`builtin.module(canonicalize, ...)`, as `mlir-opt

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! strata-run FILE --entry NAME [--input X.npy]... [--random-inputs SEED] [--output-dir DIR]
-//!            [--target interp|host|x86-64|aarch64] [--threads N] [--pass-pipeline P]
+//!            [--target interp|host|x86-64|aarch64] [--backend cranelift|llvm] [--threads N]
+//!            [--pass-pipeline P]
 //!            [--verify-each-pass]
 //!            [--compare REF.npy]... [--rtol R] [--atol A] [--benchmark N]
 //!            [--profile] [--profile-trace FILE.json]
@@ -16,9 +17,9 @@
 //! links it with a generated C driver and runs it (AArch64 under `qemu-aarch64`), with the same
 //! `.npy` files in and out. Compiled runs poison fresh buffers (NaN) unless benchmarking.
 //!
-//! `--profile` (with `--target host`) times every kernel of the compiled entry and prints a
-//! table (see [`crate::profile`]); `--profile-trace` also writes the calls as a Chrome/Perfetto
-//! trace.
+//! `--profile` (with `--target host`, through either backend) times every kernel of the
+//! compiled entry and prints a table (see [`crate::profile`]); `--profile-trace` also writes the
+//! calls as a Chrome/Perfetto trace.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -326,7 +327,9 @@ fn execute(
         Executor::Jit => {
             let only = [args.entry.as_str()];
             let options = JitOptions { threads: threads(args), poison };
-            let jit = if args.backend == "llvm" {
+            let jit = if args.backend == "llvm" && profiling(args) {
+                strata_llvm::compile_jit_profiled(ctx, &m.ir, m.root, Some(&only), options).map_err(llvm_err)
+            } else if args.backend == "llvm" {
                 strata_llvm::compile_jit(ctx, &m.ir, m.root, Some(&only), options).map_err(llvm_err)
             } else if profiling(args) {
                 Jit::compile_profiled(ctx, &m.ir, m.root, Some(&only), options).map_err(compile_err)
@@ -397,8 +400,8 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     // `--entry @f` names the symbol as MLIR writes it.
     let executor = Executor::parse(&args.target)?;
     let llvm_target = matches!(executor, Executor::Jit | Executor::Object(Target::X86_64));
-    if args.backend == "llvm" && (!llvm_target || profiling(args)) {
-        return Err("error: --backend llvm runs with --target host or x86-64, without --profile".into());
+    if args.backend == "llvm" && !llvm_target {
+        return Err("error: --backend llvm runs with --target host or x86-64".into());
     }
     if args.backend == "llvm" && !strata_llvm::AVAILABLE {
         return Err(format!("error: {}", strata_llvm::LlvmError::NotBuilt));
@@ -436,7 +439,11 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         strata_lowering::keep_reachable(ctx, &mut m.ir, m.root, &[args.entry.as_str()]);
     }
     // Profiled graphs have their ops tagged as kernels before lower-to-loops.
-    let profiled = profiling(args).then(|| profile_pipeline(Target::Host));
+    let profiled = match (profiling(args), args.backend == "llvm") {
+        (true, true) => Some(strata_llvm::profile_pipeline()),
+        (true, false) => Some(profile_pipeline(Target::Host)),
+        (false, _) => None,
+    };
     let llvm = (args.backend == "llvm").then(strata_llvm::default_pipeline);
     let default = llvm.as_deref().or(executor.default_pipeline());
     if let Some(pipeline) = args.pass_pipeline.as_deref().or(profiled.as_deref()).or(default) {

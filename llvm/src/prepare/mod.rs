@@ -7,12 +7,14 @@
 pub mod contract;
 pub mod faults;
 pub mod parallel;
+pub mod profile;
 pub mod streaming;
 pub mod weights;
 
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{Context, Ir, Module, OpId, PrintOptions};
 use strata_lowering::codegen::abi::{self, EntrySignature};
+use strata_lowering::codegen::profile::Kernel;
 use strata_lowering::codegen::TrapSite;
 
 use crate::LlvmError;
@@ -28,17 +30,21 @@ pub struct Prepared {
     pub nests: Vec<Outlined>,
     pub trap_sites: Vec<TrapSite>,
     pub weights: Vec<Weight>,
+    /// With profiling hooks, the kernels their ids name.
+    pub kernels: Vec<Kernel>,
 }
 
 /// Prepares the functions under `root` (a `builtin.module`) that `only` names (all public ones
 /// with `None`) and those they call, for upstream; `module_name` scopes the exported symbols
-/// (`abi::c_symbol`).
+/// (`abi::c_symbol`). With `profiled`, each kernel is bracketed by the profiling hooks
+/// ([`profile`]).
 pub fn prepare(
     ctx: &Context,
     ir: &Ir,
     root: OpId,
     only: Option<&[&str]>,
     module_name: &str,
+    profiled: bool,
 ) -> Result<Prepared, LlvmError> {
     if ctx.ident_str(ir.op(root).name()) != "builtin.module" {
         return Err(LlvmError::unsupported(ctx, ir, root, "the LLVM backend compiles a builtin.module"));
@@ -56,6 +62,7 @@ pub fn prepare(
     PassManager::new(pipeline).run(ctx, &mut ir, root).map_err(|f| LlvmError::Diagnostic(f.diagnostic))?;
     contract::fuse_multiply_add(ctx, &mut ir, root);
     streaming::mark(ctx, &mut ir, root);
+    let kernels = if profiled { profile::instrument(ctx, &mut ir, root) } else { Vec::new() };
     let mut entries = Vec::new();
     let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
     for (_, f) in strata_lowering::codegen::object::public_entries(ctx, &ir, root) {
@@ -70,7 +77,7 @@ pub fn prepare(
     let weights = weights::externalize(ctx, &mut ir, root, module_name)?;
     let module = Module { ir, root, resources: Vec::new() };
     let text = strata_ir::print_module(ctx, &module, &PrintOptions { generic: false, debug_info: true });
-    Ok(Prepared { text, entries, nests, trap_sites, weights })
+    Ok(Prepared { text, entries, nests, trap_sites, weights, kernels })
 }
 
 /// The local symbol of an entry's body: only its C entry and packed wrapper are exported, so

@@ -249,3 +249,62 @@ fn upstream_errors_are_located_diagnostics() {
     assert_eq!(ctx.loc_file_line_col(d.loc), Some(("missing.mlir", 2, 3)), "{err}");
     assert!(d.message.contains("missing"), "{}", d.message);
 }
+
+/// `--profile` through LLVM: the graph lowered by `strata_llvm::profile_pipeline()` and compiled
+/// with the hooks computes what the unprofiled code computes, and each call records one span
+/// per kernel the pipeline tagged (the same kernels Cranelift's profile lists), chunks of the
+/// parallel loops on the pool's threads, and the entry's own span around them all.
+#[test]
+fn profiled_code_times_every_kernel() {
+    use strata_lowering::codegen::profile::record::Span;
+    const GRAPH: &str = r#"func.func @main(%x: tensor<1x8x32x32xf32>, %w: tensor<16x8x3x3xf32>, %b: tensor<16xf32>, %m: tensor<64x64xf32>, %n: tensor<64x64xf32>) -> (tensor<1x16x16x16xf32>, tensor<64x64xf32>) {
+  %c = "nn.conv2d"(%x, %w, %b) {strides = [1, 1], padding = [1, 1, 1, 1]} : (tensor<1x8x32x32xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x32x32xf32>
+  %r = "nn.relu"(%c) : (tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
+  %p = "nn.max_pool2d"(%r) {kernel = [2, 2], strides = [2, 2]} : (tensor<1x16x32x32xf32>) -> tensor<1x16x16x16xf32>
+  %q = "nn.matmul"(%m, %n) : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  %s = "nn.softmax"(%q) {axis = 1 : i64} : (tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %p, %s : tensor<1x16x16x16xf32>, tensor<64x64xf32>
+}
+"#;
+    let ctx = context();
+    let m = strata_ir::parse_source(&ctx, "profile.mlir", GRAPH, &Default::default()).unwrap();
+    let mut registry = PassRegistry::new();
+    strata_passes::register_all(&mut registry);
+    strata_lowering::register_all(&mut registry);
+    let mut tagged = m.clone();
+    let pm = PassManager::new(registry.parse_pipeline(&strata_llvm::profile_pipeline()).unwrap());
+    pm.run(&ctx, &mut tagged.ir, tagged.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
+    let tags: std::collections::BTreeSet<u32> = tagged
+        .ir
+        .collect_ops(tagged.root)
+        .into_iter()
+        .filter_map(|op| strata_lowering::codegen::profile::kernel_of(&ctx, tagged.ir.op(op).loc()))
+        .map(|(_, k)| k.index)
+        .collect();
+    assert!(tags.len() >= 4, "the pipeline tagged {tags:?}");
+    let options = JitOptions { threads: Some(2), poison: true };
+    let plain = strata_llvm::compile_jit(&ctx, &tagged.ir, tagged.root, None, options).unwrap();
+    let profiled = strata_llvm::compile_jit_profiled(&ctx, &tagged.ir, tagged.root, None, options).unwrap();
+    let profile = profiled.profile().expect("a profiled compile records");
+    let indices: std::collections::BTreeSet<u32> = profile.kernels().iter().map(|k| k.index).collect();
+    assert_eq!(indices, tags, "every tagged kernel is timed, and nothing else");
+    let ins = inputs(&ctx, &m, strata_runtime::functions(&ctx, &m.ir, m.root)[0].1, 3).unwrap();
+    let want = plain.run("main", &ins).unwrap();
+    for call in 0..2 {
+        let got = profiled.run("main", &ins).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            compare(g, w, Tolerance { rtol: 0.0, atol: 0.0 }).unwrap_or_else(|e| panic!("call {call}: {e}"));
+        }
+        let events = profile.take_events();
+        let entries = events.iter().filter(|e| e.span == Span::Entry).count();
+        assert_eq!(entries, 1, "call {call}: one entry span");
+        for id in 0..profile.kernels().len() as u32 {
+            let spans: Vec<_> = events.iter().filter(|e| e.span == Span::Kernel(id)).collect();
+            assert_eq!(spans.len(), 1, "call {call}: kernel {} timed once", profile.kernels()[id as usize].name());
+        }
+        assert!(
+            events.iter().any(|e| matches!(e.span, Span::Chunk { .. })),
+            "call {call}: the parallel loops' chunks are recorded"
+        );
+    }
+}

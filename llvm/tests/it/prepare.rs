@@ -50,7 +50,7 @@ fn prepared_programs_lower_in_mlir_opt() {
         let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::X86_64)).unwrap());
         pm.run(&ctx, &mut m.ir, m.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
         let only: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, Some(&only), "m")
+        let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, Some(&only), "m", false)
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!prepared.entries.is_empty() && !prepared.nests.is_empty(), "{file}");
         // Upstream reads it, runs our pipeline to the llvm dialect, and takes the wrappers.
@@ -85,7 +85,7 @@ fn weights_stay_out_of_the_text() {
     let mut m = strata_ir::parse_source(&ctx, "w.mlir", &src, &Default::default()).unwrap();
     let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::X86_64)).unwrap());
     pm.run(&ctx, &mut m.ir, m.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
-    let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, None, "m").unwrap();
+    let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, None, "m", false).unwrap();
     assert_eq!(prepared.weights.len(), 1);
     assert_eq!(prepared.weights[0].len(), 256 * 4);
     assert!(!prepared.text.contains("16.5") && !prepared.text.contains("dense_resource"), "{}", prepared.text);

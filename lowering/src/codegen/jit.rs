@@ -177,16 +177,19 @@ impl Jit {
     /// A `Jit` over code another backend compiled: `entries` are packed wrappers with this
     /// backend's contract (`int32_t f(void **slots)`: the arguments' descriptors or scalars, then
     /// the results'; 0, `k + 1` for a mismatching argument `k`, or `-site` for `trap_sites`), and
-    /// `code` owns the memory they live in.
+    /// `code` owns the memory they live in. Code that calls the profiling hooks
+    /// ([`record::begin`], [`record::end`], [`record::parallel_for`]) comes with the
+    /// `kernels` their ids name, and its calls are recorded as [`Jit::compile_profiled`]'s.
     pub fn from_foreign(
         entries: Vec<(EntrySignature, *const u8)>,
         trap_sites: Vec<TrapSite>,
         options: JitOptions,
         code: Box<dyn std::any::Any>,
+        kernels: Option<Vec<profile::Kernel>>,
     ) -> Result<Jit, CodegenError> {
         let entries = entries.into_iter().map(|(sig, p)| (sig.name.clone(), (sig, p))).collect();
         let pool = thread_pool(options.threads)?;
-        Ok(Jit { code: Code::Foreign(code), entries, pool, trap_sites, profile: None })
+        Ok(Jit { code: Code::Foreign(code), entries, pool, trap_sites, profile: kernels.map(Profile::new) })
     }
 
     /// The kernels and recorded calls of a profiled compile ([`Jit::compile_profiled`]).

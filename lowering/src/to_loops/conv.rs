@@ -33,6 +33,10 @@ use super::gemm::{constant_cache_name, GemmShape, PackCache, PackedGemm};
 use super::ops::{epilogue_value, zero};
 use super::toom_cook::Transforms;
 
+/// The most taps a depthwise kernel is unrolled for (7×7 and below); larger kernels take the
+/// general direct loops.
+const MAX_UNROLLED_TAPS: i64 = 49;
+
 /// One convolution to lower.
 pub struct ConvLowering {
     pub op: OpId,
@@ -74,6 +78,27 @@ fn mat_vec(e: &mut Emit, elem: Type, m: &[Vec<f64>], v: &[Value]) -> Vec<Value> 
             sum.unwrap_or_else(|| zero(e, elem))
         })
         .collect()
+}
+
+/// `Σ term(ky, kx)` over a kernel's taps, unrolled.
+fn sum_of_taps(
+    e: &mut Emit,
+    elem: Type,
+    [kh, kw]: [i64; 2],
+    mut term: impl FnMut(&mut Emit, Value, Value) -> Value,
+) -> Value {
+    let mut acc: Option<Value> = None;
+    for ky in 0..kh {
+        for kx in 0..kw {
+            let (ky, kx) = (e.index(ky), e.index(kx));
+            let p = term(e, ky, kx);
+            acc = Some(match acc {
+                None => p,
+                Some(a) => e.value("arith.addf", &[a, p], elem),
+            });
+        }
+    }
+    acc.unwrap_or_else(|| zero(e, elem))
 }
 
 /// `L · X · Rᵀ` for a small matrix `X` (rows of values), unrolled.
@@ -163,7 +188,10 @@ impl ConvLowering {
 
     pub fn direct(&self, e: &mut Emit) -> Value {
         let c = &self.conv;
-        let ([_, _, h, wd], [_, icg, kh, kw], [n, o, oh, ow]) = self.shapes(e);
+        let ([_, ch, h, wd], [_, icg, kh, kw], [n, o, oh, ow]) = self.shapes(e);
+        if c.groups == ch && o == ch && icg == 1 && kh * kw <= MAX_UNROLLED_TAPS {
+            return self.depthwise(e);
+        }
         let per_group = o / c.groups;
         let elem = self.elem;
         let buf = e.alloc(&self.out, elem);
@@ -193,6 +221,50 @@ impl ConvLowering {
             self.finish(e, buf, acc, [b, oc, y, xo]);
         });
         buf
+    }
+
+    /// Depthwise convolution (one input channel per output channel, as MobileNet's): the
+    /// input with its padding made real, then each output element as its kh·kw taps,
+    /// unrolled, with the innermost loop along a unit-stride dimension so that `vectorize`
+    /// runs it in vectors: channels for NHWC and blocked layouts (whatever the stride, the
+    /// weights copied tap-major so they too are read along channels), output columns for
+    /// NCHW (contiguous at stride 1; strided ones stay scalar). No bounds checks remain in
+    /// the loop, unlike [`Self::direct`]'s general nest.
+    fn depthwise(&self, e: &mut Emit) -> Value {
+        let ([_, ch, _, _], [_, _, kh, kw], [n, o, oh, ow]) = self.shapes(e);
+        let elem = self.elem;
+        if self.conv.layout == Layout::Nchw {
+            let padded = self.padded_input(e, [0, 0]);
+            let buf = e.alloc(&self.out, elem);
+            e.parallel(&[n, o, oh, ow], |e, ivs| {
+                let (b, c, y, x) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+                let acc = sum_of_taps(e, elem, [kh, kw], |e, ky, kx| {
+                    let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
+                    let xv = e.load(padded, &[b, c, iy, ix]);
+                    let zero_index = e.index(0);
+                    let wv = e.load(self.w, &[c, zero_index, ky, kx]);
+                    e.value("arith.mulf", &[xv, wv], elem)
+                });
+                self.finish(e, buf, acc, [b, c, y, x]);
+            });
+            return buf;
+        }
+        // The weights [C, 1, kh, kw] as [kh, kw, C].
+        let weights = e.scratch(&[kh, kw, ch], elem);
+        e.parallel(&[kh, kw, ch], |e, ivs| {
+            let zero_index = e.index(0);
+            let v = e.load(self.w, &[ivs[2], zero_index, ivs[0], ivs[1]]);
+            e.store(v, weights, ivs);
+        });
+        let padded = self.padded_channels_last(e, [0, 0]);
+        self.output_from_channels_last(e, |e, [b, y, x, c]| {
+            sum_of_taps(e, elem, [kh, kw], |e, ky, kx| {
+                let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
+                let xv = e.load(padded, &[b, iy, ix, c]);
+                let wv = e.load(weights, &[ky, kx, c]);
+                e.value("arith.mulf", &[xv, wv], elem)
+            })
+        })
     }
 
     pub fn im2col_gemm(&self, e: &mut Emit) -> Value {
@@ -293,17 +365,31 @@ impl ConvLowering {
         let ([n, ch, _, _], [_, _, kh, kw], [_, o, oh, ow]) = self.shapes(e);
         let elem = self.elem;
         let g = GemmShape { batch: n, m: oh * ow, n: o, k: kh * kw * ch };
-        let pg = PackedGemm::with_a_rows(e, g, elem, constant_cache_name(e, self.w, self.op, "weights"));
-        pg.clear_a_padding(e);
-        let padded = self.padded_channels_last(e, [0, 0]);
-        e.parallel(&[n, oh, ow, kh, kw, ch], |e, ivs| {
-            let (b, y, x, ky, kx, cc) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4], ivs[5]);
-            let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
-            let v = e.load(padded, &[b, iy, ix, cc]);
-            let pixel = e.linearize(&[y, x], &[oh, ow]);
-            let kk = e.linearize(&[ky, kx, cc], &[kh, kw, ch]);
-            pg.store_a(e, v, [b, pixel, kk]);
-        });
+        let c = &self.conv;
+        let cache = constant_cache_name(e, self.w, self.op, "weights");
+        let unpadded = c.padding == [0; 4];
+        let pg = if c.layout == Layout::Nhwc && unpadded && (kh, kw) == (1, 1) && c.strides == [1, 1] {
+            // A pointwise convolution of an NHWC input: its pixels are A's rows already.
+            let rows = e.flat(self.x);
+            let pg = PackedGemm::with_a_in_place(e, g, elem, rows, cache.clone());
+            pg.pack_a(e, |_| {}, |_, _| unreachable!("A is read in place"));
+            pg
+        } else {
+            let pg = PackedGemm::with_a_rows(e, g, elem, cache);
+            pg.clear_a_padding(e);
+            // Without padding, an NHWC input is its own channels-last copy.
+            let source =
+                if c.layout == Layout::Nhwc && unpadded { self.x } else { self.padded_channels_last(e, [0, 0]) };
+            e.parallel(&[n, oh, ow, kh, kw, ch], |e, ivs| {
+                let (b, y, x, ky, kx, cc) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4], ivs[5]);
+                let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
+                let v = e.load(source, &[b, iy, ix, cc]);
+                let pixel = e.linearize(&[y, x], &[oh, ow]);
+                let kk = e.linearize(&[ky, kx, cc], &[kh, kw, ch]);
+                pg.store_a(e, v, [b, pixel, kk]);
+            });
+            pg
+        };
         pg.pack_b(
             e,
             |_| {},
@@ -314,12 +400,47 @@ impl ConvLowering {
                 e.load(self.w, &[oc, cc, ky, kx])
             },
         );
-        pg.compute(e);
         let c_pad = pg.c_pad;
-        self.output_from_channels_last(e, |e, [b, y, x, oc]| {
-            let pixel = e.linearize(&[y, x], &[oh, ow]);
-            e.load(c_pad, &[b, pixel, oc])
-        })
+        if self.conv.layout == Layout::Nchw {
+            pg.compute(e);
+            return self.output_from_channels_last(e, |e, [b, y, x, oc]| {
+                let pixel = e.linearize(&[y, x], &[oh, ow]);
+                e.load(c_pad, &[b, pixel, oc])
+            });
+        }
+        // Channels-last outputs take each block of rows (pixels) as soon as it is done,
+        // channels innermost.
+        let buf = e.alloc(&self.out, elem);
+        let layout = self.conv.layout;
+        pg.compute_then(e, |e, [r0, r1]| {
+            let (zero, batch) = (e.index(0), e.index(n));
+            let from_pixel = |e: &mut Emit, pixel: Value| {
+                let owv = e.index(ow);
+                (e.div(pixel, owv), e.rem(pixel, owv))
+            };
+            match layout.block() {
+                Some(block) if o % block == 0 => {
+                    let (blocks, lanes) = (e.index(o / block), e.index(block));
+                    e.parallel_between(&[r0, zero, zero, zero], &[r1, batch, blocks, lanes], |e, ivs| {
+                        let (pixel, b, cb, lane) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+                        let (y, x) = from_pixel(e, pixel);
+                        let oc = physical_blocked(e, Layout::Nhwc, block, [b, cb, lane, y, x])[3];
+                        let v = e.load(c_pad, &[b, pixel, oc]);
+                        self.finish_at(e, buf, v, oc, &[b, cb, y, x, lane]);
+                    })
+                }
+                _ => {
+                    let channels = e.index(o);
+                    e.parallel_between(&[r0, zero, zero], &[r1, batch, channels], |e, ivs| {
+                        let (pixel, b, oc) = (ivs[0], ivs[1], ivs[2]);
+                        let (y, x) = from_pixel(e, pixel);
+                        let v = e.load(c_pad, &[b, pixel, oc]);
+                        self.finish(e, buf, v, [b, oc, y, x]);
+                    })
+                }
+            }
+        });
+        buf
     }
 
     /// The row (`axis` 0) or column of the padded input that output position `out` reads

@@ -160,11 +160,15 @@ impl<'c, 'i> Emit<'c, 'i> {
             f(self, &[]);
             return;
         }
-        let n = ubs.len();
-        let zeros: Vec<Value> = (0..n).map(|_| self.index(0)).collect();
+        let zeros: Vec<Value> = ubs.iter().map(|_| self.index(0)).collect();
         let highs: Vec<Value> = ubs.iter().map(|u| self.index(*u)).collect();
-        let ones: Vec<Value> = (0..n).map(|_| self.index(1)).collect();
-        let (_, block) = strata_dialects::scf::build_parallel(&mut self.b(), &zeros, &highs, &ones);
+        self.parallel_between(&zeros, &highs, f);
+    }
+
+    /// An `scf.parallel` nest over `[lows[d], highs[d])` in each dimension `d` (not empty).
+    pub fn parallel_between(&mut self, lows: &[Value], highs: &[Value], f: impl FnOnce(&mut Self, &[Value])) {
+        let ones: Vec<Value> = lows.iter().map(|_| self.index(1)).collect();
+        let (_, block) = strata_dialects::scf::build_parallel(&mut self.b(), lows, highs, &ones);
         let ivs = self.ir.block(block).args().to_vec();
         self.within(block, |e| {
             f(e, &ivs);

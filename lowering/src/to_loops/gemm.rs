@@ -163,8 +163,7 @@ pub fn packed_gemm(
     };
     g.pack_a(e, |_| {}, load_a);
     g.pack_b(e, |_| {}, load_b);
-    g.compute(e);
-    g.finish(e, finish);
+    g.compute_then(e, |e, rows| g.finish_rows(e, rows, finish));
 }
 
 /// The packed GEMM step by step, for callers that write B's panels or read the padded result
@@ -362,25 +361,48 @@ impl PackedGemm {
 
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
+        self.compute_then(e, |_, _| {});
+    }
+
+    /// C = A · B into the padded result, then `done(e, [r0, r1])` for its finished rows
+    /// `[r0, r1)` of every batch: when k is one block, after each block of MC rows, while
+    /// their part of the padded result is still in L2 (a thin-k GEMM, as pointwise
+    /// convolutions are, then writes its result to memory once rather than three times:
+    /// padded, read back, stored); else once, for all M rows.
+    pub fn compute_then(&self, e: &mut Emit, done: impl FnOnce(&mut Emit, [Value; 2])) {
         // The first block of k starts the tiles from zero, the others add to them.
         let kn = e.gemm;
         let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
         let size = (self.shape.k + blocks - 1) / blocks;
         let first = e.index(0);
-        self.k_block(e, first, size, true);
-        if blocks > 1 {
+        if blocks == 1 {
+            self.k_block(e, first, size, true, Some(done));
+            return;
+        }
+        self.k_block(e, first, size, true, None::<fn(&mut Emit, [Value; 2])>);
+        {
             let (second, end) = (e.index(1), e.index(blocks));
             e.for_range(second, end, &[], |e, kblock, _| {
-                self.k_block(e, kblock, size, false);
+                self.k_block(e, kblock, size, false, None::<fn(&mut Emit, [Value; 2])>);
                 Vec::new()
             });
         }
+        let (r0, r1) = (e.index(0), e.index(self.shape.m));
+        done(e, [r0, r1]);
     }
 
     /// The products of block `kblock` of k (`size` steps), for every tile: Goto's loop order,
     /// for each block of MC rows (their A panels stay in L2) the threads take B panels (each
     /// `size` × NR in L1) and run the micro-kernel down the row panels of the block.
-    fn k_block(&self, e: &mut Emit, kblock: Value, size: i64, first: bool) {
+    /// With `done`, it is called after each block of rows with the rows finished.
+    fn k_block(
+        &self,
+        e: &mut Emit,
+        kblock: Value,
+        size: i64,
+        first: bool,
+        done: Option<impl FnOnce(&mut Emit, [Value; 2])>,
+    ) {
         let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
         let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
         let vt = e.ctx.vector_type(vec![kn.lanes], elem);
@@ -435,15 +457,25 @@ impl PackedGemm {
                     });
                 }
             });
+            if let Some(done) = done {
+                let r0 = e.affine(p0, kn.mr, 0);
+                let r_end = e.affine(p1, kn.mr, 0);
+                let m = e.index(s.m);
+                let r1 = e.min(r_end, m);
+                done(e, [r0, r1]);
+            }
         });
     }
 
-    /// The valid part of the result, through `finish`.
-    pub fn finish(&self, e: &mut Emit, finish: impl FnOnce(&mut Emit, Value, [Value; 3])) {
+    /// Rows `[r0, r1)` of the valid part of the result, through `finish`: rows outermost, so
+    /// that threads split them, columns innermost, so that the copy vectorizes.
+    pub fn finish_rows(&self, e: &mut Emit, [r0, r1]: [Value; 2], finish: impl FnOnce(&mut Emit, Value, [Value; 3])) {
         let (s, c_pad) = (self.shape, self.c_pad);
-        e.parallel(&[s.batch, s.m, s.n], |e, ivs| {
-            let acc = e.load(c_pad, ivs);
-            finish(e, acc, [ivs[0], ivs[1], ivs[2]]);
+        let (zero, batch, n) = (e.index(0), e.index(s.batch), e.index(s.n));
+        e.parallel_between(&[r0, zero, zero], &[r1, batch, n], |e, ivs| {
+            let at = [ivs[1], ivs[0], ivs[2]];
+            let acc = e.load(c_pad, &at);
+            finish(e, acc, at);
         });
     }
 }

@@ -418,24 +418,61 @@ fn matmul(
         );
         return buf;
     }
-    e.parallel(out, |e, ivs| {
-        let z = zero(e, elem);
-        let acc = e.for_acc(k, z, |e, kk, acc| {
-            // Batch dimensions broadcast; the last two are (i, k) and (k, j).
-            let mut ai = broadcast_index(e, &a[..a.len() - 2], &out[..batch], &ivs[..batch]);
-            ai.extend([ivs[batch], kk]);
-            let mut bi = broadcast_index(e, &b[..b.len() - 2], &out[..batch], &ivs[..batch]);
-            bi.extend([kk, ivs[batch + 1]]);
-            let (x, y) = (e.load(inputs[0], &ai), e.load(inputs[1], &bi));
-            // Floats or (wrapping) integers: the scalar forms of `nn.mul` and `nn.add`.
-            let mut b = e.b();
-            let p = scalar::emit(&mut b, "nn.mul", &[], &[x, y], elem).expect("mul has every numeric form");
-            scalar::emit(&mut b, "nn.add", &[], &[acc, p], elem).expect("add has every numeric form")
+    // Products too thin for the packed kernel (a row of A: matrix-vector, as a classifier's
+    // last layer), or not f32: each (batch, row, block of columns) accumulates into its block
+    // of the result, streaming B's rows once along the columns, so the inner loops are
+    // contiguous and vectorize. The sum runs over k in order from zero, as a dot product would.
+    let block = column_block(g.n);
+    e.parallel(&[&out[..batch + 1], &[g.n / block][..]].concat(), |e, ivs| {
+        let (outer, jb) = ivs.split_at(batch + 1);
+        let j0 = e.affine(jb[0], block, 0);
+        let at = |e: &mut Emit, jj: Value| {
+            let j = e.add(j0, jj);
+            [outer, &[j][..]].concat()
+        };
+        e.parallel(&[block], |e, jj| {
+            let z = zero(e, elem);
+            let idx = at(e, jj[0]);
+            e.store(z, buf, &idx);
         });
-        let y = if epilogue { epilogue_value(e, op, acc, &inputs[2..], &shapes[2..], out, ivs) } else { acc };
-        e.store(y, buf, ivs);
+        e.for_each(k, |e, kk| {
+            let mut ai = broadcast_index(e, &a[..a.len() - 2], &out[..batch], &outer[..batch]);
+            ai.extend([outer[batch], kk]);
+            let x = e.load(inputs[0], &ai);
+            e.parallel(&[block], |e, jj| {
+                let idx = at(e, jj[0]);
+                let mut bi = broadcast_index(e, &b[..b.len() - 2], &out[..batch], &outer[..batch]);
+                bi.extend([kk, idx[batch + 1]]);
+                let (y, acc) = (e.load(inputs[1], &bi), e.load(buf, &idx));
+                // Floats or (wrapping) integers: the scalar forms of `nn.mul` and `nn.add`.
+                let mut b = e.b();
+                let p = scalar::emit(&mut b, "nn.mul", &[], &[x, y], elem).expect("mul has every numeric form");
+                let sum = scalar::emit(&mut b, "nn.add", &[], &[acc, p], elem).expect("add has every numeric form");
+                e.store(sum, buf, &idx);
+            });
+        });
+        if epilogue {
+            e.parallel(&[block], |e, jj| {
+                let idx = at(e, jj[0]);
+                let acc = e.load(buf, &idx);
+                let y = epilogue_value(e, op, acc, &inputs[2..], &shapes[2..], out, &idx);
+                e.store(y, buf, &idx);
+            });
+        }
     });
     buf
+}
+
+/// The columns a thin product's inner loops take at a time: the largest divisor of `n` up to
+/// 256 (a block of the result stays in L1 while B's rows stream past), or all of them when
+/// that would leave blocks too narrow for vectors.
+fn column_block(n: i64) -> i64 {
+    let block = (1..=n.min(256)).rev().find(|d| n % d == 0).unwrap_or(1);
+    if block < 16 {
+        n.max(1)
+    } else {
+        block
+    }
 }
 
 /// The epilogue of `op` on `acc`, with each extra read at its broadcast index.

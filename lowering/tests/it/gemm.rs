@@ -125,6 +125,15 @@ fn packed_gemm_matches_the_interpreter_at_every_edge() {
     );
 }
 
+/// Products too thin for the packed kernel, which stream B's rows into blocks of the result
+/// instead: a row of A against 1000 columns (a classifier's last layer: four blocks of 250,
+/// split between the threads), a batch of rows broadcast against a batched B, 509 columns (prime: one
+/// block of all of them, with a vector tail), and fewer than 4 columns or k.
+#[test]
+fn thin_products_match_the_interpreter() {
+    matmuls_match(&[(1, 1, 1280, 1000, true), (3, 1, 70, 96, false), (1, 1, 33, 509, true), (2, 5, 3, 3, true)], 9);
+}
+
 /// Products with several blocks of rows and of k. 509 rows = two full blocks of 252 and five
 /// rows (a partial micro-tile) in a third, K = 2100 in three blocks of 700, N = 75 in nine full
 /// column panels and a partial one; then A packed (broadcast over a batch of 2) with 260 rows
