@@ -368,27 +368,30 @@ impl ConvLowering {
         let c = &self.conv;
         let cache = constant_cache_name(e, self.w, self.op, "weights");
         let unpadded = c.padding == [0; 4];
-        let pg = if c.layout == Layout::Nhwc && unpadded && (kh, kw) == (1, 1) && c.strides == [1, 1] {
+        // A, pixels × receptive fields: the input itself, or copied (im2col) from the input
+        // made channels-last with its padding, either one block of rows at a time just before
+        // the GEMM reads them (when k is one block) or all of it first.
+        let pointwise = c.layout == Layout::Nhwc && unpadded && (kh, kw) == (1, 1) && c.strides == [1, 1];
+        let (pg, rows_by_block) = if pointwise {
             // A pointwise convolution of an NHWC input: its pixels are A's rows already.
             let rows = e.flat(self.x);
             let pg = PackedGemm::with_a_in_place(e, g, elem, rows, cache.clone());
             pg.pack_a(e, |_| {}, |_, _| unreachable!("A is read in place"));
-            pg
+            (pg, None)
         } else {
-            let pg = PackedGemm::with_a_rows(e, g, elem, cache);
-            pg.clear_a_padding(e);
             // Without padding, an NHWC input is its own channels-last copy.
             let source =
                 if c.layout == Layout::Nhwc && unpadded { self.x } else { self.padded_channels_last(e, [0, 0]) };
-            e.parallel(&[n, oh, ow, kh, kw, ch], |e, ivs| {
-                let (b, y, x, ky, kx, cc) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4], ivs[5]);
-                let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
-                let v = e.load(source, &[b, iy, ix, cc]);
-                let pixel = e.linearize(&[y, x], &[oh, ow]);
-                let kk = e.linearize(&[ky, kx, cc], &[kh, kw, ch]);
-                pg.store_a(e, v, [b, pixel, kk]);
-            });
-            pg
+            match PackedGemm::with_a_by_blocks(e, g, elem, cache.clone()) {
+                Some(pg) => (pg, Some(source)),
+                None => {
+                    let pg = PackedGemm::with_a_rows(e, g, elem, cache);
+                    pg.clear_a_padding(e);
+                    let (first, all) = (e.index(0), e.index(oh * ow));
+                    self.im2col_rows(e, &pg, source, [first, all], false);
+                    (pg, None)
+                }
+            }
         };
         pg.pack_b(
             e,
@@ -401,24 +404,27 @@ impl ConvLowering {
             },
         );
         let c_pad = pg.c_pad;
-        if self.conv.layout == Layout::Nchw {
-            pg.compute(e);
-            return self.output_from_channels_last(e, |e, [b, y, x, oc]| {
-                let pixel = e.linearize(&[y, x], &[oh, ow]);
-                e.load(c_pad, &[b, pixel, oc])
-            });
-        }
-        // Channels-last outputs take each block of rows (pixels) as soon as it is done,
-        // channels innermost.
+        // Each block of rows (pixels) goes to the output as soon as it is done, while it is in
+        // L2: channels innermost for channels-last layouts; for NCHW, pixels innermost (a
+        // transpose, its stores contiguous).
         let buf = e.alloc(&self.out, elem);
         let layout = self.conv.layout;
-        pg.compute_then(e, |e, [r0, r1]| {
+        let write_rows = |e: &mut Emit, [r0, r1]: [Value; 2]| {
             let (zero, batch) = (e.index(0), e.index(n));
             let from_pixel = |e: &mut Emit, pixel: Value| {
                 let owv = e.index(ow);
                 (e.div(pixel, owv), e.rem(pixel, owv))
             };
             match layout.block() {
+                _ if layout == Layout::Nchw => {
+                    let channels = e.index(o);
+                    e.parallel_between(&[zero, zero, r0], &[batch, channels, r1], |e, ivs| {
+                        let (b, oc, pixel) = (ivs[0], ivs[1], ivs[2]);
+                        let (y, x) = from_pixel(e, pixel);
+                        let v = e.load(c_pad, &[b, pixel, oc]);
+                        self.finish(e, buf, v, [b, oc, y, x]);
+                    })
+                }
                 Some(block) if o % block == 0 => {
                     let (blocks, lanes) = (e.index(o / block), e.index(block));
                     e.parallel_between(&[r0, zero, zero, zero], &[r1, batch, blocks, lanes], |e, ivs| {
@@ -439,8 +445,57 @@ impl ConvLowering {
                     })
                 }
             }
-        });
+        };
+        match rows_by_block {
+            Some(source) => pg.compute_by_blocks(e, |e, rows| self.im2col_rows(e, &pg, source, rows, true), write_rows),
+            None => pg.compute_then(e, write_rows),
+        }
         buf
+    }
+
+    /// Rows `[lo, hi)` of im2col's A (pixels; with `local`, stored from row 0 of A's
+    /// buffer, a block's) from `source`, the input channels-last with its padding made real.
+    fn im2col_rows(&self, e: &mut Emit, pg: &PackedGemm, source: Value, [lo, hi]: [Value; 2], local: bool) {
+        let ([n, ch, _, _], [_, _, kh, kw], [_, _, _, ow]) = self.shapes(e);
+        let c = &self.conv;
+        let zero = e.index(0);
+        let (batch, owv) = (e.index(n), e.index(ow));
+        let at_pixel = |e: &mut Emit, pixel: Value| {
+            let (y, x) = (e.div(pixel, owv), e.rem(pixel, owv));
+            let row = if local { e.sub(pixel, lo) } else { pixel };
+            (y, x, row)
+        };
+        if c.dilations[1] == 1 {
+            // A row of the receptive field, (kx, channel) for one ky, is kw · C consecutive
+            // elements of the source's row and of A's: copied as one run, so the copy
+            // vectorizes even with few channels (a 7×7 convolution of RGB: runs of 21).
+            let shape = e.ctx.shape(e.ir.value_type(source)).expect("a ranked source").to_vec();
+            let (rows, run) = (shape[1], shape[2] * ch);
+            let flat = e.flat(source);
+            let (taps_y, run_len) = (e.index(kh), e.index(kw * ch));
+            e.parallel_between(&[lo, zero, zero, zero], &[hi, batch, taps_y, run_len], |e, ivs| {
+                let (pixel, b, ky, j) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+                let (y, x, row) = at_pixel(e, pixel);
+                let iy = self.tap(e, 0, y, ky);
+                let start = e.affine(x, c.strides[1] * ch, 0);
+                let column = e.add(start, j);
+                let at = e.linearize(&[b, iy, column], &[n, rows, run]);
+                let v = e.load(flat, &[at]);
+                let row_start = e.affine(ky, kw * ch, 0);
+                let kk = e.add(row_start, j);
+                pg.store_a(e, v, [b, row, kk]);
+            });
+        } else {
+            let (taps_y, taps_x, channels) = (e.index(kh), e.index(kw), e.index(ch));
+            e.parallel_between(&[lo, zero, zero, zero, zero], &[hi, batch, taps_y, taps_x, channels], |e, ivs| {
+                let (pixel, b, ky, kx, cc) = (ivs[0], ivs[1], ivs[2], ivs[3], ivs[4]);
+                let (y, x, row) = at_pixel(e, pixel);
+                let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
+                let v = e.load(source, &[b, iy, ix, cc]);
+                let kk = e.linearize(&[ky, kx, cc], &[kh, kw, ch]);
+                pg.store_a(e, v, [b, row, kk]);
+            });
+        }
     }
 
     /// The row (`axis` 0) or column of the padded input that output position `out` reads

@@ -182,6 +182,8 @@ pub struct PackedGemm {
     pub c_pad: Value,
     mb: i64,
     nb: i64,
+    /// A's rows are those of the current block of MC rows only ([`Self::with_a_by_blocks`]).
+    a_by_blocks: bool,
 }
 
 impl PackedGemm {
@@ -212,7 +214,7 @@ impl PackedGemm {
         let (mb, nb) = ((s.m + kn.mr - 1) / kn.mr, (s.n + kn.nr - 1) / kn.nr);
         let b_pack = panels(e, &cache_b, s.batch * nb * s.k * kn.nr, elem);
         let c_pad = e.scratch(&[s.batch, mb * kn.mr, nb * kn.nr + C_ROW_PAD], elem);
-        PackedGemm { shape: s, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb }
+        PackedGemm { shape: s, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb, a_by_blocks: false }
     }
 
     /// A GEMM that reads A where it is: `a` is A's rows, flat and row-major
@@ -235,11 +237,28 @@ impl PackedGemm {
         Self::build(e, s, elem, &PackCache { a: None, b: cache_b }, ALayout::Rows { stride: s.k, rows })
     }
 
+    /// A GEMM whose A the caller writes as plain rows one block of MC rows at a time, just
+    /// before the micro-kernels read them ([`Self::compute_by_blocks`]), into one block's
+    /// buffer, reused: A never leaves L2 (im2col's copy of a large input otherwise goes to
+    /// memory and back: ResNet-18's first convolution writes 7 MiB of it). `None` when k has
+    /// several blocks, each of which would need the rows again.
+    pub fn with_a_by_blocks(e: &mut Emit, s: GemmShape, elem: Type, cache_b: Option<String>) -> Option<PackedGemm> {
+        let kn = e.gemm;
+        if s.k > kn.kc {
+            return None;
+        }
+        let rows = kn.mc.min((s.m + kn.mr - 1) / kn.mr * kn.mr);
+        let a = e.scratch(&[s.batch * rows * s.k], elem);
+        let mut g = Self::with_a(e, s, elem, cache_b, ((a, None), ALayout::Rows { stride: s.k, rows }, None));
+        g.a_by_blocks = true;
+        Some(g)
+    }
+
     /// For a caller writing A's rows ([`Self::with_a_rows`]): zeros in the rows past M that
     /// the last row panel reads (nothing when there are none).
     pub fn clear_a_padding(&self, e: &mut Emit) {
         let (s, buffer, rows) = (self.shape, self.a_pack.0, self.mb * e.gemm.mr);
-        if matches!(self.a_layout, ALayout::Panels) || self.a_tail.is_some() || rows == s.m {
+        if matches!(self.a_layout, ALayout::Panels) || self.a_tail.is_some() || self.a_by_blocks || rows == s.m {
             return;
         }
         let z = zero(e, self.elem);
@@ -251,7 +270,8 @@ impl PackedGemm {
     }
 
     /// Stores `v` as element (i, kk) of batch `b` of A, for a GEMM made
-    /// [`Self::with_a_rows`]; `kk` is the last term of the address, so a nest along k
+    /// [`Self::with_a_rows`] (or [`Self::with_a_by_blocks`], `i` then counted from the
+    /// block's first row); `kk` is the last term of the address, so a nest along k
     /// vectorizes.
     pub fn store_a(&self, e: &mut Emit, v: Value, [b, i, kk]: [Value; 3]) {
         let ALayout::Rows { stride, rows } = self.a_layout else { panic!("store_a needs a GEMM with A as rows") };
@@ -376,14 +396,14 @@ impl PackedGemm {
         let size = (self.shape.k + blocks - 1) / blocks;
         let first = e.index(0);
         if blocks == 1 {
-            self.k_block(e, first, size, true, Some(done));
+            self.k_block(e, first, size, true, None::<NoRows>, Some(done));
             return;
         }
-        self.k_block(e, first, size, true, None::<fn(&mut Emit, [Value; 2])>);
+        self.k_block(e, first, size, true, None::<NoRows>, None::<NoRows>);
         {
             let (second, end) = (e.index(1), e.index(blocks));
             e.for_range(second, end, &[], |e, kblock, _| {
-                self.k_block(e, kblock, size, false, None::<fn(&mut Emit, [Value; 2])>);
+                self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>);
                 Vec::new()
             });
         }
@@ -394,13 +414,15 @@ impl PackedGemm {
     /// The products of block `kblock` of k (`size` steps), for every tile: Goto's loop order,
     /// for each block of MC rows (their A panels stay in L2) the threads take B panels (each
     /// `size` × NR in L1) and run the micro-kernel down the row panels of the block.
-    /// With `done`, it is called after each block of rows with the rows finished.
+    /// With `fill`, it is called before each block of rows with the rows to write into A
+    /// ([`Self::with_a_by_blocks`]); with `done`, after it with the rows finished.
     fn k_block(
         &self,
         e: &mut Emit,
         kblock: Value,
         size: i64,
         first: bool,
+        fill: Option<impl FnOnce(&mut Emit, [Value; 2])>,
         done: Option<impl FnOnce(&mut Emit, [Value; 2])>,
     ) {
         let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
@@ -416,6 +438,17 @@ impl PackedGemm {
             let p_end = e.affine(mblock, panels_per_block, panels_per_block);
             let pmax = e.index(mb);
             let p1 = e.min(p_end, pmax);
+            let rows = |e: &mut Emit| {
+                let r0 = e.affine(p0, kn.mr, 0);
+                let r_end = e.affine(p1, kn.mr, 0);
+                let m = e.index(s.m);
+                [r0, e.min(r_end, m)]
+            };
+            if let Some(fill) = fill {
+                let [r0, r1] = rows(e);
+                fill(e, [r0, r1]);
+                self.clear_block_padding(e, [r0, r1], p1);
+            }
             e.parallel(&[s.batch, nb], |e, ivs| {
                 let (b, p) = (ivs[0], ivs[1]);
                 let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
@@ -432,7 +465,8 @@ impl PackedGemm {
                         e.affine(at, kn.mr, 0)
                     }
                     ALayout::Rows { stride, rows } => {
-                        let row = e.affine(panel, kn.mr, 0);
+                        let first = if self.a_by_blocks { e.sub(panel, p0) } else { panel };
+                        let row = e.affine(first, kn.mr, 0);
                         e.linearize(&[b, row, k0], &[s.batch, rows, stride])
                     }
                 };
@@ -458,13 +492,40 @@ impl PackedGemm {
                 }
             });
             if let Some(done) = done {
-                let r0 = e.affine(p0, kn.mr, 0);
-                let r_end = e.affine(p1, kn.mr, 0);
-                let m = e.index(s.m);
-                let r1 = e.min(r_end, m);
-                done(e, [r0, r1]);
+                let finished = rows(e);
+                done(e, finished);
             }
         });
+    }
+
+    /// For A by blocks: zeros in the rows of the block's last panel past M (rows `[r1 - r0,
+    /// (p1 - p0) · MR)` of the block; none but in the last block), which earlier blocks wrote.
+    fn clear_block_padding(&self, e: &mut Emit, [r0, r1]: [Value; 2], p1: Value) {
+        let (s, kn, buffer) = (self.shape, e.gemm, self.a_pack.0);
+        let ALayout::Rows { stride, rows } = self.a_layout else { return };
+        let (from, end) = (e.sub(r1, r0), e.affine(p1, kn.mr, 0));
+        let to = e.sub(end, r0);
+        let (zero_index, batch, k) = (e.index(0), e.index(s.batch), e.index(s.k));
+        let z = zero(e, self.elem);
+        e.parallel_between(&[from, zero_index, zero_index], &[to, batch, k], |e, ivs| {
+            let at = e.linearize(&[ivs[1], ivs[0], ivs[2]], &[s.batch, rows, stride]);
+            e.store(z, buffer, &[at]);
+        });
+    }
+
+    /// C = A · B with A written block by block ([`Self::with_a_by_blocks`]): `fill(e, [r0,
+    /// r1))` writes rows `[r0, r1)` of every batch (at rows `i - r0` of the buffer, through
+    /// [`Self::store_a`]) just before they are used, and `done` is as for
+    /// [`Self::compute_then`].
+    pub fn compute_by_blocks(
+        &self,
+        e: &mut Emit,
+        fill: impl FnOnce(&mut Emit, [Value; 2]),
+        done: impl FnOnce(&mut Emit, [Value; 2]),
+    ) {
+        assert!(self.a_by_blocks, "compute_by_blocks needs a GEMM made with_a_by_blocks");
+        let first = e.index(0);
+        self.k_block(e, first, self.shape.k, true, Some(fill), Some(done));
     }
 
     /// Rows `[r0, r1)` of the valid part of the result, through `finish`: rows outermost, so
@@ -542,6 +603,9 @@ fn micro_tile(
         }
     }
 }
+
+/// A callback on a range of rows, where none is given.
+type NoRows = fn(&mut Emit, [Value; 2]);
 
 /// The order in which packing reads an operand: the index its memory is contiguous in.
 #[derive(Clone, Copy, Debug)]

@@ -235,6 +235,15 @@ pub fn lower(e: &mut Emit, op: OpId, inputs: &[Value]) -> Lowered {
             // Row-major order is kept: the flat index of each input element is its output index.
             let buf = e.alloc(&out, elem);
             let s = in_shapes[0].clone();
+            if !s.is_empty() && !out.is_empty() {
+                // Both contiguous: one flat copy, which vectorizes.
+                let (from, to) = (e.flat(inputs[0]), e.flat(buf));
+                e.parallel(&[s.iter().product()], |e, ivs| {
+                    let x = e.load(from, ivs);
+                    e.store(x, to, ivs);
+                });
+                return Ok(vec![buf]);
+            }
             e.parallel(&s, |e, ivs| {
                 let x = e.load(inputs[0], ivs);
                 let flat = e.linearize(ivs, &s);
@@ -463,6 +472,64 @@ fn matmul(
     buf
 }
 
+/// The most window elements a max pooling is unrolled for (7×7 and below).
+const MAX_UNROLLED_WINDOW: i64 = 49;
+
+/// Whether every pooling window along both axes has at least one element inside the input:
+/// then a tap outside it can read the nearest element inside instead (the edge row or
+/// column), which the window contains too, so a maximum is unchanged.
+fn windows_overlap_input(p: &Pool2d, [h, w]: [i64; 2], [oh, ow]: [i64; 2]) -> bool {
+    [(h, oh, 0), (w, ow, 1)].into_iter().all(|(extent, outs, axis)| {
+        let (k, s, pad) = (p.kernel[axis], p.strides[axis], p.padding[axis]);
+        // The first window ends inside, the last one starts inside.
+        outs == 0 || (pad < k && (outs - 1) * s - pad < extent)
+    })
+}
+
+/// Max pooling with each tap's row and column clamped into the input (see
+/// [`windows_overlap_input`]), so the window needs no bounds checks: its taps unrolled, the
+/// nest in the layout's memory order, so that channels (NHWC, blocked) are innermost and
+/// vectorize.
+fn max_pool_clamped(e: &mut Emit, p: &Pool2d, x: Value, out: &[i64], elem: Type, [h, w]: [i64; 2]) -> Value {
+    let l = p.layout;
+    let buf = e.alloc(out, elem);
+    // The logical (n, c, y, x) of each dimension of the layout, in memory order.
+    e.parallel(out, |e, ivs| {
+        let (b, ch, y, xo) = match l {
+            Layout::Nchw => (ivs[0], ivs[1], ivs[2], ivs[3]),
+            Layout::Nhwc => (ivs[0], ivs[3], ivs[1], ivs[2]),
+            Layout::Nchw4c | Layout::Nchw8c => (ivs[0], ivs[1], ivs[2], ivs[3]),
+        };
+        let clamped = |e: &mut Emit, axis: usize, o: Value, k: i64| {
+            let extent = [h, w][axis];
+            let i = e.affine(o, p.strides[axis], k - p.padding[axis]);
+            let (lo, hi) = (e.index(0), e.index(extent - 1));
+            let i = e.value("arith.maxsi", &[i, lo], e.ctx.index_type());
+            e.min(i, hi)
+        };
+        let mut acc: Option<Value> = None;
+        for ky in 0..p.kernel[0] {
+            let iy = clamped(e, 0, y, ky);
+            for kx in 0..p.kernel[1] {
+                let ix = clamped(e, 1, xo, kx);
+                let at = match l {
+                    Layout::Nchw => vec![b, ch, iy, ix],
+                    Layout::Nhwc => vec![b, iy, ix, ch],
+                    Layout::Nchw4c | Layout::Nchw8c => vec![b, ch, iy, ix, ivs[4]],
+                };
+                let v = e.load(x, &at);
+                acc = Some(match acc {
+                    None => v,
+                    Some(a) => e.value("arith.maximumf", &[a, v], elem),
+                });
+            }
+        }
+        let v = acc.expect("a window has elements");
+        e.store(v, buf, ivs);
+    });
+    buf
+}
+
 /// The columns a thin product's inner loops take at a time: the largest divisor of `n` up to
 /// 256 (a block of the result stays in L1 while B's rows stream past), or all of them when
 /// that would leave blocks too narrow for vectors.
@@ -499,6 +566,9 @@ fn pool2d(e: &mut Emit, p: &Pool2d, x: Value, out: &[i64], elem: Type, max: bool
     let l = p.layout;
     let (_, _, h, w) = l.nchw(&shape_elem(e, x).0);
     let (n, c, oh, ow) = l.nchw(out);
+    if max && windows_overlap_input(p, [h, w], [oh, ow]) && p.kernel[0] * p.kernel[1] <= MAX_UNROLLED_WINDOW {
+        return max_pool_clamped(e, p, x, out, elem, [h, w]);
+    }
     let buf = e.alloc(out, elem);
     let index_t = e.ctx.index_type();
     e.parallel(&[n, c, oh, ow], |e, ivs| {
@@ -587,6 +657,10 @@ fn softmax(e: &mut Emit, x: Value, out: &[i64], elem: Type, a: usize) -> Value {
     let buf = e.alloc(out, elem);
     let mut outer = out.to_vec();
     let d = outer.remove(a);
+    if a + 1 == out.len() {
+        softmax_rows(e, x, buf, &outer, d, elem);
+        return buf;
+    }
     e.parallel(&outer, |e, ivs| {
         let lowest = scalar::constant(&mut e.b(), elem, f64::NEG_INFINITY);
         let max = e.for_acc(d, lowest, |e, k, m| {
@@ -613,6 +687,114 @@ fn softmax(e: &mut Emit, x: Value, out: &[i64], elem: Type, a: usize) -> Value {
     buf
 }
 
+/// Softmax along contiguous rows of `d` elements: the maximum, then the exponentials and
+/// the quotients as elementwise nests along the row (which vectorize), the sum in `SUM_LANES`
+/// interleaved partial sums when the row divides into them (a sum of one accumulator waits a
+/// full addition's latency per element: most of the time of BERT's attention softmax).
+fn softmax_rows(e: &mut Emit, x: Value, buf: Value, outer: &[i64], d: i64, elem: Type) {
+    let partials = partial_sums(e, outer, d, elem);
+    e.parallel(outer, |e, ivs| {
+        let at = |k: Value| [ivs, &[k][..]].concat();
+        let lowest = scalar::constant(&mut e.b(), elem, f64::NEG_INFINITY);
+        let max = e.for_acc(d, lowest, |e, k, m| {
+            let v = e.load(x, &at(k));
+            e.value("arith.maximumf", &[m, v], elem)
+        });
+        e.parallel(&[d], |e, k| {
+            let v = e.load(x, &at(k[0]));
+            let c = e.value("arith.subf", &[v, max], elem);
+            let ex = e.value("math.exp", &[c], elem);
+            e.store(ex, buf, &at(k[0]));
+        });
+        let sum = row_sum(e, elem, d, partials.map(|p| (p, ivs)), |e, k| e.load(buf, &at(k)));
+        e.parallel(&[d], |e, k| {
+            let v = e.load(buf, &at(k[0]));
+            let y = e.value("arith.divf", &[v, sum], elem);
+            e.store(y, buf, &at(k[0]));
+        });
+    });
+}
+
+/// Layer normalization over the last dimension, rows of `d`: both sums by [`row_sum`], the
+/// normalization (scale and shift read at their broadcast index) an elementwise nest along
+/// the row, so all three passes vectorize.
+fn layer_norm_rows(e: &mut Emit, inputs: &[Value], shapes: &[Vec<i64>], buf: Value, out: &[i64], elem: Type, eps: f64) {
+    let (outer, d) = (&out[..out.len() - 1], out[out.len() - 1]);
+    let partials = partial_sums(e, outer, d, elem);
+    e.parallel(outer, |e, ivs| {
+        let at = |k: Value| [ivs, &[k][..]].concat();
+        let x = inputs[0];
+        let sum = row_sum(e, elem, d, partials.map(|p| (p, ivs)), |e, k| e.load(x, &at(k)));
+        let n = scalar::constant(&mut e.b(), elem, d as f64);
+        let mean = e.value("arith.divf", &[sum, n], elem);
+        let sq = row_sum(e, elem, d, partials.map(|p| (p, ivs)), |e, k| {
+            let v = e.load(x, &at(k));
+            let dev = e.value("arith.subf", &[v, mean], elem);
+            e.value("arith.mulf", &[dev, dev], elem)
+        });
+        let var = e.value("arith.divf", &[sq, n], elem);
+        let epsv = scalar::constant(&mut e.b(), elem, eps);
+        let ve = e.value("arith.addf", &[var, epsv], elem);
+        let r = e.value("math.rsqrt", &[ve], elem);
+        e.parallel(&[d], |e, k| {
+            let idx = at(k[0]);
+            let v = e.load(x, &idx);
+            let dev = e.value("arith.subf", &[v, mean], elem);
+            let nrm = e.value("arith.mulf", &[dev, r], elem);
+            let si = broadcast_index(e, &shapes[1], &[d], &[k[0]]);
+            let bi = broadcast_index(e, &shapes[2], &[d], &[k[0]]);
+            let (s, b) = (e.load(inputs[1], &si), e.load(inputs[2], &bi));
+            let m = e.value("arith.mulf", &[nrm, s], elem);
+            let y = e.value("arith.addf", &[m, b], elem);
+            e.store(y, buf, &idx);
+        });
+    });
+}
+
+/// Partial sums of a row: one vector of 16 f32 lanes (AVX-512), two of 8, four of 4.
+const SUM_LANES: i64 = 16;
+
+/// Scratch for each row's [`SUM_LANES`] partial sums (`[outer…, SUM_LANES]`, beside the result
+/// rather than a stack buffer per row), when rows of `d` divide into them.
+fn partial_sums(e: &mut Emit, outer: &[i64], d: i64, elem: Type) -> Option<Value> {
+    (d % SUM_LANES == 0 && d > SUM_LANES).then(|| e.scratch(&[outer, &[SUM_LANES][..]].concat(), elem))
+}
+
+/// `Σ term(k)` for `k` in `0..d`, one row's: with `partials` (the scratch of
+/// [`partial_sums`] and the row's index in it), `SUM_LANES` interleaved sums built by an
+/// elementwise nest along the row (which vectorizes), then added up; else one accumulator,
+/// which waits a full addition's latency per element.
+fn row_sum(
+    e: &mut Emit,
+    elem: Type,
+    d: i64,
+    partials: Option<(Value, &[Value])>,
+    term: impl Fn(&mut Emit, Value) -> Value,
+) -> Value {
+    let z = zero(e, elem);
+    let Some((partials, row)) = partials else {
+        return e.for_acc(d, z, |e, k, s| {
+            let v = term(e, k);
+            e.value("arith.addf", &[s, v], elem)
+        });
+    };
+    let at = |j: Value| [row, &[j][..]].concat();
+    e.parallel(&[SUM_LANES], |e, j| e.store(z, partials, &at(j[0])));
+    e.for_each(d / SUM_LANES, |e, i| {
+        e.parallel(&[SUM_LANES], |e, j| {
+            let start = e.affine(i, SUM_LANES, 0);
+            let k = e.add(start, j[0]);
+            let (v, p) = (term(e, k), e.load(partials, &at(j[0])));
+            let s = e.value("arith.addf", &[p, v], elem);
+            e.store(s, partials, &at(j[0]));
+        });
+    });
+    e.for_acc(SUM_LANES, z, |e, j, s| {
+        let p = e.load(partials, &at(j));
+        e.value("arith.addf", &[s, p], elem)
+    })
+}
+
 fn layer_norm(
     e: &mut Emit,
     inputs: &[Value],
@@ -625,6 +807,10 @@ fn layer_norm(
     let buf = e.alloc(out, elem);
     let inner = &out[a..];
     let count: i64 = inner.iter().product();
+    if inner.len() == 1 {
+        layer_norm_rows(e, inputs, shapes, buf, out, elem, eps);
+        return buf;
+    }
     e.parallel(&out[..a], |e, ivs| {
         // Sum and sum of squared deviations over the flattened inner dimensions.
         let point = |e: &mut Emit, flat: Value| -> Vec<Value> {

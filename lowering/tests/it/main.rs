@@ -9,6 +9,8 @@ mod gemm;
 mod math_accuracy;
 mod onnx_ops;
 mod parallel_reduce;
+mod pools;
+mod rows;
 
 use strata_ir::pass::{PassManager, PassRegistry};
 use strata_ir::{Context, Module};
