@@ -449,8 +449,19 @@ impl PackedGemm {
                 fill(e, [r0, r1]);
                 self.clear_block_padding(e, [r0, r1], p1);
             }
-            e.parallel(&[s.batch, nb], |e, ivs| {
+            // The work items: (batch, column panel, group of row panels). Thin products (a
+            // pointwise convolution's 96 columns: three panels) would leave threads idle with
+            // the column panels alone, so the block's row panels are split into groups, each
+            // reading the same B panel (from L2 after the first).
+            let groups = (PARALLEL_ITEMS + s.batch * nb - 1) / (s.batch * nb);
+            let groups = groups.clamp(1, panels_per_block.min(mb));
+            let per_group = (panels_per_block.min(mb) + groups - 1) / groups;
+            e.parallel(&[s.batch, nb, groups], |e, ivs| {
                 let (b, p) = (ivs[0], ivs[1]);
+                let g_start = e.affine(ivs[2], per_group, 0);
+                let g_lo = e.add(p0, g_start);
+                let g_end = e.affine(g_lo, 1, per_group);
+                let g_hi = e.min(g_end, p1);
                 let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
                 let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
                 let b_at = e.affine(b_at, kn.nr, 0);
@@ -474,16 +485,19 @@ impl PackedGemm {
                 // after the full ones, where it is in this block.
                 let full = self.a_tail.map(|_| e.index(s.m / kn.mr));
                 let end = match full {
-                    Some(full) => e.min(p1, full),
-                    None => p1,
+                    Some(full) => e.min(g_hi, full),
+                    None => g_hi,
                 };
-                e.for_range(p0, end, &[], |e, panel, _| {
+                e.for_range(g_lo, end, &[], |e, panel, _| {
                     let at = a_at(e, panel);
                     tile(e, panel, (a_pack, a_layout, at));
                     Vec::new()
                 });
                 if let (Some(tail), Some(full)) = (self.a_tail, full) {
-                    let has_tail = e.less(full, p1);
+                    // The group whose range holds the partial panel runs it.
+                    let after_full = e.affine(full, 1, 1);
+                    let (from_here, before_end) = (e.less(g_lo, after_full), e.less(full, g_hi));
+                    let has_tail = e.value("arith.andi", &[from_here, before_end], e.ctx.integer_type(1));
                     e.if_then(has_tail, |e| {
                         let zero_row = e.index(0);
                         let at = e.linearize(&[b, zero_row, k0], &[s.batch, kn.mr, s.k]);
@@ -603,6 +617,10 @@ fn micro_tile(
         }
     }
 }
+
+/// Work items a GEMM's parallel nest should offer at least (a few per thread of a small
+/// machine; more only where there are column panels enough).
+const PARALLEL_ITEMS: i64 = 16;
 
 /// A callback on a range of rows, where none is given.
 type NoRows = fn(&mut Emit, [Value; 2]);
