@@ -257,15 +257,7 @@ fn upstream_errors_are_located_diagnostics() {
 #[test]
 fn profiled_code_times_every_kernel() {
     use strata_lowering::codegen::profile::record::Span;
-    const GRAPH: &str = r#"func.func @main(%x: tensor<1x8x32x32xf32>, %w: tensor<16x8x3x3xf32>, %b: tensor<16xf32>, %m: tensor<64x64xf32>, %n: tensor<64x64xf32>) -> (tensor<1x16x16x16xf32>, tensor<64x64xf32>) {
-  %c = "nn.conv2d"(%x, %w, %b) {strides = [1, 1], padding = [1, 1, 1, 1]} : (tensor<1x8x32x32xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x32x32xf32>
-  %r = "nn.relu"(%c) : (tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32>
-  %p = "nn.max_pool2d"(%r) {kernel = [2, 2], strides = [2, 2]} : (tensor<1x16x32x32xf32>) -> tensor<1x16x16x16xf32>
-  %q = "nn.matmul"(%m, %n) : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
-  %s = "nn.softmax"(%q) {axis = 1 : i64} : (tensor<64x64xf32>) -> tensor<64x64xf32>
-  return %p, %s : tensor<1x16x16x16xf32>, tensor<64x64xf32>
-}
-"#;
+    const GRAPH: &str = include_str!("../../../testdata/codegen/Inputs/profile-graph.mlir");
     let ctx = context();
     let m = strata_ir::parse_source(&ctx, "profile.mlir", GRAPH, &Default::default()).unwrap();
     let mut registry = PassRegistry::new();

@@ -724,18 +724,7 @@ fn layer_norm_rows(e: &mut Emit, inputs: &[Value], shapes: &[Vec<i64>], buf: Val
     e.parallel(outer, |e, ivs| {
         let at = |k: Value| [ivs, &[k][..]].concat();
         let x = inputs[0];
-        let sum = row_sum(e, elem, d, partials.map(|p| (p, ivs)), |e, k| e.load(x, &at(k)));
-        let n = scalar::constant(&mut e.b(), elem, d as f64);
-        let mean = e.value("arith.divf", &[sum, n], elem);
-        let sq = row_sum(e, elem, d, partials.map(|p| (p, ivs)), |e, k| {
-            let v = e.load(x, &at(k));
-            let dev = e.value("arith.subf", &[v, mean], elem);
-            e.value("arith.mulf", &[dev, dev], elem)
-        });
-        let var = e.value("arith.divf", &[sq, n], elem);
-        let epsv = scalar::constant(&mut e.b(), elem, eps);
-        let ve = e.value("arith.addf", &[var, epsv], elem);
-        let r = e.value("math.rsqrt", &[ve], elem);
+        let (mean, r) = mean_and_rstd(e, elem, d, eps, partials.map(|p| (p, ivs)), |e, k| e.load(x, &at(k)));
         e.parallel(&[d], |e, k| {
             let idx = at(k[0]);
             let v = e.load(x, &idx);
@@ -749,6 +738,30 @@ fn layer_norm_rows(e: &mut Emit, inputs: &[Value], shapes: &[Vec<i64>], buf: Val
             e.store(y, buf, &idx);
         });
     });
+}
+
+/// The mean of a row of `count` elements `element(k)` and the reciprocal of its standard
+/// deviation (`eps` added to the variance), both sums by [`row_sum`] with `partials`.
+fn mean_and_rstd(
+    e: &mut Emit,
+    elem: Type,
+    count: i64,
+    eps: f64,
+    partials: Option<(Value, &[Value])>,
+    element: impl Fn(&mut Emit, Value) -> Value,
+) -> (Value, Value) {
+    let sum = row_sum(e, elem, count, partials, &element);
+    let n = scalar::constant(&mut e.b(), elem, count as f64);
+    let mean = e.value("arith.divf", &[sum, n], elem);
+    let sq = row_sum(e, elem, count, partials, |e, k| {
+        let v = element(e, k);
+        let dev = e.value("arith.subf", &[v, mean], elem);
+        e.value("arith.mulf", &[dev, dev], elem)
+    });
+    let var = e.value("arith.divf", &[sq, n], elem);
+    let epsv = scalar::constant(&mut e.b(), elem, eps);
+    let ve = e.value("arith.addf", &[var, epsv], elem);
+    (mean, e.value("math.rsqrt", &[ve], elem))
 }
 
 /// Partial sums of a row: one vector of 16 f32 lanes (AVX-512), two of 8, four of 4.
@@ -818,26 +831,11 @@ fn layer_norm(
             idx.extend(delinearize(e, flat, inner));
             idx
         };
-        let z = zero(e, elem);
-        let sum = e.for_acc(count, z, |e, f, s| {
+        let x = inputs[0];
+        let (mean, r) = mean_and_rstd(e, elem, count, eps, None, |e, f| {
             let idx = point(e, f);
-            let v = e.load(inputs[0], &idx);
-            e.value("arith.addf", &[s, v], elem)
+            e.load(x, &idx)
         });
-        let n = scalar::constant(&mut e.b(), elem, count as f64);
-        let mean = e.value("arith.divf", &[sum, n], elem);
-        let z2 = zero(e, elem);
-        let sq = e.for_acc(count, z2, |e, f, s| {
-            let idx = point(e, f);
-            let v = e.load(inputs[0], &idx);
-            let d = e.value("arith.subf", &[v, mean], elem);
-            let d2 = e.value("arith.mulf", &[d, d], elem);
-            e.value("arith.addf", &[s, d2], elem)
-        });
-        let var = e.value("arith.divf", &[sq, n], elem);
-        let epsv = scalar::constant(&mut e.b(), elem, eps);
-        let ve = e.value("arith.addf", &[var, epsv], elem);
-        let r = e.value("math.rsqrt", &[ve], elem);
         let z3 = zero(e, elem);
         e.for_acc(count, z3, |e, f, unused| {
             let idx = point(e, f);
