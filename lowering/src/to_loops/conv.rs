@@ -238,10 +238,10 @@ impl ConvLowering {
             let buf = e.alloc(&self.out, elem);
             e.parallel(&[n, o, oh, ow], |e, ivs| {
                 let (b, c, y, x) = (ivs[0], ivs[1], ivs[2], ivs[3]);
+                let zero_index = e.index(0);
                 let acc = sum_of_taps(e, elem, [kh, kw], |e, ky, kx| {
                     let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
                     let xv = e.load(padded, &[b, c, iy, ix]);
-                    let zero_index = e.index(0);
                     let wv = e.load(self.w, &[c, zero_index, ky, kx]);
                     e.value("arith.mulf", &[xv, wv], elem)
                 });
@@ -379,9 +379,7 @@ impl ConvLowering {
             pg.pack_a(e, |_| {}, |_, _| unreachable!("A is read in place"));
             (pg, None)
         } else {
-            // Without padding, an NHWC input is its own channels-last copy.
-            let source =
-                if c.layout == Layout::Nhwc && unpadded { self.x } else { self.padded_channels_last(e, [0, 0]) };
+            let source = self.padded_channels_last(e, [0, 0]);
             match PackedGemm::with_a_by_blocks(e, g, elem, cache.clone()) {
                 Some(pg) => (pg, Some(source)),
                 None => {
@@ -786,11 +784,16 @@ impl ConvLowering {
     }
 
     /// The input in channels-last order, `[N, pt + H + pb + extra, pl + W + pr + extra, C]`,
-    /// its border zero. Channels are innermost wherever the layout allows it on both sides, so
+    /// its border zero (the input itself when it is NHWC and nothing is padded: read, never
+    /// written). Channels are innermost wherever the layout allows it on both sides, so
     /// the copy vectorizes for NHWC and blocked layouts.
     fn padded_channels_last(&self, e: &mut Emit, extra: [i64; 2]) -> Value {
         let ([n, ch, h, w], _, _) = self.shapes(e);
         let (p, layout, x) = (self.conv.padding, self.conv.layout, self.x);
+        // Without padding, an NHWC input is its own channels-last copy.
+        if layout == Layout::Nhwc && p == [0; 4] && extra == [0, 0] {
+            return x;
+        }
         let shape = [n, h + p[0] + p[2] + extra[0], w + p[1] + p[3] + extra[1], ch];
         let buf = e.scratch(&shape, self.elem);
         // The border, in four bands (rows above and below, then columns left and right).

@@ -400,13 +400,11 @@ impl PackedGemm {
             return;
         }
         self.k_block(e, first, size, true, None::<NoRows>, None::<NoRows>);
-        {
-            let (second, end) = (e.index(1), e.index(blocks));
-            e.for_range(second, end, &[], |e, kblock, _| {
-                self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>);
-                Vec::new()
-            });
-        }
+        let (second, end) = (e.index(1), e.index(blocks));
+        e.for_range(second, end, &[], |e, kblock, _| {
+            self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>);
+            Vec::new()
+        });
         let (r0, r1) = (e.index(0), e.index(self.shape.m));
         done(e, [r0, r1]);
     }

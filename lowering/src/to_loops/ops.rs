@@ -496,9 +496,9 @@ fn max_pool_clamped(e: &mut Emit, p: &Pool2d, x: Value, out: &[i64], elem: Type,
     // The logical (n, c, y, x) of each dimension of the layout, in memory order.
     e.parallel(out, |e, ivs| {
         let (b, ch, y, xo) = match l {
-            Layout::Nchw => (ivs[0], ivs[1], ivs[2], ivs[3]),
             Layout::Nhwc => (ivs[0], ivs[3], ivs[1], ivs[2]),
-            Layout::Nchw4c | Layout::Nchw8c => (ivs[0], ivs[1], ivs[2], ivs[3]),
+            // Blocked layouts: `ch` is the channel block, the lane comes last.
+            Layout::Nchw | Layout::Nchw4c | Layout::Nchw8c => (ivs[0], ivs[1], ivs[2], ivs[3]),
         };
         let clamped = |e: &mut Emit, axis: usize, o: Value, k: i64| {
             let extent = [h, w][axis];
