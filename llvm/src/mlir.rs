@@ -24,6 +24,8 @@ use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::profile::{self, record};
 use strata_lowering::codegen::{abi, parallel};
 
+use crate::prepare::parallel::Outlined;
+use crate::prepare::split::{slot_symbol, trampoline_symbol, SideModule};
 use crate::prepare::{self, weights::Weight, Prepared};
 use crate::{wrappers, LlvmError, PIPELINE};
 
@@ -46,7 +48,9 @@ impl Session {
         context.append_dialect_registry(&registry);
         context.load_all_available_dialects();
         register_all_llvm_translations(&context);
-        register_all_passes();
+        // The pass registry is global and not safe to fill from two threads at once.
+        static PASSES: std::sync::Once = std::sync::Once::new();
+        PASSES.call_once(register_all_passes);
         let diagnostics = Rc::new(RefCell::new(Vec::new()));
         let sink = diagnostics.clone();
         context.attach_diagnostic_handler(move |d| {
@@ -143,10 +147,31 @@ fn describe(op: sys::MlirOperation) -> (String, String, bool) {
     }
 }
 
-/// The module lowered to the `llvm` dialect with the wrappers in it.
+/// The main module lowered to the `llvm` dialect with the wrappers in it.
 pub(crate) fn lower<'s>(session: &'s Session, ctx: &Context, prepared: &Prepared) -> Result<MlirModule<'s>, LlvmError> {
+    let wrappers = wrappers::module(ctx, &prepared.entries, &prepared.nests).map_err(LlvmError::Internal)?;
+    // The launchers were declarations at the loop level; their definitions replace them.
+    let launchers: FxHashSet<&str> = prepared.nests.iter().map(|n| n.launcher.as_str()).collect();
+    lower_with(session, ctx, &prepared.text, &wrappers, &launchers)
+}
+
+/// A side module lowered to the `llvm` dialect with its trampolines.
+fn lower_side<'s>(session: &'s Session, ctx: &Context, side: &SideModule) -> Result<MlirModule<'s>, LlvmError> {
+    let wrappers = wrappers::side_module(ctx, &side.nests).map_err(LlvmError::Internal)?;
+    lower_with(session, ctx, &side.text, &wrappers, &FxHashSet::default())
+}
+
+/// `text` lowered by [`PIPELINE`], the definitions of `wrappers` moved in (replacing the
+/// declarations named in `replaced`), and declarations of what it lacks.
+fn lower_with<'s>(
+    session: &'s Session,
+    ctx: &Context,
+    text: &str,
+    wrappers: &str,
+    replaced: &FxHashSet<&str>,
+) -> Result<MlirModule<'s>, LlvmError> {
     let context = &session.context;
-    let mut module = MlirModule::parse(context, &prepared.text).ok_or_else(|| session.failed(ctx, "parsing"))?;
+    let mut module = MlirModule::parse(context, text).ok_or_else(|| session.failed(ctx, "parsing"))?;
     if !module.as_operation().verify() {
         return Err(session.failed(ctx, "verification"));
     }
@@ -154,22 +179,19 @@ pub(crate) fn lower<'s>(session: &'s Session, ctx: &Context, prepared: &Prepared
     parse_pass_pipeline(pm.as_operation_pass_manager(), PIPELINE)
         .map_err(|e| LlvmError::Internal(format!("the pipeline {PIPELINE}: {e}")))?;
     pm.run(&mut module).map_err(|_| session.failed(ctx, "lowering to the llvm dialect"))?;
-    let text = wrappers::module(ctx, &prepared.entries, &prepared.nests).map_err(LlvmError::Internal)?;
-    let extra = MlirModule::parse(context, &text).ok_or_else(|| {
+    let extra = MlirModule::parse(context, wrappers).ok_or_else(|| {
         let e = session.failed(ctx, "parsing the generated wrappers");
-        LlvmError::Internal(format!("{e}\n{text}"))
+        LlvmError::Internal(format!("{e}\n{wrappers}"))
     })?;
-    // The launchers were declarations at the loop level; their definitions replace them.
-    let launchers: FxHashSet<&str> = prepared.nests.iter().map(|n| n.launcher.as_str()).collect();
     for op in body_ops(&module) {
         let (name, sym, defined) = describe(op);
-        if name == "llvm.func" && !defined && launchers.contains(sym.as_str()) {
+        if name == "llvm.func" && !defined && replaced.contains(sym.as_str()) {
             // SAFETY: a declaration nothing else owns; its uses are calls by symbol.
             unsafe { sys::mlirOperationDestroy(op) };
         }
     }
     // Definitions move in, and declarations of what the module lacks (the runtime's
-    // `__strata_parallel_for`); the rest is already defined there.
+    // `__strata_parallel_for`, the slots of moved bodies); the rest is already defined there.
     let known: FxHashSet<String> = body_ops(&module).into_iter().map(|op| describe(op).1).collect();
     // SAFETY: both modules live in one context; each moved op is detached first and then
     // owned by the target block.
@@ -177,7 +199,8 @@ pub(crate) fn lower<'s>(session: &'s Session, ctx: &Context, prepared: &Prepared
         let target = sys::mlirModuleGetBody(module.to_raw());
         for op in body_ops(&extra) {
             let (name, sym, defined) = describe(op);
-            if name == "llvm.func" && (defined || !known.contains(&sym)) {
+            let global_declaration = name == "llvm.mlir.global" && !known.contains(&sym);
+            if (name == "llvm.func" && (defined || !known.contains(&sym))) || global_declaration {
                 sys::mlirOperationRemoveFromParent(op);
                 sys::mlirBlockAppendOwnedOperation(target, op);
             }
@@ -205,53 +228,49 @@ pub(crate) fn to_llvm_ir(session: &Session, ctx: &Context, module: &MlirModule) 
     }
 }
 
-/// LLVM's JIT over a lowered module, with the weights and runtime functions it calls.
-pub struct Engine {
+/// One module's JIT and the MLIR context it was made in (dropped after it).
+struct Compiled {
     raw: sys::MlirExecutionEngine,
-    /// The bytes behind external weight symbols: they must outlive the code.
-    _weights: Vec<Weight>,
-    /// The MLIR context the engine was made in (dropped after it).
     _session: Session,
 }
 
-impl Engine {
-    /// Lowers the prepared module and compiles it; the module itself is dropped once LLVM has
-    /// its own copy.
-    fn new(ctx: &Context, prepared: &Prepared, weights: Vec<Weight>, profiled: bool) -> Result<Engine, LlvmError> {
+// SAFETY: an MLIR context and an LLVM JIT have no tie to the thread that made them; a side
+// module's are made on a compile thread and then only used (looked up, dropped) by whoever
+// owns the engine, one thread at a time. The diagnostics' `Rc` is touched only by MLIR calls
+// on that context, which end before the move.
+unsafe impl Send for Compiled {}
+
+impl Compiled {
+    /// Compiles the module `lower` makes in the `llvm` dialect, in a new context; the module
+    /// itself is dropped once LLVM has its own copy.
+    fn new(
+        ctx: &Context,
+        lower: impl for<'s> FnOnce(&'s Session) -> Result<MlirModule<'s>, LlvmError>,
+    ) -> Result<Compiled, LlvmError> {
         let session = Session::new();
         let raw = {
-            let module = lower(&session, ctx, prepared)?;
+            let module = lower(&session)?;
             // SAFETY: a verified module in the `llvm` dialect; no shared libraries.
             unsafe { sys::mlirExecutionEngineCreate(module.to_raw(), OPT_LEVEL, 0, std::ptr::null(), false, false) }
         };
         if raw.ptr.is_null() {
             return Err(session.failed(ctx, "translating to LLVM IR and compiling"));
         }
-        let engine = Engine { raw, _weights: weights, _session: session };
-        if profiled {
-            engine.register(abi::PARALLEL_FOR, record::parallel_for as *const c_void);
-            engine.register(profile::BEGIN, record::begin as *const c_void);
-            engine.register(profile::END, record::end as *const c_void);
-        } else {
-            engine.register(abi::PARALLEL_FOR, parallel::parallel_for as *const c_void);
-        }
+        let compiled = Compiled { raw, _session: session };
         for (name, f) in crate::builtins::symbols() {
-            engine.register(name, f as *const c_void);
+            compiled.register(name, f as *const c_void);
         }
-        for w in &engine._weights {
-            engine.register(&w.symbol, w.address() as *const c_void);
-        }
-        Ok(engine)
+        Ok(compiled)
     }
 
     fn register(&self, name: &str, at: *const c_void) {
-        // SAFETY: the address outlives the engine (a function, or weights it owns).
+        // SAFETY: the address outlives the engine (a function, or memory the `Engine` owns).
         unsafe { sys::mlirExecutionEngineRegisterSymbol(self.raw, string_ref(name), at as *mut c_void) };
     }
 
-    /// The address of a compiled function.
-    pub fn lookup(&self, name: &str) -> Result<*const u8, LlvmError> {
-        // SAFETY: a live engine; compiles lazily on first lookup.
+    /// The address of a compiled function; the first lookup generates the machine code.
+    fn lookup(&self, name: &str) -> Result<*const u8, LlvmError> {
+        // SAFETY: a live engine.
         let p = unsafe { sys::mlirExecutionEngineLookup(self.raw, string_ref(name)) };
         if p.is_null() {
             return Err(LlvmError::Engine(format!("no symbol {name} in the compiled module")));
@@ -260,11 +279,105 @@ impl Engine {
     }
 }
 
-impl Drop for Engine {
+impl Drop for Compiled {
     fn drop(&mut self) {
-        // SAFETY: created by mlirExecutionEngineCreate, destroyed once.
+        // SAFETY: created by mlirExecutionEngineCreate, destroyed once, before its context.
         unsafe { sys::mlirExecutionEngineDestroy(self.raw) }
     }
+}
+
+/// LLVM's JIT over the lowered modules (the main one and its side modules, compiled at the
+/// same time on threads of their own), with the weights and runtime functions they call.
+pub struct Engine {
+    main: Compiled,
+    _sides: Vec<Compiled>,
+    /// The addresses of the moved bodies' trampolines, which the main module's launchers read.
+    _slots: Box<[usize]>,
+    /// The bytes behind external weight symbols: they must outlive the code.
+    _weights: Vec<Weight>,
+}
+
+impl Engine {
+    /// Lowers and compiles the main module and the side modules on the global thread pool,
+    /// then fills the slots.
+    fn new(ctx: &Context, prepared: &Prepared, weights: Vec<Weight>, profiled: bool) -> Result<Engine, LlvmError> {
+        use rayon::prelude::*;
+        let remote: Vec<&Outlined> = prepared.nests.iter().filter(|n| n.home > 0).collect();
+        let mut slots = vec![0usize; remote.len()].into_boxed_slice();
+        let jobs: Vec<Option<&SideModule>> = std::iter::once(None).chain(prepared.side.iter().map(Some)).collect();
+        let compiled: Vec<_> = jobs
+            .into_par_iter()
+            .map(|job| match job {
+                None => compile_main(ctx, prepared, &weights, &remote, &slots, profiled).map(|m| (m, Vec::new())),
+                Some(side) => compile_side(ctx, side),
+            })
+            .collect::<Result<_, _>>()?;
+        let mut compiled = compiled.into_iter();
+        let (main, _) = compiled.next().expect("the main module's job");
+        let mut sides = Vec::new();
+        for (engine, trampolines) in compiled {
+            for (body, at) in trampolines {
+                let k = remote.iter().position(|r| r.body == body).expect("a moved body has a slot");
+                slots[k] = at;
+            }
+            sides.push(engine);
+        }
+        debug_assert!(slots.iter().all(|s| *s != 0), "every slot filled");
+        Ok(Engine { main, _sides: sides, _slots: slots, _weights: weights })
+    }
+
+    /// The address of a compiled function of the main module.
+    pub fn lookup(&self, name: &str) -> Result<*const u8, LlvmError> {
+        self.main.lookup(name)
+    }
+}
+
+/// The main module compiled to machine code, with the runtime's functions, the weights and
+/// the slots bound.
+fn compile_main(
+    ctx: &Context,
+    prepared: &Prepared,
+    weights: &[Weight],
+    remote: &[&Outlined],
+    slots: &[usize],
+    profiled: bool,
+) -> Result<Compiled, LlvmError> {
+    let main = Compiled::new(ctx, |session| lower(session, ctx, prepared))?;
+    if profiled {
+        main.register(abi::PARALLEL_FOR, record::parallel_for as *const c_void);
+        main.register(profile::BEGIN, record::begin as *const c_void);
+        main.register(profile::END, record::end as *const c_void);
+    } else {
+        main.register(abi::PARALLEL_FOR, parallel::parallel_for as *const c_void);
+    }
+    for w in weights {
+        main.register(&w.symbol, w.address() as *const c_void);
+    }
+    for (nest, slot) in remote.iter().zip(slots) {
+        main.register(&slot_symbol(nest), slot as *const usize as *const c_void);
+    }
+    // The first lookup generates the machine code: here, on this job's thread.
+    for sig in &prepared.entries {
+        main.lookup(&abi::packed_symbol(sig))?;
+    }
+    Ok(main)
+}
+
+/// A side module compiled to machine code, with the address of each body's trampoline.
+fn compile_side(ctx: &Context, side: &SideModule) -> Result<(Compiled, Vec<(String, usize)>), LlvmError> {
+    let compiled = Compiled::new(ctx, |session| lower_side(session, ctx, side))?;
+    let trampolines = side
+        .nests
+        .iter()
+        .map(|n| Ok((n.body.clone(), compiled.lookup(&trampoline_symbol(n))? as usize)))
+        .collect::<Result<Vec<_>, LlvmError>>()?;
+    Ok((compiled, trampolines))
+}
+
+/// Modules to split a large module into: a few per core, so that the global thread pool
+/// balances them (MLIR and LLVM take unequal times for equal numbers of our ops).
+fn compile_parts() -> usize {
+    4 * rayon::current_num_threads().min(8)
 }
 
 /// See [`crate::compile_jit`] and [`crate::compile_jit_profiled`].
@@ -276,7 +389,7 @@ pub fn compile_jit(
     options: JitOptions,
     profiled: bool,
 ) -> Result<Jit, LlvmError> {
-    let mut prepared = prepare::prepare(ctx, ir, root, entries, "jit", profiled)?;
+    let mut prepared = prepare::prepare(ctx, ir, root, entries, "jit", profiled, compile_parts())?;
     let weights = std::mem::take(&mut prepared.weights);
     let engine = Engine::new(ctx, &prepared, weights, profiled)?;
     let Prepared { entries, trap_sites, kernels, .. } = prepared;

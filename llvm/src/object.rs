@@ -32,7 +32,7 @@ pub fn emit_object(
     cpu: &str,
     entries: Option<&[&str]>,
 ) -> Result<ObjectArtifacts, LlvmError> {
-    let prepared = prepare::prepare(ctx, ir, root, entries, name, false)?;
+    let prepared = prepare::prepare(ctx, ir, root, entries, name, false, 1)?;
     let session = Session::new();
     let llvm_ir = {
         let module = lower(&session, ctx, &prepared)?;

@@ -11,8 +11,10 @@
 //! - `<symbol>(desc *arg0, ..., desc *result0, ...) -> i32`: the C entry of the module docs in
 //!   `strata_lowering::codegen`, which packs its parameters and calls the above.
 //! - For each outlined parallel nest ([`crate::prepare::parallel`]), its launcher (captures into
-//!   a stack block, then `__strata_parallel_for(body, block, n)`) and the body of C type
-//!   `void (const void *, i64 lo, i64 hi)` that unpacks them.
+//!   a stack block, then `__strata_parallel_for(body, block, n)`) and the body's trampoline of C
+//!   type `void (const void *, i64 lo, i64 hi)` that unpacks them. Where the body was moved to a
+//!   side module ([`crate::prepare::split`]), the trampoline is defined and exported there
+//!   ([`side_module`]), and the launcher reads its address from the slot the loader fills.
 //!
 //! The text is a module of its own: it declares what it calls, and `mlir::lower` moves its
 //! definitions into the converted module.
@@ -25,6 +27,7 @@ use strata_runtime::tensor::Elem;
 
 use crate::prepare::faults::TRAP_FLAG;
 use crate::prepare::parallel::Outlined;
+use crate::prepare::split::{slot_symbol, trampoline_symbol};
 
 /// The address upstream gives the `allocated` pointer of a global's memref (not owned).
 const UNOWNED: u64 = 0xdeadbeef;
@@ -127,21 +130,42 @@ pub fn module(ctx: &Context, entries: &[EntrySignature], nests: &[Outlined]) -> 
         c_entry(&mut out, sig);
     }
     for nest in nests {
-        let fields: Vec<String> = nest
-            .captures
-            .iter()
-            .map(|t| fields(ctx, *t))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        let mut body_params = vec!["i64".to_string(), "i64".into()];
-        body_params.extend(fields.iter().cloned());
-        writeln!(out, "  llvm.func @{}({})", nest.body, body_params.join(", ")).unwrap();
+        let fields = capture_fields(ctx, nest)?;
+        if nest.home == 0 {
+            body_declaration(&mut out, nest, &fields);
+            trampoline(&mut out, nest, &fields, "internal");
+        } else {
+            writeln!(out, "  llvm.mlir.global external @{}() {{addr_space = 0 : i32}} : !llvm.ptr", slot_symbol(nest))
+                .unwrap();
+        }
         launcher(&mut out, nest, &fields);
     }
     out.push_str("}\n");
     Ok(out)
+}
+
+/// The wrappers of a side module: each body's trampoline, exported for the loader to put in
+/// the main module's slot.
+pub fn side_module(ctx: &Context, nests: &[Outlined]) -> Result<String, String> {
+    let mut out = String::from("module {\n");
+    for nest in nests {
+        let fields = capture_fields(ctx, nest)?;
+        body_declaration(&mut out, nest, &fields);
+        trampoline(&mut out, nest, &fields, "external");
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// The LLVM types of a nest's captures, field by field.
+fn capture_fields(ctx: &Context, nest: &Outlined) -> Result<Vec<String>, String> {
+    Ok(nest.captures.iter().map(|t| fields(ctx, *t)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
+}
+
+fn body_declaration(out: &mut String, nest: &Outlined, fields: &[String]) {
+    let mut body_params = vec!["i64".to_string(), "i64".into()];
+    body_params.extend(fields.iter().cloned());
+    writeln!(out, "  llvm.func @{}({})", nest.body, body_params.join(", ")).unwrap();
 }
 
 fn packed(out: &mut String, sig: &EntrySignature) {
@@ -330,9 +354,13 @@ fn c_entry(out: &mut String, sig: &EntrySignature) {
     writeln!(out, "  }}").unwrap();
 }
 
+/// The struct a nest's captures travel in, from its launcher to its trampoline.
+fn context_struct(fields: &[String]) -> String {
+    format!("!llvm.struct<({})>", fields.iter().map(|f| f.replace("!llvm.", "")).collect::<Vec<_>>().join(", "))
+}
+
 fn launcher(out: &mut String, nest: &Outlined, fields: &[String]) {
-    let strukt =
-        format!("!llvm.struct<({})>", fields.iter().map(|f| f.replace("!llvm.", "")).collect::<Vec<_>>().join(", "));
+    let strukt = context_struct(fields);
     let params: Vec<String> = fields.iter().enumerate().map(|(i, t)| format!("%a{i}: {t}")).collect();
     let mut all = vec!["%n: i64".to_string()];
     all.extend(params);
@@ -347,11 +375,22 @@ fn launcher(out: &mut String, nest: &Outlined, fields: &[String]) {
             writeln!(out, "    llvm.store %a{i}, %f{i} : {t}, !llvm.ptr").unwrap();
         }
     }
-    writeln!(out, "    %body = llvm.mlir.addressof @{}_body : !llvm.ptr", nest.body).unwrap();
+    if nest.home == 0 {
+        writeln!(out, "    %body = llvm.mlir.addressof @{} : !llvm.ptr", trampoline_symbol(nest)).unwrap();
+    } else {
+        writeln!(out, "    %slot = llvm.mlir.addressof @{} : !llvm.ptr", slot_symbol(nest)).unwrap();
+        writeln!(out, "    %body = llvm.load %slot : !llvm.ptr -> !llvm.ptr").unwrap();
+    }
     writeln!(out, "    llvm.call @{PARALLEL_FOR}(%body, %ctx, %n) : (!llvm.ptr, !llvm.ptr, i64) -> ()").unwrap();
     writeln!(out, "    llvm.return").unwrap();
     writeln!(out, "  }}").unwrap();
-    writeln!(out, "  llvm.func internal @{}_body(%ctx: !llvm.ptr, %lo: i64, %hi: i64) {{", nest.body).unwrap();
+}
+
+/// The body's trampoline, `void (const void *ctx, i64 lo, i64 hi)`, with `linkage`.
+fn trampoline(out: &mut String, nest: &Outlined, fields: &[String], linkage: &str) {
+    let strukt = context_struct(fields);
+    writeln!(out, "  llvm.func {linkage} @{}(%ctx: !llvm.ptr, %lo: i64, %hi: i64) {{", trampoline_symbol(nest))
+        .unwrap();
     let mut args = vec!["%lo".to_string(), "%hi".to_string()];
     for (i, t) in fields.iter().enumerate() {
         writeln!(out, "    %f{i} = llvm.getelementptr %ctx[0, {i}] : (!llvm.ptr) -> !llvm.ptr, {strukt}").unwrap();

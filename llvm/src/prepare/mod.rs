@@ -1,13 +1,15 @@
 //! Loop-level Strata IR made ready for upstream MLIR, on a copy of the caller's IR: math
 //! functions as our polynomials (`expand-math`), multiply-adds fused, faults recorded instead of
-//! trapping, parallel nests outlined for the thread pool, weights kept out of the text. The
-//! result is the module's text (with locations, so upstream's diagnostics point into the
-//! user's file) and what the wrappers and the loader need.
+//! trapping, parallel nests outlined for the thread pool (equal ones once), weights kept out of
+//! the text. The result is the module's text (with locations, so upstream's diagnostics point
+//! into the user's file) and what the wrappers and the loader need.
 
 pub mod contract;
+pub mod dedupe;
 pub mod faults;
 pub mod parallel;
 pub mod profile;
+pub mod split;
 pub mod streaming;
 pub mod weights;
 
@@ -23,11 +25,14 @@ use weights::Weight;
 
 /// A module ready for upstream, and what the wrappers and the loader need.
 pub struct Prepared {
-    /// The module's text, with locations.
+    /// The main module's text, with locations.
     pub text: String,
     /// The public functions, with the exported symbols `module_name` gives them.
     pub entries: Vec<EntrySignature>,
+    /// Every outlined nest; the main module launches them all.
     pub nests: Vec<Outlined>,
+    /// Bodies compiled apart, on other threads ([`split`]).
+    pub side: Vec<split::SideModule>,
     pub trap_sites: Vec<TrapSite>,
     pub weights: Vec<Weight>,
     /// With profiling hooks, the kernels their ids name.
@@ -37,7 +42,8 @@ pub struct Prepared {
 /// Prepares the functions under `root` (a `builtin.module`) that `only` names (all public ones
 /// with `None`) and those they call, for upstream; `module_name` scopes the exported symbols
 /// (`abi::c_symbol`). With `profiled`, each kernel is bracketed by the profiling hooks
-/// ([`profile`]).
+/// ([`profile`]). Up to `parts - 1` side modules take outlined bodies, when the module is large
+/// enough to be worth compiling on `parts` threads ([`split`]).
 pub fn prepare(
     ctx: &Context,
     ir: &Ir,
@@ -45,6 +51,7 @@ pub fn prepare(
     only: Option<&[&str]>,
     module_name: &str,
     profiled: bool,
+    parts: usize,
 ) -> Result<Prepared, LlvmError> {
     if ctx.ident_str(ir.op(root).name()) != "builtin.module" {
         return Err(LlvmError::unsupported(ctx, ir, root, "the LLVM backend compiles a builtin.module"));
@@ -74,10 +81,12 @@ pub fn prepare(
     let trap_sites = faults::guard(ctx, &mut ir, root)?;
     add_trap_flag(ctx, &mut ir, block);
     let nests = parallel::outline(ctx, &mut ir, root, module_name)?;
+    let mut nests = dedupe::merge_identical(ctx, &mut ir, root, nests);
+    let side = split::split(ctx, &mut ir, root, &mut nests, parts);
     let weights = weights::externalize(ctx, &mut ir, root, module_name)?;
     let module = Module { ir, root, resources: Vec::new() };
     let text = strata_ir::print_module(ctx, &module, &PrintOptions { generic: false, debug_info: true });
-    Ok(Prepared { text, entries, nests, trap_sites, weights, kernels })
+    Ok(Prepared { text, entries, nests, side, trap_sites, weights, kernels })
 }
 
 /// The local symbol of an entry's body: only its C entry and packed wrapper are exported, so

@@ -96,6 +96,48 @@ fn check_file(file: &str) -> usize {
     checked
 }
 
+/// A module large enough to be compiled in parts ([`strata_llvm::prepare::split`]: bodies in
+/// side modules, compiled on other threads, launched through slots) computes what its
+/// functions do: every graph-level function of two files, compiled together, against the
+/// interpreter.
+#[test]
+fn a_module_compiled_in_parts_computes_what_it_does_whole() {
+    let ctx = context();
+    for file in ["programs.mlir", "onnx-ops.mlir"] {
+        let path = format!("{}/../testdata/codegen/{file}", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        let m = strata_ir::parse_source(&ctx, &path, &src, &Default::default()).unwrap();
+        let low = lowered(&ctx, &m);
+        let options = JitOptions { threads: Some(2), poison: true };
+        let mut entries = Vec::new();
+        for (name, func) in strata_runtime::functions(&ctx, &m.ir, m.root) {
+            let public = m.ir.op(func).attr(ctx.ident("sym_visibility")).is_none();
+            let graph =
+                m.ir.block(m.ir.region(m.ir.op(func).regions()[0]).blocks()[0])
+                    .args()
+                    .iter()
+                    .any(|a| matches!(ctx.type_kind(m.ir.value_type(*a)), strata_ir::TypeKind::RankedTensor { .. }));
+            if public && graph && Jit::compile_entries(&ctx, &low.ir, low.root, Some(&[name.as_str()]), options).is_ok()
+            {
+                entries.push((name, func));
+            }
+        }
+        let only: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+        let prepared = strata_llvm::prepare::prepare(&ctx, &low.ir, low.root, Some(&only), "jit", false, 8).unwrap();
+        assert!(!prepared.side.is_empty(), "{file}: large enough to be split");
+        let jit = strata_llvm::compile_jit(&ctx, &low.ir, low.root, Some(&only), options)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        for (name, func) in &entries {
+            let ins = inputs(&ctx, &m, *func, 9).unwrap();
+            let Ok(want) = strata_runtime::run_function(&ctx, &m.ir, *func, ins.clone()) else { continue };
+            let got = jit.run(name, &ins).unwrap_or_else(|e| panic!("{file} @{name}: {e}"));
+            for (g, w) in got.iter().zip(&want) {
+                compare(g, w, TOLERANCE).unwrap_or_else(|e| panic!("{file} @{name}: {e}"));
+            }
+        }
+    }
+}
+
 #[test]
 fn codegen_programs() {
     assert!(check_file("programs.mlir") >= 4);

@@ -50,7 +50,7 @@ fn prepared_programs_lower_in_mlir_opt() {
         let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::X86_64)).unwrap());
         pm.run(&ctx, &mut m.ir, m.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
         let only: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, Some(&only), "m", false)
+        let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, Some(&only), "m", false, 8)
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!prepared.entries.is_empty() && !prepared.nests.is_empty(), "{file}");
         // Upstream reads it, runs our pipeline to the llvm dialect, and takes the wrappers.
@@ -58,8 +58,14 @@ fn prepared_programs_lower_in_mlir_opt() {
         let lowered = upstream(&prepared.text, &[&pipeline]);
         let wrappers = strata_llvm::wrappers::module(&ctx, &prepared.entries, &prepared.nests).unwrap();
         upstream(&wrappers, &[]);
-        assert!(lowered.contains("llvm.func @__strata_par_"), "{file}: outlined nests");
+        assert!(lowered.contains("llvm.func @__strata_par_") || !prepared.side.is_empty(), "{file}: outlined nests");
         assert!(!lowered.contains("memref.") && !lowered.contains("scf."), "{file}: not fully lowered");
+        // The side modules too, each with its trampolines.
+        for side in &prepared.side {
+            let lowered = upstream(&side.text, &[&pipeline]);
+            assert!(lowered.contains("llvm.func @__strata_par_"), "{file}: a side module's bodies");
+            upstream(&strata_llvm::wrappers::side_module(&ctx, &side.nests).unwrap(), &[]);
+        }
     }
 }
 
@@ -85,8 +91,60 @@ fn weights_stay_out_of_the_text() {
     let mut m = strata_ir::parse_source(&ctx, "w.mlir", &src, &Default::default()).unwrap();
     let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::X86_64)).unwrap());
     pm.run(&ctx, &mut m.ir, m.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
-    let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, None, "m", false).unwrap();
+    let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, None, "m", false, 1).unwrap();
     assert_eq!(prepared.weights.len(), 1);
     assert_eq!(prepared.weights[0].len(), 256 * 4);
     assert!(!prepared.text.contains("16.5") && !prepared.text.contains("dense_resource"), "{}", prepared.text);
+}
+
+/// The same kernel on other buffers is compiled once: two products of the same shape with
+/// different weights make one outlined body that both nests launch.
+#[test]
+fn equal_nests_on_other_buffers_are_outlined_once() {
+    let mut ctx = Context::new();
+    strata_dialects::register_all(&mut ctx);
+    let mut registry = PassRegistry::new();
+    strata_passes::register_all(&mut registry);
+    strata_lowering::register_all(&mut registry);
+    let weights = |seed: usize| {
+        let rows: Vec<String> = (0..32)
+            .map(|r| {
+                format!(
+                    "[{}]",
+                    (0..32).map(|c| format!("{}.25", (r * 7 + c * 3 + seed) % 11)).collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        format!("dense<[{}]> : tensor<32x32xf32>", rows.join(", "))
+    };
+    let src = format!(
+        r#"func.func @f(%x: tensor<32x32xf32>) -> tensor<32x32xf32> {{
+  %w1 = "nn.constant"() {{value = {}}} : () -> tensor<32x32xf32>
+  %w2 = "nn.constant"() {{value = {}}} : () -> tensor<32x32xf32>
+  %y = "nn.matmul"(%x, %w1) : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
+  %z = "nn.matmul"(%y, %w2) : (tensor<32x32xf32>, tensor<32x32xf32>) -> tensor<32x32xf32>
+  return %z : tensor<32x32xf32>
+}}"#,
+        weights(1),
+        weights(5)
+    );
+    let mut m = strata_ir::parse_source(&ctx, "w.mlir", &src, &Default::default()).unwrap();
+    let pm = PassManager::new(registry.parse_pipeline(default_pipeline(Target::X86_64)).unwrap());
+    pm.run(&ctx, &mut m.ir, m.root).unwrap_or_else(|f| panic!("{}", f.diagnostic.message));
+    let prepared = strata_llvm::prepare::prepare(&ctx, &m.ir, m.root, None, "m", false, 1).unwrap();
+    let launches: Vec<&str> = prepared
+        .text
+        .lines()
+        .filter(|l| l.contains("call @__strata_par_"))
+        .filter_map(|l| l.split('@').nth(1)?.split('(').next())
+        .collect();
+    let bodies = prepared.text.matches("func.func private @__strata_par_").count();
+    assert_eq!(prepared.weights.len(), 2);
+    assert!(!prepared.nests.is_empty());
+    assert!(launches.len() > prepared.nests.len(), "{launches:?}\n{}", prepared.text);
+    for nest in &prepared.nests {
+        assert!(launches.contains(&nest.launcher.as_str()), "{} is launched", nest.launcher);
+    }
+    // Each nest: its body and its launcher's declaration; nothing merged is left behind.
+    assert_eq!(bodies, 2 * prepared.nests.len(), "{}", prepared.text);
 }
