@@ -36,6 +36,7 @@ use strata_runtime::tensor::{Elem, Tensor};
 
 use super::abi::{EntrySignature, Param};
 use super::profile::{self, record, record::Profile};
+use super::team::Team;
 use super::translate::{compile_module, CompileOptions, TrapSite};
 use super::{parallel, CodegenError, Target};
 
@@ -57,6 +58,8 @@ pub struct Jit {
     code: Code,
     entries: FxHashMap<String, (EntrySignature, *const u8)>,
     pool: Option<rayon::ThreadPool>,
+    /// The spinning threads that serve one call at a time (`None` with one thread).
+    team: Option<Team>,
     /// Where the compiled code can stop; a status of `-k` is site `k`.
     trap_sites: Vec<TrapSite>,
     /// What calls of profiled code record ([`Jit::compile_profiled`]).
@@ -170,8 +173,8 @@ impl Jit {
                 (sig.name.clone(), (sig, p))
             })
             .collect();
-        let pool = thread_pool(options.threads)?;
-        Ok(Jit { code: Code::Cranelift(Box::new(module)), entries, pool, trap_sites, profile })
+        let (pool, team) = (thread_pool(options.threads)?, team(options.threads));
+        Ok(Jit { code: Code::Cranelift(Box::new(module)), entries, pool, team, trap_sites, profile })
     }
 
     /// A `Jit` over code another backend compiled: `entries` are packed wrappers with this
@@ -188,8 +191,8 @@ impl Jit {
         kernels: Option<Vec<profile::Kernel>>,
     ) -> Result<Jit, CodegenError> {
         let entries = entries.into_iter().map(|(sig, p)| (sig.name.clone(), (sig, p))).collect();
-        let pool = thread_pool(options.threads)?;
-        Ok(Jit { code: Code::Foreign(code), entries, pool, trap_sites, profile: kernels.map(Profile::new) })
+        let (pool, team) = (thread_pool(options.threads)?, team(options.threads));
+        Ok(Jit { code: Code::Foreign(code), entries, pool, team, trap_sites, profile: kernels.map(Profile::new) })
     }
 
     /// The kernels and recorded calls of a profiled compile ([`Jit::compile_profiled`]).
@@ -283,11 +286,18 @@ impl Call<'_> {
         let slots = packed.as_mut_ptr() as usize;
         // SAFETY: as above; the slots outlive the call.
         let run = || unsafe { packed_fn(slots as *mut *mut u8) };
-        let status = match (&self.jit.pool, &self.jit.profile) {
-            (Some(pool), None) => pool.install(run),
-            (None, None) => run(),
-            (Some(pool), Some(profile)) => pool.install(|| profile.record(run)),
-            (None, Some(profile)) => profile.record(run),
+        let profile = self.jit.profile.as_ref();
+        let call = move || match profile {
+            Some(profile) => profile.record(run),
+            None => run(),
+        };
+        // The team serves one call at a time; another call at once runs on the rayon pool.
+        let status = match self.jit.team.as_ref().and_then(|team| team.enter(call)) {
+            Some(status) => status,
+            None => match &self.jit.pool {
+                Some(pool) => pool.install(call),
+                None => call(),
+            },
         };
         if status < 0 {
             let site = self.jit.trap_sites.get((-status - 1) as usize);
@@ -341,6 +351,11 @@ impl Drop for Call<'_> {
     fn drop(&mut self) {
         self.release();
     }
+}
+
+/// The team for `threads` threads (default: one per core), or none for one.
+fn team(threads: Option<usize>) -> Option<Team> {
+    Team::new(threads.unwrap_or_else(rayon::current_num_threads))
 }
 
 /// A pool of `threads` threads, or none (rayon's global pool).

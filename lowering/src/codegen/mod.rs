@@ -63,6 +63,7 @@ pub mod math;
 pub mod object;
 pub mod parallel;
 pub mod profile;
+pub mod team;
 mod translate;
 
 use cranelift_codegen::isa::OwnedTargetIsa;

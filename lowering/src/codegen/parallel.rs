@@ -1,10 +1,13 @@
 //! Parallel loops at run time. Compiled code calls
 //! `__strata_parallel_for(body, ctx, n)` for the outermost `scf.parallel` of each nest, with `body`
 //! the outlined loop body over iterations `[lo, hi)`. The JIT binds it to [`parallel_for`], which
-//! splits the range over the rayon pool the call runs in (a few chunks per thread, so a slow
-//! core does not hold the rest back); the C drivers bind it to [`C_PARALLEL_FOR`] on pthreads.
+//! splits the range into a few chunks per thread (so a slow core does not hold the rest back)
+//! and runs them on the call's spinning [`Team`], or on the rayon pool the call runs in when no
+//! team serves it; the C drivers bind it to [`C_PARALLEL_FOR`] on pthreads.
 
 use rayon::prelude::*;
+
+use super::team::Team;
 
 /// The outlined body of a parallel loop.
 pub type Body = unsafe extern "C" fn(ctx: *const u8, lo: i64, hi: i64);
@@ -23,10 +26,19 @@ pub unsafe extern "C" fn parallel_for(body: Body, ctx: *const u8, n: i64) {
     for_chunks(n, |lo, hi| unsafe { body(ctx as *const u8, lo, hi) });
 }
 
-/// Runs `run` over `[0, n)` split into disjoint chunks on the current rayon pool (the whole
-/// range on this thread when the pool has one thread); shared with the profiling
-/// `__strata_parallel_for` (`profile::record`), so both split alike.
+/// Runs `run` over `[0, n)` split into disjoint chunks on the team entered on this thread, else
+/// on the current rayon pool (the whole range on this thread when there is one thread); shared
+/// with the profiling `__strata_parallel_for` (`profile::record`), so both split alike.
 pub(crate) fn for_chunks(n: i64, run: impl Fn(i64, i64) + Sync + Send) {
+    if let Some(team) = Team::current() {
+        let chunks = n.min(team.threads() as i64 * CHUNKS_PER_THREAD);
+        if chunks <= 1 {
+            run(0, n);
+        } else {
+            team.run(n, chunks as u32, &run);
+        }
+        return;
+    }
     let threads = rayon::current_num_threads() as i64;
     if threads <= 1 || n <= 1 {
         run(0, n);

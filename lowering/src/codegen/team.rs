@@ -1,0 +1,278 @@
+//! A team of threads that spin between parallel loops, for calls of compiled code.
+//!
+//! A model is a few hundred parallel nests in a row, a few to a few hundred microseconds each
+//! (MobileNetV2: ~300 a call). rayon's workers go to sleep as soon as they run out of work,
+//! and waking one took 10–13 µs here after each gap between nests (0.9 µs back to back), so
+//! two threads spent a tenth to a third of a call waking up. onnxruntime's pool and OpenMP's
+//! active wait spin instead; so does this team: while a call runs, its workers poll for the
+//! next loop and take chunks of it as soon as it is posted, and park only after [`SPIN`] with
+//! nothing to do (between calls).
+//!
+//! One call at a time uses a team ([`Team::enter`]); the thread making the call takes chunks
+//! too, so a team of `n` threads has `n - 1` workers. Loops posted while no team is entered on
+//! the thread (a second call of the same module at once) go to rayon as before
+//! ([`super::parallel::for_chunks`]).
+//!
+//! The posted loop is one word, `generation << 32 | next chunk`: a thread claims chunk `c` by
+//! moving the word from `(g, c)` to `(g, c + 1)`, so a claim fails once the poster has moved
+//! on; the loop's other fields are only read after a claim, while the poster waits for that
+//! chunk, so they cannot change under the reader.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long a worker polls for the next loop before it parks.
+pub const SPIN: Duration = Duration::from_micros(200);
+
+/// The loop a team runs: a range `[lo, hi)` of `[0, n)`.
+type Job<'a> = &'a (dyn Fn(i64, i64) + Sync);
+
+/// What the threads of a team share.
+struct Shared {
+    /// `generation << 32 | next chunk` of the loop posted last.
+    word: AtomicU64,
+    /// Chunks of the posted loop, its iteration count, and its job (the address of a [`Job`]
+    /// on the poster's stack).
+    chunks: AtomicU32,
+    n: AtomicI64,
+    job: AtomicUsize,
+    /// Chunks of the posted loop run to the end.
+    completed: AtomicU32,
+    /// Workers parked or about to park.
+    sleepers: AtomicU32,
+    /// A call holds the team.
+    busy: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// A team of `threads` threads (the caller and `threads - 1` workers).
+pub struct Team {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+    threads: usize,
+}
+
+thread_local! {
+    /// The team entered on this thread, if any.
+    static CURRENT: Cell<*const Team> = const { Cell::new(std::ptr::null()) };
+}
+
+impl Team {
+    /// A team of `threads` threads; `None` for one thread (loops then run on the caller) or if
+    /// the system will not start the workers.
+    pub fn new(threads: usize) -> Option<Team> {
+        if threads <= 1 {
+            return None;
+        }
+        let shared = Arc::new(Shared {
+            word: AtomicU64::new(0),
+            chunks: AtomicU32::new(0),
+            n: AtomicI64::new(0),
+            job: AtomicUsize::new(0),
+            completed: AtomicU32::new(0),
+            sleepers: AtomicU32::new(0),
+            busy: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        });
+        let mut workers = Vec::new();
+        for i in 1..threads {
+            let s = shared.clone();
+            let spawned = std::thread::Builder::new().name(format!("strata-team-{i}")).spawn(move || work(&s));
+            match spawned {
+                Ok(h) => workers.push(h),
+                Err(_) => {
+                    stop(&shared, &workers);
+                    return None;
+                }
+            }
+        }
+        Some(Team { shared, workers, threads })
+    }
+
+    /// Runs `call` with this team serving the parallel loops it posts on this thread; `None`
+    /// (and `call` not run) when another call holds the team.
+    pub fn enter<T>(&self, call: impl FnOnce() -> T) -> Option<T> {
+        if self.shared.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return None;
+        }
+        /// Leaves the team however `call` ends.
+        struct Leave<'a>(&'a Shared, *const Team);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(self.1));
+                self.0.busy.store(false, Ordering::Release);
+            }
+        }
+        let _leave = Leave(&self.shared, CURRENT.with(|c| c.replace(self)));
+        Some(call())
+    }
+
+    /// The team entered on this thread.
+    pub fn current() -> Option<&'static Team> {
+        let t = CURRENT.with(|c| c.get());
+        // SAFETY: non-null only inside `Team::enter`, which borrows the team for longer than
+        // anything on this thread can use the reference (loops end before `enter` returns).
+        unsafe { t.as_ref() }
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `job` over `[0, n)` in `chunks` disjoint ranges on the team, this thread included;
+    /// returns when all have run.
+    pub fn run(&self, n: i64, chunks: u32, job: Job) {
+        let s = &*self.shared;
+        let generation = (s.word.load(Ordering::Relaxed) >> 32) + 1;
+        s.chunks.store(chunks, Ordering::Relaxed);
+        s.n.store(n, Ordering::Relaxed);
+        s.job.store(&job as *const Job as usize, Ordering::Relaxed);
+        s.completed.store(0, Ordering::Relaxed);
+        // Posting is sequentially consistent with the sleepers' count (see `work`), so a
+        // worker either sees this loop before it parks or is counted here and woken.
+        s.word.store(generation << 32, Ordering::SeqCst);
+        if s.sleepers.load(Ordering::SeqCst) > 0 {
+            for w in &self.workers {
+                w.thread().unpark();
+            }
+        }
+        run_chunks(s, generation);
+        while s.completed.load(Ordering::Acquire) < chunks {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+impl Drop for Team {
+    fn drop(&mut self) {
+        stop(&self.shared, &self.workers);
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+fn stop(shared: &Shared, workers: &[JoinHandle<()>]) {
+    shared.stop.store(true, Ordering::SeqCst);
+    for w in workers {
+        w.thread().unpark();
+    }
+}
+
+/// Claims and runs chunks of loop `generation` until none is left.
+fn run_chunks(s: &Shared, generation: u64) {
+    loop {
+        let word = s.word.load(Ordering::Acquire);
+        let chunks = s.chunks.load(Ordering::Relaxed);
+        if word >> 32 != generation || (word as u32) >= chunks {
+            return;
+        }
+        // The claim checks the whole word: it fails if the loop was replaced meanwhile, so the
+        // `chunks` read above only matters when it was this loop's.
+        if s.word.compare_exchange_weak(word, word + 1, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            continue;
+        }
+        let c = i64::from(word as u32);
+        let (n, chunks) = (s.n.load(Ordering::Relaxed), i64::from(chunks));
+        // SAFETY: the poster keeps the job alive until every chunk has completed, and this
+        // claimed chunk has not.
+        let job = unsafe { *(s.job.load(Ordering::Relaxed) as *const Job) };
+        job(c * n / chunks, (c + 1) * n / chunks);
+        s.completed.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// A worker: polls for loops, runs their chunks, parks after [`SPIN`] without one.
+fn work(s: &Shared) {
+    let mut seen = 0u64;
+    loop {
+        let idle_since = Instant::now();
+        let mut polls = 0u32;
+        loop {
+            if s.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let generation = s.word.load(Ordering::Acquire) >> 32;
+            if generation != seen {
+                seen = generation;
+                break;
+            }
+            polls = polls.wrapping_add(1);
+            if !polls.is_multiple_of(64) || idle_since.elapsed() < SPIN {
+                std::hint::spin_loop();
+                continue;
+            }
+            s.sleepers.fetch_add(1, Ordering::SeqCst);
+            if s.word.load(Ordering::SeqCst) >> 32 == seen && !s.stop.load(Ordering::SeqCst) {
+                std::thread::park();
+            }
+            s.sleepers.fetch_sub(1, Ordering::SeqCst);
+        }
+        run_chunks(s, seen);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_iteration_runs_once_across_many_loops() {
+        let team = Team::new(3).unwrap();
+        let counts: Vec<AtomicU32> = (0..1000).map(|_| AtomicU32::new(0)).collect();
+        team.enter(|| {
+            for round in 0..200u32 {
+                let n = 1 + (round as i64 * 37) % 1000;
+                let chunks = (n as u32).min(12);
+                team.run(n, chunks, &|lo, hi| {
+                    for i in lo..hi {
+                        counts[i as usize].fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+                // A pause long enough for the workers to park now and then.
+                if round % 50 == 0 {
+                    std::thread::sleep(SPIN * 3);
+                }
+            }
+        })
+        .unwrap();
+        let expected: Vec<u32> =
+            (0..1000).map(|i| (0..200).filter(|r| i < 1 + (*r as i64 * 37) % 1000).count() as u32).collect();
+        let got: Vec<u32> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_workers_take_chunks() {
+        let team = Team::new(2).unwrap();
+        let main = std::thread::current().id();
+        let elsewhere = AtomicU32::new(0);
+        team.enter(|| {
+            for _ in 0..100 {
+                team.run(64, 8, &|_, _| {
+                    if std::thread::current().id() != main {
+                        elsewhere.fetch_add(1, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_micros(20));
+                });
+            }
+        });
+        assert!(elsewhere.load(Ordering::Relaxed) > 0);
+    }
+
+    #[test]
+    fn one_call_holds_the_team_at_a_time_and_it_is_current_only_inside() {
+        let team = Team::new(2).unwrap();
+        assert!(Team::current().is_none());
+        team.enter(|| {
+            assert!(std::ptr::eq(Team::current().unwrap(), &team));
+            assert!(team.enter(|| ()).is_none(), "held by this call");
+        });
+        assert!(Team::current().is_none());
+        assert_eq!(team.enter(|| 7), Some(7));
+        assert!(Team::new(1).is_none());
+    }
+}
