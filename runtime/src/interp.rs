@@ -207,6 +207,9 @@ pub fn eval_op(ctx: &Context, ir: &Ir, op: OpId, x: &[&Tensor]) -> Result<Vec<Te
     let (out, elem) = result_types.first().cloned().unwrap_or_default_pair();
     let one = |t: Tensor| Ok(vec![t]);
     if let Some(f) = nn::binary(name, elem) {
+        if let Some(t) = nn::float_binary(f, x[0], x[1], &out, elem) {
+            return one(t);
+        }
         let types = Types { result: elem, operand: x[0].elem };
         return one(nn::map_broadcast(&x[..2], &out, elem, &mut |a| apply(f, types, a))
             .map_err(|fault| at(ctx, ir, op, &fault.to_string()))?);

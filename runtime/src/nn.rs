@@ -4,7 +4,7 @@
 use strata_dialects::nn::shape::{Conv2d, ConvTranspose2d, Layout, PadMode, Pool2d, PoolMode};
 
 use crate::scalar::Op;
-use crate::tensor::{broadcast_offsets, Data, Elem, Scalar, Tensor};
+use crate::tensor::{broadcast_offsets, broadcast_strides, Data, Elem, Scalar, Tensor};
 
 /// The scalar function of an elementwise op, with its float parameters (`alpha`, `min`, `max`).
 pub fn unary(name: &str, p: &[f64]) -> Option<Box<dyn Fn(f64) -> f64>> {
@@ -108,6 +108,50 @@ pub fn map_broadcast<E>(
         values.push(f(&args)?);
     }
     Ok(Tensor::from_scalars(out, elem, values))
+}
+
+/// `a op b` broadcast to `out`, for float tensors and the four operations that cannot fault
+/// (`addf`, `subf`, `mulf`, `divf`): what [`map_broadcast`] with `scalar::apply` computes,
+/// the same f64 operation rounded once to `elem`, without a `Scalar` and an offset table per
+/// element. Constant folding multiplies every convolution's weights by its batch norm's
+/// scales: ResNet-18's 11 M elements took 0.49 s through [`map_broadcast`]. `None` when
+/// another operation or element kind asks for the general path.
+pub fn float_binary(op: Op, a: &Tensor, b: &Tensor, out: &[usize], elem: Elem) -> Option<Tensor> {
+    let f: fn(f64, f64) -> f64 = match op {
+        Op::AddF => |x, y| x + y,
+        Op::SubF => |x, y| x - y,
+        Op::MulF => |x, y| x * y,
+        Op::DivF => |x, y| x / y,
+        _ => return None,
+    };
+    let (Data::Float(x), Data::Float(y)) = (&a.data, &b.data) else { return None };
+    if !elem.is_float() || out.is_empty() {
+        return None;
+    }
+    let (sa, sb) = (broadcast_strides(&a.shape, out), broadcast_strides(&b.shape, out));
+    let n: usize = out.iter().product();
+    let (last, inner) = (out.len() - 1, out[out.len() - 1]);
+    let mut values = Vec::with_capacity(n);
+    let mut index = vec![0usize; out.len()];
+    let (mut oa, mut ob) = (0usize, 0usize);
+    // Rows of the innermost dimension, then the index carried over the outer ones.
+    for _ in 0..n.checked_div(inner).unwrap_or(0) {
+        for i in 0..inner {
+            values.push(elem.round(f(x[oa + i * sa[last]], y[ob + i * sb[last]])));
+        }
+        for d in (0..last).rev() {
+            index[d] += 1;
+            oa += sa[d];
+            ob += sb[d];
+            if index[d] < out[d] {
+                break;
+            }
+            oa -= sa[d] * index[d];
+            ob -= sb[d] * index[d];
+            index[d] = 0;
+        }
+    }
+    Some(Tensor { shape: out.to_vec(), elem, data: Data::Float(values) })
 }
 
 /// `f` on the floats of `x`, rounded to `x`'s type.
@@ -614,6 +658,36 @@ mod tests {
 
     fn ramp(shape: &[usize]) -> Tensor {
         Tensor::from_fn(shape, Elem::F32, |i| (i as f64 * 0.37).sin())
+    }
+
+    /// The float fast path computes bit for bit what the general one does, broadcasting
+    /// either side, with NaN, infinities, signed zeros and values that round in f16/bf16.
+    #[test]
+    fn float_binary_is_map_broadcast_with_apply() {
+        let special = [f64::NAN, f64::INFINITY, -f64::INFINITY, 0.0, -0.0, 1e-40, 65519.0, 1.0 / 3.0];
+        let value =
+            |i: usize| if i % 5 == 0 { special[(i / 5) % special.len()] } else { (i as f64 * 0.731).sin() * 7.0 };
+        let shapes: [(&[usize], &[usize]); 4] =
+            [(&[4, 3, 5], &[4, 3, 5]), (&[4, 3, 5], &[3, 1]), (&[1, 5], &[4, 3, 5]), (&[6], &[2, 1, 6])];
+        for elem in [Elem::F32, Elem::F16, Elem::BF16, Elem::F64] {
+            for (sa, sb) in shapes {
+                let a = Tensor::from_fn(sa, elem, value);
+                let b = Tensor::from_fn(sb, elem, |i| value(i + 3));
+                let out = crate::tensor::broadcast_shapes(sa, sb).unwrap();
+                for op in [Op::AddF, Op::SubF, Op::MulF, Op::DivF] {
+                    let fast = float_binary(op, &a, &b, &out, elem).unwrap();
+                    let types = crate::scalar::Types { result: elem, operand: elem };
+                    let general =
+                        map_broadcast(&[&a, &b], &out, elem, &mut |x| crate::scalar::apply(op, types, x)).unwrap();
+                    let bits = |t: &Tensor| t.floats().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(fast.shape, general.shape);
+                    assert_eq!(bits(&fast), bits(&general), "{op:?} {elem:?} {sa:?} {sb:?}");
+                }
+            }
+        }
+        let ints = Tensor::from_fn(&[3], Elem::Int(32), |i| i as f64);
+        assert!(float_binary(Op::AddF, &ints, &ints, &[3], Elem::Int(32)).is_none());
+        assert!(float_binary(Op::MaximumF, &ramp(&[3]), &ramp(&[3]), &[3], Elem::F32).is_none());
     }
 
     #[test]

@@ -400,14 +400,18 @@ impl Tensor {
     }
 }
 
+/// The strides of a tensor of `shape` read as broadcast to `out`: a broadcast dimension (size
+/// 1 against a larger one, or missing) has stride 0.
+pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let strides = Tensor::strides(shape);
+    let lead = out.len() - shape.len();
+    (0..out.len()).map(|d| if d < lead || shape[d - lead] == 1 { 0 } else { strides[d - lead] }).collect()
+}
+
 /// For each element of `out` (row-major), the offset of the element of a tensor of `shape`
 /// that numpy broadcasting reads.
 pub fn broadcast_offsets(shape: &[usize], out: &[usize]) -> Vec<usize> {
-    let strides = Tensor::strides(shape);
-    let lead = out.len() - shape.len();
-    // A broadcast dimension (size 1 against a larger one) has stride 0.
-    let eff: Vec<usize> =
-        (0..out.len()).map(|d| if d < lead || shape[d - lead] == 1 { 0 } else { strides[d - lead] }).collect();
+    let eff = broadcast_strides(shape, out);
     let n: usize = out.iter().product();
     let mut offsets = Vec::with_capacity(n);
     let mut index = vec![0usize; out.len()];
