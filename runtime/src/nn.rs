@@ -665,8 +665,13 @@ mod tests {
     #[test]
     fn float_binary_is_map_broadcast_with_apply() {
         let special = [f64::NAN, f64::INFINITY, -f64::INFINITY, 0.0, -0.0, 1e-40, 65519.0, 1.0 / 3.0];
-        let value =
-            |i: usize| if i % 5 == 0 { special[(i / 5) % special.len()] } else { (i as f64 * 0.731).sin() * 7.0 };
+        let value = |i: usize| {
+            if i.is_multiple_of(5) {
+                special[(i / 5) % special.len()]
+            } else {
+                (i as f64 * 0.731).sin() * 7.0
+            }
+        };
         let shapes: [(&[usize], &[usize]); 4] =
             [(&[4, 3, 5], &[4, 3, 5]), (&[4, 3, 5], &[3, 1]), (&[1, 5], &[4, 3, 5]), (&[6], &[2, 1, 6])];
         for elem in [Elem::F32, Elem::F16, Elem::BF16, Elem::F64] {
