@@ -168,11 +168,18 @@ fn outline_one(
     let mut params = vec![index, index];
     params.extend(&passed_types);
     let private = ctx.string_attr("private");
+    // Internal linkage: upstream lowers a private function to an external LLVM one, which
+    // LLVM compiles on its own even where it inlined it into the trampoline (ResNet-18: most
+    // bodies twice), and inlines less readily.
+    let internal = ctx
+        .parse_attribute("#llvm.linkage<internal>")
+        .map_err(|e| LlvmError::Internal(format!("the linkage attribute: {e:?}")))?;
     let func = Builder::at_end(ctx, ir, module_block).insert(
         OpState::new(ctx, "func.func", loc)
             .attr(ctx, "sym_name", ctx.string_attr(base))
             .attr(ctx, "function_type", ctx.type_attr(ctx.function_type(params.clone(), vec![])))
             .attr(ctx, "sym_visibility", private)
+            .attr(ctx, "llvm.linkage", internal)
             .regions(1),
     );
     let entry = ir.create_block(&params);
