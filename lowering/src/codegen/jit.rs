@@ -58,8 +58,9 @@ pub struct Jit {
     code: Code,
     entries: FxHashMap<String, (EntrySignature, *const u8)>,
     pool: Option<rayon::ThreadPool>,
-    /// The spinning threads that serve one call at a time (`None` with one thread).
-    team: Option<Team>,
+    /// The spinning threads that serve one call at a time (`None` with one thread), shared
+    /// with the other modules of as many threads.
+    team: Option<std::sync::Arc<Team>>,
     /// Where the compiled code can stop; a status of `-k` is site `k`.
     trap_sites: Vec<TrapSite>,
     /// What calls of profiled code record ([`Jit::compile_profiled`]).
@@ -354,8 +355,8 @@ impl Drop for Call<'_> {
 }
 
 /// The team for `threads` threads (default: one per core), or none for one.
-fn team(threads: Option<usize>) -> Option<Team> {
-    Team::new(threads.unwrap_or_else(rayon::current_num_threads))
+fn team(threads: Option<usize>) -> Option<std::sync::Arc<Team>> {
+    Team::shared(threads.unwrap_or_else(rayon::current_num_threads))
 }
 
 /// A pool of `threads` threads, or none (rayon's global pool).

@@ -10,8 +10,10 @@
 //!
 //! One call at a time uses a team ([`Team::enter`]); the thread making the call takes chunks
 //! too, so a team of `n` threads has `n - 1` workers. Loops posted while no team is entered on
-//! the thread (a second call of the same module at once) go to rayon as before
-//! ([`super::parallel::for_chunks`]).
+//! the thread (a second call at once) go to rayon as before ([`super::parallel::for_chunks`]).
+//! Compiled modules share one team per thread count ([`Team::shared`]): with a team each, the
+//! workers of one module spun while another's call ran, and on two cores a layer called
+//! alternately with another took three times as long (0.55 against 1.67 ms) whenever they did.
 //!
 //! The posted loop is one word, `generation << 32 | next chunk`: a thread claims chunk `c` by
 //! moving the word from `(g, c)` to `(g, c + 1)`, so a claim fails once the poster has moved
@@ -20,7 +22,7 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -43,6 +45,8 @@ struct Shared {
     completed: AtomicU32,
     /// Workers parked or about to park.
     sleepers: AtomicU32,
+    /// A chunk of the posted loop panicked.
+    panicked: AtomicBool,
     /// A call holds the team.
     busy: AtomicBool,
     stop: AtomicBool,
@@ -74,6 +78,7 @@ impl Team {
             job: AtomicUsize::new(0),
             completed: AtomicU32::new(0),
             sleepers: AtomicU32::new(0),
+            panicked: AtomicBool::new(false),
             busy: AtomicBool::new(false),
             stop: AtomicBool::new(false),
         });
@@ -90,6 +95,19 @@ impl Team {
             }
         }
         Some(Team { shared, workers, threads })
+    }
+
+    /// The process's team of `threads` threads, started on first use and kept (its workers
+    /// park when unused); `None` for one thread or if the workers cannot be started.
+    pub fn shared(threads: usize) -> Option<Arc<Team>> {
+        static TEAMS: Mutex<Vec<Arc<Team>>> = Mutex::new(Vec::new());
+        let mut teams = TEAMS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(team) = teams.iter().find(|t| t.threads == threads) {
+            return Some(team.clone());
+        }
+        let team = Arc::new(Team::new(threads)?);
+        teams.push(team.clone());
+        Some(team)
     }
 
     /// Runs `call` with this team serving the parallel loops it posts on this thread; `None`
@@ -143,6 +161,9 @@ impl Team {
         while s.completed.load(Ordering::Acquire) < chunks {
             std::hint::spin_loop();
         }
+        if s.panicked.swap(false, Ordering::Relaxed) {
+            panic!("a chunk of a parallel loop panicked");
+        }
     }
 }
 
@@ -180,7 +201,12 @@ fn run_chunks(s: &Shared, generation: u64) {
         // SAFETY: the poster keeps the job alive until every chunk has completed, and this
         // claimed chunk has not.
         let job = unsafe { *(s.job.load(Ordering::Relaxed) as *const Job) };
-        job(c * n / chunks, (c + 1) * n / chunks);
+        // A chunk that panics still completes, so that the poster does not wait forever; the
+        // poster panics in its turn once the loop is done.
+        let run = std::panic::AssertUnwindSafe(|| job(c * n / chunks, (c + 1) * n / chunks));
+        if std::panic::catch_unwind(run).is_err() {
+            s.panicked.store(true, Ordering::Relaxed);
+        }
         s.completed.fetch_add(1, Ordering::Release);
     }
 }
@@ -264,6 +290,19 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_chunk_ends_the_loop_with_a_panic_not_a_hang() {
+        let team = Team::new(2).unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            team.enter(|| team.run(8, 8, &|lo, _| assert!(lo != 3, "chunk 3")));
+        }));
+        assert!(caught.is_err());
+        // The team still serves loops afterwards.
+        let total = AtomicU32::new(0);
+        team.enter(|| team.run(100, 8, &|lo, hi| _ = total.fetch_add((hi - lo) as u32, Ordering::Relaxed)));
+        assert_eq!(total.load(Ordering::Relaxed), 100);
+    }
+
+    #[test]
     fn one_call_holds_the_team_at_a_time_and_it_is_current_only_inside() {
         let team = Team::new(2).unwrap();
         assert!(Team::current().is_none());
@@ -274,5 +313,9 @@ mod tests {
         assert!(Team::current().is_none());
         assert_eq!(team.enter(|| 7), Some(7));
         assert!(Team::new(1).is_none());
+        // Modules of as many threads share one team.
+        let (a, b) = (Team::shared(3).unwrap(), Team::shared(3).unwrap());
+        assert!(Arc::ptr_eq(&a, &b) && a.threads() == 3);
+        assert!(Team::shared(1).is_none());
     }
 }
