@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::ffi::c_void;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use melior::dialect::DialectRegistry;
 use melior::ir::operation::OperationLike;
@@ -292,7 +293,7 @@ pub struct Engine {
     main: Compiled,
     _sides: Vec<Compiled>,
     /// The addresses of the moved bodies' trampolines, which the main module's launchers read.
-    _slots: Box<[usize]>,
+    _slots: Box<[AtomicUsize]>,
     /// The bytes behind external weight symbols: they must outlive the code.
     _weights: Vec<Weight>,
 }
@@ -303,7 +304,7 @@ impl Engine {
     fn new(ctx: &Context, prepared: &Prepared, weights: Vec<Weight>, profiled: bool) -> Result<Engine, LlvmError> {
         use rayon::prelude::*;
         let remote: Vec<&Outlined> = prepared.nests.iter().filter(|n| n.home > 0).collect();
-        let mut slots = vec![0usize; remote.len()].into_boxed_slice();
+        let slots: Box<[AtomicUsize]> = remote.iter().map(|_| AtomicUsize::new(0)).collect();
         let jobs: Vec<Option<&SideModule>> = std::iter::once(None).chain(prepared.side.iter().map(Some)).collect();
         let compiled: Vec<_> = jobs
             .into_par_iter()
@@ -318,11 +319,14 @@ impl Engine {
         for (engine, trampolines) in compiled {
             for (body, at) in trampolines {
                 let k = remote.iter().position(|r| r.body == body).expect("a moved body has a slot");
-                slots[k] = at;
+                slots[k].store(at, Ordering::Release);
             }
             sides.push(engine);
         }
-        debug_assert!(slots.iter().all(|s| *s != 0), "every slot filled");
+        // An empty slot would be a call through null at run time.
+        if let Some(k) = slots.iter().position(|s| s.load(Ordering::Relaxed) == 0) {
+            return Err(LlvmError::Internal(format!("no compiled body for {}", slot_symbol(remote[k]))));
+        }
         Ok(Engine { main, _sides: sides, _slots: slots, _weights: weights })
     }
 
@@ -339,7 +343,7 @@ fn compile_main(
     prepared: &Prepared,
     weights: &[Weight],
     remote: &[&Outlined],
-    slots: &[usize],
+    slots: &[AtomicUsize],
     profiled: bool,
 ) -> Result<Compiled, LlvmError> {
     let main = Compiled::new(ctx, |session| lower(session, ctx, prepared))?;
@@ -354,7 +358,7 @@ fn compile_main(
         main.register(&w.symbol, w.address() as *const c_void);
     }
     for (nest, slot) in remote.iter().zip(slots) {
-        main.register(&slot_symbol(nest), slot as *const usize as *const c_void);
+        main.register(&slot_symbol(nest), slot.as_ptr() as *const c_void);
     }
     // The first lookup generates the machine code: here, on this job's thread.
     for sig in &prepared.entries {

@@ -19,8 +19,9 @@ pub struct SideModule {
     pub nests: Vec<Outlined>,
 }
 
-/// Operations a body must hold before it is worth a module of its own: below this, a second
-/// MLIR context and JIT cost more than the time won.
+/// Operations (ours, of the whole module) per part: a module is split into at most
+/// `total / OPS_PER_PART` parts, since below this a second MLIR context and JIT cost more than
+/// the time won.
 pub const OPS_PER_PART: usize = 1000;
 
 /// The symbol of the slot the main module reads a moved body's trampoline address from.
@@ -88,10 +89,10 @@ pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], par
 /// Whether anything under `f` names a symbol (a call, a global): such a body stays with the
 /// symbols it needs.
 fn refers_to_symbols(ctx: &Context, ir: &Ir, f: OpId) -> bool {
-    ir.collect_ops(f)
-        .into_iter()
-        .filter(|op| *op != f)
-        .any(|op| ir.op(op).attrs().iter().any(|a| names_symbol(ctx, a.value)))
+    ir.collect_ops(f).into_iter().filter(|op| *op != f).any(|op| {
+        let o = ir.op(op);
+        o.attrs().iter().any(|a| names_symbol(ctx, a.value)) || o.properties().is_some_and(|p| names_symbol(ctx, p))
+    })
 }
 
 fn names_symbol(ctx: &Context, a: strata_ir::Attribute) -> bool {

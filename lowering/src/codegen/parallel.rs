@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::team::Team;
+use super::team::{Team, MAX_CHUNKS};
 
 /// The outlined body of a parallel loop.
 pub type Body = unsafe extern "C" fn(ctx: *const u8, lo: i64, hi: i64);
@@ -31,7 +31,7 @@ pub unsafe extern "C" fn parallel_for(body: Body, ctx: *const u8, n: i64) {
 /// with the profiling `__strata_parallel_for` (`profile::record`), so both split alike.
 pub(crate) fn for_chunks(n: i64, run: impl Fn(i64, i64) + Sync + Send) {
     if let Some(team) = Team::current() {
-        let chunks = n.min(team.threads() as i64 * CHUNKS_PER_THREAD);
+        let chunks = n.min(team.threads() as i64 * CHUNKS_PER_THREAD).min(i64::from(MAX_CHUNKS));
         if chunks <= 1 {
             run(0, n);
         } else {

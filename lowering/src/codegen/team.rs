@@ -15,10 +15,11 @@
 //! workers of one module spun while another's call ran, and on two cores a layer called
 //! alternately with another took three times as long (0.55 against 1.67 ms) whenever they did.
 //!
-//! The posted loop is one word, `generation << 32 | next chunk`: a thread claims chunk `c` by
-//! moving the word from `(g, c)` to `(g, c + 1)`, so a claim fails once the poster has moved
-//! on; the loop's other fields are only read after a claim, while the poster waits for that
-//! chunk, so they cannot change under the reader.
+//! The posted loop is one word, `generation | chunks | next chunk` ([`Word`]): a thread claims
+//! chunk `c` by moving the word from `(g, n, c)` to `(g, n, c + 1)` when `c < n`, so a claim
+//! checks everything it depends on and fails once the poster has moved on. The loop's other
+//! fields (its iteration count and job) are only read after a claim, while the poster waits
+//! for that chunk, so they cannot change under the reader.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -32,13 +33,38 @@ pub const SPIN: Duration = Duration::from_micros(200);
 /// The loop a team runs: a range `[lo, hi)` of `[0, n)`.
 type Job<'a> = &'a (dyn Fn(i64, i64) + Sync);
 
+/// The posted loop's word: a 24-bit generation, then 20 bits of chunk count and 20 of the
+/// next chunk to claim.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Word(u64);
+
+impl Word {
+    const FIELD: u64 = (1 << 20) - 1;
+    const GENERATIONS: u64 = 1 << 24;
+
+    fn new(generation: u64, chunks: u64, next: u64) -> Word {
+        Word((generation % Self::GENERATIONS) << 40 | (chunks & Self::FIELD) << 20 | (next & Self::FIELD))
+    }
+    fn generation(self) -> u64 {
+        self.0 >> 40
+    }
+    fn chunks(self) -> u64 {
+        (self.0 >> 20) & Self::FIELD
+    }
+    fn next(self) -> u64 {
+        self.0 & Self::FIELD
+    }
+}
+
+/// Most chunks a loop is split into (what [`Word`] holds).
+pub const MAX_CHUNKS: u32 = Word::FIELD as u32;
+
 /// What the threads of a team share.
 struct Shared {
-    /// `generation << 32 | next chunk` of the loop posted last.
+    /// The loop posted last ([`Word`]).
     word: AtomicU64,
-    /// Chunks of the posted loop, its iteration count, and its job (the address of a [`Job`]
-    /// on the poster's stack).
-    chunks: AtomicU32,
+    /// The posted loop's iteration count and job (the address of a [`Job`] on the poster's
+    /// stack).
     n: AtomicI64,
     job: AtomicUsize,
     /// Chunks of the posted loop run to the end.
@@ -73,7 +99,6 @@ impl Team {
         }
         let shared = Arc::new(Shared {
             word: AtomicU64::new(0),
-            chunks: AtomicU32::new(0),
             n: AtomicI64::new(0),
             job: AtomicUsize::new(0),
             completed: AtomicU32::new(0),
@@ -140,28 +165,35 @@ impl Team {
         self.threads
     }
 
-    /// Runs `job` over `[0, n)` in `chunks` disjoint ranges on the team, this thread included;
-    /// returns when all have run.
-    pub fn run(&self, n: i64, chunks: u32, job: Job) {
+    /// Runs `job` over `[0, n)` in `chunks` (at most [`MAX_CHUNKS`]) disjoint ranges on the
+    /// team, this thread included; returns when all have run. Only the thread that entered the
+    /// team ([`Team::enter`]) may post loops: `for_chunks` posts on [`Team::current`].
+    pub(crate) fn run(&self, n: i64, chunks: u32, job: Job) {
+        assert!(chunks <= MAX_CHUNKS, "{chunks} chunks");
         let s = &*self.shared;
-        let generation = (s.word.load(Ordering::Relaxed) >> 32) + 1;
-        s.chunks.store(chunks, Ordering::Relaxed);
+        let generation = Word(s.word.load(Ordering::Relaxed)).generation() + 1;
         s.n.store(n, Ordering::Relaxed);
         s.job.store(&job as *const Job as usize, Ordering::Relaxed);
         s.completed.store(0, Ordering::Relaxed);
         // Posting is sequentially consistent with the sleepers' count (see `work`), so a
         // worker either sees this loop before it parks or is counted here and woken.
-        s.word.store(generation << 32, Ordering::SeqCst);
+        let posted = Word::new(generation, u64::from(chunks), 0);
+        s.word.store(posted.0, Ordering::SeqCst);
         if s.sleepers.load(Ordering::SeqCst) > 0 {
             for w in &self.workers {
                 w.thread().unpark();
             }
         }
-        run_chunks(s, generation);
+        // A loop posted from inside one of this loop's chunks goes to rayon, not to this team.
+        let entered = CURRENT.with(|c| c.replace(std::ptr::null()));
+        run_chunks(s, posted.generation());
+        CURRENT.with(|c| c.set(entered));
         while s.completed.load(Ordering::Acquire) < chunks {
             std::hint::spin_loop();
         }
         if s.panicked.swap(false, Ordering::Relaxed) {
+            // Under compiled code (`__strata_parallel_for` is `extern "C"`) this aborts the
+            // process: still better than waiting forever.
             panic!("a chunk of a parallel loop panicked");
         }
     }
@@ -186,18 +218,16 @@ fn stop(shared: &Shared, workers: &[JoinHandle<()>]) {
 /// Claims and runs chunks of loop `generation` until none is left.
 fn run_chunks(s: &Shared, generation: u64) {
     loop {
-        let word = s.word.load(Ordering::Acquire);
-        let chunks = s.chunks.load(Ordering::Relaxed);
-        if word >> 32 != generation || (word as u32) >= chunks {
+        let word = Word(s.word.load(Ordering::Acquire));
+        if word.generation() != generation || word.next() >= word.chunks() {
             return;
         }
-        // The claim checks the whole word: it fails if the loop was replaced meanwhile, so the
-        // `chunks` read above only matters when it was this loop's.
-        if s.word.compare_exchange_weak(word, word + 1, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        let claimed = Word::new(generation, word.chunks(), word.next() + 1);
+        if s.word.compare_exchange_weak(word.0, claimed.0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
             continue;
         }
-        let c = i64::from(word as u32);
-        let (n, chunks) = (s.n.load(Ordering::Relaxed), i64::from(chunks));
+        let (c, chunks) = (word.next() as i64, word.chunks() as i64);
+        let n = s.n.load(Ordering::Relaxed);
         // SAFETY: the poster keeps the job alive until every chunk has completed, and this
         // claimed chunk has not.
         let job = unsafe { *(s.job.load(Ordering::Relaxed) as *const Job) };
@@ -221,7 +251,7 @@ fn work(s: &Shared) {
             if s.stop.load(Ordering::Relaxed) {
                 return;
             }
-            let generation = s.word.load(Ordering::Acquire) >> 32;
+            let generation = Word(s.word.load(Ordering::Acquire)).generation();
             if generation != seen {
                 seen = generation;
                 break;
@@ -232,7 +262,7 @@ fn work(s: &Shared) {
                 continue;
             }
             s.sleepers.fetch_add(1, Ordering::SeqCst);
-            if s.word.load(Ordering::SeqCst) >> 32 == seen && !s.stop.load(Ordering::SeqCst) {
+            if Word(s.word.load(Ordering::SeqCst)).generation() == seen && !s.stop.load(Ordering::SeqCst) {
                 std::thread::park();
             }
             s.sleepers.fetch_sub(1, Ordering::SeqCst);
@@ -287,6 +317,47 @@ mod tests {
             }
         });
         assert!(elsewhere.load(Ordering::Relaxed) > 0);
+    }
+
+    #[test]
+    fn the_word_holds_generation_chunks_and_next_and_wraps_its_generation() {
+        let w = Word::new(7, 12, 3);
+        assert_eq!((w.generation(), w.chunks(), w.next()), (7, 12, 3));
+        assert_eq!(Word::new(Word::GENERATIONS + 2, MAX_CHUNKS.into(), 0).generation(), 2);
+    }
+
+    /// A short loop then a longer one, many times: a worker late from the short loop must
+    /// not claim a chunk of it against the longer loop's count (each iteration runs once).
+    #[test]
+    fn a_late_worker_never_claims_a_chunk_of_a_finished_loop() {
+        let team = Team::new(2).unwrap();
+        let counts: Vec<AtomicU32> = (0..64).map(|_| AtomicU32::new(0)).collect();
+        team.enter(|| {
+            for _ in 0..5000 {
+                team.run(3, 3, &|_, _| {});
+                team.run(64, 8, &|lo, hi| {
+                    for i in lo..hi {
+                        counts[i as usize].fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 5000));
+    }
+
+    #[test]
+    fn a_loop_posted_from_a_chunk_runs_elsewhere() {
+        let team = Team::new(2).unwrap();
+        let total = AtomicU32::new(0);
+        team.enter(|| {
+            team.run(4, 4, &|_, _| {
+                assert!(Team::current().is_none(), "no team is entered inside a chunk");
+                super::super::parallel::for_chunks(10, |lo, hi| {
+                    _ = total.fetch_add((hi - lo) as u32, Ordering::Relaxed)
+                });
+            })
+        });
+        assert_eq!(total.load(Ordering::Relaxed), 40);
     }
 
     #[test]
