@@ -10,6 +10,7 @@ use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
 
+use crate::attributes::{AttrKind, Attribute};
 use crate::dialect::Trait;
 use crate::entities::OpId;
 use crate::store::Ir;
@@ -66,6 +67,42 @@ fn symbols<'a>(ctx: &'a Context, ir: &'a Ir, table: OpId) -> impl Iterator<Item 
     let ops =
         ir.op(table).regions().iter().flat_map(move |r| ir.region(*r).blocks()).flat_map(move |b| ir.block_ops(*b));
     ops.filter_map(move |o| Some((ctx.attr_as_str(ir.op(o).attr(sym_name)?)?.to_string(), o)))
+}
+
+/// The symbols defined directly in `table`'s regions, with the ops that define them.
+pub fn symbols_of(ctx: &Context, ir: &Ir, table: OpId) -> Vec<(String, OpId)> {
+    symbols(ctx, ir, table).collect()
+}
+
+/// Every symbol reference in `attr`, nested arrays and dictionaries included, as the
+/// reference's root name.
+pub fn collect_refs(ctx: &Context, attr: Attribute, out: &mut Vec<String>) {
+    match ctx.attr_kind(attr) {
+        AttrKind::SymbolRef { root, .. } => out.push(root.clone()),
+        AttrKind::Array(items) => {
+            for a in items {
+                collect_refs(ctx, *a, out);
+            }
+        }
+        AttrKind::Dictionary(entries) => {
+            for e in entries {
+                collect_refs(ctx, e.value, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The symbols referred to by `op`'s own attributes and properties.
+pub fn refs_of_op(ctx: &Context, ir: &Ir, op: OpId) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in ir.op(op).attrs() {
+        collect_refs(ctx, a.value, &mut out);
+    }
+    if let Some(p) = ir.op(op).properties() {
+        collect_refs(ctx, p, &mut out);
+    }
+    out
 }
 
 /// The op that defines symbol `name` in `table`, in constant time during a

@@ -5,6 +5,7 @@
 //! 669 functions, 12,352 in distinct ones; MLIR and LLVM take time in proportion.
 
 use rustc_hash::FxHashMap;
+use strata_ir::symbol_table::symbols_of;
 use strata_ir::{Context, Ir, OpId, StructuralKey};
 
 use super::parallel::Outlined;
@@ -12,10 +13,8 @@ use super::parallel::Outlined;
 /// Merges the nests of `nests` whose bodies are structurally equal (up to names and
 /// locations); returns the nests left, each compiled once.
 pub fn merge_identical(ctx: &Context, ir: &mut Ir, root: OpId, nests: Vec<Outlined>) -> Vec<Outlined> {
-    let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
     let sym_name = ctx.ident("sym_name");
-    let funcs: FxHashMap<String, OpId> =
-        ir.block_ops(block).filter_map(|f| Some((ctx.attr_as_str(ir.op(f).attr(sym_name)?)?.to_string(), f))).collect();
+    let funcs: FxHashMap<String, OpId> = symbols_of(ctx, ir, root).into_iter().collect();
     let mut first: FxHashMap<StructuralKey, usize> = FxHashMap::default();
     // Launcher of a merged nest -> launcher of the nest it became.
     let mut redirect: FxHashMap<String, String> = FxHashMap::default();

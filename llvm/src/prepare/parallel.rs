@@ -19,7 +19,7 @@
 //! address in the JIT's code is a RIP-relative operand anyway.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use strata_ir::{Builder, Context, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
+use strata_ir::{Builder, Context, InsertPoint, Ir, IrMapping, OpId, OpState, Type, Value, ValueDef};
 
 use crate::LlvmError;
 
@@ -104,34 +104,6 @@ fn captures(ir: &Ir, nest: OpId) -> Vec<Value> {
     own.into_iter().chain(strata_lowering::captured_values(ir, nest)).filter(|v| seen.insert(*v)).collect()
 }
 
-/// Clones the defining ops of `v` (and theirs) at the end of `block`, once.
-fn clone_into(
-    ctx: &Context,
-    ir: &mut Ir,
-    v: Value,
-    block: strata_ir::BlockId,
-    map: &mut FxHashMap<Value, Value>,
-) -> Value {
-    if let Some(&m) = map.get(&v) {
-        return m;
-    }
-    let op = defining_op(ir, v).expect("clonable values are op results");
-    let operands: Vec<Value> =
-        ir.op(op).operands().to_vec().into_iter().map(|x| clone_into(ctx, ir, x, block, map)).collect();
-    let o = ir.op(op);
-    let mut state = OpState::new(ctx, ctx.ident_str(o.name()), o.loc())
-        .operands(&operands)
-        .results(&o.results().iter().map(|r| ir.value_type(*r)).collect::<Vec<_>>());
-    for a in o.attrs() {
-        state = state.attr(ctx, ctx.ident_str(a.name), a.value);
-    }
-    let new = Builder::at_end(ctx, ir, block).insert(state);
-    for (old, new) in ir.op(op).results().to_vec().into_iter().zip(ir.op(new).results().to_vec()) {
-        map.insert(old, new);
-    }
-    map[&v]
-}
-
 fn index_const(ctx: &Context, ir: &mut Ir, at: InsertPoint, v: i64) -> Value {
     let index = ctx.index_type();
     Builder::new(ctx, ir, at).value("arith.constant", &[], index, &[("value", ctx.integer_attr(v.into(), index))])
@@ -187,7 +159,10 @@ fn outline_one(
     let args = ir.block(entry).args().to_vec();
     let mut map: FxHashMap<Value, Value> = passed.iter().copied().zip(args[2..].iter().copied()).collect();
     for v in &cloned {
-        clone_into(ctx, ir, *v, entry, &mut map);
+        let constant = defining_op(ir, *v).expect("a constant is an op's result");
+        let copy = ir.clone_op(constant, &mut IrMapping::default());
+        ir.insert_op(copy, InsertPoint::BlockEnd(entry));
+        map.insert(*v, ir.op(copy).result(0));
     }
     let at = InsertPoint::BlockEnd(entry);
     let one = index_const(ctx, ir, at, 1);

@@ -9,7 +9,9 @@
 //! slot ([`slot_symbol`]) that the loader fills once every module is compiled; so no module
 //! waits for another to be compiled before its own code is linked.
 
-use strata_ir::{AttrKind, Context, Ir, OpId, PrintOptions};
+use rustc_hash::FxHashMap;
+use strata_ir::symbol_table::{refs_of_op, symbols_of};
+use strata_ir::{Context, Ir, OpId, PrintOptions};
 
 use super::parallel::Outlined;
 
@@ -39,12 +41,9 @@ pub fn trampoline_symbol(nest: &Outlined) -> String {
 /// operations each module compiles (the main module's entries count for it); a nest whose
 /// body moved is marked `home > 0` in `nests`.
 pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], parts: usize) -> Vec<SideModule> {
-    let block = ir.region(ir.op(root).regions()[0]).blocks()[0];
-    let sym_name = ctx.ident("sym_name");
-    let name_of = |ir: &Ir, f: OpId| ir.op(f).attr(sym_name).and_then(|a| ctx.attr_as_str(a)).map(str::to_string);
-    let funcs: Vec<OpId> = ir.block_ops(block).filter(|f| ctx.ident_str(ir.op(*f).name()) == "func.func").collect();
+    let funcs: FxHashMap<String, OpId> = symbols_of(ctx, ir, root).into_iter().collect();
     let size = |ir: &Ir, f: OpId| ir.collect_ops(f).len();
-    let total: usize = funcs.iter().map(|f| size(ir, *f)).sum();
+    let total: usize = funcs.values().map(|f| size(ir, *f)).sum();
     let parts = parts.min(total / OPS_PER_PART).max(1);
     if parts == 1 {
         return Vec::new();
@@ -53,10 +52,9 @@ pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], par
     let mut movable: Vec<(usize, OpId, usize)> = nests
         .iter()
         .enumerate()
-        .filter_map(|(i, n)| {
-            let f = funcs.iter().copied().find(|f| name_of(ir, *f).as_deref() == Some(n.body.as_str()))?;
-            (!refers_to_symbols(ctx, ir, f)).then(|| (i, f, size(ir, f)))
-        })
+        .map(|(i, n)| (i, funcs[&n.body]))
+        .filter(|(_, f)| !refers_to_symbols(ctx, ir, *f))
+        .map(|(i, f)| (i, f, size(ir, f)))
         .collect();
     movable.sort_by_key(|m| std::cmp::Reverse(m.2));
     let mut load = vec![0usize; parts];
@@ -69,7 +67,7 @@ pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], par
     }
     let options = PrintOptions { generic: false, debug_info: true };
     let mut sides = Vec::new();
-    for (part, members) in assigned.into_iter().enumerate().skip(1).filter(|(_, m)| !m.is_empty()) {
+    for members in assigned.into_iter().skip(1).filter(|m| !m.is_empty()) {
         let mut text = String::from("module {\n");
         let mut moved = Vec::new();
         for (i, f) in members {
@@ -80,7 +78,6 @@ pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], par
             moved.push(nests[i].clone());
         }
         text.push_str("}\n");
-        debug_assert!(part > 0);
         sides.push(SideModule { text, nests: moved });
     }
     sides
@@ -89,17 +86,5 @@ pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], par
 /// Whether anything under `f` names a symbol (a call, a global): such a body stays with the
 /// symbols it needs.
 fn refers_to_symbols(ctx: &Context, ir: &Ir, f: OpId) -> bool {
-    ir.collect_ops(f).into_iter().filter(|op| *op != f).any(|op| {
-        let o = ir.op(op);
-        o.attrs().iter().any(|a| names_symbol(ctx, a.value)) || o.properties().is_some_and(|p| names_symbol(ctx, p))
-    })
-}
-
-fn names_symbol(ctx: &Context, a: strata_ir::Attribute) -> bool {
-    match ctx.attr_kind(a) {
-        AttrKind::SymbolRef { .. } => true,
-        AttrKind::Array(items) => items.iter().any(|x| names_symbol(ctx, *x)),
-        AttrKind::Dictionary(items) => items.iter().any(|x| names_symbol(ctx, x.value)),
-        _ => false,
-    }
+    ir.collect_ops(f).into_iter().filter(|op| *op != f).any(|op| !refs_of_op(ctx, ir, op).is_empty())
 }

@@ -82,7 +82,6 @@ struct Shared {
 pub struct Team {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
-    threads: usize,
 }
 
 thread_local! {
@@ -119,7 +118,7 @@ impl Team {
                 }
             }
         }
-        Some(Team { shared, workers, threads })
+        Some(Team { shared, workers })
     }
 
     /// The process's team of `threads` threads, started on first use and kept (its workers
@@ -127,7 +126,7 @@ impl Team {
     pub fn shared(threads: usize) -> Option<Arc<Team>> {
         static TEAMS: Mutex<Vec<Arc<Team>>> = Mutex::new(Vec::new());
         let mut teams = TEAMS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(team) = teams.iter().find(|t| t.threads == threads) {
+        if let Some(team) = teams.iter().find(|t| t.threads() == threads) {
             return Some(team.clone());
         }
         let team = Arc::new(Team::new(threads)?);
@@ -161,8 +160,9 @@ impl Team {
         unsafe { t.as_ref() }
     }
 
+    /// Threads of the team: its workers and the caller.
     pub fn threads(&self) -> usize {
-        self.threads
+        self.workers.len() + 1
     }
 
     /// Runs `job` over `[0, n)` in `chunks` (at most [`MAX_CHUNKS`]) disjoint ranges on the
