@@ -14,6 +14,7 @@ pub mod builtin;
 pub mod cf;
 mod fold_util;
 pub mod func;
+pub mod gpu;
 mod indexing;
 pub mod kernel;
 pub mod math;
@@ -26,8 +27,8 @@ pub mod vector;
 
 use strata_ir::Context;
 
-/// Registers builtin, func, arith, math, cf, scf, memref, bufferization, vector, tensor, nn and
-/// kernel.
+/// Registers builtin, func, arith, math, cf, scf, memref, bufferization, vector, tensor, nn,
+/// kernel and gpu.
 pub fn register_all(ctx: &mut Context) {
     // Our own definitions are tested; failing here would be a bug in this crate.
     ctx.register_dialect(builtin::Builtin).expect("builtin dialect definition");
@@ -42,4 +43,5 @@ pub fn register_all(ctx: &mut Context) {
     ctx.register_dialect(tensor::Tensor).expect("tensor dialect definition");
     ctx.register_dialect(nn::Nn).expect("nn dialect definition");
     ctx.register_dialect(kernel::Kernel).expect("kernel dialect definition");
+    ctx.register_dialect(gpu::Gpu).expect("gpu dialect definition");
 }

@@ -5,6 +5,8 @@
 pub mod arenas;
 pub mod codegen;
 pub mod expand_math;
+pub mod gpu;
+pub mod ptx;
 pub mod tile;
 pub mod to_loops;
 pub mod vectorize;
@@ -125,6 +127,8 @@ pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(vectorize::info());
     let _ = registry.register(expand_math::info());
     let _ = registry.register(tile::info());
+    let _ = registry.register(gpu::map::info());
+    let _ = registry.register(gpu::outline::info());
     let _ = registry.register(codegen::profile::tag::info());
     let _ = registry.register_pipeline(
         "lower-to-loops",

@@ -9,8 +9,8 @@
 //! dimension, never a clamped or wrapped read. Nested regions run on a stack grown on demand,
 //! so nests thousands deep run.
 
-use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rustc_hash::FxHashMap;
 use strata_ir::{BlockId, Context, Ir, OpId, RegionId, Type, TypeKind, Value};
@@ -19,10 +19,13 @@ use crate::scalar::{apply, decode, elem_of_type, Op, Types};
 use crate::tensor::{Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
-/// A buffer: shared bytes, an element type, and a strided window on them.
+mod gpu;
+
+/// A buffer: shared bytes, an element type, and a strided window on them. The bytes are
+/// behind a mutex so that the threads of a GPU block can run at once (`gpu.barrier`).
 #[derive(Clone, Debug)]
 pub struct MemRef {
-    pub bytes: Rc<RefCell<Vec<u8>>>,
+    pub bytes: Arc<Mutex<Vec<u8>>>,
     pub elem: Elem,
     pub shape: Vec<usize>,
     /// In elements.
@@ -38,13 +41,18 @@ impl MemRef {
     pub fn alloc(shape: &[usize], elem: Elem) -> Result<MemRef, String> {
         let bytes = crate::limits::buffer_bytes(shape, elem.bytes()).map_err(|e| e.to_string())?;
         Ok(MemRef {
-            bytes: Rc::new(RefCell::new(crate::limits::try_vec(bytes, 0xFF).map_err(|e| e.to_string())?)),
+            bytes: Arc::new(Mutex::new(crate::limits::try_vec(bytes, 0xFF).map_err(|e| e.to_string())?)),
             elem,
             shape: shape.to_vec(),
             strides: Tensor::strides(shape),
             offset: 0,
             read_only: false,
         })
+    }
+
+    /// The bytes, also after a thread that held them panicked (they are plain data).
+    fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
+        self.bytes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The byte offset of `index`, or which index is out of bounds.
@@ -64,7 +72,7 @@ impl MemRef {
 
     pub fn load(&self, index: &[i64]) -> Result<Scalar, String> {
         let at = self.at(index)?;
-        let b = self.bytes.borrow();
+        let b = self.lock();
         Ok(self.elem.read(&b[at..at + self.elem.bytes()]))
     }
 
@@ -74,13 +82,13 @@ impl MemRef {
         }
         let at = self.at(index)?;
         let w = self.elem.bytes();
-        self.elem.write(v, &mut self.bytes.borrow_mut()[at..at + w]);
+        self.elem.write(v, &mut self.lock()[at..at + w]);
         Ok(())
     }
 
     pub fn from_tensor(t: &Tensor) -> MemRef {
         MemRef {
-            bytes: Rc::new(RefCell::new(t.to_bytes())),
+            bytes: Arc::new(Mutex::new(t.to_bytes())),
             elem: t.elem,
             shape: t.shape.clone(),
             strides: Tensor::strides(&t.shape),
@@ -153,6 +161,14 @@ enum Step {
     TensorExtract,
     TensorInsert,
     FromElements(Rc<[usize]>, Elem),
+    /// `gpu.launch`: its region once per thread.
+    Launch,
+    /// `gpu.launch_func` of this `gpu.func`.
+    LaunchFunc(OpId),
+    /// A GPU thread's id or size in a dimension.
+    GpuId(gpu::Id, usize),
+    Barrier,
+    Shuffle(gpu::Shuffle),
     /// `memref.get_global`: the named buffer, made on first use: its `initial_value`, read-only
     /// when the global is `constant`; else poisoned (uninitialized, or not defined yet: an
     /// arena before `materialize-arenas`).
@@ -193,6 +209,8 @@ pub struct Machine<'a> {
     globals: FxHashMap<String, MemRef>,
     /// The `memref.global` definitions under the root, by name.
     global_defs: FxHashMap<String, OpId>,
+    /// The thread being run, inside a GPU launch.
+    gpu: Option<gpu::ThreadState>,
 }
 
 impl<'a> Machine<'a> {
@@ -210,6 +228,19 @@ impl<'a> Machine<'a> {
                 symbols.insert(name.to_string(), op);
             }
         }
+        for (name, kernel) in gpu::kernels(ctx, ir, root) {
+            functions.insert(name, kernel);
+        }
+        Machine::with_symbols(ctx, ir, functions, global_defs)
+    }
+
+    /// A machine with these functions (and kernels, by `@module::@kernel`) and globals.
+    fn with_symbols(
+        ctx: &'a Context,
+        ir: &'a Ir,
+        functions: FxHashMap<String, OpId>,
+        global_defs: FxHashMap<String, OpId>,
+    ) -> Self {
         Machine {
             ctx,
             ir,
@@ -219,6 +250,7 @@ impl<'a> Machine<'a> {
             active: Vec::new(),
             globals: FxHashMap::default(),
             global_defs,
+            gpu: None,
         }
     }
 
@@ -331,7 +363,37 @@ impl<'a> Machine<'a> {
                     Step::Parallel(p.dims())
                 }
                 "scf.if" => Step::If,
-                "scf.yield" | "scf.reduce" | "scf.reduce.return" | "func.return" | "kernel.yield" => Step::Exit,
+                "scf.yield" | "scf.reduce" | "scf.reduce.return" | "func.return" | "kernel.yield" | "gpu.return"
+                | "gpu.terminator" => Step::Exit,
+                "gpu.launch" => Step::Launch,
+                "gpu.launch_func" => {
+                    let kernel = o.attr(ctx.ident("kernel")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                    let f = *self.functions.get(&kernel).ok_or_else(|| self.err(op, format!("no kernel {kernel}")))?;
+                    Step::LaunchFunc(f)
+                }
+                "gpu.barrier" => Step::Barrier,
+                "gpu.shuffle" => {
+                    let mode = o.attr(ctx.ident("mode")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                    let mode = [
+                        ("xor", gpu::Shuffle::Xor),
+                        ("up", gpu::Shuffle::Up),
+                        ("down", gpu::Shuffle::Down),
+                        ("idx", gpu::Shuffle::Idx),
+                    ]
+                    .into_iter()
+                    .find(|(m, _)| mode.contains(m))
+                    .ok_or_else(|| self.err(op, format!("shuffle mode {mode}")))?;
+                    Step::Shuffle(mode.1)
+                }
+                n if gpu::Id::of(n).is_some() => {
+                    let id = gpu::Id::of(n).expect("checked");
+                    let dim = match o.attr(ctx.ident("dimension")).map(|a| ctx.attr_to_string(a)) {
+                        Some(d) if d.contains('y') => 1,
+                        Some(d) if d.contains('z') => 2,
+                        _ => 0,
+                    };
+                    Step::GpuId(id, dim)
+                }
                 "cf.br" => Step::Br,
                 "cf.cond_br" => Step::CondBr,
                 "cf.assert" => Step::Assert,
@@ -484,7 +546,7 @@ impl<'a> Machine<'a> {
                     let bytes =
                         crate::limits::buffer_bytes(&shape, elem.bytes()).map_err(|e| self.err(op, e.to_string()))?;
                     let end = usize::try_from(shift).ok().and_then(|s| (arena.offset + s).checked_add(bytes));
-                    if end.is_none_or(|end| end > arena.bytes.borrow().len()) {
+                    if end.is_none_or(|end| end > arena.lock().len()) {
                         return Err(self.err(op, format!("a view of {bytes} bytes at {shift} overruns the arena")));
                     }
                     let view = MemRef {
@@ -641,6 +703,20 @@ impl<'a> Machine<'a> {
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
                 Step::TensorConstant(t) => self.set(o.result(0), RtValue::Tensor(t)),
+                Step::Launch => self.launch(op)?,
+                Step::LaunchFunc(f) => self.launch_func(op, f)?,
+                Step::GpuId(id, dim) => {
+                    let v = self.gpu_id(op, id, dim)?;
+                    self.set(o.result(0), RtValue::Scalar(v));
+                }
+                Step::Barrier => self.barrier(op)?,
+                Step::Shuffle(mode) => {
+                    let v = self.scalar(op, operands[0])?;
+                    let (offset, width) = (self.int(op, operands[1])?, self.int(op, operands[2])?);
+                    let (x, valid) = self.shuffle(op, mode, v, offset, width)?;
+                    self.set(o.result(0), RtValue::Scalar(x));
+                    self.set(o.result(1), RtValue::Scalar(Scalar::Int(i64::from(valid))));
+                }
                 Step::ToTensor => {
                     let t = self.memref(op, operands[0])?.to_tensor().map_err(|e| self.err(op, e))?;
                     self.set(o.result(0), RtValue::Tensor(Rc::new(t)));

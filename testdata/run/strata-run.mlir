@@ -27,8 +27,6 @@
 // RUN: strata-run %s --entry f --input %t/input0.npy --input %t/input1.npy --target x86-64 --compare %t/output0.npy | FileCheck %s --check-prefix=REPLAY
 // RUN: strata-run %s --entry f --random-inputs 1 --target host --benchmark 3 | FileCheck %s --check-prefix=JITBENCH
 // JITBENCH: benchmark (host): median {{[0-9.]+}} ms, min {{[0-9.]+}} ms, max {{[0-9.]+}} ms over 3 runs
-// RUN: not strata-run %s --entry f --random-inputs 1 --target cuda 2>&1 | FileCheck %s --check-prefix=TARGET
-// TARGET: error: target 'cuda' is not available yet
 // RUN: not strata-run %s --entry f --random-inputs 1 --target sparc 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // UNKNOWN: error: unknown target 'sparc'; targets are interp, host, x86-64, aarch64
 // RUN: not strata-run %s --entry f --input %t/missing.npy --input %t/input1.npy 2>&1 | FileCheck %s --check-prefix=MISSING

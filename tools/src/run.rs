@@ -277,6 +277,8 @@ enum Executor {
     Interpreter,
     Jit,
     Object(Target),
+    /// PTX run on the first NVIDIA GPU through the driver API.
+    Cuda,
 }
 
 impl Executor {
@@ -284,10 +286,12 @@ impl Executor {
         match name {
             "interp" => Ok(Executor::Interpreter),
             "host" => Ok(Executor::Jit),
-            "cuda" => Err("error: target 'cuda' is not available yet: it comes with the PTX code generator".into()),
+            "cuda" => Ok(Executor::Cuda),
             other => match Target::parse(other) {
                 Some(t) => Ok(Executor::Object(t)),
-                None => Err(format!("error: unknown target '{other}'; targets are interp, host, x86-64, aarch64")),
+                None => {
+                    Err(format!("error: unknown target '{other}'; targets are interp, host, x86-64, aarch64, cuda"))
+                }
             },
         }
     }
@@ -298,6 +302,7 @@ impl Executor {
             Executor::Interpreter => None,
             Executor::Jit => Some(default_pipeline(Target::Host)),
             Executor::Object(t) => Some(default_pipeline(t)),
+            Executor::Cuda => Some(strata_lowering::gpu::cuda_pipeline()),
         }
     }
 }
@@ -359,6 +364,7 @@ fn execute(
             };
             Ok((outputs, timing, profile))
         }
+        Executor::Cuda => run_cuda(ctx, m, args, inputs, renderer),
         Executor::Object(target) => {
             let tools = Toolchain::find(target).map_err(|e| format!("error: target {}: {e}", args.target))?;
             let only = [args.entry.as_str()];
@@ -373,6 +379,95 @@ fn execute(
             Ok((outputs, timing.zip(repeat).map(|(t, n)| format!("{t} over {n} runs")), None))
         }
     }
+}
+
+/// `--target cuda`: the entry's kernels loaded on the first GPU and run. With `--benchmark`,
+/// a second call is recorded as a CUDA graph (the first may pack constant panels), its replay
+/// checked against the eager call bit for bit, and the replays timed with CUDA events.
+fn run_cuda(
+    ctx: &Context,
+    m: &strata_ir::Module,
+    args: &RunArgs,
+    inputs: &[Tensor],
+    renderer: &strata_ir::DiagnosticRenderer,
+) -> Result<Executed, String> {
+    let cuda_err = |e: strata_cuda::CudaError| match e.diagnostic() {
+        Some(d) => renderer.render(ctx, &d),
+        None => format!("error: {e}"),
+    };
+    let entry = find_entry(ctx, &m.ir, m.root, &args.entry)?;
+    let device = strata_cuda::Device::open(0).map_err(cuda_err)?;
+    let mut program = strata_cuda::Program::load(ctx, &m.ir, m.root, entry, device).map_err(cuda_err)?;
+    program.set_inputs(inputs).map_err(cuda_err)?;
+    let outputs = program.call().map_err(cuda_err)?;
+    let profile = if profiling(args) {
+        // The first call packs constant panels: profile a later one.
+        program.profile().map_err(cuda_err)?;
+        let launches = program.profile().map_err(cuda_err)?;
+        Some(cuda_profile(ctx, &m.ir, &launches))
+    } else {
+        None
+    };
+    let Some(n) = args.benchmark else { return Ok((outputs, None, profile)) };
+    let eager = program.call().map_err(cuda_err)?;
+    let recorded = program.record().map_err(cuda_err)?;
+    if recorded {
+        let replayed = program.call().map_err(cuda_err)?;
+        if replayed.iter().zip(&eager).any(|(a, b)| !a.same(b)) {
+            return Err("error: the recorded CUDA graph gave other results than the eager call".into());
+        }
+    }
+    program.time(3).map_err(cuda_err)?;
+    let mut times = program.time((n as usize).max(1)).map_err(cuda_err)?;
+    times.sort_by(f64::total_cmp);
+    let k = times.len();
+    let how = if recorded { "CUDA graph" } else { "eager launches" };
+    let timing = format!(
+        "median {:.3} ms, min {:.3} ms, max {:.3} ms over {k} runs ({how}, device time on {})",
+        times[k / 2],
+        times[0],
+        times[k - 1],
+        program.device().name
+    );
+    Ok((outputs, Some(timing), profile))
+}
+
+/// The kernels of a profiled CUDA call by total device time: launches, total and median
+/// milliseconds, share of the call, and where each kernel came from.
+fn cuda_profile(ctx: &Context, ir: &Ir, launches: &[(OpId, f64)]) -> String {
+    let mut by_op: Vec<(OpId, Vec<f64>)> = Vec::new();
+    for (op, ms) in launches {
+        match by_op.iter_mut().find(|(o, _)| o == op) {
+            Some((_, v)) => v.push(*ms),
+            None => by_op.push((*op, vec![*ms])),
+        }
+    }
+    let total: f64 = launches.iter().map(|(_, ms)| ms).sum();
+    by_op.sort_by(|a, b| b.1.iter().sum::<f64>().total_cmp(&a.1.iter().sum::<f64>()));
+    let mut out = format!(
+        "profile (cuda): {} launches of {} kernels, {total:.3} ms of device time (launches timed one by one)
+",
+        launches.len(),
+        by_op.len()
+    );
+    out.push_str(&format!(
+        "{:>10} {:>10} {:>6} {:>8}  kernel  location
+",
+        "total ms", "median ms", "calls", "share"
+    ));
+    for (op, mut times) in by_op {
+        let sum: f64 = times.iter().sum();
+        times.sort_by(f64::total_cmp);
+        let kernel = ir.op(op).attr(ctx.ident("kernel")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+        let loc = strata_ir::printer::loc_to_string(ctx, ir.op(op).loc());
+        out.push_str(&format!(
+            "{sum:>10.3} {:>10.4} {:>6} {:>7.1}%  {kernel}  {loc}\n",
+            times[times.len() / 2],
+            times.len(),
+            100.0 * sum / total.max(1e-12)
+        ));
+    }
+    out
 }
 
 fn threads(args: &RunArgs) -> Option<usize> {
@@ -406,7 +501,10 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     if args.backend == "llvm" && !strata_llvm::AVAILABLE {
         return Err(format!("error: {}", strata_llvm::LlvmError::NotBuilt));
     }
-    if profiling(args) {
+    if executor == Executor::Cuda && args.profile_trace.is_some() {
+        return Err("error: --profile-trace needs --target host (--target cuda prints a --profile table)".into());
+    }
+    if profiling(args) && executor != Executor::Cuda {
         if executor != Executor::Jit {
             return Err("error: --profile needs --target host: objects run by the C driver are not instrumented".into());
         }
@@ -439,7 +537,8 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
         strata_lowering::keep_reachable(ctx, &mut m.ir, m.root, &[args.entry.as_str()]);
     }
     // Profiled graphs have their ops tagged as kernels before lower-to-loops.
-    let profiled = match (profiling(args), args.backend == "llvm") {
+    // (--target cuda times its launches with events: its kernels need no tags.)
+    let profiled = match (profiling(args) && executor != Executor::Cuda, args.backend == "llvm") {
         (true, true) => Some(strata_llvm::profile_pipeline()),
         (true, false) => Some(profile_pipeline(Target::Host)),
         (false, _) => None,

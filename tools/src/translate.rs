@@ -74,9 +74,12 @@ pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
 }
 
 fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
+    if args.target == "cuda" {
+        return translate_cuda(ctx, args);
+    }
     let target = match Target::parse(&args.target) {
         Some(Target::Host) | None => {
-            return Err(format!("error: unknown target '{}'; targets are x86-64, aarch64", args.target))
+            return Err(format!("error: unknown target '{}'; targets are x86-64, aarch64, cuda", args.target))
         }
         Some(t) => t,
     };
@@ -114,9 +117,41 @@ fn translate(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
         args.header.as_ref().map(|h| (h, artifacts.header.as_bytes())),
         args.listing.as_ref().map(|l| (l, artifacts.listing.as_bytes())),
     ];
-    // Every file is complete before any replaces its old version: the three describe one object.
+    write_all(outputs.into_iter().flatten())
+}
+
+/// `--target cuda`: the PTX of every kernel (`-o`) and, with `--listing`, the kernels and
+/// their launches.
+fn translate_cuda(ctx: &Context, args: &TranslateArgs) -> Result<(), String> {
+    if args.backend != "cranelift" || args.header.is_some() {
+        return Err("error: --target cuda writes PTX (-o) and a listing; it takes no --backend or --header".into());
+    }
+    let sm = match args.cpu.as_str() {
+        "native" | "sm_90" => 90,
+        "sm_80" => 80,
+        other => return Err(format!("error: --cpu {other}: PTX is written for sm_80 or sm_90")),
+    };
+    let (mut m, renderer) = crate::load_module(ctx, &args.file, &args.import)?;
+    let pipeline = args.pass_pipeline.as_deref().unwrap_or(strata_lowering::gpu::cuda_pipeline());
+    let registry = crate::pass_registry();
+    let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
+    PassManager::new(root).run(ctx, &mut m.ir, m.root).map_err(|f| renderer.render(ctx, &f.diagnostic))?;
+    let ptx =
+        strata_lowering::ptx::emit(ctx, &m.ir, m.root, strata_lowering::ptx::PtxTarget { sm }).map_err(|e| match e
+            .diagnostic()
+        {
+            Some(d) => renderer.render(ctx, &d),
+            None => format!("error: {e}"),
+        })?;
+    let listing = strata_lowering::ptx::listing(ctx, &m.ir, m.root, &ptx);
+    let outputs = [Some((&args.output, ptx.text.as_bytes())), args.listing.as_ref().map(|l| (l, listing.as_bytes()))];
+    write_all(outputs.into_iter().flatten())
+}
+
+/// Writes every file complete before any replaces its old version: they describe one build.
+fn write_all<'p>(outputs: impl Iterator<Item = (&'p PathBuf, &'p [u8])>) -> Result<(), String> {
     let mut staged = Vec::new();
-    for (path, bytes) in outputs.into_iter().flatten() {
+    for (path, bytes) in outputs {
         let mut file = Staged::create(path).map_err(|e| format!("error: {e}"))?;
         file.write_all(bytes).map_err(|e| format!("error: {}: {e}", path.display()))?;
         staged.push(file);

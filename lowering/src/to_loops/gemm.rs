@@ -61,6 +61,10 @@ pub struct GemmKernel {
     pub kc: i64,
     /// Rows per block of A (MC × KC floats stay in L2), a whole number of micro-tiles.
     pub mc: i64,
+    /// Whether products go through the packed kernel at all. A GPU maps loop nests onto
+    /// threads, where a register tile per thread over cache-sized blocks is the wrong shape:
+    /// there, products are one parallel nest over the result with the sum inside.
+    pub packed: bool,
 }
 
 /// Bytes of L1d and L2 (per core) of the machine the defaults were measured on, which give
@@ -101,7 +105,7 @@ impl GemmKernel {
         let nr = 2 * lanes;
         let kc = (l1_bytes * 2 / 3 / (nr * 4)).max(16);
         let mc = (l2_bytes / 2 / (kc * 4) / mr * mr).max(mr);
-        Ok(GemmKernel { lanes, mr, nr, kc, mc })
+        Ok(GemmKernel { lanes, mr, nr, kc, mc, packed: true })
     }
 
     /// With KC and MC given (each where non-zero) instead of derived from the caches; MC is
@@ -129,7 +133,7 @@ impl GemmShape {
     /// Whether the packed kernel pays off: f32, and more than a sliver of a tile in each
     /// direction (a matrix-vector product would waste most of every tile).
     pub fn worth_packing(&self, e: &Emit, elem: Type) -> bool {
-        e.ctx.type_to_string(elem) == "f32" && self.m >= 2 && self.n >= 4 && self.k >= 4
+        e.gemm.packed && e.ctx.type_to_string(elem) == "f32" && self.m >= 2 && self.n >= 4 && self.k >= 4
     }
 }
 

@@ -51,6 +51,7 @@ pub fn info() -> PassInfo {
         |o, _| {
             let gemm = GemmKernel::new(o.int("vector-bits"), o.int("l1-bytes"), o.int("l2-bytes"))?
                 .with_blocks(o.int("kc"), o.int("mc"))?;
+            let gemm = GemmKernel { packed: o.bool("packed-gemm"), ..gemm };
             Ok(Box::new(LowerToLoops { gemm }))
         },
     )
@@ -64,6 +65,11 @@ pub fn info() -> PassInfo {
     .option(OptionSpec::int("l2-bytes", gemm::DEFAULT_L2_BYTES, "L2 cache per core, for the GEMM's MC"))
     .option(OptionSpec::int("kc", 0, "GEMM steps of k per block (0: from l1-bytes)"))
     .option(OptionSpec::int("mc", 0, "GEMM rows per block of A (0: from l2-bytes)"))
+    .option(OptionSpec::bool(
+        "packed-gemm",
+        true,
+        "Products through the packed GEMM (off: one parallel nest over the result, for GPUs)",
+    ))
     .statistic("lowered", "Graph ops lowered to loops")
 }
 

@@ -427,6 +427,28 @@ fn matmul(
         );
         return buf;
     }
+    if !e.gemm.packed {
+        // Without the packed kernel (a GPU): one parallel nest over the result, each element's
+        // sum over k in a register from zero, in order, then its epilogue and one store. The
+        // result is written once, so it may share memory with an operand that dies here.
+        e.parallel(out, |e, ivs| {
+            let (outer, j) = (&ivs[..batch], ivs[batch + 1]);
+            let z = zero(e, elem);
+            let sum = e.for_acc(k, z, |e, kk, acc| {
+                let mut ai = broadcast_index(e, &a[..a.len() - 2], &out[..batch], outer);
+                ai.extend([ivs[batch], kk]);
+                let mut bi = broadcast_index(e, &b[..b.len() - 2], &out[..batch], outer);
+                bi.extend([kk, j]);
+                let (x, y) = (e.load(inputs[0], &ai), e.load(inputs[1], &bi));
+                let mut b = e.b();
+                let p = scalar::emit(&mut b, "nn.mul", &[], &[x, y], elem).expect("mul has every numeric form");
+                scalar::emit(&mut b, "nn.add", &[], &[acc, p], elem).expect("add has every numeric form")
+            });
+            let y = if epilogue { epilogue_value(e, op, sum, &inputs[2..], &shapes[2..], out, ivs) } else { sum };
+            e.store(y, buf, ivs);
+        });
+        return buf;
+    }
     // Products too thin for the packed kernel (a row of A: matrix-vector, as a classifier's
     // last layer), or not f32: each (batch, row, block of columns) accumulates into its block
     // of the result, streaming B's rows once along the columns, so the inner loops are

@@ -488,6 +488,29 @@ const LOWERINGS: &[&str] = &[
     "builtin.module(lower-to-loops, func.func(tile{size=3}))",
 ];
 
+/// The same random graphs through the CUDA pipeline, run by the interpreter at the GPU level
+/// (kernels and launches), and their PTX assembled by `ptxas` for sm_90 and sm_80.
+#[test]
+fn graphs_on_the_gpu_level_compute_what_the_originals_do() {
+    let ptxas = crate::gpu::ptxas("random graphs' PTX");
+    let mut launching = 0;
+    for seed in 0..48u64 {
+        let (ctx, _, src, inputs, before) = draw(seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let (m, printed) = transform(&ctx, &src, Some(strata_lowering::gpu::cuda_pipeline()));
+        // (A graph may simplify to a copy of an argument, which launches nothing.)
+        launching += usize::from(printed.contains("gpu.launch_func"));
+        let after = run_function(&ctx, &m.ir, first_func(&ctx, &m.ir, m.root), inputs.clone())
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{printed}"));
+        if let Err(e) = assert_close(&before, &after, &src, &printed) {
+            panic!("seed {seed}: {e}");
+        }
+        if let Some(p) = &ptxas {
+            crate::gpu::assemble(&ctx, &m, p, &format!("seed {seed}"));
+        }
+    }
+    assert!(launching >= 40, "only {launching} of 48 graphs launched kernels");
+}
+
 /// Random graphs compiled for AArch64, linked with a generated driver and run under
 /// qemu-aarch64 (each case links and starts a program, so fewer cases than the JIT's).
 #[test]

@@ -5,6 +5,7 @@ mod aarch64;
 mod egraph_equivalence;
 mod external_dialect;
 mod fuzz;
+mod gpu;
 mod integer_graphs;
 mod ir_api;
 mod memory_plan;

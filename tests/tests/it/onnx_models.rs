@@ -3,7 +3,8 @@
 //! GELU as Erf or the Gelu op, attention with Reshape/Transpose from shape sub-graphs), built
 //! with `onnx.helper` and seeded random weights at test time (`onnx/tests/py/models.py`, small
 //! variants), imported, and run on `interp`, `host` (JIT), `x86-64` (an object linked with the
-//! C driver) and `aarch64` (under qemu) against onnxruntime on the same inputs.
+//! C driver) and `aarch64` (under qemu) against onnxruntime on the same inputs; and through the
+//! CUDA pipeline, the GPU level run by the interpreter and its PTX assembled by `ptxas`.
 //!
 //! Tolerance: |got - ort| <= 1e-5 * (1 + max|ort|) per output. Neither side is exact: both
 //! round to f32 at every op, onnxruntime sums convolutions and matmuls in its own order with
@@ -75,6 +76,15 @@ fn check(name: &str, targets: Targets, dir: &Path) {
     let f = strata_runtime::functions(&ctx, &m.ir, m.root)[0].clone();
     let got = run_function(&ctx, &m.ir, f.1, inputs.clone()).unwrap_or_else(|e| panic!("{name} interp: {e}"));
     assert_close(&want, &got, &format!("{name} interp"));
+
+    // The GPU level (kernels and launches) in the interpreter, and its PTX through ptxas.
+    let gpu = crate::models::optimize(&ctx, &m, strata_lowering::gpu::cuda_pipeline());
+    let g = strata_runtime::functions(&ctx, &gpu.ir, gpu.root)[0].1;
+    let got = run_function(&ctx, &gpu.ir, g, inputs.clone()).unwrap_or_else(|e| panic!("{name} gpu level: {e}"));
+    assert_close(&want, &got, &format!("{name} gpu level"));
+    if let Some(p) = crate::gpu::ptxas(&format!("{name}'s PTX")) {
+        crate::gpu::assemble(&ctx, &gpu, &p, name);
+    }
 
     let host = lowered(&ctx, m.clone(), Target::Host);
     let jit = Jit::compile(&ctx, &host.ir, host.root, JitOptions { threads: Some(2), poison: true })

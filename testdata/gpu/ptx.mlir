@@ -1,0 +1,54 @@
+// Graphs to PTX (`strata-translate --target cuda`): the kernels' text, and a listing of the
+// kernels and their launches. `ptxas.mlir` assembles the same text.
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: strata-translate %s --target cuda -o %t/g.ptx --listing %t/g.txt
+// RUN: FileCheck %s --input-file %t/g.ptx
+// RUN: FileCheck %s --input-file %t/g.txt --check-prefix=LIST
+// RUN: strata-translate %s --target cuda --cpu sm_80 -o %t/g80.ptx
+// RUN: FileCheck %s --input-file %t/g80.ptx --check-prefix=SM80
+// RUN: not strata-translate %s --target cuda --cpu sm_70 -o %t/no.ptx 2>&1 | FileCheck %s --check-prefix=SM70
+// RUN: not strata-translate %S/Inputs/f64-exp.mlir --target cuda -o %t/no.ptx 2>&1 | FileCheck %s --check-prefix=EXP
+// RUN: not test -e %t/no.ptx
+
+// CHECK: .version 8.0
+// CHECK: .target sm_90
+// CHECK: .address_size 64
+// CHECK: .visible .global .align 4 .u32 __strata_trap;
+// The chain: one thread per element, the mul-add fused, ReLU as max.NaN (NaN stays NaN).
+// CHECK-LABEL: .visible .entry g_kernel_0(
+// CHECK-NEXT: .param .u64 g_kernel_0_param_0,
+// CHECK: .maxntid 256, 1, 1
+// CHECK: cvta.to.global.u64
+// CHECK: mov.u32 %r{{[0-9]+}}, %ctaid.x;
+// CHECK: mov.u32 %r{{[0-9]+}}, %tid.x;
+// CHECK: ld.global.f32
+// CHECK: fma.rn.f32
+// CHECK: max.NaN.f32
+// CHECK: st.global.f32
+// CHECK: ret;
+// Integer division checks its divisor: a zero records the trap site and divides by one.
+// CHECK-LABEL: .visible .entry ints_kernel_0(
+// CHECK: setp.eq.s32 [[ZERO:%p[0-9]+]], %r{{[0-9]+}}, 0;
+// CHECK: @[[ZERO]] st.global.u32 [__strata_trap], %r{{[0-9]+}};
+// CHECK: div.s32
+
+// LIST: kernels:
+// LIST-NEXT: g_kernel_0 (ptr, ptr, ptr)
+// LIST: launches:
+// LIST-NEXT: @g_kernels::@g_kernel_0 blocks (16, 1, 1) threads (256, 1, 1) args 3
+
+// SM80: .target sm_80
+// SM70: error: --cpu sm_70: PTX is written for sm_80 or sm_90
+// EXP: f64-exp.mlir:2:3: error: 'math.exp' op cannot be emitted as PTX: no PTX lowering for this op
+
+func.func @g(%x: tensor<64x64xf32>, %y: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %a = "nn.mul"(%x, %y) : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  %b = "nn.add"(%a, %x) : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
+  %c = "nn.relu"(%b) : (tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %c : tensor<64x64xf32>
+}
+
+func.func @ints(%x: tensor<4x8xi32>, %y: tensor<4x8xi32>) -> tensor<4x8xi32> {
+  %a = "nn.div"(%x, %y) : (tensor<4x8xi32>, tensor<4x8xi32>) -> tensor<4x8xi32>
+  return %a : tensor<4x8xi32>
+}
