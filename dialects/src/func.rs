@@ -3,10 +3,13 @@
 use std::fmt;
 
 use strata_ir::dialect::{attr_constraints as ac, constraints as tc, Dialect, OpDef, OpView, Trait};
-use strata_ir::parser::{ArgumentDef, OpParser, ParseError};
+use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
 use strata_ir::symbol_table::{lookup_symbol, nearest_symbol_table};
-use strata_ir::{AttrKind, Attribute, Context, Diagnostic, Ir, NamedAttr, OpId, Type, TypeKind};
+use strata_ir::{Attribute, Context, Diagnostic, Ir, NamedAttr, OpId, Type, TypeKind};
+
+pub use crate::function_like::function_type;
+use crate::function_like::{self, sym_name, ArgumentRules};
 
 pub struct Func;
 
@@ -70,19 +73,6 @@ impl Dialect for Func {
     }
 }
 
-/// The signature of a `func.func`.
-pub fn function_type(ctx: &Context, ir: &Ir, op: OpId) -> Option<(Vec<Type>, Vec<Type>)> {
-    let t = ir.op(op).attr(ctx.ident("function_type")).and_then(|a| ctx.attr_as_type(a))?;
-    match ctx.type_kind(t) {
-        TypeKind::Function { inputs, results } => Some((inputs.clone(), results.clone())),
-        _ => None,
-    }
-}
-
-fn sym_name(ctx: &Context, ir: &Ir, op: OpId) -> String {
-    ir.op(op).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("").to_string()
-}
-
 fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     let ctx = p.ctx();
     let mut attrs = Vec::new();
@@ -92,88 +82,20 @@ fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
             attrs.push(named("sym_visibility", ctx.string_attr(vis)));
         }
     }
-    let name = p.parse_symbol_name()?;
-    attrs.push(named("sym_name", ctx.string_attr(&name)));
-    let mut args: Vec<ArgumentDef<'_>> = Vec::new();
-    let mut inputs = Vec::new();
-    let mut arg_attrs: Vec<Vec<NamedAttr>> = Vec::new();
-    let mut results = Vec::new();
-    let mut res_attrs: Vec<Vec<NamedAttr>> = Vec::new();
-    if p.peek_type()? {
-        // `(i32) -> i32` read as one function type.
-        let (ins, outs) = p.parse_function_type()?;
-        arg_attrs = vec![Vec::new(); ins.len()];
-        res_attrs = vec![Vec::new(); outs.len()];
-        inputs = ins;
-        results = outs;
-    } else {
-        p.expect_punct("(")?;
-        if !p.parse_optional_punct(")")? {
-            loop {
-                if p.peek_value()? {
-                    if !inputs.is_empty() && args.is_empty() {
-                        return p.error_here("expected a type: mixing named and unnamed arguments");
-                    }
-                    let a = p.parse_argument(true)?;
-                    inputs.push(a.ty);
-                    arg_attrs.push(a.attrs.clone());
-                    args.push(a);
-                } else {
-                    if !args.is_empty() {
-                        return p.error_here("expected SSA identifier: mixing named and unnamed arguments");
-                    }
-                    inputs.push(p.parse_type()?);
-                    let mut a = Vec::new();
-                    p.parse_optional_attr_dict(&mut a)?;
-                    arg_attrs.push(a);
-                    p.parse_optional_location()?;
-                }
-                if p.parse_optional_punct(")")? {
-                    break;
-                }
-                p.expect_punct(",")?;
-            }
-        }
-        if p.parse_optional_punct("->")? {
-            if p.parse_optional_punct("(")? {
-                if !p.parse_optional_punct(")")? {
-                    loop {
-                        results.push(p.parse_type()?);
-                        let mut a = Vec::new();
-                        p.parse_optional_attr_dict(&mut a)?;
-                        res_attrs.push(a);
-                        if p.parse_optional_punct(")")? {
-                            break;
-                        }
-                        p.expect_punct(",")?;
-                    }
-                }
-            } else {
-                results.push(p.parse_type()?);
-                res_attrs.push(Vec::new());
-            }
-        }
-    }
+    let rules = ArgumentRules { unnamed_error: None, default_locations: false };
+    let sig = function_like::parse_signature(p, rules)?;
+    attrs.push(sig.sym_name);
     if p.parse_optional_keyword("attributes")? {
         p.parse_optional_attr_dict(&mut attrs)?;
     }
-    let dicts = |lists: &[Vec<NamedAttr>]| {
-        let items = lists.iter().map(|l| ctx.dictionary_attr(l.clone())).collect();
-        ctx.array_attr(items)
-    };
-    if arg_attrs.iter().any(|a| !a.is_empty()) {
-        attrs.push(named("arg_attrs", dicts(&arg_attrs)));
-    }
-    if res_attrs.iter().any(|a| !a.is_empty()) {
-        attrs.push(named("res_attrs", dicts(&res_attrs)));
-    }
-    attrs.push(named("function_type", ctx.type_attr(ctx.function_type(inputs.clone(), results))));
+    sig.push_arg_res_attrs(ctx, &mut attrs);
+    attrs.push(sig.function_type_attr(ctx));
     let mut region = Vec::new();
     if p.peek_region()? {
-        if args.is_empty() && !inputs.is_empty() {
+        if sig.args.is_empty() && !sig.inputs.is_empty() {
             return p.error_here("expected named arguments for a function with a body");
         }
-        region = p.parse_region(Some(&args), true)?;
+        region = p.parse_region(Some(&sig.args), true)?;
     }
     let pending = p.pending();
     pending.attrs = attrs;
@@ -189,70 +111,9 @@ fn print_func(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
         p.write(" ")?;
         p.write(v)?;
     }
-    p.write(" ")?;
-    p.print_attr(ctx.symbol_ref_attr(&sym_name(ctx, ir, op)))?;
-    let (inputs, results) = function_type(ctx, ir, op).unwrap_or_default();
-    let dict_list = |name: &str, n: usize| -> Vec<Vec<NamedAttr>> {
-        match o.attr(ctx.ident(name)).map(|a| ctx.attr_kind(a)) {
-            Some(AttrKind::Array(items)) => items
-                .iter()
-                .map(|d| match ctx.attr_kind(*d) {
-                    AttrKind::Dictionary(e) => e.clone(),
-                    _ => Vec::new(),
-                })
-                .chain(std::iter::repeat(Vec::new()))
-                .take(n)
-                .collect(),
-            _ => vec![Vec::new(); n],
-        }
-    };
-    let arg_attrs = dict_list("arg_attrs", inputs.len());
-    let res_attrs = dict_list("res_attrs", results.len());
     let body = o.regions()[0];
     let entry = ir.region(body).entry();
-    p.write("(")?;
-    for (i, t) in inputs.iter().enumerate() {
-        if i > 0 {
-            p.write(", ")?;
-        }
-        let arg = entry.and_then(|b| ir.block(b).args().get(i).copied());
-        if let Some(a) = arg {
-            let name = p.value_name(a);
-            p.write(&name)?;
-            p.write(": ")?;
-        }
-        p.print_type(*t)?;
-        if !arg_attrs[i].is_empty() {
-            p.write(" ")?;
-            p.print_attr_list(&arg_attrs[i])?;
-        }
-        if let Some(a) = arg {
-            p.print_optional_arg_loc(a)?;
-        }
-    }
-    p.write(")")?;
-    if !results.is_empty() {
-        p.write(" -> ")?;
-        let bare = results.len() == 1
-            && res_attrs[0].is_empty()
-            && !matches!(ctx.type_kind(results[0]), TypeKind::Function { .. });
-        if bare {
-            p.print_type(results[0])?;
-        } else {
-            p.write("(")?;
-            for (i, t) in results.iter().enumerate() {
-                if i > 0 {
-                    p.write(", ")?;
-                }
-                p.print_type(*t)?;
-                if !res_attrs[i].is_empty() {
-                    p.write(" ")?;
-                    p.print_attr_list(&res_attrs[i])?;
-                }
-            }
-            p.write(")")?;
-        }
-    }
+    function_like::print_signature(p, op, entry.map(|b| ir.block(b).args()).unwrap_or(&[]))?;
     p.print_attr_dict(op, &["sym_name", "function_type", "sym_visibility", "arg_attrs", "res_attrs"], true)?;
     if entry.is_some() {
         p.write(" ")?;

@@ -61,6 +61,8 @@ use strata_ir::{
     Type, TypeKind, Value,
 };
 
+use crate::function_like::{self, dict_array, dict_list, function_type, with_loc, ArgumentRules};
+
 pub struct Gpu;
 
 /// The dimensions, in the order of their values (0, 1, 2).
@@ -405,14 +407,6 @@ fn str_attr<'c>(ctx: &'c Context, ir: &Ir, op: OpId, name: &str) -> Option<&'c s
     ir.op(op).attr(ctx.ident(name)).and_then(|a| ctx.attr_as_str(a))
 }
 
-fn function_type(ctx: &Context, ir: &Ir, op: OpId) -> Option<(Vec<Type>, Vec<Type>)> {
-    let t = ir.op(op).attr(ctx.ident("function_type")).and_then(|a| ctx.attr_as_type(a))?;
-    match ctx.type_kind(t) {
-        TypeKind::Function { inputs, results } => Some((inputs.clone(), results.clone())),
-        _ => None,
-    }
-}
-
 /// The number of workgroup attributions (`workgroup_attributions`, 0 when absent).
 fn workgroup_count(ctx: &Context, ir: &Ir, op: OpId) -> Result<usize, String> {
     match ir.op(op).attr(ctx.ident("workgroup_attributions")) {
@@ -681,14 +675,6 @@ fn verify_module(v: &OpView) -> Result<(), Diagnostic> {
 }
 
 // ---------------------------------------------------------------------- gpu.func
-/// An argument's location: as written, else the place of its name, as MLIR gives it.
-fn with_loc<'s>(p: &OpParser<'_, 's>, mut a: ArgumentDef<'s>) -> ArgumentDef<'s> {
-    if a.loc.is_none() {
-        a.loc = Some(p.loc_at(a.offset));
-    }
-    a
-}
-
 /// `keyword(%a : type {attrs}, ...)` if `keyword` is next; the arguments are appended to
 /// `args` and their attribute dictionaries returned.
 fn parse_attributions<'s>(
@@ -717,72 +703,13 @@ fn parse_attributions<'s>(
     }
 }
 
-fn dict_array(ctx: &Context, lists: &[Vec<NamedAttr>]) -> Attribute {
-    ctx.array_attr(lists.iter().map(|l| ctx.dictionary_attr(l.clone())).collect())
-}
-
 fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     let ctx = p.ctx();
-    let name = p.parse_symbol_name()?;
-    let mut attrs = vec![named(ctx, "sym_name", ctx.string_attr(&name))];
-    let mut args: Vec<ArgumentDef<'_>> = Vec::new();
-    let mut arg_attrs: Vec<Vec<NamedAttr>> = Vec::new();
-    let mut results = Vec::new();
-    let mut res_attrs: Vec<Vec<NamedAttr>> = Vec::new();
-    let signature_at = p.offset()?;
-    if p.peek_type()? {
-        // `() -> f32`, read as one function type.
-        let (ins, outs) = p.parse_function_type()?;
-        if !ins.is_empty() {
-            return Err(ParseError::new(signature_at, "gpu.func requires named arguments".into()));
-        }
-        res_attrs = vec![Vec::new(); outs.len()];
-        results = outs;
-    } else {
-        p.expect_punct("(")?;
-        if !p.parse_optional_punct(")")? {
-            loop {
-                if !p.peek_value()? {
-                    return Err(ParseError::new(signature_at, "gpu.func requires named arguments".into()));
-                }
-                let a = p.parse_argument(true)?;
-                let a = with_loc(p, a);
-                arg_attrs.push(a.attrs.clone());
-                args.push(a);
-                if p.parse_optional_punct(")")? {
-                    break;
-                }
-                p.expect_punct(",")?;
-            }
-        }
-        if p.parse_optional_punct("->")? {
-            if p.parse_optional_punct("(")? {
-                if !p.parse_optional_punct(")")? {
-                    loop {
-                        results.push(p.parse_type()?);
-                        let mut a = Vec::new();
-                        p.parse_optional_attr_dict(&mut a)?;
-                        res_attrs.push(a);
-                        if p.parse_optional_punct(")")? {
-                            break;
-                        }
-                        p.expect_punct(",")?;
-                    }
-                }
-            } else {
-                results.push(p.parse_type()?);
-                res_attrs.push(Vec::new());
-            }
-        }
-    }
-    let inputs: Vec<Type> = args.iter().map(|a| a.ty).collect();
-    attrs.push(named(ctx, "function_type", ctx.type_attr(ctx.function_type(inputs.clone(), results))));
-    if arg_attrs.iter().any(|a| !a.is_empty()) {
-        attrs.push(named(ctx, "arg_attrs", dict_array(ctx, &arg_attrs)));
-    }
-    if res_attrs.iter().any(|a| !a.is_empty()) {
-        attrs.push(named(ctx, "res_attrs", dict_array(ctx, &res_attrs)));
-    }
+    let rules = ArgumentRules { unnamed_error: Some("gpu.func requires named arguments"), default_locations: true };
+    let sig = function_like::parse_signature(p, rules)?;
+    let mut attrs = vec![sig.sym_name, sig.function_type_attr(ctx)];
+    sig.push_arg_res_attrs(ctx, &mut attrs);
+    let mut args = sig.args;
     let workgroup = parse_attributions(p, "workgroup", &mut args, true)?;
     attrs.push(named(ctx, "workgroup_attributions", ctx.i64_attr(workgroup.len() as i64)));
     if workgroup.iter().any(|a| !a.is_empty()) {
@@ -803,23 +730,6 @@ fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     pending.attrs = attrs;
     pending.regions = vec![region];
     Ok(())
-}
-
-/// The dictionaries of the array attribute `name`, padded with empty ones to `n`.
-fn dict_list(ctx: &Context, ir: &Ir, op: OpId, name: &str, n: usize) -> Vec<Vec<NamedAttr>> {
-    let items = match ir.op(op).attr(ctx.ident(name)).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::Array(items)) => items.clone(),
-        _ => Vec::new(),
-    };
-    items
-        .iter()
-        .map(|d| match ctx.attr_kind(*d) {
-            AttrKind::Dictionary(e) => e.clone(),
-            _ => Vec::new(),
-        })
-        .chain(std::iter::repeat(Vec::new()))
-        .take(n)
-        .collect()
 }
 
 /// ` keyword(%a : type {attrs}, ...)`, nothing when `values` is empty.
@@ -852,56 +762,10 @@ fn print_attributions(
 
 fn print_func(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     let (ctx, ir) = (p.ctx, p.ir);
-    p.write(" ")?;
-    p.print_attr(ctx.symbol_ref_attr(str_attr(ctx, ir, op, "sym_name").unwrap_or("")))?;
-    let (inputs, results) = function_type(ctx, ir, op).unwrap_or_default();
-    let arg_attrs = dict_list(ctx, ir, op, "arg_attrs", inputs.len());
-    let res_attrs = dict_list(ctx, ir, op, "res_attrs", results.len());
     let body = ir.op(op).regions().first().copied();
     let entry_args = body.map(|r| entry_args(ir, r)).unwrap_or_default();
-    p.write("(")?;
-    for (i, t) in inputs.iter().enumerate() {
-        if i > 0 {
-            p.write(", ")?;
-        }
-        let arg = entry_args.get(i).copied();
-        if let Some(a) = arg {
-            p.print_value(a)?;
-            p.write(": ")?;
-        }
-        p.print_type(*t)?;
-        if !arg_attrs[i].is_empty() {
-            p.write(" ")?;
-            p.print_attr_list(&arg_attrs[i])?;
-        }
-        if let Some(a) = arg {
-            p.print_optional_arg_loc(a)?;
-        }
-    }
-    p.write(")")?;
-    if !results.is_empty() {
-        p.write(" -> ")?;
-        let bare = results.len() == 1
-            && res_attrs[0].is_empty()
-            && !matches!(ctx.type_kind(results[0]), TypeKind::Function { .. });
-        if bare {
-            p.print_type(results[0])?;
-        } else {
-            p.write("(")?;
-            for (i, t) in results.iter().enumerate() {
-                if i > 0 {
-                    p.write(", ")?;
-                }
-                p.print_type(*t)?;
-                if !res_attrs[i].is_empty() {
-                    p.write(" ")?;
-                    p.print_attr_list(&res_attrs[i])?;
-                }
-            }
-            p.write(")")?;
-        }
-    }
-    let rest = entry_args.get(inputs.len()..).unwrap_or(&[]);
+    let inputs = function_like::print_signature(p, op, &entry_args)?;
+    let rest = entry_args.get(inputs..).unwrap_or(&[]);
     let workgroup = workgroup_count(ctx, ir, op).unwrap_or(0).min(rest.len());
     let (wg, private) = rest.split_at(workgroup);
     print_attributions(p, "workgroup", wg, &dict_list(ctx, ir, op, "workgroup_attrib_attrs", wg.len()))?;

@@ -14,6 +14,7 @@ pub mod builtin;
 pub mod cf;
 mod fold_util;
 pub mod func;
+mod function_like;
 pub mod gpu;
 mod indexing;
 pub mod kernel;

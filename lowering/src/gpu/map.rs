@@ -27,17 +27,25 @@ pub fn info() -> PassInfo {
             if !(1..=1024).contains(&block_size) {
                 return Err(format!("block-size={block_size}: a block has 1 to 1024 threads"));
             }
-            Ok(Box::new(MapToGpu { block_size }))
+            Ok(Box::new(MapToGpu { block_size, cooperate_below: o.int("cooperate-below") }))
         },
     )
     .anchor("func.func")
     .option(OptionSpec::int("block-size", 256, "Threads per block of a mapped nest"))
+    .option(OptionSpec::int(
+        "cooperate-below",
+        32768,
+        "Nests of fewer iterations whose bodies are long inner loops (rows of a softmax) take a block per \
+         iteration, its threads sharing the inner loops (0: never)",
+    ))
     .statistic("launches", "parallel nests mapped onto grids")
+    .statistic("cooperative", "of them, nests mapped a block per iteration")
     .statistic("serial-launches", "launches of one thread (sequential code touching memory)")
 }
 
 struct MapToGpu {
     block_size: i64,
+    cooperate_below: i64,
 }
 
 impl Pass for MapToGpu {
@@ -47,9 +55,10 @@ impl Pass for MapToGpu {
         let blocks = cx.ir.region(region).blocks().to_vec();
         let mut stats = Stats::default();
         for block in blocks {
-            map_block(ctx, cx.ir, block, self.block_size, &mut stats)?;
+            map_block(ctx, cx.ir, block, self, &mut stats)?;
         }
         cx.add_stat("launches", stats.launches);
+        cx.add_stat("cooperative", stats.cooperative);
         cx.add_stat("serial-launches", stats.serial);
         Ok(())
     }
@@ -59,6 +68,7 @@ impl Pass for MapToGpu {
 struct Stats {
     launches: u64,
     serial: u64,
+    cooperative: u64,
 }
 
 /// Where an op of host code goes.
@@ -115,7 +125,7 @@ fn map_block(
     ctx: &Context,
     ir: &mut Ir,
     block: strata_ir::BlockId,
-    block_size: i64,
+    options: &MapToGpu,
     stats: &mut Stats,
 ) -> Result<(), Diagnostic> {
     let ops: Vec<OpId> = ir.block_ops(block).collect();
@@ -141,13 +151,15 @@ fn map_block(
         }
         match p {
             Place::Grid => {
-                launch_grid(ctx, ir, op, block_size)?;
+                if launch_grid(ctx, ir, op, options)? {
+                    stats.cooperative += 1;
+                }
                 stats.launches += 1;
             }
             Place::Around => {
                 for region in ir.op(op).regions().to_vec() {
                     for b in ir.region(region).blocks().to_vec() {
-                        map_block(ctx, ir, b, block_size, stats)?;
+                        map_block(ctx, ir, b, options, stats)?;
                     }
                 }
             }
@@ -165,7 +177,7 @@ fn is_terminator(ctx: &Context, ir: &Ir, op: OpId) -> bool {
     matches!(name(ctx, ir, op), "func.return" | "scf.yield" | "scf.reduce" | "gpu.terminator")
 }
 
-fn index_const(ctx: &Context, ir: &mut Ir, at: InsertPoint, v: i64) -> Value {
+pub(super) fn index_const(ctx: &Context, ir: &mut Ir, at: InsertPoint, v: i64) -> Value {
     let index = ctx.index_type();
     Builder::new(ctx, ir, at).value("arith.constant", &[], index, &[("value", ctx.integer_attr(v.into(), index))])
 }
@@ -175,13 +187,14 @@ const LAUNCH_ARGS: usize = 12;
 
 /// Inserts before `at` a `gpu.launch` of `grid` blocks of `threads` threads (x only) and
 /// returns it with its body block (12 index arguments, still without a terminator).
-fn build_launch(
+pub(super) fn build_launch(
     ctx: &Context,
     ir: &mut Ir,
     at: OpId,
     loc: Location,
     grid: Value,
     threads: Value,
+    workgroup: &[strata_ir::Type],
 ) -> (OpId, strata_ir::BlockId) {
     let before = InsertPoint::Before(at);
     let one = index_const(ctx, ir, before, 1);
@@ -192,10 +205,12 @@ fn build_launch(
     let state = OpState::new(ctx, "gpu.launch", loc)
         .operands(&[grid, one, one, threads, one, one])
         .attr(ctx, "operandSegmentSizes", segments)
-        .attr(ctx, "workgroup_attributions", ctx.i64_attr(0))
+        .attr(ctx, "workgroup_attributions", ctx.i64_attr(workgroup.len() as i64))
         .regions(1);
     let launch = Builder::new(ctx, ir, before).insert(state);
-    let body = ir.create_block(&[ctx.index_type(); LAUNCH_ARGS]);
+    let mut args = vec![ctx.index_type(); LAUNCH_ARGS];
+    args.extend(workgroup);
+    let body = ir.create_block(&args);
     ir.append_block(ir.op(launch).regions()[0], body);
     (launch, body)
 }
@@ -220,7 +235,7 @@ fn launch_serial(ctx: &Context, ir: &mut Ir, ops: &[OpId]) -> Result<(), Diagnos
     }
     let loc = ir.op(ops[0]).loc();
     let one = index_const(ctx, ir, InsertPoint::Before(ops[0]), 1);
-    let (_, body) = build_launch(ctx, ir, ops[0], loc, one, one);
+    let (_, body) = build_launch(ctx, ir, ops[0], loc, one, one, &[]);
     for &op in ops {
         ir.move_op(op, InsertPoint::BlockEnd(body));
     }
@@ -229,7 +244,7 @@ fn launch_serial(ctx: &Context, ir: &mut Ir, ops: &[OpId]) -> Result<(), Diagnos
 }
 
 /// `max(0, ceil((ub - lb) / step))`, folded when the bounds are constants.
-fn trip_count(ctx: &Context, ir: &mut Ir, at: InsertPoint, (lb, ub, step): (Value, Value, Value)) -> Value {
+pub(super) fn trip_count(ctx: &Context, ir: &mut Ir, at: InsertPoint, (lb, ub, step): (Value, Value, Value)) -> Value {
     let c = |v| crate::constant_index(ctx, ir, v);
     if let (Some(l), Some(u), Some(s)) = (c(lb), c(ub), c(step)) {
         if s > 0 {
@@ -245,8 +260,10 @@ fn trip_count(ctx: &Context, ir: &mut Ir, at: InsertPoint, (lb, ub, step): (Valu
     b.value("arith.maxsi", &[count, zero], index, &[])
 }
 
-/// The nest `nest` as a launch of one thread per iteration.
-fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, block_size: i64) -> Result<(), Diagnostic> {
+/// The nest `nest` as a launch of one thread per iteration, or (returning true) of one block
+/// per iteration whose threads share out its inner loops.
+fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, options: &MapToGpu) -> Result<bool, Diagnostic> {
+    let block_size = options.block_size;
     let p =
         strata_dialects::scf::parallel_operands(ctx, ir, nest).map_err(|m| Diagnostic::error(ir.op(nest).loc(), m))?;
     let dims: Vec<(Value, Value, Value)> = (0..p.dims()).map(|d| (p.lower[d], p.upper[d], p.steps[d])).collect();
@@ -263,7 +280,13 @@ fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, block_size: i64) -> Resul
                 .ok_or_else(|| Diagnostic::error(loc, "the nest's iteration count overflows a 64-bit index"))?;
             if n == 0 {
                 ir.erase_op(nest);
-                return Ok(());
+                return Ok(false);
+            }
+            if n < options.cooperate_below {
+                if let Some(parts) = super::cooperate::plan(ctx, ir, nest, n) {
+                    super::cooperate::launch(ctx, ir, nest, &dims, &counts, n, parts)?;
+                    return Ok(true);
+                }
             }
             let threads = block_size.min(n);
             let blocks = (n + threads - 1) / threads;
@@ -286,7 +309,7 @@ fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, block_size: i64) -> Resul
             (total, grid, threads)
         }
     };
-    let (_, body) = build_launch(ctx, ir, nest, loc, grid, threads);
+    let (_, body) = build_launch(ctx, ir, nest, loc, grid, threads, &[]);
     let args = ir.block(body).args().to_vec();
     let at = InsertPoint::BlockEnd(body);
     let mut b = Builder::new(ctx, ir, at);
@@ -322,5 +345,5 @@ fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, block_size: i64) -> Resul
     }
     Builder::at_end(ctx, ir, then).op("scf.yield", &[], &[], &[]);
     ir.erase_op(nest);
-    Ok(())
+    Ok(false)
 }

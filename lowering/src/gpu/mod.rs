@@ -10,6 +10,7 @@
 //! The reference interpreter runs both forms (`strata_runtime::exec`: every thread of every
 //! block), so each step is checked by execution like every other lowering.
 
+mod cooperate;
 pub mod map;
 pub mod outline;
 
@@ -19,6 +20,17 @@ pub mod outline;
 /// polynomials, then the GPU level.
 pub fn cuda_pipeline() -> &'static str {
     "builtin.module(inline, func.func(egraph-opt{target=gpu}, plan-memory), \
-     func.func(convert-nn-to-loops{packed-gemm=false}, canonicalize, cse), materialize-arenas, \
+     func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, \
      func.func(expand-math, convert-parallel-loops-to-gpu), gpu-kernel-outlining, canonicalize, cse)"
+}
+
+/// [`cuda_pipeline`] with options for `convert-parallel-loops-to-gpu` (`cooperate-below=0`:
+/// one thread per iteration everywhere; the interpreter runs a block of cooperating threads
+/// as as many OS threads, which whole models at the GPU level make slow to check).
+pub fn cuda_pipeline_with(map_options: &str) -> String {
+    cuda_pipeline().replacen(
+        "convert-parallel-loops-to-gpu",
+        &format!("convert-parallel-loops-to-gpu{{{map_options}}}"),
+        1,
+    )
 }

@@ -130,8 +130,14 @@ fn outline_one(
         });
         state = state.attr(ctx, "known_block_size", array);
     }
+    // Workgroup attributions after the region's 12 ids become the kernel's.
+    let body = ir.region(ir.op(launch).regions()[0]).blocks()[0];
+    let attributions: Vec<strata_ir::Type> = ir.block(body).args()[12..].iter().map(|a| ir.value_type(*a)).collect();
+    if !attributions.is_empty() {
+        state = state.attr(ctx, "workgroup_attributions", ctx.i64_attr(attributions.len() as i64));
+    }
     let gfunc = Builder::at_end(ctx, ir, gblock).insert(state);
-    let entry = ir.create_block(&params);
+    let entry = ir.create_block(&[params.clone(), attributions].concat());
     ir.append_block(ir.op(gfunc).regions()[0], entry);
     let args = ir.block(entry).args().to_vec();
     let mut map: FxHashMap<Value, Value> = passed.iter().copied().zip(args.iter().copied()).collect();
@@ -142,11 +148,15 @@ fn outline_one(
         map.insert(*v, ir.op(copy).result(0));
     }
 
-    // The region's 12 arguments, as id and size ops where used.
-    let body = ir.region(ir.op(launch).regions()[0]).blocks()[0];
+    // The region's 12 arguments, as id and size ops where used; its attributions, the
+    // kernel's.
     let region_args = ir.block(body).args().to_vec();
     let mut replacements = Vec::with_capacity(region_args.len());
     for (i, a) in region_args.iter().enumerate() {
+        if i >= 12 {
+            replacements.push(args[params.len() + i - 12]);
+            continue;
+        }
         if ir.value(*a).uses().is_empty() {
             replacements.push(*a);
             continue;

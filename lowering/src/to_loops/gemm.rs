@@ -61,9 +61,11 @@ pub struct GemmKernel {
     pub kc: i64,
     /// Rows per block of A (MC × KC floats stay in L2), a whole number of micro-tiles.
     pub mc: i64,
-    /// Whether products go through the packed kernel at all. A GPU maps loop nests onto
-    /// threads, where a register tile per thread over cache-sized blocks is the wrong shape:
-    /// there, products are one parallel nest over the result with the sum inside.
+    /// Whether the loops are shaped for vector units (`convert-nn-to-loops{vector-units}`):
+    /// products through the packed kernel, row sums in interleaved partial sums. A GPU maps
+    /// loop nests onto threads, where a register tile per thread over cache-sized blocks is
+    /// the wrong shape: there, products are one parallel nest over the result with the sum
+    /// inside, and a row's sum is one accumulator (which threads then share out).
     pub packed: bool,
 }
 

@@ -51,7 +51,7 @@ pub fn info() -> PassInfo {
         |o, _| {
             let gemm = GemmKernel::new(o.int("vector-bits"), o.int("l1-bytes"), o.int("l2-bytes"))?
                 .with_blocks(o.int("kc"), o.int("mc"))?;
-            let gemm = GemmKernel { packed: o.bool("packed-gemm"), ..gemm };
+            let gemm = GemmKernel { packed: o.bool("vector-units"), ..gemm };
             Ok(Box::new(LowerToLoops { gemm }))
         },
     )
@@ -66,9 +66,10 @@ pub fn info() -> PassInfo {
     .option(OptionSpec::int("kc", 0, "GEMM steps of k per block (0: from l1-bytes)"))
     .option(OptionSpec::int("mc", 0, "GEMM rows per block of A (0: from l2-bytes)"))
     .option(OptionSpec::bool(
-        "packed-gemm",
+        "vector-units",
         true,
-        "Products through the packed GEMM (off: one parallel nest over the result, for GPUs)",
+        "Shape products and row sums for vector units: the packed GEMM, interleaved partial sums \
+         (off, for GPUs: one parallel nest over each result, every sum in one accumulator)",
     ))
     .statistic("lowered", "Graph ops lowered to loops")
 }

@@ -792,7 +792,7 @@ const SUM_LANES: i64 = 16;
 /// Scratch for each row's [`SUM_LANES`] partial sums (`[outer…, SUM_LANES]`, beside the result
 /// rather than a stack buffer per row), when rows of `d` divide into them.
 fn partial_sums(e: &mut Emit, outer: &[i64], d: i64, elem: Type) -> Option<Value> {
-    (d % SUM_LANES == 0 && d > SUM_LANES).then(|| e.scratch(&[outer, &[SUM_LANES][..]].concat(), elem))
+    (e.gemm.packed && d % SUM_LANES == 0 && d > SUM_LANES).then(|| e.scratch(&[outer, &[SUM_LANES][..]].concat(), elem))
 }
 
 /// `Σ term(k)` for `k` in `0..d`, one row's: with `partials` (the scratch of

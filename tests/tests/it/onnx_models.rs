@@ -77,8 +77,11 @@ fn check(name: &str, targets: Targets, dir: &Path) {
     let got = run_function(&ctx, &m.ir, f.1, inputs.clone()).unwrap_or_else(|e| panic!("{name} interp: {e}"));
     assert_close(&want, &got, &format!("{name} interp"));
 
-    // The GPU level (kernels and launches) in the interpreter, and its PTX through ptxas.
-    let gpu = crate::models::optimize(&ctx, &m, strata_lowering::gpu::cuda_pipeline());
+    // The GPU level (kernels and launches) in the interpreter, and its PTX through ptxas: one
+    // thread per iteration (a cooperating block is as many OS threads in the interpreter;
+    // `testdata/gpu/cooperate.mlir` checks that mapping, the GPU runs the models with it).
+    let pipeline = strata_lowering::gpu::cuda_pipeline_with("cooperate-below=0");
+    let gpu = crate::models::optimize(&ctx, &m, &pipeline);
     let g = strata_runtime::functions(&ctx, &gpu.ir, gpu.root)[0].1;
     let got = run_function(&ctx, &gpu.ir, g, inputs.clone()).unwrap_or_else(|e| panic!("{name} gpu level: {e}"));
     assert_close(&want, &got, &format!("{name} gpu level"));
