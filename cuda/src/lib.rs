@@ -6,7 +6,8 @@
 //! ([`strata_lowering::gpu::cuda_pipeline`]): host code around `gpu.launch_func`s. Its memory
 //! is planned once, as MegEngine's "Record" plans it: the inputs, every `memref.global` (the
 //! arena, constant weights, packed panels and their flags) in one device allocation made when
-//! the program is loaded, so a call allocates nothing. Constant globals are uploaded then;
+//! the program is loaded, so a call allocates nothing (a host `memref.alloc` outside loops gets
+//! a planned place too, the same each call). Constant globals are uploaded then;
 //! every other byte starts poisoned (0xFF: NaN, or -1), so an element no kernel writes shows.
 //!
 //! A call runs the host function on the CPU: index arithmetic, loops and conditionals around

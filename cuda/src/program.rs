@@ -44,6 +44,8 @@ pub struct Program<'a> {
     /// Every planned byte: inputs, then globals.
     memory: Buffer,
     globals: FxHashMap<String, usize>,
+    /// Each `memref.alloc` of the host function: its planned offset (the same buffer each call).
+    allocs: FxHashMap<OpId, usize>,
     /// Each input's offset in `memory`, shape and element type.
     inputs: Vec<(usize, Vec<usize>, Elem)>,
     /// What the last eager call read from the device, by address.
@@ -146,6 +148,33 @@ impl<'a> Program<'a> {
             globals.insert(name, at);
             at = align(at + bytes);
         }
+        // Buffers the host function allocates (loop-level code; graphs have an arena): one
+        // planned place each, so a call allocates nothing. One inside a host loop would be
+        // several live buffers.
+        let mut allocs = FxHashMap::default();
+        for op in ir.collect_ops(func) {
+            if !matches!(ctx.ident_str(ir.op(op).name()), "memref.alloc" | "memref.alloca") {
+                continue;
+            }
+            let mut parent = ir.parent_op(op);
+            while let Some(p) = parent.filter(|p| *p != func) {
+                if matches!(ctx.ident_str(ir.op(p).name()), "scf.for" | "scf.while" | "scf.parallel") {
+                    return Err(unsupported(
+                        ir,
+                        op,
+                        "an allocation inside a host loop (plan-memory places graphs' buffers)".into(),
+                    ));
+                }
+                parent = ir.parent_op(p);
+            }
+            let t = ir.value_type(ir.op(op).result(0));
+            let (shape, elem) =
+                buffer_type(ctx, t).ok_or_else(|| unsupported(ir, op, "an allocation of dynamic shape".into()))?;
+            let bytes = strata_runtime::limits::buffer_bytes(&shape, elem.bytes())
+                .map_err(|e| unsupported(ir, op, e.to_string()))?;
+            allocs.insert(op, at);
+            at = align(at + bytes);
+        }
         let memory = Buffer::new(at)?;
         // Poison, then the initial values.
         memory.fill(0, at, 0xFF)?;
@@ -163,6 +192,7 @@ impl<'a> Program<'a> {
             trap_word,
             memory,
             globals,
+            allocs,
             inputs,
             reads: FxHashMap::default(),
             graph: None,
@@ -408,6 +438,12 @@ impl<'a> Program<'a> {
                         .ok_or_else(|| unsupported(ir, op, format!("no global {g}")))?;
                     values.insert(o.result(0), HostValue::Buffer(self.memory.ptr + at as u64));
                 }
+                "memref.alloc" | "memref.alloca" => {
+                    let at =
+                        *self.allocs.get(&op).ok_or_else(|| unsupported(ir, op, "an unplanned allocation".into()))?;
+                    values.insert(o.result(0), HostValue::Buffer(self.memory.ptr + at as u64));
+                }
+                "memref.dealloc" => {}
                 "memref.view" => {
                     let HostValue::Buffer(base) = self.get(values, op, operands[0])? else {
                         return Err(unsupported(ir, op, "a view of a non-buffer".into()));

@@ -8,6 +8,7 @@
 // RUN: FileCheck %s --input-file %t/g80.ptx --check-prefix=SM80
 // RUN: not strata-translate %s --target cuda --cpu sm_70 -o %t/no.ptx 2>&1 | FileCheck %s --check-prefix=SM70
 // RUN: not strata-translate %S/Inputs/f64-exp.mlir --target cuda -o %t/no.ptx 2>&1 | FileCheck %s --check-prefix=EXP
+// RUN: not strata-translate %S/../codegen/programs.mlir --target cuda -o %t/no.ptx 2>&1 | FileCheck %s --check-prefix=CALL
 // RUN: not test -e %t/no.ptx
 
 // CHECK: .version 8.0
@@ -40,6 +41,8 @@
 // SM80: .target sm_80
 // SM70: error: --cpu sm_70: PTX is written for sm_80 or sm_90
 // EXP: f64-exp.mlir:2:3: error: 'math.exp' op cannot be emitted as PTX: no PTX lowering for this op
+// A call left in a kernel (a function of several blocks is not inlined) is refused at the call.
+// CALL: programs.mlir:145:5: error: 'func.call' op calls @steps from GPU code: kernels cannot call functions (not inlined)
 
 func.func @g(%x: tensor<64x64xf32>, %y: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %a = "nn.mul"(%x, %y) : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>

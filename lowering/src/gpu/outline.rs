@@ -108,6 +108,15 @@ fn outline_one(
     if seg[0] != 0 || seg[7] + seg[8] + seg[9] != 0 {
         return Err(Diagnostic::error(loc, "async launches and clusters are not outlined here"));
     }
+    // A kernel cannot call host functions (and the PTX emitter writes no calls): `inline` runs
+    // first, so what is left here is a call it would not inline (a recursive one).
+    if let Some(call) = ir.collect_ops(launch).into_iter().find(|o| ctx.ident_str(ir.op(*o).name()) == "func.call") {
+        let callee = ir.op(call).attr(ctx.ident("callee")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+        return Err(Diagnostic::error(
+            ir.op(call).loc(),
+            format!("'func.call' op calls {callee} from GPU code: kernels cannot call functions (not inlined)"),
+        ));
+    }
     let operands = ir.op(launch).operands().to_vec();
     let sizes = operands[..6].to_vec();
     let shared = (seg[10] == 1).then(|| operands[6]);
