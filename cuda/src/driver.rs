@@ -59,7 +59,9 @@ impl Device {
         let ctx = unsafe { result::primary_ctx::retain(dev) }.map_err(driver("creating the context"))?;
         unsafe { result::ctx::set_current(ctx) }.map_err(driver("making the context current"))?;
         let stream =
-            result::stream::create(result::stream::StreamKind::NonBlocking).map_err(driver("creating a stream"))?;
+            // A blocking stream: the synchronous copies and fills (made on the legacy stream)
+            // are ordered with its launches both ways.
+            result::stream::create(result::stream::StreamKind::Default).map_err(driver("creating a stream"))?;
         Ok(Device { ctx, stream, name, capability: (major, minor) })
     }
 
@@ -70,6 +72,13 @@ impl Device {
 
     pub fn synchronize(&self) -> Result<(), CudaError> {
         unsafe { result::stream::synchronize(self.stream) }.map_err(driver("running the kernels"))
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        // SAFETY: the stream was created by `open` and is not used after the device.
+        let _ = unsafe { result::stream::destroy(self.stream) };
     }
 }
 
@@ -87,19 +96,27 @@ impl Buffer {
         Ok(Buffer { ptr, bytes })
     }
 
+    /// `[at, at + n)` within the buffer, or an error.
+    fn check(&self, at: usize, n: usize) -> Result<(), CudaError> {
+        match at.checked_add(n) {
+            Some(end) if end <= self.bytes => Ok(()),
+            _ => Err(CudaError::Launch(format!("{n} bytes at {at} overrun the {} bytes planned", self.bytes))),
+        }
+    }
+
     /// Fills bytes `[at, at + n)` with `byte`.
     pub fn fill(&self, at: usize, n: usize, byte: u8) -> Result<(), CudaError> {
-        assert!(at + n <= self.bytes);
+        self.check(at, n)?;
         unsafe { result::memset_d8_sync(self.ptr + at as u64, byte, n) }.map_err(driver("filling memory"))
     }
 
     pub fn write(&self, at: usize, data: &[u8]) -> Result<(), CudaError> {
-        assert!(at + data.len() <= self.bytes);
+        self.check(at, data.len())?;
         unsafe { result::memcpy_htod_sync(self.ptr + at as u64, data) }.map_err(driver("copying to the device"))
     }
 
     pub fn read(&self, at: usize, out: &mut [u8]) -> Result<(), CudaError> {
-        assert!(at + out.len() <= self.bytes);
+        self.check(at, out.len())?;
         unsafe { result::memcpy_dtoh_sync(out, self.ptr + at as u64) }.map_err(driver("copying from the device"))
     }
 }
@@ -230,7 +247,10 @@ impl Graph {
         .map_err(driver("starting a graph capture"))?;
         let enqueued = launches.iter().try_for_each(|l| l.enqueue(device));
         let graph = unsafe { result::stream::end_capture(device.stream) }.map_err(driver("ending a graph capture"))?;
-        enqueued?;
+        if let Err(e) = enqueued {
+            let _ = unsafe { result::graph::destroy(graph) };
+            return Err(e);
+        }
         let exec = unsafe { result::graph::instantiate(graph, sys::CUgraphInstantiate_flags(0)) }
             .map_err(driver("instantiating a graph"))?;
         Ok(Graph { graph, exec })

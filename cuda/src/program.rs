@@ -1,7 +1,7 @@
 //! A program: an entry's host code, its kernels loaded, and its memory planned.
 
 use rustc_hash::FxHashMap;
-use strata_ir::{Context, Diagnostic, Ir, OpId, Type, TypeKind, Value};
+use strata_ir::{Context, Diagnostic, Ir, OpId, Type, TypeKind, Value, ValueDef};
 use strata_lowering::ptx::{self, Param, PtxTarget};
 use strata_runtime::scalar::{apply, decode, elem_of_type, Types};
 use strata_runtime::{Elem, Scalar, Tensor};
@@ -46,6 +46,9 @@ pub struct Program<'a> {
     globals: FxHashMap<String, usize>,
     /// Each `memref.alloc` of the host function: its planned offset (the same buffer each call).
     allocs: FxHashMap<OpId, usize>,
+    /// The globals that no kernel is given: only the host writes them (first-call flags), so a
+    /// recorded graph may assume what the host read of them. By planned offset range.
+    host_only: Vec<(usize, usize)>,
     /// Each input's offset in `memory`, shape and element type.
     inputs: Vec<(usize, Vec<usize>, Elem)>,
     /// What the last eager call read from the device, by address.
@@ -118,6 +121,7 @@ impl<'a> Program<'a> {
             at = align(at + bytes);
         }
         let mut globals = FxHashMap::default();
+        let mut ranges = Vec::new();
         let mut contents = Vec::new();
         for g in ir.collect_ops(root) {
             if ctx.ident_str(ir.op(g).name()) != "memref.global" {
@@ -145,9 +149,12 @@ impl<'a> Program<'a> {
                     .map_err(|m| unsupported(ir, g, format!("@{name}: {m}")))?;
                 contents.push((at, value.to_bytes()));
             }
+            ranges.push((name.clone(), at, at + bytes));
             globals.insert(name, at);
             at = align(at + bytes);
         }
+        let given = globals_given_to_kernels(ctx, ir, func);
+        let host_only = ranges.into_iter().filter(|(n, _, _)| !given.contains(n)).map(|(_, a, b)| (a, b)).collect();
         // Buffers the host function allocates (loop-level code; graphs have an arena): one
         // planned place each, so a call allocates nothing. One inside a host loop would be
         // several live buffers.
@@ -193,6 +200,7 @@ impl<'a> Program<'a> {
             memory,
             globals,
             allocs,
+            host_only,
             inputs,
             reads: FxHashMap::default(),
             graph: None,
@@ -250,7 +258,8 @@ impl<'a> Program<'a> {
 
     /// Captures a call's launches as a CUDA graph, which later calls replay. Needs an eager
     /// call first (its device reads decide the host's branches). Returns whether a graph was
-    /// made: a call that writes the device from the host is not recorded.
+    /// made: a call is not recorded when the host writes the device, reads memory a kernel is
+    /// given (its value could change with the inputs), or returns a scalar.
     pub fn record(&mut self) -> Result<bool, CudaError> {
         self.device.bind()?;
         let mut launches = Vec::new();
@@ -259,6 +268,10 @@ impl<'a> Program<'a> {
             Err(CudaError::Unsupported(_)) => return Ok(false),
             Err(e) => return Err(e),
         };
+        // A scalar the host computed would be replayed as it was.
+        if results.iter().any(|r| matches!(r, HostValue::Scalar(_))) {
+            return Ok(false);
+        }
         self.last = Some(results);
         self.graph = Some(Graph::capture(&self.device, &launches)?);
         Ok(true)
@@ -449,6 +462,19 @@ impl<'a> Program<'a> {
                         return Err(unsupported(ir, op, "a view of a non-buffer".into()));
                     };
                     let shift = self.int(values, op, operands[1])?;
+                    let bytes = buffer_type(ctx, ir.value_type(o.result(0)))
+                        .and_then(|(shape, elem)| strata_runtime::limits::buffer_bytes(&shape, elem.bytes()).ok())
+                        .ok_or_else(|| unsupported(ir, op, "a view of dynamic or oversized shape".into()))?;
+                    let end = u64::try_from(shift)
+                        .ok()
+                        .and_then(|s| (base - self.memory.ptr).checked_add(s)?.checked_add(bytes as u64));
+                    if end.is_none_or(|e| e > self.memory.bytes as u64) {
+                        return Err(unsupported(
+                            ir,
+                            op,
+                            format!("a view of {bytes} bytes at {shift} overruns its buffer"),
+                        ));
+                    }
                     values.insert(o.result(0), HostValue::Buffer(base + shift as u64));
                 }
                 "memref.collapse_shape" | "memref.expand_shape" | "memref.cast" => {
@@ -494,7 +520,10 @@ impl<'a> Program<'a> {
                             values.insert(*a, *v);
                         }
                         carried = self.block(body, values, mode)?;
-                        i += step;
+                        match i.checked_add(step) {
+                            Some(next) => i = next,
+                            None => break,
+                        }
                     }
                     for (r, v) in o.results().iter().zip(carried) {
                         values.insert(*r, v);
@@ -566,10 +595,21 @@ impl<'a> Program<'a> {
                 self.reads.insert(addr, bytes.clone());
                 Ok(bytes)
             }
+            Mode::Trace(_) if !self.host_only(addr) => Err(unsupported(
+                self.ir,
+                op,
+                "the host reads memory a kernel is given: the call is not recorded".into(),
+            )),
             Mode::Trace(_) => self.reads.get(&addr).cloned().ok_or_else(|| {
                 unsupported(self.ir, op, "a device read no eager call made: the call is not recorded".into())
             }),
         }
+    }
+
+    /// Whether `addr` lies in a global no kernel is given.
+    fn host_only(&self, addr: u64) -> bool {
+        let at = (addr - self.memory.ptr) as usize;
+        self.host_only.iter().any(|(a, b)| *a <= at && at < *b)
     }
 
     fn launch(&self, values: &FxHashMap<Value, HostValue>, op: OpId) -> Result<Option<Launch>, CudaError> {
@@ -639,6 +679,35 @@ impl<'a> Program<'a> {
             params: bytes,
         }))
     }
+}
+
+/// The globals whose buffers (or views of them) some `gpu.launch_func` of `func` is given.
+fn globals_given_to_kernels(ctx: &Context, ir: &Ir, func: OpId) -> rustc_hash::FxHashSet<String> {
+    let mut out = rustc_hash::FxHashSet::default();
+    for op in ir.collect_ops(func) {
+        if ctx.ident_str(ir.op(op).name()) != "gpu.launch_func" {
+            continue;
+        }
+        for v in ir.op(op).operands() {
+            let mut v = *v;
+            // Back through views to the buffer's root.
+            while let ValueDef::Result { op: def, .. } = ir.value(v).def() {
+                let o = ir.op(def);
+                match ctx.ident_str(o.name()) {
+                    "memref.view" | "memref.collapse_shape" | "memref.expand_shape" | "memref.cast" => {
+                        v = o.operands()[0]
+                    }
+                    "memref.get_global" => {
+                        let g = o.attr(ctx.ident("name")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
+                        out.insert(g.trim_start_matches('@').to_string());
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    out
 }
 
 fn block_owner(ir: &Ir, block: strata_ir::BlockId) -> OpId {

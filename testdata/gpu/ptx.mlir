@@ -33,6 +33,12 @@
 // CHECK: @[[ZERO]] st.global.u32 [__strata_trap], %r{{[0-9]+}};
 // CHECK: div.s32
 
+// Unsigned: only zero is checked (all ones is a large divisor, not -1).
+// CHECK-LABEL: .visible .entry udiv_kernel_0(
+// CHECK: setp.eq.s32 [[Z:%p[0-9]+]], %r{{[0-9]+}}, 0;
+// CHECK-NOT: , -1;
+// CHECK: div.u32
+
 // LIST: kernels:
 // LIST-NEXT: g_kernel_0 (ptr, ptr, ptr)
 // LIST: launches:
@@ -54,4 +60,20 @@ func.func @g(%x: tensor<64x64xf32>, %y: tensor<64x64xf32>) -> tensor<64x64xf32> 
 func.func @ints(%x: tensor<4x8xi32>, %y: tensor<4x8xi32>) -> tensor<4x8xi32> {
   %a = "nn.div"(%x, %y) : (tensor<4x8xi32>, tensor<4x8xi32>) -> tensor<4x8xi32>
   return %a : tensor<4x8xi32>
+}
+
+func.func @udiv(%x: memref<8xi32>, %y: memref<8xi32>) -> memref<8xi32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %out = memref.alloc() : memref<8xi32>
+  "scf.parallel"(%c0, %c8, %c1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0>}> ({
+  ^bb0(%i: index):
+    %a = memref.load %x[%i] : memref<8xi32>
+    %b = memref.load %y[%i] : memref<8xi32>
+    %q = arith.divui %a, %b : i32
+    memref.store %q, %out[%i] : memref<8xi32>
+    "scf.reduce"() : () -> ()
+  }) : (index, index, index) -> ()
+  return %out : memref<8xi32>
 }

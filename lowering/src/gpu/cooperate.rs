@@ -11,7 +11,8 @@
 //!   the block combines the threads' values: by xor shuffles within each warp, each warp's
 //!   result through workgroup memory, and every thread combining those in warp order and then
 //!   the loop's initial value, so all threads hold the same result;
-//! - a store of such a result (a convolution's output element) is made by thread 0 alone;
+//! - a store of such a result (a convolution's output element) is made by thread 0 alone,
+//!   between barriers;
 //! - everything else (index arithmetic, a scalar load) is computed by every thread.
 //!
 //! A sum so computed adds in another order than the loop did: results move by rounding.
@@ -222,9 +223,11 @@ pub(super) fn launch(
     Ok(())
 }
 
-/// The store `op` made by thread 0 alone, then a barrier.
+/// The store `op` made by thread 0 alone, between barriers (every thread has read what it
+/// overwrites before, and sees it after).
 fn store_once(ctx: &Context, ir: &mut Ir, op: OpId, thread: Value) {
     let loc = ir.op(op).loc();
+    barrier(ctx, ir, InsertPoint::Before(op), loc);
     let next = ir.op(op).next().expect("a store does not end its block");
     let at = InsertPoint::Before(next);
     let zero = index_const(ctx, ir, at, 0);

@@ -137,8 +137,15 @@ fn map_block(
         // (whose order against the launch matters).
         let uses_serial =
             |ir: &Ir| ir.op(op).operands().iter().any(|v| serial.iter().any(|s| ir.op(*s).results().contains(v)));
+        // Arithmetic between them joins too: left on the host it would split the launch in
+        // two, and a value of the first half could not reach the second.
         let element = matches!(name(ctx, ir, op), "memref.load" | "memref.store");
-        if p == Place::Host && !serial.is_empty() && !is_terminator(ctx, ir, op) && (element || uses_serial(ir)) {
+        let arithmetic = name(ctx, ir, op).starts_with("arith.") && ir.op(op).regions().is_empty();
+        if p == Place::Host
+            && !serial.is_empty()
+            && !is_terminator(ctx, ir, op)
+            && (element || arithmetic || uses_serial(ir))
+        {
             p = Place::Serial;
         }
         if p == Place::Serial {

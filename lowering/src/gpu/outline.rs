@@ -142,8 +142,10 @@ fn outline_one(
     // Workgroup attributions after the region's 12 ids become the kernel's.
     let body = ir.region(ir.op(launch).regions()[0]).blocks()[0];
     let attributions: Vec<strata_ir::Type> = ir.block(body).args()[12..].iter().map(|a| ir.value_type(*a)).collect();
-    if !attributions.is_empty() {
-        state = state.attr(ctx, "workgroup_attributions", ctx.i64_attr(attributions.len() as i64));
+    // (Those after the launch's workgroup attributions are private.)
+    let workgroup = ir.op(launch).attr(ctx.ident("workgroup_attributions")).and_then(|a| ctx.attr_as_int(a));
+    if let Some(n) = workgroup.filter(|n| *n > 0) {
+        state = state.attr(ctx, "workgroup_attributions", ctx.i64_attr(n as i64));
     }
     let gfunc = Builder::at_end(ctx, ir, gblock).insert(state);
     let entry = ir.create_block(&[params.clone(), attributions].concat());

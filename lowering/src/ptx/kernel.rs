@@ -178,6 +178,17 @@ struct Kernel<'a> {
     traps: &'a mut Vec<TrapSite>,
 }
 
+/// What a division's divisor is checked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Division {
+    /// Zero, and -1 under the smallest dividend (overflow).
+    Signed,
+    /// Zero; -1 becomes 1 (the remainder is 0 either way, and PTX's may not be).
+    SignedRemainder,
+    /// Zero only.
+    Unsigned,
+}
+
 /// An integer comparison's PTX condition and whether it is unsigned.
 fn int_predicate(p: i64) -> Option<(&'static str, bool)> {
     Some(match p {
@@ -840,9 +851,8 @@ impl<'a> Kernel<'a> {
             return false;
         }
         let half = shape_of(ctx, ir.value_type(result)).is_some_and(|(s, _)| matches!(s, Scalar::F16 | Scalar::BF16));
-        !half
-            && crate::fusable_mul(ctx, ir, ir.op(user).operands())
-                .is_some_and(|((a, b), _)| [a, b] == ir.op(op).operands()[..2])
+        // The product `fusable_mul` picks is the operand that is not its other addend.
+        !half && crate::fusable_mul(ctx, ir, ir.op(user).operands()).is_some_and(|(_, other)| other != result)
     }
 
     fn scalar(&mut self, op: OpId, name: &str, rs: Scalar, os: Scalar, r: Reg, a: &[Reg]) -> Result<(), PtxError> {
@@ -1000,7 +1010,8 @@ impl<'a> Kernel<'a> {
                 self.canonical(r, rs);
             }
             "arith.divsi" | "arith.remsi" | "arith.floordivsi" | "arith.ceildivsi" => {
-                let divisor = self.checked_divisor(op, rs, a[1], a[0], name != "arith.remsi")?;
+                let kind = if name == "arith.remsi" { Division::SignedRemainder } else { Division::Signed };
+                let divisor = self.checked_divisor(op, rs, a[1], a[0], kind)?;
                 let q = if name == "arith.remsi" { r } else { self.regs.new_reg(r.class) };
                 if name == "arith.remsi" {
                     self.line(format!("rem.{s} {r}, {}, {divisor}", a[0]));
@@ -1039,7 +1050,7 @@ impl<'a> Kernel<'a> {
             }
             "arith.divui" | "arith.remui" | "arith.ceildivui" => {
                 let (x, y) = (self.zext(a[0], rs), self.zext(a[1], rs));
-                let divisor = self.checked_divisor(op, rs, y, x, false)?;
+                let divisor = self.checked_divisor(op, rs, y, x, Division::Unsigned)?;
                 let i = if name == "arith.remui" { "rem" } else { "div" };
                 self.line(format!("{i}.{u} {r}, {x}, {divisor}"));
                 if name == "arith.ceildivui" {
@@ -1089,6 +1100,12 @@ impl<'a> Kernel<'a> {
                     self.canonical(r, rs);
                 }
             }
+            "arith.truncf" if os == Scalar::F64 && rs == Scalar::F16 => {
+                // Once: through f32 would round twice.
+                let h = self.regs.new_reg(Class::B16);
+                self.line(format!("cvt.rn.f16.f64 {h}, {}", a[0]));
+                self.line(format!("cvt.f32.f16 {r}, {h}"));
+            }
             "arith.extf" | "arith.truncf" => {
                 match (os.class(), rs.class()) {
                     (Class::F32, Class::F64) => self.line(format!("cvt.f64.f32 {r}, {}", a[0])),
@@ -1121,7 +1138,7 @@ impl<'a> Kernel<'a> {
         s: Scalar,
         divisor: Reg,
         dividend: Reg,
-        overflow: bool,
+        kind: Division,
     ) -> Result<Reg, PtxError> {
         let t = if s.class() == Class::B64 { "s64" } else { "s32" };
         let b = s.bits();
@@ -1130,6 +1147,11 @@ impl<'a> Kernel<'a> {
         self.trap_if(op, zero, false, "integer division by zero");
         let safe = self.regs.new_reg(divisor.class);
         self.line(format!("selp.{b} {safe}, 1, {divisor}, {zero}"));
+        // All ones is a large unsigned divisor, not -1.
+        if kind == Division::Unsigned {
+            return Ok(safe);
+        }
+        let overflow = kind == Division::Signed;
         let minus_one = self.regs.new_reg(Class::Pred);
         self.line(format!("setp.eq.{t} {minus_one}, {divisor}, -1"));
         if overflow {

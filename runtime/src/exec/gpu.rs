@@ -5,9 +5,10 @@
 //! Blocks run one after another (CUDA gives them no order and no way to wait for each other).
 //! The threads of a block run one after another too, unless the body synchronizes
 //! (`gpu.barrier`, `gpu.shuffle`): then each thread of the block is an OS thread with a
-//! machine of its own, sharing the buffers, and barriers and shuffles are real rendezvous.
-//! Threads that leave while others wait at a barrier (a divergent barrier, undefined on a GPU)
-//! are an error, never a hang. Workgroup attributions are one poisoned buffer per block,
+//! machine of its own, sharing the buffers, and barriers and shuffles are real rendezvous of
+//! the whole block at one op. Threads that leave or wait elsewhere while others wait (a
+//! divergent barrier, undefined on a GPU), a failing or panicking thread, or one that cannot be
+//! started are an error, never a hang. Workgroup attributions are one poisoned buffer per block,
 //! private ones one per thread.
 
 use std::sync::{Arc, Condvar, Mutex};
@@ -87,6 +88,8 @@ struct Gate {
 struct GateState {
     arrived: usize,
     generation: u64,
+    /// The op the threads of this generation wait at: all must wait at the same one.
+    site: Option<OpId>,
     left: usize,
     broken: Option<String>,
 }
@@ -100,20 +103,25 @@ impl Gate {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn wait(&self) -> Result<(), String> {
+    /// Waits until every thread of the block waits at `site` (a barrier or a shuffle); an
+    /// error when a thread waits at another op or has left (divergence), or another failed.
+    fn wait(&self, site: OpId) -> Result<(), String> {
         let mut s = self.lock();
         if let Some(why) = &s.broken {
             return Err(why.clone());
         }
-        if s.left > 0 {
-            let why = "threads of a block diverged: some left the kernel while others reached a barrier".to_string();
+        let diverged = s.left > 0 || s.site.is_some_and(|other| other != site);
+        if diverged {
+            let why = "threads of a block diverged: they do not all reach the same barrier or shuffle".to_string();
             s.broken = Some(why.clone());
             self.cv.notify_all();
             return Err(why);
         }
+        s.site = Some(site);
         s.arrived += 1;
         if s.arrived == self.total {
             s.arrived = 0;
+            s.site = None;
             s.generation += 1;
             self.cv.notify_all();
             return Ok(());
@@ -126,6 +134,13 @@ impl Gate {
             Some(why) if s.generation == generation => Err(why.clone()),
             _ => Ok(()),
         }
+    }
+
+    /// Nobody can go on (a thread could not be started).
+    fn break_with(&self, why: &str) {
+        let mut s = self.lock();
+        s.broken.get_or_insert_with(|| why.to_string());
+        self.cv.notify_all();
     }
 
     /// A thread is done (`why`: it failed); threads waiting for it can never go on.
@@ -142,12 +157,28 @@ impl Gate {
     }
 }
 
-/// What the threads of one block share to synchronize.
+/// What the threads of one block share to synchronize. Shuffles meet at the block's gate
+/// too, so every thread of a block that shuffles must reach the same shuffle (stricter than a
+/// GPU, which needs only the warp's lanes): a kernel that shuffles in some warps only is
+/// reported as divergent, never left hanging between two gates.
 pub(super) struct BlockSync {
     block: Gate,
-    warps: Vec<Gate>,
     /// A shuffle's values, one slot per thread.
     slots: Mutex<Vec<Scalar>>,
+}
+
+/// Leaves the block's gate when a thread ends, by returning or by panicking.
+struct Leaving<'s> {
+    gate: &'s Gate,
+    why: Option<String>,
+    done: bool,
+}
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        let panicked = (!self.done).then_some("a thread panicked");
+        self.gate.leave(self.why.as_deref().or(panicked));
+    }
 }
 
 /// A value a kernel takes from the host, which can go to another thread.
@@ -321,7 +352,13 @@ impl<'a> Machine<'a> {
         'blocks: for bz in 0..grid[2] {
             for by in 0..grid[1] {
                 for bx in 0..grid[0] {
-                    let shared = self.workgroup(body, first)?;
+                    let shared = match self.workgroup(body, first) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            result = Err(e);
+                            break 'blocks;
+                        }
+                    };
                     let state = ThreadState { block: [bx, by, bz], thread: [0; 3], grid, block_dim: block, sync: None };
                     result = if concurrent {
                         self.run_block_at_once(op, body, state, &args, &shared, &captured)
@@ -393,52 +430,58 @@ impl<'a> Machine<'a> {
         captured: &[(Value, Arg)],
     ) -> Result<(), RuntimeError> {
         let n = state.block_dim.iter().product::<i64>() as usize;
-        let sync = Arc::new(BlockSync {
-            block: Gate::new(n),
-            warps: (0..n.div_ceil(WARP)).map(|w| Gate::new(WARP.min(n - w * WARP))).collect(),
-            slots: Mutex::new(vec![Scalar::Int(0); n]),
-        });
+        let sync = Arc::new(BlockSync { block: Gate::new(n), slots: Mutex::new(vec![Scalar::Int(0); n]) });
         let (ctx, ir) = (self.ctx, self.ir);
         let functions = self.functions.clone();
         let global_defs = self.global_defs.clone();
         let globals: Vec<(String, Arg)> =
             self.globals.iter().map(|(k, m)| (k.clone(), Arg::MemRef(m.clone()))).collect();
         let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = Self::threads(state.block_dim)
-                .map(|t| {
-                    let mut s = state.clone();
-                    s.thread = t;
-                    s.sync = Some(sync.clone());
-                    let (functions, global_defs, globals) = (functions.clone(), global_defs.clone(), globals.clone());
-                    let (args, shared, captured) = (args.to_vec(), shared.to_vec(), captured.to_vec());
-                    scope.spawn(move || {
-                        let mut m = Machine::with_symbols(ctx, ir, functions, global_defs);
-                        for (k, g) in globals {
-                            if let Arg::MemRef(g) = g {
-                                m.globals.insert(k, g);
-                            }
+            let mut handles = Vec::with_capacity(n);
+            let mut results = Vec::new();
+            for t in Self::threads(state.block_dim) {
+                let mut s = state.clone();
+                s.thread = t;
+                s.sync = Some(sync.clone());
+                let (functions, global_defs, globals) = (functions.clone(), global_defs.clone(), globals.clone());
+                let (args, shared, captured) = (args.to_vec(), shared.to_vec(), captured.to_vec());
+                let sync_of_thread = sync.clone();
+                let spawned = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let mut leaving = Leaving { gate: &sync_of_thread.block, why: None, done: false };
+                    let mut m = Machine::with_symbols(ctx, ir, functions, global_defs);
+                    for (k, g) in globals {
+                        if let Arg::MemRef(g) = g {
+                            m.globals.insert(k, g);
                         }
-                        for (v, x) in captured {
-                            m.set(v, x.value());
-                        }
-                        let sync = s.sync.clone().expect("set above");
-                        let warp = s.linear() / WARP;
-                        let out = m
-                            .thread_args(body, &s, &args, &shared)
-                            .and_then(|values| {
-                                m.gpu = Some(s);
-                                m.run_region(body.owner, body.region, values)
-                            })
-                            .map(|_| ())
-                            .map_err(|e| e.to_string());
-                        let why = out.as_ref().err().map(String::as_str);
-                        sync.block.leave(why);
-                        sync.warps[warp].leave(why);
-                        out
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".to_string()))).collect()
+                    }
+                    for (v, x) in captured {
+                        m.set(v, x.value());
+                    }
+                    let out = m
+                        .thread_args(body, &s, &args, &shared)
+                        .and_then(|values| {
+                            m.gpu = Some(s);
+                            m.run_region(body.owner, body.region, values)
+                        })
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    leaving.why = out.as_ref().err().cloned();
+                    leaving.done = true;
+                    out
+                });
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        // Threads already started must not wait for this one.
+                        let why = format!("could not start a thread for the block ({e})");
+                        sync.block.break_with(&why);
+                        results.push(Err(why));
+                        break;
+                    }
+                }
+            }
+            results.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into()))));
+            results
         });
         // The first failure that is not another thread's echo of it.
         let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
@@ -465,7 +508,7 @@ impl<'a> Machine<'a> {
         let s = self.gpu.as_ref().ok_or_else(|| self.err(op, "outside a GPU kernel or launch"))?;
         // Threads run one after another only when the body has no barrier.
         let sync = s.sync.as_ref().ok_or_else(|| self.err(op, "a barrier outside a synchronizing block"))?;
-        sync.block.wait().map_err(|e| self.err(op, e))
+        sync.block.wait(op).map_err(|e| self.err(op, e))
     }
 
     /// `gpu.shuffle`: the value of another lane of the warp, and whether that lane is in range.
@@ -491,16 +534,14 @@ impl<'a> Machine<'a> {
             Shuffle::Down => lane + offset,
             Shuffle::Idx => segment + offset,
         };
-        let valid = match mode {
-            Shuffle::Up => source >= segment,
-            _ => source >= segment && source < segment + width,
-        };
+        // In range: within the lane's segment of `width` lanes (and so within its warp).
+        let valid = source >= segment && source < segment + width;
         let lock = || sync.slots.lock().unwrap_or_else(|e| e.into_inner());
         lock()[me] = v;
-        sync.warps[warp].wait().map_err(|e| self.err(op, e))?;
+        sync.block.wait(op).map_err(|e| self.err(op, e))?;
         let at = warp * WARP + source as usize;
-        let got = if valid && source >= 0 { lock().get(at).copied() } else { None };
-        sync.warps[warp].wait().map_err(|e| self.err(op, e))?;
+        let got = if valid { lock().get(at).copied() } else { None };
+        sync.block.wait(op).map_err(|e| self.err(op, e))?;
         match got {
             Some(x) => Ok((x, true)),
             None => Ok((v, false)),
