@@ -19,7 +19,7 @@
 
 use strata_ir::{Builder, Context, Diagnostic, InsertPoint, Ir, OpId, OpState, Type, Value, ValueDef};
 
-use super::map::{build_launch, index_const, trip_count};
+use super::map::{build_launch, index_const, inline_nest, name, trip_count};
 
 /// Threads of a cooperating block.
 const THREADS: i64 = 256;
@@ -65,10 +65,6 @@ pub(super) enum Part {
     Reduction(OpId, Combine),
     /// A store of what every thread holds alike: made once, by thread 0, before a barrier.
     Single(OpId),
-}
-
-fn name<'a>(ctx: &'a Context, ir: &Ir, op: OpId) -> &'a str {
-    ctx.ident_str(ir.op(op).name())
 }
 
 fn constant_trips(ctx: &Context, ir: &Ir, lb: Value, ub: Value, step: Value) -> Option<i64> {
@@ -173,7 +169,6 @@ pub(super) fn launch(
     parts: Vec<Part>,
 ) -> Result<(), Diagnostic> {
     let loc = ir.op(nest).loc();
-    let index = ctx.index_type();
     let f32 = ctx.f32_type();
     let before = InsertPoint::Before(nest);
     let reductions = parts.iter().filter(|p| matches!(p, Part::Reduction(..))).count();
@@ -185,26 +180,8 @@ pub(super) fn launch(
     let (_, body) = build_launch(ctx, ir, nest, loc, grid, threads, &vec![scratch; reductions]);
     let args = ir.block(body).args().to_vec();
     let (block, thread, buffers) = (args[0], args[3], args[12..].to_vec());
-    let at = InsertPoint::BlockEnd(body);
-
     // The nest's induction variables from the block's index.
-    let mut ivs = vec![block; dims.len()];
-    let mut rest = block;
-    for d in (0..dims.len()).rev() {
-        let mut b = Builder::new(ctx, ir, at);
-        b.loc = loc;
-        let within = if d == 0 { rest } else { b.value("arith.remui", &[rest, counts[d]], index, &[]) };
-        if d > 0 {
-            rest = b.value("arith.divui", &[rest, counts[d]], index, &[]);
-        }
-        let scaled = b.value("arith.muli", &[within, dims[d].2], index, &[]);
-        ivs[d] = b.value("arith.addi", &[dims[d].0, scaled], index, &[]);
-    }
-    let old = ir.region(ir.op(nest).regions()[0]).blocks()[0];
-    let moved = ir.inline_block(old, at, &ivs);
-    if let Some(&last) = moved.last() {
-        ir.erase_op(last);
-    }
+    inline_nest(ctx, ir, nest, body, block, dims, counts);
     Builder::at_end(ctx, ir, body).op("gpu.terminator", &[], &[], &[]);
 
     let mut buffers = buffers.into_iter();
@@ -269,24 +246,7 @@ fn share_nest(ctx: &Context, ir: &mut Ir, nest: OpId, thread: Value) -> Result<(
     let body = ir.create_block(&[index]);
     ir.append_block(ir.op(strided).regions()[0], body);
     let flat = ir.block(body).args()[0];
-    let at = InsertPoint::BlockEnd(body);
-    let mut ivs = vec![flat; dims.len()];
-    let mut rest = flat;
-    for d in (0..dims.len()).rev() {
-        let mut b = Builder::new(ctx, ir, at);
-        b.loc = loc;
-        let within = if d == 0 { rest } else { b.value("arith.remui", &[rest, counts[d]], index, &[]) };
-        if d > 0 {
-            rest = b.value("arith.divui", &[rest, counts[d]], index, &[]);
-        }
-        let scaled = b.value("arith.muli", &[within, dims[d].2], index, &[]);
-        ivs[d] = b.value("arith.addi", &[dims[d].0, scaled], index, &[]);
-    }
-    let old = ir.region(ir.op(nest).regions()[0]).blocks()[0];
-    let moved = ir.inline_block(old, at, &ivs);
-    if let Some(&last) = moved.last() {
-        ir.erase_op(last);
-    }
+    inline_nest(ctx, ir, nest, body, flat, &dims, &counts);
     Builder::at_end(ctx, ir, body).op("scf.yield", &[], &[], &[]);
     barrier(ctx, ir, InsertPoint::After(nest), loc);
     ir.erase_op(nest);

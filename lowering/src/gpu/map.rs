@@ -84,7 +84,7 @@ enum Place {
     Around,
 }
 
-fn name<'a>(ctx: &'a Context, ir: &Ir, op: OpId) -> &'a str {
+pub(super) fn name<'a>(ctx: &'a Context, ir: &Ir, op: OpId) -> &'a str {
     ctx.ident_str(ir.op(op).name())
 }
 
@@ -178,6 +178,40 @@ fn map_block(
         stats.serial += 1;
     }
     Ok(())
+}
+
+/// Inlines the body of the `scf.parallel` `nest` at the end of `block`, its induction
+/// variables recovered from the flat index `flat` over its `dims` of `counts` iterations
+/// (innermost fastest: iv_d = lb_d + (flat / inner_d % count_d) · step_d), without its
+/// `scf.reduce`.
+pub(super) fn inline_nest(
+    ctx: &Context,
+    ir: &mut Ir,
+    nest: OpId,
+    block: strata_ir::BlockId,
+    flat: Value,
+    dims: &[(Value, Value, Value)],
+    counts: &[Value],
+) {
+    let (loc, index) = (ir.op(nest).loc(), ctx.index_type());
+    let at = InsertPoint::BlockEnd(block);
+    let mut ivs = vec![flat; dims.len()];
+    let mut rest = flat;
+    for d in (0..dims.len()).rev() {
+        let mut b = Builder::new(ctx, ir, at);
+        b.loc = loc;
+        let within = if d == 0 { rest } else { b.value("arith.remui", &[rest, counts[d]], index, &[]) };
+        if d > 0 {
+            rest = b.value("arith.divui", &[rest, counts[d]], index, &[]);
+        }
+        let scaled = b.value("arith.muli", &[within, dims[d].2], index, &[]);
+        ivs[d] = b.value("arith.addi", &[dims[d].0, scaled], index, &[]);
+    }
+    let old = ir.region(ir.op(nest).regions()[0]).blocks()[0];
+    let moved = ir.inline_block(old, at, &ivs);
+    if let Some(&last) = moved.last() {
+        ir.erase_op(last);
+    }
 }
 
 fn is_terminator(ctx: &Context, ir: &Ir, op: OpId) -> bool {
@@ -330,26 +364,8 @@ fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, options: &MapToGpu) -> Re
     ir.append_block(ir.op(guard).regions()[0], then);
     Builder::at_end(ctx, ir, body).op("gpu.terminator", &[], &[], &[]);
 
-    // iv_d = lb_d + (flat / inner_d % count_d) * step_d, innermost dimension fastest.
-    let at = InsertPoint::BlockEnd(then);
-    let mut ivs = vec![flat; dims.len()];
-    let mut rest = flat;
-    for d in (0..dims.len()).rev() {
-        let mut b = Builder::new(ctx, ir, at);
-        b.loc = loc;
-        let within = if d == 0 { rest } else { b.value("arith.remui", &[rest, counts[d]], index, &[]) };
-        if d > 0 {
-            rest = b.value("arith.divui", &[rest, counts[d]], index, &[]);
-        }
-        let scaled = b.value("arith.muli", &[within, dims[d].2], index, &[]);
-        ivs[d] = b.value("arith.addi", &[dims[d].0, scaled], index, &[]);
-    }
-    let old_block = ir.region(ir.op(nest).regions()[0]).blocks()[0];
-    let inlined = ir.inline_block(old_block, at, &ivs);
     // The nest's `scf.reduce` (nothing to reduce) becomes the guard's `scf.yield`.
-    if let Some(last) = inlined.last() {
-        ir.erase_op(*last);
-    }
+    inline_nest(ctx, ir, nest, then, flat, &dims, &counts);
     Builder::at_end(ctx, ir, then).op("scf.yield", &[], &[], &[]);
     ir.erase_op(nest);
     Ok(false)
