@@ -54,6 +54,19 @@ if [ "$what" != check ]; then
   done
   echo "== sgemm 4096^3 f32"
   "$bin/strata-run" "$here/sgemm.mlir" --target cuda --random-inputs 1 --benchmark 5 2>&1 | grep -v '^output #'
+  # ResNet-18's 3x3 layers at batch 32, each algorithm alone (the CUDA pipeline without
+  # egraph-opt: the file fixes the algorithms), then cuDNN.
+  kernels='builtin.module(inline, func.func(plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(expand-math, convert-parallel-loops-to-gpu), gpu-kernel-outlining, canonicalize, cse)'
+  for l in 1 2 3 4; do
+    for a in direct winograd_f2x3 winograd_f4x3; do
+      echo "== conv l${l} $a"
+      "$bin/strata-run" "$here/convs.mlir" --entry "l${l}_$a" --target cuda --random-inputs 1 --benchmark 10 \
+        --pass-pipeline "$kernels" 2>&1 | grep -v '^output #'
+    done
+  done
+  for spec in "64 56" "128 28" "256 14" "512 7"; do
+    python3 "$here/gpu_peers.py" conv $spec 32
+  done
   python3 "$here/gpu_peers.py" copy 268435456
   python3 "$here/gpu_peers.py" chain 268435456
   python3 "$here/gpu_peers.py" rows softmax 16384 4096
@@ -61,6 +74,8 @@ if [ "$what" != check ]; then
   python3 "$here/gpu_peers.py" sgemm 4096
   python3 "$here/gpu_peers.py" resnet18 1
   python3 "$here/gpu_peers.py" resnet18 32
+  python3 "$here/gpu_peers.py" mobilenetv2 1
+  python3 "$here/gpu_peers.py" encoder 1 128
 fi
 if [ "$what" != bench ]; then
   # Cooperating threads (workgroup memory, a barrier, shuffles) against loops, and a kernel's

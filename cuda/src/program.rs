@@ -9,8 +9,8 @@ use strata_runtime::{Elem, Scalar, Tensor};
 use crate::driver::{Buffer, Device, Event, Graph, Launch, Module};
 use crate::CudaError;
 
-/// Alignment of every planned buffer (the driver's allocations are 256-byte aligned).
-const ALIGN: usize = 256;
+/// Alignment of every planned buffer, as the kernels assume it.
+const ALIGN: usize = strata_lowering::ptx::BUFFER_ALIGNMENT as usize;
 
 /// A value of host code.
 #[derive(Clone, Copy, Debug)]

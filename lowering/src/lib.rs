@@ -6,6 +6,7 @@ pub mod arenas;
 pub mod codegen;
 pub mod expand_math;
 pub mod gpu;
+mod magic;
 pub mod ptx;
 pub mod tile;
 pub mod to_loops;

@@ -29,7 +29,7 @@ pub fn info() -> PassInfo {
             if !(4..=64).contains(&width) || width.count_ones() != 1 {
                 return Err(format!("width={width}: the width must be a power of two from 4 to 64"));
             }
-            Ok(Box::new(Vectorize { width }))
+            Ok(Box::new(Vectorize { width, nested: o.bool("nested") }))
         },
     )
     .anchor("func.func")
@@ -38,11 +38,17 @@ pub fn info() -> PassInfo {
         4,
         "Lanes per vector (4 f32 lanes fill a 128-bit register); narrower nests take half as many, down to 4",
     ))
+    .option(OptionSpec::bool(
+        "nested",
+        true,
+        "Also nests inside other loops (false: outermost nests only; the GPU's rows keep one element a thread)",
+    ))
     .statistic("vectorized", "Loop nests vectorized")
 }
 
 struct Vectorize {
     width: i64,
+    nested: bool,
 }
 
 /// The values of the body that depend on `iv` (through ops of the body).
@@ -215,6 +221,7 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, lanes: &Lanes, main: i64, w
     ir.append_block(region, block);
     let new_args = ir.block(block).args().to_vec();
     let mut b = Builder::at_end(ctx, ir, block);
+    b.loc = b.ir.op(new).loc();
     let w = b.value(
         "arith.constant",
         &[],
@@ -233,6 +240,8 @@ fn vector_loop(ctx: &Context, ir: &mut Ir, op: OpId, lanes: &Lanes, main: i64, w
     let contiguous = &lanes.contiguous;
     for inner in body {
         let o = b.ir.op(inner).clone();
+        // Each vector op keeps its scalar op's location (diagnostics point at the graph).
+        b.loc = o.loc();
         let name = ctx.ident_str(o.name()).to_string();
         let map = |v: &Value, s: &FxHashMap<Value, Value>| s.get(v).copied().unwrap_or(*v);
         match name.as_str() {
@@ -295,6 +304,9 @@ impl Pass for Vectorize {
         let (ctx, width) = (cx.ctx, self.width);
         let mut done = 0;
         for op in crate::parallel_nests(ctx, cx.ir, cx.op) {
+            if !self.nested && cx.ir.parent_op(op) != Some(cx.op) {
+                continue;
+            }
             let Some(lanes) = qualifies(ctx, cx.ir, op) else { continue };
             // A nest narrower than the width takes half as many lanes, down to four.
             let mut width = width;

@@ -28,7 +28,7 @@
 // OUTLINE-LABEL: func.func @scale
 // OUTLINE: gpu.launch_func @scale_kernels::@scale_kernel_0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%arg0 : memref<3x100xf32>, %arg1 : memref<100xf32>, %{{.*}} : memref<3x100xf32>)
 // OUTLINE: gpu.module @scale_kernels
-// OUTLINE: gpu.func @scale_kernel_0(%arg0: memref<3x100xf32>, %arg1: memref<100xf32>, %arg2: memref<3x100xf32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// OUTLINE: gpu.func @scale_kernel_0(%arg0: memref<3x100xf32> {llvm.align = 256 : i64}, %arg1: memref<100xf32> {llvm.align = 256 : i64}, %arg2: memref<3x100xf32> {llvm.align = 256 : i64}) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
 // OUTLINE-DAG: gpu.block_id x
 // OUTLINE-DAG: gpu.thread_id x
 // OUTLINE-DAG: gpu.block_dim x
@@ -40,8 +40,8 @@
 // OUTLINE: gpu.launch_func @rows_kernels::@rows_kernel_0 blocks in ({{.*}}) threads in ({{.*}}) args(%arg0 : memref<4x8xf32>, %arg1 : index, %0 : memref<4x8xf32>)
 // OUTLINE: scf.yield
 // OUTLINE: gpu.launch_func @rows_kernels::@rows_kernel_1 blocks in ({{.*}}) threads in ({{.*}}) args(%0 : memref<4x8xf32>)
-// OUTLINE: gpu.func @rows_kernel_0(%arg0: memref<4x8xf32>, %arg1: index, %arg2: memref<4x8xf32>) kernel attributes {known_block_size = array<i32: 8, 1, 1>}
-// OUTLINE: gpu.func @rows_kernel_1(%arg0: memref<4x8xf32>) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
+// OUTLINE: gpu.func @rows_kernel_0(%arg0: memref<4x8xf32> {llvm.align = 256 : i64}, %arg1: index, %arg2: memref<4x8xf32> {llvm.align = 256 : i64}) kernel attributes {known_block_size = array<i32: 8, 1, 1>}
+// OUTLINE: gpu.func @rows_kernel_1(%arg0: memref<4x8xf32> {llvm.align = 256 : i64}) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
 // OUTLINE: "scf.for"
 // OUTLINE: memref.store
 

@@ -15,17 +15,19 @@
 // CHECK: .target sm_90
 // CHECK: .address_size 64
 // CHECK: .visible .global .align 4 .u32 __strata_trap;
-// The chain: one thread per element, the mul-add fused, ReLU as max.NaN (NaN stays NaN).
+// The chain: four neighbouring elements a thread, read and written as one 16-byte vector (the
+// buffers start 256-byte aligned, rows of 64 keep the vectors aligned), the mul-add fused,
+// ReLU as max.NaN (NaN stays NaN).
 // CHECK-LABEL: .visible .entry g_kernel_0(
 // CHECK-NEXT: .param .u64 g_kernel_0_param_0,
 // CHECK: .maxntid 256, 1, 1
 // CHECK: cvta.to.global.u64
 // CHECK: mov.u32 %r{{[0-9]+}}, %ctaid.x;
 // CHECK: mov.u32 %r{{[0-9]+}}, %tid.x;
-// CHECK: ld.global.f32
-// CHECK: fma.rn.f32
+// CHECK: ld.global.v4.f32 {%f{{[0-9]+}}, %f{{[0-9]+}}, %f{{[0-9]+}}, %f{{[0-9]+}}}, [%rd{{[0-9]+}}+0];
+// CHECK-COUNT-4: fma.rn.f32
 // CHECK: max.NaN.f32
-// CHECK: st.global.f32
+// CHECK: st.global.v4.f32 [%rd{{[0-9]+}}+0], {%f{{[0-9]+}}, %f{{[0-9]+}}, %f{{[0-9]+}}, %f{{[0-9]+}}};
 // CHECK: ret;
 // Integer division checks its divisor: a zero records the trap site and divides by one.
 // CHECK-LABEL: .visible .entry ints_kernel_0(
@@ -42,7 +44,7 @@
 // LIST: kernels:
 // LIST-NEXT: g_kernel_0 (ptr, ptr, ptr)
 // LIST: launches:
-// LIST-NEXT: @g_kernels::@g_kernel_0 blocks (16, 1, 1) threads (256, 1, 1) args 3
+// LIST-NEXT: @g_kernels::@g_kernel_0 blocks (4, 1, 1) threads (256, 1, 1) args 3
 
 // SM80: .target sm_80
 // SM70: error: --cpu sm_70: PTX is written for sm_80 or sm_90

@@ -1,44 +1,10 @@
-//! Signed division by a constant as a multiply-high and shifts (Hacker's Delight, 10-1): the
-//! index arithmetic of lowered loops divides by shapes all the time, and `sdiv` is both slow
-//! and, since it may trap, never hoisted out of a loop.
+//! Signed division by a constant as Cranelift instructions: a multiply-high and shifts, with
+//! the multipliers of [`crate::magic`].
 
 use cranelift_codegen::ir::{InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
 
-/// The multiplier and shift for signed division by `d` (|d| ≥ 2) in `bits`-bit arithmetic.
-pub fn signed_magic(d: i64, bits: u32) -> (i64, u32) {
-    let two = 1u128 << (bits - 1);
-    let ad = u128::from(d.unsigned_abs());
-    let t = two + if d < 0 { 1 } else { 0 };
-    let anc = t - 1 - t % ad;
-    let mut p = bits - 1;
-    let (mut q1, mut r1) = (two / anc, two - (two / anc) * anc);
-    let (mut q2, mut r2) = (two / ad, two - (two / ad) * ad);
-    loop {
-        p += 1;
-        q1 *= 2;
-        r1 *= 2;
-        if r1 >= anc {
-            q1 += 1;
-            r1 -= anc;
-        }
-        q2 *= 2;
-        r2 *= 2;
-        if r2 >= ad {
-            q2 += 1;
-            r2 -= ad;
-        }
-        let delta = ad - r2;
-        if !(q1 < delta || (q1 == delta && r1 == 0)) {
-            break;
-        }
-    }
-    let mask = if bits == 64 { u128::from(u64::MAX) } else { (1u128 << bits) - 1 };
-    let m = ((q2 + 1) & mask) as u64;
-    // Sign-extend the multiplier from `bits`.
-    let m = ((m << (64 - bits)) as i64) >> (64 - bits);
-    (if d < 0 { m.wrapping_neg() } else { m }, p - bits)
-}
+use crate::magic::signed_magic;
 
 /// `x / d` rounded toward zero, for a constant `d` with |d| ≥ 2, as Cranelift instructions.
 pub fn sdiv_by_constant(b: &mut FunctionBuilder, x: Value, d: i64) -> Value {
@@ -68,7 +34,7 @@ pub fn sdiv_by_constant(b: &mut FunctionBuilder, x: Value, d: i64) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::signed_magic;
+    use crate::magic::signed_magic;
 
     /// The shift path for powers of two, as emitted, against Rust's division.
     #[test]

@@ -90,7 +90,7 @@ fn reduction(ctx: &Context, ir: &Ir, op: OpId) -> Option<Combine> {
 /// How loop `op` combines its carried value: its only use is the combiner whose result the
 /// body yields, or the initial value of an inner `scf.for` (whose result the body yields)
 /// that combines it so in turn.
-fn chain(ctx: &Context, ir: &Ir, op: OpId) -> Option<Combine> {
+pub(super) fn chain(ctx: &Context, ir: &Ir, op: OpId) -> Option<Combine> {
     let o = ir.op(op);
     if name(ctx, ir, op) != "scf.for" || o.operands().len() != 4 || o.results().len() != 1 {
         return None;

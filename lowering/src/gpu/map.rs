@@ -24,10 +24,28 @@ pub fn info() -> PassInfo {
         "Map outermost scf.parallel nests onto gpu.launch grids",
         |o, _| {
             let block_size = o.int("block-size");
+            let tile = o.str("contraction-tile");
+            let contraction_tile = match tile {
+                "" => None,
+                name => Some(super::contract::tile(name).ok_or_else(|| {
+                    format!("contraction-tile={name}: the tiles are {}", super::contract::tile_names())
+                })?),
+            };
             if !(1..=1024).contains(&block_size) {
                 return Err(format!("block-size={block_size}: a block has 1 to 1024 threads"));
             }
-            Ok(Box::new(MapToGpu { block_size, cooperate_below: o.int("cooperate-below") }))
+            Ok(Box::new(MapToGpu {
+                block_size,
+                cooperate_below: o.int("cooperate-below"),
+                tile_contractions: o.bool("tile-contractions"),
+                contraction_tile,
+                contraction_prefetch: o.bool("contraction-prefetch"),
+                contraction_split: match o.int("contraction-split") {
+                    0 => None,
+                    s @ 1..=64 => Some(s),
+                    s => return Err(format!("contraction-split={s}: 1 to 64 parts (0: chosen by the sizes)")),
+                },
+            }))
         },
     )
     .anchor("func.func")
@@ -38,14 +56,41 @@ pub fn info() -> PassInfo {
         "Nests of fewer iterations whose bodies are long inner loops (rows of a softmax) take a block per \
          iteration, its threads sharing the inner loops (0: never)",
     ))
+    .option(OptionSpec::bool(
+        "tile-contractions",
+        true,
+        "Sums of products (matrix products, convolutions) as tiled kernels staging their factors in \
+         workgroup memory (false: one thread per output)",
+    ))
+    .option(OptionSpec::string(
+        "contraction-tile",
+        "",
+        "A block's tile of a sum of products, ROWSxCOLS outputs: 128x128, 128x64, 64x128, 64x64, 32x32 or 16x16 \
+         (default: chosen by the sizes)",
+    ))
+    .option(OptionSpec::bool(
+        "contraction-prefetch",
+        true,
+        "A tiled sum of products reads the next step's elements before this step's products (false: after)",
+    ))
+    .option(OptionSpec::int(
+        "contraction-split",
+        0,
+        "Parts K of a tiled sum of products is split into, summed by a second launch (0: chosen by the sizes)",
+    ))
     .statistic("launches", "parallel nests mapped onto grids")
     .statistic("cooperative", "of them, nests mapped a block per iteration")
+    .statistic("tiled", "of them, sums of products mapped a tile of outputs per block")
     .statistic("serial-launches", "launches of one thread (sequential code touching memory)")
 }
 
 struct MapToGpu {
     block_size: i64,
     cooperate_below: i64,
+    tile_contractions: bool,
+    contraction_tile: Option<super::contract::Tile>,
+    contraction_prefetch: bool,
+    contraction_split: Option<i64>,
 }
 
 impl Pass for MapToGpu {
@@ -59,6 +104,7 @@ impl Pass for MapToGpu {
         }
         cx.add_stat("launches", stats.launches);
         cx.add_stat("cooperative", stats.cooperative);
+        cx.add_stat("tiled", stats.tiled);
         cx.add_stat("serial-launches", stats.serial);
         Ok(())
     }
@@ -69,6 +115,7 @@ struct Stats {
     launches: u64,
     serial: u64,
     cooperative: u64,
+    tiled: u64,
 }
 
 /// Where an op of host code goes.
@@ -158,8 +205,10 @@ fn map_block(
         }
         match p {
             Place::Grid => {
-                if launch_grid(ctx, ir, op, options)? {
-                    stats.cooperative += 1;
+                match launch_grid(ctx, ir, op, options)? {
+                    Mapping::Threads => {}
+                    Mapping::Blocks => stats.cooperative += 1,
+                    Mapping::Tiles => stats.tiled += 1,
                 }
                 stats.launches += 1;
             }
@@ -301,9 +350,25 @@ pub(super) fn trip_count(ctx: &Context, ir: &mut Ir, at: InsertPoint, (lb, ub, s
     b.value("arith.maxsi", &[count, zero], index, &[])
 }
 
-/// The nest `nest` as a launch of one thread per iteration, or (returning true) of one block
-/// per iteration whose threads share out its inner loops.
-fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, options: &MapToGpu) -> Result<bool, Diagnostic> {
+/// How a nest was mapped.
+enum Mapping {
+    /// One thread per iteration.
+    Threads,
+    /// One block per iteration, its threads sharing out the inner loops ([`super::cooperate`]).
+    Blocks,
+    /// A sum of products, a tile of outputs per block ([`super::contract`]).
+    Tiles,
+}
+
+/// The nest `nest` as a launch of one thread per iteration, of one block per iteration, or
+/// of tiles of a sum of products.
+fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, options: &MapToGpu) -> Result<Mapping, Diagnostic> {
+    if options.tile_contractions {
+        if let Some(c) = super::contract::plan(ctx, ir, nest, options.contraction_tile, options.contraction_split) {
+            super::contract::launch(ctx, ir, c, options.contraction_prefetch)?;
+            return Ok(Mapping::Tiles);
+        }
+    }
     let block_size = options.block_size;
     let p =
         strata_dialects::scf::parallel_operands(ctx, ir, nest).map_err(|m| Diagnostic::error(ir.op(nest).loc(), m))?;
@@ -321,12 +386,12 @@ fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, options: &MapToGpu) -> Re
                 .ok_or_else(|| Diagnostic::error(loc, "the nest's iteration count overflows a 64-bit index"))?;
             if n == 0 {
                 ir.erase_op(nest);
-                return Ok(false);
+                return Ok(Mapping::Threads);
             }
             if n < options.cooperate_below {
                 if let Some(parts) = super::cooperate::plan(ctx, ir, nest, n) {
                     super::cooperate::launch(ctx, ir, nest, &dims, &counts, n, parts)?;
-                    return Ok(true);
+                    return Ok(Mapping::Blocks);
                 }
             }
             let threads = block_size.min(n);
@@ -368,5 +433,5 @@ fn launch_grid(ctx: &Context, ir: &mut Ir, nest: OpId, options: &MapToGpu) -> Re
     inline_nest(ctx, ir, nest, then, flat, &dims, &counts);
     Builder::at_end(ctx, ir, then).op("scf.yield", &[], &[], &[]);
     ir.erase_op(nest);
-    Ok(false)
+    Ok(Mapping::Threads)
 }

@@ -130,6 +130,23 @@ fn outline_one(
         .attr(ctx, "function_type", ctx.type_attr(ctx.function_type(params.clone(), vec![])))
         .attr(ctx, "gpu.kernel", ctx.unit_attr())
         .regions(1);
+    // What the host knows of each buffer's alignment goes with the kernel (upstream's
+    // `llvm.align` argument attribute), for the emitter's vector accesses.
+    let alignments: Vec<u64> = passed.iter().map(|v| host_alignment(ctx, ir, *v)).collect();
+    if alignments.iter().any(|a| *a > 1) {
+        let lists = alignments
+            .iter()
+            .map(|a| {
+                let entries = if *a > 1 {
+                    vec![strata_ir::NamedAttr { name: ctx.ident("llvm.align"), value: ctx.i64_attr(*a as i64) }]
+                } else {
+                    Vec::new()
+                };
+                ctx.intern_attr(AttrKind::Dictionary(entries))
+            })
+            .collect();
+        state = state.attr(ctx, "arg_attrs", ctx.intern_attr(AttrKind::Array(lists)));
+    }
     // Known block sizes let the emitter state `.reqntid`, as upstream's outlining records them.
     let known: Option<Vec<i64>> = sizes[3..6].iter().map(|v| crate::constant_index(ctx, ir, *v)).collect();
     if let Some(k) = known.filter(|k| k.iter().all(|n| (1..=1024).contains(n))) {
@@ -146,6 +163,12 @@ fn outline_one(
     let workgroup = ir.op(launch).attr(ctx.ident("workgroup_attributions")).and_then(|a| ctx.attr_as_int(a));
     if let Some(n) = workgroup.filter(|n| *n > 0) {
         state = state.attr(ctx, "workgroup_attributions", ctx.i64_attr(n as i64));
+    }
+    // Occupancy hints for `ptxas` (upstream's NVVM kernel attributes) go with the kernel.
+    for a in ir.op(launch).attrs() {
+        if ctx.ident_str(a.name).starts_with("nvvm.") {
+            state = state.attr(ctx, ctx.ident_str(a.name), a.value);
+        }
     }
     let gfunc = Builder::at_end(ctx, ir, gblock).insert(state);
     let entry = ir.create_block(&[params.clone(), attributions].concat());
@@ -230,4 +253,42 @@ fn outline_one(
     );
     ir.erase_op(launch);
     Ok(())
+}
+
+/// The alignment in bytes the host's memref `v` is known to start at: the runtime places every
+/// argument, global and host allocation at a multiple of [`crate::ptx::BUFFER_ALIGNMENT`]; a
+/// view keeps what its constant shift leaves. Not a memref, or not known: 1.
+fn host_alignment(ctx: &Context, ir: &Ir, v: Value) -> u64 {
+    if !matches!(ctx.type_kind(ir.value_type(v)), strata_ir::TypeKind::MemRef { .. }) {
+        return 1;
+    }
+    match ir.value(v).def() {
+        ValueDef::BlockArg { block, .. } => {
+            let top = ir.block_parent_op(block).is_some_and(|f| ctx.ident_str(ir.op(f).name()) == "func.func");
+            if top {
+                crate::ptx::BUFFER_ALIGNMENT
+            } else {
+                1
+            }
+        }
+        ValueDef::Result { op, .. } => {
+            let o = ir.op(op).operands();
+            match ctx.ident_str(ir.op(op).name()) {
+                "memref.get_global" | "memref.alloc" => crate::ptx::BUFFER_ALIGNMENT,
+                "memref.view" => {
+                    let shift = crate::constant_index(ctx, ir, o[1]).map_or(1, |s| {
+                        if s == 0 {
+                            crate::ptx::BUFFER_ALIGNMENT
+                        } else {
+                            1 << s.unsigned_abs().trailing_zeros().min(8)
+                        }
+                    });
+                    host_alignment(ctx, ir, o[0]).min(shift)
+                }
+                "memref.collapse_shape" | "memref.expand_shape" | "memref.cast" => host_alignment(ctx, ir, o[0]),
+                _ => 1,
+            }
+        }
+        ValueDef::Placeholder => 1,
+    }
 }

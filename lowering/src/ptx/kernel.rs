@@ -2,11 +2,13 @@
 
 use std::fmt::Write as _;
 
+use crate::magic::{SignedDivision, UnsignedDivision};
 use rustc_hash::FxHashMap;
 use strata_ir::{AttrKind, BlockId, Context, DenseElements, DenseValue, Ir, OpId, Type, TypeKind, Value, ValueDef};
 
+use super::align;
 use super::regs::{shape_of, Class, Reg, Regs, Scalar};
-use super::{Param, PtxError, PtxKernel, TrapSite, TRAP_SYMBOL};
+use super::{Param, PtxError, PtxKernel, PtxTarget, TrapSite, TRAP_SYMBOL};
 
 /// Where a buffer lives.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,6 +40,7 @@ pub(super) fn emit(
     ctx: &Context,
     ir: &Ir,
     func: OpId,
+    target: PtxTarget,
     traps: &mut Vec<TrapSite>,
 ) -> Result<(PtxKernel, String), PtxError> {
     let symbol = ir.op(func).attr(ctx.ident("sym_name")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("").to_string();
@@ -51,6 +54,7 @@ pub(super) fn emit(
         values: FxHashMap::default(),
         labels: 0,
         traps,
+        inputs: 0,
     };
     let entry = *ir
         .region(ir.op(func).regions()[0])
@@ -69,6 +73,7 @@ pub(super) fn emit(
         },
         _ => 0,
     };
+    k.inputs = inputs;
     let args = ir.block(entry).args().to_vec();
     // Workgroup attributions are `.shared` arrays of the block, private ones `.local` arrays
     // of the thread, declared in the kernel's scope.
@@ -155,6 +160,25 @@ pub(super) fn emit(
     {
         if b.len() == 3 {
             let _ = write!(text, "\n.maxntid {}, {}, {}", b[0], b[1], b[2]);
+            // Blocks to keep resident on a multiprocessor (`ptxas` then caps the registers):
+            // measured on an H100; for sm_80 the same cap made `ptxas` spill ResNet-18's tiled
+            // convolutions, so there it is left out. Without the hint, `.maxntid` alone lets
+            // `ptxas` aim at full occupancy and hold a kernel to 32 registers even where it
+            // then spills (a naive convolution over 8×8 pixels did), and any lower cap we
+            // tried (48, 64, 96) had it unroll loops to the cap and spill others: `.maxnreg
+            // 255`, the architecture's most, ends that target (the models' kernels stay under
+            // 64 registers). Kernels of cooperating threads (with barriers) keep `ptxas`'s own
+            // choice: with a cap of 48 a layer norm over rows of 4096 went from 0.207 to
+            // 0.245 ms on an H100.
+            let barriers = ir.collect_ops(func).iter().any(|o| ctx.ident_str(ir.op(*o).name()) == "gpu.barrier");
+            match ir.op(func).attr(ctx.ident("nvvm.minctasm")).and_then(|a| ctx.attr_as_int(a)) {
+                Some(n) if target.sm >= 90 => {
+                    let _ = write!(text, "\n.minnctapersm {n}");
+                }
+                Some(_) => {}
+                None if !barriers => text.push_str("\n.maxnreg 255"),
+                None => {}
+            }
         }
     }
     text.push_str("\n{\n");
@@ -176,6 +200,8 @@ struct Kernel<'a> {
     values: FxHashMap<Value, Vec<Reg>>,
     labels: u32,
     traps: &'a mut Vec<TrapSite>,
+    /// Entry arguments that are parameters (the rest are attributions).
+    inputs: usize,
 }
 
 /// What a division's divisor is checked for.
@@ -187,6 +213,15 @@ enum Division {
     SignedRemainder,
     /// Zero only.
     Unsigned,
+}
+
+/// The type suffix of a vector access to 32-bit elements.
+fn vector_suffix(s: Scalar) -> &'static str {
+    if s == Scalar::F32 {
+        "f32"
+    } else {
+        "u32"
+    }
 }
 
 /// An integer comparison's PTX condition and whether it is unsigned.
@@ -463,6 +498,23 @@ impl<'a> Kernel<'a> {
         Ok((base, offset, layout))
     }
 
+    /// How many of an access's `lanes` go in one vector instruction: 4 or 2 where the
+    /// elements are 32-bit and the address is known to be aligned to the whole vector
+    /// ([`super::align`]), else 1.
+    fn vector_width(&self, memref: Value, indices: &[Value], layout: &Layout, off: i64, lanes: usize) -> usize {
+        if lanes < 2 || !matches!(layout.elem, Scalar::F32 | Scalar::Int(32)) {
+            return 1;
+        }
+        let (ctx, ir) = (self.ctx, self.ir);
+        let mut alignment = align::of_memref(ctx, ir, self.func, self.inputs, memref).min(align::of_constant(off));
+        for (d, i) in indices.iter().enumerate() {
+            if crate::constant_index(ctx, ir, *i).is_none() {
+                alignment = alignment.min(align::of_index(ctx, ir, *i) * align::of_constant(layout.strides[d]));
+            }
+        }
+        [4usize, 2].into_iter().find(|w| lanes.is_multiple_of(*w) && alignment >= 4 * *w as u64).unwrap_or(1)
+    }
+
     fn load(&mut self, space: Space, s: Scalar, dst: Reg, addr: Reg, off: i64) {
         let sp = space.suffix();
         let at = if off == 0 { format!("[{addr}]") } else { format!("[{addr}+{off}]") };
@@ -529,16 +581,32 @@ impl<'a> Kernel<'a> {
             "memref.load" | "vector.load" => {
                 let (addr, off, layout) = self.address(op, operands[0], &operands[1..])?;
                 let out = self.results(op)?.remove(0);
-                for (l, r) in out.iter().enumerate() {
-                    self.load(layout.space, layout.elem, *r, addr, off + l as i64 * i64::from(layout.elem.bytes()));
+                let width = self.vector_width(operands[0], &operands[1..], &layout, off, out.len());
+                for (c, lanes) in out.chunks(width).enumerate() {
+                    let at = off + (c * width) as i64 * i64::from(layout.elem.bytes());
+                    if width > 1 {
+                        let regs = lanes.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+                        let (sp, t) = (layout.space.suffix(), vector_suffix(layout.elem));
+                        self.line(format!("ld.{sp}.v{width}.{t} {{{regs}}}, [{addr}+{at}]"));
+                    } else {
+                        self.load(layout.space, layout.elem, lanes[0], addr, at);
+                    }
                 }
                 Ok(())
             }
             "memref.store" | "vector.store" => {
                 let (addr, off, layout) = self.address(op, operands[1], &operands[2..])?;
                 let values = self.reg(op, operands[0])?;
-                for (l, r) in values.iter().enumerate() {
-                    self.store(layout.space, layout.elem, *r, addr, off + l as i64 * i64::from(layout.elem.bytes()));
+                let width = self.vector_width(operands[1], &operands[2..], &layout, off, values.len());
+                for (c, lanes) in values.chunks(width).enumerate() {
+                    let at = off + (c * width) as i64 * i64::from(layout.elem.bytes());
+                    if width > 1 {
+                        let regs = lanes.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+                        let (sp, t) = (layout.space.suffix(), vector_suffix(layout.elem));
+                        self.line(format!("st.{sp}.v{width}.{t} [{addr}+{at}], {{{regs}}}"));
+                    } else {
+                        self.store(layout.space, layout.elem, lanes[0], addr, at);
+                    }
                 }
                 Ok(())
             }
@@ -1009,6 +1077,9 @@ impl<'a> Kernel<'a> {
                 }
                 self.canonical(r, rs);
             }
+            "arith.divsi" | "arith.remsi" | "arith.floordivsi" | "arith.ceildivsi"
+                if self.divide_by_constant(op, name, rs, r, a[0]) => {}
+            "arith.divui" | "arith.remui" | "arith.ceildivui" if self.divide_by_constant(op, name, rs, r, a[0]) => {}
             "arith.divsi" | "arith.remsi" | "arith.floordivsi" | "arith.ceildivsi" => {
                 let kind = if name == "arith.remsi" { Division::SignedRemainder } else { Division::Signed };
                 let divisor = self.checked_divisor(op, rs, a[1], a[0], kind)?;
@@ -1127,6 +1198,101 @@ impl<'a> Kernel<'a> {
             _ => return Err(self.unsupported(op, "no PTX lowering for this op")),
         }
         Ok(())
+    }
+
+    /// A division by a constant (unsigned, or signed by 2 or more) as a multiply-high and
+    /// shifts ([`crate::magic`]), which cannot trap; false (nothing written) for any other.
+    fn divide_by_constant(&mut self, op: OpId, name: &str, rs: Scalar, r: Reg, x: Reg) -> bool {
+        let Some(d) = self.constant_index(self.ir.op(op).operands()[1]) else { return false };
+        let w = rs.width();
+        if w < 8 {
+            return false;
+        }
+        let n = if r.class == Class::B64 { 64 } else { 32 };
+        let (s, u, b) = (format!("s{n}"), format!("u{n}"), format!("b{n}"));
+        let q = self.regs.new_reg(r.class);
+        let unsigned = name.ends_with("ui");
+        if unsigned {
+            let d = d as u64 & if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
+            let Some(division) = UnsignedDivision::new(d, n) else { return false };
+            let x = self.zext(x, rs);
+            match division {
+                UnsignedDivision::Shift(k) => self.line(format!("shr.{u} {q}, {x}, {k}")),
+                UnsignedDivision::Multiply { multiplier, shift } => {
+                    let (t, h) = (self.regs.new_reg(r.class), self.regs.new_reg(r.class));
+                    self.line(format!("mul.hi.{u} {t}, {x}, {multiplier:#x}U"));
+                    self.line(format!("sub.{u} {h}, {x}, {t}"));
+                    self.line(format!("shr.{u} {h}, {h}, 1"));
+                    self.line(format!("add.{u} {h}, {h}, {t}"));
+                    self.line(format!("shr.{u} {q}, {h}, {shift}"));
+                }
+            }
+            match name {
+                "arith.divui" => self.mov(r, q),
+                "arith.remui" => self.remainder(r, x, q, d as i64, &u),
+                _ => {
+                    let (rem, nz, up) =
+                        (self.regs.new_reg(r.class), self.regs.new_reg(Class::Pred), self.regs.new_reg(r.class));
+                    self.remainder(rem, x, q, d as i64, &u);
+                    self.line(format!("setp.ne.{u} {nz}, {rem}, 0"));
+                    self.line(format!("add.{u} {up}, {q}, 1"));
+                    self.line(format!("selp.{b} {r}, {up}, {q}, {nz}"));
+                }
+            }
+        } else {
+            let Some(division) = SignedDivision::new(d, n) else { return false };
+            if w < n && d >= 1i64 << (w - 1) {
+                return false;
+            }
+            match division {
+                SignedDivision::Shift(k) => {
+                    let sign = self.regs.new_reg(r.class);
+                    self.line(format!("shr.{s} {sign}, {x}, {}", n - 1));
+                    self.line(format!("shr.{u} {sign}, {sign}, {}", n - k));
+                    self.line(format!("add.{s} {sign}, {x}, {sign}"));
+                    self.line(format!("shr.{s} {q}, {sign}, {k}"));
+                }
+                SignedDivision::Multiply { multiplier, add, shift } => {
+                    let m = ((multiplier << (64 - n)) as i64) >> (64 - n);
+                    self.line(format!("mul.hi.{s} {q}, {x}, {m}"));
+                    if add {
+                        self.line(format!("add.{s} {q}, {q}, {x}"));
+                    }
+                    self.line(format!("shr.{s} {q}, {q}, {shift}"));
+                    let negative = self.regs.new_reg(r.class);
+                    self.line(format!("shr.{u} {negative}, {x}, {}", n - 1));
+                    self.line(format!("add.{s} {q}, {q}, {negative}"));
+                }
+            }
+            match name {
+                "arith.divsi" => self.mov(r, q),
+                "arith.remsi" => self.remainder(r, x, q, d, &s),
+                _ => {
+                    // The divisor is positive: the truncated quotient is one above the floor
+                    // where the remainder is negative, one below the ceiling where positive.
+                    let (rem, off, moved) =
+                        (self.regs.new_reg(r.class), self.regs.new_reg(Class::Pred), self.regs.new_reg(r.class));
+                    self.remainder(rem, x, q, d, &s);
+                    if name == "arith.floordivsi" {
+                        self.line(format!("setp.lt.{s} {off}, {rem}, 0"));
+                        self.line(format!("sub.{s} {moved}, {q}, 1"));
+                    } else {
+                        self.line(format!("setp.gt.{s} {off}, {rem}, 0"));
+                        self.line(format!("add.{s} {moved}, {q}, 1"));
+                    }
+                    self.line(format!("selp.{b} {r}, {moved}, {q}, {off}"));
+                }
+            }
+        }
+        self.canonical(r, rs);
+        true
+    }
+
+    /// `r = x - q·d`.
+    fn remainder(&mut self, r: Reg, x: Reg, q: Reg, d: i64, t: &str) {
+        let p = self.regs.new_reg(r.class);
+        self.line(format!("mul.lo.{t} {p}, {q}, {d}"));
+        self.line(format!("sub.{t} {r}, {x}, {p}"));
     }
 
     /// The divisor of a division, with its undefined cases recorded as a trap and replaced

@@ -13,12 +13,18 @@
 //! records the site in the module's `__strata_trap` word and goes on with a harmless operand;
 //! the runtime reads the word after the launches and reports the site's op ([`TrapSite`]).
 
+mod align;
 mod kernel;
 pub mod ptxas;
 pub mod regs;
 
 use strata_ir::{Context, Diagnostic, Ir, Location, OpId};
 use thiserror::Error;
+
+/// Every buffer the runtime places (inputs, globals, host allocations) starts at a multiple
+/// of this many bytes (the driver's allocations are 256-byte aligned); outlining records it
+/// on kernel parameters (`llvm.align`), and vector accesses rely on it.
+pub const BUFFER_ALIGNMENT: u64 = 256;
 
 /// The GPU a module is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +125,7 @@ pub fn emit(ctx: &Context, ir: &Ir, root: OpId, target: PtxTarget) -> Result<Ptx
             if ctx.ident_str(ir.op(func).name()) != "gpu.func" {
                 continue;
             }
-            let (k, t) = kernel::emit(ctx, ir, func, &mut traps)?;
+            let (k, t) = kernel::emit(ctx, ir, func, target, &mut traps)?;
             if kernels.iter().any(|other| other.name == k.name) {
                 return Err(PtxError::Invalid(format!("two kernels are named {} in PTX", k.name)));
             }

@@ -197,8 +197,14 @@ impl ConvLowering {
         let buf = e.alloc(&self.out, elem);
         e.parallel(&[n, o, oh, ow], |e, ivs| {
             let (b, oc, y, xo) = (ivs[0], ivs[1], ivs[2], ivs[3]);
-            let pg = e.index(per_group);
-            let g = e.div(oc, pg);
+            // One group: its index is 0, not a function of the output channel (which would
+            // tie the input's reads to it and hide the product from the GPU's tiling).
+            let g = if c.groups == 1 {
+                e.index(0)
+            } else {
+                let pg = e.index(per_group);
+                e.div(oc, pg)
+            };
             let init = zero(e, elem);
             let acc = e.for_acc(icg, init, |e, ic, acc| {
                 let gbase = e.affine(g, icg, 0);
