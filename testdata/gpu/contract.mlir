@@ -9,7 +9,7 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}, plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(convert-parallel-loops-to-gpu))' --mlir-pass-statistics -o %t/mapped.mlir 2>&1 | FileCheck %s --check-prefix=STATS
 // RUN: FileCheck %s --input-file %t/mapped.mlir
-// STATS: 4 tiled - of them, sums of products mapped a tile of outputs per block
+// STATS: 6 tiled - of them, sums of products mapped a tile of outputs per block
 // CHECK-LABEL: func.func @odd
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c6{{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) workgroup(%[[A:.*]] : memref<16x20xf32, #gpu.address_space<workgroup>>, %[[B:.*]] : memref<16x20xf32, #gpu.address_space<workgroup>>)
 // CHECK: memref.store {{.*}}, %[[A]]
@@ -44,6 +44,21 @@
 // RUN: strata-run %s --entry batched --random-inputs 6 --output-dir %t/b --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}, plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(expand-math, convert-parallel-loops-to-gpu{tile-contractions=false}), gpu-kernel-outlining)' > /dev/null
 // RUN: strata-run %s --entry batched --input %t/b/input0.npy --input %t/b/input1.npy --rtol 0 --atol 0 --compare %t/b/output0.npy --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}, plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(expand-math, convert-parallel-loops-to-gpu), gpu-kernel-outlining)' | FileCheck %s --check-prefix=SAME
 // SAME: compare: all 1 outputs match
+// Sums that start from what the output held (a load per output: only inside the iteration
+// space, not for a partial tile's padding), exactly; K split inside a host loop (the workspace
+// allocated once, at the function's start); f16 products keep one thread per output.
+// RUN: strata-run %s --entry accumulate --random-inputs 7 --output-dir %t/acc --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{tile-contractions=false}), gpu-kernel-outlining)' > /dev/null
+// RUN: strata-run %s --entry accumulate --input %t/acc/input0.npy --input %t/acc/input1.npy --input %t/acc/input2.npy --rtol 0 --atol 0 --compare %t/acc/output0.npy --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-tile=16x16}), gpu-kernel-outlining)' | FileCheck %s --check-prefix=SAME
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-split=4}))' | FileCheck %s --check-prefix=LOOP
+// LOOP-LABEL: func.func @repeated
+// LOOP-NEXT: memref.alloc() : memref<4096xf32>
+// LOOP: "scf.for"
+// LOOP-NOT: memref.alloc
+// RUN: strata-run %s --entry repeated --random-inputs 8 --output-dir %t/rep --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{tile-contractions=false}), gpu-kernel-outlining)' > /dev/null
+// RUN: strata-run %s --entry repeated --input %t/rep/input0.npy --input %t/rep/input1.npy --rtol 1e-5 --atol 1e-5 --compare %t/rep/output0.npy --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-split=4}), gpu-kernel-outlining)' | FileCheck %s --check-prefix=SAME
+// RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}, plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(convert-parallel-loops-to-gpu))' --mlir-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATS
+// RUN: strata-run %s --entry halves --random-inputs 9 --output-dir %t/h > /dev/null
+// RUN: strata-run %s --entry halves --input %t/h/input0.npy --input %t/h/input1.npy --rtol 2e-2 --atol 2e-2 --compare %t/h/output0.npy --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}, plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(expand-math, convert-parallel-loops-to-gpu), gpu-kernel-outlining)' | FileCheck %s --check-prefix=SAME
 // RUN: not strata-opt %s --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-tile=48x48}))' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not strata-opt %s --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-split=65}))' 2>&1 | FileCheck %s --check-prefix=BAD-SPLIT
 // BAD-SPLIT: contraction-split=65: 1 to 64 parts
@@ -70,4 +85,58 @@ func.func @grouped(%x: tensor<1x8x6x6xf32>, %w: tensor<16x4x3x3xf32>) -> tensor<
 func.func @batched(%a: tensor<3x20x24xf32>, %b: tensor<3x24x18xf32>) -> tensor<3x20x18xf32> {
   %c = "nn.matmul"(%a, %b) : (tensor<3x20x24xf32>, tensor<3x24x18xf32>) -> tensor<3x20x18xf32>
   return %c : tensor<3x20x18xf32>
+}
+func.func @halves(%a: tensor<24x40xf16>, %b: tensor<40x20xf16>) -> tensor<24x20xf16> {
+  %c = "nn.matmul"(%a, %b) : (tensor<24x40xf16>, tensor<40x20xf16>) -> tensor<24x20xf16>
+  return %c : tensor<24x20xf16>
+}
+func.func @accumulate(%a: memref<37x32xf32>, %b: memref<32x40xf32>, %c: memref<37x40xf32>) -> memref<37x40xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c37 = arith.constant 37 : index
+  %c40 = arith.constant 40 : index
+  %out = memref.alloc() : memref<37x40xf32>
+  "scf.parallel"(%c0, %c0, %c37, %c40, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
+  ^bb0(%i: index, %j: index):
+    %init = memref.load %c[%i, %j] : memref<37x40xf32>
+    %sum = "scf.for"(%c0, %c32, %c1, %init) ({
+    ^bb0(%k: index, %acc: f32):
+      %x = memref.load %a[%i, %k] : memref<37x32xf32>
+      %y = memref.load %b[%k, %j] : memref<32x40xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      scf.yield %s : f32
+    }) : (index, index, index, f32) -> f32
+    memref.store %sum, %out[%i, %j] : memref<37x40xf32>
+    "scf.reduce"() : () -> ()
+  }) : (index, index, index, index, index, index) -> ()
+  return %out : memref<37x40xf32>
+}
+func.func @repeated(%a: memref<32x1024xf32>, %b: memref<1024x32xf32>) -> memref<32x32xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  %zero = arith.constant 0.000000e+00 : f32
+  %out = memref.alloc() : memref<32x32xf32>
+  "scf.for"(%c0, %c2, %c1) ({
+  ^bb0(%t: index):
+    "scf.parallel"(%c0, %c0, %c32, %c32, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
+    ^bb0(%i: index, %j: index):
+      %sum = "scf.for"(%c0, %c1024, %c1, %zero) ({
+      ^bb0(%k: index, %acc: f32):
+        %x = memref.load %a[%i, %k] : memref<32x1024xf32>
+        %y = memref.load %b[%k, %j] : memref<1024x32xf32>
+        %p = arith.mulf %x, %y : f32
+        %s = arith.addf %acc, %p : f32
+        scf.yield %s : f32
+      }) : (index, index, index, f32) -> f32
+      memref.store %sum, %out[%i, %j] : memref<32x32xf32>
+      "scf.reduce"() : () -> ()
+    }) : (index, index, index, index, index, index) -> ()
+    scf.yield
+  }) : (index, index, index) -> ()
+  return %out : memref<32x32xf32>
 }

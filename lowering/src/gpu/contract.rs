@@ -18,8 +18,10 @@
 //!   latency hides behind the arithmetic. A thread's outputs are strided by the threads along each side,
 //!   so neighbouring threads read neighbouring words of workgroup memory (no bank conflicts)
 //!   and store neighbouring outputs.
-//! - Each output's sum is added in the loop's order, so results equal the loop's; what the
-//!   body did with the sum (bias, activation, the store) runs per output after the loop.
+//! - Each output's sum is added in the loop's order (steps past K add `+0` products), so
+//!   results equal the loop's but for the sign of a zero; split in parts, the sum is the
+//!   initial value plus the parts' sums, within rounding. What the body did with the sum
+//!   (bias, activation, the store) runs per output after the loop.
 //!
 //! The tile, and the parts K is split into, are those the shortest in a simple model: waves of
 //! [`FILL_BLOCKS`] blocks, each at its tile's measured rate, plus the parts' round trip
@@ -165,7 +167,16 @@ fn constant(ctx: &Context, ir: &Ir, v: Value) -> Option<i64> {
 
 fn dim(ctx: &Context, ir: &Ir, lower: Value, upper: Value, step: Value) -> Option<Dim> {
     let (l, u, s) = (constant(ctx, ir, lower)?, constant(ctx, ir, upper)?, constant(ctx, ir, step)?);
-    (s > 0 && u > l).then(|| Dim { lower: l, count: (u - l + s - 1) / s, step: s })
+    if s <= 0 || u <= l {
+        return None;
+    }
+    let count = u.checked_sub(l)?.checked_add(s - 1)? / s;
+    Some(Dim { lower: l, count, step: s })
+}
+
+/// The product of `counts`, if it fits (and, with room for a tile past it, a 64-bit index).
+fn product(counts: impl IntoIterator<Item = i64>) -> Option<i64> {
+    counts.into_iter().try_fold(1i64, |a, c| a.checked_mul(c)).filter(|p| *p < i64::MAX / 4)
 }
 
 /// The induction variables a value depends on, as bits (the nest's dimensions, then the
@@ -318,11 +329,16 @@ pub(super) fn plan(ctx: &Context, ir: &Ir, nest: OpId, tile: Option<Tile>, split
             dim(ctx, ir, o[0], o[1], o[2])
         })
         .collect::<Option<_>>()?;
-    let ValueDef::Result { op: product, .. } = ir.value(term).def() else { return None };
-    if name(ctx, ir, product) != "arith.mulf" || ir.value(term).uses().len() != 1 {
+    let ValueDef::Result { op: multiply, .. } = ir.value(term).def() else { return None };
+    if name(ctx, ir, multiply) != "arith.mulf" || ir.value(term).uses().len() != 1 {
         return None;
     }
-    let (a, b) = (ir.op(product).operands()[0], ir.op(product).operands()[1]);
+    let (a, b) = (ir.op(multiply).operands()[0], ir.op(multiply).operands()[1]);
+    // The tiles, the sums and the workspace are f32 (other types keep one thread per output).
+    let f32 = ctx.f32_type();
+    if [a, b, ir.op(outer).result(0)].iter().any(|v| ir.value_type(*v) != f32) {
+        return None;
+    }
     let nest_body = ir.block(body).args().to_vec();
     let loop_ivs =
         loops.iter().map(|l| ir.block(*ir.region(ir.op(*l).regions()[0]).blocks().first().unwrap()).args()[0]);
@@ -340,9 +356,9 @@ pub(super) fn plan(ctx: &Context, ir: &Ir, nest: OpId, tile: Option<Tile>, split
     let rows = side(parallel & !pb);
     let cols = side(pb & !pa);
     let batch = side(pa & pb);
-    let extent = |ds: &[usize]| ds.iter().map(|d| dims[*d].count).product::<i64>();
-    let (m, n) = (extent(&rows), extent(&cols));
-    let k: i64 = reductions.iter().map(|d| d.count).product();
+    let extent = |ds: &[usize]| product(ds.iter().map(|d| dims[*d].count));
+    let (m, n) = (extent(&rows)?, extent(&cols)?);
+    let k = product(reductions.iter().map(|d| d.count))?;
     if m < MIN_EXTENT || n < MIN_EXTENT || k < MIN_EXTENT {
         return None;
     }
@@ -368,9 +384,11 @@ pub(super) fn plan(ctx: &Context, ir: &Ir, nest: OpId, tile: Option<Tile>, split
     let store_deps = deps.of(ir, last_store_index)?;
     let store_along_rows = rows.last().is_some_and(|r| store_deps >> r & 1 == 1);
 
-    let batches = extent(&batch);
+    let batches = extent(&batch)?;
+    // Every output, in every part of K: a count that fits (blocks are fewer).
+    let outputs = product([batches, m, n])?;
+    product([outputs, 64])?;
     let blocks = |t: &Tile| batches * ceil(m, t.rows) * ceil(n, t.cols);
-    let outputs = batches * m * n;
     // Splitting K is for filling the GPU: tiles that fill it alone are not split (the parts'
     // round trip only adds traffic, and the model does not see the latency a split hides).
     let splits = |t: &Tile| -> Vec<i64> {
@@ -707,7 +725,9 @@ pub(super) fn launch(ctx: &Context, ir: &mut Ir, c: Contraction, prefetch: bool)
             let ty = ctx
                 .parse_type(&format!("memref<{}xf32>", split * outputs))
                 .map_err(|e| Diagnostic::error(loc, format!("the workspace's type: {e:?}")))?;
-            let mut b = Builder::new(ctx, ir, before);
+            // At the start of the function, not in a host loop around the nest (the runtime
+            // plans allocations once; one per trip would also grow without end).
+            let mut b = Builder::new(ctx, ir, function_start(ctx, ir, nest));
             b.loc = loc;
             Ok::<Value, Diagnostic>(b.value(
                 "memref.alloc",
@@ -810,12 +830,32 @@ pub(super) fn launch(ctx: &Context, ir: &mut Ir, c: Contraction, prefetch: bool)
     let inits = match ir.value(init).def() {
         // A part's sums start from zero; the second launch adds the initial value.
         _ if split > 1 => vec![at.f32_const(ir, 0.0); sums],
+        // Computed per output (it may read memory): only for outputs inside the iteration
+        // space; the others' sums are never stored.
         ValueDef::Result { op, .. } if ir.is_ancestor(nest, op) => {
             let out = outputs(ir);
             let mut inits = Vec::new();
             for i in 0..t.thread_rows as usize {
                 for j in 0..t.thread_cols as usize {
-                    inits.push(Cloner::new(nest, at.at, element_ivs(&out, i, j)).value(ir, init));
+                    let ivs = element_ivs(&out, i, j);
+                    let value = match at.and(ir, out.0[i].1, out.1[j].1) {
+                        None => Cloner::new(nest, at.at, ivs).value(ir, init),
+                        Some(inside) => {
+                            let guard = at.builder(ir).insert(
+                                OpState::new(ctx, "scf.if", loc).operands(&[inside]).results(&[f32]).regions(2),
+                            );
+                            let then = ir.create_block(&[]);
+                            ir.append_block(ir.op(guard).regions()[0], then);
+                            let v = Cloner::new(nest, InsertPoint::BlockEnd(then), ivs).value(ir, init);
+                            Builder::at_end(ctx, ir, then).op("scf.yield", &[v], &[], &[]);
+                            let otherwise = ir.create_block(&[]);
+                            ir.append_block(ir.op(guard).regions()[1], otherwise);
+                            let zero = At::new(ctx, InsertPoint::BlockEnd(otherwise), loc, false).f32_const(ir, 0.0);
+                            Builder::at_end(ctx, ir, otherwise).op("scf.yield", &[zero], &[], &[]);
+                            ir.op(guard).result(0)
+                        }
+                    };
+                    inits.push(value);
                 }
             }
             inits
@@ -940,6 +980,20 @@ pub(super) fn launch(ctx: &Context, ir: &mut Ir, c: Contraction, prefetch: bool)
     }
     ir.erase_op(nest);
     Ok(())
+}
+
+/// The start of the entry block of the function around `op` (before `op` if there is none).
+fn function_start(ctx: &Context, ir: &Ir, op: OpId) -> InsertPoint {
+    let mut at = op;
+    while let Some(parent) = ir.parent_op(at) {
+        if ctx.ident_str(ir.op(parent).name()) == "func.func" {
+            if let Some(entry) = ir.op(parent).regions().first().and_then(|r| ir.region(*r).blocks().first()) {
+                return InsertPoint::BlockStart(*entry);
+            }
+        }
+        at = parent;
+    }
+    InsertPoint::Before(op)
 }
 
 /// Inserts at `at` an `scf.if` on `inside` (when there is a condition) and returns where its

@@ -25,12 +25,24 @@ pub(super) fn of_constant(v: i64) -> u64 {
     }
 }
 
-/// The alignment (in units of one) of an `index` value of kernel `func`.
+/// How deep [`of_index`] looks through index arithmetic (generated indices are a few ops deep;
+/// written IR can share operands in chains that would take exponential time).
+const DEPTH: u32 = 12;
+
+/// The alignment (in units of one) of an `index` value of a kernel.
 pub(super) fn of_index(ctx: &Context, ir: &Ir, v: Value) -> u64 {
+    of_index_within(ctx, ir, v, DEPTH)
+}
+
+fn of_index_within(ctx: &Context, ir: &Ir, v: Value, depth: u32) -> u64 {
     let c = |v| crate::constant_index(ctx, ir, v);
     if let Some(k) = c(v) {
         return of_constant(k);
     }
+    if depth == 0 {
+        return 1;
+    }
+    let of_index = |ctx, ir, v| of_index_within(ctx, ir, v, depth - 1);
     match ir.value(v).def() {
         ValueDef::Result { op, .. } => {
             let o = ir.op(op).operands();

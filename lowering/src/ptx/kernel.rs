@@ -172,7 +172,7 @@ pub(super) fn emit(
             // 0.245 ms on an H100.
             let barriers = ir.collect_ops(func).iter().any(|o| ctx.ident_str(ir.op(*o).name()) == "gpu.barrier");
             match ir.op(func).attr(ctx.ident("nvvm.minctasm")).and_then(|a| ctx.attr_as_int(a)) {
-                Some(n) if target.sm >= 90 => {
+                Some(n) if target.sm >= 90 && n >= 1 => {
                     let _ = write!(text, "\n.minnctapersm {n}");
                 }
                 Some(_) => {}
