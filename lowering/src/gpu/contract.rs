@@ -635,8 +635,6 @@ impl Staging<'_> {
     /// Each load's element of the tile starting at `k0` (zero outside the iteration space;
     /// `guard_k`: also wherever `k0` is past K, not only in a last partial step).
     fn values(&self, ir: &mut Ir, at: &At, k0: Value, guard_k: bool) -> Vec<Value> {
-        let (ctx, loc) = (at.ctx, at.loc);
-        let f32 = ctx.f32_type();
         let mut out = Vec::new();
         for f in self.factors {
             let mut k_ivs: FxHashMap<Value, (Vec<Value>, Option<Value>)> = FxHashMap::default();
@@ -656,24 +654,8 @@ impl Staging<'_> {
                     f.dims.iter().zip(&sivs).map(|(d, v)| (self.nest_ivs[*d], *v)).collect();
                 ivs.extend(self.batch.iter().copied());
                 ivs.extend(self.loop_ivs.iter().copied().zip(kivs));
-                let value = match at.and(ir, s_inside, k_inside) {
-                    None => Cloner::new(self.nest, at.at, ivs).value(ir, f.value),
-                    Some(inside) => {
-                        let guard = at
-                            .builder(ir)
-                            .insert(OpState::new(ctx, "scf.if", loc).operands(&[inside]).results(&[f32]).regions(2));
-                        let then = ir.create_block(&[]);
-                        ir.append_block(ir.op(guard).regions()[0], then);
-                        let v = Cloner::new(self.nest, InsertPoint::BlockEnd(then), ivs).value(ir, f.value);
-                        Builder::at_end(ctx, ir, then).op("scf.yield", &[v], &[], &[]);
-                        let otherwise = ir.create_block(&[]);
-                        ir.append_block(ir.op(guard).regions()[1], otherwise);
-                        let zero = At::new(ctx, InsertPoint::BlockEnd(otherwise), loc, false).f32_const(ir, 0.0);
-                        Builder::at_end(ctx, ir, otherwise).op("scf.yield", &[zero], &[], &[]);
-                        ir.op(guard).result(0)
-                    }
-                };
-                out.push(value);
+                let inside = at.and(ir, s_inside, k_inside);
+                out.push(clone_or_zero(ir, at, self.nest, ivs, f.value, inside));
             }
         }
         out
@@ -838,24 +820,8 @@ pub(super) fn launch(ctx: &Context, ir: &mut Ir, c: Contraction, prefetch: bool)
             for i in 0..t.thread_rows as usize {
                 for j in 0..t.thread_cols as usize {
                     let ivs = element_ivs(&out, i, j);
-                    let value = match at.and(ir, out.0[i].1, out.1[j].1) {
-                        None => Cloner::new(nest, at.at, ivs).value(ir, init),
-                        Some(inside) => {
-                            let guard = at.builder(ir).insert(
-                                OpState::new(ctx, "scf.if", loc).operands(&[inside]).results(&[f32]).regions(2),
-                            );
-                            let then = ir.create_block(&[]);
-                            ir.append_block(ir.op(guard).regions()[0], then);
-                            let v = Cloner::new(nest, InsertPoint::BlockEnd(then), ivs).value(ir, init);
-                            Builder::at_end(ctx, ir, then).op("scf.yield", &[v], &[], &[]);
-                            let otherwise = ir.create_block(&[]);
-                            ir.append_block(ir.op(guard).regions()[1], otherwise);
-                            let zero = At::new(ctx, InsertPoint::BlockEnd(otherwise), loc, false).f32_const(ir, 0.0);
-                            Builder::at_end(ctx, ir, otherwise).op("scf.yield", &[zero], &[], &[]);
-                            ir.op(guard).result(0)
-                        }
-                    };
-                    inits.push(value);
+                    let inside = at.and(ir, out.0[i].1, out.1[j].1);
+                    inits.push(clone_or_zero(ir, &at, nest, ivs, init, inside));
                 }
             }
             inits
@@ -994,6 +960,30 @@ fn function_start(ctx: &Context, ir: &Ir, op: OpId) -> InsertPoint {
         at = parent;
     }
     InsertPoint::Before(op)
+}
+
+/// `value` of the nest cloned at `at` with `ivs`: under an `scf.if` on `inside` (when there
+/// is a condition) that yields `0.0` otherwise, so nothing past the iteration space is read.
+fn clone_or_zero(
+    ir: &mut Ir,
+    at: &At,
+    nest: OpId,
+    ivs: Vec<(Value, Value)>,
+    value: Value,
+    inside: Option<Value>,
+) -> Value {
+    let Some(inside) = inside else { return Cloner::new(nest, at.at, ivs).value(ir, value) };
+    let (ctx, loc, f32) = (at.ctx, at.loc, at.ctx.f32_type());
+    let guard = at.builder(ir).insert(OpState::new(ctx, "scf.if", loc).operands(&[inside]).results(&[f32]).regions(2));
+    let then = ir.create_block(&[]);
+    ir.append_block(ir.op(guard).regions()[0], then);
+    let v = Cloner::new(nest, InsertPoint::BlockEnd(then), ivs).value(ir, value);
+    Builder::at_end(ctx, ir, then).op("scf.yield", &[v], &[], &[]);
+    let otherwise = ir.create_block(&[]);
+    ir.append_block(ir.op(guard).regions()[1], otherwise);
+    let zero = At::new(ctx, InsertPoint::BlockEnd(otherwise), loc, false).f32_const(ir, 0.0);
+    Builder::at_end(ctx, ir, otherwise).op("scf.yield", &[zero], &[], &[]);
+    ir.op(guard).result(0)
 }
 
 /// Inserts at `at` an `scf.if` on `inside` (when there is a condition) and returns where its

@@ -276,13 +276,7 @@ fn host_alignment(ctx: &Context, ir: &Ir, v: Value) -> u64 {
             match ctx.ident_str(ir.op(op).name()) {
                 "memref.get_global" | "memref.alloc" => crate::ptx::BUFFER_ALIGNMENT,
                 "memref.view" => {
-                    let shift = crate::constant_index(ctx, ir, o[1]).map_or(1, |s| {
-                        if s == 0 {
-                            crate::ptx::BUFFER_ALIGNMENT
-                        } else {
-                            1 << s.unsigned_abs().trailing_zeros().min(8)
-                        }
-                    });
+                    let shift = crate::constant_index(ctx, ir, o[1]).map_or(1, crate::ptx::align::of_constant);
                     host_alignment(ctx, ir, o[0]).min(shift)
                 }
                 "memref.collapse_shape" | "memref.expand_shape" | "memref.cast" => host_alignment(ctx, ir, o[0]),

@@ -17,7 +17,7 @@ const ARRAY_ALIGNMENT: u64 = 16;
 const CAP: u64 = 1 << 12;
 
 /// The largest power of two dividing `v` (capped; 0 is aligned to everything).
-pub(super) fn of_constant(v: i64) -> u64 {
+pub(crate) fn of_constant(v: i64) -> u64 {
     if v == 0 {
         CAP
     } else {

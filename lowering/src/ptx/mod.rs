@@ -13,7 +13,7 @@
 //! records the site in the module's `__strata_trap` word and goes on with a harmless operand;
 //! the runtime reads the word after the launches and reports the site's op ([`TrapSite`]).
 
-mod align;
+pub(crate) mod align;
 mod kernel;
 pub mod ptxas;
 pub mod regs;
