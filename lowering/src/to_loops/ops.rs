@@ -451,8 +451,12 @@ fn matmul(
     }
     // Products too thin for the packed kernel (a row of A: matrix-vector, as a classifier's
     // last layer), or not f32: each (batch, row, block of columns) accumulates into its block
-    // of the result, streaming B's rows once along the columns, so the inner loops are
+    // of the sums, streaming B's rows once along the columns, so the inner loops are
     // contiguous and vectorize. The sum runs over k in order from zero, as a dot product would.
+    // With an epilogue the sums go to scratch, not to the result: the memory plan may give the
+    // result an epilogue operand's buffer (a residual that dies here), which zeroing the
+    // result would destroy before the epilogue reads it.
+    let sums = if epilogue { e.scratch(out, elem) } else { buf };
     let block = column_block(g.n);
     e.parallel(&[&out[..batch + 1], &[g.n / block][..]].concat(), |e, ivs| {
         let (outer, jb) = ivs.split_at(batch + 1);
@@ -464,7 +468,7 @@ fn matmul(
         e.parallel(&[block], |e, jj| {
             let z = zero(e, elem);
             let idx = at(e, jj[0]);
-            e.store(z, buf, &idx);
+            e.store(z, sums, &idx);
         });
         e.for_each(k, |e, kk| {
             let mut ai = broadcast_index(e, &a[..a.len() - 2], &out[..batch], &outer[..batch]);
@@ -474,18 +478,18 @@ fn matmul(
                 let idx = at(e, jj[0]);
                 let mut bi = broadcast_index(e, &b[..b.len() - 2], &out[..batch], &outer[..batch]);
                 bi.extend([kk, idx[batch + 1]]);
-                let (y, acc) = (e.load(inputs[1], &bi), e.load(buf, &idx));
+                let (y, acc) = (e.load(inputs[1], &bi), e.load(sums, &idx));
                 // Floats or (wrapping) integers: the scalar forms of `nn.mul` and `nn.add`.
                 let mut b = e.b();
                 let p = scalar::emit(&mut b, "nn.mul", &[], &[x, y], elem).expect("mul has every numeric form");
                 let sum = scalar::emit(&mut b, "nn.add", &[], &[acc, p], elem).expect("add has every numeric form");
-                e.store(sum, buf, &idx);
+                e.store(sum, sums, &idx);
             });
         });
         if epilogue {
             e.parallel(&[block], |e, jj| {
                 let idx = at(e, jj[0]);
-                let acc = e.load(buf, &idx);
+                let acc = e.load(sums, &idx);
                 let y = epilogue_value(e, op, acc, &inputs[2..], &shapes[2..], out, &idx);
                 e.store(y, buf, &idx);
             });
