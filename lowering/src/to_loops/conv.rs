@@ -80,16 +80,16 @@ fn mat_vec(e: &mut Emit, elem: Type, m: &[Vec<f64>], v: &[Value]) -> Vec<Value> 
         .collect()
 }
 
-/// `Σ term(ky, kx)` over a kernel's taps, unrolled.
+/// `Σ term(ky, kx)` over the taps in `ky` × `kx`, unrolled; zero without any.
 fn sum_of_taps(
     e: &mut Emit,
     elem: Type,
-    [kh, kw]: [i64; 2],
+    [ky, kx]: [std::ops::Range<i64>; 2],
     mut term: impl FnMut(&mut Emit, Value, Value) -> Value,
 ) -> Value {
     let mut acc: Option<Value> = None;
-    for ky in 0..kh {
-        for kx in 0..kw {
+    for ky in ky {
+        for kx in kx.clone() {
             let (ky, kx) = (e.index(ky), e.index(kx));
             let p = term(e, ky, kx);
             acc = Some(match acc {
@@ -99,6 +99,39 @@ fn sum_of_taps(
         }
     }
     acc.unwrap_or_else(|| zero(e, elem))
+}
+
+/// Output positions `start..end` along one axis whose taps inside the input are `taps`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TapBand {
+    start: i64,
+    end: i64,
+    taps: std::ops::Range<i64>,
+}
+
+/// The output positions along an axis (`out` of them; input `extent`, kernel `k`, `stride`,
+/// `dilation`, padding `pad` before) in runs that read the same taps inside the input:
+/// position `p`'s tap `t` reads input `p·stride + t·dilation - pad`. Consecutive positions
+/// with equal taps share a run, so there is one for the interior and one for each border
+/// position the padding reaches (a few).
+fn tap_bands(out: i64, extent: i64, k: i64, stride: i64, dilation: i64, pad: i64) -> Vec<TapBand> {
+    let mut bands: Vec<TapBand> = Vec::new();
+    let mut p = 0;
+    while p < out {
+        let first = p * stride - pad;
+        // The first tap at or after input 0, and the first past the last input.
+        let lo = if first >= 0 { 0 } else { ((-first + dilation - 1) / dilation).min(k) };
+        let hi = if first >= extent { 0 } else { ((extent - 1 - first) / dilation + 1).min(k) };
+        let taps = lo..hi.max(lo);
+        // An interior position's run goes on to the last position whose last tap is inside.
+        let end = if taps == (0..k) { ((extent - 1 - (k - 1) * dilation + pad) / stride + 1).min(out) } else { p + 1 };
+        match bands.last_mut() {
+            Some(b) if b.taps == taps => b.end = end,
+            _ => bands.push(TapBand { start: p, end, taps }),
+        }
+        p = end;
+    }
+    bands
 }
 
 /// `L · X · Rᵀ` for a small matrix `X` (rows of values), unrolled.
@@ -229,15 +262,21 @@ impl ConvLowering {
         buf
     }
 
-    /// Depthwise convolution (one input channel per output channel, as MobileNet's): the
-    /// input with its padding made real, then each output element as its kh·kw taps,
-    /// unrolled, with the innermost loop along a unit-stride dimension so that `vectorize`
-    /// runs it in vectors: channels for NHWC and blocked layouts (whatever the stride, the
-    /// weights copied tap-major so they too are read along channels), output columns for
-    /// NCHW (contiguous at stride 1; strided ones stay scalar). No bounds checks remain in
-    /// the loop, unlike [`Self::direct`]'s general nest.
+    /// Depthwise convolution (one input channel per output channel, as MobileNet's): each
+    /// output element as its kh·kw taps, unrolled, with the innermost loop along a unit-stride
+    /// dimension so that `vectorize` runs it in vectors, and no bounds checks in the loop,
+    /// unlike [`Self::direct`]'s general nest.
+    ///
+    /// - NHWC and blocked layouts: channels innermost (the weights copied tap-major so they
+    ///   too are read along channels). The output is cut into regions whose elements read the
+    ///   same taps inside the image ([`tap_bands`]: the interior reads all of them, each border
+    ///   row or column its own subset), one nest per region with only those taps, so the
+    ///   input is read where it is: no padded copy (which moved the input twice more, most of
+    ///   a stride-2 layer's time). Taps in the padding are skipped, as the reference does.
+    /// - NCHW: output columns innermost (contiguous at stride 1; strided ones stay scalar),
+    ///   from a copy of the input with its padding made real.
     fn depthwise(&self, e: &mut Emit) -> Value {
-        let ([_, ch, _, _], [_, _, kh, kw], [n, o, oh, ow]) = self.shapes(e);
+        let ([_, ch, h, w], [_, _, kh, kw], [n, o, oh, ow]) = self.shapes(e);
         let elem = self.elem;
         if self.conv.layout == Layout::Nchw {
             let padded = self.padded_input(e, [0, 0]);
@@ -245,7 +284,7 @@ impl ConvLowering {
             e.parallel(&[n, o, oh, ow], |e, ivs| {
                 let (b, c, y, x) = (ivs[0], ivs[1], ivs[2], ivs[3]);
                 let zero_index = e.index(0);
-                let acc = sum_of_taps(e, elem, [kh, kw], |e, ky, kx| {
+                let acc = sum_of_taps(e, elem, [0..kh, 0..kw], |e, ky, kx| {
                     let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
                     let xv = e.load(padded, &[b, c, iy, ix]);
                     let wv = e.load(self.w, &[c, zero_index, ky, kx]);
@@ -262,15 +301,44 @@ impl ConvLowering {
             let v = e.load(self.w, &[ivs[2], zero_index, ivs[0], ivs[1]]);
             e.store(v, weights, ivs);
         });
-        let padded = self.padded_channels_last(e, [0, 0]);
-        self.output_from_channels_last(e, |e, [b, y, x, c]| {
-            sum_of_taps(e, elem, [kh, kw], |e, ky, kx| {
-                let (iy, ix) = (self.tap(e, 0, y, ky), self.tap(e, 1, x, kx));
-                let xv = e.load(padded, &[b, iy, ix, c]);
-                let wv = e.load(weights, &[ky, kx, c]);
-                e.value("arith.mulf", &[xv, wv], elem)
-            })
-        })
+        let c = &self.conv;
+        let rows = tap_bands(oh, h, kh, c.strides[0], c.dilations[0], c.padding[0]);
+        let cols = tap_bands(ow, w, kw, c.strides[1], c.dilations[1], c.padding[1]);
+        let buf = e.alloc(&self.out, elem);
+        let layout = c.layout;
+        // NHWC: one block of all the channels; blocked layouts: their own blocks.
+        let block = layout.block().unwrap_or(ch);
+        for rb in &rows {
+            for cb in &cols {
+                let dims = [n, rb.end - rb.start, cb.end - cb.start, ch / block, block];
+                let dims = if layout == Layout::Nhwc { &[dims[0], dims[1], dims[2], ch][..] } else { &dims[..] };
+                e.parallel(dims, |e, ivs| {
+                    let (b, y, x) = (ivs[0], e.affine(ivs[1], 1, rb.start), e.affine(ivs[2], 1, cb.start));
+                    let (cblk, lane) = if layout == Layout::Nhwc { (e.index(0), ivs[3]) } else { (ivs[3], ivs[4]) };
+                    let channel = {
+                        let start = e.affine(cblk, block, 0);
+                        e.add(start, lane)
+                    };
+                    let acc = sum_of_taps(e, elem, [rb.taps.clone(), cb.taps.clone()], |e, ky, kx| {
+                        let iy = {
+                            let t = self.tap(e, 0, y, ky);
+                            e.affine(t, 1, -c.padding[0])
+                        };
+                        let ix = {
+                            let t = self.tap(e, 1, x, kx);
+                            e.affine(t, 1, -c.padding[1])
+                        };
+                        let at = physical_blocked(e, layout, block, [b, cblk, lane, iy, ix]);
+                        let xv = e.load(self.x, &at);
+                        let wv = e.load(weights, &[ky, kx, channel]);
+                        e.value("arith.mulf", &[xv, wv], elem)
+                    });
+                    let dst = physical_blocked(e, layout, block, [b, cblk, lane, y, x]);
+                    self.finish_at(e, buf, acc, channel, &dst);
+                });
+            }
+        }
+        buf
     }
 
     pub fn im2col_gemm(&self, e: &mut Emit) -> Value {
@@ -876,4 +944,53 @@ struct WinogradTiles {
 /// A (t×t) tile of `load(row, column)`.
 fn tile_of(e: &mut Emit, t: i64, mut load: impl FnMut(&mut Emit, i64, i64) -> Value) -> Vec<Vec<Value>> {
     (0..t).map(|a| (0..t).map(|b| load(e, a, b)).collect()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{tap_bands, TapBand};
+
+    /// Every position's run holds exactly the taps that read inside the input, counted one
+    /// by one, and the runs cover the positions in order.
+    #[test]
+    fn tap_bands_hold_exactly_the_taps_inside_the_input() {
+        for extent in 1..9 {
+            for k in 1..6 {
+                for stride in 1..4 {
+                    for dilation in 1..3 {
+                        for pad in 0..5 {
+                            let span = extent + 2 * pad - dilation * (k - 1) - 1;
+                            if span < 0 {
+                                continue;
+                            }
+                            let out = span / stride + 1;
+                            let bands = tap_bands(out, extent, k, stride, dilation, pad);
+                            let mut next = 0;
+                            for b in &bands {
+                                assert_eq!(b.start, next);
+                                assert!(b.end > b.start);
+                                for p in b.start..b.end {
+                                    let inside: Vec<i64> = (0..k)
+                                        .filter(|t| (0..extent).contains(&(p * stride + t * dilation - pad)))
+                                        .collect();
+                                    assert_eq!(b.taps.clone().collect::<Vec<_>>(), inside, "{p} of {b:?}");
+                                }
+                                next = b.end;
+                            }
+                            assert_eq!(next, out);
+                        }
+                    }
+                }
+            }
+        }
+        // A 3×3 kernel with padding 1 on 112 rows: a border row, the interior, a border row.
+        assert_eq!(
+            tap_bands(112, 112, 3, 1, 1, 1),
+            vec![
+                TapBand { start: 0, end: 1, taps: 1..3 },
+                TapBand { start: 1, end: 111, taps: 0..3 },
+                TapBand { start: 111, end: 112, taps: 0..2 },
+            ]
+        );
+    }
 }
