@@ -476,11 +476,27 @@ impl ConvLowering {
             },
         );
         let c_pad = pg.c_pad;
-        // Each block of rows (pixels) goes to the output as soon as it is done, while it is in
-        // L2: channels innermost for channels-last layouts; for NCHW, pixels innermost (a
-        // transpose, its stores contiguous).
         let buf = e.alloc(&self.out, elem);
         let layout = self.conv.layout;
+        if layout == Layout::Nhwc {
+            // Channels-last: each tile goes to the output as soon as it is done, its rows
+            // pixels and its columns channels, contiguous in both.
+            let finish = |e: &mut Emit, v: Value, [b, pixel, oc]: [Value; 3]| {
+                let owv = e.index(ow);
+                let (y, x) = (e.div(pixel, owv), e.rem(pixel, owv));
+                self.finish(e, buf, v, [b, oc, y, x]);
+            };
+            match rows_by_block {
+                Some(source) => {
+                    pg.compute_by_blocks_into(e, |e, rows| self.im2col_rows(e, &pg, source, rows, true), &finish)
+                }
+                None => pg.compute_into(e, &finish),
+            }
+            return buf;
+        }
+        // NCHW and blocked layouts: each block of rows (pixels) goes to the output as soon as
+        // it is done, while it is in L2: channels innermost for blocked layouts; for NCHW,
+        // pixels innermost (a transpose, its stores contiguous).
         let write_rows = |e: &mut Emit, [r0, r1]: [Value; 2]| {
             let (zero, batch) = (e.index(0), e.index(n));
             let from_pixel = |e: &mut Emit, pixel: Value| {
@@ -488,7 +504,7 @@ impl ConvLowering {
                 (e.div(pixel, owv), e.rem(pixel, owv))
             };
             match layout.block() {
-                _ if layout == Layout::Nchw => {
+                None => {
                     let channels = e.index(o);
                     e.parallel_between(&[zero, zero, r0], &[batch, channels, r1], |e, ivs| {
                         let (b, oc, pixel) = (ivs[0], ivs[1], ivs[2]);
@@ -497,7 +513,8 @@ impl ConvLowering {
                         self.finish(e, buf, v, [b, oc, y, x]);
                     })
                 }
-                Some(block) if o % block == 0 => {
+                // Blocked layouts hold whole blocks of channels.
+                Some(block) => {
                     let (blocks, lanes) = (e.index(o / block), e.index(block));
                     e.parallel_between(&[r0, zero, zero, zero], &[r1, batch, blocks, lanes], |e, ivs| {
                         let (pixel, b, cb, lane) = (ivs[0], ivs[1], ivs[2], ivs[3]);
@@ -505,15 +522,6 @@ impl ConvLowering {
                         let oc = physical_blocked(e, Layout::Nhwc, block, [b, cb, lane, y, x])[3];
                         let v = e.load(c_pad, &[b, pixel, oc]);
                         self.finish_at(e, buf, v, oc, &[b, cb, y, x, lane]);
-                    })
-                }
-                _ => {
-                    let channels = e.index(o);
-                    e.parallel_between(&[r0, zero, zero], &[r1, batch, channels], |e, ivs| {
-                        let (pixel, b, oc) = (ivs[0], ivs[1], ivs[2]);
-                        let (y, x) = from_pixel(e, pixel);
-                        let v = e.load(c_pad, &[b, pixel, oc]);
-                        self.finish(e, buf, v, [b, oc, y, x]);
                     })
                 }
             }

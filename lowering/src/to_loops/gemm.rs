@@ -161,7 +161,7 @@ pub fn packed_gemm(
     a_rows: Option<Value>,
     load_a: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
     load_b: impl FnOnce(&mut Emit, [Value; 3]) -> Value,
-    finish: impl FnOnce(&mut Emit, Value, [Value; 3]),
+    finish: impl Fn(&mut Emit, Value, [Value; 3]),
 ) {
     let g = match a_rows {
         Some(a) => PackedGemm::with_a_in_place(e, s, elem, a, cache.b),
@@ -169,8 +169,12 @@ pub fn packed_gemm(
     };
     g.pack_a(e, |_| {}, load_a);
     g.pack_b(e, |_| {}, load_b);
-    g.compute_then(e, |e, rows| g.finish_rows(e, rows, finish));
+    g.compute_into(e, &finish);
 }
+
+/// What the caller does with each element of the result, `finish(e, value, [b, i, j])`,
+/// applied by [`PackedGemm::compute_into`] to each micro-tile as it is done.
+pub type Finish<'f> = &'f dyn Fn(&mut Emit, Value, [Value; 3]);
 
 /// The packed GEMM step by step, for callers that write B's panels or read the padded result
 /// themselves (Winograd's transforms, which then need no copy of their own).
@@ -402,24 +406,75 @@ impl PackedGemm {
         let size = (self.shape.k + blocks - 1) / blocks;
         let first = e.index(0);
         if blocks == 1 {
-            self.k_block(e, first, size, true, None::<NoRows>, Some(done));
+            self.k_block(e, first, size, true, None::<NoRows>, Some(done), None);
             return;
         }
-        self.k_block(e, first, size, true, None::<NoRows>, None::<NoRows>);
-        let (second, end) = (e.index(1), e.index(blocks));
-        e.for_range(second, end, &[], |e, kblock, _| {
-            self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>);
-            Vec::new()
-        });
+        self.k_blocks_but_last(e, blocks, size);
+        let last = e.index(blocks - 1);
+        self.k_block(e, last, size, false, None::<NoRows>, None::<NoRows>, None);
         let (r0, r1) = (e.index(0), e.index(self.shape.m));
         done(e, [r0, r1]);
+    }
+
+    /// C = A · B with each micro-tile of the last block of k finished where it is: its
+    /// accumulators go to a tile of the work item's own (in L1) and `finish` runs on each of
+    /// its valid elements at once, so the result is written once, from L1, while the next
+    /// tiles compute. The padded result is not touched when k is one block; that is what a
+    /// thin-k product (a pointwise convolution) spends most of its time on otherwise, writing
+    /// it and reading it back.
+    pub fn compute_into(&self, e: &mut Emit, finish: Finish<'_>) {
+        let kn = e.gemm;
+        let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
+        let size = (self.shape.k + blocks - 1) / blocks;
+        if blocks > 1 {
+            self.k_blocks_but_last(e, blocks, size);
+        }
+        let last = e.index(blocks - 1);
+        let staging = self.staging(e);
+        self.k_block(e, last, size, blocks == 1, None::<NoRows>, None::<NoRows>, Some((staging, finish)));
+    }
+
+    /// Blocks `0 .. blocks - 1` of k into the padded result: the first from zero, the others
+    /// adding to it.
+    fn k_blocks_but_last(&self, e: &mut Emit, blocks: i64, size: i64) {
+        let first = e.index(0);
+        self.k_block(e, first, size, true, None::<NoRows>, None::<NoRows>, None);
+        let (second, last) = (e.index(1), e.index(blocks - 1));
+        e.for_range(second, last, &[], |e, kblock, _| {
+            self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>, None);
+            Vec::new()
+        });
+    }
+
+    /// The parallel work items of [`Self::k_block`]: (batch, column panel, group of row
+    /// panels). Thin products (a pointwise convolution's 96 columns: three panels) would
+    /// leave threads idle with the column panels alone, so a block's row panels are split
+    /// into groups, each reading the same B panel (from L2 after the first). Returns the
+    /// groups and the row panels in each.
+    fn work_items(&self, kn: GemmKernel) -> (i64, i64) {
+        let (s, mb, nb) = (self.shape, self.mb, self.nb);
+        let panels_per_block = kn.mc / kn.mr;
+        let groups = (PARALLEL_ITEMS + s.batch * nb - 1) / (s.batch * nb);
+        let groups = groups.clamp(1, panels_per_block.min(mb));
+        let per_group = (panels_per_block.min(mb) + groups - 1) / groups;
+        (groups, per_group)
+    }
+
+    /// One MR × NR tile per work item, where [`Self::compute_into`] puts a finished tile.
+    fn staging(&self, e: &mut Emit) -> Value {
+        let kn = e.gemm;
+        let (groups, _) = self.work_items(kn);
+        e.scratch(&[self.shape.batch * self.nb * groups, kn.mr, kn.nr], self.elem)
     }
 
     /// The products of block `kblock` of k (`size` steps), for every tile: Goto's loop order,
     /// for each block of MC rows (their A panels stay in L2) the threads take B panels (each
     /// `size` × NR in L1) and run the micro-kernel down the row panels of the block.
     /// With `fill`, it is called before each block of rows with the rows to write into A
-    /// ([`Self::with_a_by_blocks`]); with `done`, after it with the rows finished.
+    /// ([`Self::with_a_by_blocks`]); with `done`, after it with the rows finished. With
+    /// `finish` (a staging buffer of a tile per work item, and what to do with each element),
+    /// each tile is finished as soon as it is done instead of going to the padded result.
+    #[allow(clippy::too_many_arguments)]
     fn k_block(
         &self,
         e: &mut Emit,
@@ -428,6 +483,7 @@ impl PackedGemm {
         first: bool,
         fill: Option<impl FnOnce(&mut Emit, [Value; 2])>,
         done: Option<impl FnOnce(&mut Emit, [Value; 2])>,
+        finish: Option<(Value, Finish<'_>)>,
     ) {
         let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
         let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
@@ -453,13 +509,7 @@ impl PackedGemm {
                 fill(e, [r0, r1]);
                 self.clear_block_padding(e, [r0, r1], p1);
             }
-            // The work items: (batch, column panel, group of row panels). Thin products (a
-            // pointwise convolution's 96 columns: three panels) would leave threads idle with
-            // the column panels alone, so the block's row panels are split into groups, each
-            // reading the same B panel (from L2 after the first).
-            let groups = (PARALLEL_ITEMS + s.batch * nb - 1) / (s.batch * nb);
-            let groups = groups.clamp(1, panels_per_block.min(mb));
-            let per_group = (panels_per_block.min(mb) + groups - 1) / groups;
+            let (groups, per_group) = self.work_items(kn);
             e.parallel(&[s.batch, nb, groups], |e, ivs| {
                 let (b, p) = (ivs[0], ivs[1]);
                 let g_start = e.affine(ivs[2], per_group, 0);
@@ -469,9 +519,22 @@ impl PackedGemm {
                 let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
                 let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
                 let b_at = e.affine(b_at, kn.nr, 0);
+                let item = e.linearize(&ivs[..3], &[s.batch, nb, groups]);
                 let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value)| {
                     let packs = [(a.0, a.2), (b_pack, b_at)];
-                    micro_tile(e, (kn, vt, elem), (packs, a.1), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                    let sums = micro_tile(e, (kn, vt, elem), (packs, a.1), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                    let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
+                    match finish {
+                        None => {
+                            for (r, row) in rows.iter().enumerate() {
+                                for (q, c) in cols.iter().enumerate() {
+                                    let v = sums[r * cols.len() + q];
+                                    e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
+                                }
+                            }
+                        }
+                        Some((staging, finish)) => self.finish_tile(e, (staging, item), &sums, [b, p, panel], finish),
+                    }
                 };
                 // Where a panel's A starts at k0.
                 let a_at = |e: &mut Emit, panel: Value| match a_layout {
@@ -543,25 +606,92 @@ impl PackedGemm {
     ) {
         assert!(self.a_by_blocks, "compute_by_blocks needs a GEMM made with_a_by_blocks");
         let first = e.index(0);
-        self.k_block(e, first, self.shape.k, true, Some(fill), Some(done));
+        self.k_block(e, first, self.shape.k, true, Some(fill), Some(done), None);
     }
 
-    /// Rows `[r0, r1)` of the valid part of the result, through `finish`: rows outermost, so
-    /// that threads split them, columns innermost, so that the copy vectorizes.
-    pub fn finish_rows(&self, e: &mut Emit, [r0, r1]: [Value; 2], finish: impl FnOnce(&mut Emit, Value, [Value; 3])) {
-        let (s, c_pad) = (self.shape, self.c_pad);
-        let (zero, batch, n) = (e.index(0), e.index(s.batch), e.index(s.n));
-        e.parallel_between(&[r0, zero, zero], &[r1, batch, n], |e, ivs| {
-            let at = [ivs[1], ivs[0], ivs[2]];
-            let acc = e.load(c_pad, &at);
-            finish(e, acc, at);
-        });
+    /// [`Self::compute_by_blocks`] with each tile finished as [`Self::compute_into`] does.
+    pub fn compute_by_blocks_into(&self, e: &mut Emit, fill: impl FnOnce(&mut Emit, [Value; 2]), finish: Finish<'_>) {
+        assert!(self.a_by_blocks, "compute_by_blocks_into needs a GEMM made with_a_by_blocks");
+        let first = e.index(0);
+        let staging = self.staging(e);
+        self.k_block(e, first, self.shape.k, true, Some(fill), None::<NoRows>, Some((staging, finish)));
+    }
+
+    /// Finishes the tile of row panel `panel` and column panel `p`: its sums (vectors, row by
+    /// row) go to the work item's staging tile, then `finish` runs on its elements inside
+    /// the result, in a nest over (row, column) with constant bounds, so that `vectorize`
+    /// takes it along the columns: whole tiles, and the partial ones of the last row or
+    /// column panel, each under its own condition.
+    fn finish_tile(
+        &self,
+        e: &mut Emit,
+        (staging, item): (Value, Value),
+        sums: &[Value],
+        [b, p, panel]: [Value; 3],
+        finish: Finish<'_>,
+    ) {
+        let (s, kn) = (self.shape, e.gemm);
+        let vectors = kn.nr / kn.lanes;
+        for (at, v) in sums.iter().enumerate() {
+            let (r, q) = (e.index(at as i64 / vectors), e.index(at as i64 % vectors * kn.lanes));
+            e.b().op("vector.store", &[*v, staging, item, r, q], &[], &[]);
+        }
+        // (extent, condition) along rows and along columns: whole panels, then the last
+        // partial one (only when M or N leaves one).
+        let along = |e: &mut Emit, at: Value, total: i64, width: i64| {
+            let (whole, rest) = (total / width, total % width);
+            let mut cases: Vec<(i64, Option<Value>)> = Vec::new();
+            if whole > 0 {
+                let cond = (rest > 0).then(|| {
+                    let w = e.index(whole);
+                    e.less(at, w)
+                });
+                cases.push((width, cond));
+            }
+            if rest > 0 {
+                let cond = (whole > 0).then(|| {
+                    let w = e.index(whole - 1);
+                    e.less(w, at)
+                });
+                cases.push((rest, cond));
+            }
+            cases
+        };
+        let row_cases = along(e, panel, s.m, kn.mr);
+        let col_cases = along(e, p, s.n, kn.nr);
+        for (rows, row_cond) in &row_cases {
+            for (cols, col_cond) in &col_cases {
+                let nest = |e: &mut Emit| {
+                    e.parallel(&[*rows, *cols], |e, ivs| {
+                        let v = e.load(staging, &[item, ivs[0], ivs[1]]);
+                        let i = {
+                            let start = e.affine(panel, kn.mr, 0);
+                            e.add(start, ivs[0])
+                        };
+                        let j = {
+                            let start = e.affine(p, kn.nr, 0);
+                            e.add(start, ivs[1])
+                        };
+                        finish(e, v, [b, i, j]);
+                    })
+                };
+                match (row_cond, col_cond) {
+                    (None, None) => nest(e),
+                    (Some(c), None) | (None, Some(c)) => e.if_then(*c, nest),
+                    (Some(a), Some(c)) => {
+                        let both = e.value("arith.andi", &[*a, *c], e.ctx.integer_type(1));
+                        e.if_then(both, nest);
+                    }
+                }
+            }
+        }
     }
 }
 
-/// One MR × NR tile of `Cp`, accumulated over the k range `[k0, k1)`, from zero when `first`
-/// (else from `Cp`). The panels are read at flat offsets carried by the loop (`a_at`, `b_at`
-/// at `k0`), so each step's loads address a register plus constants, with no index arithmetic.
+/// The sums of one MR × NR tile over the k range `[k0, k1)` (MR · NR / lanes vectors, row by
+/// row), from zero when `first` (else from `Cp`). The panels are read at flat offsets carried
+/// by the loop (`a_at`, `b_at` at `k0`), so each step's loads address a register plus
+/// constants, with no index arithmetic.
 #[allow(clippy::too_many_arguments)]
 fn micro_tile(
     e: &mut Emit,
@@ -571,7 +701,7 @@ fn micro_tile(
     [b, panel]: [Value; 2],
     cols: &[Value],
     [k0, k1]: [Value; 2],
-) {
+) -> Vec<Value> {
     let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
     let zeros = first.then(|| {
         let z = zero(e, elem);
@@ -614,12 +744,7 @@ fn micro_tile(
         next.push(e.affine(a_at, 1, a_layout.step(kn.mr)));
         next
     });
-    for (r, row) in rows.iter().enumerate() {
-        for (q, c) in cols.iter().enumerate() {
-            let v = done[r * cols.len() + q];
-            e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
-        }
-    }
+    done[..done.len() - 1].to_vec()
 }
 
 /// Work items a GEMM's parallel nest should offer at least (a few per thread of a small
