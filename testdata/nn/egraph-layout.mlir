@@ -1,26 +1,33 @@
 // Layout propagation: each target's layouts are candidates for every convolution and pool;
 // relayouts move through elementwise ops and cancel, and extraction picks the layouts of the
 // whole graph at once. The first convolution has 3 input channels, which no blocked layout
-// fits, so it stays NCHW; the 64-channel stretch runs blocked between two relayouts.
+// fits, so it stays NCHW; the 64-channel stretch runs blocked to the end, where the global
+// average pool (NCHW only) becomes a mean over the spatial axes and the relayout moves to its
+// 1×1 result. The optimized graph computes what the original does.
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=x86-64}))' | FileCheck %s --check-prefix=X86
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=aarch64}))' | FileCheck %s --check-prefix=ARM
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}))' | FileCheck %s --check-prefix=GPU
 // Without the layout family nothing changes layout.
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(egraph-opt{rules=simplify,fusion,algorithm}))' | FileCheck %s --check-prefix=NONE
+// RUN: rm -rf %t && strata-run %s --entry chain --random-inputs 3 --output-dir %t > /dev/null
+// RUN: strata-run %s --entry chain --input %t/input0.npy --input %t/input1.npy --input %t/input2.npy --input %t/input3.npy --pass-pipeline='builtin.module(func.func(egraph-opt{target=x86-64}))' --compare %t/output0.npy | FileCheck %s --check-prefix=SAME
+// RUN: strata-run %s --entry chain --input %t/input0.npy --input %t/input1.npy --input %t/input2.npy --input %t/input3.npy --pass-pipeline='builtin.module(func.func(egraph-opt{target=aarch64}))' --compare %t/output0.npy | FileCheck %s --check-prefix=SAME
+// SAME: compare: all 1 outputs match
 
 // X86-LABEL: func.func @chain
 // X86:         "kernel.conv2d"(%arg0, %arg1) {{.*}}layout = "NCHW"
 // X86:         "nn.relayout"({{.*}}from = "NCHW", to = "NCHW8c"
 // X86:         "kernel.conv2d"({{.*}}layout = "NCHW8c"
 // X86:         "nn.max_pool2d"({{.*}}layout = "NCHW8c"
-// X86:         "nn.relayout"({{.*}}from = "NCHW8c", to = "NCHW"
+// X86:         "nn.reduce_mean"({{.*}}axes = [2, 3], keepdims = true
+// X86:         "nn.relayout"({{.*}}from = "NCHW8c", to = "NCHW"{{.*}}tensor<1x8x1x1x8xf32>
 // X86-NOT:     "nn.relayout"
-// X86:         "nn.global_avg_pool2d"
 // ARM-LABEL: func.func @chain
 // ARM:         "nn.relayout"({{.*}}from = "NCHW", to = "NCHW4c"
 // ARM:         "kernel.conv2d"({{.*}}layout = "NCHW4c"
 // ARM:         "nn.max_pool2d"({{.*}}layout = "NCHW4c"
-// ARM:         "nn.relayout"({{.*}}from = "NCHW4c", to = "NCHW"
+// ARM:         "nn.reduce_mean"({{.*}}axes = [2, 3], keepdims = true
+// ARM:         "nn.relayout"({{.*}}from = "NCHW4c", to = "NCHW"{{.*}}tensor<1x16x1x1x4xf32>
 // ARM-NOT:     "nn.relayout"
 // NONE-LABEL: func.func @chain
 // NONE-NOT:    relayout

@@ -72,6 +72,15 @@ pub fn rules(target: Target) -> Vec<Rewrite<Node, NnAnalysis>> {
                 fits(layout, "?x", Some("?w")),
             ));
         }
+        // A global average pool reads NCHW only: in another layout it is a mean over the
+        // spatial axes, whose 1×1 result is relaid cheaply (the network's head then keeps the
+        // body's layout instead of relaying its last feature map).
+        let spatial = if layout == Layout::Nhwc { "[1,2]" } else { "[2,3]" };
+        rules.push(rule(
+            format!("global_avg_pool2d-{l}"),
+            &format!("(nn.global_avg_pool2d (nn.relayout {l} NCHW ?x))"),
+            &format!("(nn.relayout {l} NCHW (nn.reduce_mean {spatial} true ?x))"),
+        ));
         // Pools: the window, the layout, then their flags (`ceil_mode`, and the average's
         // `count_include_pad`).
         for (pool, flags) in [("nn.max_pool2d", "?cm"), ("nn.avg_pool2d", "?cm ?cip")] {
