@@ -238,11 +238,17 @@ impl Analytical {
         let (flops, gemm_flops, scratch, stream) = match p.algorithm {
             ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0, 0.0, 0.0),
             ConvAlgorithm::Im2colGemm => {
+                // Channels-last, the GEMM reads a pointwise convolution's input where it is and
+                // finishes each tile straight into the output. Otherwise the column matrix
+                // (for a pointwise one, the input made channels-last) is written once and read
+                // once, and the result goes through the padded product and a pass of its own
+                // that puts it in the layout.
+                let channels_last = p.conv.layout == Layout::Nhwc;
                 let pointwise = kh == 1.0 && kw == 1.0 && p.conv.strides == [1, 1] && p.conv.padding == [0; 4];
-                // The column matrix is written once and read once.
-                let columns = if pointwise { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
+                let columns = if pointwise && channels_last { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
+                let staged = if channels_last { 0.0 } else { 2.0 * 4.0 * out };
                 let flops = direct_flops * self.tile_rows(n * oh * ow) / (n * oh * ow);
-                (flops, flops, columns, 0.0)
+                (flops, flops, columns + staged, 0.0)
             }
             ConvAlgorithm::Winograd2x3 | ConvAlgorithm::Winograd4x3 | ConvAlgorithm::Winograd4x2Stride2 => {
                 // F(m×m, r×r) over the phases of the input, stacked as channels.
