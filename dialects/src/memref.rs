@@ -8,6 +8,8 @@
 //! %f = memref.collapse_shape %a [[0, 1]] : memref<4x8xf32> into memref<32xf32>
 //! memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32>
 //! memref.dealloc %a : memref<4x8xf32>
+//! "memref.prefetch"(%a, %i, %j) <{isDataCache = true, isWrite = false, localityHint = 3 : i32}>
+//!   : (memref<4x8xf32>, index, index) -> ()
 //! "memref.global"() <{alignment = 64 : i64, constant, initial_value = dense<[1.0, 2.0]> : tensor<2xf32>,
 //!   sym_name = "w", sym_visibility = "private", type = memref<2xf32>}> : () -> ()
 //! %w = memref.get_global @w : memref<2xf32>
@@ -28,6 +30,15 @@ pub const MEMREF: TypeConstraint =
 
 fn infer_load(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     infer_element(ctx, i, "memref", MEMREF.check)
+}
+
+fn verify_prefetch(v: &OpView) -> Result<(), Diagnostic> {
+    verify_indices(v, 0, "memref")?;
+    let hint = v.attr("localityHint").and_then(|a| v.ctx.attr_as_int(a));
+    if !hint.is_some_and(|h| (0..=3).contains(&h)) {
+        return Err(v.error("'localityHint' must be 0 to 3"));
+    }
+    Ok(())
 }
 
 fn verify_store(v: &OpView) -> Result<(), Diagnostic> {
@@ -181,6 +192,16 @@ impl Dialect for MemRef {
                 .infer_types(infer_load)
                 .verifier(|v| verify_indices(v, 0, "memref"))
                 .format("$memref `[` $indices `]` attr-dict `:` type($memref)"),
+            // MLIR's `memref.prefetch`, in the generic form (upstream's custom form, `read,
+            // locality<3>, data`, is not parsed here yet).
+            OpDef::new("memref.prefetch")
+                .summary("a hint that an element's cache line will be read or written soon")
+                .operand("memref", MEMREF)
+                .variadic_operand("indices", tc::INDEX)
+                .attr("isWrite", ac::BOOL)
+                .attr("localityHint", ac::I32)
+                .attr("isDataCache", ac::BOOL)
+                .verifier(verify_prefetch),
             OpDef::new("memref.store")
                 .summary("writes one element")
                 .operand("value", tc::ANY)

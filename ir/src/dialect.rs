@@ -665,6 +665,11 @@ pub mod attr_constraints {
         check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { ty, .. } if *ty == c.integer_type(32)),
         syntax: AttrSyntax::IntOfWidth(32),
     };
+    pub const BOOL: AttrConstraint = AttrConstraint {
+        description: "bool attribute",
+        check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { ty, .. } if *ty == c.integer_type(1)),
+        syntax: AttrSyntax::Full,
+    };
     pub const INTEGER: AttrConstraint = AttrConstraint {
         description: "integer attribute",
         check: |c, a| matches!(c.attr_kind(a), AttrKind::Integer { .. }),

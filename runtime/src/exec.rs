@@ -136,7 +136,9 @@ enum Step {
     Load,
     Store,
     Alloc(Rc<[usize]>, Elem),
-    Dealloc,
+    /// `memref.dealloc` (buffers are freed with their last reference) and `memref.prefetch` (a
+    /// hint): nothing to do.
+    NoEffect,
     View(Rc<[usize]>, Elem),
     /// `memref.collapse_shape` to this shape.
     Collapse(Rc<[usize]>),
@@ -345,7 +347,7 @@ impl<'a> Machine<'a> {
                 "memref.alloc" | "memref.alloca" => Step::Alloc(shaped(name)?, types().result),
                 "memref.view" => Step::View(shaped(name)?, types().result),
                 "memref.collapse_shape" => Step::Collapse(shaped(name)?),
-                "memref.dealloc" => Step::Dealloc,
+                "memref.dealloc" | "memref.prefetch" => Step::NoEffect,
                 "bufferization.to_buffer" => Step::ToBuffer,
                 "tensor.empty" => Step::TensorEmpty(shaped(name)?, types().result),
                 "tensor.from_elements" => Step::FromElements(shaped(name)?, types().result),
@@ -567,7 +569,7 @@ impl<'a> Machine<'a> {
                     let view = MemRef { shape: shape.to_vec(), strides: Tensor::strides(&shape), ..source };
                     self.set(o.result(0), RtValue::MemRef(view));
                 }
-                Step::Dealloc => {}
+                Step::NoEffect => {}
                 Step::Copy => {
                     let (src, dst) = (self.memref(op, operands[0])?, self.memref(op, operands[1])?);
                     let t = src.to_tensor().map_err(|e| self.err(op, e))?;

@@ -175,3 +175,27 @@ func.func @reduce_outside(%x: f32) {
 
 // expected-error@+1 {{initial value should be a unit or elements attribute, but got 1.000000e+00 : f32}}
 "memref.global"() <{initial_value = 1.0 : f32, sym_name = "g", type = memref<2xf32>}> : () -> ()
+
+// -----
+
+func.func @prefetch_indices(%m: memref<4x8xf32>, %i: index) {
+  // expected-error@+1 {{needs 2 indices for a rank-2 memref, not 1}}
+  "memref.prefetch"(%m, %i) <{isDataCache = true, isWrite = false, localityHint = 3 : i32}> : (memref<4x8xf32>, index) -> ()
+  return
+}
+
+// -----
+
+func.func @prefetch_locality(%m: memref<4x8xf32>, %i: index) {
+  // expected-error@+1 {{'localityHint' must be 0 to 3}}
+  "memref.prefetch"(%m, %i, %i) <{isDataCache = true, isWrite = false, localityHint = 4 : i32}> : (memref<4x8xf32>, index, index) -> ()
+  return
+}
+
+// -----
+
+func.func @prefetch_flag(%m: memref<4x8xf32>, %i: index) {
+  // expected-error@+1 {{bool attribute}}
+  "memref.prefetch"(%m, %i, %i) <{isDataCache = 1 : i32, isWrite = false, localityHint = 3 : i32}> : (memref<4x8xf32>, index, index) -> ()
+  return
+}

@@ -1059,6 +1059,8 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
                 let message = o.attr(ctx.ident("msg")).and_then(|a| ctx.attr_as_str(a)).unwrap_or("assertion failed");
                 self.trap_if(failed, op, message.to_string())
             }
+            // Cranelift has no prefetch instruction: the hint is dropped.
+            "memref.prefetch" => Ok(()),
             "memref.dealloc" => {
                 let free = self.s.import("free", &[self.s.ptr()], &[])?;
                 let f = self.func_ref(free);

@@ -522,7 +522,11 @@ impl PackedGemm {
                 let item = e.linearize(&ivs[..3], &[s.batch, nb, groups]);
                 let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value)| {
                     let packs = [(a.0, a.2), (b_pack, b_at)];
-                    let sums = micro_tile(e, (kn, vt, elem), (packs, a.1), (c_pad, first), [b, panel], &cols, [k0, k1]);
+                    // The tile's part of the padded result is read (a later block of k) or
+                    // written (the tile is not finished here), or both.
+                    let c_pad_use = (!first || finish.is_none()).then_some(CpUse { read: !first });
+                    let sums =
+                        micro_tile(e, (kn, vt, elem), (packs, a.1), (c_pad, c_pad_use), [b, panel], &cols, [k0, k1]);
                     let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
                     match finish {
                         None => {
@@ -688,34 +692,52 @@ impl PackedGemm {
     }
 }
 
+/// How a micro-tile uses its part of the padded result `Cp`: adds it to its sums when `read`
+/// (a later block of k), else only writes it.
+#[derive(Clone, Copy)]
+struct CpUse {
+    read: bool,
+}
+
 /// The sums of one MR × NR tile over the k range `[k0, k1)` (MR · NR / lanes vectors, row by
-/// row), from zero when `first` (else from `Cp`). The panels are read at flat offsets carried
-/// by the loop (`a_at`, `b_at` at `k0`), so each step's loads address a register plus
-/// constants, with no index arithmetic.
+/// row), plus the tile's part of `Cp` when `cp_use` reads it. The panels are read at flat
+/// offsets carried by the loop (`a_at`, `b_at` at `k0`), so each step's loads address a
+/// register plus constants, with no index arithmetic.
+///
+/// The sums start from zero and `Cp` is added after the loop, its lines prefetched before it
+/// (for writing when the tile only writes them): a tile's rows of `Cp` are a row stride apart,
+/// which no hardware prefetcher follows, and loaded as the accumulators' initial values they
+/// stalled the loop's start on memory where `Cp` is large (SGEMM 4096×4096×1024: 64 MiB).
 #[allow(clippy::too_many_arguments)]
 fn micro_tile(
     e: &mut Emit,
     (kn, vt, elem): (GemmKernel, Type, Type),
     ([(a_pack, a_at), (b_pack, b_at)], a_layout): ([(Value, Value); 2], ALayout),
-    (c_pad, first): (Value, bool),
+    (c_pad, cp_use): (Value, Option<CpUse>),
     [b, panel]: [Value; 2],
     cols: &[Value],
     [k0, k1]: [Value; 2],
 ) -> Vec<Value> {
     let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
-    let zeros = first.then(|| {
-        let z = zero(e, elem);
-        e.value("vector.broadcast", &[z], vt)
-    });
-    let mut inits = Vec::new();
-    for row in &rows {
-        for c in cols {
-            inits.push(match zeros {
-                Some(z) => z,
-                None => e.value("vector.load", &[c_pad, b, *row, *c], vt),
-            });
+    if let Some(usage) = cp_use {
+        let i1 = e.ctx.integer_type(1);
+        let attrs = [
+            ("isWrite", e.ctx.integer_attr(i128::from(!usage.read), i1)),
+            ("localityHint", e.ctx.integer_attr(3, e.ctx.integer_type(32))),
+            ("isDataCache", e.ctx.integer_attr(1, i1)),
+        ];
+        // One per cache line of 64 bytes (a row of the tile is NR elements).
+        let per_line = (64 / (e.ctx.int_or_float_width(elem).unwrap_or(32) as i64 / 8)).max(1);
+        let lines: Vec<Value> = (0..kn.nr).step_by(per_line as usize).map(|c| e.affine(cols[0], 1, c)).collect();
+        for row in &rows {
+            for col in &lines {
+                e.b().op("memref.prefetch", &[c_pad, b, *row, *col], &[], &attrs);
+            }
         }
     }
+    let z = zero(e, elem);
+    let zeros = e.value("vector.broadcast", &[z], vt);
+    let mut inits = vec![zeros; rows.len() * cols.len()];
     // A's offset last, for the reason the code generator puts the induction variable last.
     inits.push(a_at);
     // The loop runs over B's offset, so a step advances two registers and tests one.
@@ -744,7 +766,17 @@ fn micro_tile(
         next.push(e.affine(a_at, 1, a_layout.step(kn.mr)));
         next
     });
-    done[..done.len() - 1].to_vec()
+    let mut sums = done[..done.len() - 1].to_vec();
+    if cp_use.is_some_and(|u| u.read) {
+        for (r, row) in rows.iter().enumerate() {
+            for (q, c) in cols.iter().enumerate() {
+                let before = e.value("vector.load", &[c_pad, b, *row, *c], vt);
+                let at = r * cols.len() + q;
+                sums[at] = e.value("arith.addf", &[before, sums[at]], vt);
+            }
+        }
+    }
+    sums
 }
 
 /// Work items a GEMM's parallel nest should offer at least (a few per thread of a small
