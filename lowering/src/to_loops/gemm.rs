@@ -439,11 +439,13 @@ impl PackedGemm {
     fn k_blocks_but_last(&self, e: &mut Emit, blocks: i64, size: i64) {
         let first = e.index(0);
         self.k_block(e, first, size, true, None::<NoRows>, None::<NoRows>, None);
-        let (second, last) = (e.index(1), e.index(blocks - 1));
-        e.for_range(second, last, &[], |e, kblock, _| {
-            self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>, None);
-            Vec::new()
-        });
+        if blocks > 2 {
+            let (second, last) = (e.index(1), e.index(blocks - 1));
+            e.for_range(second, last, &[], |e, kblock, _| {
+                self.k_block(e, kblock, size, false, None::<NoRows>, None::<NoRows>, None);
+                Vec::new()
+            });
+        }
     }
 
     /// The parallel work items of [`Self::k_block`]: (batch, column panel, group of row
@@ -520,7 +522,7 @@ impl PackedGemm {
                 let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
                 let b_at = e.affine(b_at, kn.nr, 0);
                 let item = e.linearize(&ivs[..3], &[s.batch, nb, groups]);
-                let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value)| {
+                let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value), which: RowPanels| {
                     let packs = [(a.0, a.2), (b_pack, b_at)];
                     // The tile's part of the padded result is read (a later block of k) or
                     // written (the tile is not finished here), or both.
@@ -537,7 +539,9 @@ impl PackedGemm {
                                 }
                             }
                         }
-                        Some((staging, finish)) => self.finish_tile(e, (staging, item), &sums, [b, p, panel], finish),
+                        Some((staging, finish)) => {
+                            self.finish_tile(e, (staging, item), &sums, ([b, p, panel], which), finish)
+                        }
                     }
                 };
                 // Where a panel's A starts at k0.
@@ -559,9 +563,11 @@ impl PackedGemm {
                     Some(full) => e.min(g_hi, full),
                     None => g_hi,
                 };
+                // Past the whole panels' loop only the partial one is left.
+                let which = if full.is_some() { RowPanels::Whole } else { RowPanels::Any };
                 e.for_range(g_lo, end, &[], |e, panel, _| {
                     let at = a_at(e, panel);
-                    tile(e, panel, (a_pack, a_layout, at));
+                    tile(e, panel, (a_pack, a_layout, at), which);
                     Vec::new()
                 });
                 if let (Some(tail), Some(full)) = (self.a_tail, full) {
@@ -572,7 +578,7 @@ impl PackedGemm {
                     e.if_then(has_tail, |e| {
                         let zero_row = e.index(0);
                         let at = e.linearize(&[b, zero_row, k0], &[s.batch, kn.mr, s.k]);
-                        tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: kn.mr }, at));
+                        tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: kn.mr }, at), RowPanels::Last);
                     });
                 }
             });
@@ -625,13 +631,13 @@ impl PackedGemm {
     /// row) go to the work item's staging tile, then `finish` runs on its elements inside
     /// the result, in a nest over (row, column) with constant bounds, so that `vectorize`
     /// takes it along the columns: whole tiles, and the partial ones of the last row or
-    /// column panel, each under its own condition.
+    /// column panel, each under its own condition (rows only those `which` allows).
     fn finish_tile(
         &self,
         e: &mut Emit,
         (staging, item): (Value, Value),
         sums: &[Value],
-        [b, p, panel]: [Value; 3],
+        ([b, p, panel], which): ([Value; 3], RowPanels),
         finish: Finish<'_>,
     ) {
         let (s, kn) = (self.shape, e.gemm);
@@ -661,7 +667,11 @@ impl PackedGemm {
             }
             cases
         };
-        let row_cases = along(e, panel, s.m, kn.mr);
+        let row_cases = match which {
+            RowPanels::Any => along(e, panel, s.m, kn.mr),
+            RowPanels::Whole => vec![(kn.mr, None)],
+            RowPanels::Last => vec![(s.m % kn.mr, None)],
+        };
         let col_cases = along(e, p, s.n, kn.nr);
         for (rows, row_cond) in &row_cases {
             for (cols, col_cond) in &col_cases {
@@ -777,6 +787,17 @@ fn micro_tile(
         }
     }
     sums
+}
+
+/// The row panels a call of [`PackedGemm::finish_tile`] may be given.
+#[derive(Clone, Copy)]
+enum RowPanels {
+    /// Any: whole ones, or the last, partial one.
+    Any,
+    /// Whole ones only (the loop over the panels read in place, before the partial one).
+    Whole,
+    /// The last, partial one (A's copied tail).
+    Last,
 }
 
 /// Work items a GEMM's parallel nest should offer at least (a few per thread of a small

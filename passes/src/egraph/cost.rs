@@ -238,12 +238,13 @@ impl Analytical {
         let (flops, gemm_flops, scratch, stream) = match p.algorithm {
             ConvAlgorithm::Direct | ConvAlgorithm::ImplicitGemm => (direct_flops, 0.0, 0.0, 0.0),
             ConvAlgorithm::Im2colGemm => {
-                // Channels-last, the GEMM reads a pointwise convolution's input where it is and
-                // finishes each tile straight into the output. Otherwise the column matrix
-                // (for a pointwise one, the input made channels-last) is written once and read
-                // once, and the result goes through the padded product and a pass of its own
-                // that puts it in the layout.
-                let channels_last = p.conv.layout == Layout::Nhwc;
+                // One group channels-last (`pixel_gemm`), the GEMM reads a pointwise
+                // convolution's input where it is and finishes each tile straight into the
+                // output. Otherwise the column matrix (for a pointwise one, the input made
+                // channels-last; with groups, B's panels packed from the padded image) is written
+                // once and read once, and the result goes through the padded product and a pass
+                // of its own that puts it in the layout.
+                let channels_last = p.conv.layout == Layout::Nhwc && p.conv.groups == 1;
                 let pointwise = kh == 1.0 && kw == 1.0 && p.conv.strides == [1, 1] && p.conv.padding == [0; 4];
                 let columns = if pointwise && channels_last { 0.0 } else { 2.0 * 4.0 * n * oh * ow * c * kh * kw };
                 let staged = if channels_last { 0.0 } else { 2.0 * 4.0 * out };
