@@ -475,7 +475,6 @@ impl ConvLowering {
                 e.load(self.w, &[oc, cc, ky, kx])
             },
         );
-        let c_pad = pg.c_pad;
         let buf = e.alloc(&self.out, elem);
         let layout = self.conv.layout;
         if layout == Layout::Nhwc {
@@ -498,6 +497,7 @@ impl ConvLowering {
         // it is done, while it is in L2: channels innermost for blocked layouts; for NCHW,
         // pixels innermost (a transpose, its stores contiguous).
         let write_rows = |e: &mut Emit, [r0, r1]: [Value; 2]| {
+            let c_pad = pg.c_pad();
             let (zero, batch) = (e.index(0), e.index(n));
             let from_pixel = |e: &mut Emit, pixel: Value| {
                 let owv = e.index(ow);
@@ -641,7 +641,7 @@ impl ConvLowering {
         });
         pg.compute(e);
         // The result, in output order: bias, epilogue, layout.
-        let c_pad = pg.c_pad;
+        let c_pad = pg.c_pad();
         e.parallel(&[n, o, oh, ow], |e, ivs| {
             let (b, oc, y, xo) = (ivs[0], ivs[1], ivs[2], ivs[3]);
             let pgv = e.index(per_group);
@@ -845,7 +845,7 @@ impl ConvLowering {
         pg.compute(e);
         // Y = Aᵀ M A for each tile and output channel, into whole tiles of a channels-last
         // buffer.
-        let c_pad = pg.c_pad;
+        let c_pad = pg.c_pad();
         let ys = e.scratch(&[n, th * m, tw * m, o], elem);
         e.parallel(&[n, th, tw, o], |e, ivs| {
             let tile = e.linearize(&[ivs[1], ivs[2]], &[th, tw]);

@@ -188,8 +188,10 @@ pub struct PackedGemm {
     /// padded with zeros (`[batch][MR][K]`).
     a_tail: Option<Value>,
     b_pack: (Value, Option<Value>),
-    /// The padded result, `[batch, M rounded up to MR, N rounded up to NR]`.
-    pub c_pad: Value,
+    /// The padded result, `[batch, M rounded up to MR, N rounded up to NR + C_ROW_PAD]`,
+    /// allocated (in the op's scratch) by the computation that needs it: not when every tile
+    /// is finished in place ([`Self::compute_into`] with k in one block).
+    c_pad: std::cell::OnceCell<Value>,
     mb: i64,
     nb: i64,
     /// A's rows are those of the current block of MC rows only ([`Self::with_a_by_blocks`]).
@@ -223,7 +225,7 @@ impl PackedGemm {
         let kn = e.gemm;
         let (mb, nb) = ((s.m + kn.mr - 1) / kn.mr, (s.n + kn.nr - 1) / kn.nr);
         let b_pack = panels(e, &cache_b, s.batch * nb * s.k * kn.nr, elem);
-        let c_pad = e.scratch(&[s.batch, mb * kn.mr, nb * kn.nr + C_ROW_PAD], elem);
+        let c_pad = std::cell::OnceCell::new();
         PackedGemm { shape: s, elem, a_pack, a_layout, a_tail, b_pack, c_pad, mb, nb, a_by_blocks: false }
     }
 
@@ -389,6 +391,20 @@ impl PackedGemm {
         e.store(v, self.b_pack.0, &[at]);
     }
 
+    /// The padded result, once [`Self::compute`], [`Self::compute_then`] or
+    /// [`Self::compute_by_blocks`] has made it (a caller reading it before is a bug here).
+    pub fn c_pad(&self) -> Value {
+        *self.c_pad.get().expect("the padded result is read after the computation that writes it")
+    }
+
+    /// The padded result, allocated on first use; called where the computation starts, at the
+    /// op's top level, so the buffer dominates every later use.
+    fn padded_result(&self, e: &mut Emit) -> Value {
+        let (s, kn) = (self.shape, e.gemm);
+        let shape = [s.batch, self.mb * kn.mr, self.nb * kn.nr + C_ROW_PAD];
+        *self.c_pad.get_or_init(|| e.scratch(&shape, self.elem))
+    }
+
     /// C = A · B into the padded result.
     pub fn compute(&self, e: &mut Emit) {
         self.compute_then(e, |_, _| {});
@@ -400,6 +416,7 @@ impl PackedGemm {
     /// convolutions are, then writes its result to memory once rather than three times:
     /// padded, read back, stored); else once, for all M rows.
     pub fn compute_then(&self, e: &mut Emit, done: impl FnOnce(&mut Emit, [Value; 2])) {
+        self.padded_result(e);
         // The first block of k starts the tiles from zero, the others add to them.
         let kn = e.gemm;
         let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
@@ -427,6 +444,7 @@ impl PackedGemm {
         let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
         let size = (self.shape.k + blocks - 1) / blocks;
         if blocks > 1 {
+            self.padded_result(e);
             self.k_blocks_but_last(e, blocks, size);
         }
         let last = e.index(blocks - 1);
@@ -488,7 +506,8 @@ impl PackedGemm {
         finish: Option<(Value, Finish<'_>)>,
     ) {
         let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
-        let (a_pack, b_pack, c_pad, a_layout) = (self.a_pack.0, self.b_pack.0, self.c_pad, self.a_layout);
+        let (a_pack, b_pack, c_pad, a_layout) =
+            (self.a_pack.0, self.b_pack.0, self.c_pad.get().copied(), self.a_layout);
         let vt = e.ctx.vector_type(vec![kn.lanes], elem);
         let k0 = e.affine(kblock, size, 0);
         let k_end = e.affine(kblock, size, size);
@@ -527,11 +546,12 @@ impl PackedGemm {
                     // The tile's part of the padded result is read (a later block of k) or
                     // written (the tile is not finished here), or both.
                     let c_pad_use = (!first || finish.is_none()).then_some(CpUse { read: !first });
-                    let sums =
-                        micro_tile(e, (kn, vt, elem), (packs, a.1), (c_pad, c_pad_use), [b, panel], &cols, [k0, k1]);
+                    let c_pad = c_pad_use.map(|u| (c_pad.expect("the padded result exists where a tile uses it"), u));
+                    let sums = micro_tile(e, (kn, vt, elem), (packs, a.1), c_pad, [b, panel], &cols, [k0, k1]);
                     let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
                     match finish {
                         None => {
+                            let (c_pad, _) = c_pad.expect("a tile not finished in place goes to the padded result");
                             for (r, row) in rows.iter().enumerate() {
                                 for (q, c) in cols.iter().enumerate() {
                                     let v = sums[r * cols.len() + q];
@@ -615,6 +635,7 @@ impl PackedGemm {
         done: impl FnOnce(&mut Emit, [Value; 2]),
     ) {
         assert!(self.a_by_blocks, "compute_by_blocks needs a GEMM made with_a_by_blocks");
+        self.padded_result(e);
         let first = e.index(0);
         self.k_block(e, first, self.shape.k, true, Some(fill), Some(done), None);
     }
@@ -710,7 +731,7 @@ struct CpUse {
 }
 
 /// The sums of one MR × NR tile over the k range `[k0, k1)` (MR · NR / lanes vectors, row by
-/// row), plus the tile's part of `Cp` when `cp_use` reads it. The panels are read at flat
+/// row), plus the tile's part of `Cp` when its use (`c_pad`) reads it. The panels are read at flat
 /// offsets carried by the loop (`a_at`, `b_at` at `k0`), so each step's loads address a
 /// register plus constants, with no index arithmetic.
 ///
@@ -723,13 +744,13 @@ fn micro_tile(
     e: &mut Emit,
     (kn, vt, elem): (GemmKernel, Type, Type),
     ([(a_pack, a_at), (b_pack, b_at)], a_layout): ([(Value, Value); 2], ALayout),
-    (c_pad, cp_use): (Value, Option<CpUse>),
+    c_pad: Option<(Value, CpUse)>,
     [b, panel]: [Value; 2],
     cols: &[Value],
     [k0, k1]: [Value; 2],
 ) -> Vec<Value> {
     let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
-    if let Some(usage) = cp_use {
+    if let Some((c_pad, usage)) = c_pad {
         let i1 = e.ctx.integer_type(1);
         let attrs = [
             ("isWrite", e.ctx.integer_attr(i128::from(!usage.read), i1)),
@@ -777,7 +798,7 @@ fn micro_tile(
         next
     });
     let mut sums = done[..done.len() - 1].to_vec();
-    if cp_use.is_some_and(|u| u.read) {
+    if let Some((c_pad, CpUse { read: true })) = c_pad {
         for (r, row) in rows.iter().enumerate() {
             for (q, c) in cols.iter().enumerate() {
                 let before = e.value("vector.load", &[c_pad, b, *row, *c], vt);
