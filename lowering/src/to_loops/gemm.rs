@@ -418,9 +418,7 @@ impl PackedGemm {
     pub fn compute_then(&self, e: &mut Emit, done: impl FnOnce(&mut Emit, [Value; 2])) {
         self.padded_result(e);
         // The first block of k starts the tiles from zero, the others add to them.
-        let kn = e.gemm;
-        let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
-        let size = (self.shape.k + blocks - 1) / blocks;
+        let (blocks, size) = self.k_blocks(e.gemm);
         let first = e.index(0);
         if blocks == 1 {
             self.k_block(e, first, size, true, None::<NoRows>, Some(done), None);
@@ -440,9 +438,7 @@ impl PackedGemm {
     /// thin-k product (a pointwise convolution) spends most of its time on otherwise, writing
     /// it and reading it back.
     pub fn compute_into(&self, e: &mut Emit, finish: Finish<'_>) {
-        let kn = e.gemm;
-        let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
-        let size = (self.shape.k + blocks - 1) / blocks;
+        let (blocks, size) = self.k_blocks(e.gemm);
         if blocks > 1 {
             self.padded_result(e);
             self.k_blocks_but_last(e, blocks, size);
@@ -450,6 +446,13 @@ impl PackedGemm {
         let last = e.index(blocks - 1);
         let staging = self.staging(e);
         self.k_block(e, last, size, blocks == 1, None::<NoRows>, None::<NoRows>, Some((staging, finish)));
+    }
+
+    /// K in equal blocks of at most KC steps: how many, and the steps of each (the last may
+    /// have fewer).
+    fn k_blocks(&self, kn: GemmKernel) -> (i64, i64) {
+        let blocks = (self.shape.k + kn.kc - 1) / kn.kc;
+        (blocks, (self.shape.k + blocks - 1) / blocks)
     }
 
     /// Blocks `0 .. blocks - 1` of k into the padded result: the first from zero, the others
@@ -548,14 +551,13 @@ impl PackedGemm {
                     let c_pad_use = (!first || finish.is_none()).then_some(CpUse { read: !first });
                     let c_pad = c_pad_use.map(|u| (c_pad.expect("the padded result exists where a tile uses it"), u));
                     let sums = micro_tile(e, (kn, vt, elem), (packs, a.1), c_pad, [b, panel], &cols, [k0, k1]);
-                    let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
                     match finish {
                         None => {
                             let (c_pad, _) = c_pad.expect("a tile not finished in place goes to the padded result");
-                            for (r, row) in rows.iter().enumerate() {
-                                for (q, c) in cols.iter().enumerate() {
-                                    let v = sums[r * cols.len() + q];
-                                    e.b().op("vector.store", &[v, c_pad, b, *row, *c], &[], &[]);
+                            for (r, row_sums) in sums.chunks(cols.len()).enumerate() {
+                                let row = e.affine(panel, kn.mr, r as i64);
+                                for (v, c) in row_sums.iter().zip(&cols) {
+                                    e.b().op("vector.store", &[*v, c_pad, b, row, *c], &[], &[]);
                                 }
                             }
                         }
@@ -751,11 +753,10 @@ fn micro_tile(
 ) -> Vec<Value> {
     let rows: Vec<Value> = (0..kn.mr).map(|r| e.affine(panel, kn.mr, r)).collect();
     if let Some((c_pad, usage)) = c_pad {
-        let i1 = e.ctx.integer_type(1);
         let attrs = [
-            ("isWrite", e.ctx.integer_attr(i128::from(!usage.read), i1)),
+            ("isWrite", e.ctx.bool_attr(!usage.read)),
             ("localityHint", e.ctx.integer_attr(3, e.ctx.integer_type(32))),
-            ("isDataCache", e.ctx.integer_attr(1, i1)),
+            ("isDataCache", e.ctx.bool_attr(true)),
         ];
         // One per cache line of 64 bytes (a row of the tile is NR elements).
         let per_line = (64 / (e.ctx.int_or_float_width(elem).unwrap_or(32) as i64 / 8)).max(1);
