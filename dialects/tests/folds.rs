@@ -122,7 +122,9 @@ macro_rules! int_reference {
             "arith.muli" => Some(a.wrapping_mul(b)),
             "arith.divsi" => a.checked_div(b),
             "arith.divui" => ua.checked_div(ub).map(|x| x as $t),
-            "arith.remsi" => a.checked_rem(b),
+            // The smallest value's remainder by -1 is 0, as upstream's fold (`APInt::srem`)
+            // and the interpreter have it; only a zero divisor has none.
+            "arith.remsi" => (b != 0).then(|| a.wrapping_rem(b)),
             "arith.remui" => ua.checked_rem(ub).map(|x| x as $t),
             "arith.floordivsi" => {
                 a.checked_div(b).map(|q| if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q })
