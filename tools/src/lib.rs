@@ -2,6 +2,7 @@
 //! driver with its own dialects and passes registered.
 
 pub mod expectations;
+pub mod fastrun;
 pub mod import;
 pub mod lit;
 pub mod opt;
@@ -80,10 +81,18 @@ pub fn render_llvm_error(
     }
 }
 
-/// Every pass of the project: the standard ones and the lowerings.
+/// Every pass of the project: the standard ones and the lowerings, `egraph-opt` able to
+/// measure on this machine (Fast-Run).
 pub fn pass_registry() -> strata_ir::pass::PassRegistry {
     let mut registry = strata_ir::pass::PassRegistry::new();
-    strata_passes::register_all(&mut registry);
-    strata_lowering::register_all(&mut registry);
+    register_passes(&mut registry);
     registry
+}
+
+/// Adds [`pass_registry`]'s passes to `registry` (a tool's `main` with passes of its own).
+pub fn register_passes(registry: &mut strata_ir::pass::PassRegistry) {
+    // Before the standard passes, whose registration keeps the first of a name.
+    let _ = registry.register(strata_passes::egraph::info_with(Some(fastrun::factory())));
+    strata_passes::register_all(registry);
+    strata_lowering::register_all(registry);
 }

@@ -52,6 +52,14 @@ impl Progress {
         bar.set_position(done);
     }
 
+    /// As [`Progress::set`], with the bar's message saying what is being done now.
+    pub fn set_with(&self, done: usize, total: usize, now: &str) {
+        self.set(done, total);
+        if let Some(bar) = self.bar.get() {
+            bar.set_message(format!("{}: {now}", self.what));
+        }
+    }
+
     /// Removes the bar (the tool's own output follows).
     pub fn finish(&self) {
         if let Some(bar) = self.bar.get() {

@@ -102,6 +102,20 @@ pub struct RunArgs {
     /// and GB/s against the machine's peaks (measured then, in some 0.3 s).
     #[arg(long)]
     pub profile: bool,
+    /// Price the graph optimizer's candidates (convolution algorithms and layouts, matrix
+    /// products) by timing them on this machine with the chosen backend and threads
+    /// (Fast-Run), remembered in a cache: `measured` (the default) times what the cache does
+    /// not know; `cached` uses the cache's times and the model for the rest.
+    #[arg(long = "fast-run", value_name = "MODE", num_args = 0..=1, default_missing_value = "measured",
+          value_parser = ["measured", "cached", "model"])]
+    pub fast_run: Option<String>,
+    /// The Fast-Run cache file (default: strata/fastrun.json in the user's cache directory).
+    #[arg(long = "fast-run-cache", value_name = "FILE")]
+    pub fast_run_cache: Option<PathBuf>,
+    /// Print what the graph optimizer did (e-graph sizes, costs; with --fast-run, what was
+    /// measured and which kernels it changed) to stderr.
+    #[arg(long = "egraph-stats")]
+    pub egraph_stats: bool,
     /// Write the profiled calls as a Chrome trace (JSON, for Perfetto or chrome://tracing): one
     /// event per call of the entry, of each kernel, and of each chunk of a parallel loop, on
     /// its thread. Implies --profile.
@@ -491,6 +505,30 @@ fn timings(n: usize, mut call: impl FnMut() -> Result<(), String>) -> Result<Str
     Ok(format!("median {:.3} ms, min {:.3} ms, max {:.3} ms over {n} runs", times[n / 2], times[0], times[n - 1]))
 }
 
+/// `registry` with `egraph-opt`'s defaults set from the flags: Fast-Run's mode, cache and
+/// threads (those the code will run on), and its statistics.
+fn optimizer_options(
+    mut registry: strata_ir::pass::PassRegistry,
+    args: &RunArgs,
+) -> Result<strata_ir::pass::PassRegistry, String> {
+    let mut set = |option: &str, value: &str| {
+        registry.set_option_default("egraph-opt", option, Some(value)).map_err(|e| format!("error: {e}"))
+    };
+    if let Some(mode) = &args.fast_run {
+        set("cost", mode)?;
+    }
+    if let Some(path) = &args.fast_run_cache {
+        set("fast-run-cache", &path.to_string_lossy())?;
+    }
+    if let Some(t) = args.threads {
+        set("threads", &t.to_string())?;
+    }
+    if args.egraph_stats {
+        set("print-stats", "true")?;
+    }
+    Ok(registry)
+}
+
 fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     // `--entry @f` names the symbol as MLIR writes it.
     let executor = Executor::parse(&args.target)?;
@@ -546,7 +584,7 @@ fn run(ctx: &Context, args: &RunArgs) -> Result<(), String> {
     let llvm = (args.backend == "llvm").then(strata_llvm::default_pipeline);
     let default = llvm.as_deref().or(executor.default_pipeline());
     if let Some(pipeline) = args.pass_pipeline.as_deref().or(profiled.as_deref()).or(default) {
-        let registry = crate::pass_registry();
+        let registry = optimizer_options(crate::pass_registry(), args)?;
         let root = registry.parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
         let mut pm = PassManager::new(root);
         let validation = if args.verify_each_pass {

@@ -61,7 +61,7 @@ impl Target {
 
 /// A convolution to cost: its attributes (layout included), algorithm, sizes, and what its
 /// epilogue adds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConvProblem {
     pub conv: Conv2d,
     pub algorithm: ConvAlgorithm,
@@ -88,6 +88,8 @@ pub enum Work {
         k: f64,
         epilogue_flops: f64,
         extra_bytes: f64,
+        /// Whether the right-hand side is a constant (weights, packed once for every call).
+        constant_rhs: bool,
     },
     /// Reads and writes memory once, computing `flops` on the way (elementwise, pooling,
     /// norms, relayouts, copies).
@@ -98,10 +100,36 @@ pub enum Work {
     },
 }
 
+/// What a graph's kernels share, for a measuring provider: how much memory runs between two
+/// calls of one kernel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Graph {
+    /// Bytes of the graph's constants (its weights), all touched between two calls of one
+    /// layer.
+    pub constant_bytes: usize,
+}
+
 /// Estimates how long a kernel runs, in seconds.
 pub trait CostProvider: Send + Sync {
     fn target(&self) -> Target;
     fn seconds(&self, work: &Work) -> f64;
+
+    /// Called once per graph before extraction with every kernel it may choose, so a measuring
+    /// provider can time the candidates it has not timed yet (see [`super::fastrun`]).
+    fn prepare(&self, _candidates: &[Work], _graph: &Graph) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The analytical model behind a measuring provider, for reporting what measuring changed.
+    fn model(&self) -> Option<&dyn CostProvider> {
+        None
+    }
+
+    /// What the provider did for the last [`CostProvider::prepare`] (candidates measured,
+    /// cached, cut; where measurement and model disagree), for `--egraph-stats`.
+    fn summary(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Rows of the packed GEMM's micro-tile for vector registers of `vector_bits`
@@ -303,7 +331,7 @@ impl CostProvider for Analytical {
     fn seconds(&self, work: &Work) -> f64 {
         match work {
             Work::Conv(p) => self.conv_seconds(p),
-            Work::Matmul { batch, m, n, k, epilogue_flops, extra_bytes } => {
+            Work::Matmul { batch, m, n, k, epilogue_flops, extra_bytes, .. } => {
                 let efficiency = if self.target == Target::Gpu { 0.7 } else { 0.8 };
                 let flops = 2.0 * batch * m * n * k / self.gemm_speedup;
                 let compute = (flops / efficiency + batch * m * n * epilogue_flops) / self.peak;
@@ -356,7 +384,15 @@ mod tests {
     fn wide_vectors_speed_up_the_gemm_only() {
         let narrow = Analytical::new(Target::X86_64);
         let wide = Analytical::with_vector_bits(Target::X86_64, 512).unwrap();
-        let mm = Work::Matmul { batch: 1.0, m: 1024.0, n: 1024.0, k: 1024.0, epilogue_flops: 0.0, extra_bytes: 0.0 };
+        let mm = Work::Matmul {
+            batch: 1.0,
+            m: 1024.0,
+            n: 1024.0,
+            k: 1024.0,
+            epilogue_flops: 0.0,
+            extra_bytes: 0.0,
+            constant_rhs: true,
+        };
         let ratio = narrow.seconds(&mm) / wide.seconds(&mm);
         assert!((3.4..3.6).contains(&ratio), "{ratio}");
         let at = |model, algorithm, layout| conv_3x3_by(model, algorithm, layout, [128, 128, 28], 1);

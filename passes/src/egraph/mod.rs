@@ -15,6 +15,7 @@ pub mod convert;
 pub mod cost;
 pub mod dot;
 pub mod extract;
+pub mod fastrun;
 pub mod ilp;
 pub mod language;
 pub mod model;
@@ -33,13 +34,20 @@ use language::Node;
 const TARGETS: &[&str] = &["x86-64", "aarch64", "gpu"];
 const FAMILIES: &[&str] = &["simplify", "fusion", "layout", "algorithm"];
 const EXTRACTIONS: &[&str] = &["greedy-dag", "ilp"];
+const COSTS: &[&str] = &["model", "cached", "measured"];
 
+/// `egraph-opt` as registered by tools that cannot run code: `cost=model` only.
 pub fn info() -> PassInfo {
+    info_with(None)
+}
+
+/// `egraph-opt` with `cost=cached|measured` made by `measurers` (Fast-Run, see [`fastrun`]).
+pub fn info_with(measurers: Option<fastrun::MeasurerFactory>) -> PassInfo {
     PassInfo::new(
         "egraph-opt",
         "EGraphOpt",
         "Optimize nn graphs by equality saturation: fusion, layouts, algorithms",
-        |o, _| {
+        move |o, _| {
             let mut extra = Vec::new();
             let file = o.str("rules-file");
             if !file.is_empty() {
@@ -52,6 +60,32 @@ pub fn info() -> PassInfo {
                 return Err(format!("unknown rule family '{bad}'; families are: {}", FAMILIES.join(", ")));
             }
             let target = Target::parse(o.str("target")).ok_or("unknown target")?;
+            let vector_bits = u32::try_from(o.int("vector-bits")).unwrap_or(0);
+            let model = Analytical::with_vector_bits(target, vector_bits)?;
+            let provider: std::sync::Arc<dyn CostProvider> = match o.str("cost") {
+                "model" => std::sync::Arc::new(model),
+                mode => {
+                    let factory = measurers.as_ref().ok_or(
+                        "cost=cached and cost=measured need a tool that runs code (strata-opt, strata-run)",
+                    )?;
+                    let threads = usize::try_from(o.int("threads")).ok().filter(|&t| t > 0);
+                    let profile = mode == "measured";
+                    let measurer = factory(&fastrun::MeasurerRequest { target, vector_bits, threads, profile })?;
+                    let cache = match o.str("fast-run-cache") {
+                        "" => fastrun::CacheFile::default_path().map(fastrun::CacheFile::at),
+                        "none" => None,
+                        path => Some(fastrun::CacheFile::at(path)),
+                    };
+                    let settings = fastrun::Settings {
+                        mode: if mode == "cached" { fastrun::Mode::CacheOnly } else { fastrun::Mode::Profile },
+                        cache,
+                        budget: Duration::from_secs(o.int("fast-run-budget-s").max(1) as u64),
+                        margin: o.int("fast-run-margin-pct").max(0) as f64 / 100.0,
+                        ..fastrun::Settings::default()
+                    };
+                    std::sync::Arc::new(fastrun::Measured::new(Box::new(model), measurer, settings))
+                }
+            };
             Ok(Box::new(EGraphOpt {
                 extra,
                 families,
@@ -64,10 +98,7 @@ pub fn info() -> PassInfo {
                 ilp: o.str("extraction") == "ilp",
                 ilp_max_nodes: o.int("ilp-max-nodes").max(0) as usize,
                 ilp_time_limit: Duration::from_millis(o.int("ilp-time-limit-ms").max(1) as u64),
-                provider: Some(std::sync::Arc::new(Analytical::with_vector_bits(
-                    target,
-                    u32::try_from(o.int("vector-bits")).unwrap_or(0),
-                )?)),
+                provider: Some(provider),
             }))
         },
     )
@@ -78,6 +109,24 @@ pub fn info() -> PassInfo {
         128,
         "Vector width of the code generator (512: the GEMM of LLVM on AVX-512)",
     ))
+    .option(OptionSpec::choice(
+        "cost",
+        COSTS,
+        "model",
+        "How kernels are priced: model (the analytical roofline), measured (Fast-Run: candidates timed on this machine, kept in a cache), cached (the cache's times, the model for what it lacks)",
+    ))
+    .option(OptionSpec::string(
+        "fast-run-cache",
+        "",
+        "The Fast-Run cache file (default: strata/fastrun.json in the user's cache directory; none: no file)",
+    ))
+    .option(OptionSpec::int("fast-run-budget-s", 300, "Time all Fast-Run measurements of one compile may take"))
+    .option(OptionSpec::int(
+        "fast-run-margin-pct",
+        10,
+        "How much faster (%) than the model's favourite a measured candidate must be to replace it",
+    ))
+    .option(OptionSpec::int("threads", 0, "Threads the compiled code runs on, as measured by Fast-Run (0: one per core)"))
     .option(OptionSpec::list(
         "rules",
         strata_ir::pass::OptionKind::String,
@@ -103,6 +152,7 @@ pub fn info() -> PassInfo {
     ))
     .flag("egraph-stats", "print-stats")
     .flag("egraph-dot", "dot-file")
+    .flag("fast-run", "cost")
     .statistic("e-nodes", "E-nodes when saturation stopped")
     .statistic("e-classes", "E-classes when saturation stopped")
     .statistic("iterations", "Saturation iterations")
@@ -242,6 +292,10 @@ pub struct Report {
     pub extraction_method: String,
     /// The rules that applied most, with their counts.
     pub top_rules: Vec<(String, usize)>,
+    /// Time spent measuring candidates (Fast-Run).
+    pub measuring: Duration,
+    /// With a measuring provider and `print-stats`: what it measured and changed.
+    pub fast_run: Option<String>,
 }
 
 impl EGraphOpt {
@@ -262,11 +316,6 @@ impl EGraphOpt {
         // The original graph: each class's first node, as read.
         let original: rustc_hash::FxHashMap<Id, Node> =
             graph.egraph.classes().filter_map(|c| c.nodes.first().map(|n| (c.id, n.clone()))).collect();
-        let cost_before = {
-            let price = model::NodeCost { egraph: &graph.egraph, provider };
-            let own = |c: Id, n: &Node| price.cost(c, n);
-            extract::DagExtractor::fixed(original, &own).cost(&graph.egraph, &graph.roots)
-        };
         let rules = self.rules();
         let runner = Runner::default()
             .with_egraph(graph.egraph.clone())
@@ -277,6 +326,24 @@ impl EGraphOpt {
         let saturation = start.elapsed();
         let egraph = runner.egraph;
         let price = model::NodeCost { egraph: &egraph, provider };
+        // A measuring provider times the candidates it does not know yet (Fast-Run).
+        let measure_start = Instant::now();
+        let constant_bytes = graph
+            .egraph
+            .classes()
+            .filter(|c| c.nodes.iter().any(|n| n.op_name() == Some("const")))
+            .map(|c| c.data.bytes() as usize)
+            .sum();
+        provider
+            .prepare(&price.candidates(), &cost::Graph { constant_bytes })
+            .map_err(|m| Diagnostic::error(ir.op(func).loc(), m))?;
+        let measuring = measure_start.elapsed();
+        // Priced after measuring, so before and after compare like with like.
+        let cost_before = {
+            let price = model::NodeCost { egraph: &graph.egraph, provider };
+            let own = |c: Id, n: &Node| price.cost(c, n);
+            extract::DagExtractor::fixed(original, &own).cost(&graph.egraph, &graph.roots)
+        };
         let own = |c: Id, n: &Node| price.cost(c, n);
         let extract_start = Instant::now();
         let greedy = extract::DagExtractor::new(&egraph, &graph.roots, &own);
@@ -306,6 +373,12 @@ impl EGraphOpt {
         if !cost_after.is_finite() {
             return Err(Diagnostic::error(ir.op(func).loc(), "egraph-opt extracted a cyclic graph (a bug)"));
         }
+        let fast_run = match provider.summary() {
+            Some(summary) if self.print_stats => {
+                Some(format!("{summary}{}", self.measured_changes(&egraph, &graph.roots, provider, &extractor)))
+            }
+            _ => None,
+        };
         let choose = |id: Id| extractor.node(&egraph, id);
         let optimized = convert::Graph { egraph: egraph.clone(), ..graph };
         convert::write(ctx, ir, &optimized, &choose).map_err(|m| Diagnostic::error(ir.op(func).loc(), m))?;
@@ -341,7 +414,46 @@ impl EGraphOpt {
             folded,
             extraction_method,
             top_rules,
+            measuring,
+            fast_run,
         }))
+    }
+
+    /// The kernels that measured prices chose otherwise than the model's (the graph
+    /// extracted again with the model), each with both times, for `--egraph-stats`.
+    fn measured_changes(
+        &self,
+        egraph: &analysis::NnGraph,
+        roots: &[Id],
+        provider: &dyn CostProvider,
+        measured: &extract::DagExtractor<'_>,
+    ) -> String {
+        let Some(model) = provider.model() else { return String::new() };
+        let by_model = model::NodeCost { egraph, provider: model };
+        let own = |c: Id, n: &Node| by_model.cost(c, n);
+        let modelled = extract::DagExtractor::new(egraph, roots, &own);
+        let price = model::NodeCost { egraph, provider };
+        let changes = fastrun::changes::changes(egraph, roots, &price, &modelled, measured);
+        let mut out = format!(
+            "\n  measured costs changed {} kernel{} of the graph the model would choose",
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        );
+        for c in &changes {
+            let time = |x: &fastrun::Candidate| {
+                let t = provider.seconds(&x.work());
+                format!("{:.3} ms{}", t * 1e3, if model.seconds(&x.work()) == t { " (model)" } else { "" })
+            };
+            out.push_str(&format!(
+                "\n    {}: {} {} -> {} {}",
+                c.by_model.problem(),
+                c.by_model.choice(),
+                time(&c.by_model),
+                c.by_measurement.choice(),
+                time(&c.by_measurement)
+            ));
+        }
+        out
     }
 }
 
@@ -383,12 +495,16 @@ impl Pass for EGraphOpt {
         };
         if self.print_stats {
             eprintln!(
-                "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms, extraction ({}) {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
+                "egraph-opt @{name}: {} e-nodes, {} e-classes, {} iterations, stopped: {}; saturation {:.1} ms,{} extraction ({}) {:.1} ms, folding {:.1} ms, total {:.1} ms; cost {:.3} ms -> {:.3} ms ({:.2}x)",
                 r.e_nodes,
                 r.e_classes,
                 r.iterations,
                 r.stop_reason,
                 r.saturation.as_secs_f64() * 1e3,
+                match &r.fast_run {
+                    Some(_) => format!(" costs (fast-run) {:.1} ms,", r.measuring.as_secs_f64() * 1e3),
+                    None => String::new(),
+                },
                 r.extraction_method,
                 r.extraction.as_secs_f64() * 1e3,
                 r.folding.as_secs_f64() * 1e3,
@@ -399,6 +515,9 @@ impl Pass for EGraphOpt {
             );
             let top: Vec<String> = r.top_rules.iter().map(|(rule, n)| format!("{rule} {n}")).collect();
             eprintln!("  rules applied most: {}", top.join(", "));
+            if let Some(fast_run) = &r.fast_run {
+                eprintln!("  {fast_run}");
+            }
         }
         cx.add_stat("e-nodes", r.e_nodes as u64);
         cx.add_stat("e-classes", r.e_classes as u64);

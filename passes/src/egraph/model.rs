@@ -20,30 +20,65 @@ pub struct NodeCost<'a> {
 impl NodeCost<'_> {
     /// Seconds the node's own kernel takes (not its operands').
     pub fn cost(&self, class: Id, node: &Node) -> f64 {
-        let g = self.egraph;
-        let Some(name) = node.op_name() else { return 0.0 };
-        if matches!(name, "input" | "const" | "fill" | "arg") || name.starts_with("s.") {
-            return 0.0;
-        }
-        let data = &g[class].data;
-        let children: Vec<&Data> = node.children().iter().map(|c| &g[*c].data).collect();
-        if matches!(data, Data::Invalid(_)) || children.iter().any(|d| matches!(d, Data::Invalid(_))) {
-            return f64::INFINITY;
-        }
-        if children.iter().all(|d| !matches!(d, Data::Tensor { constant: false, .. })) {
-            return 0.0;
-        }
-        let seconds = match self.work(name, node.children(), data) {
-            Some(w) => self.provider.seconds(&w),
-            None => 0.0,
+        let seconds = match self.kernel(class, node) {
+            Kernel::Free => return 0.0,
+            Kernel::Invalid => return f64::INFINITY,
+            Kernel::Runs(w) => self.provider.seconds(&w),
         };
         // At equal cost, a convolution whose algorithm is chosen ranks before one left `any`.
-        let undecided =
-            name.ends_with("conv2d") && matches!(&g[node.children()[5]].data, Data::Word(w) if w.as_str() == "any");
+        let g = self.egraph;
+        let undecided = node.op_name().is_some_and(|n| n.ends_with("conv2d"))
+            && matches!(&g[node.children()[5]].data, Data::Word(w) if w.as_str() == "any");
         if undecided {
             seconds * (1.0 + 1e-9)
         } else {
             seconds
+        }
+    }
+
+    /// The work of every node of the e-graph that runs a kernel, each distinct one once in
+    /// the order met: the candidates extraction chooses among, for a measuring provider.
+    pub fn candidates(&self) -> Vec<Work> {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut out = Vec::new();
+        for class in self.egraph.classes() {
+            for node in &class.nodes {
+                if let Kernel::Runs(w) = self.kernel(class.id, node) {
+                    if seen.insert(format!("{w:?}")) {
+                        out.push(w);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The work of the node's kernel; `None` for what is free or invalid.
+    pub fn work_of(&self, class: Id, node: &Node) -> Option<Work> {
+        match self.kernel(class, node) {
+            Kernel::Runs(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// What the node costs: nothing, a kernel's work, or infinity.
+    fn kernel(&self, class: Id, node: &Node) -> Kernel {
+        let g = self.egraph;
+        let Some(name) = node.op_name() else { return Kernel::Free };
+        if matches!(name, "input" | "const" | "fill" | "arg") || name.starts_with("s.") {
+            return Kernel::Free;
+        }
+        let data = &g[class].data;
+        let children: Vec<&Data> = node.children().iter().map(|c| &g[*c].data).collect();
+        if matches!(data, Data::Invalid(_)) || children.iter().any(|d| matches!(d, Data::Invalid(_))) {
+            return Kernel::Invalid;
+        }
+        if children.iter().all(|d| !matches!(d, Data::Tensor { constant: false, .. })) {
+            return Kernel::Free;
+        }
+        match self.work(name, node.children(), data) {
+            Some(w) => Kernel::Runs(w),
+            None => Kernel::Free,
         }
     }
 
@@ -63,13 +98,17 @@ impl NodeCost<'_> {
                 Work::Conv(self.conv(c, &c[8..10], body_flops(c[7]), bytes(extras), out)?)
             }
             "nn.matmul" | "kernel.matmul" => {
-                let (lhs, epilogue, extras) =
-                    if name == "nn.matmul" { (c[0], 0.0, 0.0) } else { (c[1], body_flops(c[0]), bytes(&c[3..])) };
+                let (lhs, rhs, epilogue, extras) = if name == "nn.matmul" {
+                    (c[0], c[1], 0.0, 0.0)
+                } else {
+                    (c[1], c[2], body_flops(c[0]), bytes(&c[3..]))
+                };
+                let constant_rhs = matches!(g[rhs].data, Data::Tensor { constant: true, .. });
                 let s = out.shape()?;
                 let k = *g[lhs].data.shape()?.last()? as f64;
                 let (m, n) = (s[s.len() - 2] as f64, s[s.len() - 1] as f64);
                 let batch = s[..s.len() - 2].iter().product::<i64>() as f64;
-                Work::Matmul { batch, m, n, k, epilogue_flops: epilogue, extra_bytes: extras }
+                Work::Matmul { batch, m, n, k, epilogue_flops: epilogue, extra_bytes: extras, constant_rhs }
             }
             // A part of a split reads only its own share of the input.
             "nn.split.part" => {
@@ -177,6 +216,15 @@ impl NodeCost<'_> {
             extra_bytes,
         })
     }
+}
+
+/// What an e-node costs.
+enum Kernel {
+    /// Leaves, views, and what folds at compile time.
+    Free,
+    /// Over an ill-shaped class: never extracted.
+    Invalid,
+    Runs(Work),
 }
 
 /// How much more a scalar loop whose every element computes its own indices costs than the

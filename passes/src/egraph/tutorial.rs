@@ -96,7 +96,9 @@
 //!
 //! Extraction minimizes the sum of each kernel's cost from a
 //! [`CostProvider`](super::cost::CostProvider). A provider built from measurements on the
-//! target answers from its table and defers to the analytical model for the rest. Here one
+//! target answers from its table and defers to the analytical model for the rest: that is
+//! what [`fastrun::Measured`](super::fastrun::Measured) does, timing the candidates itself
+//! through a [`Measurer`](super::fastrun::Measurer) (`egraph-opt{cost=measured}`). Here one
 //! that has measured Winograd to be slow on this machine (infinitely, for the example):
 //!
 //! ```

@@ -3,7 +3,6 @@
 fn main() -> std::process::ExitCode {
     strata_tools::opt::run(std::env::args_os(), |ctx, passes| {
         strata_dialects::register_all(ctx);
-        strata_passes::register_all(passes);
-        strata_lowering::register_all(passes);
+        strata_tools::register_passes(passes);
     })
 }

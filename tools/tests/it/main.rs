@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod compat;
+mod fastrun;
 mod limits;
 mod lit;
 mod onnx;
