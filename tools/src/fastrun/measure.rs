@@ -1,11 +1,12 @@
-//! The [`Measurer`] that compiles one candidate kernel with a real
-//! backend (Cranelift, or LLVM in builds with it) and runs it, and the factory that
+//! The [`Measurer`]s that compile one candidate kernel with a real backend (Cranelift, LLVM in
+//! builds with it, or PTX on the first NVIDIA GPU) and run it, and the factory that
 //! `egraph-opt{cost=measured}` gets from [`crate::pass_registry`].
 //!
 //! A candidate becomes a function of one op (`nn.conv2d` with its layout and algorithm, or
 //! `nn.matmul`) on its real shapes, its weights constant and random (so the lowering packs
 //! and transforms them once, as in a model), its input random; it goes through the backend's
-//! pipeline less `egraph-opt` (the choice is the candidate's) and is JIT-compiled.
+//! pipeline less `egraph-opt` (the choice is the candidate's) and is JIT-compiled, or loaded
+//! on the GPU and timed by CUDA events around replays of its recorded graph.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,7 +14,7 @@ use strata_ir::pass::PassManager;
 use strata_ir::Context;
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_passes::egraph::cost::Target;
-use strata_passes::egraph::fastrun::{Candidate, Measurer, MeasurerFactory, MeasurerRequest, Sample, Scope};
+use strata_passes::egraph::fastrun::{Candidate, Measurer, MeasurerFactory, MeasurerRequest, Run, Sample, Scope};
 use strata_runtime::random::SplitMix;
 use strata_runtime::{Elem, Tensor};
 
@@ -31,22 +32,23 @@ pub struct CpuMeasurer {
     backend: Backend,
     threads: Option<usize>,
     pipeline: String,
-    progress: Mutex<Option<crate::progress::Progress>>,
+    bar: Bar,
     /// Memory read between timed calls ([`Measurer::between_runs`]).
     other_memory: Mutex<Vec<u64>>,
 }
 
-/// The factory `egraph-opt{cost=measured|cached}` uses: CPU targets that are this machine.
+/// The factory `egraph-opt{cost=measured|cached}` uses: the CPU when it is the target, the
+/// first GPU for `target=gpu`.
 pub fn factory() -> MeasurerFactory {
-    Arc::new(|r: &MeasurerRequest| Ok(Arc::new(CpuMeasurer::new(r)?) as Arc<dyn Measurer>))
+    Arc::new(|r: &MeasurerRequest| match r.target {
+        Target::Gpu => Ok(Arc::new(CudaMeasurer::new()?) as Arc<dyn Measurer>),
+        _ => Ok(Arc::new(CpuMeasurer::new(r)?) as Arc<dyn Measurer>),
+    })
 }
 
 impl CpuMeasurer {
     pub fn new(r: &MeasurerRequest) -> Result<CpuMeasurer, String> {
         let host = if cfg!(target_arch = "aarch64") { Target::Aarch64 } else { Target::X86_64 };
-        if r.target == Target::Gpu {
-            return Err("Fast-Run does not measure on GPUs yet: use cost=model with target=gpu".into());
-        }
         if r.target != host {
             return Err(format!("Fast-Run measures on this machine, which is not the target {:?}", r.target));
         }
@@ -77,7 +79,7 @@ impl CpuMeasurer {
             backend,
             threads: r.threads,
             pipeline: without_egraph_opt(&pipeline),
-            progress: Mutex::new(None),
+            bar: Bar::default(),
             other_memory: Mutex::new(Vec::new()),
         })
     }
@@ -86,84 +88,9 @@ impl CpuMeasurer {
         self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
-    /// The candidate as a module of one function `@candidate`, its weights random, and its
-    /// arguments drawn.
-    fn build(&self, candidate: &Candidate) -> Result<(strata_ir::Module, Vec<Tensor>), String> {
-        let ctx = &self.ctx;
-        let ty = |s: &[i64]| format!("tensor<{}xf32>", s.iter().map(i64::to_string).collect::<Vec<_>>().join("x"));
-        let list = |v: &[i64]| format!("[{}]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(", "));
-        let (args, body, result) = match candidate {
-            Candidate::Conv(p) => {
-                let [n, c, h, w] = p.input;
-                let [on, o, oh, ow] = p.output;
-                let (x, y) = (ty(&p.conv.layout.shape(n, c, h, w)), ty(&p.conv.layout.shape(on, o, oh, ow)));
-                let wt = ty(&p.weight);
-                let body = format!(
-                    "  %w = \"nn.constant\"() {{value = dense<0.0> : {wt}}} : () -> {wt}\n  %y = \"nn.conv2d\"(%a0, %w) {{strides = {}, padding = {}, dilations = {}, groups = {} : i64, layout = \"{}\", algorithm = \"{}\"}} : ({x}, {wt}) -> {y}\n",
-                    list(&p.conv.strides),
-                    list(&p.conv.padding),
-                    list(&p.conv.dilations),
-                    p.conv.groups,
-                    p.conv.layout,
-                    p.algorithm.name()
-                );
-                (vec![x], body, y)
-            }
-            Candidate::Matmul { batch, m, n, k, constant_rhs } => {
-                let lead: Vec<i64> = if *batch > 1 { vec![*batch] } else { Vec::new() };
-                let shape = |rows: i64, cols: i64, batched: bool| {
-                    let mut s = if batched { lead.clone() } else { Vec::new() };
-                    s.extend([rows, cols]);
-                    ty(&s)
-                };
-                let (a, y) = (shape(*m, *k, true), shape(*m, *n, true));
-                if *constant_rhs {
-                    // Weights: one matrix for every batch, as a model's linear layers have.
-                    let b = shape(*k, *n, false);
-                    let body = format!(
-                        "  %b = \"nn.constant\"() {{value = dense<0.0> : {b}}} : () -> {b}\n  %y = \"nn.matmul\"(%a0, %b) : ({a}, {b}) -> {y}\n"
-                    );
-                    (vec![a], body, y)
-                } else {
-                    let b = shape(*k, *n, true);
-                    let body = format!("  %y = \"nn.matmul\"(%a0, %a1) : ({a}, {b}) -> {y}\n");
-                    (vec![a, b], body, y)
-                }
-            }
-        };
-        let params: Vec<String> = args.iter().enumerate().map(|(i, t)| format!("%a{i}: {t}")).collect();
-        let src =
-            format!("func.func @candidate({}) -> {result} {{\n{body}  return %y : {result}\n}}\n", params.join(", "));
-        let mut m = strata_ir::parse_source(ctx, "candidate.mlir", &src, &Default::default())
-            .map_err(|d| format!("the candidate does not parse: {}", d.message))?;
-        strata_ir::verify(ctx, &m.ir, m.root).map_err(|d| format!("the candidate does not verify: {}", d.message))?;
-        let mut draw = SplitMix(0x5eed);
-        let value = ctx.ident("value");
-        for op in m.ir.collect_ops(m.root) {
-            if ctx.ident_str(m.ir.op(op).name()) != "nn.constant" {
-                continue;
-            }
-            let t = m.ir.value_type(m.ir.op(op).results()[0]);
-            let shape: Vec<usize> = ctx.shape(t).unwrap_or(&[]).iter().map(|&d| d as usize).collect();
-            let weights = draw.tensor(&shape, Elem::F32, -1.0, 1.0);
-            m.ir.set_attr(op, value, strata_runtime::fold::dense_attr(ctx, &weights, t));
-        }
-        let inputs = args
-            .iter()
-            .map(|t| {
-                let t = ctx.parse_type(t).map_err(|d| d.message)?;
-                let shape: Vec<usize> = ctx.shape(t).unwrap_or(&[]).iter().map(|&d| d as usize).collect();
-                Ok(draw.tensor(&shape, Elem::F32, -1.0, 1.0))
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok((m, inputs))
-    }
-
     fn compile(&self, m: &mut strata_ir::Module) -> Result<Jit, String> {
         let ctx = &self.ctx;
-        let registry = crate::pass_registry();
-        let root = registry.parse_pipeline(&self.pipeline).map_err(|e| e.render(&self.pipeline))?;
-        PassManager::new(root).run(ctx, &mut m.ir, m.root).map_err(|f| f.diagnostic.message)?;
+        lower(ctx, m, &self.pipeline)?;
         let options = JitOptions { threads: Some(self.threads()), poison: false };
         let only = ["candidate"];
         match self.backend {
@@ -193,12 +120,12 @@ impl Measurer for CpuMeasurer {
     fn measure(
         &self,
         candidate: &Candidate,
-        time: &mut dyn FnMut(&mut dyn FnMut() -> Result<(), String>) -> Result<Sample, String>,
+        time: &mut dyn FnMut(Run<'_>) -> Result<Sample, String>,
     ) -> Result<Sample, String> {
-        let (mut m, inputs) = self.build(candidate)?;
+        let (mut m, inputs) = build(&self.ctx, candidate)?;
         let jit = self.compile(&mut m)?;
         let mut call = jit.prepare("candidate", &inputs).map_err(|e| e.to_string())?;
-        time(&mut || call.invoke().map_err(|e| e.to_string()))
+        time(&mut || call.invoke().map(|()| None).map_err(|e| e.to_string()))
     }
 
     /// Reads `bytes` of a buffer of its own, a word per cache line: the candidate's weights
@@ -219,15 +146,89 @@ impl Measurer for CpuMeasurer {
     }
 
     fn progress(&self, done: usize, total: usize, what: &str) {
-        let mut bar = self.progress.lock().unwrap();
-        bar.get_or_insert_with(|| crate::progress::Progress::new("fast-run", "")).set_with(done, total, what);
+        self.bar.show(done, total, what);
     }
 
     fn finished(&self) {
-        if let Some(bar) = self.progress.lock().unwrap().take() {
-            bar.finish();
-        }
+        self.bar.finish();
     }
+}
+
+/// The candidate as a module of one function `@candidate`, its weights random, and its
+/// arguments drawn.
+fn build(ctx: &Context, candidate: &Candidate) -> Result<(strata_ir::Module, Vec<Tensor>), String> {
+    let ty = |s: &[i64]| format!("tensor<{}xf32>", s.iter().map(i64::to_string).collect::<Vec<_>>().join("x"));
+    let list = |v: &[i64]| format!("[{}]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(", "));
+    let (args, body, result) = match candidate {
+        Candidate::Conv(p) => {
+            let [n, c, h, w] = p.input;
+            let [on, o, oh, ow] = p.output;
+            let (x, y) = (ty(&p.conv.layout.shape(n, c, h, w)), ty(&p.conv.layout.shape(on, o, oh, ow)));
+            let wt = ty(&p.weight);
+            let body = format!(
+                "  %w = \"nn.constant\"() {{value = dense<0.0> : {wt}}} : () -> {wt}\n  %y = \"nn.conv2d\"(%a0, %w) {{strides = {}, padding = {}, dilations = {}, groups = {} : i64, layout = \"{}\", algorithm = \"{}\"}} : ({x}, {wt}) -> {y}\n",
+                list(&p.conv.strides),
+                list(&p.conv.padding),
+                list(&p.conv.dilations),
+                p.conv.groups,
+                p.conv.layout,
+                p.algorithm.name()
+            );
+            (vec![x], body, y)
+        }
+        Candidate::Matmul { batch, m, n, k, constant_rhs } => {
+            let lead: Vec<i64> = if *batch > 1 { vec![*batch] } else { Vec::new() };
+            let shape = |rows: i64, cols: i64, batched: bool| {
+                let mut s = if batched { lead.clone() } else { Vec::new() };
+                s.extend([rows, cols]);
+                ty(&s)
+            };
+            let (a, y) = (shape(*m, *k, true), shape(*m, *n, true));
+            if *constant_rhs {
+                // Weights: one matrix for every batch, as a model's linear layers have.
+                let b = shape(*k, *n, false);
+                let body = format!(
+                    "  %b = \"nn.constant\"() {{value = dense<0.0> : {b}}} : () -> {b}\n  %y = \"nn.matmul\"(%a0, %b) : ({a}, {b}) -> {y}\n"
+                );
+                (vec![a], body, y)
+            } else {
+                let b = shape(*k, *n, true);
+                let body = format!("  %y = \"nn.matmul\"(%a0, %a1) : ({a}, {b}) -> {y}\n");
+                (vec![a, b], body, y)
+            }
+        }
+    };
+    let params: Vec<String> = args.iter().enumerate().map(|(i, t)| format!("%a{i}: {t}")).collect();
+    let src = format!("func.func @candidate({}) -> {result} {{\n{body}  return %y : {result}\n}}\n", params.join(", "));
+    let mut m = strata_ir::parse_source(ctx, "candidate.mlir", &src, &Default::default())
+        .map_err(|d| format!("the candidate does not parse: {}", d.message))?;
+    strata_ir::verify(ctx, &m.ir, m.root).map_err(|d| format!("the candidate does not verify: {}", d.message))?;
+    let mut draw = SplitMix(0x5eed);
+    let value = ctx.ident("value");
+    for op in m.ir.collect_ops(m.root) {
+        if ctx.ident_str(m.ir.op(op).name()) != "nn.constant" {
+            continue;
+        }
+        let t = m.ir.value_type(m.ir.op(op).results()[0]);
+        let shape: Vec<usize> = ctx.shape(t).unwrap_or(&[]).iter().map(|&d| d as usize).collect();
+        let weights = draw.tensor(&shape, Elem::F32, -1.0, 1.0);
+        m.ir.set_attr(op, value, strata_runtime::fold::dense_attr(ctx, &weights, t));
+    }
+    let inputs = args
+        .iter()
+        .map(|t| {
+            let t = ctx.parse_type(t).map_err(|d| d.message)?;
+            let shape: Vec<usize> = ctx.shape(t).unwrap_or(&[]).iter().map(|&d| d as usize).collect();
+            Ok(draw.tensor(&shape, Elem::F32, -1.0, 1.0))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((m, inputs))
+}
+
+/// `m` through `pipeline` (a backend's, less `egraph-opt`).
+fn lower(ctx: &Context, m: &mut strata_ir::Module, pipeline: &str) -> Result<(), String> {
+    let root = crate::pass_registry().parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
+    PassManager::new(root).run(ctx, &mut m.ir, m.root).map_err(|f| f.diagnostic.message)
 }
 
 /// `builtin.module(..., func.func(egraph-opt{...}, plan-memory), ...)` without `egraph-opt`.
@@ -267,6 +268,86 @@ pub fn cpu_description() -> String {
         if features.is_empty() { "no vector features read" } else { "features" },
         features.join(" ")
     )
+}
+
+/// Measures candidates on the first NVIDIA GPU: each loaded as PTX, called once eagerly
+/// (packing constant panels), recorded as a CUDA graph, and its replays timed by events.
+pub struct CudaMeasurer {
+    ctx: Context,
+    device: String,
+    pipeline: String,
+    bar: Bar,
+}
+
+impl CudaMeasurer {
+    pub fn new() -> Result<CudaMeasurer, String> {
+        let device = strata_cuda::Device::open(0).map_err(|e| format!("Fast-Run on the GPU: {e}"))?;
+        let (major, minor) = device.capability;
+        let mut ctx = Context::new();
+        strata_dialects::register_all(&mut ctx);
+        Ok(CudaMeasurer {
+            ctx,
+            device: format!("{} (sm_{major}{minor})", device.name),
+            pipeline: without_egraph_opt(strata_lowering::gpu::cuda_pipeline()),
+            bar: Bar::default(),
+        })
+    }
+}
+
+impl Measurer for CudaMeasurer {
+    fn scope(&self) -> Scope {
+        Scope { device: self.device.clone(), backend: "cuda ptx".into(), strata: env!("CARGO_PKG_VERSION").to_string() }
+    }
+
+    fn measure(
+        &self,
+        candidate: &Candidate,
+        time: &mut dyn FnMut(Run<'_>) -> Result<Sample, String>,
+    ) -> Result<Sample, String> {
+        let ctx = &self.ctx;
+        let (mut m, inputs) = build(ctx, candidate)?;
+        lower(ctx, &mut m, &self.pipeline)?;
+        let func = strata_runtime::functions(ctx, &m.ir, m.root)
+            .into_iter()
+            .find(|(name, _)| name == "candidate")
+            .map(|(_, f)| f)
+            .ok_or("the lowered candidate has no @candidate")?;
+        let err = |e: strata_cuda::CudaError| e.to_string();
+        let device = strata_cuda::Device::open(0).map_err(err)?;
+        let mut program = strata_cuda::Program::load(ctx, &m.ir, m.root, func, device).map_err(err)?;
+        program.set_inputs(&inputs).map_err(err)?;
+        program.call().map_err(err)?;
+        program.record().map_err(err)?;
+        time(&mut || {
+            let ms = program.time(1).map_err(err)?;
+            Ok(Some(std::time::Duration::from_secs_f64(ms[0] / 1e3)))
+        })
+    }
+
+    fn progress(&self, done: usize, total: usize, what: &str) {
+        self.bar.show(done, total, what);
+    }
+
+    fn finished(&self) {
+        self.bar.finish();
+    }
+}
+
+/// The progress bar of a measurer (on a terminal, after a second).
+#[derive(Default)]
+struct Bar(Mutex<Option<crate::progress::Progress>>);
+
+impl Bar {
+    fn show(&self, done: usize, total: usize, what: &str) {
+        let mut bar = self.0.lock().unwrap();
+        bar.get_or_insert_with(|| crate::progress::Progress::new("fast-run", "")).set_with(done, total, what);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.0.lock().unwrap().take() {
+            bar.finish();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ use rustc_hash::FxHashMap;
 
 pub use cache::{CacheError, CacheFile, Entry, Scope};
 pub use candidate::Candidate;
-pub use timing::{Clock, Limits, Sample, SystemClock};
+pub use timing::{Clock, Limits, Run, Sample, SystemClock};
 
 use super::cost::{CostProvider, Graph, Target, Work};
 
@@ -63,11 +63,10 @@ pub trait Measurer: Send + Sync {
 
     /// Compiles `candidate` alone on its real shapes, with random inputs and weights, and
     /// hands a call of it to `time`; `time`'s sample, or why the candidate could not run.
-    #[allow(clippy::type_complexity)]
     fn measure(
         &self,
         candidate: &Candidate,
-        time: &mut dyn FnMut(&mut dyn FnMut() -> Result<(), String>) -> Result<Sample, String>,
+        time: &mut dyn FnMut(Run<'_>) -> Result<Sample, String>,
     ) -> Result<Sample, String>;
 
     /// Touches `bytes` of other memory, as the rest of a graph does between two calls of one
@@ -312,8 +311,7 @@ impl Measured {
                 let limits = self.settings.limits;
                 let clock = self.clock.as_ref();
                 let mut between = || measurer.between_runs(graph.constant_bytes);
-                let mut time =
-                    |run: &mut dyn FnMut() -> Result<(), String>| timing::time(clock, &limits, best, &mut between, run);
+                let mut time = |run: Run<'_>| timing::time(clock, &limits, best, &mut between, run);
                 match measurer.measure(&c, &mut time) {
                     Ok(sample) => {
                         known.report.measured += 1;

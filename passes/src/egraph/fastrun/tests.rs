@@ -31,7 +31,7 @@ impl Measurer for FakeBackend {
     fn measure(
         &self,
         candidate: &Candidate,
-        time: &mut dyn FnMut(&mut dyn FnMut() -> Result<(), String>) -> Result<Sample, String>,
+        time: &mut dyn FnMut(Run<'_>) -> Result<Sample, String>,
     ) -> Result<Sample, String> {
         self.compiled.fetch_add(1, Ordering::SeqCst);
         if candidate.algorithm() == Some(ConvAlgorithm::Fft) {
@@ -41,7 +41,7 @@ impl Measurer for FakeBackend {
         time(&mut || {
             self.calls.fetch_add(1, Ordering::SeqCst);
             self.clock.advance(Duration::from_secs_f64(ms / 1e3));
-            Ok(())
+            Ok(None)
         })
     }
 

@@ -66,6 +66,10 @@ pub struct Sample {
     pub cut: bool,
 }
 
+/// One call of a candidate: `Ok(None)` to be timed by the clock, or `Ok(Some(t))` when the
+/// backend timed it itself (a GPU's events: the host's clock would add the launch and wait).
+pub type Run<'a> = &'a mut dyn FnMut() -> Result<Option<Duration>, String>;
+
 /// Times `run`: one warm-up (the first call also packs constant weights and touches fresh
 /// memory), then up to `limits.runs` timed calls while the budget lasts, `between` (untimed)
 /// before each. `best` is the fastest median among the problem's candidates so far: a first
@@ -75,7 +79,7 @@ pub fn time(
     limits: &Limits,
     best: Option<f64>,
     between: &mut dyn FnMut(),
-    run: &mut dyn FnMut() -> Result<(), String>,
+    run: Run<'_>,
 ) -> Result<Sample, String> {
     run()?;
     let mut spent = Duration::ZERO;
@@ -83,13 +87,13 @@ pub fn time(
     while times.len() < limits.runs.max(1) {
         between();
         let t = clock.now();
-        run()?;
-        let took = (clock.now() - t).as_secs_f64();
+        let own = run()?;
+        let took = own.unwrap_or_else(|| clock.now() - t).as_secs_f64();
         if times.is_empty() && best.is_some_and(|b| took > limits.cut_factor * b) {
             return Ok(Sample { seconds: took, runs: 1, spread: 0.0, cut: true });
         }
         times.push(took);
-        spent += clock.now() - t;
+        spent += Duration::from_secs_f64(took);
         if times.len() >= limits.min_runs.max(1) && spent >= limits.per_candidate {
             break;
         }
@@ -146,12 +150,12 @@ pub(crate) mod tests {
     }
 
     /// A kernel whose calls take the given milliseconds in turn (the last repeated).
-    fn kernel<'a>(clock: &'a FakeClock, ms: &'a [f64]) -> impl FnMut() -> Result<(), String> + 'a {
+    fn kernel<'a>(clock: &'a FakeClock, ms: &'a [f64]) -> impl FnMut() -> Result<Option<Duration>, String> + 'a {
         let mut i = 0;
         move || {
             clock.advance(Duration::from_secs_f64(ms[i.min(ms.len() - 1)] / 1e3));
             i += 1;
-            Ok(())
+            Ok(None)
         }
     }
 
@@ -186,7 +190,7 @@ pub(crate) mod tests {
         let mut run = || {
             calls += 1;
             clock.advance(Duration::from_millis(10));
-            Ok(())
+            Ok(None)
         };
         let s = time(&clock, &Limits::default(), Some(2e-3), &mut || {}, &mut run).unwrap();
         assert_eq!((s.cut, s.runs, calls), (true, 1, 2), "the warm-up and one timed run");
@@ -216,6 +220,14 @@ pub(crate) mod tests {
     fn a_failing_run_is_an_error() {
         let clock = FakeClock::default();
         let mut run = || Err("trap".to_string());
+        assert_eq!(time(&clock, &Limits::default(), None, &mut || {}, &mut run).unwrap_err(), "trap");
+        // A backend's own time is taken over the clock's.
+        let mut timed = || {
+            clock.advance(Duration::from_secs(1));
+            Ok(Some(Duration::from_micros(5)))
+        };
+        let s = time(&clock, &Limits::default(), None, &mut || {}, &mut timed).unwrap();
+        assert_eq!((s.seconds, s.runs), (5e-6, 9));
         assert_eq!(time(&clock, &Limits::default(), None, &mut || {}, &mut run).unwrap_err(), "trap");
     }
 }
