@@ -132,7 +132,11 @@ impl Measurer for CpuMeasurer {
     /// and input leave the caches as the rest of the graph's weights would push them out.
     /// (Measured through LLVM on ResNet-18 at 2 threads: alone and warm, its 512-channel 3×3
     /// layer took 0.69 ms by Winograd F(2,3) and 0.90 by im2col; in the network, 1.25 and
-    /// 1.08 ms, the transformed weights of the former being 16.8 MB to the latter's 9.4.)
+    /// 1.08 ms, the transformed weights of the former being 16.8 MB to the latter's 9.4. With
+    /// 48 MB read between calls, 0.74–0.91 and 0.98–1.14 (spreads to 78%); with 192 MB,
+    /// 1.11–1.14 and 1.18–1.26 (spreads under 17%). ResNet-18 end to end was 3–5% slower
+    /// than the model's choice with the weights' size read between calls, 6–8% faster with
+    /// twice that.)
     fn between_runs(&self, bytes: usize) {
         let mut memory = self.other_memory.lock().unwrap();
         let words = bytes / 8;

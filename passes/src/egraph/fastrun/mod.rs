@@ -310,7 +310,9 @@ impl Measured {
                 measurer.progress(done, total, &c.signature());
                 let limits = self.settings.limits;
                 let clock = self.clock.as_ref();
-                let mut between = || measurer.between_runs(graph.constant_bytes);
+                // The weights and the packed copies a network keeps of them (GEMM panels,
+                // Winograd's transformed weights): about twice the constants.
+                let mut between = || measurer.between_runs(2 * graph.constant_bytes);
                 let mut time = |run: Run<'_>| timing::time(clock, &limits, best, &mut between, run);
                 match measurer.measure(&c, &mut time) {
                     Ok(sample) => {
