@@ -516,6 +516,7 @@ fn optimizer_options(
     };
     if let Some(mode) = &args.fast_run {
         set("cost", mode)?;
+        set("fast-run-backend", &args.backend)?;
     }
     if let Some(path) = &args.fast_run_cache {
         set("fast-run-cache", &path.to_string_lossy())?;

@@ -59,7 +59,13 @@ fn lower(
     let mut m = m.clone();
     let mut r = strata_tools::pass_registry();
     let threads = args.threads.to_string();
-    for (option, value) in [("cost", cost), ("threads", threads.as_str()), ("fast-run-cache", cache)] {
+    let options = [
+        ("cost", cost),
+        ("threads", threads.as_str()),
+        ("fast-run-cache", cache),
+        ("fast-run-backend", backend.name()),
+    ];
+    for (option, value) in options {
         r.set_option_default("egraph-opt", option, Some(value))?;
     }
     r.set_option_default("egraph-opt", "print-stats", Some(if cost == "measured" { "true" } else { "false" }))?;

@@ -70,7 +70,9 @@ pub fn info_with(measurers: Option<fastrun::MeasurerFactory>) -> PassInfo {
                     )?;
                     let threads = usize::try_from(o.int("threads")).ok().filter(|&t| t > 0);
                     let profile = mode == "measured";
-                    let measurer = factory(&fastrun::MeasurerRequest { target, vector_bits, threads, profile })?;
+                    let backend = fastrun::BACKENDS.iter().find(|b| **b == o.str("fast-run-backend")).copied().unwrap_or("auto");
+                    let request = fastrun::MeasurerRequest { target, vector_bits, threads, profile, backend };
+                    let measurer = factory(&request)?;
                     let cache = match o.str("fast-run-cache") {
                         "" => fastrun::CacheFile::default_path().map(fastrun::CacheFile::at),
                         "none" => None,
@@ -119,6 +121,12 @@ pub fn info_with(measurers: Option<fastrun::MeasurerFactory>) -> PassInfo {
         "fast-run-cache",
         "",
         "The Fast-Run cache file (default: strata/fastrun.json in the user's cache directory; none: no file)",
+    ))
+    .option(OptionSpec::choice(
+        "fast-run-backend",
+        fastrun::BACKENDS,
+        "auto",
+        "The CPU code generator Fast-Run measures with (auto: llvm for vector-bits above 128, else cranelift)",
     ))
     .option(OptionSpec::int("fast-run-budget-s", 300, "Time all Fast-Run measurements of one compile may take"))
     .option(OptionSpec::int(
@@ -435,7 +443,7 @@ impl EGraphOpt {
         let price = model::NodeCost { egraph, provider };
         let changes = fastrun::changes::changes(egraph, roots, &price, &modelled, measured);
         let mut out = format!(
-            "\n  measured costs changed {} kernel{} of the graph the model would choose",
+            "\n  measured costs changed {} kernel{} of the graph the model would choose (times as extraction priced them: measured, a margin on all but the model's favourite; (model) where not measured)",
             changes.len(),
             if changes.len() == 1 { "" } else { "s" }
         );

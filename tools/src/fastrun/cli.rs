@@ -29,7 +29,8 @@ pub struct Args {
 pub enum Command {
     /// The entries, grouped by device, backend and version.
     List(Select),
-    /// Writes the entries (with --here, this processor's) to OUT, a cache file of its own.
+    /// Writes the entries (with --here, this processor's) to OUT, a new cache file (not one
+    /// that holds entries).
     Export {
         out: PathBuf,
         #[command(flatten)]
@@ -92,6 +93,13 @@ fn run(args: &Args) -> Result<(), String> {
             let cache = cache_at(&select.cache)?;
             let entries: Vec<Entry> = cache.load().map_err(err)?.into_iter().filter(|e| selected(select, e)).collect();
             let n = entries.len();
+            // Another cache's entries are not thrown away: export to a new file, or import.
+            if CacheFile::at(out).load().is_ok_and(|old| !old.is_empty()) {
+                return Err(format!(
+                    "error: {} already holds a cache; export to a new file, or add to it with `strata-fastrun import`",
+                    out.display()
+                ));
+            }
             CacheFile::at(out).update(|_| entries).map_err(err)?;
             println!("{n} entries written to {}", out.display());
         }
@@ -139,7 +147,7 @@ fn list(entries: &[Entry]) -> String {
                 e.runs,
                 e.spread * 100.0,
                 e.candidate,
-                if e.cut { " (cut after one run)" } else { "" }
+                if e.cut { " (cut early)" } else { "" }
             ));
         }
     }

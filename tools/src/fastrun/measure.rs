@@ -52,17 +52,18 @@ impl CpuMeasurer {
         if r.target != host {
             return Err(format!("Fast-Run measures on this machine, which is not the target {:?}", r.target));
         }
-        let backend = if r.vector_bits > 128 {
-            if r.profile && !strata_llvm::AVAILABLE {
-                return Err(format!(
-                    "vector-bits={} is the LLVM backend's, and Fast-Run cannot measure it: {}",
-                    r.vector_bits,
-                    strata_llvm::LlvmError::NotBuilt
-                ));
+        let backend = match (r.backend, r.vector_bits > 128) {
+            ("llvm", _) | ("auto", true) => {
+                if r.profile && !strata_llvm::AVAILABLE {
+                    return Err(format!(
+                        "Fast-Run cannot measure LLVM's code (vector-bits={}): {}",
+                        r.vector_bits,
+                        strata_llvm::LlvmError::NotBuilt
+                    ));
+                }
+                Backend::Llvm(r.vector_bits)
             }
-            Backend::Llvm(r.vector_bits)
-        } else {
-            Backend::Cranelift
+            _ => Backend::Cranelift,
         };
         let pipeline = match backend {
             Backend::Cranelift => {
@@ -155,6 +156,8 @@ impl Measurer for CpuMeasurer {
 
     fn finished(&self) {
         self.bar.finish();
+        // Up to a GiB: not kept past the measurements.
+        *self.other_memory.lock().unwrap() = Vec::new();
     }
 }
 
@@ -244,12 +247,18 @@ fn without_egraph_opt(pipeline: &str) -> String {
         (_, Some(stop)) => stop,
         _ => rest.len(),
     };
-    let tail = rest[end..].trim_start_matches(',').trim_start();
-    format!("{}{tail}", &pipeline[..start])
+    let (before, after) = (&pipeline[..start], &rest[end..]);
+    match after.strip_prefix(',') {
+        // Followed by another element: that one takes its place.
+        Some(tail) => format!("{before}{}", tail.trim_start()),
+        // The last of its list: the separator before it goes too.
+        None => format!("{}{after}", before.trim_end().trim_end_matches(',')),
+    }
 }
 
-/// The processor, as the cache tells devices apart: model name, the vector features code
-/// generation uses, and the logical cores.
+/// The processor, as the cache tells devices apart: model name and the vector features code
+/// generation uses (the threads a kernel ran on are the backend's part of the key, so a
+/// process limited to fewer cores still finds its entries).
 pub fn cpu_description() -> String {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let field = |name: &str| {
@@ -264,9 +273,8 @@ pub fn cpu_description() -> String {
         .into_iter()
         .filter(|f| flags.split_whitespace().any(|x| x == *f))
         .collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     format!(
-        "{} ({}; {} {}; {cores} logical cores)",
+        "{} ({}; {} {})",
         model.unwrap_or_else(|| "unknown processor".into()),
         std::env::consts::ARCH,
         if features.is_empty() { "no vector features read" } else { "features" },
@@ -368,5 +376,9 @@ mod tests {
         );
         assert_eq!(without_egraph_opt("builtin.module(func.func(egraph-opt, cse))"), "builtin.module(func.func(cse))");
         assert_eq!(without_egraph_opt("builtin.module(cse)"), "builtin.module(cse)");
+        assert_eq!(
+            without_egraph_opt("builtin.module(func.func(cse, egraph-opt{target=gpu}), inline)"),
+            "builtin.module(func.func(cse), inline)"
+        );
     }
 }

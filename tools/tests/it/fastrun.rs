@@ -58,12 +58,15 @@ fn measured_graphs_compute_what_the_interpreter_does_and_the_cache_serves_the_se
             reference.join("input0.npy").display().to_string(),
             "--compare".into(),
             reference.join("output0.npy").display().to_string(),
-            // Winograd and reordered sums differ from the interpreter's direct sums by a few
-            // ulps of the 144-term dot products (|x| < 1, weights 0.25–0.5).
+            // Which algorithm wins depends on the machine's timings, so any may run. Outputs
+            // reach about 50 (0.25 times 144 ReLU'd sums of up to 72); Winograd F(4×4,3×3)
+            // differs from the interpreter's direct sums by up to ~1e-5 of the operands' scale
+            // in each layer, so an output the reference makes exactly 0 (all its window
+            // clipped) can come out at 2e-4: atol 1e-3 is 2e-5 of the output's scale.
             "--rtol".into(),
             "1e-4".into(),
             "--atol".into(),
-            "1e-4".into(),
+            "1e-3".into(),
         ]
     };
     let args = flags("measured");
@@ -71,7 +74,7 @@ fn measured_graphs_compute_what_the_interpreter_does_and_the_cache_serves_the_se
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("compare: all 1 outputs match"), "{out}");
-    assert!(out.contains("fast-run: ") && out.contains("0 from the cache"), "{out}");
+    assert!(out.contains("fast-run: ") && out.contains("0 known before"), "{out}");
     let entries = CacheFile::at(&cache).load().unwrap();
     assert!(entries.len() >= 4, "both convolutions, several candidates each: {entries:?}");
     assert!(entries.iter().all(|e| e.seconds > 0.0 && e.scope.backend == "cranelift threads=1"));
@@ -83,7 +86,7 @@ fn measured_graphs_compute_what_the_interpreter_does_and_the_cache_serves_the_se
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(out.contains("fast-run: 0 candidates timed"), "{out}");
-    assert!(out.contains(&format!("{} from the cache", entries.len())), "{out}");
+    assert!(out.contains(&format!("{} known before", entries.len())), "{out}");
     assert_eq!(CacheFile::at(&cache).load().unwrap(), entries, "a cached compile writes nothing");
 
     // cost=model (Fast-Run off) neither reads nor writes a cache.

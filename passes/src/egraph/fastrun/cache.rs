@@ -7,8 +7,8 @@
 //!   two compiles at once lose nothing and a reader never sees half a file.
 //! - The file carries its format name, a format version and a CRC-32 of its entries. A file
 //!   that is not a cache (foreign) is reported and never written over; a damaged one (bad
-//!   JSON, a wrong checksum, an impossible time) is reported, ignored, and replaced by the
-//!   next write.
+//!   JSON, a wrong checksum, an impossible time) or one of another format version is
+//!   reported and ignored, and the next write moves it aside to `FILE.bad` before writing.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -19,13 +19,14 @@ use thiserror::Error;
 
 /// The format's name, in every file.
 pub const FORMAT: &str = "strata-fastrun";
-/// Bumped when entries change meaning; a file of another version is foreign.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped when entries change meaning (2: CPU times taken with twice the graph's weights read
+/// between calls); a file of another version is set aside, not read.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Whose times an entry holds.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Scope {
-    /// The processor (model, vector features) or GPU (name, compute capability, driver).
+    /// The processor (model, vector features) or GPU (name, compute capability).
     pub device: String,
     /// The code generator and how it runs (`llvm vector-bits=512 threads=2`).
     pub backend: String,
@@ -45,7 +46,7 @@ pub struct Entry {
     pub runs: u32,
     /// (max − min) / median of the runs kept.
     pub spread: f64,
-    /// Stopped after one timed run for being far slower than the best of its problem.
+    /// Stopped after two timed runs for being far slower than the best of its problem.
     pub cut: bool,
     /// When, in seconds since the Unix epoch.
     pub measured_at: u64,
@@ -88,9 +89,13 @@ pub enum CacheError {
     /// Not a cache file, or one of another format version: never written over.
     #[error("fast-run cache {path} is not a cache of this Strata ({why}); it is ignored and left as it is")]
     Foreign { path: PathBuf, why: String },
-    /// A cache file that is damaged: ignored, and replaced by the next write.
-    #[error("fast-run cache {path} is corrupt ({why}); it is ignored")]
+    /// A cache file that is damaged or of another format version: ignored, and moved aside
+    /// to `FILE.bad` by the next write.
+    #[error("fast-run cache {path} is corrupt or outdated ({why}); it is ignored")]
     Corrupt { path: PathBuf, why: String },
+    /// Entries that cannot be measurements, refused before they are written.
+    #[error("fast-run cache {path}: not writing {why}")]
+    Invalid { path: PathBuf, why: String },
 }
 
 /// A cache file.
@@ -104,7 +109,7 @@ pub struct CacheFile {
 pub struct Written {
     /// Entries in the file after the write.
     pub entries: usize,
-    /// The damaged file the write replaced, and why it was damaged.
+    /// Why the file the write found was damaged or outdated (it was moved to `FILE.bad`).
     pub replaced_corrupt: Option<String>,
 }
 
@@ -147,8 +152,8 @@ impl CacheFile {
     fn parse(&self, text: &str) -> Result<Vec<Entry>, CacheError> {
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
-            // A cache cut short still names its format near the start.
-            Err(e) if text.contains(FORMAT) => return Err(self.corrupt(format!("not valid JSON: {e}"))),
+            // A cache cut short still opens with its format, as every cache is written.
+            Err(e) if looks_like_a_cache(text) => return Err(self.corrupt(format!("not valid JSON: {e}"))),
             Err(_) => return Err(self.foreign("not JSON of the fast-run format")),
         };
         match value.get("format").and_then(|f| f.as_str()) {
@@ -158,7 +163,7 @@ impl CacheFile {
         }
         match value.get("version").and_then(|v| v.as_u64()) {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
-            Some(v) => return Err(self.foreign(format!("format version {v}, this Strata reads {FORMAT_VERSION}"))),
+            Some(v) => return Err(self.corrupt(format!("format version {v}, this Strata reads {FORMAT_VERSION}"))),
             None => return Err(self.corrupt("no format version")),
         }
         let contents: Contents =
@@ -208,20 +213,56 @@ impl CacheFile {
         lock.lock().map_err(io)?;
         let (old, replaced_corrupt) = match self.load() {
             Ok(entries) => (entries, None),
-            Err(CacheError::Corrupt { why, .. }) => (Vec::new(), Some(why)),
+            Err(CacheError::Corrupt { why, .. }) => {
+                // Kept for a look rather than lost: a shipped cache may hold other devices'.
+                let mut aside = self.path.clone().into_os_string();
+                aside.push(".bad");
+                std::fs::rename(&self.path, &aside).map_err(io)?;
+                (Vec::new(), Some(why))
+            }
             Err(e) => return Err(e),
         };
         let mut entries = change(old);
+        if let Some(why) = entries.iter().find_map(Entry::defect) {
+            return Err(CacheError::Invalid { path: self.path.clone(), why });
+        }
         entries.sort_by_key(Entry::key);
         let contents =
             Contents { format: FORMAT.into(), version: FORMAT_VERSION, checksum: checksum(&entries), entries };
         let text = serde_json::to_string_pretty(&contents).expect("entries serialize");
         let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
+        // A cache others read keeps its permissions (a temporary file starts private).
+        let permissions = match std::fs::metadata(&self.path) {
+            Ok(m) => m.permissions(),
+            Err(_) => {
+                let mut p = tmp.as_file().metadata().map_err(io)?.permissions();
+                set_readable(&mut p);
+                p
+            }
+        };
+        tmp.as_file().set_permissions(permissions).map_err(io)?;
         tmp.write_all(text.as_bytes()).and_then(|_| tmp.as_file().sync_all()).map_err(io)?;
         tmp.persist(&self.path).map_err(|e| io(e.error))?;
         drop(lock);
         Ok(Written { entries: contents.entries.len(), replaced_corrupt })
     }
+}
+
+/// Whether unparsable `text` was meant to be a cache: it opens as every cache is written.
+fn looks_like_a_cache(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).take(40).collect();
+    compact.starts_with(&format!("{{\"format\":\"{FORMAT}\""))
+}
+
+/// Read and write for the owner, read for everyone else, as files are made by default.
+fn set_readable(p: &mut std::fs::Permissions) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        p.set_mode(0o644);
+    }
+    #[cfg(not(unix))]
+    p.set_readonly(false);
 }
 
 /// CRC-32 of the entries as serialized, in hex.
@@ -321,7 +362,8 @@ mod tests {
             assert!(err.to_string().contains("corrupt"), "{err}");
             let written = cache.merge(&[entry("cpu", "y", 1e-3, 1)]).unwrap();
             assert!(written.replaced_corrupt.is_some());
-            assert_eq!(cache.load().unwrap().len(), 1, "the damaged entries are gone, the new one kept");
+            assert_eq!(cache.load().unwrap().len(), 1, "the damaged entries are set aside, the new one kept");
+            assert_eq!(std::fs::read_to_string(dir.path().join("c.json.bad")).unwrap(), damaged, "kept aside");
         }
         // An impossible time under a valid checksum is still not trusted.
         let mut bad = entry("cpu", "z", -1.0, 1);
@@ -360,6 +402,29 @@ mod tests {
     }
 
     #[test]
+    fn outdated_files_are_set_aside_and_impossible_entries_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        let cache = CacheFile::at(&path);
+        let old = format!("{{\"format\": \"{FORMAT}\", \"version\": 1, \"checksum\": \"0\", \"entries\": []}}");
+        std::fs::write(&path, &old).unwrap();
+        assert!(matches!(cache.load(), Err(CacheError::Corrupt { .. })));
+        assert!(cache.merge(&[entry("cpu", "x", 1e-3, 1)]).unwrap().replaced_corrupt.is_some());
+        assert_eq!(std::fs::read_to_string(dir.path().join("c.json.bad")).unwrap(), old);
+        let before = std::fs::read_to_string(&path).unwrap();
+        for bad in [entry("cpu", "y", 0.0, 1), Entry { spread: f64::INFINITY, ..entry("cpu", "z", 1e-3, 1) }] {
+            assert!(matches!(cache.merge(&[bad]), Err(CacheError::Invalid { .. })));
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "a refused write changes nothing");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644, "readable by others, as files are made");
+        }
+    }
+
+    #[test]
     fn foreign_files_are_reported_and_never_written_over() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.json");
@@ -367,7 +432,9 @@ mod tests {
         for foreign in [
             "{\"name\": \"my notes\"}".to_string(),
             "hello".to_string(),
-            format!("{{\"format\": \"{FORMAT}\", \"version\": 99, \"checksum\": \"0\", \"entries\": []}}"),
+            // Text that names the format (a README, a script) is not a damaged cache.
+            format!("run {FORMAT} list to see the cache\n"),
+            format!("[{{\"format\": \"{FORMAT}\"}}"),
         ] {
             std::fs::write(&path, &foreign).unwrap();
             assert!(matches!(cache.load(), Err(CacheError::Foreign { .. })));

@@ -17,9 +17,15 @@ pub struct Change {
     pub by_measurement: Candidate,
 }
 
-/// The measurable kernels of the graph `x` extracts, by the class of their weight (the one
-/// thing a layer keeps whatever layout and algorithm it takes).
-fn kernels(g: &NnGraph, roots: &[Id], x: &DagExtractor<'_>, price: &NodeCost<'_>) -> FxHashMap<Id, Candidate> {
+/// The measurable kernels of the graph `x` extracts, by the class of their weight and their
+/// problem (what a layer keeps whatever layout and algorithm it takes; equal weights share a
+/// class, so the problem tells their layers apart where their shapes differ).
+fn kernels(
+    g: &NnGraph,
+    roots: &[Id],
+    x: &DagExtractor<'_>,
+    price: &NodeCost<'_>,
+) -> FxHashMap<(Id, String), Candidate> {
     let mut out = FxHashMap::default();
     for class in x.reachable(g, roots) {
         let node = x.node(g, class);
@@ -31,7 +37,7 @@ fn kernels(g: &NnGraph, roots: &[Id], x: &DagExtractor<'_>, price: &NodeCost<'_>
             Some("kernel.matmul") => node.children()[2],
             _ => continue,
         };
-        out.insert(g.find(weight), c);
+        out.insert((g.find(weight), c.problem()), c);
     }
     out
 }

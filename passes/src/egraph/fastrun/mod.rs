@@ -11,16 +11,18 @@
 //! - the model prunes: a candidate it prices at more than `prune_factor` times the best of its
 //!   problem is not compiled;
 //! - the rest run fastest-by-the-model first; after a warm-up (which packs the weights), one
-//!   whose first timed run is `cut_factor` times slower than the best median so far is cut
-//!   there;
+//!   whose first two timed runs are `cut_factor` times slower than the best median so far is
+//!   cut there; between timed calls the measurer reads twice the graph's weights, as the rest
+//!   of a network would (part of the key);
 //! - a budget per candidate and one for the whole compile bound the time; what is left when
 //!   it runs out is priced by the model, scaled by how the problem's measured candidates
 //!   compare with it.
 //!
 //! Extraction then prices a candidate at its measured time plus the model's price of its
 //! epilogue; a candidate other than the model's favourite of its problem pays a `margin`
-//! (10%) on top, so measurement overrides the model only for a clear gain. Streaming kernels
-//! (elementwise, pools, relayouts) stay with the model. The
+//! (10%) on top, measured or not, so measurement overrides the model only for a clear gain; a
+//! candidate that failed alone is never chosen where others of its problem ran. Streaming
+//! kernels (elementwise, pools, relayouts) stay with the model. The
 //! [`Mode`] says whether unknown candidates are measured or left to the model, and
 //! [`CostProvider::summary`] tells what was measured and where the model and the
 //! measurements disagree.
@@ -92,7 +94,13 @@ pub struct MeasurerRequest {
     /// Whether candidates will be compiled and run (`cost=measured`), or only the scope
     /// is needed to read the cache (`cost=cached`, which works where the backend is absent).
     pub profile: bool,
+    /// The CPU code generator the graph will be compiled with: `auto` is LLVM for vectors
+    /// wider than 128 bits, else Cranelift.
+    pub backend: &'static str,
 }
+
+/// The values of `egraph-opt{fast-run-backend}`.
+pub const BACKENDS: &[&str] = &["auto", "cranelift", "llvm"];
 
 /// How a tool makes [`Measurer`]s: `egraph-opt{cost=measured}` is built with one where the
 /// tool can run code (`strata_tools::pass_registry`).
@@ -135,13 +143,15 @@ impl Default for Settings {
 pub struct Report {
     /// Timed in this compile.
     pub measured: usize,
-    /// Of those, cut after one run.
+    /// Of those, cut after two timed runs.
     pub cut: usize,
-    /// Known from the cache.
+    /// Known before this compile: from the cache, or measured by an earlier function.
     pub cached: usize,
-    /// Left to the model: pruned by it, past the budget, or (cache only) unknown.
+    /// Left to the model: pruned by it (not measured for being far slower by its prices) ...
     pub pruned: usize,
+    /// ... not measured for the budget having run out ...
     pub over_budget: usize,
+    /// ... and, in cache-only mode, not in the cache.
     pub unknown: usize,
     /// Candidates that did not compile or run, and why (priced by the model).
     pub failed: Vec<(String, String)>,
@@ -156,7 +166,7 @@ pub struct Report {
 impl Report {
     fn render(&self) -> String {
         let mut out = format!(
-            "fast-run: {} candidates timed ({} cut after one run) in {:.1} s, {} from the cache, {} left to the model ({} pruned by it, {} past the budget, {} unknown in cache-only mode)",
+            "fast-run: {} candidates timed ({} cut early) in {:.1} s, {} known before, {} left to the model ({} pruned by it, {} past the budget, {} unknown in cache-only mode, {} failed)",
             self.measured,
             self.cut,
             self.spent.as_secs_f64(),
@@ -165,6 +175,7 @@ impl Report {
             self.pruned,
             self.over_budget,
             self.unknown,
+            self.failed.len(),
         );
         for note in &self.cache_notes {
             out.push_str(&format!("\n  cache: {note}"));
@@ -179,7 +190,7 @@ impl Report {
     }
 }
 
-/// What is known of candidates: measured times by signature, and per problem how measured
+/// What is known of candidates: measured times by key ([`Known::key`]), and per problem how measured
 /// times compare with the model's (the factor unmeasured candidates of the problem are
 /// scaled by).
 #[derive(Default)]
@@ -190,6 +201,10 @@ struct Known {
     favourite: FxHashMap<String, String>,
     /// Whether the cache file has been read.
     loaded: bool,
+    /// MiB read between timed calls for the current graph (part of every key).
+    between_mib: usize,
+    /// Candidates that did not compile or run.
+    failed: rustc_hash::FxHashSet<String>,
     report: Report,
 }
 
@@ -227,7 +242,8 @@ impl Measured {
 
     /// The measured time of `candidate`'s core, if known.
     pub fn measured(&self, candidate: &Candidate) -> Option<Sample> {
-        self.known.lock().unwrap().times.get(&candidate.signature()).copied()
+        let known = self.known.lock().unwrap();
+        known.time(candidate)
     }
 
     /// The last compile's report.
@@ -263,11 +279,10 @@ impl Measured {
     }
 
     /// Measures what `candidates` holds that is not known, problem by problem.
-    fn measure_all(&self, groups: &BTreeMap<String, Vec<Candidate>>, graph: &Graph, known: &mut Known) -> Vec<Entry> {
+    fn measure_all(&self, groups: &BTreeMap<String, Vec<Candidate>>, known: &mut Known) -> Vec<Entry> {
         let mut new = Vec::new();
         let Some(measurer) = self.measurer.as_ref().filter(|_| self.settings.mode == Mode::Profile) else {
-            known.report.unknown +=
-                groups.values().flatten().filter(|c| !known.times.contains_key(&c.signature())).count();
+            known.report.unknown += groups.values().flatten().filter(|c| known.time(c).is_none()).count();
             return new;
         };
         // What will be measured, problem by problem, fastest by the model first.
@@ -278,7 +293,7 @@ impl Measured {
             let best = priced.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
             let mut todo: Vec<(Candidate, f64)> = Vec::new();
             for (c, model) in priced {
-                if known.times.contains_key(&c.signature()) {
+                if known.time(&c).is_some() {
                     continue;
                 }
                 if model > self.settings.prune_factor * best {
@@ -296,11 +311,9 @@ impl Measured {
         let start = self.clock.now();
         let mut done = 0;
         for todo in plan {
-            let mut best = todo[0]
-                .0
-                .problem_members(groups)
-                .filter_map(|s| known.times.get(&s).map(|t| t.seconds))
-                .reduce(f64::min);
+            let group = &groups[&todo[0].0.problem()];
+            let mut best =
+                group.iter().filter_map(|c| known.time(c)).filter(|t| !t.cut).map(|t| t.seconds).reduce(f64::min);
             for (c, _) in todo {
                 if self.clock.now() - start >= self.settings.budget {
                     known.report.over_budget += 1;
@@ -310,9 +323,8 @@ impl Measured {
                 measurer.progress(done, total, &c.signature());
                 let limits = self.settings.limits;
                 let clock = self.clock.as_ref();
-                // The weights and the packed copies a network keeps of them (GEMM panels,
-                // Winograd's transformed weights): about twice the constants.
-                let mut between = || measurer.between_runs(2 * graph.constant_bytes);
+                let bytes = known.between_mib << 20;
+                let mut between = || measurer.between_runs(bytes);
                 let mut time = |run: Run<'_>| timing::time(clock, &limits, best, &mut between, run);
                 match measurer.measure(&c, &mut time) {
                     Ok(sample) => {
@@ -321,10 +333,11 @@ impl Measured {
                         if !sample.cut {
                             best = Some(best.map_or(sample.seconds, |b| b.min(sample.seconds)));
                         }
-                        known.times.insert(c.signature(), sample);
+                        let key = known.key(&c);
+                        known.times.insert(key.clone(), sample);
                         new.push(Entry {
                             scope: self.scope.clone(),
-                            candidate: c.signature(),
+                            candidate: key,
                             seconds: sample.seconds,
                             runs: sample.runs,
                             spread: sample.spread,
@@ -332,7 +345,10 @@ impl Measured {
                             measured_at: cache::now_unix(),
                         });
                     }
-                    Err(why) => known.report.failed.push((c.signature(), why)),
+                    Err(why) => {
+                        known.failed.insert(c.signature());
+                        known.report.failed.push((c.signature(), why));
+                    }
                 }
                 done += 1;
             }
@@ -343,15 +359,21 @@ impl Measured {
         new
     }
 
-    /// Per problem, how measured times compare with the model's, and where the two rank
-    /// candidates differently.
+    /// Per problem, how measured times compare with the model's, the model's favourite (which
+    /// pays no margin), and where the two rank candidates differently (cut candidates, timed
+    /// twice only, are left out of the comparisons).
     fn compare_with_model(&self, groups: &BTreeMap<String, Vec<Candidate>>, known: &mut Known) {
         for (problem, group) in groups {
+            let favourite =
+                group.iter().min_by(|a, b| self.model.seconds(&a.work()).total_cmp(&self.model.seconds(&b.work())));
+            if let Some(f) = favourite {
+                known.favourite.insert(problem.clone(), f.signature());
+            }
             let pairs: Vec<(&Candidate, f64, Sample)> = group
                 .iter()
-                .filter_map(|c| known.times.get(&c.signature()).map(|s| (c, self.model.seconds(&c.work()), *s)))
+                .filter_map(|c| known.time(c).filter(|s| !s.cut).map(|s| (c, self.model.seconds(&c.work()), s)))
                 .collect();
-            let mut ratios: Vec<f64> = pairs.iter().filter(|p| !p.2.cut).map(|p| p.2.seconds / p.1).collect();
+            let mut ratios: Vec<f64> = pairs.iter().map(|p| p.2.seconds / p.1).collect();
             if ratios.is_empty() {
                 continue;
             }
@@ -359,9 +381,6 @@ impl Measured {
             known.scale.insert(problem.clone(), ratios[ratios.len() / 2]);
             let by_model = pairs.iter().min_by(|a, b| a.1.total_cmp(&b.1));
             let by_time = pairs.iter().min_by(|a, b| a.2.seconds.total_cmp(&b.2.seconds));
-            if let Some(m) = by_model {
-                known.favourite.insert(problem.clone(), m.0.signature());
-            }
             if let (Some(m), Some(t)) = (by_model, by_time) {
                 if m.0 != t.0 {
                     known.report.disagreements.push(format!(
@@ -379,11 +398,24 @@ impl Measured {
     }
 }
 
-impl Candidate {
-    /// Signatures of the candidates of this one's problem in `groups`.
-    fn problem_members<'a>(&self, groups: &'a BTreeMap<String, Vec<Candidate>>) -> impl Iterator<Item = String> + 'a {
-        groups.get(&self.problem()).into_iter().flatten().map(Candidate::signature)
+impl Known {
+    /// The cache key of `c`: its signature and the memory read between its timed calls, which
+    /// its time depends on (a kernel measured beside a small graph's weights is not one
+    /// measured beside a large graph's).
+    fn key(&self, c: &Candidate) -> String {
+        format!("{} between={}MiB", c.signature(), self.between_mib)
     }
+
+    fn time(&self, c: &Candidate) -> Option<Sample> {
+        self.times.get(&self.key(c)).copied()
+    }
+}
+
+/// MiB read between timed calls for a graph of `constant_bytes` of weights: twice them (the
+/// weights and the packed copies a network keeps: GEMM panels, Winograd's transformed
+/// weights), rounded up to 16 MiB so graphs of similar size share keys, at most 1 GiB.
+fn between_mib(constant_bytes: usize) -> usize {
+    (2 * constant_bytes).div_ceil(16 << 20).max(1).saturating_mul(16).min(1024)
 }
 
 impl CostProvider for Measured {
@@ -398,14 +430,15 @@ impl CostProvider for Measured {
         // The epilogue's share, as the model prices it.
         let epilogue = (model - core_model).max(0.0);
         let known = self.known.lock().unwrap();
-        let signature = c.signature();
-        if let Some(s) = known.times.get(&signature) {
-            let favourite = known.favourite.get(&c.problem()) == Some(&signature);
-            let margin = if favourite { 1.0 } else { 1.0 + self.settings.margin };
+        let favourite = known.favourite.get(&c.problem()) == Some(&c.signature());
+        let margin = if favourite { 1.0 } else { 1.0 + self.settings.margin };
+        if let Some(s) = known.time(&c) {
             return s.seconds * margin + epilogue;
         }
         match known.scale.get(&c.problem()) {
-            Some(scale) => core_model * scale + epilogue,
+            // What failed alone would fail in the graph; others of its problem ran.
+            Some(_) if known.failed.contains(&c.signature()) => f64::INFINITY,
+            Some(scale) => core_model * scale * margin + epilogue,
             None => model,
         }
     }
@@ -414,6 +447,7 @@ impl CostProvider for Measured {
         let _one_at_a_time = self.measuring.lock().unwrap();
         let mut known = self.known.lock().unwrap();
         known.report = Report::default();
+        known.between_mib = between_mib(graph.constant_bytes);
         self.load_cache(&mut known);
         let mut groups: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
         for c in works.iter().filter_map(Candidate::of) {
@@ -422,8 +456,8 @@ impl CostProvider for Measured {
                 group.push(c);
             }
         }
-        known.report.cached = groups.values().flatten().filter(|c| known.times.contains_key(&c.signature())).count();
-        let new = self.measure_all(&groups, graph, &mut known);
+        known.report.cached = groups.values().flatten().filter(|c| known.time(c).is_some()).count();
+        let new = self.measure_all(&groups, &mut known);
         self.compare_with_model(&groups, &mut known);
         if let (Some(cache), false) = (&self.settings.cache, new.is_empty()) {
             match cache.merge(&new) {

@@ -117,10 +117,15 @@ fn profile_measures_each_candidate_once_and_adds_the_model_epilogue() {
     p.prepare(&works, &Graph { constant_bytes: 1000 }).unwrap();
     let r = p.report();
     assert_eq!((r.measured, r.cached, b.compiled.load(Ordering::SeqCst)), (4, 0, 4), "{r:?}");
-    // Twice the graph's weights (weights and packed copies) are touched before every timed
-    // call, not before warm-ups.
+    // Twice the graph's weights (weights and packed copies), rounded up to 16 MiB, are
+    // touched before every timed call, not before warm-ups; the amount is in the key.
     let timed = b.calls.load(Ordering::SeqCst) - 4;
-    assert_eq!(b.touched.load(Ordering::SeqCst), 2000 * timed);
+    assert_eq!(b.touched.load(Ordering::SeqCst), (16 << 20) * timed);
+    let entry = p.measured(&Candidate::of(&works[0]).unwrap());
+    assert!(entry.is_some());
+    assert_eq!(super::between_mib(1000), 16);
+    assert_eq!(super::between_mib(46_800_000), 96);
+    assert_eq!(super::between_mib(usize::MAX / 4), 1024);
     // The epilogue, priced by the model, comes on top of the measured core.
     let model = Analytical::new(Target::X86_64);
     let w = &works[3];
@@ -163,13 +168,13 @@ fn a_candidate_far_slower_than_the_best_is_cut_and_one_the_model_rules_out_is_no
     let direct = Candidate::of(&conv(Layout::Nchw, ConvAlgorithm::Direct)).unwrap();
     assert!(p.measured(&direct).is_none());
 
-    // Without pruning the direct one is measured last and cut after one timed run (40 ms
+    // Without pruning the direct one is measured last and cut after two timed runs (40 ms
     // against a best of 1 ms).
     let b = backend(scope("cpu", "1"), ms);
     let p = provider(&b, settings(Mode::Profile, None));
     p.prepare(&candidates(), &Graph::default()).unwrap();
     let s = p.measured(&direct).unwrap();
-    assert!(s.cut && s.runs == 1 && (s.seconds - 0.04).abs() < 1e-9, "{s:?}");
+    assert!(s.cut && s.runs == 2 && (s.seconds - 0.04).abs() < 1e-9, "{s:?}");
     assert_eq!(p.report().cut, 1);
     let r = p.report();
     assert_eq!(r.disagreements.len(), 1, "the model ranks Winograd first: {r:?}");
@@ -270,7 +275,16 @@ fn failures_are_reported_and_priced_by_the_model() {
     let r = p.report();
     assert_eq!(r.failed.len(), 1);
     assert!(r.render().contains("no FFT here"));
+    // Alone in its problem, it keeps the model's price (something must be chosen) ...
     assert_eq!(p.seconds(&fft), Analytical::new(Target::X86_64).seconds(&fft));
+    // ... beside candidates that ran, it is never chosen.
+    let direct = match &fft {
+        Work::Conv(c) => Work::Conv(ConvProblem { algorithm: ConvAlgorithm::Direct, ..c.clone() }),
+        _ => unreachable!(),
+    };
+    p.prepare(&[fft.clone(), direct.clone()], &Graph::default()).unwrap();
+    assert!(p.seconds(&direct).is_finite());
+    assert_eq!(p.seconds(&fft), f64::INFINITY);
 }
 
 /// Measured prices change what extraction picks: the model's Winograd gives way to the
