@@ -31,7 +31,8 @@ pub struct CpuMeasurer {
     ctx: Context,
     backend: Backend,
     threads: Option<usize>,
-    pipeline: String,
+    /// `None` where only the cache is read (`cost=cached`).
+    lowering: Option<Lowering>,
     bar: Bar,
     /// Memory read between timed calls ([`Measurer::between_runs`]).
     other_memory: Mutex<Vec<u64>>,
@@ -65,13 +66,13 @@ impl CpuMeasurer {
             }
             _ => Backend::Cranelift,
         };
-        let pipeline = match backend {
+        // Reading the cache needs only the scope (a build without LLVM reads its times).
+        let lowering = match backend {
+            _ if !r.profile => None,
             Backend::Cranelift => {
-                strata_lowering::codegen::default_pipeline(strata_lowering::codegen::Target::Host).to_string()
+                Some(Lowering::new(strata_lowering::codegen::default_pipeline(strata_lowering::codegen::Target::Host))?)
             }
-            // Reading the cache needs only the scope (a build without LLVM reads its times).
-            Backend::Llvm(bits) if r.profile => strata_llvm::pipeline(bits),
-            Backend::Llvm(_) => String::new(),
+            Backend::Llvm(bits) => Some(Lowering::new(&strata_llvm::pipeline(bits))?),
         };
         let mut ctx = Context::new();
         strata_dialects::register_all(&mut ctx);
@@ -79,7 +80,7 @@ impl CpuMeasurer {
             ctx,
             backend,
             threads: r.threads,
-            pipeline: without_egraph_opt(&pipeline),
+            lowering,
             bar: Bar::default(),
             other_memory: Mutex::new(Vec::new()),
         })
@@ -91,7 +92,7 @@ impl CpuMeasurer {
 
     fn compile(&self, m: &mut strata_ir::Module) -> Result<Jit, String> {
         let ctx = &self.ctx;
-        lower(ctx, m, &self.pipeline)?;
+        self.lowering.as_ref().ok_or("a measurer made to read the cache does not compile")?.run(ctx, m)?;
         let options = JitOptions { threads: Some(self.threads()), poison: false };
         let only = ["candidate"];
         match self.backend {
@@ -232,10 +233,20 @@ fn build(ctx: &Context, candidate: &Candidate) -> Result<(strata_ir::Module, Vec
     Ok((m, inputs))
 }
 
-/// `m` through `pipeline` (a backend's, less `egraph-opt`).
-fn lower(ctx: &Context, m: &mut strata_ir::Module, pipeline: &str) -> Result<(), String> {
-    let root = crate::pass_registry().parse_pipeline(pipeline).map_err(|e| e.render(pipeline))?;
-    PassManager::new(root).run(ctx, &mut m.ir, m.root).map_err(|f| f.diagnostic.message)
+/// A backend's pipeline less `egraph-opt`, resolved once per measurer (every candidate runs it).
+struct Lowering(PassManager);
+
+impl Lowering {
+    fn new(pipeline: &str) -> Result<Lowering, String> {
+        let pipeline = without_egraph_opt(pipeline);
+        let root = crate::pass_registry().parse_pipeline(&pipeline).map_err(|e| e.render(&pipeline))?;
+        Ok(Lowering(PassManager::new(root)))
+    }
+
+    /// `m` through the pipeline.
+    fn run(&self, ctx: &Context, m: &mut strata_ir::Module) -> Result<(), String> {
+        self.0.run(ctx, &mut m.ir, m.root).map_err(|f| f.diagnostic.message)
+    }
 }
 
 /// `builtin.module(..., func.func(egraph-opt{...}, plan-memory), ...)` without `egraph-opt`.
@@ -287,7 +298,7 @@ pub fn cpu_description() -> String {
 pub struct CudaMeasurer {
     ctx: Context,
     device: String,
-    pipeline: String,
+    lowering: Lowering,
     bar: Bar,
 }
 
@@ -300,7 +311,7 @@ impl CudaMeasurer {
         Ok(CudaMeasurer {
             ctx,
             device: format!("{} (sm_{major}{minor})", device.name),
-            pipeline: without_egraph_opt(strata_lowering::gpu::cuda_pipeline()),
+            lowering: Lowering::new(strata_lowering::gpu::cuda_pipeline())?,
             bar: Bar::default(),
         })
     }
@@ -318,7 +329,7 @@ impl Measurer for CudaMeasurer {
     ) -> Result<Sample, String> {
         let ctx = &self.ctx;
         let (mut m, inputs) = build(ctx, candidate)?;
-        lower(ctx, &mut m, &self.pipeline)?;
+        self.lowering.run(ctx, &mut m)?;
         let func = strata_runtime::functions(ctx, &m.ir, m.root)
             .into_iter()
             .find(|(name, _)| name == "candidate")

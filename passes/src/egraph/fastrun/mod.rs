@@ -403,7 +403,12 @@ impl Known {
     /// its time depends on (a kernel measured beside a small graph's weights is not one
     /// measured beside a large graph's).
     fn key(&self, c: &Candidate) -> String {
-        format!("{} between={}MiB", c.signature(), self.between_mib)
+        self.key_of(&c.signature())
+    }
+
+    /// [`Known::key`] of a candidate's signature.
+    fn key_of(&self, signature: &str) -> String {
+        format!("{signature} between={}MiB", self.between_mib)
     }
 
     fn time(&self, c: &Candidate) -> Option<Sample> {
@@ -429,15 +434,17 @@ impl CostProvider for Measured {
         let core_model = self.model.seconds(&c.work());
         // The epilogue's share, as the model prices it.
         let epilogue = (model - core_model).max(0.0);
+        // Extraction asks for every node's price: each string is made once.
+        let (problem, signature) = (c.problem(), c.signature());
         let known = self.known.lock().unwrap();
-        let favourite = known.favourite.get(&c.problem()) == Some(&c.signature());
+        let favourite = known.favourite.get(&problem) == Some(&signature);
         let margin = if favourite { 1.0 } else { 1.0 + self.settings.margin };
-        if let Some(s) = known.time(&c) {
+        if let Some(s) = known.times.get(&known.key_of(&signature)) {
             return s.seconds * margin + epilogue;
         }
-        match known.scale.get(&c.problem()) {
+        match known.scale.get(&problem) {
             // What failed alone would fail in the graph; others of its problem ran.
-            Some(_) if known.failed.contains(&c.signature()) => f64::INFINITY,
+            Some(_) if known.failed.contains(&signature) => f64::INFINITY,
             Some(scale) => core_model * scale * margin + epilogue,
             None => model,
         }
