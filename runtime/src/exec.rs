@@ -135,9 +135,11 @@ enum Step {
     Broadcast(usize),
     Load,
     Store,
+    /// `memref.prefetch`: a hint, with no effect, but its indices must be inside the memref (a
+    /// lowering that prefetches past a buffer names memory that is not the buffer's).
+    Prefetch,
     Alloc(Rc<[usize]>, Elem),
-    /// `memref.dealloc` (buffers are freed with their last reference) and `memref.prefetch` (a
-    /// hint): nothing to do.
+    /// `memref.dealloc`: buffers are freed with their last reference.
     NoEffect,
     View(Rc<[usize]>, Elem),
     /// `memref.collapse_shape` to this shape.
@@ -347,7 +349,8 @@ impl<'a> Machine<'a> {
                 "memref.alloc" | "memref.alloca" => Step::Alloc(shaped(name)?, types().result),
                 "memref.view" => Step::View(shaped(name)?, types().result),
                 "memref.collapse_shape" => Step::Collapse(shaped(name)?),
-                "memref.dealloc" | "memref.prefetch" => Step::NoEffect,
+                "memref.dealloc" => Step::NoEffect,
+                "memref.prefetch" => Step::Prefetch,
                 "bufferization.to_buffer" => Step::ToBuffer,
                 "tensor.empty" => Step::TensorEmpty(shaped(name)?, types().result),
                 "tensor.from_elements" => Step::FromElements(shaped(name)?, types().result),
@@ -532,6 +535,10 @@ impl<'a> Machine<'a> {
                     let m = self.memref(op, operands[0])?;
                     let v = m.load(&self.indices(op, &operands[1..])?).map_err(|e| self.err(op, e))?;
                     self.set(o.result(0), RtValue::Scalar(v));
+                }
+                Step::Prefetch => {
+                    let m = self.memref(op, operands[0])?;
+                    m.load(&self.indices(op, &operands[1..])?).map_err(|e| self.err(op, e))?;
                 }
                 Step::Store => {
                     let m = self.memref(op, operands[1])?;

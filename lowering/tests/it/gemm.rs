@@ -261,3 +261,48 @@ fn cached_weight_panels_serve_later_calls_of_a_strided_im2col_convolution() {
     );
     repeated_calls_match(&src, "conv", 1152, "@conv_weights", 13);
 }
+
+/// The 512-bit kernel where each work item's tiles prefetch the next item's B panel (few rows,
+/// so few tiles a panel, and column panels enough for one item each): 20 rows (three tiles,
+/// whose prefetch pointer moves 11 elements a step, so that it runs past a panel's 32 columns
+/// and is clamped inside the last) by 500 columns (16 panels, the last partial) over K = 90
+/// in three blocks (the last item of a block prefetches the next block's first panel), and a
+/// batch of two over 260 columns (nine panels each). The lowered loops run in the interpreter
+/// too, which checks that every prefetch names an element of the panels.
+#[test]
+fn prefetching_the_next_b_panel_keeps_the_products() {
+    let ctx = context();
+    let mut r = SplitMix(23);
+    let options = "vector-bits=512 kc=40";
+    for (batch, m, k, n) in [(1, 20, 90, 500), (2, 5, 70, 260)] {
+        let [a, b, c] = operands(batch, m, k, n, true);
+        let graph = parse_source(&ctx, "mm.mlir", &matmul_source(&a, &b, &c), &ParseOptions::default()).unwrap();
+        let inputs = vec![r.tensor(&a, Elem::F32, -1.0, 1.0), r.tensor(&b, Elem::F32, -1.0, 1.0)];
+        let want = interpret(&ctx, &graph, &inputs);
+        let (lowered, jit) = compile_with(&ctx, &graph, options);
+        let printed = print_module(&ctx, &lowered, &Default::default());
+        assert!(printed.contains("localityHint = 2"), "{batch}x{m}x{k}x{n}: no prefetch of the next panel");
+        let got = jit.run("mm", &inputs).unwrap_or_else(|e| panic!("{e}")).remove(0);
+        check(&got, &want, k, &format!("{batch}x{m}x{k}x{n}, compiled"));
+        let looped = interpret(&ctx, &lowered, &inputs);
+        check(&looped, &want, k, &format!("{batch}x{m}x{k}x{n}, loops interpreted"));
+    }
+}
+
+/// A product whose padded result outgrows L2 takes K in one block where its B panel still
+/// fits (`GemmKernel::blocking`): 40 rows by 1700 columns (272 KB padded, with an L2 of 256 KiB)
+/// over K = 120, which blocks of KC = 85 would cut in two.
+#[test]
+fn a_result_larger_than_l2_takes_k_whole() {
+    let ctx = context();
+    let mut r = SplitMix(29);
+    let options = "vector-bits=512 l1-bytes=16384 l2-bytes=262144";
+    let (m, k, n) = (40, 120, 1700);
+    let [a, b, c] = operands(1, m, k, n, true);
+    let graph = parse_source(&ctx, "mm.mlir", &matmul_source(&a, &b, &c), &ParseOptions::default()).unwrap();
+    let inputs = vec![r.tensor(&a, Elem::F32, -1.0, 1.0), r.tensor(&b, Elem::F32, -1.0, 1.0)];
+    let want = interpret(&ctx, &graph, &inputs);
+    let (_, jit) = compile_with(&ctx, &graph, options);
+    let got = jit.run("mm", &inputs).unwrap_or_else(|e| panic!("{e}")).remove(0);
+    check(&got, &want, k, &format!("1x{m}x{k}x{n}, compiled"));
+}
