@@ -123,7 +123,7 @@ pub fn profile_pipeline() -> String {
 fn widen(base: &str, vector_bits: u32, caches: Option<(u64, u64)>) -> String {
     let lanes = (vector_bits / 32).max(8);
     let caches = caches.map(|(l1, l2)| format!(" l1-bytes={l1} l2-bytes={l2}")).unwrap_or_default();
-    let lower = strata_lowering::lower_to_loops_pipeline(&format!("vector-bits={vector_bits}{caches}"));
+    let lower = strata_lowering::lower_to_loops_pipeline(&format!("vector-bits={vector_bits}{caches} prefetch=true"));
     base.replace("vectorize{width=8}", &format!("vectorize{{width={lanes}}}"))
         .replacen("lower-to-loops", &lower, 1)
         .replace("egraph-opt{target=", &format!("egraph-opt{{vector-bits={vector_bits} target="))

@@ -52,7 +52,7 @@ pub fn info() -> PassInfo {
             let gemm = GemmKernel::new(o.int("vector-bits"), o.int("l1-bytes"), o.int("l2-bytes"))?
                 .with_rows(o.int("mr"))?
                 .with_blocks(o.int("kc"), o.int("mc"))?;
-            let gemm = GemmKernel { packed: o.bool("vector-units"), ..gemm };
+            let gemm = GemmKernel { packed: o.bool("vector-units"), prefetch: o.bool("prefetch"), ..gemm };
             Ok(Box::new(LowerToLoops { gemm }))
         },
     )
@@ -67,6 +67,11 @@ pub fn info() -> PassInfo {
     .option(OptionSpec::int("mr", 0, "GEMM micro-tile rows (0: the vector width's default)"))
     .option(OptionSpec::int("kc", 0, "GEMM steps of k per block (0: from l1-bytes)"))
     .option(OptionSpec::int("mc", 0, "GEMM rows per block of A (0: from l2-bytes)"))
+    .option(OptionSpec::bool(
+        "prefetch",
+        false,
+        "The code generator honours memref.prefetch: products with few rows prefetch their next panel of B",
+    ))
     .option(OptionSpec::bool(
         "vector-units",
         true,

@@ -273,7 +273,7 @@ fn cached_weight_panels_serve_later_calls_of_a_strided_im2col_convolution() {
 fn prefetching_the_next_b_panel_keeps_the_products() {
     let ctx = context();
     let mut r = SplitMix(23);
-    let options = "vector-bits=512 kc=40";
+    let options = "vector-bits=512 kc=40 prefetch=true";
     for (batch, m, k, n) in [(1, 20, 90, 500), (2, 5, 70, 260)] {
         let [a, b, c] = operands(batch, m, k, n, true);
         let graph = parse_source(&ctx, "mm.mlir", &matmul_source(&a, &b, &c), &ParseOptions::default()).unwrap();
