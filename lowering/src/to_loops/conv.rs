@@ -552,6 +552,44 @@ impl ConvLowering {
             let shape = e.ctx.shape(e.ir.value_type(source)).expect("a ranked source").to_vec();
             let (rows, run) = (shape[1], shape[2] * ch);
             let flat = e.flat(source);
+            // The widest vector of at most the target's lanes, a power of two from 4, that the
+            // run holds.
+            let lanes = std::iter::successors(Some(e.gemm.lanes), |l| Some(l / 2))
+                .take_while(|&l| l >= 4)
+                .find(|&l| l <= kw * ch);
+            if let (true, Some(lanes)) = (e.gemm.packed, lanes) {
+                // Whole vectors along the run, and its tail as one more vector ending where
+                // the run ends (overlapping the last whole one, with the same values): a
+                // short run (ResNet-18's stem, 7 × 3 = 21 elements; MobileNetV2's, 3 × 3 = 9)
+                // would otherwise copy its tail element by element, most of its time.
+                let vt = e.ctx.vector_type(vec![lanes], self.elem);
+                let taps_y = e.index(kh);
+                let whole = kw * ch / lanes * lanes;
+                e.parallel_between(&[lo, zero, zero], &[hi, batch, taps_y], |e, ivs| {
+                    let (pixel, b, ky) = (ivs[0], ivs[1], ivs[2]);
+                    let (y, x, row) = at_pixel(e, pixel);
+                    let iy = self.tap(e, 0, y, ky);
+                    let start = e.affine(x, c.strides[1] * ch, 0);
+                    let from = e.linearize(&[b, iy, start], &[n, rows, run]);
+                    let row_start = e.affine(ky, kw * ch, 0);
+                    let (buffer, to) = pg.a_element(e, [b, row, row_start]);
+                    let copy = |e: &mut Emit, offset: Value| {
+                        let (src, dst) = (e.add(from, offset), e.add(to, offset));
+                        let v = e.value("vector.load", &[flat, src], vt);
+                        e.b().op("vector.store", &[v, buffer, dst], &[], &[]);
+                    };
+                    let end = e.index(whole);
+                    e.for_range_by(zero, end, lanes, &[], |e, offset, _| {
+                        copy(e, offset);
+                        Vec::new()
+                    });
+                    if whole < kw * ch {
+                        let tail = e.index(kw * ch - lanes);
+                        copy(e, tail);
+                    }
+                });
+                return;
+            }
             let (taps_y, run_len) = (e.index(kh), e.index(kw * ch));
             e.parallel_between(&[lo, zero, zero, zero], &[hi, batch, taps_y, run_len], |e, ivs| {
                 let (pixel, b, ky, j) = (ivs[0], ivs[1], ivs[2], ivs[3]);

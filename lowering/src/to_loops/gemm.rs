@@ -348,9 +348,15 @@ impl PackedGemm {
     /// block's first row); `kk` is the last term of the address, so a nest along k
     /// vectorizes.
     pub fn store_a(&self, e: &mut Emit, v: Value, [b, i, kk]: [Value; 3]) {
+        let (buffer, at) = self.a_element(e, [b, i, kk]);
+        e.store(v, buffer, &[at]);
+    }
+
+    /// Where [`Self::store_a`] puts element (i, kk) of batch `b`: A's flat buffer and the
+    /// offset in it, elements along k consecutive (for callers storing whole vectors).
+    pub fn a_element(&self, e: &mut Emit, [b, i, kk]: [Value; 3]) -> (Value, Value) {
         let ALayout::Rows { stride, rows } = self.a_layout else { panic!("store_a needs a GEMM with A as rows") };
-        let at = e.linearize(&[b, i, kk], &[self.shape.batch, rows, stride]);
-        e.store(v, self.a_pack.0, &[at]);
+        (self.a_pack.0, e.linearize(&[b, i, kk], &[self.shape.batch, rows, stride]))
     }
 
     /// Panels of A: rows past M are zeros. `prelude` runs first (and, when A's panels are
@@ -531,8 +537,8 @@ impl PackedGemm {
         }
     }
 
-    /// The parallel work items of [`Self::k_block`]: (batch, column panel, group of row
-    /// panels). Thin products (a pointwise convolution's 96 columns: three panels) would
+    /// The parallel work items of [`Self::k_block`]: (batch, group of row panels, column
+    /// panel). Thin products (a pointwise convolution's 96 columns: three panels) would
     /// leave threads idle with the column panels alone, so a block's row panels are split
     /// into groups, each reading the same B panel (from L2 after the first). Returns the
     /// groups and the row panels in each.
@@ -596,16 +602,20 @@ impl PackedGemm {
                 self.clear_block_padding(e, [r0, r1], p1);
             }
             let (groups, per_group) = self.work_items(kn);
-            e.parallel(&[s.batch, nb, groups], |e, ivs| {
-                let (b, p) = (ivs[0], ivs[1]);
-                let g_start = e.affine(ivs[2], per_group, 0);
+            // Items in (batch, group, column panel) order, so that a thread's items share rows
+            // of A, which the threads wrote split by rows (packing, im2col, `fill`): split by
+            // column panels, every thread read every row, half of them from the other core's
+            // cache (ResNet-18's stem on two threads: its GEMM took as long as on one).
+            e.parallel(&[s.batch, groups, nb], |e, ivs| {
+                let (b, g, p) = (ivs[0], ivs[1], ivs[2]);
+                let g_start = e.affine(g, per_group, 0);
                 let g_lo = e.add(p0, g_start);
                 let g_end = e.affine(g_lo, 1, per_group);
                 let g_hi = e.min(g_end, p1);
                 let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
                 let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
                 let b_at = e.affine(b_at, kn.nr, 0);
-                let item = e.linearize(&ivs[..3], &[s.batch, nb, groups]);
+                let item = e.linearize(&ivs[..3], &[s.batch, groups, nb]);
                 let b_next = self.next_b_panel(e, (item, groups, per_group), [k0, k1], size);
                 let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value), which: RowPanels| {
                     let packs = [(a.0, a.2), (b_pack, b_at)];
@@ -681,7 +691,7 @@ impl PackedGemm {
     }
 
     /// Where the B panel of the work item after `item` (of `groups` per column panel, each
-    /// running `tiles` tiles) starts, in this block of k (`[k0, k1)`, `size` steps a block) or,
+    /// running `tiles` tiles; with one group, item i runs panel i of the batches' panels) starts, in this block of k (`[k0, k1)`, `size` steps a block) or,
     /// for the last item, in the next block: its lines are prefetched into L2 while this item's
     /// tiles run, spread over all their steps ([`BPrefetch`]). `None` where B's panel serves
     /// enough tiles that loading it is a small part of their time, where the next item reads
@@ -714,10 +724,8 @@ impl PackedGemm {
             has_next,
             index,
             |e| {
-                let g = e.index(groups);
-                let panel = e.div(next, g);
                 let kv = e.index(s.k);
-                let at = e.mul(panel, kv);
+                let at = e.mul(next, kv);
                 let at = e.add(at, k0);
                 e.affine(at, kn.nr, 0)
             },
