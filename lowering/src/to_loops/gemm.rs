@@ -507,6 +507,11 @@ impl PackedGemm {
     /// it and reading it back.
     pub fn compute_into(&self, e: &mut Emit, finish: Finish<'_>) {
         let (blocks, size) = self.k_blocks(e.gemm);
+        let kn = e.gemm;
+        if blocks > 1 && self.mb <= kn.blocking(self.shape).mc / kn.mr {
+            self.compute_into_by_items(e, blocks, size, finish);
+            return;
+        }
         if blocks > 1 {
             self.padded_result(e);
             self.k_blocks_but_last(e, blocks, size);
@@ -514,6 +519,54 @@ impl PackedGemm {
         let last = e.index(blocks - 1);
         let staging = self.staging(e);
         self.k_block(e, last, size, blocks == 1, None::<NoRows>, None::<NoRows>, Some((staging, finish)));
+    }
+
+    /// [`Self::compute_into`] for a product whose rows are one block and whose k is several:
+    /// each work item runs its tiles over every block of k in turn (the first from zero, the
+    /// last finished where it is), inside one parallel loop, instead of one parallel loop per
+    /// block of k. Its part of the padded result stays in its core's cache between blocks, and
+    /// the item streams its B panel from memory once, in order, each block's tiles
+    /// prefetching the next block's part. ResNet-18's 512-channel layers at 7² (49 rows, K =
+    /// 4608 in 18 blocks) took 18 parallel loops of a few tens of µs each.
+    fn compute_into_by_items(&self, e: &mut Emit, blocks: i64, size: i64, finish: Finish<'_>) {
+        let (s, kn, mb, nb) = (self.shape, e.gemm, self.mb, self.nb);
+        self.padded_result(e);
+        let staging = self.staging(e);
+        let (groups, per_group) = self.work_items(kn);
+        let (p0, p1) = (e.index(0), e.index(mb));
+        e.parallel(&[s.batch, groups, nb], |e, ivs| {
+            let it = self.item(e, ivs, (groups, per_group), [p0, p1]);
+            // Each block's tiles prefetch the next block's part of the panel; the last block's,
+            // the next item's panel from its start (with one group a panel).
+            let next_block = |e: &mut Emit, kblock: Value| {
+                let k0 = e.affine(kblock, size, 0);
+                let start = e.linearize(&[it.b, it.p, k0], &[s.batch, nb, s.k]);
+                let start = e.affine(start, kn.nr, size * kn.nr);
+                self.prefetch_from(e, start, per_group, size)
+            };
+            let first = e.index(0);
+            let b_next = next_block(e, first);
+            self.item_tiles(e, &it, (first, size), (true, None), b_next);
+            if blocks > 2 {
+                let (second, last) = (e.index(1), e.index(blocks - 1));
+                e.for_range(second, last, &[], |e, kblock, _| {
+                    let b_next = next_block(e, kblock);
+                    self.item_tiles(e, &it, (kblock, size), (false, None), b_next);
+                    Vec::new()
+                });
+            }
+            let last = e.index(blocks - 1);
+            let zero = e.index(0);
+            let b_next = if groups == 1 {
+                let next = e.affine(it.item, 1, 1);
+                let start = e.linearize(&[next, zero], &[s.batch * nb + 1, s.k]);
+                let start = e.affine(start, kn.nr, 0);
+                self.prefetch_from(e, start, per_group, size)
+            } else {
+                None
+            };
+            self.item_tiles(e, &it, (last, size), (false, Some((staging, finish))), b_next);
+        });
     }
 
     /// K in equal blocks of at most KC steps: how many, and the steps of each (the last may
@@ -576,10 +629,7 @@ impl PackedGemm {
         done: Option<impl FnOnce(&mut Emit, [Value; 2])>,
         finish: Option<(Value, Finish<'_>)>,
     ) {
-        let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
-        let (a_pack, b_pack, c_pad, a_layout) =
-            (self.a_pack.0, self.b_pack.0, self.c_pad.get().copied(), self.a_layout);
-        let vt = e.ctx.vector_type(vec![kn.lanes], elem);
+        let (s, kn, mb, nb) = (self.shape, e.gemm, self.mb, self.nb);
         let k0 = e.affine(kblock, size, 0);
         let k_end = e.affine(kblock, size, size);
         let kmax = e.index(s.k);
@@ -607,81 +657,9 @@ impl PackedGemm {
             // column panels, every thread read every row, half of them from the other core's
             // cache (ResNet-18's stem on two threads: its GEMM took as long as on one).
             e.parallel(&[s.batch, groups, nb], |e, ivs| {
-                let (b, g, p) = (ivs[0], ivs[1], ivs[2]);
-                let g_start = e.affine(g, per_group, 0);
-                let g_lo = e.add(p0, g_start);
-                let g_end = e.affine(g_lo, 1, per_group);
-                let g_hi = e.min(g_end, p1);
-                let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
-                let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
-                let b_at = e.affine(b_at, kn.nr, 0);
-                let item = e.linearize(&ivs[..3], &[s.batch, groups, nb]);
-                let b_next = self.next_b_panel(e, (item, groups, per_group), [k0, k1], size);
-                let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value), which: RowPanels| {
-                    let packs = [(a.0, a.2), (b_pack, b_at)];
-                    // The tile's part of the padded result is read (a later block of k) or
-                    // written (the tile is not finished here), or both.
-                    let c_pad_use = (!first || finish.is_none()).then_some(CpUse { read: !first });
-                    let c_pad = c_pad_use.map(|u| (c_pad.expect("the padded result exists where a tile uses it"), u));
-                    // This tile's share of the next panel, after the earlier tiles' shares.
-                    let b_next = b_next.map(|next| {
-                        let nth = e.sub(panel, g_lo);
-                        let offset = e.affine(nth, size * next.stride, 0);
-                        BPrefetch { at: e.add(next.at, offset), ..next }
-                    });
-                    let sums = micro_tile(e, (kn, vt, elem), (packs, a.1, b_next), c_pad, [b, panel], &cols, [k0, k1]);
-                    match finish {
-                        None => {
-                            let (c_pad, _) = c_pad.expect("a tile not finished in place goes to the padded result");
-                            for (r, row_sums) in sums.chunks(cols.len()).enumerate() {
-                                let row = e.affine(panel, kn.mr, r as i64);
-                                for (v, c) in row_sums.iter().zip(&cols) {
-                                    e.b().op("vector.store", &[*v, c_pad, b, row, *c], &[], &[]);
-                                }
-                            }
-                        }
-                        Some((staging, finish)) => {
-                            self.finish_tile(e, (staging, item), &sums, ([b, p, panel], which), finish)
-                        }
-                    }
-                };
-                // Where a panel's A starts at k0.
-                let a_at = |e: &mut Emit, panel: Value| match a_layout {
-                    ALayout::Panels => {
-                        let at = e.linearize(&[b, panel, k0], &[s.batch, mb, s.k]);
-                        e.affine(at, kn.mr, 0)
-                    }
-                    ALayout::Rows { stride, rows } => {
-                        let first = if self.a_by_blocks { e.sub(panel, p0) } else { panel };
-                        let row = e.affine(first, kn.mr, 0);
-                        e.linearize(&[b, row, k0], &[s.batch, rows, stride])
-                    }
-                };
-                // With A in place and a partial last panel, that panel is read from its copy,
-                // after the full ones, where it is in this block.
-                let full = self.a_tail.map(|_| e.index(s.m / kn.mr));
-                let end = match full {
-                    Some(full) => e.min(g_hi, full),
-                    None => g_hi,
-                };
-                // Past the whole panels' loop only the partial one is left.
-                let which = if full.is_some() { RowPanels::Whole } else { RowPanels::Any };
-                e.for_range(g_lo, end, &[], |e, panel, _| {
-                    let at = a_at(e, panel);
-                    tile(e, panel, (a_pack, a_layout, at), which);
-                    Vec::new()
-                });
-                if let (Some(tail), Some(full)) = (self.a_tail, full) {
-                    // The group whose range holds the partial panel runs it.
-                    let after_full = e.affine(full, 1, 1);
-                    let (from_here, before_end) = (e.less(g_lo, after_full), e.less(full, g_hi));
-                    let has_tail = e.value("arith.andi", &[from_here, before_end], e.ctx.integer_type(1));
-                    e.if_then(has_tail, |e| {
-                        let zero_row = e.index(0);
-                        let at = e.linearize(&[b, zero_row, k0], &[s.batch, kn.mr, s.k]);
-                        tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: kn.mr }, at), RowPanels::Last);
-                    });
-                }
+                let it = self.item(e, ivs, (groups, per_group), [p0, p1]);
+                let b_next = self.next_b_panel(e, (it.item, groups, per_group), [k0, k1], size);
+                self.item_tiles(e, &it, (kblock, size), (first, finish), b_next);
             });
             if let Some(done) = done {
                 let finished = rows(e);
@@ -691,11 +669,11 @@ impl PackedGemm {
     }
 
     /// Where the B panel of the work item after `item` (of `groups` per column panel, each
-    /// running `tiles` tiles; with one group, item i runs panel i of the batches' panels) starts, in this block of k (`[k0, k1)`, `size` steps a block) or,
-    /// for the last item, in the next block: its lines are prefetched into L2 while this item's
-    /// tiles run, spread over all their steps ([`BPrefetch`]). `None` where B's panel serves
-    /// enough tiles that loading it is a small part of their time, where the next item reads
-    /// the same panel, and where the panels are too small to prefetch ahead in.
+    /// running `tiles` tiles; with one group, item i runs panel i of the batches' panels)
+    /// starts, in this block of k (`[k0, k1)`, `size` steps a block) or, for the last item, in
+    /// the next block: its lines are prefetched into L2 while this item's tiles run, spread over
+    /// all their steps ([`Self::prefetch_from`]). `None` with several groups a panel, where the
+    /// next item mostly reads this item's panel.
     ///
     /// A product with few rows (ResNet-18's 512-channel layers at 7², 49 rows: seven tiles a
     /// panel) otherwise waits on each panel of its weights from memory in its first tile; with
@@ -708,15 +686,10 @@ impl PackedGemm {
         size: i64,
     ) -> Option<BPrefetch> {
         let (s, kn, nb) = (self.shape, e.gemm, self.nb);
-        // The pointer moves `stride` elements a step, so that the item's tiles cover the panel.
-        let stride = (kn.nr + tiles - 1) / tiles;
-        let reach = size * stride * tiles;
-        let panels = s.batch * nb * s.k * kn.nr;
-        // With several groups a column panel, the next item mostly reads this item's panel.
-        if !kn.prefetch || groups > 1 || tiles > PREFETCH_TILES || panels < 2 * reach {
+        if groups > 1 {
             return None;
         }
-        let total = e.index(s.batch * nb * groups);
+        let total = e.index(s.batch * nb);
         let next = e.affine(item, 1, 1);
         let has_next = e.less(next, total);
         let index = e.ctx.index_type();
@@ -731,8 +704,124 @@ impl PackedGemm {
             },
             |e| e.affine(k1, kn.nr, 0),
         );
+        self.prefetch_from(e, start, tiles, size)
+    }
+
+    /// A prefetch of `size` steps of B's panels from `start` (clamped so that they stay inside
+    /// the panels) by the `tiles` tiles of a work item, each its share: the pointer moves
+    /// `stride` elements a step, so that together they cover it. `None` where the code
+    /// generator drops prefetches, where a panel serves enough tiles that loading it is a
+    /// small part of their time, and where the panels are too small to prefetch ahead in.
+    fn prefetch_from(&self, e: &mut Emit, start: Value, tiles: i64, size: i64) -> Option<BPrefetch> {
+        let (s, kn, nb) = (self.shape, e.gemm, self.nb);
+        let stride = (kn.nr + tiles - 1) / tiles;
+        let reach = size * stride * tiles;
+        let panels = s.batch * nb * s.k * kn.nr;
+        if !kn.prefetch || tiles > PREFETCH_TILES || panels < 2 * reach {
+            return None;
+        }
         let last = e.index(panels - reach);
         Some(BPrefetch { at: e.min(start, last), stride })
+    }
+
+    /// Work item `ivs` (batch, group, column panel) of the row panels `[p0, p1)`.
+    fn item(&self, e: &mut Emit, ivs: &[Value], (groups, per_group): (i64, i64), [p0, p1]: [Value; 2]) -> Item {
+        let (s, kn, nb) = (self.shape, e.gemm, self.nb);
+        let (b, g, p) = (ivs[0], ivs[1], ivs[2]);
+        let g_start = e.affine(g, per_group, 0);
+        let g_lo = e.add(p0, g_start);
+        let g_end = e.affine(g_lo, 1, per_group);
+        let g_hi = e.min(g_end, p1);
+        let cols: Vec<Value> = (0..kn.nr / kn.lanes).map(|q| e.affine(p, kn.nr, q * kn.lanes)).collect();
+        let item = e.linearize(&ivs[..3], &[s.batch, groups, nb]);
+        Item { b, p, p0, panels: [g_lo, g_hi], cols, item }
+    }
+
+    /// The tiles of work item `it` over block `kblock` of k (`size` steps a block): from zero
+    /// when `first`, else adding to the padded result; each finished where it is with
+    /// `finish`, else stored to the padded result. `b_next` is what its tiles prefetch.
+    fn item_tiles(
+        &self,
+        e: &mut Emit,
+        it: &Item,
+        (kblock, size): (Value, i64),
+        (first, finish): (bool, Option<(Value, Finish<'_>)>),
+        b_next: Option<BPrefetch>,
+    ) {
+        let (s, kn, elem, mb, nb) = (self.shape, e.gemm, self.elem, self.mb, self.nb);
+        let (a_pack, b_pack, c_pad, a_layout) =
+            (self.a_pack.0, self.b_pack.0, self.c_pad.get().copied(), self.a_layout);
+        let vt = e.ctx.vector_type(vec![kn.lanes], elem);
+        let (b, p, p0, [g_lo, g_hi], cols, item) = (it.b, it.p, it.p0, it.panels, &it.cols, it.item);
+        let k0 = e.affine(kblock, size, 0);
+        let k_end = e.affine(kblock, size, size);
+        let kmax = e.index(s.k);
+        let k1 = e.min(k_end, kmax);
+        let b_at = e.linearize(&[b, p, k0], &[s.batch, nb, s.k]);
+        let b_at = e.affine(b_at, kn.nr, 0);
+        let tile = |e: &mut Emit, panel: Value, a: (Value, ALayout, Value), which: RowPanels| {
+            let packs = [(a.0, a.2), (b_pack, b_at)];
+            // The tile's part of the padded result is read (a later block of k) or
+            // written (the tile is not finished here), or both.
+            let c_pad_use = (!first || finish.is_none()).then_some(CpUse { read: !first });
+            let c_pad = c_pad_use.map(|u| (c_pad.expect("the padded result exists where a tile uses it"), u));
+            // This tile's share of the next panel, after the earlier tiles' shares.
+            let b_next = b_next.map(|next| {
+                let nth = e.sub(panel, g_lo);
+                let offset = e.affine(nth, size * next.stride, 0);
+                BPrefetch { at: e.add(next.at, offset), ..next }
+            });
+            let sums = micro_tile(e, (kn, vt, elem), (packs, a.1, b_next), c_pad, [b, panel], cols, [k0, k1]);
+            match finish {
+                None => {
+                    let (c_pad, _) = c_pad.expect("a tile not finished in place goes to the padded result");
+                    for (r, row_sums) in sums.chunks(cols.len()).enumerate() {
+                        let row = e.affine(panel, kn.mr, r as i64);
+                        for (v, c) in row_sums.iter().zip(cols) {
+                            e.b().op("vector.store", &[*v, c_pad, b, row, *c], &[], &[]);
+                        }
+                    }
+                }
+                Some((staging, finish)) => self.finish_tile(e, (staging, item), &sums, ([b, p, panel], which), finish),
+            }
+        };
+        // Where a panel's A starts at k0.
+        let a_at = |e: &mut Emit, panel: Value| match a_layout {
+            ALayout::Panels => {
+                let at = e.linearize(&[b, panel, k0], &[s.batch, mb, s.k]);
+                e.affine(at, kn.mr, 0)
+            }
+            ALayout::Rows { stride, rows } => {
+                let first = if self.a_by_blocks { e.sub(panel, p0) } else { panel };
+                let row = e.affine(first, kn.mr, 0);
+                e.linearize(&[b, row, k0], &[s.batch, rows, stride])
+            }
+        };
+        // With A in place and a partial last panel, that panel is read from its copy,
+        // after the full ones, where it is in this block.
+        let full = self.a_tail.map(|_| e.index(s.m / kn.mr));
+        let end = match full {
+            Some(full) => e.min(g_hi, full),
+            None => g_hi,
+        };
+        // Past the whole panels' loop only the partial one is left.
+        let which = if full.is_some() { RowPanels::Whole } else { RowPanels::Any };
+        e.for_range(g_lo, end, &[], |e, panel, _| {
+            let at = a_at(e, panel);
+            tile(e, panel, (a_pack, a_layout, at), which);
+            Vec::new()
+        });
+        if let (Some(tail), Some(full)) = (self.a_tail, full) {
+            // The group whose range holds the partial panel runs it.
+            let after_full = e.affine(full, 1, 1);
+            let (from_here, before_end) = (e.less(g_lo, after_full), e.less(full, g_hi));
+            let has_tail = e.value("arith.andi", &[from_here, before_end], e.ctx.integer_type(1));
+            e.if_then(has_tail, |e| {
+                let zero_row = e.index(0);
+                let at = e.linearize(&[b, zero_row, k0], &[s.batch, kn.mr, s.k]);
+                tile(e, full, (tail, ALayout::Rows { stride: s.k, rows: kn.mr }, at), RowPanels::Last);
+            });
+        }
     }
 
     /// For A by blocks: zeros in the rows of the block's last panel past M (rows `[r1 - r0,
@@ -1078,6 +1167,18 @@ fn prefetch(e: &mut Emit, memref: Value, indices: &[Value], write: bool, localit
     let mut operands = vec![memref];
     operands.extend_from_slice(indices);
     e.b().op("memref.prefetch", &operands, &[], &attrs);
+}
+
+/// One parallel work item of a block of k: batch `b`, column panel `p`, and its row panels
+/// `panels` (of the block of rows starting at panel `p0`); `cols` are the first columns of
+/// its tile's vectors, `item` its number (its staging tile).
+struct Item {
+    b: Value,
+    p: Value,
+    p0: Value,
+    panels: [Value; 2],
+    cols: Vec<Value>,
+    item: Value,
 }
 
 /// The next work item's B panel, prefetched while this item's tiles run

@@ -266,9 +266,10 @@ fn cached_weight_panels_serve_later_calls_of_a_strided_im2col_convolution() {
 /// so few tiles a panel, and column panels enough for one item each): 20 rows (three tiles,
 /// whose prefetch pointer moves 11 elements a step, so that it runs past a panel's 32 columns
 /// and is clamped inside the last) by 500 columns (16 panels, the last partial) over K = 90
-/// in three blocks (the last item of a block prefetches the next block's first panel), and a
-/// batch of two over 260 columns (nine panels each). The lowered loops run in the interpreter
-/// too, which checks that every prefetch names an element of the panels.
+/// in three blocks (the rows are one block, so each item runs every block of k: each block's
+/// tiles prefetch the next block's part of the panel, the last block's the next item's panel),
+/// and a batch of two over 260 columns (nine panels each). The lowered loops run in the
+/// interpreter too, which checks that every prefetch names an element of the panels.
 #[test]
 fn prefetching_the_next_b_panel_keeps_the_products() {
     let ctx = context();
