@@ -8,16 +8,19 @@
 //! 1. Pack A into row panels of MR rows, k-major (`Ap[batch][M/MR][K][MR]`), and B into
 //!    column panels of NR columns (`Bp[batch][N/NR][K][NR]`), zero-padded to whole panels,
 //!    so the micro-kernel reads both contiguously and never needs an edge case.
-//! 2. For each column panel (the parallel dimension) and each block of KC steps of k, for
-//!    each row panel: an MR × NR tile of accumulators, `MR · NR / 4` vectors of four lanes
+//! 2. For each block of k (KC steps, or K whole: [`GemmKernel::blocking`]) and each work
+//!    item (the parallel dimension: a column panel and a group of row panels), for each row
+//!    panel: an MR × NR tile of accumulators, `MR · NR / 4` vectors of four lanes
 //!    held in registers across the k loop, each step one broadcast of an A element per row and
 //!    one vector load of B per four columns, multiplied and added (fused by the code
 //!    generator). The first block of k starts from zero; the others accumulate into a padded
 //!    result `Cp`.
 //! 3. The valid part of `Cp` goes to the real result through `finish` (bias, epilogue, layout).
 //!
-//! Two things follow the product's shape rather than the target alone
-//! ([`GemmKernel::blocking`], [`PackedGemm::next_b_panel`]): a result larger than L2 takes K in
+//! Three things follow the product's shape rather than the target alone
+//! ([`GemmKernel::blocking`], [`PackedGemm::next_b_panel`], [`PackedGemm::compute_into`]):
+//! a product whose rows are one block runs every block of k inside each work item; a result
+//! larger than L2 takes K in
 //! one block where B's panel fits L2, as later blocks would stream the whole of `Cp` through
 //! memory again; and where a B panel serves few tiles (few rows: the deep layers of a network
 //! at batch 1), the tiles of each work item prefetch the next item's panel into L2, as its
@@ -64,7 +67,8 @@ pub struct GemmKernel {
     /// Columns of a micro-tile, a whole number of vectors.
     pub nr: i64,
     /// Most steps of k per block; K is split into equal blocks of at most this many (a short
-    /// last block would reload every tile for little work).
+    /// last block would reload every tile for little work), unless the product's result
+    /// outgrows L2 ([`GemmKernel::blocking`], which overrides a `kc` option there too).
     pub kc: i64,
     /// Rows per block of A (MC × KC floats stay in L2), a whole number of micro-tiles.
     pub mc: i64,
@@ -508,7 +512,9 @@ impl PackedGemm {
     pub fn compute_into(&self, e: &mut Emit, finish: Finish<'_>) {
         let (blocks, size) = self.k_blocks(e.gemm);
         let kn = e.gemm;
-        if blocks > 1 && self.mb <= kn.blocking(self.shape).mc / kn.mr {
+        // A's rows for all of K are read by every item: only where they stay in L2.
+        let a_bytes = self.mb * kn.mr * self.shape.k * 4;
+        if blocks > 1 && self.mb <= kn.blocking(self.shape).mc / kn.mr && a_bytes <= kn.l2_bytes / 2 {
             self.compute_into_by_items(e, blocks, size, finish);
             return;
         }
@@ -521,7 +527,8 @@ impl PackedGemm {
         self.k_block(e, last, size, blocks == 1, None::<NoRows>, None::<NoRows>, Some((staging, finish)));
     }
 
-    /// [`Self::compute_into`] for a product whose rows are one block and whose k is several:
+    /// [`Self::compute_into`] for a product whose rows are one block (and fit half of L2 for
+    /// all of K) and whose k is several:
     /// each work item runs its tiles over every block of k in turn (the first from zero, the
     /// last finished where it is), inside one parallel loop, instead of one parallel loop per
     /// block of k. Its part of the padded result stays in its core's cache between blocks, and
@@ -529,6 +536,7 @@ impl PackedGemm {
     /// prefetching the next block's part. ResNet-18's 512-channel layers at 7² (49 rows, K =
     /// 4608 in 18 blocks) took 18 parallel loops of a few tens of µs each.
     fn compute_into_by_items(&self, e: &mut Emit, blocks: i64, size: i64, finish: Finish<'_>) {
+        debug_assert!(!self.a_by_blocks, "A by blocks has k in one block");
         let (s, kn, mb, nb) = (self.shape, e.gemm, self.mb, self.nb);
         self.padded_result(e);
         let staging = self.staging(e);
@@ -569,8 +577,8 @@ impl PackedGemm {
         });
     }
 
-    /// K in equal blocks of at most KC steps: how many, and the steps of each (the last may
-    /// have fewer).
+    /// K in equal blocks ([`GemmKernel::blocking`]): how many, and the steps of each (the last
+    /// may have fewer).
     fn k_blocks(&self, kn: GemmKernel) -> (i64, i64) {
         let blocking = kn.blocking(self.shape);
         (blocking.blocks, blocking.size)
@@ -686,7 +694,7 @@ impl PackedGemm {
         size: i64,
     ) -> Option<BPrefetch> {
         let (s, kn, nb) = (self.shape, e.gemm, self.nb);
-        if groups > 1 {
+        if groups > 1 || self.prefetch_stride(kn, tiles, size).is_none() {
             return None;
         }
         let total = e.index(s.batch * nb);
@@ -713,15 +721,18 @@ impl PackedGemm {
     /// generator drops prefetches, where a panel serves enough tiles that loading it is a
     /// small part of their time, and where the panels are too small to prefetch ahead in.
     fn prefetch_from(&self, e: &mut Emit, start: Value, tiles: i64, size: i64) -> Option<BPrefetch> {
-        let (s, kn, nb) = (self.shape, e.gemm, self.nb);
-        let stride = (kn.nr + tiles - 1) / tiles;
-        let reach = size * stride * tiles;
-        let panels = s.batch * nb * s.k * kn.nr;
-        if !kn.prefetch || tiles > PREFETCH_TILES || panels < 2 * reach {
-            return None;
-        }
-        let last = e.index(panels - reach);
+        let stride = self.prefetch_stride(e.gemm, tiles, size)?;
+        let panels = self.shape.batch * self.nb * self.shape.k * e.gemm.nr;
+        let last = e.index(panels - size * stride * tiles);
         Some(BPrefetch { at: e.min(start, last), stride })
+    }
+
+    /// The stride of [`Self::prefetch_from`]'s pointer, where it prefetches (decided before
+    /// any of its code is emitted).
+    fn prefetch_stride(&self, kn: GemmKernel, tiles: i64, size: i64) -> Option<i64> {
+        let stride = (kn.nr + tiles - 1) / tiles;
+        let panels = self.shape.batch * self.nb * self.shape.k * kn.nr;
+        (kn.prefetch && tiles <= PREFETCH_TILES && panels >= 2 * size * stride * tiles).then_some(stride)
     }
 
     /// Work item `ivs` (batch, group, column panel) of the row panels `[p0, p1)`.
@@ -1169,7 +1180,7 @@ fn prefetch(e: &mut Emit, memref: Value, indices: &[Value], write: bool, localit
     e.b().op("memref.prefetch", &operands, &[], &attrs);
 }
 
-/// One parallel work item of a block of k: batch `b`, column panel `p`, and its row panels
+/// One parallel work item: batch `b`, column panel `p`, and its row panels
 /// `panels` (of the block of rows starting at panel `p0`); `cols` are the first columns of
 /// its tile's vectors, `item` its number (its staging tile).
 struct Item {
@@ -1188,13 +1199,15 @@ struct BPrefetch {
     /// Where this tile's share of it starts, in B's panels.
     at: Value,
     /// Elements the pointer moves per step of k: NR over the item's tiles, rounded up, so
-    /// that its tiles together cover the panel, each line a few times at most.
+    /// that its tiles together cover the panel (with many tiles, a line is prefetched on
+    /// several steps running: the repeats hit L1 and cost a load slot each).
     stride: i64,
 }
 
 /// Tiles per work item up to which the next item's B panel is prefetched: with more, loading
 /// a panel is a small part of the time its tiles take, and prefetching it cost SGEMM 1024³
-/// (128 tiles a panel) 1.5%.
+/// 1.5% when K was cut in blocks (128 tiles an item). With K whole, SGEMM has 32 tiles an
+/// item, and the prefetch took 4096×4096×1024 from 239 to 200–206 ms.
 const PREFETCH_TILES: i64 = 32;
 
 /// A load from a packed panel, marked `strata.invariant`: nothing writes the panels while the

@@ -65,7 +65,11 @@ pub fn info() -> PassInfo {
     .option(OptionSpec::int("l1-bytes", gemm::DEFAULT_L1_BYTES, "L1 data cache per core, for the GEMM's KC"))
     .option(OptionSpec::int("l2-bytes", gemm::DEFAULT_L2_BYTES, "L2 cache per core, for the GEMM's MC"))
     .option(OptionSpec::int("mr", 0, "GEMM micro-tile rows (0: the vector width's default)"))
-    .option(OptionSpec::int("kc", 0, "GEMM steps of k per block (0: from l1-bytes)"))
+    .option(OptionSpec::int(
+        "kc",
+        0,
+        "GEMM steps of k per block (0: from l1-bytes); a product whose result outgrows L2 may take K whole",
+    ))
     .option(OptionSpec::int("mc", 0, "GEMM rows per block of A (0: from l2-bytes)"))
     .option(OptionSpec::bool(
         "prefetch",

@@ -268,14 +268,15 @@ fn cached_weight_panels_serve_later_calls_of_a_strided_im2col_convolution() {
 /// and is clamped inside the last) by 500 columns (16 panels, the last partial) over K = 90
 /// in three blocks (the rows are one block, so each item runs every block of k: each block's
 /// tiles prefetch the next block's part of the panel, the last block's the next item's panel),
-/// and a batch of two over 260 columns (nine panels each). The lowered loops run in the
-/// interpreter too, which checks that every prefetch names an element of the panels.
+/// a batch of two over 260 columns (nine panels each), and K = 30 in one block (one parallel
+/// loop whose items prefetch the next item's panel). The lowered loops run in the interpreter
+/// too, which checks that every prefetch names an element of the panels.
 #[test]
 fn prefetching_the_next_b_panel_keeps_the_products() {
     let ctx = context();
     let mut r = SplitMix(23);
     let options = "vector-bits=512 kc=40 prefetch=true";
-    for (batch, m, k, n) in [(1, 20, 90, 500), (2, 5, 70, 260)] {
+    for (batch, m, k, n) in [(1, 20, 90, 500), (2, 5, 70, 260), (1, 20, 30, 500)] {
         let [a, b, c] = operands(batch, m, k, n, true);
         let graph = parse_source(&ctx, "mm.mlir", &matmul_source(&a, &b, &c), &ParseOptions::default()).unwrap();
         let inputs = vec![r.tensor(&a, Elem::F32, -1.0, 1.0), r.tensor(&b, Elem::F32, -1.0, 1.0)];
