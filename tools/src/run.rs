@@ -372,7 +372,13 @@ fn execute(
             let profile = match jit.profile() {
                 Some(p) => {
                     let events = p.take_events();
-                    Some(crate::profile::report(ctx, p, &events, &args.file, &args.entry, threads(args), trace)?)
+                    let vectors = if args.backend == "llvm" {
+                        crate::profile::peak::Vectors::Llvm
+                    } else {
+                        crate::profile::peak::Vectors::Cranelift
+                    };
+                    let calibration = crate::profile::peak::Calibration { threads: threads(args), vectors };
+                    Some(crate::profile::report(ctx, p, &events, &args.file, &args.entry, calibration, trace)?)
                 }
                 None => None,
             };

@@ -92,10 +92,11 @@ pub fn table(entry: &str, kernels: &[Kernel], events: &[Event], peaks: &peak::Pe
         if peaks.threads == 1 { "" } else { "s" },
     );
     out.push_str(&format!(
-        "peaks (measured on {} thread{}): {:.1} GFLOP/s (f32x4 fused multiply-adds), {:.1} GB/s (a 64 MiB copy)\n",
+        "peaks (measured on {} thread{}): {:.1} GFLOP/s (f32x{} fused multiply-adds), {:.1} GB/s (a 64 MiB copy)\n",
         peaks.threads,
         if peaks.threads == 1 { "" } else { "s" },
         peaks.flops / 1e9,
+        peaks.lanes,
         peaks.bytes / 1e9
     ));
     out.push_str(&format!(
@@ -157,7 +158,7 @@ pub fn report(
     events: &[Event],
     file: &str,
     entry: &str,
-    threads: Option<usize>,
+    calibration: peak::Calibration,
     trace_path: Option<&Path>,
 ) -> Result<String, String> {
     if let Some(path) = trace_path {
@@ -165,6 +166,6 @@ pub fn report(
         crate::output::write_atomic_with(path, |w| serde_json::to_writer(w, &json))
             .map_err(|e| format!("error: --profile-trace: {e}"))?;
     }
-    let peaks = peak::measure(ctx, threads)?;
+    let peaks = peak::measure(ctx, calibration)?;
     Ok(table(entry, profile.kernels(), events, &peaks))
 }

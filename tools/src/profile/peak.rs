@@ -2,11 +2,13 @@
 //! on as many threads as the profiled code runs on: a constant would be wrong on the next
 //! machine, and a shared machine's peak is what its cores give now.
 //!
-//! - Operations: a loop of fused multiply-adds on the code generator's 128-bit vectors
-//!   (`vector<4xf32>`, 8 flops each), twelve independent accumulators per thread so that the
-//!   FMA units, not their latency, bound it, compiled by the same JIT and split by the same
-//!   `__strata_parallel_for` as the profiled code. Kernels run on these vectors, so this is
-//!   the peak they can reach (AVX's 256-bit FMAs would give twice as much on x86-64).
+//! - Operations: a loop of multiply-adds on the vectors the profiled code's backend uses,
+//!   twelve independent accumulators per thread so that the FMA units, not their latency,
+//!   bound it, compiled by the same backend and split by the same `__strata_parallel_for` as
+//!   the profiled code: Cranelift's 128-bit vectors (`vector<4xf32>`, a multiply and an add
+//!   it fuses, 8 flops), or the LLVM backend's: the machine's widest as `math.fma`
+//!   (`vector<16xf32>` with AVX-512, 32 flops; `vector<8xf32>` with AVX2). Each backend's
+//!   kernels run on its own vectors, so this is the peak they can reach.
 //! - Memory: a copy of 64 MiB (far past the caches) split over the threads, counting the
 //!   bytes read and written.
 //!
@@ -25,6 +27,8 @@ pub struct Peaks {
     pub flops: f64,
     pub bytes: f64,
     pub threads: usize,
+    /// f32 lanes of the vectors `flops` was measured on.
+    pub lanes: usize,
 }
 
 /// Independent accumulators per thread (the FMA's latency times its throughput, with margin).
@@ -35,40 +39,63 @@ const ITERATIONS: usize = 1 << 19;
 const COPY_BYTES: usize = 64 << 20;
 const REPEATS: usize = 5;
 
+/// The vectors a backend's kernels run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vectors {
+    /// Cranelift's: 4 lanes, a multiply and an add that it fuses.
+    Cranelift,
+    /// The LLVM backend's on this machine (`--cpu native`): 16 lanes with AVX-512, 8 with
+    /// AVX2, as `math.fma` (LLVM fuses only what it is told to).
+    Llvm,
+}
+
+impl Vectors {
+    fn lanes(self) -> usize {
+        match self {
+            Vectors::Cranelift => 4,
+            Vectors::Llvm => strata_llvm::host_vector_bits() as usize / 32,
+        }
+    }
+}
+
 /// `@fma(%ab)`: `chunks` parallel iterations, each running `steps` steps of `acc = acc * a + b`
 /// on `ACCUMULATORS` vectors from `b` (`a` = 0.999 and `b` = 0.001 from `%ab`, so the values
 /// stay in (0, 1): no overflow, no denormals) and returning them.
-fn fma_source(chunks: usize, steps: usize) -> String {
+fn fma_source(chunks: usize, steps: usize, vectors: Vectors) -> String {
     let n = ACCUMULATORS;
-    let v = "vector<4xf32>";
+    let lanes = vectors.lanes();
+    let v = format!("vector<{lanes}xf32>");
     let list = |f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>().join(", ");
-    let types = list(&|_| v.to_string());
+    let types = list(&|_| v.clone());
     let mut body = String::new();
     for k in 0..n {
-        body.push_str(&format!(
-            "        %m{k} = arith.mulf %acc{k}, %a : {v}\n        %s{k} = arith.addf %m{k}, %b : {v}\n"
-        ));
+        body.push_str(&match vectors {
+            Vectors::Cranelift => {
+                format!("        %m{k} = arith.mulf %acc{k}, %a : {v}\n        %s{k} = arith.addf %m{k}, %b : {v}\n")
+            }
+            Vectors::Llvm => format!("        %s{k} = math.fma %acc{k}, %a, %b : {v}\n"),
+        });
     }
     let mut stores = String::new();
     for k in 0..n {
         stores.push_str(&format!(
             "    %o{k} = arith.constant {} : index\n    vector.store %r#{k}, %out[%p, %o{k}] : memref<{chunks}x{}xf32>, {v}\n",
-            4 * k,
-            4 * n
+            lanes * k,
+            lanes * n
         ));
     }
     format!(
-        r#"func.func @fma(%ab: memref<8xf32>) -> memref<{chunks}x{w}xf32> {{
+        r#"func.func @fma(%ab: memref<{ab}xf32>) -> memref<{chunks}x{w}xf32> {{
   %out = memref.alloc() : memref<{chunks}x{w}xf32>
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c4 = arith.constant 4 : index
+  %c4 = arith.constant {lanes} : index
   %chunks = arith.constant {chunks} : index
   %steps = arith.constant {steps} : index
   "scf.parallel"(%c0, %chunks, %c1) <{{operandSegmentSizes = array<i32: 1, 1, 1, 0>}}> ({{
   ^bb0(%p: index):
-    %a = vector.load %ab[%c0] : memref<8xf32>, {v}
-    %b = vector.load %ab[%c4] : memref<8xf32>, {v}
+    %a = vector.load %ab[%c0] : memref<{ab}xf32>, {v}
+    %b = vector.load %ab[%c4] : memref<{ab}xf32>, {v}
     %r:{n} = "scf.for"(%c0, %steps, %c1, {inits}) ({{
       ^bb0(%i: index, {args}):
 {body}        "scf.yield"({yields}) : ({types}) -> ()
@@ -77,16 +104,19 @@ fn fma_source(chunks: usize, steps: usize) -> String {
   }}) : (index, index, index) -> ()
   return %out : memref<{chunks}x{w}xf32>
 }}"#,
-        w = 4 * n,
+        w = lanes * n,
+        ab = 2 * lanes,
         inits = list(&|_| "%b".to_string()),
         args = list(&|k| format!("%acc{k}: {v}")),
         yields = list(&|k| format!("%s{k}")),
     )
 }
 
-/// `%ab` of `@fma`: four lanes of `a`, four of `b`.
-fn coefficients() -> Tensor {
-    Tensor::from_floats(&[8], Elem::F32, vec![0.999, 0.999, 0.999, 0.999, 0.001, 0.001, 0.001, 0.001])
+/// `%ab` of `@fma`: a vector of `a`, one of `b`.
+fn coefficients(vectors: Vectors) -> Tensor {
+    let lanes = vectors.lanes();
+    let ab = [vec![0.999; lanes], vec![0.001; lanes]].concat();
+    Tensor::from_floats(&[2 * lanes], Elem::F32, ab)
 }
 
 /// The best of `REPEATS` timings of `f`, in seconds.
@@ -100,20 +130,35 @@ fn best(mut f: impl FnMut() -> Result<(), String>) -> Result<f64, String> {
     Ok(best)
 }
 
-/// Measures the peaks on `threads` threads (rayon's default, one per core, with `None`).
-pub fn measure(ctx: &Context, threads: Option<usize>) -> Result<Peaks, String> {
+/// The calibration kernel compiled by the backend that `vectors` are of.
+fn compile(ctx: &Context, vectors: Vectors, chunks: usize, options: JitOptions) -> Result<Jit, String> {
+    let src = fma_source(chunks, ITERATIONS, vectors);
+    let m = strata_ir::parse_source(ctx, "peak.mlir", &src, &Default::default()).map_err(|e| format!("{e:?}"))?;
+    match vectors {
+        Vectors::Cranelift => Jit::compile(ctx, &m.ir, m.root, options).map_err(|e| e.to_string()),
+        Vectors::Llvm => strata_llvm::compile_jit(ctx, &m.ir, m.root, None, options).map_err(|e| e.to_string()),
+    }
+}
+
+/// What the peaks are measured on: the profiled code's threads (rayon's default, one per
+/// core, with `None`) and the vectors of the backend it was compiled by.
+#[derive(Clone, Copy, Debug)]
+pub struct Calibration {
+    pub threads: Option<usize>,
+    pub vectors: Vectors,
+}
+
+/// Measures the peaks as `calibration` says.
+pub fn measure(ctx: &Context, Calibration { threads, vectors }: Calibration) -> Result<Peaks, String> {
     let fail = |e: String| format!("error: measuring the machine's peaks: {e}");
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().map_err(|e| fail(e.to_string()))?;
     let threads = pool.current_num_threads();
     let chunks = 4 * threads;
-    let src = fma_source(chunks, ITERATIONS);
-    let m = strata_ir::parse_source(ctx, "peak.mlir", &src, &Default::default()).map_err(|e| fail(format!("{e:?}")))?;
-    let jit = Jit::compile(ctx, &m.ir, m.root, JitOptions { threads: Some(threads), poison: false })
-        .map_err(|e| fail(e.to_string()))?;
-    let mut call = jit.prepare("fma", &[coefficients()]).map_err(|e| fail(e.to_string()))?;
+    let jit = compile(ctx, vectors, chunks, JitOptions { threads: Some(threads), poison: false }).map_err(fail)?;
+    let mut call = jit.prepare("fma", &[coefficients(vectors)]).map_err(|e| fail(e.to_string()))?;
     let fma_seconds = best(|| call.invoke().map_err(|e| fail(e.to_string())))?;
-    let flops = (chunks * ITERATIONS * ACCUMULATORS * 8) as f64 / fma_seconds;
+    let flops = (chunks * ITERATIONS * ACCUMULATORS * 2 * vectors.lanes()) as f64 / fma_seconds;
 
     // Filled with non-zero bytes so that every page is real before the timing.
     let from = vec![1u8; COPY_BYTES];
@@ -123,28 +168,49 @@ pub fn measure(ctx: &Context, threads: Option<usize>) -> Result<Peaks, String> {
         pool.install(|| to.par_chunks_mut(part).zip(from.par_chunks(part)).for_each(|(d, s)| d.copy_from_slice(s)));
         Ok(())
     })?;
-    Ok(Peaks { flops, bytes: (2 * COPY_BYTES) as f64 / copy_seconds, threads })
+    Ok(Peaks { flops, bytes: (2 * COPY_BYTES) as f64 / copy_seconds, threads, lanes: vectors.lanes() })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_calibration_kernel_runs_every_step_of_every_accumulator() {
+    /// The kernel `vectors` are of, `steps` steps on 3 chunks, run: every lane of every
+    /// accumulator.
+    fn run(vectors: Vectors, steps: usize) -> Vec<f64> {
         let mut ctx = Context::new();
         strata_dialects::register_all(&mut ctx);
-        let steps = 10;
-        let m = strata_ir::parse_source(&ctx, "peak.mlir", &fma_source(3, steps), &Default::default()).unwrap();
+        let m =
+            strata_ir::parse_source(&ctx, "peak.mlir", &fma_source(3, steps, vectors), &Default::default()).unwrap();
         strata_ir::verify(&ctx, &m.ir, m.root).unwrap();
-        let jit = Jit::compile(&ctx, &m.ir, m.root, JitOptions { threads: Some(2), poison: true }).unwrap();
-        let out = jit.run("fma", &[coefficients()]).unwrap();
-        assert_eq!(out[0].shape, [3, 4 * ACCUMULATORS]);
-        // acc(n) = 1 - (1 - acc(0)) * 0.999^n from acc(0) = 0.001, in f32 with one rounding
-        // per step: within 1e-5 after 10 steps (an error of a few ulps per step).
+        let options = JitOptions { threads: Some(2), poison: true };
+        let jit = match vectors {
+            Vectors::Cranelift => Jit::compile(&ctx, &m.ir, m.root, options).unwrap(),
+            Vectors::Llvm => strata_llvm::compile_jit(&ctx, &m.ir, m.root, None, options).unwrap(),
+        };
+        let out = jit.run("fma", &[coefficients(vectors)]).unwrap();
+        assert_eq!(out[0].shape, [3, vectors.lanes() * ACCUMULATORS]);
+        out[0].floats().to_vec()
+    }
+
+    /// acc(n) = 1 - (1 - acc(0)) * 0.999^n from acc(0) = 0.001, in f32 with one rounding per
+    /// step (two unfused): within 1e-5 after 10 steps (an error of a few ulps per step).
+    fn check(got: &[f64], steps: usize) {
         let want = 1.0 - 0.999 * 0.999f64.powi(steps as i32);
-        for (i, x) in out[0].floats().iter().enumerate() {
+        for (i, x) in got.iter().enumerate() {
             assert!((x - want).abs() < 1e-5, "lane {i}: {x}, want {want}");
         }
+    }
+
+    #[test]
+    fn the_calibration_kernel_runs_every_step_of_every_accumulator() {
+        check(&run(Vectors::Cranelift, 10), 10);
+    }
+
+    /// With the backend built in (`cargo test -p strata-tools --features llvm`).
+    #[cfg(feature = "llvm")]
+    #[test]
+    fn the_llvm_calibration_kernel_runs_every_step_of_every_accumulator() {
+        check(&run(Vectors::Llvm, 10), 10);
     }
 }
