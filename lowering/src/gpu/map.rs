@@ -242,8 +242,27 @@ pub(super) fn inline_nest(
     dims: &[(Value, Value, Value)],
     counts: &[Value],
 ) {
-    let (loc, index) = (ir.op(nest).loc(), ctx.index_type());
     let at = InsertPoint::BlockEnd(block);
+    let ivs = nest_ivs(ctx, ir, at, ir.op(nest).loc(), flat, dims, counts);
+    let old = ir.region(ir.op(nest).regions()[0]).blocks()[0];
+    let moved = ir.inline_block(old, at, &ivs);
+    if let Some(&last) = moved.last() {
+        ir.erase_op(last);
+    }
+}
+
+/// A nest's induction variables (`dims`: lower bound, upper bound, step; `counts`: trips) at
+/// its row-major flat iteration `flat`, computed at `at`.
+pub(super) fn nest_ivs(
+    ctx: &Context,
+    ir: &mut Ir,
+    at: InsertPoint,
+    loc: strata_ir::Location,
+    flat: Value,
+    dims: &[(Value, Value, Value)],
+    counts: &[Value],
+) -> Vec<Value> {
+    let index = ctx.index_type();
     let mut ivs = vec![flat; dims.len()];
     let mut rest = flat;
     for d in (0..dims.len()).rev() {
@@ -256,11 +275,7 @@ pub(super) fn inline_nest(
         let scaled = b.value("arith.muli", &[within, dims[d].2], index, &[]);
         ivs[d] = b.value("arith.addi", &[dims[d].0, scaled], index, &[]);
     }
-    let old = ir.region(ir.op(nest).regions()[0]).blocks()[0];
-    let moved = ir.inline_block(old, at, &ivs);
-    if let Some(&last) = moved.last() {
-        ir.erase_op(last);
-    }
+    ivs
 }
 
 fn is_terminator(ctx: &Context, ir: &Ir, op: OpId) -> bool {
