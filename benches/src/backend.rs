@@ -10,7 +10,7 @@ use std::time::Instant;
 use strata_ir::{Context, Module};
 use strata_lowering::codegen::jit::{Jit, JitOptions};
 use strata_lowering::codegen::{default_pipeline, Target};
-use strata_runtime::{Elem, Tensor};
+use strata_tools::profile::peak::{self, Vectors};
 
 /// One code generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,69 +78,21 @@ impl Backend {
     }
 }
 
-/// Independent `vector<16xf32>` FMA chains per thread: enough to cover the FMA's latency (4
-/// cycles) times the FMA units (2) with room, within the 32 registers of AVX-512.
-const CHAINS: usize = 16;
-
-/// `@peak(%ab)`: `threads` parallel iterations, each `steps` steps of `acc = fma(acc, a, b)` on
-/// [`CHAINS`] 16-lane vectors, returning the accumulators (so none is dead). `a` = 0.999 and
-/// `b` = 0.001 keep every value in (0, 1): no overflow and no subnormals, which would take
-/// microcode assists.
-fn fma512_source(threads: usize, steps: usize) -> String {
-    let v = "vector<16xf32>";
-    let w = 16 * CHAINS;
-    let list = |f: &dyn Fn(usize) -> String| (0..CHAINS).map(f).collect::<Vec<_>>().join(", ");
-    let types = list(&|_| v.to_string());
-    let body: String = (0..CHAINS).map(|k| format!("        %s{k} = math.fma %acc{k}, %a, %b : {v}\n")).collect();
-    let stores: String = (0..CHAINS)
-        .map(|k| {
-            format!(
-                "    %o{k} = arith.constant {} : index\n    vector.store %r#{k}, %out[%t, %o{k}] : memref<{threads}x{w}xf32>, {v}\n",
-                16 * k
-            )
-        })
-        .collect();
-    format!(
-        r#"func.func @peak(%ab: memref<32xf32>) -> memref<{threads}x{w}xf32> {{
-  %out = memref.alloc() : memref<{threads}x{w}xf32>
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c16 = arith.constant 16 : index
-  %threads = arith.constant {threads} : index
-  %steps = arith.constant {steps} : index
-  "scf.parallel"(%c0, %threads, %c1) <{{operandSegmentSizes = array<i32: 1, 1, 1, 0>}}> ({{
-  ^bb0(%t: index):
-    %a = vector.load %ab[%c0] : memref<32xf32>, {v}
-    %b = vector.load %ab[%c16] : memref<32xf32>, {v}
-    %r:{CHAINS} = "scf.for"(%c0, %steps, %c1, {inits}) ({{
-      ^bb0(%i: index, {args}):
-{body}        "scf.yield"({yields}) : ({types}) -> ()
-    }}) : (index, index, index, {types}) -> ({types})
-{stores}    "scf.reduce"() : () -> ()
-  }}) : (index, index, index) -> ()
-  return %out : memref<{threads}x{w}xf32>
-}}
-"#,
-        inits = list(&|_| "%b".to_string()),
-        args = list(&|k| format!("%acc{k}: {v}")),
-        yields = list(&|k| format!("%s{k}")),
-    )
-}
-
-/// Steps of each chain per call: 2 × 16 × 16 × 10 M = 5.1 GFLOP a thread, some 20 ms at the
-/// expected ~250 GFLOP/s, long against the thread pool's start.
+/// Steps of each chain per call: with AVX-512, 2 × 16 lanes × 16 chains × 10 M = 5.1 GFLOP a
+/// thread, some 20 ms at the expected ~250 GFLOP/s, long against the thread pool's start.
 const FMA512_STEPS: usize = 10_000_000;
 
-/// The 512-bit FMA peak on `threads` threads through the LLVM backend, in GFLOP/s: the median
-/// of `runs` calls after one warm-up call. The results are checked: every lane is the chain's
+/// The FMA peak on `threads` threads through the LLVM backend (its widest vectors: 512-bit with
+/// AVX-512), in GFLOP/s: `strata-run --profile`'s kernel (`peak::fma_source`), the median of
+/// `runs` calls after one warm-up call. The results are checked: every lane is the chain's
 /// fixed point computed here the same way in f32.
 pub fn fma512_peak(ctx: &Context, threads: usize, runs: usize) -> Result<f64, String> {
-    let source = fma512_source(threads, FMA512_STEPS);
+    let vectors = Vectors::Llvm;
+    let source = peak::fma_source(threads, FMA512_STEPS, vectors);
     let m = strata_ir::parse_source(ctx, "fma512.mlir", &source, &Default::default())
         .map_err(|e| format!("the 512-bit FMA peak's IR: {e:?}"))?;
     let jit = Backend::Llvm.compile(ctx, &m, JitOptions { threads: Some(threads), poison: false })?;
-    let ab: Vec<f64> = (0..32).map(|i| if i < 16 { 0.999 } else { 0.001 }).collect();
-    let mut call = jit.prepare("peak", &[Tensor::from_floats(&[32], Elem::F32, ab)]).map_err(|e| e.to_string())?;
+    let mut call = jit.prepare("fma", &[peak::coefficients(vectors)]).map_err(|e| e.to_string())?;
     call.invoke().map_err(|e| e.to_string())?;
     let mut ms: Vec<f64> = (0..runs.max(1))
         .map(|_| {
@@ -159,7 +111,7 @@ pub fn fma512_peak(ctx: &Context, threads: usize, runs: usize) -> Result<f64, St
         return Err(format!("the 512-bit FMA peak's kernel computed {bad}, not {want}"));
     }
     ms.sort_by(f64::total_cmp);
-    let flops = (threads * FMA512_STEPS * CHAINS * 16 * 2) as f64;
+    let flops = (threads * FMA512_STEPS * vectors.accumulators() * vectors.lanes() * 2) as f64;
     Ok(flops / ms[ms.len() / 2] / 1e6)
 }
 
@@ -185,8 +137,9 @@ mod tests {
     #[test]
     fn fma512_kernel_verifies_and_runs() {
         let ctx = context();
-        let m = strata_ir::parse_source(&ctx, "fma512.mlir", &fma512_source(2, 100), &Default::default())
-            .expect("the kernel parses");
+        let m =
+            strata_ir::parse_source(&ctx, "fma512.mlir", &peak::fma_source(2, 100, Vectors::Llvm), &Default::default())
+                .expect("the kernel parses");
         strata_ir::verify(&ctx, &m.ir, m.root).expect("the kernel verifies");
         if strata_llvm::AVAILABLE {
             let gflops = fma512_peak(&ctx, 1, 1).expect("the peak is measured");

@@ -17,6 +17,7 @@ const HELP: &str = "usage: filecheck CHECKFILE [--input-file FILE] [options]
   --allow-empty --enable-var-scope
   --dump-input=fail|always|never              annotated input on failure (default fail)
   --diff                                      unified diff of expected against found on failure
+  --version                                   the version
 Exit status: 0 match, 1 mismatch, 2 bad check file or usage.
 ";
 
@@ -42,6 +43,10 @@ pub fn main(args: Vec<String>) -> i32 {
             match name {
                 "help" | "h" => {
                     print!("{HELP}");
+                    return Err(String::new());
+                }
+                "version" => {
+                    println!("filecheck {}", env!("CARGO_PKG_VERSION"));
                     return Err(String::new());
                 }
                 "input-file" => input_file = Some(value(&mut i, name, flag)?),

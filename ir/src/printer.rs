@@ -23,6 +23,12 @@ pub struct PrintOptions {
     pub generic: bool,
     /// `--mlir-print-debuginfo`.
     pub debug_info: bool,
+    /// `--mlir-print-local-scope`: no alias definitions (`#name = ...` at the top), every
+    /// attribute and type written where it is used.
+    pub local_scope: bool,
+    /// `--mlir-elide-elementsattrs-if-larger=N`: a `dense` attribute of more than N elements
+    /// that is not a splat prints as `dense_resource<__elided__>`, as mlir-opt does.
+    pub elide_elements_if_larger: Option<u64>,
 }
 
 /// Opaque dialect types and attributes longer than this, used at least twice, get an alias.
@@ -32,7 +38,8 @@ const ALIAS_MIN_LEN: usize = 32;
 /// module's text entries, and the context's blobs that its `dense_resource` attributes use, in
 /// the order they are first printed, as MLIR does).
 pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> String {
-    let aliases = Aliases::collect(ctx, &module.ir, module.root);
+    let aliases = if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, &module.ir, module.root) }
+        .eliding(opts.elide_elements_if_larger);
     let mut out = String::new();
     aliases.write_definitions(ctx, &mut out);
     let mut p = OpPrinter::new(ctx, &module.ir, opts, &aliases, &mut out);
@@ -46,7 +53,7 @@ pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> Stri
 /// [`print_op`] followed by the resource section of the blobs its `dense_resource`
 /// attributes use, so that the text parses on its own (crash reproducers).
 pub fn print_op_with_blobs(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String {
-    let aliases = Aliases::default();
+    let aliases = Aliases::default().eliding(opts.elide_elements_if_larger);
     let mut out = String::new();
     let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
     p.names.name_isolated(ctx, ir, op);
@@ -58,7 +65,7 @@ pub fn print_op_with_blobs(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions
 
 /// Prints one op (and what is nested in it) without aliases.
 pub fn print_op(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String {
-    let aliases = Aliases::default();
+    let aliases = Aliases::default().eliding(opts.elide_elements_if_larger);
     let mut out = String::new();
     let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
     p.names.name_isolated(ctx, ir, op);
@@ -152,9 +159,15 @@ pub struct Aliases {
     type_names: FxHashMap<Type, String>,
     /// `dense_resource` keys in the order they were printed (the section lists their blobs).
     used_resources: std::cell::RefCell<indexmap::IndexSet<String>>,
+    /// [`PrintOptions::elide_elements_if_larger`], which attributes are printed under.
+    elide_elements_if_larger: Option<u64>,
 }
 
 impl Aliases {
+    fn eliding(self, limit: Option<u64>) -> Self {
+        Aliases { elide_elements_if_larger: limit, ..self }
+    }
+
     fn collect(ctx: &Context, ir: &Ir, root: OpId) -> Self {
         let mut counter = AliasCounter::default();
         for op in ir.collect_ops(root) {
@@ -968,6 +981,11 @@ impl fmt::Display for AttrDisplay<'_> {
                     write_symbol(f, n)?;
                 }
                 Ok(())
+            }
+            AttrKind::DenseElements { ty, elements: DenseElements::Values(values) }
+                if self.aliases.elide_elements_if_larger.is_some_and(|n| values.len() as u64 > n) =>
+            {
+                write!(f, "dense_resource<__elided__> : {}", t(*ty))
             }
             AttrKind::DenseElements { ty, elements } => {
                 let element = ctx.element_type_or_self(*ty);

@@ -418,7 +418,11 @@ pub fn run_upstream_pipeline(
     pipeline: &str,
 ) -> Result<strata_ir::Module, LlvmError> {
     use melior::ir::operation::OperationPrintingFlags;
-    let text = strata_ir::print_module(ctx, m, &strata_ir::PrintOptions { generic: false, debug_info: true });
+    let text = strata_ir::print_module(
+        ctx,
+        m,
+        &strata_ir::PrintOptions { generic: false, debug_info: true, ..Default::default() },
+    );
     let session = Session::new();
     session.context.allow_unregistered_dialects();
     let mut module = MlirModule::parse(&session.context, &text).ok_or_else(|| session.failed(ctx, "parsing"))?;

@@ -39,7 +39,7 @@ pub fn import(ctx: &Context, file: &str, args: &ImportArgs) -> Result<Module, St
 }
 
 #[derive(Parser, Debug, Clone)]
-#[command(name = "strata-import", about = "Import an ONNX model as a function of nn ops")]
+#[command(name = "strata-import", version, about = "Import an ONNX model as a function of nn ops")]
 pub struct ImportCli {
     /// The model (`.onnx`).
     pub model: String,
@@ -57,7 +57,11 @@ pub struct ImportCli {
 pub fn main(args: impl IntoIterator<Item = String>) -> ExitCode {
     crate::run_cli(args, |ctx, args: &ImportCli| {
         let m = import(ctx, &args.model, &args.import)?;
-        let text = strata_ir::print_module(ctx, &m, &PrintOptions { generic: false, debug_info: args.debug_info });
+        let text = strata_ir::print_module(
+            ctx,
+            &m,
+            &PrintOptions { generic: false, debug_info: args.debug_info, ..Default::default() },
+        );
         if args.output.as_os_str() == "-" {
             print!("{text}");
             return Ok(());

@@ -46,22 +46,31 @@ pub struct OptArgs {
     #[command(flatten)]
     pub import: crate::import::ImportArgs,
     /// Accept operations of dialects that are not registered.
-    #[arg(long = "allow-unregistered-dialect")]
+    #[arg(long = "allow-unregistered-dialect", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub allow_unregistered_dialect: bool,
     /// Print every operation in the generic form.
-    #[arg(long = "mlir-print-op-generic")]
+    #[arg(long = "mlir-print-op-generic", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub print_op_generic: bool,
+    /// Print attributes and types where they are used, without alias definitions.
+    #[arg(long = "mlir-print-local-scope", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
+    pub print_local_scope: bool,
+    /// Print `dense` attributes of more than N elements (not splats) as `dense_resource<__elided__>`.
+    #[arg(long = "mlir-elide-elementsattrs-if-larger", value_name = "N")]
+    pub elide_elements_if_larger: Option<u64>,
+    /// List the registered dialects and stop.
+    #[arg(long = "show-dialects", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
+    pub show_dialects: bool,
     /// Print locations.
-    #[arg(long = "mlir-print-debuginfo")]
+    #[arg(long = "mlir-print-debuginfo", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub print_debuginfo: bool,
     /// Treat each `// -----` separated piece of the input as its own file.
-    #[arg(long = "split-input-file")]
+    #[arg(long = "split-input-file", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub split_input_file: bool,
     /// Check diagnostics against `expected-*` comments instead of reporting them.
-    #[arg(long = "verify-diagnostics")]
+    #[arg(long = "verify-diagnostics", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub verify_diagnostics: bool,
     /// Do not wrap the input in an implicit `builtin.module`.
-    #[arg(long = "no-implicit-module")]
+    #[arg(long = "no-implicit-module", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub no_implicit_module: bool,
     /// The pass pipeline to run, e.g. `builtin.module(func.func(canonicalize,cse))`.
     #[arg(long = "pass-pipeline", short = 'p', value_name = "PIPELINE")]
@@ -72,19 +81,19 @@ pub struct OptArgs {
     #[arg(long = "upstream-pass-pipeline", value_name = "PIPELINE")]
     pub upstream_pass_pipeline: Option<String>,
     /// Print the pipeline that would run (every option written out) and stop before reading input.
-    #[arg(long = "dump-pass-pipeline")]
+    #[arg(long = "dump-pass-pipeline", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub dump_pass_pipeline: bool,
     /// List every registered pass and pipeline with its options.
-    #[arg(long = "list-passes")]
+    #[arg(long = "list-passes", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub list_passes: bool,
     /// Verify the IR after each pass.
-    #[arg(long = "verify-each", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long = "verify-each", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub verify_each: bool,
     /// Run nested pipelines on one thread.
-    #[arg(long = "mlir-disable-threading")]
+    #[arg(long = "mlir-disable-threading", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub disable_threading: bool,
     /// Report how long each pass took.
-    #[arg(long = "mlir-timing")]
+    #[arg(long = "mlir-timing", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub timing: bool,
     /// `tree` (nested as the pipeline) or `list` (per pass, slowest first).
     #[arg(long = "mlir-timing-display", default_value = "tree", value_parser = ["tree", "list"])]
@@ -93,7 +102,7 @@ pub struct OptArgs {
     #[arg(long = "mlir-output-format", default_value = "text", value_parser = ["text", "json"])]
     pub output_format: String,
     /// Report the statistics each pass kept.
-    #[arg(long = "mlir-pass-statistics")]
+    #[arg(long = "mlir-pass-statistics", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub statistics: bool,
     /// `pipeline` (nested) or `list` (summed by pass).
     #[arg(long = "mlir-pass-statistics-display", default_value = "pipeline", value_parser = ["pipeline", "list"])]
@@ -105,16 +114,16 @@ pub struct OptArgs {
     #[arg(long = "mlir-print-ir-after", value_delimiter = ',', value_name = "PASSES")]
     pub print_ir_after: Vec<String>,
     /// Print the IR before every pass.
-    #[arg(long = "mlir-print-ir-before-all")]
+    #[arg(long = "mlir-print-ir-before-all", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub print_ir_before_all: bool,
     /// Print the IR after every pass.
-    #[arg(long = "mlir-print-ir-after-all")]
+    #[arg(long = "mlir-print-ir-after-all", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub print_ir_after_all: bool,
     /// With the -after flags: print only when the pass changed the IR.
-    #[arg(long = "mlir-print-ir-after-change")]
+    #[arg(long = "mlir-print-ir-after-change", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub print_ir_after_change: bool,
     /// Print the IR after a pass that failed.
-    #[arg(long = "mlir-print-ir-after-failure")]
+    #[arg(long = "mlir-print-ir-after-failure", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub print_ir_after_failure: bool,
     /// Write each IR dump to its own file under DIR (one folder per op, numbered files).
     #[arg(long = "mlir-print-ir-tree-dir", value_name = "DIR")]
@@ -123,7 +132,7 @@ pub struct OptArgs {
     #[arg(long = "mlir-pass-pipeline-crash-reproducer", value_name = "FILE")]
     pub crash_reproducer: Option<String>,
     /// Run the pipeline recorded in the input (a crash reproducer).
-    #[arg(long = "run-reproducer")]
+    #[arg(long = "run-reproducer", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub run_reproducer: bool,
     /// Load a pass plugin (a shared library exporting `strataGetPassPluginInfo`).
     #[arg(long = "load-pass-plugin", value_name = "PATH")]
@@ -271,6 +280,14 @@ fn check_print_ir_names(args: &OptArgs, registry: &PassRegistry) -> Result<(), S
     Ok(())
 }
 
+/// `--show-dialects`, as mlir-opt writes it: the registered dialects (plugins' included),
+/// sorted, comma-separated.
+fn show_dialects(ctx: &Context) -> String {
+    let mut names: Vec<&str> = ctx.dialects().map(|d| d.name()).collect();
+    names.sort_unstable();
+    format!("Available Dialects: {}", names.join(","))
+}
+
 fn list_passes(registry: &PassRegistry) -> String {
     let mut out = String::from("Passes:\n");
     for p in registry.passes() {
@@ -347,6 +364,10 @@ pub fn run(
     };
     if args.list_passes {
         print!("{}", list_passes(&registry));
+        return ExitCode::SUCCESS;
+    }
+    if args.show_dialects {
+        println!("{}", show_dialects(&ctx));
         return ExitCode::SUCCESS;
     }
     let pm = match build_pipeline(&args, &pass_flags, &registry) {
@@ -452,7 +473,12 @@ fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> (PassManager, Optio
         only_on_change: args.print_ir_after_change,
         after_failure: args.print_ir_after_failure,
         tree_dir: args.print_ir_tree_dir.as_ref().map(Into::into),
-        print: PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo },
+        print: PrintOptions {
+            generic: args.print_op_generic,
+            debug_info: args.print_debuginfo,
+            local_scope: args.print_local_scope,
+            elide_elements_if_larger: args.elide_elements_if_larger,
+        },
         ..IrPrinting::default()
     };
     let mut printer = None;
@@ -486,8 +512,9 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
     // A model is imported and handed on as the text of its module, with each op's location
     // (its ONNX node), so every later stage treats it as any other input.
     let read = if crate::import::is_onnx(&args.input) {
-        crate::import::import(ctx, &args.input, &args.import)
-            .map(|m| print_module(ctx, &m, &PrintOptions { generic: false, debug_info: true }).into_bytes())
+        crate::import::import(ctx, &args.input, &args.import).map(|m| {
+            print_module(ctx, &m, &PrintOptions { generic: false, debug_info: true, ..Default::default() }).into_bytes()
+        })
     } else {
         read_input(&args.input).map_err(|e| format!("error: {e}"))
     };
@@ -516,7 +543,12 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         implicit_module: !args.no_implicit_module,
         first_line,
     };
-    let print_opts = PrintOptions { generic: args.print_op_generic, debug_info: args.print_debuginfo };
+    let print_opts = PrintOptions {
+        generic: args.print_op_generic,
+        debug_info: args.print_debuginfo,
+        local_scope: args.print_local_scope,
+        elide_elements_if_larger: args.elide_elements_if_larger,
+    };
     let (mut pm, mut printer) = make_pass_manager(args, root);
     let (mut parse_time, mut output_time) = (0.0, 0.0);
     let mut outputs = Vec::new();

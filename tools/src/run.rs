@@ -40,7 +40,7 @@ use strata_runtime::scalar::elem_of_type;
 use strata_runtime::{npy, run_function, Elem, RuntimeError, Tensor};
 
 #[derive(Parser, Debug, Clone)]
-#[command(name = "strata-run", about = "Compile and execute a function on real inputs")]
+#[command(name = "strata-run", version, about = "Compile and execute a function on real inputs")]
 pub struct RunArgs {
     /// The IR file.
     pub file: String,

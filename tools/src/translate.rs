@@ -31,6 +31,7 @@ use crate::output::Staged;
 #[derive(Parser, Debug)]
 #[command(
     name = "strata-translate",
+    version,
     about = "Compile a module to an object file, a C header and a machine-code listing"
 )]
 pub struct TranslateArgs {

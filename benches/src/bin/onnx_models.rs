@@ -45,6 +45,7 @@ use strata_ir::{Context, Module};
 use strata_lowering::codegen::jit::JitOptions;
 use strata_runtime::compare::{compare, max_abs, Tolerance};
 use strata_runtime::{npy, Tensor};
+use strata_tools::profile::peak::{self, Calibration, Vectors};
 
 #[derive(Parser)]
 #[command(about = "Imported ONNX models: Strata's JIT against onnxruntime on this machine")]
@@ -487,7 +488,8 @@ fn measure(
     let before = wait_idle(Duration::from_secs(args.wait_idle)).map_err(fail(name, "idle check"))?;
     // Measured here, not once for the run: a peak taken while the machine was busy would
     // misstate every row.
-    let peak = strata_tools::profile::peak::measure(ctx, Some(threads)).map_err(fail(name, "the FMA peak"))?.flops;
+    let cranelift = Calibration { threads: Some(threads), vectors: Vectors::Cranelift };
+    let peak = peak::measure(ctx, cranelift).map_err(fail(name, "the FMA peak"))?.flops;
     let peak512 = if backends.contains(&Backend::Llvm) {
         Some(fma512_peak(ctx, threads, PEAK512_RUNS).map_err(fail(name, "the 512-bit FMA peak"))? * 1e9)
     } else {

@@ -211,3 +211,11 @@ fn dump_input_and_diff() {
     assert!(out.stderr.contains("--- expected\n+++ found\n"), "{}", out.stderr);
     assert!(out.stderr.contains("-zz\n+<not found>\n"), "{}", out.stderr);
 }
+
+/// `--version` answers with status 0, as `--help` does, and checks nothing.
+#[test]
+fn version_is_answered() {
+    let binary = std::process::Command::new(env!("CARGO_BIN_EXE_filecheck")).arg("--version").output().unwrap();
+    assert_eq!(binary.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&binary.stdout).trim(), format!("filecheck {}", env!("CARGO_PKG_VERSION")));
+}

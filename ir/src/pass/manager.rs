@@ -250,10 +250,9 @@ impl PassManager {
                 });
             }
         }
-        let snapshot = self
-            .crash_reproducer
-            .as_ref()
-            .map(|_| print_op_with_blobs(ctx, ir, op, &PrintOptions { generic: true, debug_info: true }));
+        let snapshot = self.crash_reproducer.as_ref().map(|_| {
+            print_op_with_blobs(ctx, ir, op, &PrintOptions { generic: true, debug_info: true, ..Default::default() })
+        });
         let executor = Executor {
             ctx,
             verify_each: self.verify_each,

@@ -85,7 +85,8 @@ pub fn prepare(
     let side = split::split(ctx, &mut ir, root, &mut nests, parts);
     let weights = weights::externalize(ctx, &mut ir, root, module_name)?;
     let module = Module { ir, root, resources: Vec::new() };
-    let text = strata_ir::print_module(ctx, &module, &PrintOptions { generic: false, debug_info: true });
+    let text =
+        strata_ir::print_module(ctx, &module, &PrintOptions { generic: false, debug_info: true, ..Default::default() });
     Ok(Prepared { text, entries, nests, side, trap_sites, weights, kernels })
 }
 

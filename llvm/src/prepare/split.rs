@@ -65,7 +65,7 @@ pub fn split(ctx: &Context, ir: &mut Ir, root: OpId, nests: &mut [Outlined], par
         load[part] += n;
         assigned[part].push((i, f));
     }
-    let options = PrintOptions { generic: false, debug_info: true };
+    let options = PrintOptions { generic: false, debug_info: true, ..Default::default() };
     let mut sides = Vec::new();
     for members in assigned.into_iter().skip(1).filter(|m| !m.is_empty()) {
         let mut text = String::from("module {\n");

@@ -468,7 +468,8 @@ fn f64_f16_and_bf16_ops_are_left_as_they_are() {
 }"#;
     let ctx = ctx();
     let m = parse_source(&ctx, "f.mlir", src, &ParseOptions::default()).unwrap();
-    let print = |m: &Module| print_module(&ctx, m, &PrintOptions { generic: false, debug_info: true });
+    let print =
+        |m: &Module| print_module(&ctx, m, &PrintOptions { generic: false, debug_info: true, ..Default::default() });
     for fma in [true, false] {
         assert_eq!(print(&expand(&ctx, &m, fma)), print(&m), "fma={fma}");
     }
@@ -496,7 +497,11 @@ fn upstream_mlir_opt_verifies_the_output_and_lowers_it_without_calls() {
     let dir = tempfile::tempdir().unwrap();
     for fma in [true, false] {
         let path = dir.path().join(format!("expanded-{fma}.mlir"));
-        let text = print_module(&ctx, &expand(&ctx, &m, fma), &PrintOptions { generic: false, debug_info: true });
+        let text = print_module(
+            &ctx,
+            &expand(&ctx, &m, fma),
+            &PrintOptions { generic: false, debug_info: true, ..Default::default() },
+        );
         std::fs::write(&path, text).unwrap();
         let verified = std::process::Command::new(tool).arg(&path).output().unwrap();
         assert!(verified.status.success(), "fma={fma}: {}", String::from_utf8_lossy(&verified.stderr));

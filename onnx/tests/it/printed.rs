@@ -19,7 +19,7 @@ fn ctx() -> Context {
 
 fn imported(ctx: &Context) -> String {
     let m = strata_onnx::import_file(ctx, &encoder(), &Default::default()).expect("the encoder imports");
-    print_module(ctx, &m, &PrintOptions { generic: false, debug_info: true })
+    print_module(ctx, &m, &PrintOptions { generic: false, debug_info: true, ..Default::default() })
 }
 
 #[test]
@@ -49,7 +49,8 @@ fn the_printed_module_parses_back_the_same() {
     let text = imported(&ctx);
     let again = parse_source(&ctx, "encoder.mlir", &text, &ParseOptions::default()).expect("parses");
     strata_ir::verify(&ctx, &again.ir, again.root).expect("verifies");
-    let reprinted = print_module(&ctx, &again, &PrintOptions { generic: false, debug_info: true });
+    let reprinted =
+        print_module(&ctx, &again, &PrintOptions { generic: false, debug_info: true, ..Default::default() });
     assert_eq!(text, reprinted);
 }
 
@@ -77,6 +78,6 @@ fn mlir_opt_reads_the_printed_module() {
     let upstream = String::from_utf8(out.stdout).expect("utf-8");
     let m =
         parse_source(&ctx, "upstream.mlir", &upstream, &ParseOptions::default()).expect("we parse mlir-opt's output");
-    let ours = print_module(&ctx, &m, &PrintOptions { generic: false, debug_info: true });
+    let ours = print_module(&ctx, &m, &PrintOptions { generic: false, debug_info: true, ..Default::default() });
     assert_eq!(ours, text, "a round trip through mlir-opt-22 changed the module");
 }

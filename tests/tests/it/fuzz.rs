@@ -50,7 +50,7 @@ fn check_counting(ctx: &Context, text: &str) -> Optimized {
         let _ = strata_ir::fold::try_fold(ctx, &m.ir, op);
     }
     let optimized = if text.contains("\"nn.") { optimize(ctx, &m, text) } else { Optimized::NotRun };
-    for opts in [PrintOptions::default(), PrintOptions { generic: true, debug_info: true }] {
+    for opts in [PrintOptions::default(), PrintOptions { generic: true, debug_info: true, ..Default::default() }] {
         let printed = print_module(ctx, &m, &opts);
         let again = parse_source(ctx, "again.mlir", &printed, &OPTS).unwrap_or_else(|d| {
             panic!("printed text does not parse: {}\n--- input\n{text}\n--- printed\n{printed}", d.message)

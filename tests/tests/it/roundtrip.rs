@@ -37,7 +37,7 @@ fn every_file_prints_stably_in_every_form() {
         PrintOptions::default(),
         PrintOptions { generic: true, ..Default::default() },
         PrintOptions { debug_info: true, ..Default::default() },
-        PrintOptions { generic: true, debug_info: true },
+        PrintOptions { generic: true, debug_info: true, ..Default::default() },
     ];
     let files = corpus();
     assert!(files.len() >= 10, "corpus went missing");

@@ -12,7 +12,7 @@ use strata_lowering::codegen::driver::cleanup;
 use strata_tools::lit::{detect_features, discover, run_all, summary, DEFAULT_TIMEOUT};
 
 #[derive(Parser)]
-#[command(name = "strata-lit", about = "Runs lit-style tests: RUN lines, REQUIRES/UNSUPPORTED/XFAIL")]
+#[command(name = "strata-lit", version, about = "Runs lit-style tests: RUN lines, REQUIRES/UNSUPPORTED/XFAIL")]
 struct Args {
     /// Test files or folders (default: testdata).
     paths: Vec<PathBuf>,

@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 use strata_passes::egraph::fastrun::{CacheFile, Entry, Scope};
 
 #[derive(Parser, Debug)]
-#[command(name = "strata-fastrun", about = "List, export, import and clear the Fast-Run cache")]
+#[command(name = "strata-fastrun", version, about = "List, export, import and clear the Fast-Run cache")]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,

@@ -249,3 +249,47 @@ fn nn_shapes_whose_size_overflows_are_verifier_errors() {
     assert_clean_failure(&out, "reshape");
     assert!(String::from_utf8_lossy(&out.stderr).contains("overflows i64"));
 }
+
+/// Every tool answers `--version` (status 0, its name and version on standard output).
+#[test]
+fn every_tool_prints_its_version() {
+    let tools = [
+        ("strata-opt", env!("CARGO_BIN_EXE_strata-opt")),
+        ("strata-run", env!("CARGO_BIN_EXE_strata-run")),
+        ("strata-translate", env!("CARGO_BIN_EXE_strata-translate")),
+        ("strata-import", env!("CARGO_BIN_EXE_strata-import")),
+        ("strata-lit", env!("CARGO_BIN_EXE_strata-lit")),
+        ("strata-fastrun", env!("CARGO_BIN_EXE_strata-fastrun")),
+    ];
+    for (name, path) in tools {
+        let out = std::process::Command::new(path).arg("--version").output().unwrap();
+        assert!(out.status.success(), "{name} --version: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.trim(), format!("{name} {}", env!("CARGO_PKG_VERSION")), "{name}");
+    }
+}
+
+/// `--show-dialects` lists the registered dialects as mlir-opt does (sorted, comma-separated),
+/// plugins' included; boolean flags take `=true` / `=false`, and a bad value is an error.
+#[test]
+fn show_dialects_and_boolean_values() {
+    let out = strata_opt(&["--show-dialects"], None);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let listed = text.trim().strip_prefix("Available Dialects: ").unwrap_or_else(|| panic!("{text}"));
+    let names: Vec<&str> = listed.split(',').collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    for d in ["arith", "builtin", "func", "gpu", "memref", "nn", "scf", "vector"] {
+        assert!(names.contains(&d), "{d} missing from {listed}");
+    }
+    let src = "func.func @f() {\n  return\n}\n";
+    let generic = strata_opt(&["--mlir-print-op-generic=true", "-"], Some(src.as_bytes()));
+    assert!(String::from_utf8_lossy(&generic.stdout).contains("\"func.func\"()"));
+    let custom = strata_opt(&["--mlir-print-op-generic=false", "-"], Some(src.as_bytes()));
+    assert!(String::from_utf8_lossy(&custom.stdout).contains("func.func @f()"));
+    assert_eq!(custom.stdout, strata_opt(&["-"], Some(src.as_bytes())).stdout);
+    let bad = strata_opt(&["--mlir-print-op-generic=maybe", "-"], Some(src.as_bytes()));
+    assert_eq!(bad.status.code(), Some(1), "{}", String::from_utf8_lossy(&bad.stderr));
+}

@@ -59,6 +59,55 @@ fn corpus_agrees_with_mlir_opt_22() {
     }
 }
 
+/// mlir-opt's printing flags: `--mlir-elide-elementsattrs-if-larger` elides the attributes
+/// mlir-opt elides (non-splat `dense` ones above the limit; splats and resources stay);
+/// `--mlir-print-local-scope` writes no alias definitions and the same IR; booleans take
+/// `=true` and `=false`.
+#[test]
+fn printing_flags_agree_with_mlir_opt_22() {
+    let Some(mlir) = mlir_opt() else { return };
+    let ours = Path::new(env!("CARGO_BIN_EXE_strata-opt"));
+    let allow = "--allow-unregistered-dialect";
+    // `#map = affine_map<...>`, `!name = ...` (not the resource section's `#-}`).
+    let has_aliases = |text: &str| {
+        text.lines().any(|l| {
+            l.strip_prefix(['#', '!']).is_some_and(|rest| rest.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+        })
+    };
+    let (mut elided, mut aliased) = (0, 0);
+    for file in testdata("ir") {
+        let name = file.display();
+        let src = std::fs::read(&file).unwrap();
+        for limit in ["0", "1", "3"] {
+            let elide = format!("--mlir-elide-elementsattrs-if-larger={limit}");
+            // Elided text need not parse (mlir-opt rejects its own where a property needs the
+            // values), so the elided attributes are compared: their types, in order.
+            let elisions = |text: &str| -> Vec<String> {
+                text.split("dense_resource<__elided__> : ")
+                    .skip(1)
+                    .map(|rest| rest.split(['}', ',', ')', '\n']).next().unwrap_or("").to_string())
+                    .collect()
+            };
+            let reference = run(&mlir, &[allow, "--mlir-print-op-generic", &elide], &src).unwrap();
+            let ours_text = run(ours, &[allow, "--mlir-print-op-generic=true", &elide], &src)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            elided += elisions(&ours_text).len();
+            assert_eq!(elisions(&ours_text), elisions(&reference), "{name}: {elide} elides other attributes");
+        }
+        let reference = run(&mlir, &[allow, "--mlir-print-op-generic"], &src).unwrap();
+        aliased += usize::from(has_aliases(&run(ours, &[allow], &src).unwrap()));
+        for local in ["--mlir-print-local-scope", "--mlir-print-local-scope=true"] {
+            let text = run(ours, &[allow, local, "--mlir-print-op-generic=false"], &src).unwrap();
+            assert!(!has_aliases(&text), "{name}: {local} printed alias definitions:\n{text}");
+            let normalised = run(&mlir, &[allow, "--mlir-print-op-generic"], text.as_bytes()).unwrap();
+            assert_eq!(normalised, reference, "{name}: {local} printed other IR");
+        }
+        let with = run(ours, &[allow, "--mlir-print-local-scope=false"], &src).unwrap();
+        assert_eq!(with, run(ours, &[allow], &src).unwrap(), "{name}: =false is not the default");
+    }
+    assert!(elided > 0 && aliased > 0, "the corpus has dense attributes to elide and aliases to inline");
+}
+
 #[test]
 fn debuginfo_output_of_mlir_opt_parses_here() {
     let Some(mlir) = mlir_opt() else { return };
