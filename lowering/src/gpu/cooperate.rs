@@ -344,6 +344,39 @@ struct Groups {
     rest: Value,
 }
 
+/// An empty `scf.for` over `bounds` (lower, upper, step) at `at`, carrying `init` (an `f32`)
+/// if there is one; its op and body.
+fn for_loop(
+    ctx: &Context,
+    ir: &mut Ir,
+    at: InsertPoint,
+    loc: strata_ir::Location,
+    bounds: [Value; 3],
+    init: Option<Value>,
+) -> (OpId, strata_ir::BlockId) {
+    let (index, f32) = (ctx.index_type(), ctx.f32_type());
+    let operands: Vec<Value> = bounds.into_iter().chain(init).collect();
+    let results: Vec<Type> = init.iter().map(|_| f32).collect();
+    let mut b = Builder::new(ctx, ir, at);
+    b.loc = loc;
+    let op = b.insert(OpState::new(ctx, "scf.for", loc).operands(&operands).results(&results).regions(1));
+    let arg_types: Vec<Type> = std::iter::once(index).chain(init.iter().map(|_| f32)).collect();
+    let body = ir.create_block(&arg_types);
+    ir.append_block(ir.op(op).regions()[0], body);
+    (op, body)
+}
+
+impl Groups {
+    /// The thread's `u`-th iteration of the group, computed at the end of the body.
+    fn iteration(&self, ctx: &Context, ir: &mut Ir, loc: strata_ir::Location, u: i64) -> Value {
+        let at = InsertPoint::BlockEnd(self.body);
+        let offset = index_const(ctx, ir, at, u * THREADS);
+        let mut b = Builder::new(ctx, ir, at);
+        b.loc = loc;
+        b.value("arith.addi", &[self.base, offset], ctx.index_type(), &[])
+    }
+}
+
 fn groups(
     ctx: &Context,
     ir: &mut Ir,
@@ -354,7 +387,6 @@ fn groups(
     init: Option<Value>,
 ) -> Groups {
     let index = ctx.index_type();
-    let f32 = ctx.f32_type();
     let per_group = index_const(ctx, ir, at, COPIES * THREADS);
     let zero = index_const(ctx, ir, at, 0);
     let one = index_const(ctx, ir, at, 1);
@@ -363,15 +395,7 @@ fn groups(
     let count = b.value("arith.divui", &[total, per_group], index, &[]);
     let done = b.value("arith.muli", &[count, per_group], index, &[]);
     let rest = b.value("arith.addi", &[done, thread], index, &[]);
-    let mut operands = vec![zero, count, one];
-    operands.extend(init);
-    let results: Vec<Type> = init.iter().map(|_| f32).collect();
-    let mut b = Builder::new(ctx, ir, at);
-    b.loc = loc;
-    let lp = b.insert(OpState::new(ctx, "scf.for", loc).operands(&operands).results(&results).regions(1));
-    let arg_types: Vec<Type> = std::iter::once(index).chain(init.iter().map(|_| f32)).collect();
-    let body = ir.create_block(&arg_types);
-    ir.append_block(ir.op(lp).regions()[0], body);
+    let (lp, body) = for_loop(ctx, ir, at, loc, [zero, count, one], init);
     let (g, carried) = (ir.block(body).args()[0], ir.block(body).args().get(1).copied());
     let mut b = Builder::at_end(ctx, ir, body);
     b.loc = loc;
@@ -427,10 +451,7 @@ fn share_nest(
         let arg = ir.block(old).args()[0..dims.len()].to_vec();
         let mut maps: Vec<IrMapping> = (0..COPIES)
             .map(|u| {
-                let offset = index_const(ctx, ir, at, u * THREADS);
-                let mut b = Builder::new(ctx, ir, at);
-                b.loc = loc;
-                let flat = b.value("arith.addi", &[g.base, offset], index, &[]);
+                let flat = g.iteration(ctx, ir, loc, u);
                 let ivs = nest_ivs(ctx, ir, at, loc, flat, &dims, &counts);
                 let mut map = IrMapping::default();
                 map.values.extend(arg.iter().copied().zip(ivs));
@@ -451,15 +472,7 @@ fn share_nest(
     }
 
     let stride = index_const(ctx, ir, before, THREADS);
-    let mut operands = vec![start, total, stride];
-    operands.extend(carried);
-    let results: Vec<Type> = carried.iter().map(|_| f32).collect();
-    let mut b = Builder::new(ctx, ir, before);
-    b.loc = loc;
-    let strided = b.insert(OpState::new(ctx, "scf.for", loc).operands(&operands).results(&results).regions(1));
-    let arg_types: Vec<Type> = std::iter::once(index).chain(carried.iter().map(|_| f32)).collect();
-    let body = ir.create_block(&arg_types);
-    ir.append_block(ir.op(strided).regions()[0], body);
+    let (strided, body) = for_loop(ctx, ir, before, loc, [start, total, stride], carried);
     let flat = ir.block(body).args()[0];
     inline_nest(ctx, ir, nest, body, flat, &dims, &counts);
     let mut yielded = vec![];
@@ -514,10 +527,9 @@ fn share_reduction(
         let yielded = ir.op(ir.block(old).last_op().expect("a terminator")).operands()[0];
         let mut maps: Vec<IrMapping> = (0..COPIES)
             .map(|u| {
-                let offset = index_const(ctx, ir, at, u * THREADS);
+                let flat = g.iteration(ctx, ir, loc, u);
                 let mut b = Builder::new(ctx, ir, at);
                 b.loc = loc;
-                let flat = b.value("arith.addi", &[g.base, offset], index, &[]);
                 let scaled = b.value("arith.muli", &[flat, step], index, &[]);
                 let i = b.value("arith.addi", &[lb, scaled], index, &[]);
                 let mut map = IrMapping::default();
