@@ -90,7 +90,7 @@ pub fn fma512_peak(ctx: &Context, threads: usize, runs: usize) -> Result<f64, St
     let vectors = Vectors::Llvm;
     let source = peak::fma_source(threads, FMA512_STEPS, vectors);
     let m = strata_ir::parse_source(ctx, "fma512.mlir", &source, &Default::default())
-        .map_err(|e| format!("the 512-bit FMA peak's IR: {e:?}"))?;
+        .map_err(|e| format!("the LLVM FMA peak's IR: {e:?}"))?;
     let jit = Backend::Llvm.compile(ctx, &m, JitOptions { threads: Some(threads), poison: false })?;
     let mut call = jit.prepare("fma", &[peak::coefficients(vectors)]).map_err(|e| e.to_string())?;
     call.invoke().map_err(|e| e.to_string())?;
@@ -108,7 +108,7 @@ pub fn fma512_peak(ctx: &Context, threads: usize, runs: usize) -> Result<f64, St
     let want = (0..FMA512_STEPS).fold(0.001f32, |x, _| x.mul_add(0.999, 0.001)) as f64;
     let got = call.results().map_err(|e| e.to_string())?;
     if let Some(bad) = got[0].floats().iter().find(|&&x| x != want) {
-        return Err(format!("the 512-bit FMA peak's kernel computed {bad}, not {want}"));
+        return Err(format!("the LLVM FMA peak's kernel computed {bad}, not {want}"));
     }
     ms.sort_by(f64::total_cmp);
     let flops = (threads * FMA512_STEPS * vectors.accumulators() * vectors.lanes() * 2) as f64;

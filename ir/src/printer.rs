@@ -27,7 +27,8 @@ pub struct PrintOptions {
     /// attribute and type written where it is used.
     pub local_scope: bool,
     /// `--mlir-elide-elementsattrs-if-larger=N`: a `dense` attribute of more than N elements
-    /// that is not a splat prints as `dense_resource<__elided__>`, as mlir-opt does.
+    /// that is not a splat (not all equal) prints as `dense_resource<__elided__>`, as mlir-opt
+    /// does.
     pub elide_elements_if_larger: Option<u64>,
 }
 
@@ -982,8 +983,11 @@ impl fmt::Display for AttrDisplay<'_> {
                 }
                 Ok(())
             }
+            // Values all equal are a splat to MLIR (it makes one of them when parsing), and
+            // splats are never elided.
             AttrKind::DenseElements { ty, elements: DenseElements::Values(values) }
-                if self.aliases.elide_elements_if_larger.is_some_and(|n| values.len() as u64 > n) =>
+                if self.aliases.elide_elements_if_larger.is_some_and(|n| values.len() as u64 > n)
+                    && values.windows(2).any(|w| w[0] != w[1]) =>
             {
                 write!(f, "dense_resource<__elided__> : {}", t(*ty))
             }

@@ -316,9 +316,13 @@ fn peaks(ctx: &Context, runs: usize, backends: &[Backend], wait: Duration) -> Pe
         if backends.contains(&Backend::Llvm) {
             let w = watch(wait);
             let p = fma512_peak(ctx, threads, runs).unwrap_or_else(|e| panic!("{e}"));
+            let v = strata_tools::profile::peak::Vectors::Llvm;
             println!(
-                "512-bit, {threads} thread(s): {p:.1} GFLOP/s (16 independent f32x16 math.fma chains a thread, LLVM); \
+                "{}-bit, {threads} thread(s): {p:.1} GFLOP/s ({} independent f32x{} math.fma chains a thread, LLVM); \
                  machine {}",
+                32 * v.lanes(),
+                v.accumulators(),
+                v.lanes(),
                 machine(&w)
             );
             peaks.p512.push((threads, p));

@@ -11,6 +11,12 @@
 //!   the block combines the threads' values: by xor shuffles within each warp, each warp's
 //!   result through workgroup memory, and every thread combining those in warp order and then
 //!   the loop's initial value, so all threads hold the same result;
+//! - both take [`COPIES`] iterations a step (strided by the block size, cloned op by op so
+//!   that their loads come first) while whole groups of them are left, where the body is
+//!   straight-line code, and then the rest one at a time;
+//! - a reduction that reads back exactly what the nest before it stored (softmax's sum of the
+//!   exponentials) is made by that nest: each thread combines the values as it stores them,
+//!   and the block combines the threads' results as above;
 //! - a store of such a result (a convolution's output element) is made by thread 0 alone,
 //!   between barriers;
 //! - everything else (index arithmetic, a scalar load) is computed by every thread.

@@ -99,13 +99,13 @@ pub fn fma_source(chunks: usize, steps: usize, vectors: Vectors) -> String {
   %out = memref.alloc() : memref<{chunks}x{w}xf32>
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %c4 = arith.constant {lanes} : index
+  %lanes = arith.constant {lanes} : index
   %chunks = arith.constant {chunks} : index
   %steps = arith.constant {steps} : index
   "scf.parallel"(%c0, %chunks, %c1) <{{operandSegmentSizes = array<i32: 1, 1, 1, 0>}}> ({{
   ^bb0(%p: index):
     %a = vector.load %ab[%c0] : memref<{ab}xf32>, {v}
-    %b = vector.load %ab[%c4] : memref<{ab}xf32>, {v}
+    %b = vector.load %ab[%lanes] : memref<{ab}xf32>, {v}
     %r:{n} = "scf.for"(%c0, %steps, %c1, {inits}) ({{
       ^bb0(%i: index, {args}):
 {body}        "scf.yield"({yields}) : ({types}) -> ()

@@ -75,9 +75,12 @@ fn printing_flags_agree_with_mlir_opt_22() {
         })
     };
     let (mut elided, mut aliased) = (0, 0);
-    for file in testdata("ir") {
-        let name = file.display();
-        let src = std::fs::read(&file).unwrap();
+    // Values all equal are splats to MLIR, written as lists or not (never elided).
+    let lists = r#""xt.c"() {a = dense<[2.0, 2.0]> : tensor<2xf32>, b = dense<[5.0]> : tensor<1xf32>, c = dense<[1, 2]> : tensor<2xi32>, d = dense<[[7, 7], [7, 7]]> : tensor<2x2xi8>} : () -> ()"#;
+    let mut sources: Vec<(String, Vec<u8>)> =
+        testdata("ir").into_iter().map(|f| (f.display().to_string(), std::fs::read(&f).unwrap())).collect();
+    sources.push(("lists".to_string(), lists.as_bytes().to_vec()));
+    for (name, src) in sources {
         for limit in ["0", "1", "3"] {
             let elide = format!("--mlir-elide-elementsattrs-if-larger={limit}");
             // Elided text need not parse (mlir-opt rejects its own where a property needs the
