@@ -63,6 +63,12 @@ impl Combine {
             Combine::MinimumF => f64::INFINITY,
         }
     }
+
+    /// The identity as an `f32` constant at `at`.
+    fn identity_at(self, ctx: &Context, ir: &mut Ir, at: InsertPoint) -> Value {
+        let f32 = ctx.f32_type();
+        Builder::new(ctx, ir, at).value("arith.constant", &[], f32, &[("value", ctx.float_attr(self.identity(), f32))])
+    }
 }
 
 /// A top-level op of the nest's body and how its block runs it.
@@ -435,14 +441,7 @@ fn share_nest(
     }
     let old = *ir.region(ir.op(nest).regions()[0]).blocks().first().expect("a nest has a body");
     let stored = reduction.map(|_| ir.op(only_store(ctx, ir, nest).expect("a fused nest has one store")).operands()[0]);
-    let identity = reduction.map(|(_, kind, _)| {
-        Builder::new(ctx, ir, before).value(
-            "arith.constant",
-            &[],
-            f32,
-            &[("value", ctx.float_attr(kind.identity(), f32))],
-        )
-    });
+    let identity = reduction.map(|(_, kind, _)| kind.identity_at(ctx, ir, before));
     let combine = |ctx: &Context, ir: &mut Ir, at: InsertPoint, acc: Value, v: Value| -> Value {
         let kind = reduction.expect("combined only with a reduction").1;
         let mut b = Builder::new(ctx, ir, at);
@@ -512,16 +511,11 @@ fn share_reduction(
     buffer: Value,
 ) -> Result<(), Diagnostic> {
     let loc = ir.op(op).loc();
-    let (index, f32) = (ctx.index_type(), ctx.f32_type());
+    let index = ctx.index_type();
     let operands = ir.op(op).operands().to_vec();
     let (lb, ub, step, init) = (operands[0], operands[1], operands[2], operands[3]);
     let before = InsertPoint::Before(op);
-    let identity = Builder::new(ctx, ir, before).value(
-        "arith.constant",
-        &[],
-        f32,
-        &[("value", ctx.float_attr(kind.identity(), f32))],
-    );
+    let identity = kind.identity_at(ctx, ir, before);
     let threads = index_const(ctx, ir, before, THREADS);
     let old = *ir.region(ir.op(op).regions()[0]).blocks().first().expect("a loop has a body");
     let (mut first, mut from) = (thread, identity);
@@ -583,8 +577,7 @@ fn combine_across_block(
     init: Value,
 ) -> Result<Value, Diagnostic> {
     let (index, f32, i32) = (ctx.index_type(), ctx.f32_type(), ctx.integer_type(32));
-    let identity =
-        Builder::new(ctx, ir, at).value("arith.constant", &[], f32, &[("value", ctx.float_attr(kind.identity(), f32))]);
+    let identity = kind.identity_at(ctx, ir, at);
     // Within each warp: xor shuffles 16, 8, 4, 2, 1.
     let width = Builder::new(ctx, ir, at).value("arith.constant", &[], i32, &[("value", ctx.integer_attr(32, i32))]);
     let mode = strata_dialects::gpu::shuffle_mode_attr(ctx, "xor")
