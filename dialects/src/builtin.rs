@@ -22,6 +22,7 @@ impl Dialect for Builtin {
                     Trait::SingleBlock,
                     Trait::GraphRegions,
                 ])
+                .default_dialect("builtin")
                 .optional_attr("sym_name", ac::SYMBOL_NAME)
                 .optional_attr("sym_visibility", ac::STRING)
                 .region("bodyRegion", true)

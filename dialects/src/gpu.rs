@@ -247,7 +247,6 @@ impl Dialect for Gpu {
                 .region("bodyRegion", true)
                 // Ops without a default dialect reset it, as in MLIR: nothing in the body
                 // loses its prefix.
-                .default_dialect("")
                 .custom_syntax(parse_module, print_module)
                 .verifier(verify_module),
             OpDef::new("gpu.func")
@@ -263,7 +262,6 @@ impl Dialect for Gpu {
                 .optional_attr("known_grid_size", DIM_SIZE_HINT)
                 .optional_attr("known_cluster_size", DIM_SIZE_HINT)
                 .region("body", false)
-                .default_dialect("")
                 .custom_syntax(parse_func, print_func)
                 .verifier(verify_func),
             OpDef::new("gpu.return")
@@ -312,7 +310,6 @@ impl Dialect for Gpu {
                 .optional_attr("module", ac::FLAT_SYMBOL_REF)
                 .optional_attr("function", ac::FLAT_SYMBOL_REF)
                 .region("body", false)
-                .default_dialect("")
                 .custom_syntax(parse_launch, print_launch)
                 .verifier(verify_launch),
             OpDef::new("gpu.terminator")

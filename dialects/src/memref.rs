@@ -8,17 +8,20 @@
 //! %f = memref.collapse_shape %a [[0, 1]] : memref<4x8xf32> into memref<32xf32>
 //! memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32>
 //! memref.dealloc %a : memref<4x8xf32>
-//! "memref.prefetch"(%a, %i, %j) <{isDataCache = true, isWrite = false, localityHint = 3 : i32}>
-//!   : (memref<4x8xf32>, index, index) -> ()
-//! "memref.global"() <{alignment = 64 : i64, constant, initial_value = dense<[1.0, 2.0]> : tensor<2xf32>,
-//!   sym_name = "w", sym_visibility = "private", type = memref<2xf32>}> : () -> ()
+//! memref.prefetch %a[%i, %j], read, locality<3>, data : memref<4x8xf32>
+//! memref.global "private" constant @w : memref<2xf32> = dense<[1.0, 2.0]> {alignment = 64 : i64}
+//! memref.global "private" @arena : memref<4096xi8> = uninitialized
 //! %w = memref.get_global @w : memref<2xf32>
 //! ```
 
+use std::fmt;
 use strata_ir::dialect::{
     attr_constraints as ac, constraints as tc, Dialect, InferInput, OpDef, OpView, Trait, TypeConstraint,
 };
-use strata_ir::{AttrKind, Context, Diagnostic, Type, TypeKind};
+
+use strata_ir::parser::{OpParser, ParseError};
+use strata_ir::printer::OpPrinter;
+use strata_ir::{AttrKind, Attribute, Context, Diagnostic, NamedAttr, OpId, Type, TypeKind};
 
 use crate::indexing::{infer_element, verify_indices};
 
@@ -163,6 +166,135 @@ fn verify_global(v: &OpView) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// `memref.global ["visibility"] [constant] @name : type [= uninitialized | = contents]
+/// attr-dict`: the contents written without their type (the memref's shape and element type
+/// as a tensor), as upstream's custom form.
+fn parse_global(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
+    let ctx = p.ctx();
+    let named = |n: &str, a: Attribute| NamedAttr { name: ctx.ident(n), value: a };
+    let mut attrs = Vec::new();
+    if let Some(visibility) = p.parse_optional_string()? {
+        attrs.push(named("sym_visibility", ctx.string_attr(&visibility)));
+    }
+    if p.parse_optional_keyword("constant")? {
+        attrs.push(named("constant", ctx.unit_attr()));
+    }
+    let name = p.parse_symbol_name()?;
+    attrs.push(named("sym_name", ctx.string_attr(&name)));
+    p.expect_punct(":")?;
+    let at = p.offset()?;
+    let ty = p.parse_type()?;
+    attrs.push(named("type", ctx.type_attr(ty)));
+    if p.parse_optional_punct("=")? {
+        let initial = if p.parse_optional_keyword("uninitialized")? {
+            ctx.unit_attr()
+        } else {
+            let Some(shape) = ctx.shape(ty).map(|s| s.to_vec()) else {
+                return Err(ParseError::new(at, "type should be static shaped memref".into()));
+            };
+            p.parse_elements_attr(ctx.tensor_type(shape, ctx.element_type_or_self(ty)))?
+        };
+        attrs.push(named("initial_value", initial));
+    }
+    p.parse_optional_attr_dict(&mut attrs)?;
+    p.pending().attrs = attrs;
+    Ok(())
+}
+
+fn print_global(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
+    let (ctx, ir) = (p.ctx, p.ir);
+    let attr = |n: &str| ir.op(op).attr(ctx.ident(n));
+    if let Some(v) = attr("sym_visibility") {
+        p.write(" ")?;
+        p.print_attr(v)?;
+    }
+    if attr("constant").is_some() {
+        p.write(" constant")?;
+    }
+    p.write(" @")?;
+    p.write(attr("sym_name").and_then(|a| ctx.attr_as_str(a)).unwrap_or_default())?;
+    p.write(" : ")?;
+    if let Some(t) = attr("type").and_then(|a| ctx.attr_as_type(a)) {
+        p.print_type(t)?;
+    }
+    match attr("initial_value") {
+        Some(a) if matches!(ctx.attr_kind(a), AttrKind::Unit) => p.write(" = uninitialized")?,
+        Some(a) => {
+            p.write(" = ")?;
+            p.print_attr_without_type(a)?;
+        }
+        None => {}
+    }
+    p.print_attr_dict(op, &["sym_visibility", "constant", "sym_name", "type", "initial_value"], false)
+}
+
+/// `memref.prefetch %m[%i, ...], read|write, locality<0..3>, data|instr attr-dict : type`.
+fn parse_prefetch(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
+    let ctx = p.ctx();
+    let memref = p.parse_operand()?;
+    p.expect_punct("[")?;
+    let indices = p.parse_operand_list()?;
+    p.expect_punct("]")?;
+    p.expect_punct(",")?;
+    let at = p.offset()?;
+    let is_write = match p.parse_keyword()? {
+        "read" => false,
+        "write" => true,
+        _ => return Err(ParseError::new(at, "rw specifier has to be 'read' or 'write'".into())),
+    };
+    p.expect_punct(",")?;
+    p.expect_keyword("locality")?;
+    p.expect_punct("<")?;
+    let at = p.offset()?;
+    let hint = p.parse_integer()?;
+    let hint = i32::try_from(hint).map_err(|_| ParseError::new(at, "locality hint out of range".into()))?;
+    p.expect_punct(">")?;
+    p.expect_punct(",")?;
+    let at = p.offset()?;
+    let is_data = match p.parse_keyword()? {
+        "data" => true,
+        "instr" => false,
+        _ => return Err(ParseError::new(at, "cache type has to be 'data' or 'instr'".into())),
+    };
+    let named = |n: &str, a: Attribute| NamedAttr { name: ctx.ident(n), value: a };
+    let mut attrs = vec![
+        named("isWrite", ctx.bool_attr(is_write)),
+        named("localityHint", ctx.integer_attr(i128::from(hint), ctx.integer_type(32))),
+        named("isDataCache", ctx.bool_attr(is_data)),
+    ];
+    p.parse_optional_attr_dict(&mut attrs)?;
+    p.expect_punct(":")?;
+    let ty = p.parse_type()?;
+    let mut operands = vec![p.resolve_operand(&memref, ty)?];
+    for i in &indices {
+        operands.push(p.resolve_operand(i, ctx.index_type())?);
+    }
+    let pending = p.pending();
+    pending.operands = operands;
+    pending.attrs = attrs;
+    Ok(())
+}
+
+fn print_prefetch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
+    let (ctx, ir) = (p.ctx, p.ir);
+    let o = ir.op(op);
+    let operands = o.operands().to_vec();
+    let flag = |n: &str| o.attr(ctx.ident(n)) == Some(ctx.bool_attr(true));
+    let (is_write, is_data) = (flag("isWrite"), flag("isDataCache"));
+    let hint = o.attr(ctx.ident("localityHint")).and_then(|a| ctx.attr_as_int(a)).unwrap_or(0);
+    p.write(" ")?;
+    p.print_value(operands[0])?;
+    p.write("[")?;
+    p.print_value_list(&operands[1..])?;
+    p.write("], ")?;
+    p.write(if is_write { "write" } else { "read" })?;
+    p.write(&format!(", locality<{hint}>, "))?;
+    p.write(if is_data { "data" } else { "instr" })?;
+    p.print_attr_dict(op, &["isWrite", "localityHint", "isDataCache"], false)?;
+    p.write(" : ")?;
+    p.print_type(ir.value_type(operands[0]))
+}
+
 impl Dialect for MemRef {
     fn name(&self) -> &'static str {
         "memref"
@@ -192,8 +324,6 @@ impl Dialect for MemRef {
                 .infer_types(infer_load)
                 .verifier(|v| verify_indices(v, 0, "memref"))
                 .format("$memref `[` $indices `]` attr-dict `:` type($memref)"),
-            // MLIR's `memref.prefetch`, in the generic form (upstream's custom form, `read,
-            // locality<3>, data`, is not parsed here yet).
             OpDef::new("memref.prefetch")
                 .summary("a hint that an element's cache line will be read or written soon")
                 .operand("memref", MEMREF)
@@ -201,7 +331,8 @@ impl Dialect for MemRef {
                 .attr("isWrite", ac::BOOL)
                 .attr("localityHint", ac::I32)
                 .attr("isDataCache", ac::BOOL)
-                .verifier(verify_prefetch),
+                .verifier(verify_prefetch)
+                .custom_syntax(parse_prefetch, print_prefetch),
             OpDef::new("memref.store")
                 .summary("writes one element")
                 .operand("value", tc::ANY)
@@ -237,7 +368,8 @@ impl Dialect for MemRef {
                 .optional_attr("initial_value", ac::ANY)
                 .optional_attr("constant", ac::UNIT)
                 .optional_attr("alignment", ac::I64)
-                .verifier(verify_global),
+                .verifier(verify_global)
+                .custom_syntax(parse_global, print_global),
             OpDef::new("memref.get_global")
                 .summary("the buffer of a memref.global")
                 .traits(&[Trait::Pure])

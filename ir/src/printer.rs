@@ -8,7 +8,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::attributes::{
     as_unsigned, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location,
 };
-use crate::dialect::Trait;
 use crate::entities::{BlockId, OpId, RegionId, Value};
 use crate::parser::Module;
 use crate::resources::{is_bare_key, Blob};
@@ -287,95 +286,105 @@ impl AliasCounter {
 }
 
 // ---------------------------------------------------------------------- value names
-/// SSA names: `%argN` for entry block arguments, numbers or op-chosen names otherwise;
-/// numbering restarts in every isolated-from-above op, as in MLIR.
+/// SSA names: `%argN` for entry block arguments, numbers or op-chosen names otherwise, given
+/// as MLIR 22 gives them, so that what we print is what mlir-opt prints: a region's values are
+/// all named before the regions nested in it, each of which continues from its parent's
+/// counters (siblings reuse the same numbers); an op-chosen name already taken in the region
+/// or its ancestors gets the next free `_N` suffix. Isolated-from-above ops are no exception
+/// (a module's functions start from zero because the module's region defines no values).
 #[derive(Default)]
 struct Names {
     values: FxHashMap<Value, String>,
     blocks: FxHashMap<BlockId, String>,
 }
 
+/// The counters a region continues from.
+#[derive(Clone, Copy, Default)]
+struct Counters {
+    next_value: usize,
+    next_arg: usize,
+    next_conflict: usize,
+}
+
+/// Op-chosen names in use: one set per open region, innermost last.
+struct UsedNames {
+    scopes: Vec<FxHashSet<String>>,
+}
+
+impl UsedNames {
+    fn contains(&self, name: &str) -> bool {
+        self.scopes.iter().any(|names| names.contains(name))
+    }
+}
+
 impl Names {
-    /// Names everything under `root` in textual order.
+    /// Names everything under `root`.
     fn name_isolated(&mut self, ctx: &Context, ir: &Ir, root: OpId) {
-        struct Counters {
-            next_value: usize,
-            next_arg: usize,
-            used: FxHashSet<String>,
-        }
-        enum Work {
-            Op(OpId),
-            /// Arguments of the block at this index of its region.
-            Args(BlockId, usize),
-            PopScope,
-        }
-        let mut counters = vec![Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() }];
-        let mut work = vec![Work::Op(root)];
-        while let Some(w) = work.pop() {
-            let op = match w {
-                Work::PopScope => {
-                    counters.pop();
-                    continue;
-                }
-                Work::Args(b, index) => {
-                    let c = counters.last_mut().unwrap();
-                    for &a in ir.block(b).args() {
-                        let name = if index == 0 {
-                            c.next_arg += 1;
-                            format!("arg{}", c.next_arg - 1)
-                        } else {
-                            c.next_value += 1;
-                            (c.next_value - 1).to_string()
-                        };
-                        self.values.insert(a, name);
-                    }
-                    continue;
-                }
-                Work::Op(op) => op,
-            };
-            let o = ir.op(op);
-            let c = counters.last_mut().unwrap();
-            if !o.results().is_empty() {
-                let chosen = ctx.op_def(o.name()).and_then(|d| d.result_name).and_then(|f| f(ctx, ir, op));
-                let name = match chosen {
-                    Some(base) => {
-                        let mut name = base.clone();
-                        let mut k = 0;
-                        while c.used.contains(&name) {
-                            name = format!("{base}_{k}");
-                            k += 1;
-                        }
-                        name
-                    }
-                    None => {
+        let mut used = UsedNames { scopes: vec![FxHashSet::default()] };
+        let mut c = Counters::default();
+        self.name_results(ctx, ir, root, &mut c, &mut used);
+        // Regions left to name, with the counters they start from and how many scopes of
+        // `used` are theirs to see.
+        let mut work: Vec<(RegionId, Counters, usize)> = ir.op(root).regions().iter().map(|r| (*r, c, 1)).collect();
+        work.reverse();
+        while let Some((r, start, depth)) = work.pop() {
+            used.scopes.truncate(depth);
+            used.scopes.push(FxHashSet::default());
+            let mut c = start;
+            for (bi, &b) in ir.region(r).blocks().iter().enumerate() {
+                self.blocks.insert(b, format!("bb{bi}"));
+                for &a in ir.block(b).args() {
+                    let name = if bi == 0 {
+                        c.next_arg += 1;
+                        format!("arg{}", c.next_arg - 1)
+                    } else {
                         c.next_value += 1;
                         (c.next_value - 1).to_string()
-                    }
-                };
-                c.used.insert(name.clone());
-                if o.results().len() == 1 {
-                    self.values.insert(o.results()[0], name);
-                } else {
-                    for (i, r) in o.results().iter().enumerate() {
-                        self.values.insert(*r, format!("{name}#{i}"));
-                    }
+                    };
+                    self.values.insert(a, name);
+                }
+                for op in ir.block_ops(b) {
+                    self.name_results(ctx, ir, op, &mut c, &mut used);
                 }
             }
-            // Numbering restarts inside every isolated-from-above op, as in MLIR.
-            let isolated = op != root && ctx.op_def(o.name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
-            if isolated {
-                counters.push(Counters { next_value: 0, next_arg: 0, used: FxHashSet::default() });
-                work.push(Work::PopScope);
-            }
+            let depth = used.scopes.len();
             let mut nested = Vec::new();
-            for &r in o.regions() {
-                for (bi, &b) in ir.region(r).blocks().iter().enumerate() {
-                    self.blocks.insert(b, format!("bb{bi}"));
-                    nested.push(Work::Args(b, bi));
-                    nested.extend(ir.block_ops(b).map(Work::Op));
+            for b in ir.region(r).blocks() {
+                for op in ir.block_ops(*b) {
+                    nested.extend(ir.op(op).regions().iter().map(|r| (*r, c, depth)));
                 }
             }
             work.extend(nested.into_iter().rev());
+        }
+    }
+
+    fn name_results(&mut self, ctx: &Context, ir: &Ir, op: OpId, c: &mut Counters, used: &mut UsedNames) {
+        let o = ir.op(op);
+        if o.results().is_empty() {
+            return;
+        }
+        let chosen = ctx.op_def(o.name()).and_then(|d| d.result_name).and_then(|f| f(ctx, ir, op));
+        let name = match chosen {
+            Some(base) => {
+                let mut name = base.clone();
+                while used.contains(&name) {
+                    name = format!("{base}_{}", c.next_conflict);
+                    c.next_conflict += 1;
+                }
+                used.scopes.last_mut().expect("a scope").insert(name.clone());
+                name
+            }
+            None => {
+                c.next_value += 1;
+                (c.next_value - 1).to_string()
+            }
+        };
+        if o.results().len() == 1 {
+            self.values.insert(o.results()[0], name);
+        } else {
+            for (i, r) in o.results().iter().enumerate() {
+                self.values.insert(*r, format!("{name}#{i}"));
+            }
         }
     }
 }
@@ -468,6 +477,25 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         write!(self.out, "{}", AttrDisplay { ctx: self.ctx, attr: a, aliases: self.aliases })
     }
 
+    /// Prints an attribute without its trailing `: type`, as MLIR's `printAttributeWithoutType`
+    /// (for attributes whose type the op implies, such as a `memref.global`'s contents).
+    pub fn print_attr_without_type(&mut self, a: Attribute) -> fmt::Result {
+        let start = self.out.len();
+        self.print_attr(a)?;
+        let ty = match self.ctx.attr_kind(a) {
+            AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. } => Some(*ty),
+            AttrKind::Integer { ty, .. } | AttrKind::Float { ty, .. } => Some(*ty),
+            _ => None,
+        };
+        if let Some(ty) = ty {
+            let suffix = format!(" : {}", self.ctx.type_to_string(ty));
+            if self.out[start..].ends_with(&suffix) {
+                self.out.truncate(self.out.len() - suffix.len());
+            }
+        }
+        Ok(())
+    }
+
     pub fn print_block_ref(&mut self, b: BlockId) -> fmt::Result {
         match self.names.blocks.get(&b) {
             Some(n) => write!(self.out, "^{n}"),
@@ -531,8 +559,10 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
                     _ => full,
                 };
                 self.write(shown)?;
-                let inherited = self.default_dialects.last().copied().unwrap_or(Some("builtin"));
-                self.default_dialects.push(def.default_dialect.or(inherited));
+                // An op in custom form names its regions' default dialect (none unless it
+                // says); one in generic form leaves its parent's in force (MLIR's parser reads
+                // them so).
+                self.default_dialects.push(def.default_dialect);
                 let r = match (&def.custom_print, &def.format) {
                     (Some(hook), _) => hook(self, op),
                     (None, Some(format)) => format.print(self, op, &def),
@@ -589,14 +619,15 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         }
         let regions = self.ir.op(op).regions().to_vec();
         if !regions.is_empty() {
-            let inherited = self.default_dialects.last().copied().unwrap_or(Some("builtin"));
-            self.default_dialects.push(def.as_ref().and_then(|d| d.default_dialect).or(inherited));
+            // As mlir-opt prints them: ops in the regions of one in generic form keep their
+            // dialect's prefix (its parser would read them either way).
+            self.default_dialects.push(def.as_ref().and_then(|d| d.default_dialect));
             self.write(" (")?;
             for (i, r) in regions.into_iter().enumerate() {
                 if i > 0 {
                     self.write(", ")?;
                 }
-                self.print_region_impl(r, true, true)?;
+                self.print_region_impl(r, true, true, true)?;
             }
             self.write(")")?;
             self.default_dialects.pop();
@@ -619,19 +650,52 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     /// Prints a region. With `print_entry_args` false, the entry block's label and arguments
     /// are left out (the op printed them, as a function signature does).
     pub fn print_region(&mut self, r: RegionId, print_entry_args: bool) -> fmt::Result {
-        self.print_region_impl(r, print_entry_args, false)
+        self.print_region_impl(r, print_entry_args, false, true)
+    }
+
+    /// Prints a region whose blocks' terminators may be implied, as MLIR's
+    /// `printBlockTerminators = false`: with `print_terminators` false, a block's terminator is
+    /// left out when it carries nothing (no operands, results, attributes or regions), which
+    /// its parser puts back ([`crate::OpParser::ensure_terminator`]).
+    pub fn print_region_with(&mut self, r: RegionId, print_entry_args: bool, print_terminators: bool) -> fmt::Result {
+        self.print_region_impl(r, print_entry_args, false, print_terminators)
     }
 
     /// `print_empty_block` labels an empty entry block (`^bb0:`) so that it survives a
     /// reparse, as the generic form needs.
-    fn print_region_impl(&mut self, r: RegionId, print_entry_args: bool, print_empty_block: bool) -> fmt::Result {
+    fn print_region_impl(
+        &mut self,
+        r: RegionId,
+        print_entry_args: bool,
+        print_empty_block: bool,
+        print_terminators: bool,
+    ) -> fmt::Result {
         // Regions are where printing recurses; grow the stack here rather than once per op.
         stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
-            self.print_region_body(r, print_entry_args, print_empty_block)
+            self.print_region_body(r, print_entry_args, print_empty_block, print_terminators)
         })
     }
 
-    fn print_region_body(&mut self, r: RegionId, print_entry_args: bool, print_empty_block: bool) -> fmt::Result {
+    /// Whether `op` is a terminator that carries nothing, so that leaving it out loses nothing.
+    fn is_bare_terminator(&self, op: OpId) -> bool {
+        let o = self.ir.op(op);
+        let terminator = self.ctx.op_def(o.name()).is_some_and(|d| d.has_trait(crate::dialect::Trait::Terminator));
+        terminator
+            && o.operands().is_empty()
+            && o.results().is_empty()
+            && o.attrs().is_empty()
+            && o.properties().is_none()
+            && o.regions().is_empty()
+            && o.successors().is_empty()
+    }
+
+    fn print_region_body(
+        &mut self,
+        r: RegionId,
+        print_entry_args: bool,
+        print_empty_block: bool,
+        print_terminators: bool,
+    ) -> fmt::Result {
         let blocks = self.ir.region(r).blocks().to_vec();
         self.write("{")?;
         self.indent += 2;
@@ -662,7 +726,10 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
                 }
                 self.write(":")?;
             }
-            let ops: Vec<OpId> = self.ir.block_ops(b).collect();
+            let mut ops: Vec<OpId> = self.ir.block_ops(b).collect();
+            if !print_terminators && ops.last().is_some_and(|t| self.is_bare_terminator(*t)) {
+                ops.pop();
+            }
             for o in ops {
                 self.newline();
                 self.print_op(o)?;

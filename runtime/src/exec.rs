@@ -145,7 +145,15 @@ enum Step {
     /// `memref.collapse_shape` to this shape.
     Collapse(Rc<[usize]>),
     Copy,
-    For,
+    /// `scf.for`; `true` compares the bounds as unsigned (`unsignedCmp`).
+    For(bool),
+    /// `scf.while`: the `before` region decides, the `after` region runs, until the condition
+    /// is false.
+    While,
+    /// `scf.execute_region`: its region once.
+    ExecuteRegion,
+    /// `scf.index_switch` with these case values (the default region first, then the cases').
+    IndexSwitch(Rc<[i64]>),
     /// `scf.parallel` of this many dimensions (its initial values follow the steps).
     Parallel(usize),
     If,
@@ -362,14 +370,25 @@ impl<'a> Machine<'a> {
                 }
                 "bufferization.to_tensor" => Step::ToTensor,
                 "memref.copy" => Step::Copy,
-                "scf.for" => Step::For,
+                "scf.for" => Step::For(o.attr(ctx.ident("unsignedCmp")).is_some()),
+                "scf.while" => Step::While,
+                "scf.execute_region" => Step::ExecuteRegion,
+                "scf.index_switch" => {
+                    let cases = match o.attr(ctx.ident("cases")).map(|a| ctx.attr_kind(a)) {
+                        Some(strata_ir::AttrKind::DenseArray {
+                            values: strata_ir::DenseArrayValues::Int(v), ..
+                        }) => v.clone(),
+                        _ => return Err(self.err(op, "an index_switch without case values")),
+                    };
+                    Step::IndexSwitch(cases.into())
+                }
                 "scf.parallel" => {
                     let p = strata_dialects::scf::parallel_operands(ctx, ir, op).map_err(|m| self.err(op, m))?;
                     Step::Parallel(p.dims())
                 }
                 "scf.if" => Step::If,
-                "scf.yield" | "scf.reduce" | "scf.reduce.return" | "func.return" | "kernel.yield" | "gpu.return"
-                | "gpu.terminator" => Step::Exit,
+                "scf.yield" | "scf.reduce" | "scf.reduce.return" | "scf.condition" | "func.return" | "kernel.yield"
+                | "gpu.return" | "gpu.terminator" => Step::Exit,
                 "gpu.launch" => Step::Launch,
                 "gpu.launch_func" => {
                     let kernel = o.attr(ctx.ident("kernel")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
@@ -595,28 +614,72 @@ impl<'a> Machine<'a> {
                         }
                     }
                 }
-                Step::For => {
-                    let (lb, ub, step) =
-                        (self.int(op, operands[0])?, self.int(op, operands[1])?, self.int(op, operands[2])?);
+                Step::For(unsigned) => {
+                    let iv_elem = elem_of(self.ctx, ir.value_type(operands[0]));
+                    // Bounds compared, and the induction variable stepped, in the loop's own
+                    // reading of its type: a step past its largest value ends the loop rather
+                    // than wrapping around.
+                    let read = |x: i64| if unsigned { iv_elem.unsigned(x) as i128 } else { x as i128 };
+                    let largest =
+                        if unsigned { iv_elem.unsigned(-1) as i128 } else { iv_elem.signed_range().1 as i128 };
+                    let (lb, ub, step) = (
+                        read(self.int(op, operands[0])?),
+                        read(self.int(op, operands[1])?),
+                        read(self.int(op, operands[2])?),
+                    );
                     if step <= 0 {
                         return Err(self.err(op, format!("the step must be positive, not {step}")));
                     }
-                    let iv_elem = elem_of(self.ctx, ir.value_type(operands[0]));
                     let mut carried: Vec<RtValue> = self.values(op, &operands[3..])?;
                     let region = o.regions()[0];
                     let mut i = lb;
                     while i < ub {
-                        let mut args = vec![RtValue::Scalar(Scalar::Int(i))];
+                        let mut args = vec![RtValue::Scalar(Scalar::Int(iv_elem.wrap(i)))];
                         args.extend(carried);
                         carried = self.run_region(op, region, args)?;
-                        // The induction variable is of the bounds' type: a step past its
-                        // largest value ends the loop rather than wrapping around.
-                        match i.checked_add(step).filter(|n| *n <= iv_elem.signed_range().1) {
-                            Some(next) => i = next,
-                            None => break,
+                        i += step;
+                        if i > largest {
+                            break;
                         }
                     }
                     for (r, v) in o.results().iter().zip(carried) {
+                        self.set(*r, v);
+                    }
+                }
+                Step::While => {
+                    let (before, after) = (o.regions()[0], o.regions()[1]);
+                    let mut args = self.values(op, operands)?;
+                    let results = loop {
+                        // scf.condition passes its flag, then the values.
+                        let mut passed = self.run_region(op, before, args)?;
+                        if passed.is_empty() {
+                            return Err(self.err(op, "the 'before' region passed no condition"));
+                        }
+                        let go_on = match passed.remove(0) {
+                            RtValue::Scalar(Scalar::Int(c)) => c != 0,
+                            _ => return Err(self.err(op, "the condition is not an i1")),
+                        };
+                        if !go_on {
+                            break passed;
+                        }
+                        args = self.run_region(op, after, passed)?;
+                    };
+                    for (r, v) in o.results().iter().zip(results) {
+                        self.set(*r, v);
+                    }
+                }
+                Step::ExecuteRegion => {
+                    let values = self.run_region(op, o.regions()[0], Vec::new())?;
+                    for (r, v) in o.results().iter().zip(values) {
+                        self.set(*r, v);
+                    }
+                }
+                Step::IndexSwitch(cases) => {
+                    let k = self.int(op, operands[0])?;
+                    let which = cases.iter().position(|c| *c == k).map_or(0, |i| i + 1);
+                    let region = *o.regions().get(which).ok_or_else(|| self.err(op, "a case without a region"))?;
+                    let values = self.run_region(op, region, Vec::new())?;
+                    for (r, v) in o.results().iter().zip(values) {
                         self.set(*r, v);
                     }
                 }

@@ -12,9 +12,9 @@
 // RUN: strata-translate %s --target x86-64 --pass-pipeline='builtin.module(func.func(plan-memory), lower-to-loops)' -o %t/affine.o
 // RUN: objdump -t %t/affine.o | FileCheck %s --check-prefix=OBJ
 
-// CHECK: "memref.global"() <{alignment = 64 : i64, initial_value, sym_name = "affine_arena", sym_visibility = "private", type = memref<{{[0-9]+}}xi8>}> : () -> ()
-// CHECK: "memref.global"() <{alignment = 64 : i64, constant, initial_value = dense_resource<w> : tensor<4xf32>, sym_name = "affine_constant_0", sym_visibility = "private", type = memref<4xf32>}> : () -> ()
-// CHECK: "memref.global"() <{alignment = 64 : i64, constant, initial_value = dense<[5.000000e-01, -1.000000e+00, 2.500000e-01, 2.000000e+00]> : tensor<4xf32>, sym_name = "affine_constant_1", sym_visibility = "private", type = memref<4xf32>}> : () -> ()
+// CHECK: memref.global "private" @affine_arena : memref<{{[0-9]+}}xi8> = uninitialized {alignment = 64 : i64}
+// CHECK: memref.global "private" constant @affine_constant_0 : memref<4xf32> = dense_resource<w> {alignment = 64 : i64}
+// CHECK: memref.global "private" constant @affine_constant_1 : memref<4xf32> = dense<[5.000000e-01, -1.000000e+00, 2.500000e-01, 2.000000e+00]> {alignment = 64 : i64}
 // CHECK-LABEL: func.func @affine
 // CHECK-NOT: nn.constant
 // CHECK-DAG: memref.get_global @affine_constant_0 : memref<4xf32>

@@ -15,7 +15,7 @@
 // CHECK: memref.store {{.*}}, %[[A]]
 // CHECK: memref.store {{.*}}, %[[B]]
 // CHECK: gpu.barrier
-// CHECK: "scf.for"
+// CHECK: scf.for
 // CHECK: memref.load %arg0
 // CHECK: memref.load %[[A]]
 // CHECK: gpu.barrier
@@ -52,7 +52,7 @@
 // RUN: strata-opt %s --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-split=4}))' | FileCheck %s --check-prefix=LOOP
 // LOOP-LABEL: func.func @repeated
 // LOOP-NEXT: memref.alloc() : memref<4096xf32>
-// LOOP: "scf.for"
+// LOOP: scf.for
 // LOOP-NOT: memref.alloc
 // RUN: strata-run %s --entry repeated --random-inputs 8 --output-dir %t/rep --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{tile-contractions=false}), gpu-kernel-outlining)' > /dev/null
 // RUN: strata-run %s --entry repeated --input %t/rep/input0.npy --input %t/rep/input1.npy --rtol 1e-5 --atol 1e-5 --compare %t/rep/output0.npy --pass-pipeline='builtin.module(func.func(convert-parallel-loops-to-gpu{contraction-split=4}), gpu-kernel-outlining)' | FileCheck %s --check-prefix=SAME

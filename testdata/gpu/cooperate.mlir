@@ -13,16 +13,16 @@
 // CHECK-LABEL: func.func @softmax
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c6{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}}) workgroup(%[[MAX:.*]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[SUM:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
 // The maximum: four loads, then their maxima, a step; the rest one at a time.
-// CHECK: "scf.for"
+// CHECK: scf.for
 // CHECK-COUNT-4: memref.load %arg0
 // CHECK-COUNT-4: arith.maximumf
 // CHECK: scf.yield
-// CHECK: "scf.for"
+// CHECK: scf.for
 // CHECK: memref.load %arg0
 // CHECK: gpu.shuffle xor
 // CHECK: gpu.barrier
 // The exponentials, stored and summed as they are stored: their stores are not read back.
-// CHECK: "scf.for"
+// CHECK: scf.for
 // CHECK-COUNT-4: memref.load %arg0
 // CHECK-COUNT-4: memref.store
 // CHECK-NEXT: arith.addf
@@ -37,7 +37,7 @@
 // CHECK: arith.divf
 // CHECK-LABEL: func.func @conv
 // CHECK: gpu.shuffle xor
-// CHECK: "scf.if"
+// CHECK: scf.if
 // CHECK: memref.store
 // RUN: strata-run %s --entry softmax --random-inputs 3 --output-dir %t/s > /dev/null
 // RUN: strata-run %s --entry softmax --input %t/s/input0.npy --rtol 1e-5 --atol 1e-6 --compare %t/s/output0.npy --pass-pipeline='builtin.module(func.func(egraph-opt{target=gpu}, plan-memory), func.func(convert-nn-to-loops{vector-units=false}, canonicalize, cse), materialize-arenas, func.func(expand-math, convert-parallel-loops-to-gpu), gpu-kernel-outlining)' | FileCheck %s --check-prefix=SAME

@@ -13,3 +13,15 @@ func.func @buffers(%a: memref<2x3x4xf32>, %i: index, %j: index) -> f32 {
   %s = arith.addf %y, %z : f32
   return %s : f32
 }
+
+// Globals in their custom form: contents without their type, uninitialized, declarations.
+memref.global "private" constant @weights : memref<2xf32> = dense<[1.0, 2.0]> {alignment = 64 : i64}
+memref.global "private" @arena : memref<128xi8> = uninitialized {alignment = 64 : i64}
+memref.global @external : memref<4xf32>
+memref.global constant @splat : memref<2x2xi32> = dense<3> {tag}
+
+func.func @prefetches(%a: memref<4x8xf32>, %i: index) {
+  memref.prefetch %a[%i, %i], read, locality<3>, data : memref<4x8xf32>
+  memref.prefetch %a[%i, %i], write, locality<0>, instr : memref<4x8xf32>
+  return
+}

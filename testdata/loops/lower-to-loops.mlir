@@ -14,18 +14,18 @@
 
 // CHECK-LABEL: func.func @f(%arg0: memref<4x6xf32>, %arg1: memref<6xf32>) -> memref<4x6xf32>
 // CHECK:         memref.alloc() : memref<4x6xf32>
-// CHECK:         "scf.parallel"
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
 // CHECK:           memref.load %arg0[%{{.*}}, %{{.*}}] : memref<4x6xf32>
 // CHECK:           memref.load %arg1[%{{.*}}] : memref<6xf32>
 // CHECK:           arith.addf
 // CHECK:           memref.store
-// CHECK:         "scf.parallel"
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
 // CHECK:           arith.maximumf
 // CHECK:         return %{{.*}} : memref<4x6xf32>
 
 // With the plan, nothing is allocated: results live in a static arena, defined (`initial_value`
 // is `unit`: uninitialized, not a declaration) and aligned to a cache line.
-// PLAN: "memref.global"() <{alignment = 64 : i64, initial_value, sym_name = "f_arena", sym_visibility = "private", type = memref<128xi8>}>
+// PLAN: memref.global "private" @f_arena : memref<128xi8> = uninitialized {alignment = 64 : i64}
 // PLAN: %[[ARENA:.*]] = memref.get_global @f_arena : memref<128xi8>
 // PLAN-NOT: memref.alloc
 // PLAN: memref.view %[[ARENA]][%{{.*}}] [] : memref<128xi8> to memref<4x6xf32>
@@ -35,11 +35,10 @@
 // VEC: arith.addf %{{.*}}, %{{.*}} : vector<4xf32>
 // VEC: vector.store
 // The two leftover columns run in the scalar loop.
-// VEC: "scf.parallel"(%c0, %[[C4:.*]], %c4, %c6,
+// VEC: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %[[C4:.*]]) to (%c4, %c6)
 
-// TILE: "scf.parallel"(%{{.*}}) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
-// TILE-NEXT: ^bb0(%{{.*}}: index, %{{.*}}: index):
-// TILE-NEXT:   "scf.parallel"
+// TILE: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step (%{{.*}}, %{{.*}}) {
+// TILE-NEXT:   scf.parallel
 
 // EXEC: verify-each-pass: every pass kept the results
 // EXEC: compare: all 1 outputs match

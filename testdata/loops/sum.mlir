@@ -4,7 +4,7 @@
 
 // CHECK-LABEL: func.func @row_sums
 // CHECK: %[[A:.*]] = memref.alloc() : memref<4xf32>
-// CHECK: "scf.for"
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (f32) {
 // CHECK: memref.load %arg0[%{{.*}}, %{{.*}}] : memref<4x8xf32>
 // CHECK: scf.yield %{{.*}} : f32
 // CHECK: memref.store %{{.*}}, %[[A]][%{{.*}}] : memref<4xf32>

@@ -3,7 +3,7 @@
 // RUN: strata-opt %s --inline | FileCheck %s
 
 // CHECK-LABEL: func.func @in_loop
-// CHECK:         "scf.for"
+// CHECK:         scf.for
 // CHECK:           call @abs_branchy
 // CHECK-LABEL: func.func @at_top
 // CHECK-NOT:     call @

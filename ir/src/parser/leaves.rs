@@ -297,20 +297,9 @@ impl LeafBuilder<'_> {
             }
             Rule::loc_attr => self.location(pair.into_inner().next().unwrap())?,
             Rule::r#type => ctx.type_attr(self.type_(pair)?),
-            Rule::dense_attr => self.dense(pair)?,
-            Rule::dense_resource_attr => {
-                let mut it = pair.clone().into_inner();
-                let key = it.next().unwrap();
-                let handle =
-                    if key.as_str().starts_with('"') { unescape(key.as_str()) } else { key.as_str().to_string() };
-                if let Some((refs, base)) = self.resource_refs {
-                    refs.borrow_mut().entry(handle.clone()).or_insert(base + key.as_span().start());
-                }
-                let Some(ty) = it.next().map(|p| self.type_(p)).transpose()? else {
-                    return err(&pair, "expected ':' and a shaped type after dense_resource");
-                };
-                ctx.intern_attr(AttrKind::DenseResource { ty, handle })
-            }
+            Rule::dense_attr => self.dense(pair, None)?,
+            Rule::dense_resource_attr => self.dense_resource(pair, None)?,
+
             Rule::dense_array_attr => self.dense_array(pair)?,
             Rule::strided_attr => {
                 let mut strides = Vec::new();
@@ -395,11 +384,35 @@ impl LeafBuilder<'_> {
         }
     }
 
-    fn dense(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+    /// A `dense<...>` or `dense_resource<...>` written without its type, of type `ty` (which an
+    /// op implies).
+    pub fn elements_of_type(&self, pair: Pair<'_, Rule>, ty: Type) -> Result<Attribute, ParseError> {
+        match pair.as_rule() {
+            Rule::dense_resource_attr => self.dense_resource(pair, Some(ty)),
+            _ => self.dense(pair, Some(ty)),
+        }
+    }
+
+    /// `dense_resource<key> : type`, its type `implied` when the text leaves it out.
+    fn dense_resource(&self, pair: Pair<'_, Rule>, implied: Option<Type>) -> Result<Attribute, ParseError> {
+        let mut it = pair.clone().into_inner();
+        let key = it.next().unwrap();
+        let handle = if key.as_str().starts_with('"') { unescape(key.as_str()) } else { key.as_str().to_string() };
+        if let Some((refs, base)) = self.resource_refs {
+            refs.borrow_mut().entry(handle.clone()).or_insert(base + key.as_span().start());
+        }
+        let Some(ty) = it.next().map(|p| self.type_(p)).transpose()?.or(implied) else {
+            return err(&pair, "expected ':' and a shaped type after dense_resource");
+        };
+        Ok(self.ctx.intern_attr(AttrKind::DenseResource { ty, handle }))
+    }
+
+    /// `dense<...> : type`, its type `implied` when the text leaves it out.
+    fn dense(&self, pair: Pair<'_, Rule>, implied: Option<Type>) -> Result<Attribute, ParseError> {
         let ctx = self.ctx;
         let whole = pair.clone();
         let mut body = None;
-        let mut ty = None;
+        let mut ty = implied;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::r#type => ty = Some(self.type_(p)?),

@@ -44,6 +44,9 @@ pub(crate) enum Tok {
     /// `!name` where no alias `name` is defined (yet).
     TypeAliasName,
     Loc(Attribute),
+    /// `dense<...>` or `dense_resource<...>` without its `: type`, which an op may imply (a
+    /// `memref.global`'s initial value): built when the parser knows the type.
+    UntypedElements,
     BareId,
     Punct,
     /// A string literal in a resource section, kept as text (quotes included): a key, or a
@@ -361,6 +364,12 @@ impl<'s> Lexer<'s> {
                 Some(a) => Tok::Attr(*a),
                 None => Tok::AttrAliasName,
             },
+            Rule::dense_attr | Rule::dense_resource_attr
+                if pair.clone().into_inner().last().is_none_or(|p| p.as_rule() != Rule::r#type) =>
+            {
+                let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
+                return Ok(Token { kind: Tok::UntypedElements, start, end });
+            }
             Rule::typed_number
             | Rule::string_attr
             | Rule::dense_attr
@@ -432,6 +441,29 @@ impl<'s> Lexer<'s> {
             if stack > SHALLOW_STACK { stacker::maybe_grow(stack, stack * 2, || f(leaves)) } else { f(leaves) };
         result.map_err(|mut e| {
             e.offset += self.chunk_base;
+            e
+        })
+    }
+
+    /// The elements attribute of an [`Tok::UntypedElements`] token, of type `ty`.
+    pub fn untyped_elements(&self, t: &Token, ty: Type, ctx: &Context) -> Result<Attribute, ParseError> {
+        let text = &self.src[t.start..t.end];
+        let rule = if text.starts_with("dense_resource") { Rule::dense_resource_attr } else { Rule::dense_attr };
+        let stack = self.pest_stack;
+        let mut pairs = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(rule, text)).map_err(|e| {
+            let mut err = self.pest_error(e);
+            err.offset += t.start;
+            err
+        })?;
+        let pair = pairs.next().expect("the rule lexed before");
+        let leaves = LeafBuilder {
+            ctx,
+            attr_aliases: &self.attr_aliases,
+            type_aliases: &self.type_aliases,
+            resource_refs: Some((&self.resource_refs, t.start)),
+        };
+        stacker::maybe_grow(stack, stack * 2, || leaves.elements_of_type(pair, ty)).map_err(|mut e| {
+            e.offset += t.start;
             e
         })
     }

@@ -153,6 +153,8 @@ pub struct ArgumentDef<'s> {
 /// The op a custom parser is building.
 #[derive(Debug, Default)]
 pub struct PendingOp {
+    /// Where the op starts in the text (its location unless a trailing `loc(...)` says else).
+    pub start: usize,
     pub operands: Vec<Value>,
     pub result_types: Vec<Type>,
     pub attrs: Vec<NamedAttr>,
@@ -235,6 +237,32 @@ impl<'c, 's> OpParser<'c, 's> {
     /// Byte offset of the next token.
     pub fn offset(&mut self) -> PResult<usize> {
         Ok(self.peek()?.start)
+    }
+
+    /// The location of the op being parsed (its start), for ops a custom parser makes for it.
+    pub fn op_loc(&mut self) -> Location {
+        let start = self.pending().start;
+        self.loc_at(start)
+    }
+
+    /// Gives the region of `blocks` the terminator its text may leave out, as MLIR's
+    /// `ensureTerminator` for ops with an implicit terminator: a block is made for an empty
+    /// region, and `terminator` (without operands, at the op's location) is appended to the
+    /// last block when it does not already end in a terminator.
+    pub fn ensure_terminator(&mut self, blocks: &mut Vec<BlockId>, terminator: &str) {
+        let loc = self.op_loc();
+        if blocks.is_empty() {
+            blocks.push(self.ir.create_block(&[]));
+        }
+        let last = *blocks.last().expect("a block");
+        let ends = self.ir.block(last).last_op().is_some_and(|t| {
+            self.ctx.op_def(self.ir.op(t).name()).is_some_and(|d| d.has_trait(crate::dialect::Trait::Terminator))
+        });
+        if !ends {
+            let mut b = crate::Builder::at_end(self.ctx, &mut self.ir, last);
+            b.loc = loc;
+            b.op(terminator, &[], &[], &[]);
+        }
     }
 
     /// An error at the next token.
@@ -551,6 +579,10 @@ impl<'c, 's> OpParser<'c, 's> {
         }
         let attr = match t.kind {
             Tok::Attr(a) | Tok::Loc(a) => a,
+            Tok::UntypedElements => {
+                let what = if text.starts_with("dense_resource") { "dense_resource" } else { "dense literal" };
+                return self.error_here(format!("expected ':' and a shaped type after {what}"));
+            }
             Tok::Type(ty) => ctx.type_attr(ty),
             Tok::BareId if text == "true" || text == "false" => ctx.bool_attr(text == "true"),
             Tok::BareId if text == "unit" => ctx.unit_attr(),
@@ -566,6 +598,17 @@ impl<'c, 's> OpParser<'c, 's> {
         };
         self.next()?;
         Ok(attr)
+    }
+
+    /// An elements attribute whose type the op implies: `dense<...>` or `dense_resource<...>`
+    /// with its `: type` left out is of type `ty`; one written with its type is read as is.
+    pub fn parse_elements_attr(&mut self, ty: Type) -> PResult<Attribute> {
+        let t = self.peek()?.clone();
+        if t.kind != Tok::UntypedElements {
+            return self.parse_attribute();
+        }
+        self.next()?;
+        self.lex.untyped_elements(&t, ty, self.ctx)
     }
 
     /// `{name = value, unit_name, "quoted" = value}`.

@@ -207,7 +207,7 @@ impl<'s> OpParser<'_, 's> {
         let mut regions = Vec::new();
         if self.peek_punct("(")? {
             self.next()?;
-            self.push_default_dialect(def.as_deref());
+            self.push_default_dialect(def.as_deref(), false);
             let isolated = def.as_ref().is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
             loop {
                 regions.push(self.parse_region(None, isolated)?);
@@ -264,9 +264,13 @@ impl<'s> OpParser<'_, 's> {
         Ok(self.finish_op(state, regions))
     }
 
-    pub(super) fn push_default_dialect(&mut self, def: Option<&OpDef>) {
+    /// The default dialect of an op's regions, as MLIR's parser sets it: an op in custom form
+    /// names its own (none unless it says); one in generic form (`custom` false) leaves its
+    /// parent's in force.
+    pub(super) fn push_default_dialect(&mut self, def: Option<&OpDef>, custom: bool) {
         let inherited = self.default_dialects.last().copied().flatten();
-        self.default_dialects.push(def.and_then(|d| d.default_dialect).or(inherited));
+        let own = def.and_then(|d| d.default_dialect);
+        self.default_dialects.push(if custom { own } else { own.or(inherited) });
     }
 
     pub(super) fn finish_op(&mut self, state: OpState, regions: Vec<Vec<BlockId>>) -> OpId {
@@ -324,8 +328,8 @@ impl<'s> OpParser<'_, 's> {
                 format!("op '{}' has no custom assembly form; write it in generic form", def.name),
             ));
         }
-        let saved = self.pending.replace(PendingOp::default());
-        self.push_default_dialect(Some(&def));
+        let saved = self.pending.replace(PendingOp { start, ..PendingOp::default() });
+        self.push_default_dialect(Some(&def), true);
         let parsed = match (&def.format, def.custom_parse) {
             (_, Some(hook)) => hook(self),
             (Some(format), None) => format.parse(self, &def),

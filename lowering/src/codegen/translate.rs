@@ -1383,6 +1383,11 @@ impl<'s, 'a, 'b, 'f, M: Module> Translator<'s, 'a, 'b, 'f, M> {
         let ir = self.s.ir;
         let o = ir.op(op);
         let ops = o.operands();
+        // Loops here count in 64-bit registers, compared as signed: what lowering makes.
+        let ctx = self.s.ctx;
+        if ir.value_type(ops[0]) != ctx.index_type() || o.attr(ctx.ident("unsignedCmp")).is_some() {
+            return Err(self.err(op, "only loops over index bounds compared as signed are compiled"));
+        }
         let (lb, ub, step) = (self.one(ops[0]), self.one(ops[1]), self.one(ops[2]));
         let init = self.flat(&ops[3..]);
         let mut tys = Vec::new();

@@ -736,7 +736,9 @@ impl<'a> Kernel<'a> {
         let (head, exit) = (self.new_label("for"), self.new_label("end_for"));
         let p = self.regs.new_reg(Class::Pred);
         self.label(&head);
-        self.line(format!("setp.ge.{} {p}, {iv}, {ub}", ivs.signed()));
+        // Narrow integers are held sign-extended, which keeps their unsigned order too.
+        let compare = if o.attr(self.ctx.ident("unsignedCmp")).is_some() { ivs.unsigned() } else { ivs.signed() };
+        self.line(format!("setp.ge.{compare} {p}, {iv}, {ub}"));
         self.line(format!("@{p} bra {exit}"));
         let yield_op = self.block(body)?;
         let yielded = self.flat_regs(yield_op, ir.op(yield_op).operands())?;

@@ -59,6 +59,33 @@ fn corpus_agrees_with_mlir_opt_22() {
     }
 }
 
+/// What we reject, upstream rejects: every piece of these files of `testdata/invalid/` fails
+/// in mlir-opt-22 too (the others hold checks that are deliberately stricter than upstream's:
+/// launch operand groups, resources defined twice, shapes too large to count).
+#[test]
+fn invalid_pieces_are_rejected_by_mlir_opt_22() {
+    let Some(mlir) = mlir_opt() else { return };
+    let files: Vec<_> = testdata("invalid")
+        .into_iter()
+        .filter(|f| {
+            f.file_name().is_some_and(|n| ["scf.mlir", "structure.mlir", "values.mlir"].iter().any(|s| n == *s))
+        })
+        .collect();
+    assert_eq!(files.len(), 3);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let flags: &[&str] =
+            if text.contains("allow-unregistered-dialect") { &["--allow-unregistered-dialect"] } else { &[] };
+        for (i, piece) in text.split("// -----").enumerate() {
+            assert!(
+                run(&mlir, flags, piece.as_bytes()).is_err(),
+                "{}: piece {i} is accepted by mlir-opt-22:\n{piece}",
+                file.display()
+            );
+        }
+    }
+}
+
 /// mlir-opt's printing flags: `--mlir-elide-elementsattrs-if-larger` elides the attributes
 /// mlir-opt elides (non-splat `dense` ones above the limit; splats and resources stay);
 /// `--mlir-print-local-scope` writes no alias definitions and the same IR; booleans take

@@ -1,37 +1,72 @@
-//! `scf`: structured control flow — counted loops (with loop-carried values), parallel loop
-//! nests (with reductions) and conditionals, in upstream MLIR's forms. Generic form for now:
+//! `scf`: structured control flow — counted loops (with loop-carried values), `while` loops,
+//! parallel loop nests (with reductions), conditionals, switches and inlined regions, in
+//! upstream MLIR's custom forms (the generic forms read too):
 //!
 //! ```text
-//! %sum = "scf.for"(%lb, %ub, %step, %init) ({
-//! ^bb0(%i: index, %acc: f32):
+//! %sum = scf.for %i = %lb to %ub step %step iter_args(%acc = %init) -> (f32) {
 //!   ...
-//!   "scf.yield"(%next) : (f32) -> ()
-//! }) : (index, index, index, f32) -> f32
-//! "scf.parallel"(%lb0, %lb1, %ub0, %ub1, %s0, %s1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
-//! ^bb0(%i: index, %j: index):
+//!   scf.yield %next : f32
+//! }
+//! scf.parallel (%i, %j) = (%lb0, %lb1) to (%ub0, %ub1) step (%s0, %s1) {
 //!   ...
-//!   "scf.reduce"() : () -> ()
-//! }) : (index, index, index, index, index, index) -> ()
-//! %max = "scf.parallel"(%lb, %ub, %s, %init) <{operandSegmentSizes = array<i32: 1, 1, 1, 1>}> ({
-//! ^bb0(%i: index):
+//!   scf.reduce
+//! }
+//! %max = scf.parallel (%i) = (%lb) to (%ub) step (%s) init (%init) -> f32 {
 //!   %x = ...
-//!   "scf.reduce"(%x) ({
+//!   scf.reduce(%x : f32) {
 //!   ^bb0(%lhs: f32, %rhs: f32):
 //!     %m = arith.maximumf %lhs, %rhs : f32
 //!     scf.reduce.return %m : f32
-//!   }) : (f32) -> ()
-//! }) : (index, index, index, f32) -> f32
+//!   }
+//! }
+//! %r = scf.if %c -> (f32) { scf.yield %a : f32 } else { scf.yield %b : f32 }
+//! %n = scf.while (%i = %zero) : (i32) -> i32 {
+//!   %more = arith.cmpi slt, %i, %ten : i32
+//!   scf.condition(%more) %i : i32
+//! } do {
+//! ^bb0(%j: i32):
+//!   %next = arith.addi %j, %one : i32
+//!   scf.yield %next : i32
+//! }
+//! %v = scf.index_switch %k -> f32
+//! case 0 { scf.yield %a : f32 }
+//! default { scf.yield %b : f32 }
+//! %e = scf.execute_region -> f32 { ... scf.yield %x : f32 }
 //! ```
 //!
 //! `scf.parallel` has four operand groups (lower bounds, upper bounds, steps, initial values),
 //! one result per initial value, and ends in `scf.reduce`, which takes one value per initial
-//! value and has one region per value combining two of them (`scf.reduce.return`). A nest
-//! without reductions ends in `"scf.reduce"() : () -> ()`.
+//! value and has one region per value combining two of them (`scf.reduce.return`). A
+//! terminator that passes nothing on may be left out of the text (`scf.for` without carried
+//! values, `scf.if` without results, `scf.parallel`, `scf.index_switch`'s default): the
+//! parser puts it back and the printer leaves it out, as upstream's do ([`syntax`]).
 
-use strata_ir::dialect::{constraints as tc, Dialect, OpDef, OpView, Trait};
-use strata_ir::{AttrKind, BlockId, Builder, DenseArrayValues, Diagnostic, Ir, OpId, OpState, Type, Value};
+mod syntax;
+
+use strata_ir::dialect::{
+    attr_constraints as ac, constraints as tc, AttrConstraint, AttrSyntax, Dialect, OpDef, OpView, Trait,
+    TypeConstraint,
+};
+use strata_ir::{
+    AttrKind, BlockId, Builder, DenseArrayValues, Diagnostic, Ir, OpId, OpState, Signedness, Type, TypeKind, Value,
+};
 
 pub struct Scf;
+
+/// An index or a signless integer: the type of `scf.for`'s bounds.
+const INDEX_OR_INTEGER: TypeConstraint = TypeConstraint {
+    description: "index or signless integer",
+    check: |c, t| {
+        matches!(c.type_kind(t), TypeKind::Index | TypeKind::Integer { signedness: Signedness::Signless, .. })
+    },
+};
+
+/// `array<i64: ...>`.
+const DENSE_I64_ARRAY: AttrConstraint = AttrConstraint {
+    description: "i64 dense array attribute",
+    check: |c, a| matches!(c.attr_kind(a), AttrKind::DenseArray { element, .. } if *element == c.i64_type()),
+    syntax: AttrSyntax::Full,
+};
 
 /// The operand groups of an `scf.parallel`: a lower bound, upper bound and step per
 /// dimension, and the initial values of its reductions.
@@ -136,15 +171,130 @@ fn verify_region(v: &OpView, r: usize, args: &[Type], yields: &[Type], terminato
     }
 }
 
+/// As upstream: bounds, step and induction variable of one type, an index or a signless
+/// integer; results of the initial values' types, and a body yielding them.
 fn verify_for(v: &OpView) -> Result<(), Diagnostic> {
+    let ctx = v.ctx;
+    let bounds: Vec<Type> = v.operands()[..3].iter().map(|o| v.ir.value_type(*o)).collect();
+    let iv = bounds[0];
+    let integer =
+        matches!(ctx.type_kind(iv), TypeKind::Index | TypeKind::Integer { signedness: Signedness::Signless, .. });
+    if !integer || bounds.iter().any(|t| *t != iv) {
+        return Err(v.error(format!(
+            "the bounds and step must be of one type, index or a signless integer, not ({})",
+            show(ctx, &bounds)
+        )));
+    }
     let inits: Vec<Type> = v.operand_group("initArgs").iter().map(|o| v.ir.value_type(*o)).collect();
     let results: Vec<Type> = v.results().iter().map(|r| v.ir.value_type(*r)).collect();
     if inits != results {
         return Err(v.error("the results must have the types of the initial values"));
     }
-    let mut args = vec![v.ctx.index_type()];
+    let mut args = vec![iv];
     args.extend(&inits);
     verify_region(v, 0, &args, &inits, "scf.yield")
+}
+
+/// As upstream: the `before` region takes the initial values and ends in `scf.condition`,
+/// whose values are the op's results and the `after` region's arguments; `after` yields the
+/// `before` region's arguments for the next iteration.
+fn verify_while(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let inits: Vec<Type> = v.operands().iter().map(|o| ir.value_type(*o)).collect();
+    let results: Vec<Type> = v.results().iter().map(|r| ir.value_type(*r)).collect();
+    let after = ir.op(v.op).regions()[1];
+    let after_args: Vec<Type> = ir
+        .region(after)
+        .entry()
+        .map(|b| ir.block(b).args().iter().map(|a| ir.value_type(*a)).collect())
+        .unwrap_or_default();
+    if after_args != results {
+        return Err(v.error(format!(
+            "the 'after' region must take the results' types ({}), not ({})",
+            show(ctx, &results),
+            show(ctx, &after_args)
+        )));
+    }
+    // The condition's first operand is the flag; the rest go on.
+    let before = ir.op(v.op).regions()[0];
+    let [block] = ir.region(before).blocks() else {
+        return Err(v.error("the 'before' region must have exactly one block"));
+    };
+    let passed = ir.block(*block).last_op().filter(|t| ctx.ident_str(ir.op(*t).name()) == "scf.condition");
+    let Some(condition) = passed else {
+        return Err(v.error("expects the 'before' region to terminate with 'scf.condition'"));
+    };
+    let got: Vec<Type> = ir.op(condition).operands().iter().skip(1).map(|o| ir.value_type(*o)).collect();
+    if got != results {
+        return Err(v.error(format!(
+            "scf.condition must pass on the results' types ({}), not ({})",
+            show(ctx, &results),
+            show(ctx, &got)
+        )));
+    }
+    let args: Vec<Type> = ir.block(*block).args().iter().map(|a| ir.value_type(*a)).collect();
+    if args != inits {
+        return Err(v.error(format!(
+            "the 'before' region must take the initial values' types ({}), not ({})",
+            show(ctx, &inits),
+            show(ctx, &args)
+        )));
+    }
+    verify_region(v, 1, &results, &inits, "scf.yield")
+}
+
+/// Every `scf.yield` that ends a block of `region` passes on `results`' types.
+fn verify_yields(v: &OpView, region: strata_ir::RegionId, results: &[Type]) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    for b in ir.region(region).blocks() {
+        let Some(t) = ir.block(*b).last_op() else { continue };
+        if ctx.ident_str(ir.op(t).name()) != "scf.yield" {
+            continue;
+        }
+        let yielded: Vec<Type> = ir.op(t).operands().iter().map(|o| ir.value_type(*o)).collect();
+        if yielded != results {
+            return Err(v.error(format!(
+                "a region must yield the results' types ({}), not ({})",
+                show(ctx, results),
+                show(ctx, &yielded)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// As upstream: a region without arguments whose yields pass on the results.
+fn verify_execute_region(v: &OpView) -> Result<(), Diagnostic> {
+    let ir = v.ir;
+    let body = ir.op(v.op).regions()[0];
+    let Some(entry) = ir.region(body).entry() else {
+        return Err(v.error("region needs to have at least one block"));
+    };
+    if !ir.block(entry).args().is_empty() {
+        return Err(v.error("region cannot have any arguments"));
+    }
+    let results: Vec<Type> = v.results().iter().map(|r| ir.value_type(*r)).collect();
+    verify_yields(v, body, &results)
+}
+
+/// As upstream: as many case values as case regions, no value twice, each region one block
+/// ending in `scf.yield` of the results' types.
+fn verify_index_switch(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let cases = syntax::int_array(ctx, ir, v.op, "cases");
+    let regions = ir.op(v.op).regions().len();
+    if cases.len() + 1 != regions {
+        return Err(v.error(format!("has {} case regions but {} case values", regions.saturating_sub(1), cases.len())));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = cases.iter().find(|c| !seen.insert(**c)) {
+        return Err(v.error(format!("has duplicate case value: {dup}")));
+    }
+    let results: Vec<Type> = v.results().iter().map(|r| ir.value_type(*r)).collect();
+    for r in 0..regions {
+        verify_region(v, r, &[], &results, "scf.yield")?;
+    }
+    Ok(())
 }
 
 /// As upstream: as many bounds as steps (at least one), constant steps positive, results of
@@ -217,13 +367,30 @@ impl Dialect for Scf {
         vec![
             OpDef::new("scf.for")
                 .summary("a counted loop from lowerBound to upperBound by step, carrying values")
-                .operand("lowerBound", tc::INDEX)
-                .operand("upperBound", tc::INDEX)
-                .operand("step", tc::INDEX)
+                .operand("lowerBound", INDEX_OR_INTEGER)
+                .operand("upperBound", INDEX_OR_INTEGER)
+                .operand("step", INDEX_OR_INTEGER)
                 .variadic_operand("initArgs", tc::ANY)
                 .variadic_result("results", tc::ANY)
+                .optional_attr("unsignedCmp", ac::UNIT)
                 .region("region", true)
-                .verifier(verify_for),
+                .verifier(verify_for)
+                .custom_syntax(syntax::parse_for, syntax::print_for),
+            OpDef::new("scf.while")
+                .summary("a loop: the 'before' region decides whether the 'after' region runs again")
+                .variadic_operand("inits", tc::ANY)
+                .variadic_result("results", tc::ANY)
+                .region("before", true)
+                .region("after", true)
+                .verifier(verify_while)
+                .custom_syntax(syntax::parse_while, syntax::print_while),
+            OpDef::new("scf.condition")
+                .summary("ends scf.while's 'before' region: whether to go on, and the values passed on")
+                .traits(&[Trait::Pure, Trait::Terminator])
+                .parent("scf.while")
+                .operand("condition", tc::I1)
+                .variadic_operand("args", tc::ANY)
+                .format("`(` $condition `)` attr-dict ($args^ `:` type($args))?"),
             OpDef::new("scf.parallel")
                 .summary("a loop nest whose iterations are independent, with reductions")
                 .traits(&[Trait::AttrSizedOperandSegments])
@@ -233,14 +400,16 @@ impl Dialect for Scf {
                 .variadic_operand("initVals", tc::ANY)
                 .variadic_result("results", tc::ANY)
                 .region("region", true)
-                .verifier(verify_parallel),
+                .verifier(verify_parallel)
+                .custom_syntax(syntax::parse_parallel, syntax::print_parallel),
             OpDef::new("scf.reduce")
                 .summary("ends an scf.parallel body: each operand is combined into its reduction by its region")
                 .traits(&[Trait::Terminator])
                 .parent("scf.parallel")
                 .variadic_operand("operands", tc::ANY)
                 .variadic_region("reductions", true)
-                .verifier(verify_reduce),
+                .verifier(verify_reduce)
+                .custom_syntax(syntax::parse_reduce, syntax::print_reduce),
             OpDef::new("scf.reduce.return")
                 .summary("ends a reduction region with the combined value")
                 .traits(&[Trait::Pure, Trait::Terminator, Trait::ReturnLike])
@@ -253,7 +422,24 @@ impl Dialect for Scf {
                 .variadic_result("results", tc::ANY)
                 .region("thenRegion", true)
                 .region("elseRegion", true)
-                .verifier(verify_if),
+                .verifier(verify_if)
+                .custom_syntax(syntax::parse_if, syntax::print_if),
+            OpDef::new("scf.execute_region")
+                .summary("runs its region once, in place: several blocks where one op is allowed")
+                .variadic_result("results", tc::ANY)
+                .optional_attr("no_inline", ac::UNIT)
+                .region("region", false)
+                .verifier(verify_execute_region)
+                .custom_syntax(syntax::parse_execute_region, syntax::print_execute_region),
+            OpDef::new("scf.index_switch")
+                .summary("runs the region of the case equal to the index, else the default region")
+                .operand("arg", tc::INDEX)
+                .attr("cases", DENSE_I64_ARRAY)
+                .variadic_result("results", tc::ANY)
+                .region("defaultRegion", true)
+                .variadic_region("caseRegions", true)
+                .verifier(verify_index_switch)
+                .custom_syntax(syntax::parse_index_switch, syntax::print_index_switch),
             OpDef::new("scf.yield")
                 .summary("ends an scf region, passing values on")
                 .traits(&[Trait::Pure, Trait::Terminator, Trait::ReturnLike])
