@@ -1,7 +1,10 @@
-//! `memref`: buffers and their elements, in MLIR's forms (static shapes for now).
+//! `memref`: buffers and their elements, in MLIR's forms.
 //!
 //! ```text
 //! %a = memref.alloc() : memref<4x8xf32>
+//! %d = memref.alloc(%n) {alignment = 64 : i64} : memref<?x8xf32>
+//! %n2 = memref.dim %d, %c0 : memref<?x8xf32>
+//! %s = memref.cast %d : memref<?x8xf32> to memref<4x8xf32>
 //! %x = memref.load %a[%i, %j] : memref<4x8xf32>
 //! memref.store %x, %a[%i, %j] : memref<4x8xf32>
 //! %v = memref.view %arena[%offset][] : memref<4096xi8> to memref<4x8xf32>
@@ -295,6 +298,71 @@ fn print_prefetch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     p.print_type(ir.value_type(operands[0]))
 }
 
+/// `memref.alloc` or `memref.alloca`: one size operand per dynamic dimension, one symbol
+/// operand per symbol of the layout map.
+fn alloc(name: &'static str, summary: &'static str) -> OpDef {
+    OpDef::new(name)
+        .summary(summary)
+        .traits(&[Trait::AttrSizedOperandSegments])
+        .variadic_operand("dynamicSizes", tc::INDEX)
+        .variadic_operand("symbolOperands", tc::INDEX)
+        .optional_attr("alignment", ac::I64)
+        .result("memref", MEMREF)
+        .result_name(|ctx, ir, op| Some(ctx.ident_str(ir.op(op).name()).trim_start_matches("memref.").to_string()))
+        .verifier(verify_alloc)
+        .format("`(` $dynamicSizes `)` (`` `[` $symbolOperands^ `]`)? attr-dict `:` type($memref)")
+}
+
+/// As upstream: as many sizes as the type has dynamic dimensions, as many symbol operands as
+/// its layout map has symbols.
+fn verify_alloc(v: &OpView) -> Result<(), Diagnostic> {
+    let ctx = v.ctx;
+    let TypeKind::MemRef { shape, layout, .. } = ctx.type_kind(v.result_type(0)) else {
+        return Err(v.error("the result must be a ranked memref"));
+    };
+    let dynamic = shape.iter().filter(|d| **d == strata_ir::DYNAMIC).count();
+    let sizes = v.operand_group("dynamicSizes").len();
+    if sizes != dynamic {
+        return Err(v.error(format!("incorrect number of dynamic sizes, has {sizes}, expected {dynamic}")));
+    }
+    let symbols = match layout.map(|l| ctx.attr_kind(l)) {
+        Some(AttrKind::AffineMap(m)) => m.num_symbols as usize,
+        _ => 0,
+    };
+    let got = v.operand_group("symbolOperands").len();
+    if got != symbols {
+        return Err(
+            v.error(format!("symbol operand count does not equal memref symbol count: expected {symbols}, got {got}"))
+        );
+    }
+    if let Some(align) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)) {
+        if align <= 0 || (align & (align - 1)) != 0 {
+            return Err(v.error(format!("alignment {align} is not a power of two")));
+        }
+    }
+    Ok(())
+}
+
+/// As upstream: the same element type and rank, and sizes that agree where both are static.
+fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
+    let ctx = v.ctx;
+    let (a, b) = (v.operand_type(0), v.result_type(0));
+    let (Some(from), Some(to)) = (ctx.shape(a), ctx.shape(b)) else {
+        return Err(v.error("operand type and result type are cast incompatible"));
+    };
+    let agree = from.len() == to.len()
+        && ctx.element_type_or_self(a) == ctx.element_type_or_self(b)
+        && from.iter().zip(to).all(|(x, y)| *x == strata_ir::DYNAMIC || *y == strata_ir::DYNAMIC || x == y);
+    if !agree {
+        return Err(v.error(format!(
+            "operand type '{}' and result type '{}' are cast incompatible",
+            ctx.type_to_string(a),
+            ctx.type_to_string(b)
+        )));
+    }
+    Ok(())
+}
+
 impl Dialect for MemRef {
     fn name(&self) -> &'static str {
         "memref"
@@ -304,14 +372,31 @@ impl Dialect for MemRef {
     }
     fn operations(&self) -> Vec<OpDef> {
         vec![
-            OpDef::new("memref.alloc")
-                .summary("a new buffer")
-                .result("memref", MEMREF)
-                .format("`(` `)` attr-dict `:` type($memref)"),
-            OpDef::new("memref.alloca")
-                .summary("a buffer on the stack, freed when the enclosing region ends")
-                .result("memref", MEMREF)
-                .format("`(` `)` attr-dict `:` type($memref)"),
+            alloc("memref.alloc", "a new buffer"),
+            alloc("memref.alloca", "a buffer on the stack, freed when the enclosing region ends"),
+            OpDef::new("memref.dim")
+                .summary("the size of one dimension")
+                .operand("source", MEMREF)
+                .operand("index", tc::INDEX)
+                .result("result", tc::INDEX)
+                .infer_types(|ctx, _| Ok(vec![ctx.index_type()]))
+                .result_name(|_, _, _| Some("dim".to_string()))
+                .format("attr-dict $source `,` $index `:` type($source)"),
+            OpDef::new("memref.rank")
+                .summary("the number of dimensions")
+                .traits(&[Trait::Pure])
+                .operand("memref", MEMREF)
+                .result("result", tc::INDEX)
+                .infer_types(|ctx, _| Ok(vec![ctx.index_type()]))
+                .format("$memref attr-dict `:` type($memref)"),
+            OpDef::new("memref.cast")
+                .summary("the same buffer, seen with sizes made static or dynamic")
+                .traits(&[Trait::Pure])
+                .operand("source", MEMREF)
+                .result("dest", MEMREF)
+                .result_name(|_, _, _| Some("cast".to_string()))
+                .verifier(verify_cast)
+                .format("$source attr-dict `:` type($source) `to` type($dest)"),
             OpDef::new("memref.dealloc")
                 .summary("frees a buffer")
                 .operand("memref", MEMREF)
@@ -347,6 +432,7 @@ impl Dialect for MemRef {
                 .operand("byte_shift", tc::INDEX)
                 .variadic_operand("sizes", tc::INDEX)
                 .result("result", MEMREF)
+                .result_name(|_, _, _| Some("view".to_string()))
                 .verifier(verify_view)
                 .format("$source `[` $byte_shift `]` `[` $sizes `]` attr-dict `:` type($source) `to` type($result)"),
             OpDef::new("memref.collapse_shape")
@@ -357,6 +443,7 @@ impl Dialect for MemRef {
                 .operand("src", MEMREF)
                 .attr("reassociation", ac::ARRAY)
                 .result("result", MEMREF)
+                .result_name(|_, _, _| Some("collapse_shape".to_string()))
                 .verifier(verify_collapse)
                 .format("$src $reassociation attr-dict `:` type($src) `into` type($result)"),
             OpDef::new("memref.global")

@@ -496,8 +496,12 @@ impl Format {
                 st.set_types(*b, results);
             }
             Elem::Optional { then, .. } => {
-                if optional_present(&then[0], p, def)? {
-                    self.parse_elems(then, p, def, st)?;
+                // An empty literal only spaces what follows: the next element decides.
+                let first = then.iter().find(|e| !matches!(e, Elem::Literal(l) if l.is_empty()));
+                if let Some(first) = first {
+                    if optional_present(first, p, def)? {
+                        self.parse_elems(then, p, def, st)?;
+                    }
                 }
             }
         }

@@ -138,7 +138,15 @@ enum Step {
     /// `memref.prefetch`: a hint, with no effect, but its indices must be inside the memref (a
     /// lowering that prefetches past a buffer names memory that is not the buffer's).
     Prefetch,
-    Alloc(Rc<[usize]>, Elem),
+    /// `memref.alloc`/`alloca` of the type's shape, its dynamic sizes (`DYNAMIC`) from the
+    /// leading operands.
+    Alloc(Rc<[i64]>, Elem),
+    /// `memref.dim`.
+    Dim,
+    /// `memref.rank`.
+    Rank,
+    /// `memref.cast` to a type with these sizes (`DYNAMIC` where any size goes).
+    Cast(Rc<[i64]>),
     /// `memref.dealloc`: buffers are freed with their last reference.
     NoEffect,
     View(Rc<[usize]>, Elem),
@@ -354,7 +362,16 @@ impl<'a> Machine<'a> {
                 "vector.store" => Step::VectorStore,
                 "vector.broadcast" => Step::Broadcast(lanes.unwrap_or(1)),
                 "memref.store" => Step::Store,
-                "memref.alloc" | "memref.alloca" => Step::Alloc(shaped(name)?, types().result),
+                "memref.alloc" | "memref.alloca" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    Step::Alloc(ctx.shape(t).unwrap_or_default().into(), types().result)
+                }
+                "memref.dim" => Step::Dim,
+                "memref.rank" => Step::Rank,
+                "memref.cast" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    Step::Cast(ctx.shape(t).unwrap_or_default().into())
+                }
                 "memref.view" => Step::View(shaped(name)?, types().result),
                 "memref.collapse_shape" => Step::Collapse(shaped(name)?),
                 "memref.dealloc" => Step::NoEffect,
@@ -565,7 +582,42 @@ impl<'a> Machine<'a> {
                     m.store(&self.indices(op, &operands[2..])?, v).map_err(|e| self.err(op, e))?;
                 }
                 Step::Alloc(shape, elem) => {
-                    let m = MemRef::alloc(&shape, elem).map_err(|e| self.err(op, e))?;
+                    let mut sizes = operands.iter();
+                    let mut dims = Vec::with_capacity(shape.len());
+                    for d in shape.iter() {
+                        let n = match *d {
+                            strata_ir::DYNAMIC => {
+                                let v = *sizes.next().ok_or_else(|| self.err(op, "a dynamic size without operand"))?;
+                                self.int(op, v)?
+                            }
+                            n => n,
+                        };
+                        let n = usize::try_from(n).map_err(|_| self.err(op, format!("a negative size: {n}")))?;
+                        dims.push(n);
+                    }
+                    let m = MemRef::alloc(&dims, elem).map_err(|e| self.err(op, e))?;
+                    self.set(o.result(0), RtValue::MemRef(m));
+                }
+                Step::Dim => {
+                    let m = self.memref(op, operands[0])?;
+                    let i = self.int(op, operands[1])?;
+                    let n = usize::try_from(i)
+                        .ok()
+                        .and_then(|i| m.shape.get(i).copied())
+                        .ok_or_else(|| self.err(op, format!("dimension {i} of a memref of rank {}", m.shape.len())))?;
+                    self.set(o.result(0), RtValue::Scalar(Scalar::Int(n as i64)));
+                }
+                Step::Rank => {
+                    let m = self.memref(op, operands[0])?;
+                    self.set(o.result(0), RtValue::Scalar(Scalar::Int(m.shape.len() as i64)));
+                }
+                Step::Cast(to) => {
+                    let m = self.memref(op, operands[0])?;
+                    let fits = m.shape.len() == to.len()
+                        && m.shape.iter().zip(to.iter()).all(|(n, t)| *t == strata_ir::DYNAMIC || *n as i64 == *t);
+                    if !fits {
+                        return Err(self.err(op, format!("a memref of shape {:?} cast to {:?}", m.shape, to)));
+                    }
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
                 Step::View(shape, elem) => {

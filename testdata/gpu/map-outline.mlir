@@ -37,9 +37,9 @@
 // sequential nest after it (no parallel loop) runs as a launch of one thread.
 // OUTLINE-LABEL: func.func @rows
 // OUTLINE: scf.for
-// OUTLINE: gpu.launch_func @rows_kernels::@rows_kernel_0 blocks in ({{.*}}) threads in ({{.*}}) args(%arg0 : memref<4x8xf32>, %arg1 : index, %0 : memref<4x8xf32>)
+// OUTLINE: gpu.launch_func @rows_kernels::@rows_kernel_0 blocks in ({{.*}}) threads in ({{.*}}) args(%arg0 : memref<4x8xf32>, %arg1 : index, %alloc : memref<4x8xf32>)
 // OUTLINE-NEXT: }
-// OUTLINE: gpu.launch_func @rows_kernels::@rows_kernel_1 blocks in ({{.*}}) threads in ({{.*}}) args(%0 : memref<4x8xf32>)
+// OUTLINE: gpu.launch_func @rows_kernels::@rows_kernel_1 blocks in ({{.*}}) threads in ({{.*}}) args(%alloc : memref<4x8xf32>)
 // OUTLINE: gpu.func @rows_kernel_0(%arg0: memref<4x8xf32> {llvm.align = 256 : i64}, %arg1: index, %arg2: memref<4x8xf32> {llvm.align = 256 : i64}) kernel attributes {known_block_size = array<i32: 8, 1, 1>}
 // OUTLINE: gpu.func @rows_kernel_1(%arg0: memref<4x8xf32> {llvm.align = 256 : i64}) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
 // OUTLINE: scf.for

@@ -25,3 +25,17 @@ func.func @prefetches(%a: memref<4x8xf32>, %i: index) {
   memref.prefetch %a[%i, %i], write, locality<0>, instr : memref<4x8xf32>
   return
 }
+
+// Dynamic sizes: allocations with size and symbol operands, dim, rank, casts both ways.
+func.func @dynamic(%m: memref<3x4xf32>, %n: index) -> index {
+  %c0 = arith.constant 0 : index
+  %d = memref.cast %m : memref<3x4xf32> to memref<?x?xf32>
+  %r = memref.dim %d, %c0 : memref<?x?xf32>
+  %k = memref.rank %d : memref<?x?xf32>
+  %b = memref.alloc(%r, %n) : memref<?x?xf32>
+  %b2 = memref.alloca(%n) {alignment = 64 : i64} : memref<?xf32>
+  %b3 = memref.alloc(%n)[%r] : memref<?xf32, affine_map<(d0)[s0] -> (d0 + s0)>>
+  %s = memref.cast %b : memref<?x?xf32> to memref<3x?xf32>
+  memref.dealloc %b3 : memref<?xf32, affine_map<(d0)[s0] -> (d0 + s0)>>
+  return %k : index
+}

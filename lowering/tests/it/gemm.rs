@@ -283,7 +283,7 @@ fn prefetching_the_next_b_panel_keeps_the_products() {
         let want = interpret(&ctx, &graph, &inputs);
         let (lowered, jit) = compile_with(&ctx, &graph, options);
         let printed = print_module(&ctx, &lowered, &Default::default());
-        assert!(printed.contains("localityHint = 2"), "{batch}x{m}x{k}x{n}: no prefetch of the next panel");
+        assert!(printed.contains("locality<2>"), "{batch}x{m}x{k}x{n}: no prefetch of the next panel");
         let got = jit.run("mm", &inputs).unwrap_or_else(|e| panic!("{e}")).remove(0);
         check(&got, &want, k, &format!("{batch}x{m}x{k}x{n}, compiled"));
         let looped = interpret(&ctx, &lowered, &inputs);
