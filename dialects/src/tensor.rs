@@ -1,10 +1,14 @@
-//! `tensor`: building and reading tensors element by element.
+//! `tensor`: building and reading tensors element by element, their sizes, casts and splats,
+//! in upstream MLIR's forms.
 //!
 //! ```text
-//! %e = tensor.empty() : tensor<2x3xf32>
+//! %e = tensor.empty(%n) : tensor<?x3xf32>
 //! %x = tensor.extract %t[%i, %j] : tensor<2x3xf32>
-//! %u = "tensor.insert"(%x, %t, %i, %j) : (f32, tensor<2x3xf32>, index, index) -> tensor<2x3xf32>
-//! %f = "tensor.from_elements"(%a, %b) : (f32, f32) -> tensor<2xf32>
+//! %u = tensor.insert %x into %t[%i, %j] : tensor<2x3xf32>
+//! %f = tensor.from_elements %a, %b : tensor<2xf32>
+//! %d = tensor.dim %t, %i : tensor<2x3xf32>
+//! %c = tensor.cast %t : tensor<2x3xf32> to tensor<?x3xf32>
+//! %s = tensor.splat %x[%n] : tensor<?x3xf32>
 //! ```
 
 use strata_ir::dialect::{constraints as tc, Dialect, InferInput, OpDef, OpView, Trait};
@@ -28,6 +32,59 @@ fn verify_insert(v: &OpView) -> Result<(), Diagnostic> {
         return Err(v.error("the inserted scalar has the tensor's element type"));
     }
     Ok(())
+}
+
+/// One size operand per dynamic dimension of the result, as upstream.
+fn verify_dynamic_sizes(v: &OpView, group: &str) -> Result<(), Diagnostic> {
+    let dynamic = v.ctx.shape(v.result_type(0)).map_or(0, |s| s.iter().filter(|d| **d == strata_ir::DYNAMIC).count());
+    let sizes = v.operand_group(group).len();
+    if sizes != dynamic {
+        return Err(v.error(format!("incorrect number of dynamic sizes, has {sizes}, expected {dynamic}")));
+    }
+    Ok(())
+}
+
+/// As upstream: the same element type and rank, sizes that agree where both are static.
+fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
+    let ctx = v.ctx;
+    let (a, b) = (v.operand_type(0), v.result_type(0));
+    let (Some(from), Some(to)) = (ctx.shape(a), ctx.shape(b)) else {
+        return Err(v.error("operand and result must be ranked tensors"));
+    };
+    let agree = from.len() == to.len()
+        && ctx.element_type_or_self(a) == ctx.element_type_or_self(b)
+        && from.iter().zip(to).all(|(x, y)| *x == strata_ir::DYNAMIC || *y == strata_ir::DYNAMIC || x == y);
+    if !agree {
+        return Err(v.error(format!(
+            "operand type '{}' and result type '{}' are cast incompatible",
+            ctx.type_to_string(a),
+            ctx.type_to_string(b)
+        )));
+    }
+    Ok(())
+}
+
+fn verify_splat(v: &OpView) -> Result<(), Diagnostic> {
+    if v.operand_type(0) != v.ctx.element_type_or_self(v.result_type(0)) {
+        return Err(v.error("the splatted value has the tensor's element type"));
+    }
+    verify_dynamic_sizes(v, "dynamicSizes")
+}
+
+fn index_result(ctx: &Context, _: &InferInput) -> Result<Vec<Type>, String> {
+    Ok(vec![ctx.index_type()])
+}
+
+fn named(name: &'static str) -> strata_ir::dialect::ResultNameFn {
+    match name {
+        "inserted" => |_, _, _| Some("inserted".to_string()),
+        "extracted" => |_, _, _| Some("extracted".to_string()),
+        "from_elements" => |_, _, _| Some("from_elements".to_string()),
+        "dim" => |_, _, _| Some("dim".to_string()),
+        "cast" => |_, _, _| Some("cast".to_string()),
+        "splat" => |_, _, _| Some("splat".to_string()),
+        _ => |_, _, _| Some("rank".to_string()),
+    }
 }
 
 fn verify_from_elements(v: &OpView) -> Result<(), Diagnostic> {
@@ -55,8 +112,10 @@ impl Dialect for Tensor {
             OpDef::new("tensor.empty")
                 .summary("a tensor whose elements are not yet written")
                 .traits(&[Trait::Pure])
+                .variadic_operand("dynamicSizes", tc::INDEX)
                 .result("result", TENSOR)
-                .format("`(` `)` attr-dict `:` type($result)"),
+                .verifier(|v| verify_dynamic_sizes(v, "dynamicSizes"))
+                .format("`(` $dynamicSizes `)` attr-dict `:` type($result)"),
             OpDef::new("tensor.extract")
                 .summary("one element")
                 .traits(&[Trait::Pure])
@@ -64,6 +123,7 @@ impl Dialect for Tensor {
                 .variadic_operand("indices", tc::INDEX)
                 .result("result", tc::ANY)
                 .infer_types(infer_extract)
+                .result_name(named("extracted"))
                 .verifier(|v| verify_indices(v, 0, "tensor"))
                 .format("$tensor `[` $indices `]` attr-dict `:` type($tensor)"),
             OpDef::new("tensor.insert")
@@ -73,13 +133,51 @@ impl Dialect for Tensor {
                 .operand("dest", TENSOR)
                 .variadic_operand("indices", tc::INDEX)
                 .result("result", TENSOR)
-                .verifier(verify_insert),
+                .all_types_match(&["dest", "result"])
+                .result_name(named("inserted"))
+                .verifier(verify_insert)
+                .format("$scalar `into` $dest `[` $indices `]` attr-dict `:` type($dest)"),
             OpDef::new("tensor.from_elements")
                 .summary("a tensor of the given elements, row-major")
                 .traits(&[Trait::Pure])
                 .variadic_operand("elements", tc::ANY)
                 .result("result", TENSOR)
-                .verifier(verify_from_elements),
+                .result_name(named("from_elements"))
+                .verifier(verify_from_elements)
+                .format("$elements attr-dict `:` type($result)"),
+            OpDef::new("tensor.dim")
+                .summary("the size of one dimension")
+                .operand("source", TENSOR)
+                .operand("index", tc::INDEX)
+                .result("result", tc::INDEX)
+                .infer_types(index_result)
+                .result_name(named("dim"))
+                .format("attr-dict $source `,` $index `:` type($source)"),
+            OpDef::new("tensor.rank")
+                .summary("the number of dimensions")
+                .traits(&[Trait::Pure])
+                .operand("tensor", TENSOR)
+                .result("result", tc::INDEX)
+                .infer_types(index_result)
+                .result_name(named("rank"))
+                .format("$tensor attr-dict `:` type($tensor)"),
+            OpDef::new("tensor.cast")
+                .summary("the same tensor, its type with sizes made static or dynamic")
+                .traits(&[Trait::Pure])
+                .operand("source", TENSOR)
+                .result("dest", TENSOR)
+                .result_name(named("cast"))
+                .verifier(verify_cast)
+                .format("$source attr-dict `:` type($source) `to` type($dest)"),
+            OpDef::new("tensor.splat")
+                .summary("a tensor with every element one value (sizes given for dynamic dimensions)")
+                .traits(&[Trait::Pure])
+                .operand("input", tc::ANY)
+                .variadic_operand("dynamicSizes", tc::INDEX)
+                .result("aggregate", TENSOR)
+                .result_name(named("splat"))
+                .verifier(verify_splat)
+                .format("$input (`[` $dynamicSizes^ `]`)? attr-dict `:` type($aggregate)"),
         ]
     }
 }

@@ -177,7 +177,9 @@ enum Step {
     Graph,
     ToBuffer,
     ToTensor,
-    TensorEmpty(Rc<[usize]>, Elem),
+    /// `tensor.empty` (poisoned) or, with a value to repeat, `tensor.splat`, of the type's
+    /// shape, its dynamic sizes (`DYNAMIC`) from the size operands.
+    TensorFill(Rc<[i64]>, Elem, bool),
     TensorExtract,
     TensorInsert,
     FromElements(Rc<[usize]>, Elem),
@@ -307,6 +309,32 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// The runtime shape of a memref or tensor operand.
+    fn shape_of(&self, op: OpId, v: Value) -> Result<Vec<usize>, RuntimeError> {
+        match self.get(op, v)? {
+            RtValue::MemRef(m) => Ok(m.shape.clone()),
+            RtValue::Tensor(t) => Ok(t.shape.clone()),
+            _ => Err(self.err(op, "expected a memref or tensor operand")),
+        }
+    }
+
+    /// A type's `shape` with its dynamic sizes (`DYNAMIC`) taken from `sizes`, in order.
+    fn shape_with(&self, op: OpId, shape: &[i64], sizes: &[Value]) -> Result<Vec<usize>, RuntimeError> {
+        let mut given = sizes.iter();
+        let mut dims = Vec::with_capacity(shape.len());
+        for d in shape {
+            let n = match *d {
+                strata_ir::DYNAMIC => {
+                    let v = *given.next().ok_or_else(|| self.err(op, "a dynamic size without its operand"))?;
+                    self.int(op, v)?
+                }
+                n => n,
+            };
+            dims.push(usize::try_from(n).map_err(|_| self.err(op, format!("a negative size: {n}")))?);
+        }
+        Ok(dims)
+    }
+
     /// An integer or index operand's value.
     fn int(&self, op: OpId, v: Value) -> Result<i64, RuntimeError> {
         match self.scalar(op, v)? {
@@ -377,7 +405,16 @@ impl<'a> Machine<'a> {
                 "memref.dealloc" => Step::NoEffect,
                 "memref.prefetch" => Step::Prefetch,
                 "bufferization.to_buffer" => Step::ToBuffer,
-                "tensor.empty" => Step::TensorEmpty(shaped(name)?, types().result),
+                "tensor.empty" | "tensor.splat" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    Step::TensorFill(ctx.shape(t).unwrap_or_default().into(), types().result, name == "tensor.splat")
+                }
+                "tensor.dim" => Step::Dim,
+                "tensor.rank" => Step::Rank,
+                "tensor.cast" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    Step::Cast(ctx.shape(t).unwrap_or_default().into())
+                }
                 "tensor.from_elements" => Step::FromElements(shaped(name)?, types().result),
                 "tensor.extract" => Step::TensorExtract,
                 "tensor.insert" => Step::TensorInsert,
@@ -582,43 +619,32 @@ impl<'a> Machine<'a> {
                     m.store(&self.indices(op, &operands[2..])?, v).map_err(|e| self.err(op, e))?;
                 }
                 Step::Alloc(shape, elem) => {
-                    let mut sizes = operands.iter();
-                    let mut dims = Vec::with_capacity(shape.len());
-                    for d in shape.iter() {
-                        let n = match *d {
-                            strata_ir::DYNAMIC => {
-                                let v = *sizes.next().ok_or_else(|| self.err(op, "a dynamic size without operand"))?;
-                                self.int(op, v)?
-                            }
-                            n => n,
-                        };
-                        let n = usize::try_from(n).map_err(|_| self.err(op, format!("a negative size: {n}")))?;
-                        dims.push(n);
-                    }
+                    let dims = self.shape_with(op, &shape, operands)?;
                     let m = MemRef::alloc(&dims, elem).map_err(|e| self.err(op, e))?;
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
                 Step::Dim => {
-                    let m = self.memref(op, operands[0])?;
+                    let shape = self.shape_of(op, operands[0])?;
                     let i = self.int(op, operands[1])?;
                     let n = usize::try_from(i)
                         .ok()
-                        .and_then(|i| m.shape.get(i).copied())
-                        .ok_or_else(|| self.err(op, format!("dimension {i} of a memref of rank {}", m.shape.len())))?;
+                        .and_then(|i| shape.get(i).copied())
+                        .ok_or_else(|| self.err(op, format!("dimension {i} of a value of rank {}", shape.len())))?;
                     self.set(o.result(0), RtValue::Scalar(Scalar::Int(n as i64)));
                 }
                 Step::Rank => {
-                    let m = self.memref(op, operands[0])?;
-                    self.set(o.result(0), RtValue::Scalar(Scalar::Int(m.shape.len() as i64)));
+                    let rank = self.shape_of(op, operands[0])?.len();
+                    self.set(o.result(0), RtValue::Scalar(Scalar::Int(rank as i64)));
                 }
                 Step::Cast(to) => {
-                    let m = self.memref(op, operands[0])?;
-                    let fits = m.shape.len() == to.len()
-                        && m.shape.iter().zip(to.iter()).all(|(n, t)| *t == strata_ir::DYNAMIC || *n as i64 == *t);
+                    let shape = self.shape_of(op, operands[0])?;
+                    let fits = shape.len() == to.len()
+                        && shape.iter().zip(to.iter()).all(|(n, t)| *t == strata_ir::DYNAMIC || *n as i64 == *t);
                     if !fits {
-                        return Err(self.err(op, format!("a memref of shape {:?} cast to {:?}", m.shape, to)));
+                        return Err(self.err(op, format!("a value of shape {shape:?} cast to {to:?}")));
                     }
-                    self.set(o.result(0), RtValue::MemRef(m));
+                    let v = self.get(op, operands[0])?.clone();
+                    self.set(o.result(0), v);
                 }
                 Step::View(shape, elem) => {
                     let arena = self.memref(op, operands[0])?;
@@ -782,13 +808,18 @@ impl<'a> Machine<'a> {
                     };
                     self.set(o.result(0), RtValue::MemRef(m));
                 }
-                Step::TensorEmpty(shape, elem) => {
-                    // Unwritten elements read as poison, as fresh buffers do (NaN, or -1).
+                Step::TensorFill(shape, elem, splat) => {
+                    let (value, sizes) = if splat { (Some(operands[0]), &operands[1..]) } else { (None, operands) };
+                    let shape = self.shape_with(op, &shape, sizes)?;
                     let n = crate::limits::buffer_bytes(&shape, elem.bytes())
                         .map_err(|e| self.err(op, e.to_string()))?
                         / elem.bytes();
-                    let poison = elem.read(&[0xFF; 8][..elem.bytes()]);
-                    let t = Tensor::from_scalars(&shape, elem, std::iter::repeat_n(poison, n));
+                    // Unwritten elements read as poison, as fresh buffers do (NaN, or -1).
+                    let fill = match value {
+                        Some(v) => self.scalar(op, v)?,
+                        None => elem.read(&[0xFF; 8][..elem.bytes()]),
+                    };
+                    let t = Tensor::from_scalars(&shape, elem, std::iter::repeat_n(fill, n));
                     self.set(o.result(0), RtValue::Tensor(Rc::new(t)));
                 }
                 Step::FromElements(shape, elem) => {

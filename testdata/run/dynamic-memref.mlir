@@ -7,7 +7,7 @@
 // RUN: strata-run %s --entry loops --input %t/input0.npy --compare %t/output0.npy --rtol 0 --atol 0 | FileCheck %s
 // CHECK: compare: all 1 outputs match
 // RUN: not strata-run %s --entry bad_cast --input %t/input0.npy 2>&1 | FileCheck %s --check-prefix=CAST
-// CAST: dynamic-memref.mlir:[[@LINE+36]]:{{[0-9]+}}: error: 'memref.cast' op a memref of shape [3, 4] cast to [4, 3]
+// CAST: dynamic-memref.mlir:[[@LINE+36]]:{{[0-9]+}}: error: 'memref.cast' op a value of shape [3, 4] cast to [4, 3]
 // RUN: not strata-run %s --entry loops --input %t/input0.npy --target host 2>&1 | FileCheck %s --check-prefix=HOST
 // HOST: error:
 // HOST-NOT: panicked

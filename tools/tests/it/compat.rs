@@ -68,10 +68,12 @@ fn invalid_pieces_are_rejected_by_mlir_opt_22() {
     let files: Vec<_> = testdata("invalid")
         .into_iter()
         .filter(|f| {
-            f.file_name().is_some_and(|n| ["scf.mlir", "structure.mlir", "values.mlir"].iter().any(|s| n == *s))
+            f.file_name().is_some_and(|n| {
+                ["memref.mlir", "scf.mlir", "structure.mlir", "tensor.mlir", "values.mlir"].iter().any(|s| n == *s)
+            })
         })
         .collect();
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 5);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let flags: &[&str] =
