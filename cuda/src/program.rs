@@ -501,6 +501,13 @@ impl<'a> Program<'a> {
                     self.memory.write(at, &bytes)?;
                 }
                 "scf.for" => {
+                    // The host steps loops as signed 64-bit counts: what lowering makes.
+                    if ir.value_type(operands[0]) != self.ctx.index_type()
+                        || o.attr(self.ctx.ident("unsignedCmp")).is_some()
+                    {
+                        let message = "only loops over index bounds compared as signed run on the host".into();
+                        return Err(unsupported(ir, op, message));
+                    }
                     let (lb, ub, step) = (
                         self.int(values, op, operands[0])?,
                         self.int(values, op, operands[1])?,

@@ -22,6 +22,7 @@ pub mod math;
 pub mod memref;
 pub mod nn;
 pub mod scf;
+mod shaped;
 pub mod tensor;
 pub mod tutorial;
 pub mod vector;

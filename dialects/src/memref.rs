@@ -24,9 +24,10 @@ use strata_ir::dialect::{
 
 use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{AttrKind, Attribute, Context, Diagnostic, NamedAttr, OpId, Type, TypeKind};
+use strata_ir::{AttrKind, Attribute, Context, Diagnostic, NamedAttr, OpId, Type, TypeKind, DYNAMIC};
 
 use crate::indexing::{infer_element, verify_indices};
+use crate::shaped;
 
 pub struct MemRef;
 
@@ -161,10 +162,8 @@ fn verify_global(v: &OpView) -> Result<(), Diagnostic> {
     if v.attr("constant").is_some() && !contents {
         return Err(v.error("a constant global needs an initial value (dense<...> or dense_resource<...>)"));
     }
-    if let Some(align) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)) {
-        if align <= 0 || (align & (align - 1)) != 0 {
-            return Err(v.error(format!("alignment {align} is not a power of two")));
-        }
+    if let Some(e) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)).and_then(shaped::alignment_error) {
+        return Err(v.error(e));
     }
     Ok(())
 }
@@ -320,13 +319,17 @@ fn verify_alloc(v: &OpView) -> Result<(), Diagnostic> {
     let TypeKind::MemRef { shape, layout, .. } = ctx.type_kind(v.result_type(0)) else {
         return Err(v.error("the result must be a ranked memref"));
     };
-    let dynamic = shape.iter().filter(|d| **d == strata_ir::DYNAMIC).count();
+    let dynamic = shape.iter().filter(|d| **d == DYNAMIC).count();
     let sizes = v.operand_group("dynamicSizes").len();
     if sizes != dynamic {
         return Err(v.error(format!("incorrect number of dynamic sizes, has {sizes}, expected {dynamic}")));
     }
+    // A strided layout takes one symbol per dynamic stride or offset.
     let symbols = match layout.map(|l| ctx.attr_kind(l)) {
         Some(AttrKind::AffineMap(m)) => m.num_symbols as usize,
+        Some(AttrKind::Strided { strides, offset }) => {
+            strides.iter().chain([offset]).filter(|s| **s == DYNAMIC).count()
+        }
         _ => 0,
     };
     let got = v.operand_group("symbolOperands").len();
@@ -335,25 +338,51 @@ fn verify_alloc(v: &OpView) -> Result<(), Diagnostic> {
             v.error(format!("symbol operand count does not equal memref symbol count: expected {symbols}, got {got}"))
         );
     }
-    if let Some(align) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)) {
-        if align <= 0 || (align & (align - 1)) != 0 {
-            return Err(v.error(format!("alignment {align} is not a power of two")));
-        }
+    if let Some(e) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)).and_then(shaped::alignment_error) {
+        return Err(v.error(e));
     }
     Ok(())
 }
 
-/// As upstream: the same element type and rank, and sizes that agree where both are static.
+/// A memref type's strides and offset (`DYNAMIC` where unknown), when its layout is the
+/// identity or strided.
+fn strides_of(ctx: &Context, t: Type) -> Option<(Vec<i64>, i64)> {
+    let TypeKind::MemRef { shape, layout, .. } = ctx.type_kind(t) else { return None };
+    match layout.map(|l| ctx.attr_kind(l)) {
+        None => {
+            let mut strides = vec![1i64; shape.len()];
+            for d in (0..shape.len().saturating_sub(1)).rev() {
+                let (next, size) = (strides[d + 1], shape[d + 1]);
+                strides[d] = if next == DYNAMIC || size == DYNAMIC { DYNAMIC } else { next.saturating_mul(size) };
+            }
+            Some((strides, 0))
+        }
+        Some(AttrKind::Strided { strides, offset }) => Some((strides.clone(), *offset)),
+        _ => None,
+    }
+}
+
+/// As upstream's `areCastCompatible`: the same element type, rank and memory space, sizes that
+/// agree where both are static, and layouts that are equal or strided alike (strides and
+/// offsets equal where both are known).
 fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
     let ctx = v.ctx;
     let (a, b) = (v.operand_type(0), v.result_type(0));
-    let (Some(from), Some(to)) = (ctx.shape(a), ctx.shape(b)) else {
-        return Err(v.error("operand type and result type are cast incompatible"));
+    let space = |t: Type| match ctx.type_kind(t) {
+        TypeKind::MemRef { memory_space, .. } => *memory_space,
+        _ => None,
     };
-    let agree = from.len() == to.len()
-        && ctx.element_type_or_self(a) == ctx.element_type_or_self(b)
-        && from.iter().zip(to).all(|(x, y)| *x == strata_ir::DYNAMIC || *y == strata_ir::DYNAMIC || x == y);
-    if !agree {
+    let layout = |t: Type| match ctx.type_kind(t) {
+        TypeKind::MemRef { layout, .. } => *layout,
+        _ => None,
+    };
+    let agree = |x: i64, y: i64| x == DYNAMIC || y == DYNAMIC || x == y;
+    let layouts = layout(a) == layout(b)
+        || match (strides_of(ctx, a), strides_of(ctx, b)) {
+            (Some((sa, oa)), Some((sb, ob))) => agree(oa, ob) && sa.iter().zip(&sb).all(|(x, y)| agree(*x, *y)),
+            _ => false,
+        };
+    if !(shaped::sizes_cast_compatible(ctx, a, b) && space(a) == space(b) && layouts) {
         return Err(v.error(format!(
             "operand type '{}' and result type '{}' are cast incompatible",
             ctx.type_to_string(a),

@@ -16,6 +16,7 @@ use strata_ir::{Context, Diagnostic, Type};
 
 use crate::indexing::{infer_element, verify_indices};
 use crate::nn::TENSOR;
+use crate::shaped;
 
 pub struct Tensor;
 
@@ -46,19 +47,12 @@ fn verify_dynamic_sizes(v: &OpView, group: &str) -> Result<(), Diagnostic> {
 
 /// As upstream: the same element type and rank, sizes that agree where both are static.
 fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
-    let ctx = v.ctx;
     let (a, b) = (v.operand_type(0), v.result_type(0));
-    let (Some(from), Some(to)) = (ctx.shape(a), ctx.shape(b)) else {
-        return Err(v.error("operand and result must be ranked tensors"));
-    };
-    let agree = from.len() == to.len()
-        && ctx.element_type_or_self(a) == ctx.element_type_or_self(b)
-        && from.iter().zip(to).all(|(x, y)| *x == strata_ir::DYNAMIC || *y == strata_ir::DYNAMIC || x == y);
-    if !agree {
+    if !shaped::sizes_cast_compatible(v.ctx, a, b) {
         return Err(v.error(format!(
             "operand type '{}' and result type '{}' are cast incompatible",
-            ctx.type_to_string(a),
-            ctx.type_to_string(b)
+            v.ctx.type_to_string(a),
+            v.ctx.type_to_string(b)
         )));
     }
     Ok(())
@@ -66,25 +60,13 @@ fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
 
 fn verify_splat(v: &OpView) -> Result<(), Diagnostic> {
     if v.operand_type(0) != v.ctx.element_type_or_self(v.result_type(0)) {
-        return Err(v.error("the splatted value has the tensor's element type"));
+        return Err(v.error("failed to verify that operand type matches element type of result"));
     }
     verify_dynamic_sizes(v, "dynamicSizes")
 }
 
 fn index_result(ctx: &Context, _: &InferInput) -> Result<Vec<Type>, String> {
     Ok(vec![ctx.index_type()])
-}
-
-fn named(name: &'static str) -> strata_ir::dialect::ResultNameFn {
-    match name {
-        "inserted" => |_, _, _| Some("inserted".to_string()),
-        "extracted" => |_, _, _| Some("extracted".to_string()),
-        "from_elements" => |_, _, _| Some("from_elements".to_string()),
-        "dim" => |_, _, _| Some("dim".to_string()),
-        "cast" => |_, _, _| Some("cast".to_string()),
-        "splat" => |_, _, _| Some("splat".to_string()),
-        _ => |_, _, _| Some("rank".to_string()),
-    }
 }
 
 fn verify_from_elements(v: &OpView) -> Result<(), Diagnostic> {
@@ -123,7 +105,7 @@ impl Dialect for Tensor {
                 .variadic_operand("indices", tc::INDEX)
                 .result("result", tc::ANY)
                 .infer_types(infer_extract)
-                .result_name(named("extracted"))
+                .result_name(|_, _, _| Some("extracted".to_string()))
                 .verifier(|v| verify_indices(v, 0, "tensor"))
                 .format("$tensor `[` $indices `]` attr-dict `:` type($tensor)"),
             OpDef::new("tensor.insert")
@@ -134,7 +116,7 @@ impl Dialect for Tensor {
                 .variadic_operand("indices", tc::INDEX)
                 .result("result", TENSOR)
                 .all_types_match(&["dest", "result"])
-                .result_name(named("inserted"))
+                .result_name(|_, _, _| Some("inserted".to_string()))
                 .verifier(verify_insert)
                 .format("$scalar `into` $dest `[` $indices `]` attr-dict `:` type($dest)"),
             OpDef::new("tensor.from_elements")
@@ -142,7 +124,7 @@ impl Dialect for Tensor {
                 .traits(&[Trait::Pure])
                 .variadic_operand("elements", tc::ANY)
                 .result("result", TENSOR)
-                .result_name(named("from_elements"))
+                .result_name(|_, _, _| Some("from_elements".to_string()))
                 .verifier(verify_from_elements)
                 .format("$elements attr-dict `:` type($result)"),
             OpDef::new("tensor.dim")
@@ -151,7 +133,7 @@ impl Dialect for Tensor {
                 .operand("index", tc::INDEX)
                 .result("result", tc::INDEX)
                 .infer_types(index_result)
-                .result_name(named("dim"))
+                .result_name(|_, _, _| Some("dim".to_string()))
                 .format("attr-dict $source `,` $index `:` type($source)"),
             OpDef::new("tensor.rank")
                 .summary("the number of dimensions")
@@ -159,14 +141,14 @@ impl Dialect for Tensor {
                 .operand("tensor", TENSOR)
                 .result("result", tc::INDEX)
                 .infer_types(index_result)
-                .result_name(named("rank"))
+                .result_name(|_, _, _| Some("rank".to_string()))
                 .format("$tensor attr-dict `:` type($tensor)"),
             OpDef::new("tensor.cast")
                 .summary("the same tensor, its type with sizes made static or dynamic")
                 .traits(&[Trait::Pure])
                 .operand("source", TENSOR)
                 .result("dest", TENSOR)
-                .result_name(named("cast"))
+                .result_name(|_, _, _| Some("cast".to_string()))
                 .verifier(verify_cast)
                 .format("$source attr-dict `:` type($source) `to` type($dest)"),
             OpDef::new("tensor.splat")
@@ -175,7 +157,7 @@ impl Dialect for Tensor {
                 .operand("input", tc::ANY)
                 .variadic_operand("dynamicSizes", tc::INDEX)
                 .result("aggregate", TENSOR)
-                .result_name(named("splat"))
+                .result_name(|_, _, _| Some("splat".to_string()))
                 .verifier(verify_splat)
                 .format("$input (`[` $dynamicSizes^ `]`)? attr-dict `:` type($aggregate)"),
         ]

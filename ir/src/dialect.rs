@@ -475,6 +475,32 @@ impl OpDef {
             || self.attributes.iter().any(|a| a.name == name)
     }
 
+    /// Whether `op` has the operands, results, regions and successors this definition
+    /// declares (counts only, as the verifier checks them first): custom printers may rely
+    /// on them, so an op that lacks them prints in generic form.
+    pub fn fits_counts(&self, ctx: &Context, ir: &Ir, op: OpId) -> bool {
+        fn fits<T>(specs: &[T], arity: impl Fn(&T) -> Arity, n: usize) -> bool {
+            let fixed = specs.iter().filter(|s| arity(s) == Arity::One).count();
+            let variadic = specs.iter().any(|s| arity(s) != Arity::One);
+            if variadic {
+                n >= fixed
+            } else {
+                n == fixed
+            }
+        }
+        let o = ir.op(op);
+        let operands = if self.has_trait(Trait::AttrSizedOperandSegments) {
+            let ranges = self.operand_group_ranges(ctx, ir, op);
+            ranges.len() == self.operands.len() && ranges.iter().map(|r| r.len()).sum::<usize>() == o.operands().len()
+        } else {
+            fits(&self.operands, |s| s.arity, o.operands().len())
+        };
+        operands
+            && fits(&self.results, |s| s.arity, o.results().len())
+            && fits(&self.regions, |s| s.arity, o.regions().len())
+            && fits(&self.successors, |s| s.arity, o.successors().len())
+    }
+
     /// The operand index range of each declared operand group of `op`.
     pub fn operand_group_ranges(&self, ctx: &Context, ir: &Ir, op: OpId) -> Vec<Range<usize>> {
         let total = ir.op(op).operands().len();

@@ -549,7 +549,9 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         }
         let def = ctx.op_def(o.name()).cloned();
         match def {
-            Some(def) if !self.opts.generic && def.has_custom_syntax() => {
+            // An op without the operands or regions it declares (IR printed before it was
+            // verified) prints in generic form, as mlir-opt prints ops that fail to verify.
+            Some(def) if !self.opts.generic && def.has_custom_syntax() && def.fits_counts(ctx, self.ir, op) => {
                 let full = def.name;
                 // As in MLIR, the prefix is left out only for ops of the default dialect, which
                 // is `builtin` until an op such as `func.func` names another.
@@ -627,7 +629,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
                 if i > 0 {
                     self.write(", ")?;
                 }
-                self.print_region_impl(r, true, true, true)?;
+                self.print_region_impl(r, true, true, None)?;
             }
             self.write(")")?;
             self.default_dialects.pop();
@@ -650,15 +652,15 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     /// Prints a region. With `print_entry_args` false, the entry block's label and arguments
     /// are left out (the op printed them, as a function signature does).
     pub fn print_region(&mut self, r: RegionId, print_entry_args: bool) -> fmt::Result {
-        self.print_region_impl(r, print_entry_args, false, true)
+        self.print_region_impl(r, print_entry_args, false, None)
     }
 
-    /// Prints a region whose blocks' terminators may be implied, as MLIR's
-    /// `printBlockTerminators = false`: with `print_terminators` false, a block's terminator is
-    /// left out when it carries nothing (no operands, results, attributes or regions), which
-    /// its parser puts back ([`crate::OpParser::ensure_terminator`]).
-    pub fn print_region_with(&mut self, r: RegionId, print_entry_args: bool, print_terminators: bool) -> fmt::Result {
-        self.print_region_impl(r, print_entry_args, false, print_terminators)
+    /// Prints a region whose blocks' terminator the op's syntax implies, as MLIR's
+    /// `printBlockTerminators = false`: a terminator named `implied` is left out when it
+    /// carries nothing (no operands, results, attributes or regions), which the op's parser
+    /// puts back ([`crate::OpParser::ensure_terminator`]); `None` prints every terminator.
+    pub fn print_region_with(&mut self, r: RegionId, print_entry_args: bool, implied: Option<&str>) -> fmt::Result {
+        self.print_region_impl(r, print_entry_args, false, implied)
     }
 
     /// `print_empty_block` labels an empty entry block (`^bb0:`) so that it survives a
@@ -668,19 +670,19 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         r: RegionId,
         print_entry_args: bool,
         print_empty_block: bool,
-        print_terminators: bool,
+        implied: Option<&str>,
     ) -> fmt::Result {
         // Regions are where printing recurses; grow the stack here rather than once per op.
         stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
-            self.print_region_body(r, print_entry_args, print_empty_block, print_terminators)
+            self.print_region_body(r, print_entry_args, print_empty_block, implied)
         })
     }
 
-    /// Whether `op` is a terminator that carries nothing, so that leaving it out loses nothing.
-    fn is_bare_terminator(&self, op: OpId) -> bool {
+    /// Whether `op` is a terminator named `name` that carries nothing, so that leaving it out
+    /// loses nothing.
+    fn is_bare_terminator(&self, op: OpId, name: &str) -> bool {
         let o = self.ir.op(op);
-        let terminator = self.ctx.op_def(o.name()).is_some_and(|d| d.has_trait(crate::dialect::Trait::Terminator));
-        terminator
+        self.ctx.ident_str(o.name()) == name
             && o.operands().is_empty()
             && o.results().is_empty()
             && o.attrs().is_empty()
@@ -694,7 +696,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         r: RegionId,
         print_entry_args: bool,
         print_empty_block: bool,
-        print_terminators: bool,
+        implied: Option<&str>,
     ) -> fmt::Result {
         let blocks = self.ir.region(r).blocks().to_vec();
         self.write("{")?;
@@ -727,7 +729,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
                 self.write(":")?;
             }
             let mut ops: Vec<OpId> = self.ir.block_ops(b).collect();
-            if !print_terminators && ops.last().is_some_and(|t| self.is_bare_terminator(*t)) {
+            if implied.is_some_and(|name| ops.last().is_some_and(|t| self.is_bare_terminator(*t, name))) {
                 ops.pop();
             }
             for o in ops {

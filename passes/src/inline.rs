@@ -108,10 +108,10 @@ fn sccs(nodes: &[OpId], edges: &FxHashMap<OpId, Vec<OpId>>) -> Vec<Vec<OpId>> {
     s.out
 }
 
-/// Replaces `call` with a copy of `callee`'s body.
 /// Whether `callee`'s body can replace `call`: a body of several blocks needs a region that
 /// takes several (a function's, not a structured op's such as `scf.for`, whose regions have
-/// one block; MLIR would wrap it in `scf.execute_region`, which we do not have yet).
+/// one block; MLIR would wrap it in an `scf.execute_region`, which this inliner does not do
+/// yet).
 fn fits(ctx: &Context, ir: &Ir, call: OpId, callee: OpId) -> bool {
     let blocks = ir.op(callee).regions().first().map_or(0, |r| ir.region(*r).blocks().len());
     blocks <= 1 || ir.parent_op(call).is_some_and(|p| is_func(ctx, ir, p))

@@ -427,15 +427,7 @@ impl<'a> Machine<'a> {
                 "scf.for" => Step::For(o.attr(ctx.ident("unsignedCmp")).is_some()),
                 "scf.while" => Step::While,
                 "scf.execute_region" => Step::ExecuteRegion,
-                "scf.index_switch" => {
-                    let cases = match o.attr(ctx.ident("cases")).map(|a| ctx.attr_kind(a)) {
-                        Some(strata_ir::AttrKind::DenseArray {
-                            values: strata_ir::DenseArrayValues::Int(v), ..
-                        }) => v.clone(),
-                        _ => return Err(self.err(op, "an index_switch without case values")),
-                    };
-                    Step::IndexSwitch(cases.into())
-                }
+                "scf.index_switch" => Step::IndexSwitch(strata_dialects::scf::index_switch_cases(ctx, ir, op).into()),
                 "scf.parallel" => {
                     let p = strata_dialects::scf::parallel_operands(ctx, ir, op).map_err(|m| self.err(op, m))?;
                     Step::Parallel(p.dims())

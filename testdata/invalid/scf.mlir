@@ -3,7 +3,7 @@
 // RUN: strata-opt --split-input-file --verify-diagnostics %s
 
 func.func @for_mixed_bounds(%lb: index, %ub: i32) {
-  // expected-error@+1 {{'scf.for' op the bounds and step must be of one type, index or a signless integer, not (index, i32, index)}}
+  // expected-error@+1 {{'scf.for' op failed to verify that all of {lowerBound, upperBound, step} have same type}}
   "scf.for"(%lb, %ub, %lb) ({
   ^bb0(%i: index):
     "scf.yield"() : () -> ()
@@ -33,7 +33,7 @@ func.func @for_syntax(%lb: index) {
 // -----
 
 func.func @if_results_without_else(%c: i1, %x: f32) {
-  // expected-error@+1 {{'scf.if' op an scf.if with results needs an else region}}
+  // expected-error@+1 {{'scf.if' op must have an else block if defining values}}
   %r = scf.if %c -> (f32) {
     scf.yield %x : f32
   }

@@ -37,9 +37,10 @@
 //! `scf.parallel` has four operand groups (lower bounds, upper bounds, steps, initial values),
 //! one result per initial value, and ends in `scf.reduce`, which takes one value per initial
 //! value and has one region per value combining two of them (`scf.reduce.return`). A
-//! terminator that passes nothing on may be left out of the text (`scf.for` without carried
-//! values, `scf.if` without results, `scf.parallel`, `scf.index_switch`'s default): the
-//! parser puts it back and the printer leaves it out, as upstream's do ([`syntax`]).
+//! terminator that passes nothing on may be left out of the text (`scf.yield` in `scf.for`
+//! without carried values, in `scf.if` without results and in `scf.index_switch`'s default;
+//! `scf.reduce` in `scf.parallel`): the parser puts it back and the printer leaves out the
+//! `scf.yield`s, as upstream's do ([`syntax`]).
 
 mod syntax;
 
@@ -138,6 +139,12 @@ pub fn build_parallel(b: &mut Builder, lower: &[Value], upper: &[Value], steps: 
     (op, block)
 }
 
+/// The case values of the `scf.index_switch` `op`, in the order of its case regions (which
+/// follow the default region).
+pub fn index_switch_cases(ctx: &strata_ir::Context, ir: &Ir, op: OpId) -> Vec<i64> {
+    syntax::int_array(ctx, ir, op, "cases")
+}
+
 fn show(ctx: &strata_ir::Context, ts: &[Type]) -> String {
     ts.iter().map(|t| ctx.type_to_string(*t)).collect::<Vec<_>>().join(", ")
 }
@@ -179,11 +186,13 @@ fn verify_for(v: &OpView) -> Result<(), Diagnostic> {
     let iv = bounds[0];
     let integer =
         matches!(ctx.type_kind(iv), TypeKind::Index | TypeKind::Integer { signedness: Signedness::Signless, .. });
-    if !integer || bounds.iter().any(|t| *t != iv) {
-        return Err(v.error(format!(
-            "the bounds and step must be of one type, index or a signless integer, not ({})",
-            show(ctx, &bounds)
-        )));
+    if bounds.iter().any(|t| *t != iv) {
+        return Err(v.error("failed to verify that all of {lowerBound, upperBound, step} have same type"));
+    }
+    if !integer {
+        return Err(
+            v.error(format!("the bounds must be an index or a signless integer, not {}", show(ctx, &bounds[..1])))
+        );
     }
     let inits: Vec<Type> = v.operand_group("initArgs").iter().map(|o| v.ir.value_type(*o)).collect();
     let results: Vec<Type> = v.results().iter().map(|r| v.ir.value_type(*r)).collect();
@@ -281,7 +290,7 @@ fn verify_execute_region(v: &OpView) -> Result<(), Diagnostic> {
 /// ending in `scf.yield` of the results' types.
 fn verify_index_switch(v: &OpView) -> Result<(), Diagnostic> {
     let (ctx, ir) = (v.ctx, v.ir);
-    let cases = syntax::int_array(ctx, ir, v.op, "cases");
+    let cases = index_switch_cases(ctx, ir, v.op);
     let regions = ir.op(v.op).regions().len();
     if cases.len() + 1 != regions {
         return Err(v.error(format!("has {} case regions but {} case values", regions.saturating_sub(1), cases.len())));
@@ -352,7 +361,7 @@ fn verify_if(v: &OpView) -> Result<(), Diagnostic> {
     } else if results.is_empty() {
         Ok(())
     } else {
-        Err(v.error("an scf.if with results needs an else region"))
+        Err(v.error("must have an else block if defining values"))
     }
 }
 

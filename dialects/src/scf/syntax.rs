@@ -233,7 +233,7 @@ pub(super) fn print_for(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
         p.print_type(iv_type)?;
         p.write(" ")?;
     }
-    p.print_region_with(body, false, !inits.is_empty())?;
+    p.print_region_with(body, false, inits.is_empty().then_some("scf.yield"))?;
     p.print_attr_dict(op, &["unsignedCmp"], false)
 }
 
@@ -265,12 +265,12 @@ pub(super) fn print_if(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     p.print_value(o.operands()[0])?;
     print_paren_arrow_types(p, &results)?;
     p.write(" ")?;
-    let terminators = !results.is_empty();
-    p.print_region_with(region(ir, op, 0), false, terminators)?;
+    let implied = results.is_empty().then_some("scf.yield");
+    p.print_region_with(region(ir, op, 0), false, implied)?;
     let other = region(ir, op, 1);
     if !ir.region(other).blocks().is_empty() {
         p.write(" else ")?;
-        p.print_region_with(other, false, terminators)?;
+        p.print_region_with(other, false, implied)?;
     }
     p.print_attr_dict(op, &[], false)
 }
@@ -509,7 +509,7 @@ pub(super) fn print_index_switch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Re
     p.print_newline(0)?;
     p.write("default ")?;
     match regions.first() {
-        Some(r) => p.print_region_with(*r, true, false),
+        Some(r) => p.print_region_with(*r, true, Some("scf.yield")),
         None => p.write("{\n}"),
     }
 }

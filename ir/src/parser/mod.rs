@@ -177,6 +177,10 @@ struct ValueScope<'s> {
     forward: FxHashMap<(&'s str, u32), (Value, usize)>,
     /// Names defined in each open region, dropped when the region closes.
     region_defs: Vec<Vec<&'s str>>,
+    /// Where each open region starts: a definition in a region satisfies only the forward
+    /// references made inside it (a use before the region began, by the op that holds it or
+    /// code before that, cannot see what the region defines).
+    region_starts: Vec<usize>,
 }
 
 struct Label {
@@ -483,8 +487,14 @@ impl<'c, 's> OpParser<'c, 's> {
             );
             return Err(ParseError::new(offset, format!("redefinition of SSA value '%{name}'")));
         }
+        let region_start = self.scope().region_starts.last().copied().unwrap_or(0);
         for (i, &v) in values.iter().enumerate() {
-            if let Some((placeholder, use_at)) = self.scope().forward.remove(&(name, i as u32)) {
+            let key = (name, i as u32);
+            if self.scope().forward.get(&key).is_some_and(|(_, use_at)| *use_at < region_start) {
+                // Left for a definition where the use can see it; none is an undeclared value.
+                continue;
+            }
+            if let Some((placeholder, use_at)) = self.scope().forward.remove(&key) {
                 let (want, have) = (self.ir.value_type(placeholder), self.ir.value_type(v));
                 if want != have {
                     let msg =

@@ -15,6 +15,7 @@ impl<'s> OpParser<'_, 's> {
     pub(super) fn parse_top_level(&mut self) -> PResult<OpId> {
         self.scopes.push(ValueScope::default());
         self.scope().region_defs.push(Vec::new());
+        self.scope().region_starts.push(0);
         self.labels.push(FxHashMap::default());
         let top = self.ir.create_block(&[]);
         loop {

@@ -72,6 +72,7 @@ impl<'s> OpParser<'_, 's> {
             self.scopes.push(ValueScope::default());
         }
         self.scope().region_defs.push(Vec::new());
+        self.scope().region_starts.push(open);
         self.labels.push(FxHashMap::default());
         let mut blocks = Vec::new();
         if let Some(args) = entry_args {
@@ -106,6 +107,7 @@ impl<'s> OpParser<'_, 's> {
             return Err(ParseError::new(l.first_use, "reference to an undefined block".into()));
         }
         let names = self.scope().region_defs.pop().unwrap();
+        self.scope().region_starts.pop();
         for n in names {
             self.scope().defs.remove(n);
         }

@@ -736,8 +736,13 @@ impl<'a> Kernel<'a> {
         let (head, exit) = (self.new_label("for"), self.new_label("end_for"));
         let p = self.regs.new_reg(Class::Pred);
         self.label(&head);
-        // Narrow integers are held sign-extended, which keeps their unsigned order too.
-        let compare = if o.attr(self.ctx.ident("unsignedCmp")).is_some() { ivs.unsigned() } else { ivs.signed() };
+        let unsigned = o.attr(self.ctx.ident("unsignedCmp")).is_some();
+        // Narrow integers are held sign-extended, and the step's addition does not extend
+        // them again: compared as unsigned, a count past the sign bit would run on.
+        if unsigned && self.ctx.int_or_float_width(ir.value_type(operands[0])).is_some_and(|w| w < 32) {
+            return Err(self.unsupported(op, "unsigned loops over integers narrower than 32 bits"));
+        }
+        let compare = if unsigned { ivs.unsigned() } else { ivs.signed() };
         self.line(format!("setp.ge.{compare} {p}, {iv}, {ub}"));
         self.line(format!("@{p} bra {exit}"));
         let yield_op = self.block(body)?;

@@ -82,6 +82,24 @@ fn cloning_keeps_branches_inside_the_copy() {
     assert_eq!(text_f.replace("@f", "@g"), text_g);
 }
 
+/// An op built without the operands or regions its custom form needs prints in generic form
+/// (as mlir-opt prints ops that fail to verify) instead of tripping its printer.
+#[test]
+fn ops_short_of_their_declaration_print_generic() {
+    let ctx = context();
+    let mut m = parse(&ctx, "func.func @f() {\n  return\n}\n");
+    let ret = find(&ctx, &m, "func.return")[0];
+    let mut b = Builder::before(&ctx, &mut m.ir, ret);
+    b.insert(OpState::new(&ctx, "scf.for", b.loc).regions(1));
+    b.insert(OpState::new(&ctx, "scf.if", b.loc).regions(1));
+    b.insert(OpState::new(&ctx, "scf.index_switch", b.loc));
+    assert!(verify(&ctx, &m.ir, m.root).is_err());
+    let text = print_module(&ctx, &m, &PrintOptions::default());
+    for op in ["\"scf.for\"() ({\n", "\"scf.if\"() ({\n", "\"scf.index_switch\"() : () -> ()"] {
+        assert!(text.contains(op), "{op} in\n{text}");
+    }
+}
+
 #[test]
 fn verifier_catches_api_built_isolation_violations() {
     let ctx = context();
