@@ -316,13 +316,12 @@ fn alloc(name: &'static str, summary: &'static str) -> OpDef {
 /// its layout map has symbols.
 fn verify_alloc(v: &OpView) -> Result<(), Diagnostic> {
     let ctx = v.ctx;
-    let TypeKind::MemRef { shape, layout, .. } = ctx.type_kind(v.result_type(0)) else {
+    let t = v.result_type(0);
+    let TypeKind::MemRef { layout, .. } = ctx.type_kind(t) else {
         return Err(v.error("the result must be a ranked memref"));
     };
-    let dynamic = shape.iter().filter(|d| **d == DYNAMIC).count();
-    let sizes = v.operand_group("dynamicSizes").len();
-    if sizes != dynamic {
-        return Err(v.error(format!("incorrect number of dynamic sizes, has {sizes}, expected {dynamic}")));
+    if let Some(e) = shaped::dynamic_sizes_error(ctx, t, v.operand_group("dynamicSizes").len()) {
+        return Err(v.error(e));
     }
     // A strided layout takes one symbol per dynamic stride or offset.
     let symbols = match layout.map(|l| ctx.attr_kind(l)) {

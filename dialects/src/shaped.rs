@@ -1,5 +1,5 @@
-//! Checks shared by the dialects of shaped values (`memref`, `tensor`): casts between sizes
-//! made static or dynamic, buffer alignments.
+//! Checks shared by the dialects of shaped values (`memref`, `tensor`): sizes given for
+//! dynamic dimensions, casts between sizes made static or dynamic, buffer alignments.
 
 use strata_ir::{Context, Type, DYNAMIC};
 
@@ -11,6 +11,12 @@ pub(crate) fn sizes_cast_compatible(ctx: &Context, a: Type, b: Type) -> bool {
     from.len() == to.len()
         && ctx.element_type_or_self(a) == ctx.element_type_or_self(b)
         && from.iter().zip(to).all(|(x, y)| *x == DYNAMIC || *y == DYNAMIC || x == y)
+}
+
+/// Why `sizes` operands do not fit shaped type `t`, which takes one per dynamic dimension.
+pub(crate) fn dynamic_sizes_error(ctx: &Context, t: Type, sizes: usize) -> Option<String> {
+    let dynamic = ctx.shape(t).map_or(0, |s| s.iter().filter(|d| **d == DYNAMIC).count());
+    (sizes != dynamic).then(|| format!("incorrect number of dynamic sizes, has {sizes}, expected {dynamic}"))
 }
 
 /// Why an `alignment` attribute is not a positive power of two, if it is not.

@@ -37,12 +37,10 @@ fn verify_insert(v: &OpView) -> Result<(), Diagnostic> {
 
 /// One size operand per dynamic dimension of the result, as upstream.
 fn verify_dynamic_sizes(v: &OpView, group: &str) -> Result<(), Diagnostic> {
-    let dynamic = v.ctx.shape(v.result_type(0)).map_or(0, |s| s.iter().filter(|d| **d == strata_ir::DYNAMIC).count());
-    let sizes = v.operand_group(group).len();
-    if sizes != dynamic {
-        return Err(v.error(format!("incorrect number of dynamic sizes, has {sizes}, expected {dynamic}")));
+    match shaped::dynamic_sizes_error(v.ctx, v.result_type(0), v.operand_group(group).len()) {
+        Some(e) => Err(v.error(e)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// As upstream: the same element type and rank, sizes that agree where both are static.

@@ -370,6 +370,11 @@ impl<'a> Machine<'a> {
                 .ok_or_else(|| self.err(op, format!("{what}: dynamic shapes are not supported")))?;
             Ok(shape.into())
         };
+        // The result type's shape as declared, `DYNAMIC` where the op's operands give the size.
+        let declared = || -> Result<Rc<[i64]>, RuntimeError> {
+            let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+            Ok(ctx.shape(t).unwrap_or_default().into())
+        };
         let step = if let Some(s) = decode(ctx, ir, op) {
             Step::Scalar(s, types(), lanes.unwrap_or(0))
         } else if name == "arith.constant" && result_type.is_some_and(|t| ctx.shape(t).is_some() && lanes.is_none()) {
@@ -390,31 +395,20 @@ impl<'a> Machine<'a> {
                 "vector.store" => Step::VectorStore,
                 "vector.broadcast" => Step::Broadcast(lanes.unwrap_or(1)),
                 "memref.store" => Step::Store,
-                "memref.alloc" | "memref.alloca" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    Step::Alloc(ctx.shape(t).unwrap_or_default().into(), types().result)
-                }
+                "memref.alloc" | "memref.alloca" => Step::Alloc(declared()?, types().result),
                 "memref.dim" => Step::Dim,
                 "memref.rank" => Step::Rank,
-                "memref.cast" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    Step::Cast(ctx.shape(t).unwrap_or_default().into())
-                }
+                "memref.cast" | "tensor.cast" => Step::Cast(declared()?),
                 "memref.view" => Step::View(shaped(name)?, types().result),
                 "memref.collapse_shape" => Step::Collapse(shaped(name)?),
                 "memref.dealloc" => Step::NoEffect,
                 "memref.prefetch" => Step::Prefetch,
                 "bufferization.to_buffer" => Step::ToBuffer,
                 "tensor.empty" | "tensor.splat" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    Step::TensorFill(ctx.shape(t).unwrap_or_default().into(), types().result, name == "tensor.splat")
+                    Step::TensorFill(declared()?, types().result, name == "tensor.splat")
                 }
                 "tensor.dim" => Step::Dim,
                 "tensor.rank" => Step::Rank,
-                "tensor.cast" => {
-                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-                    Step::Cast(ctx.shape(t).unwrap_or_default().into())
-                }
                 "tensor.from_elements" => Step::FromElements(shaped(name)?, types().result),
                 "tensor.extract" => Step::TensorExtract,
                 "tensor.insert" => Step::TensorInsert,
