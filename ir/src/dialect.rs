@@ -289,6 +289,8 @@ pub struct OpDef {
     pub fold: Option<FoldFn>,
     pub infer: Option<InferFn>,
     pub result_name: Option<ResultNameFn>,
+    /// Each declared result group prints under its own name (`%base_buffer, %sizes:2 = ...`).
+    pub name_result_groups: bool,
     pub successor_operands: Option<SuccessorOperandsFn>,
     pub custom_parse: Option<CustomParseFn>,
     pub custom_print: Option<CustomPrintFn>,
@@ -332,6 +334,7 @@ impl OpDef {
             fold: None,
             infer: None,
             result_name: None,
+            name_result_groups: false,
             successor_operands: None,
             custom_parse: None,
             custom_print: None,
@@ -426,6 +429,12 @@ impl OpDef {
     }
     pub fn result_name(mut self, f: ResultNameFn) -> Self {
         self.result_name = Some(f);
+        self
+    }
+    /// Names each result group as declared, as upstream's `getAsmResultNames` for ops such
+    /// as `memref.extract_strided_metadata`.
+    pub fn name_result_groups(mut self) -> Self {
+        self.name_result_groups = true;
         self
     }
     pub fn successor_operands(mut self, f: SuccessorOperandsFn) -> Self {
@@ -536,10 +545,12 @@ impl OpDef {
             .collect()
     }
 
-    /// The result index range of each declared result group.
+    /// The result index range of each declared result group; several variadic groups share
+    /// the rest equally (MLIR's `SameVariadicResultSize`).
     pub fn result_group_ranges(&self, total: usize) -> Vec<Range<usize>> {
         let fixed = self.results.iter().filter(|s| s.arity == Arity::One).count();
-        let rest = total.saturating_sub(fixed);
+        let variadic = (self.results.len() - fixed).max(1);
+        let rest = total.saturating_sub(fixed) / variadic;
         let mut start = 0;
         self.results
             .iter()
@@ -674,6 +685,11 @@ pub mod attr_constraints {
     pub const DENSE_I32_ARRAY: AttrConstraint = AttrConstraint {
         description: "i32 dense array attribute",
         check: |c, a| matches!(c.attr_kind(a), AttrKind::DenseArray { .. }),
+        syntax: AttrSyntax::Full,
+    };
+    pub const DENSE_I64_ARRAY: AttrConstraint = AttrConstraint {
+        description: "i64 dense array attribute",
+        check: |c, a| matches!(c.attr_kind(a), AttrKind::DenseArray { element, .. } if *element == c.i64_type()),
         syntax: AttrSyntax::Full,
     };
     pub const UNIT: AttrConstraint = AttrConstraint {

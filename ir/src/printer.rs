@@ -363,26 +363,44 @@ impl Names {
         if o.results().is_empty() {
             return;
         }
-        let chosen = ctx.op_def(o.name()).and_then(|d| d.result_name).and_then(|f| f(ctx, ir, op));
-        let name = match chosen {
-            Some(base) => {
-                let mut name = base.clone();
-                while used.contains(&name) {
-                    name = format!("{base}_{}", c.next_conflict);
-                    c.next_conflict += 1;
+        let def = ctx.op_def(o.name());
+        if let Some(def) = def.filter(|d| d.name_result_groups) {
+            for (spec, range) in def.results.iter().zip(def.result_group_ranges(o.results().len())) {
+                if !range.is_empty() {
+                    let name = Names::free_name(spec.name, c, used);
+                    self.name_group(&o.results()[range], &name);
                 }
-                used.scopes.last_mut().expect("a scope").insert(name.clone());
-                name
             }
+            return;
+        }
+        let chosen = def.and_then(|d| d.result_name).and_then(|f| f(ctx, ir, op));
+        let name = match chosen {
+            Some(base) => Names::free_name(&base, c, used),
             None => {
                 c.next_value += 1;
                 (c.next_value - 1).to_string()
             }
         };
-        if o.results().len() == 1 {
-            self.values.insert(o.results()[0], name);
+        self.name_group(o.results(), &name);
+    }
+
+    /// `base`, or the first `base_N` not yet used, claimed in the innermost scope.
+    fn free_name(base: &str, c: &mut Counters, used: &mut UsedNames) -> String {
+        let mut name = base.to_string();
+        while used.contains(&name) {
+            name = format!("{base}_{}", c.next_conflict);
+            c.next_conflict += 1;
+        }
+        used.scopes.last_mut().expect("a scope").insert(name.clone());
+        name
+    }
+
+    /// Names `results` as one group: `%name`, or `%name#i` for several.
+    fn name_group(&mut self, results: &[Value], name: &str) {
+        if let [r] = results {
+            self.values.insert(*r, name.to_string());
         } else {
-            for (i, r) in o.results().iter().enumerate() {
+            for (i, r) in results.iter().enumerate() {
                 self.values.insert(*r, format!("{name}#{i}"));
             }
         }
@@ -539,11 +557,23 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         let o = self.ir.op(op);
         let results = o.results();
         if !results.is_empty() {
-            let first = self.names.values.get(&results[0]).cloned().unwrap_or_default();
-            let base = first.split('#').next().unwrap_or_default().to_string();
-            write!(self.out, "%{base}")?;
-            if results.len() > 1 {
-                write!(self.out, ":{}", results.len())?;
+            // Consecutive results named alike form a group: `%a, %b:2 = `.
+            let names: Vec<(String, bool)> = results
+                .iter()
+                .map(|r| {
+                    let name = self.names.values.get(r).map(String::as_str).unwrap_or_default();
+                    let (base, numbered) = name.split_once('#').map_or((name, false), |(b, _)| (b, true));
+                    (base.to_string(), numbered)
+                })
+                .collect();
+            for (i, group) in names.chunk_by(|a, b| a.0 == b.0).enumerate() {
+                if i > 0 {
+                    self.write(", ")?;
+                }
+                write!(self.out, "%{}", group[0].0)?;
+                if group[0].1 {
+                    write!(self.out, ":{}", group.len())?;
+                }
             }
             self.write(" = ")?;
         }

@@ -20,6 +20,7 @@ use crate::tensor::{Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
 mod gpu;
+mod views;
 
 /// A buffer: shared bytes, an element type, and a strided window on them. The bytes are
 /// behind a mutex so that the threads of a GPU block can run at once (`gpu.barrier`).
@@ -30,8 +31,11 @@ pub struct MemRef {
     pub shape: Vec<usize>,
     /// In elements.
     pub strides: Vec<usize>,
-    /// In bytes.
+    /// In bytes: where element 0 is.
     pub offset: usize,
+    /// In bytes: where the buffer a view was made from starts (MLIR's aligned pointer), from
+    /// which `reinterpret_cast` counts its offset.
+    pub base: usize,
     /// The buffer of a `constant` `memref.global`: a store into it is an error.
     pub read_only: bool,
 }
@@ -46,6 +50,7 @@ impl MemRef {
             shape: shape.to_vec(),
             strides: Tensor::strides(shape),
             offset: 0,
+            base: 0,
             read_only: false,
         })
     }
@@ -93,6 +98,7 @@ impl MemRef {
             shape: t.shape.clone(),
             strides: Tensor::strides(&t.shape),
             offset: 0,
+            base: 0,
             read_only: false,
         }
     }
@@ -150,8 +156,8 @@ enum Step {
     /// `memref.dealloc`: buffers are freed with their last reference.
     NoEffect,
     View(Rc<[usize]>, Elem),
-    /// `memref.collapse_shape` to this shape.
-    Collapse(Rc<[usize]>),
+    /// Views, slices and reshapes (`views.rs`).
+    Shaped(views::ShapedStep),
     Copy,
     /// `scf.for`; `true` compares the bounds as unsigned (`unsignedCmp`).
     For(bool),
@@ -377,6 +383,8 @@ impl<'a> Machine<'a> {
         };
         let step = if let Some(s) = decode(ctx, ir, op) {
             Step::Scalar(s, types(), lanes.unwrap_or(0))
+        } else if let Some(s) = views::decode(ctx, ir, op, name) {
+            Step::Shaped(s.map_err(|m| self.err(op, m))?)
         } else if name == "arith.constant" && result_type.is_some_and(|t| ctx.shape(t).is_some() && lanes.is_none()) {
             // A tensor constant (`arith.constant dense<...> : tensor<...>`).
             let a = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
@@ -400,7 +408,6 @@ impl<'a> Machine<'a> {
                 "memref.rank" => Step::Rank,
                 "memref.cast" | "tensor.cast" => Step::Cast(declared()?),
                 "memref.view" => Step::View(shaped(name)?, types().result),
-                "memref.collapse_shape" => Step::Collapse(shaped(name)?),
                 "memref.dealloc" => Step::NoEffect,
                 "memref.prefetch" => Step::Prefetch,
                 "bufferization.to_buffer" => Step::ToBuffer,
@@ -428,7 +435,7 @@ impl<'a> Machine<'a> {
                 }
                 "scf.if" => Step::If,
                 "scf.yield" | "scf.reduce" | "scf.reduce.return" | "scf.condition" | "func.return" | "kernel.yield"
-                | "gpu.return" | "gpu.terminator" => Step::Exit,
+                | "tensor.yield" | "gpu.return" | "gpu.terminator" => Step::Exit,
                 "gpu.launch" => Step::Launch,
                 "gpu.launch_func" => {
                     let kernel = o.attr(ctx.ident("kernel")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
@@ -647,18 +654,12 @@ impl<'a> Machine<'a> {
                         shape: shape.to_vec(),
                         strides: Tensor::strides(&shape),
                         offset: arena.offset + shift as usize,
+                        base: arena.offset + shift as usize,
                         read_only: arena.read_only,
                     };
                     self.set(o.result(0), RtValue::MemRef(view));
                 }
-                Step::Collapse(shape) => {
-                    let source = self.memref(op, operands[0])?;
-                    if source.strides != Tensor::strides(&source.shape) {
-                        return Err(self.err(op, "the source is not contiguous"));
-                    }
-                    let view = MemRef { shape: shape.to_vec(), strides: Tensor::strides(&shape), ..source };
-                    self.set(o.result(0), RtValue::MemRef(view));
-                }
+                Step::Shaped(step) => self.run_shaped(op, step)?,
                 Step::NoEffect => {}
                 Step::Copy => {
                     let (src, dst) = (self.memref(op, operands[0])?, self.memref(op, operands[1])?);

@@ -9,6 +9,11 @@
 //! memref.store %x, %a[%i, %j] : memref<4x8xf32>
 //! %v = memref.view %arena[%offset][] : memref<4096xi8> to memref<4x8xf32>
 //! %f = memref.collapse_shape %a [[0, 1]] : memref<4x8xf32> into memref<32xf32>
+//! %e = memref.expand_shape %d [[0, 1], [2]] output_shape [%n, 2, 8] : memref<?x8xf32> into memref<?x2x8xf32>
+//! %w = memref.subview %a[%i, 2] [2, 4] [1, 2] : memref<4x8xf32> to memref<2x4xf32, strided<[8, 2], offset: ?>>
+//! %r = memref.reinterpret_cast %a to offset: [0], sizes: [8, 4], strides: [4, 1] : memref<4x8xf32> to memref<8x4xf32>
+//! %base, %offset, %sizes:2, %strides:2 = memref.extract_strided_metadata %w : memref<2x4xf32, strided<[8, 2], offset: ?>> -> memref<f32>, index, index, index, index, index
+//! %g = memref.realloc %b : memref<2xf32> to memref<4xf32>
 //! memref.copy %a, %b : memref<4x8xf32> to memref<4x8xf32>
 //! memref.dealloc %a : memref<4x8xf32>
 //! memref.prefetch %a[%i, %j], read, locality<3>, data : memref<4x8xf32>
@@ -29,11 +34,66 @@ use strata_ir::{AttrKind, Attribute, Context, Diagnostic, NamedAttr, OpId, Type,
 use crate::indexing::{infer_element, verify_indices};
 use crate::shaped;
 
+mod views;
+
 pub struct MemRef;
 
 /// A ranked memref.
 pub const MEMREF: TypeConstraint =
     TypeConstraint { description: "ranked memref", check: |c, t| matches!(c.type_kind(t), TypeKind::MemRef { .. }) };
+
+/// A 1-D memref with the identity layout (what `memref.realloc` takes).
+const MEMREF_1D: TypeConstraint = TypeConstraint {
+    description: "1D memref of any type values",
+    check: |c, t| matches!(c.type_kind(t), TypeKind::MemRef { shape, layout: None, .. } if shape.len() == 1),
+};
+
+/// A ranked or unranked memref.
+const ANY_MEMREF: TypeConstraint = TypeConstraint {
+    description: "ranked or unranked memref",
+    check: |c, t| matches!(c.type_kind(t), TypeKind::MemRef { .. } | TypeKind::UnrankedMemRef { .. }),
+};
+
+/// As upstream: the same element type; a size operand exactly when the result's size is
+/// dynamic.
+fn verify_realloc(v: &OpView) -> Result<(), Diagnostic> {
+    let ctx = v.ctx;
+    let (source, result) = (v.operand_type(0), v.result_type(0));
+    if ctx.element_type_or_self(source) != ctx.element_type_or_self(result) {
+        return Err(v.error(format!(
+            "different element types specified for source memref type '{}' and result memref type '{}'",
+            ctx.type_to_string(source),
+            ctx.type_to_string(result)
+        )));
+    }
+    let dynamic = ctx.shape(result).is_some_and(|s| s.first() == Some(&DYNAMIC));
+    match (dynamic, v.operands().len() > 1) {
+        (true, false) => {
+            return Err(v.error(format!("missing dimension operand for result type '{}'", ctx.type_to_string(result))))
+        }
+        (false, true) => return Err(v.error("unnecessary dimension operand")),
+        _ => {}
+    }
+    if let Some(e) = v.attr("alignment").and_then(|a| ctx.attr_as_int(a)).and_then(shaped::alignment_error) {
+        return Err(v.error(e));
+    }
+    Ok(())
+}
+
+/// The declaration shared by `memref.subview` and `memref.reinterpret_cast`: the source, then
+/// the dynamic entries of its offsets, sizes and strides.
+fn window_op(name: &'static str, source: TypeConstraint) -> OpDef {
+    OpDef::new(name)
+        .traits(&[Trait::Pure, Trait::AttrSizedOperandSegments])
+        .operand("source", source)
+        .variadic_operand("offsets", tc::INDEX)
+        .variadic_operand("sizes", tc::INDEX)
+        .variadic_operand("strides", tc::INDEX)
+        .attr("static_offsets", ac::DENSE_I64_ARRAY)
+        .attr("static_sizes", ac::DENSE_I64_ARRAY)
+        .attr("static_strides", ac::DENSE_I64_ARRAY)
+        .result("result", MEMREF)
+}
 
 fn infer_load(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {
     infer_element(ctx, i, "memref", MEMREF.check)
@@ -67,55 +127,6 @@ fn verify_view(v: &OpView) -> Result<(), Diagnostic> {
         && v.ctx.type_to_string(v.ctx.element_type_or_self(source)) == "i8";
     if !is_byte_buffer {
         return Err(v.error("the source must be a 1-D memref of i8 (an arena)"));
-    }
-    Ok(())
-}
-
-/// The groups of source dimensions `reassociation` names, checked to be consecutive and to
-/// cover every dimension once, in order.
-pub fn collapse_groups(
-    ctx: &Context,
-    reassociation: strata_ir::Attribute,
-    rank: usize,
-) -> Result<Vec<Vec<usize>>, String> {
-    let bad = || "reassociation must list consecutive groups of the source's dimensions, in order".to_string();
-    let strata_ir::AttrKind::Array(groups) = ctx.attr_kind(reassociation) else { return Err(bad()) };
-    let mut next = 0usize;
-    let mut out = Vec::new();
-    for g in groups {
-        let strata_ir::AttrKind::Array(dims) = ctx.attr_kind(*g) else { return Err(bad()) };
-        let mut group = Vec::new();
-        for d in dims {
-            match ctx.attr_as_int(*d) {
-                Some(d) if d == next as i128 => group.push(next),
-                _ => return Err(bad()),
-            }
-            next += 1;
-        }
-        if group.is_empty() {
-            return Err(bad());
-        }
-        out.push(group);
-    }
-    if next != rank {
-        return Err(bad());
-    }
-    Ok(out)
-}
-
-fn verify_collapse(v: &OpView) -> Result<(), Diagnostic> {
-    let (source, result) = (v.operand_type(0), v.result_type(0));
-    let (Some(from), Some(to)) = (v.ctx.shape(source), v.ctx.shape(result)) else {
-        return Err(v.error("source and result must be ranked memrefs"));
-    };
-    if v.ctx.element_type_or_self(source) != v.ctx.element_type_or_self(result) {
-        return Err(v.error("source and result must have the same element type"));
-    }
-    let reassociation = v.attr("reassociation").expect("checked by the declared constraint");
-    let groups = collapse_groups(v.ctx, reassociation, from.len()).map_err(|m| v.error(m))?;
-    let merged: Vec<i64> = groups.iter().map(|g| g.iter().map(|d| from[*d]).product()).collect();
-    if merged.as_slice() != to {
-        return Err(v.error(format!("the groups give shape {merged:?}, not the result's {to:?}")));
     }
     Ok(())
 }
@@ -343,24 +354,6 @@ fn verify_alloc(v: &OpView) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// A memref type's strides and offset (`DYNAMIC` where unknown), when its layout is the
-/// identity or strided.
-fn strides_of(ctx: &Context, t: Type) -> Option<(Vec<i64>, i64)> {
-    let TypeKind::MemRef { shape, layout, .. } = ctx.type_kind(t) else { return None };
-    match layout.map(|l| ctx.attr_kind(l)) {
-        None => {
-            let mut strides = vec![1i64; shape.len()];
-            for d in (0..shape.len().saturating_sub(1)).rev() {
-                let (next, size) = (strides[d + 1], shape[d + 1]);
-                strides[d] = if next == DYNAMIC || size == DYNAMIC { DYNAMIC } else { next.saturating_mul(size) };
-            }
-            Some((strides, 0))
-        }
-        Some(AttrKind::Strided { strides, offset }) => Some((strides.clone(), *offset)),
-        _ => None,
-    }
-}
-
 /// As upstream's `areCastCompatible`: the same element type, rank and memory space, sizes that
 /// agree where both are static, and layouts that are equal or strided alike (strides and
 /// offsets equal where both are known).
@@ -377,7 +370,7 @@ fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
     };
     let agree = |x: i64, y: i64| x == DYNAMIC || y == DYNAMIC || x == y;
     let layouts = layout(a) == layout(b)
-        || match (strides_of(ctx, a), strides_of(ctx, b)) {
+        || match (shaped::strides_of(ctx, a), shaped::strides_of(ctx, b)) {
             (Some((sa, oa)), Some((sb, ob))) => agree(oa, ob) && sa.iter().zip(&sb).all(|(x, y)| agree(*x, *y)),
             _ => false,
         };
@@ -464,16 +457,54 @@ impl Dialect for MemRef {
                 .verifier(verify_view)
                 .format("$source `[` $byte_shift `]` `[` $sizes `]` attr-dict `:` type($source) `to` type($result)"),
             OpDef::new("memref.collapse_shape")
-                // Every memref here is contiguous and row-major, so the result aliases the
-                // source element for element.
                 .summary("the same buffer with groups of consecutive dimensions merged into one")
                 .traits(&[Trait::Pure])
                 .operand("src", MEMREF)
                 .attr("reassociation", ac::ARRAY)
                 .result("result", MEMREF)
                 .result_name(|_, _, _| Some("collapse_shape".to_string()))
-                .verifier(verify_collapse)
+                .verifier(views::verify_collapse_shape)
                 .format("$src $reassociation attr-dict `:` type($src) `into` type($result)"),
+            OpDef::new("memref.expand_shape")
+                .summary("the same buffer with dimensions split into groups of consecutive ones")
+                .traits(&[Trait::Pure])
+                .operand("src", MEMREF)
+                .variadic_operand("output_shape", tc::INDEX)
+                .attr("reassociation", ac::ARRAY)
+                .attr("static_output_shape", ac::DENSE_I64_ARRAY)
+                .result("result", MEMREF)
+                .result_name(|_, _, _| Some("expand_shape".to_string()))
+                .verifier(views::verify_expand_shape)
+                .custom_syntax(shaped::parse_expand_shape, shaped::print_expand_shape),
+            window_op("memref.subview", MEMREF)
+                .summary("a strided window of a buffer: offsets, sizes and strides per dimension")
+                .result_name(|_, _, _| Some("subview".to_string()))
+                .verifier(views::verify_subview)
+                .custom_syntax(crate::slicing::parse_window_op, crate::slicing::print_window_op),
+            window_op("memref.reinterpret_cast", ANY_MEMREF)
+                .summary("a buffer's memory seen with the given offset, sizes and strides")
+                .result_name(|_, _, _| Some("reinterpret_cast".to_string()))
+                .verifier(views::verify_reinterpret_cast)
+                .custom_syntax(views::parse_reinterpret_cast, views::print_reinterpret_cast),
+            OpDef::new("memref.extract_strided_metadata")
+                .summary("a buffer's base, offset, sizes and strides")
+                .traits(&[Trait::Pure])
+                .operand("source", MEMREF)
+                .result("base_buffer", MEMREF)
+                .result("offset", tc::INDEX)
+                .variadic_result("sizes", tc::INDEX)
+                .variadic_result("strides", tc::INDEX)
+                .name_result_groups()
+                .verifier(views::verify_extract_strided_metadata)
+                .custom_syntax(views::parse_extract_strided_metadata, views::print_extract_strided_metadata),
+            OpDef::new("memref.realloc")
+                .summary("a 1-D buffer of a new size holding the old one's elements (the old one is freed)")
+                .operand("source", MEMREF_1D)
+                .optional_operand("dynamicResultSize", tc::INDEX)
+                .optional_attr("alignment", ac::I64)
+                .result("result", MEMREF_1D)
+                .verifier(verify_realloc)
+                .format("$source (`(` $dynamicResultSize^ `)`)? attr-dict `:` type($source) `to` type($result)"),
             OpDef::new("memref.global")
                 .summary("a named buffer with static storage (one per program, not per call)")
                 .traits(&[Trait::Symbol])
