@@ -37,6 +37,51 @@ pub(crate) fn strides_of(ctx: &Context, t: Type) -> Option<(Vec<i64>, i64)> {
     match layout.map(|l| ctx.attr_kind(l)) {
         None => Some((identity_strides(shape), 0)),
         Some(AttrKind::Strided { strides, offset }) => Some((strides.clone(), *offset)),
+        Some(AttrKind::AffineMap(m)) => affine_strides(m),
+        _ => None,
+    }
+}
+
+/// The strides and offset of a layout map of one result linear in its dimensions
+/// (`(d0, d1) -> (200 * d0 + 2 * d1 + 5)`), as upstream's `getStridesAndOffset`; a symbol's
+/// coefficient is unknown (`DYNAMIC`).
+fn affine_strides(m: &strata_ir::AffineMap) -> Option<(Vec<i64>, i64)> {
+    use strata_ir::AffineExpr as E;
+    /// `e` as coefficients per dimension and a constant (`DYNAMIC` where a symbol enters).
+    fn linear(e: &E, dims: usize) -> Option<(Vec<i64>, i64)> {
+        Some(match e {
+            E::Dim(d) => {
+                let mut c = vec![0; dims];
+                *c.get_mut(*d as usize)? = 1;
+                (c, 0)
+            }
+            E::Const(k) => (vec![0; dims], *k),
+            E::Symbol(_) => (vec![0; dims], DYNAMIC),
+            E::Add(a, b) => {
+                let ((ca, ka), (cb, kb)) = (linear(a, dims)?, linear(b, dims)?);
+                let add = |x: i64, y: i64| if x == DYNAMIC || y == DYNAMIC { Some(DYNAMIC) } else { x.checked_add(y) };
+                (ca.iter().zip(&cb).map(|(x, y)| add(*x, *y)).collect::<Option<_>>()?, add(ka, kb)?)
+            }
+            E::Mul(a, b) => {
+                let ((ca, ka), (cb, kb)) = (linear(a, dims)?, linear(b, dims)?);
+                // One side must be a constant.
+                let (c, k, by) = if cb.iter().all(|x| *x == 0) && kb != DYNAMIC {
+                    (ca, ka, kb)
+                } else if ca.iter().all(|x| *x == 0) && ka != DYNAMIC {
+                    (cb, kb, ka)
+                } else if ca.iter().chain(&cb).all(|x| *x == 0) {
+                    (ca, ka, kb)
+                } else {
+                    return None;
+                };
+                let mul = |x: i64| crate::slicing::saturated_mul(x, by);
+                (c.iter().map(|x| mul(*x)).collect::<Option<_>>()?, mul(k)?)
+            }
+            _ => return None,
+        })
+    }
+    match m.results.as_slice() {
+        [e] => linear(e, m.num_dims as usize),
         _ => None,
     }
 }
@@ -59,12 +104,6 @@ pub(crate) fn strided_memref(ctx: &Context, like: Type, shape: Vec<i64>, strides
     };
     let layout = Some(ctx.intern_attr(AttrKind::Strided { strides, offset }));
     ctx.intern_type(TypeKind::MemRef { shape, element, layout, memory_space })
-}
-
-/// Whether memref types `a` and `b` lay their elements out alike: equal strides and offsets
-/// (an identity layout is the strides it implies).
-pub(crate) fn same_layout(ctx: &Context, a: Type, b: Type) -> bool {
-    strides_of(ctx, a).is_some_and(|sa| Some(sa) == strides_of(ctx, b))
 }
 
 /// The groups of dimensions `reassociation` names (`[[0, 1], [2]]`), checked to be
@@ -156,9 +195,10 @@ pub(crate) fn verify_reshape(
 }
 
 /// Checks `output_shape`: one entry per dimension of the expanded `result`, one operand per
-/// dynamic entry. A static entry that contradicts the result type is accepted, as upstream
-/// accepts it; the type's size is the one that counts.
-pub(crate) fn verify_output_shape(v: &OpView, result: &[i64]) -> Result<(), Diagnostic> {
+/// dynamic entry; with `strict` (`memref.expand_shape`), each static entry the result's size.
+/// `tensor.expand_shape` accepts a contradicting static entry, as upstream does; the type's
+/// size is the one that counts.
+pub(crate) fn verify_output_shape(v: &OpView, result: &[i64], strict: bool) -> Result<(), Diagnostic> {
     let statics = crate::slicing::int_array(v.ctx, v.ir, v.op, "static_output_shape");
     if statics.len() != result.len() {
         return Err(v.error(format!(
@@ -174,6 +214,11 @@ pub(crate) fn verify_output_shape(v: &OpView, result: &[i64]) -> Result<(), Diag
             "mismatch in dynamic dims in output_shape and static_output_shape: static_output_shape has {dynamic} \
              dynamic dims while output_shape has {given} values"
         )));
+    }
+    if strict {
+        if let Some(d) = statics.iter().zip(result).position(|(s, r)| s != r && *s != DYNAMIC) {
+            return Err(v.error(format!("invalid output shape provided at pos {d}")));
+        }
     }
     Ok(())
 }

@@ -143,6 +143,12 @@ pub(crate) fn finish_mixed_operands<'s>(
     Ok(())
 }
 
+/// The operand range of each of `op`'s declared operand groups (none when it is
+/// unregistered).
+pub fn group_ranges(ctx: &Context, ir: &Ir, op: OpId) -> Vec<std::ops::Range<usize>> {
+    ctx.op_def(ir.op(op).name()).map(|def| def.operand_group_ranges(ctx, ir, op)).unwrap_or_default()
+}
+
 /// The values of `op`'s operand group `name`, through its declaration (empty when the op is
 /// unregistered or the group unknown).
 pub(crate) fn group(ctx: &Context, ir: &Ir, op: OpId, name: &str) -> Vec<Value> {
@@ -157,6 +163,18 @@ pub(crate) fn print_list(p: &mut OpPrinter<'_, '_>, op: OpId, name: &str) -> fmt
     let statics = int_array(p.ctx, p.ir, op, &format!("static_{name}"));
     let values = group(p.ctx, p.ir, op, name);
     print_mixed(p, &statics, &values)
+}
+
+/// Declares a window's operand groups (`offsets`, `sizes`, `strides`, after those `def` has)
+/// and its `static_*` properties; `def` must have `AttrSizedOperandSegments`.
+pub(crate) fn with_window(def: strata_ir::dialect::OpDef) -> strata_ir::dialect::OpDef {
+    use strata_ir::dialect::{attr_constraints as ac, constraints as tc};
+    def.variadic_operand("offsets", tc::INDEX)
+        .variadic_operand("sizes", tc::INDEX)
+        .variadic_operand("strides", tc::INDEX)
+        .attr("static_offsets", ac::DENSE_I64_ARRAY)
+        .attr("static_sizes", ac::DENSE_I64_ARRAY)
+        .attr("static_strides", ac::DENSE_I64_ARRAY)
 }
 
 /// A window's offsets, sizes and strides, `DYNAMIC` where an operand gives them.
@@ -209,12 +227,22 @@ pub(crate) fn verify_window(v: &OpView, ranks: [usize; 3], bounds: Option<&[i64]
             )));
         }
     }
-    if let Some(n) = w.sizes.iter().find(|s| **s < 0 && **s != DYNAMIC) {
-        return Err(v.error(format!("expected sizes to be non-negative, but got {n}")));
+    for (name, list) in [("offsets", &w.offsets), ("sizes", &w.sizes)] {
+        if let Some(n) = list.iter().find(|s| **s < 0 && **s != DYNAMIC) {
+            return Err(v.error(format!("expected {name} to be non-negative, but got {n}")));
+        }
     }
+    // As upstream's `verifyInBoundsSlice`: the offset inside the dimension, and the last
+    // element (offset + (size - 1) * stride, also for an empty window) before its end.
     for (d, bound) in bounds.unwrap_or_default().iter().enumerate() {
         let (offset, size, stride) = (w.offsets[d], w.sizes[d], w.strides[d]);
-        if [*bound, offset, size, stride].contains(&DYNAMIC) || size == 0 {
+        if *bound == DYNAMIC || offset == DYNAMIC {
+            continue;
+        }
+        if offset >= *bound {
+            return Err(v.error(format!("offset {d} is out-of-bounds: {offset} >= {bound}")));
+        }
+        if size == DYNAMIC || stride == DYNAMIC {
             continue;
         }
         let last = i128::from(offset) + i128::from(size - 1) * i128::from(stride);

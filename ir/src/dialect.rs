@@ -490,17 +490,20 @@ impl OpDef {
     pub fn fits_counts(&self, ctx: &Context, ir: &Ir, op: OpId) -> bool {
         fn fits<T>(specs: &[T], arity: impl Fn(&T) -> Arity, n: usize) -> bool {
             let fixed = specs.iter().filter(|s| arity(s) == Arity::One).count();
-            let variadic = specs.iter().any(|s| arity(s) != Arity::One);
-            if variadic {
-                n >= fixed
-            } else {
-                n == fixed
-            }
+            let optional = specs.iter().filter(|s| arity(s) == Arity::Optional).count();
+            let variadic = specs.iter().any(|s| arity(s) == Arity::Variadic);
+            n >= fixed && (variadic || n <= fixed + optional)
         }
         let o = ir.op(op);
         let operands = if self.has_trait(Trait::AttrSizedOperandSegments) {
             let ranges = self.operand_group_ranges(ctx, ir, op);
-            ranges.len() == self.operands.len() && ranges.iter().map(|r| r.len()).sum::<usize>() == o.operands().len()
+            let each = self.operands.iter().zip(&ranges).all(|(s, r)| match s.arity {
+                Arity::One => r.len() == 1,
+                Arity::Optional => r.len() <= 1,
+                Arity::Variadic => true,
+            });
+            each && ranges.len() == self.operands.len()
+                && ranges.iter().map(|r| r.len()).sum::<usize>() == o.operands().len()
         } else {
             fits(&self.operands, |s| s.arity, o.operands().len())
         };

@@ -553,7 +553,6 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
 
     /// Prints one operation with its results and trailing location.
     pub fn print_op(&mut self, op: OpId) -> fmt::Result {
-        let ctx = self.ctx;
         let o = self.ir.op(op);
         let results = o.results();
         if !results.is_empty() {
@@ -577,6 +576,14 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
             }
             self.write(" = ")?;
         }
+        self.print_op_without_results(op)
+    }
+
+    /// Prints an operation without its results (`vector.mask`'s region shows its one op so,
+    /// as upstream does), with its trailing location.
+    pub fn print_op_without_results(&mut self, op: OpId) -> fmt::Result {
+        let ctx = self.ctx;
+        let o = self.ir.op(op);
         let def = ctx.op_def(o.name()).cloned();
         match def {
             // An op without the operands or regions it declares (IR printed before it was

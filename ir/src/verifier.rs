@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::attributes::AttrKind;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::{Arity, OpDef, OpView, Trait};
 use crate::dominance::DominanceInfo;
@@ -158,9 +159,16 @@ impl<'a> Verifier<'a> {
         // Counts.
         let count_check = |specs: &[crate::dialect::ArgSpec], n: usize, what: &str| -> Result<(), Diagnostic> {
             let fixed = specs.iter().filter(|s| s.arity == Arity::One).count();
-            let variadic = specs.iter().any(|s| s.arity != Arity::One);
-            if (!variadic && n != fixed) || (variadic && n < fixed) {
-                let expect = if variadic { format!("at least {}", plural(fixed, what)) } else { plural(fixed, what) };
+            let variadic = specs.iter().any(|s| s.arity == Arity::Variadic);
+            let optional = specs.iter().filter(|s| s.arity == Arity::Optional).count();
+            // Optional groups take at most one each.
+            let most = if variadic { usize::MAX } else { fixed + optional };
+            if n < fixed || n > most {
+                let expect = match (variadic, optional) {
+                    (true, _) => format!("at least {}", plural(fixed, what)),
+                    (false, 0) => plural(fixed, what),
+                    (false, _) => format!("{fixed} to {}", plural(most, what)),
+                };
                 return Err(self.op_error(op, format!("expected {expect}, but found {n}")));
             }
             Ok(())
@@ -168,6 +176,10 @@ impl<'a> Verifier<'a> {
         if !def.has_trait(Trait::AttrSizedOperandSegments) {
             count_check(&def.operands, o.operands().len(), "operand")?;
         } else {
+            let segments = o.attr(ctx.ident("operandSegmentSizes")).map(|a| ctx.attr_kind(a));
+            if !matches!(segments, Some(AttrKind::DenseArray { element, .. }) if *element == ctx.integer_type(32)) {
+                return Err(self.op_error(op, "requires 'operandSegmentSizes', an array<i32: ...> of group sizes"));
+            }
             let ranges = def.operand_group_ranges(ctx, ir, op);
             let total: usize = ranges.iter().map(|r| r.len()).sum();
             if ranges.len() != def.operands.len() {
@@ -184,6 +196,20 @@ impl<'a> Verifier<'a> {
             }
             if total != o.operands().len() {
                 return Err(self.op_error(op, "operand count does not match the 'operandSegmentSizes' property"));
+            }
+            // A single operand's segment is 1, an optional one's at most 1.
+            for (spec, r) in def.operands.iter().zip(&ranges) {
+                let fits = match spec.arity {
+                    Arity::One => r.len() == 1,
+                    Arity::Optional => r.len() <= 1,
+                    Arity::Variadic => true,
+                };
+                if !fits {
+                    return Err(self.op_error(
+                        op,
+                        format!("'operandSegmentSizes' gives operand group '{}' {} operands", spec.name, r.len()),
+                    ));
+                }
             }
         }
         count_check(&def.results, o.results().len(), "result")?;

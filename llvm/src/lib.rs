@@ -136,7 +136,8 @@ pub fn default_pipeline() -> String {
 
 /// Upstream's lowering from our loop level to the `llvm` dialect.
 pub const PIPELINE: &str =
-    "builtin.module(expand-realloc, convert-scf-to-cf, expand-strided-metadata, finalize-memref-to-llvm, \
+    "builtin.module(func.func(lower-vector-mask), convert-vector-to-scf, lower-affine, expand-realloc, convert-scf-to-cf, \
+     expand-strided-metadata, finalize-memref-to-llvm, \
      convert-vector-to-llvm, convert-to-llvm, reconcile-unrealized-casts, canonicalize, cse)";
 
 /// Compiles the public functions under `root` (a `builtin.module` at the loop level) that

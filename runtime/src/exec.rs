@@ -20,6 +20,7 @@ use crate::tensor::{Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
 mod gpu;
+mod vector;
 mod views;
 
 /// A buffer: shared bytes, an element type, and a strided window on them. The bytes are
@@ -104,7 +105,9 @@ impl MemRef {
     }
 
     pub fn to_tensor(&self) -> Result<Tensor, String> {
-        let n: usize = self.shape.iter().product();
+        // A view may show one element many times (a zero stride): its size is checked too.
+        let n =
+            crate::limits::buffer_bytes(&self.shape, self.elem.bytes()).map_err(|e| e.to_string())? / self.elem.bytes();
         let mut values = Vec::with_capacity(n);
         let mut index = vec![0i64; self.shape.len()];
         for _ in 0..n {
@@ -136,9 +139,8 @@ pub enum RtValue {
 enum Step {
     /// A scalar op, or (with `lanes` > 0) the same op lane by lane on vectors.
     Scalar(Op, Types, usize),
-    VectorLoad(usize),
-    VectorStore,
-    Broadcast(usize),
+    /// `vector` ops (`vector.rs`).
+    Vector(vector::VectorStep),
     Load,
     Store,
     /// `memref.prefetch`: a hint, with no effect, but its indices must be inside the memref (a
@@ -385,23 +387,21 @@ impl<'a> Machine<'a> {
             Step::Scalar(s, types(), lanes.unwrap_or(0))
         } else if let Some(s) = views::decode(ctx, ir, op, name) {
             Step::Shaped(s.map_err(|m| self.err(op, m))?)
+        } else if let Some(s) = vector::decode(ctx, ir, op, name) {
+            Step::Vector(s.map_err(|m| self.err(op, m))?)
         } else if name == "arith.constant" && result_type.is_some_and(|t| ctx.shape(t).is_some() && lanes.is_none()) {
             // A tensor constant (`arith.constant dense<...> : tensor<...>`).
             let a = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
             let t = crate::interp::constant_tensor(ctx, a).map_err(|m| self.err(op, m))?;
             Step::TensorConstant(Rc::new(t))
         } else if name == "arith.constant" && lanes.is_some() {
-            // A splat vector constant.
+            // A vector constant: its lanes.
             let a = o.attr(ctx.ident("value")).ok_or_else(|| self.err(op, "no value"))?;
-            let value = crate::interp::dense(ctx, a).filter(|t| t.scalars().all(|v| v.same(t.get(0))));
-            let v = value.ok_or_else(|| self.err(op, "only splat vector constants run"))?.get(0);
-            Step::Scalar(Op::Const(v), types(), lanes.unwrap_or(0))
+            let t = crate::interp::constant_tensor(ctx, a).map_err(|m| self.err(op, m))?;
+            Step::Vector(vector::VectorStep::Constant(t.scalars().collect::<Vec<_>>().into()))
         } else {
             match name {
                 "memref.load" => Step::Load,
-                "vector.load" => Step::VectorLoad(lanes.unwrap_or(1)),
-                "vector.store" => Step::VectorStore,
-                "vector.broadcast" => Step::Broadcast(lanes.unwrap_or(1)),
                 "memref.store" => Step::Store,
                 "memref.alloc" | "memref.alloca" => Step::Alloc(declared()?, types().result),
                 "memref.dim" => Step::Dim,
@@ -435,7 +435,7 @@ impl<'a> Machine<'a> {
                 }
                 "scf.if" => Step::If,
                 "scf.yield" | "scf.reduce" | "scf.reduce.return" | "scf.condition" | "func.return" | "kernel.yield"
-                | "tensor.yield" | "gpu.return" | "gpu.terminator" => Step::Exit,
+                | "tensor.yield" | "vector.yield" | "gpu.return" | "gpu.terminator" => Step::Exit,
                 "gpu.launch" => Step::Launch,
                 "gpu.launch_func" => {
                     let kernel = o.attr(ctx.ident("kernel")).map(|a| ctx.attr_to_string(a)).unwrap_or_default();
@@ -567,36 +567,7 @@ impl<'a> Machine<'a> {
                     }
                     self.set(o.result(0), RtValue::Vector(out.into()));
                 }
-                Step::VectorLoad(lanes) => {
-                    let m = self.memref(op, operands[0])?;
-                    let mut idx = self.indices(op, &operands[1..])?;
-                    let last = idx.len().checked_sub(1).ok_or_else(|| self.err(op, "a load needs an index"))?;
-                    let start = idx[last];
-                    let mut out = Vec::with_capacity(lanes);
-                    for l in 0..lanes {
-                        idx[last] = start + l as i64;
-                        out.push(m.load(&idx).map_err(|e| self.err(op, e))?);
-                    }
-                    self.set(o.result(0), RtValue::Vector(out.into()));
-                }
-                Step::VectorStore => {
-                    let m = self.memref(op, operands[1])?;
-                    let lanes = match self.get(op, operands[0])? {
-                        RtValue::Vector(v) => v.clone(),
-                        _ => return Err(self.err(op, "expected a vector to store")),
-                    };
-                    let mut idx = self.indices(op, &operands[2..])?;
-                    let last = idx.len().checked_sub(1).ok_or_else(|| self.err(op, "a store needs an index"))?;
-                    let start = idx[last];
-                    for (l, v) in lanes.iter().enumerate() {
-                        idx[last] = start + l as i64;
-                        m.store(&idx, *v).map_err(|e| self.err(op, e))?;
-                    }
-                }
-                Step::Broadcast(lanes) => {
-                    let x = self.scalar(op, operands[0])?;
-                    self.set(o.result(0), RtValue::Vector(vec![x; lanes].into()));
-                }
+                Step::Vector(step) => self.run_vector(op, step)?,
                 Step::Load => {
                     let m = self.memref(op, operands[0])?;
                     let v = m.load(&self.indices(op, &operands[1..])?).map_err(|e| self.err(op, e))?;

@@ -156,7 +156,7 @@ pub fn decode(ctx: &Context, ir: &Ir, op: OpId) -> Option<Op> {
         "math.tanh" => Op::Tanh,
         "math.erf" => Op::Erf,
         "math.absf" => Op::AbsF,
-        "math.fma" => Op::Fma,
+        "math.fma" | "vector.fma" => Op::Fma,
         "arith.select" => Op::Select,
         "arith.cmpf" => Op::CmpF(predicate()),
         "arith.cmpi" => Op::CmpI(predicate()),
@@ -170,6 +170,35 @@ pub fn decode(ctx: &Context, ir: &Ir, op: OpId) -> Option<Op> {
         "arith.bitcast" => Op::Cast(Cast::Bits),
         _ => return None,
     })
+}
+
+/// The op that combines two values by `vector`'s combining kind `kind` (`add`, `maxsi`,
+/// ...), on floats or on integers.
+pub fn combining(kind: &str, float: bool) -> Option<Op> {
+    if float {
+        return Some(match kind {
+            "add" => Op::AddF,
+            "mul" => Op::MulF,
+            "minnumf" => Op::MinNumF,
+            "maxnumf" => Op::MaxNumF,
+            "minimumf" => Op::MinimumF,
+            "maximumf" => Op::MaximumF,
+            _ => return None,
+        });
+    }
+    let name = match kind {
+        "add" => "arith.addi",
+        "mul" => "arith.muli",
+        "minui" => "arith.minui",
+        "minsi" => "arith.minsi",
+        "maxui" => "arith.maxui",
+        "maxsi" => "arith.maxsi",
+        "and" => "arith.andi",
+        "or" => "arith.ori",
+        "xor" => "arith.xori",
+        _ => return None,
+    };
+    Some(Op::Int(IntOp::of(name), int_semantics(name)?))
 }
 
 /// The element type of a scalar, vector or shaped type (`index` is `i64`).

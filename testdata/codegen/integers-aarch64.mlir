@@ -5,7 +5,7 @@
 // RUN: strata-run %S/../run/integers.mlir --entry ops32 --input %S/../run/Inputs/i32_ovf.npy --target aarch64 --compare %S/../run/Inputs/ovf_expected.npy | FileCheck %s --check-prefix=EXACT
 // EXACT: compare: all 1 outputs match
 // RUN: not strata-run %S/../run/integers.mlir --entry ops32 --input %S/../run/Inputs/i32_div0.npy --target aarch64 2>&1 | FileCheck %s --check-prefix=DIV0
-// DIV0: integers.mlir:56:3: error: 'arith.divsi' op integer division by zero
+// DIV0: integers.mlir:56:8: error: 'arith.divsi' op integer division by zero
 // RUN: not strata-run %S/../run/integers.mlir --entry ops32 --input %S/../run/Inputs/i32_min_neg1.npy --target aarch64 2>&1 | FileCheck %s --check-prefix=OVERFLOW
 // OVERFLOW: error: 'arith.divsi' op signed division overflow (the smallest i32 divided by -1)
 

@@ -48,9 +48,9 @@
 
 // SM80: .target sm_80
 // SM70: error: --cpu sm_70: PTX is written for sm_80 or sm_90
-// EXP: f64-exp.mlir:2:3: error: 'math.exp' op cannot be emitted as PTX: no PTX lowering for this op
+// EXP: f64-exp.mlir:2:8: error: 'math.exp' op cannot be emitted as PTX: no PTX lowering for this op
 // A call left in a kernel (a function of several blocks is not inlined) is refused at the call.
-// CALL: programs.mlir:145:5: error: 'func.call' op calls @steps from GPU code: kernels cannot call functions (not inlined)
+// CALL: programs.mlir:145:12: error: 'func.call' op calls @steps from GPU code: kernels cannot call functions (not inlined)
 
 func.func @g(%x: tensor<64x64xf32>, %y: tensor<64x64xf32>) -> tensor<64x64xf32> {
   %a = "nn.mul"(%x, %y) : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>

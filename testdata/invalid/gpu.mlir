@@ -117,7 +117,7 @@ module attributes {gpu.container_module} {
     }
   }
   func.func @host(%n: index) {
-    // expected-error@+1 {{'gpu.launch_func' op operand group 'gridSizeX' requires 1 operand, but found 2}}
+    // expected-error@+1 {{'gpu.launch_func' op 'operandSegmentSizes' gives operand group 'gridSizeX' 2 operands}}
     "gpu.launch_func"(%n, %n, %n, %n, %n, %n) <{kernel = @kernels::@k, operandSegmentSizes = array<i32: 0, 2, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (index, index, index, index, index, index) -> ()
     return
   }

@@ -14,7 +14,7 @@
 
 // Indices out of bounds, below or above, are errors at the op (never clamped).
 // RUN: not strata-run %s --entry below --input %S/Inputs/m4.npy 2>&1 | FileCheck %s --check-prefix=BELOW
-// BELOW: edges.mlir:{{[0-9]+}}:3: error: 'memref.load' op index -1 is out of bounds in dimension 0 of size 4
+// BELOW: edges.mlir:{{[0-9]+}}:8: error: 'memref.load' op index -1 is out of bounds in dimension 0 of size 4
 // RUN: not strata-run %s --entry above --input %S/Inputs/m4.npy 2>&1 | FileCheck %s --check-prefix=ABOVE
 // ABOVE: error: 'memref.load' op index 4 is out of bounds in dimension 0 of size 4
 

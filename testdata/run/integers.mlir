@@ -28,7 +28,7 @@
 // RUN: not strata-run %s --entry ops32 --input %S/Inputs/i32_div0.npy 2>&1 | FileCheck %s --check-prefix=DIV0
 // RUN: not strata-run %s --entry ops32 --input %S/Inputs/i32_div0.npy --target host 2>&1 | FileCheck %s --check-prefix=DIV0
 // RUN: not strata-run %s --entry ops32 --input %S/Inputs/i32_div0.npy --target x86-64 2>&1 | FileCheck %s --check-prefix=DIV0
-// DIV0: integers.mlir:[[@LINE+25]]:3: error: 'arith.divsi' op integer division by zero
+// DIV0: integers.mlir:[[@LINE+25]]:8: error: 'arith.divsi' op integer division by zero
 // DIV0-NEXT: %q = arith.divsi %a, %b : i32
 // The smallest i32 divided by -1 overflows: also undefined, also an error.
 // RUN: not strata-run %s --entry ops32 --input %S/Inputs/i32_min_neg1.npy 2>&1 | FileCheck %s --check-prefix=OVERFLOW

@@ -36,6 +36,8 @@ use crate::shaped;
 
 mod views;
 
+pub use views::subview_dropped_dims;
+
 pub struct MemRef;
 
 /// A ranked memref.
@@ -66,6 +68,17 @@ fn verify_realloc(v: &OpView) -> Result<(), Diagnostic> {
             ctx.type_to_string(result)
         )));
     }
+    let space = |t: Type| match ctx.type_kind(t) {
+        TypeKind::MemRef { memory_space, .. } => *memory_space,
+        _ => None,
+    };
+    if space(source) != space(result) {
+        return Err(v.error(format!(
+            "different memory spaces specified for source memref type '{}' and result memref type '{}'",
+            ctx.type_to_string(source),
+            ctx.type_to_string(result)
+        )));
+    }
     let dynamic = ctx.shape(result).is_some_and(|s| s.first() == Some(&DYNAMIC));
     match (dynamic, v.operands().len() > 1) {
         (true, false) => {
@@ -83,16 +96,8 @@ fn verify_realloc(v: &OpView) -> Result<(), Diagnostic> {
 /// The declaration shared by `memref.subview` and `memref.reinterpret_cast`: the source, then
 /// the dynamic entries of its offsets, sizes and strides.
 fn window_op(name: &'static str, source: TypeConstraint) -> OpDef {
-    OpDef::new(name)
-        .traits(&[Trait::Pure, Trait::AttrSizedOperandSegments])
-        .operand("source", source)
-        .variadic_operand("offsets", tc::INDEX)
-        .variadic_operand("sizes", tc::INDEX)
-        .variadic_operand("strides", tc::INDEX)
-        .attr("static_offsets", ac::DENSE_I64_ARRAY)
-        .attr("static_sizes", ac::DENSE_I64_ARRAY)
-        .attr("static_strides", ac::DENSE_I64_ARRAY)
-        .result("result", MEMREF)
+    let def = OpDef::new(name).traits(&[Trait::Pure, Trait::AttrSizedOperandSegments]).operand("source", source);
+    crate::slicing::with_window(def).result("result", MEMREF)
 }
 
 fn infer_load(ctx: &Context, i: &InferInput) -> Result<Vec<Type>, String> {

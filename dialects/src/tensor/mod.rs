@@ -30,6 +30,7 @@ use strata_ir::{BlockId, Context, Diagnostic, Type, DYNAMIC};
 use crate::indexing::{infer_element, verify_indices};
 use crate::nn::TENSOR;
 use crate::shaped;
+use crate::slicing::with_window;
 
 mod slices;
 
@@ -67,29 +68,30 @@ fn verify_generate(v: &OpView) -> Result<(), Diagnostic> {
     verify_yield_type(v, entry, "body must be terminated with a `yield` operation of the tensor element type")
 }
 
-/// As upstream: the same element type; a shape operand as long as the result's rank; the
-/// same number of elements where both are static.
+/// As upstream: the same element type; for a ranked result, a shape operand of static length
+/// equal to its rank, and the same number of elements where both shapes are static.
 fn verify_reshape(v: &OpView) -> Result<(), Diagnostic> {
     let ctx = v.ctx;
     let (source, shape, result) = (v.operand_type(0), v.operand_type(1), v.result_type(0));
     if ctx.element_type_or_self(source) != ctx.element_type_or_self(result) {
         return Err(v.error("element types of source and destination tensor types should be the same"));
     }
-    let to = ctx.shape(result).unwrap_or_default();
-    match ctx.shape(shape) {
-        Some([n]) if *n != DYNAMIC && *n as usize != to.len() => {
-            return Err(v.error("length of shape operand differs from the result's tensor rank"))
-        }
-        Some([_]) => {}
-        _ => return Err(v.error("the shape operand must be a 1-D tensor")),
-    }
+    let Some(to) = ctx.shape(result) else { return Ok(()) };
     let count = |s: &[i64]| if s.contains(&DYNAMIC) { None } else { s.iter().try_fold(1i64, |a, b| a.checked_mul(*b)) };
-    if let (Some(a), Some(b)) = (count(ctx.shape(source).unwrap_or_default()), count(to)) {
+    if let (Some(a), Some(b)) = (ctx.shape(source).and_then(count), count(to)) {
         if a != b {
             return Err(v.error("source and destination tensor should have the same number of elements"));
         }
     }
-    Ok(())
+    match ctx.shape(shape) {
+        Some([n]) if *n == DYNAMIC => {
+            Err(v.error("cannot use shape operand with dynamic length to reshape to statically-ranked tensor type"))
+        }
+        Some([n]) if *n as usize != to.len() => {
+            Err(v.error("length of shape operand differs from the result's tensor rank"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn verify_collapse_shape(v: &OpView) -> Result<(), Diagnostic> {
@@ -104,7 +106,7 @@ fn verify_expand_shape(v: &OpView) -> Result<(), Diagnostic> {
     let (from, to) =
         (v.ctx.shape(v.operand_type(0)).unwrap_or_default(), v.ctx.shape(v.result_type(0)).unwrap_or_default());
     shaped::verify_reshape(v, from, to, true)?;
-    shaped::verify_output_shape(v, to)
+    shaped::verify_output_shape(v, to, false)
 }
 
 fn same_element(v: &OpView) -> Result<(), Diagnostic> {
@@ -113,6 +115,14 @@ fn same_element(v: &OpView) -> Result<(), Diagnostic> {
     }
     Ok(())
 }
+
+/// A ranked or unranked tensor.
+const ANY_TENSOR: strata_ir::dialect::TypeConstraint = strata_ir::dialect::TypeConstraint {
+    description: "tensor",
+    check: |c, t| {
+        matches!(c.type_kind(t), strata_ir::TypeKind::RankedTensor { .. } | strata_ir::TypeKind::UnrankedTensor { .. })
+    },
+};
 
 /// A ranked tensor of index (`tensor.reshape`'s shape).
 const INDEX_TENSOR: strata_ir::dialect::TypeConstraint = strata_ir::dialect::TypeConstraint {
@@ -263,36 +273,28 @@ impl Dialect for Tensor {
                 .result_name(|_, _, _| Some("splat".to_string()))
                 .verifier(verify_splat)
                 .format("$input (`[` $dynamicSizes^ `]`)? attr-dict `:` type($aggregate)"),
-            OpDef::new("tensor.extract_slice")
-                .summary("a strided window of a tensor, unit dimensions possibly left out")
-                .traits(&[Trait::Pure, Trait::AttrSizedOperandSegments])
-                .operand("source", TENSOR)
-                .variadic_operand("offsets", tc::INDEX)
-                .variadic_operand("sizes", tc::INDEX)
-                .variadic_operand("strides", tc::INDEX)
-                .attr("static_offsets", ac::DENSE_I64_ARRAY)
-                .attr("static_sizes", ac::DENSE_I64_ARRAY)
-                .attr("static_strides", ac::DENSE_I64_ARRAY)
-                .result("result", TENSOR)
-                .result_name(|_, _, _| Some("extracted_slice".to_string()))
-                .verifier(slices::verify_extract_slice)
-                .custom_syntax(crate::slicing::parse_window_op, crate::slicing::print_window_op),
-            OpDef::new("tensor.insert_slice")
-                .summary("the destination with a strided window replaced by the source")
-                .traits(&[Trait::Pure, Trait::AttrSizedOperandSegments])
-                .operand("source", TENSOR)
-                .operand("dest", TENSOR)
-                .variadic_operand("offsets", tc::INDEX)
-                .variadic_operand("sizes", tc::INDEX)
-                .variadic_operand("strides", tc::INDEX)
-                .attr("static_offsets", ac::DENSE_I64_ARRAY)
-                .attr("static_sizes", ac::DENSE_I64_ARRAY)
-                .attr("static_strides", ac::DENSE_I64_ARRAY)
-                .result("result", TENSOR)
-                .all_types_match(&["dest", "result"])
-                .result_name(|_, _, _| Some("inserted_slice".to_string()))
-                .verifier(slices::verify_insert_slice)
-                .custom_syntax(slices::parse_insert_slice, slices::print_insert_slice),
+            with_window(
+                OpDef::new("tensor.extract_slice")
+                    .summary("a strided window of a tensor, unit dimensions possibly left out")
+                    .traits(&[Trait::Pure, Trait::AttrSizedOperandSegments])
+                    .operand("source", TENSOR),
+            )
+            .result("result", TENSOR)
+            .result_name(|_, _, _| Some("extracted_slice".to_string()))
+            .verifier(slices::verify_extract_slice)
+            .custom_syntax(crate::slicing::parse_window_op, crate::slicing::print_window_op),
+            with_window(
+                OpDef::new("tensor.insert_slice")
+                    .summary("the destination with a strided window replaced by the source")
+                    .traits(&[Trait::Pure, Trait::AttrSizedOperandSegments])
+                    .operand("source", TENSOR)
+                    .operand("dest", TENSOR),
+            )
+            .result("result", TENSOR)
+            .all_types_match(&["dest", "result"])
+            .result_name(|_, _, _| Some("inserted_slice".to_string()))
+            .verifier(slices::verify_insert_slice)
+            .custom_syntax(slices::parse_insert_slice, slices::print_insert_slice),
             OpDef::new("tensor.pad")
                 .summary("the source with elements added before and after each dimension, given by the region")
                 .traits(&[Trait::AttrSizedOperandSegments])
@@ -326,9 +328,9 @@ impl Dialect for Tensor {
             OpDef::new("tensor.reshape")
                 .summary("the elements in row-major order, in the shape the shape operand gives")
                 .traits(&[Trait::Pure])
-                .operand("source", TENSOR)
+                .operand("source", ANY_TENSOR)
                 .operand("shape", INDEX_TENSOR)
-                .result("result", TENSOR)
+                .result("result", ANY_TENSOR)
                 .result_name(|_, _, _| Some("reshape".to_string()))
                 .verifier(verify_reshape)
                 .format("$source `(` $shape `)` attr-dict `:` functional-type(operands, results)"),

@@ -156,7 +156,7 @@ pub(super) fn verify_pad(v: &OpView) -> Result<(), Diagnostic> {
             ctx.type_to_string(result)
         )));
     }
-    if got.iter().zip(&inferred).any(|(g, i)| *g != DYNAMIC && *i != DYNAMIC && g != i) {
+    if got.iter().zip(&inferred).any(|(g, i)| *i != DYNAMIC && g != i) {
         return Err(v.error(format!(
             "specified type '{}' does not match the inferred type '{}'",
             ctx.type_to_string(result),

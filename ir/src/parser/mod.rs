@@ -269,6 +269,27 @@ impl<'c, 's> OpParser<'c, 's> {
         }
     }
 
+    /// As [`OpParser::ensure_terminator`], but the terminator put back passes on the results
+    /// of the op before it (MLIR's `vector.mask`, whose region holds one op and yields what it
+    /// gives).
+    pub fn ensure_terminator_passing_results(&mut self, blocks: &mut Vec<BlockId>, terminator: &str) {
+        let loc = self.op_loc();
+        if blocks.is_empty() {
+            blocks.push(self.ir.create_block(&[]));
+        }
+        let last = *blocks.last().expect("a block");
+        let end = self.ir.block(last).last_op();
+        let ends = end.is_some_and(|t| {
+            self.ctx.op_def(self.ir.op(t).name()).is_some_and(|d| d.has_trait(crate::dialect::Trait::Terminator))
+        });
+        if !ends {
+            let results = end.map(|o| self.ir.op(o).results().to_vec()).unwrap_or_default();
+            let mut b = crate::Builder::at_end(self.ctx, &mut self.ir, last);
+            b.loc = loc;
+            b.op(terminator, &results, &[], &[]);
+        }
+    }
+
     /// An error at the next token.
     pub fn error_here<T>(&mut self, message: impl Into<String>) -> PResult<T> {
         let at = self.offset()?;

@@ -125,12 +125,13 @@ impl<'s> OpParser<'_, 's> {
             }
             self.expect_punct("=")?;
         }
+        // An op is located at its name, as MLIR locates it (not at its results).
         let t = self.peek()?.clone();
         let op = match t.kind {
             Tok::Attr(a) if matches!(self.ctx.attr_kind(a), AttrKind::String { ty: None, .. }) => {
-                self.parse_generic_op(start)?
+                self.parse_generic_op(t.start)?
             }
-            Tok::BareId => self.parse_custom_op(start)?,
+            Tok::BareId => self.parse_custom_op(t.start)?,
             _ => {
                 let found = self.describe_next()?;
                 return self.error_here(format!("expected operation name in quotes, found {found}"));

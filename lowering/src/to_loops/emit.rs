@@ -109,8 +109,23 @@ impl<'c, 'i> Emit<'c, 'i> {
                 let off = self.index(offset);
                 self.b().value("memref.view", &[arena, off], t, &[])
             }
-            None => self.b().value("memref.alloc", &[], t, &[]),
+            None => self.fresh(t),
         }
+    }
+
+    /// A `memref.alloc` of static type `t` (no dynamic sizes, no symbols).
+    fn fresh(&mut self, t: Type) -> Value {
+        self.static_alloc("memref.alloc", t)
+    }
+
+    /// `memref.alloc` or `memref.alloca` (`name`) of static type `t`.
+    fn static_alloc(&mut self, name: &str, t: Type) -> Value {
+        let ctx = self.ctx;
+        let segments = ctx.intern_attr(strata_ir::AttrKind::DenseArray {
+            element: ctx.integer_type(32),
+            values: strata_ir::DenseArrayValues::Int(vec![0, 0]),
+        });
+        self.b().value(name, &[], t, &[("operandSegmentSizes", segments)])
     }
 
     /// The buffer of an op's result: a view into the arena where the memory plan put it,
@@ -122,7 +137,7 @@ impl<'c, 'i> Emit<'c, 'i> {
                 let off = self.index(offset);
                 self.b().value("memref.view", &[arena, off], t, &[])
             }
-            None => self.b().value("memref.alloc", &[], t, &[]),
+            None => self.fresh(t),
         }
     }
 
@@ -273,7 +288,7 @@ impl<'c, 'i> Emit<'c, 'i> {
     /// A buffer on the stack of the current region (a tile's private scratch).
     pub fn alloca(&mut self, shape: &[i64], elem: Type) -> Value {
         let t = self.ctx.memref_type(shape.to_vec(), elem);
-        self.b().value("memref.alloca", &[], t, &[])
+        self.static_alloc("memref.alloca", t)
     }
 
     /// `scf.if` yielding `then()` or `otherwise()` (both of type `t`).

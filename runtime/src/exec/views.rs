@@ -55,15 +55,13 @@ pub(super) fn decode(ctx: &Context, ir: &Ir, op: OpId, name: &str) -> Option<Res
     let source_rank = || o.operands().first().and_then(|v| ctx.shape(ir.value_type(*v))).map_or(0, <[i64]>::len);
     let list = |n: &str| -> Rc<[i64]> { strata_dialects::slicing::int_array(ctx, ir, op, n).into() };
     Some(match name {
-        "memref.subview" | "tensor.extract_slice" => {
+        // A subview's result layout says which unit dimensions it drops.
+        "memref.subview" => strata_dialects::memref::subview_dropped_dims(ctx, ir, op)
+            .map(|d| ShapedStep::Subview(window(), d.into()))
+            .ok_or_else(|| "the result is not the window's shape and layout".to_string()),
+        "tensor.extract_slice" => {
             let w = window();
-            dropped(&w.sizes, &result_shape()).map(|d| {
-                if name == "memref.subview" {
-                    ShapedStep::Subview(w, d)
-                } else {
-                    ShapedStep::ExtractSlice(w, d)
-                }
-            })
+            dropped(&w.sizes, &result_shape()).map(|d| ShapedStep::ExtractSlice(w, d))
         }
         "tensor.insert_slice" => Ok(ShapedStep::InsertSlice(window())),
         "memref.reinterpret_cast" => Ok(ShapedStep::ReinterpretCast(window())),
@@ -131,6 +129,7 @@ impl Machine<'_> {
             ShapedStep::Subview(w, dropped) => {
                 let source = self.memref(op, operands[0])?;
                 let c = self.concrete(op, &w, &operands[1..], &source.shape)?;
+                // Inside the source, so no sum overflows.
                 let mut offset = source.offset;
                 for (d, o) in c.offsets.iter().enumerate() {
                     offset += *o as usize * source.strides[d] * source.elem.bytes();
@@ -179,8 +178,9 @@ impl Machine<'_> {
                 }
                 let source_shape = self.shape_of(op, operands[0])?;
                 for (c, g) in groups.iter().enumerate() {
-                    let n: usize = g.iter().map(|d| out[*d]).product();
-                    if n != source_shape[c] {
+                    let n = g.iter().try_fold(1usize, |p, d| p.checked_mul(out[*d]));
+                    if n != Some(source_shape[c]) {
+                        let n = n.map_or("more than 2^64".to_string(), |n| n.to_string());
                         return Err(self.err(
                             op,
                             format!(
@@ -251,6 +251,13 @@ impl Machine<'_> {
                 let source = self.tensor(op, operands[0])?;
                 let mut dest = (*self.tensor(op, operands[1])?).clone();
                 let c = self.concrete(op, &w, &operands[2..], &dest.shape)?;
+                let window: usize = c.sizes.iter().map(|n| *n as usize).product();
+                if source.len() != window {
+                    return Err(self.err(
+                        op,
+                        format!("a source of {} elements for a window of {window} ({:?})", source.len(), c.sizes),
+                    ));
+                }
                 let strides = Tensor::strides(&dest.shape);
                 let mut next = 0;
                 for_each_index(&usizes(&c.sizes), |i| {
@@ -321,11 +328,15 @@ impl Machine<'_> {
         let c = Concrete { offsets: fill(&w.offsets)?, sizes: fill(&w.sizes)?, strides: fill(&w.strides)? };
         for (d, bound) in bounds.iter().enumerate() {
             let (offset, size, stride) = (c.offsets[d], c.sizes[d], c.strides[d]);
-            if size < 0 || stride < 0 {
-                return Err(self.err(op, format!("a negative size or stride in dimension {d}: {size}, {stride}")));
+            if offset < 0 || size < 0 || stride < 0 {
+                return Err(self.err(
+                    op,
+                    format!("a negative offset, size or stride in dimension {d}: {offset}, {size}, {stride}"),
+                ));
             }
             let last = i128::from(offset) + i128::from(size.max(1) - 1) * i128::from(stride);
-            if size > 0 && (offset < 0 || last >= *bound as i128) {
+            let past = if size == 0 { offset as u128 > *bound as u128 } else { last >= *bound as i128 };
+            if past {
                 return Err(self.err(
                     op,
                     format!(
@@ -378,6 +389,10 @@ impl Machine<'_> {
         let lo = amounts(low, 0)?;
         let hi = amounts(high, low.iter().filter(|x| **x == DYNAMIC).count())?;
         let shape: Vec<usize> = (0..rank).map(|d| source.shape[d] + lo[d] + hi[d]).collect();
+        let declared = self.ctx.shape(ir.value_type(o.result(0))).unwrap_or_default();
+        if declared.iter().zip(&shape).any(|(d, n)| *d != DYNAMIC && *d as usize != *n) {
+            return Err(self.err(op, format!("padding gives shape {shape:?}, not the declared {declared:?}")));
+        }
         let strides = Tensor::strides(&source.shape);
         let region = o.regions()[0];
         let mut values = Vec::new();

@@ -236,7 +236,7 @@ fn nn_shapes_whose_size_overflows_are_verifier_errors() {
     let out = strata_opt(&[], Some(src.as_bytes()));
     assert_clean_failure(&out, "huge2");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("<stdin>:2:3: error: 'nn.relu' op operand #0: '{t}' has more than")), "{stderr}");
+    assert!(stderr.contains(&format!("<stdin>:2:8: error: 'nn.relu' op operand #0: '{t}' has more than")), "{stderr}");
     // The element count fits, the bytes do not.
     let t = "tensor<4611686018427387904xf32>";
     let src = format!("func.func @f(%x: {t}) -> {t} {{\n  %r = \"nn.exp\"(%x) : ({t}) -> {t}\n  return %r : {t}\n}}\n");

@@ -69,13 +69,13 @@ fn invalid_pieces_are_rejected_by_mlir_opt_22() {
         .into_iter()
         .filter(|f| {
             f.file_name().is_some_and(|n| {
-                ["memref.mlir", "scf.mlir", "structure.mlir", "tensor.mlir", "values.mlir", "views.mlir"]
+                ["memref.mlir", "scf.mlir", "structure.mlir", "tensor.mlir", "values.mlir", "vector.mlir", "views.mlir"]
                     .iter()
                     .any(|s| n == *s)
             })
         })
         .collect();
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 7);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let flags: &[&str] =

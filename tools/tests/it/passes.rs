@@ -300,7 +300,7 @@ fn plan_memory_reports_sizes_it_cannot_address() {
     assert_clean_failure(&out, "aligned size");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("<stdin>:2:3: error: 'nn.relu' op plan-memory: result #0 cannot be placed in the arena"),
+        stderr.contains("<stdin>:2:8: error: 'nn.relu' op plan-memory: result #0 cannot be placed in the arena"),
         "{stderr}"
     );
     let t = "tensor<1152921504606846976xf32>";

@@ -148,9 +148,9 @@ mod tests {
             assert_eq!(ks.len(), 2, "{pipeline}");
             let (add, at) = &ks[0];
             assert_eq!((add.op.as_str(), add.index, add.function.as_str()), ("nn.add", 0, "g"));
-            assert_eq!((add.location.as_str(), at.clone()), ("g.mlir:2:3", Some(("g.mlir".to_string(), 2, 3))));
+            assert_eq!((add.location.as_str(), at.clone()), ("g.mlir:2:8", Some(("g.mlir".to_string(), 2, 8))));
             assert_eq!(add.work, Work { flops: Some(16), bytes: 3 * 64 });
-            assert_eq!((ks[1].0.op.as_str(), ks[1].0.index, ks[1].0.location.as_str()), ("nn.relu", 1, "g.mlir:3:3"));
+            assert_eq!((ks[1].0.op.as_str(), ks[1].0.index, ks[1].0.location.as_str()), ("nn.relu", 1, "g.mlir:3:8"));
             assert_eq!(ks[1].0.result, "tensor<2x8xf32>");
         }
     }
