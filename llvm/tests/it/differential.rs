@@ -288,7 +288,7 @@ fn upstream_errors_are_located_diagnostics() {
         Ok(_) => panic!("upstream accepted a missing global"),
     };
     let d = err.diagnostic().unwrap_or_else(|| panic!("not located: {err}"));
-    assert_eq!(ctx.loc_file_line_col(d.loc), Some(("missing.mlir", 2, 3)), "{err}");
+    assert_eq!(ctx.loc_file_line_col(d.loc), Some(("missing.mlir", 2, 8)), "{err}");
     assert!(d.message.contains("missing"), "{}", d.message);
 }
 
