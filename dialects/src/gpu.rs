@@ -385,13 +385,6 @@ fn named(ctx: &Context, name: &str, value: Attribute) -> NamedAttr {
     NamedAttr { name: ctx.ident(name), value }
 }
 
-fn segment_attr(ctx: &Context, sizes: &[usize]) -> Attribute {
-    ctx.intern_attr(AttrKind::DenseArray {
-        element: ctx.integer_type(32),
-        values: DenseArrayValues::Int(sizes.iter().map(|s| *s as i64).collect()),
-    })
-}
-
 fn async_token_type(ctx: &Context) -> Type {
     ctx.intern_type(TypeKind::Opaque { dialect: "gpu".into(), body: "gpu.async.token".into() })
 }
@@ -560,7 +553,7 @@ pub fn build_launch_func(
     let state = OpState::new(ctx, "gpu.launch_func", b.loc).operands(&operands).attr(ctx, "kernel", kernel).attr(
         ctx,
         "operandSegmentSizes",
-        segment_attr(ctx, &sizes),
+        ctx.operand_segments(&sizes),
     );
     b.insert(state)
 }
@@ -952,7 +945,7 @@ fn parse_launch_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     p.parse_optional_attr_dict(&mut attrs)?;
     let c = cluster.len().min(1);
     let sizes = [deps.len(), 1, 1, 1, 1, 1, 1, c, c, c, smem, args, async_object.is_some() as usize];
-    attrs.push(named(ctx, "operandSegmentSizes", segment_attr(ctx, &sizes)));
+    attrs.push(named(ctx, "operandSegmentSizes", ctx.operand_segments(&sizes)));
     let pending = p.pending();
     pending.operands = operands;
     pending.attrs = attrs;
@@ -1218,7 +1211,7 @@ fn parse_launch(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     p.parse_optional_attr_dict(&mut attrs)?;
     let c = cluster_ids.len().min(1);
     let sizes = [deps.len(), 1, 1, 1, 1, 1, 1, c, c, c, smem];
-    attrs.push(named(ctx, "operandSegmentSizes", segment_attr(ctx, &sizes)));
+    attrs.push(named(ctx, "operandSegmentSizes", ctx.operand_segments(&sizes)));
     let pending = p.pending();
     pending.operands = operands;
     pending.attrs = attrs;

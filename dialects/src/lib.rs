@@ -24,6 +24,7 @@ pub mod nn;
 pub mod scf;
 pub mod shaped;
 pub mod slicing;
+mod syntax_util;
 pub mod tensor;
 pub mod tutorial;
 pub mod vector;

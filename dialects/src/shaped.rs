@@ -86,6 +86,14 @@ fn affine_strides(m: &strata_ir::AffineMap) -> Option<(Vec<i64>, i64)> {
     }
 }
 
+/// A memref's memory space (`None` for the default one, and for other types).
+pub(crate) fn memory_space(ctx: &Context, t: Type) -> Option<Attribute> {
+    match ctx.type_kind(t) {
+        TypeKind::MemRef { memory_space, .. } | TypeKind::UnrankedMemRef { memory_space, .. } => *memory_space,
+        _ => None,
+    }
+}
+
 /// The row-major strides of `shape`, `DYNAMIC` outside the innermost dynamic size.
 pub(crate) fn identity_strides(shape: &[i64]) -> Vec<i64> {
     let mut strides = vec![1i64; shape.len()];
@@ -233,13 +241,9 @@ pub(crate) fn parse_expand_shape(p: &mut OpParser<'_, '_>) -> Result<(), ParseEr
     let (values, statics) = crate::slicing::parse_mixed(p)?;
     let mut attrs = vec![
         NamedAttr { name: ctx.ident("reassociation"), value: reassociation },
-        NamedAttr { name: ctx.ident("static_output_shape"), value: crate::slicing::i64_array(ctx, statics) },
+        NamedAttr { name: ctx.ident("static_output_shape"), value: ctx.dense_i64_array(statics) },
     ];
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let src_type = p.parse_type()?;
-    p.expect_keyword("into")?;
-    let result = p.parse_type()?;
+    let (src_type, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "into")?;
     let mut operands = vec![p.resolve_operand(&src, src_type)?];
     for v in &values {
         operands.push(p.resolve_operand(v, ctx.index_type())?);
@@ -264,9 +268,6 @@ pub(crate) fn print_expand_shape(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Re
     p.write(" output_shape ")?;
     let statics = crate::slicing::int_array(ctx, ir, op, "static_output_shape");
     crate::slicing::print_mixed(p, &statics, &o.operands()[1..])?;
-    p.print_attr_dict(op, &["reassociation", "static_output_shape"], false)?;
-    p.write(" : ")?;
-    p.print_type(ir.value_type(src))?;
-    p.write(" into ")?;
-    p.print_type(ir.value_type(result))
+    let (first, second) = (ir.value_type(src), ir.value_type(result));
+    crate::syntax_util::print_typed_tail(p, op, &["reassociation", "static_output_shape"], first, "into", second)
 }

@@ -16,9 +16,7 @@ use std::fmt;
 use strata_ir::dialect::OpView;
 use strata_ir::parser::{OpParser, ParseError, UnresolvedOperand};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{
-    AttrKind, Attribute, Context, DenseArrayValues, Diagnostic, Ir, NamedAttr, OpId, Type, Value, DYNAMIC,
-};
+use strata_ir::{AttrKind, Context, Diagnostic, Ir, NamedAttr, OpId, Type, Value, DYNAMIC};
 
 /// The names of the three lists: operand groups, and their `static_` properties.
 pub const LISTS: [&str; 3] = ["offsets", "sizes", "strides"];
@@ -103,17 +101,9 @@ pub(crate) fn print_mixed(p: &mut OpPrinter<'_, '_>, statics: &[i64], values: &[
     p.write("]")
 }
 
-/// A dense `i64` array attribute.
-pub(crate) fn i64_array(ctx: &Context, values: Vec<i64>) -> Attribute {
-    ctx.intern_attr(AttrKind::DenseArray { element: ctx.i64_type(), values: DenseArrayValues::Int(values) })
-}
-
 /// The integers of `op`'s dense array property `name` (empty when it has none).
 pub fn int_array(ctx: &Context, ir: &Ir, op: OpId, name: &str) -> Vec<i64> {
-    match ir.op(op).attr(ctx.ident(name)).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. }) => v.clone(),
-        _ => Vec::new(),
-    }
+    ir.op(op).attr(ctx.ident(name)).and_then(|a| ctx.attr_as_int_array(a)).map(<[i64]>::to_vec).unwrap_or_default()
 }
 
 /// Finishes parsing an op whose operands are `leading` (one per leading group) then the
@@ -127,18 +117,16 @@ pub(crate) fn finish_mixed_operands<'s>(
     attrs: &mut Vec<NamedAttr>,
 ) -> Result<(), ParseError> {
     let ctx = p.ctx();
-    let mut segments: Vec<i64> = vec![1; leading.len()];
+    let mut segments = vec![1; leading.len()];
     let mut operands = leading;
     for (name, (values, statics)) in names.iter().zip(lists) {
-        segments.push(values.len() as i64);
+        segments.push(values.len());
         for v in &values {
             operands.push(p.resolve_operand(v, ctx.index_type())?);
         }
-        attrs.push(NamedAttr { name: ctx.ident(&format!("static_{name}")), value: i64_array(ctx, statics) });
+        attrs.push(NamedAttr { name: ctx.ident(&format!("static_{name}")), value: ctx.dense_i64_array(statics) });
     }
-    let segments = ctx
-        .intern_attr(AttrKind::DenseArray { element: ctx.integer_type(32), values: DenseArrayValues::Int(segments) });
-    attrs.push(NamedAttr { name: ctx.ident("operandSegmentSizes"), value: segments });
+    attrs.push(NamedAttr { name: ctx.ident("operandSegmentSizes"), value: ctx.operand_segments(&segments) });
     p.pending().operands = operands;
     Ok(())
 }
@@ -350,11 +338,7 @@ pub(crate) fn parse_window_op(p: &mut OpParser<'_, '_>) -> Result<(), ParseError
     let source = p.parse_operand()?;
     let lists = vec![parse_mixed(p)?, parse_mixed(p)?, parse_mixed(p)?];
     let mut attrs = Vec::new();
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let source_type = p.parse_type()?;
-    p.expect_keyword("to")?;
-    let result = p.parse_type()?;
+    let (source_type, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "to")?;
     let source = p.resolve_operand(&source, source_type)?;
     finish_mixed_operands(p, vec![source], &LISTS, lists, &mut attrs)?;
     let pending = p.pending();
@@ -380,9 +364,6 @@ pub(crate) fn print_window_op(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Resul
     p.write(" ")?;
     p.print_value(source)?;
     print_lists(p, op)?;
-    p.print_attr_dict(op, &STATIC_LISTS, false)?;
-    p.write(" : ")?;
-    p.print_type(p.ir.value_type(source))?;
-    p.write(" to ")?;
-    p.print_type(p.ir.value_type(result))
+    let (first, second) = (p.ir.value_type(source), p.ir.value_type(result));
+    crate::syntax_util::print_typed_tail(p, op, &STATIC_LISTS, first, "to", second)
 }

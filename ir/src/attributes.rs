@@ -159,6 +159,22 @@ impl Context {
     pub fn array_attr(&self, items: Vec<Attribute>) -> Attribute {
         self.intern_attr(AttrKind::Array(items))
     }
+    /// `array<i64: ...>`.
+    pub fn dense_i64_array(&self, values: Vec<i64>) -> Attribute {
+        self.intern_attr(AttrKind::DenseArray { element: self.i64_type(), values: DenseArrayValues::Int(values) })
+    }
+    /// `array<i32: ...>` of `sizes`: an op's `operandSegmentSizes`.
+    pub fn operand_segments(&self, sizes: &[usize]) -> Attribute {
+        let values = DenseArrayValues::Int(sizes.iter().map(|s| *s as i64).collect());
+        self.intern_attr(AttrKind::DenseArray { element: self.integer_type(32), values })
+    }
+    /// The integers of a dense integer array attribute (`array<i64: 1, 2>`).
+    pub fn attr_as_int_array(&self, a: Attribute) -> Option<&[i64]> {
+        match self.attr_kind(a) {
+            AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. } => Some(v),
+            _ => None,
+        }
+    }
     pub fn symbol_ref_attr(&self, root: &str) -> Attribute {
         self.intern_attr(AttrKind::SymbolRef { root: root.to_string(), nested: Vec::new() })
     }

@@ -128,6 +128,20 @@ impl Context {
 
     /// Interns a type.
     pub fn intern_type(&self, kind: TypeKind) -> Type {
+        // A memref whose layout is an identity map has no layout, as MLIR's
+        // `MemRefType::get` has it (symbols do not count: `(d0)[s0] -> (d0)` is the identity).
+        if let TypeKind::MemRef { shape, element, layout: Some(l), memory_space } = &kind {
+            if matches!(self.attr_kind(*l), AttrKind::AffineMap(m) if m.results == crate::AffineMap::identity(m.num_dims).results)
+            {
+                let kind = TypeKind::MemRef {
+                    shape: shape.clone(),
+                    element: *element,
+                    layout: None,
+                    memory_space: *memory_space,
+                };
+                return Type(self.types.intern_with(&kind, || kind.clone()));
+            }
+        }
         Type(self.types.intern_with(&kind, || kind.clone()))
     }
 

@@ -176,6 +176,17 @@ pub enum Arity {
     Variadic,
 }
 
+impl Arity {
+    /// Whether a group of this arity may hold `n` values.
+    pub fn admits(self, n: usize) -> bool {
+        match self {
+            Arity::One => n == 1,
+            Arity::Optional => n <= 1,
+            Arity::Variadic => true,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ArgSpec {
     pub name: &'static str,
@@ -497,11 +508,7 @@ impl OpDef {
         let o = ir.op(op);
         let operands = if self.has_trait(Trait::AttrSizedOperandSegments) {
             let ranges = self.operand_group_ranges(ctx, ir, op);
-            let each = self.operands.iter().zip(&ranges).all(|(s, r)| match s.arity {
-                Arity::One => r.len() == 1,
-                Arity::Optional => r.len() <= 1,
-                Arity::Variadic => true,
-            });
+            let each = self.operands.iter().zip(&ranges).all(|(s, r)| s.arity.admits(r.len()));
             each && ranges.len() == self.operands.len()
                 && ranges.iter().map(|r| r.len()).sum::<usize>() == o.operands().len()
         } else {

@@ -556,23 +556,24 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         let o = self.ir.op(op);
         let results = o.results();
         if !results.is_empty() {
-            // Consecutive results named alike form a group: `%a, %b:2 = `.
-            let names: Vec<(String, bool)> = results
-                .iter()
-                .map(|r| {
-                    let name = self.names.values.get(r).map(String::as_str).unwrap_or_default();
-                    let (base, numbered) = name.split_once('#').map_or((name, false), |(b, _)| (b, true));
-                    (base.to_string(), numbered)
-                })
-                .collect();
-            for (i, group) in names.chunk_by(|a, b| a.0 == b.0).enumerate() {
-                if i > 0 {
-                    self.write(", ")?;
+            // Consecutive results named alike form a group: `%a, %b:2 = `. (No allocation:
+            // this runs for every op printed.)
+            let base = |r: &Value| -> (&str, bool) {
+                let name = self.names.values.get(r).map(String::as_str).unwrap_or_default();
+                name.split_once('#').map_or((name, false), |(b, _)| (b, true))
+            };
+            let mut start = 0;
+            while start < results.len() {
+                let (name, numbered) = base(&results[start]);
+                let end = start + 1 + results[start + 1..].iter().take_while(|r| base(r).0 == name).count();
+                if start > 0 {
+                    self.out.push_str(", ");
                 }
-                write!(self.out, "%{}", group[0].0)?;
-                if group[0].1 {
-                    write!(self.out, ":{}", group.len())?;
+                write!(self.out, "%{name}")?;
+                if numbered {
+                    write!(self.out, ":{}", end - start)?;
                 }
+                start = end;
             }
             self.write(" = ")?;
         }

@@ -199,12 +199,7 @@ impl<'a> Verifier<'a> {
             }
             // A single operand's segment is 1, an optional one's at most 1.
             for (spec, r) in def.operands.iter().zip(&ranges) {
-                let fits = match spec.arity {
-                    Arity::One => r.len() == 1,
-                    Arity::Optional => r.len() <= 1,
-                    Arity::Variadic => true,
-                };
-                if !fits {
+                if !spec.arity.admits(r.len()) {
                     return Err(self.op_error(
                         op,
                         format!("'operandSegmentSizes' gives operand group '{}' {} operands", spec.name, r.len()),

@@ -775,7 +775,7 @@ impl<'a> Machine<'a> {
                     // Unwritten elements read as poison, as fresh buffers do (NaN, or -1).
                     let fill = match value {
                         Some(v) => self.scalar(op, v)?,
-                        None => elem.read(&[0xFF; 8][..elem.bytes()]),
+                        None => elem.poison(),
                     };
                     let t = Tensor::from_scalars(&shape, elem, std::iter::repeat_n(fill, n));
                     self.set(o.result(0), RtValue::Tensor(Rc::new(t)));

@@ -157,6 +157,12 @@ impl Elem {
         self.from_int(0)
     }
 
+    /// What an element never written holds, as fresh buffers do: all bits set (NaN for
+    /// floats, -1 for integers), so it shows wherever it ends up.
+    pub fn poison(self) -> Scalar {
+        self.read(&[0xFF; 8][..self.bytes()])
+    }
+
     /// Writes `v` in this type's little-endian encoding into `out` (`self.bytes()` long; `i1`
     /// is one byte, 0 or 1): the layout of buffers in the interpreter, in compiled code and in
     /// raw files.
@@ -318,6 +324,25 @@ impl Tensor {
             s[i] = s[i + 1] * shape[i + 1];
         }
         s
+    }
+
+    /// Every index of `shape` in row-major order (none when a dimension is 0, one empty
+    /// index at rank 0).
+    pub fn indices(shape: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
+        let mut next = (!shape.contains(&0)).then(|| vec![0; shape.len()]);
+        std::iter::from_fn(move || {
+            let current = next.take()?;
+            let mut i = current.clone();
+            for d in (0..shape.len()).rev() {
+                i[d] += 1;
+                if i[d] < shape[d] {
+                    next = Some(i);
+                    break;
+                }
+                i[d] = 0;
+            }
+            Some(current)
+        })
     }
 
     /// Element `i` (row-major).

@@ -68,10 +68,7 @@ fn verify_realloc(v: &OpView) -> Result<(), Diagnostic> {
             ctx.type_to_string(result)
         )));
     }
-    let space = |t: Type| match ctx.type_kind(t) {
-        TypeKind::MemRef { memory_space, .. } => *memory_space,
-        _ => None,
-    };
+    let space = |t: Type| shaped::memory_space(ctx, t);
     if space(source) != space(result) {
         return Err(v.error(format!(
             "different memory spaces specified for source memref type '{}' and result memref type '{}'",
@@ -365,10 +362,7 @@ fn verify_alloc(v: &OpView) -> Result<(), Diagnostic> {
 fn verify_cast(v: &OpView) -> Result<(), Diagnostic> {
     let ctx = v.ctx;
     let (a, b) = (v.operand_type(0), v.result_type(0));
-    let space = |t: Type| match ctx.type_kind(t) {
-        TypeKind::MemRef { memory_space, .. } => *memory_space,
-        _ => None,
-    };
+    let space = |t: Type| shaped::memory_space(ctx, t);
     let layout = |t: Type| match ctx.type_kind(t) {
         TypeKind::MemRef { layout, .. } => *layout,
         _ => None,

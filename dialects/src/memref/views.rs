@@ -10,15 +10,8 @@ use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
 use strata_ir::{Context, Diagnostic, OpId, Type, TypeKind, DYNAMIC};
 
-use crate::shaped::{self, strided_memref, strides_of};
+use crate::shaped::{self, memory_space, strided_memref, strides_of};
 use crate::slicing::{self, saturated_add, saturated_mul, LISTS};
-
-fn memory_space(ctx: &Context, t: Type) -> Option<strata_ir::Attribute> {
-    match ctx.type_kind(t) {
-        TypeKind::MemRef { memory_space, .. } | TypeKind::UnrankedMemRef { memory_space, .. } => *memory_space,
-        _ => None,
-    }
-}
 
 // ------------------------------------------------------------------------------- subview
 /// As upstream: the window fits the source; the result is the source's elements at the
@@ -123,11 +116,7 @@ pub(super) fn parse_reinterpret_cast(p: &mut OpParser<'_, '_>) -> Result<(), Par
         lists.push(slicing::parse_mixed(p)?);
     }
     let mut attrs = Vec::new();
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let source_type = p.parse_type()?;
-    p.expect_keyword("to")?;
-    let result = p.parse_type()?;
+    let (source_type, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "to")?;
     let source = p.resolve_operand(&source, source_type)?;
     slicing::finish_mixed_operands(p, vec![source], &LISTS, lists, &mut attrs)?;
     let pending = p.pending();
@@ -150,11 +139,8 @@ pub(super) fn print_reinterpret_cast(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt
         p.write(": ")?;
         slicing::print_list(p, op, list)?;
     }
-    p.print_attr_dict(op, &slicing::STATIC_LISTS, false)?;
-    p.write(" : ")?;
-    p.print_type(p.ir.value_type(source))?;
-    p.write(" to ")?;
-    p.print_type(p.ir.value_type(result))
+    let (first, second) = (p.ir.value_type(source), p.ir.value_type(result));
+    crate::syntax_util::print_typed_tail(p, op, &slicing::STATIC_LISTS, first, "to", second)
 }
 
 /// As upstream: one offset and a size and stride per result dimension; the result's sizes,

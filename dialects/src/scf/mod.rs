@@ -122,10 +122,7 @@ pub fn parallel_operands<'a>(ctx: &strata_ir::Context, ir: &'a Ir, op: OpId) -> 
 /// is left empty: the caller fills it and ends it with `"scf.reduce"()`.
 pub fn build_parallel(b: &mut Builder, lower: &[Value], upper: &[Value], steps: &[Value]) -> (OpId, BlockId) {
     let ctx = b.ctx;
-    let segments = ctx.intern_attr(AttrKind::DenseArray {
-        element: ctx.integer_type(32),
-        values: DenseArrayValues::Int(vec![lower.len() as i64, upper.len() as i64, steps.len() as i64, 0]),
-    });
+    let segments = ctx.operand_segments(&[lower.len(), upper.len(), steps.len(), 0]);
     let operands: Vec<Value> = lower.iter().chain(upper).chain(steps).copied().collect();
     let state = OpState::new(ctx, "scf.parallel", b.loc).operands(&operands).regions(1).attr(
         ctx,
@@ -142,7 +139,7 @@ pub fn build_parallel(b: &mut Builder, lower: &[Value], upper: &[Value], steps: 
 /// The case values of the `scf.index_switch` `op`, in the order of its case regions (which
 /// follow the default region).
 pub fn index_switch_cases(ctx: &strata_ir::Context, ir: &Ir, op: OpId) -> Vec<i64> {
-    syntax::int_array(ctx, ir, op, "cases")
+    crate::slicing::int_array(ctx, ir, op, "cases")
 }
 
 fn show(ctx: &strata_ir::Context, ts: &[Type]) -> String {

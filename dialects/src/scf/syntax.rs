@@ -8,7 +8,7 @@ use std::fmt;
 
 use strata_ir::parser::{ArgumentDef, OpParser, ParseError, UnresolvedOperand};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{AttrKind, Attribute, BlockId, Context, DenseArrayValues, NamedAttr, OpId, Type, Value};
+use strata_ir::{Attribute, BlockId, Context, NamedAttr, OpId, Type, Value};
 
 use crate::function_like::with_loc;
 
@@ -16,18 +16,6 @@ type PResult<T> = Result<T, ParseError>;
 
 fn named(ctx: &Context, name: &str, value: Attribute) -> NamedAttr {
     NamedAttr { name: ctx.ident(name), value }
-}
-
-fn dense_array(ctx: &Context, element: Type, values: Vec<i64>) -> Attribute {
-    ctx.intern_attr(AttrKind::DenseArray { element, values: DenseArrayValues::Int(values) })
-}
-
-/// The integers of `op`'s dense array attribute `name` (empty when it has none).
-pub(super) fn int_array(ctx: &Context, ir: &strata_ir::Ir, op: OpId, name: &str) -> Vec<i64> {
-    match ir.op(op).attr(ctx.ident(name)).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::DenseArray { values: DenseArrayValues::Int(v), .. }) => v.clone(),
-        _ => Vec::new(),
-    }
 }
 
 // ---------------------------------------------------------------------- shared pieces
@@ -358,8 +346,8 @@ pub(super) fn parse_parallel(p: &mut OpParser<'_, '_>) -> PResult<()> {
     p.ensure_terminator(&mut body, "scf.reduce");
     let mut attrs = Vec::new();
     p.parse_optional_attr_dict(&mut attrs)?;
-    let sizes = vec![n as i64, n as i64, n as i64, inits.len() as i64];
-    attrs.push(named(ctx, "operandSegmentSizes", dense_array(ctx, ctx.integer_type(32), sizes)));
+    let sizes = [n, n, n, inits.len()];
+    attrs.push(named(ctx, "operandSegmentSizes", ctx.operand_segments(&sizes)));
     finish(p, operands, results, attrs, vec![body]);
     Ok(())
 }
@@ -481,7 +469,7 @@ pub(super) fn parse_index_switch(p: &mut OpParser<'_, '_>) -> PResult<()> {
     p.expect_keyword("default")?;
     let mut default = p.parse_region(None, false)?;
     p.ensure_terminator(&mut default, "scf.yield");
-    attrs.push(named(ctx, "cases", dense_array(ctx, ctx.i64_type(), cases)));
+    attrs.push(named(ctx, "cases", ctx.dense_i64_array(cases)));
     let mut regions = vec![default];
     regions.extend(case_regions);
     finish(p, vec![arg], results, attrs, regions);
@@ -500,7 +488,7 @@ pub(super) fn print_index_switch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Re
         p.print_type_list(&results)?;
     }
     let regions = o.regions().to_vec();
-    let cases = int_array(ctx, ir, op, "cases");
+    let cases = crate::slicing::int_array(ctx, ir, op, "cases");
     for (value, r) in cases.iter().zip(regions.iter().skip(1)) {
         p.print_newline(0)?;
         p.write(&format!("case {value} "))?;

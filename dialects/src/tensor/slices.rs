@@ -32,11 +32,7 @@ pub(super) fn parse_insert_slice(p: &mut OpParser<'_, '_>) -> Result<(), ParseEr
     let dest = p.parse_operand()?;
     let lists = vec![slicing::parse_mixed(p)?, slicing::parse_mixed(p)?, slicing::parse_mixed(p)?];
     let mut attrs = Vec::new();
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let source_type = p.parse_type()?;
-    p.expect_keyword("into")?;
-    let dest_type = p.parse_type()?;
+    let (source_type, dest_type) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "into")?;
     let leading = vec![p.resolve_operand(&source, source_type)?, p.resolve_operand(&dest, dest_type)?];
     slicing::finish_mixed_operands(p, leading, &LISTS, lists, &mut attrs)?;
     let pending = p.pending();
@@ -53,11 +49,8 @@ pub(super) fn print_insert_slice(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Re
     p.write(" into ")?;
     p.print_value(dest)?;
     slicing::print_lists(p, op)?;
-    p.print_attr_dict(op, &slicing::STATIC_LISTS, false)?;
-    p.write(" : ")?;
-    p.print_type(p.ir.value_type(source))?;
-    p.write(" into ")?;
-    p.print_type(p.ir.value_type(dest))
+    let (first, second) = (p.ir.value_type(source), p.ir.value_type(dest));
+    crate::syntax_util::print_typed_tail(p, op, &slicing::STATIC_LISTS, first, "into", second)
 }
 
 // ----------------------------------------------------------------------------------- pad
@@ -77,11 +70,7 @@ pub(super) fn parse_pad(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
         lists.push(slicing::parse_mixed(p)?);
     }
     let region = p.parse_region(None, false)?;
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let source_type = p.parse_type()?;
-    p.expect_keyword("to")?;
-    let result = p.parse_type()?;
+    let (source_type, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "to")?;
     let source = p.resolve_operand(&source, source_type)?;
     slicing::finish_mixed_operands(p, vec![source], &PAD_LISTS, lists, &mut attrs)?;
     let pending = p.pending();
@@ -107,11 +96,15 @@ pub(super) fn print_pad(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     }
     p.write(" ")?;
     p.print_region(o.regions()[0], true)?;
-    p.print_attr_dict(op, &["operandSegmentSizes", "static_low", "static_high", "nofold"], false)?;
-    p.write(" : ")?;
-    p.print_type(ir.value_type(source))?;
-    p.write(" to ")?;
-    p.print_type(ir.value_type(result))
+    let (first, second) = (ir.value_type(source), ir.value_type(result));
+    crate::syntax_util::print_typed_tail(
+        p,
+        op,
+        &["operandSegmentSizes", "static_low", "static_high", "nofold"],
+        first,
+        "to",
+        second,
+    )
 }
 
 /// As upstream: a low and a high amount per dimension (one operand per dynamic one); the

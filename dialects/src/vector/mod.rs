@@ -143,7 +143,7 @@ fn position_type(v: &OpView, vector: Type, what: &str, poison: bool) -> Result<T
         return Err(v.error(format!("expected position attribute of rank no greater than {what}vector rank")));
     }
     let dynamic = position.iter().filter(|p| **p == strata_ir::DYNAMIC).count();
-    let given = v.operands().len() - if what.is_empty() { 1 } else { 2 };
+    let given = v.operand_group("dynamic_position").len();
     if dynamic != given {
         return Err(v.error(format!("expected {dynamic} dynamic position operands, got {given}")));
     }
@@ -567,7 +567,7 @@ fn verify_mask(v: &OpView) -> Result<(), Diagnostic> {
 }
 
 /// The affine maps of an `indexing_maps` array, or `None` if one is not a map.
-fn contract_maps(ctx: &Context, a: strata_ir::Attribute) -> Option<Vec<strata_ir::AffineMap>> {
+pub fn contract_maps(ctx: &Context, a: strata_ir::Attribute) -> Option<Vec<strata_ir::AffineMap>> {
     match ctx.attr_kind(a) {
         AttrKind::Array(items) => items
             .iter()

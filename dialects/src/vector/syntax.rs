@@ -11,7 +11,7 @@ use strata_ir::parser::{OpParser, ParseError};
 use strata_ir::printer::OpPrinter;
 use strata_ir::{AffineExpr, AffineMap, AttrKind, Attribute, Context, NamedAttr, OpId, Type, TypeKind};
 
-use crate::slicing::{i64_array, int_array, parse_mixed, print_mixed};
+use crate::slicing::{int_array, parse_mixed, print_mixed};
 
 type PResult<T> = Result<T, ParseError>;
 
@@ -57,7 +57,7 @@ pub(super) fn parse_shuffle(p: &mut OpParser<'_, '_>) -> PResult<()> {
     let (a, _) = (p.parse_operand()?, p.expect_punct(",")?);
     let b = p.parse_operand()?;
     let mask = parse_constant_list(p)?;
-    let mut attrs = vec![named(ctx, "mask", i64_array(ctx, mask.clone()))];
+    let mut attrs = vec![named(ctx, "mask", ctx.dense_i64_array(mask.clone()))];
     p.parse_optional_attr_dict(&mut attrs)?;
     p.expect_punct(":")?;
     let ta = p.parse_type()?;
@@ -97,12 +97,8 @@ pub(super) fn parse_transpose(p: &mut OpParser<'_, '_>) -> PResult<()> {
     let v = p.parse_operand()?;
     p.expect_punct(",")?;
     let permutation = parse_constant_list(p)?;
-    let mut attrs = vec![named(ctx, "permutation", i64_array(ctx, permutation))];
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let t = p.parse_type()?;
-    p.expect_keyword("to")?;
-    let result = p.parse_type()?;
+    let mut attrs = vec![named(ctx, "permutation", ctx.dense_i64_array(permutation))];
+    let (t, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "to")?;
     let operand = p.resolve_operand(&v, t)?;
     let pending = p.pending();
     pending.operands = vec![operand];
@@ -118,11 +114,8 @@ pub(super) fn print_transpose(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Resul
     p.print_value(v)?;
     p.write(", ")?;
     print_constant_list(p, &int_array(p.ctx, p.ir, op, "permutation"))?;
-    p.print_attr_dict(op, &["permutation"], false)?;
-    p.write(" : ")?;
-    p.print_type(p.ir.value_type(v))?;
-    p.write(" to ")?;
-    p.print_type(p.ir.value_type(r))
+    let (first, second) = (p.ir.value_type(v), p.ir.value_type(r));
+    crate::syntax_util::print_typed_tail(p, op, &["permutation"], first, "to", second)
 }
 
 // ------------------------------------------------------------------- extract, insert
@@ -131,12 +124,8 @@ pub(super) fn parse_extract(p: &mut OpParser<'_, '_>) -> PResult<()> {
     let ctx = p.ctx();
     let v = p.parse_operand()?;
     let (values, statics) = parse_mixed(p)?;
-    let mut attrs = vec![named(ctx, "static_position", i64_array(ctx, statics))];
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let result = p.parse_type()?;
-    p.expect_keyword("from")?;
-    let t = p.parse_type()?;
+    let mut attrs = vec![named(ctx, "static_position", ctx.dense_i64_array(statics))];
+    let (result, t) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "from")?;
     let mut operands = vec![p.resolve_operand(&v, t)?];
     for v in &values {
         operands.push(p.resolve_operand(v, ctx.index_type())?);
@@ -154,11 +143,8 @@ pub(super) fn print_extract(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result 
     p.write(" ")?;
     p.print_value(operands[0])?;
     print_mixed(p, &int_array(p.ctx, p.ir, op, "static_position"), &operands[1..])?;
-    p.print_attr_dict(op, &["static_position"], false)?;
-    p.write(" : ")?;
-    p.print_type(p.ir.value_type(o.results()[0]))?;
-    p.write(" from ")?;
-    p.print_type(p.ir.value_type(operands[0]))
+    let (first, second) = (p.ir.value_type(o.results()[0]), p.ir.value_type(operands[0]));
+    crate::syntax_util::print_typed_tail(p, op, &["static_position"], first, "from", second)
 }
 
 /// `vector.insert %x, %v[positions] attr-dict : type into type`.
@@ -168,12 +154,8 @@ pub(super) fn parse_insert(p: &mut OpParser<'_, '_>) -> PResult<()> {
     p.expect_punct(",")?;
     let v = p.parse_operand()?;
     let (values, statics) = parse_mixed(p)?;
-    let mut attrs = vec![named(ctx, "static_position", i64_array(ctx, statics))];
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let tx = p.parse_type()?;
-    p.expect_keyword("into")?;
-    let t = p.parse_type()?;
+    let mut attrs = vec![named(ctx, "static_position", ctx.dense_i64_array(statics))];
+    let (tx, t) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "into")?;
     let mut operands = vec![p.resolve_operand(&x, tx)?, p.resolve_operand(&v, t)?];
     for v in &values {
         operands.push(p.resolve_operand(v, ctx.index_type())?);
@@ -195,11 +177,8 @@ pub(super) fn print_insert(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
     // Upstream leaves a space before the positions here (not in `extract`).
     p.write(" ")?;
     print_mixed(p, &int_array(p.ctx, p.ir, op, "static_position"), &operands[2..])?;
-    p.print_attr_dict(op, &["static_position"], false)?;
-    p.write(" : ")?;
-    p.print_type(p.ir.value_type(operands[0]))?;
-    p.write(" into ")?;
-    p.print_type(p.ir.value_type(operands[1]))
+    let (first, second) = (p.ir.value_type(operands[0]), p.ir.value_type(operands[1]));
+    crate::syntax_util::print_typed_tail(p, op, &["static_position"], first, "into", second)
 }
 
 // ------------------------------------------------------------------------- reduction
@@ -228,11 +207,7 @@ pub(super) fn parse_reduction(p: &mut OpParser<'_, '_>) -> PResult<()> {
             ctx.intern_attr(AttrKind::Opaque { dialect: "arith".into(), text: format!("arith.fastmath{body}") });
         attrs.push(named(ctx, "fastmath", flags));
     }
-    p.parse_optional_attr_dict(&mut attrs)?;
-    p.expect_punct(":")?;
-    let t = p.parse_type()?;
-    p.expect_keyword("into")?;
-    let result = p.parse_type()?;
+    let (t, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "into")?;
     let mut operands = vec![p.resolve_operand(&v, t)?];
     if let Some(acc) = acc {
         operands.push(p.resolve_operand(&acc, result)?);
@@ -263,11 +238,8 @@ pub(super) fn print_reduction(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Resul
         p.write(&format!(" fastmath{body}"))?;
     }
     let elided: &[&str] = if flags.is_none() || inline.is_some() { &["kind", "fastmath"] } else { &["kind"] };
-    p.print_attr_dict(op, elided, false)?;
-    p.write(" : ")?;
-    p.print_type(ir.value_type(operands[0]))?;
-    p.write(" into ")?;
-    p.print_type(ir.value_type(o.results()[0]))
+    let (first, second) = (ir.value_type(operands[0]), ir.value_type(o.results()[0]));
+    crate::syntax_util::print_typed_tail(p, op, elided, first, "into", second)
 }
 
 // ------------------------------------------------------------------------- transfers
@@ -331,13 +303,6 @@ fn transfer_defaults(ctx: &Context, attrs: &mut Vec<NamedAttr>, source: Type, ve
     map
 }
 
-fn segments(ctx: &Context, sizes: Vec<i64>) -> Attribute {
-    ctx.intern_attr(AttrKind::DenseArray {
-        element: ctx.integer_type(32),
-        values: strata_ir::DenseArrayValues::Int(sizes),
-    })
-}
-
 /// `vector.transfer_read %base[indices], %padding [, %mask] attr-dict : source, vector`.
 pub(super) fn parse_transfer_read(p: &mut OpParser<'_, '_>) -> PResult<()> {
     let ctx = p.ctx();
@@ -366,7 +331,7 @@ pub(super) fn parse_transfer_read(p: &mut OpParser<'_, '_>) -> PResult<()> {
     attrs.push(named(
         ctx,
         "operandSegmentSizes",
-        segments(ctx, vec![1, indices.len() as i64, 1, i64::from(mask.is_some())]),
+        ctx.operand_segments(&[1, indices.len(), 1, usize::from(mask.is_some())]),
     ));
     let pending = p.pending();
     pending.operands = operands;
@@ -403,7 +368,7 @@ pub(super) fn parse_transfer_write(p: &mut OpParser<'_, '_>) -> PResult<()> {
     attrs.push(named(
         ctx,
         "operandSegmentSizes",
-        segments(ctx, vec![1, 1, indices.len() as i64, i64::from(mask.is_some())]),
+        ctx.operand_segments(&[1, 1, indices.len(), usize::from(mask.is_some())]),
     ));
     let tensor = matches!(ctx.type_kind(source), TypeKind::RankedTensor { .. });
     let pending = p.pending();

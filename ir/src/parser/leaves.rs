@@ -160,13 +160,6 @@ impl LeafBuilder<'_> {
                         );
                     }
                 }
-                // An identity map is no layout at all, as MLIR's `MemRefType::get` has it
-                // (symbols do not count: `(d0)[s0] -> (d0)` is the identity too).
-                let identity = |l: &Attribute| {
-                    let AttrKind::AffineMap(m) = ctx.attr_kind(*l) else { return false };
-                    m.results == crate::AffineMap::identity(m.num_dims).results
-                };
-                let layout = layout.filter(|l| !identity(l));
                 ctx.intern_type(TypeKind::MemRef { shape, element, layout, memory_space })
             }
             Rule::unranked_memref => {

@@ -254,25 +254,17 @@ impl<'c, 's> OpParser<'c, 's> {
     /// region, and `terminator` (without operands, at the op's location) is appended to the
     /// last block when it does not already end in a terminator.
     pub fn ensure_terminator(&mut self, blocks: &mut Vec<BlockId>, terminator: &str) {
-        let loc = self.op_loc();
-        if blocks.is_empty() {
-            blocks.push(self.ir.create_block(&[]));
-        }
-        let last = *blocks.last().expect("a block");
-        let ends = self.ir.block(last).last_op().is_some_and(|t| {
-            self.ctx.op_def(self.ir.op(t).name()).is_some_and(|d| d.has_trait(crate::dialect::Trait::Terminator))
-        });
-        if !ends {
-            let mut b = crate::Builder::at_end(self.ctx, &mut self.ir, last);
-            b.loc = loc;
-            b.op(terminator, &[], &[], &[]);
-        }
+        self.implied_terminator(blocks, terminator, false);
     }
 
     /// As [`OpParser::ensure_terminator`], but the terminator put back passes on the results
     /// of the op before it (MLIR's `vector.mask`, whose region holds one op and yields what it
     /// gives).
     pub fn ensure_terminator_passing_results(&mut self, blocks: &mut Vec<BlockId>, terminator: &str) {
+        self.implied_terminator(blocks, terminator, true);
+    }
+
+    fn implied_terminator(&mut self, blocks: &mut Vec<BlockId>, terminator: &str, pass_results: bool) {
         let loc = self.op_loc();
         if blocks.is_empty() {
             blocks.push(self.ir.create_block(&[]));
@@ -283,10 +275,13 @@ impl<'c, 's> OpParser<'c, 's> {
             self.ctx.op_def(self.ir.op(t).name()).is_some_and(|d| d.has_trait(crate::dialect::Trait::Terminator))
         });
         if !ends {
-            let results = end.map(|o| self.ir.op(o).results().to_vec()).unwrap_or_default();
+            let passed = match end.filter(|_| pass_results) {
+                Some(o) => self.ir.op(o).results().to_vec(),
+                None => Vec::new(),
+            };
             let mut b = crate::Builder::at_end(self.ctx, &mut self.ir, last);
             b.loc = loc;
-            b.op(terminator, &results, &[], &[]);
+            b.op(terminator, &passed, &[], &[]);
         }
     }
 

@@ -715,7 +715,7 @@ pub(super) fn launch(ctx: &Context, ir: &mut Ir, c: Contraction, prefetch: bool)
                 "memref.alloc",
                 &[],
                 ty,
-                &[("operandSegmentSizes", segments(ctx, &[0, 0]))],
+                &[("operandSegmentSizes", ctx.operand_segments(&[0, 0]))],
             ))
         })
         .transpose()?;
@@ -999,13 +999,6 @@ fn guarded(ctx: &Context, ir: &mut Ir, at: &At, inside: Option<Value>) -> Insert
             InsertPoint::Before(ir.block(then).last_op().expect("the yield"))
         }
     }
-}
-
-fn segments(ctx: &Context, sizes: &[i64]) -> strata_ir::Attribute {
-    ctx.intern_attr(strata_ir::AttrKind::DenseArray {
-        element: ctx.integer_type(32),
-        values: strata_ir::DenseArrayValues::Int(sizes.to_vec()),
-    })
 }
 
 /// The second launch of a split product: a thread per output adds the loop's initial value and

@@ -120,11 +120,7 @@ impl<'c, 'i> Emit<'c, 'i> {
 
     /// `memref.alloc` or `memref.alloca` (`name`) of static type `t`.
     fn static_alloc(&mut self, name: &str, t: Type) -> Value {
-        let ctx = self.ctx;
-        let segments = ctx.intern_attr(strata_ir::AttrKind::DenseArray {
-            element: ctx.integer_type(32),
-            values: strata_ir::DenseArrayValues::Int(vec![0, 0]),
-        });
+        let segments = self.ctx.operand_segments(&[0, 0]);
         self.b().value(name, &[], t, &[("operandSegmentSizes", segments)])
     }
 

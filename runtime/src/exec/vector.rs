@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use strata_dialects::vector::{transfer_map, vector_attr_body};
+use strata_dialects::vector::{contract_maps, transfer_map, vector_attr_body};
 use strata_ir::{AffineExpr, AffineMap, AttrKind, Context, Ir, OpId, Type, TypeKind, Value, DYNAMIC};
 
 use super::{elem_of, Machine, MemRef, RtValue};
@@ -56,6 +56,9 @@ pub(super) struct Transfer {
     vector: Vec<usize>,
     map: AffineMap,
     in_bounds: Vec<bool>,
+    /// The operand range of each group (read: base, indices, padding, mask; write: value,
+    /// base, indices, mask), decoded once.
+    groups: Vec<std::ops::Range<usize>>,
 }
 
 /// A contraction's maps, iteration space and combining op.
@@ -71,18 +74,6 @@ pub(super) struct Contract {
 
 fn dims(ctx: &Context, t: Type) -> Vec<usize> {
     ctx.shape(t).unwrap_or_default().iter().map(|d| (*d).max(0) as usize).collect()
-}
-
-/// Row-major strides of `shape`.
-fn strides(shape: &[usize]) -> Vec<usize> {
-    Tensor::strides(shape)
-}
-
-/// Every index of `shape`, row-major.
-fn indices(shape: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
-    let n: usize = shape.iter().product();
-    let s = strides(shape);
-    (0..n).map(move |i| shape.iter().enumerate().map(|(d, len)| (i / s[d]) % len.max(&1)).collect())
 }
 
 /// The value a combining kind starts from when no lane and no accumulator is given.
@@ -171,6 +162,7 @@ pub(super) fn decode(ctx: &Context, ir: &Ir, op: OpId, name: &str) -> Option<Res
                 vector: dims(ctx, vector),
                 map: transfer_map(ctx, ir, op, source, vector),
                 in_bounds,
+                groups: strata_dialects::slicing::group_ranges(ctx, ir, op),
             });
             if read {
                 VectorStep::TransferRead(t)
@@ -186,16 +178,7 @@ pub(super) fn decode(ctx: &Context, ir: &Ir, op: OpId, name: &str) -> Option<Res
 
 fn decode_contract(ctx: &Context, ir: &Ir, op: OpId) -> Result<Contract, String> {
     let o = ir.op(op);
-    let maps: Vec<AffineMap> = match o.attr(ctx.ident("indexing_maps")).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::Array(items)) => items
-            .iter()
-            .filter_map(|i| match ctx.attr_kind(*i) {
-                AttrKind::AffineMap(m) => Some(m.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let maps = o.attr(ctx.ident("indexing_maps")).and_then(|a| contract_maps(ctx, a)).unwrap_or_default();
     let [a, b, c]: [AffineMap; 3] =
         maps.try_into().map_err(|_| "a contraction needs three indexing maps".to_string())?;
     let shapes = [0, 1, 2].map(|i| dims(ctx, ir.value_type(o.operands()[i])));
@@ -216,7 +199,7 @@ fn decode_contract(ctx: &Context, ir: &Ir, op: OpId) -> Result<Contract, String>
 
 /// The row-major offset of `index` in `shape`'s lanes.
 fn offset(shape: &[usize], index: &[usize]) -> usize {
-    index.iter().zip(strides(shape)).map(|(i, s)| i * s).sum()
+    index.iter().zip(Tensor::strides(shape)).map(|(i, s)| i * s).sum()
 }
 
 impl Machine<'_> {
@@ -250,7 +233,7 @@ impl Machine<'_> {
     ) -> Result<Option<(usize, usize)>, RuntimeError> {
         let mut next = dynamic.iter();
         let mut at = 0;
-        let s = strides(shape);
+        let s = Tensor::strides(shape);
         for (d, p) in statics.iter().enumerate() {
             let p = match *p {
                 DYNAMIC => self.int(op, *next.next().ok_or_else(|| self.err(op, "a missing position operand"))?)?,
@@ -277,7 +260,7 @@ impl Machine<'_> {
                 let m = self.memref(op, operands[0])?;
                 let at = self.indices(op, &operands[1..])?;
                 let mut out = Vec::with_capacity(shape.iter().product());
-                for i in indices(&shape) {
+                for i in Tensor::indices(&shape) {
                     out.push(m.load(&block_index(&at, &i)).map_err(|e| self.err(op, e))?);
                 }
                 out
@@ -286,7 +269,7 @@ impl Machine<'_> {
                 let lanes = self.lanes(op, operands[0])?;
                 let m = self.memref(op, operands[1])?;
                 let at = self.indices(op, &operands[2..])?;
-                for (i, v) in indices(&shape).zip(lanes.iter()) {
+                for (i, v) in Tensor::indices(&shape).zip(lanes.iter()) {
                     m.store(&block_index(&at, &i), *v).map_err(|e| self.err(op, e))?;
                 }
                 return Ok(());
@@ -294,7 +277,7 @@ impl Machine<'_> {
             VectorStep::Broadcast(from, to) => {
                 let lanes = self.lanes(op, operands[0])?;
                 let lead = to.len() - from.len();
-                indices(&to)
+                Tensor::indices(&to)
                     .map(|i| {
                         let src: Vec<usize> =
                             from.iter().zip(&i[lead..]).map(|(n, x)| if *n == 1 { 0 } else { *x }).collect();
@@ -311,7 +294,7 @@ impl Machine<'_> {
                     match usize::try_from(*m) {
                         Ok(m) => out.extend_from_slice(&both[m * trailing..(m + 1) * trailing]),
                         // -1: a poison lane, shown as such.
-                        Err(_) => out.extend(std::iter::repeat_n(poison(elem), trailing)),
+                        Err(_) => out.extend(std::iter::repeat_n(elem.poison(), trailing)),
                     }
                 }
                 out
@@ -322,7 +305,7 @@ impl Machine<'_> {
                     Some((at, n)) => lanes[at..at + n].to_vec(),
                     None => {
                         let elem = elem_of(self.ctx, ir.value_type(o.results()[0]));
-                        vec![poison(elem); shape[position.len()..].iter().product()]
+                        vec![elem.poison(); shape[position.len()..].iter().product()]
                     }
                 }
             }
@@ -332,7 +315,7 @@ impl Machine<'_> {
                 // A poison position leaves the whole result poison, as upstream's.
                 match self.position(op, &position, &operands[2..], &shape)? {
                     Some((at, n)) => lanes[at..at + n].copy_from_slice(&value[..n]),
-                    None => lanes.fill(poison(elem_of(self.ctx, ir.value_type(o.results()[0])))),
+                    None => lanes.fill(elem_of(self.ctx, ir.value_type(o.results()[0])).poison()),
                 }
                 lanes
             }
@@ -340,7 +323,7 @@ impl Machine<'_> {
                 let lanes = self.lanes(op, operands[0])?;
                 let mut out_shape = sizes.to_vec();
                 out_shape.extend(&shape[sizes.len()..]);
-                indices(&out_shape)
+                Tensor::indices(&out_shape)
                     .map(|i| {
                         let src: Vec<usize> =
                             i.iter().enumerate().map(|(d, x)| x + offsets.get(d).copied().unwrap_or(0)).collect();
@@ -359,7 +342,7 @@ impl Machine<'_> {
             VectorStep::Transpose(perm, shape) => {
                 let lanes = self.lanes(op, operands[0])?;
                 let out_shape: Vec<usize> = perm.iter().map(|p| shape[*p]).collect();
-                indices(&out_shape)
+                Tensor::indices(&out_shape)
                     .map(|i| {
                         let mut src = vec![0; shape.len()];
                         for (d, p) in perm.iter().enumerate() {
@@ -485,7 +468,7 @@ impl Machine<'_> {
         passthru: Option<&[Scalar]>,
     ) -> Result<Vec<Scalar>, RuntimeError> {
         let ir = self.ir;
-        let groups = strata_dialects::slicing::group_ranges(self.ctx, ir, op);
+        let groups = &t.groups;
         let operands = ir.op(op).operands();
         let base = self.indices(op, &operands[groups[1].clone()])?;
         let padding = self.scalar(op, operands[groups[2].start])?;
@@ -501,7 +484,7 @@ impl Machine<'_> {
             _ => return Err(self.err(op, "expected a memref or tensor to read")),
         };
         let mut out = Vec::with_capacity(t.vector.iter().product());
-        for i in indices(&t.vector) {
+        for i in Tensor::indices(&t.vector) {
             if mask.as_deref().is_some_and(|m| !Self::mask_bit(t, m, &i)) {
                 out.push(passthru.map_or(padding, |p| p[out.len()]));
                 continue;
@@ -521,7 +504,7 @@ impl Machine<'_> {
 
     fn transfer_write(&mut self, op: OpId, t: &Transfer, mask: Option<&[Scalar]>) -> Result<(), RuntimeError> {
         let ir = self.ir;
-        let groups = strata_dialects::slicing::group_ranges(self.ctx, ir, op);
+        let groups = &t.groups;
         let o = ir.op(op);
         let operands = o.operands();
         let lanes = self.lanes(op, operands[0])?;
@@ -539,7 +522,7 @@ impl Machine<'_> {
         let shape = tensor
             .as_ref()
             .map_or_else(|| memref.as_ref().map(|m| m.shape.clone()).unwrap_or_default(), |x| x.shape.clone());
-        for (i, v) in indices(&t.vector).zip(lanes.iter()) {
+        for (i, v) in Tensor::indices(&t.vector).zip(lanes.iter()) {
             if mask.as_deref().is_some_and(|m| !Self::mask_bit(t, m, &i)) {
                 continue;
             }
@@ -624,7 +607,7 @@ impl Machine<'_> {
             let index: Vec<usize> = m.eval(point, &[]).unwrap_or_default().iter().map(|x| *x as usize).collect();
             offset(shape, &index)
         };
-        for point in indices(&c.space) {
+        for point in Tensor::indices(&c.space) {
             let point: Vec<i64> = point.iter().map(|x| *x as i64).collect();
             let (x, y) = (a[at(&c.maps[0], &c.shapes[0], &point)], b[at(&c.maps[1], &c.shapes[1], &point)]);
             let product = apply(c.mul, c.types, &[x, y]).map_err(|f| self.err(op, f.to_string()))?;
@@ -684,9 +667,4 @@ fn from_bits(v: u128, e: Elem) -> Scalar {
 fn block_index(at: &[i64], i: &[usize]) -> Vec<i64> {
     let lead = at.len().saturating_sub(i.len());
     at.iter().enumerate().map(|(d, x)| if d >= lead { x + i[d - lead] as i64 } else { *x }).collect()
-}
-
-/// What an unwritten or poison lane holds (NaN, or -1), as fresh buffers do.
-fn poison(elem: Elem) -> Scalar {
-    elem.read(&[0xFF; 8][..elem.bytes()])
 }

@@ -90,32 +90,6 @@ struct Concrete {
     strides: Vec<i64>,
 }
 
-/// Row-major iteration over every index of `shape`.
-fn for_each_index(
-    shape: &[usize],
-    mut f: impl FnMut(&[usize]) -> Result<(), RuntimeError>,
-) -> Result<(), RuntimeError> {
-    if shape.contains(&0) {
-        return Ok(());
-    }
-    let mut index = vec![0usize; shape.len()];
-    loop {
-        f(&index)?;
-        let mut d = shape.len();
-        loop {
-            if d == 0 {
-                return Ok(());
-            }
-            d -= 1;
-            index[d] += 1;
-            if index[d] < shape[d] {
-                break;
-            }
-            index[d] = 0;
-        }
-    }
-}
-
 fn usizes(v: &[i64]) -> Vec<usize> {
     v.iter().map(|x| *x as usize).collect()
 }
@@ -239,11 +213,8 @@ impl Machine<'_> {
                 let t = self.tensor(op, operands[0])?;
                 let c = self.concrete(op, &w, &operands[1..], &t.shape)?;
                 let strides = Tensor::strides(&t.shape);
-                let mut offsets = Vec::new();
-                for_each_index(&usizes(&c.sizes), |i| {
-                    offsets.push(window_offset(&c, &strides, i));
-                    Ok(())
-                })?;
+                let sizes = usizes(&c.sizes);
+                let offsets = Tensor::indices(&sizes).map(|i| window_offset(&c, &strides, &i));
                 let shape = c.sizes.iter().zip(dropped.iter()).filter(|(_, d)| !**d).map(|(n, _)| *n as usize);
                 RtValue::Tensor(Rc::new(t.gather(&shape.collect::<Vec<_>>(), offsets)))
             }
@@ -259,23 +230,17 @@ impl Machine<'_> {
                     ));
                 }
                 let strides = Tensor::strides(&dest.shape);
-                let mut next = 0;
-                for_each_index(&usizes(&c.sizes), |i| {
-                    dest.set(window_offset(&c, &strides, i), source.get(next));
-                    next += 1;
-                    Ok(())
-                })?;
+                for (next, i) in Tensor::indices(&usizes(&c.sizes)).enumerate() {
+                    dest.set(window_offset(&c, &strides, &i), source.get(next));
+                }
                 RtValue::Tensor(Rc::new(dest))
             }
             ShapedStep::Pad(low, high) => self.pad(op, &low, &high)?,
             ShapedStep::Generate(shape, elem) => {
                 let shape = self.shape_with(op, &shape, operands)?;
                 let region = o.regions()[0];
-                let mut values = Vec::new();
-                for_each_index(&shape, |i| {
-                    values.push(self.yielded(op, region, i)?);
-                    Ok(())
-                })?;
+                let values =
+                    Tensor::indices(&shape).map(|i| self.yielded(op, region, &i)).collect::<Result<Vec<_>, _>>()?;
                 RtValue::Tensor(Rc::new(Tensor::from_scalars(&shape, elem, values)))
             }
             ShapedStep::Reshape => {
@@ -396,15 +361,14 @@ impl Machine<'_> {
         let strides = Tensor::strides(&source.shape);
         let region = o.regions()[0];
         let mut values = Vec::new();
-        for_each_index(&shape, |i| {
+        for i in Tensor::indices(&shape) {
             let inside = (0..rank).all(|d| i[d] >= lo[d] && i[d] - lo[d] < source.shape[d]);
             values.push(if inside {
                 source.get((0..rank).map(|d| (i[d] - lo[d]) * strides[d]).sum())
             } else {
-                self.yielded(op, region, i)?
+                self.yielded(op, region, &i)?
             });
-            Ok(())
-        })?;
+        }
         let shape_declared = ir.value_type(o.result(0));
         let elem = elem_of(self.ctx, shape_declared);
         Ok(RtValue::Tensor(Rc::new(Tensor::from_scalars(&shape, elem, values))))
