@@ -684,7 +684,7 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
             "arith.bitcast" => match (s, fkind(ed)) {
                 (Scalar::Int(i), Some(k)) => Scalar::Float(strata_ir::float::from_bits(as_unsigned(i, ws), k)?),
                 (Scalar::Float(f), None) => {
-                    Scalar::Int(wrap_signed(strata_ir::float::to_bits(f, fkind(es)?) as i128, wd))
+                    Scalar::Int(wrap_signed(strata_ir::float::to_bits(f, fkind(es)?)? as i128, wd))
                 }
                 (s, _) => s,
             },

@@ -42,10 +42,12 @@ impl Dialect for ControlFlow {
                 .operand("condition", tc::I1)
                 .variadic_operand("trueDestOperands", tc::ANY)
                 .variadic_operand("falseDestOperands", tc::ANY)
+                .optional_attr("branch_weights", ac::DENSE_I32_LIST)
                 .successor("trueDest")
                 .successor("falseDest")
                 .successor_operands(|ctx, ir, op, i| group(ctx, ir, op, i + 1))
-                .format("$condition `,` $trueDest (`(` $trueDestOperands^ `:` type($trueDestOperands) `)`)? `,` $falseDest (`(` $falseDestOperands^ `:` type($falseDestOperands) `)`)? attr-dict")
+                .format("$condition (`weights` `(` $branch_weights^ `)`)? `,` $trueDest (`(` $trueDestOperands^ `:` type($trueDestOperands) `)`)? `,` $falseDest (`(` $falseDestOperands^ `:` type($falseDestOperands) `)`)? attr-dict")
+                .verifier(verify_branch_weights)
                 .canonicalization(CondBrOnConstant)
                 .canonicalization(CondBrToSameDest),
             OpDef::new("cf.switch")
@@ -193,6 +195,24 @@ fn case_values(ctx: &Context, ir: &Ir, op: OpId) -> Vec<i128> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Upstream's `WeightedBranchOpInterface` checks: one weight per successor, not all zero.
+fn verify_branch_weights(v: &OpView) -> Result<(), Diagnostic> {
+    let Some(weights) = v.attr("branch_weights").and_then(|a| v.ctx.attr_as_int_array(a)) else {
+        return Ok(());
+    };
+    let successors = v.ir.op(v.op).successors().len();
+    if weights.len() != successors {
+        return Err(v.error(format!(
+            "expects number of branch weights to match number of successors: {} vs {successors}",
+            weights.len()
+        )));
+    }
+    if weights.iter().all(|w| *w == 0) {
+        return Err(v.error("branch weights cannot all be zero"));
+    }
+    Ok(())
 }
 
 fn verify_switch(v: &OpView) -> Result<(), Diagnostic> {

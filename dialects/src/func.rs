@@ -92,9 +92,8 @@ fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     attrs.push(sig.function_type_attr(ctx));
     let mut region = Vec::new();
     if p.peek_region()? {
-        if sig.args.is_empty() && !sig.inputs.is_empty() {
-            return p.error_here("expected named arguments for a function with a body");
-        }
+        // Arguments written as bare types leave the entry block to declare them
+        // (`func.func @f(i32) { ^bb0(%a: i32): ...`); the verifier compares the two.
         region = p.parse_region(Some(&sig.args), true)?;
     }
     let pending = p.pending();

@@ -53,6 +53,15 @@ pub enum LocKind {
         line: u32,
         col: u32,
     },
+    /// `"file":line:col to end_line:end_col` (`to :end_col` on one line), MLIR's
+    /// `FileLineColRange` where it spans more than one point.
+    FileRange {
+        file: Ident,
+        line: u32,
+        col: u32,
+        end_line: u32,
+        end_col: u32,
+    },
     Name {
         name: String,
         child: Option<Attribute>,
@@ -168,6 +177,17 @@ impl Context {
         let values = DenseArrayValues::Int(sizes.iter().map(|s| *s as i64).collect());
         self.intern_attr(AttrKind::DenseArray { element: self.integer_type(32), values })
     }
+    /// `#dialect.attr : type`: an opaque dialect attribute with its trailing type, kept as text
+    /// since the dialect is not known to give the type a meaning.
+    pub fn typed_opaque_attr(&self, opaque: Attribute, ty: Type) -> Attribute {
+        match self.attr_kind(opaque) {
+            AttrKind::Opaque { dialect, text } => {
+                let text = format!("{text} : {}", self.type_to_string(ty));
+                self.intern_attr(AttrKind::Opaque { dialect: dialect.clone(), text })
+            }
+            _ => opaque,
+        }
+    }
     /// The integers of a dense integer array attribute (`array<i64: 1, 2>`).
     pub fn attr_as_int_array(&self, a: Attribute) -> Option<&[i64]> {
         match self.attr_kind(a) {
@@ -254,7 +274,9 @@ impl Context {
     /// The file, line and column of a location, looking through names, call sites and fusions.
     pub fn loc_file_line_col(&self, loc: Location) -> Option<(&str, u32, u32)> {
         match self.attr_kind(loc.0) {
-            AttrKind::Location(LocKind::File { file, line, col }) => Some((self.ident_str(*file), *line, *col)),
+            AttrKind::Location(LocKind::File { file, line, col } | LocKind::FileRange { file, line, col, .. }) => {
+                Some((self.ident_str(*file), *line, *col))
+            }
             AttrKind::Location(LocKind::Name { child: Some(c), .. }) => self.loc_file_line_col(Location(*c)),
             AttrKind::Location(LocKind::CallSite { caller, .. }) => self.loc_file_line_col(Location(*caller)),
             AttrKind::Location(LocKind::Fused { locs, .. }) => {

@@ -152,6 +152,9 @@ pub enum AttrSyntax {
     /// A signless integer of this width written without its type (`2` for `2 : i64`), as MLIR
     /// writes attributes whose type the op fixes.
     IntOfWidth(u32),
+    /// A dense integer array of this element width written as a bare list (`[10, 20]` for
+    /// `array<i32: 10, 20>`), as formats write `DenseI32ArrayAttr` operands.
+    IntList(u32),
 }
 
 /// A named predicate on attributes.
@@ -696,6 +699,12 @@ pub mod attr_constraints {
         description: "i32 dense array attribute",
         check: |c, a| matches!(c.attr_kind(a), AttrKind::DenseArray { .. }),
         syntax: AttrSyntax::Full,
+    };
+    /// An `array<i32: ...>` that a format writes as a bare list (`weights([10, 20])`).
+    pub const DENSE_I32_LIST: AttrConstraint = AttrConstraint {
+        description: "i32 dense array attribute",
+        check: |c, a| matches!(c.attr_kind(a), AttrKind::DenseArray { element, .. } if *element == c.integer_type(32)),
+        syntax: AttrSyntax::IntList(32),
     };
     pub const DENSE_I64_ARRAY: AttrConstraint = AttrConstraint {
         description: "i64 dense array attribute",

@@ -561,6 +561,13 @@ fn print_attr_with_syntax(p: &mut OpPrinter<'_, '_>, a: Attribute, syntax: AttrS
             Some(v) => p.write(&v.to_string()),
             None => p.print_attr(a),
         },
+        AttrSyntax::IntList(_) => match ctx.attr_as_int_array(a) {
+            Some(values) => {
+                let items: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                p.write(&format!("[{}]", items.join(", ")))
+            }
+            None => p.print_attr(a),
+        },
         AttrSyntax::Full => p.print_attr(a),
     }
 }
@@ -577,6 +584,24 @@ fn parse_attr_with_syntax(p: &mut OpParser<'_, '_>, syntax: AttrSyntax, at: usiz
         AttrSyntax::IntOfWidth(width) => {
             let v = p.parse_integer()?;
             ctx.integer_attr(v, ctx.integer_type(width))
+        }
+        AttrSyntax::IntList(width) => {
+            // The lexer reads a list of constants as one array attribute.
+            let bad = || ParseError::new(at, format!("expected a list of i{width} integers"));
+            let list = p.parse_attribute()?;
+            let AttrKind::Array(items) = ctx.attr_kind(list) else { return Err(bad()) };
+            let half = 1i128 << (width - 1);
+            let values = items
+                .iter()
+                .map(|i| match ctx.attr_kind(*i) {
+                    AttrKind::Integer { value, .. } if (-half..half).contains(value) => Ok(*value as i64),
+                    _ => Err(bad()),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ctx.intern_attr(AttrKind::DenseArray {
+                element: ctx.integer_type(width),
+                values: crate::attributes::DenseArrayValues::Int(values),
+            })
         }
         AttrSyntax::IntEnum(cases) => {
             let kw = p.parse_keyword()?;

@@ -1191,6 +1191,13 @@ impl fmt::Display for LocDisplay<'_> {
             AttrKind::Location(kind) => match kind {
                 LocKind::Unknown => f.write_str("unknown")?,
                 LocKind::File { file, line, col } => write!(f, "\"{}\":{line}:{col}", escape(ctx.ident_str(*file)))?,
+                LocKind::FileRange { file, line, col, end_line, end_col } => {
+                    write!(f, "\"{}\":{line}:{col} to ", escape(ctx.ident_str(*file)))?;
+                    if end_line != line {
+                        write!(f, "{end_line}")?;
+                    }
+                    write!(f, ":{end_col}")?
+                }
                 LocKind::Name { name, child } => {
                     write!(f, "\"{}\"", escape(name))?;
                     if let Some(c) = child {

@@ -21,8 +21,21 @@ pub enum Signedness {
     Unsigned,
 }
 
+/// Every builtin float type of MLIR 22: the IEEE-like ones and the 8-, 6- and 4-bit formats
+/// of the OCP and ML accelerators (their value sets are in `float.rs`).
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum FloatKind {
+    F4E2M1FN,
+    F6E2M3FN,
+    F6E3M2FN,
+    F8E5M2,
+    F8E4M3,
+    F8E4M3FN,
+    F8E5M2FNUZ,
+    F8E4M3FNUZ,
+    F8E4M3B11FNUZ,
+    F8E3M4,
+    F8E8M0FNU,
     BF16,
     F16,
     TF32,
@@ -32,9 +45,41 @@ pub enum FloatKind {
     F128,
 }
 
+/// Each float kind with its keyword.
+const FLOAT_KEYWORDS: [(FloatKind, &str); 18] = [
+    (FloatKind::F4E2M1FN, "f4E2M1FN"),
+    (FloatKind::F6E2M3FN, "f6E2M3FN"),
+    (FloatKind::F6E3M2FN, "f6E3M2FN"),
+    (FloatKind::F8E5M2, "f8E5M2"),
+    (FloatKind::F8E4M3, "f8E4M3"),
+    (FloatKind::F8E4M3FN, "f8E4M3FN"),
+    (FloatKind::F8E5M2FNUZ, "f8E5M2FNUZ"),
+    (FloatKind::F8E4M3FNUZ, "f8E4M3FNUZ"),
+    (FloatKind::F8E4M3B11FNUZ, "f8E4M3B11FNUZ"),
+    (FloatKind::F8E3M4, "f8E3M4"),
+    (FloatKind::F8E8M0FNU, "f8E8M0FNU"),
+    (FloatKind::BF16, "bf16"),
+    (FloatKind::F16, "f16"),
+    (FloatKind::TF32, "tf32"),
+    (FloatKind::F32, "f32"),
+    (FloatKind::F64, "f64"),
+    (FloatKind::F80, "f80"),
+    (FloatKind::F128, "f128"),
+];
+
 impl FloatKind {
     pub fn width(self) -> u32 {
         match self {
+            FloatKind::F4E2M1FN => 4,
+            FloatKind::F6E2M3FN | FloatKind::F6E3M2FN => 6,
+            FloatKind::F8E5M2
+            | FloatKind::F8E4M3
+            | FloatKind::F8E4M3FN
+            | FloatKind::F8E5M2FNUZ
+            | FloatKind::F8E4M3FNUZ
+            | FloatKind::F8E4M3B11FNUZ
+            | FloatKind::F8E3M4
+            | FloatKind::F8E8M0FNU => 8,
             FloatKind::BF16 | FloatKind::F16 => 16,
             FloatKind::TF32 => 19,
             FloatKind::F32 => 32,
@@ -45,28 +90,11 @@ impl FloatKind {
     }
 
     pub fn keyword(self) -> &'static str {
-        match self {
-            FloatKind::BF16 => "bf16",
-            FloatKind::F16 => "f16",
-            FloatKind::TF32 => "tf32",
-            FloatKind::F32 => "f32",
-            FloatKind::F64 => "f64",
-            FloatKind::F80 => "f80",
-            FloatKind::F128 => "f128",
-        }
+        FLOAT_KEYWORDS.iter().find(|(k, _)| *k == self).map_or("", |(_, s)| s)
     }
 
     pub fn from_keyword(s: &str) -> Option<FloatKind> {
-        Some(match s {
-            "bf16" => FloatKind::BF16,
-            "f16" => FloatKind::F16,
-            "tf32" => FloatKind::TF32,
-            "f32" => FloatKind::F32,
-            "f64" => FloatKind::F64,
-            "f80" => FloatKind::F80,
-            "f128" => FloatKind::F128,
-            _ => return None,
-        })
+        FLOAT_KEYWORDS.iter().find(|(_, k)| *k == s).map(|(k, _)| *k)
     }
 }
 

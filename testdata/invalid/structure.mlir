@@ -141,3 +141,34 @@ func.func @entry_pred() {
   // expected-error@+1 {{entry block of region may not have predecessors}}
   cf.br ^bb0
 }
+
+// -----
+
+// expected-error@+1 {{empty operation name is invalid}}
+%0 = ""() : () -> i32
+
+// -----
+
+func.func @weights_count(%c: i1) {
+  // expected-error@+1 {{'cf.cond_br' op expects number of branch weights to match number of successors: 1 vs 2}}
+  cf.cond_br %c weights([10]), ^bb1, ^bb1
+^bb1:
+  return
+}
+
+// -----
+
+func.func @weights_zero(%c: i1) {
+  // expected-error@+1 {{'cf.cond_br' op branch weights cannot all be zero}}
+  cf.cond_br %c weights([0, 0]), ^bb1, ^bb1
+^bb1:
+  return
+}
+
+// -----
+
+func.func @entry_mismatch(i32) {
+// expected-error@-1 {{'func.func' op type of entry block argument #0('f32') must match the type of the corresponding argument in function signature('i32')}}
+^bb0(%a: f32):
+  return
+}

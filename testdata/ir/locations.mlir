@@ -12,3 +12,7 @@
   "xt.x"() : () -> () loc(#loc)
 }) : () -> ()
 #loc = loc("alias.mlir":9:9)
+"xt.range_same_line"() : () -> () loc("f.mlir":1:2 to :9)
+"xt.range_lines"() : () -> () loc("f.mlir":1:2 to 3:4)
+"xt.range_point"() : () -> () loc("f.mlir":5:6 to 5:6)
+"xt.line_only"() : () -> () loc("f.mlir":7)

@@ -6,8 +6,8 @@
 
 // w' = w * scale / sqrt(var + eps) = 0.5 * 1.5 / sqrt(2.00001); b' = bias - mean * scale / sqrt(var + eps)
 // CHECK-LABEL: func.func @conv_bn
-// CHECK-NEXT:    %[[W:.*]] = "nn.constant"() <{value = dense<5.3032875e-01> : tensor<16x16x3x3xf32>}>
-// CHECK-NEXT:    %[[B:.*]] = "nn.constant"() <{value = dense<1.4393425e-01> : tensor<16xf32>}>
+// CHECK-NEXT:    %[[W:.*]] = "nn.constant"() <{value = dense<0.530328751> : tensor<16x16x3x3xf32>}>
+// CHECK-NEXT:    %[[B:.*]] = "nn.constant"() <{value = dense<0.14393425> : tensor<16xf32>}>
 // CHECK-NEXT:    "kernel.conv2d"(%arg0, %[[W]], %[[B]])
 // CHECK-NOT:     batch_norm
 // CHECK:         return

@@ -295,6 +295,16 @@ impl LeafBuilder<'_> {
                     ctx.intern_attr(AttrKind::Opaque { dialect, text: name.to_string() })
                 }
             }
+            Rule::typed_hash_attr => {
+                let whole = pair.clone();
+                let mut it = pair.into_inner();
+                let attr = self.attr_inner(it.next().unwrap())?;
+                if !matches!(ctx.attr_kind(attr), AttrKind::Opaque { .. }) {
+                    return err(&whole, "an attribute alias takes no type");
+                }
+                let ty = self.type_(it.next().unwrap())?;
+                ctx.typed_opaque_attr(attr, ty)
+            }
             Rule::loc_attr => self.location(pair.into_inner().next().unwrap())?,
             Rule::r#type => ctx.type_attr(self.type_(pair)?),
             Rule::dense_attr => self.dense(pair, None)?,
@@ -349,7 +359,13 @@ impl LeafBuilder<'_> {
                     let bits = u128::from_str_radix(hex, 16)
                         .or_else(|_| err(number, "hexadecimal float constant out of range"))?;
                     let Some(v) = crate::float::from_bits(bits, *kind) else {
-                        return err(number, "hexadecimal float constant out of range for type");
+                        if kind.width() < 128 && bits >> kind.width() != 0 {
+                            return err(number, "hexadecimal float constant out of range for type");
+                        }
+                        return err(
+                            number,
+                            format!("hexadecimal {} constant is not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
+                        );
                     };
                     return Ok(ctx.intern_attr(AttrKind::Float { bits: v.to_bits(), ty }));
                 }
@@ -357,6 +373,12 @@ impl LeafBuilder<'_> {
                     return err(number, "unexpected decimal integer literal for a floating point value (add a trailing dot to make it a float)");
                 }
                 let v: f64 = text.parse().or_else(|_| err(number, "invalid float literal"))?;
+                if matches!(kind, FloatKind::F80 | FloatKind::F128) && !crate::float::decimal_is_exact(digits, v) {
+                    return err(
+                        number,
+                        format!("{} literal not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
+                    );
+                }
                 Ok(ctx.float_attr(v, ty))
             }
             TypeKind::Integer { width, signedness } => {
@@ -663,14 +685,26 @@ impl LeafBuilder<'_> {
         let kind = match pair.as_rule() {
             Rule::loc_unknown => LocKind::Unknown,
             Rule::loc_file => {
+                let number =
+                    |p: &Pair<'_, Rule>| p.as_str().parse::<u32>().or_else(|_| err(p, "line or column out of range"));
                 let mut it = pair.into_inner();
-                let file = unescape(it.next().unwrap().as_str());
-                let mut num = || {
-                    let p = it.next().unwrap();
-                    p.as_str().parse::<u32>().or_else(|_| err(&p, "line or column out of range"))
+                let file = ctx.ident(&unescape(it.next().unwrap().as_str()));
+                let line = number(&it.next().unwrap())?;
+                // `"f":7` is column 0; a range that ends where it starts is a point.
+                let col = match it.peek() {
+                    Some(p) if p.as_rule() == Rule::dec_int => number(&it.next().unwrap())?,
+                    _ => 0,
                 };
-                let (line, col) = (num()?, num()?);
-                LocKind::File { file: ctx.ident(&file), line, col }
+                let end = match it.next().map(|end| end.into_inner().collect::<Vec<_>>()).as_deref() {
+                    Some([c]) => (line, number(c)?),
+                    Some([l, c]) => (number(l)?, number(c)?),
+                    _ => (line, col),
+                };
+                if end == (line, col) {
+                    LocKind::File { file, line, col }
+                } else {
+                    LocKind::FileRange { file, line, col, end_line: end.0, end_col: end.1 }
+                }
             }
             Rule::loc_name => {
                 let mut it = pair.into_inner();

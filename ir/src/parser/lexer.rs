@@ -392,7 +392,10 @@ impl<'s> Lexer<'s> {
                         Err(e) if pair.as_rule() == Rule::typed_number => {
                             let number = pair.into_inner().next().expect("typed_number has a number");
                             let number_end = self.chunk_base + number.as_span().end();
-                            let a = self.build(leaves, |b| b.attr_inner_untyped_number(number))?;
+                            // A literal that is nothing alone either: the typed error says why.
+                            let Ok(a) = self.build(leaves, |b| b.attr_inner_untyped_number(number)) else {
+                                return Err(e);
+                            };
                             self.split_at.set(Some(number_end));
                             self.failed_typed.borrow_mut().insert(start, e);
                             return Ok(Token { kind: Tok::Attr(a), start, end: number_end });

@@ -623,6 +623,15 @@ impl<'c, 's> OpParser<'c, 's> {
             }
         };
         self.next()?;
+        // A dialect attribute may carry a type (`#foo.attr : i32`), as MLIR reads one that no
+        // context types: a `:` after it followed by a type belongs to it.
+        if text.starts_with('#') && matches!(ctx.attr_kind(attr), AttrKind::Opaque { .. }) && self.peek_punct(":")? {
+            if let Tok::Type(ty) = self.peek_at(1)?.kind {
+                self.next()?;
+                self.next()?;
+                return Ok(ctx.typed_opaque_attr(attr, ty));
+            }
+        }
         Ok(attr)
     }
 

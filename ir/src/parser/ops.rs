@@ -158,6 +158,9 @@ impl<'s> OpParser<'_, 's> {
         if let Some(def) = self.ctx.op_def_by_name(name) {
             return Ok(Some(def.clone()));
         }
+        if name.is_empty() {
+            return Err(ParseError::new(at, "empty operation name is invalid".into()));
+        }
         let dialect = name.split_once('.').map_or("", |(d, _)| d);
         if self.ctx.is_dialect_registered(dialect) {
             return Err(ParseError::new(

@@ -52,7 +52,9 @@ fn random_values(elem: &str, n: usize, rng: &mut SplitMix) -> (Vec<DenseValue>, 
         if let Some((kind, size)) = float {
             let v = strata_ir::float::round_to(rng.uniform(-100.0, 100.0), kind);
             values.push(DenseValue::Float(v.to_bits()));
-            bytes.extend_from_slice(&strata_ir::float::to_bits(v, kind).to_le_bytes()[..size]);
+            bytes.extend_from_slice(
+                &strata_ir::float::to_bits(v, kind).expect("every test value has a pattern").to_le_bytes()[..size],
+            );
             continue;
         }
         let width: u32 = elem[1..].parse().unwrap();
