@@ -303,6 +303,7 @@ impl Dialect for Arith {
                 .result("result", tc::ANY)
                 .all_types_match(&["true_value", "false_value", "result"])
                 .custom_syntax(parse_select, print_select)
+                .verifier(verify_select)
                 .folder(fold_select),
         );
         ops.push(
@@ -695,6 +696,18 @@ fn fold_cast(v: &OpView, c: &[Option<Attribute>]) -> Option<Vec<FoldResult>> {
 
 // ---------------------------------------------------------------------- select syntax
 /// `%r = arith.select %c, %a, %b : T` or `: vector<4xi1>, T` when the condition is shaped.
+/// The condition is one `i1`, or an `i1` per element of the result (upstream's
+/// `getI1SameShape`).
+fn verify_select(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let (cond, result) = (ir.value_type(v.operands()[0]), ir.value_type(v.results()[0]));
+    let i1 = ctx.integer_type(1);
+    if cond == i1 || cond == ctx.with_element_type(result, i1) {
+        return Ok(());
+    }
+    Err(v.error("failed to verify that condition is signless i1 or has matching shape"))
+}
+
 fn parse_select(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     let c = p.parse_operand()?;
     p.expect_punct(",")?;

@@ -32,7 +32,11 @@ impl Dialect for Builtin {
                 .traits(&[Trait::Pure])
                 .variadic_operand("inputs", tc::ANY)
                 .variadic_result("outputs", tc::ANY)
-                .format("($inputs^ `:` type($inputs))? `to` type($outputs) attr-dict"),
+                .format("($inputs^ `:` type($inputs))? `to` type($outputs) attr-dict")
+                .verifier(|v| match v.results().is_empty() {
+                    true => Err(v.error("expected at least one result for cast operation")),
+                    false => Ok(()),
+                }),
         ]
     }
 }

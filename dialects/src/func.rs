@@ -67,6 +67,7 @@ impl Dialect for Func {
                 .attr("value", ac::FLAT_SYMBOL_REF)
                 .result("result", tc::ANY)
                 .format("attr-dict $value `:` type(results)")
+                .verifier(verify_constant)
                 // MLIR names function values `%f`.
                 .result_name(|_, _, _| Some("f".to_string())),
         ]
@@ -86,7 +87,19 @@ fn parse_func(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
     let sig = function_like::parse_signature(p, rules)?;
     attrs.push(sig.sym_name);
     if p.parse_optional_keyword("attributes")? {
+        let at = p.offset()?;
+        let before = attrs.len();
         p.parse_optional_attr_dict(&mut attrs)?;
+        // What the custom form says itself may not be said again in the dictionary.
+        for a in &attrs[before..] {
+            let name = ctx.ident_str(a.name);
+            if ["sym_name", "function_type", "sym_visibility"].contains(&name) {
+                return Err(ParseError::new(
+                    at,
+                    format!("custom op 'func.func' '{name}' is an inferred attribute and should not be specified in the explicit attribute dictionary"),
+                ));
+            }
+        }
     }
     sig.push_arg_res_attrs(ctx, &mut attrs);
     attrs.push(sig.function_type_attr(ctx));
@@ -126,6 +139,20 @@ fn verify_func(v: &OpView) -> Result<(), Diagnostic> {
     let Some((inputs, _)) = function_type(ctx, ir, op) else {
         return Err(v.error("requires a 'function_type' of function type"));
     };
+    for (name, what, n) in [
+        ("arg_attrs", "argument", inputs.len()),
+        ("res_attrs", "result", function_type(ctx, ir, op).map_or(0, |t| t.1.len())),
+    ] {
+        let count = v.attr(name).and_then(|a| match ctx.attr_kind(a) {
+            strata_ir::AttrKind::Array(items) => Some(items.len()),
+            _ => None,
+        });
+        if let Some(count) = count.filter(|c| *c != n) {
+            return Err(v.error(format!(
+                "expects {what} attribute array to have the same number of elements as the number of function {what}s, got {count}, but expected {n}"
+            )));
+        }
+    }
     let body = ir.op(op).regions()[0];
     if let Some(entry) = ir.region(body).entry() {
         let args = ir.block(entry).args();
@@ -183,6 +210,20 @@ fn lookup_function(ctx: &Context, ir: &Ir, from: OpId, name: &str) -> Option<Opt
     let table = nearest_symbol_table(ctx, ir, from)?;
     let f = lookup_symbol(ctx, ir, table, name);
     Some(f.filter(|f| ctx.ident_str(ir.op(*f).name()) == "func.func"))
+}
+
+/// `func.constant @f : T`: `@f` is a function of type `T`.
+fn verify_constant(v: &OpView) -> Result<(), Diagnostic> {
+    let (ctx, ir) = (v.ctx, v.ir);
+    let Some(name) = v.attr("value").and_then(|a| ctx.attr_as_symbol(a).map(str::to_string)) else { return Ok(()) };
+    let Some(f) = lookup_function(ctx, ir, v.op, &name).flatten() else {
+        return Err(v.error(format!("reference to undefined function '{name}'")));
+    };
+    let declared = ir.op(f).attr(ctx.ident("function_type")).and_then(|a| ctx.attr_as_type(a));
+    match v.results().first() {
+        Some(r) if Some(ir.value_type(*r)) != declared => Err(v.error("reference to function with mismatched type")),
+        _ => Ok(()),
+    }
 }
 
 fn verify_call(v: &OpView) -> Result<(), Diagnostic> {

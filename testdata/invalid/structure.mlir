@@ -172,3 +172,65 @@ func.func @entry_mismatch(i32) {
 ^bb0(%a: f32):
   return
 }
+
+// -----
+
+func.func @select_shape(%c: vector<2xi1>, %a: vector<4xf32>, %b: vector<4xf32>) -> vector<4xf32> {
+  // expected-error@+1 {{'arith.select' op failed to verify that condition is signless i1 or has matching shape}}
+  %0 = arith.select %c, %a, %b : vector<2xi1>, vector<4xf32>
+  return %0 : vector<4xf32>
+}
+
+// -----
+
+func.func private @callee(i32) -> i32
+func.func @constant_type() {
+  // expected-error@+1 {{'func.constant' op reference to function with mismatched type}}
+  %f = func.constant @callee : (f32) -> i32
+  return
+}
+
+// -----
+
+func.func @constant_undefined() {
+  // expected-error@+1 {{'func.constant' op reference to undefined function 'nothere'}}
+  %f = func.constant @nothere : (f32) -> i32
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'func.func' op expects argument attribute array to have the same number of elements as the number of function arguments, got 2, but expected 1}}
+func.func @arg_attrs(%a: i32) attributes {arg_attrs = [{}, {}]} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'func.func' op expects result attribute array to have the same number of elements as the number of function results, got 1, but expected 0}}
+func.func @res_attrs() attributes {res_attrs = [{}]} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{custom op 'func.func' 'sym_visibility' is an inferred attribute and should not be specified in the explicit attribute dictionary}}
+func.func @visibility() attributes {sym_visibility = "private"} {
+  return
+}
+
+// -----
+
+func.func @cast_without_results(%a: i32) {
+  // expected-error@+1 {{'builtin.unrealized_conversion_cast' op expected at least one result for cast operation}}
+  "builtin.unrealized_conversion_cast"(%a) : (i32) -> ()
+  return
+}
+
+// -----
+
+func.func @float_tensor_from_integers() {
+  // expected-error@+1 {{unexpected decimal integer literal for a floating point value}}
+  %0 = arith.constant dense<[1, 2]> : tensor<2xf32>
+  return
+}

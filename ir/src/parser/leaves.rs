@@ -532,10 +532,6 @@ impl LeafBuilder<'_> {
                 Ok(DenseValue::Int((inner.as_str() == "true") as i128))
             }
             (Rule::bool_lit, _) => err(&inner, "boolean literal is only valid for i1 elements"),
-            (Rule::number, TypeKind::Float(_)) if !inner.as_str().contains(['.', 'x']) => {
-                let v: f64 = inner.as_str().parse().or_else(|_| err(&inner, "invalid float literal"))?;
-                Ok(DenseValue::Float(self.ctx.attr_as_f64(ctx.float_attr(v, element)).unwrap().to_bits()))
-            }
             (Rule::number, _) => match ctx.attr_kind(self.number(&inner, Some(element))?) {
                 AttrKind::Integer { value, .. } => Ok(DenseValue::Int(*value)),
                 AttrKind::Float { bits, .. } => Ok(DenseValue::Float(*bits)),
