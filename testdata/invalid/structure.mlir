@@ -234,3 +234,12 @@ func.func @float_tensor_from_integers() {
   %0 = arith.constant dense<[1, 2]> : tensor<2xf32>
   return
 }
+
+// -----
+
+// Directives as upstream also writes them: a regex, a space before the offset.
+func.func @regex_directive(%a: i32) {
+  // expected-error-re @+1 {{'arith.addf' op operand #{{[0-9]+}} must be {{.*}}, but got 'i32'}}
+  %0 = arith.addf %a, %a : i32
+  return
+}

@@ -1,5 +1,7 @@
 //! `--verify-diagnostics`: `// expected-error@+1 {{message}}` comments checked against the
-//! diagnostics a run produced.
+//! diagnostics a run produced. As upstream: `@+N`, `@-N`, `@above`, `@below`, spaces before
+//! `@` and `{{`, and `expected-error-re {{text {{regex}} text}}`, whose `{{...}}` parts are
+//! regular expressions and the rest literal text.
 
 use strata_ir::{Context, Diagnostic, Severity};
 
@@ -13,7 +15,34 @@ pub struct Expectation {
     pub comment_line: u32,
     pub column: u32,
     pub text: String,
+    /// For `expected-*-re`: `text` as a regular expression.
+    pub regex: Option<fancy_regex::Regex>,
     pub matched: bool,
+}
+
+impl Expectation {
+    fn matches(&self, message: &str) -> bool {
+        match &self.regex {
+            Some(r) => r.is_match(message).unwrap_or(false),
+            None => message.contains(&self.text),
+        }
+    }
+}
+
+/// `text {{regex}} text` as one regular expression: literal text escaped, `{{...}}` kept.
+fn regex_of(body: &str) -> Result<fancy_regex::Regex, String> {
+    let mut pattern = String::new();
+    let mut rest = body;
+    while let Some(open) = rest.find("{{") {
+        pattern.push_str(&fancy_regex::escape(&rest[..open]));
+        let Some(close) = rest[open + 2..].find("}}") else {
+            return Err(format!("expected '}}}}' to close a regex in '{body}'"));
+        };
+        pattern.push_str(&format!("(?:{})", &rest[open + 2..open + 2 + close]));
+        rest = &rest[open + 2 + close + 2..];
+    }
+    pattern.push_str(&fancy_regex::escape(rest));
+    fancy_regex::Regex::new(&pattern).map_err(|e| format!("invalid regex in '{body}': {e}"))
 }
 
 /// Reads the expectations of `src`, whose first line is line `first_line` of the file.
@@ -39,9 +68,13 @@ pub fn parse_expectations(src: &str, first_line: u32) -> Result<Vec<Expectation>
                 continue;
             };
             let mut tail = &after[kw_len..];
+            let is_regex = tail.starts_with("-re");
+            if is_regex {
+                tail = &tail[3..];
+            }
             let this_line = first_line + i as u32;
             let mut target = this_line;
-            if let Some(t) = tail.strip_prefix('@') {
+            if let Some(t) = tail.trim_start().strip_prefix('@') {
                 let end = t.find(|c: char| c.is_whitespace() || c == '{').unwrap_or(t.len());
                 let spec = &t[..end];
                 target = match spec {
@@ -61,15 +94,21 @@ pub fn parse_expectations(src: &str, first_line: u32) -> Result<Vec<Expectation>
             let Some(body) = tail_trim.strip_prefix("{{") else {
                 return Err(format!("line {this_line}: expected '{{{{' in expected-* directive"));
             };
-            let Some(end) = body.find("}}") else {
+            // A regex body holds `{{...}}` of its own: it ends at the line's last `}}`.
+            let end = if is_regex { body.rfind("}}") } else { body.find("}}") };
+            let Some(end) = end else {
                 return Err(format!("line {this_line}: expected '}}}}' to close expected-* directive"));
             };
+            let text = body[..end].to_string();
+            let regex =
+                if is_regex { Some(regex_of(&text).map_err(|e| format!("line {this_line}: {e}"))?) } else { None };
             out.push(Expectation {
                 severity,
                 line: target,
                 comment_line: this_line,
                 column: (col_base + pos + 1) as u32,
-                text: body[..end].to_string(),
+                text,
+                regex,
                 matched: false,
             });
             let consumed = line.len() - rest.len() + pos + "expected-".len();
@@ -89,7 +128,7 @@ pub fn check(ctx: &Context, file: &str, diags: &[Diagnostic], expected: &mut [Ex
         let line = ctx.loc_file_line_col(d.loc).map(|(_, l, _)| l);
         let hit = expected
             .iter_mut()
-            .find(|e| !e.matched && e.severity == d.severity && Some(e.line) == line && d.message.contains(&e.text));
+            .find(|e| !e.matched && e.severity == d.severity && Some(e.line) == line && e.matches(&d.message));
         match hit {
             Some(e) => e.matched = true,
             None => {
@@ -126,6 +165,16 @@ mod tests {
         assert_eq!((e[0].line, e[0].text.as_str()), (11, "bad thing"));
         assert_eq!((e[1].line, e[1].severity), (12, Severity::Warning));
         assert_eq!((e[2].line, e[2].severity), (11, Severity::Note));
+    }
+
+    #[test]
+    fn regex_directives_and_spaced_offsets() {
+        let src = "// expected-error-re @+1 {{op {{[a-z]+}} #{{[0-9]}} (x)}}\n";
+        let e = parse_expectations(src, 1).unwrap();
+        assert_eq!(e[0].line, 2);
+        assert!(e[0].matches("the op operand #0 (x) is bad"));
+        assert!(!e[0].matches("the op 42 #0 (x)"), "the literal parts stay literal, the regex parts match");
+        assert!(parse_expectations("// expected-error-re {{a {{[}} b}}", 1).is_err());
     }
 
     #[test]
