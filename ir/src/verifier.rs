@@ -37,10 +37,19 @@ pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
         depth: Vec::new(),
         path: Vec::new(),
         deepest_isolated: Vec::new(),
+        missing_terminator: None,
     };
     v.number_ops(root);
     let mut result = Ok(());
     ir.walk(root, WalkOrder::PreOrder, &mut |op| {
+        // A missing terminator is reported once the block's ops are verified, as MLIR reports
+        // it on leaving the block: an op's own error inside comes first.
+        if let Some((depth, _)) = &v.missing_terminator {
+            if v.depth[op.index()] <= *depth {
+                result = Err(v.missing_terminator.take().unwrap().1);
+                return WalkControl::Interrupt;
+            }
+        }
         v.enter(op);
         match v.verify_op(op) {
             Ok(()) => WalkControl::Advance,
@@ -50,7 +59,10 @@ pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
             }
         }
     });
-    result
+    match (result, v.missing_terminator) {
+        (Ok(()), Some((_, d))) => Err(d),
+        (result, _) => result,
+    }
 }
 
 struct Verifier<'a> {
@@ -67,6 +79,9 @@ struct Verifier<'a> {
     /// use made verifying a nest n deep cost n^2.
     path: Vec<OpId>,
     deepest_isolated: Vec<Option<usize>>,
+    /// The first block found without a terminator, with the depth of the op holding it:
+    /// reported when the walk leaves that op.
+    missing_terminator: Option<(u32, Diagnostic)>,
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -419,11 +434,16 @@ impl<'a> Verifier<'a> {
                     }
                     Some(last) => {
                         let last_def = ctx.op_def(ir.op(last).name());
-                        if last_def.is_some_and(|d| !d.has_trait(Trait::Terminator)) {
+                        if last_def.is_some_and(|d| !d.has_trait(Trait::Terminator))
+                            && self.missing_terminator.is_none()
+                        {
+                            // Located at the last op, as MLIR locates it.
                             let last_name = ctx.ident_str(ir.op(last).name());
-                            return Err(self
-                                .op_error(op, format!("block with no terminator, has '{last_name}'"))
-                                .with_note(ir.op(last).loc(), "the last operation of the block is here"));
+                            let d = Diagnostic::error(
+                                ir.op(last).loc(),
+                                format!("block with no terminator, has '{last_name}'"),
+                            );
+                            self.missing_terminator = Some((self.depth[op.index()], d));
                         }
                     }
                 }

@@ -8,10 +8,17 @@ func.func @empty() {
 
 // -----
 
-// expected-error@+1 {{block with no terminator, has 'arith.addi'}}
 func.func @no_terminator(%a: i32) {
-  // expected-note@+1 {{the last operation of the block is here}}
+  // expected-error@+1 {{block with no terminator, has 'arith.addi'}}
   %0 = arith.addi %a, %a : i32
+}
+
+// -----
+
+// An op's own error comes before the missing terminator of its block, as upstream orders them.
+func.func @error_before_missing_terminator(%a: i32) {
+  // expected-error@+1 {{'arith.addf' op operand #0 must be floating-point-like}}
+  %0 = arith.addf %a, %a : i32
 }
 
 // -----
