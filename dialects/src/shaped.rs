@@ -245,9 +245,7 @@ pub(crate) fn parse_expand_shape(p: &mut OpParser<'_, '_>) -> Result<(), ParseEr
     ];
     let (src_type, result) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "into")?;
     let mut operands = vec![p.resolve_operand(&src, src_type)?];
-    for v in &values {
-        operands.push(p.resolve_operand(v, ctx.index_type())?);
-    }
+    crate::syntax_util::resolve_indices(p, &values, &mut operands)?;
     let pending = p.pending();
     pending.operands = operands;
     pending.attrs = attrs;

@@ -121,9 +121,7 @@ pub(crate) fn finish_mixed_operands<'s>(
     let mut operands = leading;
     for (name, (values, statics)) in names.iter().zip(lists) {
         segments.push(values.len());
-        for v in &values {
-            operands.push(p.resolve_operand(v, ctx.index_type())?);
-        }
+        crate::syntax_util::resolve_indices(p, &values, &mut operands)?;
         attrs.push(NamedAttr { name: ctx.ident(&format!("static_{name}")), value: ctx.dense_i64_array(statics) });
     }
     attrs.push(NamedAttr { name: ctx.ident("operandSegmentSizes"), value: ctx.operand_segments(&segments) });

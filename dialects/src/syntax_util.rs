@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use strata_ir::parser::{OpParser, ParseError};
+use strata_ir::parser::{OpParser, ParseError, UnresolvedOperand};
 use strata_ir::printer::OpPrinter;
-use strata_ir::{NamedAttr, OpId, Type};
+use strata_ir::{NamedAttr, OpId, Type, Value};
 
 /// `attr-dict : type <keyword> type`: the attributes go into `attrs`; returns both types.
 pub(crate) fn parse_typed_tail(
@@ -34,4 +34,18 @@ pub(crate) fn print_typed_tail(
     p.print_type(first)?;
     p.write(&format!(" {keyword} "))?;
     p.print_type(second)
+}
+
+/// Resolves `values` as `index` operands, appended to `operands`: the dynamic entries of
+/// position, size and offset lists.
+pub(crate) fn resolve_indices<'s>(
+    p: &mut OpParser<'_, 's>,
+    values: &[UnresolvedOperand<'s>],
+    operands: &mut Vec<Value>,
+) -> Result<(), ParseError> {
+    let index = p.ctx().index_type();
+    for v in values {
+        operands.push(p.resolve_operand(v, index)?);
+    }
+    Ok(())
 }

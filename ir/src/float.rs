@@ -111,7 +111,7 @@ impl Format {
         let sign = if value.is_sign_negative() { self.sign_bit() } else { 0 };
         let nan = match self.nonfinite {
             NonFinite::Ieee => {
-                let fraction = (value.to_bits() & ((1 << 52) - 1)) as u128;
+                let fraction = fraction_of(value) as u128;
                 let payload = if self.man <= 52 { fraction >> (52 - self.man) } else { fraction << (self.man - 52) };
                 // A payload below the format's precision would read as infinity: keep it a NaN.
                 let payload = if payload == 0 { 1 << (self.man - 1) } else { payload };
@@ -172,12 +172,24 @@ fn nan_with_payload(negative: bool, m: u128, man: u32) -> f64 {
 /// The unbiased exponent of a positive finite `a`: `2^e <= a < 2^(e+1)`.
 fn exponent_of(a: f64) -> i32 {
     debug_assert!(a > 0.0 && a.is_finite());
-    let field = ((a.to_bits() >> 52) & 0x7FF) as i32;
+    let (m, e) = integer_and_exponent(a);
+    (e + 63 - m.leading_zeros() as i64) as i32
+}
+
+/// f64's fraction bits: a NaN's payload.
+fn fraction_of(value: f64) -> u64 {
+    value.to_bits() & ((1 << 52) - 1)
+}
+
+/// A finite value's magnitude as an integer and a power of two: `|value| = m * 2^e`.
+fn integer_and_exponent(value: f64) -> (u64, i64) {
+    let field = ((value.to_bits() >> 52) & 0x7FF) as i64;
+    let fraction = fraction_of(value);
     if field == 0 {
-        // f64 subnormal: scale into the normal range first.
-        return exponent_of(a * pow2(64)) - 64;
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, field - 1075)
     }
-    field - 1023
 }
 
 fn pow2(k: i32) -> f64 {
@@ -217,7 +229,7 @@ mod f80 {
     pub(super) fn encode(value: f64) -> u128 {
         let sign = (value.is_sign_negative() as u128) << 79;
         if value.is_nan() {
-            let fraction = ((value.to_bits() & ((1 << 52) - 1)) as u128) << 11;
+            let fraction = (super::fraction_of(value) as u128) << 11;
             return sign | (EXP_ONES << 64) | INTEGER_BIT | fraction;
         }
         let a = value.abs();
@@ -340,9 +352,7 @@ pub fn decimal_is_exact(text: &str, value: f64) -> bool {
         return false;
     }
     // literal * 10^exp10 == m * 2^e2, compared as integers with both sides' negative powers moved across.
-    let bits = value.abs().to_bits();
-    let (field, frac) = ((bits >> 52) as i64, bits & ((1 << 52) - 1));
-    let (m, e2) = if field == 0 { (frac, -1074) } else { (frac | 1 << 52, field - 1075) };
+    let (m, e2) = integer_and_exponent(value);
     let mut exact = BigUint::from(m);
     if exp10 >= 0 {
         literal *= BigUint::from(10u32).pow(exp10 as u32);
@@ -465,9 +475,7 @@ fn llvm_to_string(value: f64, precision: usize, max_padding: usize, truncate_zer
 /// need (its AdjustToPrecision on the integer: 196/59 over-estimates log2(10)).
 fn exact_digits(value: f64, precision: usize) -> (Vec<u8>, i64) {
     use num_bigint::BigUint;
-    let bits = value.to_bits();
-    let (field, fraction) = ((bits >> 52) as i64, bits & ((1 << 52) - 1));
-    let (mut m, mut e2) = if field == 0 { (fraction, -1074) } else { (fraction | 1 << 52, field - 1075) };
+    let (mut m, mut e2) = integer_and_exponent(value);
     let zeros = m.trailing_zeros();
     m >>= zeros;
     e2 += zeros as i64;

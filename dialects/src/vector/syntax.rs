@@ -127,9 +127,7 @@ pub(super) fn parse_extract(p: &mut OpParser<'_, '_>) -> PResult<()> {
     let mut attrs = vec![named(ctx, "static_position", ctx.dense_i64_array(statics))];
     let (result, t) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "from")?;
     let mut operands = vec![p.resolve_operand(&v, t)?];
-    for v in &values {
-        operands.push(p.resolve_operand(v, ctx.index_type())?);
-    }
+    crate::syntax_util::resolve_indices(p, &values, &mut operands)?;
     let pending = p.pending();
     pending.operands = operands;
     pending.attrs = attrs;
@@ -157,9 +155,7 @@ pub(super) fn parse_insert(p: &mut OpParser<'_, '_>) -> PResult<()> {
     let mut attrs = vec![named(ctx, "static_position", ctx.dense_i64_array(statics))];
     let (tx, t) = crate::syntax_util::parse_typed_tail(p, &mut attrs, "into")?;
     let mut operands = vec![p.resolve_operand(&x, tx)?, p.resolve_operand(&v, t)?];
-    for v in &values {
-        operands.push(p.resolve_operand(v, ctx.index_type())?);
-    }
+    crate::syntax_util::resolve_indices(p, &values, &mut operands)?;
     let pending = p.pending();
     pending.operands = operands;
     pending.attrs = attrs;
