@@ -1,23 +1,25 @@
-//! The pest-driven lexer: turns source text into a stream of elements whose types, attributes
-//! and locations are already built and interned.
+//! The lexer: turns source text into a stream of elements whose types, attributes and
+//! locations are already built and interned.
 //!
-//! pest is called on bounded chunks (`chunk` in `mlir.pest`), so the token queue it builds never
-//! holds more than a few thousand elements however large the file is.
+//! Each element is read where it starts: SSA names, punctuation, op names and the types and
+//! strings the file has used before by the fast lane ([`super::scan`]), everything else by one
+//! pest call for one `element` of `mlir.pest`. pest is handed the rest of the file and stops
+//! after the element, so no window can cut an element short.
 //!
 //! Strings inside a `{-# ... #-}` resource section are read by hand: a blob of weights is one
 //! string of tens of megabytes of hex, which pest would read a character (and a few rule calls)
-//! at a time. A window handed to pest ends before such a string, the string becomes one
-//! [`Tok::Str`] found with a block scan (`hex::string_stop`), and pest goes on after it; the
-//! op parser reads the section's structure from the tokens.
+//! at a time. Such a string becomes one [`Tok::Str`] found with a block scan
+//! (`hex::string_stop`); the op parser reads the section's structure from the tokens.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 use pest::Parser as _;
 use rustc_hash::FxHashMap;
 
 use super::leaves::LeafBuilder;
+use super::scan::{self, Scan};
 use super::ParseError;
 use crate::attributes::Attribute;
 use crate::hex;
@@ -65,9 +67,6 @@ pub(crate) struct Token {
 /// Stack needs at or below this are met by any thread's stack without checking.
 const SHALLOW_STACK: usize = 256 * 1024 + 64 * 24 * 1024;
 
-/// Bytes of source (rounded up to a line break) that one pest call sees.
-const WINDOW: usize = 16 * 1024;
-
 /// Deeper bracket nesting than this is refused before pest sees it (pest recurses per level).
 pub const MAX_NESTING: usize = 50_000;
 
@@ -79,21 +78,18 @@ struct LeafCache<'s> {
 
 pub(crate) struct Lexer<'s> {
     pub src: &'s str,
+    /// Where the element being lexed starts.
     pos: usize,
-    pairs: Option<Pairs<'s, Rule>>,
-    chunk_base: usize,
-    /// Elements of `pairs` still to hand out.
-    remaining: usize,
-    /// Where the next chunk starts.
+    /// Where the next element is looked for.
     resume_at: usize,
+    /// Whether the fast lane reads what it can (off only to check it against pest).
+    fast_lane: bool,
     buffer: VecDeque<Token>,
     pub attr_aliases: FxHashMap<String, Attribute>,
     pub type_aliases: FxHashMap<String, Type>,
     /// Types and attributes already built, by their text. Aliases cannot be redefined, so the
     /// same text always means the same thing within one file.
     leaf_cache: std::cell::RefCell<LeafCache<'s>>,
-    /// Where to lex again after a typed literal was split.
-    split_at: std::cell::Cell<Option<usize>>,
     /// Why typed literals that were split did not build, by their start offset.
     pub failed_typed: std::cell::RefCell<FxHashMap<usize, ParseError>>,
     /// Stack needed by pest for the deepest nesting of this source.
@@ -115,16 +111,13 @@ impl<'s> Lexer<'s> {
         Ok(Lexer {
             src,
             pos: 0,
-            pairs: None,
-            chunk_base: 0,
-            remaining: 0,
             resume_at: 0,
+            fast_lane: true,
             buffer: VecDeque::new(),
             attr_aliases: FxHashMap::default(),
             type_aliases: FxHashMap::default(),
             pest_stack: 256 * 1024 + depth * 24 * 1024,
             leaf_cache: Default::default(),
-            split_at: Default::default(),
             failed_typed: Default::default(),
             in_resources: Cell::new(false),
             section_start: Cell::new(None),
@@ -172,8 +165,6 @@ impl<'s> Lexer<'s> {
             self.in_resources.set(false);
         }
         self.resume_at = offset;
-        self.pairs = None;
-        self.remaining = 0;
         self.buffer.clear();
     }
 
@@ -184,40 +175,59 @@ impl<'s> Lexer<'s> {
     }
 
     fn lex_one(&mut self, ctx: &Context) -> Result<Token, ParseError> {
-        loop {
-            if self.remaining > 0 {
-                if let Some(pair) = self.pairs.as_mut().and_then(|p| p.next()) {
-                    self.remaining -= 1;
-                    let token = self.convert(pair, ctx)?;
-                    if let Some(at) = self.split_at.take() {
-                        self.resume_at = at;
-                        self.pairs = None;
-                        self.remaining = 0;
-                    }
-                    return Ok(token);
-                }
-            }
-            self.pairs = None;
-            self.pos = self.resume_at;
-            if self.in_resources.get() {
-                if let Some(token) = self.resource_string() {
-                    self.resume_at = token.end;
-                    return Ok(token);
-                }
-            }
-            self.lex_chunk()?;
-            if self.pairs.is_none() {
-                return Ok(Token { kind: Tok::Eof, start: self.src.len(), end: self.src.len() });
-            }
+        let bytes = self.src.as_bytes();
+        self.pos = scan::skip_blanks(bytes, self.resume_at);
+        if self.pos == bytes.len() {
+            return Ok(Token { kind: Tok::Eof, start: self.pos, end: self.pos });
         }
+        let token = match self.resource_string() {
+            Some(token) => token,
+            None => {
+                match self.fast_lane.then(|| scan::element(bytes, self.pos)).flatten().and_then(|s| self.known(s)) {
+                    Some(token) => token,
+                    None => self.lex_element(ctx)?,
+                }
+            }
+        };
+        self.resume_at = token.end;
+        Ok(token)
     }
 
-    /// In a resource section, the string literal at the lexing position (after blanks and
-    /// comments), read by hand; `None` when there is none, or it is not closed on its line
-    /// (pest then reports it).
+    /// The token the fast lane found, when its text needs no more reading: a type or string
+    /// attribute only when pest has read the same text before.
+    fn known(&self, scanned: Scan) -> Option<Token> {
+        let start = self.pos;
+        let (kind, end) = match scanned {
+            Scan::Token(kind, end) => (kind, end),
+            Scan::TypeText(end) => (Tok::Type(*self.leaf_cache.borrow().types.get(&self.src[start..end])?), end),
+            Scan::AttrText(end) => (Tok::Attr(*self.leaf_cache.borrow().attrs.get(&self.src[start..end])?), end),
+        };
+        Some(Token { kind, start, end })
+    }
+
+    /// One element read by pest, which is given the rest of the source and stops after it.
+    fn lex_element(&mut self, ctx: &Context) -> Result<Token, ParseError> {
+        let rest = &self.src[self.pos..];
+        let stack = self.pest_stack;
+        let parsed = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::element_only, rest));
+        let mut pairs = parsed.map_err(|e| {
+            let mut err = self.pest_error(e);
+            err.offset += self.pos;
+            err
+        })?;
+        let element = pairs.next().and_then(|p| p.into_inner().next()).expect("element_only holds one element");
+        self.convert(element, ctx)
+    }
+
+    /// In a resource section, the string literal at the lexing position, read by hand; `None`
+    /// outside sections, when there is none, or when it is not closed on its line (pest then
+    /// reports it).
     fn resource_string(&self) -> Option<Token> {
+        if !self.in_resources.get() {
+            return None;
+        }
         let bytes = self.src.as_bytes();
-        let start = skip_trivia(bytes, self.pos);
+        let start = self.pos;
         if bytes.get(start) != Some(&b'"') {
             return None;
         }
@@ -233,115 +243,15 @@ impl<'s> Lexer<'s> {
         }
     }
 
-    /// Lexes the next chunk. pest sees a window of the source ending at a line break (it
-    /// indexes the lines of all it is given), and the window's last element is left for the
-    /// next chunk in case the window cut it short. A window also ends before a string in a
-    /// resource section ([`Lexer::resource_string`] reads it); as such a string always starts
-    /// an element, what pest read up to it is whole.
-    fn lex_chunk(&mut self) -> Result<(), ParseError> {
-        let mut window = WINDOW;
-        let mut cut_at_strings = true;
-        loop {
-            let (end, before_string) = self.window_end(window, cut_at_strings);
-            let at_eof = end == self.src.len();
-            let rest = &self.src[self.pos..end];
-            let stack = self.pest_stack;
-            // `chunk` tries its 2,048 repetitions whatever the window holds (2 ms even when it
-            // holds three tokens); a window cut before a string is no longer than a plain one,
-            // so `chunk_all` may lex all of it, stopping where the elements stop.
-            let rule = if before_string { Rule::chunk_all } else { Rule::chunk };
-            let parsed = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(rule, rest));
-            let mut chunk = parsed.map_err(|e| self.pest_error(e))?;
-            let chunk = chunk.next().expect("chunk rule always yields a pair");
-            let consumed = chunk.as_span().end();
-            let inner = chunk.into_inner();
-            let n = inner.len();
-            let whole = at_eof || (before_string && skip_trivia(rest.as_bytes(), consumed) == rest.len());
-            let keep = if whole { n } else { n.saturating_sub(1) };
-            if keep == 0 {
-                if at_eof {
-                    if rest[consumed..].is_empty() {
-                        return Ok(());
-                    }
-                    return Err(self.element_error(self.pos + consumed));
-                }
-                // One element (or a failure) filled the window: look further, past strings
-                // too (one that does not start an element is inside a malformed one).
-                window *= 4;
-                cut_at_strings = false;
-                continue;
-            }
-            self.resume_at = if keep == n {
-                self.pos + consumed
-            } else {
-                self.pos + inner.clone().nth(keep).expect("kept fewer than lexed").as_span().start()
-            };
-            self.chunk_base = self.pos;
-            self.remaining = keep;
-            self.pairs = Some(inner);
-            return Ok(());
-        }
-    }
-
-    /// Where the window from `self.pos` ends: after the first line break `window` bytes on,
-    /// or (with `cut_at_strings`) at the first string in a resource section, which the second
-    /// value tells. Strings and comments are stepped over, so a `{-#` or `"` in them counts
-    /// for nothing.
-    fn window_end(&self, window: usize, cut_at_strings: bool) -> (usize, bool) {
-        let bytes = self.src.as_bytes();
-        let limit = self.pos.saturating_add(window);
-        let mut in_resources = self.in_resources.get();
-        let mut i = self.pos;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' if in_resources && cut_at_strings => return (i, true),
-                b'"' => {
-                    i += 1;
-                    loop {
-                        i = hex::string_stop(bytes, i);
-                        match bytes.get(i) {
-                            Some(b'\\') => i = (i + 2).min(bytes.len()),
-                            Some(b'"') => {
-                                i += 1;
-                                break;
-                            }
-                            // A line break ends an unclosed string; pest will say so.
-                            _ => break,
-                        }
-                    }
-                    continue;
-                }
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    i = hex::line_end(bytes, i);
-                    continue;
-                }
-                b'\n' if i >= limit => return (i + 1, false),
-                b'{' if bytes[i..].starts_with(b"{-#") => {
-                    in_resources = true;
-                    i += 3;
-                    continue;
-                }
-                b'#' if bytes[i..].starts_with(b"#-}") => {
-                    in_resources = false;
-                    i += 3;
-                    continue;
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        (bytes.len(), false)
-    }
-
     fn convert(&self, pair: Pair<'s, Rule>, ctx: &Context) -> Result<Token, ParseError> {
         let leaves = &LeafBuilder {
             ctx,
             attr_aliases: &self.attr_aliases,
             type_aliases: &self.type_aliases,
-            resource_refs: Some((&self.resource_refs, self.chunk_base)),
+            resource_refs: Some((&self.resource_refs, self.pos)),
         };
         let span = pair.as_span();
-        let (start, end) = (self.chunk_base + span.start(), self.chunk_base + span.end());
+        let (start, end) = (self.pos + span.start(), self.pos + span.end());
         let kind = match pair.as_rule() {
             Rule::value_use => {
                 let result = pair.as_str().split_once('#').map(|(_, n)| n.parse().unwrap_or(u32::MAX));
@@ -367,7 +277,7 @@ impl<'s> Lexer<'s> {
             Rule::dense_attr | Rule::dense_resource_attr
                 if pair.clone().into_inner().last().is_none_or(|p| p.as_rule() != Rule::r#type) =>
             {
-                let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
+                let end = self.pos + exact_end(self.src, self.pos, &pair);
                 return Ok(Token { kind: Tok::UntypedElements, start, end });
             }
             Rule::typed_number
@@ -380,7 +290,7 @@ impl<'s> Lexer<'s> {
             | Rule::array_attr
             | Rule::symbol_ref
             | Rule::hash_attr => {
-                let end = self.chunk_base + exact_end(self.src, self.chunk_base, &pair);
+                let end = self.pos + exact_end(self.src, self.pos, &pair);
                 let text = &self.src[start..end];
                 let cached = self.leaf_cache.borrow().attrs.get(text).copied();
                 let a = match cached {
@@ -391,12 +301,11 @@ impl<'s> Lexer<'s> {
                         // hand out the literal alone and keep the error for an attribute reader.
                         Err(e) if pair.as_rule() == Rule::typed_number => {
                             let number = pair.into_inner().next().expect("typed_number has a number");
-                            let number_end = self.chunk_base + number.as_span().end();
+                            let number_end = self.pos + number.as_span().end();
                             // A literal that is nothing alone either: the typed error says why.
                             let Ok(a) = self.build(leaves, |b| b.attr_inner_untyped_number(number)) else {
                                 return Err(e);
                             };
-                            self.split_at.set(Some(number_end));
                             self.failed_typed.borrow_mut().insert(start, e);
                             return Ok(Token { kind: Tok::Attr(a), start, end: number_end });
                         }
@@ -443,7 +352,7 @@ impl<'s> Lexer<'s> {
         let result =
             if stack > SHALLOW_STACK { stacker::maybe_grow(stack, stack * 2, || f(leaves)) } else { f(leaves) };
         result.map_err(|mut e| {
-            e.offset += self.chunk_base;
+            e.offset += self.pos;
             e
         })
     }
@@ -483,20 +392,6 @@ impl<'s> Lexer<'s> {
                 err
             }
             Ok(_) => ParseError::new(at, "expected attribute value".into()),
-        }
-    }
-
-    /// Re-parses a single element at `at` to get pest's account of what was expected.
-    fn element_error(&self, at: usize) -> ParseError {
-        let rest = &self.src[at..];
-        let stack = self.pest_stack;
-        match stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::chunk_one, rest)) {
-            Err(e) => {
-                let mut err = self.pest_error(e);
-                err.offset += at;
-                err
-            }
-            Ok(_) => ParseError::new(at, "unexpected token".into()),
         }
     }
 
@@ -583,17 +478,6 @@ fn join_alternatives(names: &[&str]) -> String {
     }
 }
 
-/// Where the blanks and `//` comments from `i` on end (pest's `WHITESPACE`).
-fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
-    loop {
-        match bytes.get(i) {
-            Some(b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') => i += 1,
-            Some(b'/') if bytes.get(i + 1) == Some(&b'/') => i = hex::line_end(bytes, i),
-            _ => return i,
-        }
-    }
-}
-
 /// The deepest nesting of `( [ { <` outside strings and comments, and where it occurs.
 fn max_nesting(src: &str) -> (usize, usize) {
     let bytes = src.as_bytes();
@@ -627,4 +511,172 @@ fn max_nesting(src: &str) -> (usize, usize) {
         i += 1;
     }
     (max, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    type Lexed = Result<Vec<(Tok, usize, usize)>, (usize, String)>;
+
+    /// Every token of `src` as (kind, start, end), or the first error as (offset, message).
+    fn lex_all(ctx: &Context, src: &str, fast_lane: bool) -> Lexed {
+        let mut lex = Lexer::new(src).map_err(|e| (e.offset, e.message))?;
+        lex.fast_lane = fast_lane;
+        let mut tokens = Vec::new();
+        loop {
+            let t = lex.next(ctx).map_err(|e| (e.offset, e.message))?;
+            if t.kind == Tok::Eof {
+                return Ok(tokens);
+            }
+            tokens.push((t.kind, t.start, t.end));
+        }
+    }
+
+    fn mlir_files(dir: &std::path::Path, into: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("testdata is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                mlir_files(&path, into);
+            } else if path.extension().is_some_and(|e| e == "mlir") {
+                into.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_lane_lexes_every_testdata_file_as_pest_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+        let mut files = Vec::new();
+        mlir_files(&root, &mut files);
+        assert!(files.len() > 80, "found only {} files under {}", files.len(), root.display());
+        let ctx = Context::new();
+        for file in files {
+            let src = std::fs::read_to_string(&file).expect("a UTF-8 file");
+            let by_pest = lex_all(&ctx, &src, false);
+            assert_eq!(lex_all(&ctx, &src, true), by_pest, "{}", file.display());
+        }
+    }
+
+    /// Pieces of MLIR text, valid and not, whose joins (with and without blanks) probe where
+    /// one element ends and the next begins.
+    const PIECES: &[&str] = &[
+        "%0",
+        "%arg1",
+        "%x#2",
+        "%a#",
+        "%-",
+        "%",
+        "^bb0",
+        "^",
+        "i32",
+        "si8",
+        "ui16",
+        "i",
+        "si",
+        "i1x",
+        "f32",
+        "f8E4M3FN",
+        "f8E4M3",
+        "f8E4M3FNX",
+        "bf16",
+        "index",
+        "none",
+        "indexed",
+        "tensor<4xf32>",
+        "tensor <?x8xi32>",
+        "tensor<*xf32>",
+        "memref<4xf32, strided<[1], offset: ?>>",
+        "vector<[4]xf32>",
+        "vector<2x[4]xf32>",
+        "complex<f32>",
+        "tuple<i32, f32>",
+        "tensor",
+        "(i32, i32) -> i32",
+        "(i32) -> (i32, f32)",
+        "() -> ()",
+        "(i32) -> tensor<2xf32>",
+        "(i32) -> ",
+        "(%a)",
+        "(",
+        ")",
+        "[",
+        "]",
+        "[%i]",
+        "[ %i",
+        "[]",
+        "[1, 2]",
+        "[i32]",
+        "{",
+        "}",
+        "{a = 1}",
+        "<",
+        ">",
+        "->",
+        "-",
+        "-1",
+        "-1.5",
+        "42",
+        "0x1F",
+        "3.0e2",
+        ":",
+        "::",
+        ",",
+        "=",
+        "*",
+        "?",
+        "|",
+        "+",
+        "...",
+        "\"arith.addi\"",
+        "\"s\" : i32",
+        "\"s\":",
+        "\"q\\\"x\"",
+        "\"open",
+        "@sym",
+        "@a::@b",
+        "@\"q\"",
+        "#map",
+        "#foo.bar<x>",
+        "#foo.a : i32",
+        "!foo.t",
+        "!foo.t<\"a>b\">",
+        "!alias",
+        "dense<1.0>",
+        "dense<[1, 2]> : tensor<2xi32>",
+        "dense",
+        "array<i32: 1, 2>",
+        "loc(\"f\":1:2)",
+        "loc",
+        "loc (",
+        "arith.addi",
+        "func.func",
+        "true",
+        "unit",
+        "affine_map<(d0) -> (d0)>",
+        "{-#",
+        "#-}",
+        "x",
+        "_y",
+        "$z",
+        "é",
+        "// note\n",
+    ];
+    const SEPARATORS: &[&str] = &["", " ", "\n", "  ", " // c\n", "\t"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+        #[test]
+        fn the_fast_lane_lexes_token_soup_as_pest_does(
+            parts in proptest::collection::vec((0..PIECES.len(), 0..SEPARATORS.len()), 1..12),
+        ) {
+            let src: String = parts.iter().map(|(p, s)| format!("{}{}", PIECES[*p], SEPARATORS[*s])).collect();
+            let ctx = Context::new();
+            // Twice over, so that the second copy meets texts the first left in the cache.
+            let twice = format!("{src}\n{src}");
+            prop_assert_eq!(lex_all(&ctx, &twice, true), lex_all(&ctx, &twice, false), "{:?}", twice);
+        }
+    }
 }

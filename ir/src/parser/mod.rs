@@ -9,6 +9,7 @@ mod lexer;
 mod ops;
 mod regions;
 mod resources;
+mod scan;
 mod standalone;
 
 use rustc_hash::FxHashMap;
