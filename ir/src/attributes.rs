@@ -9,9 +9,62 @@ use crate::Context;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Attribute(pub(crate) u32);
 
-/// An attribute that is a location (`loc(...)`).
+/// Where an op, a block argument or a diagnostic comes from: a location (`loc(...)`).
+///
+/// A file location (`"f":line:col`) whose numbers fit is held in the value itself rather than
+/// interned: a parsed file has one per op, and interning them cost an attribute and a hash
+/// table entry each, a quarter of the parser's memory. Every other location is an interned
+/// location attribute. A file location that fits is always held inline, so equal locations
+/// compare equal. [`Context::location`] makes one from an attribute, [`Context::loc_kind`]
+/// reads it, [`Context::loc_attr`] gives it as an attribute (for nesting in another). An
+/// interned one holds its attribute's id plus one, so that no location is zero and an
+/// `Option<Location>` takes no more room than a location.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub struct Location(pub Attribute);
+pub struct Location(std::num::NonZeroU64);
+
+impl Location {
+    const INLINE: u64 = 1 << 63;
+    const FILE_BITS: u32 = 20;
+    const LINE_BITS: u32 = 25;
+    const COL_BITS: u32 = 18;
+
+    /// The inline form of a file location, when its numbers fit.
+    fn inline_file(file: Ident, line: u32, col: u32) -> Option<Location> {
+        let fits = |v: u32, bits: u32| u64::from(v) < 1 << bits;
+        (fits(file.0, Self::FILE_BITS) && fits(line, Self::LINE_BITS) && fits(col, Self::COL_BITS)).then(|| {
+            let bits = Self::INLINE
+                | u64::from(file.0) << (Self::LINE_BITS + Self::COL_BITS)
+                | u64::from(line) << Self::COL_BITS
+                | u64::from(col);
+            Location(std::num::NonZeroU64::new(bits).expect("the inline flag is set"))
+        })
+    }
+
+    /// An interned location attribute.
+    fn interned(a: Attribute) -> Location {
+        Location(std::num::NonZeroU64::MIN.saturating_add(u64::from(a.0)))
+    }
+
+    /// What the value holds.
+    fn form(self) -> LocForm {
+        let bits = self.0.get();
+        if bits & Self::INLINE == 0 {
+            return LocForm::Interned(Attribute((bits - 1) as u32));
+        }
+        let field = |shift: u32, width: u32| ((bits >> shift) & ((1 << width) - 1)) as u32;
+        LocForm::File(
+            Ident(field(Self::LINE_BITS + Self::COL_BITS, Self::FILE_BITS)),
+            field(Self::COL_BITS, Self::LINE_BITS),
+            field(0, Self::COL_BITS),
+        )
+    }
+}
+
+/// A [`Location`] taken apart.
+enum LocForm {
+    File(Ident, u32, u32),
+    Interned(Attribute),
+}
 
 /// A named attribute of an operation or a dictionary.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -211,10 +264,45 @@ impl Context {
         self.intern_attr(AttrKind::Dictionary(entries))
     }
     pub fn unknown_loc(&self) -> Location {
-        Location(self.intern_attr(AttrKind::Location(LocKind::Unknown)))
+        Location::interned(self.intern_attr(AttrKind::Location(LocKind::Unknown)))
     }
     pub fn file_loc(&self, file: &str, line: u32, col: u32) -> Location {
-        Location(self.intern_attr(AttrKind::Location(LocKind::File { file: self.ident(file), line, col })))
+        self.file_loc_in(self.ident(file), line, col)
+    }
+    /// `loc("name")`.
+    pub fn name_loc(&self, name: &str) -> Location {
+        Location::interned(self.intern_attr(AttrKind::Location(LocKind::Name { name: name.to_string(), child: None })))
+    }
+    /// A file location of an interned file name.
+    pub fn file_loc_in(&self, file: Ident, line: u32, col: u32) -> Location {
+        Location::inline_file(file, line, col).unwrap_or_else(|| {
+            Location::interned(self.intern_attr(AttrKind::Location(LocKind::File { file, line, col })))
+        })
+    }
+    /// The location an attribute holds; `None` when it is not a location.
+    pub fn location(&self, a: Attribute) -> Option<Location> {
+        match self.attr_kind(a) {
+            AttrKind::Location(LocKind::File { file, line, col }) => Some(self.file_loc_in(*file, *line, *col)),
+            AttrKind::Location(_) => Some(Location::interned(a)),
+            _ => None,
+        }
+    }
+    /// What a location is.
+    pub fn loc_kind(&self, loc: Location) -> std::borrow::Cow<'_, LocKind> {
+        match loc.form() {
+            LocForm::File(file, line, col) => std::borrow::Cow::Owned(LocKind::File { file, line, col }),
+            LocForm::Interned(a) => match self.attr_kind(a) {
+                AttrKind::Location(kind) => std::borrow::Cow::Borrowed(kind),
+                _ => unreachable!("a Location holds a location attribute"),
+            },
+        }
+    }
+    /// A location as an attribute, to nest it in another location or store it as a value.
+    pub fn loc_attr(&self, loc: Location) -> Attribute {
+        match loc.form() {
+            LocForm::File(file, line, col) => self.intern_attr(AttrKind::Location(LocKind::File { file, line, col })),
+            LocForm::Interned(a) => a,
+        }
     }
 
     /// The value of an integer (or bool) attribute.
@@ -273,15 +361,14 @@ impl Context {
 
     /// The file, line and column of a location, looking through names, call sites and fusions.
     pub fn loc_file_line_col(&self, loc: Location) -> Option<(&str, u32, u32)> {
-        match self.attr_kind(loc.0) {
-            AttrKind::Location(LocKind::File { file, line, col } | LocKind::FileRange { file, line, col, .. }) => {
+        let nested = |a: &Attribute| self.location(*a).and_then(|l| self.loc_file_line_col(l));
+        match &*self.loc_kind(loc) {
+            LocKind::File { file, line, col } | LocKind::FileRange { file, line, col, .. } => {
                 Some((self.ident_str(*file), *line, *col))
             }
-            AttrKind::Location(LocKind::Name { child: Some(c), .. }) => self.loc_file_line_col(Location(*c)),
-            AttrKind::Location(LocKind::CallSite { caller, .. }) => self.loc_file_line_col(Location(*caller)),
-            AttrKind::Location(LocKind::Fused { locs, .. }) => {
-                locs.iter().find_map(|l| self.loc_file_line_col(Location(*l)))
-            }
+            LocKind::Name { child: Some(c), .. } => nested(c),
+            LocKind::CallSite { caller, .. } => nested(caller),
+            LocKind::Fused { locs, .. } => locs.iter().find_map(nested),
             _ => None,
         }
     }
@@ -302,4 +389,34 @@ pub fn as_unsigned(value: i128, width: u32) -> u128 {
         return value as u128;
     }
     (value as u128) & ((1u128 << width) - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_locations_are_held_inline_when_they_fit_and_compare_equal_either_way() {
+        let ctx = Context::new();
+        let file = ctx.ident("a.mlir");
+        for (line, col) in
+            [(3, 7), (0, 0), ((1 << 25) - 1, (1 << 18) - 1), (1 << 25, 7), (3, 1 << 18), (u32::MAX, u32::MAX)]
+        {
+            let loc = ctx.file_loc_in(file, line, col);
+            assert_eq!(*ctx.loc_kind(loc), LocKind::File { file, line, col });
+            assert_eq!(ctx.loc_file_line_col(loc), Some(("a.mlir", line, col)));
+            // Through an attribute (as a `loc(...)` in the text or a fused location's part) and
+            // back: the same value, whichever form it has.
+            let attr = ctx.loc_attr(loc);
+            assert_eq!(ctx.attr_kind(attr), &AttrKind::Location(LocKind::File { file, line, col }));
+            assert_eq!(ctx.location(attr), Some(loc));
+            assert_eq!(crate::printer::loc_to_string(&ctx, loc), format!("loc(\"a.mlir\":{line}:{col})"));
+        }
+        assert_ne!(ctx.file_loc_in(file, 3, 7), ctx.file_loc_in(file, 3, 8));
+        assert_ne!(ctx.file_loc_in(file, 3, 7), ctx.file_loc("b.mlir", 3, 7));
+        let named = ctx.name_loc("n");
+        assert_eq!(ctx.location(ctx.loc_attr(named)), Some(named));
+        assert_eq!(ctx.location(ctx.i64_attr(1)), None);
+        assert_eq!(std::mem::size_of::<Option<Location>>(), std::mem::size_of::<Location>());
+    }
 }

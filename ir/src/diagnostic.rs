@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use crate::attributes::Location;
 use crate::Context;
@@ -62,7 +63,7 @@ pub type DiagResult<T> = Result<T, Diagnostic>;
 /// Renders diagnostics with the source lines they point at.
 #[derive(Default)]
 pub struct DiagnosticRenderer {
-    sources: HashMap<String, String>,
+    sources: HashMap<String, Arc<str>>,
 }
 
 impl DiagnosticRenderer {
@@ -70,9 +71,10 @@ impl DiagnosticRenderer {
         Self::default()
     }
 
-    /// Makes the text of `file` available for source excerpts.
-    pub fn add_source(&mut self, file: &str, text: &str) {
-        self.sources.insert(file.to_string(), text.to_string());
+    /// Makes the text of `file` available for source excerpts. It is shared, not copied: the
+    /// input of a large file is the biggest thing a tool holds besides its IR.
+    pub fn add_source(&mut self, file: &str, text: Arc<str>) {
+        self.sources.insert(file.to_string(), text);
     }
 
     /// `file:line:col: severity: message`, the source line with a caret, then the notes.

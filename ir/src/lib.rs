@@ -20,6 +20,7 @@ mod arena;
 mod attributes;
 mod builder;
 mod context;
+mod dense_hex;
 mod diagnostic;
 pub mod dialect;
 pub mod dominance;

@@ -15,8 +15,8 @@ use crate::store::Ir;
 use crate::types::{Signedness, Type, TypeKind, DYNAMIC};
 use crate::Context;
 
-/// Printing choices, named after mlir-opt's flags.
-#[derive(Clone, Debug, Default)]
+/// Printing choices, named after mlir-opt's flags; the default is mlir-opt's.
+#[derive(Clone, Debug)]
 pub struct PrintOptions {
     /// `--mlir-print-op-generic`.
     pub generic: bool,
@@ -29,6 +29,26 @@ pub struct PrintOptions {
     /// that is not a splat (not all equal) prints as `dense_resource<__elided__>`, as mlir-opt
     /// does.
     pub elide_elements_if_larger: Option<u64>,
+    /// `--mlir-print-elementsattrs-with-hex-if-larger=N`: an integer, index, float or complex
+    /// `dense` attribute of more than N elements that is not a splat prints as its raw data in
+    /// hexadecimal (`dense<"0x...">`, [`crate::dense_hex`]). mlir-opt's default is 100; `None`
+    /// (mlir-opt's -1) never does.
+    pub hex_elements_if_larger: Option<u64>,
+}
+
+/// mlir-opt's default for [`PrintOptions::hex_elements_if_larger`].
+pub const HEX_ELEMENTS_IF_LARGER: u64 = 100;
+
+impl Default for PrintOptions {
+    fn default() -> Self {
+        PrintOptions {
+            generic: false,
+            debug_info: false,
+            local_scope: false,
+            elide_elements_if_larger: None,
+            hex_elements_if_larger: Some(HEX_ELEMENTS_IF_LARGER),
+        }
+    }
 }
 
 /// Opaque dialect types and attributes longer than this, used at least twice, get an alias.
@@ -38,8 +58,8 @@ const ALIAS_MIN_LEN: usize = 32;
 /// module's text entries, and the context's blobs that its `dense_resource` attributes use, in
 /// the order they are first printed, as MLIR does).
 pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> String {
-    let aliases = if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, &module.ir, module.root) }
-        .eliding(opts.elide_elements_if_larger);
+    let aliases =
+        if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, &module.ir, module.root) }.limits(opts);
     let mut out = String::new();
     aliases.write_definitions(ctx, &mut out);
     let mut p = OpPrinter::new(ctx, &module.ir, opts, &aliases, &mut out);
@@ -53,7 +73,7 @@ pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> Stri
 /// [`print_op`] followed by the resource section of the blobs its `dense_resource`
 /// attributes use, so that the text parses on its own (crash reproducers).
 pub fn print_op_with_blobs(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String {
-    let aliases = Aliases::default().eliding(opts.elide_elements_if_larger);
+    let aliases = Aliases::default().limits(opts);
     let mut out = String::new();
     let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
     p.names.name_isolated(ctx, ir, op);
@@ -65,7 +85,7 @@ pub fn print_op_with_blobs(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions
 
 /// Prints one op (and what is nested in it) without aliases.
 pub fn print_op(ctx: &Context, ir: &Ir, op: OpId, opts: &PrintOptions) -> String {
-    let aliases = Aliases::default().eliding(opts.elide_elements_if_larger);
+    let aliases = Aliases::default().limits(opts);
     let mut out = String::new();
     let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
     p.names.name_isolated(ctx, ir, op);
@@ -159,13 +179,19 @@ pub struct Aliases {
     type_names: FxHashMap<Type, String>,
     /// `dense_resource` keys in the order they were printed (the section lists their blobs).
     used_resources: std::cell::RefCell<indexmap::IndexSet<String>>,
-    /// [`PrintOptions::elide_elements_if_larger`], which attributes are printed under.
+    /// [`PrintOptions::elide_elements_if_larger`] and [`PrintOptions::hex_elements_if_larger`],
+    /// which attributes are printed under.
     elide_elements_if_larger: Option<u64>,
+    hex_elements_if_larger: Option<u64>,
 }
 
 impl Aliases {
-    fn eliding(self, limit: Option<u64>) -> Self {
-        Aliases { elide_elements_if_larger: limit, ..self }
+    fn limits(self, opts: &PrintOptions) -> Self {
+        Aliases {
+            elide_elements_if_larger: opts.elide_elements_if_larger,
+            hex_elements_if_larger: opts.hex_elements_if_larger,
+            ..self
+        }
     }
 
     fn collect(ctx: &Context, ir: &Ir, root: OpId) -> Self {
@@ -619,7 +645,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     fn print_trailing_loc(&mut self, loc: Location) -> fmt::Result {
         if self.opts.debug_info {
             self.write(" ")?;
-            write!(self.out, "{}", LocDisplay { ctx: self.ctx, loc: loc.0, aliases: self.aliases, wrapped: true })?;
+            write!(self.out, "{}", LocDisplay { ctx: self.ctx, loc, aliases: self.aliases, wrapped: true })?;
         }
         Ok(())
     }
@@ -968,6 +994,19 @@ struct AttrDisplay<'a> {
 }
 
 impl AttrDisplay<'_> {
+    /// `dense<...> : type` with the elements written out.
+    fn dense_literal(&self, f: &mut fmt::Formatter<'_>, ty: Type, elements: &DenseElements) -> fmt::Result {
+        let ctx = self.ctx;
+        let element = ctx.element_type_or_self(ty);
+        f.write_str("dense<")?;
+        match elements {
+            DenseElements::Splat(v) => self.scalar(f, v, element)?,
+            DenseElements::Values(values) if values.is_empty() => {}
+            DenseElements::Values(values) => self.nested(f, values, ctx.shape(ty).unwrap_or(&[]), element)?,
+        }
+        write!(f, "> : {}", TypeDisplay { ctx, ty, aliases: self.aliases })
+    }
+
     fn scalar(&self, f: &mut fmt::Formatter<'_>, v: &DenseValue, element: Type) -> fmt::Result {
         let ctx = self.ctx;
         match v {
@@ -1098,16 +1137,16 @@ impl fmt::Display for AttrDisplay<'_> {
             {
                 write!(f, "dense_resource<__elided__> : {}", t(*ty))
             }
-            AttrKind::DenseElements { ty, elements } => {
-                let element = ctx.element_type_or_self(*ty);
-                f.write_str("dense<")?;
-                match elements {
-                    DenseElements::Splat(v) => self.scalar(f, v, element)?,
-                    DenseElements::Values(values) if values.is_empty() => {}
-                    DenseElements::Values(values) => self.nested(f, values, ctx.shape(*ty).unwrap_or(&[]), element)?,
+            AttrKind::DenseElements { ty, elements: elements @ DenseElements::Values(values) }
+                if self.aliases.hex_elements_if_larger.is_some_and(|n| values.len() as u64 > n)
+                    && values.windows(2).any(|w| w[0] != w[1]) =>
+            {
+                match crate::dense_hex::encode(ctx, ctx.element_type_or_self(*ty), values) {
+                    Some(hex) => write!(f, "dense<\"{hex}\"> : {}", t(*ty)),
+                    None => self.dense_literal(f, *ty, elements),
                 }
-                write!(f, "> : {}", t(*ty))
             }
+            AttrKind::DenseElements { ty, elements } => self.dense_literal(f, *ty, elements),
             AttrKind::DenseResource { ty, handle } => {
                 if !self.aliases.used_resources.borrow().contains(handle) {
                     self.aliases.used_resources.borrow_mut().insert(handle.clone());
@@ -1153,7 +1192,8 @@ impl fmt::Display for AttrDisplay<'_> {
                 f.write_str(">")
             }
             AttrKind::Location(_) => {
-                write!(f, "{}", LocDisplay { ctx, loc: self.attr, aliases: self.aliases, wrapped: true })
+                let loc = ctx.location(self.attr).expect("a location attribute");
+                write!(f, "{}", LocDisplay { ctx, loc, aliases: self.aliases, wrapped: true })
             }
             AttrKind::Opaque { text, .. } => write!(f, "#{text}"),
         }
@@ -1175,7 +1215,7 @@ fn write_symbol(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
 
 struct LocDisplay<'a> {
     ctx: &'a Context,
-    loc: Attribute,
+    loc: Location,
     aliases: &'a Aliases,
     wrapped: bool,
 }
@@ -1183,47 +1223,47 @@ struct LocDisplay<'a> {
 impl fmt::Display for LocDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ctx = self.ctx;
-        let inner = |loc: Attribute| LocDisplay { ctx, loc, aliases: self.aliases, wrapped: false };
+        let inner = |loc: Attribute| LocDisplay {
+            ctx,
+            loc: ctx.location(loc).unwrap_or_else(|| ctx.unknown_loc()),
+            aliases: self.aliases,
+            wrapped: false,
+        };
         if self.wrapped {
             f.write_str("loc(")?;
         }
-        match ctx.attr_kind(self.loc) {
-            AttrKind::Location(kind) => match kind {
-                LocKind::Unknown => f.write_str("unknown")?,
-                LocKind::File { file, line, col } => write!(f, "\"{}\":{line}:{col}", escape(ctx.ident_str(*file)))?,
-                LocKind::FileRange { file, line, col, end_line, end_col } => {
-                    write!(f, "\"{}\":{line}:{col} to ", escape(ctx.ident_str(*file)))?;
-                    if end_line != line {
-                        write!(f, "{end_line}")?;
-                    }
-                    write!(f, ":{end_col}")?
+        match &*ctx.loc_kind(self.loc) {
+            LocKind::Unknown => f.write_str("unknown")?,
+            LocKind::File { file, line, col } => write!(f, "\"{}\":{line}:{col}", escape(ctx.ident_str(*file)))?,
+            LocKind::FileRange { file, line, col, end_line, end_col } => {
+                write!(f, "\"{}\":{line}:{col} to ", escape(ctx.ident_str(*file)))?;
+                if end_line != line {
+                    write!(f, "{end_line}")?;
                 }
-                LocKind::Name { name, child } => {
-                    write!(f, "\"{}\"", escape(name))?;
-                    if let Some(c) = child {
-                        write!(f, "({})", inner(*c))?;
-                    }
+                write!(f, ":{end_col}")?
+            }
+            LocKind::Name { name, child } => {
+                write!(f, "\"{}\"", escape(name))?;
+                if let Some(c) = child {
+                    write!(f, "({})", inner(*c))?;
                 }
-                LocKind::CallSite { callee, caller } => {
-                    write!(f, "callsite({} at {})", inner(*callee), inner(*caller))?
+            }
+            LocKind::CallSite { callee, caller } => write!(f, "callsite({} at {})", inner(*callee), inner(*caller))?,
+            LocKind::Fused { locs, metadata } => {
+                f.write_str("fused")?;
+                if let Some(m) = metadata {
+                    write!(f, "<{}>", AttrDisplay { ctx, attr: *m, aliases: self.aliases })?;
                 }
-                LocKind::Fused { locs, metadata } => {
-                    f.write_str("fused")?;
-                    if let Some(m) = metadata {
-                        write!(f, "<{}>", AttrDisplay { ctx, attr: *m, aliases: self.aliases })?;
+                f.write_str("[")?;
+                for (i, l) in locs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
                     }
-                    f.write_str("[")?;
-                    for (i, l) in locs.iter().enumerate() {
-                        if i > 0 {
-                            f.write_str(", ")?;
-                        }
-                        write!(f, "{}", inner(*l))?;
-                    }
-                    f.write_str("]")?;
+                    write!(f, "{}", inner(*l))?;
                 }
-                LocKind::Deferred(name) => write!(f, "#{name}")?,
-            },
-            _ => f.write_str("unknown")?,
+                f.write_str("]")?;
+            }
+            LocKind::Deferred(name) => write!(f, "#{name}")?,
         }
         if self.wrapped {
             f.write_str(")")?;
@@ -1234,7 +1274,7 @@ impl fmt::Display for LocDisplay<'_> {
 
 /// `loc(...)` text of a location.
 pub fn loc_to_string(ctx: &Context, loc: Location) -> String {
-    LocDisplay { ctx, loc: loc.0, aliases: &Aliases::default(), wrapped: true }.to_string()
+    LocDisplay { ctx, loc, aliases: &Aliases::default(), wrapped: true }.to_string()
 }
 
 impl Context {

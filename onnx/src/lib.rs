@@ -36,7 +36,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use prost::Message;
-use strata_ir::{AttrKind, Context, InsertPoint, Ir, LocKind, Location, Module, NamedAttr, OpState, Type};
+use strata_ir::{Context, InsertPoint, Ir, Module, NamedAttr, OpState, Type};
 
 pub use error::{ImportError, UnsupportedNode};
 use graph::{Graph, Val};
@@ -112,8 +112,7 @@ pub fn import_bytes(
             progress(done, graph.node.len());
         }
         let node = Node { proto: n, opset };
-        g.loc =
-            Location(ctx.intern_attr(AttrKind::Location(LocKind::Name { name: node.name().to_string(), child: None })));
+        g.loc = ctx.name_loc(node.name());
         let inputs = n
             .input
             .iter()
@@ -290,8 +289,7 @@ fn function(g: &mut Graph, name: &str, inputs: &[Input]) -> strata_ir::OpId {
     // Arguments are located at their graph input's name, as ops are at their node's.
     let body = g.ir.create_block(&[]);
     for input in inputs {
-        let loc =
-            Location(ctx.intern_attr(AttrKind::Location(LocKind::Name { name: input.name.clone(), child: None })));
+        let loc = ctx.name_loc(&input.name);
         g.ir.add_block_arg(body, input.ty, Some(loc));
     }
     let state = OpState::new(ctx, "func.func", ctx.unknown_loc())
@@ -321,8 +319,7 @@ fn finish(g: &mut Graph, func: strata_ir::OpId, graph: &proto::GraphProto) -> Re
             .lookup(out.name())
             .cloned()
             .ok_or_else(|| ImportError::Model(format!("graph output '{}' is never computed", out.name())))?;
-        g.loc =
-            Location(ctx.intern_attr(AttrKind::Location(LocKind::Name { name: out.name().to_string(), child: None })));
+        g.loc = ctx.name_loc(out.name());
         values.push(g.value(&v));
     }
     let results: Vec<Type> = values.iter().map(|v| g.ir.value_type(*v)).collect();

@@ -59,9 +59,9 @@ pub fn load_module(
     if import::is_onnx(file) {
         return Ok((import::import(ctx, file, import)?, strata_ir::DiagnosticRenderer::new()));
     }
-    let src = std::fs::read_to_string(file).map_err(|e| format!("error: {file}: {e}"))?;
+    let src: std::sync::Arc<str> = std::fs::read_to_string(file).map_err(|e| format!("error: {file}: {e}"))?.into();
     let mut renderer = strata_ir::DiagnosticRenderer::new();
-    renderer.add_source(file, &src);
+    renderer.add_source(file, src.clone());
     let m = strata_ir::parse_source(ctx, file, &src, &strata_ir::ParseOptions::default())
         .and_then(|m| strata_ir::verify(ctx, &m.ir, m.root).map(|_| m))
         .map_err(|d| renderer.render(ctx, &d))?;

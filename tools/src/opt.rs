@@ -57,6 +57,10 @@ pub struct OptArgs {
     /// Print `dense` attributes of more than N elements (not splats) as `dense_resource<__elided__>`.
     #[arg(long = "mlir-elide-elementsattrs-if-larger", value_name = "N")]
     pub elide_elements_if_larger: Option<u64>,
+    /// Print integer, index, float and complex `dense` attributes of more than N elements (not
+    /// splats) as their raw data in hexadecimal, as mlir-opt does; -1 never does.
+    #[arg(long = "mlir-print-elementsattrs-with-hex-if-larger", value_name = "N", default_value_t = strata_ir::printer::HEX_ELEMENTS_IF_LARGER as i64, allow_negative_numbers = true)]
+    pub hex_elements_if_larger: i64,
     /// List the registered dialects and stop.
     #[arg(long = "show-dialects", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_value_t = false, default_missing_value = "true", value_name = "BOOL")]
     pub show_dialects: bool,
@@ -478,6 +482,7 @@ fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> (PassManager, Optio
             debug_info: args.print_debuginfo,
             local_scope: args.print_local_scope,
             elide_elements_if_larger: args.elide_elements_if_larger,
+            hex_elements_if_larger: u64::try_from(args.hex_elements_if_larger).ok(),
         },
         ..IrPrinting::default()
     };
@@ -526,8 +531,8 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         }
     };
     let file = if args.input == "-" { "<stdin>" } else { args.input.as_str() };
-    let src = match String::from_utf8(bytes) {
-        Ok(s) => s,
+    let src: std::sync::Arc<str> = match String::from_utf8(bytes) {
+        Ok(s) => s.into(),
         Err(e) => {
             let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
@@ -537,7 +542,7 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         }
     };
     let mut renderer = DiagnosticRenderer::new();
-    renderer.add_source(file, &src);
+    renderer.add_source(file, src.clone());
     let parse_opts = |first_line| ParseOptions {
         allow_unregistered: args.allow_unregistered_dialect,
         implicit_module: !args.no_implicit_module,
@@ -548,6 +553,7 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         debug_info: args.print_debuginfo,
         local_scope: args.print_local_scope,
         elide_elements_if_larger: args.elide_elements_if_larger,
+        hex_elements_if_larger: u64::try_from(args.hex_elements_if_larger).ok(),
     };
     let (mut pm, mut printer) = make_pass_manager(args, root);
     let (mut parse_time, mut output_time) = (0.0, 0.0);

@@ -1,6 +1,9 @@
 //! Parse, verify and print throughput of Strata on generated files of 200 k and 1 M ops, in
-//! custom and generic form, side by side with mlir-opt-22 on the same files in the same run.
+//! custom and generic form, side by side with mlir-opt-22 on the same files in the same run;
+//! the whole-process peak memory of `strata-opt` and `mlir-opt-22` on them; and the MB/s of
+//! both on one large `dense` attribute written in decimal and in hex.
 //!
+//! `cargo build --release --bin strata-opt`, then
 //! `cargo run --release -p strata-benches --bin ir-throughput -- [--runs 5] [--sizes 200000,1000000]`
 
 use std::path::{Path, PathBuf};
@@ -22,6 +25,9 @@ struct Args {
     /// Where generated files go.
     #[arg(long, default_value = "target/bench-inputs")]
     dir: PathBuf,
+    /// Elements of the large `dense` attribute (0: skip that table).
+    #[arg(long, default_value_t = 300_000)]
+    dense: usize,
 }
 
 fn mlir_opt() -> Option<&'static str> {
@@ -42,6 +48,27 @@ fn time_mlir_opt(tool: &str, file: &Path, generic: bool, runs: usize) -> f64 {
     median.as_secs_f64()
 }
 
+/// Wall seconds and peak resident KiB of `tool FILE -o /dev/null` (GNU time's `%e %M`), the
+/// median run by time.
+fn whole_process(tool: &str, file: &Path, runs: usize) -> Option<(f64, u64)> {
+    let mut samples: Vec<(f64, u64)> = (0..runs)
+        .map(|_| {
+            let out = Command::new("/usr/bin/time")
+                .args(["-f", "%e %M", tool])
+                .arg(file)
+                .args(["-o", "/dev/null"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())?;
+            let err = String::from_utf8_lossy(&out.stderr);
+            let mut last = err.lines().last()?.split_whitespace();
+            Some((last.next()?.parse().ok()?, last.next()?.parse().ok()?))
+        })
+        .collect::<Option<_>>()?;
+    samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+    samples.get(samples.len() / 2).copied()
+}
+
 /// Peak resident memory in KiB of this process so far (Linux `VmHWM`).
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -60,11 +87,13 @@ fn main() {
     }
     println!("| ops | form | MB | parse ms | verify ms | print ms | strata total ms | strata kops/s | strata MB/s | mlir-opt ms | mlir-opt kops/s | ratio (strata/mlir-opt speed) | peak RSS bytes/op |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut files = Vec::new();
     for &n in &args.sizes {
         for generic in [false, true] {
             let text = arith_module(n, 400, generic);
             let file = args.dir.join(format!("arith_{n}_{}.mlir", if generic { "generic" } else { "custom" }));
             std::fs::write(&file, &text).unwrap();
+            files.push(file.clone());
             let name = file.display().to_string();
             let opts = ParseOptions::default();
             let (parse, _, _) = time(args.runs, || parse_source(&ctx, &name, &text, &opts).unwrap());
@@ -107,4 +136,86 @@ fn main() {
             );
         }
     }
+    whole_process_table(peer, &files, args.runs);
+    if args.dense > 0 {
+        dense_table(&ctx, peer, &args);
+    }
+}
+
+/// `strata-opt` (built beside this binary) and mlir-opt-22 as whole processes on each file.
+fn whole_process_table(peer: Option<&str>, files: &[PathBuf], runs: usize) {
+    let ours = std::env::current_exe().unwrap().with_file_name("strata-opt");
+    let Some(ours) = ours.exists().then(|| ours.display().to_string()) else {
+        println!("\nstrata-opt is not built beside this binary: no whole-process figures");
+        return;
+    };
+    println!("\nWhole process, `TOOL FILE -o /dev/null` (median of {runs}; /usr/bin/time):\n");
+    println!("| file | strata-opt s | mlir-opt s | speed ratio | strata-opt peak KiB | mlir-opt peak KiB | memory ratio (strata/mlir-opt) |");
+    println!("|---|---|---|---|---|---|---|");
+    for file in files {
+        let Some((t, m)) = whole_process(&ours, file, runs) else {
+            println!("\n/usr/bin/time not found or strata-opt failed on {}", file.display());
+            return;
+        };
+        let (pt, pm) = peer.and_then(|p| whole_process(p, file, runs)).map_or((f64::NAN, 0), |x| x);
+        let name = file.file_name().unwrap().to_string_lossy();
+        println!("| {name} | {t:.2} | {pt:.2} | {:.2} | {m} | {pm} | {:.2} |", pt / t, m as f64 / pm as f64);
+    }
+}
+
+/// One `arith.constant` of `--dense` f32 elements, written in decimal and in hex: Strata's
+/// in-process parse and print against mlir-opt-22's `--mlir-timing` "Parser" and "Output".
+fn dense_table(ctx: &Context, peer: Option<&str>, args: &Args) {
+    let n = args.dense;
+    let values: Vec<f32> = (0..n).map(|i| ((i * 7919) % 1000) as f32 / 8.0 - 60.0).collect();
+    let decimal = values.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(", ");
+    let hex: String = values.iter().flat_map(|v| v.to_le_bytes()).map(|b| format!("{b:02X}")).collect();
+    println!("\nA `dense` attribute of {n} f32 elements (printed in hex, as mlir-opt prints it):\n");
+    println!("| written as | MB | strata parse ms | strata print ms | strata parse MB/s | mlir-opt parse ms | mlir-opt print ms | mlir-opt parse MB/s | parse ratio | print ratio |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (form, body) in [("decimal", format!("[{decimal}]")), ("hex", format!("\"0x{hex}\""))] {
+        let text = format!("func.func @f() -> tensor<{n}xf32> {{\n  %c = arith.constant dense<{body}> : tensor<{n}xf32>\n  return %c : tensor<{n}xf32>\n}}\n");
+        let file = args.dir.join(format!("dense_{n}_{form}.mlir"));
+        std::fs::write(&file, &text).unwrap();
+        let name = file.display().to_string();
+        let opts = ParseOptions::default();
+        let (parse, _, _) = time(args.runs, || parse_source(ctx, &name, &text, &opts).unwrap());
+        let module = parse_source(ctx, &name, &text, &opts).unwrap();
+        let (print, _, _) = time(args.runs, || print_module(ctx, &module, &PrintOptions::default()));
+        let mb = text.len() as f64 / 1e6;
+        let (pp, po) = peer.and_then(|p| mlir_timing(p, &file, args.runs)).unwrap_or((f64::NAN, f64::NAN));
+        let (parse, print) = (parse.as_secs_f64(), print.as_secs_f64());
+        println!(
+            "| {form} | {mb:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} |",
+            parse * 1e3,
+            print * 1e3,
+            mb / parse,
+            pp * 1e3,
+            po * 1e3,
+            mb / pp,
+            pp / parse,
+            po / print
+        );
+    }
+}
+
+/// Medians of mlir-opt's own "Parser" and "Output" seconds (`--mlir-timing`).
+fn mlir_timing(tool: &str, file: &Path, runs: usize) -> Option<(f64, f64)> {
+    let mut parse = Vec::new();
+    let mut output = Vec::new();
+    for _ in 0..runs {
+        let out = Command::new(tool).arg(file).args(["-o", "/dev/null", "--mlir-timing"]).output().ok()?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let secs = |name: &str| -> Option<f64> {
+            let line = err.lines().find(|l| l.trim_end().ends_with(name))?;
+            line.split_whitespace().next()?.parse().ok()
+        };
+        parse.push(secs("Parser")?);
+        output.push(secs("Output")?);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Some((median(&mut parse), median(&mut output)))
 }

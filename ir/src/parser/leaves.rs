@@ -541,41 +541,16 @@ impl LeafBuilder<'_> {
         }
     }
 
-    /// `dense<"0x...">`: little-endian raw element data; one element's worth is a splat.
+    /// `dense<"0x...">`: MLIR's raw element storage ([`crate::dense_hex`]).
     fn dense_hex(&self, pair: &Pair<'_, Rule>, element: Type, count: usize) -> Result<DenseElements, ParseError> {
-        let ctx = self.ctx;
         let text = unescape(pair.as_str());
         let Some(hex) = text.strip_prefix("0x") else {
             return err(pair, "expected hex-encoded string starting with '0x'");
         };
-        if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let Ok(bytes) = crate::hex::decode::<Vec<u8>>(hex.as_bytes()) else {
             return err(pair, "invalid hex string");
-        }
-        let bytes: Vec<u8> =
-            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
-        let Some(bits) = ctx.int_or_float_width(element) else {
-            return err(pair, "hex dense literals need an integer or float element type");
         };
-        let size = (bits as usize).div_ceil(8);
-        let decode = |chunk: &[u8]| -> DenseValue {
-            let mut raw = 0u128;
-            for (i, b) in chunk.iter().enumerate() {
-                raw |= (*b as u128) << (8 * i);
-            }
-            match ctx.type_kind(element) {
-                TypeKind::Float(kind) => {
-                    DenseValue::Float(crate::float::from_bits(raw, *kind).unwrap_or(f64::NAN).to_bits())
-                }
-                _ => DenseValue::Int(crate::attributes::wrap_signed(raw as i128, bits)),
-            }
-        };
-        if bytes.len() == size {
-            return Ok(DenseElements::Splat(decode(&bytes)));
-        }
-        if bytes.len() != size * count {
-            return err(pair, format!("elements hex data size is invalid for provided type: {} bytes for {count} elements of {size} bytes", bytes.len()));
-        }
-        Ok(DenseElements::Values(bytes.chunks(size).map(decode).collect()))
+        crate::dense_hex::decode(self.ctx, element, &bytes, count).or_else(|message| err(pair, message))
     }
 
     fn dense_array(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {

@@ -18,7 +18,7 @@ use smallvec::SmallVec;
 pub(crate) use leaves::unescape;
 use lexer::{Lexer, Tok, Token};
 
-use crate::attributes::{AttrKind, Attribute, LocKind, Location, NamedAttr};
+use crate::attributes::{AttrKind, Attribute, Location, NamedAttr};
 use crate::diagnostic::Diagnostic;
 use crate::dialect::OpDef;
 use crate::entities::{BlockId, OpId, Value};
@@ -79,10 +79,7 @@ pub fn parse_source(ctx: &Context, file: &str, src: &str, opts: &ParseOptions) -
     let file_id = ctx.ident(file);
     let mk_diag = |e: ParseError| {
         let (line, col) = lines.line_col(e.offset);
-        Diagnostic::error(
-            Location(ctx.intern_attr(AttrKind::Location(LocKind::File { file: file_id, line, col }))),
-            e.message,
-        )
+        Diagnostic::error(ctx.file_loc_in(file_id, line, col), e.message)
     };
     let lex = Lexer::new(src).map_err(mk_diag)?;
     let mut p = OpParser {
@@ -295,7 +292,7 @@ impl<'c, 's> OpParser<'c, 's> {
     /// The location of a byte offset.
     pub fn loc_at(&self, offset: usize) -> Location {
         let (line, col) = self.lines.line_col(offset);
-        Location(self.ctx.intern_attr(AttrKind::Location(LocKind::File { file: self.file, line, col })))
+        self.ctx.file_loc_in(self.file, line, col)
     }
 
     fn describe_next(&mut self) -> PResult<String> {
@@ -771,7 +768,7 @@ impl<'c, 's> OpParser<'c, 's> {
     pub fn parse_optional_location(&mut self) -> PResult<Option<Location>> {
         if let Tok::Loc(a) = self.peek()?.kind {
             self.next()?;
-            return Ok(Some(Location(a)));
+            return Ok(Some(self.ctx.location(a).expect("a loc(...) token holds a location")));
         }
         Ok(None)
     }

@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 
 use super::lexer::Tok;
 use super::{unescape, OpParser, PResult, ParseError, PendingOp, ValueScope};
-use crate::attributes::{AttrKind, LocKind, Location};
+use crate::attributes::{AttrKind, LocKind};
 use crate::dialect::{OpDef, Trait};
 use crate::entities::{BlockId, OpId};
 use crate::store::{InsertPoint, OpState};
@@ -87,9 +87,9 @@ impl<'s> OpParser<'_, 's> {
         let ops: Vec<OpId> = self.ir.all_ops();
         for op in ops {
             let loc = self.ir.op(op).loc();
-            if let AttrKind::Location(LocKind::Deferred(name)) = ctx.attr_kind(loc.0) {
-                match self.lex.attr_aliases.get(name) {
-                    Some(a) if matches!(ctx.attr_kind(*a), AttrKind::Location(_)) => self.ir.set_loc(op, Location(*a)),
+            if let LocKind::Deferred(name) = &*ctx.loc_kind(loc) {
+                match self.lex.attr_aliases.get(name).and_then(|a| ctx.location(*a)) {
+                    Some(l) => self.ir.set_loc(op, l),
                     _ => {
                         return Err(ParseError::new(self.lex.src.len(), format!("undefined location alias '#{name}'")))
                     }

@@ -426,10 +426,7 @@ fn every_op_written_has_the_location_of_the_op_it_replaces() {
     for fma in [true, false] {
         let expanded = expand(&ctx, &m, fma);
         for (name, func) in strata_runtime::functions(&ctx, &expanded.ir, expanded.root) {
-            let want = ctx.intern_attr(strata_ir::AttrKind::Location(strata_ir::LocKind::Name {
-                name: name.clone(),
-                child: None,
-            }));
+            let want = ctx.name_loc(&name);
             let mut written = 0;
             for op in expanded.ir.collect_ops(func).into_iter().skip(1) {
                 let o = expanded.ir.op(op);
@@ -442,7 +439,7 @@ fn every_op_written_has_the_location_of_the_op_it_replaces() {
                     "@{name}: {op_name} is left (fma={fma})"
                 );
                 assert!(op_name != "math.fma" || fma, "@{name}: math.fma with fma=false");
-                assert_eq!(o.loc().0, want, "@{name}: {op_name} without the location of the op it replaces");
+                assert_eq!(o.loc(), want, "@{name}: {op_name} without the location of the op it replaces");
                 written += 1;
             }
             assert!(written > 3 * 20, "@{name}: {written} ops written for three math ops");

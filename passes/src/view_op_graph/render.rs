@@ -323,11 +323,11 @@ impl Writer<'_> {
             Locations::None => return None,
             Locations::Names => {
                 let mut names = Vec::new();
-                loc_names(self.ctx, loc.0, &mut names);
+                loc_names(self.ctx, loc, &mut names);
                 names.join(", ")
             }
-            Locations::All => match self.ctx.attr_kind(loc.0) {
-                AttrKind::Location(LocKind::Unknown) => String::new(),
+            Locations::All => match &*self.ctx.loc_kind(loc) {
+                LocKind::Unknown => String::new(),
                 _ => {
                     let text = loc_to_string(self.ctx, loc);
                     text.strip_prefix("loc(").and_then(|t| t.strip_suffix(')')).unwrap_or(&text).to_string()
@@ -390,15 +390,20 @@ fn is_kernel(name: &str) -> bool {
 }
 
 /// The names in a location: its own, or those of the locations it fuses or the callee's.
-fn loc_names(ctx: &Context, loc: Attribute, out: &mut Vec<String>) {
-    match ctx.attr_kind(loc) {
-        AttrKind::Location(LocKind::Name { name, .. }) => out.push(name.clone()),
-        AttrKind::Location(LocKind::Fused { locs, .. }) => {
+fn loc_names(ctx: &Context, loc: Location, out: &mut Vec<String>) {
+    let nested = |a: &Attribute, out: &mut Vec<String>| {
+        if let Some(l) = ctx.location(*a) {
+            loc_names(ctx, l, out);
+        }
+    };
+    match &*ctx.loc_kind(loc) {
+        LocKind::Name { name, .. } => out.push(name.clone()),
+        LocKind::Fused { locs, .. } => {
             for l in locs {
-                loc_names(ctx, *l, out);
+                nested(l, out);
             }
         }
-        AttrKind::Location(LocKind::CallSite { callee, .. }) => loc_names(ctx, *callee, out),
+        LocKind::CallSite { callee, .. } => nested(callee, out),
         _ => {}
     }
 }

@@ -209,8 +209,8 @@ fn verifying_many_calls_resolves_each_callee_by_symbol() {
     let m = module(Some(n - 7));
     let e = verify(&ctx, &m.ir, m.root).unwrap_err();
     assert!(e.message.contains("result type mismatch at index 0: expected 'i32', but found 'i64'"), "{}", e.message);
-    let line = match ctx.attr_kind(e.loc.0) {
-        AttrKind::Location(LocKind::File { line, .. }) => Some(*line),
+    let line = match &*ctx.loc_kind(e.loc) {
+        LocKind::File { line, .. } => Some(*line),
         _ => None,
     };
     assert_eq!(line, Some(n as u32 - 7 + 2), "the error is at the bad call");

@@ -266,19 +266,33 @@ fn graph_op(text: &str) -> Option<&str> {
 fn floats_and_core_syntax_print_as_mlir_opt_22() {
     let Some(mlir) = mlir_opt() else { return };
     let ours = Path::new(env!("CARGO_BIN_EXE_strata-opt"));
-    let flags = ["--allow-unregistered-dialect"];
-    let files: Vec<_> = testdata("ir")
-        .into_iter()
-        .filter(|f| f.file_name().is_some_and(|n| n == "floats.mlir" || n == "upstream-core.mlir"))
-        .collect();
-    assert_eq!(files.len(), 2);
+    let names = ["floats.mlir", "upstream-core.mlir", "dense-hex.mlir"];
+    let files: Vec<_> =
+        testdata("ir").into_iter().filter(|f| f.file_name().is_some_and(|n| names.iter().any(|m| n == *m))).collect();
+    assert_eq!(files.len(), names.len());
     // mlir-opt notes block predecessors in comments; the text is otherwise the same.
     let without_comments =
         |s: &str| s.lines().map(|l| l.split("  // ").next().unwrap_or(l).trim_end()).collect::<Vec<_>>().join("\n");
     for file in files {
         let src = std::fs::read(&file).unwrap();
-        let theirs = run(&mlir, &flags, &src).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let ours = run(ours, &flags, &src).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert_eq!(without_comments(&ours).trim_end(), without_comments(&theirs).trim_end(), "{}", file.display());
+        // Large elements attributes: in hex above mlir-opt's default of 100 elements, never
+        // (-1), and above 2.
+        let hex_limits: &[&str] = if file.ends_with("dense-hex.mlir") {
+            &["", "--mlir-print-elementsattrs-with-hex-if-larger=-1", "--mlir-print-elementsattrs-with-hex-if-larger=2"]
+        } else {
+            &[""]
+        };
+        for limit in hex_limits {
+            let flags: Vec<&str> =
+                ["--allow-unregistered-dialect", limit].into_iter().filter(|f| !f.is_empty()).collect();
+            let what = format!("{} {limit}", file.display());
+            let theirs = run(&mlir, &flags, &src).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let printed = run(ours, &flags, &src).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(without_comments(&printed).trim_end(), without_comments(&theirs).trim_end(), "{what}");
+            // What mlir-opt printed reads back here to the same text.
+            let reread =
+                run(ours, &flags, theirs.as_bytes()).unwrap_or_else(|e| panic!("{what}, mlir-opt's output: {e}"));
+            assert_eq!(reread, printed, "{what}: mlir-opt's output read back");
+        }
     }
 }

@@ -23,7 +23,7 @@ pub mod record;
 pub mod tag;
 pub mod work;
 
-use strata_ir::{AttrKind, Attribute, Context, Ir, LocKind, Location, OpId};
+use strata_ir::{Attribute, Context, Ir, LocKind, Location, OpId};
 
 pub use work::Work;
 
@@ -72,18 +72,19 @@ impl Kernel {
 /// The location as a profile shows it: a name (an ONNX node) as written, a file location as
 /// `file:line:col` with the file's last component, an inlined op where it was written.
 pub fn describe_loc(ctx: &Context, loc: Location) -> String {
-    match ctx.attr_kind(loc.0) {
-        AttrKind::Location(LocKind::File { file, line, col }) => {
+    let nested = |a: &Attribute| describe_loc(ctx, ctx.location(*a).unwrap_or_else(|| ctx.unknown_loc()));
+    match &*ctx.loc_kind(loc) {
+        LocKind::File { file, line, col } => {
             let file = ctx.ident_str(*file);
             let base = std::path::Path::new(file).file_name().and_then(|f| f.to_str()).unwrap_or(file);
             format!("{base}:{line}:{col}")
         }
-        AttrKind::Location(LocKind::Name { name, .. }) => name.clone(),
-        AttrKind::Location(LocKind::CallSite { callee, .. }) => describe_loc(ctx, Location(*callee)),
-        AttrKind::Location(LocKind::Fused { locs, .. }) => {
+        LocKind::Name { name, .. } => name.clone(),
+        LocKind::CallSite { callee, .. } => nested(callee),
+        LocKind::Fused { locs, .. } => {
             let mut parts: Vec<String> = Vec::new();
             for l in locs {
-                let d = describe_loc(ctx, Location(*l));
+                let d = nested(l);
                 if !parts.contains(&d) {
                     parts.push(d);
                 }
@@ -97,13 +98,13 @@ pub fn describe_loc(ctx: &Context, loc: Location) -> String {
 /// The kernel a location was tagged with by [`tag`], and the tag's metadata (one attribute
 /// per kernel: the key that tells kernels apart).
 pub fn kernel_of(ctx: &Context, loc: Location) -> Option<(Attribute, Kernel)> {
-    let AttrKind::Location(LocKind::Fused { locs, metadata: Some(meta) }) = ctx.attr_kind(loc.0) else {
+    let LocKind::Fused { locs, metadata: Some(meta) } = &*ctx.loc_kind(loc) else {
         return None;
     };
     let d = ctx.dict_get(*meta, KEY)?;
     let text = |k: &str| ctx.dict_get(d, k).and_then(|a| ctx.attr_as_str(a)).map(str::to_string);
     let int = |k: &str| ctx.dict_get(d, k).and_then(|a| ctx.attr_as_int(a));
-    let original = locs.first().map(|l| Location(*l)).unwrap_or_else(|| ctx.unknown_loc());
+    let original = locs.first().and_then(|l| ctx.location(*l)).unwrap_or_else(|| ctx.unknown_loc());
     let kernel = Kernel {
         function: text("function")?,
         index: u32::try_from(int("index")?).ok()?,

@@ -45,9 +45,9 @@ impl Pass for ProfileKernels {
             }
             let meta = metadata(ctx, cx.ir, op, &function, index);
             let original = original(ctx, cx.ir.op(op).loc());
-            let tagged =
-                ctx.intern_attr(AttrKind::Location(LocKind::Fused { locs: vec![original.0], metadata: Some(meta) }));
-            cx.ir.set_loc(op, Location(tagged));
+            let locs = vec![ctx.loc_attr(original)];
+            let tagged = ctx.intern_attr(AttrKind::Location(LocKind::Fused { locs, metadata: Some(meta) }));
+            cx.ir.set_loc(op, ctx.location(tagged).expect("a fused location"));
             index += 1;
         }
         cx.add_stat("tagged", index as u64);
@@ -57,8 +57,8 @@ impl Pass for ProfileKernels {
 
 /// The location before tagging.
 fn original(ctx: &Context, loc: Location) -> Location {
-    match (kernel_of(ctx, loc), ctx.attr_kind(loc.0)) {
-        (Some(_), AttrKind::Location(LocKind::Fused { locs, .. })) if locs.len() == 1 => Location(locs[0]),
+    match (kernel_of(ctx, loc), &*ctx.loc_kind(loc)) {
+        (Some(_), LocKind::Fused { locs, .. }) if locs.len() == 1 => ctx.location(locs[0]).unwrap_or(loc),
         _ => loc,
     }
 }
