@@ -45,6 +45,20 @@ impl<T: Eq + Hash> Interner<T> {
         id
     }
 
+    /// As [`Interner::intern_with`] for a value owned already: it is moved in, not copied (an
+    /// attribute may hold millions of elements).
+    pub(crate) fn intern(&self, value: T) -> u32 {
+        let hash = FxBuildHasher.hash_one(&value);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = map.entry(hash).or_default();
+        if let Some(&id) = bucket.iter().find(|&&id| self.items[id as usize] == value) {
+            return id;
+        }
+        let id = self.items.push(value) as u32;
+        bucket.push(id);
+        id
+    }
+
     pub(crate) fn get(&self, id: u32) -> &T {
         &self.items[id as usize]
     }
@@ -97,7 +111,7 @@ impl Context {
     pub fn new() -> Self {
         let types = Interner::default();
         let attrs = Interner::default();
-        let mk = |k: TypeKind| Type(types.intern_with(&k, || k.clone()));
+        let mk = |k: TypeKind| Type(types.intern(k));
         let common = CommonTypes {
             i1: mk(TypeKind::Integer { width: 1, signedness: crate::types::Signedness::Signless }),
             i64: mk(TypeKind::Integer { width: 64, signedness: crate::types::Signedness::Signless }),
@@ -139,10 +153,10 @@ impl Context {
                     layout: None,
                     memory_space: *memory_space,
                 };
-                return Type(self.types.intern_with(&kind, || kind.clone()));
+                return Type(self.types.intern(kind));
             }
         }
-        Type(self.types.intern_with(&kind, || kind.clone()))
+        Type(self.types.intern(kind))
     }
 
     /// The structure of an interned type.
@@ -152,7 +166,7 @@ impl Context {
 
     /// Interns an attribute.
     pub fn intern_attr(&self, kind: AttrKind) -> Attribute {
-        Attribute(self.attrs.intern_with(&kind, || kind.clone()))
+        Attribute(self.attrs.intern(kind))
     }
 
     /// The structure of an interned attribute.

@@ -342,6 +342,17 @@ impl LeafBuilder<'_> {
 
     /// An integer or float literal, typed by `ty` (i64 / f64 when absent).
     fn number(&self, number: &Pair<'_, Rule>, ty: Option<Type>) -> Result<Attribute, ParseError> {
+        let (value, ty) = self.number_value(number, ty)?;
+        Ok(self.ctx.intern_attr(match value {
+            DenseValue::Float(bits) => AttrKind::Float { bits, ty },
+            DenseValue::Int(value) => AttrKind::Integer { value, ty },
+            _ => unreachable!("numbers are integers or floats"),
+        }))
+    }
+
+    /// A number literal's value in `ty` (by default `i64`, or `f64` with a point), as its
+    /// attribute would hold it, without interning one: a `dense` list has millions.
+    fn number_value(&self, number: &Pair<'_, Rule>, ty: Option<Type>) -> Result<(DenseValue, Type), ParseError> {
         let ctx = self.ctx;
         let text = number.as_str();
         let (negative, digits) = match text.strip_prefix('-') {
@@ -367,7 +378,7 @@ impl LeafBuilder<'_> {
                             format!("hexadecimal {} constant is not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
                         );
                     };
-                    return Ok(ctx.intern_attr(AttrKind::Float { bits: v.to_bits(), ty }));
+                    return Ok((DenseValue::Float(v.to_bits()), ty));
                 }
                 if !is_float_lit {
                     return err(number, "unexpected decimal integer literal for a floating point value (add a trailing dot to make it a float)");
@@ -379,7 +390,7 @@ impl LeafBuilder<'_> {
                         format!("{} literal not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
                     );
                 }
-                Ok(ctx.float_attr(v, ty))
+                Ok((DenseValue::Float(crate::float::round_to(v, *kind).to_bits()), ty))
             }
             TypeKind::Integer { width, signedness } => {
                 if is_float_lit {
@@ -390,7 +401,9 @@ impl LeafBuilder<'_> {
                 let value = checked_int(magnitude, negative, *width, *signedness).ok_or_else(|| {
                     ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into())
                 })?;
-                Ok(ctx.integer_attr(value, ty))
+                // i1 is MLIR's bool: 0 or 1 rather than sign-extended (`Context::integer_attr`).
+                let value = if *width == 1 { value & 1 } else { crate::attributes::wrap_signed(value, *width) };
+                Ok((DenseValue::Int(value), ty))
             }
             TypeKind::Index => {
                 if is_float_lit {
@@ -400,7 +413,7 @@ impl LeafBuilder<'_> {
                 let m = magnitude.ok_or_else(|| {
                     ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into())
                 })?;
-                Ok(ctx.integer_attr(if negative { -(m as i128) } else { m as i128 }, ty))
+                Ok((DenseValue::Int(if negative { -(m as i128) } else { m as i128 }), ty))
             }
             _ => err(number, "invalid type for number literal: expected an integer, index or float type"),
         }
@@ -532,11 +545,7 @@ impl LeafBuilder<'_> {
                 Ok(DenseValue::Int((inner.as_str() == "true") as i128))
             }
             (Rule::bool_lit, _) => err(&inner, "boolean literal is only valid for i1 elements"),
-            (Rule::number, _) => match ctx.attr_kind(self.number(&inner, Some(element))?) {
-                AttrKind::Integer { value, .. } => Ok(DenseValue::Int(*value)),
-                AttrKind::Float { bits, .. } => Ok(DenseValue::Float(*bits)),
-                _ => unreachable!(),
-            },
+            (Rule::number, _) => Ok(self.number_value(&inner, Some(element))?.0),
             _ => err(&inner, "invalid dense element"),
         }
     }
