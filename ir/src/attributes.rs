@@ -177,6 +177,13 @@ pub enum AttrKind {
         offset: i64,
     },
     Location(LocKind),
+    /// `distinct[N]<attr>`: an attribute equal only to itself however equal what it refers to
+    /// is (MLIR's `DistinctAttr`). `id` is unique in the context ([`Context::distinct_attr`]);
+    /// the `N` of a text only pairs the uses within one file, and printing renumbers from 0.
+    Distinct {
+        id: u64,
+        referenced: Attribute,
+    },
     /// `#dialect.mnemonic<body>`, kept as the text after `#`.
     Opaque {
         dialect: String,

@@ -89,6 +89,8 @@ pub struct Context {
     pub(crate) common: CommonTypes,
     /// The data of `dense_resource` attributes, by key (`resources.rs`).
     pub(crate) blobs: crate::resources::BlobStore,
+    /// The next id of [`Context::distinct_attr`].
+    next_distinct: std::sync::atomic::AtomicU64,
 }
 
 /// Types used so often that looking them up again would show in profiles.
@@ -127,6 +129,7 @@ impl Context {
             dialects: indexmap::IndexMap::new(),
             common,
             blobs: Default::default(),
+            next_distinct: Default::default(),
         }
     }
 
@@ -167,6 +170,12 @@ impl Context {
     /// Interns an attribute.
     pub fn intern_attr(&self, kind: AttrKind) -> Attribute {
         Attribute(self.attrs.intern(kind))
+    }
+
+    /// A new `distinct[..]<referenced>`, unequal to every other attribute.
+    pub fn distinct_attr(&self, referenced: Attribute) -> Attribute {
+        let id = self.next_distinct.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.intern_attr(AttrKind::Distinct { id, referenced })
     }
 
     /// The structure of an interned attribute.

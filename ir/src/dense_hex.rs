@@ -38,24 +38,42 @@ impl Scalar {
     }
 
     fn encode(self, v: &DenseValue, out: &mut Vec<u8>) -> Option<()> {
-        let raw = match (self, v) {
-            // A width short of whole bytes is stored zero-extended, as APInt's raw data.
-            (Scalar::Int { width }, DenseValue::Int(i)) => crate::attributes::as_unsigned(*i, width),
-            (Scalar::Index, DenseValue::Int(i)) => *i as u128,
-            (Scalar::Float(k), DenseValue::Float(bits)) => crate::float::to_bits(f64::from_bits(*bits), k)?,
+        let (raw, sign) = match (self, v) {
+            // A width short of whole bytes is stored zero-extended, as APInt's raw data; one
+            // wider than the 128 bits held here, sign-extended from them.
+            (Scalar::Int { width }, DenseValue::Int(i)) => (crate::attributes::as_unsigned(*i, width), (*i < 0) as u8),
+            (Scalar::Index, DenseValue::Int(i)) => (*i as u128, 0),
+            (Scalar::Float(k), DenseValue::Float(bits)) => (crate::float::to_bits(f64::from_bits(*bits), k)?, 0),
             _ => return None,
         };
-        out.extend_from_slice(&raw.to_le_bytes()[..self.bytes()]);
+        let size = self.bytes();
+        let held = size.min(16);
+        out.extend_from_slice(&raw.to_le_bytes()[..held]);
+        out.resize(out.len() + (size - held), sign.wrapping_neg());
         Some(())
     }
 
-    fn decode(self, bytes: &[u8]) -> DenseValue {
-        let raw = bytes.iter().rev().fold(0u128, |acc, b| acc << 8 | u128::from(*b));
-        match self {
-            Scalar::Int { width } => DenseValue::Int(wrap_signed(raw as i128, width)),
+    fn decode(self, bytes: &[u8]) -> Result<DenseValue, String> {
+        let (low, high) = bytes.split_at(bytes.len().min(16));
+        let raw = low.iter().rev().fold(0u128, |acc, b| acc << 8 | u128::from(*b));
+        Ok(match self {
+            // i1 is 0 or 1, as its literals (`Context::integer_attr`).
+            Scalar::Int { width: 1 } => DenseValue::Int((raw & 1) as i128),
+            Scalar::Int { width } => {
+                let value = wrap_signed(raw as i128, width);
+                let sign = if value < 0 { 0xFF } else { 0 };
+                if high.iter().any(|b| *b != sign) {
+                    return Err(format!("hex data holds an i{width} value wider than the 128 bits Strata holds"));
+                }
+                DenseValue::Int(value)
+            }
             Scalar::Index => DenseValue::Int(wrap_signed(raw as i128, 64)),
-            Scalar::Float(k) => DenseValue::Float(crate::float::from_bits(raw, k).unwrap_or(f64::NAN).to_bits()),
-        }
+            // Bits above a sub-byte float's width are not part of it (MLIR reads the low bits).
+            Scalar::Float(k) => {
+                let raw = if k.width() < 128 { raw & ((1 << k.width()) - 1) } else { raw };
+                DenseValue::Float(crate::float::from_bits(raw, k).unwrap_or(f64::NAN).to_bits())
+            }
+        })
     }
 }
 
@@ -93,17 +111,16 @@ impl Layout {
         }
     }
 
-    fn decode(self, bytes: &[u8]) -> DenseValue {
+    fn decode(self, bytes: &[u8]) -> Result<DenseValue, String> {
         if !self.complex {
             return self.scalar.decode(bytes);
         }
         let (re, im) = bytes.split_at(self.scalar.bytes());
-        DenseValue::Complex(Box::new((self.scalar.decode(re), self.scalar.decode(im))))
+        Ok(DenseValue::Complex(Box::new((self.scalar.decode(re)?, self.scalar.decode(im)?))))
     }
 }
 
-/// `0x...` for `values` of `element` type; `None` for elements without a raw form (strings,
-/// `complex<i1>`).
+/// `0x...` for `values` of `element` type; `None` for elements without a raw form (strings).
 pub(crate) fn encode(ctx: &Context, element: Type, values: &[DenseValue]) -> Option<String> {
     let layout = Layout::of(ctx, element)?;
     let mut bytes = Vec::with_capacity(values.len() * layout.bytes());
@@ -144,7 +161,7 @@ pub(crate) fn decode(ctx: &Context, element: Type, bytes: &[u8], count: usize) -
     }
     let size = layout.bytes();
     if bytes.len() == size {
-        return Ok(DenseElements::Splat(layout.decode(bytes)));
+        return Ok(DenseElements::Splat(layout.decode(bytes)?));
     }
     if bytes.len() != size * count {
         return Err(format!(
@@ -152,7 +169,7 @@ pub(crate) fn decode(ctx: &Context, element: Type, bytes: &[u8], count: usize) -
             bytes.len()
         ));
     }
-    Ok(DenseElements::Values(bytes.chunks(size).map(|c| layout.decode(c)).collect()))
+    Ok(DenseElements::Values(bytes.chunks(size).map(|c| layout.decode(c)).collect::<Result<_, _>>()?))
 }
 
 #[cfg(test)]
@@ -217,6 +234,25 @@ mod tests {
         // Stored zero-extended: -1 as i4 is one byte 0x0F.
         let i4 = ctx.parse_type("i4").unwrap();
         assert_eq!(encode(&ctx, i4, &[DenseValue::Int(-1), DenseValue::Int(1)]).unwrap(), "0x0F01");
+        // Wider than 128 bits: sign-extended on writing, refused on reading when it does not fit.
+        let i256 = ctx.parse_type("i256").unwrap();
+        let text = encode(&ctx, i256, &[DenseValue::Int(-2), DenseValue::Int(3)]).unwrap();
+        assert_eq!(text.len(), 2 + 2 * 64);
+        assert!(text.starts_with("0xFEFFFF") && text.contains("FF03000000"), "{text}");
+        assert_eq!(
+            decoded(&ctx, i256, &text, 2),
+            Ok(DenseElements::Values(vec![DenseValue::Int(-2), DenseValue::Int(3)]))
+        );
+        let too_wide = format!("0x{}40{}", "00".repeat(31), "00".repeat(32));
+        assert!(decoded(&ctx, i256, &too_wide, 2).unwrap_err().contains("wider than the 128 bits"));
+        // complex<i1> parts are 0 or 1, as `true`/`false` literals make them.
+        let ci1 = ctx.parse_type("complex<i1>").unwrap();
+        let one = DenseValue::Complex(Box::new((DenseValue::Int(1), DenseValue::Int(0))));
+        assert_eq!(decoded(&ctx, ci1, "0x0100", 1), Ok(DenseElements::Splat(one)));
+        // Bits above a sub-byte float are not read (mlir-opt reads 0xF1 as f4E2M1FN 0.5).
+        let f4 = ctx.parse_type("f4E2M1FN").unwrap();
+        let low = |v: f64| DenseValue::Float(v.to_bits());
+        assert_eq!(decoded(&ctx, f4, "0xF1F2", 2), Ok(DenseElements::Values(vec![low(0.5), low(1.0)])));
         let f32 = ctx.parse_type("f32").unwrap();
         assert!(decoded(&ctx, f32, "0x0000803F00", 2).unwrap_err().contains("5 bytes for 2 elements of 4 bytes"));
     }

@@ -179,6 +179,9 @@ pub struct Aliases {
     type_names: FxHashMap<Type, String>,
     /// `dense_resource` keys in the order they were printed (the section lists their blobs).
     used_resources: std::cell::RefCell<indexmap::IndexSet<String>>,
+    /// `distinct[N]` numbers, given in the order the attributes are first printed (alias
+    /// definitions first), as MLIR numbers them.
+    distinct_numbers: std::cell::RefCell<FxHashMap<u64, usize>>,
     /// [`PrintOptions::elide_elements_if_larger`] and [`PrintOptions::hex_elements_if_larger`],
     /// which attributes are printed under.
     elide_elements_if_larger: Option<u64>,
@@ -236,6 +239,9 @@ impl Aliases {
         for (a, count) in counter.attr_order.iter().map(|a| (*a, counter.attr_counts[a])) {
             let base = match ctx.attr_kind(a) {
                 AttrKind::AffineMap(_) => "map".to_string(),
+                AttrKind::Distinct { referenced, .. } if !matches!(ctx.attr_kind(*referenced), AttrKind::Unit) => {
+                    "distinct".to_string()
+                }
                 AttrKind::Opaque { text, .. } if count >= 2 && text.len() > ALIAS_MIN_LEN => alias_base(text),
                 _ => continue,
             };
@@ -255,14 +261,58 @@ impl Aliases {
         aliases
     }
 
+    /// `#name = ...` and `!name = ...`. An attribute alias's definition uses the other
+    /// attribute aliases, so one that holds another (`#distinct1 = distinct[1]<#map>`) comes
+    /// after it, as MLIR orders them: by nesting depth, then first use. `distinct` numbers
+    /// given here continue into the body.
     fn write_definitions(&self, ctx: &Context, out: &mut String) {
-        let none = Aliases::default();
-        for (a, name) in &self.attrs {
-            let _ = writeln!(out, "#{name} = {}", AttrDisplay { ctx, attr: *a, aliases: &none });
+        let mut depths = FxHashMap::default();
+        let mut order: Vec<usize> = (0..self.attrs.len()).collect();
+        order.sort_by_key(|&i| self.alias_depth(ctx, self.attrs[i].0, &mut depths));
+        let mut others = Aliases {
+            attr_names: self.attr_names.clone(),
+            distinct_numbers: self.distinct_numbers.take().into(),
+            ..Aliases::default()
+        };
+        for i in order {
+            let (a, name) = &self.attrs[i];
+            others.attr_names.remove(a);
+            let _ = writeln!(out, "#{name} = {}", AttrDisplay { ctx, attr: *a, aliases: &others });
+            others.attr_names.insert(*a, name.clone());
         }
+        let none = Aliases { distinct_numbers: others.distinct_numbers.take().into(), ..Aliases::default() };
         for (t, name) in &self.types {
             let _ = writeln!(out, "!{name} = {}", TypeDisplay { ctx, ty: *t, aliases: &none });
         }
+        self.distinct_numbers.replace(none.distinct_numbers.take());
+    }
+
+    /// How deep aliased attributes nest inside the definition of `a`: 0 when it holds none.
+    fn alias_depth(&self, ctx: &Context, a: Attribute, depths: &mut FxHashMap<Attribute, usize>) -> usize {
+        if let Some(d) = depths.get(&a) {
+            return *d;
+        }
+        let mut inner = Vec::new();
+        match ctx.attr_kind(a) {
+            AttrKind::Array(items) => inner.extend(items.iter().copied()),
+            AttrKind::Dictionary(entries) => inner.extend(entries.iter().map(|e| e.value)),
+            AttrKind::Distinct { referenced, .. } => inner.push(*referenced),
+            _ => {}
+        }
+        let depth = inner
+            .into_iter()
+            .map(|i| {
+                let d = self.alias_depth(ctx, i, depths);
+                if self.attr_names.contains_key(&i) {
+                    d + 1
+                } else {
+                    d
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        depths.insert(a, depth);
+        depth
     }
 }
 
@@ -292,6 +342,7 @@ impl AliasCounter {
             AttrKind::Array(items) => items.iter().for_each(|i| self.attr(ctx, *i)),
             AttrKind::Dictionary(entries) => entries.iter().for_each(|e| self.attr(ctx, e.value)),
             AttrKind::Type(t) => self.ty(ctx, *t),
+            AttrKind::Distinct { referenced, .. } => self.attr(ctx, *referenced),
             _ => {}
         }
     }
@@ -1188,6 +1239,18 @@ impl fmt::Display for AttrDisplay<'_> {
                 write!(f, "strided<[{}]", s.join(", "))?;
                 if *offset != 0 {
                     write!(f, ", offset: {}", show(*offset))?;
+                }
+                f.write_str(">")
+            }
+            AttrKind::Distinct { id, referenced } => {
+                let n = {
+                    let mut numbers = self.aliases.distinct_numbers.borrow_mut();
+                    let next = numbers.len();
+                    *numbers.entry(*id).or_insert(next)
+                };
+                write!(f, "distinct[{n}]<")?;
+                if !matches!(ctx.attr_kind(*referenced), AttrKind::Unit) {
+                    write!(f, "{}", a(*referenced))?;
                 }
                 f.write_str(">")
             }

@@ -66,3 +66,18 @@ func.func @bad_result_number() {
   %1 = arith.addi %0#5, %0#5 : i32
   return
 }
+
+// -----
+
+// `distinct[N]` names one attribute per file: a second use must refer to the same attribute.
+// expected-error@+1 {{referenced attribute does not match previous definition: unit}}
+func.func @distinct_mismatch() attributes {a = distinct[7]<>, b = distinct[7]<43 : i32>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{expected distinct ID}}
+func.func @distinct_without_id() attributes {a = distinct[x]<>} {
+  return
+}

@@ -58,7 +58,8 @@ pub struct OptArgs {
     #[arg(long = "mlir-elide-elementsattrs-if-larger", value_name = "N")]
     pub elide_elements_if_larger: Option<u64>,
     /// Print integer, index, float and complex `dense` attributes of more than N elements (not
-    /// splats) as their raw data in hexadecimal, as mlir-opt does; -1 never does.
+    /// splats) as their raw data in hexadecimal, as mlir-opt does; -1 never does, and other
+    /// negative limits always do (as in mlir-opt).
     #[arg(long = "mlir-print-elementsattrs-with-hex-if-larger", value_name = "N", default_value_t = strata_ir::printer::HEX_ELEMENTS_IF_LARGER as i64, allow_negative_numbers = true)]
     pub hex_elements_if_larger: i64,
     /// List the registered dialects and stop.
@@ -482,7 +483,7 @@ fn make_pass_manager(args: &OptArgs, root: OpPassManager) -> (PassManager, Optio
             debug_info: args.print_debuginfo,
             local_scope: args.print_local_scope,
             elide_elements_if_larger: args.elide_elements_if_larger,
-            hex_elements_if_larger: u64::try_from(args.hex_elements_if_larger).ok(),
+            hex_elements_if_larger: hex_limit(args.hex_elements_if_larger),
         },
         ..IrPrinting::default()
     };
@@ -553,7 +554,7 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         debug_info: args.print_debuginfo,
         local_scope: args.print_local_scope,
         elide_elements_if_larger: args.elide_elements_if_larger,
-        hex_elements_if_larger: u64::try_from(args.hex_elements_if_larger).ok(),
+        hex_elements_if_larger: hex_limit(args.hex_elements_if_larger),
     };
     let (mut pm, mut printer) = make_pass_manager(args, root);
     let (mut parse_time, mut output_time) = (0.0, 0.0);
@@ -654,5 +655,14 @@ fn process(ctx: &Context, args: &OptArgs, registry: &PassRegistry, root: OpPassM
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `--mlir-print-elementsattrs-with-hex-if-larger` as mlir-opt reads it: -1 turns hex off, and
+/// a limit below that is below every element count.
+fn hex_limit(n: i64) -> Option<u64> {
+    match n {
+        -1 => None,
+        n => Some(u64::try_from(n).unwrap_or(0)),
     }
 }

@@ -22,6 +22,8 @@ pub(crate) struct LeafBuilder<'a> {
     /// Where a file's `dense_resource` keys are recorded with the offset of their first use,
     /// and the offset of the text pest was given within the file; `None` outside a file.
     pub resource_refs: Option<(&'a RefCell<FxHashMap<String, usize>>, usize)>,
+    /// A file's `distinct[N]<...>` attributes by `N`; `None` outside a file (each is new).
+    pub distinct: Option<&'a RefCell<FxHashMap<u64, Attribute>>>,
 }
 
 fn err<T>(pair: &Pair<'_, Rule>, message: impl Into<String>) -> Result<T, ParseError> {
@@ -311,6 +313,7 @@ impl LeafBuilder<'_> {
             Rule::dense_resource_attr => self.dense_resource(pair, None)?,
 
             Rule::dense_array_attr => self.dense_array(pair)?,
+            Rule::distinct_attr => self.distinct(pair)?,
             Rule::strided_attr => {
                 let mut strides = Vec::new();
                 let mut offset = 0;
@@ -417,6 +420,36 @@ impl LeafBuilder<'_> {
             }
             _ => err(number, "invalid type for number literal: expected an integer, index or float type"),
         }
+    }
+
+    /// `distinct[N]<attr>`: the file's attribute `N` when one was read (it must refer to the
+    /// same attribute), else a new one.
+    fn distinct(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {
+        let ctx = self.ctx;
+        let at = pair.as_span().start();
+        let mut it = pair.into_inner();
+        let id_pair = it.next().expect("distinct_attr has an id");
+        let Ok(id) = id_pair.as_str().parse::<u64>() else {
+            return err(&id_pair, "expected an unsigned 64-bit integer");
+        };
+        let referenced = match it.next() {
+            Some(p) => self.attr(p)?,
+            None => ctx.unit_attr(),
+        };
+        let Some(table) = self.distinct else { return Ok(ctx.distinct_attr(referenced)) };
+        if let Some(&known) = table.borrow().get(&id) {
+            return match ctx.attr_kind(known) {
+                AttrKind::Distinct { referenced: r, .. } if *r == referenced => Ok(known),
+                AttrKind::Distinct { referenced: r, .. } => Err(ParseError::new(
+                    at,
+                    format!("referenced attribute does not match previous definition: {}", ctx.attr_to_string(*r)),
+                )),
+                _ => unreachable!("the table holds distinct attributes"),
+            };
+        }
+        let attr = ctx.distinct_attr(referenced);
+        table.borrow_mut().insert(id, attr);
+        Ok(attr)
     }
 
     /// A `dense<...>` or `dense_resource<...>` written without its type, of type `ty` (which an

@@ -100,6 +100,8 @@ pub(crate) struct Lexer<'s> {
     section_start: Cell<Option<usize>>,
     /// Resource keys named by `dense_resource<key>`, with the offset of their first use.
     pub resource_refs: RefCell<FxHashMap<String, usize>>,
+    /// The file's `distinct[N]<...>` attributes by `N`.
+    distinct: RefCell<FxHashMap<u64, Attribute>>,
 }
 
 impl<'s> Lexer<'s> {
@@ -122,6 +124,7 @@ impl<'s> Lexer<'s> {
             in_resources: Cell::new(false),
             section_start: Cell::new(None),
             resource_refs: Default::default(),
+            distinct: Default::default(),
         })
     }
 
@@ -249,6 +252,7 @@ impl<'s> Lexer<'s> {
             attr_aliases: &self.attr_aliases,
             type_aliases: &self.type_aliases,
             resource_refs: Some((&self.resource_refs, self.pos)),
+            distinct: Some(&self.distinct),
         };
         let span = pair.as_span();
         let (start, end) = (self.pos + span.start(), self.pos + span.end());
@@ -287,6 +291,7 @@ impl<'s> Lexer<'s> {
             | Rule::dense_array_attr
             | Rule::affine_map_attr
             | Rule::strided_attr
+            | Rule::distinct_attr
             | Rule::array_attr
             | Rule::symbol_ref
             | Rule::hash_attr => {
@@ -373,6 +378,7 @@ impl<'s> Lexer<'s> {
             attr_aliases: &self.attr_aliases,
             type_aliases: &self.type_aliases,
             resource_refs: Some((&self.resource_refs, t.start)),
+            distinct: Some(&self.distinct),
         };
         stacker::maybe_grow(stack, stack * 2, || leaves.elements_of_type(pair, ty)).map_err(|mut e| {
             e.offset += t.start;
@@ -463,6 +469,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::block_id => "block label",
         Rule::dim | Rule::shape => "dimension",
         Rule::affine_expr => "affine expression",
+        Rule::distinct_id => "distinct ID",
         Rule::stride => "stride",
         Rule::dense_scalar | Rule::dense_list => "dense element",
         Rule::punct => "punctuation",
@@ -519,9 +526,11 @@ mod tests {
 
     use super::*;
 
-    type Lexed = Result<Vec<(Tok, usize, usize)>, (usize, String)>;
+    type Lexed = Result<Vec<(String, usize, usize)>, (usize, String)>;
 
     /// Every token of `src` as (kind, start, end), or the first error as (offset, message).
+    /// Attributes and types are compared by their text: a `distinct` attribute is new each time
+    /// a file is read.
     fn lex_all(ctx: &Context, src: &str, fast_lane: bool) -> Lexed {
         let mut lex = Lexer::new(src).map_err(|e| (e.offset, e.message))?;
         lex.fast_lane = fast_lane;
@@ -531,7 +540,13 @@ mod tests {
             if t.kind == Tok::Eof {
                 return Ok(tokens);
             }
-            tokens.push((t.kind, t.start, t.end));
+            let kind = match t.kind {
+                Tok::Attr(a) => format!("Attr({})", ctx.attr_to_string(a)),
+                Tok::Loc(a) => format!("Loc({})", ctx.attr_to_string(a)),
+                Tok::Type(ty) => format!("Type({})", ctx.type_to_string(ty)),
+                other => format!("{other:?}"),
+            };
+            tokens.push((kind, t.start, t.end));
         }
     }
 
@@ -655,6 +670,11 @@ mod tests {
         "func.func",
         "true",
         "unit",
+        "distinct[3]<>",
+        "distinct[3]<1 : i32>",
+        "distinct",
+        "distinct [",
+        "distinct[x]<>",
         "affine_map<(d0) -> (d0)>",
         "{-#",
         "#-}",

@@ -8,9 +8,11 @@
 //! - `value_use`, `block_id`, `bare_id`, `simple_punct`, `open_paren`, `punct` and `->`: their
 //!   kind and end come from the bytes, as the grammar's rules define them;
 //! - types and plain strings: only their extent is found here. The lexer then looks the text up
-//!   among the elements pest has already read in this file; a text pest read as a whole
-//!   element reads the same wherever it appears, since no element's parse looks past its own
-//!   end. A text never seen before goes to pest.
+//!   among the elements pest has already read in this file. A text pest read as a whole
+//!   element reads the same wherever that element can end in the same place: function types
+//!   and `tensor|memref|vector|complex|tuple<...>` end at their closing bracket, a scalar type
+//!   word is taken only when no identifier character follows, and a string only when no `:`
+//!   (which would make it a typed attribute) follows. A text never seen before goes to pest.
 //!
 //! Everything else, and anything malformed, returns `None`: pest reads it and reports errors.
 //! `lexer::tests` checks that the two lanes lex every file of `testdata` and random token soup
@@ -80,6 +82,7 @@ fn identifier(bytes: &[u8], pos: usize) -> Option<Scan> {
             Some(Scan::TypeText(group_end(bytes, after)?))
         }
         Some(b'(') if word == b"loc" => None,
+        Some(b'[') if word == b"distinct" => None,
         _ if is_scalar_type(word) => Some(Scan::TypeText(end)),
         _ => Some(Scan::Token(Tok::BareId, end)),
     }

@@ -15,7 +15,13 @@ impl Context {
         use pest::Parser as _;
         let empty_a = FxHashMap::default();
         let empty_t = FxHashMap::default();
-        let b = LeafBuilder { ctx: self, attr_aliases: &empty_a, type_aliases: &empty_t, resource_refs: None };
+        let b = LeafBuilder {
+            ctx: self,
+            attr_aliases: &empty_a,
+            type_aliases: &empty_t,
+            resource_refs: None,
+            distinct: None,
+        };
         let mut pairs = MlirGrammar::parse(Rule::type_only, text)
             .map_err(|e| ParseError::new(pest_offset(&e), "invalid type".into()))?;
         let ty = pairs.next().unwrap().into_inner().next().unwrap();
@@ -27,7 +33,13 @@ impl Context {
         use pest::Parser as _;
         let empty_a = FxHashMap::default();
         let empty_t = FxHashMap::default();
-        let b = LeafBuilder { ctx: self, attr_aliases: &empty_a, type_aliases: &empty_t, resource_refs: None };
+        let b = LeafBuilder {
+            ctx: self,
+            attr_aliases: &empty_a,
+            type_aliases: &empty_t,
+            resource_refs: None,
+            distinct: None,
+        };
         let mut pairs = MlirGrammar::parse(Rule::attribute_only, text)
             .map_err(|e| ParseError::new(pest_offset(&e), "invalid attribute".into()))?;
         let a = pairs.next().unwrap().into_inner().next().unwrap();

@@ -259,14 +259,15 @@ fn graph_op(text: &str) -> Option<&str> {
     })
 }
 
-/// Float constants of every type and the core syntax of `upstream-core.mlir` print as
-/// mlir-opt-22 prints them, character for character (the corpus test compares values, which
-/// would hide a different decimal form of the same value).
+/// Float constants of every type, the core syntax of `upstream-core.mlir`, large `dense`
+/// attributes in hex and `distinct` attributes print as mlir-opt-22 prints them, character for
+/// character (the corpus test compares values, which would hide a different decimal form of
+/// the same value), and what mlir-opt prints reads back to the same text here.
 #[test]
 fn floats_and_core_syntax_print_as_mlir_opt_22() {
     let Some(mlir) = mlir_opt() else { return };
     let ours = Path::new(env!("CARGO_BIN_EXE_strata-opt"));
-    let names = ["floats.mlir", "upstream-core.mlir", "dense-hex.mlir"];
+    let names = ["floats.mlir", "upstream-core.mlir", "dense-hex.mlir", "distinct.mlir"];
     let files: Vec<_> =
         testdata("ir").into_iter().filter(|f| f.file_name().is_some_and(|n| names.iter().any(|m| n == *m))).collect();
     assert_eq!(files.len(), names.len());
@@ -276,13 +277,20 @@ fn floats_and_core_syntax_print_as_mlir_opt_22() {
     for file in files {
         let src = std::fs::read(&file).unwrap();
         // Large elements attributes: in hex above mlir-opt's default of 100 elements, never
-        // (-1), and above 2.
-        let hex_limits: &[&str] = if file.ends_with("dense-hex.mlir") {
-            &["", "--mlir-print-elementsattrs-with-hex-if-larger=-1", "--mlir-print-elementsattrs-with-hex-if-larger=2"]
+        // (-1), above 2, and always (other negative limits). `distinct` numbers: with aliases, without, in generic form.
+        let variants: &[&str] = if file.ends_with("dense-hex.mlir") {
+            &[
+                "",
+                "--mlir-print-elementsattrs-with-hex-if-larger=-1",
+                "--mlir-print-elementsattrs-with-hex-if-larger=2",
+                "--mlir-print-elementsattrs-with-hex-if-larger=-5",
+            ]
+        } else if file.ends_with("distinct.mlir") {
+            &["", "--mlir-print-local-scope", "--mlir-print-op-generic"]
         } else {
             &[""]
         };
-        for limit in hex_limits {
+        for limit in variants {
             let flags: Vec<&str> =
                 ["--allow-unregistered-dialect", limit].into_iter().filter(|f| !f.is_empty()).collect();
             let what = format!("{} {limit}", file.display());
