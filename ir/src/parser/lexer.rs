@@ -229,21 +229,12 @@ impl<'s> Lexer<'s> {
         if !self.in_resources.get() {
             return None;
         }
-        let bytes = self.src.as_bytes();
         let start = self.pos;
-        if bytes.get(start) != Some(&b'"') {
+        if self.src.as_bytes().get(start) != Some(&b'"') {
             return None;
         }
-        let mut i = start + 1;
-        loop {
-            i = hex::string_stop(bytes, i);
-            match bytes.get(i) {
-                Some(b'"') => return Some(Token { kind: Tok::Str, start, end: i + 1 }),
-                // An escape takes the next character, whatever it is (pest's `"\\" ~ ANY`).
-                Some(b'\\') => i += 2,
-                _ => return None,
-            }
-        }
+        let end = scan::string_end(self.src.as_bytes(), start)?;
+        Some(Token { kind: Tok::Str, start, end })
     }
 
     fn convert(&self, pair: Pair<'s, Rule>, ctx: &Context) -> Result<Token, ParseError> {

@@ -171,7 +171,7 @@ fn starts_function_type(bytes: &[u8], pos: usize) -> bool {
 
 /// The end of a string literal starting at `pos` (`string`); `None` when it is not closed on
 /// its line.
-fn string_end(bytes: &[u8], pos: usize) -> Option<usize> {
+pub(super) fn string_end(bytes: &[u8], pos: usize) -> Option<usize> {
     let mut i = pos + 1;
     loop {
         i = crate::hex::string_stop(bytes, i);
