@@ -187,12 +187,15 @@ fn switch_successor_operands(ctx: &Context, ir: &Ir, op: OpId, i: usize) -> Rang
 
 fn case_values(ctx: &Context, ir: &Ir, op: OpId) -> Vec<i128> {
     match ir.op(op).attr(ctx.ident("case_values")).map(|a| ctx.attr_kind(a)) {
-        Some(AttrKind::DenseElements { elements: DenseElements::Values(v), .. }) => {
-            v.iter().filter_map(|x| if let DenseValue::Int(i) = x { Some(*i) } else { None }).collect()
-        }
         Some(AttrKind::DenseElements { elements: DenseElements::Splat(DenseValue::Int(i)), ty }) => {
             vec![*i; ctx.shape(*ty).map_or(0, |s| s.iter().product::<i64>() as usize)]
         }
+        Some(AttrKind::DenseElements { elements, ty }) => ctx
+            .dense_values(*ty, elements)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|x| if let DenseValue::Int(i) = x { Some(*i) } else { None })
+            .collect(),
         _ => Vec::new(),
     }
 }

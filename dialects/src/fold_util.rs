@@ -50,8 +50,9 @@ pub(crate) fn decode(ctx: &Context, a: Attribute) -> Option<Consts> {
             let elem = ctx.element_type(*ty)?;
             match elements {
                 DenseElements::Splat(v) => Some(Consts { elem, values: vec![one(v)?], splat: true }),
-                DenseElements::Values(vs) => {
-                    Some(Consts { elem, values: vs.iter().map(one).collect::<Option<_>>()?, splat: false })
+                _ => {
+                    let values = ctx.dense_values(*ty, elements)?.iter().map(one).collect::<Option<_>>()?;
+                    Some(Consts { elem, values, splat: false })
                 }
             }
         }

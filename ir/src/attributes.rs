@@ -84,10 +84,36 @@ pub enum DenseValue {
 }
 
 /// The values of a `dense<...>` attribute, row-major.
+///
+/// Interning makes the form canonical, as MLIR's storage is: values all equal are a
+/// [`DenseElements::Splat`], and integer, index, float and complex elements are held
+/// [`DenseElements::Raw`]. Build attributes from whichever form is handy; read listed values
+/// with [`Context::dense_values`](crate::Context::dense_values).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum DenseElements {
     Splat(DenseValue),
+    /// Elements without a raw form (strings), or none at all.
     Values(Vec<DenseValue>),
+    /// Integer, index, float or complex elements in MLIR's storage layout.
+    Raw(RawElements),
+}
+
+/// Elements as MLIR's `DenseIntOrFPElementsAttr` stores them, little-endian: each scalar in
+/// its width rounded up to whole bytes (`index` in 8; a width short of whole bytes
+/// zero-extended, one above 128 bits sign-extended), a complex number as its real then
+/// imaginary part, `i1` packed eight to a byte, first element in the lowest bit. The bytes of
+/// a float are its own bit pattern, so NaN payloads and `f80` values are kept as written.
+///
+/// Only the crate makes one, from bytes checked against the element type
+/// ([`crate::dense_raw`]). Bits above an element's width are kept as a hex literal wrote them
+/// (MLIR keeps and prints them too) and are not part of its value.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct RawElements(pub(crate) Box<[u8]>);
+
+impl RawElements {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// The values of an `array<T: ...>` attribute.

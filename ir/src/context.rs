@@ -169,6 +169,13 @@ impl Context {
 
     /// Interns an attribute.
     pub fn intern_attr(&self, kind: AttrKind) -> Attribute {
+        // Elements in one canonical form, so that equal constants are one attribute.
+        let kind = match kind {
+            AttrKind::DenseElements { ty, elements } => {
+                AttrKind::DenseElements { ty, elements: crate::dense_raw::canonical(self, ty, elements) }
+            }
+            kind => kind,
+        };
         Attribute(self.attrs.intern(kind))
     }
 

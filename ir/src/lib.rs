@@ -20,7 +20,7 @@ mod arena;
 mod attributes;
 mod builder;
 mod context;
-mod dense_hex;
+mod dense_raw;
 mod diagnostic;
 pub mod dialect;
 pub mod dominance;
@@ -45,7 +45,7 @@ mod walk;
 pub use affine::{AffineExpr, AffineMap};
 pub use attributes::{
     as_unsigned, wrap_signed, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location,
-    NamedAttr,
+    NamedAttr, RawElements,
 };
 pub use builder::Builder;
 pub use context::{Context, Ident};

@@ -31,7 +31,7 @@ pub struct PrintOptions {
     pub elide_elements_if_larger: Option<u64>,
     /// `--mlir-print-elementsattrs-with-hex-if-larger=N`: an integer, index, float or complex
     /// `dense` attribute of more than N elements that is not a splat prints as its raw data in
-    /// hexadecimal (`dense<"0x...">`, [`crate::dense_hex`]). mlir-opt's default is 100; `None`
+    /// hexadecimal (`dense<"0x...">`, [`crate::dense_raw`]). mlir-opt's default is 100; `None`
     /// (mlir-opt's -1) never does.
     pub hex_elements_if_larger: Option<u64>,
 }
@@ -1052,8 +1052,12 @@ impl AttrDisplay<'_> {
         f.write_str("dense<")?;
         match elements {
             DenseElements::Splat(v) => self.scalar(f, v, element)?,
-            DenseElements::Values(values) if values.is_empty() => {}
-            DenseElements::Values(values) => self.nested(f, values, ctx.shape(ty).unwrap_or(&[]), element)?,
+            _ => {
+                let values = ctx.dense_values(ty, elements).unwrap_or_default();
+                if !values.is_empty() {
+                    self.nested(f, &values, ctx.shape(ty).unwrap_or(&[]), element)?;
+                }
+            }
         }
         write!(f, "> : {}", TypeDisplay { ctx, ty, aliases: self.aliases })
     }
@@ -1180,22 +1184,16 @@ impl fmt::Display for AttrDisplay<'_> {
                 }
                 Ok(())
             }
-            // Values all equal are a splat to MLIR (it makes one of them when parsing), and
-            // splats are never elided.
-            AttrKind::DenseElements { ty, elements: DenseElements::Values(values) }
-                if self.aliases.elide_elements_if_larger.is_some_and(|n| values.len() as u64 > n)
-                    && values.windows(2).any(|w| w[0] != w[1]) =>
+            // Splats (interning makes one of values all equal, as MLIR does) are never elided.
+            AttrKind::DenseElements { ty, elements: DenseElements::Values(_) | DenseElements::Raw(_) }
+                if self.aliases.elide_elements_if_larger.is_some_and(|n| listed_count(ctx, *ty) > n) =>
             {
                 write!(f, "dense_resource<__elided__> : {}", t(*ty))
             }
-            AttrKind::DenseElements { ty, elements: elements @ DenseElements::Values(values) }
-                if self.aliases.hex_elements_if_larger.is_some_and(|n| values.len() as u64 > n)
-                    && values.windows(2).any(|w| w[0] != w[1]) =>
+            AttrKind::DenseElements { ty, elements: DenseElements::Raw(raw) }
+                if self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, *ty) > n) =>
             {
-                match crate::dense_hex::encode(ctx, ctx.element_type_or_self(*ty), values) {
-                    Some(hex) => write!(f, "dense<\"{hex}\"> : {}", t(*ty)),
-                    None => self.dense_literal(f, *ty, elements),
-                }
+                write!(f, "dense<\"{}\"> : {}", crate::dense_raw::hex(raw), t(*ty))
             }
             AttrKind::DenseElements { ty, elements } => self.dense_literal(f, *ty, elements),
             AttrKind::DenseResource { ty, handle } => {
@@ -1261,6 +1259,11 @@ impl fmt::Display for AttrDisplay<'_> {
             AttrKind::Opaque { text, .. } => write!(f, "#{text}"),
         }
     }
+}
+
+/// The number of elements a dense attribute of type `ty` lists.
+fn listed_count(ctx: &Context, ty: Type) -> u64 {
+    ctx.shape(ty).map_or(0, |s| s.iter().map(|d| (*d).max(0) as u64).product())
 }
 
 fn write_symbol(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {

@@ -54,7 +54,12 @@ fn dense_values(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
     let n: usize = shape.iter().product();
     let values: Vec<Scalar> = match elements {
         DenseElements::Splat(v) => vec![scalar(v)?; n],
-        DenseElements::Values(vs) => vs.iter().map(scalar).collect::<Option<Vec<_>>>()?,
+        // MLIR's storage is memory's for whole-byte elements of power-of-two sizes (not for
+        // packed `i1` or `i24`).
+        DenseElements::Raw(raw) if elem != Elem::Int(1) && raw.bytes().len() == n * elem.bytes() => {
+            return Some(Tensor::from_bytes(&shape, elem, raw.bytes()));
+        }
+        _ => ctx.dense_values(*ty, elements)?.iter().map(scalar).collect::<Option<Vec<_>>>()?,
     };
     (values.len() == n).then(|| Tensor::from_scalars(&shape, elem, values))
 }

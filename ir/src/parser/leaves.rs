@@ -345,7 +345,7 @@ impl LeafBuilder<'_> {
 
     /// An integer or float literal, typed by `ty` (i64 / f64 when absent).
     fn number(&self, number: &Pair<'_, Rule>, ty: Option<Type>) -> Result<Attribute, ParseError> {
-        let (value, ty) = self.number_value(number, ty)?;
+        let (value, ty) = self.number_value(number.as_str(), number.as_span().start(), ty)?;
         Ok(self.ctx.intern_attr(match value {
             DenseValue::Float(bits) => AttrKind::Float { bits, ty },
             DenseValue::Int(value) => AttrKind::Integer { value, ty },
@@ -355,9 +355,14 @@ impl LeafBuilder<'_> {
 
     /// A number literal's value in `ty` (by default `i64`, or `f64` with a point), as its
     /// attribute would hold it, without interning one: a `dense` list has millions.
-    fn number_value(&self, number: &Pair<'_, Rule>, ty: Option<Type>) -> Result<(DenseValue, Type), ParseError> {
+    pub(super) fn number_value(
+        &self,
+        text: &str,
+        at: usize,
+        ty: Option<Type>,
+    ) -> Result<(DenseValue, Type), ParseError> {
         let ctx = self.ctx;
-        let text = number.as_str();
+        let fail = |message: String| Err(ParseError::new(at, message));
         let (negative, digits) = match text.strip_prefix('-') {
             Some(d) => (true, d),
             None => (false, text),
@@ -368,57 +373,51 @@ impl LeafBuilder<'_> {
             TypeKind::Float(kind) => {
                 if let Some(hex) = digits.strip_prefix("0x") {
                     if negative {
-                        return err(number, "hexadecimal float literal should not have a leading minus");
+                        return fail("hexadecimal float literal should not have a leading minus".into());
                     }
                     let bits = u128::from_str_radix(hex, 16)
-                        .or_else(|_| err(number, "hexadecimal float constant out of range"))?;
+                        .map_err(|_| ParseError::new(at, "hexadecimal float constant out of range".into()))?;
                     let Some(v) = crate::float::from_bits(bits, *kind) else {
                         if kind.width() < 128 && bits >> kind.width() != 0 {
-                            return err(number, "hexadecimal float constant out of range for type");
+                            return fail("hexadecimal float constant out of range for type".into());
                         }
-                        return err(
-                            number,
-                            format!("hexadecimal {} constant is not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
+                        return fail(format!("hexadecimal {} constant is not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
                         );
                     };
                     return Ok((DenseValue::Float(v.to_bits()), ty));
                 }
                 if !is_float_lit {
-                    return err(number, "unexpected decimal integer literal for a floating point value (add a trailing dot to make it a float)");
+                    return fail("unexpected decimal integer literal for a floating point value (add a trailing dot to make it a float)".into());
                 }
-                let v: f64 = text.parse().or_else(|_| err(number, "invalid float literal"))?;
+                let v: f64 = text.parse().map_err(|_| ParseError::new(at, "invalid float literal".into()))?;
                 if matches!(kind, FloatKind::F80 | FloatKind::F128) && !crate::float::decimal_is_exact(digits, v) {
-                    return err(
-                        number,
-                        format!("{} literal not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
+                    return fail(format!("{} literal not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
                     );
                 }
                 Ok((DenseValue::Float(crate::float::round_to(v, *kind).to_bits()), ty))
             }
             TypeKind::Integer { width, signedness } => {
                 if is_float_lit {
-                    return err(number, "floating point value not valid for specified type");
+                    return fail("floating point value not valid for specified type".into());
                 }
-                let magnitude = parse_uint(digits)
-                    .ok_or_else(|| ParseError::new(number.as_span().start(), "integer constant out of range".into()))?;
-                let value = checked_int(magnitude, negative, *width, *signedness).ok_or_else(|| {
-                    ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into())
-                })?;
+                let magnitude =
+                    parse_uint(digits).ok_or_else(|| ParseError::new(at, "integer constant out of range".into()))?;
+                let value = checked_int(magnitude, negative, *width, *signedness)
+                    .ok_or_else(|| ParseError::new(at, "integer constant out of range for attribute".into()))?;
                 // i1 is MLIR's bool: 0 or 1 rather than sign-extended (`Context::integer_attr`).
                 let value = if *width == 1 { value & 1 } else { crate::attributes::wrap_signed(value, *width) };
                 Ok((DenseValue::Int(value), ty))
             }
             TypeKind::Index => {
                 if is_float_lit {
-                    return err(number, "floating point value not valid for specified type");
+                    return fail("floating point value not valid for specified type".into());
                 }
                 let magnitude = parse_uint(digits).filter(|m| *m <= i64::MAX as u128 + negative as u128);
-                let m = magnitude.ok_or_else(|| {
-                    ParseError::new(number.as_span().start(), "integer constant out of range for attribute".into())
-                })?;
+                let m = magnitude
+                    .ok_or_else(|| ParseError::new(at, "integer constant out of range for attribute".into()))?;
                 Ok((DenseValue::Int(if negative { -(m as i128) } else { m as i128 }), ty))
             }
-            _ => err(number, "invalid type for number literal: expected an integer, index or float type"),
+            _ => fail("invalid type for number literal: expected an integer, index or float type".into()),
         }
     }
 
@@ -578,12 +577,12 @@ impl LeafBuilder<'_> {
                 Ok(DenseValue::Int((inner.as_str() == "true") as i128))
             }
             (Rule::bool_lit, _) => err(&inner, "boolean literal is only valid for i1 elements"),
-            (Rule::number, _) => Ok(self.number_value(&inner, Some(element))?.0),
+            (Rule::number, _) => Ok(self.number_value(inner.as_str(), inner.as_span().start(), Some(element))?.0),
             _ => err(&inner, "invalid dense element"),
         }
     }
 
-    /// `dense<"0x...">`: MLIR's raw element storage ([`crate::dense_hex`]).
+    /// `dense<"0x...">`: MLIR's raw element storage ([`crate::dense_raw`]).
     fn dense_hex(&self, pair: &Pair<'_, Rule>, element: Type, count: usize) -> Result<DenseElements, ParseError> {
         let text = unescape(pair.as_str());
         let Some(hex) = text.strip_prefix("0x") else {
@@ -592,7 +591,7 @@ impl LeafBuilder<'_> {
         let Ok(bytes) = crate::hex::decode::<Vec<u8>>(hex.as_bytes()) else {
             return err(pair, "invalid hex string");
         };
-        crate::dense_hex::decode(self.ctx, element, &bytes, count).or_else(|message| err(pair, message))
+        crate::dense_raw::decode(self.ctx, element, bytes, count).or_else(|message| err(pair, message))
     }
 
     fn dense_array(&self, pair: Pair<'_, Rule>) -> Result<Attribute, ParseError> {

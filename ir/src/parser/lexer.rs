@@ -18,6 +18,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 use rustc_hash::FxHashMap;
 
+use super::dense_literal;
 use super::leaves::LeafBuilder;
 use super::scan::{self, Scan};
 use super::ParseError;
@@ -185,8 +186,9 @@ impl<'s> Lexer<'s> {
         }
         let token = match self.resource_string() {
             Some(token) => token,
+            None if !self.fast_lane => self.lex_element(ctx)?,
             None => {
-                match self.fast_lane.then(|| scan::element(bytes, self.pos)).flatten().and_then(|s| self.known(s)) {
+                match self.dense_literal(ctx).or_else(|| scan::element(bytes, self.pos).and_then(|s| self.known(s))) {
                     Some(token) => token,
                     None => self.lex_element(ctx)?,
                 }
@@ -206,6 +208,58 @@ impl<'s> Lexer<'s> {
             Scan::AttrText(end) => (Tok::Attr(*self.leaf_cache.borrow().attrs.get(&self.src[start..end])?), end),
         };
         Some(Token { kind, start, end })
+    }
+
+    /// A `dense<...>` literal at the lexing position read by hand ([`super::dense_literal`]),
+    /// with its `: type` when one follows; `None` when pest must read it.
+    fn dense_literal(&self, ctx: &Context) -> Option<Token> {
+        let bytes = self.src.as_bytes();
+        let start = self.pos;
+        if !bytes[start..].starts_with(b"dense") {
+            return None;
+        }
+        let open = scan::skip_blanks(bytes, start + "dense".len());
+        if bytes.get(open) != Some(&b'<') {
+            return None;
+        }
+        // The closing `>`, which the body's reader must also find.
+        let close = scan::group_end(bytes, open)?;
+        let colon = scan::skip_blanks(bytes, close);
+        if bytes.get(colon) != Some(&b':') || bytes.get(colon + 1) == Some(&b':') {
+            let (_, end) = dense_literal::read(self.src, open + 1, &mut |_| true)?;
+            return (end == close).then_some(Token { kind: Tok::UntypedElements, start, end });
+        }
+        let (ty, end) = self.type_at(scan::skip_blanks(bytes, colon + 1), ctx)?;
+        let (attr, body_end) = self.leaves(ctx, start).dense_by_hand(self.src, open + 1, ty)?;
+        (body_end == close).then_some(Token { kind: Tok::Attr(attr), start, end })
+    }
+
+    /// The type at `at` and the offset past it, read from the cache or by pest; `None` when
+    /// there is none (pest then reads the whole element and reports why).
+    fn type_at(&self, at: usize, ctx: &Context) -> Option<(Type, usize)> {
+        if let Some(Scan::TypeText(end)) = scan::element(self.src.as_bytes(), at) {
+            if let Some(t) = self.leaf_cache.borrow().types.get(&self.src[at..end]) {
+                return Some((*t, end));
+            }
+        }
+        let stack = self.pest_stack;
+        let rest = &self.src[at..];
+        let pair = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(Rule::r#type, rest)).ok()?.next()?;
+        let text = pair.as_str();
+        let t = self.build(&self.leaves(ctx, at), |b| b.type_or_inner(pair)).ok()?;
+        self.leaf_cache.borrow_mut().types.insert(text, t);
+        Some((t, at + text.len()))
+    }
+
+    /// The builder of types and attributes read at `at`.
+    fn leaves<'a>(&'a self, ctx: &'a Context, at: usize) -> LeafBuilder<'a> {
+        LeafBuilder {
+            ctx,
+            attr_aliases: &self.attr_aliases,
+            type_aliases: &self.type_aliases,
+            resource_refs: Some((&self.resource_refs, at)),
+            distinct: Some(&self.distinct),
+        }
     }
 
     /// One element read by pest, which is given the rest of the source and stops after it.
@@ -238,13 +292,7 @@ impl<'s> Lexer<'s> {
     }
 
     fn convert(&self, pair: Pair<'s, Rule>, ctx: &Context) -> Result<Token, ParseError> {
-        let leaves = &LeafBuilder {
-            ctx,
-            attr_aliases: &self.attr_aliases,
-            type_aliases: &self.type_aliases,
-            resource_refs: Some((&self.resource_refs, self.pos)),
-            distinct: Some(&self.distinct),
-        };
+        let leaves = &self.leaves(ctx, self.pos);
         let span = pair.as_span();
         let (start, end) = (self.pos + span.start(), self.pos + span.end());
         let kind = match pair.as_rule() {
@@ -357,6 +405,14 @@ impl<'s> Lexer<'s> {
     pub fn untyped_elements(&self, t: &Token, ty: Type, ctx: &Context) -> Result<Attribute, ParseError> {
         let text = &self.src[t.start..t.end];
         let rule = if text.starts_with("dense_resource") { Rule::dense_resource_attr } else { Rule::dense_attr };
+        if rule == Rule::dense_attr && self.fast_lane {
+            let open = t.start + text.find('<').expect("a dense literal has a body");
+            if let Some((attr, end)) = self.leaves(ctx, t.start).dense_by_hand(self.src, open + 1, ty) {
+                if end == t.end {
+                    return Ok(attr);
+                }
+            }
+        }
         let stack = self.pest_stack;
         let mut pairs = stacker::maybe_grow(stack, stack * 2, || MlirGrammar::parse(rule, text)).map_err(|e| {
             let mut err = self.pest_error(e);
@@ -364,13 +420,7 @@ impl<'s> Lexer<'s> {
             err
         })?;
         let pair = pairs.next().expect("the rule lexed before");
-        let leaves = LeafBuilder {
-            ctx,
-            attr_aliases: &self.attr_aliases,
-            type_aliases: &self.type_aliases,
-            resource_refs: Some((&self.resource_refs, t.start)),
-            distinct: Some(&self.distinct),
-        };
+        let leaves = self.leaves(ctx, t.start);
         stacker::maybe_grow(stack, stack * 2, || leaves.elements_of_type(pair, ty)).map_err(|mut e| {
             e.offset += t.start;
             e
@@ -652,6 +702,19 @@ mod tests {
         "!alias",
         "dense<1.0>",
         "dense<[1, 2]> : tensor<2xi32>",
+        "dense<[[1, 2], [3, 4]]> : tensor<2x2xi32>",
+        "dense<[[1], [2, 3]]> : tensor<2x2xi32>",
+        "dense<[1.5, -2.0e1, 0x7FC00000]> : tensor<3xf32>",
+        "dense<[(1.0, 2.0), (3.0, -4.5)]> : tensor<2xcomplex<f32>>",
+        "dense<\"0x01000200\"> : tensor<2xi16>",
+        "dense<[true, false]> : vector<2xi1>",
+        "dense<[1, 2]> : tensor<3xi32>",
+        "dense<[300, 1]> : tensor<2xi8>",
+        "dense<[1, 2]>:",
+        "dense <[[1]]> ",
+        "dense<[1,]>",
+        "dense<",
+        ": tensor<2xf32>",
         "dense",
         "array<i32: 1, 2>",
         "loc(\"f\":1:2)",
@@ -688,6 +751,47 @@ mod tests {
             // Twice over, so that the second copy meets texts the first left in the cache.
             let twice = format!("{src}\n{src}");
             prop_assert_eq!(lex_all(&ctx, &twice, true), lex_all(&ctx, &twice, false), "{:?}", twice);
+        }
+
+        /// `dense` literals of random shapes, element types and numbers, some ragged or
+        /// malformed: the hand reader builds what pest builds and leaves it the rest.
+        #[test]
+        fn dense_literals_lex_as_pest_reads_them(
+            dims in proptest::collection::vec(0usize..4, 0..4),
+            element in prop::sample::select(&["i1", "i8", "si16", "ui32", "i64", "i3", "index", "f16", "bf16", "f32", "f64", "f8E5M2", "complex<f32>", "complex<i8>"][..]),
+            numbers in proptest::collection::vec((-300i64..300, 0u8..8), 64),
+            damage in proptest::option::of((0usize..200, prop::sample::select(&["", "]", "[", ",", "x", ".", "e", "-", "(", " // c\n"][..]))),
+            claimed in proptest::option::of(proptest::collection::vec(0usize..4, 0..4)),
+        ) {
+            let mut next = numbers.iter().cycle();
+            let mut literal = || {
+                let (n, form) = *next.next().expect("cycled");
+                match form {
+                    0 => format!("{n}"),
+                    1 => format!("{}.{}", n / 4, n.unsigned_abs() % 100),
+                    2 => format!("{}.5e{}", n / 16, n % 5),
+                    3 => format!("0x{:X}", n.unsigned_abs()),
+                    4 => ["true", "false"][n.unsigned_abs() as usize % 2].to_string(),
+                    5 => format!("({n}.0, {}.25)", n / 3),
+                    6 => format!("({n}, {})", n / 7),
+                    _ => format!("{n}.0"),
+                }
+            };
+            fn nested(dims: &[usize], literal: &mut dyn FnMut() -> String) -> String {
+                match dims {
+                    [] => literal(),
+                    [n, rest @ ..] => format!("[{}]", (0..*n).map(|_| nested(rest, literal)).collect::<Vec<_>>().join(", ")),
+                }
+            }
+            let mut body = nested(&dims, &mut literal);
+            if let Some((at, piece)) = damage {
+                let at = (0..=at.min(body.len())).rev().find(|i| body.is_char_boundary(*i)).unwrap_or(0);
+                body.insert_str(at, piece);
+            }
+            let shape = claimed.unwrap_or(dims).iter().map(|d| format!("{d}x")).collect::<String>();
+            let src = format!("dense<{body}> : tensor<{shape}{element}> dense<{body}> %x");
+            let ctx = Context::new();
+            prop_assert_eq!(lex_all(&ctx, &src, true), lex_all(&ctx, &src, false), "{}", src);
         }
     }
 }

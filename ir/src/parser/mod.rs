@@ -4,6 +4,7 @@
 //! [`Format`](crate::format::Format) or its hand-written hook, both through the public
 //! [`OpParser`] API, which is all a dialect outside this crate needs.
 
+mod dense_literal;
 mod leaves;
 mod lexer;
 mod ops;

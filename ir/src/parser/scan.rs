@@ -186,7 +186,7 @@ pub(super) fn string_end(bytes: &[u8], pos: usize) -> Option<usize> {
 
 /// The end of the bracketed group opened at `pos` (`(`, `<`, `[` or `{`), stepping over
 /// strings, `->` and nested groups of any kind; `None` when it is not closed.
-fn group_end(bytes: &[u8], pos: usize) -> Option<usize> {
+pub(super) fn group_end(bytes: &[u8], pos: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = pos;
     while i < bytes.len() {

@@ -412,8 +412,9 @@ fn loc_names(ctx: &Context, loc: Location, out: &mut Vec<String>) {
 /// megabytes, and would be cut to a few characters anyway).
 fn attr_text(ctx: &Context, a: Attribute) -> String {
     match ctx.attr_kind(a) {
-        AttrKind::DenseElements { ty, elements: DenseElements::Values(v) } => {
-            format!("dense<{} values> : {}", v.len(), ctx.type_to_string(*ty))
+        AttrKind::DenseElements { ty, elements: DenseElements::Values(_) | DenseElements::Raw(_) } => {
+            let count = ctx.num_elements(*ty).map_or_else(|_| "?".to_string(), |n| n.to_string());
+            format!("dense<{count} values> : {}", ctx.type_to_string(*ty))
         }
         _ => ctx.attr_to_string(a),
     }

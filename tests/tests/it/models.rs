@@ -88,7 +88,7 @@ fn elided(ctx: &Context, m: &Module) -> String {
     for op in m.ir.collect_ops(m.root) {
         let attrs: Vec<_> = m.ir.op(op).attrs().iter().map(|a| (a.name, a.value)).collect();
         for (name, a) in attrs {
-            if let AttrKind::DenseElements { ty, elements: DenseElements::Values(_) }
+            if let AttrKind::DenseElements { ty, elements: DenseElements::Values(_) | DenseElements::Raw(_) }
             | AttrKind::DenseResource { ty, .. } = ctx.attr_kind(a)
             {
                 let handle = "__elided__".to_string();

@@ -114,8 +114,10 @@ fn blobs_run_as_the_values_written_as_dense_literals() {
 
 fn ctx_values(ctx: &Context, dense: strata_ir::Attribute) -> Vec<DenseValue> {
     match ctx.attr_kind(dense) {
-        AttrKind::DenseElements { elements: DenseElements::Values(v), .. } => v.clone(),
-        _ => unreachable!("built as values"),
+        AttrKind::DenseElements { ty, elements } => {
+            ctx.dense_values(*ty, elements).expect("values that differ").into_owned()
+        }
+        _ => unreachable!("built as a dense attribute"),
     }
 }
 

@@ -267,7 +267,7 @@ fn graph_op(text: &str) -> Option<&str> {
 fn floats_and_core_syntax_print_as_mlir_opt_22() {
     let Some(mlir) = mlir_opt() else { return };
     let ours = Path::new(env!("CARGO_BIN_EXE_strata-opt"));
-    let names = ["floats.mlir", "upstream-core.mlir", "dense-hex.mlir", "distinct.mlir"];
+    let names = ["floats.mlir", "upstream-core.mlir", "dense-hex.mlir", "dense-raw-bits.mlir", "distinct.mlir"];
     let files: Vec<_> =
         testdata("ir").into_iter().filter(|f| f.file_name().is_some_and(|n| names.iter().any(|m| n == *m))).collect();
     assert_eq!(files.len(), names.len());
@@ -285,6 +285,8 @@ fn floats_and_core_syntax_print_as_mlir_opt_22() {
                 "--mlir-print-elementsattrs-with-hex-if-larger=2",
                 "--mlir-print-elementsattrs-with-hex-if-larger=-5",
             ]
+        } else if file.ends_with("dense-raw-bits.mlir") {
+            &["", "--mlir-print-elementsattrs-with-hex-if-larger=2", "--mlir-print-elementsattrs-with-hex-if-larger=-5"]
         } else if file.ends_with("distinct.mlir") {
             &["", "--mlir-print-local-scope", "--mlir-print-op-generic"]
         } else {
