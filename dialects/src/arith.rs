@@ -47,7 +47,7 @@ const CMPF_PREDICATE: AttrConstraint = AttrConstraint {
     syntax: AttrSyntax::IntEnum(CMPF_PREDICATES),
 };
 const TYPED_CONSTANT: AttrConstraint = AttrConstraint {
-    description: "an integer, float or dense elements attribute",
+    description: "an integer, float or elements attribute",
     check: |c, a| {
         matches!(
             c.attr_kind(a),
@@ -55,6 +55,7 @@ const TYPED_CONSTANT: AttrConstraint = AttrConstraint {
                 | AttrKind::Float { .. }
                 | AttrKind::DenseElements { .. }
                 | AttrKind::DenseResource { .. }
+                | AttrKind::Sparse { .. }
         )
     },
     syntax: AttrSyntax::Full,

@@ -197,6 +197,14 @@ pub enum AttrKind {
         element: Type,
         values: DenseArrayValues,
     },
+    /// `sparse<indices, values> : ty`: the elements of `ty` at `indices` (an `i64` dense
+    /// attribute of shape `[N, rank]`, `[N]` for rank 1) are `values` (a dense attribute of
+    /// shape `[N]`), the others zero (MLIR's `SparseElementsAttr`).
+    Sparse {
+        ty: Type,
+        indices: Attribute,
+        values: Attribute,
+    },
     AffineMap(AffineMap),
     Strided {
         strides: Vec<i64>,
@@ -372,7 +380,8 @@ impl Context {
             AttrKind::Integer { ty, .. }
             | AttrKind::Float { ty, .. }
             | AttrKind::DenseElements { ty, .. }
-            | AttrKind::DenseResource { ty, .. } => Some(*ty),
+            | AttrKind::DenseResource { ty, .. }
+            | AttrKind::Sparse { ty, .. } => Some(*ty),
             AttrKind::String { ty, .. } => *ty,
             _ => None,
         }

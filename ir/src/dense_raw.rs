@@ -24,6 +24,8 @@ enum Scalar {
 impl Scalar {
     fn of(ctx: &Context, t: Type) -> Option<Scalar> {
         match ctx.type_kind(t) {
+            // `i0` has no bytes to hold: its elements stay listed.
+            TypeKind::Integer { width: 0, .. } => None,
             TypeKind::Integer { width, .. } => Some(Scalar::Int { width: *width }),
             TypeKind::Index => Some(Scalar::Index),
             TypeKind::Float(k) => Some(Scalar::Float(*k)),
@@ -130,12 +132,12 @@ impl Layout {
         self.scalar.bytes() * if self.complex { 2 } else { 1 }
     }
 
-    /// Bytes that `count` elements take.
-    fn size_of(self, count: usize) -> usize {
+    /// Bytes that `count` elements take; `None` beyond what memory addresses.
+    fn size_of(self, count: usize) -> Option<usize> {
         if self.packed_bits() {
-            count.div_ceil(8)
+            Some(count.div_ceil(8))
         } else {
-            count * self.bytes()
+            count.checked_mul(self.bytes())
         }
     }
 
@@ -232,7 +234,7 @@ impl RawWriter {
     }
 
     fn new(layout: Layout, capacity: usize) -> RawWriter {
-        RawWriter { layout, bytes: Vec::with_capacity(layout.size_of(capacity)), count: 0 }
+        RawWriter { layout, bytes: Vec::with_capacity(layout.size_of(capacity).unwrap_or(0)), count: 0 }
     }
 
     /// Appends `v`; `None` when it is not a value of the element type.
@@ -273,12 +275,17 @@ pub(crate) fn canonical(ctx: &Context, ty: Type, elements: DenseElements) -> Den
             None => DenseElements::Values(values),
         },
         DenseElements::Raw(raw) => match (layout, count) {
-            (Some(layout), Some(count)) if layout.size_of(count) == raw.0.len() => {
+            (Some(layout), Some(count)) if layout.size_of(count) == Some(raw.0.len()) => {
                 layout.elements(raw.0.into_vec(), count)
             }
             _ => DenseElements::Raw(raw),
         },
-        splat @ DenseElements::Splat(_) => splat,
+        // Written and read back: a value the type cannot hold as given (an `i8` of 255, an
+        // `f16` rounded only to `f32`) becomes the one it holds, as a listed one would.
+        DenseElements::Splat(v) => match layout.and_then(|l| Some((l, l.encode_all(std::slice::from_ref(&v))?))) {
+            Some((layout, bytes)) => DenseElements::Splat(layout.element(&bytes, 0)),
+            None => DenseElements::Splat(v),
+        },
     }
 }
 
@@ -300,7 +307,7 @@ pub(crate) fn decode(ctx: &Context, element: Type, bytes: Vec<u8>, count: usize)
         if let [b @ (0 | 0xFF)] = bytes[..] {
             return Ok(DenseElements::Splat(DenseValue::Int(i128::from(b & 1))));
         }
-        if bytes.len() != layout.size_of(count) {
+        if Some(bytes.len()) != layout.size_of(count) {
             return Err(format!(
                 "elements hex data size is invalid for provided type: {} bytes for {count} packed i1 elements",
                 bytes.len()
@@ -313,7 +320,7 @@ pub(crate) fn decode(ctx: &Context, element: Type, bytes: Vec<u8>, count: usize)
         layout.check(&bytes)?;
         return Ok(DenseElements::Splat(layout.decode(&bytes)));
     }
-    if bytes.len() != layout.size_of(count) {
+    if Some(bytes.len()) != layout.size_of(count) {
         return Err(format!(
             "elements hex data size is invalid for provided type: {} bytes for {count} elements of {size} bytes",
             bytes.len()
@@ -325,7 +332,7 @@ pub(crate) fn decode(ctx: &Context, element: Type, bytes: Vec<u8>, count: usize)
 
 impl Context {
     /// The elements of a non-splat `dense` attribute of type `ty`, decoded from raw storage
-    /// where they are held so; `None` for a splat.
+    /// where they are held so; `None` for a splat (and for raw elements that are not of `ty`).
     ///
     /// ```
     /// use strata_ir::{AttrKind, Context, DenseValue};
@@ -339,14 +346,12 @@ impl Context {
         match elements {
             DenseElements::Splat(_) => None,
             DenseElements::Values(values) => Some(Cow::Borrowed(values)),
+            // Raw elements interned with another type than theirs (only API misuse makes one)
+            // read as none.
             DenseElements::Raw(raw) => {
-                let layout = Layout::of(self, self.element_type_or_self(ty)).expect("raw elements have a layout");
-                let count = if layout.packed_bits() {
-                    self.shape(ty).map_or(0, |s| s.iter().product::<i64>() as usize)
-                } else {
-                    raw.0.len() / layout.bytes()
-                };
-                Some(Cow::Owned(layout.decode_all(&raw.0, count)))
+                let layout = Layout::of(self, self.element_type_or_self(ty))?;
+                let count = self.shape(ty)?.iter().try_fold(1usize, |n, d| n.checked_mul(usize::try_from(*d).ok()?))?;
+                (layout.size_of(count) == Some(raw.0.len())).then(|| Cow::Owned(layout.decode_all(&raw.0, count)))
             }
         }
     }
@@ -470,5 +475,21 @@ mod tests {
         assert!(
             matches!(ctx.attr_kind(short), AttrKind::DenseElements { elements: DenseElements::Values(v), .. } if v.len() == 2)
         );
+    }
+
+    #[test]
+    fn zero_widths_huge_types_and_unrounded_splats_are_handled() {
+        let ctx = Context::new();
+        // `i0` has no raw form: its elements stay listed.
+        let a = ctx.parse_attribute("dense<[0, 0]> : tensor<2xi0>").unwrap();
+        assert_eq!(ctx.attr_to_string(a), "dense<0> : tensor<2xi0>");
+        // A type of more bytes than memory addresses: an error, not a wrapped size.
+        let huge = ctx.parse_attribute("dense<\"0x\"> : tensor<4611686018427387904xi32>");
+        assert!(huge.unwrap_err().message.contains("hex data size is invalid"));
+        // A splat is rounded to the type as a listed value is.
+        let ty = ctx.parse_type("tensor<2xi8>").unwrap();
+        let splat =
+            ctx.intern_attr(AttrKind::DenseElements { ty, elements: DenseElements::Splat(DenseValue::Int(255)) });
+        assert_eq!(splat, ctx.parse_attribute("dense<-1> : tensor<2xi8>").unwrap());
     }
 }

@@ -373,6 +373,9 @@ impl AliasCounter {
 struct Names {
     values: FxHashMap<Value, String>,
     blocks: FxHashMap<BlockId, String>,
+    /// Whether ops choose their results' names (`%c0`, `%cst`): not in generic form, where
+    /// mlir-opt numbers every result.
+    op_chosen: bool,
 }
 
 /// The counters a region continues from.
@@ -440,7 +443,7 @@ impl Names {
         if o.results().is_empty() {
             return;
         }
-        let def = ctx.op_def(o.name());
+        let def = ctx.op_def(o.name()).filter(|_| self.op_chosen);
         if let Some(def) = def.filter(|d| d.name_result_groups) {
             for (spec, range) in def.results.iter().zip(def.result_group_ranges(o.results().len())) {
                 if !range.is_empty() {
@@ -499,7 +502,8 @@ pub struct OpPrinter<'c, 'o> {
 
 impl<'c, 'o> OpPrinter<'c, 'o> {
     fn new(ctx: &'c Context, ir: &'c Ir, opts: &'c PrintOptions, aliases: &'c Aliases, out: &'o mut String) -> Self {
-        OpPrinter { ctx, ir, opts, aliases, out, names: Names::default(), indent: 0, default_dialects: Vec::new() }
+        let names = Names { op_chosen: !opts.generic, ..Names::default() };
+        OpPrinter { ctx, ir, opts, aliases, out, names, indent: 0, default_dialects: Vec::new() }
     }
 
     pub fn write(&mut self, s: &str) -> fmt::Result {
@@ -578,7 +582,9 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
         let start = self.out.len();
         self.print_attr(a)?;
         let ty = match self.ctx.attr_kind(a) {
-            AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. } => Some(*ty),
+            AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. } | AttrKind::Sparse { ty, .. } => {
+                Some(*ty)
+            }
             AttrKind::Integer { ty, .. } | AttrKind::Float { ty, .. } => Some(*ty),
             _ => None,
         };
@@ -1045,21 +1051,70 @@ struct AttrDisplay<'a> {
 }
 
 impl AttrDisplay<'_> {
-    /// `dense<...> : type` with the elements written out.
-    fn dense_literal(&self, f: &mut fmt::Formatter<'_>, ty: Type, elements: &DenseElements) -> fmt::Result {
+    /// The body of a `dense` literal of type `ty`: a lone value for a splat, else nested lists,
+    /// or (where `hex` allows, above the hex limit) the raw storage in hex.
+    fn dense_body(&self, f: &mut fmt::Formatter<'_>, ty: Type, elements: &DenseElements, hex: bool) -> fmt::Result {
         let ctx = self.ctx;
         let element = ctx.element_type_or_self(ty);
-        f.write_str("dense<")?;
         match elements {
-            DenseElements::Splat(v) => self.scalar(f, v, element)?,
+            DenseElements::Splat(v) => self.scalar(f, v, element),
+            DenseElements::Raw(raw)
+                if hex && self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, ty) > n) =>
+            {
+                write!(f, "\"{}\"", crate::dense_raw::hex(raw))
+            }
             _ => {
                 let values = ctx.dense_values(ty, elements).unwrap_or_default();
-                if !values.is_empty() {
-                    self.nested(f, &values, ctx.shape(ty).unwrap_or(&[]), element)?;
+                if values.is_empty() {
+                    return Ok(());
                 }
+                // Values that do not fill the type (built so through the API; the verifier
+                // reports them) print as one list.
+                let shape = ctx.shape(ty).filter(|_| values.len() as u64 == listed_count(ctx, ty));
+                self.nested(f, &values, shape.unwrap_or(&[values.len() as i64]), element)
             }
         }
-        write!(f, "> : {}", TypeDisplay { ctx, ty, aliases: self.aliases })
+    }
+
+    /// Whether elements of type `ty` print elided (`--mlir-elide-elementsattrs-if-larger`).
+    /// Splats (interning makes one of values all equal, as MLIR does) never are.
+    fn elided(&self, ty: Type, elements: &DenseElements) -> bool {
+        !matches!(elements, DenseElements::Splat(_))
+            && self.aliases.elide_elements_if_larger.is_some_and(|n| listed_count(self.ctx, ty) > n)
+    }
+
+    /// `sparse<indices, values> : ty`, elided when either part would be (as MLIR does).
+    fn sparse(&self, f: &mut fmt::Formatter<'_>, ty: Type, indices: Attribute, values: Attribute) -> fmt::Result {
+        let ctx = self.ctx;
+        let t = TypeDisplay { ctx, ty, aliases: self.aliases };
+        let (
+            AttrKind::DenseElements { ty: indices_ty, elements: indices },
+            AttrKind::DenseElements { ty: values_ty, elements: values },
+        ) = (ctx.attr_kind(indices), ctx.attr_kind(values))
+        else {
+            // Not what the parser builds: shown whole, for a diagnostic to make sense of.
+            let a = |attr| AttrDisplay { ctx, attr, aliases: self.aliases };
+            return write!(f, "sparse<{}, {}> : {t}", a(indices), a(values));
+        };
+        if self.elided(*indices_ty, indices) || self.elided(*values_ty, values) {
+            return write!(f, "dense_resource<__elided__> : {t}");
+        }
+        f.write_str("sparse<")?;
+        let index_count = listed_count(ctx, *indices_ty);
+        let rank = ctx.shape(ty).map_or(0, |s| s.len() as u64);
+        if let (DenseElements::Splat(v), true) = (indices, index_count > rank.max(1)) {
+            // MLIR writes equal indices as one coordinate, which reads back as one index
+            // (upstream then rejects its own output): listed, they read back as written.
+            let listed = vec![v.clone(); index_count as usize];
+            self.nested(f, &listed, ctx.shape(*indices_ty).unwrap_or(&[]), ctx.i64_type())?;
+            f.write_str(", ")?;
+            self.dense_body(f, *values_ty, values, true)?;
+        } else if index_count != 0 {
+            self.dense_body(f, *indices_ty, indices, false)?;
+            f.write_str(", ")?;
+            self.dense_body(f, *values_ty, values, true)?;
+        }
+        write!(f, "> : {t}")
     }
 
     fn scalar(&self, f: &mut fmt::Formatter<'_>, v: &DenseValue, element: Type) -> fmt::Result {
@@ -1184,18 +1239,15 @@ impl fmt::Display for AttrDisplay<'_> {
                 }
                 Ok(())
             }
-            // Splats (interning makes one of values all equal, as MLIR does) are never elided.
-            AttrKind::DenseElements { ty, elements: DenseElements::Values(_) | DenseElements::Raw(_) }
-                if self.aliases.elide_elements_if_larger.is_some_and(|n| listed_count(ctx, *ty) > n) =>
-            {
+            AttrKind::DenseElements { ty, elements } if self.elided(*ty, elements) => {
                 write!(f, "dense_resource<__elided__> : {}", t(*ty))
             }
-            AttrKind::DenseElements { ty, elements: DenseElements::Raw(raw) }
-                if self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, *ty) > n) =>
-            {
-                write!(f, "dense<\"{}\"> : {}", crate::dense_raw::hex(raw), t(*ty))
+            AttrKind::DenseElements { ty, elements } => {
+                f.write_str("dense<")?;
+                self.dense_body(f, *ty, elements, true)?;
+                write!(f, "> : {}", t(*ty))
             }
-            AttrKind::DenseElements { ty, elements } => self.dense_literal(f, *ty, elements),
+            AttrKind::Sparse { ty, indices, values } => self.sparse(f, *ty, *indices, *values),
             AttrKind::DenseResource { ty, handle } => {
                 if !self.aliases.used_resources.borrow().contains(handle) {
                     self.aliases.used_resources.borrow_mut().insert(handle.clone());

@@ -26,8 +26,10 @@ pub fn dense(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {
 /// that is missing or not the size of the type's elements, or more elements than this machine
 /// holds.
 pub fn constant_tensor(ctx: &Context, attr: strata_ir::Attribute) -> Result<Tensor, String> {
-    let (AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. }) = ctx.attr_kind(attr) else {
-        return Err("only dense<...> and dense_resource<...> constants run".into());
+    let (AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. } | AttrKind::Sparse { ty, .. }) =
+        ctx.attr_kind(attr)
+    else {
+        return Err("only dense<...>, dense_resource<...> and sparse<...> constants run".into());
     };
     let (shape, elem) = tensor_type(ctx, *ty).ok_or("a dense constant needs a static tensor type of numbers")?;
     crate::limits::buffer_bytes(&shape, 8).map_err(|e| format!("a constant of {shape:?}: {e}"))?;
@@ -40,7 +42,42 @@ pub fn constant_tensor(ctx: &Context, attr: strata_ir::Attribute) -> Result<Tens
         }
         return Ok(Tensor::from_bytes(&shape, elem, blob.bytes()));
     }
+    if let AttrKind::Sparse { indices, values, .. } = ctx.attr_kind(attr) {
+        return sparse_values(ctx, &shape, elem, *indices, *values);
+    }
     dense_values(ctx, attr).ok_or_else(|| "the constant's values do not match its type".to_string())
+}
+
+/// A `sparse<indices, values>` constant of `shape`: zero but at the indices (rows of
+/// coordinates), which hold the values; of two values at one index, the later is kept.
+fn sparse_values(
+    ctx: &Context,
+    shape: &[usize],
+    elem: Elem,
+    indices: strata_ir::Attribute,
+    values: strata_ir::Attribute,
+) -> Result<Tensor, String> {
+    let malformed = || "a sparse<...> constant whose indices or values are not dense literals".to_string();
+    let indices = constant_tensor(ctx, indices).map_err(|_| malformed())?;
+    let values = constant_tensor(ctx, values).map_err(|_| malformed())?;
+    let rank = shape.len();
+    let count = values.len();
+    let coordinates: Vec<i64> = indices.scalars().map(|c| if let Scalar::Int(c) = c { c } else { -1 }).collect();
+    if coordinates.len() != count * rank {
+        return Err(malformed());
+    }
+    let strides = Tensor::strides(shape);
+    let mut out = vec![elem.from_int(0); shape.iter().product()];
+    for (i, value) in values.scalars().enumerate() {
+        let index = &coordinates[i * rank..(i + 1) * rank];
+        let offset = index
+            .iter()
+            .zip(shape)
+            .zip(&strides)
+            .try_fold(0usize, |at, ((c, d), s)| usize::try_from(*c).ok().filter(|c| c < d).map(|c| at + c * s));
+        out[offset.ok_or_else(|| format!("sparse index #{i} {index:?} is outside the shape {shape:?}"))?] = value;
+    }
+    Ok(Tensor::from_scalars(shape, elem, out))
 }
 
 fn dense_values(ctx: &Context, attr: strata_ir::Attribute) -> Option<Tensor> {

@@ -81,3 +81,40 @@ func.func @distinct_mismatch() attributes {a = distinct[7]<>, b = distinct[7]<43
 func.func @distinct_without_id() attributes {a = distinct[x]<>} {
   return
 }
+
+// -----
+
+// `sparse<indices, values>` is checked against its type as upstream checks it.
+// expected-error@+1 {{sparse index #0 is not contained within the value shape, with index=[0, 5], and type='tensor<3x4xi32>'}}
+func.func @sparse_index_outside() attributes {a = sparse<[[0, 5]], [1]> : tensor<3x4xi32>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{expected shape ([3, 4]); inferred shape of indices literal ([1, 2]); inferred shape of values literal ([2])}}
+func.func @sparse_values_count() attributes {a = sparse<[[0, 1]], [1, 2]> : tensor<3x4xi32>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{expected 1-d tensor for sparse element values}}
+func.func @sparse_values_rank() attributes {a = sparse<[[0, 1]], [[1]]> : tensor<3x4xi32>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{expected ':'}}
+func.func @sparse_untyped() attributes {a = sparse<[[0, 1]], [1]>} {
+  return
+}
+
+// -----
+
+// A scalar beside a list in one literal is ragged, whichever comes first.
+// expected-error@+1 {{tensor literal is invalid; ranks are not consistent between elements}}
+func.func @ragged_scalar_first() attributes {a = dense<[1, [2]]> : tensor<2x1xi32>} {
+  return
+}

@@ -89,8 +89,10 @@ fn list<'s>(src: &'s str, open: usize, visit: &mut dyn FnMut(Item<'s>) -> bool) 
     let mut item_depth: Option<usize> = None;
     let mut i = open;
     loop {
-        // At the start of an item of the innermost open list (or of the outermost list).
-        if bytes[i] == b'[' {
+        // At the start of an item of the innermost open list (or of the outermost list); the
+        // end of the file here (a comment ran to it) is pest's to report.
+        let &at = bytes.get(i)?;
+        if at == b'[' {
             if item_depth.is_some_and(|d| open_counts.len() >= d) {
                 return None;
             }
@@ -221,8 +223,9 @@ impl LeafBuilder<'_> {
             return None;
         }
         let count = shape.iter().try_fold(1usize, |n, d| n.checked_mul(usize::try_from(*d).ok()?))?;
-        // Sized from the text, not the type: a type may claim more elements than it lists.
-        let mut writer = RawWriter::for_element(ctx, element, count.min(src.len() / 2))?;
+        // Sized for a short list, not from the type: a type may claim more elements than the
+        // text lists, and a hex or splat body writes none.
+        let mut writer = RawWriter::for_element(ctx, element, count.min(4096))?;
         let (body, end) =
             read(src, from, &mut |item| self.item_value(item, element).is_some_and(|v| writer.push(&v).is_some()))?;
         let elements = match body {
@@ -302,6 +305,9 @@ mod tests {
             "[1]",
             "[1] x",
             "[[1], []]>",
+            "[// ]>",
+            "[1,// ]>",
+            "[1, // ]>\n",
         ] {
             assert_eq!(body(text), None, "{text}");
         }

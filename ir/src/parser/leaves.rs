@@ -311,8 +311,8 @@ impl LeafBuilder<'_> {
             Rule::r#type => ctx.type_attr(self.type_(pair)?),
             Rule::dense_attr => self.dense(pair, None)?,
             Rule::dense_resource_attr => self.dense_resource(pair, None)?,
-
             Rule::dense_array_attr => self.dense_array(pair)?,
+            Rule::sparse_attr => self.sparse(pair)?,
             Rule::distinct_attr => self.distinct(pair)?,
             Rule::strided_attr => {
                 let mut strides = Vec::new();
@@ -487,19 +487,7 @@ impl LeafBuilder<'_> {
             }
         }
         let Some(ty) = ty else { return err(&whole, "expected ':' and a shaped type after dense literal") };
-        let (shape, element) = match ctx.type_kind(ty) {
-            TypeKind::RankedTensor { shape, element, .. } | TypeKind::Vector { shape, element, .. } => {
-                (shape.clone(), *element)
-            }
-            _ => return err(&whole, "elements literal must be a static shaped type"),
-        };
-        if shape.contains(&DYNAMIC) {
-            return err(&whole, "elements literal type must have static shape");
-        }
-        // Checked: a literal's type may claim more elements than 64 bits count.
-        let Some(count) = shape.iter().try_fold(1i64, |n, d| n.checked_mul(*d)) else {
-            return err(&whole, format!("elements literal type '{}' has too many elements", ctx.type_to_string(ty)));
-        };
+        let (shape, element, count) = self.elements_literal_type(&whole, ty)?;
         let Some(body) = body else {
             if count != 0 {
                 return err(
@@ -513,9 +501,7 @@ impl LeafBuilder<'_> {
             Rule::string => self.dense_hex(&body, element, count as usize)?,
             Rule::dense_scalar => DenseElements::Splat(self.dense_scalar(body, element)?),
             Rule::dense_list => {
-                let mut flat = Vec::new();
-                let mut found_shape = Vec::new();
-                self.dense_list(body.clone(), element, 0, &mut found_shape, &mut flat)?;
+                let (flat, found_shape) = self.dense_list(body.clone(), element)?;
                 if found_shape != shape {
                     let show = |s: &[i64]| s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
                     return err(
@@ -534,26 +520,66 @@ impl LeafBuilder<'_> {
         Ok(ctx.intern_attr(AttrKind::DenseElements { ty, elements }))
     }
 
-    fn dense_list(
+    /// The shape, element type and element count of `ty` as the type of an elements literal
+    /// (`whole`), or why it cannot be one.
+    pub(super) fn elements_literal_type(
+        &self,
+        whole: &Pair<'_, Rule>,
+        ty: Type,
+    ) -> Result<(Vec<i64>, Type, i64), ParseError> {
+        let ctx = self.ctx;
+        let (shape, element) = match ctx.type_kind(ty) {
+            TypeKind::RankedTensor { shape, element, .. } | TypeKind::Vector { shape, element, .. } => {
+                (shape.clone(), *element)
+            }
+            _ => return err(whole, "elements literal must be a static shaped type"),
+        };
+        if shape.contains(&DYNAMIC) {
+            return err(whole, "elements literal type must have static shape");
+        }
+        // Checked: a literal's type may claim more elements than 64 bits count.
+        let Some(count) = shape.iter().try_fold(1i64, |n, d| n.checked_mul(*d)) else {
+            return err(whole, format!("elements literal type '{}' has too many elements", ctx.type_to_string(ty)));
+        };
+        Ok((shape, element, count))
+    }
+
+    /// A `dense_list` of `element`s: its values, row-major, and the shape its nesting gives.
+    pub(super) fn dense_list(
+        &self,
+        pair: Pair<'_, Rule>,
+        element: Type,
+    ) -> Result<(Vec<DenseValue>, Vec<i64>), ParseError> {
+        let (mut values, mut shape) = (Vec::new(), Vec::new());
+        self.dense_items(pair, element, 0, &mut shape, &mut None, &mut values)?;
+        Ok((values, shape))
+    }
+
+    /// The items of a list at `depth`, each depth's lists of one length (`shape`) and every
+    /// scalar at one depth (`scalar_depth`, once one is seen).
+    fn dense_items(
         &self,
         pair: Pair<'_, Rule>,
         element: Type,
         depth: usize,
         shape: &mut Vec<i64>,
+        scalar_depth: &mut Option<usize>,
         out: &mut Vec<DenseValue>,
     ) -> Result<(), ParseError> {
+        let ragged = "tensor literal is invalid; ranks are not consistent between elements";
         let items: Vec<_> = pair.clone().into_inner().collect();
         if shape.len() == depth {
             shape.push(items.len() as i64);
         } else if shape[depth] != items.len() as i64 {
-            return err(&pair, "tensor literal is invalid; ranks are not consistent between elements");
+            return err(&pair, ragged);
         }
         for item in items {
             match item.as_rule() {
-                Rule::dense_list => self.dense_list(item, element, depth + 1, shape, out)?,
+                Rule::dense_list if scalar_depth.is_some_and(|d| d <= depth + 1) => return err(&item, ragged),
+                Rule::dense_list => self.dense_items(item, element, depth + 1, shape, scalar_depth, out)?,
                 _ => {
-                    if shape.len() != depth + 1 {
-                        return err(&item, "tensor literal is invalid; ranks are not consistent between elements");
+                    if shape.len() != depth + 1 || *scalar_depth.get_or_insert(depth + 1) != depth + 1 {
+                        return err(&item, ragged);
                     }
                     out.push(self.dense_scalar(item, element)?)
                 }
@@ -562,7 +588,7 @@ impl LeafBuilder<'_> {
         Ok(())
     }
 
-    fn dense_scalar(&self, pair: Pair<'_, Rule>, element: Type) -> Result<DenseValue, ParseError> {
+    pub(super) fn dense_scalar(&self, pair: Pair<'_, Rule>, element: Type) -> Result<DenseValue, ParseError> {
         let ctx = self.ctx;
         let inner = pair.into_inner().next().unwrap();
         match (inner.as_rule(), ctx.type_kind(element)) {
@@ -583,7 +609,12 @@ impl LeafBuilder<'_> {
     }
 
     /// `dense<"0x...">`: MLIR's raw element storage ([`crate::dense_raw`]).
-    fn dense_hex(&self, pair: &Pair<'_, Rule>, element: Type, count: usize) -> Result<DenseElements, ParseError> {
+    pub(super) fn dense_hex(
+        &self,
+        pair: &Pair<'_, Rule>,
+        element: Type,
+        count: usize,
+    ) -> Result<DenseElements, ParseError> {
         let text = unescape(pair.as_str());
         let Some(hex) = text.strip_prefix("0x") else {
             return err(pair, "expected hex-encoded string starting with '0x'");

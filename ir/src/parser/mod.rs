@@ -11,6 +11,7 @@ mod ops;
 mod regions;
 mod resources;
 mod scan;
+mod sparse_literal;
 mod standalone;
 
 use rustc_hash::FxHashMap;

@@ -100,6 +100,7 @@ fn is_lt_keyword(word: &[u8]) -> bool {
             | b"dense_resource"
             | b"dense"
             | b"array"
+            | b"sparse"
             | b"affine_map"
             | b"strided"
     )

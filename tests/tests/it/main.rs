@@ -14,4 +14,5 @@ mod onnx_models;
 mod pass_manager;
 mod resources;
 mod roundtrip;
+mod sparse;
 mod view_op_graph;
