@@ -60,7 +60,8 @@ impl<'s> OpParser<'_, 's> {
                 return Ok(*op);
             }
         }
-        let loc = self.loc_at(0);
+        // Line 0, column 0 of the file: written nowhere in it (MLIR's choice).
+        let loc = self.ctx.file_loc_in(self.file, 0, 0);
         let module = self.ir.create_op(OpState::new(self.ctx, "builtin.module", loc).regions(1));
         let region = self.ir.op(module).regions()[0];
         self.ir.append_block(region, top);

@@ -128,7 +128,9 @@ impl<'s> OpParser<'_, 's> {
 
     pub(super) fn define_block_args(&mut self, block: BlockId, args: &[ArgumentDef<'s>]) -> PResult<()> {
         for a in args {
-            let v = self.ir.add_block_arg(block, a.ty, a.loc);
+            // Without `loc(...)`, where the argument is written (as MLIR's parser does).
+            let loc = a.loc.unwrap_or_else(|| self.loc_at(a.offset));
+            let v = self.ir.add_block_arg(block, a.ty, Some(loc));
             self.define_values(a.name, a.offset, &[v])?;
         }
         Ok(())
