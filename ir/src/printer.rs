@@ -236,6 +236,7 @@ impl Aliases {
             used.insert(name.clone());
             name
         };
+        let mut candidates = Vec::new();
         for (a, count) in counter.attr_order.iter().map(|a| (*a, counter.attr_counts[a])) {
             let base = match ctx.attr_kind(a) {
                 AttrKind::AffineMap(_) => "map".to_string(),
@@ -245,6 +246,16 @@ impl Aliases {
                 AttrKind::Opaque { text, .. } if count >= 2 && text.len() > ALIAS_MIN_LEN => alias_base(text),
                 _ => continue,
             };
+            aliases.attr_names.insert(a, String::new());
+            candidates.push((a, base));
+        }
+        // Numbered and defined as MLIR orders them: by how deep aliases nest in the
+        // definition, then by name, then by first use.
+        let mut depths = FxHashMap::default();
+        let mut keyed: Vec<(usize, String, Attribute)> =
+            candidates.into_iter().map(|(a, base)| (aliases.alias_depth(ctx, a, &mut depths), base, a)).collect();
+        keyed.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+        for (_, base, a) in keyed {
             let name = unique(&base);
             aliases.attr_names.insert(a, name.clone());
             aliases.attrs.push((a, name));
@@ -261,14 +272,12 @@ impl Aliases {
         aliases
     }
 
-    /// `#name = ...` and `!name = ...`. An attribute alias's definition uses the other
-    /// attribute aliases, so one that holds another (`#distinct1 = distinct[1]<#map>`) comes
-    /// after it, as MLIR orders them: by nesting depth, then first use. `distinct` numbers
-    /// given here continue into the body.
+    /// `#name = ...` and `!name = ...`, in the order [`Aliases::collect`] numbered them. An
+    /// attribute alias's definition uses the other attribute aliases, so one that holds
+    /// another (`#distinct1 = distinct[1]<#map>`) comes after it. `distinct` numbers given
+    /// here continue into the body.
     fn write_definitions(&self, ctx: &Context, out: &mut String) {
-        let mut depths = FxHashMap::default();
-        let mut order: Vec<usize> = (0..self.attrs.len()).collect();
-        order.sort_by_key(|&i| self.alias_depth(ctx, self.attrs[i].0, &mut depths));
+        let order = 0..self.attrs.len();
         let mut others = Aliases {
             attr_names: self.attr_names.clone(),
             distinct_numbers: self.distinct_numbers.take().into(),
