@@ -677,18 +677,28 @@ impl LeafBuilder<'_> {
     fn affine_expr(&self, pair: Pair<'_, Rule>, dims: &[String], syms: &[String]) -> Result<AffineExpr, ParseError> {
         match pair.as_rule() {
             Rule::affine_expr | Rule::affine_term => {
+                // Built through the simplifying constructors, as MLIR's parser builds them, so
+                // that the map is the one mlir-opt holds and prints.
                 let mut it = pair.into_inner();
                 let mut acc = self.affine_expr(it.next().unwrap(), dims, syms)?;
                 while let Some(op) = it.next() {
                     let rhs = self.affine_expr(it.next().unwrap(), dims, syms)?;
-                    let (a, b) = (Box::new(acc), Box::new(rhs));
+                    let non_affine = |what: &str| {
+                        err(&op, format!("non-affine expression: {what} has to be either a constant or symbolic"))
+                    };
                     acc = match op.as_str() {
-                        "+" => AffineExpr::Add(a, b),
-                        "-" => AffineExpr::Add(a, Box::new(AffineExpr::Mul(b, Box::new(AffineExpr::Const(-1))))),
-                        "*" => AffineExpr::Mul(a, b),
-                        "mod" => AffineExpr::Mod(a, b),
-                        "floordiv" => AffineExpr::FloorDiv(a, b),
-                        _ => AffineExpr::CeilDiv(a, b),
+                        "+" => AffineExpr::add(acc, rhs),
+                        "-" => AffineExpr::sub(acc, rhs),
+                        "*" if !acc.is_symbolic_or_constant() && !rhs.is_symbolic_or_constant() => {
+                            return non_affine("at least one of the multiply operands");
+                        }
+                        "*" => AffineExpr::mul(acc, rhs),
+                        name if !rhs.is_symbolic_or_constant() => {
+                            return non_affine(&format!("right operand of {name}"));
+                        }
+                        "mod" => AffineExpr::modulo(acc, rhs),
+                        "floordiv" => AffineExpr::floor_div(acc, rhs),
+                        _ => AffineExpr::ceil_div(acc, rhs),
                     };
                 }
                 Ok(acc)
@@ -697,11 +707,7 @@ impl LeafBuilder<'_> {
                 let mut it = pair.into_inner();
                 let first = it.next().unwrap();
                 if first.as_rule() == Rule::neg {
-                    let e = self.affine_expr(it.next().unwrap(), dims, syms)?;
-                    return Ok(match e {
-                        AffineExpr::Const(c) => AffineExpr::Const(-c),
-                        e => AffineExpr::Mul(Box::new(e), Box::new(AffineExpr::Const(-1))),
-                    });
+                    return Ok(AffineExpr::neg(self.affine_expr(it.next().unwrap(), dims, syms)?));
                 }
                 self.affine_expr(first, dims, syms)
             }
