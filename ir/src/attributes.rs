@@ -206,6 +206,8 @@ pub enum AttrKind {
         values: Attribute,
     },
     AffineMap(AffineMap),
+    /// `affine_set<...>`.
+    IntegerSet(crate::affine::IntegerSet),
     Strided {
         strides: Vec<i64>,
         offset: i64,

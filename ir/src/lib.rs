@@ -42,7 +42,7 @@ mod types;
 mod verifier;
 mod walk;
 
-pub use affine::{AffineExpr, AffineMap};
+pub use affine::{AffineExpr, AffineMap, IntegerSet};
 pub use attributes::{
     as_unsigned, wrap_signed, AttrKind, Attribute, DenseArrayValues, DenseElements, DenseValue, LocKind, Location,
     NamedAttr, RawElements,

@@ -240,6 +240,7 @@ impl Aliases {
         for (a, count) in counter.attr_order.iter().map(|a| (*a, counter.attr_counts[a])) {
             let base = match ctx.attr_kind(a) {
                 AttrKind::AffineMap(_) => "map".to_string(),
+                AttrKind::IntegerSet(_) => "set".to_string(),
                 AttrKind::Distinct { referenced, .. } if !matches!(ctx.attr_kind(*referenced), AttrKind::Unit) => {
                     "distinct".to_string()
                 }
@@ -1292,6 +1293,7 @@ impl fmt::Display for AttrDisplay<'_> {
                 f.write_str(">")
             }
             AttrKind::AffineMap(m) => write!(f, "affine_map<{m}>"),
+            AttrKind::IntegerSet(set) => write!(f, "affine_set<{set}>"),
             AttrKind::Strided { strides, offset } => {
                 let show = |v: i64| if v == DYNAMIC { "?".to_string() } else { v.to_string() };
                 let s: Vec<String> = strides.iter().map(|v| show(*v)).collect();

@@ -118,3 +118,19 @@ func.func @sparse_untyped() attributes {a = sparse<[[0, 1]], [1]>} {
 func.func @ragged_scalar_first() attributes {a = dense<[1, [2]]> : tensor<2x1xi32>} {
   return
 }
+
+// -----
+
+// A product of two dimensions is not affine.
+// expected-error@+1 {{non-affine expression: at least one of the multiply operands has to be either a constant or symbolic}}
+func.func @non_affine_product() attributes {a = affine_map<(d0, d1) -> (d0 * d1)>} {
+  return
+}
+
+// -----
+
+// An integer set's constraints compare with `>=`, `<=` or `==`.
+// expected-error@+1 {{expected}}
+func.func @strict_set_constraint() attributes {a = affine_set<(d0) : (d0 > 0)>} {
+  return
+}

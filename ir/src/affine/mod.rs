@@ -1,4 +1,5 @@
-//! Affine maps (`affine_map<(d0, d1)[s0] -> (d0 + s0, d1 floordiv 2)>`).
+//! Affine maps (`affine_map<(d0, d1)[s0] -> (d0 + s0, d1 floordiv 2)>`) and integer sets
+//! (`affine_set<...>`, [`set`]).
 //!
 //! Expressions are built through the simplifying constructors of `simplify` (`AffineExpr::add`,
 //! `mul`, `floor_div`, `ceil_div`, `modulo`, `neg`, `sub`), which apply the rules of upstream MLIR
@@ -9,7 +10,10 @@
 use std::fmt;
 
 mod print;
+mod set;
 mod simplify;
+
+pub use set::IntegerSet;
 
 #[cfg(test)]
 mod mlir_diff;

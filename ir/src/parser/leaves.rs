@@ -334,6 +334,7 @@ impl LeafBuilder<'_> {
                 ctx.intern_attr(AttrKind::Strided { strides, offset })
             }
             Rule::affine_map_attr => ctx.intern_attr(AttrKind::AffineMap(self.affine_map(pair)?)),
+            Rule::affine_set_attr => ctx.intern_attr(AttrKind::IntegerSet(self.affine_set(pair)?)),
             r => unreachable!("not an attribute rule: {r:?}"),
         })
     }
@@ -672,6 +673,32 @@ impl LeafBuilder<'_> {
             }
         }
         Ok(AffineMap { num_dims: dims.len() as u32, num_symbols: syms.len() as u32, results })
+    }
+
+    /// `affine_set<dims[syms] : (constraints)>`, each constraint moved to `e >= 0` or `e == 0`
+    /// as MLIR's parser moves it (`a >= b` is `a - b >= 0`, `a <= b` is `b - a >= 0`).
+    fn affine_set(&self, pair: Pair<'_, Rule>) -> Result<crate::affine::IntegerSet, ParseError> {
+        let mut dims: Vec<String> = Vec::new();
+        let mut syms: Vec<String> = Vec::new();
+        let mut constraints = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::affine_dims => dims = p.into_inner().map(|d| d.as_str().to_string()).collect(),
+                Rule::affine_syms => syms = p.into_inner().map(|d| d.as_str().to_string()).collect(),
+                _ => {
+                    let mut it = p.into_inner();
+                    let lhs = self.affine_expr(it.next().expect("a constraint's left side"), &dims, &syms)?;
+                    let cmp = it.next().expect("a constraint's comparison");
+                    let rhs = self.affine_expr(it.next().expect("a constraint's right side"), &dims, &syms)?;
+                    constraints.push(match cmp.as_str() {
+                        "<=" => (AffineExpr::sub(rhs, lhs), false),
+                        ">=" => (AffineExpr::sub(lhs, rhs), false),
+                        _ => (AffineExpr::sub(lhs, rhs), true),
+                    });
+                }
+            }
+        }
+        Ok(crate::affine::IntegerSet::new(dims.len() as u32, syms.len() as u32, constraints))
     }
 
     fn affine_expr(&self, pair: Pair<'_, Rule>, dims: &[String], syms: &[String]) -> Result<AffineExpr, ParseError> {

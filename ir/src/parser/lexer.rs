@@ -330,6 +330,7 @@ impl<'s> Lexer<'s> {
             | Rule::dense_array_attr
             | Rule::sparse_attr
             | Rule::affine_map_attr
+            | Rule::affine_set_attr
             | Rule::strided_attr
             | Rule::distinct_attr
             | Rule::array_attr
@@ -731,6 +732,8 @@ mod tests {
         "distinct [",
         "distinct[x]<>",
         "affine_map<(d0) -> (d0)>",
+        "affine_set<(d0)[s0] : (d0 - s0 >= 0, d0 == 1)>",
+        "affine_set<(d0) : (d0 > 0)>",
         "{-#",
         "#-}",
         "x",

@@ -102,6 +102,7 @@ fn is_lt_keyword(word: &[u8]) -> bool {
             | b"array"
             | b"sparse"
             | b"affine_map"
+            | b"affine_set"
             | b"strided"
     )
 }

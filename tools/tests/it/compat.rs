@@ -283,8 +283,15 @@ fn graph_op(text: &str) -> Option<&str> {
 fn floats_and_core_syntax_print_as_mlir_opt_22() {
     let Some(mlir) = mlir_opt() else { return };
     let ours = Path::new(env!("CARGO_BIN_EXE_strata-opt"));
-    let names =
-        ["floats.mlir", "upstream-core.mlir", "dense-hex.mlir", "dense-raw-bits.mlir", "distinct.mlir", "sparse.mlir"];
+    let names = [
+        "floats.mlir",
+        "upstream-core.mlir",
+        "dense-hex.mlir",
+        "dense-raw-bits.mlir",
+        "distinct.mlir",
+        "sparse.mlir",
+        "affine.mlir",
+    ];
     let files: Vec<_> =
         testdata("ir").into_iter().filter(|f| f.file_name().is_some_and(|n| names.iter().any(|m| n == *m))).collect();
     assert_eq!(files.len(), names.len());
@@ -311,7 +318,7 @@ fn floats_and_core_syntax_print_as_mlir_opt_22() {
                 "--mlir-elide-elementsattrs-if-larger=2",
                 "--mlir-print-op-generic",
             ]
-        } else if file.ends_with("distinct.mlir") {
+        } else if file.ends_with("distinct.mlir") || file.ends_with("affine.mlir") {
             &["", "--mlir-print-local-scope", "--mlir-print-op-generic"]
         } else {
             &[""]
