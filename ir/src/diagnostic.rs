@@ -91,7 +91,9 @@ impl DiagnosticRenderer {
         match ctx.loc_file_line_col(diag.loc) {
             Some((file, line, col)) => {
                 let _ = writeln!(out, "{file}:{line}:{col}: {}: {}", diag.severity.as_str(), diag.message);
-                if let Some(text) = self.sources.get(file).and_then(|s| s.lines().nth(line as usize - 1)) {
+                // Line 0 is in no line of the file (the implicit module's location): no snippet.
+                let line_text = (line as usize).checked_sub(1).and_then(|i| self.sources.get(file)?.lines().nth(i));
+                if let Some(text) = line_text {
                     let caret_at: usize = text.chars().take(col.saturating_sub(1) as usize).map(char::len_utf8).sum();
                     let pad: String =
                         text[..caret_at.min(text.len())].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
@@ -108,5 +110,22 @@ impl DiagnosticRenderer {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_at_line_zero_renders_without_a_snippet() {
+        let ctx = Context::new();
+        let mut r = DiagnosticRenderer::new();
+        r.add_source("f.mlir", Arc::from("module {\n}\n"));
+        let at = |line| ctx.file_loc_in(ctx.ident("f.mlir"), line, if line == 0 { 0 } else { 3 });
+        let module = r.render(&ctx, &Diagnostic::error(at(0), "on the module"));
+        assert_eq!(module, "f.mlir:0:0: error: on the module\n");
+        let first = r.render(&ctx, &Diagnostic::error(at(1), "here"));
+        assert_eq!(first, "f.mlir:1:3: error: here\nmodule {\n  ^\n");
     }
 }
