@@ -111,14 +111,20 @@ impl AffineExpr {
     }
 }
 
+/// `(d0, d1)[s0]`: the dimensions and symbols a map or set is over (no `[]` without symbols).
+fn write_dims_and_symbols(f: &mut fmt::Formatter<'_>, num_dims: u32, num_symbols: u32) -> fmt::Result {
+    let dims: Vec<String> = (0..num_dims).map(|i| format!("d{i}")).collect();
+    write!(f, "({})", dims.join(", "))?;
+    if num_symbols > 0 {
+        let syms: Vec<String> = (0..num_symbols).map(|i| format!("s{i}")).collect();
+        write!(f, "[{}]", syms.join(", "))?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for AffineMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dims: Vec<String> = (0..self.num_dims).map(|i| format!("d{i}")).collect();
-        write!(f, "({})", dims.join(", "))?;
-        if self.num_symbols > 0 {
-            let syms: Vec<String> = (0..self.num_symbols).map(|i| format!("s{i}")).collect();
-            write!(f, "[{}]", syms.join(", "))?;
-        }
+        write_dims_and_symbols(f, self.num_dims, self.num_symbols)?;
         let results: Vec<String> = self.results.iter().map(|r| r.to_string()).collect();
         write!(f, " -> ({})", results.join(", "))
     }

@@ -36,12 +36,7 @@ impl IntegerSet {
 
 impl fmt::Display for IntegerSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let dims: Vec<String> = (0..self.num_dims).map(|i| format!("d{i}")).collect();
-        write!(f, "({})", dims.join(", "))?;
-        if self.num_symbols > 0 {
-            let syms: Vec<String> = (0..self.num_symbols).map(|i| format!("s{i}")).collect();
-            write!(f, "[{}]", syms.join(", "))?;
-        }
+        super::write_dims_and_symbols(f, self.num_dims, self.num_symbols)?;
         let constraints: Vec<String> =
             self.constraints.iter().map(|(e, eq)| format!("{e} {} 0", if *eq { "==" } else { ">=" })).collect();
         write!(f, " : ({})", constraints.join(", "))

@@ -26,6 +26,11 @@ pub(crate) struct LeafBuilder<'a> {
     pub distinct: Option<&'a RefCell<FxHashMap<u64, Attribute>>>,
 }
 
+/// The names an `affine_dims` or `affine_syms` list declares, in order.
+fn identifiers(list: Pair<'_, Rule>) -> Vec<String> {
+    list.into_inner().map(|d| d.as_str().to_string()).collect()
+}
+
 fn err<T>(pair: &Pair<'_, Rule>, message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError::new(pair.as_span().start(), message.into()))
 }
@@ -666,8 +671,8 @@ impl LeafBuilder<'_> {
         let mut results = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::affine_dims => dims = p.into_inner().map(|d| d.as_str().to_string()).collect(),
-                Rule::affine_syms => syms = p.into_inner().map(|d| d.as_str().to_string()).collect(),
+                Rule::affine_dims => dims = identifiers(p),
+                Rule::affine_syms => syms = identifiers(p),
                 Rule::affine_expr => results.push(self.affine_expr(p, &dims, &syms)?),
                 _ => unreachable!(),
             }
@@ -683,8 +688,8 @@ impl LeafBuilder<'_> {
         let mut constraints = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::affine_dims => dims = p.into_inner().map(|d| d.as_str().to_string()).collect(),
-                Rule::affine_syms => syms = p.into_inner().map(|d| d.as_str().to_string()).collect(),
+                Rule::affine_dims => dims = identifiers(p),
+                Rule::affine_syms => syms = identifiers(p),
                 _ => {
                     let mut it = p.into_inner();
                     let lhs = self.affine_expr(it.next().expect("a constraint's left side"), &dims, &syms)?;
