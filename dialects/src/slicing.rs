@@ -33,9 +33,31 @@ pub(crate) fn parse_mixed<'s>(p: &mut OpParser<'_, 's>) -> Result<Mixed<'s>, Par
         // A list of constants only reads as one array attribute.
         return Ok((Vec::new(), parse_constant_list(p)?));
     }
-    p.expect_punct("[")?;
+    parse_mixed_in(p, Delimiter::Square)
+}
+
+/// The brackets around a mixed list: `[...]` in windows, `(...)` in `scf.forall`'s bounds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Delimiter {
+    Square,
+    Paren,
+}
+
+impl Delimiter {
+    fn ends(self) -> (&'static str, &'static str) {
+        match self {
+            Delimiter::Square => ("[", "]"),
+            Delimiter::Paren => ("(", ")"),
+        }
+    }
+}
+
+/// A mixed list between `delimiter`'s brackets: `(%a, 4, %b)`.
+pub(crate) fn parse_mixed_in<'s>(p: &mut OpParser<'_, 's>, delimiter: Delimiter) -> Result<Mixed<'s>, ParseError> {
+    let (open, close) = delimiter.ends();
+    p.expect_punct(open)?;
     let (mut values, mut statics) = (Vec::new(), Vec::new());
-    if p.parse_optional_punct("]")? {
+    if p.parse_optional_punct(close)? {
         return Ok((values, statics));
     }
     loop {
@@ -55,7 +77,7 @@ pub(crate) fn parse_mixed<'s>(p: &mut OpParser<'_, 's>) -> Result<Mixed<'s>, Par
                 .ok_or_else(|| ParseError::new(at, format!("{n} is out of range for an index list")))?;
             statics.push(n);
         }
-        if p.parse_optional_punct("]")? {
+        if p.parse_optional_punct(close)? {
             return Ok((values, statics));
         }
         p.expect_punct(",")?;
@@ -82,7 +104,18 @@ fn parse_constant_list(p: &mut OpParser<'_, '_>) -> Result<Vec<i64>, ParseError>
 
 /// Prints a list stored as `statics` with `values` in its `DYNAMIC` places.
 pub(crate) fn print_mixed(p: &mut OpPrinter<'_, '_>, statics: &[i64], values: &[Value]) -> fmt::Result {
-    p.write("[")?;
+    print_mixed_in(p, statics, values, Delimiter::Square)
+}
+
+/// As [`print_mixed`], between `delimiter`'s brackets.
+pub(crate) fn print_mixed_in(
+    p: &mut OpPrinter<'_, '_>,
+    statics: &[i64],
+    values: &[Value],
+    delimiter: Delimiter,
+) -> fmt::Result {
+    let (open, close) = delimiter.ends();
+    p.write(open)?;
     let mut next = values.iter();
     for (i, s) in statics.iter().enumerate() {
         if i > 0 {
@@ -98,7 +131,7 @@ pub(crate) fn print_mixed(p: &mut OpPrinter<'_, '_>, statics: &[i64], values: &[
             (n, _) => p.write(&n.to_string())?,
         }
     }
-    p.write("]")
+    p.write(close)
 }
 
 /// The integers of `op`'s dense array property `name` (empty when it has none).

@@ -810,15 +810,21 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     }
 
     /// Whether `op` is a terminator named `name` that carries nothing, so that leaving it out
-    /// loses nothing.
+    /// loses nothing: its regions, if any, hold one empty block at most (the one its parser
+    /// makes, as `scf.forall.in_parallel`'s).
     fn is_bare_terminator(&self, op: OpId, name: &str) -> bool {
         let o = self.ir.op(op);
+        let empty_region = |r: &crate::RegionId| match self.ir.region(*r).blocks() {
+            [] => true,
+            [b] => self.ir.block(*b).first_op().is_none() && self.ir.block(*b).args().is_empty(),
+            _ => false,
+        };
         self.ctx.ident_str(o.name()) == name
             && o.operands().is_empty()
             && o.results().is_empty()
             && o.attrs().is_empty()
             && o.properties().is_none()
-            && o.regions().is_empty()
+            && o.regions().iter().all(empty_region)
             && o.successors().is_empty()
     }
 

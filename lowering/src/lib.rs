@@ -5,6 +5,7 @@
 pub mod arenas;
 pub mod codegen;
 pub mod expand_math;
+pub mod forall;
 pub mod gpu;
 mod magic;
 pub mod ptx;
@@ -128,6 +129,8 @@ pub fn register_all(registry: &mut PassRegistry) {
     let _ = registry.register(vectorize::info());
     let _ = registry.register(expand_math::info());
     let _ = registry.register(tile::info());
+    let _ = registry.register(forall::to_for_info());
+    let _ = registry.register(forall::to_parallel_info());
     let _ = registry.register(gpu::map::info());
     let _ = registry.register(gpu::outline::info());
     let _ = registry.register(codegen::profile::tag::info());

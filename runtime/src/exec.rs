@@ -19,6 +19,7 @@ use crate::scalar::{apply, decode, elem_of_type, Op, Types};
 use crate::tensor::{Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
+mod forall;
 mod gpu;
 mod vector;
 mod views;
@@ -92,6 +93,20 @@ impl MemRef {
         Ok(())
     }
 
+    /// The `lanes` elements of the vector at `index` of a buffer of vectors, whose last
+    /// dimensions are the vector's (see [`buffer_shape`]).
+    pub fn load_vector(&self, index: &[i64], vector: &[usize]) -> Result<Vec<Scalar>, String> {
+        lane_indices(index, vector).map(|i| self.load(&i)).collect()
+    }
+
+    /// Writes `lanes` as the vector at `index` of a buffer of vectors.
+    pub fn store_vector(&self, index: &[i64], vector: &[usize], lanes: &[Scalar]) -> Result<(), String> {
+        if lanes.len() != vector.iter().product::<usize>() {
+            return Err(format!("{} lanes for a vector of shape {vector:?}", lanes.len()));
+        }
+        lane_indices(index, vector).zip(lanes).try_for_each(|(i, v)| self.store(&i, *v))
+    }
+
     pub fn from_tensor(t: &Tensor) -> MemRef {
         MemRef {
             bytes: Arc::new(Mutex::new(t.to_bytes())),
@@ -141,8 +156,10 @@ enum Step {
     Scalar(Op, Types, usize),
     /// `vector` ops (`vector.rs`).
     Vector(vector::VectorStep),
-    Load,
-    Store,
+    /// `memref.load` and `memref.store`, of a vector of this shape from a buffer of vectors
+    /// (empty: of a scalar).
+    Load(Rc<[usize]>),
+    Store(Rc<[usize]>),
     /// `memref.prefetch`: a hint, with no effect, but its indices must be inside the memref (a
     /// lowering that prefetches past a buffer names memory that is not the buffer's).
     Prefetch,
@@ -172,6 +189,11 @@ enum Step {
     IndexSwitch(Rc<[i64]>),
     /// `scf.parallel` of this many dimensions (its initial values follow the steps).
     Parallel(usize),
+    /// `scf.forall` of these loops.
+    Forall(Rc<strata_dialects::scf::ForallLoops>),
+    /// `scf.forall.in_parallel`: the iteration's slices written into the shared outputs,
+    /// which it passes on.
+    InParallel,
     If,
     /// A terminator passing values on (`scf.yield`, `scf.reduce`, `scf.reduce.return`,
     /// `func.return`, `kernel.yield`).
@@ -206,6 +228,25 @@ enum Step {
     TensorConstant(Rc<Tensor>),
 }
 
+/// The ops (or dialects) that take buffers of vectors (`memref<8xvector<4xf32>>`): the other
+/// views and vector ops read a buffer's dimensions as its scalars'.
+const RUNS_BUFFERS_OF_VECTORS: [&str; 14] = [
+    "func",
+    "scf",
+    "cf",
+    "memref.load",
+    "memref.store",
+    "memref.alloc",
+    "memref.alloca",
+    "memref.dealloc",
+    "memref.dim",
+    "memref.rank",
+    "memref.cast",
+    "memref.copy",
+    "bufferization.to_tensor",
+    "bufferization.to_buffer",
+];
+
 /// How a block ended.
 enum Flow {
     Exit(Vec<RtValue>),
@@ -216,8 +257,31 @@ fn elem_of(ctx: &Context, t: Type) -> Elem {
     elem_of_type(ctx, t).unwrap_or(Elem::F64)
 }
 
+/// The shape of a vector element type of the memref `t` (`[4]` for `memref<8xvector<4xf32>>`);
+/// empty for other types. The interpreter holds such a buffer as one of scalars with the
+/// vector's dimensions last (`8x4xf32`): the layout MLIR gives it, and what `.npy` files hold.
+pub fn vector_element_shape(ctx: &Context, t: Type) -> Vec<usize> {
+    let TypeKind::MemRef { element, .. } = ctx.type_kind(t) else { return Vec::new() };
+    match ctx.type_kind(*element) {
+        TypeKind::Vector { shape, .. } => shape.iter().map(|d| *d as usize).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `t`'s shape, with a memref's vector element's dimensions after its own.
+pub fn buffer_shape(ctx: &Context, t: Type) -> Option<Vec<i64>> {
+    let mut shape = ctx.shape(t)?.to_vec();
+    shape.extend(vector_element_shape(ctx, t).iter().map(|d| *d as i64));
+    Some(shape)
+}
+
+/// The full indices of each lane of the vector at `index`, in row-major order.
+fn lane_indices<'a>(index: &'a [i64], vector: &'a [usize]) -> impl Iterator<Item = Vec<i64>> + 'a {
+    Tensor::indices(vector).map(move |lane| index.iter().copied().chain(lane.iter().map(|l| *l as i64)).collect())
+}
+
 fn static_shape(ctx: &Context, t: Type) -> Option<Vec<usize>> {
-    ctx.shape(t)?.iter().map(|d| usize::try_from(*d).ok()).collect()
+    buffer_shape(ctx, t)?.iter().map(|d| usize::try_from(*d).ok()).collect()
 }
 
 /// Stack kept free before entering a nested region, and how much more to take when less is
@@ -317,10 +381,14 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// The runtime shape of a memref or tensor operand.
+    /// The runtime shape of a memref or tensor operand (a buffer of vectors without the
+    /// vector's dimensions).
     fn shape_of(&self, op: OpId, v: Value) -> Result<Vec<usize>, RuntimeError> {
         match self.get(op, v)? {
-            RtValue::MemRef(m) => Ok(m.shape.clone()),
+            RtValue::MemRef(m) => {
+                let lanes = vector_element_shape(self.ctx, self.ir.value_type(v)).len();
+                Ok(m.shape[..m.shape.len().saturating_sub(lanes)].to_vec())
+            }
             RtValue::Tensor(t) => Ok(t.shape.clone()),
             _ => Err(self.err(op, "expected a memref or tensor operand")),
         }
@@ -381,8 +449,16 @@ impl<'a> Machine<'a> {
         // The result type's shape as declared, `DYNAMIC` where the op's operands give the size.
         let declared = || -> Result<Rc<[i64]>, RuntimeError> {
             let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
-            Ok(ctx.shape(t).unwrap_or_default().into())
+            Ok(buffer_shape(ctx, t).unwrap_or_default().into())
         };
+        if !RUNS_BUFFERS_OF_VECTORS.contains(&name.split('.').next().unwrap_or_default())
+            && !RUNS_BUFFERS_OF_VECTORS.contains(&name)
+            && o.operands().iter().chain(o.results()).any(|v| !vector_element_shape(ctx, ir.value_type(*v)).is_empty())
+        {
+            return Err(
+                self.err(op, "buffers of vectors run through memref.load, store, alloc, dim, rank, cast and copy only")
+            );
+        }
         let step = if let Some(s) = decode(ctx, ir, op) {
             Step::Scalar(s, types(), lanes.unwrap_or(0))
         } else if let Some(s) = views::decode(ctx, ir, op, name) {
@@ -401,8 +477,8 @@ impl<'a> Machine<'a> {
             Step::Vector(vector::VectorStep::Constant(t.scalars().collect::<Vec<_>>().into()))
         } else {
             match name {
-                "memref.load" => Step::Load,
-                "memref.store" => Step::Store,
+                "memref.load" => Step::Load(vector_element_shape(ctx, ir.value_type(o.operands()[0])).into()),
+                "memref.store" => Step::Store(vector_element_shape(ctx, ir.value_type(o.operands()[1])).into()),
                 "memref.alloc" | "memref.alloca" => Step::Alloc(declared()?, types().result),
                 "memref.dim" => Step::Dim,
                 "memref.rank" => Step::Rank,
@@ -433,6 +509,11 @@ impl<'a> Machine<'a> {
                     let p = strata_dialects::scf::parallel_operands(ctx, ir, op).map_err(|m| self.err(op, m))?;
                     Step::Parallel(p.dims())
                 }
+                "scf.forall" => {
+                    let loops = strata_dialects::scf::forall_loops(ctx, ir, op).map_err(|m| self.err(op, m))?;
+                    Step::Forall(Rc::new(loops))
+                }
+                "scf.forall.in_parallel" => Step::InParallel,
                 "scf.if" => Step::If,
                 "scf.yield" | "scf.reduce" | "scf.reduce.return" | "scf.condition" | "func.return" | "kernel.yield"
                 | "tensor.yield" | "vector.yield" | "gpu.return" | "gpu.terminator" => Step::Exit,
@@ -568,19 +649,32 @@ impl<'a> Machine<'a> {
                     self.set(o.result(0), RtValue::Vector(out.into()));
                 }
                 Step::Vector(step) => self.run_vector(op, step)?,
-                Step::Load => {
+                Step::Load(vector) => {
                     let m = self.memref(op, operands[0])?;
-                    let v = m.load(&self.indices(op, &operands[1..])?).map_err(|e| self.err(op, e))?;
-                    self.set(o.result(0), RtValue::Scalar(v));
+                    let index = self.indices(op, &operands[1..])?;
+                    let v = if vector.is_empty() {
+                        RtValue::Scalar(m.load(&index).map_err(|e| self.err(op, e))?)
+                    } else {
+                        RtValue::Vector(m.load_vector(&index, &vector).map_err(|e| self.err(op, e))?.into())
+                    };
+                    self.set(o.result(0), v);
                 }
                 Step::Prefetch => {
                     let m = self.memref(op, operands[0])?;
                     m.load(&self.indices(op, &operands[1..])?).map_err(|e| self.err(op, e))?;
                 }
-                Step::Store => {
+                Step::Store(vector) => {
                     let m = self.memref(op, operands[1])?;
-                    let v = self.scalar(op, operands[0])?;
-                    m.store(&self.indices(op, &operands[2..])?, v).map_err(|e| self.err(op, e))?;
+                    let index = self.indices(op, &operands[2..])?;
+                    if vector.is_empty() {
+                        let v = self.scalar(op, operands[0])?;
+                        m.store(&index, v).map_err(|e| self.err(op, e))?;
+                    } else {
+                        let RtValue::Vector(lanes) = self.get(op, operands[0])? else {
+                            return Err(self.err(op, "expected a vector operand"));
+                        };
+                        m.store_vector(&index, &vector, lanes).map_err(|e| self.err(op, e))?;
+                    }
                 }
                 Step::Alloc(shape, elem) => {
                     let dims = self.shape_with(op, &shape, operands)?;
@@ -725,6 +819,13 @@ impl<'a> Machine<'a> {
                         self.set(*r, v);
                     }
                 }
+                Step::Forall(loops) => {
+                    let results = self.forall(op, &loops)?;
+                    for (r, v) in o.results().iter().zip(results) {
+                        self.set(*r, v);
+                    }
+                }
+                Step::InParallel => return Ok(Flow::Exit(self.in_parallel(op)?)),
                 Step::If => {
                     let region = if self.int(op, operands[0])? != 0 { o.regions()[0] } else { o.regions()[1] };
                     let values = if ir.region(region).blocks().is_empty() {

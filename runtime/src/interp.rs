@@ -9,10 +9,13 @@ use crate::scalar::{apply, BodyFault, Types};
 use crate::tensor::{broadcast_offsets, Elem, Scalar, Tensor};
 use crate::RuntimeError;
 
-/// The shape and element type of a ranked tensor type.
+/// The shape and element type of a ranked tensor or memref type (a memref of vectors with
+/// the vectors' dimensions last, as the interpreter holds it).
 pub fn tensor_type(ctx: &Context, t: Type) -> Option<(Vec<usize>, Elem)> {
-    let shape = ctx.shape(t)?.iter().map(|d| usize::try_from(*d).ok()).collect::<Option<Vec<_>>>()?;
-    Some((shape, Elem::parse(&ctx.type_to_string(ctx.element_type_or_self(t)))?))
+    let shape = crate::exec::buffer_shape(ctx, t)?;
+    let shape = shape.iter().map(|d| usize::try_from(*d).ok()).collect::<Option<Vec<_>>>()?;
+    let element = ctx.element_type_or_self(ctx.element_type_or_self(t));
+    Some((shape, Elem::parse(&ctx.type_to_string(element))?))
 }
 
 /// The value of a `dense<...>` or `dense_resource<...>` attribute (integers exact); `None`

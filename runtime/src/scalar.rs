@@ -203,7 +203,8 @@ pub fn combining(kind: &str, float: bool) -> Option<Op> {
 
 /// The element type of a scalar, vector or shaped type (`index` is `i64`).
 pub fn elem_of_type(ctx: &Context, t: Type) -> Option<Elem> {
-    let e = ctx.element_type_or_self(t);
+    // Through a shaped type's elements to their scalars (a memref of vectors holds floats).
+    let e = ctx.element_type_or_self(ctx.element_type_or_self(t));
     if ctx.is_index(e) {
         return Some(Elem::Int(64));
     }

@@ -147,3 +147,159 @@ func.func @reduce_regions(%lb: index, %x: f32) {
   }
   return
 }
+
+// -----
+
+func.func @forall_results_without_outputs(%t: tensor<8xf32>) {
+  // expected-error@+1 {{'scf.forall' op produces 2 results, but has only 1 outputs}}
+  %r:2 = "scf.forall"(%t) <{operandSegmentSizes = array<i32: 0, 0, 0, 1>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index, %o: tensor<8xf32>):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : (tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>)
+  return
+}
+
+// -----
+
+func.func @forall_result_type(%t: tensor<8xf32>) {
+  // expected-error@+1 {{'scf.forall' op expected type of operand #0 ('tensor<8xf32>') to match type of corresponding result ('tensor<4xf32>')}}
+  %r = "scf.forall"(%t) <{operandSegmentSizes = array<i32: 0, 0, 0, 1>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index, %o: tensor<8xf32>):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : (tensor<8xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @forall_output_argument(%t: tensor<8xf32>) {
+  // expected-error@+1 {{'scf.forall' op type mismatch between 0-th output and corresponding block argument}}
+  %r = "scf.forall"(%t) <{operandSegmentSizes = array<i32: 0, 0, 0, 1>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index, %o: tensor<4xf32>):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : (tensor<8xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @forall_arguments() {
+  // expected-error@+1 {{'scf.forall' op region expects 2 arguments}}
+  "scf.forall"() <{operandSegmentSizes = array<i32: 0, 0, 0, 0>, staticLowerBound = array<i64: 0, 0>, staticStep = array<i64: 1, 1>, staticUpperBound = array<i64: 8, 8>}> ({
+  ^bb0(%i: index):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : () -> ()
+  return
+}
+
+// -----
+
+func.func @forall_index() {
+  // expected-error@+1 {{'scf.forall' op expects 0-th block argument to be an index}}
+  "scf.forall"() <{operandSegmentSizes = array<i32: 0, 0, 0, 0>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: i32):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : () -> ()
+  return
+}
+
+// -----
+
+func.func @forall_dynamic_count(%n: index) {
+  // expected-error@+1 {{expected 0 dynamic upper bound values}}
+  "scf.forall"(%n) <{operandSegmentSizes = array<i32: 0, 1, 0, 0>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : (index) -> ()
+  return
+}
+
+// -----
+
+func.func @forall_step_count() {
+  // expected-error@+1 {{expected 1 step values, got 2}}
+  "scf.forall"() <{operandSegmentSizes = array<i32: 0, 0, 0, 0>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1, 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index):
+    "scf.forall.in_parallel"() ({
+    ^bb0:
+    }) : () -> ()
+  }) : () -> ()
+  return
+}
+
+// -----
+
+func.func @forall_mapping_rank(%n: index) {
+  // expected-error@+1 {{'scf.forall' op mapping attribute size must match op rank}}
+  scf.forall (%i) in (8) {
+  } {mapping = [#gpu.thread<x>, #gpu.thread<y>]}
+  return
+}
+
+// -----
+
+func.func @forall_terminator() {
+  // expected-error@+1 {{'scf.forall' op expects regions to end with 'scf.forall.in_parallel', found 'scf.yield'}}
+  "scf.forall"() <{operandSegmentSizes = array<i32: 0, 0, 0, 0>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index):
+    "scf.yield"() : () -> ()
+  }) : () -> ()
+  return
+}
+
+// -----
+
+func.func @forall_memref_outputs(%m: memref<8xf32>) {
+  // expected-error@+1 {{'scf.forall' op operand #0 must be ranked tensor, but got 'memref<8xf32>'}}
+  %r = scf.forall (%i) in (8) shared_outs(%o = %m) -> (memref<8xf32>) {
+  }
+  return
+}
+
+// -----
+
+func.func @in_parallel_only_inserts(%t: tensor<8xf32>, %u: tensor<1xf32>) {
+  %r = scf.forall (%i) in (8) shared_outs(%o = %t) -> (tensor<8xf32>) {
+    // expected-error@+1 {{'scf.forall.in_parallel' op expected only ParallelCombiningOpInterface ops}}
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %u into %o[%i] [1] [1] : tensor<1xf32> into tensor<8xf32>
+      %x = arith.constant 1.0 : f32
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @in_parallel_into_output(%t: tensor<8xf32>, %u: tensor<1xf32>) {
+  %r = scf.forall (%i) in (8) shared_outs(%o = %t) -> (tensor<8xf32>) {
+    scf.forall.in_parallel {
+      // expected-error@+1 {{'tensor.parallel_insert_slice' op may only insert into an output block argument}}
+      tensor.parallel_insert_slice %u into %t[%i] [1] [1] : tensor<1xf32> into tensor<8xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+func.func @in_parallel_parent() {
+  scf.execute_region {
+    // expected-error@+1 {{'scf.forall.in_parallel' op expects parent op 'scf.forall'}}
+    scf.forall.in_parallel {
+    }
+  }
+  return
+}

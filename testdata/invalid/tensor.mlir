@@ -31,3 +31,23 @@ func.func @from_elements_count(%x: f32) {
   %f = "tensor.from_elements"(%x) : (f32) -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @parallel_insert_slice_outside(%t: tensor<8xf32>, %u: tensor<1xf32>) {
+  // expected-error@+1 {{expected InParallelOpInterface parent, got:}}
+  tensor.parallel_insert_slice %u into %t[0] [1] [1] : tensor<1xf32> into tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @parallel_insert_slice_window(%t: tensor<8xf32>, %u: tensor<2xf32>) {
+  %r = scf.forall (%i) in (8) shared_outs(%o = %t) -> (tensor<8xf32>) {
+    scf.forall.in_parallel {
+      // expected-error@+1 {{expected type to be 'tensor<1xf32>' or a rank-reduced version. (size mismatch)}}
+      tensor.parallel_insert_slice %u into %o[%i] [1] [1] : tensor<2xf32> into tensor<8xf32>
+    }
+  }
+  return
+}

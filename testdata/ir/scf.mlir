@@ -127,3 +127,29 @@ func.func @regions(%k: index, %c: i1, %x: f32, %n: i32) -> (f32, i32) {
   }
   return %s#0, %s#1 : f32, i32
 }
+
+// scf.forall over tensors (shared outputs written by tensor.parallel_insert_slice in
+// scf.forall.in_parallel) and over memrefs; the `in` form and the bounds form, constants and
+// values mixed in each list, two outputs, a nest, no loops at all, a device mapping, and an
+// attribute dictionary. A body without shared outputs leaves out its empty terminator.
+func.func @forall(%t: tensor<8x?xf32>, %u: tensor<4xi32>, %m: memref<16xf32>, %n: index, %k: index) -> (tensor<8x?xf32>, tensor<4xi32>) {
+  %r:2 = scf.forall (%i, %j) in (8, %n) shared_outs(%o = %t, %p = %u) -> (tensor<8x?xf32>, tensor<4xi32>) {
+    %s = tensor.extract_slice %o[%i, %j] [1, 1] [1, 1] : tensor<8x?xf32> to tensor<1x1xf32>
+    %v = tensor.extract_slice %p[%i] [1] [1] : tensor<4xi32> to tensor<1xi32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %s into %o[%i, %j] [1, 1] [1, 1] : tensor<1x1xf32> into tensor<8x?xf32>
+      tensor.parallel_insert_slice %v into %p[%k] [1] [%n] : tensor<1xi32> into tensor<4xi32>
+    }
+  } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
+  scf.forall (%i) = (%k) to (16) step (%n) {
+    %x = memref.load %m[%i] : memref<16xf32>
+    scf.forall (%a, %b) = (0, 1) to (%n, 9) step (2, %k) {
+      memref.store %x, %m[%a] : memref<16xf32>
+    }
+  }
+  scf.forall () in () {
+  }
+  %e = scf.forall (%i) in (4) shared_outs(%o = %u) -> tensor<4xi32> {
+  } {tag = "empty"}
+  return %r#0, %e : tensor<8x?xf32>, tensor<4xi32>
+}

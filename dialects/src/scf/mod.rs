@@ -32,6 +32,12 @@
 //! case 0 { scf.yield %a : f32 }
 //! default { scf.yield %b : f32 }
 //! %e = scf.execute_region -> f32 { ... scf.yield %x : f32 }
+//! %t2 = scf.forall (%i) in (8) shared_outs(%o = %t) -> (tensor<8xf32>) {
+//!   ...
+//!   scf.forall.in_parallel {
+//!     tensor.parallel_insert_slice %s into %o[%i] [1] [1] : tensor<1xf32> into tensor<8xf32>
+//!   }
+//! }
 //! ```
 //!
 //! `scf.parallel` has four operand groups (lower bounds, upper bounds, steps, initial values),
@@ -40,9 +46,12 @@
 //! terminator that passes nothing on may be left out of the text (`scf.yield` in `scf.for`
 //! without carried values, in `scf.if` without results and in `scf.index_switch`'s default;
 //! `scf.reduce` in `scf.parallel`): the parser puts it back and the printer leaves out the
-//! `scf.yield`s, as upstream's do ([`syntax`]).
+//! `scf.yield`s, as upstream's do ([`syntax`]). `scf.forall` ([`forall`]) has its own file.
 
+mod forall;
 mod syntax;
+
+pub use forall::{forall_loops, Bound, ForallLoops, IN_PARALLEL, PARALLEL_INSERT_SLICE};
 
 use strata_ir::dialect::{
     attr_constraints as ac, constraints as tc, AttrConstraint, AttrSyntax, Dialect, OpDef, OpView, Trait,
@@ -408,6 +417,28 @@ impl Dialect for Scf {
                 .region("region", true)
                 .verifier(verify_parallel)
                 .custom_syntax(syntax::parse_parallel, syntax::print_parallel),
+            OpDef::new("scf.forall")
+                .summary("a loop nest whose iterations run in parallel, each writing slices of shared outputs")
+                .traits(&[Trait::AttrSizedOperandSegments])
+                .variadic_operand("dynamicLowerBound", tc::INDEX)
+                .variadic_operand("dynamicUpperBound", tc::INDEX)
+                .variadic_operand("dynamicStep", tc::INDEX)
+                .variadic_operand("outputs", crate::nn::TENSOR)
+                .attr("staticLowerBound", DENSE_I64_ARRAY)
+                .attr("staticUpperBound", DENSE_I64_ARRAY)
+                .attr("staticStep", DENSE_I64_ARRAY)
+                .optional_attr("mapping", ac::ARRAY)
+                .variadic_result("results", tc::ANY)
+                .region("region", true)
+                .verifier(forall::verify_forall)
+                .custom_syntax(forall::parse_forall, forall::print_forall),
+            OpDef::new(IN_PARALLEL)
+                .summary("ends an scf.forall body: the slices of the shared outputs this iteration writes")
+                .traits(&[Trait::Pure, Trait::Terminator, Trait::NoTerminator, Trait::SingleBlock, Trait::GraphRegions])
+                .parent("scf.forall")
+                .region("region", true)
+                .verifier(forall::verify_in_parallel)
+                .custom_syntax(forall::parse_in_parallel, forall::print_in_parallel),
             OpDef::new("scf.reduce")
                 .summary("ends an scf.parallel body: each operand is combined into its reduction by its region")
                 .traits(&[Trait::Terminator])

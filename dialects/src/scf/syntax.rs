@@ -14,13 +14,13 @@ use crate::function_like::with_loc;
 
 type PResult<T> = Result<T, ParseError>;
 
-fn named(ctx: &Context, name: &str, value: Attribute) -> NamedAttr {
+pub(super) fn named(ctx: &Context, name: &str, value: Attribute) -> NamedAttr {
     NamedAttr { name: ctx.ident(name), value }
 }
 
 // ---------------------------------------------------------------------- shared pieces
 /// A name being defined by the op (`%iv`, `%acc` in `%acc = %init`): a region argument.
-fn argument<'s>(p: &mut OpParser<'_, 's>, u: UnresolvedOperand<'s>, ty: Type) -> PResult<ArgumentDef<'s>> {
+pub(super) fn argument<'s>(p: &mut OpParser<'_, 's>, u: UnresolvedOperand<'s>, ty: Type) -> PResult<ArgumentDef<'s>> {
     if u.index != 0 {
         return Err(ParseError::new(u.offset, "expected SSA operand name without result number".into()));
     }
@@ -28,9 +28,9 @@ fn argument<'s>(p: &mut OpParser<'_, 's>, u: UnresolvedOperand<'s>, ty: Type) ->
 }
 
 /// `(%a = %x, %b = %y)`: the names defined and the operands assigned to them.
-type Assignments<'s> = Vec<(UnresolvedOperand<'s>, UnresolvedOperand<'s>)>;
+pub(super) type Assignments<'s> = Vec<(UnresolvedOperand<'s>, UnresolvedOperand<'s>)>;
 
-fn parse_assignments<'s>(p: &mut OpParser<'_, 's>) -> PResult<Assignments<'s>> {
+pub(super) fn parse_assignments<'s>(p: &mut OpParser<'_, 's>) -> PResult<Assignments<'s>> {
     p.expect_punct("(")?;
     let mut list = Vec::new();
     if p.parse_optional_punct(")")? {
@@ -47,7 +47,7 @@ fn parse_assignments<'s>(p: &mut OpParser<'_, 's>) -> PResult<Assignments<'s>> {
     }
 }
 
-fn print_assignments(p: &mut OpPrinter<'_, '_>, names: &[Value], values: &[Value]) -> fmt::Result {
+pub(super) fn print_assignments(p: &mut OpPrinter<'_, '_>, names: &[Value], values: &[Value]) -> fmt::Result {
     p.write("(")?;
     for (i, (n, v)) in names.iter().zip(values).enumerate() {
         if i > 0 {
@@ -61,7 +61,7 @@ fn print_assignments(p: &mut OpPrinter<'_, '_>, names: &[Value], values: &[Value
 }
 
 /// `(%a, %b)`: a parenthesised operand list.
-fn parse_paren_operands<'s>(p: &mut OpParser<'_, 's>) -> PResult<Vec<UnresolvedOperand<'s>>> {
+pub(super) fn parse_paren_operands<'s>(p: &mut OpParser<'_, 's>) -> PResult<Vec<UnresolvedOperand<'s>>> {
     p.expect_punct("(")?;
     let list = p.parse_operand_list()?;
     p.expect_punct(")")?;
@@ -75,7 +75,7 @@ fn print_paren_values(p: &mut OpPrinter<'_, '_>, values: &[Value]) -> fmt::Resul
 }
 
 /// `-> type` or `-> (types)`, or nothing.
-fn parse_optional_arrow_types(p: &mut OpParser<'_, '_>) -> PResult<Vec<Type>> {
+pub(super) fn parse_optional_arrow_types(p: &mut OpParser<'_, '_>) -> PResult<Vec<Type>> {
     if !p.parse_optional_punct("->")? {
         return Ok(Vec::new());
     }
@@ -114,7 +114,7 @@ fn print_arrow_types(p: &mut OpPrinter<'_, '_>, types: &[Type]) -> fmt::Result {
     p.print_function_results(types)
 }
 
-fn resolve_all<'s>(
+pub(super) fn resolve_all<'s>(
     p: &mut OpParser<'_, 's>,
     operands: &[UnresolvedOperand<'s>],
     types: &[Type],
@@ -125,19 +125,19 @@ fn resolve_all<'s>(
     operands.iter().zip(types).map(|(u, t)| p.resolve_operand(u, *t)).collect()
 }
 
-fn types_of(ir: &strata_ir::Ir, values: &[Value]) -> Vec<Type> {
+pub(super) fn types_of(ir: &strata_ir::Ir, values: &[Value]) -> Vec<Type> {
     values.iter().map(|v| ir.value_type(*v)).collect()
 }
 
-fn region(ir: &strata_ir::Ir, op: OpId, i: usize) -> strata_ir::RegionId {
+pub(super) fn region(ir: &strata_ir::Ir, op: OpId, i: usize) -> strata_ir::RegionId {
     ir.op(op).regions()[i]
 }
 
-fn entry_args(ir: &strata_ir::Ir, r: strata_ir::RegionId) -> Vec<Value> {
+pub(super) fn entry_args(ir: &strata_ir::Ir, r: strata_ir::RegionId) -> Vec<Value> {
     ir.region(r).entry().map(|b| ir.block(b).args().to_vec()).unwrap_or_default()
 }
 
-fn finish(
+pub(super) fn finish(
     p: &mut OpParser<'_, '_>,
     operands: Vec<Value>,
     results: Vec<Type>,

@@ -11,6 +11,7 @@
 //! %s = tensor.splat %x[%n] : tensor<?x3xf32>
 //! %w = tensor.extract_slice %t[0, %i] [2, 2] [1, 1] : tensor<2x3xf32> to tensor<2x2xf32>
 //! %v = tensor.insert_slice %w into %t[0, 0] [2, 2] [1, 1] : tensor<2x2xf32> into tensor<2x3xf32>
+//! tensor.parallel_insert_slice %w into %o[%i, 0] [2, 2] [1, 1] : tensor<2x2xf32> into tensor<8x3xf32>
 //! %p = tensor.pad %t low[0, 1] high[%n, 0] {
 //! ^bb0(%a: index, %b: index):
 //!   tensor.yield %x : f32
@@ -295,6 +296,15 @@ impl Dialect for Tensor {
             .result_name(|_, _, _| Some("inserted_slice".to_string()))
             .verifier(slices::verify_insert_slice)
             .custom_syntax(slices::parse_insert_slice, slices::print_insert_slice),
+            with_window(
+                OpDef::new(crate::scf::PARALLEL_INSERT_SLICE)
+                    .summary("in scf.forall.in_parallel: the source written into a window of a shared output")
+                    .traits(&[Trait::AttrSizedOperandSegments])
+                    .operand("source", TENSOR)
+                    .operand("dest", TENSOR),
+            )
+            .verifier(slices::verify_parallel_insert_slice)
+            .custom_syntax(slices::parse_parallel_insert_slice, slices::print_insert_slice),
             OpDef::new("tensor.pad")
                 .summary("the source with elements added before and after each dimension, given by the region")
                 .traits(&[Trait::AttrSizedOperandSegments])

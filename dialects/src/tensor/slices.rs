@@ -1,6 +1,6 @@
-//! `tensor`'s slices and padding: `extract_slice` and `insert_slice` (a strided window read
-//! or written, with unit dimensions possibly left out), and `pad` (a region gives the value
-//! of each element outside the source).
+//! `tensor`'s slices and padding: `extract_slice`, `insert_slice` and `parallel_insert_slice`
+//! (a strided window read or written, with unit dimensions possibly left out), and `pad` (a
+//! region gives the value of each element outside the source).
 
 use std::fmt;
 
@@ -25,8 +25,31 @@ pub(super) fn verify_insert_slice(v: &OpView) -> Result<(), Diagnostic> {
     check_rank_reduced_tensor(v, tensor_of(v.ctx, &w.sizes, dest), source)
 }
 
+/// As upstream: inside `scf.forall.in_parallel` (which checks that the destination is a
+/// shared output), a window of the destination that the source fits, as `insert_slice`'s.
+pub(super) fn verify_parallel_insert_slice(v: &OpView) -> Result<(), Diagnostic> {
+    let parent = v.ir.parent_op(v.op).map(|p| v.ctx.ident_str(v.ir.op(p).name()));
+    if parent != Some(crate::scf::IN_PARALLEL) {
+        let got = parent.map_or_else(|| "no parent".to_string(), |p| format!("'{p}'"));
+        return Err(Diagnostic::error(
+            v.ir.op(v.op).loc(),
+            format!("expected InParallelOpInterface parent, got: {got}"),
+        ));
+    }
+    verify_insert_slice(v)
+}
+
 /// `%source into %dest[offsets] [sizes] [strides] attr-dict : type into type`.
 pub(super) fn parse_insert_slice(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
+    parse_insert(p, true)
+}
+
+/// As `insert_slice`'s, without a result.
+pub(super) fn parse_parallel_insert_slice(p: &mut OpParser<'_, '_>) -> Result<(), ParseError> {
+    parse_insert(p, false)
+}
+
+fn parse_insert(p: &mut OpParser<'_, '_>, has_result: bool) -> Result<(), ParseError> {
     let source = p.parse_operand()?;
     p.expect_keyword("into")?;
     let dest = p.parse_operand()?;
@@ -37,7 +60,7 @@ pub(super) fn parse_insert_slice(p: &mut OpParser<'_, '_>) -> Result<(), ParseEr
     slicing::finish_mixed_operands(p, leading, &LISTS, lists, &mut attrs)?;
     let pending = p.pending();
     pending.attrs = attrs;
-    pending.result_types = vec![dest_type];
+    pending.result_types = if has_result { vec![dest_type] } else { Vec::new() };
     Ok(())
 }
 

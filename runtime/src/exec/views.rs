@@ -219,21 +219,8 @@ impl Machine<'_> {
                 RtValue::Tensor(Rc::new(t.gather(&shape.collect::<Vec<_>>(), offsets)))
             }
             ShapedStep::InsertSlice(w) => {
-                let source = self.tensor(op, operands[0])?;
-                let mut dest = (*self.tensor(op, operands[1])?).clone();
-                let c = self.concrete(op, &w, &operands[2..], &dest.shape)?;
-                let window: usize = c.sizes.iter().map(|n| *n as usize).product();
-                if source.len() != window {
-                    return Err(self.err(
-                        op,
-                        format!("a source of {} elements for a window of {window} ({:?})", source.len(), c.sizes),
-                    ));
-                }
-                let strides = Tensor::strides(&dest.shape);
-                for (next, i) in Tensor::indices(&usizes(&c.sizes)).enumerate() {
-                    dest.set(window_offset(&c, &strides, &i), source.get(next));
-                }
-                RtValue::Tensor(Rc::new(dest))
+                let dest = self.tensor(op, operands[1])?;
+                RtValue::Tensor(Rc::new(self.inserted(op, &w, &dest)?))
             }
             ShapedStep::Pad(low, high) => self.pad(op, &low, &high)?,
             ShapedStep::Generate(shape, elem) => {
@@ -267,7 +254,28 @@ impl Machine<'_> {
         Ok(())
     }
 
-    fn tensor(&self, op: OpId, v: Value) -> Result<Rc<Tensor>, RuntimeError> {
+    /// `dest` with the window `w` of the insert `op` (`insert_slice` or
+    /// `parallel_insert_slice`, whose source is its first operand and whose window's dynamic
+    /// entries follow the destination) replaced by the source.
+    pub(super) fn inserted(&self, op: OpId, w: &Window, dest: &Tensor) -> Result<Tensor, RuntimeError> {
+        let operands = self.ir.op(op).operands();
+        let source = self.tensor(op, operands[0])?;
+        let mut dest = dest.clone();
+        let c = self.concrete(op, w, &operands[2..], &dest.shape)?;
+        let window: usize = c.sizes.iter().map(|n| *n as usize).product();
+        if source.len() != window {
+            return Err(
+                self.err(op, format!("a source of {} elements for a window of {window} ({:?})", source.len(), c.sizes))
+            );
+        }
+        let strides = Tensor::strides(&dest.shape);
+        for (next, i) in Tensor::indices(&usizes(&c.sizes)).enumerate() {
+            dest.set(window_offset(&c, &strides, &i), source.get(next));
+        }
+        Ok(dest)
+    }
+
+    pub(super) fn tensor(&self, op: OpId, v: Value) -> Result<Rc<Tensor>, RuntimeError> {
         match self.get(op, v)? {
             RtValue::Tensor(t) => Ok(t.clone()),
             _ => Err(self.err(op, "expected a tensor operand")),

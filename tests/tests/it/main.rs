@@ -4,6 +4,7 @@
 mod aarch64;
 mod egraph_equivalence;
 mod external_dialect;
+mod forall;
 mod fuzz;
 mod gpu;
 mod integer_graphs;
