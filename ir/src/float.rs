@@ -287,6 +287,19 @@ fn decode(bits: u128, kind: FloatKind) -> f64 {
     }
 }
 
+/// The value of any bit pattern of `kind` (the low `kind.width()` bits of `bits`): NaN for
+/// every NaN pattern, payload dropped; what memory holding such an element reads as.
+pub fn value_of(bits: u128, kind: FloatKind) -> f64 {
+    let bits = if kind.width() < 128 { bits & ((1u128 << kind.width()) - 1) } else { bits };
+    match kind {
+        FloatKind::F64 => f64::from_bits(bits as u64),
+        FloatKind::F32 => f32::from_bits(bits as u32) as f64,
+        FloatKind::F16 => half::f16::from_bits(bits as u16).to_f64(),
+        FloatKind::BF16 => half::bf16::from_bits(bits as u16).to_f64(),
+        _ => decode(bits, kind),
+    }
+}
+
 /// Rounds `value` to the nearest value representable in `kind` (ties to even; out of range as
 /// the format says: infinity, NaN or the largest finite value). A NaN stays as it is.
 pub fn round_to(value: f64, kind: FloatKind) -> f64 {

@@ -103,6 +103,7 @@ pub fn elem_name(e: Elem) -> &'static str {
         Elem::F64 => "double",
         Elem::F16 => "float16",
         Elem::BF16 => "bfloat16",
+        Elem::Narrow(kind) => kind.keyword(),
         Elem::Int(1) => "bool",
         Elem::Int(8) => "int8",
         Elem::Int(16) => "int16",

@@ -73,6 +73,7 @@ impl<'c> Graph<'c> {
             Elem::F64 => self.ctx.float_type(FloatKind::F64),
             Elem::F16 => self.ctx.float_type(FloatKind::F16),
             Elem::BF16 => self.ctx.float_type(FloatKind::BF16),
+            Elem::Narrow(kind) => self.ctx.float_type(kind),
             Elem::Int(w) => self.ctx.integer_type(w),
         }
     }

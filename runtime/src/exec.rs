@@ -459,6 +459,15 @@ impl<'a> Machine<'a> {
                 self.err(op, "buffers of vectors run through memref.load, store, alloc, dim, rank, cast and copy only")
             );
         }
+        // f80 and f128 values would be rounded to f64 without a word.
+        let wide = |v: &Value| {
+            let e = ctx.element_type_or_self(ctx.element_type_or_self(ir.value_type(*v)));
+            matches!(ctx.type_kind(e), TypeKind::Float(strata_ir::FloatKind::F80 | strata_ir::FloatKind::F128))
+        };
+        if let Some(v) = o.operands().iter().chain(o.results()).find(|v| wide(v)) {
+            let t = ctx.type_to_string(ir.value_type(*v));
+            return Err(self.err(op, format!("{t}: the interpreter holds floats as f64, which f80 and f128 exceed")));
+        }
         let step = if let Some(s) = decode(ctx, ir, op) {
             Step::Scalar(s, types(), lanes.unwrap_or(0))
         } else if let Some(s) = views::decode(ctx, ir, op, name) {

@@ -137,6 +137,8 @@ pub fn write_to<W: Write>(out: W, t: &Tensor) -> std::io::Result<()> {
     match t.elem {
         Elem::F64 => put!(f64, |v: Scalar| v.as_f64()),
         Elem::F32 => put!(f32, |v: Scalar| v.as_f64() as f32),
+        // NumPy has no f8, f6, f4 or tf32: their values, all exact in f32, are written as f32.
+        Elem::Narrow(_) => put!(f32, |v: Scalar| v.as_f64() as f32),
         Elem::F16 => put!(half::f16, |v: Scalar| half::f16::from_f64(v.as_f64())),
         Elem::BF16 => {
             let raw: npyz::TypeStr = "|V2".parse().map_err(|e| std::io::Error::other(format!("{e}")))?;

@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use strata_ir::FloatKind;
+
 /// Element types the interpreter computes in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Elem {
@@ -13,6 +15,10 @@ pub enum Elem {
     F32,
     F16,
     BF16,
+    /// A float format narrower than `f16` (`f8E4M3FN`, `f6E2M3FN`, `f4E2M1FN`, …) or `tf32`:
+    /// values are `f64`s rounded to it; in memory, its bit pattern in one byte (four for
+    /// `tf32`).
+    Narrow(FloatKind),
     /// Signless integers of a width from 1 to 64 (`index` is 64).
     Int(u32),
 }
@@ -55,13 +61,16 @@ impl fmt::Display for Scalar {
 }
 
 impl Elem {
-    /// `f64`, `f32`, `f16`, `bf16`, `i1` … `i64`; `None` for anything else.
+    /// `f64`, `f32`, `f16`, `bf16`, the narrower formats and `tf32`, `i1` … `i64`; `None` for
+    /// anything else (`f80` and `f128`, whose values an `f64` does not hold).
     pub fn parse(text: &str) -> Option<Elem> {
         Some(match text {
             "f64" => Elem::F64,
             "f32" => Elem::F32,
             "f16" => Elem::F16,
             "bf16" => Elem::BF16,
+            "f80" | "f128" => return None,
+            _ if text.starts_with('f') || text == "tf32" => Elem::Narrow(FloatKind::from_keyword(text)?),
             _ => match text.strip_prefix('i')?.parse::<u32>().ok()? {
                 w @ 1..=64 => Elem::Int(w),
                 _ => return None,
@@ -122,6 +131,7 @@ impl Elem {
             Elem::F32 => x as f32 as f64,
             Elem::F16 => half::f16::from_f64(x).to_f64(),
             Elem::BF16 => half::bf16::from_f64(x).to_f64(),
+            Elem::Narrow(kind) => strata_ir::float::round_to(x, kind),
             Elem::Int(_) => self.wrap(x.trunc() as i128) as f64,
         }
     }
@@ -176,6 +186,12 @@ impl Elem {
                     Elem::F64 => out.copy_from_slice(&x.to_le_bytes()),
                     Elem::F32 => out.copy_from_slice(&(x as f32).to_le_bytes()),
                     Elem::F16 => out.copy_from_slice(&half::f16::from_f64(x).to_le_bytes()),
+                    // A value the format has no pattern for (a NaN where it has none) is
+                    // stored with all bits set, as poison is.
+                    Elem::Narrow(kind) => {
+                        let bits = strata_ir::float::to_bits(self.round(x), kind).unwrap_or(u128::MAX);
+                        out.copy_from_slice(&bits.to_le_bytes()[..out.len()]);
+                    }
                     _ => out.copy_from_slice(&half::bf16::from_f64(x).to_le_bytes()),
                 }
             }
@@ -191,6 +207,7 @@ impl Elem {
             Elem::F32 => Scalar::Float(f32::from_le_bytes([full[0], full[1], full[2], full[3]]) as f64),
             Elem::F16 => Scalar::Float(half::f16::from_le_bytes([full[0], full[1]]).to_f64()),
             Elem::BF16 => Scalar::Float(half::bf16::from_le_bytes([full[0], full[1]]).to_f64()),
+            Elem::Narrow(kind) => Scalar::Float(strata_ir::float::value_of(u64::from_le_bytes(full) as u128, kind)),
             Elem::Int(_) => Scalar::Int(self.wrap(i64::from_le_bytes(full) as i128)),
         }
     }
@@ -202,6 +219,7 @@ impl Elem {
             Elem::F64 => 8,
             Elem::F32 => 4,
             Elem::F16 | Elem::BF16 => 2,
+            Elem::Narrow(kind) => (kind.width().div_ceil(8) as usize).next_power_of_two(),
             Elem::Int(w) => (w.div_ceil(8) as usize).next_power_of_two(),
         }
     }
@@ -214,6 +232,7 @@ impl fmt::Display for Elem {
             Elem::F32 => write!(f, "f32"),
             Elem::F16 => write!(f, "f16"),
             Elem::BF16 => write!(f, "bf16"),
+            Elem::Narrow(kind) => write!(f, "{}", kind.keyword()),
             Elem::Int(w) => write!(f, "i{w}"),
         }
     }
@@ -476,6 +495,47 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every bit pattern of every narrow format reads as a value that writes back to the same
+    /// pattern (NaNs, whose payload is dropped, to a NaN), in one byte (four for tf32).
+    #[test]
+    fn narrow_floats_keep_every_bit_pattern() {
+        for name in [
+            "f4E2M1FN",
+            "f6E2M3FN",
+            "f6E3M2FN",
+            "f8E5M2",
+            "f8E4M3",
+            "f8E4M3FN",
+            "f8E5M2FNUZ",
+            "f8E4M3FNUZ",
+            "f8E4M3B11FNUZ",
+            "f8E3M4",
+            "f8E8M0FNU",
+        ] {
+            let elem = Elem::parse(name).unwrap();
+            assert_eq!(elem.bytes(), 1, "{name}");
+            assert_eq!(elem.to_string(), name);
+            let width = FloatKind::from_keyword(name).unwrap().width();
+            for bits in 0u8..=((1u16 << width) - 1) as u8 {
+                let v = elem.read(&[bits]);
+                let mut out = [0u8];
+                elem.write(v, &mut out);
+                let back = elem.read(&out);
+                if v.as_f64().is_nan() {
+                    assert!(back.as_f64().is_nan(), "{name} {bits:#x}");
+                } else {
+                    assert_eq!(out[0], bits, "{name} {bits:#x} reads as {v}");
+                }
+            }
+        }
+        let tf32 = Elem::parse("tf32").unwrap();
+        assert_eq!(tf32.bytes(), 4);
+        assert_eq!(tf32.round(1.0 + 2f64.powi(-11)), 1.0, "ties to even at 10 mantissa bits");
+        assert_eq!(tf32.round(1.0 + 3.0 * 2f64.powi(-11)), 1.0 + 2f64.powi(-9));
+        assert_eq!(Elem::parse("f80"), None);
+        assert_eq!(Elem::parse("f128"), None);
+    }
 
     #[test]
     fn offsets_follow_numpy() {

@@ -231,7 +231,20 @@ fn inputs(args: &RunArgs, params: &[Param]) -> Result<Vec<Tensor>, String> {
     }
     let mut out = Vec::new();
     for (i, (path, (ty, want))) in args.inputs.iter().zip(params).enumerate() {
-        let t = npy::read(path).map_err(|e| format!("error: input #{i}: {e}"))?;
+        let mut t = npy::read(path).map_err(|e| format!("error: input #{i}: {e}"))?;
+        if let Some((shape, Elem::Narrow(kind))) = want.as_ref() {
+            // NumPy has no narrow floats: such an argument reads f32 values it holds exactly.
+            if *shape == t.shape && t.elem == Elem::F32 {
+                let narrow = Elem::Narrow(*kind);
+                if let Some(x) = t.scalars().map(|x| x.as_f64()).find(|x| !x.is_nan() && narrow.round(*x) != *x) {
+                    return Err(format!(
+                        "error: input #{i} ({}): {x} is not a value of {ty}'s elements",
+                        path.display()
+                    ));
+                }
+                t = Tensor::from_floats(&t.shape, narrow, t.floats().into_owned());
+            }
+        }
         if want.as_ref() != Some(&(t.shape.clone(), t.elem)) {
             return Err(format!(
                 "error: input #{i} ({}): @{} expects {ty}, the file holds {}",

@@ -61,17 +61,19 @@ pub fn c_elem(e: Elem) -> &'static str {
         Elem::Int(32) => "int32_t",
         Elem::Int(16) => "int16_t",
         Elem::F16 | Elem::BF16 => "uint16_t",
-        Elem::Int(_) => "int8_t",
+        Elem::Narrow(_) if e.bytes() == 4 => "uint32_t",
+        Elem::Int(_) | Elem::Narrow(_) => "int8_t",
     }
 }
 
-/// The element type of a scalar or shaped type (`index` as `i64`).
+/// The element type of a scalar or shaped type (`index` as `i64`); `None` for the narrow
+/// float formats (f8, f6, f4, tf32), which the interpreter runs and the code generators do not.
 pub fn elem_of(ctx: &Context, t: Type) -> Option<Elem> {
     let e = ctx.element_type_or_self(t);
     if ctx.is_index(e) {
         return Some(Elem::Int(64));
     }
-    Elem::parse(&ctx.type_to_string(e))
+    Elem::parse(&ctx.type_to_string(e)).filter(|e| !matches!(e, Elem::Narrow(_)))
 }
 
 /// How a value of type `t` crosses the ABI, or why it cannot.

@@ -62,7 +62,7 @@ impl Machine<'_> {
         let body = ir.region(ir.op(forall).regions()[0]).blocks()[0];
         let args = ir.block(body).args();
         let outputs = strata_dialects::scf::forall_loops(ctx, ir, forall).map_err(|m| self.err(forall, m))?.outputs;
-        let shared = &args[args.len() - outputs.len()..];
+        let shared = &args[args.len().saturating_sub(outputs.len())..];
         let mut outs = self.values(op, shared)?;
         let Some(&block) = ir.region(ir.op(op).regions()[0]).blocks().first() else { return Ok(outs) };
         for insert in ir.block_ops(block) {
