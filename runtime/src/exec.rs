@@ -154,6 +154,8 @@ pub enum RtValue {
 enum Step {
     /// A scalar op, or (with `lanes` > 0) the same op lane by lane on vectors.
     Scalar(Op, Types, usize),
+    /// The same op element by element on tensors (`arith.addf %a, %b : tensor<4xf32>`).
+    Elementwise(Op, Types),
     /// `vector` ops (`vector.rs`).
     Vector(vector::VectorStep),
     /// `memref.load` and `memref.store`, of a vector of this shape from a buffer of vectors
@@ -469,7 +471,12 @@ impl<'a> Machine<'a> {
             return Err(self.err(op, format!("{t}: the interpreter holds floats as f64, which f80 and f128 exceed")));
         }
         let step = if let Some(s) = decode(ctx, ir, op) {
-            Step::Scalar(s, types(), lanes.unwrap_or(0))
+            let on_tensors = result_type.is_some_and(|t| matches!(ctx.type_kind(t), TypeKind::RankedTensor { .. }));
+            if on_tensors {
+                Step::Elementwise(s, types())
+            } else {
+                Step::Scalar(s, types(), lanes.unwrap_or(0))
+            }
         } else if let Some(s) = views::decode(ctx, ir, op, name) {
             Step::Shaped(s.map_err(|m| self.err(op, m))?)
         } else if let Some(s) = vector::decode(ctx, ir, op, name) {
@@ -656,6 +663,10 @@ impl<'a> Machine<'a> {
                         out.push(apply(s, types, &args[..n]).map_err(|f| self.err(op, format!("lane {l}: {f}")))?);
                     }
                     self.set(o.result(0), RtValue::Vector(out.into()));
+                }
+                Step::Elementwise(s, types) => {
+                    let result = self.elementwise(op, s, types)?;
+                    self.set(o.result(0), RtValue::Tensor(Rc::new(result)));
                 }
                 Step::Vector(step) => self.run_vector(op, step)?,
                 Step::Load(vector) => {
@@ -965,6 +976,31 @@ impl<'a> Machine<'a> {
 }
 
 impl Machine<'_> {
+    /// The scalar op `s` applied to each element of `op`'s tensor operands (all of one shape;
+    /// a scalar operand, as `arith.select`'s condition may be, goes to every element).
+    fn elementwise(&self, op: OpId, s: Op, types: Types) -> Result<Tensor, RuntimeError> {
+        let values = self.values(op, self.ir.op(op).operands())?;
+        let shape = values.iter().find_map(|v| if let RtValue::Tensor(t) = v { Some(t.shape.clone()) } else { None });
+        let shape = shape.ok_or_else(|| self.err(op, "expected a tensor operand"))?;
+        let n = values.len().min(3);
+        let mut out = Vec::with_capacity(shape.iter().product());
+        for i in 0..shape.iter().product::<usize>() {
+            let mut args = [Scalar::Int(0); 3];
+            for (a, v) in args.iter_mut().zip(&values) {
+                *a = match v {
+                    RtValue::Tensor(t) if t.shape == shape => t.get(i),
+                    RtValue::Scalar(x) => *x,
+                    RtValue::Tensor(t) => {
+                        return Err(self.err(op, format!("tensor operands of shapes {:?} and {shape:?}", t.shape)))
+                    }
+                    _ => return Err(self.err(op, "expected tensor or scalar operands")),
+                };
+            }
+            out.push(apply(s, types, &args[..n]).map_err(|f| self.err(op, format!("element {i}: {f}")))?);
+        }
+        Ok(Tensor::from_scalars(&shape, types.result, out))
+    }
+
     /// Runs the `scf.parallel` `op` of `n` dimensions in row-major order of its iterations
     /// and returns its reductions: each starts at its initial value, and each iteration's
     /// value is combined into it by its region of the body's `scf.reduce`, in iteration order
