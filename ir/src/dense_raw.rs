@@ -289,6 +289,18 @@ pub(crate) fn canonical(ctx: &Context, ty: Type, elements: DenseElements) -> Den
     }
 }
 
+/// Whether the elements of `raw`, of type `element`, print exactly as a list of decimal
+/// values: always but for `f80` and `f128` (the values read back as `f64`s), whose bytes must
+/// come back from their values.
+pub(crate) fn decimal_is_exact(ctx: &Context, element: Type, raw: &RawElements) -> bool {
+    let Some(layout) = Layout::of(ctx, element) else { return true };
+    if !matches!(layout.scalar, Scalar::Float(FloatKind::F80 | FloatKind::F128)) {
+        return true;
+    }
+    let count = raw.0.len() / layout.bytes().max(1);
+    layout.encode_all(&layout.decode_all(&raw.0, count)).is_some_and(|b| *b == *raw.0)
+}
+
 /// `0x...`: raw elements in hexadecimal.
 pub(crate) fn hex(raw: &RawElements) -> String {
     let mut text = String::with_capacity(2 + 2 * raw.0.len());

@@ -263,9 +263,10 @@ mod e8m0 {
             return None;
         }
         let e = super::exponent_of(value);
-        // Between 2^e and 2^(e+1) the midpoint is 1.5 * 2^e; a tie goes to the even field.
+        // Between 2^e and 2^(e+1) the midpoint is 1.5 * 2^e. With no mantissa bits to be
+        // even, a tie rounds up, as APFloat and ml_dtypes round it (3 → 4, 0.75 → 1).
         let q = value * super::pow2(-e);
-        let up = q > 1.5 || (q == 1.5 && (e + 127) % 2 != 0);
+        let up = q >= 1.5;
         let field = e + 127 + up as i32;
         Some(field.clamp(0, 0xFF) as u128)
     }

@@ -1074,8 +1074,12 @@ impl AttrDisplay<'_> {
         let element = ctx.element_type_or_self(ty);
         match elements {
             DenseElements::Splat(v) => self.scalar(f, v, element),
+            // f80 and f128 values an f64 does not hold print in hex at any size: exact, and
+            // read back by mlir-opt.
             DenseElements::Raw(raw)
-                if hex && self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, ty) > n) =>
+                if hex
+                    && (self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, ty) > n)
+                        || !crate::dense_raw::decimal_is_exact(ctx, element, raw)) =>
             {
                 write!(f, "\"{}\"", crate::dense_raw::hex(raw))
             }

@@ -10,8 +10,9 @@
 //!   (bufferized ones, over memrefs), as upstream; one with outputs is an error at its location.
 //!
 //! Constant bounds become `arith.constant`s before the loop, one per entry as upstream makes
-//! them (`canonicalize` merges equal ones). The `mapping` attribute has no meaning on the CPU
-//! loops and is dropped, as upstream drops it. Nested foralls are lowered innermost first.
+//! them (`canonicalize` merges equal ones). As upstream, the `scf.parallel` keeps the forall's
+//! `mapping` and the `scf.for` nest drops it; other attributes go. Nested foralls are lowered
+//! innermost first.
 
 use strata_dialects::scf::{forall_loops, Bound, ForallLoops, IN_PARALLEL, PARALLEL_INSERT_SLICE};
 use strata_ir::pass::{Pass, PassContext, PassInfo};
@@ -192,9 +193,13 @@ fn to_parallel(ctx: &Context, ir: &mut Ir, op: OpId, loops: &ForallLoops) {
         ir.erase_op(op);
         return;
     }
+    let mapping = ir.op(op).attr(ctx.ident("mapping"));
     let mut b = Builder::before(ctx, ir, op);
     b.loc = loc;
-    let (_, block) = strata_dialects::scf::build_parallel(&mut b, &lbs, &ubs, &steps);
+    let (parallel, block) = strata_dialects::scf::build_parallel(&mut b, &lbs, &ubs, &steps);
+    if let Some(m) = mapping {
+        ir.set_attr(parallel, ctx.ident("mapping"), m);
+    }
     let ivs = ir.block(block).args().to_vec();
     let moved = ir.inline_block(body, InsertPoint::BlockEnd(block), &ivs);
     ir.erase_op(*moved.last().expect("scf.forall.in_parallel ends the body"));

@@ -101,7 +101,7 @@ impl MemRef {
 
     /// Writes `lanes` as the vector at `index` of a buffer of vectors.
     pub fn store_vector(&self, index: &[i64], vector: &[usize], lanes: &[Scalar]) -> Result<(), String> {
-        if lanes.len() != vector.iter().product::<usize>() {
+        if vector.iter().try_fold(1usize, |a, d| a.checked_mul(*d)) != Some(lanes.len()) {
             return Err(format!("{} lanes for a vector of shape {vector:?}", lanes.len()));
         }
         lane_indices(index, vector).zip(lanes).try_for_each(|(i, v)| self.store(&i, *v))
@@ -232,7 +232,7 @@ enum Step {
 
 /// The ops (or dialects) that take buffers of vectors (`memref<8xvector<4xf32>>`): the other
 /// views and vector ops read a buffer's dimensions as its scalars'.
-const RUNS_BUFFERS_OF_VECTORS: [&str; 14] = [
+const RUNS_BUFFERS_OF_VECTORS: [&str; 12] = [
     "func",
     "scf",
     "cf",
@@ -245,8 +245,6 @@ const RUNS_BUFFERS_OF_VECTORS: [&str; 14] = [
     "memref.rank",
     "memref.cast",
     "memref.copy",
-    "bufferization.to_tensor",
-    "bufferization.to_buffer",
 ];
 
 /// How a block ended.
@@ -268,6 +266,13 @@ pub fn vector_element_shape(ctx: &Context, t: Type) -> Vec<usize> {
         TypeKind::Vector { shape, .. } => shape.iter().map(|d| *d as usize).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Whether `t` is a tensor of vectors (`tensor<8xvector<4xf32>>`), which the interpreter does
+/// not hold.
+pub fn tensor_of_vectors(ctx: &Context, t: Type) -> bool {
+    let TypeKind::RankedTensor { element, .. } = ctx.type_kind(t) else { return false };
+    matches!(ctx.type_kind(*element), TypeKind::Vector { .. })
 }
 
 /// `t`'s shape, with a memref's vector element's dimensions after its own.
@@ -434,7 +439,7 @@ impl<'a> Machine<'a> {
         let name = ctx.ident_str(o.name());
         let result_type = o.results().first().map(|r| ir.value_type(*r));
         let lanes = result_type.and_then(|t| match ctx.type_kind(t) {
-            TypeKind::Vector { shape, .. } => Some(shape.iter().product::<i64>() as usize),
+            TypeKind::Vector { shape, .. } => shape.iter().try_fold(1usize, |a, d| a.checked_mul(*d as usize)),
             _ => None,
         });
         let types = || {
@@ -453,9 +458,13 @@ impl<'a> Machine<'a> {
             let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
             Ok(buffer_shape(ctx, t).unwrap_or_default().into())
         };
+        let value_types = || o.operands().iter().chain(o.results()).map(|v| ir.value_type(*v));
+        if value_types().any(|t| tensor_of_vectors(ctx, t)) {
+            return Err(self.err(op, "tensors of vectors do not run in the interpreter (buffers of vectors do)"));
+        }
         if !RUNS_BUFFERS_OF_VECTORS.contains(&name.split('.').next().unwrap_or_default())
             && !RUNS_BUFFERS_OF_VECTORS.contains(&name)
-            && o.operands().iter().chain(o.results()).any(|v| !vector_element_shape(ctx, ir.value_type(*v)).is_empty())
+            && value_types().any(|t| !vector_element_shape(ctx, t).is_empty())
         {
             return Err(
                 self.err(op, "buffers of vectors run through memref.load, store, alloc, dim, rank, cast and copy only")
@@ -498,7 +507,12 @@ impl<'a> Machine<'a> {
                 "memref.alloc" | "memref.alloca" => Step::Alloc(declared()?, types().result),
                 "memref.dim" => Step::Dim,
                 "memref.rank" => Step::Rank,
-                "memref.cast" | "tensor.cast" => Step::Cast(declared()?),
+                // Compared with the operand's shape, which a buffer of vectors gives without
+                // the vectors' dimensions.
+                "memref.cast" | "tensor.cast" => {
+                    let t = result_type.ok_or_else(|| self.err(op, "no result"))?;
+                    Step::Cast(ctx.shape(t).unwrap_or_default().into())
+                }
                 "memref.view" => Step::View(shaped(name)?, types().result),
                 "memref.dealloc" => Step::NoEffect,
                 "memref.prefetch" => Step::Prefetch,

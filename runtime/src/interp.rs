@@ -12,6 +12,9 @@ use crate::RuntimeError;
 /// The shape and element type of a ranked tensor or memref type (a memref of vectors with
 /// the vectors' dimensions last, as the interpreter holds it).
 pub fn tensor_type(ctx: &Context, t: Type) -> Option<(Vec<usize>, Elem)> {
+    if crate::exec::tensor_of_vectors(ctx, t) {
+        return None;
+    }
     let shape = crate::exec::buffer_shape(ctx, t)?;
     let shape = shape.iter().map(|d| usize::try_from(*d).ok()).collect::<Option<Vec<_>>>()?;
     let element = ctx.element_type_or_self(ctx.element_type_or_self(t));

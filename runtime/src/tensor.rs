@@ -131,6 +131,9 @@ impl Elem {
             Elem::F32 => x as f32 as f64,
             Elem::F16 => half::f16::from_f64(x).to_f64(),
             Elem::BF16 => half::bf16::from_f64(x).to_f64(),
+            // A NaN becomes +0 in the formats without one (f4E2M1FN, f6E2M3FN, f6E3M2FN), as
+            // APFloat converts it and mlir-opt folds it.
+            Elem::Narrow(kind) if x.is_nan() && strata_ir::float::to_bits(x, kind).is_none() => 0.0,
             Elem::Narrow(kind) => strata_ir::float::round_to(x, kind),
             Elem::Int(_) => self.wrap(x.trunc() as i128) as f64,
         }
@@ -168,7 +171,8 @@ impl Elem {
     }
 
     /// What an element never written holds, as fresh buffers do: all bits set (NaN for
-    /// floats, -1 for integers), so it shows wherever it ends up.
+    /// floats, -1 for integers), so it shows wherever it ends up; in the narrow formats
+    /// without a NaN, their most negative value (-6 in f4E2M1FN).
     pub fn poison(self) -> Scalar {
         self.read(&[0xFF; 8][..self.bytes()])
     }
@@ -336,11 +340,12 @@ impl Tensor {
         self.data.is_empty()
     }
 
-    /// Row-major strides.
+    /// Row-major strides. A shape with no elements may have dimensions whose product no
+    /// `usize` holds (`0x2^62x2^62`): such strides saturate, as nothing is ever at them.
     pub fn strides(shape: &[usize]) -> Vec<usize> {
-        let mut s = vec![1; shape.len()];
+        let mut s = vec![1usize; shape.len()];
         for i in (0..shape.len().saturating_sub(1)).rev() {
-            s[i] = s[i + 1] * shape[i + 1];
+            s[i] = s[i + 1].saturating_mul(shape[i + 1]);
         }
         s
     }

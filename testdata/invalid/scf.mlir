@@ -303,3 +303,24 @@ func.func @in_parallel_parent() {
   }
   return
 }
+
+// -----
+
+func.func @forall_mapping_kind() {
+  // expected-error@+1 {{'scf.forall' op attribute 'mapping' failed to satisfy constraint: Device Mapping array attribute}}
+  scf.forall (%i) in (8) {
+  } {mapping = ["x"]}
+  return
+}
+
+// -----
+
+func.func @in_parallel_without_block(%t: tensor<8xf32>) -> tensor<8xf32> {
+  %r = "scf.forall"(%t) <{operandSegmentSizes = array<i32: 0, 0, 0, 1>, staticLowerBound = array<i64: 0>, staticStep = array<i64: 1>, staticUpperBound = array<i64: 8>}> ({
+  ^bb0(%i: index, %o: tensor<8xf32>):
+    // expected-error@+1 {{'scf.forall.in_parallel' op region #0 ('region') failed to verify constraint: region with 1 blocks}}
+    "scf.forall.in_parallel"() ({
+    }) : () -> ()
+  }) : (tensor<8xf32>) -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}

@@ -10,7 +10,7 @@
 // RUN: strata-run %s --entry strided --input %S/Inputs/forall_a.npy --pass-pipeline 'builtin.module(scf-forall-to-parallel)' --target host --compare %S/Inputs/forall_strided_expected.npy --rtol 0 --atol 0 | FileCheck %s
 // CHECK: compare: all 1 outputs match
 // SAME: verify-each-pass: every pass kept the results within rtol=0e0 atol=0e0
-// The lowerings print as mlir-opt-22's do.
+// The lowerings print as mlir-opt-22's do (the scf.parallel keeps the device mapping).
 // RUN: strata-opt %s --scf-forall-to-parallel | FileCheck %s --check-prefix=PARALLEL
 // PARALLEL: %c1 = arith.constant 1 : index
 // PARALLEL-NEXT: %c1_0 = arith.constant 1 : index
@@ -19,6 +19,7 @@
 // PARALLEL-NEXT: %c1_1 = arith.constant 1 : index
 // PARALLEL-NEXT: %c2 = arith.constant 2 : index
 // PARALLEL-NEXT: scf.parallel (%arg1, %arg2) = (%c1, %c1_0) to (%c10, %c7) step (%c1_1, %c2) {
+// PARALLEL: } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
 // RUN: strata-opt %s --scf-forall-to-for | FileCheck %s --check-prefix=FOR
 // FOR: scf.for %arg1 = %c1 to %c10 step %c1_1 {
 // FOR-NEXT: scf.for %arg2 = %c1_0 to %c7 step %c2 {
@@ -33,6 +34,6 @@ func.func @strided(%m: memref<10x7xf32>) -> memref<10x7xf32> {
     %x2 = arith.mulf %x, %two : f32
     %y = arith.addf %x2, %fi : f32
     memref.store %y, %m[%i, %j] : memref<10x7xf32>
-  }
+  } {mapping = [#gpu.thread<y>, #gpu.thread<x>]}
   return %m : memref<10x7xf32>
 }

@@ -14,6 +14,12 @@
 // EXACT: compare: all 1 outputs match
 // RUN: not strata-run %s --entry pass_through --input %S/Inputs/narrow_inexact.npy 2>&1 | FileCheck %s --check-prefix=INEXACT
 // INEXACT: error: input #0 ({{.*}}narrow_inexact.npy): 0.30000001192092896 is not a value of memref<4xf8E4M3FN>'s elements
+// Edge cases: f8E8M0FNU has no mantissa, so a tie rounds up (3 → 4, 0.75 → 1, 6 → 8) and
+// 1.5 · 2^127 overflows to NaN (ml_dtypes' values); a NaN has no pattern in f4E2M1FN and
+// becomes +0, in registers and through a buffer alike (APFloat's conversion: mlir-opt folds
+// `arith.truncf` of NaN to `0x0`).
+// RUN: strata-run %s --entry edges --input %S/Inputs/narrow_edges_x.npy --compare %S/Inputs/narrow_edges_e8m0.npy --compare %S/Inputs/narrow_edges_f4.npy --compare %S/Inputs/narrow_edges_f4.npy --rtol 0 --atol 0 | FileCheck %s --check-prefix=EDGES
+// EDGES: compare: all 3 outputs match within rtol=0e0 atol=0e0
 // f80 and f128 do not fit the interpreter's f64: an error at the first op that makes one.
 // RUN: not strata-run %s --entry wide --input %S/Inputs/narrow_exact.npy 2>&1 | FileCheck %s --check-prefix=WIDE
 // WIDE: narrow-floats.mlir:{{[0-9]+}}:8: error: 'arith.extf' op f80: the interpreter holds floats as f64, which f80 and f128 exceed
@@ -94,4 +100,17 @@ func.func @wide(%m: memref<4xf32>) -> memref<4xf32> {
   %y = arith.truncf %x : f80 to f32
   memref.store %y, %m[%c0] : memref<4xf32>
   return %m : memref<4xf32>
+}
+
+func.func @edges(%x: vector<8xf32>) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+  %e = arith.truncf %x : vector<8xf32> to vector<8xf8E8M0FNU>
+  %ee = arith.extf %e : vector<8xf8E8M0FNU> to vector<8xf32>
+  %f = arith.truncf %x : vector<8xf32> to vector<8xf4E2M1FN>
+  %ff = arith.extf %f : vector<8xf4E2M1FN> to vector<8xf32>
+  %c0 = arith.constant 0 : index
+  %m = memref.alloc() : memref<8xf4E2M1FN>
+  vector.store %f, %m[%c0] : memref<8xf4E2M1FN>, vector<8xf4E2M1FN>
+  %l = vector.load %m[%c0] : memref<8xf4E2M1FN>, vector<8xf4E2M1FN>
+  %lf = arith.extf %l : vector<8xf4E2M1FN> to vector<8xf32>
+  return %ee, %ff, %lf : vector<8xf32>, vector<8xf32>, vector<8xf32>
 }

@@ -181,12 +181,14 @@ pub(super) fn verify_forall(v: &OpView) -> Result<(), Diagnostic> {
         }
     }
     if let Some(mapping) = v.attr("mapping") {
-        match ctx.attr_kind(mapping) {
-            AttrKind::Array(items) if items.is_empty() || items.len() == rank => {}
-            AttrKind::Array(_) => return Err(v.error("mapping attribute size must match op rank")),
-            _ => {
-                return Err(v.error("attribute 'mapping' failed to satisfy constraint: Device Mapping array attribute"))
-            }
+        let not_mapping =
+            || v.error("attribute 'mapping' failed to satisfy constraint: Device Mapping array attribute");
+        let AttrKind::Array(items) = ctx.attr_kind(mapping) else { return Err(not_mapping()) };
+        if !items.iter().all(|a| is_device_mapping(ctx, *a)) {
+            return Err(not_mapping());
+        }
+        if !items.is_empty() && items.len() != rank {
+            return Err(v.error("mapping attribute size must match op rank"));
         }
     }
     forall_loops(ctx, ir, v.op).map_err(|m| Diagnostic::error(ir.op(v.op).loc(), m))?;
@@ -197,6 +199,15 @@ pub(super) fn verify_forall(v: &OpView) -> Result<(), Diagnostic> {
         ),
         None => Err(v.error(format!("expects a non-empty block ending in '{IN_PARALLEL}'"))),
     }
+}
+
+/// The gpu dialect's attributes that map a loop onto the device (`#gpu.thread<x>`,
+/// `#gpu.block<y>`, …): upstream's `DeviceMappingAttrInterface`.
+fn is_device_mapping(ctx: &Context, a: strata_ir::Attribute) -> bool {
+    let text = ctx.attr_to_string(a);
+    ["thread", "block", "warp", "warpgroup", "lane", "memory_space", "mask"]
+        .iter()
+        .any(|kind| text.strip_prefix("#gpu.").and_then(|t| t.strip_prefix(kind)).is_some_and(|t| t.starts_with('<')))
 }
 
 /// As upstream: one block holding only `tensor.parallel_insert_slice`s, each into a shared

@@ -434,7 +434,7 @@ impl Dialect for Scf {
                 .custom_syntax(forall::parse_forall, forall::print_forall),
             OpDef::new(IN_PARALLEL)
                 .summary("ends an scf.forall body: the slices of the shared outputs this iteration writes")
-                .traits(&[Trait::Pure, Trait::Terminator, Trait::NoTerminator, Trait::SingleBlock, Trait::GraphRegions])
+                .traits(&[Trait::Pure, Trait::Terminator, Trait::NoTerminator, Trait::GraphRegions])
                 .parent("scf.forall")
                 .region("region", true)
                 .verifier(forall::verify_in_parallel)
