@@ -89,3 +89,18 @@ fn snapshot_aliases_and_locations() {
     insta::assert_snapshot!(snapshot("aliases.mlir", PrintOptions::default()));
     insta::assert_snapshot!(snapshot("locations.mlir", PrintOptions { debug_info: true, ..Default::default() }));
 }
+
+/// An `f80` list holding a value an `f64` does not (1 + 2^-63) prints in hex, exactly, rather
+/// than through `f64` (where it would print as 1.0, or NaN); one whose values `f64`s hold
+/// prints in decimal.
+#[test]
+fn f80_lists_an_f64_cannot_hold_print_in_hex() {
+    let ctx = context();
+    let wide = "\"xt.wide\"() {v = dense<\"0x0100000000000080FF3F0000000000000080FF3F\"> : tensor<2xf80>} : () -> ()\n";
+    let printed = print(&ctx, "wide.mlir", wide, &PrintOptions::default());
+    assert!(printed.contains("dense<\"0x0100000000000080FF3F0000000000000080FF3F\"> : tensor<2xf80>"), "{printed}");
+    let exact =
+        "\"xt.exact\"() {v = dense<\"0x0000000000000080FF3F00000000000000800040\"> : tensor<2xf80>} : () -> ()\n";
+    let printed = print(&ctx, "exact.mlir", exact, &PrintOptions::default());
+    assert!(printed.contains("dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf80>"), "{printed}");
+}
