@@ -90,6 +90,12 @@ fn materialize(ctx: &Context, ir: &mut Ir, op: OpId, bounds: &[Bound]) -> Vec<Va
         .collect()
 }
 
+/// The lower bounds, upper bounds and steps of `op`'s loops as values, in upstream's order of
+/// making constants (every lower bound, then every upper bound, then every step).
+fn materialize_loops(ctx: &Context, ir: &mut Ir, op: OpId, loops: &ForallLoops) -> [Vec<Value>; 3] {
+    [&loops.lower, &loops.upper, &loops.steps].map(|bounds| materialize(ctx, ir, op, bounds))
+}
+
 /// Creates, at `at`, an op `state` with one region of one block taking `args`; returns the
 /// op and its block.
 fn with_body(ctx: &Context, ir: &mut Ir, at: InsertPoint, state: OpState, args: &[Type]) -> (OpId, strata_ir::BlockId) {
@@ -102,11 +108,7 @@ fn with_body(ctx: &Context, ir: &mut Ir, at: InsertPoint, state: OpState, args: 
 
 fn to_for(ctx: &Context, ir: &mut Ir, op: OpId, loops: &ForallLoops) {
     let loc = ir.op(op).loc();
-    let (lbs, ubs, steps) = (
-        materialize(ctx, ir, op, &loops.lower),
-        materialize(ctx, ir, op, &loops.upper),
-        materialize(ctx, ir, op, &loops.steps),
-    );
+    let [lbs, ubs, steps] = materialize_loops(ctx, ir, op, loops);
     let types: Vec<Type> = loops.outputs.iter().map(|v| ir.value_type(*v)).collect();
     let index = ctx.index_type();
     let mut carried = loops.outputs.clone();
@@ -180,11 +182,7 @@ fn insert_slices(ctx: &Context, ir: &mut Ir, in_parallel: OpId, shared: &[Value]
 
 fn to_parallel(ctx: &Context, ir: &mut Ir, op: OpId, loops: &ForallLoops) {
     let loc = ir.op(op).loc();
-    let (lbs, ubs, steps) = (
-        materialize(ctx, ir, op, &loops.lower),
-        materialize(ctx, ir, op, &loops.upper),
-        materialize(ctx, ir, op, &loops.steps),
-    );
+    let [lbs, ubs, steps] = materialize_loops(ctx, ir, op, loops);
     let body = ir.region(ir.op(op).regions()[0]).blocks()[0];
     if loops.rank() == 0 {
         // No loops: the body runs once, in place.
