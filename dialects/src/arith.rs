@@ -53,6 +53,7 @@ const TYPED_CONSTANT: AttrConstraint = AttrConstraint {
             c.attr_kind(a),
             AttrKind::Integer { .. }
                 | AttrKind::Float { .. }
+                | AttrKind::WideFloat { .. }
                 | AttrKind::DenseElements { .. }
                 | AttrKind::DenseResource { .. }
                 | AttrKind::Sparse { .. }
@@ -748,7 +749,7 @@ fn print_select(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
 /// An `arith.constant` of `value` (an integer, float or dense attribute of type `ty`).
 pub fn constant_state(ctx: &Context, value: Attribute, ty: Type, loc: Location) -> Option<OpState> {
     let typed = match ctx.attr_kind(value) {
-        AttrKind::Integer { ty: t, .. } | AttrKind::Float { ty: t, .. } => *t == ty,
+        AttrKind::Integer { ty: t, .. } | AttrKind::Float { ty: t, .. } | AttrKind::WideFloat { ty: t, .. } => *t == ty,
         AttrKind::DenseElements { ty: t, .. } => *t == ty,
         _ => false,
     };

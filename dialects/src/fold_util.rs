@@ -1,6 +1,6 @@
 //! Constant values of scalar, splat, dense and `dense_resource` attributes, for folders.
 
-use strata_ir::{AttrKind, Attribute, Context, DenseElements, DenseValue, FoldResult, Type, TypeKind};
+use strata_ir::{AttrKind, Attribute, Context, DenseElements, DenseValue, FloatKind, FoldResult, Type, TypeKind};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Scalar {
@@ -72,6 +72,9 @@ pub(crate) fn encode(ctx: &Context, ty: Type, values: Vec<Scalar>, splat: bool) 
     let elem = ctx.element_type_or_self(ty);
     let scalar = |s: Scalar| match (s, ctx.type_kind(elem)) {
         (Scalar::Int(v), TypeKind::Integer { .. } | TypeKind::Index) => Some(ctx.integer_attr(v, elem)),
+        // Folds compute in f64: an f80 or f128 result would be rounded to 53 bits, not its own
+        // 64 or 113 (1.0 + 2^-60 is not 1.0 in f80), so such results are left unfolded.
+        (Scalar::Float(_), TypeKind::Float(FloatKind::F80 | FloatKind::F128)) => None,
         (Scalar::Float(v), TypeKind::Float(_)) => Some(ctx.float_attr(v, elem)),
         _ => None,
     };

@@ -79,8 +79,24 @@ pub struct NamedAttr {
 pub enum DenseValue {
     Int(i128),
     Float(u64),
+    /// An `f80` or `f128` value an `f64` cannot hold (or a NaN whose payload it cannot), as
+    /// the type's bit pattern. [`DenseValue::of_float_bits`] keeps the two forms apart.
+    WideFloat(u128),
     Complex(Box<(DenseValue, DenseValue)>),
     Str(String),
+}
+
+impl DenseValue {
+    /// The value of a float bit pattern of `kind` (no wider than the type): an `f64` where one
+    /// holds it exactly, else, for `f80` and `f128`, the pattern itself.
+    pub fn of_float_bits(bits: u128, kind: crate::types::FloatKind) -> DenseValue {
+        use crate::types::FloatKind;
+        match crate::float::from_bits(bits, kind) {
+            Some(v) => DenseValue::Float(v.to_bits()),
+            None if matches!(kind, FloatKind::F80 | FloatKind::F128) => DenseValue::WideFloat(bits),
+            None => DenseValue::Float(f64::NAN.to_bits()),
+        }
+    }
 }
 
 /// The values of a `dense<...>` attribute, row-major.
@@ -171,6 +187,12 @@ pub enum AttrKind {
     /// A float of float type, as `f64` bits after rounding to the type.
     Float {
         bits: u64,
+        ty: Type,
+    },
+    /// An `f80` or `f128` float an `f64` cannot hold, as the type's own bit pattern. Folders
+    /// and the interpreter, which compute in `f64`, leave it alone.
+    WideFloat {
+        bits: u128,
         ty: Type,
     },
     String {
@@ -381,6 +403,7 @@ impl Context {
         match self.attr_kind(a) {
             AttrKind::Integer { ty, .. }
             | AttrKind::Float { ty, .. }
+            | AttrKind::WideFloat { ty, .. }
             | AttrKind::DenseElements { ty, .. }
             | AttrKind::DenseResource { ty, .. }
             | AttrKind::Sparse { ty, .. } => Some(*ty),

@@ -66,6 +66,9 @@ impl Scalar {
             (Scalar::Int { width }, DenseValue::Int(i)) => (as_unsigned(*i, width), *i < 0),
             (Scalar::Index, DenseValue::Int(i)) => (*i as u128, false),
             (Scalar::Float(k), DenseValue::Float(bits)) => (crate::float::to_bits(f64::from_bits(*bits), k)?, false),
+            (Scalar::Float(k), DenseValue::WideFloat(bits)) if k.width() == 128 || bits >> k.width() == 0 => {
+                (*bits, false)
+            }
             _ => return None,
         };
         let size = self.bytes();
@@ -90,7 +93,7 @@ impl Scalar {
             Scalar::Index => DenseValue::Int(wrap_signed(raw as i128, 64)),
             Scalar::Float(k) => {
                 let raw = if k.width() < 128 { raw & ((1 << k.width()) - 1) } else { raw };
-                DenseValue::Float(crate::float::from_bits(raw, k).unwrap_or(f64::NAN).to_bits())
+                DenseValue::of_float_bits(raw, k)
             }
         }
     }
@@ -287,18 +290,6 @@ pub(crate) fn canonical(ctx: &Context, ty: Type, elements: DenseElements) -> Den
             None => DenseElements::Splat(v),
         },
     }
-}
-
-/// Whether the elements of `raw`, of type `element`, print exactly as a list of decimal
-/// values: always but for `f80` and `f128` (the values read back as `f64`s), whose bytes must
-/// come back from their values.
-pub(crate) fn decimal_is_exact(ctx: &Context, element: Type, raw: &RawElements) -> bool {
-    let Some(layout) = Layout::of(ctx, element) else { return true };
-    if !matches!(layout.scalar, Scalar::Float(FloatKind::F80 | FloatKind::F128)) {
-        return true;
-    }
-    let count = raw.0.len() / layout.bytes().max(1);
-    layout.encode_all(&layout.decode_all(&raw.0, count)).is_some_and(|b| *b == *raw.0)
 }
 
 /// `0x...`: raw elements in hexadecimal.

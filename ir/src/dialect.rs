@@ -738,7 +738,7 @@ pub mod attr_constraints {
     };
     pub const FLOAT: AttrConstraint = AttrConstraint {
         description: "float attribute",
-        check: |c, a| matches!(c.attr_kind(a), AttrKind::Float { .. }),
+        check: |c, a| matches!(c.attr_kind(a), AttrKind::Float { .. } | AttrKind::WideFloat { .. }),
         syntax: AttrSyntax::Full,
     };
 }

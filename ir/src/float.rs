@@ -1,9 +1,9 @@
 //! Rounding, bit patterns and text forms of floating-point values for every builtin float type.
 //!
-//! Values are held as `f64`, which holds every value of the formats up to 32 bits exactly.
+//! Values are held as `f64`, which holds every value of the formats up to 64 bits exactly.
 //! A NaN keeps its payload, shifted into f64's fraction, so a signalling NaN prints back as
 //! written (`0x7C01 : f16`, not the quiet `0x7E01`). `f80` and `f128` values beyond f64's
-//! precision cannot be held: their hexadecimal forms are refused rather than rounded.
+//! precision are held as their bit patterns; [`format_bits`] prints those.
 
 use crate::types::FloatKind;
 
@@ -201,48 +201,35 @@ fn round_even(x: f64) -> u128 {
     x.round_ties_even() as u128
 }
 
-/// x87's 80-bit format: sign, 15 exponent bits, an explicit integer bit and 63 fraction bits.
+/// x87's 80-bit format's NaNs, infinities and zeros (sign, 15 exponent bits, an explicit
+/// integer bit and 63 fraction bits); [`Wide`] reads and writes its finite values.
 mod f80 {
-    const BIAS: i32 = 16383;
     const EXP_ONES: u128 = 0x7FFF;
     const INTEGER_BIT: u128 = 1 << 63;
 
-    pub(super) fn decode(bits: u128) -> f64 {
+    /// The value of a pattern that is not a finite number: an infinity, or a NaN (as LLVM
+    /// reads them, the pseudo-infinities and unnormals, whose integer bit is wrongly clear).
+    pub(super) fn decode_special(bits: u128) -> f64 {
         let negative = bits >> 79 & 1 == 1;
-        let (e, m) = ((bits >> 64) & EXP_ONES, bits & ((1 << 64) - 1));
-        let fraction = m & (INTEGER_BIT - 1);
-        if e == EXP_ONES {
-            return match fraction {
-                0 if negative => f64::NEG_INFINITY,
-                0 => f64::INFINITY,
-                _ => super::nan_with_payload(negative, fraction, 63),
-            };
-        }
-        let magnitude = m as f64 * super::pow2(e.max(1) as i32 - BIAS - 63);
-        if negative {
-            -magnitude
-        } else {
-            magnitude
+        let infinity = (bits >> 64) & EXP_ONES == EXP_ONES && bits & ((1 << 64) - 1) == INTEGER_BIT;
+        match (infinity, negative) {
+            (true, true) => f64::NEG_INFINITY,
+            (true, false) => f64::INFINITY,
+            _ => super::nan_with_payload(negative, bits & (INTEGER_BIT - 1), 63),
         }
     }
 
-    pub(super) fn encode(value: f64) -> u128 {
+    /// The pattern of a NaN, an infinity or a zero.
+    pub(super) fn encode_special(value: f64) -> u128 {
         let sign = (value.is_sign_negative() as u128) << 79;
         if value.is_nan() {
             let fraction = (super::fraction_of(value) as u128) << 11;
             return sign | (EXP_ONES << 64) | INTEGER_BIT | fraction;
         }
-        let a = value.abs();
-        if a.is_infinite() {
+        if value.is_infinite() {
             return sign | (EXP_ONES << 64) | INTEGER_BIT;
         }
-        if a == 0.0 {
-            return sign;
-        }
-        // Every f64 is a normal f80, its 53 bits exact in the 64-bit significand.
-        let e = super::exponent_of(a);
-        let significand = (a * super::pow2(63 - e)) as u128;
-        sign | (((e + BIAS) as u128) << 64) | significand
+        sign
     }
 }
 
@@ -273,19 +260,37 @@ mod e8m0 {
 }
 
 fn encode(value: f64, kind: FloatKind) -> Option<u128> {
+    if let Some(wide) = Wide::of(kind).filter(|_| value.is_finite() && value != 0.0) {
+        return Some(wide.bits_of_f64(value));
+    }
     match kind {
-        FloatKind::F80 => Some(f80::encode(value)),
+        FloatKind::F80 => Some(f80::encode_special(value)),
         FloatKind::F8E8M0FNU => e8m0::encode(value),
         _ => Format::of(kind)?.encode(value),
     }
 }
 
 fn decode(bits: u128, kind: FloatKind) -> f64 {
+    if let Some((negative, m, e2)) = Wide::of(kind).and_then(|w| w.finite_parts(bits)) {
+        let magnitude = scale(m as f64, e2);
+        return if negative { -magnitude } else { magnitude };
+    }
     match kind {
-        FloatKind::F80 => f80::decode(bits),
+        FloatKind::F80 => f80::decode_special(bits),
         FloatKind::F8E8M0FNU => e8m0::decode(bits),
         _ => Format::of(kind).map_or(f64::NAN, |f| f.decode(bits)),
     }
+}
+
+/// `x * 2^e` for any `e` a wide format has: exact while the result is a normal f64 (the
+/// factor is applied in steps that neither overflow nor underflow on their own).
+fn scale(mut x: f64, mut e: i64) -> f64 {
+    while e != 0 && x != 0.0 && x.is_finite() {
+        let step = e.clamp(-1000, 1000);
+        x *= pow2(step as i32);
+        e -= step;
+    }
+    x
 }
 
 /// The value of any bit pattern of `kind` (the low `kind.width()` bits of `bits`): NaN for
@@ -351,40 +356,15 @@ pub fn from_bits(bits: u128, kind: FloatKind) -> Option<f64> {
     (encode(value, kind) == Some(bits)).then_some(value)
 }
 
-/// Whether the decimal literal `text` (unsigned: `84.25`, `1.5e-3`) is exactly `value`, a
-/// finite f64 it was read as: what wider formats than f64 need to be held here.
-pub fn decimal_is_exact(text: &str, value: f64) -> bool {
-    use num_bigint::BigUint;
-    let (mantissa, exp10) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i64>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let Ok(mut literal) = format!("{whole}{fraction}").parse::<BigUint>() else { return false };
-    let exp10 = exp10 - fraction.len() as i64;
-    if !value.is_finite() || exp10.unsigned_abs() > 5000 {
-        return false;
-    }
-    // literal * 10^exp10 == m * 2^e2, compared as integers with both sides' negative powers moved across.
-    let (m, e2) = integer_and_exponent(value);
-    let mut exact = BigUint::from(m);
-    if exp10 >= 0 {
-        literal *= BigUint::from(10u32).pow(exp10 as u32);
-    } else {
-        exact *= BigUint::from(10u32).pow((-exp10) as u32);
-    }
-    if e2 >= 0 {
-        exact <<= e2 as usize;
-    } else {
-        literal <<= (-e2) as usize;
-    }
-    literal == exact
-}
-
 /// MLIR's text for a float, as `printFloatValue` writes it: six digits after the point when
 /// they read back to the same value, else APFloat's shortest exact form, and the bit pattern
 /// for NaN, infinities and values neither form holds.
 pub fn format(value: f64, kind: FloatKind) -> String {
+    if matches!(kind, FloatKind::F80 | FloatKind::F128) {
+        if let Some(bits) = to_bits(value, kind) {
+            return format_bits(bits, kind);
+        }
+    }
     let hex = || {
         let digits = (kind.width() as usize).div_ceil(4);
         match to_bits(value, kind) {
@@ -395,16 +375,188 @@ pub fn format(value: f64, kind: FloatKind) -> String {
     if !value.is_finite() {
         return hex();
     }
-    let six = llvm_to_string(value, 6, 0, false);
+    let (m, e2) = integer_and_exponent(value);
+    let negative = value.is_sign_negative();
+    let six = llvm_to_string(negative, m.into(), e2, 6, 0, false);
     if round_to(six.parse::<f64>().unwrap_or(f64::NAN), kind) == value {
         return six;
     }
-    let precision = 2 + significand_bits(kind) * 59 / 196;
-    let shortest = llvm_to_string(value, precision as usize, 3, true);
+    let shortest = llvm_to_string(negative, m.into(), e2, natural_precision(kind), 3, true);
     if shortest.contains('.') {
         shortest
     } else {
         hex()
+    }
+}
+
+/// The text of an `f80` or `f128` bit pattern, as [`format`]'s for the value it holds: what
+/// MLIR prints (its decimal checked by reading it back exactly in the type), except where a
+/// decimal read as MLIR reads one, through an `f64`, would not give the value back: then the
+/// bit pattern, so the text always reads back to it. MLIR prints `1.00000000000000000011 :
+/// f80` for `0x3FFF8000000000000001` and reads that text back as `1.0`.
+pub fn format_bits(bits: u128, kind: FloatKind) -> String {
+    let hex = || format!("0x{bits:0digits$X}", digits = (kind.width() as usize).div_ceil(4));
+    let Some(wide) = Wide::of(kind) else { return format(value_of(bits, kind), kind) };
+    let Some((negative, m, e2)) = wide.finite_parts(bits) else { return hex() };
+    let six = llvm_to_string(negative, m, e2, 6, 0, false);
+    let text = if wide.bits_of_decimal(&six) == Some(bits) {
+        six
+    } else {
+        let shortest = llvm_to_string(negative, m, e2, natural_precision(kind), 3, true);
+        if !shortest.contains('.') {
+            return hex();
+        }
+        shortest
+    };
+    let read_back = text.parse::<f64>().ok().and_then(|v| to_bits(v, kind));
+    if read_back == Some(bits) {
+        text
+    } else {
+        hex()
+    }
+}
+
+/// The digits APFloat prints when asked for a value's natural precision.
+fn natural_precision(kind: FloatKind) -> usize {
+    (2 + significand_bits(kind) * 59 / 196) as usize
+}
+
+/// The formats wider than f64, both with 15 exponent bits: `f80` (an explicit integer bit and
+/// 63 fraction bits) and `f128` (112 fraction bits).
+#[derive(Copy, Clone)]
+struct Wide {
+    /// Significand bits, the leading one included.
+    precision: u32,
+    explicit_integer_bit: bool,
+}
+
+impl Wide {
+    const BIAS: i64 = 16383;
+    const EXP_ONES: u128 = 0x7FFF;
+
+    fn of(kind: FloatKind) -> Option<Wide> {
+        match kind {
+            FloatKind::F80 => Some(Wide { precision: 64, explicit_integer_bit: true }),
+            FloatKind::F128 => Some(Wide { precision: 113, explicit_integer_bit: false }),
+            _ => None,
+        }
+    }
+
+    /// Bits below the exponent field.
+    fn fraction_width(self) -> u32 {
+        if self.explicit_integer_bit {
+            self.precision
+        } else {
+            self.precision - 1
+        }
+    }
+
+    /// The exponent of a significand's last bit in the smallest binade (subnormals).
+    fn min_e2(self) -> i64 {
+        1 - Self::BIAS - (self.precision as i64 - 1)
+    }
+
+    /// A finite value as its sign, significand and power of two (`m * 2^e2`); `None` for
+    /// infinities and NaNs, and for x87's unnormals, which LLVM reads as NaN too.
+    fn finite_parts(self, bits: u128) -> Option<(bool, u128, i64)> {
+        let width = self.fraction_width();
+        let negative = bits >> (width + 15) & 1 == 1;
+        let field = (bits >> width) & Self::EXP_ONES;
+        let fraction = bits & ((1 << width) - 1);
+        let leading = 1u128 << (self.precision - 1);
+        if field == Self::EXP_ONES || (self.explicit_integer_bit && field != 0 && fraction & leading == 0) {
+            return None;
+        }
+        let m = if self.explicit_integer_bit || field == 0 { fraction } else { fraction | leading };
+        Some((negative, m, field.max(1) as i64 - Self::BIAS - (self.precision as i64 - 1)))
+    }
+
+    /// The bits nearest a decimal literal (`-1.5e+03`, `0.25`), ties to even: APFloat's
+    /// exact reading of a string, which MLIR's printer checks its text against. `None` when
+    /// `text` is not a decimal number.
+    fn bits_of_decimal(self, text: &str) -> Option<u128> {
+        use num_bigint::BigUint;
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exp10) = match text.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i64>().ok()?),
+            None => (text, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let literal: BigUint = format!("{whole}{fraction}").parse().ok()?;
+        let exp10 = exp10.checked_sub(fraction.len() as i64)?;
+        let sign = (negative as u128) << (self.fraction_width() + 15);
+        // log2 of the value, to within a few units.
+        let magnitude = literal.bits() as i64 + (exp10 as f64 * std::f64::consts::LOG2_10) as i64;
+        let infinity = sign | (Self::EXP_ONES << self.fraction_width()) | self.integer_bit();
+        // Beyond both ends of the format (2^16384 and 2^-16446) by far: no arithmetic needed.
+        if literal.bits() == 0 || magnitude < -16_600 {
+            return Some(sign);
+        }
+        if magnitude > 16_600 {
+            return Some(infinity);
+        }
+        let (num, den) = if exp10 >= 0 {
+            (literal * BigUint::from(10u32).pow(exp10 as u32), BigUint::from(1u32))
+        } else {
+            (literal, BigUint::from(10u32).pow((-exp10) as u32))
+        };
+        // q = num / (den * 2^e2) in [2^(p-1), 2^p), or e2 at its least for subnormals.
+        let p = self.precision as i64;
+        let divide = |e2: i64| {
+            let (n, d) =
+                if e2 >= 0 { (num.clone(), &den << e2 as usize) } else { (&num << (-e2) as usize, den.clone()) };
+            let q = &n / &d;
+            let twice_r = (&n - &q * &d) << 1usize;
+            (q, twice_r, d)
+        };
+        let mut e2 = (num.bits() as i64 - den.bits() as i64 - p).max(self.min_e2());
+        let mut parts = divide(e2);
+        if parts.0.bits() as i64 > p {
+            e2 += 1;
+            parts = divide(e2);
+        }
+        let (q, twice_r, d) = parts;
+        let mut q: u128 = q.try_into().ok()?;
+        if twice_r > d || (twice_r == d && q & 1 == 1) {
+            q += 1;
+            if q == 1 << p {
+                q >>= 1;
+                e2 += 1;
+            }
+        }
+        if e2 + p - 1 > Self::BIAS {
+            return Some(infinity);
+        }
+        let leading = 1u128 << (p - 1);
+        if q < leading {
+            return Some(sign | q);
+        }
+        let field = (e2 + p - 1 + Self::BIAS) as u128;
+        let stored = if self.explicit_integer_bit { q } else { q - leading };
+        Some(sign | (field << self.fraction_width()) | stored)
+    }
+
+    /// The bits of a finite, non-zero f64, which every wide format holds as a normal value.
+    fn bits_of_f64(self, value: f64) -> u128 {
+        let sign = (value.is_sign_negative() as u128) << (self.fraction_width() + 15);
+        let (m, e2) = integer_and_exponent(value);
+        let shift = self.precision - (64 - m.leading_zeros());
+        let q = (m as u128) << shift;
+        let field = (e2 - shift as i64 + self.precision as i64 - 1 + Self::BIAS) as u128;
+        let stored = if self.explicit_integer_bit { q } else { q & ((1 << (self.precision - 1)) - 1) };
+        sign | (field << self.fraction_width()) | stored
+    }
+
+    /// The integer bit x87's infinity carries.
+    fn integer_bit(self) -> u128 {
+        if self.explicit_integer_bit {
+            1 << (self.precision - 1)
+        } else {
+            0
+        }
     }
 }
 
@@ -418,17 +570,25 @@ fn significand_bits(kind: FloatKind) -> u32 {
     }
 }
 
-/// LLVM's `APFloat::toString(str, precision, max_padding, truncate_zero)` for a finite value:
+/// LLVM's `APFloat::toString(str, precision, max_padding, truncate_zero)` for the finite value
+/// `m * 2^e2` (negated when `negative`):
 /// the exact decimal expansion cut to `precision` significant digits in LLVM's two steps
 /// (whole tens dropped from the expansion first, then half up on what is left), so values of
 /// few bits print as upstream prints them (`9.997550e-02 : f16` where the correctly rounded
 /// digits are `9.997559e-02`), laid out as LLVM lays it out.
-fn llvm_to_string(value: f64, precision: usize, max_padding: usize, truncate_zero: bool) -> String {
-    if value < 0.0 || (value == 0.0 && value.is_sign_negative()) {
-        return format!("-{}", llvm_to_string(-value, precision, max_padding, truncate_zero));
+fn llvm_to_string(
+    negative: bool,
+    m: u128,
+    e2: i64,
+    precision: usize,
+    max_padding: usize,
+    truncate_zero: bool,
+) -> String {
+    if negative {
+        return format!("-{}", llvm_to_string(false, m, e2, precision, max_padding, truncate_zero));
     }
     // The digits, most significant first; `exp` is the power of ten of the last one.
-    let (mut digits, mut exp) = if value == 0.0 { (vec![b'0'], 0) } else { exact_digits(value, precision) };
+    let (mut digits, mut exp) = if m == 0 { (vec![b'0'], 0) } else { exact_digits(m, e2, precision) };
     // LLVM's AdjustToPrecision on the digits: half up, trailing zeros dropped.
     if digits.len() > precision {
         let dropped = digits.len() - precision;
@@ -484,12 +644,11 @@ fn llvm_to_string(value: f64, precision: usize, max_padding: usize, truncate_zer
     }
 }
 
-/// The exact decimal digits of a positive finite `value` (most significant first) and the
+/// The exact decimal digits of `m * 2^e2`, `m` positive (most significant first), and the
 /// power of ten of the last, after LLVM drops the whole tens that `precision` digits do not
 /// need (its AdjustToPrecision on the integer: 196/59 over-estimates log2(10)).
-fn exact_digits(value: f64, precision: usize) -> (Vec<u8>, i64) {
+fn exact_digits(mut m: u128, mut e2: i64, precision: usize) -> (Vec<u8>, i64) {
     use num_bigint::BigUint;
-    let (mut m, mut e2) = integer_and_exponent(value);
     let zeros = m.trailing_zeros();
     m >>= zeros;
     e2 += zeros as i64;
@@ -582,6 +741,108 @@ mod tests {
         assert_eq!(format(from_bits(0xFFC00001, FloatKind::F32).unwrap(), FloatKind::F32), "0xFFC00001");
         let f80_nan = from_bits(0x7FFF_C000_0000_0000_0800, FloatKind::F80).unwrap();
         assert_eq!(to_bits(f80_nan, FloatKind::F80), Some(0x7FFF_C000_0000_0000_0800));
+    }
+
+    /// The texts mlir-opt-22 prints for these f64 values in the wide formats: APFloat checks
+    /// six digits by reading them back in the format itself, so 0.1 needs its 21 or 36 digits.
+    #[test]
+    fn wide_formats_print_as_mlir_opt() {
+        assert_eq!(format(0.1, FloatKind::F80), "0.100000000000000005551");
+        assert_eq!(format(0.1, FloatKind::F128), "0.100000000000000005551115123125782702");
+        assert_eq!(format(1.0e-300, FloatKind::F128), "1.00000000000000002505909183520875969E-300");
+        assert_eq!(format(2.5e-310, FloatKind::F80), "2.50000000000001706561E-310");
+        assert_eq!(format(-f64::MAX, FloatKind::F128), "-1.79769313486231570814527423731704357E+308");
+        assert_eq!(format(1.5, FloatKind::F80), "1.500000e+00");
+        assert_eq!(format(-0.0, FloatKind::F128), "-0.000000e+00");
+        assert_eq!(format(f64::INFINITY, FloatKind::F80), "0x7FFF8000000000000000");
+    }
+
+    /// Values an f64 does not hold print as their bits: mlir-opt's decimal for them
+    /// (`1.00000000000000000011`) reads back, as MLIR reads decimals, through an f64.
+    #[test]
+    fn wide_values_beyond_f64_print_as_their_bits() {
+        for (bits, kind) in [
+            (0x3FFF_8000_0000_0000_0001, FloatKind::F80),
+            (0x0000_0000_0000_0000_0001, FloatKind::F80),
+            (0x7FFF_C000_0000_0000_0001, FloatKind::F80),
+            (0x3FFF_0000_0000_0000_0000, FloatKind::F80),
+            (0x3FFB_9999_9999_9999_999A, FloatKind::F80),
+            (0x3FFF_0000_0000_0000_0000_0000_0000_0001, FloatKind::F128),
+            (0x8000_0000_0000_0000_0000_0000_0000_0003, FloatKind::F128),
+        ] {
+            assert_eq!(from_bits(bits, kind), None, "{bits:#X}");
+            let digits = (kind.width() as usize).div_ceil(4);
+            assert_eq!(format_bits(bits, kind), format!("0x{bits:0digits$X}"));
+        }
+        assert!(value_of(0x3FFF_0000_0000_0000_0000, FloatKind::F80).is_nan(), "an unnormal is NaN");
+        assert_eq!(format_bits(0x3FFF_8000_0000_0000_0000, FloatKind::F80), "1.000000e+00");
+    }
+
+    /// The smallest values' exact expansions are long (11,500 digits) and far below 2^-16000.
+    #[test]
+    fn smallest_wide_values_read_back_exactly() {
+        for kind in [FloatKind::F80, FloatKind::F128] {
+            let wide = Wide::of(kind).unwrap();
+            for m in [1, 3] {
+                let exact = llvm_to_string(false, m, wide.min_e2(), 12_000, 0, true);
+                assert_eq!(wide.bits_of_decimal(&exact), Some(m), "{kind:?}");
+            }
+        }
+    }
+
+    fn wide_bits(kind: FloatKind) -> impl proptest::strategy::Strategy<Value = u128> {
+        use proptest::prelude::*;
+        let wide = Wide::of(kind).unwrap();
+        let width = wide.fraction_width() + 16;
+        // Every exponent but the all-ones one; f80's integer bit as its exponent says.
+        let field = prop_oneof![0u128..0x7FFF, 0u128..4, 0x7FFBu128..0x7FFF];
+        (any::<bool>(), field, any::<u128>()).prop_map(move |(negative, field, fraction)| {
+            let fraction = fraction & ((1 << wide.fraction_width()) - 1);
+            let fraction = match (wide.explicit_integer_bit, field) {
+                (true, 0) => fraction & !(1 << 63),
+                (true, _) => fraction | 1 << 63,
+                (false, _) => fraction,
+            };
+            ((negative as u128) << (width - 1)) | (field << wide.fraction_width()) | fraction
+        })
+    }
+
+    proptest::proptest! {
+        /// APFloat's natural precision reads back to the same bits, and so does the exact
+        /// expansion; a midpoint between two neighbours rounds to the even one.
+        #[test]
+        fn wide_decimals_read_back_exactly(f80 in wide_bits(FloatKind::F80), f128 in wide_bits(FloatKind::F128)) {
+            for (bits, kind) in [(f80, FloatKind::F80), (f128, FloatKind::F128)] {
+                let wide = Wide::of(kind).unwrap();
+                let (negative, m, e2) = wide.finite_parts(bits).unwrap();
+                let natural = llvm_to_string(negative, m, e2, natural_precision(kind), 3, true);
+                proptest::prop_assert_eq!(wide.bits_of_decimal(&natural), Some(bits), "{}", natural);
+                let exact = llvm_to_string(negative, m, e2, 12_000, 0, true);
+                proptest::prop_assert_eq!(wide.bits_of_decimal(&exact), Some(bits), "{}", exact);
+                // m + 1/2 in the last place: away from zero when m is odd.
+                let midpoint = llvm_to_string(negative, 2 * m + 1, e2 - 1, 12_000, 0, true);
+                let up = wide.bits_of_decimal(&midpoint).unwrap();
+                // Where the next value up is in the same binade, it is the next pattern.
+                if (m + 1).leading_zeros() == m.leading_zeros() {
+                    let expected = if m & 1 == 1 { bits + 1 } else { bits };
+                    proptest::prop_assert_eq!(up, expected, "{}", midpoint);
+                }
+            }
+        }
+
+        /// Every f64 is the same value in both wide formats, whatever its size.
+        #[test]
+        fn f64_values_widen_exactly(bits in proptest::prelude::any::<u64>()) {
+            let value = f64::from_bits(bits);
+            proptest::prop_assume!(value.is_finite());
+            for kind in [FloatKind::F80, FloatKind::F128] {
+                let wide = to_bits(value, kind).unwrap();
+                proptest::prop_assert_eq!(from_bits(wide, kind).map(f64::to_bits), Some(bits));
+                let (m, e2) = integer_and_exponent(value);
+                let exact = llvm_to_string(value.is_sign_negative(), m.into(), e2, 12_000, 0, true);
+                proptest::prop_assert_eq!(Wide::of(kind).unwrap().bits_of_decimal(&exact), Some(wide), "{}", exact);
+            }
+        }
     }
 
     #[test]

@@ -595,7 +595,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
             AttrKind::DenseElements { ty, .. } | AttrKind::DenseResource { ty, .. } | AttrKind::Sparse { ty, .. } => {
                 Some(*ty)
             }
-            AttrKind::Integer { ty, .. } | AttrKind::Float { ty, .. } => Some(*ty),
+            AttrKind::Integer { ty, .. } | AttrKind::Float { ty, .. } | AttrKind::WideFloat { ty, .. } => Some(*ty),
             _ => None,
         };
         if let Some(ty) = ty {
@@ -1074,12 +1074,8 @@ impl AttrDisplay<'_> {
         let element = ctx.element_type_or_self(ty);
         match elements {
             DenseElements::Splat(v) => self.scalar(f, v, element),
-            // f80 and f128 values an f64 does not hold print in hex at any size: exact, and
-            // read back by mlir-opt.
             DenseElements::Raw(raw)
-                if hex
-                    && (self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, ty) > n)
-                        || !crate::dense_raw::decimal_is_exact(ctx, element, raw)) =>
+                if hex && self.aliases.hex_elements_if_larger.is_some_and(|n| listed_count(ctx, ty) > n) =>
             {
                 write!(f, "\"{}\"", crate::dense_raw::hex(raw))
             }
@@ -1151,6 +1147,10 @@ impl AttrDisplay<'_> {
                 TypeKind::Float(k) => f.write_str(&crate::float::format(f64::from_bits(*bits), *k)),
                 _ => f.write_str(&crate::float::format(f64::from_bits(*bits), crate::types::FloatKind::F64)),
             },
+            DenseValue::WideFloat(bits) => match ctx.type_kind(element) {
+                TypeKind::Float(k) => f.write_str(&crate::float::format_bits(*bits, *k)),
+                _ => write!(f, "0x{bits:X}"),
+            },
             DenseValue::Complex(parts) => {
                 let inner = match ctx.type_kind(element) {
                     TypeKind::Complex(e) => *e,
@@ -1211,6 +1211,10 @@ impl fmt::Display for AttrDisplay<'_> {
                 };
                 write!(f, "{} : {}", crate::float::format(f64::from_bits(*bits), kind), t(*ty))
             }
+            AttrKind::WideFloat { bits, ty } => match ctx.type_kind(*ty) {
+                TypeKind::Float(kind) => write!(f, "{} : {}", crate::float::format_bits(*bits, *kind), t(*ty)),
+                _ => write!(f, "0x{bits:X} : {}", t(*ty)),
+            },
             AttrKind::String { value, ty } => {
                 write!(f, "\"{}\"", escape(value))?;
                 if let Some(ty) = ty {

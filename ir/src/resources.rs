@@ -181,7 +181,8 @@ impl ElementCoding {
         }
         match self {
             ElementCoding::Float(kind) => {
-                DenseValue::Float(crate::float::from_bits(raw, kind).unwrap_or(f64::NAN).to_bits())
+                let raw = if kind.width() < 128 { raw & ((1 << kind.width()) - 1) } else { raw };
+                DenseValue::of_float_bits(raw, kind)
             }
             ElementCoding::Bool => DenseValue::Int((raw != 0) as i128),
             ElementCoding::Int(width) => DenseValue::Int(crate::attributes::wrap_signed(raw as i128, width)),

@@ -366,3 +366,18 @@ func.func @random_literals() {
   %359 = arith.constant -220055.0 : f128
   return
 }
+
+// f80 and f128 decimals read as MLIR reads them, through an f64, and print with the digits
+// APFloat needs to read the value back in the format itself (0.1 as an f80 needs 21).
+func.func @wide_formats() {
+  %0 = arith.constant 0.1 : f80
+  %1 = arith.constant 0.1 : f128
+  %2 = arith.constant 3.14159265358979323846 : f80
+  %3 = arith.constant 1.0e-300 : f128
+  %4 = arith.constant 2.5e-310 : f80
+  %5 = arith.constant -1.7976931348623157e308 : f128
+  %6 = arith.constant 0x3FFF8000000000000000 : f80
+  %7 = arith.constant 0x3FFD5555555555555000000000000000 : f128
+  %8 = arith.constant dense<[0.3, -2.0e-5, 0x7FFF8000000000000000]> : tensor<3xf80>
+  return
+}

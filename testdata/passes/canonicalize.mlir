@@ -60,3 +60,24 @@ func.func @asserts(%c: i1) {
   cf.assert %c, "kept"
   return
 }
+
+// -----
+
+// Folds compute in f64, so f80 and f128 results stay unfolded: 1 + 2^-60 is exact in both,
+// and f64 would round it to 1. Comparisons of the same constants are exact and fold.
+// CHECK-LABEL: func.func @wide_floats
+// CHECK:         %[[S80:.*]] = arith.addf %{{.*}}, %{{.*}} : f80
+// CHECK:         %[[S128:.*]] = arith.addf %{{.*}}, %{{.*}} : f128
+// CHECK-NOT:     arith.cmpf
+// CHECK:         return %[[S80]], %[[S128]], %true
+func.func @wide_floats() -> (f80, f128, i1) {
+  %one = arith.constant 1.0 : f80
+  %tiny = arith.constant 8.673617379884035e-19 : f80
+  %s80 = arith.addf %one, %tiny : f80
+  %one128 = arith.constant 1.0 : f128
+  %tiny128 = arith.constant 8.673617379884035e-19 : f128
+  %s128 = arith.addf %one128, %tiny128 : f128
+  %lt = arith.cmpf olt, %one, %tiny : f80
+  %gt = arith.cmpf ogt, %one, %tiny : f80
+  return %s80, %s128, %gt : f80, f128, i1
+}

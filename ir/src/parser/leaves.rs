@@ -354,6 +354,7 @@ impl LeafBuilder<'_> {
         let (value, ty) = self.number_value(number.as_str(), number.as_span().start(), ty)?;
         Ok(self.ctx.intern_attr(match value {
             DenseValue::Float(bits) => AttrKind::Float { bits, ty },
+            DenseValue::WideFloat(bits) => AttrKind::WideFloat { bits, ty },
             DenseValue::Int(value) => AttrKind::Integer { value, ty },
             _ => unreachable!("numbers are integers or floats"),
         }))
@@ -383,23 +384,17 @@ impl LeafBuilder<'_> {
                     }
                     let bits = u128::from_str_radix(hex, 16)
                         .map_err(|_| ParseError::new(at, "hexadecimal float constant out of range".into()))?;
-                    let Some(v) = crate::float::from_bits(bits, *kind) else {
-                        if kind.width() < 128 && bits >> kind.width() != 0 {
-                            return fail("hexadecimal float constant out of range for type".into());
-                        }
-                        return fail(format!("hexadecimal {} constant is not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
-                        );
-                    };
-                    return Ok((DenseValue::Float(v.to_bits()), ty));
+                    if kind.width() < 128 && bits >> kind.width() != 0 {
+                        return fail("hexadecimal float constant out of range for type".into());
+                    }
+                    return Ok((DenseValue::of_float_bits(bits, *kind), ty));
                 }
                 if !is_float_lit {
                     return fail("unexpected decimal integer literal for a floating point value (add a trailing dot to make it a float)".into());
                 }
+                // As MLIR reads a decimal: an f64, then rounded to the type (`0.1 : f80` is
+                // the f64 nearest 0.1). Hexadecimal is how every bit of an f80 is written.
                 let v: f64 = text.parse().map_err(|_| ParseError::new(at, "invalid float literal".into()))?;
-                if matches!(kind, FloatKind::F80 | FloatKind::F128) && !crate::float::decimal_is_exact(digits, v) {
-                    return fail(format!("{} literal not supported: Strata holds float values as f64, which cannot hold this one exactly", kind.keyword()),
-                    );
-                }
                 Ok((DenseValue::Float(crate::float::round_to(v, *kind).to_bits()), ty))
             }
             TypeKind::Integer { width, signedness } => {

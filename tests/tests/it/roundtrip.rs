@@ -90,17 +90,15 @@ fn snapshot_aliases_and_locations() {
     insta::assert_snapshot!(snapshot("locations.mlir", PrintOptions { debug_info: true, ..Default::default() }));
 }
 
-/// An `f80` list holding a value an `f64` does not (1 + 2^-63) prints in hex, exactly, rather
-/// than through `f64` (where it would print as 1.0, or NaN); one whose values `f64`s hold
-/// prints in decimal.
+/// An `f80` list element an `f64` does not hold (1 + 2^-63) prints as its bits, exactly,
+/// rather than through an `f64` (where it would print as 1.0); the others in decimal.
 #[test]
-fn f80_lists_an_f64_cannot_hold_print_in_hex() {
+fn f80_values_an_f64_cannot_hold_print_as_their_bits() {
     let ctx = context();
     let wide = "\"xt.wide\"() {v = dense<\"0x0100000000000080FF3F0000000000000080FF3F\"> : tensor<2xf80>} : () -> ()\n";
     let printed = print(&ctx, "wide.mlir", wide, &PrintOptions::default());
-    assert!(printed.contains("dense<\"0x0100000000000080FF3F0000000000000080FF3F\"> : tensor<2xf80>"), "{printed}");
-    let exact =
-        "\"xt.exact\"() {v = dense<\"0x0000000000000080FF3F00000000000000800040\"> : tensor<2xf80>} : () -> ()\n";
-    let printed = print(&ctx, "exact.mlir", exact, &PrintOptions::default());
-    assert!(printed.contains("dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf80>"), "{printed}");
+    assert!(printed.contains("dense<[0x3FFF8000000000000001, 1.000000e+00]> : tensor<2xf80>"), "{printed}");
+    let scalar = "\"xt.wide\"() {v = 0x3FFF8000000000000001 : f80, w = 0.1 : f80} : () -> ()\n";
+    let printed = print(&ctx, "scalar.mlir", scalar, &PrintOptions::default());
+    assert!(printed.contains("{v = 0x3FFF8000000000000001 : f80, w = 0.100000000000000005551 : f80}"), "{printed}");
 }
