@@ -338,6 +338,35 @@ impl Context {
     pub fn name_loc(&self, name: &str) -> Location {
         Location::interned(self.intern_attr(AttrKind::Location(LocKind::Name { name: name.to_string(), child: None })))
     }
+    /// `"name"(child)` as an attribute; an unknown child is no child, as MLIR prints it.
+    pub fn name_loc_attr(&self, name: String, child: Option<Attribute>) -> Attribute {
+        let child = child.filter(|c| !matches!(self.attr_kind(*c), AttrKind::Location(LocKind::Unknown)));
+        self.intern_attr(AttrKind::Location(LocKind::Name { name, child }))
+    }
+    /// `fused<metadata>[locs]` as MLIR's `FusedLoc::get` makes it: unknown parts dropped,
+    /// repeated ones kept once, fused parts with the same metadata spliced in; no part left
+    /// is `unknown` (or `fused<metadata>[unknown]`), one part without metadata is that part.
+    pub fn fused_loc_attr(&self, locs: Vec<Attribute>, metadata: Option<Attribute>) -> Attribute {
+        let mut parts = indexmap::IndexSet::new();
+        for l in locs {
+            match self.attr_kind(l) {
+                AttrKind::Location(LocKind::Fused { locs: inner, metadata: m }) if *m == metadata => {
+                    parts.extend(inner.iter().copied())
+                }
+                AttrKind::Location(LocKind::Unknown) => {}
+                _ => {
+                    parts.insert(l);
+                }
+            }
+        }
+        let unknown = self.intern_attr(AttrKind::Location(LocKind::Unknown));
+        match (parts.len(), metadata) {
+            (0, None) => unknown,
+            (0, Some(_)) => self.intern_attr(AttrKind::Location(LocKind::Fused { locs: vec![unknown], metadata })),
+            (1, None) => parts[0],
+            _ => self.intern_attr(AttrKind::Location(LocKind::Fused { locs: parts.into_iter().collect(), metadata })),
+        }
+    }
     /// A file location of an interned file name.
     pub fn file_loc_in(&self, file: Ident, line: u32, col: u32) -> Location {
         Location::inline_file(file, line, col).unwrap_or_else(|| {

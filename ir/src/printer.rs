@@ -59,13 +59,15 @@ const ALIAS_MIN_LEN: usize = 32;
 /// the order they are first printed, as MLIR does).
 pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> String {
     let aliases =
-        if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, &module.ir, module.root) }.limits(opts);
+        if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, &module.ir, module.root, opts) }
+            .limits(opts);
     let mut out = String::new();
     aliases.write_definitions(ctx, &mut out);
     let mut p = OpPrinter::new(ctx, &module.ir, opts, &aliases, &mut out);
     p.names.name_isolated(ctx, &module.ir, module.root);
     let _ = p.print_op(module.root);
     out.push('\n');
+    aliases.write_deferred_definitions(ctx, &mut out);
     write_resources(ctx, &aliases, &module.resources, &mut out);
     out
 }
@@ -177,6 +179,13 @@ pub struct Aliases {
     types: Vec<(Type, String)>,
     attr_names: FxHashMap<Attribute, String>,
     type_names: FxHashMap<Type, String>,
+    /// Aliases reached only through operations' locations, defined after the top-level op as
+    /// MLIR defers them.
+    deferred: FxHashSet<Attribute>,
+    /// What printing wrote, when asked to note it: op printers decide which block arguments
+    /// show their locations (a function's, not a loop's induction variable) and which
+    /// terminators are left implied, and only what is printed gets an alias.
+    noted: std::cell::RefCell<Option<Printed>>,
     /// `dense_resource` keys in the order they were printed (the section lists their blobs).
     used_resources: std::cell::RefCell<indexmap::IndexSet<String>>,
     /// `distinct[N]` numbers, given in the order the attributes are first printed (alias
@@ -197,42 +206,43 @@ impl Aliases {
         }
     }
 
-    fn collect(ctx: &Context, ir: &Ir, root: OpId) -> Self {
-        let mut counter = AliasCounter::default();
-        for op in ir.collect_ops(root) {
-            let o = ir.op(op);
-            // In name order, so alias numbering does not depend on interning order.
-            let mut attrs = o.attrs().to_vec();
-            attrs.sort_by(|a, b| ctx.ident_str(a.name).cmp(ctx.ident_str(b.name)));
-            for a in attrs {
-                counter.attr(ctx, a.value);
-            }
-            if let Some(p) = o.properties() {
-                counter.attr(ctx, p);
-            }
-            for v in o.results() {
-                counter.ty(ctx, ir.value_type(*v));
-            }
-            for &v in o.operands() {
-                counter.ty(ctx, ir.value_type(v));
-            }
-            for &r in o.regions() {
-                for &b in ir.region(r).blocks() {
-                    for &a in ir.block(b).args() {
-                        counter.ty(ctx, ir.value_type(a));
+    /// Aliases for what printing `root` will show, visited in the order MLIR's alias
+    /// initializer visits it; with `debug_info`, every location too.
+    fn collect(ctx: &Context, ir: &Ir, root: OpId, opts: &PrintOptions) -> Self {
+        let mut counter = AliasCounter { debug_info: opts.debug_info, ..AliasCounter::default() };
+        if opts.debug_info {
+            // Which block arguments show their locations only printing tells.
+            let noting = Aliases { noted: Some(Printed::default()).into(), ..Aliases::default() };
+            let mut text = String::new();
+            let mut p = OpPrinter::new(ctx, ir, opts, &noting, &mut text);
+            p.names.name_isolated(ctx, ir, root);
+            let _ = p.print_op(root);
+            for shown in noting.noted.take().unwrap_or_default().0 {
+                match shown {
+                    Shown::Op(op) => counter.op(ctx, ir, op),
+                    Shown::ArgLoc(arg) => {
+                        if let Some(l) = ir.value(arg).loc() {
+                            counter.attr(ctx, ctx.loc_attr(l));
+                        }
                     }
                 }
             }
+        } else {
+            counter.op_and_regions(ctx, ir, root);
         }
         let mut aliases = Aliases::default();
         let mut used: FxHashSet<String> = FxHashSet::default();
+        // The next suffix to try for each base: a file of a million locations has a million
+        // `#locN`, which must not each search from `#loc`.
+        let mut next: FxHashMap<String, usize> = FxHashMap::default();
         let mut unique = |base: &str| {
-            let mut name = base.to_string();
-            let mut n = 0;
+            let n = next.entry(base.to_string()).or_insert(0);
+            let mut name = if *n == 0 { base.to_string() } else { format!("{base}{n}") };
             while used.contains(&name) {
-                n += 1;
+                *n += 1;
                 name = format!("{base}{n}");
             }
+            *n += 1;
             used.insert(name.clone());
             name
         };
@@ -245,8 +255,12 @@ impl Aliases {
                     "distinct".to_string()
                 }
                 AttrKind::Opaque { text, .. } if count >= 2 && text.len() > ALIAS_MIN_LEN => alias_base(text),
+                AttrKind::Location(kind) if !matches!(kind, LocKind::Deferred(_)) => "loc".to_string(),
                 _ => continue,
             };
+            if !counter.upfront.contains(&a) {
+                aliases.deferred.insert(a);
+            }
             aliases.attr_names.insert(a, String::new());
             candidates.push((a, base));
         }
@@ -273,28 +287,40 @@ impl Aliases {
         aliases
     }
 
-    /// `#name = ...` and `!name = ...`, in the order [`Aliases::collect`] numbered them. An
-    /// attribute alias's definition uses the other attribute aliases, so one that holds
-    /// another (`#distinct1 = distinct[1]<#map>`) comes after it. `distinct` numbers given
-    /// here continue into the body.
+    /// `#name = ...` and `!name = ...`, in the order [`Aliases::collect`] numbered them, but
+    /// for the deferred ones ([`Aliases::write_deferred_definitions`]). An attribute alias's
+    /// definition uses the other attribute aliases, so one that holds another
+    /// (`#distinct1 = distinct[1]<#map>`) comes after it. `distinct` numbers given here
+    /// continue into the body.
     fn write_definitions(&self, ctx: &Context, out: &mut String) {
-        let order = 0..self.attrs.len();
+        self.write_attr_definitions(ctx, false, out);
+        let none = Aliases { distinct_numbers: self.distinct_numbers.take().into(), ..Aliases::default() };
+        for (t, name) in &self.types {
+            let _ = writeln!(out, "!{name} = {}", TypeDisplay { ctx, ty: *t, aliases: &none });
+        }
+        self.distinct_numbers.replace(none.distinct_numbers.take());
+    }
+
+    /// The definitions of the aliases only operations' locations use, which MLIR prints
+    /// after the top-level op (`#loc = loc("f.mlir":0:0)`).
+    fn write_deferred_definitions(&self, ctx: &Context, out: &mut String) {
+        self.write_attr_definitions(ctx, true, out);
+    }
+
+    fn write_attr_definitions(&self, ctx: &Context, deferred: bool, out: &mut String) {
         let mut others = Aliases {
             attr_names: self.attr_names.clone(),
             distinct_numbers: self.distinct_numbers.take().into(),
             ..Aliases::default()
         };
-        for i in order {
-            let (a, name) = &self.attrs[i];
+        for (a, name) in &self.attrs {
             others.attr_names.remove(a);
-            let _ = writeln!(out, "#{name} = {}", AttrDisplay { ctx, attr: *a, aliases: &others });
+            if self.deferred.contains(a) == deferred {
+                let _ = writeln!(out, "#{name} = {}", AttrDisplay { ctx, attr: *a, aliases: &others });
+            }
             others.attr_names.insert(*a, name.clone());
         }
-        let none = Aliases { distinct_numbers: others.distinct_numbers.take().into(), ..Aliases::default() };
-        for (t, name) in &self.types {
-            let _ = writeln!(out, "!{name} = {}", TypeDisplay { ctx, ty: *t, aliases: &none });
-        }
-        self.distinct_numbers.replace(none.distinct_numbers.take());
+        self.distinct_numbers.replace(others.distinct_numbers.take());
     }
 
     /// How deep aliased attributes nest inside the definition of `a`: 0 when it holds none.
@@ -302,14 +328,7 @@ impl Aliases {
         if let Some(d) = depths.get(&a) {
             return *d;
         }
-        let mut inner = Vec::new();
-        match ctx.attr_kind(a) {
-            AttrKind::Array(items) => inner.extend(items.iter().copied()),
-            AttrKind::Dictionary(entries) => inner.extend(entries.iter().map(|e| e.value)),
-            AttrKind::Distinct { referenced, .. } => inner.push(*referenced),
-            _ => {}
-        }
-        let depth = inner
+        let depth = nested_attrs(ctx, a)
             .into_iter()
             .map(|i| {
                 let d = self.alias_depth(ctx, i, depths);
@@ -332,30 +351,125 @@ fn alias_base(text: &str) -> String {
     head.replace('.', "_")
 }
 
+/// What printing showed, in the order it showed it: ops (as they begin) and block arguments'
+/// locations.
+#[derive(Default)]
+struct Printed(Vec<Shown>);
+
+enum Shown {
+    Op(OpId),
+    ArgLoc(Value),
+}
+
+/// The attributes printed inside `a`'s text (an array's items, a location's parts).
+fn nested_attrs(ctx: &Context, a: Attribute) -> Vec<Attribute> {
+    match ctx.attr_kind(a) {
+        AttrKind::Array(items) => items.clone(),
+        AttrKind::Dictionary(entries) => entries.iter().map(|e| e.value).collect(),
+        AttrKind::Distinct { referenced, .. } => vec![*referenced],
+        AttrKind::Location(LocKind::Name { child, .. }) => child.iter().copied().collect(),
+        AttrKind::Location(LocKind::CallSite { callee, caller }) => vec![*callee, *caller],
+        AttrKind::Location(LocKind::Fused { locs, metadata }) => locs.iter().chain(metadata).copied().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What printing will show, counted in the order it is first visited.
 #[derive(Default)]
 struct AliasCounter {
     attr_counts: FxHashMap<Attribute, usize>,
     attr_order: Vec<Attribute>,
     type_counts: FxHashMap<Type, usize>,
     type_order: Vec<Type>,
+    /// Attributes reached from somewhere other than an operation's location: their aliases
+    /// are defined before the top-level op, the others after it.
+    upfront: FxHashSet<Attribute>,
+    /// Whether locations are printed, and so visited.
+    debug_info: bool,
 }
 
 impl AliasCounter {
+    /// An op and what its regions hold, block by block, in storage order (printing may show
+    /// a region or a terminator otherwise; with locations, [`Aliases::collect`] follows what
+    /// printing showed instead).
+    fn op_and_regions(&mut self, ctx: &Context, ir: &Ir, op: OpId) {
+        self.op(ctx, ir, op);
+        for &r in ir.op(op).regions() {
+            for &b in ir.region(r).blocks() {
+                for o in ir.block_ops(b) {
+                    self.op_and_regions(ctx, ir, o);
+                }
+            }
+        }
+    }
+
+    /// One op: its location (when printed) first, then its attributes and types, and its
+    /// blocks' argument types.
+    fn op(&mut self, ctx: &Context, ir: &Ir, op: OpId) {
+        let o = ir.op(op);
+        if self.debug_info {
+            self.attr_in(ctx, ctx.loc_attr(o.loc()), true);
+        }
+        // In name order, so alias numbering does not depend on interning order.
+        let mut attrs = o.attrs().to_vec();
+        attrs.sort_by(|a, b| ctx.ident_str(a.name).cmp(ctx.ident_str(b.name)));
+        for a in attrs {
+            self.attr(ctx, a.value);
+        }
+        if let Some(p) = o.properties() {
+            self.attr(ctx, p);
+        }
+        for v in o.results() {
+            self.ty(ctx, ir.value_type(*v));
+        }
+        for &v in o.operands() {
+            self.ty(ctx, ir.value_type(v));
+        }
+        for &r in o.regions() {
+            for &b in ir.region(r).blocks() {
+                for &a in ir.block(b).args() {
+                    self.ty(ctx, ir.value_type(a));
+                }
+            }
+        }
+    }
+
     fn attr(&mut self, ctx: &Context, a: Attribute) {
+        self.attr_in(ctx, a, false);
+    }
+
+    /// Counts `a` and, the first time, what it holds; `deferrable` when an op's location is
+    /// what reaches it.
+    fn attr_in(&mut self, ctx: &Context, a: Attribute, deferrable: bool) {
         let c = self.attr_counts.entry(a).or_insert(0);
         *c += 1;
         if *c > 1 {
+            if !deferrable {
+                self.keep_upfront(ctx, a);
+            }
             return;
         }
         self.attr_order.push(a);
-        match ctx.attr_kind(a) {
-            AttrKind::Array(items) => items.iter().for_each(|i| self.attr(ctx, *i)),
-            AttrKind::Dictionary(entries) => entries.iter().for_each(|e| self.attr(ctx, e.value)),
-            AttrKind::Type(t) => self.ty(ctx, *t),
-            AttrKind::Distinct { referenced, .. } => self.attr(ctx, *referenced),
-            _ => {}
+        if !deferrable {
+            self.upfront.insert(a);
+        }
+        if let AttrKind::Type(t) = ctx.attr_kind(a) {
+            self.ty(ctx, *t);
+        }
+        for inner in nested_attrs(ctx, a) {
+            self.attr_in(ctx, inner, deferrable);
         }
     }
+
+    /// Marks `a` and what it holds as defined before the top-level op.
+    fn keep_upfront(&mut self, ctx: &Context, a: Attribute) {
+        if self.upfront.insert(a) {
+            for inner in nested_attrs(ctx, a) {
+                self.keep_upfront(ctx, inner);
+            }
+        }
+    }
+
     fn ty(&mut self, ctx: &Context, t: Type) {
         let c = self.type_counts.entry(t).or_insert(0);
         *c += 1;
@@ -674,8 +788,18 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     }
 
     /// Prints an operation without its results (`vector.mask`'s region shows its one op so,
-    /// as upstream does), with its trailing location.
+    /// as upstream does), with its trailing location. (mlir-opt leaves that location out
+    /// there, and so loses it; it reads it back when written.)
     pub fn print_op_without_results(&mut self, op: OpId) -> fmt::Result {
+        self.print_custom_or_generic_op(op)?;
+        self.print_trailing_loc(self.ir.op(op).loc())
+    }
+
+    /// An operation without its results or location (MLIR's `printCustomOrGenericOp`).
+    fn print_custom_or_generic_op(&mut self, op: OpId) -> fmt::Result {
+        if let Some(printed) = self.aliases.noted.borrow_mut().as_mut() {
+            printed.0.push(Shown::Op(op));
+        }
         let ctx = self.ctx;
         let o = self.ir.op(op);
         let def = ctx.op_def(o.name()).cloned();
@@ -706,13 +830,26 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
             }
             _ => self.print_generic(op)?,
         }
-        self.print_trailing_loc(self.ir.op(op).loc())
+        Ok(())
     }
 
+    /// ` loc(...)` after an op, as its alias where it has one.
     fn print_trailing_loc(&mut self, loc: Location) -> fmt::Result {
+        self.print_loc(loc, true)
+    }
+
+    /// ` loc(...)` after a block argument, written out (the locations inside it as aliases).
+    fn print_arg_loc(&mut self, arg: Value, loc: Location) -> fmt::Result {
+        if let Some(printed) = self.aliases.noted.borrow_mut().as_mut() {
+            printed.0.push(Shown::ArgLoc(arg));
+        }
+        self.print_loc(loc, false)
+    }
+
+    fn print_loc(&mut self, loc: Location, aliased: bool) -> fmt::Result {
         if self.opts.debug_info {
             self.write(" ")?;
-            write!(self.out, "{}", LocDisplay { ctx: self.ctx, loc, aliases: self.aliases, wrapped: true })?;
+            write!(self.out, "{}", LocDisplay { ctx: self.ctx, loc, aliases: self.aliases, wrapped: true, aliased })?;
         }
         Ok(())
     }
@@ -858,7 +995,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
                         self.write(": ")?;
                         self.print_type(self.ir.value_type(a))?;
                         if let (true, Some(l)) = (self.opts.debug_info, self.ir.value(a).loc()) {
-                            self.print_trailing_loc(l)?;
+                            self.print_arg_loc(a, l)?;
                         }
                     }
                     self.write(")")?;
@@ -892,7 +1029,7 @@ impl<'c, 'o> OpPrinter<'c, 'o> {
     /// Prints ` loc(...)` for a block argument when locations are printed.
     pub fn print_optional_arg_loc(&mut self, v: Value) -> fmt::Result {
         if let (true, Some(l)) = (self.opts.debug_info, self.ir.value(v).loc()) {
-            return self.print_trailing_loc(l);
+            return self.print_arg_loc(v, l);
         }
         Ok(())
     }
@@ -1331,7 +1468,7 @@ impl fmt::Display for AttrDisplay<'_> {
             }
             AttrKind::Location(_) => {
                 let loc = ctx.location(self.attr).expect("a location attribute");
-                write!(f, "{}", LocDisplay { ctx, loc, aliases: self.aliases, wrapped: true })
+                write!(f, "{}", LocDisplay { ctx, loc, aliases: self.aliases, wrapped: true, aliased: false })
             }
             AttrKind::Opaque { text, .. } => write!(f, "#{text}"),
         }
@@ -1361,6 +1498,9 @@ struct LocDisplay<'a> {
     loc: Location,
     aliases: &'a Aliases,
     wrapped: bool,
+    /// Whether the location itself may print as its alias; the locations inside it always
+    /// may. MLIR writes a block argument's location out, an op's as its alias.
+    aliased: bool,
 }
 
 impl fmt::Display for LocDisplay<'_> {
@@ -1371,9 +1511,17 @@ impl fmt::Display for LocDisplay<'_> {
             loc: ctx.location(loc).unwrap_or_else(|| ctx.unknown_loc()),
             aliases: self.aliases,
             wrapped: false,
+            aliased: true,
         };
         if self.wrapped {
             f.write_str("loc(")?;
+        }
+        let alias = (self.aliased && !self.aliases.attr_names.is_empty())
+            .then(|| self.aliases.attr_names.get(&ctx.loc_attr(self.loc)))
+            .flatten();
+        if let Some(name) = alias {
+            write!(f, "#{name}")?;
+            return if self.wrapped { f.write_str(")") } else { Ok(()) };
         }
         match &*ctx.loc_kind(self.loc) {
             LocKind::Unknown => f.write_str("unknown")?,
@@ -1417,7 +1565,7 @@ impl fmt::Display for LocDisplay<'_> {
 
 /// `loc(...)` text of a location.
 pub fn loc_to_string(ctx: &Context, loc: Location) -> String {
-    LocDisplay { ctx, loc, aliases: &Aliases::default(), wrapped: true }.to_string()
+    LocDisplay { ctx, loc, aliases: &Aliases::default(), wrapped: true, aliased: false }.to_string()
 }
 
 impl Context {

@@ -786,7 +786,7 @@ impl LeafBuilder<'_> {
                 let mut it = pair.into_inner();
                 let name = unescape(it.next().unwrap().as_str());
                 let child = it.next().map(|p| self.location(p)).transpose()?;
-                LocKind::Name { name, child }
+                return Ok(ctx.name_loc_attr(name, child));
             }
             Rule::loc_callsite => {
                 let mut it = pair.into_inner();
@@ -804,7 +804,7 @@ impl LeafBuilder<'_> {
                         locs.push(self.location(p)?);
                     }
                 }
-                LocKind::Fused { locs, metadata }
+                return Ok(ctx.fused_loc_attr(locs, metadata));
             }
             Rule::loc_alias => {
                 let name = &pair.as_str()[1..];
