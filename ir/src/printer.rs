@@ -228,7 +228,11 @@ impl Aliases {
                 }
             }
         } else {
-            counter.op_and_regions(ctx, ir, root);
+            // In storage order: printing may show a region or a terminator otherwise, which
+            // only the noting pass above tells.
+            for op in ir.collect_ops(root) {
+                counter.op(ctx, ir, op);
+            }
         }
         let mut aliases = Aliases::default();
         let mut used: FxHashSet<String> = FxHashSet::default();
@@ -389,20 +393,6 @@ struct AliasCounter {
 }
 
 impl AliasCounter {
-    /// An op and what its regions hold, block by block, in storage order (printing may show
-    /// a region or a terminator otherwise; with locations, [`Aliases::collect`] follows what
-    /// printing showed instead).
-    fn op_and_regions(&mut self, ctx: &Context, ir: &Ir, op: OpId) {
-        self.op(ctx, ir, op);
-        for &r in ir.op(op).regions() {
-            for &b in ir.region(r).blocks() {
-                for o in ir.block_ops(b) {
-                    self.op_and_regions(ctx, ir, o);
-                }
-            }
-        }
-    }
-
     /// One op: its location (when printed) first, then its attributes and types, and its
     /// blocks' argument types.
     fn op(&mut self, ctx: &Context, ir: &Ir, op: OpId) {
