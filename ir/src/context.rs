@@ -1,12 +1,15 @@
 //! The context: interned identifiers, types and attributes, and the dialect registry.
 //!
-//! A [`Context`] is shared by reference. Interning takes a short lock on a hash map while lookups
-//! of interned data are lock-free (`boxcar` append-only storage gives stable references), so a
+//! A [`Context`] is shared by reference. Interning something already interned takes a shared
+//! (read) lock on a hash map, so threads that intern the same names side by side, as passes on
+//! different functions do, never wait for each other; only new entries take it exclusively.
+//! Lookups of interned data are lock-free (`boxcar` append-only storage gives stable references), so a
 //! `&Context` can be used from many threads at once: it is `Send + Sync`. Registration of
 //! dialects needs `&mut Context` and therefore happens before any parallel work starts.
 
+use std::cell::RefCell;
 use std::hash::{BuildHasher, Hash};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use smallvec::SmallVec;
@@ -18,12 +21,12 @@ use crate::types::{Type, TypeKind};
 /// Hash-consing storage: equal values get the same index, forever.
 pub(crate) struct Interner<T> {
     items: boxcar::Vec<T>,
-    map: Mutex<FxHashMap<u64, SmallVec<[u32; 1]>>>,
+    map: RwLock<FxHashMap<u64, SmallVec<[u32; 1]>>>,
 }
 
 impl<T> Default for Interner<T> {
     fn default() -> Self {
-        Interner { items: boxcar::Vec::new(), map: Mutex::new(FxHashMap::default()) }
+        Interner { items: boxcar::Vec::new(), map: RwLock::new(FxHashMap::default()) }
     }
 }
 
@@ -35,8 +38,12 @@ impl<T: Eq + Hash> Interner<T> {
         Q: PartialEq,
     {
         let hash = FxBuildHasher.hash_one(key);
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = self.find(hash, |item| item.borrow() == key) {
+            return id;
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         let bucket = map.entry(hash).or_default();
+        // Another thread may have added it between the two locks.
         if let Some(&id) = bucket.iter().find(|&&id| self.items[id as usize].borrow() == key) {
             return id;
         }
@@ -45,11 +52,20 @@ impl<T: Eq + Hash> Interner<T> {
         id
     }
 
+    /// The index of an interned item with this hash that `is` accepts, under the shared lock.
+    fn find(&self, hash: u64, is: impl Fn(&T) -> bool) -> Option<u32> {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&hash)?.iter().copied().find(|&id| is(&self.items[id as usize]))
+    }
+
     /// As [`Interner::intern_with`] for a value owned already: it is moved in, not copied (an
     /// attribute may hold millions of elements).
     pub(crate) fn intern(&self, value: T) -> u32 {
         let hash = FxBuildHasher.hash_one(&value);
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = self.find(hash, |item| *item == value) {
+            return id;
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         let bucket = map.entry(hash).or_default();
         if let Some(&id) = bucket.iter().find(|&&id| self.items[id as usize] == value) {
             return id;
@@ -91,6 +107,8 @@ pub struct Context {
     pub(crate) blobs: crate::resources::BlobStore,
     /// The next id of [`Context::distinct_attr`].
     next_distinct: std::sync::atomic::AtomicU64,
+    /// Tells this context's entries in thread-local caches from another's (never zero).
+    id: u64,
 }
 
 /// Types used so often that looking them up again would show in profiles.
@@ -130,12 +148,33 @@ impl Context {
             common,
             blobs: Default::default(),
             next_distinct: Default::default(),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
-    /// Interns a string.
+    /// Interns a string. Names are interned over and over (every `attr(ctx.ident("value"))`),
+    /// so each thread keeps the ones it has seen: a hit touches nothing shared, which matters
+    /// when passes on several functions look up the same names at once (MLIR's
+    /// `StorageUniquer` keeps thread-local caches for the same reason).
     pub fn ident(&self, s: &str) -> Ident {
-        Ident(self.idents.intern_with(s, || s.into()))
+        thread_local! {
+            static SEEN: RefCell<(u64, FxHashMap<Box<str>, Ident>)> = RefCell::new((0, FxHashMap::default()));
+        }
+        SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            if seen.0 != self.id {
+                *seen = (self.id, FxHashMap::default());
+            }
+            if let Some(id) = seen.1.get(s) {
+                return *id;
+            }
+            let id = Ident(self.idents.intern_with(s, || s.into()));
+            seen.1.insert(s.into(), id);
+            id
+        })
     }
 
     /// The text of an interned string.

@@ -110,6 +110,13 @@ pub enum Trait {
     Involution = 1 << 17,
     /// Branches to its successors (MLIR's `BranchOpInterface`).
     Branch = 1 << 18,
+    /// No side effects, but not speculatable: it may be undefined where it is not reached
+    /// (`tensor.dim` out of range). Unused, it is dead; equal ones are one (MLIR's
+    /// `NoMemoryEffect` without `AlwaysSpeculatable`).
+    NoMemoryEffect = 1 << 19,
+    /// Its only effect is allocating its results (`memref.alloc`): unused, it is dead, but
+    /// two are never one (MLIR's `MemAlloc` on results).
+    AllocatesResults = 1 << 20,
 }
 
 /// A set of [`Trait`]s.

@@ -58,17 +58,25 @@ const ALIAS_MIN_LEN: usize = 32;
 /// module's text entries, and the context's blobs that its `dense_resource` attributes use, in
 /// the order they are first printed, as MLIR does).
 pub fn print_module(ctx: &Context, module: &Module, opts: &PrintOptions) -> String {
-    let aliases =
-        if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, &module.ir, module.root, opts) }
-            .limits(opts);
+    print_top_level(ctx, &module.ir, module.root, &module.resources, opts)
+}
+
+/// Prints `op` as MLIR prints an op with no parent: alias definitions, the op, a newline, the
+/// deferred aliases and the resource section (with `resources`' text entries), the first and
+/// last only outside local scope. IR dumps of a top-level op print this way.
+pub fn print_top_level(ctx: &Context, ir: &Ir, op: OpId, resources: &[[String; 4]], opts: &PrintOptions) -> String {
+    let aliases = if opts.local_scope { Aliases::default() } else { Aliases::collect(ctx, ir, op, opts) }.limits(opts);
     let mut out = String::new();
     aliases.write_definitions(ctx, &mut out);
-    let mut p = OpPrinter::new(ctx, &module.ir, opts, &aliases, &mut out);
-    p.names.name_isolated(ctx, &module.ir, module.root);
-    let _ = p.print_op(module.root);
+    let mut p = OpPrinter::new(ctx, ir, opts, &aliases, &mut out);
+    p.names.name_isolated(ctx, ir, op);
+    let _ = p.print_op(op);
     out.push('\n');
     aliases.write_deferred_definitions(ctx, &mut out);
-    write_resources(ctx, &aliases, &module.resources, &mut out);
+    // In local scope mlir-opt leaves the resource section out, as it does aliases.
+    if !opts.local_scope {
+        write_resources(ctx, &aliases, resources, &mut out);
+    }
     out
 }
 
@@ -1046,22 +1054,21 @@ fn write_attr_name(out: &mut String, name: &str) {
     }
 }
 
-/// Escapes a string for an MLIR string literal.
+/// Escapes a string for an MLIR string literal as MLIR does (`llvm::printEscapedString`): a
+/// backslash doubled, printable ASCII but `"` as it is, every other byte as two hex digits
+/// (`"` is `\22`, a newline `\0A`; non-ASCII UTF-8 byte by byte).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\t' => out.push_str("\\t"),
+            b'"' => out.push_str("\\22"),
             0x20..=0x7e => out.push(b as char),
             _ => {
                 let _ = write!(out, "\\{b:02X}");
             }
         }
     }
-    // Non-ASCII UTF-8 sequences are written as hex escapes byte by byte, as MLIR does.
     out
 }
 
@@ -1632,7 +1639,7 @@ mod tests {
     #[test]
     fn resource_keys_print_bare_only_when_they_are_keywords() {
         for (key, text) in
-            [("w", "w"), ("_x.y$1", "_x.y$1"), ("1w", "\"1w\""), ("a-b", "\"a-b\""), ("q\"", "\"q\\\"\"")]
+            [("w", "w"), ("_x.y$1", "_x.y$1"), ("1w", "\"1w\""), ("a-b", "\"a-b\""), ("q\"", "\"q\\22\"")]
         {
             assert_eq!(resource_key_text(key), text);
         }

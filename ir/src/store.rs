@@ -4,10 +4,11 @@
 //!
 //! An `Ir` is plain data (`Send`), and all interned data lives in the shared `&Context`
 //! (`Sync`), so independent `Ir`s can be transformed on different threads at once. A pass manager
-//! runs a function pass in parallel by [`Ir::extract`]ing each isolated-from-above op (a
-//! `func.func`) into its own `Ir` — legal because no value crosses its boundary — transforming
-//! the pieces on a thread pool, and [`Ir::restore`]ing them in their original order. Both moves
-//! are linear in the size of the piece, and the result does not depend on thread timing.
+//! runs a function pass in parallel by [`Ir::lend`]ing each isolated-from-above op (a
+//! `func.func`) to an `Ir` of its own — legal because no value crosses its boundary — under the
+//! ids it has, transforming the pieces on a thread pool, and taking them back
+//! ([`Ir::take_back`]) in their original order; see [`lend`] for how that avoids copying. The
+//! result does not depend on thread timing.
 
 use smallvec::SmallVec;
 
@@ -17,6 +18,8 @@ use crate::context::Ident;
 use crate::entities::*;
 use crate::types::Type;
 use crate::Context;
+
+pub mod lend;
 
 /// Everything needed to create an operation (MLIR's `OperationState`).
 #[derive(Clone, Debug)]
@@ -127,6 +130,12 @@ impl Ir {
     /// Ids of all live operations.
     pub fn op_ids(&self) -> impl Iterator<Item = OpId> + '_ {
         self.ops.ids()
+    }
+
+    /// A small index for `op`, dense over this `Ir`'s ops, for side tables indexed by op: an
+    /// `Ir` lent one function ([`Ir::lend`]) numbers from where the function's ids start.
+    pub fn op_index(&self, op: OpId) -> usize {
+        self.ops.slot_index(op)
     }
 
     /// Number of live operations.
@@ -550,90 +559,6 @@ impl Ir {
         }
     }
 
-    /// Moves the regions of `op` (which must be isolated from above) into a new `Ir`, leaving
-    /// `op` in place with empty regions. The piece's root is a copy of `op` without operands
-    /// or results; its attributes travel too, so a pass may change them.
-    pub fn extract(&mut self, op: OpId) -> Extracted {
-        let piece = self.copy_out(op);
-        self.clear_isolated_regions(op);
-        piece
-    }
-
-    /// Copies the regions of `op` into a new `Ir`, leaving this one untouched: the first half
-    /// of [`Ir::extract`], which threads can do side by side; [`Ir::clear_isolated_regions`]
-    /// is the second.
-    pub fn copy_out(&self, op: OpId) -> Extracted {
-        let mut piece = Ir::new();
-        // Sizing the arenas and the mapping up front halves the cost of a large copy.
-        let mut tree = Vec::new();
-        self.collect_tree(op, &mut tree);
-        let values: usize = tree.iter().map(|o| self.ops[*o].results.len() + 1).sum();
-        piece.ops.reserve(tree.len());
-        piece.values.reserve(values);
-        let mut mapping = IrMapping::default();
-        mapping.values.reserve(values);
-        let s = &self.ops[op];
-        let root = piece.create_op(OpState {
-            name: s.name,
-            operands: Vec::new(),
-            result_types: Vec::new(),
-            attrs: s.attrs.clone(),
-            properties: s.properties,
-            successors: Vec::new(),
-            num_regions: s.regions.len(),
-            loc: s.loc,
-        });
-        for (i, &r) in s.regions.iter().enumerate() {
-            let dst = piece.ops[root].regions[i];
-            piece.copy_region(Some(self), r, dst, &mut mapping);
-        }
-        Extracted { ir: piece, root, shell: op }
-    }
-
-    /// Erases every block of every region of `op`, which must be isolated from above: no value
-    /// defined outside its regions is used inside, so everything goes without use-list upkeep.
-    pub fn clear_isolated_regions(&mut self, op: OpId) {
-        let mut ops = Vec::new();
-        for r in self.ops[op].regions.clone() {
-            for b in std::mem::take(&mut self.regions[r].blocks) {
-                let block_ops: Vec<OpId> = self.block_ops(b).collect();
-                for o in block_ops {
-                    self.collect_tree(o, &mut ops);
-                }
-                for a in self.blocks.remove(b).args {
-                    self.values.remove(a);
-                }
-            }
-        }
-        for o in ops {
-            let data = self.ops.remove(o);
-            for r in data.results {
-                self.values.remove(r);
-            }
-            for region in data.regions {
-                for block in self.regions.remove(region).blocks {
-                    for a in self.blocks.remove(block).args {
-                        self.values.remove(a);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Moves the regions of an [`Extracted`] piece back into the op they came from.
-    pub fn restore(&mut self, piece: Extracted) {
-        let shell = piece.shell;
-        let src = &piece.ir;
-        let mut mapping = IrMapping::default();
-        let regions = self.ops[shell].regions.clone();
-        for (i, &r) in regions.iter().enumerate() {
-            self.copy_region(Some(src), src.ops[piece.root].regions[i], r, &mut mapping);
-        }
-        self.ops[shell].attrs = src.ops[piece.root].attrs.clone();
-        self.ops[shell].properties = src.ops[piece.root].properties;
-        self.ops[shell].loc = src.ops[piece.root].loc;
-    }
-
     /// Erases every block of a region.
     pub fn clear_region(&mut self, r: RegionId) {
         let blocks = self.regions[r].blocks.clone();
@@ -655,14 +580,6 @@ impl Ir {
             self.drop_operand_uses(o);
         }
     }
-}
-
-/// The regions of an isolated op moved into their own [`Ir`] by [`Ir::extract`].
-pub struct Extracted {
-    pub ir: Ir,
-    /// The stand-in for the op in `ir`, holding its regions.
-    pub root: OpId,
-    shell: OpId,
 }
 
 /// Iterator over the ops of a block.

@@ -12,6 +12,29 @@ use crate::store::Ir;
 use crate::walk::{WalkControl, WalkOrder};
 use crate::Context;
 
+/// Runs the own verifier of every op under `root` that refers to a symbol (`func.call`,
+/// `func.constant`, `gpu.launch_func`): what MLIR's symbol table checks of its symbol users
+/// when it is verified. A function pipeline run on threads verifies each function on its own,
+/// where other functions are out of reach; this checks their references afterwards.
+pub fn verify_symbol_uses(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
+    let _symbols = crate::symbol_table::VerifyScope::enter(ir);
+    let mut result = Ok(());
+    ir.walk(root, WalkOrder::PreOrder, &mut |op| {
+        let o = ir.op(op);
+        let refers = o.attrs().iter().any(|a| matches!(ctx.attr_kind(a.value), AttrKind::SymbolRef { .. }));
+        if let (true, Some(def)) = (refers && op != root, ctx.op_def(o.name())) {
+            if let Some(f) = def.verify {
+                if let Err(d) = f(&OpView { ctx, ir, op, def }) {
+                    result = Err(d);
+                    return WalkControl::Interrupt;
+                }
+            }
+        }
+        WalkControl::Advance
+    });
+    result
+}
+
 /// Verifies `root` and everything nested in it; returns the first failure.
 ///
 /// ```
@@ -31,7 +54,8 @@ pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
     let mut v = Verifier {
         ctx,
         ir,
-        positions: FxHashMap::default(),
+        first: 0,
+        positions: Vec::new(),
         doms: FxHashMap::default(),
         isolated: Vec::new(),
         depth: Vec::new(),
@@ -45,7 +69,7 @@ pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
         // A missing terminator is reported once the block's ops are verified, as MLIR reports
         // it on leaving the block: an op's own error inside comes first.
         if let Some((depth, _)) = &v.missing_terminator {
-            if v.depth[op.index()] <= *depth {
+            if v.depth[ir.op_index(op) - v.first] <= *depth {
                 result = Err(v.missing_terminator.take().unwrap().1);
                 return WalkControl::Interrupt;
             }
@@ -68,9 +92,14 @@ pub fn verify(ctx: &Context, ir: &Ir, root: OpId) -> Result<(), Diagnostic> {
 struct Verifier<'a> {
     ctx: &'a Context,
     ir: &'a Ir,
-    positions: FxHashMap<OpId, u32>,
+    /// The lowest op index in the verified tree: the tables below are indexed by op index
+    /// less this (`slot`), so that verifying one function costs its size, not its ids'.
+    first: usize,
+    /// By slot: an op's position in its block (`u32::MAX` for the root, which is not walked
+    /// as part of a block).
+    positions: Vec<u32>,
     doms: FxHashMap<RegionId, DominanceInfo>,
-    /// By op index: whether the op is isolated from above, and how many ops enclose it.
+    /// By slot: whether the op is isolated from above, and how many ops enclose it.
     isolated: Vec<bool>,
     depth: Vec<u32>,
     /// The ops enclosing the op being verified, outermost first, the op last; and for each,
@@ -95,37 +124,50 @@ fn plural(n: usize, word: &str) -> String {
 impl<'a> Verifier<'a> {
     fn number_ops(&mut self, root: OpId) {
         let (ctx, ir) = (self.ctx, self.ir);
-        ir.walk(root, WalkOrder::PreOrder, &mut |op| {
-            if op.index() >= self.isolated.len() {
-                self.isolated.resize(op.index() + 1, false);
-                self.depth.resize(op.index() + 1, 0);
-            }
-            self.isolated[op.index()] =
-                ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
-            // Parents come first in pre-order.
-            self.depth[op.index()] = match ir.parent_op(op) {
-                Some(p) if op != root => self.depth[p.index()] + 1,
+        let ops = ir.collect_ops(root);
+        let indices = ops.iter().map(|o| ir.op_index(*o));
+        let (first, last) = (indices.clone().min().unwrap_or(0), indices.max().unwrap_or(0));
+        self.first = first;
+        self.isolated = vec![false; last + 1 - first];
+        self.depth = vec![0; last + 1 - first];
+        self.positions = vec![u32::MAX; last + 1 - first];
+        // Pre-order: parents come first.
+        for op in ops {
+            let slot = ir.op_index(op) - first;
+            self.isolated[slot] = ctx.op_def(ir.op(op).name()).is_some_and(|d| d.has_trait(Trait::IsolatedFromAbove));
+            self.depth[slot] = match ir.parent_op(op) {
+                Some(p) if op != root => self.depth[ir.op_index(p) - first] + 1,
                 _ => 0,
             };
             for &r in ir.op(op).regions() {
                 for &b in ir.region(r).blocks() {
                     for (i, o) in ir.block_ops(b).enumerate() {
-                        self.positions.insert(o, i as u32);
+                        self.positions[ir.op_index(o) - first] = i as u32;
                     }
                 }
             }
-            WalkControl::Advance
-        });
+        }
+    }
+
+    /// The index of `op` in the tables, if it is in the verified tree's range.
+    fn slot(&self, op: OpId) -> Option<usize> {
+        self.ir.op_index(op).checked_sub(self.first).filter(|s| *s < self.depth.len())
+    }
+
+    /// The position of `op` in its block, if it is in the verified tree.
+    fn position(&self, op: OpId) -> Option<u32> {
+        self.slot(op).map(|s| self.positions[s]).filter(|p| *p != u32::MAX)
     }
 
     /// Makes `op` (visited in pre-order) the end of the path.
     fn enter(&mut self, op: OpId) {
-        let d = self.depth[op.index()] as usize;
+        let slot = self.ir.op_index(op) - self.first;
+        let d = self.depth[slot] as usize;
         self.path.truncate(d);
         self.deepest_isolated.truncate(d);
         let below = d.checked_sub(1).and_then(|p| self.deepest_isolated[p]);
         self.path.push(op);
-        self.deepest_isolated.push(if self.isolated[op.index()] { Some(d) } else { below });
+        self.deepest_isolated.push(if self.isolated[slot] { Some(d) } else { below });
     }
 
     fn op_error(&self, op: OpId, message: impl std::fmt::Display) -> Diagnostic {
@@ -443,7 +485,7 @@ impl<'a> Verifier<'a> {
                                 ir.op(last).loc(),
                                 format!("block with no terminator, has '{last_name}'"),
                             );
-                            self.missing_terminator = Some((self.depth[op.index()], d));
+                            self.missing_terminator = Some((self.depth[ir.op_index(op) - self.first], d));
                         }
                     }
                 }
@@ -496,8 +538,7 @@ impl<'a> Verifier<'a> {
         // region's depth on the path); isolated ops between them hide the definition.
         let d = self.path.len() - 1;
         debug_assert_eq!(self.path[d], user);
-        let within =
-            ir.block_parent_op(def_block).and_then(|p| self.depth.get(p.index())).map(|depth| *depth as usize + 1);
+        let within = ir.block_parent_op(def_block).and_then(|p| self.slot(p)).map(|s| self.depth[s] as usize + 1);
         let at = within.filter(|k| *k <= d).map(|k| self.path[k]).filter(|a| {
             let region = ir.op(*a).parent_block().and_then(|b| ir.block(b).parent_region());
             region.is_some() && region == def_region
@@ -526,7 +567,7 @@ impl<'a> Verifier<'a> {
         match ir.value(v).def() {
             ValueDef::BlockArg { .. } if use_block == def_block => Ok(()),
             ValueDef::Result { op: d, .. } if use_block == def_block => {
-                if d != at && self.positions.get(&d) < self.positions.get(&at) {
+                if d != at && self.position(d) < self.position(at) {
                     Ok(())
                 } else {
                     Err(DomFailure::NotDominating)

@@ -1,7 +1,8 @@
 //! `cse`: common sub-expression elimination over the dominator tree (MLIR's `CSE`).
 //!
 //! Two ops are equal when they have the same name, operands, attributes and result types
-//! and neither has side effects (registered `Pure` or constant-like) nor regions. An op is
+//! and neither has side effects (registered `Pure`, `NoMemoryEffect` or constant-like) nor
+//! regions. An op is
 //! replaced by an equal one that dominates it. Ops found dead on the way are erased.
 
 use rustc_hash::FxHashMap;
@@ -59,7 +60,8 @@ impl Run<'_> {
     fn key(&self, ir: &Ir, op: OpId) -> Option<OpKey> {
         let o = ir.op(op);
         let def = self.ctx.op_def(o.name())?;
-        let pure = def.has_trait(Trait::Pure) || def.has_trait(Trait::ConstantLike);
+        let pure =
+            def.has_trait(Trait::Pure) || def.has_trait(Trait::ConstantLike) || def.has_trait(Trait::NoMemoryEffect);
         if !pure || def.has_trait(Trait::Terminator) || !o.regions().is_empty() || o.results().is_empty() {
             return None;
         }

@@ -315,7 +315,7 @@ fn print_prefetch(p: &mut OpPrinter<'_, '_>, op: OpId) -> fmt::Result {
 fn alloc(name: &'static str, summary: &'static str) -> OpDef {
     OpDef::new(name)
         .summary(summary)
-        .traits(&[Trait::AttrSizedOperandSegments])
+        .traits(&[Trait::AttrSizedOperandSegments, Trait::AllocatesResults])
         .variadic_operand("dynamicSizes", tc::INDEX)
         .variadic_operand("symbolOperands", tc::INDEX)
         .optional_attr("alignment", ac::I64)
@@ -396,6 +396,7 @@ impl Dialect for MemRef {
             alloc("memref.alloca", "a buffer on the stack, freed when the enclosing region ends"),
             OpDef::new("memref.dim")
                 .summary("the size of one dimension")
+                .traits(&[Trait::NoMemoryEffect])
                 .operand("source", MEMREF)
                 .operand("index", tc::INDEX)
                 .result("result", tc::INDEX)

@@ -243,6 +243,7 @@ impl Dialect for Tensor {
                 .format("$elements attr-dict `:` type($result)"),
             OpDef::new("tensor.dim")
                 .summary("the size of one dimension")
+                .traits(&[Trait::NoMemoryEffect])
                 .operand("source", TENSOR)
                 .operand("index", tc::INDEX)
                 .result("result", tc::INDEX)
@@ -307,7 +308,7 @@ impl Dialect for Tensor {
             .custom_syntax(slices::parse_parallel_insert_slice, slices::print_insert_slice),
             OpDef::new("tensor.pad")
                 .summary("the source with elements added before and after each dimension, given by the region")
-                .traits(&[Trait::AttrSizedOperandSegments])
+                .traits(&[Trait::AttrSizedOperandSegments, Trait::Pure])
                 .operand("source", TENSOR)
                 .variadic_operand("low", tc::INDEX)
                 .variadic_operand("high", tc::INDEX)

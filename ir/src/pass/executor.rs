@@ -15,8 +15,9 @@ use super::instrument::{PassEvent, PassInstrumentation};
 use super::manager::{Anchor, Entry, OpPassManager, PassFailure, PassSlot};
 use crate::dialect::Trait;
 use crate::entities::OpId;
-use crate::store::{Extracted, Ir};
-use crate::{verify, Context, Diagnostic};
+use crate::store::lend::{IsolatedEntities, Piece};
+use crate::store::Ir;
+use crate::{verify, verify_symbol_uses, Context, Diagnostic};
 
 pub(crate) struct Executor<'a> {
     pub ctx: &'a Context,
@@ -131,15 +132,19 @@ impl Executor<'_> {
             s.push(Self::scope_name(self.ctx, ir, c));
             s
         };
-        let result = if self.threading && children.len() > 1 {
-            let scopes: Vec<Vec<String>> = children.iter().map(|c| child_scope(ir, *c)).collect();
-            // Copy out on the threads; only the clearing needs the IR to itself.
-            let shared: &Ir = ir;
-            let pieces: Vec<Extracted> = children.par_iter().map(|c| shared.copy_out(*c)).collect();
-            for c in &children {
-                ir.clear_isolated_regions(*c);
+        // Each function is lent, in place, to an `Ir` of its own (`store::lend`) when its ids
+        // lie together, as the parser and every earlier pipeline leave them.
+        let lendable = |ir: &Ir| -> Option<Vec<IsolatedEntities>> {
+            if !self.threading || children.len() < 2 {
+                return None;
             }
-            let done: Vec<(Extracted, String, Result<(), PassFailure>)> = pieces
+            let entities: Vec<IsolatedEntities> = children.par_iter().map(|c| ir.isolated_entities(*c)).collect();
+            entities.iter().all(IsolatedEntities::is_compact).then_some(entities)
+        };
+        let result = if let Some(entities) = lendable(ir) {
+            let scopes: Vec<Vec<String>> = children.iter().map(|c| child_scope(ir, *c)).collect();
+            let pieces: Vec<Piece> = ir.lend(entities);
+            let done: Vec<(Piece, String, Result<(), PassFailure>)> = pieces
                 .into_par_iter()
                 .zip(scopes.into_par_iter())
                 .map(|(mut piece, s)| {
@@ -150,11 +155,27 @@ impl Executor<'_> {
                 })
                 .collect();
             let mut first = Ok(());
+            let mut pieces = Vec::with_capacity(done.len());
             for (piece, piece_log, r) in done {
-                ir.restore(piece);
+                pieces.push(piece);
                 log.push_str(&piece_log);
                 if first.is_ok() {
                     first = r;
+                }
+            }
+            ir.take_back(pieces);
+            // Each function was verified on its own; references between them are checked now
+            // that the module is whole again, as MLIR's symbol table checks its users.
+            if first.is_ok() && self.verify_each {
+                if let Err(d) = verify_symbol_uses(self.ctx, ir, op) {
+                    first = Err(PassFailure {
+                        diagnostic: d.with_note(
+                            ir.op(op).loc(),
+                            format!("the IR failed to verify after the '{}' pipeline", pm.anchor().name()),
+                        ),
+                        pass: String::new(),
+                        crashed: false,
+                    });
                 }
             }
             first

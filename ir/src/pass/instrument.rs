@@ -11,7 +11,7 @@ use std::thread::ThreadId;
 use super::options::PassOptions;
 use super::registry::PassInfo;
 use crate::entities::OpId;
-use crate::printer::{print_op, PrintOptions};
+use crate::printer::{print_op, print_top_level, PrintOptions};
 use crate::store::Ir;
 use crate::Context;
 
@@ -104,7 +104,7 @@ impl IrPrinting {
             None => {
                 log.push_str(&header);
                 log.push_str(text);
-                log.push('\n');
+                log.push_str("\n\n");
             }
             Some(dir) => {
                 let n = {
@@ -117,7 +117,7 @@ impl IrPrinting {
                 path.extend(event.scope.iter().map(|s| sanitize(s)));
                 let file = path.join(format!("{n}_{}.mlir", event.pass.name));
                 let written =
-                    std::fs::create_dir_all(&path).and_then(|_| std::fs::write(&file, format!("{header}{text}\n")));
+                    std::fs::create_dir_all(&path).and_then(|_| std::fs::write(&file, format!("{header}{text}\n\n")));
                 if let Err(e) = written {
                     self.state.failed_writes.fetch_add(1, Ordering::Relaxed);
                     log.push_str(&format!("error: could not write IR dump {}: {e}\n", file.display()));
@@ -132,8 +132,15 @@ impl IrPrinting {
         self.state.failed_writes.load(Ordering::Relaxed)
     }
 
+    /// The op as mlir-opt dumps it: a top-level op whole, with its aliases; a nested one in
+    /// local scope (MLIR's `printIR`). A function lent to a thread has no parent either, so
+    /// the scope tells: only the outermost manager's op can be top-level.
     fn text(&self, event: &PassEvent<'_>) -> String {
-        print_op(event.ctx, event.ir, event.op, &self.print)
+        if event.scope.len() == 1 && event.ir.op(event.op).parent_block().is_none() {
+            print_top_level(event.ctx, event.ir, event.op, &[], &self.print)
+        } else {
+            print_op(event.ctx, event.ir, event.op, &self.print)
+        }
     }
 }
 

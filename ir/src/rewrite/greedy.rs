@@ -162,15 +162,19 @@ pub fn limit_error(ctx: &Context, ir: &Ir, scope: OpId, pass: &str, limit: &Gree
     Diagnostic::error(ir.op(scope).loc(), format!("'{name}' op {pass}: {limit}"))
 }
 
-/// Whether `op` can be erased: no result is used and it has no side effects (a registered
-/// `Pure` or constant-like op).
+/// Whether `op` can be erased, as MLIR's `isOpTriviallyDead` decides: no result is used, it
+/// is no terminator, and it has no side effects (a registered `Pure`, `NoMemoryEffect` or
+/// constant-like op) or only allocates its results.
 pub fn is_trivially_dead(ctx: &Context, ir: &Ir, op: OpId) -> bool {
     let o = ir.op(op);
     if o.results().iter().any(|r| !ir.value(*r).uses().is_empty()) {
         return false;
     }
     ctx.op_def(o.name()).is_some_and(|d| {
-        (d.has_trait(Trait::Pure) || d.has_trait(Trait::ConstantLike)) && !d.has_trait(Trait::Terminator)
+        !d.has_trait(Trait::Terminator)
+            && [Trait::Pure, Trait::ConstantLike, Trait::NoMemoryEffect, Trait::AllocatesResults]
+                .iter()
+                .any(|t| d.has_trait(*t))
     })
 }
 

@@ -1,6 +1,7 @@
 //! The IR as a library: building, use lists, replace-all-uses, erasure, cloning, walking, and
 //! transforming isolated functions on several threads.
 
+use proptest::prelude::*;
 use strata_ir::*;
 
 fn context() -> Context {
@@ -136,8 +137,9 @@ fn walk_orders_and_interrupt() {
     assert_eq!((r, seen), (WalkControl::Interrupt, 2));
 }
 
-/// What a parallel function pass does: extract each function, transform the pieces on
-/// threads sharing one `&Context`, and put them back. The result equals the sequential one.
+/// What a parallel function pass does: lend each function to an `Ir` of its own, transform the
+/// pieces on threads sharing one `&Context`, and take them back; twice, so that pieces which
+/// grew past their ids (and moved) are lent again. The result equals the sequential one.
 #[test]
 fn functions_transform_in_parallel_with_the_same_result() {
     let ctx = context();
@@ -145,44 +147,183 @@ fn functions_transform_in_parallel_with_the_same_result() {
     for i in 0..64 {
         src.push_str(&format!("func.func @f{i}(%a: i32) -> i32 {{\n  %0 = arith.addi %a, %a : i32\n  %1 = arith.muli %0, %a : i32\n  return %1 : i32\n}}\n"));
     }
-    // The transformation: swap the operands of every muli and tag the function.
+    // The transformation: swap the operands of every muli and tag the function; in a third of
+    // the functions replace the addi by a copy of itself (the copy takes a new id, the original's
+    // is freed), in another third and a few more (neighbours, the last function) add copies of
+    // it: the function outgrows its ids and moves.
     fn transform(ctx: &Context, ir: &mut Ir, root: OpId) {
+        let index: usize = ir
+            .op(root)
+            .attr(ctx.ident("sym_name"))
+            .map_or(0, |a| ctx.attr_as_str(a).and_then(|s| s.trim_start_matches('f').parse().ok()).unwrap_or(0));
         for op in ir.collect_ops(root) {
-            if ctx.ident_str(ir.op(op).name()) == "arith.muli" {
-                let (x, y) = (ir.op(op).operand(0), ir.op(op).operand(1));
-                ir.set_operands(op, &[y, x]);
+            match ctx.ident_str(ir.op(op).name()) {
+                "arith.muli" => {
+                    let (x, y) = (ir.op(op).operand(0), ir.op(op).operand(1));
+                    ir.set_operands(op, &[y, x]);
+                }
+                "arith.addi" if index % 3 == 1 => {
+                    let copy = ir.clone_op(op, &mut IrMapping::default());
+                    ir.insert_op(copy, InsertPoint::Before(op));
+                    let (old, new) = (ir.op(op).result(0), ir.op(copy).result(0));
+                    ir.replace_all_uses(old, new);
+                    ir.erase_op(op);
+                }
+                "arith.addi" if index % 3 == 2 || index % 7 == 3 || index == 63 => {
+                    for _ in 0..10 {
+                        let copy = ir.clone_op(op, &mut IrMapping::default());
+                        ir.insert_op(copy, InsertPoint::After(op));
+                    }
+                }
+                _ => {}
             }
         }
         ir.set_attr(root, ctx.ident("visited"), ctx.unit_attr());
     }
     let mut sequential = parse(&ctx, &src);
-    for f in find(&ctx, &sequential, "func.func") {
-        transform(&ctx, &mut sequential.ir, f);
-    }
     let mut parallel = parse(&ctx, &src);
-    let funcs = find(&ctx, &parallel, "func.func");
-    let pieces: Vec<Extracted> = funcs.iter().map(|f| parallel.ir.extract(*f)).collect();
-    let pieces: Vec<Extracted> = std::thread::scope(|s| {
-        let handles: Vec<_> = pieces
-            .into_iter()
-            .map(|mut p| {
-                let ctx = &ctx;
-                s.spawn(move || {
-                    transform(ctx, &mut p.ir, p.root);
-                    p
+    for _ in 0..2 {
+        for f in find(&ctx, &sequential, "func.func") {
+            transform(&ctx, &mut sequential.ir, f);
+        }
+        let funcs = find(&ctx, &parallel, "func.func");
+        let entities: Vec<IsolatedEntities> = funcs.iter().map(|f| parallel.ir.isolated_entities(*f)).collect();
+        assert!(entities.iter().all(IsolatedEntities::is_compact), "functions lie in runs of ids");
+        let pieces: Vec<Piece> = parallel.ir.lend(entities);
+        let pieces: Vec<Piece> = std::thread::scope(|s| {
+            let handles: Vec<_> = pieces
+                .into_iter()
+                .map(|mut p| {
+                    let ctx = &ctx;
+                    s.spawn(move || {
+                        transform(ctx, &mut p.ir, p.root);
+                        p
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    for p in pieces {
-        parallel.ir.restore(p);
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        parallel.ir.take_back(pieces);
+        verify(&ctx, &parallel.ir, parallel.root).unwrap();
     }
-    verify(&ctx, &parallel.ir, parallel.root).unwrap();
     let a = print_module(&ctx, &sequential, &PrintOptions::default());
     let b = print_module(&ctx, &parallel, &PrintOptions::default());
     assert_eq!(a, b);
-    assert!(a.contains("arith.muli %arg0, %0") && a.contains("attributes {visited}"), "{a}");
+    // Two swaps put the operands back; f2 grew twice by ten ops.
+    assert!(a.contains("arith.muli %0, %arg0") && a.contains("%20 = arith.addi") && a.contains("{visited}"), "{a}");
+    assert_eq!(parallel.ir.num_ops(), sequential.ir.num_ops());
+    // Use lists came back whole: every operand is a use of its value, and nothing else is.
+    let ir = &parallel.ir;
+    let uses: usize =
+        ir.op_ids().map(|o| ir.op(o).results().iter().map(|r| ir.value(*r).uses().len()).sum::<usize>()).sum();
+    let args: usize = find(&ctx, &parallel, "func.func")
+        .iter()
+        .map(|f| {
+            ir.block(ir.region(ir.op(*f).regions()[0]).blocks()[0])
+                .args()
+                .iter()
+                .map(|a| ir.value(*a).uses().len())
+                .sum::<usize>()
+        })
+        .sum();
+    let operands: usize = ir.op_ids().map(|o| ir.op(o).operands().len()).sum();
+    assert_eq!(uses + args, operands);
+}
+
+/// One random change to a function, as a pass might make: nothing, replace each addi by a copy
+/// of itself (new ids, freed ones), grow by up to 20 ops, or erase the ops nothing uses.
+fn random_change(ctx: &Context, ir: &mut Ir, root: OpId, action: u8) {
+    let adds: Vec<OpId> =
+        ir.collect_ops(root).into_iter().filter(|o| ctx.ident_str(ir.op(*o).name()) == "arith.addi").collect();
+    let Some(&add) = adds.first() else { return };
+    match action % 4 {
+        1 => {
+            // All copies first, then the erasures: the copies take ids past the function's.
+            let copies: Vec<OpId> = adds.iter().map(|a| ir.clone_op(*a, &mut IrMapping::default())).collect();
+            for (&a, c) in adds.iter().zip(copies) {
+                ir.insert_op(c, InsertPoint::Before(a));
+                let (old, new) = (ir.op(a).result(0), ir.op(c).result(0));
+                ir.replace_all_uses(old, new);
+                ir.erase_op(a);
+            }
+        }
+        2 => {
+            for _ in 0..(action / 4) % 21 {
+                let copy = ir.clone_op(add, &mut IrMapping::default());
+                ir.insert_op(copy, InsertPoint::After(add));
+            }
+        }
+        3 => {
+            for o in adds {
+                if ir.value(ir.op(o).result(0)).uses().is_empty() {
+                    ir.erase_op(o);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Rounds of random changes to lent functions leave the module a sequential run leaves.
+    #[test]
+    fn lent_functions_come_back_as_changed(rounds in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..12), 1..4)) {
+        let ctx = context();
+        let functions = rounds[0].len();
+        let mut src = String::new();
+        for i in 0..functions {
+            src.push_str(&format!("func.func @f{i}(%a: i32) -> i32 {{\n  %0 = arith.addi %a, %a : i32\n  %1 = arith.muli %0, %a : i32\n  return %1 : i32\n}}\n"));
+        }
+        let mut sequential = parse(&ctx, &src);
+        let mut lent = parse(&ctx, &src);
+        for actions in &rounds {
+            let action = |i: usize| actions.get(i).copied().unwrap_or(0);
+            for (i, f) in find(&ctx, &sequential, "func.func").into_iter().enumerate() {
+                random_change(&ctx, &mut sequential.ir, f, action(i));
+            }
+            let funcs = find(&ctx, &lent, "func.func");
+            let entities: Vec<IsolatedEntities> = funcs.iter().map(|f| lent.ir.isolated_entities(*f)).collect();
+            let mut pieces = lent.ir.lend(entities);
+            for (i, p) in pieces.iter_mut().enumerate() {
+                let root = p.root;
+                random_change(&ctx, &mut p.ir, root, action(i));
+            }
+            lent.ir.take_back(pieces);
+            prop_assert!(verify(&ctx, &lent.ir, lent.root).is_ok());
+        }
+        prop_assert_eq!(print_module(&ctx, &lent, &PrintOptions::default()), print_module(&ctx, &sequential, &PrintOptions::default()));
+        prop_assert_eq!(lent.ir.num_ops(), sequential.ir.num_ops());
+    }
+}
+
+/// Functions whose ids interleave (an op created in the first function after the others were
+/// parsed) are lent one after another rather than side by side, and come back the same.
+#[test]
+fn interleaved_functions_are_lent_and_taken_back() {
+    let ctx = context();
+    let src = "func.func @f0(%a: i32) -> i32 {\n  %0 = arith.addi %a, %a : i32\n  return %0 : i32\n}\n\
+               func.func @f1(%a: i32) -> i32 {\n  %0 = arith.muli %a, %a : i32\n  return %0 : i32\n}\n";
+    let mut m = parse(&ctx, src);
+    let funcs = find(&ctx, &m, "func.func");
+    let add = find(&ctx, &m, "arith.addi")[0];
+    let copy = m.ir.clone_op(add, &mut IrMapping::default());
+    m.ir.insert_op(copy, InsertPoint::After(add));
+    let before = print_module(&ctx, &m, &PrintOptions::default());
+    let entities: Vec<IsolatedEntities> = funcs.iter().map(|f| m.ir.isolated_entities(*f)).collect();
+    assert!(entities.iter().all(IsolatedEntities::is_compact));
+    let mut pieces = m.ir.lend(entities);
+    assert_eq!(m.ir.num_ops(), 1, "only the module stays");
+    for p in &mut pieces {
+        let root = p.root;
+        p.ir.set_attr(root, ctx.ident("seen"), ctx.unit_attr());
+    }
+    m.ir.take_back(pieces);
+    verify(&ctx, &m.ir, m.root).unwrap();
+    let after = print_module(&ctx, &m, &PrintOptions::default());
+    assert_eq!(after.replace(" attributes {seen}", ""), before);
+    assert_eq!(after.matches("attributes {seen}").count(), 2, "{after}");
 }
 
 /// 20,000 calls to 20,000 functions defined after the caller: each call's callee is found in

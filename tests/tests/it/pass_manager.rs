@@ -392,6 +392,46 @@ fn a_panicking_pass_fails_the_run_instead_of_the_process() {
     }
 }
 
+/// Points every `func.call` at a function that does not exist.
+struct Retarget;
+impl Pass for Retarget {
+    fn run(&self, cx: &mut PassContext<'_>) -> Result<(), Diagnostic> {
+        let calls: Vec<OpId> = cx
+            .ir
+            .collect_ops(cx.op)
+            .into_iter()
+            .filter(|o| cx.ctx.ident_str(cx.ir.op(*o).name()) == "func.call")
+            .collect();
+        for call in calls {
+            cx.ir.set_attr(call, cx.ctx.ident("callee"), cx.ctx.symbol_ref_attr("nothere"));
+        }
+        Ok(())
+    }
+}
+
+/// A function pass that breaks a reference to another function fails verification with
+/// threads as without: on threads each function is verified on its own, so the references are
+/// checked once the module is whole again.
+#[test]
+fn broken_references_between_functions_fail_on_threads_too() {
+    let mut r = PassRegistry::new();
+    r.register(PassInfo::new("retarget", "Retarget", "", |_, _| Ok(Box::new(Retarget)))).unwrap();
+    let ctx = context();
+    let src = "func.func @id(%a: i32) -> i32 {\n  return %a : i32\n}\n\
+               func.func @calls(%a: i32) -> i32 {\n  %r = func.call @id(%a) : (i32) -> i32\n  return %r : i32\n}\n";
+    for threading in [false, true] {
+        let mut m = parse(&ctx, src);
+        let mut pm = PassManager::new(r.parse_pipeline("builtin.module(func.func(retarget))").unwrap());
+        pm.threading = threading;
+        let failure = pm.run(&ctx, &mut m.ir, m.root).unwrap_err();
+        assert!(
+            failure.diagnostic.message.contains("'nothere' does not reference a valid function"),
+            "threading {threading}: {}",
+            failure.diagnostic.message
+        );
+    }
+}
+
 mod fuzz {
     use proptest::prelude::*;
 
