@@ -141,9 +141,13 @@ impl<I: ArenaId, T> Arena<I, T> {
         let base = self.base;
         match self.windows(&ranges) {
             Some(windows) => windows.into_par_iter().zip(loans).map(|(w, (ids, range))| lend(w, ids, range)).collect(),
+            // An empty range (a declaration has no blocks) may lie below `base`.
             None => loans
                 .iter()
-                .map(|(ids, range)| lend(&mut self.slots[range.start - base..range.end - base], ids, range))
+                .map(|(ids, range)| match range.is_empty() {
+                    true => lend(&mut [], ids, range),
+                    false => lend(&mut self.slots[range.start - base..range.end - base], ids, range),
+                })
                 .collect(),
         }
     }
@@ -244,7 +248,12 @@ impl<I: ArenaId, T> Arena<I, T> {
             }
         }
         for (borrowed, placement) in relocated {
-            let end = placement.new_ids.as_ref().and_then(|ids| ids.iter().max()).map_or(0, |m| *m as usize + 1);
+            // Past the last live entity: slots the borrower freed keep ids that go nowhere.
+            let end = (borrowed.slots.iter().enumerate())
+                .filter(|(_, slot)| slot.is_some())
+                .map(|(i, _)| placement.id(placement.lent.start + i) as usize + 1)
+                .max()
+                .unwrap_or(0);
             if end > self.end() {
                 self.slots.resize_with(end - base, || None);
             }
